@@ -1,0 +1,64 @@
+"""Country agents: one per negotiating government."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+
+if TYPE_CHECKING:
+    from tppgame.model import TPPModel
+    from tppgame.talks import Talk
+
+
+class CountryAgent(mesa.Agent):
+    """A government at the table: it books its bilateral talks each round.
+
+    Its preferences (utility weights, red lines, ratification threshold, tactic) live in
+    the model's arrays at ``index`` so a whole round can be computed at once; the agent
+    decides with whom it negotiates, within its negotiating capacity.
+    """
+
+    model: TPPModel
+
+    def __init__(self, model: TPPModel, code: str, name: str, index: int):
+        super().__init__(model)
+        self.code = code
+        self.country_name = name
+        self.index = index
+
+    @property
+    def is_member(self) -> bool:
+        return bool(self.model.members[self.index])
+
+    @property
+    def capacity(self) -> int:
+        return int(self.model.config.params["talks_per_round"][self.index])
+
+    @property
+    def utility(self) -> float:
+        return self.model.last_check.utility.get(self.code, 0.0)
+
+    @property
+    def outside_option(self) -> float:
+        return self.model.last_check.outside_option.get(self.code, 0.0)
+
+    @property
+    def accepts_package(self) -> bool:
+        return self.code in self.model.last_check.accepting
+
+    def book_talks(self) -> None:
+        """Book this round's sessions: the talks waited on longest first, then the larger stake,
+        while both sides have capacity left (summit meetings are booked by the model first)."""
+        model = self.model
+        booked = model.booked_count
+        candidates: list[Talk] = [t for t in model.available_talks
+                                  if self.index in (t.a, t.b) and not model.is_booked(t)]
+        candidates.sort(key=lambda t: (t.last_met, -t.stake))
+        for talk in candidates:
+            if booked[self.index] >= self.capacity:
+                break
+            partner = talk.b if talk.a == self.index else talk.a
+            if booked[partner] >= model.agent_of(partner).capacity:
+                continue
+            model.book(talk)

@@ -1,0 +1,91 @@
+"""The plurilateral check: the package assembled from bilateral deals, who accepts it,
+whether the rest could conclude without the hold-outs, and the entry-into-force rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from tppgame.scenario import EntryRule
+from tppgame.side_deals import ClosedDeal
+from tppgame.utility import Weights, attainable_gain, package_access, world_utility
+
+
+def assemble_package(deals: list[ClosedDeal], group: np.ndarray, n: int, s: int) -> np.ndarray:
+    """Each country's schedule [country, sector]: the most it conceded in any package deal within ``group``.
+
+    Bilateral market-access deals are multilateralised: a country has one schedule, open to
+    every member, as in the TPP's common tariff schedules.
+    """
+    schedule = np.zeros((n, s))
+    for deal in deals:
+        if deal.kind == "standalone" or not (group[deal.a] and group[deal.b]):
+            continue
+        np.maximum(schedule[deal.a], deal.x_ab, out=schedule[deal.a])
+        np.maximum(schedule[deal.b], deal.x_ba, out=schedule[deal.b])
+    return schedule
+
+
+def entry_into_force(rule: EntryRule, signatories: np.ndarray, original: np.ndarray, gdp: np.ndarray) -> bool:
+    """Whether ``signatories`` (who ratify) meet the rule, GDP shares taken over the original signatories."""
+    count = int(signatories.sum())
+    needed = rule.min_signatories
+    if rule.signatory_fraction is not None:
+        needed = min(needed, int(np.ceil(rule.signatory_fraction * int(original.sum()))))
+    share = gdp_share(signatories, original, gdp)
+    return count >= needed and share >= rule.min_gdp_share - 1e-12
+
+
+def gdp_share(group: np.ndarray, original: np.ndarray, gdp: np.ndarray) -> float:
+    """The group's share of the original signatories' combined 2013 GDP."""
+    total = gdp[original].sum()
+    return float(gdp[group & original].sum() / total) if total > 0 else 0.0
+
+
+@dataclass
+class AgreementCheck:
+    """The record of one round's plurilateral check."""
+
+    round: int
+    members: list[str]
+    accepting: list[str]
+    holdouts: list[str]
+    open_pairs: list[tuple[str, str]]
+    complete: bool
+    rest: list[str]
+    rest_could_conclude: bool
+    formed: bool
+    signatories: list[str]
+    gdp_share: float
+    in_force: bool
+    utility: dict[str, float] = field(default_factory=dict)
+    outside_option: dict[str, float] = field(default_factory=dict)
+    access: np.ndarray | None = None   # [exporter, importer, sector] with the package as it stands
+
+
+def accepting(weights: Weights, deals: list[ClosedDeal], group: np.ndarray, side_access: np.ndarray,
+              outside: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Who in ``group`` would ratify the package the group's deals make, with their utilities.
+
+    A member ratifies when its gain over its outside option reaches its ratification
+    threshold times what it could attain from the group (the two-level game).
+    """
+    n, _, s = weights.cost.shape
+    access = package_access(assemble_package(deals, group, n, s), group, side_access)
+    utility = world_utility(weights, access)
+    needed = weights.threshold * attainable_gain(weights, group)
+    return group & (utility - outside >= needed - 1e-12), utility, access
+
+
+def conclude_without(weights: Weights, deals: list[ClosedDeal], group: np.ndarray, side_access: np.ndarray,
+                     outside: np.ndarray) -> np.ndarray:
+    """Drop members who would not ratify until everyone left does (the rest's largest stable group)."""
+    current = group.copy()
+    while current.any():
+        ok, _, _ = accepting(weights, deals, current, side_access, outside)
+        if (ok == current).all():
+            break
+        current = ok
+    return current

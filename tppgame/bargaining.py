@@ -1,0 +1,444 @@
+"""Bilateral bargaining: the efficient frontier of a pair's deals, protocols and benchmarks.
+
+A bilateral deal between countries ``a`` and ``b`` is a pair of concession vectors over
+sectors: what ``a`` opens to ``b`` and what ``b`` opens to ``a``. Offers are always
+efficient for the pair: for a weight ``theta`` on ``a``'s utility (``1 - theta`` on
+``b``'s), each side concedes, sector by sector, until its partner's marginal gain equals
+its own marginal political cost (so a side concedes first where its partner gains most
+per unit of its own cost). Sweeping ``theta`` from 0 to 1 traces the pair's Pareto
+frontier; a tactic picks the point that gives the proposer its aspiration.
+
+Protocols:
+
+* ``alternating``: alternating offers driven by each country's tactic, with the
+  acceptance rule :func:`accepts`.
+* ``nash``, ``kalai_smorodinsky``: the pair settles at the benchmark solution as soon as
+  a zone of agreement exists.
+* ``rubinstein``: the proposer takes Rubinstein's equilibrium share
+  (:func:`rubinstein_split`) of the range between the two sides' reservation and best.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from tppgame.tactics import TalkView, tactic_for
+from tppgame.utility import efficient_concession, pair_cost, pair_gain
+
+THETA_GRID = np.linspace(0.0, 1.0, 21)
+
+
+# ------------------------------------------------------------------- closed forms
+def rubinstein_split(delta_1: float, delta_2: float) -> float:
+    """The first proposer's share of a unit pie in Rubinstein's alternating-offers equilibrium.
+
+    ``(1 - delta_2) / (1 - delta_1 * delta_2)`` for discount factors in (0, 1].
+    """
+    for name, delta in (("delta_1", delta_1), ("delta_2", delta_2)):
+        if not 0.0 < delta <= 1.0:
+            raise ValueError(f"{name} must be in (0, 1], got {delta}")
+    if delta_1 == 1.0 and delta_2 == 1.0:
+        return 0.5  # the limit of equally patient players
+    return (1.0 - delta_2) / (1.0 - delta_1 * delta_2)
+
+
+Frontier = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+
+def _zoom(frontier: Frontier, score: Callable[[np.ndarray, np.ndarray], np.ndarray],
+          lo: np.ndarray, hi: np.ndarray, points: int = 65, rounds: int = 4) -> np.ndarray:
+    """Maximise ``score(u1, u2)`` along a frontier parameterised on [lo, hi], row by row."""
+    lo, hi = np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
+    best = lo
+    for _ in range(rounds):
+        grid = lo[:, None] + (hi - lo)[:, None] * np.linspace(0.0, 1.0, points)[None, :]
+        values = score(*frontier(grid))
+        k = np.argmax(values, axis=1)
+        best = grid[np.arange(len(k)), k]
+        step = (hi - lo) / (points - 1)
+        lo, hi = np.maximum(best - step, lo), np.minimum(best + step, hi)
+        points = 17
+    return best
+
+
+def nash_solution(frontier: Frontier, d1: np.ndarray | float = 0.0, d2: np.ndarray | float = 0.0,
+                  lo: np.ndarray | float = 0.0, hi: np.ndarray | float = 1.0, rows: int = 1) -> np.ndarray:
+    """Parameter of the Nash bargaining solution: maximises (u1 - d1)(u2 - d2) on the frontier.
+
+    ``frontier(theta)`` maps parameters (rows x points) to utilities (u1, u2), with u1
+    rising and u2 falling in theta. Points where a side is below its disagreement
+    value score minus infinity.
+    """
+    d1, d2 = np.broadcast_to(d1, (rows,))[:, None], np.broadcast_to(d2, (rows,))[:, None]
+
+    def score(u1: np.ndarray, u2: np.ndarray) -> np.ndarray:
+        g1, g2 = u1 - d1, u2 - d2
+        return np.where((g1 >= 0) & (g2 >= 0), g1 * g2, -np.inf)
+
+    return _zoom(frontier, score, np.broadcast_to(lo, (rows,)), np.broadcast_to(hi, (rows,)))
+
+
+def kalai_smorodinsky_solution(frontier: Frontier, d1: np.ndarray | float, d2: np.ndarray | float,
+                               ideal1: np.ndarray | float, ideal2: np.ndarray | float,
+                               lo: np.ndarray | float = 0.0, hi: np.ndarray | float = 1.0,
+                               rows: int = 1) -> np.ndarray:
+    """Parameter of the Kalai-Smorodinsky solution: equal shares of each side's ideal gain.
+
+    The point on the frontier where (u1 - d1) / (ideal1 - d1) = (u2 - d2) / (ideal2 - d2).
+    """
+    d1, d2 = np.broadcast_to(d1, (rows,))[:, None], np.broadcast_to(d2, (rows,))[:, None]
+    r1 = np.maximum(np.broadcast_to(ideal1, (rows,))[:, None] - d1, 1e-12)
+    r2 = np.maximum(np.broadcast_to(ideal2, (rows,))[:, None] - d2, 1e-12)
+
+    def score(u1: np.ndarray, u2: np.ndarray) -> np.ndarray:
+        return -np.abs((u1 - d1) / r1 - (u2 - d2) / r2)
+
+    return _zoom(frontier, score, np.broadcast_to(lo, (rows,)), np.broadcast_to(hi, (rows,)))
+
+
+# ----------------------------------------------------------------- a pair's terms
+@dataclass(frozen=True)
+class PairTerms:
+    """What each side of some talks (rows) gains and pays, per sector (columns).
+
+    ``*_a`` describe side ``a`` receiving from ``b`` (its gain weights, precedent weights,
+    current access and best rival's access in ``b``'s market) and conceding to ``b`` (its
+    cost coefficients, the access ``b`` already has in ``a``'s market, and its red lines as
+    a cap); ``*_b`` the same for ``b``.
+    """
+
+    w_a: np.ndarray
+    p_a: np.ndarray
+    base_a: np.ndarray
+    rival_a: np.ndarray
+    c_a: np.ndarray
+    own_a: np.ndarray
+    cap_a: np.ndarray
+    w_b: np.ndarray
+    p_b: np.ndarray
+    base_b: np.ndarray
+    rival_b: np.ndarray
+    c_b: np.ndarray
+    own_b: np.ndarray
+    cap_b: np.ndarray
+    gamma: float
+
+    def rows(self, index: np.ndarray) -> PairTerms:
+        fields = {k: v[index] for k, v in self.__dict__.items() if k != "gamma"}
+        return PairTerms(**fields, gamma=self.gamma)
+
+    def deal_at(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The efficient deal (a's concessions, b's concessions) for weight ``theta`` on a."""
+        t = np.asarray(theta, dtype=float)
+        if t.ndim == 1:
+            t = t[:, None]
+
+            def f(arr: np.ndarray) -> np.ndarray:
+                return arr
+        else:
+            t = t[:, :, None]
+
+            def f(arr: np.ndarray) -> np.ndarray:
+                return arr[:, None, :]
+
+        x_ab = efficient_concession(1.0 - t, t, f(self.w_b), f(self.p_b), f(self.rival_b), f(self.c_a),
+                                    f(self.own_a), f(self.cap_a), self.gamma)
+        x_ba = efficient_concession(t, 1.0 - t, f(self.w_a), f(self.p_a), f(self.rival_a), f(self.c_b),
+                                    f(self.own_b), f(self.cap_b), self.gamma)
+        return x_ab, x_ba
+
+    def utilities(self, x_ab: np.ndarray, x_ba: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each side's utility from a deal, relative to no deal in this round."""
+        f = (lambda arr: arr[:, None, :]) if x_ab.ndim == 3 else (lambda arr: arr)
+        u_a = (pair_gain(x_ba, f(self.w_a), f(self.p_a), f(self.base_a), f(self.rival_a))
+               - pair_cost(x_ab, f(self.c_a), f(self.own_a), self.gamma)).sum(axis=-1)
+        u_b = (pair_gain(x_ab, f(self.w_b), f(self.p_b), f(self.base_b), f(self.rival_b))
+               - pair_cost(x_ba, f(self.c_b), f(self.own_b), self.gamma)).sum(axis=-1)
+        return u_a, u_b
+
+    def frontier(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Utilities (u_a, u_b) at the efficient deals for ``theta`` (rows x points)."""
+        return self.utilities(*self.deal_at(theta))
+
+    def stakes(self) -> tuple[np.ndarray, np.ndarray]:
+        """What each side stands to gain from the other's full liberalisation of the sectors on the table.
+
+        Red lines do not shrink the stake: a side's reservation is measured against what free
+        trade would give it, so a partner's red lines can leave it short of what it can ratify.
+        """
+        stake_a = pair_gain(np.ones_like(self.w_a), self.w_a, self.p_a, self.base_a, self.rival_a).sum(axis=-1)
+        stake_b = pair_gain(np.ones_like(self.w_b), self.w_b, self.p_b, self.base_b, self.rival_b).sum(axis=-1)
+        return stake_a, stake_b
+
+
+def reach(terms: PairTerms, table: np.ndarray, side_is_a: np.ndarray, level: np.ndarray,
+          grid: np.ndarray = THETA_GRID, steps: int = 6) -> tuple[np.ndarray, np.ndarray]:
+    """The efficient point where one side (a or b, per row) first gets ``level``, as theta on a.
+
+    ``table`` holds that side's utility on the grid, oriented so it rises (a's as is, b's
+    reversed). The crossing is bracketed on the grid and refined on the exact frontier by
+    regula falsi (Illinois variant), keeping the side that must reach ``level`` on the safe side. Returns the
+    theta and whether the side can reach the level at all.
+    """
+    rows = np.arange(len(level))
+    reached = table >= level[:, None]
+    reachable = reached.any(axis=1)
+    k = np.where(reachable, np.argmax(reached, axis=1), len(grid) - 1)
+    k_lo = np.maximum(k - 1, 0)
+    lo, hi = grid[k_lo].astype(float), grid[k].astype(float)
+    f_lo, f_hi = table[rows, k_lo], table[rows, k]
+    bracket = reachable & (k > 0)
+
+    def side_utility(view: np.ndarray) -> np.ndarray:
+        theta = np.where(side_is_a, view, 1.0 - view)
+        u_a, u_b = terms.frontier(theta[:, None])
+        return np.where(side_is_a, u_a[:, 0], u_b[:, 0])
+
+    kept = np.zeros(len(level))        # Illinois: how often in a row hi (> 0) or lo (< 0) stayed put
+    for _ in range(steps if bracket.any() else 0):
+        g_lo = f_lo - level
+        g_hi = f_hi - level
+        g_hi = np.where(kept > 1, g_hi / 2.0 ** (kept - 1), g_hi)
+        g_lo = np.where(kept < -1, g_lo / 2.0 ** (-kept - 1), g_lo)
+        span = np.where(g_hi > g_lo, g_hi - g_lo, 1.0)
+        mid = np.clip(lo - g_lo / span * (hi - lo), lo, hi)
+        mid = np.where(bracket, mid, hi)
+        f_mid = side_utility(mid)
+        up = bracket & (f_mid >= level)
+        down = bracket & ~up
+        hi, f_hi = np.where(up, mid, hi), np.where(up, f_mid, f_hi)
+        lo, f_lo = np.where(down, mid, lo), np.where(down, f_mid, f_lo)
+        kept = np.where(up, np.minimum(kept, 0) - 1, np.maximum(kept, 0) + 1)
+    view = np.where(k == 0, grid[0], hi)
+    return np.where(side_is_a, view, 1.0 - view), reachable
+
+
+@dataclass(frozen=True)
+class FrontierSummary:
+    """A pair's frontier sampled on the theta grid, with each side's reservation and best."""
+
+    terms: PairTerms
+    u_a: np.ndarray          # rows x grid, rising in theta
+    u_b: np.ndarray          # rows x grid, falling in theta
+    reserve_a: np.ndarray
+    reserve_b: np.ndarray
+    stake_a: np.ndarray      # the most each side could gain from the other
+    stake_b: np.ndarray
+    best_a: np.ndarray       # a's best utility that b could accept
+    best_b: np.ndarray
+    theta_best_a: np.ndarray
+    theta_best_b: np.ndarray
+    zopa: np.ndarray         # a zone of agreement exists
+
+    @classmethod
+    def build(cls, terms: PairTerms, threshold_a: np.ndarray, threshold_b: np.ndarray,
+              relief_a: np.ndarray | float = 0.0, relief_b: np.ndarray | float = 0.0) -> FrontierSummary:
+        """Sample the frontier; each side's reservation is its threshold times its stake, less any
+        relief (what it will give up in this talk to bring a hold-out into the agreement)."""
+        rows = len(threshold_a)
+        u_a, u_b = terms.frontier(np.broadcast_to(THETA_GRID, (rows, len(THETA_GRID))))
+        stake_a, stake_b = terms.stakes()
+        reserve_a, reserve_b = threshold_a * stake_a - relief_a, threshold_b * stake_b - relief_b
+        is_a, is_b = np.ones(rows, dtype=bool), np.zeros(rows, dtype=bool)
+        # b's best: the smallest theta at which a gets its reservation; a's best: the largest for b.
+        theta_best_b, ok_a = reach(terms, u_a, is_a, reserve_a)
+        theta_best_a, ok_b = reach(terms, u_b[:, ::-1], is_b, reserve_b)
+        best = terms.frontier(np.stack([theta_best_a, theta_best_b], axis=1))
+        zopa = ok_a & ok_b & (theta_best_b <= theta_best_a + 1e-12)
+        return cls(terms, u_a, u_b, reserve_a, reserve_b, stake_a, stake_b, best[0][:, 0], best[1][:, 1],
+                   theta_best_a, theta_best_b, zopa)
+
+    def rows(self, index: np.ndarray) -> FrontierSummary:
+        fields = {k: (v.rows(index) if isinstance(v, PairTerms) else v[index]) for k, v in self.__dict__.items()}
+        return FrontierSummary(**fields)
+
+    def theta_for(self, proposer_is_a: np.ndarray, target: np.ndarray) -> np.ndarray:
+        """The efficient point giving the proposer (a or b) at least ``target``, as theta on a."""
+        table = np.where(proposer_is_a[:, None], self.u_a, self.u_b[:, ::-1])
+        theta, _ = reach(self.terms, table, proposer_is_a, target)
+        return theta
+
+    def nash(self) -> np.ndarray:
+        """Theta of the Nash bargaining solution with the reservations as disagreement point."""
+        return nash_solution(self.terms.frontier, self.reserve_a, self.reserve_b,
+                             self.theta_best_b, self.theta_best_a, rows=len(self.reserve_a))
+
+    def kalai_smorodinsky(self) -> np.ndarray:
+        """Theta of the Kalai-Smorodinsky solution (ideal point: each side's best)."""
+        return kalai_smorodinsky_solution(self.terms.frontier, self.reserve_a, self.reserve_b,
+                                          self.best_a, self.best_b, self.theta_best_b, self.theta_best_a,
+                                          rows=len(self.reserve_a))
+
+
+# --------------------------------------------------------------------- acceptance
+def accepts(utility: np.ndarray, aspiration: np.ndarray, reserve: np.ndarray,
+            within_red_lines: np.ndarray) -> np.ndarray:
+    """The acceptance rule: take an offer that respects your red lines and gives you at least
+    both your reservation and what you would demand yourself now."""
+    return within_red_lines & (utility >= reserve) & (utility >= aspiration)
+
+
+# ---------------------------------------------------------------------- sessions
+@dataclass
+class SessionResult:
+    """One round's meetings, as arrays over the talks that met."""
+
+    theta: np.ndarray
+    x_ab: np.ndarray
+    x_ba: np.ndarray
+    u_a: np.ndarray
+    u_b: np.ndarray
+    proposer_is_a: np.ndarray
+    aspiration_proposer: np.ndarray
+    aspiration_responder: np.ndarray
+    accepted: np.ndarray
+    zopa: np.ndarray
+
+
+@dataclass(frozen=True)
+class SessionInput:
+    """What the protocol needs about the talks meeting this round."""
+
+    summary: FrontierSummary
+    proposer_is_a: np.ndarray
+    progress_a: np.ndarray
+    progress_b: np.ndarray
+    beta_a: np.ndarray
+    beta_b: np.ndarray
+    tactic_a: tuple[str, ...]
+    tactic_b: tuple[str, ...]
+    previous_a: np.ndarray         # each side's aspiration at its previous turn (nan if none)
+    previous_b: np.ndarray
+    received_gain_a: np.ndarray    # improvement of the partner's last offer, to each side (nan if none)
+    received_gain_b: np.ndarray
+    patience_a: np.ndarray
+    patience_b: np.ndarray
+    red_line_a: np.ndarray         # rows x sectors
+    red_line_b: np.ndarray
+
+
+def aspirations(best: np.ndarray, reserve: np.ndarray, progress: np.ndarray, beta: np.ndarray,
+                previous: np.ndarray, received_gain: np.ndarray, tactics: tuple[str, ...]) -> np.ndarray:
+    """Each side's aspiration this round, each tactic deciding for the talks it plays."""
+    out = np.empty(len(best))
+    names = np.array(tactics)
+    for name in set(tactics):
+        rows = names == name
+        view = TalkView(best[rows], reserve[rows], progress[rows], beta[rows], previous[rows],
+                        received_gain[rows])
+        out[rows] = tactic_for(name).aspiration(view)
+    return out
+
+
+class Protocol:
+    """A bargaining protocol decides, for the talks meeting this round, the offers and replies."""
+
+    name: ClassVar[str]
+
+    def session(self, inp: SessionInput) -> SessionResult:
+        raise NotImplementedError
+
+    @staticmethod
+    def _result(inp: SessionInput, theta: np.ndarray, asp_p: np.ndarray, asp_r: np.ndarray,
+                decide: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> SessionResult:
+        s = inp.summary
+        x_ab, x_ba = s.terms.deal_at(theta)
+        u_a, u_b = s.terms.utilities(x_ab, x_ba)
+        result = SessionResult(theta, x_ab, x_ba, u_a, u_b, inp.proposer_is_a, asp_p, asp_r,
+                               np.zeros(len(theta), dtype=bool), s.zopa)
+        result.accepted = decide(x_ab, x_ba) & (result.u_a >= s.reserve_a - 1e-12) & (result.u_b >= s.reserve_b - 1e-12)
+        return result
+
+
+def _within_red_lines(x_ab: np.ndarray, x_ba: np.ndarray, inp: SessionInput) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each side's concessions in a deal respect its red lines (or its current level)."""
+    s = inp.summary.terms
+    ok_a = (x_ab <= np.maximum(inp.red_line_a, s.own_a) + 1e-12).all(axis=1)
+    ok_b = (x_ba <= np.maximum(inp.red_line_b, s.own_b) + 1e-12).all(axis=1)
+    return ok_a, ok_b
+
+
+class AlternatingOffers(Protocol):
+    """Alternating offers: the proposer offers the efficient point at its aspiration;
+    the responder applies :func:`accepts` with its own aspiration."""
+
+    name = "alternating"
+
+    def session(self, inp: SessionInput) -> SessionResult:
+        s = inp.summary
+        asp_a = aspirations(s.best_a, s.reserve_a, inp.progress_a, inp.beta_a, inp.previous_a,
+                            inp.received_gain_a, inp.tactic_a)
+        asp_b = aspirations(s.best_b, s.reserve_b, inp.progress_b, inp.beta_b, inp.previous_b,
+                            inp.received_gain_b, inp.tactic_b)
+        prop_a = inp.proposer_is_a
+        asp_p, asp_r = np.where(prop_a, asp_a, asp_b), np.where(prop_a, asp_b, asp_a)
+        theta = s.theta_for(prop_a, asp_p)
+
+        def decide(x_ab: np.ndarray, x_ba: np.ndarray) -> np.ndarray:
+            u_a, u_b = s.terms.utilities(x_ab, x_ba)
+            ok_a, ok_b = _within_red_lines(x_ab, x_ba, inp)
+            u_r, ok_r = np.where(prop_a, u_b, u_a), np.where(prop_a, ok_b, ok_a)
+            reserve_r = np.where(prop_a, s.reserve_b, s.reserve_a)
+            return accepts(u_r, asp_r, reserve_r, ok_r)
+
+        return self._result(inp, theta, asp_p, asp_r, decide)
+
+
+class _Benchmark(Protocol):
+    """Settle at a benchmark point as soon as a zone of agreement exists."""
+
+    def point(self, inp: SessionInput) -> np.ndarray:
+        raise NotImplementedError
+
+    def session(self, inp: SessionInput) -> SessionResult:
+        s = inp.summary
+        theta = np.where(s.zopa, self.point(inp), np.where(inp.proposer_is_a, s.theta_best_a, s.theta_best_b))
+        nan = np.full(len(theta), np.nan)
+
+        def decide(x_ab: np.ndarray, x_ba: np.ndarray) -> np.ndarray:
+            ok_a, ok_b = _within_red_lines(x_ab, x_ba, inp)
+            return s.zopa & ok_a & ok_b
+
+        return self._result(inp, theta, nan, nan, decide)
+
+
+class NashProtocol(_Benchmark):
+    """Each pair agrees on the Nash bargaining solution of its frontier."""
+
+    name = "nash"
+
+    def point(self, inp: SessionInput) -> np.ndarray:
+        return inp.summary.nash()
+
+
+class KalaiSmorodinskyProtocol(_Benchmark):
+    """Each pair agrees on the Kalai-Smorodinsky solution of its frontier."""
+
+    name = "kalai_smorodinsky"
+
+    def point(self, inp: SessionInput) -> np.ndarray:
+        return inp.summary.kalai_smorodinsky()
+
+
+class RubinsteinProtocol(_Benchmark):
+    """The first proposer takes Rubinstein's share of the range from reservation to best."""
+
+    name = "rubinstein"
+
+    def point(self, inp: SessionInput) -> np.ndarray:
+        s = inp.summary
+        prop_a = inp.proposer_is_a
+        d_p = np.where(prop_a, inp.patience_a, inp.patience_b)
+        d_r = np.where(prop_a, inp.patience_b, inp.patience_a)
+        share = (1.0 - d_r) / (1.0 - d_p * d_r)
+        best_p, reserve_p = np.where(prop_a, s.best_a, s.best_b), np.where(prop_a, s.reserve_a, s.reserve_b)
+        return s.theta_for(prop_a, reserve_p + share * (best_p - reserve_p))
+
+
+PROTOCOLS: dict[str, type[Protocol]] = {
+    cls.name: cls for cls in (AlternatingOffers, NashProtocol, KalaiSmorodinskyProtocol, RubinsteinProtocol)
+}

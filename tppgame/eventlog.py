@@ -1,0 +1,51 @@
+"""The event log: every offer, acceptance, rejection, deal and scheduled event, in order."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+
+class EventLog:
+    """An append-only list of events (dicts with at least ``round`` and ``kind``)."""
+
+    def __init__(self) -> None:
+        self.entries: list[dict[str, Any]] = []
+
+    def add(self, round_number: int, kind: str, **fields: Any) -> None:
+        self.entries.append({"round": round_number, "kind": kind, **fields})
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def in_round(self, round_number: int) -> list[dict[str, Any]]:
+        return [e for e in self.entries if e["round"] == round_number]
+
+    def of_kind(self, *kinds: str) -> list[dict[str, Any]]:
+        return [e for e in self.entries if e["kind"] in kinds]
+
+    def to_jsonl(self) -> str:
+        """One JSON object per line, numbers rounded so that files compare byte for byte."""
+        return "".join(json.dumps(_plain(e), sort_keys=False) + "\n" for e in self.entries)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [_plain(v) for v in value.tolist()]
+    if isinstance(value, np.bool_ | bool):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return round(float(value), 6)
+    return value

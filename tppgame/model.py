@@ -1,0 +1,472 @@
+"""The TPP negotiation model: twelve country agents bargaining in rounds.
+
+Each round (a Mesa step): the scenario's events due at the start of the round have
+fired from the model's event list; summit meetings are booked, then each country, in a
+random order, books its bilateral talks within its negotiating capacity; the booked
+talks meet under the scenario's protocol; then the plurilateral check records whether an
+agreement forms and could enter into force, and the DataCollector takes its row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import mesa
+import networkx as nx
+import numpy as np
+
+from tppgame.agents import CountryAgent
+from tppgame.agreement import AgreementCheck, accepting, conclude_without, entry_into_force, gdp_share
+from tppgame.bargaining import PROTOCOLS, FrontierSummary, SessionInput
+from tppgame.eventlog import EventLog
+from tppgame.events import FixedSideDeal, ScheduledEvent
+from tppgame.scenario import EventSpec, Scenario, load_scenario
+from tppgame.agreement import assemble_package
+from tppgame.side_deals import ClosedDeal, fixed_terms, side_deal_access
+from tppgame.talks import Talk, progress, world_terms
+from tppgame.utility import deepest_concessions, make_weights, package_access, world_utility
+
+
+class TPPModel(mesa.Model):
+    """A Trans-Pacific Partnership negotiation.
+
+    Args:
+        scenario: a scenario name (``baseline``), a path to a TOML file, or a loaded Scenario.
+        rng: seed for all chance in the run; defaults to the scenario's ``seed``.
+        overrides: settings to replace, by dotted path (``{"countries.JPN.sensitivity.rice": 2.5}``).
+    """
+
+    def __init__(self, scenario: str | Path | Scenario = "baseline", rng: Any = None,
+                 overrides: Mapping[str, Any] | None = None):
+        config = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+        if overrides:
+            config = config.with_overrides(overrides)
+        super().__init__(rng=config.seed if rng is None else rng)
+        self.config = config
+        self.run_seed = config.seed if rng is None else (int(rng) if isinstance(rng, int | np.integer) else None)
+        self.countries, self.sectors = config.countries, config.sectors
+        n, s = len(self.countries), len(self.sectors)
+        self.members = np.array([c in config.members for c in self.countries])
+        self.original = np.array([c in config.original_signatories for c in self.countries])
+        self.weights = make_weights(config.params)
+        self.protocol = PROTOCOLS[config.protocol]()
+        self.log = EventLog()
+        self.deals: list[ClosedDeal] = []
+        self.side_access = np.zeros((n, n, s))
+        self.outside = world_utility(self.weights, self.side_access)
+        self.formed_round: int | None = None
+        self.signatories = np.zeros(n, dtype=bool)
+        self.round = 0
+        self.talks = self._make_talks()
+        self._deadlines = [(e.round, e.pairs) for e in config.events if e.kind in ("deadline", "summit")]
+        self._summits = {}
+        for e in config.events:
+            if e.kind == "summit":
+                self._summits.setdefault(e.round, set()).update(frozenset(p) for p in e.pairs)
+        self.available_talks: list[Talk] = []
+        self.booked_count = np.zeros(n, dtype=int)
+        self._booked: list[Talk] = []
+        self._booked_ids: set[int] = set()
+        self.version = 0                       # bumped whenever a deal, member or setting changes
+        self._summary_version = -1
+        self._summaries: dict[bool, FrontierSummary | None] = {}
+        self.holdout_mask = np.zeros(n, dtype=bool)   # members holding out of the package as it stands
+        self.endgame_relief = np.zeros(n)             # what each member will give up to bring one in
+
+        CountryAgent.create_agents(self, n, code=list(self.countries),
+                                   name=[config.params["names"][c] for c in self.countries], index=list(range(n)))
+        self._by_index = sorted(self.agents, key=lambda agent: agent.index)
+        self.network = self._make_network()
+
+        self._scheduled: list[ScheduledEvent | FixedSideDeal] = [ScheduledEvent(self, e) for e in config.events]
+        for k, talk in enumerate(self.talks):
+            if talk.fixed_round is not None:
+                self._scheduled.append(FixedSideDeal(self, k, talk.fixed_round))
+        for item in self._scheduled:
+            item.schedule()
+
+        self.records: list[AgreementCheck] = []
+        self.last_check = self.check_agreement()
+        self.datacollector = mesa.DataCollector(
+            model_reporters={
+                "round": "round",
+                "date": lambda m: m.date.isoformat(),
+                "members": lambda m: int(m.members.sum()),
+                "deals_closed": lambda m: len(m.deals),
+                "open_pairs": lambda m: len(m.last_check.open_pairs),
+                "accepting": lambda m: len(m.last_check.accepting),
+                "holdouts": lambda m: " ".join(m.last_check.holdouts),
+                "formed": lambda m: m.last_check.formed,
+                "gdp_share": lambda m: round(m.last_check.gdp_share, 6),
+                "in_force": lambda m: m.last_check.in_force,
+            },
+            agent_reporters={
+                "country": "code",
+                "member": "is_member",
+                "utility": lambda a: round(a.utility, 6),
+                "outside_option": lambda a: round(a.outside_option, 6),
+                "accepts": "accepts_package",
+            },
+        )
+        self.datacollector.collect(self)
+
+    # ------------------------------------------------------------------ set-up
+    def _make_talks(self) -> list[Talk]:
+        """A TPP market-access talk for every pair, replaced by a conditional side deal where the
+        scenario names one, plus every standalone side deal as a track of its own."""
+        cfg, idx = self.config, self.config.index
+        all_sectors = np.ones(len(self.sectors), dtype=bool)
+        side = {frozenset(d.parties): d for d in cfg.side_deals}
+        talks = []
+        for i in range(len(self.countries)):
+            for j in range(i + 1, len(self.countries)):
+                deal = side.get(frozenset((self.countries[i], self.countries[j])))
+                if deal is None or deal.kind == "standalone":
+                    talks.append(Talk(i, j, "tpp", f"{self.countries[i]}-{self.countries[j]} TPP market access",
+                                      all_sectors))
+        for deal in cfg.side_deals:
+            a, b = deal.parties
+            sectors = np.array([sec in deal.sectors for sec in self.sectors])
+            talk = Talk(idx(a), idx(b), deal.kind, deal.label, sectors, start_round=deal.start_round)
+            if deal.terms is not None:
+                talk.fixed_terms = fixed_terms(deal.terms, a, b, self.sectors)
+                talk.fixed_round = deal.concluded_round
+            talks.append(talk)
+        return talks
+
+    def _make_network(self) -> nx.Graph:
+        """The graph of countries (node size: GDP), existing agreements, talks and deals."""
+        graph = nx.Graph()
+        gdp = self.config.params["gdp"]
+        for k, code in enumerate(self.countries):
+            graph.add_node(code, name=self.config.params["names"][code], gdp=float(gdp[k]),
+                           member=bool(self.members[k]))
+        for (a, b), name in self.config.params["fta_names"].items():
+            if a < b:
+                graph.add_edge(a, b, existing_agreement=name)
+        return graph
+
+    # ------------------------------------------------------------------ queries
+    @property
+    def date(self) -> dt.date:
+        """The date the current round stands for (the start, before round 1)."""
+        return self.config.round_date(max(self.round, 1))
+
+    def round_at(self, spec: EventSpec) -> int:
+        return spec.round
+
+    def agent_of(self, index: int) -> CountryAgent:
+        return self._by_index[index]
+
+    def is_booked(self, talk: Talk) -> bool:
+        return id(talk) in self._booked_ids
+
+    def book(self, talk: Talk) -> None:
+        self._booked.append(talk)
+        self._booked_ids.add(id(talk))
+        self.booked_count[talk.a] += 1
+        self.booked_count[talk.b] += 1
+
+    def horizon(self, talk: Talk, round_number: int) -> int:
+        """The deadline the talk works to: the next deadline or summit that applies to it, else the last round."""
+        pair = {self.countries[talk.a], self.countries[talk.b]}
+        due = [r for r, pairs in self._deadlines if r >= round_number
+               and ((not pairs and talk.in_package) or any(set(p) == pair for p in pairs))]
+        return min(due) if due else self.config.rounds
+
+    # ------------------------------------------------------------------ the round
+    def step(self) -> None:
+        """One round of talks, then the plurilateral check."""
+        self.round = self.steps
+        self.hold_talks()
+        self.last_check = self.check_agreement()
+        self.datacollector.collect(self)
+        if self.round >= self.config.rounds:
+            self.running = False
+
+    def hold_talks(self) -> None:
+        """Open the talks that can meet, let countries book them, and negotiate."""
+        self._booked = []
+        self._booked_ids: set[int] = set()
+        self.booked_count[:] = 0
+        self.available_talks = self._available_talks()
+        summit = self._summits.get(self.round, set())
+        for talk in self.available_talks:
+            if frozenset((self.countries[talk.a], self.countries[talk.b])) in summit:
+                self.book(talk)
+        self.agents.shuffle_do("book_talks")
+        if self._booked:
+            for kind_is_side in (False, True):
+                group = [t for t in self._booked if (t.kind == "standalone") == kind_is_side]
+                if group:
+                    self._negotiate(group, side_world=kind_is_side)
+
+    def _refresh_summaries(self) -> None:
+        """Rebuild the frontier of every undecided talk when the world has changed since the last build."""
+        if self._summary_version == self.version:
+            return
+        thresholds = self.config.params["ratification_threshold"]
+        min_stake = self.config.params["min_stake"]
+        for side_world in (False, True):
+            cands = [t for t in self.talks if t.deal is None and (t.kind == "standalone") == side_world]
+            if not cands:
+                self._summaries[side_world] = None
+                continue
+            terms = self._terms(cands, side_world)
+            a, b = np.array([t.a for t in cands]), np.array([t.b for t in cands])
+            relief_a = relief_b = 0.0
+            if not side_world:
+                relief_a = self.endgame_relief[a] * self.holdout_mask[b]
+                relief_b = self.endgame_relief[b] * self.holdout_mask[a]
+            summary = FrontierSummary.build(terms, thresholds[a], thresholds[b], relief_a, relief_b)
+            for k, talk in enumerate(cands):
+                talk.row = k
+                talk.stake = float(summary.stake_a[k] + summary.stake_b[k])
+                fixed = talk.fixed_terms is not None
+                talk.has_stake = fixed or bool(max(summary.stake_a[k], summary.stake_b[k]) > min_stake)
+                talk.zopa = fixed or bool(summary.zopa[k])
+            self._summaries[side_world] = summary
+        self._summary_version = self.version
+
+    def _available_talks(self) -> list[Talk]:
+        """Talks that can meet this round: undecided, started, between members (for package talks),
+        with something at stake for either side."""
+        self._refresh_summaries()
+        r = self.round
+        out = []
+        for talk in self.talks:
+            can_meet = (talk.deal is None and talk.negotiated and talk.has_stake and r >= talk.start_round
+                        and (not talk.in_package or (self.members[talk.a] and self.members[talk.b]
+                                                     and self.formed_round is None)))
+            if can_meet:
+                if talk.opened_round is None:
+                    talk.opened_round = r
+                    self.log.add(r, "talks_opened", talk=talk.label, track=talk.kind,
+                                 a=self.countries[talk.a], b=self.countries[talk.b])
+                out.append(talk)
+        return out
+
+    def _terms(self, talks: list[Talk], side_world: bool):
+        a = np.array([t.a for t in talks])
+        b = np.array([t.b for t in talks])
+        sectors = np.array([t.sectors for t in talks])
+        if side_world:
+            return world_terms(self.weights, self.side_access, a, b, sectors)
+        schedule = assemble_package(self.deals, self.members, len(self.countries), len(self.sectors))
+        access = package_access(schedule, self.members, self.side_access)
+        return world_terms(self.weights, access, a, b, sectors, schedule, self.members,
+                           self.config.params["spillover"])
+
+    def _negotiate(self, talks: list[Talk], side_world: bool) -> None:
+        r, p = self.round, self.config.params
+        a = np.array([t.a for t in talks])
+        b = np.array([t.b for t in talks])
+        summary = self._summaries[side_world].rows(np.array([t.row for t in talks]))
+        for talk in talks:
+            if talk.first_proposer_is_a is None:
+                talk.first_proposer_is_a = bool(self.random.random() < 0.5)
+            talk.progress_now = max(talk.progress[0], progress(r, talk.opened_round or r, self.horizon(talk, r)))
+        prop_a = np.array([t.first_proposer_is_a != (t.meetings % 2 == 1) for t in talks])
+        prog = np.array([t.progress_now for t in talks])
+        tactic = p["tactic"]
+        inp = SessionInput(
+            summary=summary, proposer_is_a=prop_a, progress_a=prog, progress_b=prog,
+            beta_a=p["beta"][a], beta_b=p["beta"][b],
+            tactic_a=tuple(tactic[i] for i in a), tactic_b=tuple(tactic[i] for i in b),
+            previous_a=np.array([t.previous[0] for t in talks]), previous_b=np.array([t.previous[1] for t in talks]),
+            received_gain_a=np.array([t.received_gain(0) for t in talks]),
+            received_gain_b=np.array([t.received_gain(1) for t in talks]),
+            patience_a=p["patience"][a], patience_b=p["patience"][b],
+            red_line_a=self.weights.red_line[a], red_line_b=self.weights.red_line[b],
+        )
+        result = self.protocol.session(inp)
+        names = self.countries
+        for k, talk in enumerate(talks):
+            pa = bool(prop_a[k])
+            proposer, responder = (talk.a, talk.b) if pa else (talk.b, talk.a)
+            u_p, u_r = (result.u_a[k], result.u_b[k]) if pa else (result.u_b[k], result.u_a[k])
+            talk.meetings += 1
+            talk.last_met = r
+            talk.progress = [talk.progress_now, talk.progress_now]
+            if not np.isnan(result.aspiration_proposer[k]):
+                asp = (result.aspiration_proposer[k], result.aspiration_responder[k])
+                talk.previous = [asp[0], asp[1]] if pa else [asp[1], asp[0]]
+            talk.offers_received[1 if pa else 0].append(float(u_r))
+            self.log.add(r, "offer", talk=talk.label, track=talk.kind, proposer=names[proposer],
+                         responder=names[responder],
+                         gives=self._concessions(result.x_ab[k] if pa else result.x_ba[k], talk),
+                         asks=self._concessions(result.x_ba[k] if pa else result.x_ab[k], talk),
+                         utility_proposer=float(u_p), utility_responder=float(u_r),
+                         reserve_responder=float(summary.reserve_b[k] if pa else summary.reserve_a[k]),
+                         aspiration_responder=float(result.aspiration_responder[k]))
+            if result.accepted[k]:
+                self.log.add(r, "accept", talk=talk.label, by=names[responder], proposer=names[proposer])
+            else:
+                reason = ("no zone of agreement" if not result.zopa[k]
+                          else "below what it still demands")
+                self.log.add(r, "reject", talk=talk.label, by=names[responder], proposer=names[proposer],
+                             reason=reason)
+        for k, talk in enumerate(talks):
+            if result.accepted[k]:
+                self.close(talk, result.x_ab[k], result.x_ba[k], r)
+
+    def _concessions(self, vector: np.ndarray, talk: Talk) -> dict[str, float]:
+        return {s: round(float(v), 4) for s, v, on in zip(self.sectors, vector, talk.sectors) if on and v > 1e-6}
+
+    # --------------------------------------------------------------- changes
+    def close(self, talk: Talk, x_ab: np.ndarray, x_ba: np.ndarray, round_number: int) -> None:
+        """Conclude a talk with a deal; a standalone side deal enters into force at once."""
+        talk.deal = (np.asarray(x_ab, dtype=float), np.asarray(x_ba, dtype=float))
+        talk.closed_round = round_number
+        self.version += 1
+        deal = ClosedDeal(talk.a, talk.b, talk.kind, talk.label, round_number, *talk.deal)
+        self.deals.append(deal)
+        a, b = self.countries[talk.a], self.countries[talk.b]
+        self.log.add(round_number, "deal", talk=talk.label, track=talk.kind, a=a, b=b,
+                     a_gives=self._concessions(talk.deal[0], talk), b_gives=self._concessions(talk.deal[1], talk))
+        edge = self.network.get_edge_data(a, b) or {}
+        edge.setdefault("deals", []).append(talk.kind)
+        self.network.add_edge(a, b, **edge)
+        if talk.kind == "standalone":
+            self.side_access = side_deal_access(self.deals, len(self.countries), len(self.sectors))
+            self.outside = world_utility(self.weights, self.side_access)
+
+    def join(self, code: str, label: str) -> None:
+        i = self.config.index(code)
+        self.members[i] = True
+        self.version += 1
+        self.network.nodes[code]["member"] = True
+        self.log.add(self.round_now(), "join", country=code, label=label)
+
+    def withdraw(self, code: str, label: str) -> None:
+        i = self.config.index(code)
+        self.members[i] = False
+        self.signatories[i] = False
+        self.version += 1
+        self.network.nodes[code]["member"] = False
+        self.log.add(self.round_now(), "withdraw", country=code, label=label)
+
+    def apply_shock(self, changes: dict[str, Any], label: str) -> None:
+        """A domestic or external shock: settings change from this round on."""
+        self.config = self.config.with_overrides(changes, origin=f"shock '{label}'")
+        self.weights = make_weights(self.config.params)
+        self.protocol = PROTOCOLS[self.config.protocol]()
+        self.outside = world_utility(self.weights, self.side_access)
+        self.version += 1
+        self.log.add(self.round_now(), "shock", label=label, changes=changes)
+
+    def round_now(self) -> int:
+        """The round an event firing now belongs to (start-of-round events fire before ``steps`` advances)."""
+        return int(np.ceil(self.time))
+
+    def review_deadline(self, spec: EventSpec) -> None:
+        """At the end of a deadline's (or summit's) round: was it met?"""
+        pairs = [frozenset(p) for p in spec.pairs]
+        if pairs:
+            closed = {frozenset((self.countries[t.a], self.countries[t.b])) for t in self.talks if t.deal is not None}
+            met = all(p in closed for p in pairs)
+        else:
+            met = self.formed_round is not None
+        self.log.add(spec.round, "deadline", label=spec.label, event=spec.kind, met=met,
+                     pairs=[sorted(p) for p in spec.pairs])
+
+    # ------------------------------------------------------------ agreement
+    def _open_pairs(self, group: np.ndarray) -> list[tuple[str, str]]:
+        """Package talks within ``group`` still undecided while a zone of agreement exists."""
+        return [(self.countries[t.a], self.countries[t.b]) for t in self.talks
+                if t.in_package and t.deal is None and t.has_stake and t.zopa and group[t.a] and group[t.b]]
+
+    def check_agreement(self) -> AgreementCheck:
+        """The plurilateral check after a round (see :mod:`tppgame.agreement`)."""
+        w, names, gdp = self.weights, self.countries, self.config.params["gdp"]
+        args = (self.deals,)
+        side = (self.side_access, self.outside)
+
+        def codes(mask: np.ndarray) -> list[str]:
+            return [names[i] for i in np.flatnonzero(mask)]
+
+        if self.formed_round is None:
+            group = self.members.copy()
+            ok, utility, access = accepting(w, *args, group, *side)
+            holdouts = group & ~ok
+            open_pairs = self._open_pairs(group)
+            rest = conclude_without(w, *args, group & ~holdouts, *side) if holdouts.any() else group
+            rest_could = bool(self.round >= 1 and holdouts.any() and rest.sum() >= 2 and not self._open_pairs(rest))
+            formed_now = self.round >= 1 and not open_pairs and not holdouts.any() and group.sum() >= 2
+            if not formed_now and rest_could and self.config.conclude_without_holdouts:
+                formed_now, group = True, rest
+                ok, utility, access = accepting(w, *args, group, *side)
+            self._update_endgame(holdouts, utility)
+            if formed_now:
+                self.formed_round = self.round
+                self.signatories = group.copy()
+                self.log.add(self.round, "agreement_formed", signatories=codes(group),
+                             gdp_share=gdp_share(group, self.original, gdp))
+        else:
+            group = self.signatories & self.members
+            ok, utility, access = accepting(w, *args, group, *side)
+            holdouts, open_pairs, rest, rest_could = group & ~ok, [], group & ok, False
+        formed = self.formed_round is not None
+        ratifying = self.signatories & self.members & ok if formed else ok & group
+        in_force = formed and entry_into_force(self.config.entry_rule, ratifying, self.original, gdp)
+        check = AgreementCheck(
+            round=self.round, members=codes(self.members), accepting=codes(ok & group), holdouts=codes(holdouts),
+            open_pairs=open_pairs, complete=not open_pairs, rest=codes(rest), rest_could_conclude=rest_could,
+            formed=formed, signatories=codes(self.signatories & self.members) if formed else [],
+            gdp_share=gdp_share(ratifying, self.original, gdp), in_force=bool(in_force),
+            utility=dict(zip(names, map(float, utility))), outside_option=dict(zip(names, map(float, self.outside))),
+            access=access,
+        )
+        self.records.append(check)
+        return check
+
+    def _update_endgame(self, holdouts: np.ndarray, utility: np.ndarray) -> None:
+        """End-game linkage: when members hold out, each other member will accept a loss of up to
+        ``endgame_share`` of its own gain from the package in its talks with a hold-out."""
+        share = self.config.params["endgame_share"]
+        relief = np.where(self.members & ~holdouts & holdouts.any(), share * np.maximum(utility - self.outside, 0.0), 0.0)
+        if (holdouts != self.holdout_mask).any() or not np.allclose(relief, self.endgame_relief):
+            self.holdout_mask, self.endgame_relief = holdouts.copy(), relief
+            self.version += 1
+
+    # ------------------------------------------------------------ results
+    def summary(self) -> dict[str, Any]:
+        """The final record: formed, round, members, GDP share, in force, and per country
+        its utility against its outside option and its concession per sector."""
+        check = self.last_check
+        formed = check.formed
+        countries = {}
+        own = deepest_concessions(check.access if formed else self.side_access)
+        for k, code in enumerate(self.countries):
+            utility = check.utility[code] if formed else check.outside_option[code]
+            countries[code] = {
+                "name": self.config.params["names"][code],
+                "member": bool(self.members[k]),
+                "signatory": code in check.signatories,
+                "utility": round(utility, 6),
+                "outside_option": round(check.outside_option[code], 6),
+                "concessions": {s: round(float(v), 4) for s, v in zip(self.sectors, own[k])},
+            }
+        return {
+            "scenario": self.config.name,
+            "scenario_file": self.config.file,
+            "seed": self.run_seed,
+            "rounds": self.round,
+            "formed": formed,
+            "round": self.formed_round,
+            "date": self.config.round_date(self.formed_round).isoformat() if formed else None,
+            "members": check.signatories,
+            "gdp_share": round(check.gdp_share, 6) if formed else 0.0,
+            "entry_rule": self.config.entry_rule.describe(),
+            "in_force": check.in_force,
+            "holdouts": check.holdouts,
+            "side_deals": [
+                {"label": d.label, "kind": d.kind, "round": d.round,
+                 "parties": [self.countries[d.a], self.countries[d.b]]}
+                for d in self.deals if d.kind != "tpp"
+            ],
+            "countries": countries,
+        }
