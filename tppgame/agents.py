@@ -52,8 +52,7 @@ class CountryAgent(mesa.Agent):
         while both sides have capacity left (summit meetings are booked by the model first)."""
         model = self.model
         booked = model.booked_count
-        candidates: list[Talk] = [t for t in model.available_talks
-                                  if self.index in (t.a, t.b) and not model.is_booked(t)]
+        candidates: list[Talk] = [t for t in model.talks_of[self.index] if not model.is_booked(t)]
         candidates.sort(key=lambda t: (t.last_met, -t.stake))
         for talk in candidates:
             if booked[self.index] >= self.capacity:

@@ -65,15 +65,14 @@ class AgreementCheck:
     access: np.ndarray | None = None   # [exporter, importer, sector] with the package as it stands
 
 
-def accepting(weights: Weights, deals: list[ClosedDeal], group: np.ndarray, side_access: np.ndarray,
+def accepting(weights: Weights, schedule: np.ndarray, group: np.ndarray, side_access: np.ndarray,
               outside: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Who in ``group`` would ratify the package the group's deals make, with their utilities.
+    """Who in ``group`` would ratify a package (each member's ``schedule``), with their utilities.
 
     A member ratifies when its gain over its outside option reaches its ratification
     threshold times what it could attain from the group (the two-level game).
     """
-    n, _, s = weights.cost.shape
-    access = package_access(assemble_package(deals, group, n, s), group, side_access)
+    access = package_access(schedule, group, side_access)
     utility = world_utility(weights, access)
     needed = weights.threshold * attainable_gain(weights, group)
     return group & (utility - outside >= needed - 1e-12), utility, access
@@ -82,9 +81,10 @@ def accepting(weights: Weights, deals: list[ClosedDeal], group: np.ndarray, side
 def conclude_without(weights: Weights, deals: list[ClosedDeal], group: np.ndarray, side_access: np.ndarray,
                      outside: np.ndarray) -> np.ndarray:
     """Drop members who would not ratify until everyone left does (the rest's largest stable group)."""
+    n, _, s = weights.cost.shape
     current = group.copy()
     while current.any():
-        ok, _, _ = accepting(weights, deals, current, side_access, outside)
+        ok, _, _ = accepting(weights, assemble_package(deals, current, n, s), current, side_access, outside)
         if (ok == current).all():
             break
         current = ok

@@ -22,14 +22,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import ClassVar
 
 import numpy as np
 
 from tppgame.tactics import TalkView, tactic_for
-from tppgame.utility import efficient_concession, pair_cost, pair_gain
+from tppgame.utility import pair_gain
 
-THETA_GRID = np.linspace(0.0, 1.0, 21)
+THETA_GRID = np.linspace(0.0, 1.0, 9)
 
 
 # ------------------------------------------------------------------- closed forms
@@ -101,7 +102,7 @@ def kalai_smorodinsky_solution(frontier: Frontier, d1: np.ndarray | float, d2: n
 
 
 # ----------------------------------------------------------------- a pair's terms
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PairTerms:
     """What each side of some talks (rows) gains and pays, per sector (columns).
 
@@ -128,41 +129,80 @@ class PairTerms:
     gamma: float
 
     def rows(self, index: np.ndarray) -> PairTerms:
-        fields = {k: v[index] for k, v in self.__dict__.items() if k != "gamma"}
+        fields = {k: getattr(self, k)[index] for k in self.__dataclass_fields__ if k != "gamma"}
         return PairTerms(**fields, gamma=self.gamma)
 
+    @cached_property
+    def _stack(self) -> dict[str, np.ndarray]:
+        """Both directions side by side (columns: a's concessions to b, then b's to a), with the
+        ratios of :func:`tppgame.utility.efficient_concession` precomputed, so that one pass of
+        array arithmetic gives a whole deal."""
+        def both(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+            return np.concatenate([x, y], axis=-1)
+
+        # receiver of a->b concessions is b; giver is a (and the reverse for b->a)
+        w, p = both(self.w_b, self.w_a), both(self.p_b, self.p_a)
+        base, rival = both(self.base_b, self.base_a), both(self.rival_b, self.rival_a)
+        c, own, cap = both(self.c_a, self.c_b), both(self.own_a, self.own_b), both(self.cap_a, self.cap_b)
+        gamma = self.gamma
+        positive = c > 0
+        safe = np.where(positive, gamma * c, 1.0)
+        big = 1e12
+        high, low = np.where(positive, (w + p) / safe, big), np.where(positive, w / safe, big)
+        if gamma != 2.0:
+            power = 1.0 / (gamma - 1.0)
+            high, low = high**power, low**power
+        return {"w": w, "p": p, "base": base, "rival": rival, "c": c, "own": own,
+                "own_cost": own**gamma, "base_floor": np.minimum(base, rival),
+                "high": np.where(w + p > 0, high, 0.0), "low": np.where(w > 0, low, 0.0),
+                "ceiling": np.maximum(cap, own), "width": np.array(self.w_a.shape[-1])}
+
+    def _concessions(self, theta: np.ndarray) -> np.ndarray:
+        """Efficient concessions (stacked columns) for weights ``theta`` on a, shape rows[ x points] x 2S."""
+        st = self._stack
+        n = self.w_a.shape[-1]
+        t = np.clip(np.asarray(theta, dtype=float), 1e-12, 1.0 - 1e-12)[..., None]
+        ratio = (1.0 - t) / t                       # alpha / beta for a's concessions
+        first = np.arange(2 * n) < n
+        scale = np.where(first, ratio, 1.0 / ratio)
+        if self.gamma != 2.0:
+            scale = scale ** (1.0 / (self.gamma - 1.0))
+        if np.ndim(theta) == 2:
+            st = {k: (v[:, None, :] if np.ndim(v) == 2 else v) for k, v in st.items()}
+        high, low, rival = scale * st["high"], scale * st["low"], st["rival"]
+        z = np.where(high <= rival, high, np.where(low >= rival, low, rival))
+        return np.minimum(np.maximum(z, st["own"]), st["ceiling"])
+
+    def _utilities_stacked(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        st = self._stack
+        if z.ndim == 3:
+            st = {k: (v[:, None, :] if np.ndim(v) == 2 else v) for k, v in st.items()}
+        n = self.w_a.shape[-1]
+        reached = np.maximum(z, st["base"])
+        gain = st["w"] * (reached - st["base"]) + st["p"] * (np.minimum(reached, st["rival"]) - st["base_floor"])
+        cost = st["c"] * (np.maximum(z, st["own"]) ** self.gamma - st["own_cost"])
+        u_a = gain[..., n:].sum(axis=-1) - cost[..., :n].sum(axis=-1)
+        u_b = gain[..., :n].sum(axis=-1) - cost[..., n:].sum(axis=-1)
+        return u_a, u_b
+
     def deal_at(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The efficient deal (a's concessions, b's concessions) for weight ``theta`` on a."""
-        t = np.asarray(theta, dtype=float)
-        if t.ndim == 1:
-            t = t[:, None]
+        """The efficient deal (a's concessions, b's concessions) for weight ``theta`` on a.
 
-            def f(arr: np.ndarray) -> np.ndarray:
-                return arr
-        else:
-            t = t[:, :, None]
-
-            def f(arr: np.ndarray) -> np.ndarray:
-                return arr[:, None, :]
-
-        x_ab = efficient_concession(1.0 - t, t, f(self.w_b), f(self.p_b), f(self.rival_b), f(self.c_a),
-                                    f(self.own_a), f(self.cap_a), self.gamma)
-        x_ba = efficient_concession(t, 1.0 - t, f(self.w_a), f(self.p_a), f(self.rival_a), f(self.c_b),
-                                    f(self.own_b), f(self.cap_b), self.gamma)
-        return x_ab, x_ba
+        For each sector and direction, the giver concedes until the receiver's marginal gain
+        (weighted ``theta`` or ``1 - theta``) equals its own marginal cost: see
+        :func:`tppgame.utility.efficient_concession`.
+        """
+        z = self._concessions(theta)
+        n = self.w_a.shape[-1]
+        return z[..., :n], z[..., n:]
 
     def utilities(self, x_ab: np.ndarray, x_ba: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Each side's utility from a deal, relative to no deal in this round."""
-        f = (lambda arr: arr[:, None, :]) if x_ab.ndim == 3 else (lambda arr: arr)
-        u_a = (pair_gain(x_ba, f(self.w_a), f(self.p_a), f(self.base_a), f(self.rival_a))
-               - pair_cost(x_ab, f(self.c_a), f(self.own_a), self.gamma)).sum(axis=-1)
-        u_b = (pair_gain(x_ab, f(self.w_b), f(self.p_b), f(self.base_b), f(self.rival_b))
-               - pair_cost(x_ba, f(self.c_b), f(self.own_b), self.gamma)).sum(axis=-1)
-        return u_a, u_b
+        return self._utilities_stacked(np.concatenate([x_ab, x_ba], axis=-1))
 
     def frontier(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Utilities (u_a, u_b) at the efficient deals for ``theta`` (rows x points)."""
-        return self.utilities(*self.deal_at(theta))
+        return self._utilities_stacked(self._concessions(theta))
 
     def stakes(self) -> tuple[np.ndarray, np.ndarray]:
         """What each side stands to gain from the other's full liberalisation of the sectors on the table.
@@ -176,7 +216,7 @@ class PairTerms:
 
 
 def reach(terms: PairTerms, table: np.ndarray, side_is_a: np.ndarray, level: np.ndarray,
-          grid: np.ndarray = THETA_GRID, steps: int = 6) -> tuple[np.ndarray, np.ndarray]:
+          grid: np.ndarray = THETA_GRID, steps: int = 4) -> tuple[np.ndarray, np.ndarray]:
     """The efficient point where one side (a or b, per row) first gets ``level``, as theta on a.
 
     ``table`` holds that side's utility on the grid, oriented so it rises (a's as is, b's
@@ -194,9 +234,8 @@ def reach(terms: PairTerms, table: np.ndarray, side_is_a: np.ndarray, level: np.
     bracket = reachable & (k > 0)
 
     def side_utility(view: np.ndarray) -> np.ndarray:
-        theta = np.where(side_is_a, view, 1.0 - view)
-        u_a, u_b = terms.frontier(theta[:, None])
-        return np.where(side_is_a, u_a[:, 0], u_b[:, 0])
+        u_a, u_b = terms.frontier(np.where(side_is_a, view, 1.0 - view))
+        return np.where(side_is_a, u_a, u_b)
 
     kept = np.zeros(len(level))        # Illinois: how often in a row hi (> 0) or lo (< 0) stayed put
     for _ in range(steps if bracket.any() else 0):
@@ -259,7 +298,7 @@ class FrontierSummary:
     def theta_for(self, proposer_is_a: np.ndarray, target: np.ndarray) -> np.ndarray:
         """The efficient point giving the proposer (a or b) at least ``target``, as theta on a."""
         table = np.where(proposer_is_a[:, None], self.u_a, self.u_b[:, ::-1])
-        theta, _ = reach(self.terms, table, proposer_is_a, target)
+        theta, _ = reach(self.terms, table, proposer_is_a, target, steps=1)
         return theta
 
     def nash(self) -> np.ndarray:

@@ -9,6 +9,22 @@ from typing import Any
 import numpy as np
 
 
+class SectorValues:
+    """Per-sector values (concessions), kept as an array until read, so logging stays cheap."""
+
+    __slots__ = ("values", "sectors")
+
+    def __init__(self, values: np.ndarray, sectors: tuple[str, ...]):
+        self.values, self.sectors = values, sectors
+
+    def as_dict(self) -> dict[str, float]:
+        """The sectors with a non-zero value, rounded to 4 decimals."""
+        return {s: round(float(v), 4) for s, v in zip(self.sectors, self.values) if v > 1e-6}
+
+    def __repr__(self) -> str:
+        return f"SectorValues({self.as_dict()})"
+
+
 class EventLog:
     """An append-only list of events (dicts with at least ``round`` and ``kind``)."""
 
@@ -36,6 +52,8 @@ class EventLog:
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, SectorValues):
+        return value.as_dict()
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

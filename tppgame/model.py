@@ -9,6 +9,7 @@ agreement forms and could enter into force, and the DataCollector takes its row.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
@@ -20,8 +21,8 @@ import numpy as np
 
 from tppgame.agents import CountryAgent
 from tppgame.agreement import AgreementCheck, accepting, conclude_without, entry_into_force, gdp_share
-from tppgame.bargaining import PROTOCOLS, FrontierSummary, SessionInput
-from tppgame.eventlog import EventLog
+from tppgame.bargaining import PROTOCOLS, FrontierSummary, SessionInput, SessionResult
+from tppgame.eventlog import EventLog, SectorValues
 from tppgame.events import FixedSideDeal, ScheduledEvent
 from tppgame.scenario import EventSpec, Scenario, load_scenario
 from tppgame.agreement import assemble_package
@@ -59,6 +60,7 @@ class TPPModel(mesa.Model):
         self.outside = world_utility(self.weights, self.side_access)
         self.formed_round: int | None = None
         self.signatories = np.zeros(n, dtype=bool)
+        self.signed_schedule = np.zeros((n, s))
         self.round = 0
         self.talks = self._make_talks()
         self._deadlines = [(e.round, e.pairs) for e in config.events if e.kind in ("deadline", "summit")]
@@ -67,6 +69,7 @@ class TPPModel(mesa.Model):
             if e.kind == "summit":
                 self._summits.setdefault(e.round, set()).update(frozenset(p) for p in e.pairs)
         self.available_talks: list[Talk] = []
+        self.talks_of: dict[int, list[Talk]] = {}
         self.booked_count = np.zeros(n, dtype=int)
         self._booked: list[Talk] = []
         self._booked_ids: set[int] = set()
@@ -89,6 +92,7 @@ class TPPModel(mesa.Model):
             item.schedule()
 
         self.records: list[AgreementCheck] = []
+        self._check_key: tuple | None = None
         self.last_check = self.check_agreement()
         self.datacollector = mesa.DataCollector(
             model_reporters={
@@ -193,6 +197,10 @@ class TPPModel(mesa.Model):
         self._booked_ids: set[int] = set()
         self.booked_count[:] = 0
         self.available_talks = self._available_talks()
+        self.talks_of = {i: [] for i in range(len(self.countries))}
+        for talk in self.available_talks:
+            self.talks_of[talk.a].append(talk)
+            self.talks_of[talk.b].append(talk)
         summit = self._summits.get(self.round, set())
         for talk in self.available_talks:
             if frozenset((self.countries[talk.a], self.countries[talk.b])) in summit:
@@ -283,38 +291,46 @@ class TPPModel(mesa.Model):
             red_line_a=self.weights.red_line[a], red_line_b=self.weights.red_line[b],
         )
         result = self.protocol.session(inp)
-        names = self.countries
+        self._record_session(talks, result, summary, prop_a)
+
+    def _record_session(self, talks: list[Talk], result: SessionResult, summary: FrontierSummary,
+                        prop_a: np.ndarray) -> None:
+        """Log each meeting's offer and reply, remember it in the talk, and close accepted deals."""
+        r, names, sectors = self.round, self.countries, self.sectors
+        mask = np.array([t.sectors for t in talks])
+        col = prop_a[:, None]
+        gives = np.where(col, result.x_ab, result.x_ba) * mask
+        asks = np.where(col, result.x_ba, result.x_ab) * mask
+        u_prop = np.where(prop_a, result.u_a, result.u_b).tolist()
+        u_resp = np.where(prop_a, result.u_b, result.u_a).tolist()
+        reserve_resp = np.where(prop_a, summary.reserve_b, summary.reserve_a).tolist()
+        asp_p, asp_r = result.aspiration_proposer.tolist(), result.aspiration_responder.tolist()
+        accepted, zopa = result.accepted.tolist(), result.zopa.tolist()
+        add = self.log.add
         for k, talk in enumerate(talks):
             pa = bool(prop_a[k])
-            proposer, responder = (talk.a, talk.b) if pa else (talk.b, talk.a)
-            u_p, u_r = (result.u_a[k], result.u_b[k]) if pa else (result.u_b[k], result.u_a[k])
+            proposer, responder = (names[talk.a], names[talk.b]) if pa else (names[talk.b], names[talk.a])
             talk.meetings += 1
             talk.last_met = r
             talk.progress = [talk.progress_now, talk.progress_now]
-            if not np.isnan(result.aspiration_proposer[k]):
-                asp = (result.aspiration_proposer[k], result.aspiration_responder[k])
-                talk.previous = [asp[0], asp[1]] if pa else [asp[1], asp[0]]
-            talk.offers_received[1 if pa else 0].append(float(u_r))
-            self.log.add(r, "offer", talk=talk.label, track=talk.kind, proposer=names[proposer],
-                         responder=names[responder],
-                         gives=self._concessions(result.x_ab[k] if pa else result.x_ba[k], talk),
-                         asks=self._concessions(result.x_ba[k] if pa else result.x_ab[k], talk),
-                         utility_proposer=float(u_p), utility_responder=float(u_r),
-                         reserve_responder=float(summary.reserve_b[k] if pa else summary.reserve_a[k]),
-                         aspiration_responder=float(result.aspiration_responder[k]))
-            if result.accepted[k]:
-                self.log.add(r, "accept", talk=talk.label, by=names[responder], proposer=names[proposer])
+            if asp_p[k] == asp_p[k]:          # not nan: the protocol used aspirations
+                talk.previous = [asp_p[k], asp_r[k]] if pa else [asp_r[k], asp_p[k]]
+            talk.offers_received[1 if pa else 0].append(u_resp[k])
+            add(r, "offer", talk=talk.label, track=talk.kind, proposer=proposer, responder=responder,
+                gives=SectorValues(gives[k], sectors), asks=SectorValues(asks[k], sectors),
+                utility_proposer=u_prop[k], utility_responder=u_resp[k], reserve_responder=reserve_resp[k],
+                aspiration_responder=asp_r[k])
+            if accepted[k]:
+                add(r, "accept", talk=talk.label, by=responder, proposer=proposer)
             else:
-                reason = ("no zone of agreement" if not result.zopa[k]
-                          else "below what it still demands")
-                self.log.add(r, "reject", talk=talk.label, by=names[responder], proposer=names[proposer],
-                             reason=reason)
+                reason = "below what it still demands" if zopa[k] else "no zone of agreement"
+                add(r, "reject", talk=talk.label, by=responder, proposer=proposer, reason=reason)
         for k, talk in enumerate(talks):
-            if result.accepted[k]:
+            if accepted[k]:
                 self.close(talk, result.x_ab[k], result.x_ba[k], r)
 
-    def _concessions(self, vector: np.ndarray, talk: Talk) -> dict[str, float]:
-        return {s: round(float(v), 4) for s, v, on in zip(self.sectors, vector, talk.sectors) if on and v > 1e-6}
+    def _concessions(self, vector: np.ndarray, talk: Talk) -> SectorValues:
+        return SectorValues(np.where(talk.sectors, vector, 0.0), self.sectors)
 
     # --------------------------------------------------------------- changes
     def close(self, talk: Talk, x_ab: np.ndarray, x_ba: np.ndarray, round_number: int) -> None:
@@ -380,34 +396,50 @@ class TPPModel(mesa.Model):
                 if t.in_package and t.deal is None and t.has_stake and t.zopa and group[t.a] and group[t.b]]
 
     def check_agreement(self) -> AgreementCheck:
-        """The plurilateral check after a round (see :mod:`tppgame.agreement`)."""
+        """The plurilateral check after a round (see :mod:`tppgame.agreement`).
+
+        Nothing in it changes unless a deal, member or setting did, so an unchanged world
+        repeats the last record under the new round number.
+        """
+        key = (self.version, self._summary_version, self.formed_round, self.round >= 1)
+        if key == self._check_key:
+            check = dataclasses.replace(self.last_check, round=self.round)
+            self.records.append(check)
+            return check
+        check = self._check_agreement()
+        self._check_key = (self.version, self._summary_version, self.formed_round, self.round >= 1)
+        return check
+
+    def _check_agreement(self) -> AgreementCheck:
         w, names, gdp = self.weights, self.countries, self.config.params["gdp"]
-        args = (self.deals,)
         side = (self.side_access, self.outside)
 
         def codes(mask: np.ndarray) -> list[str]:
             return [names[i] for i in np.flatnonzero(mask)]
 
+        n, s = len(names), len(self.sectors)
         if self.formed_round is None:
             group = self.members.copy()
-            ok, utility, access = accepting(w, *args, group, *side)
+            ok, utility, access = accepting(w, assemble_package(self.deals, group, n, s), group, *side)
             holdouts = group & ~ok
             open_pairs = self._open_pairs(group)
-            rest = conclude_without(w, *args, group & ~holdouts, *side) if holdouts.any() else group
+            rest = conclude_without(w, self.deals, group & ~holdouts, *side) if holdouts.any() else group
             rest_could = bool(self.round >= 1 and holdouts.any() and rest.sum() >= 2 and not self._open_pairs(rest))
             formed_now = self.round >= 1 and not open_pairs and not holdouts.any() and group.sum() >= 2
             if not formed_now and rest_could and self.config.conclude_without_holdouts:
                 formed_now, group = True, rest
-                ok, utility, access = accepting(w, *args, group, *side)
+                ok, utility, access = accepting(w, assemble_package(self.deals, group, n, s), group, *side)
             self._update_endgame(holdouts, utility)
             if formed_now:
                 self.formed_round = self.round
                 self.signatories = group.copy()
+                self.signed_schedule = assemble_package(self.deals, group, n, s)
                 self.log.add(self.round, "agreement_formed", signatories=codes(group),
                              gdp_share=gdp_share(group, self.original, gdp))
         else:
+            # The signed text stands: members who leave lose its access, the others keep their schedules.
             group = self.signatories & self.members
-            ok, utility, access = accepting(w, *args, group, *side)
+            ok, utility, access = accepting(w, self.signed_schedule, group, *side)
             holdouts, open_pairs, rest, rest_could = group & ~ok, [], group & ok, False
         formed = self.formed_round is not None
         ratifying = self.signatories & self.members & ok if formed else ok & group

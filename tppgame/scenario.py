@@ -223,6 +223,7 @@ def _schema(cal: Calibration) -> dict[str, Any]:
         "name": text,
         "description": text,
         "extends": text,
+        "drop_events": _list_of(text),
         "seed": number(0, 2**63 - 1, integer=True),
         "rounds": number(1, 1000, integer=True),
         "calendar": {"start": a_date, "months_per_round": number(1, 24, integer=True)},
@@ -284,7 +285,7 @@ def _pair(cal: Calibration) -> Check:
 def _list_of(item: Check) -> Check:
     def check(value: Any, file: str, path: str) -> list[Any]:
         if not isinstance(value, list):
-            raise ScenarioError(file, path, "a list of tables ([[...]] entries)", value)
+            raise ScenarioError(file, path, "a list", value)
         return [item(entry, file, f"{path}[{k}]") for k, entry in enumerate(value)]
 
     return check
@@ -425,7 +426,7 @@ def _check_tree(value: Any, spec: Any, file: str, path: str) -> Any:
 
 def _require_complete(value: Any, spec: Any, file: str, path: str) -> None:
     """Every leaf of the schema that the game needs must be set after merging."""
-    optional = {"extends", "existing_agreements", "events", "side_deals", "description",
+    optional = {"extends", "drop_events", "existing_agreements", "events", "side_deals", "description",
                 "agreement.min_signatories", "agreement.min_gdp_share", "agreement.original_signatories"}
     optional_per_country = {"beta", "talks_per_round", "tactic"}
     if isinstance(spec, dict):
@@ -619,14 +620,30 @@ def round_of_date(day: dt.date, start: dt.date, months_per_round: int) -> int:
 
 
 def load_scenario(name_or_path: str | Path = "baseline", overrides: Mapping[str, Any] | None = None) -> Scenario:
-    """Load and validate a scenario (with the files it extends) over the calibration data."""
-    calibration = load_calibration()
+    """Load and validate a scenario (with the files it extends) over the calibration data.
+
+    A scenario file is read and checked once per process (while it is unchanged); the
+    result is immutable, so runs of the same scenario share it.
+    """
     path = resolve_scenario(name_or_path)
-    tree = _load_chain(path, calibration, seen=())
-    scenario = _compile(deep_merge(calibration.settings, tree), calibration, _display(path))
+    scenario = _load_file(path.resolve(), _chain_mtimes(path), _display(path))
     if overrides:
         scenario = scenario.with_overrides(overrides)
     return scenario
+
+
+def _chain_mtimes(path: Path) -> tuple[int, ...]:
+    """Modification times of a scenario file and its folder's files, to notice edits."""
+    if not path.exists():
+        return ()
+    return tuple(p.stat().st_mtime_ns for p in sorted(path.resolve().parent.glob("*.toml")))
+
+
+@lru_cache(maxsize=32)
+def _load_file(path: Path, _mtimes: tuple[int, ...], display: str) -> Scenario:
+    calibration = load_calibration()
+    tree = _load_chain(path, calibration, seen=())
+    return _compile(deep_merge(calibration.settings, tree), calibration, display)
 
 
 def _load_chain(path: Path, cal: Calibration, seen: tuple[Path, ...]) -> dict[str, Any]:
@@ -642,7 +659,18 @@ def _load_chain(path: Path, cal: Calibration, seen: tuple[Path, ...]) -> dict[st
     if not parent_path.exists():
         raise ScenarioError(file, "extends", "the name of a scenario file in the same folder", parent)
     base = _load_chain(parent_path, cal, seen + (path.resolve(),))
-    merged = deep_merge(base, {k: v for k, v in raw.items() if k != "extends"})
+    # Events and side deals add to the parent's; drop_events removes parent events by label.
+    parent_events = base.get("events", [])
+    labels = [e.get("label", e.get("kind")) for e in parent_events]
+    for k, label in enumerate(checked.get("drop_events", [])):
+        if label not in labels:
+            raise ScenarioError(file, f"drop_events[{k}]", "the label of an event in the extended scenario",
+                                label)
+    dropped = set(checked.get("drop_events", []))
+    merged = deep_merge(base, {k: v for k, v in raw.items() if k not in ("extends", "drop_events")})
+    merged["events"] = [e for e in parent_events if e.get("label", e.get("kind")) not in dropped]
+    merged["events"] += raw.get("events", [])
+    merged["side_deals"] = base.get("side_deals", []) + raw.get("side_deals", [])
     return merged
 
 

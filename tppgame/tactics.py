@@ -90,6 +90,9 @@ class TitForTat(Tactic):
 TACTICS: dict[str, type[Tactic]] = {cls.name: cls for cls in (Boulware, Linear, Conceder, TitForTat)}
 
 
+_INSTANCES: dict[str, Tactic] = {name: cls() for name, cls in TACTICS.items()}
+
+
 def tactic_for(name: str) -> Tactic:
-    """The tactic instance for a scenario name (boulware, linear, conceder, tit_for_tat)."""
-    return TACTICS[name]()
+    """The tactic for a scenario name (boulware, linear, conceder, tit_for_tat)."""
+    return _INSTANCES[name]

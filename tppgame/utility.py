@@ -133,11 +133,14 @@ def efficient_concession(alpha: np.ndarray, beta: np.ndarray, w: np.ndarray, p: 
     concedes until the receiver's marginal gain (higher while it closes a gap to a rival)
     equals its marginal cost, never past ``cap`` (its red line).
     """
-    with np.errstate(divide="ignore", invalid="ignore"):
-        denom = beta * gamma * c
+    denom = beta * gamma * c
+    positive = denom > 0
+    safe = np.where(positive, denom, 1.0)
+    high = np.where(positive, alpha * (w + p) / safe, np.inf)
+    low = np.where(positive, alpha * w / safe, np.inf)
+    if gamma != 2.0:
         power = 1.0 / (gamma - 1.0)
-        high = np.where(denom > 0, (alpha * (w + p) / denom) ** power, np.inf)
-        low = np.where(denom > 0, (alpha * w / denom) ** power, np.inf)
+        high, low = high**power, low**power
     z = np.where(high <= rival, high, np.where(low >= rival, low, rival))
     z = np.where((alpha <= 0) | (w + p <= 0), 0.0, z)
     return np.minimum(np.maximum(z, own), np.maximum(cap, own))

@@ -1,0 +1,99 @@
+"""The plurilateral check and the entry-into-force rules, with GDP figures a reader can check."""
+
+import numpy as np
+import pytest
+
+from tppgame.agreement import assemble_package, entry_into_force, gdp_share
+from tppgame.scenario import EntryRule, load_scenario
+from tppgame.side_deals import ClosedDeal, fixed_terms, side_deal_access
+
+TPP = EntryRule("tpp", 6, 0.85)
+CPTPP = EntryRule("cptpp", 6, 0.0, signatory_fraction=0.5)
+
+
+@pytest.fixture(scope="module")
+def world():
+    scenario = load_scenario("baseline")
+    return scenario.countries, scenario.params["gdp"]
+
+
+def mask(countries, codes):
+    return np.array([c in codes for c in countries])
+
+
+def test_gdp_share_of_all_twelve_is_one(world):
+    countries, gdp = world
+    everyone = np.ones(len(countries), dtype=bool)
+    assert gdp_share(everyone, everyone, gdp) == pytest.approx(1.0)
+
+
+def test_us_alone_holds_about_60_percent_of_2013_gdp(world):
+    """tpp-facts 1a: US 16,768.1 of 27,819.4 bn US$ (Aug-2015 vintage) = 60.27%."""
+    countries, gdp = world
+    everyone = np.ones(len(countries), dtype=bool)
+    assert gdp_share(mask(countries, {"USA"}), everyone, gdp) == pytest.approx(0.6027, abs=0.0005)
+
+
+def test_eleven_without_the_us_cannot_enter_into_force_under_the_tpp_rule(world):
+    countries, gdp = world
+    original = np.ones(len(countries), dtype=bool)
+    eleven = mask(countries, set(countries) - {"USA"})
+    assert gdp_share(eleven, original, gdp) == pytest.approx(0.3973, abs=0.001)
+    assert not entry_into_force(TPP, eleven, original, gdp)
+
+
+def test_eleven_without_japan_cannot_enter_into_force_either(world):
+    """Japan's 17.7% is more than the 15% that blocks: in effect a veto."""
+    countries, gdp = world
+    original = np.ones(len(countries), dtype=bool)
+    assert not entry_into_force(TPP, mask(countries, set(countries) - {"JPN"}), original, gdp)
+
+
+def test_canada_australia_mexico_together_block_but_two_of_them_do_not(world):
+    """tpp-facts 1b: CA+AU = 12.22% cannot block, CA+AU+MX = 16.76% can."""
+    countries, gdp = world
+    original = np.ones(len(countries), dtype=bool)
+    assert entry_into_force(TPP, mask(countries, set(countries) - {"CAN", "AUS"}), original, gdp)
+    assert not entry_into_force(TPP, mask(countries, set(countries) - {"CAN", "AUS", "MEX"}), original, gdp)
+
+
+def test_cptpp_rule_needs_six_ratifications_and_no_gdp(world):
+    countries, gdp = world
+    eleven = mask(countries, set(countries) - {"USA"})
+    six_small = mask(countries, {"NZL", "CHL", "PER", "SGP", "VNM", "BRN"})
+    five = mask(countries, {"NZL", "CHL", "PER", "SGP", "VNM"})
+    assert entry_into_force(CPTPP, six_small, eleven, gdp)
+    assert not entry_into_force(CPTPP, five, eleven, gdp)
+
+
+def test_cptpp_rule_takes_half_the_signatories_when_that_is_fewer_than_six(world):
+    countries, gdp = world
+    eight = mask(countries, {"NZL", "CHL", "PER", "SGP", "VNM", "BRN", "MYS", "MEX"})
+    four = mask(countries, {"NZL", "CHL", "PER", "SGP"})
+    assert entry_into_force(CPTPP, four, eight, gdp)
+
+
+def test_package_takes_each_countrys_deepest_concession_among_the_group():
+    deals = [
+        ClosedDeal(0, 1, "tpp", "a-b", 1, np.array([0.2, 0.0]), np.array([0.0, 0.5])),
+        ClosedDeal(0, 2, "conditional", "a-c", 2, np.array([0.4, 0.1]), np.array([0.3, 0.0])),
+        ClosedDeal(1, 2, "standalone", "b-c side deal", 3, np.array([0.9, 0.9]), np.array([0.9, 0.9])),
+    ]
+    everyone = np.ones(3, dtype=bool)
+    schedule = assemble_package(deals, everyone, 3, 2)
+    assert schedule.tolist() == [[0.4, 0.1], [0.0, 0.5], [0.3, 0.0]]
+    without_c = assemble_package(deals, np.array([True, True, False]), 3, 2)
+    assert without_c.tolist() == [[0.2, 0.0], [0.0, 0.5], [0.0, 0.0]]
+
+
+def test_standalone_side_deal_gives_access_to_the_partner_only():
+    deal = ClosedDeal(0, 1, "standalone", "AUS-JPN", 4, np.array([0.0, 0.3]), np.array([0.5, 0.0]))
+    access = side_deal_access([deal], 3, 2)
+    assert access[1, 0].tolist() == [0.0, 0.3]   # b's exporters in a's market
+    assert access[0, 1].tolist() == [0.5, 0.0]   # a's exporters in b's market
+    assert access[2].sum() == 0 and access[:, 2].sum() == 0
+
+
+def test_fixed_terms_fill_unnamed_sectors_with_zero():
+    x_ab, x_ba = fixed_terms({"JPN": {"beef": 0.5}}, "AUS", "JPN", ("rice", "beef"))
+    assert x_ab.tolist() == [0.0, 0.0] and x_ba.tolist() == [0.0, 0.5]

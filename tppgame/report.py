@@ -1,0 +1,202 @@
+"""Reports: the round-by-round story in plain words, the final table, and output files."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tppgame.model import TPPModel
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December")
+
+
+def month_label(model: TPPModel, round_number: int) -> str:
+    day = model.config.round_date(round_number)
+    return f"{MONTHS[day.month - 1]} {day.year}"
+
+
+def _month(iso_date: str) -> str:
+    year, month = iso_date.split("-")[:2]
+    return f"{MONTHS[int(month) - 1]} {year}"
+
+
+def main_concessions(values: dict[str, float], top: int = 3) -> str:
+    """The largest concessions in a deal, as words: 'beef 0.52, pork 0.40, dairy 0.27'."""
+    if not values:
+        return "nothing new"
+    ranked = sorted(values.items(), key=lambda kv: -kv[1])[:top]
+    more = len(values) - len(ranked)
+    text = ", ".join(f"{sector.replace('_', ' ')} {value:.2f}" for sector, value in ranked)
+    return text + (f" and {more} more" if more > 0 else "")
+
+
+def _values(entry: Any) -> dict[str, float]:
+    return entry.as_dict() if hasattr(entry, "as_dict") else dict(entry)
+
+
+def narrate(model: TPPModel) -> Iterator[str]:
+    """The history of a finished (or running) game, one paragraph per eventful round.
+
+    Quiet rounds are folded into one line, so that a class can read the story aloud.
+    """
+    names = model.config.params["names"]
+    by_round: dict[int, list[dict[str, Any]]] = {}
+    for entry in model.log:
+        by_round.setdefault(entry["round"], []).append(entry)
+    quiet_from = None
+    previous = None
+    for check in model.records[1:]:
+        r = check.round
+        lines = list(_round_lines(model, by_round.get(r, []), names))
+        status = _status_line(check)
+        changed = previous is None or status != previous
+        if lines or changed:
+            if quiet_from is not None:
+                yield _quiet(model, quiet_from, r - 1)
+                quiet_from = None
+            yield f"Round {r} ({month_label(model, r)}):"
+            for line in lines:
+                yield f"  {line}"
+            yield f"  {status}"
+        elif quiet_from is None:
+            quiet_from = r
+        previous = status
+    if quiet_from is not None and model.records:
+        yield _quiet(model, quiet_from, model.records[-1].round)
+
+
+def _quiet(model: TPPModel, first: int, last: int) -> str:
+    span = f"Round {first}" if first == last else f"Rounds {first}-{last}"
+    when = month_label(model, first) if first == last else f"{month_label(model, first)} to {month_label(model, last)}"
+    return f"{span} ({when}): talks go on; nothing changes."
+
+
+def _round_lines(model: TPPModel, entries: list[dict[str, Any]], names: dict[str, str]) -> Iterator[str]:
+    for e in entries:
+        kind = e["kind"]
+        if kind == "deal":
+            a, b = e["a"], e["b"]
+            what = {"standalone": " (a side deal, in force from now on)",
+                    "conditional": " (binding only if the TPP forms)", "tpp": ""}[e["track"]]
+            yield (f"Deal: {e['talk']} closed{what}. {names[a]} opens {main_concessions(_values(e['a_gives']))}; "
+                   f"{names[b]} opens {main_concessions(_values(e['b_gives']))}.")
+        elif kind == "deadline":
+            verdict = "met" if e["met"] else "missed"
+            word = "Summit" if e["event"] == "summit" else "Deadline"
+            yield f"{word} {verdict}: {e['label']}."
+        elif kind == "shock":
+            changes = ", ".join(f"{k} = {v}" for k, v in e["changes"].items())
+            yield f"Event: {e['label']} ({changes})."
+        elif kind == "join":
+            yield f"Event: {names[e['country']]} joins the talks ({e['label']})."
+        elif kind == "withdraw":
+            yield f"Event: {names[e['country']]} withdraws ({e['label']})."
+        elif kind == "event_skipped":
+            yield f"Did not happen this time: {e['label']} (chance {e['probability']:.0%})."
+        elif kind == "agreement_formed":
+            yield (f"AGREEMENT FORMED among {len(e['signatories'])} countries holding {e['gdp_share']:.1%} "
+                   "of the original signatories' 2013 GDP.")
+
+
+def _status_line(check: Any) -> str:
+    if check.formed:
+        force = "could enter into force" if check.in_force else "could NOT enter into force"
+        return (f"Agreement: formed; {len(check.signatories)} signatories, {check.gdp_share:.1%} of 2013 GDP ratify; "
+                f"{force}.")
+    parts = [f"Agreement: not yet; {len(check.accepting)} of {len(check.members)} members would ratify the package "
+             "as it stands"]
+    if check.holdouts:
+        parts.append("not " + ", ".join(check.holdouts))
+    if check.open_pairs:
+        pairs = ", ".join(f"{a}-{b}" for a, b in check.open_pairs[:4])
+        more = len(check.open_pairs) - 4
+        count = len(check.open_pairs)
+        parts.append(f"{count} {'talk' if count == 1 else 'talks'} with a zone of agreement still open "
+                     f"({pairs}{' ...' if more > 0 else ''})")
+    if check.holdouts:
+        parts.append("the rest could conclude without them" if check.rest_could_conclude
+                     else "the rest could not conclude without them")
+    return "; ".join(parts) + "."
+
+
+def final_table(summary: dict[str, Any], sectors: tuple[str, ...]) -> str:
+    """The final record as a table a class can read: outcome line, then one row per country."""
+    out = io.StringIO()
+    if summary["formed"]:
+        out.write(f"Outcome: agreement formed in round {summary['round']} ({_month(summary['date'])}) with "
+                  f"{len(summary['members'])} signatories holding {summary['gdp_share']:.1%} of the original "
+                  f"signatories' 2013 GDP.\n")
+        out.write(f"Entry into force ({summary['entry_rule']}): {'yes' if summary['in_force'] else 'no'}.\n")
+    else:
+        out.write(f"Outcome: no agreement formed in {summary['rounds']} rounds.")
+        if summary["holdouts"]:
+            out.write(" Hold-outs at the end: " + ", ".join(summary["holdouts"]) + ".")
+        out.write("\n")
+    short = [s[:6] for s in sectors]
+    header = f"{'Country':<15} {'Sig':>3} {'Utility':>8} {'Outside':>8} {'Gain':>8}  " + " ".join(f"{s:>6}" for s in short)
+    out.write("\n" + header + "\n" + "-" * len(header) + "\n")
+    for code, c in summary["countries"].items():
+        gain = c["utility"] - c["outside_option"]
+        row = (f"{c['name'][:15]:<15} {'yes' if c['signatory'] else 'no':>3} {c['utility']:>8.3f} "
+               f"{c['outside_option']:>8.3f} {gain:>+8.3f}  " + " ".join(f"{c['concessions'][s]:>6.2f}" for s in sectors))
+        out.write(row + "\n")
+    out.write("\nUtility: 1 = full access to every partner's market; Outside: status quo plus side deals in force;\n"
+              "concessions: 0 = today's protection, 1 = free trade (deepest concession to any partner).\n")
+    return out.getvalue()
+
+
+def round_rows(model: TPPModel) -> list[dict[str, Any]]:
+    """One row per round and country: the plurilateral check and each country's position."""
+    rows = []
+    for check in model.records:
+        for code in model.countries:
+            rows.append({
+                "round": check.round,
+                "date": model.config.round_date(max(check.round, 1)).isoformat() if check.round else
+                model.config.start.isoformat(),
+                "country": code,
+                "member": code in check.members,
+                "accepts": code in check.accepting,
+                "utility": round(check.utility[code], 6),
+                "outside_option": round(check.outside_option[code], 6),
+                "formed": check.formed,
+                "gdp_share": round(check.gdp_share, 6),
+                "in_force": check.in_force,
+                "open_talks": len(check.open_pairs),
+            })
+    return rows
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    """Write a file whole or not at all (never a half-written result)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_outputs(model: TPPModel, out_dir: Path) -> list[Path]:
+    """Write rounds.csv, events.jsonl and summary.json; return their paths."""
+    rows = round_rows(model)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    paths = [out_dir / "rounds.csv", out_dir / "events.jsonl", out_dir / "summary.json"]
+    _atomic_write(paths[0], buffer.getvalue())
+    _atomic_write(paths[1], model.log.to_jsonl())
+    _atomic_write(paths[2], json.dumps(model.summary(), indent=2) + "\n")
+    return paths
