@@ -33,7 +33,8 @@ class CountryAgent(mesa.Agent):
 
     @property
     def capacity(self) -> int:
-        return int(self.model.config.params["talks_per_round"][self.index])
+        """How many bilateral sessions its delegation can hold in a round."""
+        return self.model.capacity[self.index]
 
     @property
     def utility(self) -> float:
@@ -54,10 +55,11 @@ class CountryAgent(mesa.Agent):
         booked = model.booked_count
         candidates: list[Talk] = [t for t in model.talks_of[self.index] if not model.is_booked(t)]
         candidates.sort(key=lambda t: (t.last_met, -t.stake))
+        capacity = model.capacity
         for talk in candidates:
-            if booked[self.index] >= self.capacity:
+            if booked[self.index] >= capacity[self.index]:
                 break
             partner = talk.b if talk.a == self.index else talk.a
-            if booked[partner] >= model.agent_of(partner).capacity:
+            if booked[partner] >= capacity[partner]:
                 continue
             model.book(talk)

@@ -295,10 +295,19 @@ class FrontierSummary:
         fields = {k: (v.rows(index) if isinstance(v, PairTerms) else v[index]) for k, v in self.__dict__.items()}
         return FrontierSummary(**fields)
 
+    @staticmethod
+    def concat(parts: list[FrontierSummary]) -> FrontierSummary:
+        """Stack the rows of several summaries (talks from different worlds negotiated together)."""
+        terms = PairTerms(**{k: np.concatenate([getattr(p.terms, k) for p in parts])
+                             for k in PairTerms.__dataclass_fields__ if k != "gamma"}, gamma=parts[0].terms.gamma)
+        fields = {k: np.concatenate([getattr(p, k) for p in parts])
+                  for k in FrontierSummary.__dataclass_fields__ if k != "terms"}
+        return FrontierSummary(terms=terms, **fields)
+
     def theta_for(self, proposer_is_a: np.ndarray, target: np.ndarray) -> np.ndarray:
         """The efficient point giving the proposer (a or b) at least ``target``, as theta on a."""
         table = np.where(proposer_is_a[:, None], self.u_a, self.u_b[:, ::-1])
-        theta, _ = reach(self.terms, table, proposer_is_a, target, steps=1)
+        theta, _ = reach(self.terms, table, proposer_is_a, target, steps=0)
         return theta
 
     def nash(self) -> np.ndarray:
@@ -383,14 +392,15 @@ class Protocol:
 
     @staticmethod
     def _result(inp: SessionInput, theta: np.ndarray, asp_p: np.ndarray, asp_r: np.ndarray,
-                decide: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> SessionResult:
+                decide: Callable[..., np.ndarray]) -> SessionResult:
+        """Evaluate the offers at ``theta``; a deal needs the responder's yes (``decide``) and
+        must leave neither side below its reservation."""
         s = inp.summary
         x_ab, x_ba = s.terms.deal_at(theta)
         u_a, u_b = s.terms.utilities(x_ab, x_ba)
-        result = SessionResult(theta, x_ab, x_ba, u_a, u_b, inp.proposer_is_a, asp_p, asp_r,
-                               np.zeros(len(theta), dtype=bool), s.zopa)
-        result.accepted = decide(x_ab, x_ba) & (result.u_a >= s.reserve_a - 1e-12) & (result.u_b >= s.reserve_b - 1e-12)
-        return result
+        yes = decide(x_ab, x_ba, u_a, u_b)
+        accepted = yes & (u_a >= s.reserve_a - 1e-12) & (u_b >= s.reserve_b - 1e-12)
+        return SessionResult(theta, x_ab, x_ba, u_a, u_b, inp.proposer_is_a, asp_p, asp_r, accepted, s.zopa)
 
 
 def _within_red_lines(x_ab: np.ndarray, x_ba: np.ndarray, inp: SessionInput) -> tuple[np.ndarray, np.ndarray]:
@@ -417,8 +427,7 @@ class AlternatingOffers(Protocol):
         asp_p, asp_r = np.where(prop_a, asp_a, asp_b), np.where(prop_a, asp_b, asp_a)
         theta = s.theta_for(prop_a, asp_p)
 
-        def decide(x_ab: np.ndarray, x_ba: np.ndarray) -> np.ndarray:
-            u_a, u_b = s.terms.utilities(x_ab, x_ba)
+        def decide(x_ab: np.ndarray, x_ba: np.ndarray, u_a: np.ndarray, u_b: np.ndarray) -> np.ndarray:
             ok_a, ok_b = _within_red_lines(x_ab, x_ba, inp)
             u_r, ok_r = np.where(prop_a, u_b, u_a), np.where(prop_a, ok_b, ok_a)
             reserve_r = np.where(prop_a, s.reserve_b, s.reserve_a)
@@ -438,7 +447,7 @@ class _Benchmark(Protocol):
         theta = np.where(s.zopa, self.point(inp), np.where(inp.proposer_is_a, s.theta_best_a, s.theta_best_b))
         nan = np.full(len(theta), np.nan)
 
-        def decide(x_ab: np.ndarray, x_ba: np.ndarray) -> np.ndarray:
+        def decide(x_ab: np.ndarray, x_ba: np.ndarray, u_a: np.ndarray, u_b: np.ndarray) -> np.ndarray:
             ok_a, ok_b = _within_red_lines(x_ab, x_ba, inp)
             return s.zopa & ok_a & ok_b
 

@@ -70,7 +70,8 @@ class TPPModel(mesa.Model):
                 self._summits.setdefault(e.round, set()).update(frozenset(p) for p in e.pairs)
         self.available_talks: list[Talk] = []
         self.talks_of: dict[int, list[Talk]] = {}
-        self.booked_count = np.zeros(n, dtype=int)
+        self.booked_count = [0] * n
+        self.capacity = [int(c) for c in config.params["talks_per_round"]]
         self._booked: list[Talk] = []
         self._booked_ids: set[int] = set()
         self.version = 0                       # bumped whenever a deal, member or setting changes
@@ -176,10 +177,14 @@ class TPPModel(mesa.Model):
 
     def horizon(self, talk: Talk, round_number: int) -> int:
         """The deadline the talk works to: the next deadline or summit that applies to it, else the last round."""
-        pair = {self.countries[talk.a], self.countries[talk.b]}
-        due = [r for r, pairs in self._deadlines if r >= round_number
-               and ((not pairs and talk.in_package) or any(set(p) == pair for p in pairs))]
-        return min(due) if due else self.config.rounds
+        if talk.deadlines is None:
+            pair = {self.countries[talk.a], self.countries[talk.b]}
+            talk.deadlines = sorted(r for r, pairs in self._deadlines
+                                    if (not pairs and talk.in_package) or any(set(p) == pair for p in pairs))
+        for r in talk.deadlines:
+            if r >= round_number:
+                return r
+        return self.config.rounds
 
     # ------------------------------------------------------------------ the round
     def step(self) -> None:
@@ -195,7 +200,7 @@ class TPPModel(mesa.Model):
         """Open the talks that can meet, let countries book them, and negotiate."""
         self._booked = []
         self._booked_ids: set[int] = set()
-        self.booked_count[:] = 0
+        self.booked_count = [0] * len(self.countries)
         self.available_talks = self._available_talks()
         self.talks_of = {i: [] for i in range(len(self.countries))}
         for talk in self.available_talks:
@@ -207,10 +212,7 @@ class TPPModel(mesa.Model):
                 self.book(talk)
         self.agents.shuffle_do("book_talks")
         if self._booked:
-            for kind_is_side in (False, True):
-                group = [t for t in self._booked if (t.kind == "standalone") == kind_is_side]
-                if group:
-                    self._negotiate(group, side_world=kind_is_side)
+            self._negotiate(self._booked)
 
     def _refresh_summaries(self) -> None:
         """Rebuild the frontier of every undecided talk when the world has changed since the last build."""
@@ -268,11 +270,18 @@ class TPPModel(mesa.Model):
         return world_terms(self.weights, access, a, b, sectors, schedule, self.members,
                            self.config.params["spillover"])
 
-    def _negotiate(self, talks: list[Talk], side_world: bool) -> None:
+    def _negotiate(self, talks: list[Talk]) -> None:
         r, p = self.round, self.config.params
+        # package talks first, then side deals: each family's rows from its own world's summary
+        talks = sorted(talks, key=lambda t: t.kind == "standalone")
+        parts = []
+        for side_world in (False, True):
+            rows = [t.row for t in talks if (t.kind == "standalone") == side_world]
+            if rows:
+                parts.append(self._summaries[side_world].rows(np.array(rows)))
+        summary = parts[0] if len(parts) == 1 else FrontierSummary.concat(parts)
         a = np.array([t.a for t in talks])
         b = np.array([t.b for t in talks])
-        summary = self._summaries[side_world].rows(np.array([t.row for t in talks]))
         for talk in talks:
             if talk.first_proposer_is_a is None:
                 talk.first_proposer_is_a = bool(self.random.random() < 0.5)
@@ -370,6 +379,7 @@ class TPPModel(mesa.Model):
         self.config = self.config.with_overrides(changes, origin=f"shock '{label}'")
         self.weights = make_weights(self.config.params)
         self.protocol = PROTOCOLS[self.config.protocol]()
+        self.capacity = [int(c) for c in self.config.params["talks_per_round"]]
         self.outside = world_utility(self.weights, self.side_access)
         self.version += 1
         self.log.add(self.round_now(), "shock", label=label, changes=changes)

@@ -41,6 +41,7 @@ class Talk:
     has_stake: bool = True
     zopa: bool = False
     row: int = -1                     # the talk's row in the model's frontier summaries
+    deadlines: list[int] | None = None  # rounds of the deadlines and summits that apply to it
     progress_now: float = 0.0
     summary: FrontierSummary | None = None
     summary_version: int = -1

@@ -1,0 +1,118 @@
+"""The command line as a user runs it: the story, the table, the files, and bad input."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tppgame.cli import main, parse_setting
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONHASHSEED": "random"}
+    return subprocess.run([sys.executable, str(ROOT / "run.py"), *args], cwd=cwd, capture_output=True,
+                          text=True, env=env, stdin=subprocess.DEVNULL, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def baseline_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("baseline")
+    result = run_cli("--out", str(out))
+    return result, out
+
+
+def test_default_run_tells_the_story_and_ends_with_the_table(baseline_run):
+    result, _ = baseline_run
+    assert result.returncode == 0, result.stderr
+    text = result.stdout
+    assert "Round 1 (July 2013)" in text
+    assert "Summit missed: Obama's state visit to Tokyo." in text
+    assert "Event: Congress passes trade promotion authority" in text
+    assert "Deal: Japan-Australia EPA closed (a side deal, in force from now on)" in text
+    assert "AGREEMENT FORMED" in text
+    assert "Outcome: agreement formed in round" in text
+    assert "Entry into force" in text
+    for name in ("United States", "Japan", "Vietnam", "Brunei"):
+        assert name in text.split("Outcome:")[1]
+
+
+def test_outputs_are_written(baseline_run):
+    _, out = baseline_run
+    summary = json.loads((out / "summary.json").read_text())
+    assert isinstance(summary["formed"], bool)
+    assert summary["round"] is None or isinstance(summary["round"], int)
+    assert set(summary["countries"]) == {"USA", "JPN", "CAN", "MEX", "AUS", "NZL", "CHL", "PER", "SGP", "MYS",
+                                         "VNM", "BRN"}
+    for country in summary["countries"].values():
+        assert {"utility", "outside_option", "concessions"} <= set(country)
+        assert len(country["concessions"]) == 10
+    assert {"gdp_share", "in_force", "members"} <= set(summary)
+    rows = (out / "rounds.csv").read_text().splitlines()
+    assert rows[0].startswith("round,date,country,member,accepts,utility,outside_option")
+    assert len(rows) == 1 + 41 * 12
+    events = [json.loads(line) for line in (out / "events.jsonl").read_text().splitlines()]
+    kinds = {e["kind"] for e in events}
+    assert {"offer", "accept", "reject", "deal", "deadline", "shock", "agreement_formed"} <= kinds
+
+
+def test_same_seed_gives_byte_identical_files_in_separate_processes(tmp_path):
+    first, second = tmp_path / "a", tmp_path / "b"
+    assert run_cli("--seed", "11", "--quiet", "--out", str(first)).returncode == 0
+    assert run_cli("--seed", "11", "--quiet", "--out", str(second)).returncode == 0
+    for name in ("rounds.csv", "events.jsonl", "summary.json"):
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+def test_set_overrides_a_setting(tmp_path, capsys):
+    code = main(["--quiet", "--out", str(tmp_path), "--set", "bargaining.protocol=\"nash\"",
+                 "--set", "countries.JPN.sensitivity.rice=2.5"])
+    assert code == 0
+    assert "Outcome:" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["nosuch"], "nosuch.toml: (file): expected an existing scenario file"),
+    (["--set", "countries.JPN.sensitivity.rice=-1"], "countries.JPN.sensitivity.rice: expected a number from 0 to 10"),
+    (["--set", "countries.XXX.tactic=\"linear\""], "countries.XXX: expected a known setting"),
+    (["--set", "bargaining.protocol=\"haggle\""], "bargaining.protocol: expected one of alternating"),
+    (["--set", "nonsense"], "expected PATH=VALUE"),
+    (["--seed", "-3"], "--seed -3: expected a whole number of at least 0"),
+    (["--seed", "x"], "invalid int value"),
+])
+def test_bad_input_is_one_line_and_exit_2(args, needle, tmp_path):
+    result = run_cli(*args, "--out", str(tmp_path / "o"))
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert needle in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_scenario_file_names_file_path_and_expectation(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('extends = "baseline"\nrounds = "ten"\n')
+    (tmp_path / "baseline.toml").write_text((ROOT / "scenarios" / "baseline.toml").read_text())
+    result = run_cli(str(bad), "--out", str(tmp_path / "o"))
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"error: {bad}: rounds: expected a whole number from 1 to 1000, got 'ten'"
+
+
+def test_out_pointing_at_a_file_is_refused(tmp_path):
+    target = tmp_path / "file.txt"
+    target.write_text("x")
+    result = run_cli("--out", str(target))
+    assert result.returncode == 2
+    assert "expected a folder" in result.stderr
+
+
+def test_parse_setting_reads_toml_values():
+    assert parse_setting("a.b=2.5") == ("a.b", 2.5)
+    assert parse_setting("a.b=true") == ("a.b", True)
+    assert parse_setting('a.b="x"') == ("a.b", "x")
+    assert parse_setting("a.b=boulware") == ("a.b", "boulware")
