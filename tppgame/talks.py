@@ -42,6 +42,7 @@ class Talk:
     zopa: bool = False
     row: int = -1                     # the talk's row in the model's frontier summaries
     deadlines: list[int] | None = None  # rounds of the deadlines and summits that apply to it
+    met_version: int = -1             # the model's version of the world when the talk last met
     progress_now: float = 0.0
     summary: FrontierSummary | None = None
     summary_version: int = -1
