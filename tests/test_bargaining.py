@@ -40,6 +40,7 @@ from tppgame.bargaining import (
     rubinstein_split,
 )
 from tppgame.tactics import TalkView, tactic_for
+from tppgame.utility import efficient_concession
 
 DEFAULTS = {
     "w_a": [0.3, 0.2], "p_a": [0.0, 0.0], "base_a": [0.0, 0.0], "rival_a": [0.0, 0.0],
@@ -315,7 +316,7 @@ def test_summary_rows_are_independent_talks():
 @st.composite
 def pair_terms(draw):
     """Random terms for one talk over 1-3 sectors. What each side already has in the other's market
-    (base) is what the other has already given (own); see the xfail below for when it is more."""
+    (base) is what the other has already given (own); see the test below for when it is more."""
     n = draw(st.integers(1, 3))
 
     def vec(lo, hi):
@@ -655,3 +656,19 @@ def test_alternating_offers_acceptance_follows_the_rule():
                                      np.array([True]))[0]))
         assert result.aspiration_responder[r] == pytest.approx(asp)
     assert result.accepted.tolist() == expected
+
+
+@settings(max_examples=80, deadline=None)
+@given(pair_terms(), st.floats(0.0, 1.0))
+def test_deal_at_matches_the_reference_efficient_concession(terms, theta):
+    """The vectorised frontier gives, direction by direction, the concessions of
+    tppgame.utility.efficient_concession: a weighs b's gain by 1 - theta against its own cost by theta."""
+    t = np.array([theta])
+    x_ab, x_ba = terms.deal_at(t)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        ref_ab = efficient_concession(1.0 - t[:, None], t[:, None], terms.w_b, terms.p_b, terms.rival_b,
+                                      terms.c_a, terms.own_a, terms.cap_a, terms.gamma)
+        ref_ba = efficient_concession(t[:, None], 1.0 - t[:, None], terms.w_a, terms.p_a, terms.rival_a,
+                                      terms.c_b, terms.own_b, terms.cap_b, terms.gamma)
+    np.testing.assert_allclose(x_ab, ref_ab, atol=1e-6)
+    np.testing.assert_allclose(x_ba, ref_ba, atol=1e-6)

@@ -42,7 +42,7 @@ class ScheduledEvent:
         model, spec = self.model, self.spec
         happens = spec.probability >= 1.0 or model.rng.random() < spec.probability
         if not happens:
-            model.log.add(model.round_at(spec), "event_skipped", event=spec.kind, label=spec.label,
+            model.log.add(spec.round, "event_skipped", event=spec.kind, label=spec.label,
                           probability=spec.probability)
             return
         if spec.kind == "join":

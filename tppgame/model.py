@@ -20,12 +20,12 @@ import networkx as nx
 import numpy as np
 
 from tppgame.agents import CountryAgent
-from tppgame.agreement import AgreementCheck, accepting, conclude_without, entry_into_force, gdp_share
+from tppgame.agreement import (AgreementCheck, accepting, assemble_package, conclude_without, entry_into_force,
+                               gdp_share)
 from tppgame.bargaining import PROTOCOLS, FrontierSummary, SessionInput, SessionResult, rubinstein_split
 from tppgame.eventlog import EventLog, SectorValues
 from tppgame.events import FixedSideDeal, ScheduledEvent
 from tppgame.scenario import EventSpec, Scenario, load_scenario
-from tppgame.agreement import assemble_package
 from tppgame.side_deals import ClosedDeal, fixed_terms, side_deal_access
 from tppgame.talks import Talk, progress, world_terms
 from tppgame.utility import deepest_concessions, make_weights, package_access, world_utility
@@ -71,7 +71,7 @@ class TPPModel(mesa.Model):
                 talk.row = k
         self._dirty: set[int] | None = None    # countries whose talks need new frontiers (None: all)
         self._deadlines = [(e.round, e.pairs) for e in config.events if e.kind in ("deadline", "summit")]
-        self._summits = {}
+        self._summits: dict[int, set[frozenset[str]]] = {}
         for e in config.events:
             if e.kind == "summit":
                 self._summits.setdefault(e.round, set()).update(frozenset(p) for p in e.pairs)
@@ -166,9 +166,6 @@ class TPPModel(mesa.Model):
     def date(self) -> dt.date:
         """The date the current round stands for (the start, before round 1)."""
         return self.config.round_date(max(self.round, 1))
-
-    def round_at(self, spec: EventSpec) -> int:
-        return spec.round
 
     def agent_of(self, index: int) -> CountryAgent:
         return self._by_index[index]
@@ -317,9 +314,10 @@ class TPPModel(mesa.Model):
         for talk in talks:
             if talk.first_proposer_is_a is None:
                 talk.first_proposer_is_a = bool(self.random.random() < 0.5)
-            talk.progress_now = max(talk.progress[0], progress(r, talk.opened_round or r, self.horizon(talk, r)))
+            # concessions once made are not withdrawn: progress towards the deadline never falls
+            talk.progress = max(talk.progress, progress(r, talk.opened_round or r, self.horizon(talk, r)))
         prop_a = np.array([t.first_proposer_is_a != (t.meetings % 2 == 1) for t in talks])
-        prog = np.array([t.progress_now for t in talks])
+        prog = np.array([t.progress for t in talks])
         tactic = p["tactic"]
         inp = SessionInput(
             summary=summary, proposer_is_a=prop_a, progress_a=prog, progress_b=prog,
@@ -354,7 +352,6 @@ class TPPModel(mesa.Model):
             talk.meetings += 1
             talk.last_met = r
             talk.met_version = self.version
-            talk.progress = [talk.progress_now, talk.progress_now]
             if asp_p[k] == asp_p[k]:          # not nan: the protocol used aspirations
                 talk.previous = [asp_p[k], asp_r[k]] if pa else [asp_r[k], asp_p[k]]
             talk.offers_received[1 if pa else 0].append(u_resp[k])

@@ -34,7 +34,7 @@ class Talk:
     meetings: int = 0
     last_met: int = 0
     first_proposer_is_a: bool | None = None
-    progress: list[float] = field(default_factory=lambda: [0.0, 0.0])
+    progress: float = 0.0             # how far towards its deadline the talk has come (never falls)
     previous: list[float] = field(default_factory=lambda: [np.nan, np.nan])
     offers_received: list[list[float]] = field(default_factory=lambda: [[], []])
     stake: float = 0.0
@@ -43,7 +43,6 @@ class Talk:
     row: int = -1                     # the talk's row in the model's frontier summaries
     deadlines: list[int] | None = None  # rounds of the deadlines and summits that apply to it
     met_version: int = -1             # the model's version of the world when the talk last met
-    progress_now: float = 0.0
     summary: FrontierSummary | None = None
     summary_version: int = -1
 
