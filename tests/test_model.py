@@ -198,3 +198,27 @@ def test_datacollector_records_every_round():
     frame = model.datacollector.get_model_vars_dataframe()
     assert len(frame) == 41                # the start and 40 rounds
     assert frame["formed"].iloc[-1] == model.summary()["formed"]
+
+
+def test_pair_benchmarks_respect_both_reservations_once_a_zone_exists():
+    """Before TPA the US and Japan have no deal both could ratify; after it the Nash, Kalai-Smorodinsky
+    and Rubinstein points all give each side at least its reservation."""
+    model = TPPModel()
+    before = model.pair_benchmarks("USA", "JPN")
+    assert before["zone_of_agreement"] is False and before["nash"] is None
+    model.apply_shock({"countries.USA.ratification_threshold": 0.10}, "TPA")
+    after = model.pair_benchmarks("USA", "JPN")
+    assert after["zone_of_agreement"] is True
+    for name in ("nash", "kalai_smorodinsky", "rubinstein"):
+        for code in ("USA", "JPN"):
+            assert after[name]["utility"][code] >= after["reserve"][code] - 1e-9, (name, code)
+    assert after["rubinstein_share"] == pytest.approx((1 - 0.97) / (1 - 0.97 * 0.97))
+
+
+def test_a_conditional_side_deal_binds_only_inside_the_package(tmp_path):
+    """A conditional AUS-NZL side deal replaces their TPP talk; its concessions count only among signatories."""
+    text = '[[side_deals]]\nparties = ["AUS", "NZL"]\nkind = "conditional"\nlabel = "AUS-NZL extra"\n'
+    model = TPPModel(scenario_file(tmp_path, text, "conditional"))
+    pairs = [(t.kind, t.label) for t in model.talks if {model.countries[t.a], model.countries[t.b]} == {"AUS", "NZL"}]
+    assert pairs == [("conditional", "AUS-NZL extra")]
+    assert not model.side_access.any()   # nothing outside the package, whatever it concludes
