@@ -4,6 +4,7 @@ whether the rest could conclude without the hold-outs, and the entry-into-force 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -78,13 +79,15 @@ def accepting(weights: Weights, schedule: np.ndarray, group: np.ndarray, side_ac
     return group & (utility - outside >= needed - 1e-12), utility, access
 
 
-def conclude_without(weights: Weights, deals: list[ClosedDeal], group: np.ndarray, side_access: np.ndarray,
-                     outside: np.ndarray) -> np.ndarray:
-    """Drop members who would not ratify until everyone left does (the rest's largest stable group)."""
-    n, _, s = weights.cost.shape
+def conclude_without(weights: Weights, package_of: Callable[[np.ndarray], np.ndarray], group: np.ndarray,
+                     side_access: np.ndarray, outside: np.ndarray) -> np.ndarray:
+    """Drop members who would not ratify until everyone left does (the rest's largest stable group).
+
+    ``package_of(group)`` gives the schedules the group's own deals make.
+    """
     current = group.copy()
     while current.any():
-        ok, _, _ = accepting(weights, assemble_package(deals, current, n, s), current, side_access, outside)
+        ok, _, _ = accepting(weights, package_of(current), current, side_access, outside)
         if (ok == current).all():
             break
         current = ok

@@ -1,8 +1,13 @@
-"""Command line: ``python run.py [SCENARIO] [--seed N] [--out DIR] [--set PATH=VALUE ...]``.
+"""Command line.
 
-Runs a scenario, prints what happened round by round in plain words and a final table,
-and writes ``rounds.csv``, ``events.jsonl`` and ``summary.json`` to the out folder. Bad
-input (a scenario file, a setting, a folder) gets one line on stderr and exit status 2.
+* ``python run.py [SCENARIO] [--seed N] [--out DIR] [--set PATH=VALUE ...]``: run a scenario,
+  print what happened round by round in plain words and a final table, and write
+  ``rounds.csv``, ``events.jsonl`` and ``summary.json`` to the out folder.
+* ``python run.py list``: the scenarios with their one-line descriptions.
+* ``python run.py compare A B [--seed N] [--out FILE]``: two scenarios, same seed, side by side.
+* ``python run.py robustness SCENARIO [--seeds 50]``: how often the scenario's headlines hold.
+
+Bad input (a scenario file, a setting, a folder) gets one line on stderr and exit status 2.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -83,15 +88,115 @@ def run(argv: Sequence[str]) -> int:
         print()
     summary = model.summary()
     print(final_table(summary, model.sectors), end="")
-    try:
-        paths = write_outputs(model, out_dir)
-    except OSError as err:
-        raise UsageError(f"--out {out_dir}: could not write results ({err.strerror or err})") from None
+    paths: list[Path] = []
+    _write_or_fail(lambda: paths.extend(write_outputs(model, out_dir)), out_dir)
     print(f"\nWrote {', '.join(str(p) for p in paths)}")
     return 0
 
 
-COMMANDS = {"run": run}
+def _seed_arg(value: str) -> int:
+    seed = int(value)
+    if seed < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 0, got {value}")
+    return seed
+
+
+def list_scenarios(argv: Sequence[str]) -> int:
+    """``run.py list``: the scenarios shipped with the game, with their one-line descriptions."""
+    _Parser(prog="run.py list", description="List the scenarios in scenarios/.").parse_args(list(argv))
+    from tppgame.scenario import available_scenarios
+
+    paths = available_scenarios()
+    width = max((len(p.stem) for p in paths), default=0)
+    for path in paths:
+        scenario = load_scenario(path)
+        first = scenario.description.split(". ")[0].rstrip(".") if scenario.description else scenario.name
+        print(f"{path.stem:<{width}}  {scenario.name}")
+        print(f"{'':<{width}}  {first}.")
+    return 0
+
+
+def compare(argv: Sequence[str]) -> int:
+    """``run.py compare A B``: two scenarios with the same seed, outcomes side by side, and a CSV."""
+    from tppgame.headlines import play
+    from tppgame.report import comparison_rows, comparison_table, write_csv
+
+    parser = _Parser(prog="run.py compare", description="Run two scenarios with the same seed and compare them.")
+    parser.add_argument("first")
+    parser.add_argument("second")
+    parser.add_argument("--seed", type=_seed_arg, default=None, help="seed for both (default: the first's)")
+    parser.add_argument("--out", type=Path, default=None, help="CSV file (default: out/compare-A-B-seedN.csv)")
+    args = parser.parse_args(list(argv))
+    first, second = load_scenario(args.first), load_scenario(args.second)
+    seed = first.seed if args.seed is None else args.seed
+    models = [play(first, seed), play(second, seed)]
+    names = [Path(first.file).stem, Path(second.file).stem]
+    rows = comparison_rows(models, names)
+    print(f"Same seed ({seed}) for both.\n")
+    print(comparison_table(rows, names), end="")
+    out = args.out or Path("out") / f"compare-{names[0]}-{names[1]}-seed{seed}.csv"
+    _write_or_fail(lambda: write_csv(out, rows), out)
+    print(f"\nWrote {out}")
+    return 0
+
+
+def robustness(argv: Sequence[str]) -> int:
+    """``run.py robustness SCENARIO``: how often the scenario's headlines hold over many seeds."""
+    from tppgame.headlines import ROBUST_SHARE, over_seeds
+    from tppgame.report import month_label, write_csv
+
+    parser = _Parser(prog="run.py robustness",
+                     description="Play a scenario over many seeds and report how often its headlines hold.")
+    parser.add_argument("scenario")
+    parser.add_argument("--seeds", type=int, default=50, help="how many seeds (default 50: 0 to 49)")
+    parser.add_argument("--first-seed", type=_seed_arg, default=0)
+    parser.add_argument("--out", type=Path, default=None, help="per-seed CSV (default: out/robustness-SCENARIO.csv)")
+    args = parser.parse_args(list(argv))
+    if args.seeds < 1:
+        raise UsageError(f"--seeds {args.seeds}: expected a whole number of at least 1")
+    scenario = load_scenario(args.scenario)
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
+    rows, held = [], [0] * len(scenario.headlines)
+    for seed, model, verdicts in over_seeds(scenario, seeds):
+        summary = model.summary()
+        row = {"seed": seed, "formed": summary["formed"], "round": summary["round"],
+               "month": month_label(model, summary["round"]) if summary["formed"] else "",
+               "signatories": len(summary["members"]), "gdp_share": summary["gdp_share"],
+               "in_force": summary["in_force"]}
+        row.update({f"headline_{k + 1}": v for k, v in enumerate(verdicts)})
+        rows.append(row)
+        held = [h + v for h, v in zip(held, verdicts)]
+    n = len(rows)
+    print(f"{scenario.name}: seeds {seeds.start}-{seeds.stop - 1}")
+    formed = sum(r["formed"] for r in rows)
+    print(f"agreement formed in {formed / n:.0%} of seeds; could enter into force in "
+          f"{sum(r['in_force'] for r in rows) / n:.0%}")
+    months: dict[str, int] = {}
+    for r in rows:
+        if r["formed"]:
+            months[r["month"]] = months.get(r["month"], 0) + 1
+    if months:
+        print("formed in: " + ", ".join(f"{m} {c / n:.0%}" for m, c in sorted(months.items(), key=lambda kv: -kv[1])))
+    if not scenario.headlines:
+        print("(this scenario states no headlines)")
+    for k, (headline, count) in enumerate(zip(scenario.headlines, held), start=1):
+        share = count / n
+        verdict = "robust" if share >= ROBUST_SHARE else f"FRAGILE (holds in fewer than {ROBUST_SHARE:.0%} of seeds)"
+        print(f"headline {k}: {headline.claim} -- holds in {share:.0%} of seeds: {verdict}")
+    out = args.out or Path("out") / f"robustness-{Path(scenario.file).stem}.csv"
+    _write_or_fail(lambda: write_csv(out, rows), out)
+    print(f"Wrote {out}")
+    return 0
+
+
+def _write_or_fail(write: Callable[[], object], target: Path) -> None:
+    try:
+        write()
+    except OSError as err:
+        raise UsageError(f"--out {target}: could not write results ({err.strerror or err})") from None
+
+
+COMMANDS = {"run": run, "list": list_scenarios, "compare": compare, "robustness": robustness}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -450,6 +450,14 @@ class TPPModel(mesa.Model):
         self._check_key = (self.version, self._summary_version, self.formed_round, self.round >= 1)
         return check
 
+    def _in_force_schedule(self, schedule: np.ndarray) -> np.ndarray:
+        """The schedules that would apply: suspended provisions (sectors) count for nothing."""
+        suspended = self.config.params["suspended"]
+        return np.where(suspended[None, :], 0.0, schedule) if suspended.any() else schedule
+
+    def _package(self, group: np.ndarray) -> np.ndarray:
+        return self._in_force_schedule(assemble_package(self.deals, group, len(self.countries), len(self.sectors)))
+
     def _check_agreement(self) -> AgreementCheck:
         w, names, gdp = self.weights, self.countries, self.config.params["gdp"]
         side = (self.side_access, self.outside)
@@ -460,15 +468,15 @@ class TPPModel(mesa.Model):
         n, s = len(names), len(self.sectors)
         if self.formed_round is None:
             group = self.members.copy()
-            ok, utility, access = accepting(w, assemble_package(self.deals, group, n, s), group, *side)
+            ok, utility, access = accepting(w, self._package(group), group, *side)
             holdouts = group & ~ok
             open_pairs = self._open_pairs(group)
-            rest = conclude_without(w, self.deals, group & ~holdouts, *side) if holdouts.any() else group
+            rest = conclude_without(w, self._package, group & ~holdouts, *side) if holdouts.any() else group
             rest_could = bool(self.round >= 1 and holdouts.any() and rest.sum() >= 2 and not self._open_pairs(rest))
             formed_now = self.round >= 1 and not open_pairs and not holdouts.any() and group.sum() >= 2
             if not formed_now and rest_could and self.config.conclude_without_holdouts:
                 formed_now, group = True, rest
-                ok, utility, access = accepting(w, assemble_package(self.deals, group, n, s), group, *side)
+                ok, utility, access = accepting(w, self._package(group), group, *side)
             self._update_endgame(holdouts, utility)
             if formed_now:
                 self.formed_round = self.round
@@ -479,7 +487,7 @@ class TPPModel(mesa.Model):
         else:
             # The signed text stands: members who leave lose its access, the others keep their schedules.
             group = self.signatories & self.members
-            ok, utility, access = accepting(w, self.signed_schedule, group, *side)
+            ok, utility, access = accepting(w, self._in_force_schedule(self.signed_schedule), group, *side)
             holdouts, open_pairs, rest, rest_could = group & ~ok, [], group & ok, False
         formed = self.formed_round is not None
         ratifying = self.signatories & self.members & ok if formed else ok & group

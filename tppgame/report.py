@@ -188,15 +188,66 @@ def _atomic_write(path: Path, text: str) -> None:
         raise
 
 
-def write_outputs(model: TPPModel, out_dir: Path) -> list[Path]:
-    """Write rounds.csv, events.jsonl and summary.json; return their paths."""
-    rows = round_rows(model)
+def write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
+    """Rows of dicts as a CSV file, written whole or not at all."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
+    _atomic_write(path, buffer.getvalue())
+
+
+def comparison_rows(models: list[TPPModel], names: list[str]) -> list[dict[str, Any]]:
+    """One row per measure (outcome, then each country's utility and outside option), one column per run."""
+    summaries = [m.summary() for m in models]
+    rows: list[dict[str, Any]] = []
+
+    def add(measure: str, values: list[Any]) -> None:
+        rows.append({"measure": measure, **dict(zip(names, values))})
+
+    add("formed", [s["formed"] for s in summaries])
+    add("round", [s["round"] if s["formed"] else "" for s in summaries])
+    add("date", [_month(s["date"]) if s["formed"] else "" for s in summaries])
+    add("members", [" ".join(s["members"]) for s in summaries])
+    add("gdp_share", [s["gdp_share"] for s in summaries])
+    add("entry_rule", [m.config.entry_rule.name for m in models])
+    add("in_force", [s["in_force"] for s in summaries])
+    for code in models[0].countries:
+        add(f"utility {code}", [s["countries"][code]["utility"] for s in summaries])
+    for code in models[0].countries:
+        add(f"outside_option {code}", [s["countries"][code]["outside_option"] for s in summaries])
+    return rows
+
+
+def comparison_table(rows: list[dict[str, Any]], names: list[str]) -> str:
+    """The comparison as aligned text, utilities with a difference column."""
+    width = max(22, *(len(n) for n in names))
+    out = io.StringIO()
+    out.write(f"{'':<22} " + " ".join(f"{n[:width]:>{width}}" for n in names) + f" {'difference':>12}\n")
+    for row in rows:
+        values = [row[n] for n in names]
+        cells = []
+        for v in values:
+            if row["measure"] == "members":
+                cells.append(f"{len(v.split())} countries")
+            elif isinstance(v, bool):
+                cells.append("yes" if v else "no")
+            elif isinstance(v, float):
+                cells.append(f"{v:.3f}")
+            else:
+                cells.append(str(v))
+        diff = ""
+        if all(isinstance(v, float) for v in values):
+            diff = f"{values[1] - values[0]:+.3f}"
+        text = " ".join(f"{c[:width]:>{width}}" for c in cells)
+        out.write(f"{row['measure']:<22} {text} {diff:>12}\n")
+    return out.getvalue()
+
+
+def write_outputs(model: TPPModel, out_dir: Path) -> list[Path]:
+    """Write rounds.csv, events.jsonl and summary.json; return their paths."""
     paths = [out_dir / "rounds.csv", out_dir / "events.jsonl", out_dir / "summary.json"]
-    _atomic_write(paths[0], buffer.getvalue())
+    write_csv(paths[0], round_rows(model))
     _atomic_write(paths[1], model.log.to_jsonl())
     _atomic_write(paths[2], json.dumps(model.summary(), indent=2) + "\n")
     return paths

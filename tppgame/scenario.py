@@ -45,6 +45,8 @@ class ScenarioError(ValueError):
 
 
 def _describe(value: Any) -> str:
+    if isinstance(value, dt.date):
+        return value.isoformat()
     if isinstance(value, dict):
         return "a table"
     if isinstance(value, list):
@@ -225,6 +227,7 @@ def _schema(cal: Calibration) -> dict[str, Any]:
         "description": text,
         "extends": text,
         "drop_events": _list_of(text),
+        "drop_side_deals": _list_of(text),
         "seed": number(0, 2**63 - 1, integer=True),
         "rounds": number(1, 1000, integer=True),
         "calendar": {"start": a_date, "months_per_round": number(1, 24, integer=True)},
@@ -248,11 +251,13 @@ def _schema(cal: Calibration) -> dict[str, Any]:
             "min_signatories": number(1, len(cal.countries), integer=True),
             "min_gdp_share": number(0, 1),
             "conclude_without_holdouts": boolean,
+            "suspended_sectors": _sector_list(cal),
         },
         "countries": {code: country for code in cal.countries},
         "existing_agreements": _list_of(_existing_agreement(cal)),
         "events": _list_of(_event(cal)),
         "side_deals": _list_of(_side_deal(cal)),
+        "headlines": _list_of(_headline(cal)),
     }
 
 
@@ -349,6 +354,40 @@ def _event(cal: Calibration) -> Check:
     return check
 
 
+HEADLINE_KINDS = ("formed", "in_force", "deal_by", "no_deal_by", "deal_order", "signatory",
+                  "holdout", "concession_at_least", "access_at_least")
+# what each kind of headline needs besides its claim
+HEADLINE_NEEDS = {
+    "formed": ("expect",), "in_force": ("expect",), "deal_by": ("pair",), "no_deal_by": ("pair",),
+    "deal_order": ("first", "then"), "signatory": ("country", "expect"), "holdout": ("country",),
+    "concession_at_least": ("country", "sector", "at_least"),
+    "access_at_least": ("exporter", "importer", "sector", "at_least"),
+}
+
+
+def _headline(cal: Calibration) -> Check:
+    pair = _pair(cal)
+    base = _record(
+        {"claim": text, "kind": choice(*HEADLINE_KINDS)},
+        {"expect": boolean, "pair": pair, "first": pair, "then": pair, "country": choice(*cal.countries),
+         "exporter": choice(*cal.countries), "importer": choice(*cal.countries),
+         "sector": choice(*cal.sectors), "at_least": number(0, 1), "by_round": number(1, 1000, integer=True),
+         "by_date": a_date},
+    )
+
+    def check(value: Any, file: str, path: str) -> dict[str, Any]:
+        headline = base(value, file, path)
+        for key in HEADLINE_NEEDS[headline["kind"]]:
+            if key not in headline:
+                raise ScenarioError(file, f"{path}.{key}", f"a value for a {headline['kind']} headline",
+                                    show_got=False)
+        if "by_round" in headline and "by_date" in headline:
+            raise ScenarioError(file, path, "at most one of by_round or by_date", show_got=False)
+        return headline
+
+    return check
+
+
 def _side_deal(cal: Calibration) -> Check:
     sector_list = _sector_list(cal)
 
@@ -427,8 +466,9 @@ def _check_tree(value: Any, spec: Any, file: str, path: str) -> Any:
 
 def _require_complete(value: Any, spec: Any, file: str, path: str) -> None:
     """Every leaf of the schema that the game needs must be set after merging."""
-    optional = {"extends", "drop_events", "existing_agreements", "events", "side_deals", "description",
-                "agreement.min_signatories", "agreement.min_gdp_share", "agreement.original_signatories"}
+    optional = {"extends", "drop_events", "drop_side_deals", "existing_agreements", "events", "side_deals", "headlines", "description",
+                "agreement.min_signatories", "agreement.min_gdp_share", "agreement.original_signatories",
+                "agreement.suspended_sectors"}
     optional_per_country = {"beta", "talks_per_round", "tactic"}
     if isinstance(spec, dict):
         for key, sub in spec.items():
@@ -537,6 +577,18 @@ class EventSpec:
 
 
 @dataclass(frozen=True)
+class HeadlineSpec:
+    """A claim a teacher states about a scenario, in a form a run can check (see tppgame.headlines)."""
+
+    claim: str
+    kind: str
+    params: tuple[tuple[str, Any], ...]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return dict(self.params).get(key, default)
+
+
+@dataclass(frozen=True)
 class SideDealSpec:
     """A side deal between two countries: standalone (in force once concluded) or conditional on TPP."""
 
@@ -591,6 +643,7 @@ class Scenario:
     events: tuple[EventSpec, ...]
     side_deals: tuple[SideDealSpec, ...]
     params: dict[str, Any] = field(repr=False)
+    headlines: tuple[HeadlineSpec, ...] = ()
     origins: dict[str, list[tuple[str, int]]] | None = field(default=None, repr=False)
 
     def round_date(self, round_number: int) -> dt.date:
@@ -679,12 +732,20 @@ def _load_chain(path: Path, cal: Calibration, seen: tuple[Path, ...]) -> tuple[d
             raise ScenarioError(file, f"drop_events[{k}]", "the label of an event in the extended scenario",
                                 label)
     dropped = set(checked.get("drop_events", []))
-    merged = deep_merge(base, {k: v for k, v in raw.items() if k not in ("extends", "drop_events")})
+    merged = deep_merge(base, {k: v for k, v in raw.items() if k not in ("extends", "drop_events", "drop_side_deals")})
     kept = [k for k, e in enumerate(parent_events) if e.get("label", e.get("kind")) not in dropped]
     merged["events"] = [parent_events[k] for k in kept] + raw.get("events", [])
-    merged["side_deals"] = base.get("side_deals", []) + raw.get("side_deals", [])
+    parent_deals = base.get("side_deals", [])
+    deal_labels = [d.get("label", "") for d in parent_deals]
+    for k, label in enumerate(checked.get("drop_side_deals", [])):
+        if label not in deal_labels:
+            raise ScenarioError(file, f"drop_side_deals[{k}]", "the label of a side deal in the extended scenario",
+                                label)
+    kept_deals = [k for k, d in enumerate(parent_deals) if d.get("label", "") not in checked.get("drop_side_deals", [])]
+    merged["side_deals"] = [parent_deals[k] for k in kept_deals] + raw.get("side_deals", [])
+    merged["headlines"] = raw.get("headlines", [])      # a scenario states its own headlines
     return merged, {"events": [origins["events"][k] for k in kept] + own["events"],
-                    "side_deals": origins["side_deals"] + own["side_deals"]}
+                    "side_deals": [origins["side_deals"][k] for k in kept_deals] + own["side_deals"]}
 
 
 def _compile(tree: dict[str, Any], cal: Calibration, file: str, origins: Origins | None = None) -> Scenario:
@@ -713,6 +774,8 @@ def _compile(tree: dict[str, Any], cal: Calibration, file: str, origins: Origins
             value = entry[f"{key}round"]
         elif f"{key}date" in entry:
             value = round_of_date(entry[f"{key}date"], start, months)
+            if value < 1 and key == "start_":
+                value = 1           # talks under way before the scenario starts are open from round 1
             if value < 1:
                 raise ScenarioError(file, f"{where}.{key}date", f"a date on or after the start ({start})",
                                     entry[f"{key}date"])
@@ -790,7 +853,19 @@ def _compile(tree: dict[str, Any], cal: Calibration, file: str, origins: Origins
         members=members, original_signatories=original, entry_rule=entry,
         conclude_without_holdouts=agreement["conclude_without_holdouts"],
         events=tuple(events), side_deals=tuple(side_deals), params=params, origins=origins,
+        headlines=tuple(_compile_headlines(checked.get("headlines", []), file, to_round)),
     )
+
+
+def _compile_headlines(entries: list[dict[str, Any]], file: str, to_round: Callable[..., int]) -> list[HeadlineSpec]:
+    """Headlines with their date turned into a round (``by``: the claim is about the rounds up to it)."""
+    out = []
+    for k, entry in enumerate(entries):
+        params = {key: value for key, value in entry.items() if key not in ("claim", "kind", "by_date", "by_round")}
+        if "by_round" in entry or "by_date" in entry:
+            params["by"] = to_round(entry, "by_", f"headlines[{k}]", file)
+        out.append(HeadlineSpec(entry["claim"], entry["kind"], tuple(sorted(params.items()))))
+    return out
 
 
 def _entry_rule(agreement: dict[str, Any], file: str) -> EntryRule:
@@ -854,4 +929,5 @@ def _arrays(checked: dict[str, Any], countries: tuple[str, ...], sectors: tuple[
         "min_stake": bargaining["min_stake"],
         "spillover": bargaining["spillover"],
         "endgame_share": bargaining["endgame_share"],
+        "suspended": np.array([sec in checked["agreement"].get("suspended_sectors", []) for sec in sectors]),
     }
