@@ -54,7 +54,7 @@ Frontier = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
 def _zoom(frontier: Frontier, score: Callable[[np.ndarray, np.ndarray], np.ndarray],
-          lo: np.ndarray, hi: np.ndarray, points: int = 65, rounds: int = 4) -> np.ndarray:
+          lo: np.ndarray, hi: np.ndarray, points: int = 257, rounds: int = 4) -> np.ndarray:
     """Maximise ``score(u1, u2)`` along a frontier parameterised on [lo, hi], row by row."""
     lo, hi = np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
     best = lo
@@ -237,15 +237,16 @@ class PairTerms:
 
 
 def reach(terms: PairTerms, table: np.ndarray, side_is_a: np.ndarray, level: np.ndarray,
-          grid: np.ndarray = THETA_GRID, steps: int = 4, safe: bool = True) -> tuple[np.ndarray, np.ndarray]:
+          grid: np.ndarray = THETA_GRID, steps: int = 4, safe: bool = True,
+          bisect: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """The efficient point where one side (a or b, per row) first gets ``level``, as theta on a.
 
     ``table`` holds that side's utility on the grid, oriented so it rises (a's as is, b's
     reversed). The crossing is bracketed on the grid and refined on the exact frontier by
-    regula falsi (Illinois variant). With ``safe`` the answer keeps the side that must reach
-    ``level`` on the safe side of the final bracket; without, it is the linear interpolation
-    within it (``steps=0``: on the grid table alone). Returns the theta and whether the side
-    can reach the level at all.
+    regula falsi (Illinois variant), or by bisection with ``bisect`` (slower, but a higher
+    level then never gets a smaller theta). With ``safe`` the answer keeps the side that must
+    reach ``level`` on the safe side of the final bracket; without, it is the linear
+    interpolation within it. Returns the theta and whether the side can reach the level at all.
     """
     rows = np.arange(len(level))
     reached = table >= level[:, None]
@@ -267,7 +268,7 @@ def reach(terms: PairTerms, table: np.ndarray, side_is_a: np.ndarray, level: np.
         g_hi = np.where(kept > 1, g_hi / 2.0 ** (kept - 1), g_hi)
         g_lo = np.where(kept < -1, g_lo / 2.0 ** (-kept - 1), g_lo)
         span = np.where(g_hi > g_lo, g_hi - g_lo, 1.0)
-        mid = np.clip(lo - g_lo / span * (hi - lo), lo, hi)
+        mid = 0.5 * (lo + hi) if bisect else np.clip(lo - g_lo / span * (hi - lo), lo, hi)
         mid = np.where(bracket, mid, hi)
         f_mid = side_utility(mid)
         up = bracket & (f_mid >= level)
@@ -368,11 +369,11 @@ class FrontierSummary:
     def theta_for(self, proposer_is_a: np.ndarray, target: np.ndarray) -> np.ndarray:
         """The efficient point giving the proposer (a or b) about ``target``, as theta on a.
 
-        Interpolated on the sampled frontier, so a higher target never gets the proposer less;
-        the deal itself is then the exact efficient point at that theta.
+        Bracketed on the sampled frontier and narrowed by bisection on the exact one, so a higher
+        target never gets the proposer less; the deal is the exact efficient point at that theta.
         """
         table = np.where(proposer_is_a[:, None], self.u_a, self.u_b[:, ::-1])
-        theta, _ = reach(self.terms, table, proposer_is_a, target, steps=2, safe=False)
+        theta, _ = reach(self.terms, table, proposer_is_a, target, steps=4, safe=False, bisect=True)
         return theta
 
     def nash(self) -> np.ndarray:

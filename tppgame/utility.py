@@ -136,8 +136,9 @@ def efficient_concession(alpha: np.ndarray, beta: np.ndarray, w: np.ndarray, p: 
     denom = beta * gamma * c
     positive = denom > 0
     safe = np.where(positive, denom, 1.0)
-    high = np.where(positive, alpha * (w + p) / safe, np.inf)
-    low = np.where(positive, alpha * w / safe, np.inf)
+    # with no cost the giver concedes as far as the receiver gains anything: to the cap
+    high = np.where(positive, alpha * (w + p) / safe, np.where(w + p > 0, np.inf, 0.0))
+    low = np.where(positive, alpha * w / safe, np.where(w > 0, np.inf, 0.0))
     if gamma != 2.0:
         power = 1.0 / (gamma - 1.0)
         high, low = high**power, low**power
