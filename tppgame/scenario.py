@@ -258,6 +258,7 @@ def _schema(cal: Calibration) -> dict[str, Any]:
         "events": _list_of(_event(cal)),
         "side_deals": _list_of(_side_deal(cal)),
         "headlines": _list_of(_headline(cal)),
+        "history": {"summary": text, "formed": boolean, "date": a_date, "sources": _list_of(text)},
     }
 
 
@@ -466,7 +467,7 @@ def _check_tree(value: Any, spec: Any, file: str, path: str) -> Any:
 
 def _require_complete(value: Any, spec: Any, file: str, path: str) -> None:
     """Every leaf of the schema that the game needs must be set after merging."""
-    optional = {"extends", "drop_events", "drop_side_deals", "existing_agreements", "events", "side_deals", "headlines", "description",
+    optional = {"extends", "drop_events", "drop_side_deals", "existing_agreements", "history", "events", "side_deals", "headlines", "description",
                 "agreement.min_signatories", "agreement.min_gdp_share", "agreement.original_signatories",
                 "agreement.suspended_sectors"}
     optional_per_country = {"beta", "talks_per_round", "tactic"}
@@ -644,6 +645,7 @@ class Scenario:
     side_deals: tuple[SideDealSpec, ...]
     params: dict[str, Any] = field(repr=False)
     headlines: tuple[HeadlineSpec, ...] = ()
+    history: dict[str, Any] = field(default_factory=dict, repr=False)   # what happened in fact, for debriefs
     origins: dict[str, list[tuple[str, int]]] | None = field(default=None, repr=False)
 
     def round_date(self, round_number: int) -> dt.date:
@@ -743,7 +745,10 @@ def _load_chain(path: Path, cal: Calibration, seen: tuple[Path, ...]) -> tuple[d
                                 label)
     kept_deals = [k for k, d in enumerate(parent_deals) if d.get("label", "") not in checked.get("drop_side_deals", [])]
     merged["side_deals"] = [parent_deals[k] for k in kept_deals] + raw.get("side_deals", [])
-    merged["headlines"] = raw.get("headlines", [])      # a scenario states its own headlines
+    merged["headlines"] = raw.get("headlines", [])      # a scenario states its own headlines and history
+    merged.pop("history", None)
+    if "history" in raw:
+        merged["history"] = raw["history"]
     return merged, {"events": [origins["events"][k] for k in kept] + own["events"],
                     "side_deals": [origins["side_deals"][k] for k in kept_deals] + own["side_deals"]}
 
@@ -854,6 +859,7 @@ def _compile(tree: dict[str, Any], cal: Calibration, file: str, origins: Origins
         conclude_without_holdouts=agreement["conclude_without_holdouts"],
         events=tuple(events), side_deals=tuple(side_deals), params=params, origins=origins,
         headlines=tuple(_compile_headlines(checked.get("headlines", []), file, to_round)),
+        history=checked.get("history", {}),
     )
 
 
