@@ -69,6 +69,7 @@ class TPPModel(mesa.Model):
         for talks in self._world_talks.values():
             for k, talk in enumerate(talks):
                 talk.row = k
+                talk.pair = frozenset((self.countries[talk.a], self.countries[talk.b]))
         self._dirty: set[int] | None = None    # countries whose talks need new frontiers (None: all)
         self._deadlines = [(e.round, e.pairs) for e in config.events if e.kind in ("deadline", "summit")]
         self._summits: dict[int, set[frozenset[str]]] = {}
@@ -182,9 +183,8 @@ class TPPModel(mesa.Model):
     def horizon(self, talk: Talk, round_number: int) -> int:
         """The deadline the talk works to: the next deadline or summit that applies to it, else the last round."""
         if talk.deadlines is None:
-            pair = {self.countries[talk.a], self.countries[talk.b]}
             talk.deadlines = sorted(r for r, pairs in self._deadlines
-                                    if (not pairs and talk.in_package) or any(set(p) == pair for p in pairs))
+                                    if (not pairs and talk.in_package) or any(frozenset(p) == talk.pair for p in pairs))
         for r in talk.deadlines:
             if r >= round_number:
                 return r
@@ -212,7 +212,7 @@ class TPPModel(mesa.Model):
             self.talks_of[talk.b].append(talk)
         summit = self._summits.get(self.round, set())
         for talk in self.available_talks:
-            if frozenset((self.countries[talk.a], self.countries[talk.b])) in summit:
+            if talk.pair in summit:
                 self.book(talk)
         self.agents.shuffle_do("book_talks")
         if self._booked:
@@ -278,7 +278,7 @@ class TPPModel(mesa.Model):
             # A stalled talk (no deal both sides could ratify) meets again only when something
             # has changed since it last met, or at a summit.
             stalled = (not talk.zopa and talk.meetings > 0 and talk.met_version == self.version
-                       and frozenset((self.countries[talk.a], self.countries[talk.b])) not in summit)
+                       and talk.pair not in summit)
             can_meet = can_meet and not stalled
             if can_meet:
                 if talk.opened_round is None:

@@ -206,7 +206,18 @@ def load_calibration(path: Path = CALIBRATION_FILE) -> Calibration:
 
 
 # ------------------------------------------------------------------------ schema
+_SCHEMAS: dict[int, tuple[Calibration, dict[str, Any]]] = {}
+
+
 def _schema(cal: Calibration) -> dict[str, Any]:
+    """The scenario schema for a calibration (built once per calibration)."""
+    cached = _SCHEMAS.get(id(cal))
+    if cached is None or cached[0] is not cal:
+        cached = _SCHEMAS[id(cal)] = (cal, _build_schema(cal))
+    return cached[1]
+
+
+def _build_schema(cal: Calibration) -> dict[str, Any]:
     """The scenario schema: a tree of field checks mirroring the TOML layout."""
     sector_share = {s: number(0, 1) for s in cal.sectors}
     country = {

@@ -43,6 +43,7 @@ class Talk:
     row: int = -1                     # the talk's row in the model's frontier summaries
     deadlines: list[int] | None = None  # rounds of the deadlines and summits that apply to it
     met_version: int = -1             # the model's version of the world when the talk last met
+    pair: frozenset[str] = frozenset()  # the two countries' codes
     summary: FrontierSummary | None = None
     summary_version: int = -1
 
