@@ -223,7 +223,7 @@ def comparison_table(rows: list[dict[str, Any]], names: list[str]) -> str:
     """The comparison as aligned text, utilities with a difference column."""
     width = max(22, *(len(n) for n in names))
     out = io.StringIO()
-    out.write(f"{'':<22} " + " ".join(f"{n[:width]:>{width}}" for n in names) + f" {'difference':>12}\n")
+    out.write(f"{'':<22} " + " ".join(f"{n[:width]:>{width}}" for n in names) + f" {'2nd - 1st':>12}\n")
     for row in rows:
         values = [row[n] for n in names]
         cells = []

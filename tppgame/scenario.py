@@ -480,7 +480,8 @@ def _require_complete(value: Any, spec: Any, file: str, path: str) -> None:
     """Every leaf of the schema that the game needs must be set after merging."""
     optional = {"extends", "drop_events", "drop_side_deals", "existing_agreements", "history", "events", "side_deals", "headlines", "description",
                 "agreement.min_signatories", "agreement.min_gdp_share", "agreement.original_signatories",
-                "agreement.suspended_sectors"}
+                "agreement.suspended_sectors", "history.summary", "history.formed", "history.date",
+                "history.sources"}
     optional_per_country = {"beta", "talks_per_round", "tactic"}
     if isinstance(spec, dict):
         for key, sub in spec.items():
