@@ -411,6 +411,7 @@ class SessionResult:
     aspiration_responder: np.ndarray
     accepted: np.ndarray
     zopa: np.ndarray
+    responder_yes: np.ndarray | None = None   # the responder's own verdict, before the proposer's check
 
 
 @dataclass(frozen=True)
@@ -466,7 +467,7 @@ class Protocol:
         u_a, u_b = s.terms.utilities(x_ab, x_ba)
         yes = decide(x_ab, x_ba, u_a, u_b)
         accepted = yes & (u_a >= s.reserve_a - 1e-12) & (u_b >= s.reserve_b - 1e-12)
-        return SessionResult(theta, x_ab, x_ba, u_a, u_b, inp.proposer_is_a, asp_p, asp_r, accepted, s.zopa)
+        return SessionResult(theta, x_ab, x_ba, u_a, u_b, inp.proposer_is_a, asp_p, asp_r, accepted, s.zopa, yes)
 
 
 def _within_red_lines(x_ab: np.ndarray, x_ba: np.ndarray, inp: SessionInput) -> tuple[np.ndarray, np.ndarray]:
@@ -492,6 +493,9 @@ class AlternatingOffers(Protocol):
         prop_a = inp.proposer_is_a
         asp_p, asp_r = np.where(prop_a, asp_a, asp_b), np.where(prop_a, asp_b, asp_a)
         theta = s.theta_for(prop_a, asp_p)
+        # Never ask for less than one's own reservation point, where a zone of agreement exists.
+        theta = np.where(s.zopa, np.where(prop_a, np.maximum(theta, s.theta_best_b),
+                                          np.minimum(theta, s.theta_best_a)), theta)
 
         def decide(x_ab: np.ndarray, x_ba: np.ndarray, u_a: np.ndarray, u_b: np.ndarray) -> np.ndarray:
             ok_a, ok_b = _within_red_lines(x_ab, x_ba, inp)

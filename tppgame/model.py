@@ -28,7 +28,7 @@ from tppgame.events import FixedSideDeal, ScheduledEvent
 from tppgame.scenario import EventSpec, Scenario, load_scenario
 from tppgame.side_deals import ClosedDeal, fixed_terms, side_deal_access
 from tppgame.talks import Talk, progress, world_terms
-from tppgame.utility import deepest_concessions, make_weights, package_access, world_utility
+from tppgame.utility import attainable_gain, deepest_concessions, make_weights, package_access, world_utility
 
 
 class TPPModel(mesa.Model):
@@ -345,6 +345,7 @@ class TPPModel(mesa.Model):
         reserve_resp = np.where(prop_a, summary.reserve_b, summary.reserve_a).tolist()
         asp_p, asp_r = result.aspiration_proposer.tolist(), result.aspiration_responder.tolist()
         accepted, zopa = result.accepted.tolist(), result.zopa.tolist()
+        yes = (result.responder_yes if result.responder_yes is not None else result.accepted).tolist()
         add = self.log.add
         for k, talk in enumerate(talks):
             pa = bool(prop_a[k])
@@ -361,6 +362,9 @@ class TPPModel(mesa.Model):
                 aspiration_responder=asp_r[k])
             if accepted[k]:
                 add(r, "accept", talk=talk.label, by=responder, proposer=proposer)
+            elif yes[k]:
+                add(r, "withdrawn", talk=talk.label, by=proposer, responder=responder,
+                    reason="the offer would leave the proposer below its own reservation")
             else:
                 reason = "below what it still demands" if zopa[k] else "no zone of agreement"
                 add(r, "reject", talk=talk.label, by=responder, proposer=proposer, reason=reason)
@@ -470,6 +474,9 @@ class TPPModel(mesa.Model):
             group = self.members.copy()
             ok, utility, access = accepting(w, self._package(group), group, *side)
             holdouts = group & ~ok
+            margin = utility - self.outside - w.threshold * attainable_gain(w, group)
+            if self._update_endgame(holdouts, utility, margin) and not holdouts.any() and self.round >= 1:
+                self._refresh_summaries()      # offers made only to bring hold-outs in lapse now
             open_pairs = self._open_pairs(group)
             rest = conclude_without(w, self._package, group & ~holdouts, *side) if holdouts.any() else group
             rest_could = bool(self.round >= 1 and holdouts.any() and rest.sum() >= 2 and not self._open_pairs(rest))
@@ -477,7 +484,6 @@ class TPPModel(mesa.Model):
             if not formed_now and rest_could and self.config.conclude_without_holdouts:
                 formed_now, group = True, rest
                 ok, utility, access = accepting(w, self._package(group), group, *side)
-            self._update_endgame(holdouts, utility)
             if formed_now:
                 self.formed_round = self.round
                 self.signatories = group.copy()
@@ -503,14 +509,26 @@ class TPPModel(mesa.Model):
         self.records.append(check)
         return check
 
-    def _update_endgame(self, holdouts: np.ndarray, utility: np.ndarray) -> None:
-        """End-game linkage: when members hold out, each other member will accept a loss of up to
-        ``endgame_share`` of its own gain from the package in its talks with a hold-out."""
+    def _update_endgame(self, holdouts: np.ndarray, utility: np.ndarray, margin: np.ndarray) -> bool:
+        """End-game linkage: when members hold out, each other member will give up, in its talks
+        with the hold-outs, up to ``endgame_share`` of its margin above what it needs to ratify,
+        spread over the hold-outs it still negotiates with. Returns whether anything changed."""
         share = self.config.params["endgame_share"]
-        relief = np.where(self.members & ~holdouts & holdouts.any(), share * np.maximum(utility - self.outside, 0.0), 0.0)
+        partners = np.zeros(len(self.countries))
+        if holdouts.any():
+            for talk in self._undecided:
+                if talk.in_package and talk.deal is None:
+                    if holdouts[talk.b] and not holdouts[talk.a]:
+                        partners[talk.a] += 1
+                    if holdouts[talk.a] and not holdouts[talk.b]:
+                        partners[talk.b] += 1
+        payers = self.members & ~holdouts & (partners > 0)
+        relief = np.where(payers, share * np.maximum(margin, 0.0) / np.maximum(partners, 1), 0.0)
         if (holdouts != self.holdout_mask).any() or not np.allclose(relief, self.endgame_relief):
             self._changed({int(i) for i in np.flatnonzero(holdouts | self.holdout_mask)})
             self.holdout_mask, self.endgame_relief = holdouts.copy(), relief
+            return True
+        return False
 
     def pair_benchmarks(self, a: str, b: str) -> dict[str, Any]:
         """The analytic benchmarks for one pair's TPP talk in the current state of the game.
@@ -577,6 +595,7 @@ class TPPModel(mesa.Model):
             "round": self.formed_round,
             "date": self.config.round_date(self.formed_round).isoformat() if formed else None,
             "members": check.signatories,
+            "ratifying": [c for c in check.signatories if c in check.accepting],
             "gdp_share": round(check.gdp_share, 6) if formed else 0.0,
             "entry_rule": self.config.entry_rule.describe(),
             "in_force": check.in_force,

@@ -32,6 +32,9 @@ def main_concessions(values: dict[str, float], top: int = 3) -> str:
     """The largest concessions in a deal, as words: 'beef 0.52, pork 0.40, dairy 0.27'."""
     if not values:
         return "nothing new"
+    values = {k: v for k, v in values.items() if v >= 0.005}     # what shows at two decimals
+    if not values:
+        return "nothing new"
     ranked = sorted(values.items(), key=lambda kv: -kv[1])[:top]
     more = len(values) - len(ranked)
     text = ", ".join(f"{sector.replace('_', ' ')} {value:.2f}" for sector, value in ranked)
@@ -109,8 +112,8 @@ def _round_lines(model: TPPModel, entries: list[dict[str, Any]], names: dict[str
 def _status_line(check: Any) -> str:
     if check.formed:
         force = "could enter into force" if check.in_force else "could NOT enter into force"
-        return (f"Agreement: formed; {len(check.signatories)} signatories, {check.gdp_share:.1%} of 2013 GDP ratify; "
-                f"{force}.")
+        return (f"Agreement: formed; {len(check.signatories)} signatories, of which {len(check.accepting)} would "
+                f"ratify, holding {check.gdp_share:.1%} of 2013 GDP; {force}.")
     parts = [f"Agreement: not yet; {len(check.accepting)} of {len(check.members)} members would ratify the package "
              "as it stands"]
     if check.holdouts:
@@ -131,9 +134,10 @@ def final_table(summary: dict[str, Any], sectors: tuple[str, ...]) -> str:
     """The final record as a table a class can read: outcome line, then one row per country."""
     out = io.StringIO()
     if summary["formed"]:
-        out.write(f"Outcome: agreement formed in round {summary['round']} ({_month(summary['date'])}) with "
-                  f"{len(summary['members'])} signatories holding {summary['gdp_share']:.1%} of the original "
-                  f"signatories' 2013 GDP.\n")
+        ratifying = summary["ratifying"]
+        out.write(f"Outcome: agreement formed in round {summary['round']} ({_month(summary['date'])}); "
+                  f"{len(summary['members'])} signatories at the end, of which {len(ratifying)} would ratify, "
+                  f"holding {summary['gdp_share']:.1%} of the original signatories' 2013 GDP.\n")
         out.write(f"Entry into force ({summary['entry_rule']}): {'yes' if summary['in_force'] else 'no'}.\n")
     else:
         out.write(f"Outcome: no agreement formed in {summary['rounds']} rounds.")
