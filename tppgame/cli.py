@@ -6,6 +6,8 @@
 * ``python run.py list``: the scenarios with their one-line descriptions.
 * ``python run.py compare A B [--seed N] [--out FILE]``: two scenarios, same seed, side by side.
 * ``python run.py robustness SCENARIO [--seeds 50]``: how often the scenario's headlines hold.
+* ``python run.py sweep SCENARIO --vary PATH=SPEC ... [--reps R] [--out DIR]`` (or ``sweep FILE.toml``):
+  a parameter sweep into a resumable result store, with CSV and Parquet exports (tppgame.sweep).
 
 Bad input (a scenario file, a setting, a folder) gets one line on stderr and exit status 2.
 """
@@ -196,7 +198,71 @@ def _write_or_fail(write: Callable[[], object], target: Path) -> None:
         raise UsageError(f"--out {target}: could not write results ({err.strerror or err})") from None
 
 
-COMMANDS = {"run": run, "list": list_scenarios, "compare": compare, "robustness": robustness}
+def build_sweep_parser() -> argparse.ArgumentParser:
+    """The options of ``run.py sweep``."""
+    parser = _Parser(prog="run.py sweep",
+                     description="Play a scenario many times over a design of settings, with replicate seeds; "
+                                 "results go to a resumable SQLite store and CSV/Parquet tables.")
+    parser.add_argument("target", metavar="SCENARIO|FILE.toml",
+                        help="a scenario (name or TOML file), or a sweep file with scenario and [vary]")
+    parser.add_argument("--vary", action="append", default=[], metavar="PATH=SPEC",
+                        help="a setting to vary: a list [0.5, 1, 2], a range start:stop:count, or uniform(a, b), "
+                             "normal(mu, sd), choice(x, y) for --design lhs|sobol (repeatable)")
+    parser.add_argument("--set", dest="settings", action="append", default=[], metavar="PATH=VALUE",
+                        help="a setting fixed for every run (repeatable)")
+    parser.add_argument("--design", choices=("grid", "lhs", "sobol"), default=None,
+                        help="grid (default: every combination), lhs (Latin hypercube) or sobol (Saltelli)")
+    parser.add_argument("--samples", type=int, default=None,
+                        help="points of an lhs design; base samples N of a sobol design (N (2D + 2) points)")
+    parser.add_argument("--reps", type=int, default=None, help="replicate seeds per point (default 1)")
+    parser.add_argument("--seed", type=_seed_arg, default=None,
+                        help="the sweep seed every run's seed derives from (default: the scenario's)")
+    parser.add_argument("--out", type=Path, default=None, help="folder of the store (default: out/sweep-SCENARIO)")
+    parser.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
+    parser.add_argument("--engine", choices=("local", "dask"), default="local",
+                        help="local process pool (default) or Dask distributed")
+    parser.add_argument("--scheduler", default=None, metavar="ADDR",
+                        help="Dask scheduler tcp://HOST:PORT (default: a LocalCluster on 127.0.0.1)")
+    parser.add_argument("--chunk", type=int, default=None, metavar="N", help="runs per task (default: automatic)")
+    return parser
+
+
+def _announce_sweep(plan: Any, stored: int) -> None:
+    points, reps = len(plan.design), plan.reps
+    line = (f"sweep {plan.scenario.name}: {points} point{'s' if points != 1 else ''} ({plan.design.kind}) x "
+            f"{reps} rep{'s' if reps != 1 else ''} = {plan.total} runs, sweep seed {plan.seed}")
+    if stored:
+        line += f"; resuming: {stored} already stored"
+    print(line, flush=True)
+
+
+def sweep(argv: Sequence[str]) -> int:
+    """``run.py sweep SCENARIO --vary PATH=SPEC ... | FILE.toml``: a parameter sweep into a resumable store.
+
+    Exit status 0 when every run finished, 1 when some runs failed (they are stored with their
+    error) or an engine broke down, 2 for bad input.
+    """
+    from tppgame import sweep as sweeps
+
+    args = build_sweep_parser().parse_args(list(argv))
+    fixed = [parse_setting(text) for text in args.settings]
+    try:
+        spec = sweeps.make_spec(args.target, args.vary, fixed, design=args.design, samples=args.samples,
+                                reps=args.reps, seed=args.seed, out=args.out)
+        plan = sweeps.build_plan(spec)
+        report = sweeps.run_sweep(plan, args.out, workers=args.workers, engine=args.engine,
+                                  scheduler=args.scheduler, chunk_size=args.chunk, on_start=_announce_sweep)
+    except sweeps.SweepError as err:
+        raise UsageError(str(err)) from None
+    except sweeps.EngineError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    for line in sweeps.report_lines(report):
+        print(line)
+    return 0 if report.failed == 0 else 1
+
+
+COMMANDS = {"run": run, "list": list_scenarios, "compare": compare, "robustness": robustness, "sweep": sweep}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,102 @@
+"""The sweep engine against itself and against mesa.batch_run, on the same baseline games and seeds.
+
+    python benchmarks/bench_sweep.py [--games 2000] [--seed 2013] [--also-pinned]
+
+Plays the same games three ways in one go — the local sweep engine with 1 worker and with 2
+workers (``run_sweep``: whole games, stored in a SQLite result store, CSV and Parquet exports
+included), and ``mesa.batch_run(TPPModel, parameters={"scenario": "baseline"}, rng=[...],
+number_processes=2, max_steps=40)`` with the same per-run seeds — prints the wall times and the
+ratios, and checks that all three give the same outcome for every seed. Targets (issue 4, on a
+2-core machine): 2 workers at least 1.7x as fast as 1, and the sweep at least 1.5x as fast as
+batch_run. ``--also-pinned`` adds batch_run with its workers' BLAS limited to one thread, to
+show how much of the difference that accounts for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+import mesa
+
+from tppgame import TPPModel
+from tppgame.store import read_runs
+from tppgame.sweep import PlainProgress, SweepSpec, build_plan, run_seed, run_sweep
+
+BLAS_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def time_sweep(games: int, seed: int, workers: int, folder: Path) -> tuple[float, list[dict]]:
+    """Wall seconds of a whole sweep of ``games`` baseline games, and its table."""
+    plan = build_plan(SweepSpec("baseline", reps=games, seed=seed))
+    out = folder / f"workers-{workers}"
+    start = time.perf_counter()
+    report = run_sweep(plan, out, workers=workers, progress=PlainProgress(plan.total, stream=io.StringIO()))
+    elapsed = time.perf_counter() - start
+    assert report.ok == games and report.failed == 0, report
+    return elapsed, read_runs(out)
+
+
+def time_batch_run(seeds: list[int], pinned: bool = False) -> tuple[float, list[dict]]:
+    """Wall seconds of mesa.batch_run over the same seeds with 2 processes, and its final rows (one per run)."""
+    saved = {name: os.environ.get(name) for name in BLAS_VARIABLES}
+    if pinned:
+        os.environ.update({name: "1" for name in BLAS_VARIABLES})
+    try:
+        start = time.perf_counter()
+        rows = mesa.batch_run(TPPModel, parameters={"scenario": "baseline"}, rng=seeds, number_processes=2,
+                              max_steps=40, display_progress=False)
+        elapsed = time.perf_counter() - start
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    per_run = {row["RunId"]: row for row in rows}            # one row per agent: keep one per run
+    return elapsed, [per_run[k] for k in sorted(per_run)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--games", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=2013, help="the sweep seed the run seeds derive from")
+    parser.add_argument("--also-pinned", action="store_true",
+                        help="also time batch_run with one BLAS thread per worker process")
+    args = parser.parse_args()
+    seeds = [run_seed(args.seed, k) for k in range(args.games)]
+    print(f"{args.games} baseline games, {os.cpu_count()} cores, {platform.python_implementation()} "
+          f"{platform.python_version()}, load average before: {os.getloadavg()[0]:.2f}", flush=True)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        one, table = time_sweep(args.games, args.seed, 1, Path(tmp))
+        print(f"sweep, local engine, 1 worker:  {one:7.1f} s  ({1000 * one / args.games:.1f} ms a game)", flush=True)
+        two, table_two = time_sweep(args.games, args.seed, 2, Path(tmp))
+        print(f"sweep, local engine, 2 workers: {two:7.1f} s", flush=True)
+    batch, rows = time_batch_run(seeds)
+    print(f"mesa.batch_run, 2 processes:    {batch:7.1f} s", flush=True)
+    pinned = None
+    if args.also_pinned:
+        pinned, _ = time_batch_run(seeds, pinned=True)
+        print(f"mesa.batch_run, 2 processes, one BLAS thread each: {pinned:7.1f} s", flush=True)
+
+    assert table == table_two, "1 and 2 workers gave different tables"
+    assert [r["seed"] for r in table] == seeds
+    # batch_run reports the model's last check: its GDP share counts only when the agreement formed
+    same = all(r["formed"] == b["formed"] and r["in_force"] == b["in_force"]
+               and (not r["formed"] or abs(r["gdp_share"] - b["gdp_share"]) < 1e-9) for r, b in zip(table, rows))
+    print(f"same outcomes for every seed (sweep vs batch_run): {'yes' if same else 'NO'}")
+    print(f"2 workers vs 1: {one / two:.2f}x (target 1.7x)")
+    print(f"sweep (2 workers) vs batch_run: {batch / two:.2f}x (target 1.5x)")
+    if pinned is not None:
+        print(f"sweep (2 workers) vs batch_run with one BLAS thread: {pinned / two:.2f}x")
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,487 @@
+"""Parameter sweeps: specs, designs, seeds, the result store, engines, resuming after kill -9, exports."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tppgame import sweep
+from tppgame.cli import main
+from tppgame.store import DB_NAME, Column, ResultStore, StoreError, kind_of, read_runs, table_columns
+from tppgame.sweep import (Distribution, PlainProgress, SweepError, SweepSpec, Values, build_plan, linspace_values,
+                           make_design, make_spec, parse_spec, parse_vary, run_seed, run_sweep)
+
+ROOT = Path(__file__).resolve().parents[1]
+RICE = "countries.JPN.sensitivity.rice"
+# A small sweep of the 12-round Tokyo scenario: 2 x 2 points x 3 replicates = 12 runs.
+SMALL = ["tokyo_2014", "--vary", f"{RICE}=[1.0, 2.5]", "--vary", 'bargaining.protocol=["alternating", "nash"]',
+         "--reps", "3", "--seed", "11"]
+
+
+def small_plan() -> sweep.SweepPlan:
+    return build_plan(make_spec("tokyo_2014", [f"{RICE}=[1.0, 2.5]", 'bargaining.protocol=["alternating", "nash"]'],
+                                reps=3, seed=11))
+
+
+def quiet() -> PlainProgress:
+    return PlainProgress(1, stream=io.StringIO())
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "run.py"), *args], cwd=ROOT, capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory) -> list[dict]:
+    """The small sweep run in this process with one worker: the table every other way must give."""
+    out = tmp_path_factory.mktemp("reference")
+    report = run_sweep(small_plan(), out, workers=1, progress=quiet())
+    assert (report.ok, report.failed, report.ran) == (12, 0, 12)
+    return read_runs(out)
+
+
+# ----------------------------------------------------------------------- specs
+def test_lists_ranges_and_distributions_parse():
+    assert parse_vary(f"{RICE}=[0.5, 1, 2]") == Values(RICE, (0.5, 1, 2))
+    assert parse_vary('bargaining.protocol=["nash", "alternating"]').values == ("nash", "alternating")
+    assert parse_vary(f"{RICE}=0:2:5").values == (0.0, 0.5, 1.0, 1.5, 2.0)
+    assert parse_vary("bargaining.talks_per_round=1:4:4").values == (1, 2, 3, 4)        # whole steps stay whole
+    assert parse_vary("bargaining.spillover=0:1:11").values[3] == 0.3                  # no 0.30000000000000004
+    assert parse_vary(f"{RICE}=2:5:1").values == (2,)
+    assert parse_vary(f"{RICE}=uniform(1, 3)") == Distribution(RICE, "uniform", (1.0, 3.0))
+    assert parse_vary(f"{RICE}=normal(2, 0.5)") == Distribution(RICE, "normal", (2.0, 0.5))
+    assert parse_vary('bargaining.protocol=choice("nash", "rubinstein")').args == ("nash", "rubinstein")
+    assert parse_vary("bargaining.protocol=choice(nash, rubinstein)").args == ("nash", "rubinstein")
+    assert parse_spec(RICE, [1, 2], "file: vary.x") == Values(RICE, (1, 2))
+    assert linspace_values(1, 2, 3) == (1.0, 1.5, 2.0)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("countries.JPN.sensitivity.rice", "expected PATH=SPEC"),
+    (f"{RICE}=[]", "at least one value"),
+    (f"{RICE}=1:2:0", "is empty"),
+    (f"{RICE}=1:2:-3", "is empty"),
+    (f"{RICE}=1:2", "expected a list"),
+    (f"{RICE}=a:2:3", "numbers for start and stop"),
+    (f"{RICE}=1:2:2.5", "whole number of values"),
+    (f"{RICE}=2.5", "expected a list"),
+    (f"{RICE}=uniform(3, 1)", "a < b"),
+    (f"{RICE}=uniform(1)", "two numbers"),
+    (f"{RICE}=normal(1, 0)", "sd > 0"),
+    (f"{RICE}=beta(1, 2)", "expected a distribution"),
+    (f"{RICE}=choice()", "at least one value"),
+])
+def test_bad_specs_are_one_line(text, message):
+    with pytest.raises(SweepError) as err:
+        parse_vary(text)
+    assert message in str(err.value) and "\n" not in str(err.value)
+
+
+# ----------------------------------------------------------------------- designs and seeds
+def test_grid_is_every_combination_last_setting_fastest():
+    design = make_design([Values("a", (1, 2)), Values("b", ("x", "y", "z"))], None, None, np.random.SeedSequence(0))
+    assert design.kind == "grid" and len(design) == 6
+    assert [design.point(k) for k in (0, 1, 3, 5)] == [{"a": 1, "b": "x"}, {"a": 1, "b": "y"}, {"a": 2, "b": "x"},
+                                                       {"a": 2, "b": "z"}]
+    assert len(make_design([], None, None, np.random.SeedSequence(0))) == 1
+
+
+def test_sampled_designs_map_the_unit_cube_through_each_distribution():
+    vary = [Distribution("u", "uniform", (1.0, 3.0)), Distribution("n", "normal", (0.0, 1.0)),
+            Distribution("c", "choice", ("p", "q")), Values("v", (10, 20, 30))]
+    lhs = make_design(vary, "lhs", 40, np.random.SeedSequence(3))
+    points = [lhs.point(k) for k in range(len(lhs))]
+    assert len(points) == 40
+    assert all(1 <= p["u"] < 3 and p["c"] in ("p", "q") and p["v"] in (10, 20, 30) for p in points)
+    # a Latin hypercube puts exactly one point in each of the 40 strata of every setting
+    assert sorted(int((p["u"] - 1) / 2 * 40) for p in points) == list(range(40))
+    assert abs(np.mean([p["n"] for p in points])) < 0.2
+    again = make_design(vary, "lhs", 40, np.random.SeedSequence(3))
+    assert [again.point(k) for k in range(40)] == points
+    pytest.importorskip("SALib")
+    sobol = make_design(vary, "sobol", 8, np.random.SeedSequence(3))
+    assert len(sobol) == 8 * (2 * 4 + 2)          # Saltelli: N (2D + 2)
+
+
+@pytest.mark.parametrize("vary, kind, samples, message", [
+    ([Distribution("u", "uniform", (0.0, 1.0))], None, None, "needs a sampled design"),
+    ([Distribution("u", "uniform", (0.0, 1.0))], "grid", None, "a grid needs listed values"),
+    ([Values("a", (1,))], "grid", 8, "only for --design lhs or sobol"),
+    ([Values("a", (1,))], "lhs", None, "expected --samples N"),
+    ([], "lhs", 8, "at least one --vary"),
+    ([Values("a", (1,))], "sobol", 12, "power of 2"),
+])
+def test_bad_designs_are_refused(vary, kind, samples, message):
+    with pytest.raises(SweepError, match=message):
+        make_design(vary, kind, samples, np.random.SeedSequence(0))
+
+
+def test_run_seeds_come_from_one_seed_sequence():
+    children = np.random.SeedSequence(42).spawn(2)[1].spawn(5)
+    assert [run_seed(42, k) for k in range(5)] == [int(c.generate_state(1, np.uint64)[0] >> np.uint64(1))
+                                                   for c in children]
+    seeds = {run_seed(42, k) for k in range(1000)}
+    assert len(seeds) == 1000 and all(0 <= s < 2**63 for s in seeds)
+    assert run_seed(43, 0) != run_seed(42, 0)
+
+
+def test_plan_keys_runs_by_point_and_replicate():
+    plan = small_plan()
+    assert plan.total == 12
+    run = plan.run(7)
+    assert (run.point, run.rep, run.seed) == (2, 1, run_seed(11, 7))
+    assert dict(run.overrides) == {RICE: 2.5, "bargaining.protocol": "alternating"}
+
+
+# ----------------------------------------------------------------------- checking every point up front
+@pytest.mark.parametrize("vary, message", [
+    ("countries.JPN.sensitivity.ricee=[1]", "countries.JPN.sensitivity.ricee: expected a known setting"),
+    (f"{RICE}=[1, 20]", f"{RICE}: expected a number from 0 to 10, got 20"),
+    (f'{RICE}=["high"]', "expected a number"),
+    ("bargaining.talks_per_round=1:4:3", "the range 1:4:3 gives 1.0, 2.5, 4.0"),
+    ("countries.JPN.sensitivity=[1]", "not a whole table"),
+    ("seed=[1, 2]", "every run's seed comes from the sweep seed"),
+])
+def test_every_point_is_checked_before_any_run(vary, message):
+    with pytest.raises(SweepError) as err:
+        build_plan(make_spec("tokyo_2014", [vary]))
+    assert message in str(err.value) and "\n" not in str(err.value)
+
+
+def test_a_sampled_point_out_of_range_names_the_point():
+    with pytest.raises(SweepError, match=r"expected a number from 0 to 10, got -.*\(at sweep point \d+: "):
+        build_plan(make_spec("tokyo_2014", [f"{RICE}=normal(1, 2)"], design="lhs", samples=30))
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--vary", f"{RICE}=1:2:0"], "is empty"),
+    (["--vary", "countries.JPN.nope=[1]"], "countries.JPN.nope: expected a known setting"),
+    (["--vary", f"{RICE}=[1, 20]"], "got 20"),
+    (["--vary", f"{RICE}=[1]", "--reps", "0"], "--reps 0"),
+    (["--vary", f"{RICE}=[1]", "--engine", "spark"], "invalid choice"),
+])
+def test_cli_bad_input_is_one_line_and_exit_2(args, message, tmp_path, capsys):
+    assert main(["sweep", "tokyo_2014", *args, "--out", str(tmp_path / "out")]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith("error: ") and message in captured.err
+    assert captured.err.count("\n") == 1 and "Traceback" not in captured.err
+    assert captured.out == "" and not (tmp_path / "out").exists()     # nothing ran, nothing written
+
+
+def test_cli_bad_input_in_a_real_process():
+    result = run_cli("sweep", "tokyo_2014", "--vary", f"{RICE}=[1, 20]")
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.strip() == f"error: --vary: {RICE}: expected a number from 0 to 10, got 20"
+
+
+# ----------------------------------------------------------------------- sweep files
+def test_a_sweep_file_gives_the_same_sweep(tmp_path):
+    file = tmp_path / "rice.toml"
+    file.write_text(f"""
+scenario = "tokyo_2014"
+reps = 3
+seed = 11
+out = "{tmp_path / 'out'}"
+[vary]
+countries.JPN.sensitivity.rice = [1.0, 2.5]
+"bargaining.protocol" = ["alternating", "nash"]
+""")
+    spec = make_spec(str(file))
+    assert spec.out == tmp_path / "out" and spec.reps == 3
+    assert build_plan(spec).definition() == small_plan().definition()
+    assert make_spec(str(file), [f"{RICE}=[2.0]"], reps=1).vary[0] == Values(RICE, (2.0,))   # the command line wins
+
+
+@pytest.mark.parametrize("body, message", [
+    ('scenario = "tokyo_2014"\nrepz = 3\n', "repz: expected a known key"),
+    ('vary = {}\n', "scenario: expected a scenario name"),
+    ('scenario = "tokyo_2014"\nreps = 0\n', "reps: expected a whole number of at least 1"),
+    ('scenario = "tokyo_2014"\n[vary]\n"bargaining.spillover" = "0:1:0"\n', "vary.bargaining.spillover"),
+    ('scenario = "tokyo_2014"\n[vary\n', "expected valid TOML"),
+])
+def test_bad_sweep_files_are_one_line(tmp_path, body, message):
+    file = tmp_path / "bad.toml"
+    file.write_text(body)
+    if "[vary\n" in body:
+        with pytest.raises(SweepError, match=message):
+            sweep.load_sweep_file(file)
+        return
+    with pytest.raises(SweepError) as err:
+        make_spec(str(file))
+    assert message in str(err.value) and "\n" not in str(err.value)
+
+
+# ----------------------------------------------------------------------- running and the store
+def test_outcome_columns_from_a_summary():
+    summary = {"formed": True, "round": 30, "members": ["USA", "JPN"], "gdp_share": 0.8, "in_force": False,
+               "countries": {"USA": {"utility": 0.25}, "JPN": {"utility": -0.5}}}
+    assert sweep.outcome(summary) == {"formed": True, "round": 30, "members": "USA JPN", "n_members": 2,
+                                      "gdp_share": 0.8, "in_force": False, "utility_USA": 0.25,
+                                      "utility_JPN": -0.5}
+    assert sweep.outcome({**summary, "formed": False, "round": None, "members": []})["members"] is None
+
+
+def test_the_table_does_not_depend_on_workers_or_chunks(reference, tmp_path):
+    report = run_sweep(small_plan(), tmp_path / "two", workers=2, progress=quiet())
+    assert report.ran == 12
+    assert read_runs(tmp_path / "two") == reference
+    run_sweep(small_plan(), tmp_path / "chunks", workers=2, chunk_size=1, progress=quiet())
+    assert read_runs(tmp_path / "chunks") == reference
+    assert [r["run_index"] for r in reference] == list(range(12))
+    assert {r["status"] for r in reference} == {"ok"}
+    first = reference[0]
+    assert (first["point"], first["rep"], first[RICE], first["bargaining.protocol"]) == (0, 0, 1.0, "alternating")
+    assert json.loads(first["params"]) == {RICE: 1.0, "bargaining.protocol": "alternating"}
+    assert isinstance(first["utility_JPN"], float) and isinstance(first["formed"], bool)
+
+
+def test_rerunning_resumes_and_a_different_sweep_is_refused(reference, tmp_path):
+    out = tmp_path / "again"
+    run_sweep(small_plan(), out, workers=1, progress=quiet())
+    again = run_sweep(small_plan(), out, workers=1, progress=quiet())
+    assert (again.ran, again.resumed, again.ok) == (0, 12, 12)
+    assert read_runs(out) == reference
+    other = build_plan(make_spec("tokyo_2014", [f"{RICE}=[1.0, 2.5]"], reps=3, seed=11))
+    with pytest.raises(SweepError, match=r"holds a different sweep \(vary differs"):
+        run_sweep(other, out, workers=1, progress=quiet())
+    reseeded = build_plan(make_spec("tokyo_2014", [f"{RICE}=[1.0, 2.5]", 'bargaining.protocol=["alternating", "nash"]'],
+                                    reps=3, seed=12))
+    with pytest.raises(SweepError, match="seed differs: 11 there, 12 here"):
+        run_sweep(reseeded, out, workers=1, progress=quiet())
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process under ``pid`` (Linux /proc)."""
+    found, todo = set(), [pid]
+    while todo:
+        parent = todo.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*"):
+            try:
+                children = {int(c) for c in (task / "children").read_text().split()}
+            except OSError:
+                continue
+            todo.extend(children - found)
+            found |= children
+    return found
+
+
+def stored(out: Path) -> int:
+    try:
+        db = sqlite3.connect(f"file:{out / DB_NAME}?mode=ro", uri=True, timeout=0.1)
+        try:
+            return db.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return 0
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+def test_a_sweep_killed_with_sigkill_resumes_without_losing_or_repeating_runs(tmp_path):
+    out = tmp_path / "killed"
+    args = ["sweep", "tokyo_2014", "--vary", f"{RICE}=1:3:30", "--reps", "8", "--seed", "5", "--workers", "2",
+            "--chunk", "4", "--out", str(out)]
+    total = 240
+    proc = subprocess.Popen([sys.executable, str(ROOT / "run.py"), *args], cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while stored(out) < 8:
+            assert proc.poll() is None, "the sweep ended before it could be killed"
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        workers = descendants(proc.pid)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    before = stored(out)
+    assert 8 <= before < total, before
+    # the pool's processes do not outlive the sweep they worked for
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+
+    result = run_cli(*args)
+    assert result.returncode == 0, result.stderr
+    assert f"resuming: {before} already stored" in result.stdout
+    assert f"({total - before} run now, {before} from before)" in result.stdout
+    rows = read_runs(out)
+    assert [r["run_index"] for r in rows] == list(range(total))          # every run exactly once
+
+    plan = build_plan(make_spec("tokyo_2014", [f"{RICE}=1:3:30"], reps=8, seed=5))
+    run_sweep(plan, tmp_path / "whole", workers=2, progress=quiet())
+    assert rows == read_runs(tmp_path / "whole")
+
+
+def test_a_failing_run_is_recorded_and_the_sweep_goes_on(monkeypatch, tmp_path, capsys):
+    real_play = sweep.play
+
+    def play(scenario, seed):
+        if scenario.params["sensitivity"][scenario.index("JPN"), scenario.sectors.index("rice")] == 2.5:
+            raise ZeroDivisionError("rice at 2.5 breaks the talks")
+        return real_play(scenario, seed)
+
+    monkeypatch.setattr(sweep, "play", play)
+    out = tmp_path / "failing"
+    code = main(["sweep", *SMALL, "--workers", "1", "--out", str(out)])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "runs: 12 of 12 stored (12 run now, 0 from before); 6 failed" in captured.out
+    assert "failed (6 runs): ZeroDivisionError: rice at 2.5 breaks the talks" in captured.out
+    rows = read_runs(out)
+    failed = [r for r in rows if r["status"] == "failed"]
+    assert len(failed) == 6 and all(r[RICE] == 2.5 for r in failed)
+    assert failed[0]["error"] == "ZeroDivisionError: rice at 2.5 breaks the talks"
+    assert failed[0]["formed"] is None and failed[0]["utility_USA"] is None
+    assert all(r["status"] == "ok" and r["error"] is None for r in rows if r[RICE] == 1.0)
+    # the exports hold the failed runs too, and read back equal
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pyarrow")
+    from_csv, from_parquet = pd.read_csv(out / "runs.csv"), pd.read_parquet(out / "runs.parquet")
+    assert len(from_csv) == 12 and list(from_csv.columns) == list(from_parquet.columns)
+    nulls_as_none = [frame.astype(object).where(frame.notna(), None) for frame in (from_csv, from_parquet)]
+    pd.testing.assert_frame_equal(*nulls_as_none, check_dtype=False)
+    assert from_parquet["formed"].tolist()[6:] == [None] * 6 and from_csv["formed"].isna().sum() == 6
+
+
+def test_exports_read_back_equal_to_the_store(reference, tmp_path):
+    pd = pytest.importorskip("pandas")
+    pq = pytest.importorskip("pyarrow.parquet")
+    out = tmp_path / "export"
+    report = run_sweep(small_plan(), out, workers=1, progress=quiet())
+    assert report.csv == out / "runs.csv" and report.parquet == out / "runs.parquet"
+    table = pq.read_table(report.parquet)
+    assert table.to_pylist() == reference
+    assert str(table.schema.field("formed").type) == "bool" and str(table.schema.field(RICE).type) == "double"
+    pd.testing.assert_frame_equal(pd.read_csv(report.csv), table.to_pandas(), check_dtype=False)
+    assert (out / "runs.csv").read_text().splitlines()[0].startswith(
+        f"run_index,point,rep,seed,status,error,params,{RICE},bargaining.protocol,formed,round,members")
+
+
+def test_cli_runs_a_sweep_and_reports(tmp_path):
+    out = tmp_path / "cli"
+    result = run_cli("sweep", *SMALL, "--workers", "2", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == ("sweep Tokyo talks and the April 2014 deadline: 4 points (grid) x 3 reps = 12 runs, "
+                        "sweep seed 11")
+    assert lines[1] == "runs: 12 of 12 stored (12 run now, 0 from before); 0 failed"
+    assert lines[2].startswith("agreement formed in ") and "% of runs (" in lines[2]
+    try:
+        import pyarrow  # noqa: F401
+        exports = f"{out / 'runs.csv'} and {out / 'runs.parquet'}"
+    except ImportError:
+        exports = f"{out / 'runs.csv'} (Parquet skipped: pip install 'tppgame[sweep]' for pyarrow)"
+    assert lines[3] == f"wrote {exports}; store {out / DB_NAME}"
+    assert "sweep: 12/12 runs (100%)" in result.stderr                  # not a terminal: plain lines
+
+
+# ----------------------------------------------------------------------- Dask
+@pytest.fixture(scope="module")
+def dask_cluster():
+    distributed = pytest.importorskip("dask.distributed")
+    import logging
+
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                       dashboard_address=None, silence_logs=logging.ERROR)
+    yield cluster
+    cluster.close()
+
+
+def test_dask_on_a_local_cluster_gives_the_same_table(reference, dask_cluster, tmp_path):
+    assert dask_cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+    report = run_sweep(small_plan(), tmp_path / "dask", engine="dask", scheduler=dask_cluster.scheduler_address,
+                       progress=quiet())
+    assert (report.ran, report.failed) == (12, 0)
+    assert read_runs(tmp_path / "dask") == reference
+
+
+def test_dask_starts_its_own_local_cluster(reference, tmp_path):
+    pytest.importorskip("dask.distributed")
+    out = tmp_path / "own"
+    result = run_cli("sweep", *SMALL, "--engine", "dask", "--workers", "2", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert read_runs(out) == reference
+
+
+def test_an_unreachable_scheduler_is_one_line(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("dask.distributed")
+    monkeypatch.setattr(sweep, "DASK_CONNECT_TIMEOUT", "1s")
+    code = main(["sweep", *SMALL, "--engine", "dask", "--scheduler", "tcp://127.0.0.1:9", "--out", str(tmp_path)])
+    captured = capsys.readouterr()
+    assert code == 2 and captured.err.startswith("error: --scheduler tcp://127.0.0.1:9: could not connect")
+    assert captured.err.count("\n") == 1 and captured.out == ""
+
+
+# ----------------------------------------------------------------------- progress and store details
+def test_plain_progress_prints_every_tenth_and_every_ten_seconds():
+    now = [0.0]
+    stream = io.StringIO()
+    progress = PlainProgress(100, stream=stream, clock=lambda: now[0])
+    for _ in range(25):
+        now[0] += 0.125
+        progress.update(2)
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 5 and lines[0].startswith("sweep: 10/100 runs (10%), 16.0 runs/s")
+    assert lines[-1] == "sweep: 50/100 runs (50%), 16.0 runs/s, about 3 s left"
+    now[0] += 11                  # a slow stretch: a line after ten seconds even without 10% more
+    progress.update(1, failed=1)
+    assert stream.getvalue().splitlines()[-1].startswith("sweep: 51/100 runs (51%), 1 failed, ")
+    progress.close()
+    assert len(stream.getvalue().splitlines()) == 6       # nothing new to say
+
+
+def test_a_terminal_gets_a_progress_bar():
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    stream = Terminal()
+    bar = sweep.make_progress(10, 2, stream)
+    assert isinstance(bar, sweep.BarProgress)
+    bar.update(3)
+    bar.close()
+    assert "5/10" in stream.getvalue() and "run/s" in stream.getvalue()
+    assert isinstance(sweep.make_progress(10, 0, io.StringIO()), PlainProgress)
+
+
+def test_column_kinds_and_reserved_names():
+    assert [kind_of(v) for v in ([True], [1, 2], [1, 2.5], ["a"], [[1], "a"])] == ["bool", "int", "float", "str",
+                                                                                 "json"]
+    with pytest.raises(StoreError):
+        table_columns([Column("formed", "bool")], ["USA"])
+
+
+def test_an_out_folder_in_use_or_a_file_is_refused(tmp_path):
+    columns = table_columns([], ["USA"])
+    with ResultStore.open(tmp_path / "busy", {"a": 1}, columns):
+        with pytest.raises(StoreError, match="another sweep is running"):
+            ResultStore.open(tmp_path / "busy", {"a": 1}, columns)
+    with ResultStore.open(tmp_path / "busy", {"a": 1}, columns) as store:     # released on close
+        assert store.done() == set()
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(StoreError, match="expected a folder, found a file"):
+        ResultStore.open(tmp_path / "file", {"a": 1}, columns)
+
+
+def test_plan_definition_is_plain_json():
+    definition = small_plan().definition()
+    assert json.loads(json.dumps(definition)) == definition
+    assert definition["vary"] == {RICE: {"values": [1.0, 2.5]},
+                                  "bargaining.protocol": {"values": ["alternating", "nash"]}}
+    assert (definition["reps"], definition["seed"], definition["points"]) == (3, 11, 4)
+    assert SweepSpec("tokyo_2014").reps == 1

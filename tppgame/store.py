@@ -1,0 +1,306 @@
+"""The result store of a parameter sweep: one SQLite database in the sweep's out folder.
+
+Every finished run is a row of the ``runs`` table, committed as soon as its batch comes back
+from a worker (WAL journal), so a sweep killed at any moment, even with ``kill -9``, keeps every
+run it had stored; running the same sweep again skips those. The ``meta`` table holds the sweep's
+definition: a different sweep in the same folder is refused. ``runs.csv`` and ``runs.parquet``
+are tidy exports of the ``runs`` table (one row per run, ordered by run index), written in
+batches so memory stays flat however large the sweep.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+try:
+    import fcntl
+except ImportError:        # no advisory locks (Windows): two sweeps in one folder are not caught
+    fcntl = None  # type: ignore[assignment]
+
+DB_NAME = "sweep.sqlite"
+CSV_NAME = "runs.csv"
+PARQUET_NAME = "runs.parquet"
+SCHEMA_VERSION = 1
+KINDS = ("int", "float", "bool", "str", "json")
+EXPORT_BATCH = 5000
+
+
+class StoreError(ValueError):
+    """The out folder cannot hold this sweep (another sweep's store, a file in the way, in use)."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of the runs table and of its exports: a name and a kind (int, float, bool, str, json)."""
+
+    name: str
+    kind: str
+
+
+# Columns every sweep has; parameter columns (named by dotted setting path) go after ``params``
+# and a ``utility_XXX`` column per country after the outcome columns.
+KEY_COLUMNS = (Column("run_index", "int"), Column("point", "int"), Column("rep", "int"),
+               Column("seed", "int"), Column("status", "str"), Column("error", "str"),
+               Column("params", "json"))
+OUTCOME_COLUMNS = (Column("formed", "bool"), Column("round", "int"), Column("members", "str"),
+                   Column("n_members", "int"), Column("gdp_share", "float"), Column("in_force", "bool"))
+RESERVED = frozenset(c.name for c in KEY_COLUMNS + OUTCOME_COLUMNS)
+
+
+def kind_of(values: Iterable[Any]) -> str:
+    """The column kind that holds all these values: bool, int, float, str, else json."""
+    values = list(values)
+    if values and all(isinstance(v, bool) for v in values):
+        return "bool"
+    if values and all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        return "int"
+    if values and all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+        return "float"
+    if values and all(isinstance(v, str) for v in values):
+        return "str"
+    return "json"
+
+
+def table_columns(param_columns: Sequence[Column], countries: Sequence[str]) -> list[Column]:
+    """All columns of the runs table, in order."""
+    for column in param_columns:
+        if column.name in RESERVED or column.name.startswith("utility_"):
+            raise StoreError(f"{column.name}: a varied setting cannot be named like a result column")
+    return [*KEY_COLUMNS, *param_columns, *OUTCOME_COLUMNS,
+            *(Column(f"utility_{code}", "float") for code in countries)]
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _to_sql(value: Any, kind: str) -> Any:
+    if value is None:
+        return None
+    if kind == "json":
+        return json.dumps(value)
+    if kind == "bool":
+        return int(bool(value))
+    if kind == "float":
+        return float(value)
+    return value
+
+
+def _from_sql(value: Any, kind: str) -> Any:
+    if value is None:
+        return None
+    if kind == "bool":
+        return bool(value)
+    if kind == "float":
+        return float(value)
+    return value
+
+
+class ResultStore:
+    """The runs of one sweep in ``DIR/sweep.sqlite``; open with :meth:`open`."""
+
+    def __init__(self, folder: Path, connection: sqlite3.Connection, columns: list[Column], lock: Any):
+        self.folder = folder
+        self.path = folder / DB_NAME
+        self.columns = columns
+        self._db = connection
+        self._lock = lock
+        names = ", ".join(_quote(c.name) for c in columns)
+        self._insert = f"INSERT INTO runs ({names}) VALUES ({', '.join('?' * len(columns))})"
+
+    # ------------------------------------------------------------------ opening
+    @classmethod
+    def open(cls, folder: Path, definition: Mapping[str, Any], columns: Sequence[Column],
+             meta: Mapping[str, Any] | None = None) -> ResultStore:
+        """Open the store in ``folder`` for a sweep: create it, or resume it if it holds the same sweep.
+
+        Raises StoreError (one line) when the folder holds a different sweep, is a file, or is in use.
+        """
+        folder = Path(folder)
+        if folder.exists() and not folder.is_dir():
+            raise StoreError(f"--out {folder}: expected a folder, found a file")
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            lock = open(folder / (DB_NAME + ".lock"), "w")   # noqa: SIM115 - held while the store is open
+        except OSError as err:
+            raise StoreError(f"--out {folder}: cannot create the folder ({err.strerror or err})") from None
+        try:
+            if fcntl is not None:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            lock.close()
+            raise StoreError(f"--out {folder}: another sweep is running in this folder") from None
+        try:
+            db = sqlite3.connect(folder / DB_NAME, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")     # in WAL mode: a committed run survives a killed process
+            store = cls(folder, db, list(columns), lock)
+            store._prepare(dict(definition), dict(meta or {}))
+        except sqlite3.DatabaseError as err:
+            lock.close()
+            raise StoreError(f"--out {folder}: {DB_NAME} is not a sweep store ({err})") from None
+        except StoreError:
+            lock.close()
+            raise
+        return store
+
+    def _prepare(self, definition: dict[str, Any], meta: dict[str, Any]) -> None:
+        text = json.dumps(definition, sort_keys=True)
+        tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "meta" in tables:
+            stored = dict(self._db.execute("SELECT key, value FROM meta"))
+            if stored.get("definition") != text:
+                raise StoreError(f"--out {self.folder}: holds a different sweep "
+                                 f"({_difference(stored.get('definition'), definition)}); "
+                                 "use another --out folder, or remove this one to start again")
+            return
+        if tables:
+            raise StoreError(f"--out {self.folder}: {DB_NAME} holds other tables, not a sweep store")
+        columns = ", ".join(f"{_quote(c.name)}" + (" INTEGER PRIMARY KEY" if c.name == "run_index" else "")
+                            for c in self.columns)
+        rows = {"definition": text, "schema_version": json.dumps(SCHEMA_VERSION),
+                "columns": json.dumps([[c.name, c.kind] for c in self.columns]),
+                **{key: json.dumps(value) for key, value in meta.items()}}
+        self._db.execute("BEGIN IMMEDIATE")
+        self._db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        self._db.execute(f"CREATE TABLE runs ({columns})")
+        self._db.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", rows.items())
+        self._db.execute("COMMIT")
+
+    # ------------------------------------------------------------------ writing
+    def add(self, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Store finished runs in one transaction (committed on return); returns how many."""
+        values = [tuple(_to_sql(row.get(c.name), c.kind) for c in self.columns) for row in rows]
+        if values:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.executemany(self._insert, values)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+        return len(values)
+
+    # ------------------------------------------------------------------ reading
+    def done(self) -> set[int]:
+        """The run indices already stored (finished or failed)."""
+        return {row[0] for row in self._db.execute("SELECT run_index FROM runs")}
+
+    def counts(self) -> dict[str, int]:
+        """Runs stored: ``ok``, ``failed``, and ``formed`` among the ok ones."""
+        ok, failed, formed = self._db.execute(
+            "SELECT COALESCE(SUM(status = 'ok'), 0), COALESCE(SUM(status != 'ok'), 0), "
+            "COALESCE(SUM(status = 'ok' AND formed), 0) FROM runs").fetchone()
+        return {"ok": ok, "failed": failed, "formed": formed}
+
+    def failures(self, limit: int = 3) -> list[tuple[str, int]]:
+        """The commonest errors of failed runs, with how many runs each."""
+        return list(self._db.execute(
+            "SELECT error, COUNT(*) AS n FROM runs WHERE status != 'ok' GROUP BY error "
+            "ORDER BY n DESC, error LIMIT ?", (limit,)))
+
+    def meta(self) -> dict[str, Any]:
+        """The meta table, values decoded from JSON."""
+        return {key: json.loads(value) for key, value in self._db.execute("SELECT key, value FROM meta")}
+
+    def batches(self, size: int = EXPORT_BATCH) -> Iterator[list[tuple[Any, ...]]]:
+        """The runs ordered by run index, ``size`` rows at a time, as Python values per column."""
+        names = ", ".join(_quote(c.name) for c in self.columns)
+        cursor = self._db.execute(f"SELECT {names} FROM runs ORDER BY run_index")
+        kinds = [c.kind for c in self.columns]
+        while rows := cursor.fetchmany(size):
+            yield [tuple(_from_sql(v, k) for v, k in zip(row, kinds)) for row in rows]
+
+    # ------------------------------------------------------------------ exports
+    def export_csv(self, path: Path | None = None) -> Path:
+        """Write the runs table as a tidy CSV (true/false, empty for none); returns its path."""
+        path = Path(path or self.folder / CSV_NAME)
+        tmp = path.with_name(path.name + ".tmp")
+        with open(tmp, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow([c.name for c in self.columns])
+            for batch in self.batches():
+                writer.writerows([_csv_cell(v) for v in row] for row in batch)
+        os.replace(tmp, path)
+        return path
+
+    def export_parquet(self, path: Path | None = None) -> Path:
+        """Write the runs table as Parquet (pyarrow), in row groups; returns its path."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        types = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(), "str": pa.string(),
+                 "json": pa.string()}
+        schema = pa.schema([pa.field(c.name, types[c.kind]) for c in self.columns])
+        path = Path(path or self.folder / PARQUET_NAME)
+        tmp = path.with_name(path.name + ".tmp")
+        with pq.ParquetWriter(tmp, schema) as writer:
+            written = False
+            for batch in self.batches():
+                columns = list(zip(*batch))
+                writer.write_batch(pa.record_batch([pa.array(col, type=f.type) for col, f in zip(columns, schema)],
+                                                   schema=schema))
+                written = True
+            if not written:
+                writer.write_table(schema.empty_table())
+        os.replace(tmp, path)
+        return path
+
+    def close(self) -> None:
+        """Close the database and release the folder."""
+        self._db.close()
+        self._lock.close()
+
+    def __enter__(self) -> ResultStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return value
+
+
+def _difference(stored: str | None, new: Mapping[str, Any]) -> str:
+    """Which part of the sweep definition differs, in a few words."""
+    try:
+        old = json.loads(stored or "{}")
+    except json.JSONDecodeError:
+        return "an unreadable definition"
+    for key in [*new, *(k for k in old if k not in new)]:
+        if old.get(key) != new.get(key):
+            return f"{key} differs: {_short(old.get(key))} there, {_short(new.get(key))} here"
+    return "another definition"
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def read_runs(folder: Path) -> list[dict[str, Any]]:
+    """All runs of the store in ``folder`` as dicts, ordered by run index (for tests and reports)."""
+    db = sqlite3.connect(f"file:{Path(folder) / DB_NAME}?mode=ro", uri=True)
+    try:
+        columns = [Column(n, k) for n, k in json.loads(
+            db.execute("SELECT value FROM meta WHERE key = 'columns'").fetchone()[0])]
+        names = ", ".join(_quote(c.name) for c in columns)
+        return [{c.name: _from_sql(v, c.kind) for c, v in zip(columns, row)}
+                for row in db.execute(f"SELECT {names} FROM runs ORDER BY run_index")]
+    finally:
+        db.close()
