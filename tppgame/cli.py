@@ -8,6 +8,8 @@
 * ``python run.py robustness SCENARIO [--seeds 50]``: how often the scenario's headlines hold.
 * ``python run.py sweep SCENARIO --vary PATH=SPEC ... [--reps R] [--out DIR]`` (or ``sweep FILE.toml``):
   a parameter sweep into a resumable result store, with CSV and Parquet exports (tppgame.sweep).
+* ``python run.py sweep-report DIR [--out DIR2]``: plots of the probability of agreement and
+  sensitivity indices of a sweep's store (tppgame.sweep_report).
 
 Bad input (a scenario file, a setting, a folder) gets one line on stderr and exit status 2.
 """
@@ -67,10 +69,7 @@ def run(argv: Sequence[str]) -> int:
     args = build_parser().parse_args(list(argv))
     if args.seed is not None and args.seed < 0:
         raise UsageError(f"--seed {args.seed}: expected a whole number of at least 0")
-    overrides = dict(parse_setting(s) for s in args.settings)
-    scenario = load_scenario(args.scenario)
-    if overrides:
-        scenario = scenario.with_overrides(overrides, origin="--set")
+    scenario = _with_settings(load_scenario(args.scenario), args.settings)
     seed = scenario.seed if args.seed is None else args.seed
     out_dir = args.out or Path("out") / f"{Path(scenario.file).stem}-seed{seed}"
     if out_dir.exists() and not out_dir.is_dir():
@@ -128,8 +127,10 @@ def compare(argv: Sequence[str]) -> int:
     parser.add_argument("second")
     parser.add_argument("--seed", type=_seed_arg, default=None, help="seed for both (default: the first's)")
     parser.add_argument("--out", type=Path, default=None, help="CSV file (default: out/compare-A-B-seedN.csv)")
+    parser.add_argument("--set", dest="settings", action="append", default=[], metavar="PATH=VALUE",
+                        help="override a setting in both scenarios (repeatable)")
     args = parser.parse_args(list(argv))
-    first, second = load_scenario(args.first), load_scenario(args.second)
+    first, second = (_with_settings(load_scenario(name), args.settings) for name in (args.first, args.second))
     seed = first.seed if args.seed is None else args.seed
     models = [play(first, seed), play(second, seed)]
     names = [Path(first.file).stem, Path(second.file).stem]
@@ -153,10 +154,12 @@ def robustness(argv: Sequence[str]) -> int:
     parser.add_argument("--seeds", type=int, default=50, help="how many seeds (default 50: 0 to 49)")
     parser.add_argument("--first-seed", type=_seed_arg, default=0)
     parser.add_argument("--out", type=Path, default=None, help="per-seed CSV (default: out/robustness-SCENARIO.csv)")
+    parser.add_argument("--set", dest="settings", action="append", default=[], metavar="PATH=VALUE",
+                        help="override a setting (repeatable)")
     args = parser.parse_args(list(argv))
     if args.seeds < 1:
         raise UsageError(f"--seeds {args.seeds}: expected a whole number of at least 1")
-    scenario = load_scenario(args.scenario)
+    scenario = _with_settings(load_scenario(args.scenario), args.settings)
     seeds = range(args.first_seed, args.first_seed + args.seeds)
     rows, held = [], [0] * len(scenario.headlines)
     for seed, model, verdicts in over_seeds(scenario, seeds):
@@ -189,6 +192,12 @@ def robustness(argv: Sequence[str]) -> int:
     _write_or_fail(lambda: write_csv(out, rows), out)
     print(f"Wrote {out}")
     return 0
+
+
+def _with_settings(scenario: Any, settings: Sequence[str]) -> Any:
+    """The scenario with ``--set PATH=VALUE`` overrides applied (checked like any setting)."""
+    overrides = dict(parse_setting(s) for s in settings)
+    return scenario.with_overrides(overrides, origin="--set") if overrides else scenario
 
 
 def _write_or_fail(write: Callable[[], object], target: Path) -> None:
@@ -262,7 +271,29 @@ def sweep(argv: Sequence[str]) -> int:
     return 0 if report.failed == 0 else 1
 
 
-COMMANDS = {"run": run, "list": list_scenarios, "compare": compare, "robustness": robustness, "sweep": sweep}
+def sweep_report(argv: Sequence[str]) -> int:
+    """``run.py sweep-report DIR [--out DIR2]``: plots of the probability of agreement and global sensitivity
+    indices of a sweep's store (finished or partly), written to DIR/report by default (tppgame.sweep_report)."""
+    parser = _Parser(prog="run.py sweep-report",
+                     description="Summarize a parameter sweep: the probability of agreement against each varied "
+                                 "setting (PNG plots, heatmaps for pairs of grid settings) and global sensitivity "
+                                 "indices of the outcomes (CSV).")
+    parser.add_argument("folder", type=Path, metavar="DIR", help="the out folder of a sweep (holding sweep.sqlite)")
+    parser.add_argument("--out", type=Path, default=None, help="folder for the plots and tables (default: DIR/report)")
+    args = parser.parse_args(list(argv))
+    from tppgame import sweep_report as reports
+
+    try:
+        report = reports.make_report(args.folder, args.out)
+    except reports.ReportError as err:
+        raise UsageError(str(err)) from None
+    for line in report.lines:
+        print(line)
+    return 0
+
+
+COMMANDS = {"run": run, "list": list_scenarios, "compare": compare, "robustness": robustness, "sweep": sweep,
+            "sweep-report": sweep_report}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -94,9 +94,12 @@ def _to_sql(value: Any, kind: str) -> Any:
     return value
 
 
-def _from_sql(value: Any, kind: str) -> Any:
+def from_sql(value: Any, kind: str, decode_json: bool = False) -> Any:
+    """A stored value back as Python (JSON columns stay text unless ``decode_json``)."""
     if value is None:
         return None
+    if kind == "json" and decode_json:
+        return json.loads(value)
     if kind == "bool":
         return bool(value)
     if kind == "float":
@@ -217,7 +220,7 @@ class ResultStore:
         cursor = self._db.execute(f"SELECT {names} FROM runs ORDER BY run_index")
         kinds = [c.kind for c in self.columns]
         while rows := cursor.fetchmany(size):
-            yield [tuple(_from_sql(v, k) for v, k in zip(row, kinds)) for row in rows]
+            yield [tuple(from_sql(v, k) for v, k in zip(row, kinds)) for row in rows]
 
     # ------------------------------------------------------------------ exports
     def export_csv(self, path: Path | None = None) -> Path:
@@ -300,7 +303,7 @@ def read_runs(folder: Path) -> list[dict[str, Any]]:
         columns = [Column(n, k) for n, k in json.loads(
             db.execute("SELECT value FROM meta WHERE key = 'columns'").fetchone()[0])]
         names = ", ".join(_quote(c.name) for c in columns)
-        return [{c.name: _from_sql(v, c.kind) for c, v in zip(columns, row)}
+        return [{c.name: from_sql(v, c.kind) for c, v in zip(columns, row)}
                 for row in db.execute(f"SELECT {names} FROM runs ORDER BY run_index")]
     finally:
         db.close()
