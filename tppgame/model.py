@@ -90,7 +90,6 @@ class TPPModel(mesa.Model):
 
         CountryAgent.create_agents(self, n, code=list(self.countries),
                                    name=[config.params["names"][c] for c in self.countries], index=list(range(n)))
-        self._by_index = sorted(self.agents, key=lambda agent: agent.index)
         self.network = self._make_network()
 
         self._scheduled: list[ScheduledEvent | FixedSideDeal] = [ScheduledEvent(self, e) for e in config.events]
@@ -167,9 +166,6 @@ class TPPModel(mesa.Model):
     def date(self) -> dt.date:
         """The date the current round stands for (the start, before round 1)."""
         return self.config.round_date(max(self.round, 1))
-
-    def agent_of(self, index: int) -> CountryAgent:
-        return self._by_index[index]
 
     def is_booked(self, talk: Talk) -> bool:
         return id(talk) in self._booked_ids

@@ -76,10 +76,6 @@ class Setting:
     kind: str
     options: tuple[Any, ...] | None
 
-    @property
-    def continuous(self) -> bool:
-        return self.options is None
-
 
 @dataclass
 class Point:
