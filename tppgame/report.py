@@ -19,11 +19,12 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
 
 
 def month_label(model: TPPModel, round_number: int) -> str:
-    day = model.config.round_date(round_number)
-    return f"{MONTHS[day.month - 1]} {day.year}"
+    """The month a round stands for, in words: 'April 2014'."""
+    return _month(model.config.round_date(round_number).isoformat())
 
 
 def _month(iso_date: str) -> str:
+    """'2014-04-01' as 'April 2014'."""
     year, month = iso_date.split("-")[:2]
     return f"{MONTHS[int(month) - 1]} {year}"
 
