@@ -6,6 +6,10 @@
 * ``python run.py list``: the scenarios with their one-line descriptions.
 * ``python run.py compare A B [--seed N] [--out FILE]``: two scenarios, same seed, side by side.
 * ``python run.py robustness SCENARIO [--seeds 50]``: how often the scenario's headlines hold.
+* ``python run.py play --as JPN [SCENARIO] [--seed N] [--out DIR]``: negotiate for one country in
+  the terminal; the agents play the others (tppgame.play).
+* ``python run.py dashboard [--host 127.0.0.1] [--port 8765]``: the classroom dashboard in a browser
+  (tppgame.app, Mesa's SolaraViz).
 * ``python run.py sweep SCENARIO --vary PATH=SPEC ... [--reps R] [--out DIR]`` (or ``sweep FILE.toml``):
   a parameter sweep into a resumable result store, with CSV and Parquet exports (tppgame.sweep).
 * ``python run.py sweep-report DIR [--out DIR2]``: plots of the probability of agreement and
@@ -93,6 +97,63 @@ def run(argv: Sequence[str]) -> int:
     _write_or_fail(lambda: paths.extend(write_outputs(model, out_dir)), out_dir)
     print(f"\nWrote {', '.join(str(p) for p in paths)}")
     return 0
+
+
+def play(argv: Sequence[str]) -> int:
+    """``run.py play --as CODE [SCENARIO]``: the player negotiates for one country at the terminal."""
+    from tppgame.model import TPPModel
+    from tppgame.play import play as play_game
+    from tppgame.report import final_table, write_outputs
+
+    parser = _Parser(prog="run.py play", description="Negotiate for one country; the agents play the others.")
+    parser.add_argument("scenario", nargs="?", default="baseline",
+                        help="scenario name in scenarios/ (default: baseline) or path to a TOML file")
+    parser.add_argument("--as", dest="country", required=True, metavar="CODE",
+                        help="the country you play, by ISO3 code (for example JPN)")
+    parser.add_argument("--seed", type=_seed_arg, default=None, help="seed for all chance in the run")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="folder for the results (default: out/SCENARIO-seedN-CODE)")
+    parser.add_argument("--set", dest="settings", action="append", default=[], metavar="PATH=VALUE",
+                        help="override a scenario setting (repeatable)")
+    args = parser.parse_args(list(argv))
+    scenario = _with_settings(load_scenario(args.scenario), args.settings)
+    code = args.country.upper()
+    if code not in scenario.countries:
+        raise UsageError(f"--as {args.country}: expected a country of the scenario ({', '.join(scenario.countries)})")
+    seed = scenario.seed if args.seed is None else args.seed
+    out_dir = args.out or Path("out") / f"{Path(scenario.file).stem}-seed{seed}-{code}"
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"--out {out_dir}: expected a folder, found a file")
+    model = TPPModel(scenario, rng=seed, seat=code)
+    play_game(model)
+    print()
+    print(final_table(model.summary(), model.sectors), end="")
+    paths: list[Path] = []
+    _write_or_fail(lambda: paths.extend(write_outputs(model, out_dir)), out_dir)
+    print(f"\nWrote {', '.join(str(p) for p in paths)}")
+    return 0
+
+
+def dashboard(argv: Sequence[str]) -> int:
+    """``run.py dashboard``: serve the classroom dashboard (tppgame/app.py, Mesa's SolaraViz) with Solara."""
+    import importlib.util
+    import os
+    import subprocess
+
+    parser = _Parser(prog="run.py dashboard", description="Serve the classroom dashboard in a browser.")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to listen on (default 127.0.0.1: this computer only; 0.0.0.0 for a classroom network)")
+    parser.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    args = parser.parse_args(list(argv))
+    if not 0 < args.port < 65536:
+        raise UsageError(f"--port {args.port}: expected a port number from 1 to 65535")
+    if importlib.util.find_spec("solara") is None:
+        raise UsageError("the dashboard needs its extra: pip install -e \".[dashboard]\"")
+    app = Path(__file__).with_name("app.py")
+    print(f"Dashboard at http://{args.host}:{args.port}/  (Ctrl+C stops it)", flush=True)
+    command = [sys.executable, "-m", "solara", "run", str(app), "--host", args.host, "--port", str(args.port),
+               "--production", "--no-open", "--log-level", "warning"]
+    return subprocess.call(command, env={**os.environ, "SOLARA_APP": str(app)})
 
 
 def _seed_arg(value: str) -> int:
@@ -293,7 +354,7 @@ def sweep_report(argv: Sequence[str]) -> int:
 
 
 COMMANDS = {"run": run, "list": list_scenarios, "compare": compare, "robustness": robustness, "sweep": sweep,
-            "sweep-report": sweep_report}
+            "sweep-report": sweep_report, "play": play, "dashboard": dashboard}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

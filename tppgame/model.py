@@ -22,10 +22,12 @@ import numpy as np
 from tppgame.agents import CountryAgent
 from tppgame.agreement import (AgreementCheck, accepting, assemble_package, conclude_without, entry_into_force,
                                gdp_share)
-from tppgame.bargaining import PROTOCOLS, FrontierSummary, SessionInput, SessionResult, rubinstein_split
+from tppgame.bargaining import (PROTOCOLS, FrontierSummary, SessionInput, SessionResult, aspirations,
+                                rubinstein_split)
 from tppgame.eventlog import EventLog, SectorValues
 from tppgame.events import FixedSideDeal, ScheduledEvent
 from tppgame.scenario import EventSpec, Scenario, load_scenario
+from tppgame.seat import OfferError, Offer, Reply, SeatTalk, as_offer, efficient_offer, orient, partner_reply, vectors
 from tppgame.side_deals import ClosedDeal, fixed_terms, side_deal_access
 from tppgame.talks import Talk, progress, world_terms
 from tppgame.utility import attainable_gain, deepest_concessions, make_weights, package_access, world_utility
@@ -38,13 +40,17 @@ class TPPModel(mesa.Model):
         scenario: a scenario name (``baseline``), a path to a TOML file, or a loaded Scenario.
         rng: seed for all chance in the run; defaults to the scenario's ``seed``.
         overrides: settings to replace, by dotted path (``{"countries.JPN.sensitivity.rice": 2.5}``).
+        seat: a country (ISO3 code) a person plays: each round its talks wait for the player's
+            offers (see :mod:`tppgame.seat`) before the round ends.
     """
 
     def __init__(self, scenario: str | Path | Scenario = "baseline", rng: Any = None,
-                 overrides: Mapping[str, Any] | None = None):
+                 overrides: Mapping[str, Any] | None = None, seat: str | None = None):
         config = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
         if overrides:
             config = config.with_overrides(overrides)
+        if seat is not None and seat not in config.countries:
+            raise ValueError(f"seat: expected one of {', '.join(config.countries)}, got {seat!r}")
         super().__init__(rng=config.seed if rng is None else rng)
         self.config = config
         self.run_seed = config.seed if rng is None else (int(rng) if isinstance(rng, int | np.integer) else None)
@@ -87,6 +93,9 @@ class TPPModel(mesa.Model):
         self._summaries: dict[bool, FrontierSummary | None] = {}
         self.holdout_mask = np.zeros(n, dtype=bool)   # members holding out of the package as it stands
         self.endgame_relief = np.zeros(n)             # what each member will give up to bring one in
+        self.seat = config.index(seat) if seat is not None else None
+        self.seat_talks: list[SeatTalk] | None = None  # the seat's talks while a round waits for the player
+        self._deferred_reviews: list[EventSpec] = []   # deadlines reviewed once the waiting round ends
 
         CountryAgent.create_agents(self, n, code=list(self.countries),
                                    name=[config.params["names"][c] for c in self.countries], index=list(range(n)))
@@ -187,10 +196,19 @@ class TPPModel(mesa.Model):
         return self.config.rounds
 
     # ------------------------------------------------------------------ the round
+    def _wrapped_step(self) -> None:
+        """Mesa's step, except that while a round waits for the seated player nothing advances."""
+        if self.seat_talks is None:
+            super()._wrapped_step()
+
     def step(self) -> None:
-        """One round of talks, then the plurilateral check."""
+        """One round of talks, then the plurilateral check (after the player's offers, with a seat)."""
         self.round = self.steps
         self.hold_talks()
+        if self.seat_talks is None:
+            self._end_round()
+
+    def _end_round(self) -> None:
         self.last_check = self.check_agreement()
         self.datacollector.collect(self)
         if self.round >= self.config.rounds:
@@ -211,8 +229,14 @@ class TPPModel(mesa.Model):
             if talk.pair in summit:
                 self.book(talk)
         self.agents.shuffle_do("book_talks")
-        if self._booked:
-            self._negotiate(self._booked)
+        booked = self._booked
+        if self.seat is not None:
+            mine = [t for t in booked if self.seat in (t.a, t.b)]
+            booked = [t for t in booked if self.seat not in (t.a, t.b)]
+            if mine:   # their terms are taken now, before this round's other deals close
+                self.seat_talks = self._open_seat_talks(mine)
+        if booked:
+            self._negotiate(booked)
 
     def _changed(self, countries: set[int] | None = None) -> None:
         """Record that the world changed: for talks involving ``countries`` (None: all talks)."""
@@ -371,6 +395,158 @@ class TPPModel(mesa.Model):
     def _concessions(self, vector: np.ndarray, talk: Talk) -> SectorValues:
         return SectorValues(np.where(talk.sectors, vector, 0.0), self.sectors)
 
+    # --------------------------------------------------------------- the seat
+    def _open_seat_talks(self, talks: list[Talk]) -> list[SeatTalk]:
+        """The seated country's talks this round, with their terms, the partners' demands and a suggestion."""
+        p, r, i = self.config.params, self.round, self.seat
+        out = []
+        for talk in talks:
+            talk.progress = max(talk.progress, progress(r, talk.opened_round or r, self.horizon(talk, r)))
+            summary = self._summaries[talk.kind == "standalone"].rows(np.array([talk.row]))
+            seat_is_a = talk.a == i
+            j = talk.b if seat_is_a else talk.a
+            side_seat, side_partner = (0, 1) if seat_is_a else (1, 0)
+
+            def pick(a_value: np.ndarray, b_value: np.ndarray, seat_side: bool) -> float:
+                return float((a_value if seat_is_a == seat_side else b_value)[0])
+
+            def demand(country: int, side: int, seat_side: bool) -> float:
+                best = pick(summary.best_a, summary.best_b, seat_side)
+                reserve = pick(summary.reserve_a, summary.reserve_b, seat_side)
+                return float(aspirations(np.array([best]), np.array([reserve]), np.array([talk.progress]),
+                                         p["beta"][[country]], np.array([talk.previous[side]]),
+                                         np.array([talk.received_gain(side)]), (p["tactic"][country],))[0])
+
+            table = tuple(s for s, on in zip(self.sectors, talk.sectors) if on)
+            own_seat = summary.terms.own_a[0] if seat_is_a else summary.terms.own_b[0]
+            own_partner = summary.terms.own_b[0] if seat_is_a else summary.terms.own_a[0]
+            red = self.weights.red_line
+
+            def limits(country: int, own: np.ndarray) -> dict[str, float]:
+                return {s: round(float(max(red[country][k], own[k])), 4)
+                        for k, s in enumerate(self.sectors) if talk.sectors[k]}
+
+            suggestion = as_offer(summary, *efficient_offer(summary, True, seat_is_a, demand(i, side_seat, True)),
+                                  seat_is_a, self.sectors, table)
+            out.append(SeatTalk(
+                talk_index=self.talks.index(talk), label=talk.label, partner=self.countries[j],
+                seat_is_a=seat_is_a, sectors=table, summary=summary,
+                reserve_seat=pick(summary.reserve_a, summary.reserve_b, True),
+                reserve_partner=pick(summary.reserve_a, summary.reserve_b, False),
+                aspiration_partner=demand(j, side_partner, False),
+                red_line_seat=limits(i, own_seat), red_line_partner=limits(j, own_partner),
+                suggestion=suggestion))
+        return out
+
+    @property
+    def waiting_for_seat(self) -> bool:
+        """Whether the round is waiting for the seated player's offers."""
+        return self.seat_talks is not None
+
+    def seat_talk(self, partner: str) -> SeatTalk:
+        """The seated country's talk with ``partner`` this round (ValueError if there is none)."""
+        for seat_talk in self.seat_talks or []:
+            if seat_talk.partner == partner:
+                return seat_talk
+        open_with = ", ".join(t.partner for t in self.seat_talks or []) or "nobody"
+        raise ValueError(f"no talk with {partner} waits for your offer this round (open with: {open_with})")
+
+    def propose(self, partner: str, gives: Mapping[str, float], asks: Mapping[str, float]) -> Reply:
+        """The player's offer in the talk with ``partner``: the partner replies at once.
+
+        ``gives`` is what the seated country concedes, ``asks`` what the partner should, by
+        sector (0-1; sectors left out stay at 0). One offer per talk per round; a rejection
+        comes with the partner's counter-offer, which :meth:`accept_counter` takes.
+        Raises :class:`tppgame.seat.OfferError` for an offer the country cannot make.
+        """
+        seat_talk = self.seat_talk(partner)
+        if seat_talk.status != "waiting":
+            raise OfferError(f"you have already made your offer to {partner} this round "
+                             "(take their counter-offer, or finish the round)")
+        reply = partner_reply(seat_talk, gives, asks, self.sectors)
+        talk, r, me = self.talks[seat_talk.talk_index], self.round, self.countries[self.seat]
+        talk.meetings += 1
+        talk.last_met = r
+        talk.met_version = self.version
+        partner_side = 1 if seat_talk.seat_is_a else 0
+        talk.offers_received[partner_side].append(reply.offer.utility_partner)
+        talk.previous[partner_side] = seat_talk.aspiration_partner
+        self._log_seat_offer(seat_talk, me, partner, reply.offer, by_seat=True)
+        seat_talk.reply = reply
+        if reply.accepted:
+            self.log.add(r, "accept", talk=talk.label, by=partner, proposer=me)
+            seat_talk.status = "deal"
+            self.close(talk, *orient(*vectors(reply.offer, self.sectors), seat_talk.seat_is_a), r)
+        else:
+            self.log.add(r, "reject", talk=talk.label, by=partner, proposer=me, reason=reply.reason)
+            seat_talk.status = "rejected"
+            talk.offers_received[1 - partner_side].append(reply.counter.utility_seat)
+            self._log_seat_offer(seat_talk, partner, me, reply.counter, by_seat=False)
+        return reply
+
+    def accept_counter(self, partner: str) -> None:
+        """The player takes the partner's counter-offer this round: the deal closes on its terms."""
+        seat_talk = self.seat_talk(partner)
+        if seat_talk.status != "rejected" or seat_talk.reply is None or seat_talk.reply.counter is None:
+            raise OfferError(f"{partner} has made no counter-offer to take this round")
+        talk = self.talks[seat_talk.talk_index]
+        self.log.add(self.round, "accept", talk=talk.label, by=self.countries[self.seat], proposer=partner)
+        seat_talk.status = "deal"
+        self.close(talk, *orient(*vectors(seat_talk.reply.counter, self.sectors), seat_talk.seat_is_a), self.round)
+
+    def pass_talk(self, partner: str) -> None:
+        """The player makes no offer to ``partner`` this round, or leaves the partner's counter-offer."""
+        seat_talk = self.seat_talk(partner)
+        me = self.countries[self.seat]
+        if seat_talk.status == "waiting":
+            seat_talk.status = "passed"
+            self.log.add(self.round, "no_offer", talk=seat_talk.label, by=me)
+        elif seat_talk.status == "rejected":
+            seat_talk.status = "declined"
+            self.log.add(self.round, "reject", talk=seat_talk.label, by=me, proposer=partner,
+                         reason="the player did not take the counter-offer")
+
+    def finish_round(self) -> None:
+        """End a round that waited for the player: talks left without an offer pass, counter-offers
+        not taken lapse, then the plurilateral check and the deadlines of the round."""
+        if self.seat_talks is None:
+            return
+        for seat_talk in self.seat_talks:
+            if seat_talk.open:
+                self.pass_talk(seat_talk.partner)
+        self.seat_talks = None
+        self._end_round()
+        deferred, self._deferred_reviews = self._deferred_reviews, []
+        for spec in deferred:
+            self.review_deadline(spec)
+
+    def hand_over(self) -> None:
+        """The seated country's agent takes over: from now on (and in this round's open talks) it plays itself."""
+        waiting: list[Talk] = []
+        for seat_talk in self.seat_talks or []:
+            if seat_talk.status == "rejected":
+                self.pass_talk(seat_talk.partner)
+            elif seat_talk.status == "waiting":
+                seat_talk.status = "handed_over"
+                waiting.append(self.talks[seat_talk.talk_index])
+        self.seat = None
+        if waiting:
+            self._negotiate(waiting)
+        self.finish_round()
+
+    def _log_seat_offer(self, seat_talk: SeatTalk, proposer: str, responder: str, offer: Offer,
+                        by_seat: bool) -> None:
+        gives, asks = vectors(offer, self.sectors)
+        if not by_seat:
+            gives, asks = asks, gives
+        u_prop, u_resp = ((offer.utility_seat, offer.utility_partner) if by_seat
+                          else (offer.utility_partner, offer.utility_seat))
+        self.log.add(self.round, "offer", talk=seat_talk.label, track=self.talks[seat_talk.talk_index].kind,
+                     proposer=proposer, responder=responder, gives=SectorValues(gives, self.sectors),
+                     asks=SectorValues(asks, self.sectors), utility_proposer=u_prop, utility_responder=u_resp,
+                     reserve_responder=seat_talk.reserve_partner if by_seat else seat_talk.reserve_seat,
+                     aspiration_responder=seat_talk.aspiration_partner if by_seat else np.nan)
+
     # --------------------------------------------------------------- changes
     def close(self, talk: Talk, x_ab: np.ndarray, x_ba: np.ndarray, round_number: int) -> None:
         """Conclude a talk with a deal; a standalone side deal enters into force at once."""
@@ -420,6 +596,9 @@ class TPPModel(mesa.Model):
 
     def review_deadline(self, spec: EventSpec) -> None:
         """At the end of a deadline's (or summit's) round: was it met?"""
+        if self.seat_talks is not None:     # the round is not over until the player has made the offers
+            self._deferred_reviews.append(spec)
+            return
         pairs = [frozenset(p) for p in spec.pairs]
         if pairs:
             closed = {frozenset((self.countries[t.a], self.countries[t.b])) for t in self.talks if t.deal is not None}

@@ -77,6 +77,14 @@ def narrate(model: TPPModel) -> Iterator[str]:
         yield _quiet(model, quiet_from, model.records[-1].round)
 
 
+def round_lines(model: TPPModel, round_number: int) -> list[str]:
+    """What happened in one finished round, in plain sentences, ending with the agreement status."""
+    names = model.config.params["names"]
+    lines = list(_round_lines(model, model.log.in_round(round_number), names))
+    check = next((c for c in reversed(model.records) if c.round == round_number), None)
+    return lines + ([_status_line(check)] if check is not None else [])
+
+
 def _quiet(model: TPPModel, first: int, last: int) -> str:
     span = f"Round {first}" if first == last else f"Rounds {first}-{last}"
     when = month_label(model, first) if first == last else f"{month_label(model, first)} to {month_label(model, last)}"
