@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -196,10 +197,11 @@ class TPPModel(mesa.Model):
         return self.config.rounds
 
     # ------------------------------------------------------------------ the round
-    def _wrapped_step(self) -> None:
-        """Mesa's step, except that while a round waits for the seated player nothing advances."""
-        if self.seat_talks is None:
-            super()._wrapped_step()
+    def _advance_time(self, until: float) -> None:
+        """Mesa's clock (behind ``step``, ``run_for`` and ``run_until``), one round at a time, stopping
+        while a round waits for the seated player: nothing advances until it is finished."""
+        while self.seat_talks is None and self.time < until:
+            super()._advance_time(min(until, math.floor(self.time) + 1))
 
     def step(self) -> None:
         """One round of talks, then the plurilateral check (after the player's offers, with a seat)."""
@@ -423,7 +425,7 @@ class TPPModel(mesa.Model):
             red = self.weights.red_line
 
             def limits(country: int, own: np.ndarray) -> dict[str, float]:
-                return {s: round(float(max(red[country][k], own[k])), 4)
+                return {s: float(max(red[country][k], own[k]))
                         for k, s in enumerate(self.sectors) if talk.sectors[k]}
 
             suggestion = as_offer(summary, *efficient_offer(summary, True, seat_is_a, demand(i, side_seat, True)),
@@ -443,67 +445,70 @@ class TPPModel(mesa.Model):
         """Whether the round is waiting for the seated player's offers."""
         return self.seat_talks is not None
 
-    def seat_talk(self, partner: str) -> SeatTalk:
-        """The seated country's talk with ``partner`` this round (ValueError if there is none)."""
-        for seat_talk in self.seat_talks or []:
-            if seat_talk.partner == partner:
-                return seat_talk
-        open_with = ", ".join(t.partner for t in self.seat_talks or []) or "nobody"
-        raise ValueError(f"no talk with {partner} waits for your offer this round (open with: {open_with})")
+    def seat_talk(self, talk: str) -> SeatTalk:
+        """The seated country's talk this round, by its label or the partner's code (the first open
+        one when the country holds two talks with that partner, say a TPP talk and a side deal)."""
+        found = [t for t in self.seat_talks or [] if t.label == talk]
+        found = found or sorted((t for t in self.seat_talks or [] if t.partner == talk), key=lambda t: not t.open)
+        if not found:
+            open_with = "; ".join(f"{t.label} ({t.partner})" for t in self.seat_talks or []) or "none"
+            raise ValueError(f"no talk '{talk}' waits for your offer this round (this round: {open_with})")
+        return found[0]
 
-    def propose(self, partner: str, gives: Mapping[str, float], asks: Mapping[str, float]) -> Reply:
-        """The player's offer in the talk with ``partner``: the partner replies at once.
+    def propose(self, talk: str, gives: Mapping[str, float], asks: Mapping[str, float]) -> Reply:
+        """The player's offer in a talk (its label, or the partner's code): the partner replies at once.
 
         ``gives`` is what the seated country concedes, ``asks`` what the partner should, by
         sector (0-1; sectors left out stay at 0). One offer per talk per round; a rejection
         comes with the partner's counter-offer, which :meth:`accept_counter` takes.
         Raises :class:`tppgame.seat.OfferError` for an offer the country cannot make.
         """
-        seat_talk = self.seat_talk(partner)
+        seat_talk = self.seat_talk(talk)
+        partner = seat_talk.partner
         if seat_talk.status != "waiting":
-            raise OfferError(f"you have already made your offer to {partner} this round "
+            raise OfferError(f"you have already made your offer in {seat_talk.label} this round "
                              "(take their counter-offer, or finish the round)")
         reply = partner_reply(seat_talk, gives, asks, self.sectors)
-        talk, r, me = self.talks[seat_talk.talk_index], self.round, self.countries[self.seat]
-        talk.meetings += 1
-        talk.last_met = r
-        talk.met_version = self.version
+        track, r, me = self.talks[seat_talk.talk_index], self.round, self.countries[self.seat]
+        track.meetings += 1
+        track.last_met = r
+        track.met_version = self.version
         partner_side = 1 if seat_talk.seat_is_a else 0
-        talk.offers_received[partner_side].append(reply.offer.utility_partner)
-        talk.previous[partner_side] = seat_talk.aspiration_partner
+        track.offers_received[partner_side].append(reply.offer.utility_partner)
+        track.previous[partner_side] = seat_talk.aspiration_partner
         self._log_seat_offer(seat_talk, me, partner, reply.offer, by_seat=True)
         seat_talk.reply = reply
         if reply.accepted:
-            self.log.add(r, "accept", talk=talk.label, by=partner, proposer=me)
+            self.log.add(r, "accept", talk=track.label, by=partner, proposer=me)
             seat_talk.status = "deal"
-            self.close(talk, *orient(*vectors(reply.offer, self.sectors), seat_talk.seat_is_a), r)
+            self.close(track, *orient(*vectors(reply.offer, self.sectors), seat_talk.seat_is_a), r)
         else:
-            self.log.add(r, "reject", talk=talk.label, by=partner, proposer=me, reason=reply.reason)
+            self.log.add(r, "reject", talk=track.label, by=partner, proposer=me, reason=reply.reason)
             seat_talk.status = "rejected"
-            talk.offers_received[1 - partner_side].append(reply.counter.utility_seat)
+            track.offers_received[1 - partner_side].append(reply.counter.utility_seat)
             self._log_seat_offer(seat_talk, partner, me, reply.counter, by_seat=False)
         return reply
 
-    def accept_counter(self, partner: str) -> None:
+    def accept_counter(self, talk: str) -> None:
         """The player takes the partner's counter-offer this round: the deal closes on its terms."""
-        seat_talk = self.seat_talk(partner)
+        seat_talk = self.seat_talk(talk)
         if seat_talk.status != "rejected" or seat_talk.reply is None or seat_talk.reply.counter is None:
-            raise OfferError(f"{partner} has made no counter-offer to take this round")
-        talk = self.talks[seat_talk.talk_index]
-        self.log.add(self.round, "accept", talk=talk.label, by=self.countries[self.seat], proposer=partner)
+            raise OfferError(f"{seat_talk.partner} has made no counter-offer to take in {seat_talk.label} this round")
+        track = self.talks[seat_talk.talk_index]
+        self.log.add(self.round, "accept", talk=track.label, by=self.countries[self.seat], proposer=seat_talk.partner)
         seat_talk.status = "deal"
-        self.close(talk, *orient(*vectors(seat_talk.reply.counter, self.sectors), seat_talk.seat_is_a), self.round)
+        self.close(track, *orient(*vectors(seat_talk.reply.counter, self.sectors), seat_talk.seat_is_a), self.round)
 
-    def pass_talk(self, partner: str) -> None:
-        """The player makes no offer to ``partner`` this round, or leaves the partner's counter-offer."""
-        seat_talk = self.seat_talk(partner)
+    def pass_talk(self, talk: str) -> None:
+        """The player makes no offer in a talk this round, or leaves the partner's counter-offer."""
+        seat_talk = self.seat_talk(talk)
         me = self.countries[self.seat]
         if seat_talk.status == "waiting":
             seat_talk.status = "passed"
             self.log.add(self.round, "no_offer", talk=seat_talk.label, by=me)
         elif seat_talk.status == "rejected":
             seat_talk.status = "declined"
-            self.log.add(self.round, "reject", talk=seat_talk.label, by=me, proposer=partner,
+            self.log.add(self.round, "reject", talk=seat_talk.label, by=me, proposer=seat_talk.partner,
                          reason="the player did not take the counter-offer")
 
     def finish_round(self) -> None:
@@ -513,7 +518,7 @@ class TPPModel(mesa.Model):
             return
         for seat_talk in self.seat_talks:
             if seat_talk.open:
-                self.pass_talk(seat_talk.partner)
+                self.pass_talk(seat_talk.label)
         self.seat_talks = None
         self._end_round()
         deferred, self._deferred_reviews = self._deferred_reviews, []
@@ -525,7 +530,7 @@ class TPPModel(mesa.Model):
         waiting: list[Talk] = []
         for seat_talk in self.seat_talks or []:
             if seat_talk.status == "rejected":
-                self.pass_talk(seat_talk.partner)
+                self.pass_talk(seat_talk.label)
             elif seat_talk.status == "waiting":
                 seat_talk.status = "handed_over"
                 waiting.append(self.talks[seat_talk.talk_index])

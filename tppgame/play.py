@@ -81,9 +81,9 @@ def _talk_turn(model: TPPModel, seat: SeatTalk, ask: Callable[[str], str], say: 
                 raise Stop(hand_over=False)
             elif command == "p" or (command == "" and seat.status == "rejected"):
                 say("  No offer this round." if seat.reply is None else "  You leave their counter-offer.")
-                model.pass_talk(seat.partner)
+                model.pass_talk(seat.label)
             elif command == "a":
-                model.accept_counter(seat.partner)
+                model.accept_counter(seat.label)
                 say(f"  Deal: {offer_line(seat.reply.counter, me, seat.partner)}")
                 _warn_if_short(seat, seat.reply.counter, say)
             elif command == "":
@@ -91,7 +91,7 @@ def _talk_turn(model: TPPModel, seat: SeatTalk, ask: Callable[[str], str], say: 
             else:
                 gives, asks = ((seat.suggestion.gives, seat.suggestion.asks) if command == "s"
                                else parse_offer(text))
-                reply = model.propose(seat.partner, gives, asks)
+                reply = model.propose(seat.label, gives, asks)
                 say(f"  Your offer: {offer_line(reply.offer, me, seat.partner)}")
                 if reply.accepted:
                     say(f"  {names[seat.partner]} accepts. Deal closed.")

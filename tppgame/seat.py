@@ -81,12 +81,12 @@ def _vector(values: Mapping[str, float], sectors: tuple[str, ...], on_table: tup
     for name, value in values.items():
         if name not in sectors:
             raise OfferError(f"{what}: unknown sector '{name}' (expected one of {', '.join(sectors)})")
-        if name not in on_table and float(value) != 0.0:
-            raise OfferError(f"{what}: {name} is not on the table in this talk")
         try:
             number = float(value)
         except (TypeError, ValueError):
             raise OfferError(f"{what}: {name} must be a number from 0 to 1, got {value!r}") from None
+        if name not in on_table and number != 0.0:
+            raise OfferError(f"{what}: {name} is not on the table in this talk")
         if not 0.0 <= number <= 1.0 or number != number:
             raise OfferError(f"{what}: {name} must be from 0 to 1, got {value!r}")
         out[sectors.index(name)] = number

@@ -1,0 +1,264 @@
+"""The classroom dashboard: its pure parts, and the page itself in a real headless chromium, offline.
+
+The browser tests start ``python run.py dashboard`` on a free port, block every request
+that is not to this computer, and drive the page like a teacher and a student would.
+Screenshots go to ``test-artifacts/dashboard/``; the Step redraw times to
+``test-artifacts/dashboard/step_times.txt`` (reported in the README, not asserted).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+ARTIFACTS = REPO / "test-artifacts" / "dashboard"
+CHROMIUM = Path("/usr/bin/chromium")
+IN_CI = bool(os.environ.get("CI"))
+
+if IN_CI:   # in CI the dashboard must be tested, never skipped
+    import playwright.sync_api  # noqa: F401
+    import solara  # noqa: F401
+else:
+    pytest.importorskip("solara")
+    pytest.importorskip("playwright.sync_api")
+
+from tppgame.dashboard import (AS_SCENARIO, DashboardModel, agreement_markdown, classroom_scenario,  # noqa: E402
+                               concessions_matrix, debrief_markdown, edge_kinds, event_lines, model_params,
+                               network_figure, utility_figure, concessions_figure)
+
+NO_TACTICS = {code: AS_SCENARIO for code in ("USA", "JPN")}
+
+
+# ----------------------------------------------------------------------- pure parts
+def test_classroom_scenario_applies_the_controls_and_says_what_changed():
+    config, notes = classroom_scenario("baseline", {"USA": "conceder", "JPN": AS_SCENARIO}, 2.0, tpa=False,
+                                       deadlines=False, entry_rule="cptpp")
+    usa, jpn = config.index("USA"), config.index("JPN")
+    assert config.params["tactic"][usa] == "conceder"
+    assert config.params["tactic"][jpn] == "boulware"
+    assert config.params["sensitivity"][jpn, config.sectors.index("rice")] == 2.0
+    assert config.entry_rule.name == "cptpp"
+    assert not any("trade promotion authority" in e.label.lower() for e in config.events)
+    assert not any(e.kind in ("deadline", "summit") for e in config.events)
+    assert notes == ["Changed from the scenario: USA tactic boulware -> conceder; Japan's rice sensitivity 3 -> 2; "
+                     "entry rule tpp -> cptpp; no trade promotion authority; no deadlines or summits."]
+
+
+def test_classroom_scenario_untouched_by_default_controls():
+    config, notes = classroom_scenario("baseline", NO_TACTICS, 3.0, tpa=True, deadlines=True, entry_rule=AS_SCENARIO)
+    from tppgame import load_scenario
+
+    assert notes == []
+    assert config.events == load_scenario("baseline").events
+
+
+def test_tpa_switch_on_a_scenario_without_tpa_says_it_does_nothing():
+    _, notes = classroom_scenario("tokyo_2014", NO_TACTICS, 3.0, tpa=False, deadlines=True, entry_rule=AS_SCENARIO)
+    assert notes == ["This scenario has no trade promotion authority event: the TPA switch changes nothing."]
+
+
+def test_a_seed_that_is_not_a_number_is_reported_not_hidden():
+    model = DashboardModel(seed="twelve")
+    assert model.run_seed == model.config.seed
+    assert "Seed 'twelve' is not a whole number" in model.notes[0]
+    assert DashboardModel(seed=" 7 ").run_seed == 7
+
+
+def test_dashboard_model_with_default_controls_plays_the_scenario_game():
+    from tppgame import TPPModel
+
+    ours, plain = DashboardModel(seed="5"), TPPModel("baseline", rng=5)
+    for model in (ours, plain):
+        while model.running:
+            model.step()
+    assert ours.summary()["countries"] == plain.summary()["countries"]
+    assert ours.formed_round == plain.formed_round
+
+
+def test_controls_match_the_model_parameters():
+    import inspect
+
+    params = model_params()
+    accepted = set(inspect.signature(DashboardModel.__init__).parameters) - {"self"}
+    assert set(params) == accepted
+    assert params["scenario_name"]["values"][0] and "baseline" in params["scenario_name"]["values"]
+
+
+def test_views_follow_the_game():
+    model = DashboardModel(seed="3")
+    assert edge_kinds(model) and set(edge_kinds(model).values()) == {"existing"}
+    assert concessions_matrix(model).max() == 0.0
+    assert "Round 0 of 40 (before the talks)" in agreement_markdown(model)
+    assert "appears when the last round" in debrief_markdown(model)
+    while model.running:
+        model.step()
+    kinds = set(edge_kinds(model).values())
+    assert {"tpp", "side"} <= kinds
+    matrix = concessions_matrix(model)
+    assert matrix.shape == (12, 10) and 0.0 < matrix.max() <= 1.0
+    summary = model.summary()
+    for k, code in enumerate(model.countries):   # the heatmap shows at least what the final table shows
+        assert np.all(matrix[k] >= np.array(list(summary["countries"][code]["concessions"].values())) - 1e-4)
+    text = agreement_markdown(model)
+    assert f"Round 40 of 40" in text and ("Agreement formed" in text) == summary["formed"]
+    debrief = debrief_markdown(model)
+    assert "In fact:** the agreement formed (05 October 2015)" in debrief
+    assert event_lines(model)[0].startswith("**Round 40")
+    for draw in (network_figure, utility_figure, concessions_figure):
+        assert draw(model).axes
+
+
+# ----------------------------------------------------------------------------- browser
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    if not CHROMIUM.exists():
+        if IN_CI:
+            pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium package")
+        pytest.skip(f"{CHROMIUM} is not installed")
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "run.py", "dashboard", "--port", str(port)], cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 60
+    while True:
+        try:
+            if urllib.request.urlopen(url, timeout=2).status == 200:
+                break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.time() > deadline:
+            proc.kill()
+            pytest.fail(f"dashboard did not start: {proc.stdout.read().decode()[-2000:]}")
+        time.sleep(0.3)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture()
+def tab(server):
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    external: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        page = browser.new_page(viewport={"width": 1600, "height": 1400})
+
+        def offline(route):
+            url = route.request.url
+            host = url.split("/")[2].split(":")[0] if "://" in url else ""
+            if url.startswith("data:") or host in ("127.0.0.1", "localhost"):
+                route.continue_()
+            else:
+                external.append(url)
+                route.abort()
+
+        page.route("**/*", offline)
+        page.goto(server)
+        page.get_by_text("Round 0 of 40").wait_for(timeout=60_000)
+        yield page
+        browser.close()
+    assert external == [], f"the page asked the internet for {external}"
+
+
+def _figures_drawn(page) -> int:
+    """How many matplotlib images are on the page and fully loaded with a size."""
+    return page.evaluate("""() => Array.from(document.querySelectorAll('img'))
+        .filter(i => i.complete && i.naturalWidth > 100 && i.naturalHeight > 100).length""")
+
+
+def _step_and_time(page, to_round: int) -> float:
+    start = time.perf_counter()
+    page.get_by_role("button", name="Step").click()
+    page.get_by_text(f"Round {to_round} of 40").wait_for(timeout=30_000)
+    page.wait_for_function("""() => Array.from(document.querySelectorAll('img'))
+        .every(i => i.complete)""")
+    return time.perf_counter() - start
+
+
+def _choose(page, label: str, option: str) -> None:
+    page.get_by_label(label).click(force=True)
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def test_page_draws_views_steps_and_reports_the_agreement(tab):
+    page = tab
+    assert _figures_drawn(page) == 3               # network, utilities, concessions heatmap
+    assert page.get_by_text("No agreement yet.").is_visible()
+    page.screenshot(path=str(ARTIFACTS / "start.png"), full_page=True)
+    times = [_step_and_time(page, r) for r in range(1, 11)]
+    assert _figures_drawn(page) == 3
+    panel = page.locator(".v-card", has_text="Entry into force (")
+    assert "GDP share of those who would ratify" in panel.inner_text()
+    assert "Hold-outs:" in panel.inner_text()
+    assert page.get_by_text("Round 10 (April 2014)").count() >= 1     # the event log, in sentences
+    page.screenshot(path=str(ARTIFACTS / "round10.png"), full_page=True)
+    (ARTIFACTS / "step_times.txt").write_text(
+        "Step redraw (click to round counter and all figures updated), seconds, rounds 1-10:\n"
+        + " ".join(f"{t:.3f}" for t in times) + f"\nmedian {statistics.median(times):.3f}\n")
+
+
+def test_a_control_changes_the_next_game(tab):
+    page = tab
+    slider = page.locator(".v-input", has_text="Japan's rice sensitivity").locator(".v-slider__thumb-container")
+    slider.focus()
+    for _ in range(5):
+        page.keyboard.press("ArrowLeft")
+    _choose(page, "USA tactic", "conceder")
+    page.get_by_role("button", name="Reset").click()
+    page.get_by_text("Changed from the scenario").wait_for()
+    note = page.get_by_text("Changed from the scenario").inner_text()
+    assert "Japan's rice sensitivity 3 -> 2.5" in note
+    assert "USA tactic boulware -> conceder" in note
+    _step_and_time(page, 1)
+    page.screenshot(path=str(ARTIFACTS / "settings.png"), full_page=True)
+
+
+def test_a_student_takes_a_seat_and_makes_an_offer(tab):
+    page = tab
+    _choose(page, "Take a seat as", "JPN")
+    page.get_by_role("button", name="Reset").click()
+    page.get_by_text("You negotiate for JPN").wait_for()
+    page.get_by_role("button", name="Step").click()
+    page.get_by_text("Waiting for your offers").wait_for()
+    round_text = page.get_by_text("Round 1 of 40").inner_text()
+    assert "Round 1 of 40" in round_text
+    page.get_by_text("Your draft offer gives").wait_for()
+    page.get_by_role("button", name="Step").click()          # the game waits: Step does not move on
+    time.sleep(0.5)
+    assert page.get_by_text("Round 1 of 40").count() == 1
+    page.get_by_role("button", name="Make offer").click()
+    reply = page.get_by_text("says no:").or_(page.get_by_text("accepts: deal closed"))
+    reply.first.wait_for()
+    page.screenshot(path=str(ARTIFACTS / "seat_reply.png"), full_page=True)
+    if page.get_by_text("says no:").count():
+        assert page.get_by_text("Counter-offer from").is_visible()
+        page.get_by_role("button", name="Take counter-offer").click()
+        page.get_by_text("counter-offer: deal closed").wait_for()
+    page.get_by_role("button", name="Finish round").click()
+    page.get_by_text("Round 1 finished.").wait_for()
+    from playwright.sync_api import expect
+
+    expect(page.locator(".v-card", has_text="Entry into force (")).not_to_contain_text("Waiting for your offers")
+    expect(page.locator(".v-card", has_text="What happened")).to_contain_text("Deal:")   # in the event log
+    page.screenshot(path=str(ARTIFACTS / "seat_deal.png"), full_page=True)
