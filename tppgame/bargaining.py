@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import ClassVar
 
 import numpy as np
@@ -111,6 +111,67 @@ def kalai_smorodinsky_solution(frontier: Frontier, d1: np.ndarray | float, d2: n
 
 # ----------------------------------------------------------------- a pair's terms
 @dataclass(frozen=True, eq=False)
+class StackedTerms:
+    """Both directions of some talks side by side (columns: a's concessions to b, then b's to a),
+    with the ratios of :func:`tppgame.utility.efficient_concession` precomputed, so that one pass
+    of array arithmetic gives a whole deal. Every array is rows x 2S."""
+
+    w: np.ndarray            # receiver's gain weight
+    p: np.ndarray            # receiver's precedent weight
+    base: np.ndarray         # receiver's current access
+    rival: np.ndarray        # receiver's best rival's access
+    c: np.ndarray            # giver's cost coefficient
+    own: np.ndarray          # what the giver has already granted
+    own_cost: np.ndarray     # own ** gamma
+    base_floor: np.ndarray   # min(base, rival)
+    high: np.ndarray         # concession where the receiver closes a gap to a rival, at weight 1
+    low: np.ndarray          # concession beyond the rival's access, at weight 1
+    ceiling: np.ndarray      # red line (or what is already granted, if more)
+    ahead: np.ndarray        # the receiver already has more access than the giver granted here
+    ordered: bool            # low <= high everywhere (true of any calibration: precedent >= 0)
+
+    @classmethod
+    def of(cls, terms: PairTerms) -> StackedTerms:
+        """Stack a pair's terms; ``high`` and ``low`` are the concessions at equal weights."""
+        def both(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+            return np.concatenate([x, y], axis=-1)
+
+        # receiver of a->b concessions is b; giver is a (and the reverse for b->a)
+        w, p = both(terms.w_b, terms.w_a), both(terms.p_b, terms.p_a)
+        base, rival = both(terms.base_b, terms.base_a), both(terms.rival_b, terms.rival_a)
+        c, own, cap = both(terms.c_a, terms.c_b), both(terms.own_a, terms.own_b), both(terms.cap_a, terms.cap_b)
+        gamma = terms.gamma
+        positive = c > 0
+        safe = np.where(positive, gamma * c, 1.0)
+        big = 1e12
+        high, low = np.where(positive, (w + p) / safe, big), np.where(positive, w / safe, big)
+        if gamma != 2.0:
+            power = 1.0 / (gamma - 1.0)
+            high, low = high**power, low**power
+        high, low = np.where(w + p > 0, high, 0.0), np.where(w > 0, low, 0.0)
+        return cls(w=w, p=p, base=base, rival=rival, c=c, own=own, own_cost=own**gamma,
+                   base_floor=np.minimum(base, rival), high=high, low=low, ceiling=np.maximum(cap, own),
+                   ahead=base > own, ordered=bool((low <= high).all()))
+
+    def rows(self, index: np.ndarray) -> StackedTerms:
+        """The stacked terms of some rows (every entry is per row, so slicing is the same as restacking)."""
+        arrays = {k: getattr(self, k)[index] for k in self.__dataclass_fields__ if k != "ordered"}
+        return StackedTerms(**arrays, ordered=self.ordered)
+
+    @cached_property
+    def with_points(self) -> StackedTerms:
+        """The same arrays with an axis for several points per row (rows x 1 x 2S), for a frontier grid."""
+        arrays = {k: getattr(self, k)[..., None, :] for k in self.__dataclass_fields__ if k != "ordered"}
+        return StackedTerms(**arrays, ordered=self.ordered)
+
+
+@lru_cache(maxsize=8)
+def _first_half(n: int) -> np.ndarray:
+    """Mask of the first ``n`` of ``2n`` stacked columns (a's concessions to b)."""
+    return np.arange(2 * n) < n
+
+
+@dataclass(frozen=True, eq=False)
 class PairTerms:
     """What each side of some talks (rows) gains and pays, per sector (columns).
 
@@ -138,70 +199,55 @@ class PairTerms:
 
     def rows(self, index: np.ndarray) -> PairTerms:
         fields = {k: getattr(self, k)[index] for k in self.__dataclass_fields__ if k != "gamma"}
-        return PairTerms(**fields, gamma=self.gamma)
+        part = PairTerms(**fields, gamma=self.gamma)
+        if "_stack" in self.__dict__:
+            # already stacked: slice the stack (where cached_property keeps it) instead of stacking again
+            part.__dict__["_stack"] = self._stack.rows(index)
+        return part
 
     @cached_property
-    def _stack(self) -> dict[str, np.ndarray]:
-        """Both directions side by side (columns: a's concessions to b, then b's to a), with the
-        ratios of :func:`tppgame.utility.efficient_concession` precomputed, so that one pass of
-        array arithmetic gives a whole deal."""
-        def both(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-            return np.concatenate([x, y], axis=-1)
-
-        # receiver of a->b concessions is b; giver is a (and the reverse for b->a)
-        w, p = both(self.w_b, self.w_a), both(self.p_b, self.p_a)
-        base, rival = both(self.base_b, self.base_a), both(self.rival_b, self.rival_a)
-        c, own, cap = both(self.c_a, self.c_b), both(self.own_a, self.own_b), both(self.cap_a, self.cap_b)
-        gamma = self.gamma
-        positive = c > 0
-        safe = np.where(positive, gamma * c, 1.0)
-        big = 1e12
-        high, low = np.where(positive, (w + p) / safe, big), np.where(positive, w / safe, big)
-        if gamma != 2.0:
-            power = 1.0 / (gamma - 1.0)
-            high, low = high**power, low**power
-        return {"w": w, "p": p, "base": base, "rival": rival, "c": c, "own": own,
-                "own_cost": own**gamma, "base_floor": np.minimum(base, rival),
-                "high": np.where(w + p > 0, high, 0.0), "low": np.where(w > 0, low, 0.0),
-                "ceiling": np.maximum(cap, own), "width": np.array(self.w_a.shape[-1])}
+    def _stack(self) -> StackedTerms:
+        return StackedTerms.of(self)
 
     def _concessions(self, theta: np.ndarray) -> np.ndarray:
         """Efficient concessions (stacked columns) for weights ``theta`` on a, shape rows[ x points] x 2S."""
-        st = self._stack
+        st = self._stack if np.ndim(theta) < 2 else self._stack.with_points
         n = self.w_a.shape[-1]
         t = np.clip(np.asarray(theta, dtype=float), 1e-12, 1.0 - 1e-12)[..., None]
         ratio = (1.0 - t) / t                       # alpha / beta for a's concessions
-        first = np.arange(2 * n) < n
-        weight = np.where(first, ratio, 1.0 / ratio)   # receiver's gain against giver's cost
+        weight = np.where(_first_half(n), ratio, 1.0 / ratio)   # receiver's gain against giver's cost
         scale = weight ** (1.0 / (self.gamma - 1.0)) if self.gamma != 2.0 else weight
-        if np.ndim(theta) == 2:
-            st = {k: (v[:, None, :] if np.ndim(v) == 2 else v) for k, v in st.items()}
-        high, low, rival = scale * st["high"], scale * st["low"], st["rival"]
-        z = np.where(high <= rival, high, np.where(low >= rival, low, rival))
-        z = np.minimum(np.maximum(z, st["own"]), st["ceiling"])
+        high, low = scale * st.high, scale * st.low
+        if st.ordered:
+            # with low <= high, "high if high <= rival, else low if low >= rival, else rival" is
+            # max(low, min(high, rival)): the same numbers in fewer passes
+            z = np.maximum(low, np.minimum(high, st.rival, out=high), out=low)
+        else:
+            z = np.where(high <= st.rival, high, np.where(low >= st.rival, low, st.rival))
+        z = np.minimum(np.maximum(z, st.own, out=z), st.ceiling, out=z)
         if self._receiver_ahead:
             # Where the receiver already has more access than the giver has granted in this track
             # (a side deal), conceding up to that access costs and gains nothing: go past it only
             # if the whole step pays, else stay put.
-            base, own = st["base"], st["own"]
-            reached = np.maximum(z, base)
-            gain = st["w"] * (reached - base) + st["p"] * (np.minimum(reached, rival) - st["base_floor"])
-            cost = st["c"] * (z**self.gamma - st["own_cost"])
-            z = np.where((base > own) & ((z <= base) | (weight * gain <= cost)), own, z)
+            reached = np.maximum(z, st.base)
+            gain = st.w * (reached - st.base) + st.p * (np.minimum(reached, st.rival) - st.base_floor)
+            cost = st.c * (z**self.gamma - st.own_cost)
+            z = np.where(st.ahead & ((z <= st.base) | (weight * gain <= cost)), st.own, z)
         return z
 
     @cached_property
     def _receiver_ahead(self) -> bool:
-        return bool((self._stack["base"] > self._stack["own"]).any())
+        return bool(self._stack.ahead.any())
 
-    def _utilities_stacked(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        st = self._stack
-        if z.ndim == 3:
-            st = {k: (v[:, None, :] if np.ndim(v) == 2 else v) for k, v in st.items()}
+    def _utilities_stacked(self, z: np.ndarray, granted: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """(u_a, u_b) of stacked concessions ``z``; ``granted``: z is known to be at least ``own``
+        everywhere (as every efficient deal is), so the floor at ``own`` can be skipped."""
+        st = self._stack if z.ndim < 3 else self._stack.with_points
         n = self.w_a.shape[-1]
-        reached = np.maximum(z, st["base"])
-        gain = st["w"] * (reached - st["base"]) + st["p"] * (np.minimum(reached, st["rival"]) - st["base_floor"])
-        cost = st["c"] * (np.maximum(z, st["own"]) ** self.gamma - st["own_cost"])
+        reached = np.maximum(z, st.base)
+        gain = st.w * (reached - st.base) + st.p * (np.minimum(reached, st.rival) - st.base_floor)
+        given = z if granted else np.maximum(z, st.own)
+        cost = st.c * (given**self.gamma - st.own_cost)
         u_a = gain[..., n:].sum(axis=-1) - cost[..., :n].sum(axis=-1)
         u_b = gain[..., :n].sum(axis=-1) - cost[..., n:].sum(axis=-1)
         return u_a, u_b
@@ -223,7 +269,7 @@ class PairTerms:
 
     def frontier(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Utilities (u_a, u_b) at the efficient deals for ``theta`` (rows x points)."""
-        return self._utilities_stacked(self._concessions(theta))
+        return self._utilities_stacked(self._concessions(theta), granted=True)
 
     def stakes(self) -> tuple[np.ndarray, np.ndarray]:
         """What each side stands to gain from the other's full liberalisation of the sectors on the table.
