@@ -213,7 +213,7 @@ class PairTerms:
         """Efficient concessions (stacked columns) for weights ``theta`` on a, shape rows[ x points] x 2S."""
         st = self._stack if np.ndim(theta) < 2 else self._stack.with_points
         n = self.w_a.shape[-1]
-        t = np.clip(np.asarray(theta, dtype=float), 1e-12, 1.0 - 1e-12)[..., None]
+        t = _clamp(np.asarray(theta, dtype=float), 1e-12, 1.0 - 1e-12)[..., None]
         ratio = (1.0 - t) / t                       # alpha / beta for a's concessions
         weight = np.where(_first_half(n), ratio, 1.0 / ratio)   # receiver's gain against giver's cost
         scale = weight ** (1.0 / (self.gamma - 1.0)) if self.gamma != 2.0 else weight
@@ -302,33 +302,50 @@ def reach(terms: PairTerms, table: np.ndarray, side_is_a: np.ndarray, level: np.
     lo, hi = grid[k_lo].astype(float), grid[k].astype(float)
     f_lo, f_hi = table[rows, k_lo], table[rows, k]
     bracket = reachable & (k > 0)
+    only_a, only_b = bool(side_is_a.all()), not side_is_a.any()
 
     def side_utility(view: np.ndarray) -> np.ndarray:
+        if only_a or only_b:      # one side for every row: no need to pick per row
+            u_a, u_b = terms.frontier(view if only_a else 1.0 - view)
+            return u_a if only_a else u_b
         u_a, u_b = terms.frontier(np.where(side_is_a, view, 1.0 - view))
         return np.where(side_is_a, u_a, u_b)
 
     kept = np.zeros(len(level))        # Illinois: how often in a row hi (> 0) or lo (< 0) stayed put
     for _ in range(steps if bracket.any() else 0):
-        g_lo = f_lo - level
-        g_hi = f_hi - level
-        g_hi = np.where(kept > 1, g_hi / 2.0 ** (kept - 1), g_hi)
-        g_lo = np.where(kept < -1, g_lo / 2.0 ** (-kept - 1), g_lo)
-        span = np.where(g_hi > g_lo, g_hi - g_lo, 1.0)
-        mid = 0.5 * (lo + hi) if bisect else np.clip(lo - g_lo / span * (hi - lo), lo, hi)
+        mid = 0.5 * (lo + hi) if bisect else _false_position(lo, hi, f_lo - level, f_hi - level, kept)
         mid = np.where(bracket, mid, hi)
         f_mid = side_utility(mid)
         up = bracket & (f_mid >= level)
         down = bracket & ~up
         hi, f_hi = np.where(up, mid, hi), np.where(up, f_mid, f_hi)
         lo, f_lo = np.where(down, mid, lo), np.where(down, f_mid, f_lo)
-        kept = np.where(up, np.minimum(kept, 0) - 1, np.maximum(kept, 0) + 1)
+        if not bisect:
+            kept = np.where(up, np.minimum(kept, 0) - 1, np.maximum(kept, 0) + 1)
     if safe:
         view = hi
     else:
         span = np.where(f_hi > f_lo, f_hi - f_lo, 1.0)
-        view = np.where(bracket, np.clip(lo + (level - f_lo) / span * (hi - lo), lo, hi), hi)
+        view = np.where(bracket, _clamp(lo + (level - f_lo) / span * (hi - lo), lo, hi), hi)
     view = np.where(k == 0, grid[0], view)
     return np.where(side_is_a, view, 1.0 - view), reachable
+
+
+def _false_position(lo: np.ndarray, hi: np.ndarray, g_lo: np.ndarray, g_hi: np.ndarray,
+                    kept: np.ndarray) -> np.ndarray:
+    """The next regula falsi point in [lo, hi] for values ``g_lo`` and ``g_hi`` at the ends, the end
+    that stayed put more than once in a row (``kept``) halved per extra time (Illinois)."""
+    if (kept > 1).any():
+        g_hi = np.where(kept > 1, g_hi / 2.0 ** (kept - 1), g_hi)
+    if (kept < -1).any():
+        g_lo = np.where(kept < -1, g_lo / 2.0 ** (-kept - 1), g_lo)
+    span = np.where(g_hi > g_lo, g_hi - g_lo, 1.0)
+    return _clamp(lo - g_lo / span * (hi - lo), lo, hi)
+
+
+def _clamp(x: np.ndarray, lo: np.ndarray | float, hi: np.ndarray | float) -> np.ndarray:
+    """``np.clip(x, lo, hi)`` without its wrapper's overhead, which shows on small arrays."""
+    return np.minimum(np.maximum(x, lo), hi)
 
 
 @dataclass(frozen=True)
@@ -357,10 +374,12 @@ class FrontierSummary:
         u_a, u_b = terms.frontier(np.broadcast_to(THETA_GRID, (rows, len(THETA_GRID))))
         stake_a, stake_b = terms.stakes()
         reserve_a, reserve_b = threshold_a * stake_a - relief_a, threshold_b * stake_b - relief_b
-        is_a, is_b = np.ones(rows, dtype=bool), np.zeros(rows, dtype=bool)
         # b's best: the smallest theta at which a gets its reservation; a's best: the largest for b.
-        theta_best_b, ok_a = reach(terms, u_a, is_a, reserve_a)
-        theta_best_a, ok_b = reach(terms, u_b[:, ::-1], is_b, reserve_b)
+        # Both searches run as one over the rows twice (a's, then b's): each row is its own search.
+        twice = np.concatenate([np.arange(rows), np.arange(rows)])
+        theta_best, ok = reach(terms.rows(twice), np.concatenate([u_a, u_b[:, ::-1]]),
+                               np.arange(2 * rows) < rows, np.concatenate([reserve_a, reserve_b]))
+        (theta_best_b, theta_best_a), (ok_a, ok_b) = np.split(theta_best, 2), np.split(ok, 2)
         (ua_at_a, ua_at_b), (ub_at_a, ub_at_b) = (v.T for v in terms.frontier(
             np.stack([theta_best_a, theta_best_b], axis=1)))
         # The refined crossings err towards each side's own region, so in a very thin zone they
