@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,39 @@ from tppgame.events import FixedSideDeal, ScheduledEvent
 from tppgame.scenario import EventSpec, Scenario, load_scenario
 from tppgame.side_deals import ClosedDeal, fixed_terms, side_deal_access
 from tppgame.talks import Talk, progress, world_terms
-from tppgame.utility import attainable_gain, deepest_concessions, make_weights, package_access, world_utility
+from tppgame.utility import (Weights, attainable_gain, deepest_concessions, make_weights, package_access,
+                             world_utility)
+
+
+class _SameObject:
+    """A cache key standing for one object by identity (a Scenario holds dicts, so it has no hash).
+
+    Held by the cache, the key keeps its object alive, so the identity cannot be reused.
+    """
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: Any):
+        self.obj = obj
+
+    def __hash__(self) -> int:
+        return id(self.obj)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _SameObject) and other.obj is self.obj
+
+
+@lru_cache(maxsize=16)
+def _weights_of(config: _SameObject) -> Weights:
+    """A scenario's utility weights, derived once: the games of a scenario (a sweep point) share
+    them, as they share the scenario; nothing writes to them."""
+    return make_weights(config.obj.params)
+
+
+@lru_cache(maxsize=16)
+def _shocked(config: _SameObject, changes: tuple[tuple[str, Any], ...], origin: str) -> Scenario:
+    """A scenario with a shock's settings applied, validated once for all the games that meet the shock."""
+    return config.obj.with_overrides(dict(changes), origin=origin)
 
 
 class TPPModel(mesa.Model):
@@ -52,7 +85,7 @@ class TPPModel(mesa.Model):
         n, s = len(self.countries), len(self.sectors)
         self.members = np.array([c in config.members for c in self.countries])
         self.original = np.array([c in config.original_signatories for c in self.countries])
-        self.weights = make_weights(config.params)
+        self.weights = _weights_of(_SameObject(config))
         self.protocol = PROTOCOLS[config.protocol]()
         self.log = EventLog()
         self.deals: list[ClosedDeal] = []
@@ -406,8 +439,12 @@ class TPPModel(mesa.Model):
 
     def apply_shock(self, changes: dict[str, Any], label: str) -> None:
         """A domestic or external shock: settings change from this round on."""
-        self.config = self.config.with_overrides(changes, origin=f"shock '{label}'")
-        self.weights = make_weights(self.config.params)
+        origin = f"shock '{label}'"
+        try:
+            self.config = _shocked(_SameObject(self.config), tuple(changes.items()), origin)
+        except TypeError:      # a setting whose value cannot be hashed (a list): no memo
+            self.config = self.config.with_overrides(changes, origin=origin)
+        self.weights = _weights_of(_SameObject(self.config))
         self.protocol = PROTOCOLS[self.config.protocol]()
         self.capacity = [int(c) for c in self.config.params["talks_per_round"]]
         self.outside = world_utility(self.weights, self.side_access)
