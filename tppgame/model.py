@@ -104,7 +104,8 @@ class TPPModel(mesa.Model):
                 talk.row = k
                 talk.pair = frozenset((self.countries[talk.a], self.countries[talk.b]))
         self._dirty: set[int] | None = None    # countries whose talks need new frontiers (None: all)
-        self._deadlines = [(e.round, e.pairs) for e in config.events if e.kind in ("deadline", "summit")]
+        self._deadlines = [(e.round, {frozenset(p) for p in e.pairs}) for e in config.events
+                           if e.kind in ("deadline", "summit")]
         self._summits: dict[int, set[frozenset[str]]] = {}
         for e in config.events:
             if e.kind == "summit":
@@ -213,7 +214,7 @@ class TPPModel(mesa.Model):
         """The deadline the talk works to: the next deadline or summit that applies to it, else the last round."""
         if talk.deadlines is None:
             talk.deadlines = sorted(r for r, pairs in self._deadlines
-                                    if (not pairs and talk.in_package) or any(frozenset(p) == talk.pair for p in pairs))
+                                    if (not pairs and talk.in_package) or talk.pair in pairs)
         for r in talk.deadlines:
             if r >= round_number:
                 return r
