@@ -158,11 +158,24 @@ class StackedTerms:
         arrays = {k: getattr(self, k)[index] for k in self.__dataclass_fields__ if k != "ordered"}
         return StackedTerms(**arrays, ordered=self.ordered)
 
+    def with_rows(self, index: np.ndarray, part: StackedTerms) -> StackedTerms:
+        """A copy with the rows at ``index`` replaced by ``part``'s (in order)."""
+        arrays = {k: _put(getattr(self, k), index, getattr(part, k)) for k in self.__dataclass_fields__
+                  if k != "ordered"}
+        return StackedTerms(**arrays, ordered=self.ordered and part.ordered)
+
     @cached_property
     def with_points(self) -> StackedTerms:
         """The same arrays with an axis for several points per row (rows x 1 x 2S), for a frontier grid."""
         arrays = {k: getattr(self, k)[..., None, :] for k in self.__dataclass_fields__ if k != "ordered"}
         return StackedTerms(**arrays, ordered=self.ordered)
+
+
+def _put(whole: np.ndarray, index: np.ndarray, new: np.ndarray) -> np.ndarray:
+    """A copy of ``whole`` with the rows at ``index`` replaced by ``new``'s."""
+    out = whole.copy()
+    out[index] = new
+    return out
 
 
 @lru_cache(maxsize=8)
@@ -199,11 +212,21 @@ class PairTerms:
 
     def rows(self, index: np.ndarray) -> PairTerms:
         fields = {k: getattr(self, k)[index] for k in self.__dataclass_fields__ if k != "gamma"}
-        part = PairTerms(**fields, gamma=self.gamma)
-        if "_stack" in self.__dict__:
-            # already stacked: slice the stack (where cached_property keeps it) instead of stacking again
-            part.__dict__["_stack"] = self._stack.rows(index)
-        return part
+        return PairTerms(**fields, gamma=self.gamma)._stacked_as(self._stack.rows(index))
+
+    def _stacked_as(self, stack: StackedTerms) -> PairTerms:
+        """These terms with their stack already made (from the rows of another's, which is cheaper than
+        stacking again); it goes where the ``_stack`` cached_property keeps its value."""
+        self.__dict__["_stack"] = stack
+        return self
+
+    def same_rows(self, index: np.ndarray, other: PairTerms) -> np.ndarray:
+        """Per row of ``other``: whether it is the same as this one's row at ``index``, field for field."""
+        same = np.full(len(index), self.gamma == other.gamma)
+        for k in self.__dataclass_fields__:
+            if k != "gamma":
+                same &= (getattr(self, k)[index] == getattr(other, k)).all(axis=-1)
+        return same
 
     @cached_property
     def _stack(self) -> StackedTerms:
@@ -401,26 +424,36 @@ class FrontierSummary:
 
     @staticmethod
     def placeholder(like: FrontierSummary, rows: int) -> FrontierSummary:
-        """A summary of ``rows`` empty talks shaped like ``like``, to be filled with :meth:`with_rows`."""
+        """A summary of ``rows`` empty talks shaped like ``like``, to be filled with :meth:`with_rows`.
+
+        Its reservations are NaN, so that :meth:`unchanged` never takes an empty row for a built one.
+        """
         def blank(arr: np.ndarray) -> np.ndarray:
             return np.zeros((rows, *arr.shape[1:]), dtype=arr.dtype)
 
         terms = PairTerms(**{k: blank(getattr(like.terms, k)) for k in PairTerms.__dataclass_fields__
                              if k != "gamma"}, gamma=like.terms.gamma)
-        return FrontierSummary(terms=terms, **{k: blank(getattr(like, k))
-                                               for k in FrontierSummary.__dataclass_fields__ if k != "terms"})
+        fields = {k: blank(getattr(like, k)) for k in FrontierSummary.__dataclass_fields__ if k != "terms"}
+        fields["reserve_a"][:] = fields["reserve_b"][:] = np.nan
+        return FrontierSummary(terms=terms, **fields)
 
     def with_rows(self, index: np.ndarray, part: FrontierSummary) -> FrontierSummary:
         """A copy with the talks at ``index`` replaced by ``part``'s rows (in order)."""
-        def put(whole: np.ndarray, new: np.ndarray) -> np.ndarray:
-            out = whole.copy()
-            out[index] = new
-            return out
-
-        terms = PairTerms(**{k: put(getattr(self.terms, k), getattr(part.terms, k))
+        terms = PairTerms(**{k: _put(getattr(self.terms, k), index, getattr(part.terms, k))
                              for k in PairTerms.__dataclass_fields__ if k != "gamma"}, gamma=part.terms.gamma)
-        return FrontierSummary(terms=terms, **{k: put(getattr(self, k), getattr(part, k))
+        if "_stack" in self.terms.__dict__ and "_stack" in part.terms.__dict__:   # both stacked already
+            terms._stacked_as(self.terms._stack.with_rows(index, part.terms._stack))
+        return FrontierSummary(terms=terms, **{k: _put(getattr(self, k), index, getattr(part, k))
                                                for k in FrontierSummary.__dataclass_fields__ if k != "terms"})
+
+    def unchanged(self, index: np.ndarray, terms: PairTerms, threshold_a: np.ndarray, threshold_b: np.ndarray,
+                  relief_a: np.ndarray | float = 0.0, relief_b: np.ndarray | float = 0.0) -> np.ndarray:
+        """Per row of ``terms``: whether :meth:`build` would give this summary's row at ``index`` again
+        (the same terms, so the same frontier and stakes, and the same reservations from them)."""
+        same = self.terms.same_rows(index, terms)
+        same &= threshold_a * self.stake_a[index] - relief_a == self.reserve_a[index]
+        same &= threshold_b * self.stake_b[index] - relief_b == self.reserve_b[index]
+        return same
 
     @staticmethod
     def concat(parts: list[FrontierSummary]) -> FrontierSummary:

@@ -275,21 +275,30 @@ class TPPModel(mesa.Model):
             chosen = [talks[k] for k in rows]
             terms = self._terms(chosen, side_world)
             a, b = np.array([t.a for t in chosen]), np.array([t.b for t in chosen])
-            relief_a = relief_b = 0.0
+            relief_a = relief_b = np.zeros(len(rows))
             if not side_world:
                 relief_a = self.endgame_relief[a] * self.holdout_mask[b]
                 relief_b = self.endgame_relief[b] * self.holdout_mask[a]
-            summary = FrontierSummary.build(terms, thresholds[a], thresholds[b], relief_a, relief_b)
-            for k, talk in enumerate(chosen):
-                talk.stake = float(summary.stake_a[k] + summary.stake_b[k])
-                fixed = talk.fixed_terms is not None
-                talk.has_stake = fixed or bool(max(summary.stake_a[k], summary.stake_b[k]) > min_stake)
-                talk.zopa = fixed or bool(summary.zopa[k])
-            if len(rows) == len(talks):
-                self._summaries[side_world] = summary
+            inputs = (terms, thresholds[a], thresholds[b], relief_a, relief_b)
+            index = np.array(rows)
+            whole = self._summaries.get(side_world)
+            if whole is None:
+                summary = FrontierSummary.build(*inputs)
+                whole = summary if len(rows) == len(talks) else \
+                    FrontierSummary.placeholder(summary, len(talks)).with_rows(index, summary)
             else:
-                whole = self._summaries.get(side_world) or FrontierSummary.placeholder(summary, len(talks))
-                self._summaries[side_world] = whole.with_rows(np.array(rows), summary)
+                # Each row is built on its own: a talk whose terms and reservations are what they
+                # were keeps its frontier (often so when only the end-game relief moved elsewhere).
+                stale = ~whole.unchanged(index, *inputs)
+                if stale.any():
+                    part = FrontierSummary.build(terms.rows(stale), *(x[stale] for x in inputs[1:]))
+                    whole = whole.with_rows(index[stale], part)
+            self._summaries[side_world] = whole
+            for k, talk in zip(rows, chosen):
+                talk.stake = float(whole.stake_a[k] + whole.stake_b[k])
+                fixed = talk.fixed_terms is not None
+                talk.has_stake = fixed or bool(max(whole.stake_a[k], whole.stake_b[k]) > min_stake)
+                talk.zopa = fixed or bool(whole.zopa[k])
         self._dirty = set()
         self._summary_version = self.version
 
