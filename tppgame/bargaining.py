@@ -164,11 +164,6 @@ class StackedTerms:
                   if k != "ordered"}
         return StackedTerms(**arrays, ordered=self.ordered and part.ordered)
 
-    @cached_property
-    def with_points(self) -> StackedTerms:
-        """The same arrays with an axis for several points per row (rows x 1 x 2S), for a frontier grid."""
-        arrays = {k: getattr(self, k)[..., None, :] for k in self.__dataclass_fields__ if k != "ordered"}
-        return StackedTerms(**arrays, ordered=self.ordered)
 
 
 def _put(whole: np.ndarray, index: np.ndarray, new: np.ndarray) -> np.ndarray:
@@ -176,6 +171,11 @@ def _put(whole: np.ndarray, index: np.ndarray, new: np.ndarray) -> np.ndarray:
     out = whole.copy()
     out[index] = new
     return out
+
+
+def _rows_first(u_a: np.ndarray, u_b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Utilities computed points x rows, returned rows x points (contiguous, as callers index rows)."""
+    return np.ascontiguousarray(u_a.T), np.ascontiguousarray(u_b.T)
 
 
 @lru_cache(maxsize=8)
@@ -233,8 +233,10 @@ class PairTerms:
         return StackedTerms.of(self)
 
     def _concessions(self, theta: np.ndarray) -> np.ndarray:
-        """Efficient concessions (stacked columns) for weights ``theta`` on a, shape rows[ x points] x 2S."""
-        st = self._stack if np.ndim(theta) < 2 else self._stack.with_points
+        """Efficient concessions (stacked columns) for weights ``theta`` on a, of shape [points x] rows:
+        shape [points x] rows x 2S. Points come first so that each per-talk array broadcasts over whole
+        rows x 2S blocks, which numpy does much faster than over rows x 1 x 2S (the same numbers)."""
+        st = self._stack
         n = self.w_a.shape[-1]
         t = _clamp(np.asarray(theta, dtype=float), 1e-12, 1.0 - 1e-12)[..., None]
         ratio = (1.0 - t) / t                       # alpha / beta for a's concessions
@@ -265,7 +267,7 @@ class PairTerms:
     def _utilities_stacked(self, z: np.ndarray, granted: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """(u_a, u_b) of stacked concessions ``z``; ``granted``: z is known to be at least ``own``
         everywhere (as every efficient deal is), so the floor at ``own`` can be skipped."""
-        st = self._stack if z.ndim < 3 else self._stack.with_points
+        st = self._stack                  # z: [points x] rows x 2S, as from _concessions
         n = self.w_a.shape[-1]
         reached = np.maximum(z, st.base)
         gain = st.w * (reached - st.base) + st.p * (np.minimum(reached, st.rival) - st.base_floor)
@@ -282,17 +284,24 @@ class PairTerms:
         (weighted ``theta`` or ``1 - theta``) equals its own marginal cost: see
         :func:`tppgame.utility.efficient_concession`.
         """
-        z = self._concessions(theta)
+        theta = np.asarray(theta, dtype=float)
+        z = self._concessions(theta) if theta.ndim < 2 else np.moveaxis(self._concessions(theta.T), 0, 1)
         n = self.w_a.shape[-1]
         return z[..., :n], z[..., n:]
 
     def utilities(self, x_ab: np.ndarray, x_ba: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Each side's utility from a deal, relative to no deal in this round."""
-        return self._utilities_stacked(np.concatenate([x_ab, x_ba], axis=-1))
+        z = np.concatenate([x_ab, x_ba], axis=-1)
+        if z.ndim < 3:
+            return self._utilities_stacked(z)
+        return _rows_first(*self._utilities_stacked(np.moveaxis(z, 1, 0)))
 
     def frontier(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Utilities (u_a, u_b) at the efficient deals for ``theta`` (rows x points)."""
-        return self._utilities_stacked(self._concessions(theta), granted=True)
+        """Utilities (u_a, u_b) at the efficient deals for ``theta`` (rows[ x points])."""
+        theta = np.asarray(theta, dtype=float)
+        if theta.ndim < 2:
+            return self._utilities_stacked(self._concessions(theta), granted=True)
+        return _rows_first(*self._utilities_stacked(self._concessions(theta.T), granted=True))
 
     def stakes(self) -> tuple[np.ndarray, np.ndarray]:
         """What each side stands to gain from the other's full liberalisation of the sectors on the table.
