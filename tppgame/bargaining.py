@@ -411,7 +411,7 @@ class FrontierSummary:
         twice = np.concatenate([np.arange(rows), np.arange(rows)])
         theta_best, ok = reach(terms.rows(twice), np.concatenate([u_a, u_b[:, ::-1]]),
                                np.arange(2 * rows) < rows, np.concatenate([reserve_a, reserve_b]))
-        (theta_best_b, theta_best_a), (ok_a, ok_b) = np.split(theta_best, 2), np.split(ok, 2)
+        theta_best_b, theta_best_a, ok_a, ok_b = theta_best[:rows], theta_best[rows:], ok[:rows], ok[rows:]
         (ua_at_a, ua_at_b), (ub_at_a, ub_at_b) = (v.T for v in terms.frontier(
             np.stack([theta_best_a, theta_best_b], axis=1)))
         # The refined crossings err towards each side's own region, so in a very thin zone they
@@ -545,14 +545,25 @@ class SessionInput:
 
 def aspirations(best: np.ndarray, reserve: np.ndarray, progress: np.ndarray, beta: np.ndarray,
                 previous: np.ndarray, received_gain: np.ndarray, tactics: tuple[str, ...]) -> np.ndarray:
-    """Each side's aspiration this round, each tactic deciding for the talks it plays."""
-    out = np.empty(len(best))
-    names = np.array(tactics)
+    """Each side's aspiration this round, each tactic deciding for the talks it plays.
+
+    Tactics that decide by the same rule (boulware, linear and conceder are one time-dependent
+    rule, with their own betas) decide their talks together: a rule works talk by talk, element
+    by element, so splitting the talks among its tactics would give the same numbers.
+    """
+    rules: dict[Callable[..., np.ndarray], list[str]] = {}
     for name in set(tactics):
-        rows = names == name
+        rules.setdefault(type(tactic_for(name)).aspiration, []).append(name)
+    if len(rules) == 1:
+        (names,) = rules.values()
+        return tactic_for(names[0]).aspiration(TalkView(best, reserve, progress, beta, previous, received_gain))
+    out = np.empty(len(best))
+    played = np.array(tactics)
+    for names in rules.values():
+        rows = np.isin(played, names)
         view = TalkView(best[rows], reserve[rows], progress[rows], beta[rows], previous[rows],
                         received_gain[rows])
-        out[rows] = tactic_for(name).aspiration(view)
+        out[rows] = tactic_for(names[0]).aspiration(view)
     return out
 
 
