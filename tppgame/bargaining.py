@@ -165,7 +165,6 @@ class StackedTerms:
         return StackedTerms(**arrays, ordered=self.ordered and part.ordered)
 
 
-
 def _put(whole: np.ndarray, index: np.ndarray, new: np.ndarray) -> np.ndarray:
     """A copy of ``whole`` with the rows at ``index`` replaced by ``new``'s."""
     out = whole.copy()
@@ -233,9 +232,9 @@ class PairTerms:
         return StackedTerms.of(self)
 
     def _concessions(self, theta: np.ndarray) -> np.ndarray:
-        """Efficient concessions (stacked columns) for weights ``theta`` on a, of shape [points x] rows:
-        shape [points x] rows x 2S. Points come first so that each per-talk array broadcasts over whole
-        rows x 2S blocks, which numpy does much faster than over rows x 1 x 2S (the same numbers)."""
+        """Efficient concessions (stacked columns) for weights ``theta`` on a, given as rows or as
+        points x rows; shape [points x] rows x 2S. Points come first so that each per-talk array
+        broadcasts over whole rows x 2S blocks, which numpy does much faster than over rows x 1 x 2S."""
         st = self._stack
         n = self.w_a.shape[-1]
         t = _clamp(np.asarray(theta, dtype=float), 1e-12, 1.0 - 1e-12)[..., None]
