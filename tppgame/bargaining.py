@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import ClassVar
 
 import numpy as np
@@ -111,6 +111,79 @@ def kalai_smorodinsky_solution(frontier: Frontier, d1: np.ndarray | float, d2: n
 
 # ----------------------------------------------------------------- a pair's terms
 @dataclass(frozen=True, eq=False)
+class StackedTerms:
+    """Both directions of some talks side by side (columns: a's concessions to b, then b's to a),
+    with the ratios of :func:`tppgame.utility.efficient_concession` precomputed, so that one pass
+    of array arithmetic gives a whole deal. Every array is rows x 2S."""
+
+    w: np.ndarray            # receiver's gain weight
+    p: np.ndarray            # receiver's precedent weight
+    base: np.ndarray         # receiver's current access
+    rival: np.ndarray        # receiver's best rival's access
+    c: np.ndarray            # giver's cost coefficient
+    own: np.ndarray          # what the giver has already granted
+    own_cost: np.ndarray     # own ** gamma
+    base_floor: np.ndarray   # min(base, rival)
+    high: np.ndarray         # concession where the receiver closes a gap to a rival, at weight 1
+    low: np.ndarray          # concession beyond the rival's access, at weight 1
+    ceiling: np.ndarray      # red line (or what is already granted, if more)
+    ahead: np.ndarray        # the receiver already has more access than the giver granted here
+    ordered: bool            # low <= high everywhere (true of any calibration: precedent >= 0)
+
+    @classmethod
+    def of(cls, terms: PairTerms) -> StackedTerms:
+        """Stack a pair's terms; ``high`` and ``low`` are the concessions at equal weights."""
+        def both(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+            return np.concatenate([x, y], axis=-1)
+
+        # receiver of a->b concessions is b; giver is a (and the reverse for b->a)
+        w, p = both(terms.w_b, terms.w_a), both(terms.p_b, terms.p_a)
+        base, rival = both(terms.base_b, terms.base_a), both(terms.rival_b, terms.rival_a)
+        c, own, cap = both(terms.c_a, terms.c_b), both(terms.own_a, terms.own_b), both(terms.cap_a, terms.cap_b)
+        gamma = terms.gamma
+        positive = c > 0
+        safe = np.where(positive, gamma * c, 1.0)
+        big = 1e12
+        high, low = np.where(positive, (w + p) / safe, big), np.where(positive, w / safe, big)
+        if gamma != 2.0:
+            power = 1.0 / (gamma - 1.0)
+            high, low = high**power, low**power
+        high, low = np.where(w + p > 0, high, 0.0), np.where(w > 0, low, 0.0)
+        return cls(w=w, p=p, base=base, rival=rival, c=c, own=own, own_cost=own**gamma,
+                   base_floor=np.minimum(base, rival), high=high, low=low, ceiling=np.maximum(cap, own),
+                   ahead=base > own, ordered=bool((low <= high).all()))
+
+    def rows(self, index: np.ndarray) -> StackedTerms:
+        """The stacked terms of some rows (every entry is per row, so slicing is the same as restacking)."""
+        arrays = {k: getattr(self, k)[index] for k in self.__dataclass_fields__ if k != "ordered"}
+        return StackedTerms(**arrays, ordered=self.ordered)
+
+    def with_rows(self, index: np.ndarray, part: StackedTerms) -> StackedTerms:
+        """A copy with the rows at ``index`` replaced by ``part``'s (in order)."""
+        arrays = {k: _put(getattr(self, k), index, getattr(part, k)) for k in self.__dataclass_fields__
+                  if k != "ordered"}
+        return StackedTerms(**arrays, ordered=self.ordered and part.ordered)
+
+
+def _put(whole: np.ndarray, index: np.ndarray, new: np.ndarray) -> np.ndarray:
+    """A copy of ``whole`` with the rows at ``index`` replaced by ``new``'s."""
+    out = whole.copy()
+    out[index] = new
+    return out
+
+
+def _rows_first(u_a: np.ndarray, u_b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Utilities computed points x rows, returned rows x points (contiguous, as callers index rows)."""
+    return np.ascontiguousarray(u_a.T), np.ascontiguousarray(u_b.T)
+
+
+@lru_cache(maxsize=8)
+def _first_half(n: int) -> np.ndarray:
+    """Mask of the first ``n`` of ``2n`` stacked columns (a's concessions to b)."""
+    return np.arange(2 * n) < n
+
+
+@dataclass(frozen=True, eq=False)
 class PairTerms:
     """What each side of some talks (rows) gains and pays, per sector (columns).
 
@@ -138,70 +211,67 @@ class PairTerms:
 
     def rows(self, index: np.ndarray) -> PairTerms:
         fields = {k: getattr(self, k)[index] for k in self.__dataclass_fields__ if k != "gamma"}
-        return PairTerms(**fields, gamma=self.gamma)
+        return PairTerms(**fields, gamma=self.gamma)._stacked_as(self._stack.rows(index))
+
+    def _stacked_as(self, stack: StackedTerms) -> PairTerms:
+        """These terms with their stack already made (from the rows of another's, which is cheaper than
+        stacking again); it goes where the ``_stack`` cached_property keeps its value."""
+        self.__dict__["_stack"] = stack
+        return self
+
+    def same_rows(self, index: np.ndarray, other: PairTerms) -> np.ndarray:
+        """Per row of ``other``: whether it is the same as this one's row at ``index``, field for field."""
+        same = np.full(len(index), self.gamma == other.gamma)
+        for k in self.__dataclass_fields__:
+            if k != "gamma":
+                same &= (getattr(self, k)[index] == getattr(other, k)).all(axis=-1)
+        return same
 
     @cached_property
-    def _stack(self) -> dict[str, np.ndarray]:
-        """Both directions side by side (columns: a's concessions to b, then b's to a), with the
-        ratios of :func:`tppgame.utility.efficient_concession` precomputed, so that one pass of
-        array arithmetic gives a whole deal."""
-        def both(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-            return np.concatenate([x, y], axis=-1)
-
-        # receiver of a->b concessions is b; giver is a (and the reverse for b->a)
-        w, p = both(self.w_b, self.w_a), both(self.p_b, self.p_a)
-        base, rival = both(self.base_b, self.base_a), both(self.rival_b, self.rival_a)
-        c, own, cap = both(self.c_a, self.c_b), both(self.own_a, self.own_b), both(self.cap_a, self.cap_b)
-        gamma = self.gamma
-        positive = c > 0
-        safe = np.where(positive, gamma * c, 1.0)
-        big = 1e12
-        high, low = np.where(positive, (w + p) / safe, big), np.where(positive, w / safe, big)
-        if gamma != 2.0:
-            power = 1.0 / (gamma - 1.0)
-            high, low = high**power, low**power
-        return {"w": w, "p": p, "base": base, "rival": rival, "c": c, "own": own,
-                "own_cost": own**gamma, "base_floor": np.minimum(base, rival),
-                "high": np.where(w + p > 0, high, 0.0), "low": np.where(w > 0, low, 0.0),
-                "ceiling": np.maximum(cap, own), "width": np.array(self.w_a.shape[-1])}
+    def _stack(self) -> StackedTerms:
+        return StackedTerms.of(self)
 
     def _concessions(self, theta: np.ndarray) -> np.ndarray:
-        """Efficient concessions (stacked columns) for weights ``theta`` on a, shape rows[ x points] x 2S."""
+        """Efficient concessions (stacked columns) for weights ``theta`` on a, given as rows or as
+        points x rows; shape [points x] rows x 2S. Points come first so that each per-talk array
+        broadcasts over whole rows x 2S blocks, which numpy does much faster than over rows x 1 x 2S."""
         st = self._stack
         n = self.w_a.shape[-1]
-        t = np.clip(np.asarray(theta, dtype=float), 1e-12, 1.0 - 1e-12)[..., None]
+        t = _clamp(np.asarray(theta, dtype=float), 1e-12, 1.0 - 1e-12)[..., None]
         ratio = (1.0 - t) / t                       # alpha / beta for a's concessions
-        first = np.arange(2 * n) < n
-        weight = np.where(first, ratio, 1.0 / ratio)   # receiver's gain against giver's cost
+        weight = np.where(_first_half(n), ratio, 1.0 / ratio)   # receiver's gain against giver's cost
         scale = weight ** (1.0 / (self.gamma - 1.0)) if self.gamma != 2.0 else weight
-        if np.ndim(theta) == 2:
-            st = {k: (v[:, None, :] if np.ndim(v) == 2 else v) for k, v in st.items()}
-        high, low, rival = scale * st["high"], scale * st["low"], st["rival"]
-        z = np.where(high <= rival, high, np.where(low >= rival, low, rival))
-        z = np.minimum(np.maximum(z, st["own"]), st["ceiling"])
+        high, low = scale * st.high, scale * st.low
+        if st.ordered:
+            # with low <= high, "high if high <= rival, else low if low >= rival, else rival" is
+            # max(low, min(high, rival)): the same numbers in fewer passes
+            z = np.maximum(low, np.minimum(high, st.rival, out=high), out=low)
+        else:
+            z = np.where(high <= st.rival, high, np.where(low >= st.rival, low, st.rival))
+        z = np.minimum(np.maximum(z, st.own, out=z), st.ceiling, out=z)
         if self._receiver_ahead:
             # Where the receiver already has more access than the giver has granted in this track
             # (a side deal), conceding up to that access costs and gains nothing: go past it only
             # if the whole step pays, else stay put.
-            base, own = st["base"], st["own"]
-            reached = np.maximum(z, base)
-            gain = st["w"] * (reached - base) + st["p"] * (np.minimum(reached, rival) - st["base_floor"])
-            cost = st["c"] * (z**self.gamma - st["own_cost"])
-            z = np.where((base > own) & ((z <= base) | (weight * gain <= cost)), own, z)
+            reached = np.maximum(z, st.base)
+            gain = st.w * (reached - st.base) + st.p * (np.minimum(reached, st.rival) - st.base_floor)
+            cost = st.c * (z**self.gamma - st.own_cost)
+            z = np.where(st.ahead & ((z <= st.base) | (weight * gain <= cost)), st.own, z)
         return z
 
     @cached_property
     def _receiver_ahead(self) -> bool:
-        return bool((self._stack["base"] > self._stack["own"]).any())
+        return bool(self._stack.ahead.any())
 
-    def _utilities_stacked(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        st = self._stack
-        if z.ndim == 3:
-            st = {k: (v[:, None, :] if np.ndim(v) == 2 else v) for k, v in st.items()}
+    def _utilities_stacked(self, z: np.ndarray, granted: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """(u_a, u_b) of stacked concessions ``z``; ``granted``: z is known to be at least ``own``
+        everywhere (as every efficient deal is), so the floor at ``own`` can be skipped."""
+        st = self._stack                  # z: [points x] rows x 2S, as from _concessions
         n = self.w_a.shape[-1]
-        reached = np.maximum(z, st["base"])
-        gain = st["w"] * (reached - st["base"]) + st["p"] * (np.minimum(reached, st["rival"]) - st["base_floor"])
-        cost = st["c"] * (np.maximum(z, st["own"]) ** self.gamma - st["own_cost"])
+        reached = np.maximum(z, st.base)
+        gain = st.w * (reached - st.base) + st.p * (np.minimum(reached, st.rival) - st.base_floor)
+        given = z if granted else np.maximum(z, st.own)
+        cost = st.c * (given**self.gamma - st.own_cost)
         u_a = gain[..., n:].sum(axis=-1) - cost[..., :n].sum(axis=-1)
         u_b = gain[..., :n].sum(axis=-1) - cost[..., n:].sum(axis=-1)
         return u_a, u_b
@@ -213,17 +283,24 @@ class PairTerms:
         (weighted ``theta`` or ``1 - theta``) equals its own marginal cost: see
         :func:`tppgame.utility.efficient_concession`.
         """
-        z = self._concessions(theta)
+        theta = np.asarray(theta, dtype=float)
+        z = self._concessions(theta) if theta.ndim < 2 else np.moveaxis(self._concessions(theta.T), 0, 1)
         n = self.w_a.shape[-1]
         return z[..., :n], z[..., n:]
 
     def utilities(self, x_ab: np.ndarray, x_ba: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Each side's utility from a deal, relative to no deal in this round."""
-        return self._utilities_stacked(np.concatenate([x_ab, x_ba], axis=-1))
+        z = np.concatenate([x_ab, x_ba], axis=-1)
+        if z.ndim < 3:
+            return self._utilities_stacked(z)
+        return _rows_first(*self._utilities_stacked(np.moveaxis(z, 1, 0)))
 
     def frontier(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Utilities (u_a, u_b) at the efficient deals for ``theta`` (rows x points)."""
-        return self._utilities_stacked(self._concessions(theta))
+        """Utilities (u_a, u_b) at the efficient deals for ``theta`` (rows[ x points])."""
+        theta = np.asarray(theta, dtype=float)
+        if theta.ndim < 2:
+            return self._utilities_stacked(self._concessions(theta), granted=True)
+        return _rows_first(*self._utilities_stacked(self._concessions(theta.T), granted=True))
 
     def stakes(self) -> tuple[np.ndarray, np.ndarray]:
         """What each side stands to gain from the other's full liberalisation of the sectors on the table.
@@ -256,33 +333,50 @@ def reach(terms: PairTerms, table: np.ndarray, side_is_a: np.ndarray, level: np.
     lo, hi = grid[k_lo].astype(float), grid[k].astype(float)
     f_lo, f_hi = table[rows, k_lo], table[rows, k]
     bracket = reachable & (k > 0)
+    only_a, only_b = bool(side_is_a.all()), not side_is_a.any()
 
     def side_utility(view: np.ndarray) -> np.ndarray:
+        if only_a or only_b:      # one side for every row: no need to pick per row
+            u_a, u_b = terms.frontier(view if only_a else 1.0 - view)
+            return u_a if only_a else u_b
         u_a, u_b = terms.frontier(np.where(side_is_a, view, 1.0 - view))
         return np.where(side_is_a, u_a, u_b)
 
     kept = np.zeros(len(level))        # Illinois: how often in a row hi (> 0) or lo (< 0) stayed put
     for _ in range(steps if bracket.any() else 0):
-        g_lo = f_lo - level
-        g_hi = f_hi - level
-        g_hi = np.where(kept > 1, g_hi / 2.0 ** (kept - 1), g_hi)
-        g_lo = np.where(kept < -1, g_lo / 2.0 ** (-kept - 1), g_lo)
-        span = np.where(g_hi > g_lo, g_hi - g_lo, 1.0)
-        mid = 0.5 * (lo + hi) if bisect else np.clip(lo - g_lo / span * (hi - lo), lo, hi)
+        mid = 0.5 * (lo + hi) if bisect else _false_position(lo, hi, f_lo - level, f_hi - level, kept)
         mid = np.where(bracket, mid, hi)
         f_mid = side_utility(mid)
         up = bracket & (f_mid >= level)
         down = bracket & ~up
         hi, f_hi = np.where(up, mid, hi), np.where(up, f_mid, f_hi)
         lo, f_lo = np.where(down, mid, lo), np.where(down, f_mid, f_lo)
-        kept = np.where(up, np.minimum(kept, 0) - 1, np.maximum(kept, 0) + 1)
+        if not bisect:
+            kept = np.where(up, np.minimum(kept, 0) - 1, np.maximum(kept, 0) + 1)
     if safe:
         view = hi
     else:
         span = np.where(f_hi > f_lo, f_hi - f_lo, 1.0)
-        view = np.where(bracket, np.clip(lo + (level - f_lo) / span * (hi - lo), lo, hi), hi)
+        view = np.where(bracket, _clamp(lo + (level - f_lo) / span * (hi - lo), lo, hi), hi)
     view = np.where(k == 0, grid[0], view)
     return np.where(side_is_a, view, 1.0 - view), reachable
+
+
+def _false_position(lo: np.ndarray, hi: np.ndarray, g_lo: np.ndarray, g_hi: np.ndarray,
+                    kept: np.ndarray) -> np.ndarray:
+    """The next regula falsi point in [lo, hi] for values ``g_lo`` and ``g_hi`` at the ends, the end
+    that stayed put more than once in a row (``kept``) halved per extra time (Illinois)."""
+    if (kept > 1).any():
+        g_hi = np.where(kept > 1, g_hi / 2.0 ** (kept - 1), g_hi)
+    if (kept < -1).any():
+        g_lo = np.where(kept < -1, g_lo / 2.0 ** (-kept - 1), g_lo)
+    span = np.where(g_hi > g_lo, g_hi - g_lo, 1.0)
+    return _clamp(lo - g_lo / span * (hi - lo), lo, hi)
+
+
+def _clamp(x: np.ndarray, lo: np.ndarray | float, hi: np.ndarray | float) -> np.ndarray:
+    """``np.clip(x, lo, hi)`` without its wrapper's overhead, which shows on small arrays."""
+    return np.minimum(np.maximum(x, lo), hi)
 
 
 @dataclass(frozen=True)
@@ -311,10 +405,12 @@ class FrontierSummary:
         u_a, u_b = terms.frontier(np.broadcast_to(THETA_GRID, (rows, len(THETA_GRID))))
         stake_a, stake_b = terms.stakes()
         reserve_a, reserve_b = threshold_a * stake_a - relief_a, threshold_b * stake_b - relief_b
-        is_a, is_b = np.ones(rows, dtype=bool), np.zeros(rows, dtype=bool)
         # b's best: the smallest theta at which a gets its reservation; a's best: the largest for b.
-        theta_best_b, ok_a = reach(terms, u_a, is_a, reserve_a)
-        theta_best_a, ok_b = reach(terms, u_b[:, ::-1], is_b, reserve_b)
+        # Both searches run as one over the rows twice (a's, then b's): each row is its own search.
+        twice = np.concatenate([np.arange(rows), np.arange(rows)])
+        theta_best, ok = reach(terms.rows(twice), np.concatenate([u_a, u_b[:, ::-1]]),
+                               np.arange(2 * rows) < rows, np.concatenate([reserve_a, reserve_b]))
+        theta_best_b, theta_best_a, ok_a, ok_b = theta_best[:rows], theta_best[rows:], ok[:rows], ok[rows:]
         (ua_at_a, ua_at_b), (ub_at_a, ub_at_b) = (v.T for v in terms.frontier(
             np.stack([theta_best_a, theta_best_b], axis=1)))
         # The refined crossings err towards each side's own region, so in a very thin zone they
@@ -336,26 +432,36 @@ class FrontierSummary:
 
     @staticmethod
     def placeholder(like: FrontierSummary, rows: int) -> FrontierSummary:
-        """A summary of ``rows`` empty talks shaped like ``like``, to be filled with :meth:`with_rows`."""
+        """A summary of ``rows`` empty talks shaped like ``like``, to be filled with :meth:`with_rows`.
+
+        Its reservations are NaN, so that :meth:`unchanged` never takes an empty row for a built one.
+        """
         def blank(arr: np.ndarray) -> np.ndarray:
             return np.zeros((rows, *arr.shape[1:]), dtype=arr.dtype)
 
         terms = PairTerms(**{k: blank(getattr(like.terms, k)) for k in PairTerms.__dataclass_fields__
                              if k != "gamma"}, gamma=like.terms.gamma)
-        return FrontierSummary(terms=terms, **{k: blank(getattr(like, k))
-                                               for k in FrontierSummary.__dataclass_fields__ if k != "terms"})
+        fields = {k: blank(getattr(like, k)) for k in FrontierSummary.__dataclass_fields__ if k != "terms"}
+        fields["reserve_a"][:] = fields["reserve_b"][:] = np.nan
+        return FrontierSummary(terms=terms, **fields)
 
     def with_rows(self, index: np.ndarray, part: FrontierSummary) -> FrontierSummary:
         """A copy with the talks at ``index`` replaced by ``part``'s rows (in order)."""
-        def put(whole: np.ndarray, new: np.ndarray) -> np.ndarray:
-            out = whole.copy()
-            out[index] = new
-            return out
-
-        terms = PairTerms(**{k: put(getattr(self.terms, k), getattr(part.terms, k))
+        terms = PairTerms(**{k: _put(getattr(self.terms, k), index, getattr(part.terms, k))
                              for k in PairTerms.__dataclass_fields__ if k != "gamma"}, gamma=part.terms.gamma)
-        return FrontierSummary(terms=terms, **{k: put(getattr(self, k), getattr(part, k))
+        if "_stack" in self.terms.__dict__ and "_stack" in part.terms.__dict__:   # both stacked already
+            terms._stacked_as(self.terms._stack.with_rows(index, part.terms._stack))
+        return FrontierSummary(terms=terms, **{k: _put(getattr(self, k), index, getattr(part, k))
                                                for k in FrontierSummary.__dataclass_fields__ if k != "terms"})
+
+    def unchanged(self, index: np.ndarray, terms: PairTerms, threshold_a: np.ndarray, threshold_b: np.ndarray,
+                  relief_a: np.ndarray | float = 0.0, relief_b: np.ndarray | float = 0.0) -> np.ndarray:
+        """Per row of ``terms``: whether :meth:`build` would give this summary's row at ``index`` again
+        (the same terms, so the same frontier and stakes, and the same reservations from them)."""
+        same = self.terms.same_rows(index, terms)
+        same &= threshold_a * self.stake_a[index] - relief_a == self.reserve_a[index]
+        same &= threshold_b * self.stake_b[index] - relief_b == self.reserve_b[index]
+        return same
 
     @staticmethod
     def concat(parts: list[FrontierSummary]) -> FrontierSummary:
@@ -438,14 +544,25 @@ class SessionInput:
 
 def aspirations(best: np.ndarray, reserve: np.ndarray, progress: np.ndarray, beta: np.ndarray,
                 previous: np.ndarray, received_gain: np.ndarray, tactics: tuple[str, ...]) -> np.ndarray:
-    """Each side's aspiration this round, each tactic deciding for the talks it plays."""
-    out = np.empty(len(best))
-    names = np.array(tactics)
+    """Each side's aspiration this round, each tactic deciding for the talks it plays.
+
+    Tactics that decide by the same rule (boulware, linear and conceder are one time-dependent
+    rule, with their own betas) decide their talks together: a rule works talk by talk, element
+    by element, so splitting the talks among its tactics would give the same numbers.
+    """
+    rules: dict[Callable[..., np.ndarray], list[str]] = {}
     for name in set(tactics):
-        rows = names == name
+        rules.setdefault(type(tactic_for(name)).aspiration, []).append(name)
+    if len(rules) == 1:
+        (names,) = rules.values()
+        return tactic_for(names[0]).aspiration(TalkView(best, reserve, progress, beta, previous, received_gain))
+    out = np.empty(len(best))
+    played = np.array(tactics)
+    for names in rules.values():
+        rows = np.isin(played, names)
         view = TalkView(best[rows], reserve[rows], progress[rows], beta[rows], previous[rows],
                         received_gain[rows])
-        out[rows] = tactic_for(name).aspiration(view)
+        out[rows] = tactic_for(names[0]).aspiration(view)
     return out
 
 

@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import math
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,45 @@ from tppgame.scenario import EventSpec, Scenario, load_scenario
 from tppgame.seat import OfferError, Offer, Reply, SeatTalk, as_offer, efficient_offer, orient, partner_reply, vectors
 from tppgame.side_deals import ClosedDeal, fixed_terms, side_deal_access
 from tppgame.talks import Talk, progress, world_terms
-from tppgame.utility import attainable_gain, deepest_concessions, make_weights, package_access, world_utility
+from tppgame.utility import (Weights, attainable_gain, deepest_concessions, make_weights, package_access,
+                             world_utility)
+
+
+class _SameObject:
+    """A cache key standing for one object by identity (a Scenario holds dicts, so it has no hash).
+
+    Held by the cache, the key keeps its object alive, so the identity cannot be reused.
+    """
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: Any):
+        self.obj = obj
+
+    def __hash__(self) -> int:
+        return id(self.obj)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _SameObject) and other.obj is self.obj
+
+
+def _all_close(x: np.ndarray, y: np.ndarray) -> bool:
+    """``np.allclose(x, y)`` with its default tolerances, for float arrays: the same test as
+    ``np.isclose`` makes, without its set-up, which costs more than the test on a dozen countries."""
+    return bool(((np.abs(x - y) <= 1e-08 + 1e-05 * np.abs(y)) & np.isfinite(y) | (x == y)).all())
+
+
+@lru_cache(maxsize=16)
+def _weights_of(config: _SameObject) -> Weights:
+    """A scenario's utility weights, derived once: the games of a scenario (a sweep point) share
+    them, as they share the scenario; nothing writes to them."""
+    return make_weights(config.obj.params)
+
+
+@lru_cache(maxsize=16)
+def _shocked(config: _SameObject, changes: tuple[tuple[str, Any], ...], origin: str) -> Scenario:
+    """A scenario with a shock's settings applied, validated once for all the games that meet the shock."""
+    return config.obj.with_overrides(dict(changes), origin=origin)
 
 
 class TPPModel(mesa.Model):
@@ -59,7 +98,7 @@ class TPPModel(mesa.Model):
         n, s = len(self.countries), len(self.sectors)
         self.members = np.array([c in config.members for c in self.countries])
         self.original = np.array([c in config.original_signatories for c in self.countries])
-        self.weights = make_weights(config.params)
+        self.weights = _weights_of(_SameObject(config))
         self.protocol = PROTOCOLS[config.protocol]()
         self.log = EventLog()
         self.deals: list[ClosedDeal] = []
@@ -78,7 +117,8 @@ class TPPModel(mesa.Model):
                 talk.row = k
                 talk.pair = frozenset((self.countries[talk.a], self.countries[talk.b]))
         self._dirty: set[int] | None = None    # countries whose talks need new frontiers (None: all)
-        self._deadlines = [(e.round, e.pairs) for e in config.events if e.kind in ("deadline", "summit")]
+        self._deadlines = [(e.round, {frozenset(p) for p in e.pairs}) for e in config.events
+                           if e.kind in ("deadline", "summit")]
         self._summits: dict[int, set[frozenset[str]]] = {}
         for e in config.events:
             if e.kind == "summit":
@@ -190,7 +230,7 @@ class TPPModel(mesa.Model):
         """The deadline the talk works to: the next deadline or summit that applies to it, else the last round."""
         if talk.deadlines is None:
             talk.deadlines = sorted(r for r, pairs in self._deadlines
-                                    if (not pairs and talk.in_package) or any(frozenset(p) == talk.pair for p in pairs))
+                                    if (not pairs and talk.in_package) or talk.pair in pairs)
         for r in talk.deadlines:
             if r >= round_number:
                 return r
@@ -267,21 +307,30 @@ class TPPModel(mesa.Model):
             chosen = [talks[k] for k in rows]
             terms = self._terms(chosen, side_world)
             a, b = np.array([t.a for t in chosen]), np.array([t.b for t in chosen])
-            relief_a = relief_b = 0.0
+            relief_a = relief_b = np.zeros(len(rows))
             if not side_world:
                 relief_a = self.endgame_relief[a] * self.holdout_mask[b]
                 relief_b = self.endgame_relief[b] * self.holdout_mask[a]
-            summary = FrontierSummary.build(terms, thresholds[a], thresholds[b], relief_a, relief_b)
-            for k, talk in enumerate(chosen):
-                talk.stake = float(summary.stake_a[k] + summary.stake_b[k])
-                fixed = talk.fixed_terms is not None
-                talk.has_stake = fixed or bool(max(summary.stake_a[k], summary.stake_b[k]) > min_stake)
-                talk.zopa = fixed or bool(summary.zopa[k])
-            if len(rows) == len(talks):
-                self._summaries[side_world] = summary
+            inputs = (terms, thresholds[a], thresholds[b], relief_a, relief_b)
+            index = np.array(rows)
+            whole = self._summaries.get(side_world)
+            if whole is None:
+                summary = FrontierSummary.build(*inputs)
+                whole = summary if len(rows) == len(talks) else \
+                    FrontierSummary.placeholder(summary, len(talks)).with_rows(index, summary)
             else:
-                whole = self._summaries.get(side_world) or FrontierSummary.placeholder(summary, len(talks))
-                self._summaries[side_world] = whole.with_rows(np.array(rows), summary)
+                # Each row is built on its own: a talk whose terms and reservations are what they
+                # were keeps its frontier (often so when only the end-game relief moved elsewhere).
+                stale = ~whole.unchanged(index, *inputs)
+                if stale.any():
+                    part = FrontierSummary.build(terms.rows(stale), *(x[stale] for x in inputs[1:]))
+                    whole = whole.with_rows(index[stale], part)
+            self._summaries[side_world] = whole
+            for k, talk in zip(rows, chosen):
+                talk.stake = float(whole.stake_a[k] + whole.stake_b[k])
+                fixed = talk.fixed_terms is not None
+                talk.has_stake = fixed or bool(max(whole.stake_a[k], whole.stake_b[k]) > min_stake)
+                talk.zopa = fixed or bool(whole.zopa[k])
         self._dirty = set()
         self._summary_version = self.version
 
@@ -293,21 +342,22 @@ class TPPModel(mesa.Model):
         out = []
         self._undecided = [t for t in self._undecided if t.deal is None]
         summit = self._summits.get(r, set())
+        members = self.members.tolist()       # plain bools: cheaper to index, talk by talk
         for talk in self._undecided:
-            can_meet = (talk.deal is None and talk.negotiated and talk.has_stake and r >= talk.start_round
-                        and (not talk.in_package or (self.members[talk.a] and self.members[talk.b]
+            can_meet = (talk.negotiated and talk.has_stake and r >= talk.start_round
+                        and (not talk.in_package or (members[talk.a] and members[talk.b]
                                                      and self.formed_round is None)))
+            if not can_meet:
+                continue
             # A stalled talk (no deal both sides could ratify) meets again only when something
             # has changed since it last met, or at a summit.
-            stalled = (not talk.zopa and talk.meetings > 0 and talk.met_version == self.version
-                       and talk.pair not in summit)
-            can_meet = can_meet and not stalled
-            if can_meet:
-                if talk.opened_round is None:
-                    talk.opened_round = r
-                    self.log.add(r, "talks_opened", talk=talk.label, track=talk.kind,
-                                 a=self.countries[talk.a], b=self.countries[talk.b])
-                out.append(talk)
+            if not talk.zopa and talk.meetings > 0 and talk.met_version == self.version and talk.pair not in summit:
+                continue
+            if talk.opened_round is None:
+                talk.opened_round = r
+                self.log.add(r, "talks_opened", talk=talk.label, track=talk.kind,
+                             a=self.countries[talk.a], b=self.countries[talk.b])
+            out.append(talk)
         return out
 
     def _terms(self, talks: list[Talk], side_world: bool):
@@ -587,8 +637,12 @@ class TPPModel(mesa.Model):
 
     def apply_shock(self, changes: dict[str, Any], label: str) -> None:
         """A domestic or external shock: settings change from this round on."""
-        self.config = self.config.with_overrides(changes, origin=f"shock '{label}'")
-        self.weights = make_weights(self.config.params)
+        origin = f"shock '{label}'"
+        try:
+            self.config = _shocked(_SameObject(self.config), tuple(changes.items()), origin)
+        except TypeError:      # a setting whose value cannot be hashed (a list): no memo
+            self.config = self.config.with_overrides(changes, origin=origin)
+        self.weights = _weights_of(_SameObject(self.config))
         self.protocol = PROTOCOLS[self.config.protocol]()
         self.capacity = [int(c) for c in self.config.params["talks_per_round"]]
         self.outside = world_utility(self.weights, self.side_access)
@@ -704,7 +758,7 @@ class TPPModel(mesa.Model):
                         partners[talk.b] += 1
         payers = self.members & ~holdouts & (partners > 0)
         relief = np.where(payers, share * np.maximum(margin, 0.0) / np.maximum(partners, 1), 0.0)
-        if (holdouts != self.holdout_mask).any() or not np.allclose(relief, self.endgame_relief):
+        if (holdouts != self.holdout_mask).any() or not _all_close(relief, self.endgame_relief):
             self._changed({int(i) for i in np.flatnonzero(holdouts | self.holdout_mask)})
             self.holdout_mask, self.endgame_relief = holdouts.copy(), relief
             return True

@@ -84,11 +84,10 @@ def best_rival_access(access: np.ndarray, rival: np.ndarray) -> np.ndarray:
     n = access.shape[0]
     if n < 2:
         return np.zeros_like(access)
-    order = np.argsort(-counted, axis=0, kind="stable")
-    first = np.take_along_axis(counted, order[:1], axis=0)[0]   # [j, s]
-    second = np.take_along_axis(counted, order[1:2], axis=0)[0]
-    leader = order[0]                                            # [j, s]
+    leader = counted.argmax(axis=0)                              # [j, s]: the first exporter with the most
+    first = counted.max(axis=0)
     is_leader = np.arange(n)[:, None, None] == leader[None, :, :]
+    second = np.where(is_leader, -np.inf, counted).max(axis=0)   # the most any other exporter has
     return np.where(is_leader, second[None], first[None])
 
 

@@ -1,0 +1,88 @@
+"""Reusing frontier work between rounds: a summary's rows can be rebuilt, sliced or kept on their own.
+
+The model rebuilds only the talks whose terms or reservations changed, slices the stacked terms
+instead of stacking them again, and patches rows into a whole summary. Each of these must give,
+to the last bit, what building everything afresh gives.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tppgame.bargaining import FrontierSummary, PairTerms
+
+FIELDS = ("w_a", "p_a", "base_a", "rival_a", "c_a", "own_a", "cap_a",
+          "w_b", "p_b", "base_b", "rival_b", "c_b", "own_b", "cap_b")
+SUMMARY = ("u_a", "u_b", "reserve_a", "reserve_b", "stake_a", "stake_b", "best_a", "best_b",
+           "theta_best_a", "theta_best_b", "zopa")
+
+
+def random_terms(rows: int, seed: int = 0, sectors: int = 3) -> PairTerms:
+    """Talks over ``sectors`` sectors with random weights, some access already given and some precedent."""
+    rng = np.random.default_rng(seed)
+    fields = {k: rng.random((rows, sectors)) for k in FIELDS}
+    for side in ("a", "b"):
+        fields[f"own_{side}"] *= rng.random((rows, sectors)) < 0.3
+        fields[f"base_{side}"] *= rng.random((rows, sectors)) < 0.3
+        fields[f"p_{side}"] *= 0.5
+    return PairTerms(**fields, gamma=2.0)
+
+
+def assert_same_summary(left: FrontierSummary, right: FrontierSummary) -> None:
+    for name in SUMMARY:
+        np.testing.assert_array_equal(getattr(left, name), getattr(right, name), err_msg=name)
+
+
+def test_sliced_stack_is_the_stack_of_the_rows():
+    """Terms sliced after stacking evaluate the frontier exactly as terms stacked afresh."""
+    terms = random_terms(6)
+    terms.frontier(np.full(6, 0.5))                       # stacks the whole
+    index = np.array([4, 1, 1, 5])
+    sliced = terms.rows(index)
+    fresh = PairTerms(**{k: getattr(terms, k)[index] for k in FIELDS}, gamma=terms.gamma)
+    grid = np.tile(np.linspace(0.0, 1.0, 7), (4, 1))
+    for mine, theirs in zip(sliced.frontier(grid), fresh.frontier(grid)):
+        np.testing.assert_array_equal(mine, theirs)
+
+
+def test_rows_built_apart_and_patched_in_equal_a_whole_build():
+    """Rebuilding some rows and patching them into a summary gives the summary of a whole build."""
+    old, new = random_terms(8, seed=1), random_terms(8, seed=2)
+    thresholds = np.linspace(0.1, 0.4, 8)
+    index = np.array([0, 3, 6])
+    mixed = PairTerms(**{k: getattr(old, k).copy() for k in FIELDS}, gamma=2.0)
+    for k in FIELDS:
+        getattr(mixed, k)[index] = getattr(new, k)[index]
+    whole = FrontierSummary.build(old, thresholds, thresholds)
+    part = FrontierSummary.build(new.rows(index), thresholds[index], thresholds[index])
+    patched = whole.with_rows(index, part)
+    assert_same_summary(patched, FrontierSummary.build(mixed, thresholds, thresholds))
+    theta = np.linspace(0.05, 0.95, 8)                      # the patched stack, against a fresh one
+    for mine, theirs in zip(patched.terms.frontier(theta), mixed.frontier(theta)):
+        np.testing.assert_array_equal(mine, theirs)
+
+
+def test_unchanged_rows_are_those_with_the_same_terms_and_reservations():
+    terms = random_terms(5, seed=3)
+    thresholds, relief = np.full(5, 0.2), np.zeros(5)
+    summary = FrontierSummary.build(terms, thresholds, thresholds, relief, relief)
+    index = np.arange(5)
+    assert summary.unchanged(index, terms, thresholds, thresholds, relief, relief).all()
+    moved = PairTerms(**{k: getattr(terms, k).copy() for k in FIELDS}, gamma=2.0)
+    moved.c_a[2, 0] += 0.01                                  # row 2's terms change
+    higher = thresholds.copy()
+    higher[4] = 0.3                                          # row 4's reservation changes
+    relieved = relief.copy()
+    relieved[1] = 0.05                                       # so does row 1's, by end-game relief
+    np.testing.assert_array_equal(summary.unchanged(index, moved, higher, thresholds, relieved, relief),
+                                  [True, False, False, True, False])
+    regamma = PairTerms(**{k: getattr(terms, k) for k in FIELDS}, gamma=2.5)
+    assert not summary.unchanged(index, regamma, thresholds, thresholds, relief, relief).any()
+
+
+def test_placeholder_rows_never_pass_for_built_ones():
+    terms = random_terms(2, seed=4)
+    built = FrontierSummary.build(terms, np.zeros(2), np.zeros(2))
+    empty = FrontierSummary.placeholder(built, 3)
+    zero = PairTerms(**{k: np.zeros((3, 3)) for k in FIELDS}, gamma=2.0)
+    assert not empty.unchanged(np.arange(3), zero, np.zeros(3), np.zeros(3)).any()
