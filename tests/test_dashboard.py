@@ -34,7 +34,7 @@ else:
 
 from tppgame.dashboard import (AS_SCENARIO, DashboardModel, agreement_markdown, classroom_scenario,  # noqa: E402
                                concessions_matrix, debrief_markdown, edge_kinds, event_lines, model_params,
-                               network_figure, utility_figure, concessions_figure)
+                               network_figure, utility_figure, concessions_html)
 
 NO_TACTICS = {code: AS_SCENARIO for code in ("USA", "JPN")}
 
@@ -114,8 +114,10 @@ def test_views_follow_the_game():
     debrief = debrief_markdown(model)
     assert "In fact:** the agreement formed (05 October 2015)" in debrief
     assert event_lines(model)[0].startswith("**Round 40")
-    for draw in (network_figure, utility_figure, concessions_figure):
+    for draw in (network_figure, utility_figure):
         assert draw(model).axes
+    table = concessions_html(model)
+    assert table.count("<tr>") == 13 and ">rice</th>" in table and f"{matrix.max():.2f}</td>" in table
 
 
 # ----------------------------------------------------------------------------- browser
@@ -203,11 +205,13 @@ def _choose(page, label: str, option: str) -> None:
 
 def test_page_draws_views_steps_and_reports_the_agreement(tab):
     page = tab
-    assert _figures_drawn(page) == 3               # network, utilities, concessions heatmap
+    assert _figures_drawn(page) == 2               # network, utilities
+    assert page.locator("table.tpp-concessions tr").count() == 13     # the concessions heatmap
     assert page.get_by_text("No agreement yet.").is_visible()
     page.screenshot(path=str(ARTIFACTS / "start.png"), full_page=True)
     times = [_step_and_time(page, r) for r in range(1, 11)]
-    assert _figures_drawn(page) == 3
+    assert _figures_drawn(page) == 2
+    assert page.locator("table.tpp-concessions td").count() == 120
     panel = page.locator(".v-card", has_text="Entry into force (")
     assert "GDP share of those who would ratify" in panel.inner_text()
     assert "Hold-outs:" in panel.inner_text()

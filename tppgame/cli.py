@@ -138,7 +138,6 @@ def dashboard(argv: Sequence[str]) -> int:
     """``run.py dashboard``: serve the classroom dashboard (tppgame/app.py, Mesa's SolaraViz) with Solara."""
     import importlib.util
     import os
-    import subprocess
 
     parser = _Parser(prog="run.py dashboard", description="Serve the classroom dashboard in a browser.")
     parser.add_argument("--host", default="127.0.0.1",
@@ -153,7 +152,9 @@ def dashboard(argv: Sequence[str]) -> int:
     print(f"Dashboard at http://{args.host}:{args.port}/  (Ctrl+C stops it)", flush=True)
     command = [sys.executable, "-m", "solara", "run", str(app), "--host", args.host, "--port", str(args.port),
                "--production", "--no-open", "--log-level", "warning"]
-    return subprocess.call(command, env={**os.environ, "SOLARA_APP": str(app)})
+    sys.stdout.flush()
+    # The server takes this process's place, so that stopping this process (Ctrl+C, a signal) stops the server.
+    os.execv(sys.executable, command)
 
 
 def _seed_arg(value: str) -> int:

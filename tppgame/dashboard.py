@@ -2,8 +2,8 @@
 
 The page itself is ``tppgame/app.py`` (Mesa's SolaraViz convention). Every view is a
 Solara component taking the model; they redraw after each Step through Mesa's update
-counter. Figures are drawn with matplotlib on the server and sent as images, so the
-page needs nothing from the internet.
+counter. Figures are drawn with matplotlib on the server and sent as images, tables as
+HTML, so the page needs nothing from the internet.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from typing import Any
 
 import numpy as np
 import solara
-from matplotlib.figure import Figure
+from matplotlib import colormaps
 from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 from mesa.visualization.utils import force_update, update_counter
@@ -43,8 +44,6 @@ EDGE_STYLES = {   # kind: (colour, width, line style, legend label)
     "tpp": ("#2ca02c", 2.5, "-", "bilateral deal closed"),
     "side": ("#ff7f0e", 3.0, "-", "side deal"),
 }
-
-
 SCROLL = {"height": "100%", "overflow-y": "auto"}   # a view taller than its tile scrolls inside it
 
 
@@ -234,22 +233,30 @@ def concessions_matrix(model: TPPModel) -> np.ndarray:
     return np.maximum(package, deepest_concessions(model.side_access))
 
 
-def concessions_figure(model: TPPModel) -> Figure:
-    """A heatmap of concessions, country by sector (0: today's protection, 1: free trade)."""
-    fig = Figure(figsize=(6.4, 4.2), dpi=80)
-    ax = fig.add_subplot()
+def concessions_html(model: TPPModel) -> str:
+    """A heatmap of concessions, country by sector, as an HTML table (0: today's protection, 1: free trade).
+
+    A table rather than an image: it stays sharp on a projector, and a third image to
+    replace at every Step would make the page noticeably slower to redraw.
+    """
     values = concessions_matrix(model)
-    ax.imshow(values, vmin=0.0, vmax=1.0, cmap="YlGn", aspect="auto")
-    ax.set_yticks(range(len(model.countries)), model.countries, fontsize=7)
-    ax.set_xticks(range(len(model.sectors)), [s.replace("_", " ") for s in model.sectors], fontsize=7,
-                  rotation=35, ha="right")
-    for (i, j), v in np.ndenumerate(values):
-        if v >= 0.005:
-            ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=5.5,
-                    color="white" if v > 0.6 else "black")
-    ax.set_title("Concessions so far (0 = today's protection, 1 = free trade)", fontsize=9)
-    fig.subplots_adjust(left=0.08, right=0.99, bottom=0.17, top=0.93)
-    return fig
+    colour = colormaps["YlGn"]
+    head = "".join(f"<th style='{_CELL};font-weight:600'>{s.replace('_', ' ')}</th>" for s in model.sectors)
+    rows = []
+    for code, row in zip(model.countries, values):
+        cells = []
+        for v in row:
+            r, g, b, _ = colour(float(v))
+            ink = "white" if v > 0.6 else "black"
+            text = f"{v:.2f}" if v >= 0.005 else ""
+            cells.append(f"<td style='{_CELL};background:rgb({r * 255:.0f},{g * 255:.0f},{b * 255:.0f});"
+                         f"color:{ink}' title='{code}: {v:.3f}'>{text}</td>")
+        rows.append(f"<tr><th style='{_CELL};font-weight:600'>{code}</th>{''.join(cells)}</tr>")
+    return (f"<table class='tpp-concessions' style='border-collapse:collapse;font-size:12px'>"
+            f"<tr><th></th>{head}</tr>{''.join(rows)}</table>")
+
+
+_CELL = "border:1px solid #ddd;padding:2px 5px;text-align:center;min-width:38px"
 
 
 # ----------------------------------------------------------------------------- views
@@ -275,7 +282,9 @@ def UtilityView(model: TPPModel):
 @solara.component
 def ConcessionsView(model: TPPModel):
     update_counter.get()
-    _figure(concessions_figure, model, (len(model.deals), model.formed_round, int(model.members.sum())))
+    with solara.Card("Concessions so far", style=SCROLL):
+        solara.Text("0 = today's protection, 1 = free trade; the most each country has opened each sector")
+        solara.HTML(tag="div", unsafe_innerHTML=concessions_html(model))
 
 
 def round_heading(model: TPPModel) -> str:
@@ -323,8 +332,9 @@ def event_lines(model: TPPModel, rounds: int = 8) -> list[str]:
     for r in range(model.round, max(model.round - rounds, 0), -1):
         lines = round_lines(model, r)
         if lines:
-            out.append(f"**Round {r} ({month_label(model, r)})**")
+            out.append(f"**Round {r} ({month_label(model, r)})**\n")
             out += [f"- {line}" for line in lines]
+            out.append("")
     return out or ["Nothing has happened yet: press Step."]
 
 
