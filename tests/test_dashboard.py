@@ -266,3 +266,17 @@ def test_a_student_takes_a_seat_and_makes_an_offer(tab):
     expect(page.locator(".v-card", has_text="Entry into force (")).not_to_contain_text("Waiting for your offers")
     expect(page.locator(".v-card", has_text="What happened")).to_contain_text("Deal:")   # in the event log
     page.screenshot(path=str(ARTIFACTS / "seat_deal.png"), full_page=True)
+
+
+def test_dashboard_command_refuses_a_port_in_use_in_one_line():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run([sys.executable, "run.py", "dashboard", "--port", str(port)], cwd=REPO,
+                              capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr == f"error: --host 127.0.0.1 --port {port}: cannot listen there (Address already in use)\n"
+    bad = subprocess.run([sys.executable, "run.py", "dashboard", "--port", "70000"], cwd=REPO,
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "expected a port number" in bad.stderr

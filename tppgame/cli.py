@@ -138,6 +138,7 @@ def dashboard(argv: Sequence[str]) -> int:
     """``run.py dashboard``: serve the classroom dashboard (tppgame/app.py, Mesa's SolaraViz) with Solara."""
     import importlib.util
     import os
+    import socket
 
     parser = _Parser(prog="run.py dashboard", description="Serve the classroom dashboard in a browser.")
     parser.add_argument("--host", default="127.0.0.1",
@@ -148,6 +149,11 @@ def dashboard(argv: Sequence[str]) -> int:
         raise UsageError(f"--port {args.port}: expected a port number from 1 to 65535")
     if importlib.util.find_spec("solara") is None:
         raise UsageError("the dashboard needs its extra: pip install -e \".[dashboard]\"")
+    with socket.socket() as probe:     # a clear line now rather than the server's error later
+        try:
+            probe.bind((args.host, args.port))
+        except OSError as err:
+            raise UsageError(f"--host {args.host} --port {args.port}: cannot listen there ({err.strerror})") from None
     app = Path(__file__).with_name("app.py")
     print(f"Dashboard at http://{args.host}:{args.port}/  (Ctrl+C stops it)", flush=True)
     command = [sys.executable, "-m", "solara", "run", str(app), "--host", args.host, "--port", str(args.port),
@@ -155,6 +161,7 @@ def dashboard(argv: Sequence[str]) -> int:
     sys.stdout.flush()
     # The server takes this process's place, so that stopping this process (Ctrl+C, a signal) stops the server.
     os.execv(sys.executable, command)
+    return 0   # not reached: execv does not return
 
 
 def _seed_arg(value: str) -> int:
