@@ -68,16 +68,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run(argv: Sequence[str]) -> int:
     from tppgame.model import TPPModel
-    from tppgame.report import final_table, narrate, write_outputs
+    from tppgame.report import narrate
 
     args = build_parser().parse_args(list(argv))
     if args.seed is not None and args.seed < 0:
         raise UsageError(f"--seed {args.seed}: expected a whole number of at least 0")
     scenario = _with_settings(load_scenario(args.scenario), args.settings)
     seed = scenario.seed if args.seed is None else args.seed
-    out_dir = args.out or Path("out") / f"{Path(scenario.file).stem}-seed{seed}"
-    if out_dir.exists() and not out_dir.is_dir():
-        raise UsageError(f"--out {out_dir}: expected a folder, found a file")
+    out_dir = _out_folder(args.out, Path("out") / f"{Path(scenario.file).stem}-seed{seed}")
 
     model = TPPModel(scenario, rng=seed)
     while model.running:
@@ -91,11 +89,7 @@ def run(argv: Sequence[str]) -> int:
         for line in narrate(model):
             print(line)
         print()
-    summary = model.summary()
-    print(final_table(summary, model.sectors), end="")
-    paths: list[Path] = []
-    _write_or_fail(lambda: paths.extend(write_outputs(model, out_dir)), out_dir)
-    print(f"\nWrote {', '.join(str(p) for p in paths)}")
+    _table_and_files(model, out_dir)
     return 0
 
 
@@ -103,7 +97,6 @@ def play(argv: Sequence[str]) -> int:
     """``run.py play --as CODE [SCENARIO]``: the player negotiates for one country at the terminal."""
     from tppgame.model import TPPModel
     from tppgame.play import play as play_game
-    from tppgame.report import final_table, write_outputs
 
     parser = _Parser(prog="run.py play", description="Negotiate for one country; the agents play the others.")
     parser.add_argument("scenario", nargs="?", default="baseline",
@@ -121,16 +114,11 @@ def play(argv: Sequence[str]) -> int:
     if code not in scenario.countries:
         raise UsageError(f"--as {args.country}: expected a country of the scenario ({', '.join(scenario.countries)})")
     seed = scenario.seed if args.seed is None else args.seed
-    out_dir = args.out or Path("out") / f"{Path(scenario.file).stem}-seed{seed}-{code}"
-    if out_dir.exists() and not out_dir.is_dir():
-        raise UsageError(f"--out {out_dir}: expected a folder, found a file")
+    out_dir = _out_folder(args.out, Path("out") / f"{Path(scenario.file).stem}-seed{seed}-{code}")
     model = TPPModel(scenario, rng=seed, seat=code)
     play_game(model)
     print()
-    print(final_table(model.summary(), model.sectors), end="")
-    paths: list[Path] = []
-    _write_or_fail(lambda: paths.extend(write_outputs(model, out_dir)), out_dir)
-    print(f"\nWrote {', '.join(str(p) for p in paths)}")
+    _table_and_files(model, out_dir)
     return 0
 
 
@@ -162,6 +150,24 @@ def dashboard(argv: Sequence[str]) -> int:
     # The server takes this process's place, so that stopping this process (Ctrl+C, a signal) stops the server.
     os.execv(sys.executable, command)
     return 0   # not reached: execv does not return
+
+
+def _out_folder(given: Path | None, default: Path) -> Path:
+    """The results folder: the one given, else the default; a file in its place is bad input."""
+    out_dir = given or default
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"--out {out_dir}: expected a folder, found a file")
+    return out_dir
+
+
+def _table_and_files(model: Any, out_dir: Path) -> None:
+    """Print the final table and write rounds.csv, events.jsonl and summary.json."""
+    from tppgame.report import final_table, write_outputs
+
+    print(final_table(model.summary(), model.sectors), end="")
+    paths: list[Path] = []
+    _write_or_fail(lambda: paths.extend(write_outputs(model, out_dir)), out_dir)
+    print(f"\nWrote {', '.join(str(p) for p in paths)}")
 
 
 def _seed_arg(value: str) -> int:
