@@ -482,6 +482,13 @@ class FrontierSummary:
         theta, _ = reach(self.terms, table, proposer_is_a, target, steps=4, safe=False, bisect=True)
         return theta
 
+    def proposal(self, proposer_is_a: np.ndarray, target: np.ndarray) -> np.ndarray:
+        """Theta of the offer a proposer makes for ``target``: :meth:`theta_for`, but never asking
+        for less than its own reservation point, where a zone of agreement exists."""
+        theta = self.theta_for(proposer_is_a, target)
+        return np.where(self.zopa, np.where(proposer_is_a, np.maximum(theta, self.theta_best_b),
+                                            np.minimum(theta, self.theta_best_a)), theta)
+
     def nash(self) -> np.ndarray:
         """Theta of the Nash bargaining solution with the reservations as disagreement point."""
         return nash_solution(self.terms.frontier, self.reserve_a, self.reserve_b,
@@ -609,10 +616,7 @@ class AlternatingOffers(Protocol):
                             inp.received_gain_b, inp.tactic_b)
         prop_a = inp.proposer_is_a
         asp_p, asp_r = np.where(prop_a, asp_a, asp_b), np.where(prop_a, asp_b, asp_a)
-        theta = s.theta_for(prop_a, asp_p)
-        # Never ask for less than one's own reservation point, where a zone of agreement exists.
-        theta = np.where(s.zopa, np.where(prop_a, np.maximum(theta, s.theta_best_b),
-                                          np.minimum(theta, s.theta_best_a)), theta)
+        theta = s.proposal(prop_a, asp_p)
 
         def decide(x_ab: np.ndarray, x_ba: np.ndarray, u_a: np.ndarray, u_b: np.ndarray) -> np.ndarray:
             ok_a, ok_b = _within_red_lines(x_ab, x_ba, inp)

@@ -55,15 +55,20 @@ def parse_setting(text: str) -> tuple[str, Any]:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="run.py", description="Run a TPP negotiation scenario and report what happened.")
-    parser.add_argument("scenario", nargs="?", default="baseline",
-                        help="scenario name in scenarios/ (default: baseline) or path to a TOML file")
+    _scenario_arguments(parser, "out/SCENARIO-seedN")
     parser.add_argument("--seed", type=int, default=None, help="seed for all chance in the run (default: the scenario's)")
-    parser.add_argument("--out", type=Path, default=None,
-                        help="folder for rounds.csv, events.jsonl and summary.json (default: out/SCENARIO-seedN)")
-    parser.add_argument("--set", dest="settings", action="append", default=[], metavar="PATH=VALUE",
-                        help="override a scenario setting, e.g. --set countries.JPN.sensitivity.rice=2.5 (repeatable)")
     parser.add_argument("--quiet", action="store_true", help="print only the final table")
     return parser
+
+
+def _scenario_arguments(parser: argparse.ArgumentParser, default_out: str) -> None:
+    """The arguments of commands that play one game: the scenario, --out and --set."""
+    parser.add_argument("scenario", nargs="?", default="baseline",
+                        help="scenario name in scenarios/ (default: baseline) or path to a TOML file")
+    parser.add_argument("--out", type=Path, default=None,
+                        help=f"folder for rounds.csv, events.jsonl and summary.json (default: {default_out})")
+    parser.add_argument("--set", dest="settings", action="append", default=[], metavar="PATH=VALUE",
+                        help="override a scenario setting, e.g. --set countries.JPN.sensitivity.rice=2.5 (repeatable)")
 
 
 def run(argv: Sequence[str]) -> int:
@@ -99,15 +104,10 @@ def play(argv: Sequence[str]) -> int:
     from tppgame.play import play as play_game
 
     parser = _Parser(prog="run.py play", description="Negotiate for one country; the agents play the others.")
-    parser.add_argument("scenario", nargs="?", default="baseline",
-                        help="scenario name in scenarios/ (default: baseline) or path to a TOML file")
+    _scenario_arguments(parser, "out/SCENARIO-seedN-CODE")
     parser.add_argument("--as", dest="country", required=True, metavar="CODE",
                         help="the country you play, by ISO3 code (for example JPN)")
     parser.add_argument("--seed", type=_seed_arg, default=None, help="seed for all chance in the run")
-    parser.add_argument("--out", type=Path, default=None,
-                        help="folder for the results (default: out/SCENARIO-seedN-CODE)")
-    parser.add_argument("--set", dest="settings", action="append", default=[], metavar="PATH=VALUE",
-                        help="override a scenario setting (repeatable)")
     args = parser.parse_args(list(argv))
     scenario = _with_settings(load_scenario(args.scenario), args.settings)
     code = args.country.upper()

@@ -372,7 +372,7 @@ class TPPModel(mesa.Model):
                            self.config.params["spillover"])
 
     def _negotiate(self, talks: list[Talk]) -> None:
-        r, p = self.round, self.config.params
+        p = self.config.params
         # package talks first, then side deals: each family's rows from its own world's summary
         talks = sorted(talks, key=lambda t: t.kind == "standalone")
         parts = []
@@ -386,8 +386,7 @@ class TPPModel(mesa.Model):
         for talk in talks:
             if talk.first_proposer_is_a is None:
                 talk.first_proposer_is_a = bool(self.random.random() < 0.5)
-            # concessions once made are not withdrawn: progress towards the deadline never falls
-            talk.progress = max(talk.progress, progress(r, talk.opened_round or r, self.horizon(talk, r)))
+            self._advance_progress(talk)
         prop_a = np.array([t.first_proposer_is_a != (t.meetings % 2 == 1) for t in talks])
         prog = np.array([t.progress for t in talks])
         tactic = p["tactic"]
@@ -447,13 +446,19 @@ class TPPModel(mesa.Model):
     def _concessions(self, vector: np.ndarray, talk: Talk) -> SectorValues:
         return SectorValues(np.where(talk.sectors, vector, 0.0), self.sectors)
 
+    def _advance_progress(self, talk: Talk) -> None:
+        """A talk meets this round: its progress towards its deadline moves on (concessions once
+        made are not withdrawn, so progress never falls)."""
+        r = self.round
+        talk.progress = max(talk.progress, progress(r, talk.opened_round or r, self.horizon(talk, r)))
+
     # --------------------------------------------------------------- the seat
     def _open_seat_talks(self, talks: list[Talk]) -> list[SeatTalk]:
         """The seated country's talks this round, with their terms, the partners' demands and a suggestion."""
-        p, r, i = self.config.params, self.round, self.seat
+        p, i = self.config.params, self.seat
         out = []
         for talk in talks:
-            talk.progress = max(talk.progress, progress(r, talk.opened_round or r, self.horizon(talk, r)))
+            self._advance_progress(talk)
             summary = self._summaries[talk.kind == "standalone"].rows(np.array([talk.row]))
             seat_is_a = talk.a == i
             j = talk.b if seat_is_a else talk.a

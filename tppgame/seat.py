@@ -120,12 +120,10 @@ def efficient_offer(summary: FrontierSummary, proposer_is_seat: bool, seat_is_a:
                     target: float) -> tuple[np.ndarray, np.ndarray]:
     """The efficient deal giving the proposer (seat or partner) about ``target``: (seat's, partner's) concessions.
 
-    As an agent proposes: never less than its own reservation where a zone of agreement exists.
+    As an agent proposes (:meth:`FrontierSummary.proposal`): never less than its own reservation
+    where a zone of agreement exists.
     """
-    proposer_is_a = np.array([proposer_is_seat == seat_is_a])
-    theta = summary.theta_for(proposer_is_a, np.array([target]))
-    if summary.zopa[0]:
-        theta = np.maximum(theta, summary.theta_best_b) if proposer_is_a[0] else np.minimum(theta, summary.theta_best_a)
+    theta = summary.proposal(np.array([proposer_is_seat == seat_is_a]), np.array([target]))
     x_ab, x_ba = summary.terms.deal_at(theta)
     return (x_ab[0], x_ba[0]) if seat_is_a else (x_ba[0], x_ab[0])
 
