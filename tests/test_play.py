@@ -213,3 +213,25 @@ def test_passing_every_talk_of_a_round_with_two_talks_with_one_partner_moves_on(
     # seed 3, round 9: JPN-SGP, JPN-AUS (TPP), Japan-Australia EPA, US-Japan; rounds 1-8 have four talks each
     model, prompts, said = in_process(["p"] * (9 * 4) + ["q"])
     assert "\nYou stopped the game after round 10." in said
+
+
+def test_ctrl_c_keeps_the_game_so_far(tmp_path):
+    """Ctrl-C at a prompt ends the game like q: the round is finished, its results written, exit 130."""
+    import signal
+
+    out = tmp_path / "interrupted"
+    proc = subprocess.Popen([sys.executable, str(ROOT / "run.py"), "play", "--as", "JPN", "--seed", "3",
+                             "--out", str(out)], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    seen = ""
+    while not seen.endswith(PROMPT):                  # wait for the first prompt
+        char = proc.stdout.read(1)
+        assert char, f"the game ended before its first prompt: {seen[-500:]}"
+        seen += char
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "interrupted after round 1: the game so far follows" in stdout
+    assert "Traceback" not in stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["rounds"] == 1 and not summary["formed"]

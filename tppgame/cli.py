@@ -116,7 +116,14 @@ def play(argv: Sequence[str]) -> int:
     seed = scenario.seed if args.seed is None else args.seed
     out_dir = _out_folder(args.out, Path("out") / f"{Path(scenario.file).stem}-seed{seed}-{code}")
     model = TPPModel(scenario, rng=seed, seat=code)
-    play_game(model)
+    try:
+        play_game(model)
+    except KeyboardInterrupt:      # Ctrl-C: like q, the game so far is kept
+        if model.waiting_for_seat:
+            model.finish_round()
+        print(f"\ninterrupted after round {model.round}: the game so far follows")
+        _table_and_files(model, out_dir)
+        return 130
     print()
     _table_and_files(model, out_dir)
     return 0
