@@ -116,3 +116,18 @@ def test_parse_setting_reads_toml_values():
     assert parse_setting("a.b=true") == ("a.b", True)
     assert parse_setting('a.b="x"') == ("a.b", "x")
     assert parse_setting("a.b=boulware") == ("a.b", "boulware")
+
+
+def _no_constants(name: str) -> None:
+    raise AssertionError(f"events.jsonl holds {name}, which is not JSON")
+
+
+def test_event_log_is_strict_json_under_a_benchmark_protocol(tmp_path):
+    """The Nash protocol has no aspirations (NaN inside the game): the file says null, not NaN."""
+    out = tmp_path / "nash"
+    result = run_cli("--set", 'bargaining.protocol="nash"', "--quiet", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    offers = [json.loads(line, parse_constant=_no_constants)
+              for line in (out / "events.jsonl").read_text().splitlines()]
+    offers = [e for e in offers if e["kind"] == "offer"]
+    assert offers and all(e["aspiration_responder"] is None for e in offers)

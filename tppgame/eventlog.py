@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -64,6 +65,6 @@ def _plain(value: Any) -> Any:
         return bool(value)
     if isinstance(value, np.integer):
         return int(value)
-    if isinstance(value, float | np.floating):
-        return round(float(value), 6)
+    if isinstance(value, float | np.floating):      # strict JSON: no NaN or infinity (none is "no value")
+        return round(float(value), 6) if math.isfinite(value) else None
     return value
