@@ -17,6 +17,7 @@ import pytest
 
 from tppgame import sweep
 from tppgame.cli import main
+from tppgame.headlines import play
 from tppgame.store import DB_NAME, Column, ResultStore, StoreError, kind_of, read_runs, table_columns
 from tppgame.sweep import (Distribution, PlainProgress, SweepError, SweepSpec, Values, build_plan, linspace_values,
                            make_design, make_spec, parse_spec, parse_vary, run_seed, run_sweep)
@@ -330,10 +331,10 @@ def test_a_sweep_killed_with_sigkill_resumes_without_losing_or_repeating_runs(tm
 def test_a_failing_run_is_recorded_and_the_sweep_goes_on(monkeypatch, tmp_path, capsys):
     real_play = sweep.play
 
-    def play(scenario, seed):
+    def play(scenario, seed, **options):
         if scenario.params["sensitivity"][scenario.index("JPN"), scenario.sectors.index("rice")] == 2.5:
             raise ZeroDivisionError("rice at 2.5 breaks the talks")
-        return real_play(scenario, seed)
+        return real_play(scenario, seed, **options)
 
     monkeypatch.setattr(sweep, "play", play)
     out = tmp_path / "failing"
@@ -485,3 +486,29 @@ def test_plan_definition_is_plain_json():
                                   "bargaining.protocol": {"values": ["alternating", "nash"]}}
     assert (definition["reps"], definition["seed"], definition["points"]) == (3, 11, 4)
     assert SweepSpec("tokyo_2014").reps == 1
+
+
+def test_replicates_of_a_point_share_one_memo_and_other_sweeps_never_do():
+    """A worker compiles a point once and lends its replicates one memo; a different sweep's scenario
+    (another base, even with the same point numbers) never gets a memo made for another."""
+    plan = build_plan(make_spec("tokyo_2014", [f"{RICE}=[1.0, 2.5]"], reps=2, seed=3))
+    first, second, other_point = plan.run(0), plan.run(1), plan.run(2)
+    scenario, work = sweep.prepared_point(plan.scenario, first)
+    assert sweep.prepared_point(plan.scenario, second) == (scenario, work)
+    assert scenario.params["sensitivity"][scenario.index("JPN"), scenario.sectors.index("rice")] == 1.0
+    assert sweep.prepared_point(plan.scenario, other_point)[1] is not work
+    same = build_plan(make_spec("tokyo_2014", [f"{RICE}=[1.0, 2.5]"], reps=2, seed=3))
+    assert same.scenario is plan.scenario                  # the scenario as loaded (cached): same memo
+    assert sweep.prepared_point(same.scenario, same.run(0))[1] is work
+    other = build_plan(make_spec("tokyo_2014", [f"{RICE}=[1.0, 2.5]"], fixed=[("rounds", 12)], reps=2, seed=3))
+    assert sweep.prepared_point(other.scenario, other.run(0))[1] is not work
+
+
+def test_sweep_rows_are_the_games_played_on_their_own():
+    """The sweep plays without records and with shared work: its outcomes are those of full games."""
+    plan = build_plan(make_spec("tokyo_2014", [f"{RICE}=[1.0, 2.5]"], reps=3, seed=9))
+    rows = sweep.run_chunk(plan.scenario, [plan.run(k) for k in range(plan.total)])
+    for row in rows:
+        scenario = plan.scenario.with_overrides(row["params"])
+        expected = sweep.outcome(play(scenario, row["seed"]).summary())
+        assert row["status"] == "ok" and {k: row[k] for k in expected} == expected

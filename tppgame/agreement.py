@@ -79,15 +79,19 @@ def accepting(weights: Weights, schedule: np.ndarray, group: np.ndarray, side_ac
     return group & (utility - outside >= needed - 1e-12), utility, access
 
 
-def conclude_without(weights: Weights, package_of: Callable[[np.ndarray], np.ndarray], group: np.ndarray,
-                     side_access: np.ndarray, outside: np.ndarray) -> np.ndarray:
+Accepting = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]]
+
+
+def conclude_without(accept: Accepting, package_of: Callable[[np.ndarray], np.ndarray],
+                     group: np.ndarray) -> np.ndarray:
     """Drop members who would not ratify until everyone left does (the rest's largest stable group).
 
-    ``package_of(group)`` gives the schedules the group's own deals make.
+    ``package_of(group)`` gives the schedules the group's own deals make; ``accept(schedule, group)``
+    is :func:`accepting` in the world as it stands.
     """
     current = group.copy()
     while current.any():
-        ok, _, _ = accepting(weights, package_of(current), current, side_access, outside)
+        ok, _, _ = accept(package_of(current), current)
         if (ok == current).all():
             break
         current = ok

@@ -211,7 +211,9 @@ class PairTerms:
 
     def rows(self, index: np.ndarray) -> PairTerms:
         fields = {k: getattr(self, k)[index] for k in self.__dataclass_fields__ if k != "gamma"}
-        return PairTerms(**fields, gamma=self.gamma)._stacked_as(self._stack.rows(index))
+        part = PairTerms(**fields, gamma=self.gamma)
+        part.__dict__["_stack_source"] = (self, index)     # its stack, if it is ever needed: see _stack
+        return part
 
     def _stacked_as(self, stack: StackedTerms) -> PairTerms:
         """These terms with their stack already made (from the rows of another's, which is cheaper than
@@ -229,7 +231,10 @@ class PairTerms:
 
     @cached_property
     def _stack(self) -> StackedTerms:
-        return StackedTerms.of(self)
+        """The stacked terms; for rows taken from other terms, their rows of the others' stack
+        (cheaper than stacking again, and made only when needed)."""
+        source = self.__dict__.pop("_stack_source", None)
+        return StackedTerms.of(self) if source is None else source[0]._stack.rows(source[1])
 
     def _concessions(self, theta: np.ndarray) -> np.ndarray:
         """Efficient concessions (stacked columns) for weights ``theta`` on a, given as rows or as

@@ -52,6 +52,13 @@ class EventLog:
         return "".join(json.dumps(_plain(e), sort_keys=False) + "\n" for e in self.entries)
 
 
+class NullLog(EventLog):
+    """A log that keeps nothing, for games whose only result is their outcome (sweeps)."""
+
+    def add(self, round_number: int, kind: str, **fields: Any) -> None:
+        pass
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, SectorValues):
         return value.as_dict()

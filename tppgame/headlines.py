@@ -17,6 +17,7 @@ from tppgame.scenario import HeadlineSpec, Scenario
 
 if TYPE_CHECKING:
     from tppgame.model import TPPModel
+    from tppgame.memo import SharedWork
 
 ROBUST_SHARE = 0.8
 
@@ -113,20 +114,24 @@ class HeadlineResult:
         return self.share >= ROBUST_SHARE
 
 
-def play(scenario: Scenario, seed: int) -> TPPModel:
-    """A finished game of a scenario with one seed."""
+def play(scenario: Scenario, seed: int, shared: SharedWork | None = None, record: bool = True) -> TPPModel:
+    """A finished game of a scenario with one seed (``shared`` and ``record``: see :class:`TPPModel`)."""
     from tppgame.model import TPPModel
 
-    model = TPPModel(scenario, rng=seed)
+    model = TPPModel(scenario, rng=seed, shared=shared, record=record)
     while model.running:
         model.step()
     return model
 
 
 def over_seeds(scenario: Scenario, seeds: range) -> Iterator[tuple[int, TPPModel, list[bool]]]:
-    """Play the scenario once per seed; yield each run with which headlines it bears out."""
+    """Play the scenario once per seed (sharing work between them); yield each run with which
+    headlines it bears out."""
+    from tppgame.memo import SharedWork
+
+    shared = SharedWork()
     for seed in seeds:
-        model = play(scenario, seed)
+        model = play(scenario, seed, shared=shared)
         yield seed, model, [holds(model, h) for h in scenario.headlines]
 
 

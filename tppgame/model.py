@@ -24,10 +24,11 @@ import numpy as np
 from tppgame.agents import CountryAgent
 from tppgame.agreement import (AgreementCheck, accepting, assemble_package, conclude_without, entry_into_force,
                                gdp_share)
-from tppgame.bargaining import (PROTOCOLS, FrontierSummary, SessionInput, SessionResult, aspirations,
+from tppgame.bargaining import (PROTOCOLS, FrontierSummary, PairTerms, SessionInput, SessionResult, aspirations,
                                 rubinstein_split)
-from tppgame.eventlog import EventLog, SectorValues
+from tppgame.eventlog import EventLog, NullLog, SectorValues
 from tppgame.events import FixedSideDeal, ScheduledEvent
+from tppgame.memo import SharedWork
 from tppgame.scenario import EventSpec, Scenario, load_scenario
 from tppgame.seat import OfferError, Offer, Reply, SeatTalk, as_offer, efficient_offer, orient, partner_reply, vectors
 from tppgame.side_deals import ClosedDeal, fixed_terms, side_deal_access
@@ -82,10 +83,15 @@ class TPPModel(mesa.Model):
         overrides: settings to replace, by dotted path (``{"countries.JPN.sensitivity.rice": 2.5}``).
         seat: a country (ISO3 code) a person plays: each round its talks wait for the player's
             offers (see :mod:`tppgame.seat`) before the round ends.
+        shared: work shared with other games of the same scenario (:class:`tppgame.memo.SharedWork`),
+            which makes replicates cheaper; the results are the same with or without it.
+        record: False keeps no event log and no per-round DataCollector rows, only what
+            :meth:`summary` reports (for sweeps, which store only the outcome).
     """
 
     def __init__(self, scenario: str | Path | Scenario = "baseline", rng: Any = None,
-                 overrides: Mapping[str, Any] | None = None, seat: str | None = None):
+                 overrides: Mapping[str, Any] | None = None, seat: str | None = None,
+                 shared: SharedWork | None = None, record: bool = True):
         config = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
         if overrides:
             config = config.with_overrides(overrides)
@@ -100,7 +106,8 @@ class TPPModel(mesa.Model):
         self.original = np.array([c in config.original_signatories for c in self.countries])
         self.weights = _weights_of(_SameObject(config))
         self.protocol = PROTOCOLS[config.protocol]()
-        self.log = EventLog()
+        self.shared, self.record = shared, record
+        self.log = EventLog() if record else NullLog()
         self.deals: list[ClosedDeal] = []
         self.side_access = np.zeros((n, n, s))
         self.outside = world_utility(self.weights, self.side_access)
@@ -173,7 +180,8 @@ class TPPModel(mesa.Model):
                 "accepts": "accepts_package",
             },
         )
-        self.datacollector.collect(self)
+        if record:
+            self.datacollector.collect(self)
 
     # ------------------------------------------------------------------ set-up
     def _make_talks(self) -> list[Talk]:
@@ -252,7 +260,8 @@ class TPPModel(mesa.Model):
 
     def _end_round(self) -> None:
         self.last_check = self.check_agreement()
-        self.datacollector.collect(self)
+        if self.record:
+            self.datacollector.collect(self)
         if self.round >= self.config.rounds:
             self.running = False
 
@@ -315,7 +324,7 @@ class TPPModel(mesa.Model):
             index = np.array(rows)
             whole = self._summaries.get(side_world)
             if whole is None:
-                summary = FrontierSummary.build(*inputs)
+                summary = self._build_summaries(*inputs)
                 whole = summary if len(rows) == len(talks) else \
                     FrontierSummary.placeholder(summary, len(talks)).with_rows(index, summary)
             else:
@@ -323,7 +332,7 @@ class TPPModel(mesa.Model):
                 # were keeps its frontier (often so when only the end-game relief moved elsewhere).
                 stale = ~whole.unchanged(index, *inputs)
                 if stale.any():
-                    part = FrontierSummary.build(terms.rows(stale), *(x[stale] for x in inputs[1:]))
+                    part = self._build_summaries(terms.rows(stale), *(x[stale] for x in inputs[1:]))
                     whole = whole.with_rows(index[stale], part)
             self._summaries[side_world] = whole
             for k, talk in zip(rows, chosen):
@@ -333,6 +342,12 @@ class TPPModel(mesa.Model):
                 talk.zopa = fixed or bool(whole.zopa[k])
         self._dirty = set()
         self._summary_version = self.version
+
+    def _build_summaries(self, terms: PairTerms, *reservations: np.ndarray) -> FrontierSummary:
+        """The talks' frontiers (from the shared memo, if any)."""
+        if self.shared is None:
+            return FrontierSummary.build(terms, *reservations)
+        return self.shared.summary(terms, *reservations)
 
     def _available_talks(self) -> list[Talk]:
         """Talks that can meet this round: undecided, started, between members (for package talks),
@@ -400,12 +415,33 @@ class TPPModel(mesa.Model):
             patience_a=p["patience"][a], patience_b=p["patience"][b],
             red_line_a=self.weights.red_line[a], red_line_b=self.weights.red_line[b],
         )
-        result = self.protocol.session(inp)
+        result = self.protocol.session(inp) if self.shared is None else self.shared.session(self.protocol, inp)
         self._record_session(talks, result, summary, prop_a)
 
     def _record_session(self, talks: list[Talk], result: SessionResult, summary: FrontierSummary,
                         prop_a: np.ndarray) -> None:
-        """Log each meeting's offer and reply, remember it in the talk, and close accepted deals."""
+        """Remember each meeting in its talk, log its offer and reply, and close accepted deals."""
+        r = self.round
+        u_resp = np.where(prop_a, result.u_b, result.u_a).tolist()
+        asp_p, asp_r = result.aspiration_proposer.tolist(), result.aspiration_responder.tolist()
+        for k, talk in enumerate(talks):
+            pa = bool(prop_a[k])
+            talk.meetings += 1
+            talk.last_met = r
+            talk.met_version = self.version
+            if asp_p[k] == asp_p[k]:          # not nan: the protocol used aspirations
+                talk.previous = [asp_p[k], asp_r[k]] if pa else [asp_r[k], asp_p[k]]
+            talk.offers_received[1 if pa else 0].append(u_resp[k])
+        if self.record:
+            self._log_session(talks, result, summary, prop_a)
+        accepted = result.accepted.tolist()
+        for k, talk in enumerate(talks):
+            if accepted[k]:
+                self.close(talk, result.x_ab[k], result.x_ba[k], r)
+
+    def _log_session(self, talks: list[Talk], result: SessionResult, summary: FrontierSummary,
+                     prop_a: np.ndarray) -> None:
+        """Each meeting's offer and reply, in the event log."""
         r, names, sectors = self.round, self.countries, self.sectors
         mask = np.array([t.sectors for t in talks])
         col = prop_a[:, None]
@@ -414,19 +450,12 @@ class TPPModel(mesa.Model):
         u_prop = np.where(prop_a, result.u_a, result.u_b).tolist()
         u_resp = np.where(prop_a, result.u_b, result.u_a).tolist()
         reserve_resp = np.where(prop_a, summary.reserve_b, summary.reserve_a).tolist()
-        asp_p, asp_r = result.aspiration_proposer.tolist(), result.aspiration_responder.tolist()
+        asp_r = result.aspiration_responder.tolist()
         accepted, zopa = result.accepted.tolist(), result.zopa.tolist()
         yes = (result.responder_yes if result.responder_yes is not None else result.accepted).tolist()
         add = self.log.add
         for k, talk in enumerate(talks):
-            pa = bool(prop_a[k])
-            proposer, responder = (names[talk.a], names[talk.b]) if pa else (names[talk.b], names[talk.a])
-            talk.meetings += 1
-            talk.last_met = r
-            talk.met_version = self.version
-            if asp_p[k] == asp_p[k]:          # not nan: the protocol used aspirations
-                talk.previous = [asp_p[k], asp_r[k]] if pa else [asp_r[k], asp_p[k]]
-            talk.offers_received[1 if pa else 0].append(u_resp[k])
+            proposer, responder = (names[talk.a], names[talk.b]) if prop_a[k] else (names[talk.b], names[talk.a])
             add(r, "offer", talk=talk.label, track=talk.kind, proposer=proposer, responder=responder,
                 gives=SectorValues(gives[k], sectors), asks=SectorValues(asks[k], sectors),
                 utility_proposer=u_prop[k], utility_responder=u_resp[k], reserve_responder=reserve_resp[k],
@@ -439,9 +468,6 @@ class TPPModel(mesa.Model):
             else:
                 reason = "below what it still demands" if zopa[k] else "no zone of agreement"
                 add(r, "reject", talk=talk.label, by=responder, proposer=proposer, reason=reason)
-        for k, talk in enumerate(talks):
-            if accepted[k]:
-                self.close(talk, result.x_ab[k], result.x_ba[k], r)
 
     def _concessions(self, vector: np.ndarray, talk: Talk) -> SectorValues:
         return SectorValues(np.where(talk.sectors, vector, 0.0), self.sectors)
@@ -698,12 +724,17 @@ class TPPModel(mesa.Model):
         suspended = self.config.params["suspended"]
         return np.where(suspended[None, :], 0.0, schedule) if suspended.any() else schedule
 
+    def _accepting(self, schedule: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Who in ``group`` would ratify these schedules (:func:`accepting`; from the shared memo, if any)."""
+        if self.shared is None:
+            return accepting(self.weights, schedule, group, self.side_access, self.outside)
+        return self.shared.accepting(self.weights, schedule, group, self.side_access, self.outside)
+
     def _package(self, group: np.ndarray) -> np.ndarray:
         return self._in_force_schedule(assemble_package(self.deals, group, len(self.countries), len(self.sectors)))
 
     def _check_agreement(self) -> AgreementCheck:
         w, names, gdp = self.weights, self.countries, self.config.params["gdp"]
-        side = (self.side_access, self.outside)
 
         def codes(mask: np.ndarray) -> list[str]:
             return [names[i] for i in np.flatnonzero(mask)]
@@ -711,18 +742,18 @@ class TPPModel(mesa.Model):
         n, s = len(names), len(self.sectors)
         if self.formed_round is None:
             group = self.members.copy()
-            ok, utility, access = accepting(w, self._package(group), group, *side)
+            ok, utility, access = self._accepting(self._package(group), group)
             holdouts = group & ~ok
             margin = utility - self.outside - w.threshold * attainable_gain(w, group)
             if self._update_endgame(holdouts, utility, margin) and not holdouts.any() and self.round >= 1:
                 self._refresh_summaries()      # offers made only to bring hold-outs in lapse now
             open_pairs = self._open_pairs(group)
-            rest = conclude_without(w, self._package, group & ~holdouts, *side) if holdouts.any() else group
+            rest = conclude_without(self._accepting, self._package, group & ~holdouts) if holdouts.any() else group
             rest_could = bool(self.round >= 1 and holdouts.any() and rest.sum() >= 2 and not self._open_pairs(rest))
             formed_now = self.round >= 1 and not open_pairs and not holdouts.any() and group.sum() >= 2
             if not formed_now and rest_could and self.config.conclude_without_holdouts:
                 formed_now, group = True, rest
-                ok, utility, access = accepting(w, self._package(group), group, *side)
+                ok, utility, access = self._accepting(self._package(group), group)
             if formed_now:
                 self.formed_round = self.round
                 self.signatories = group.copy()
@@ -732,7 +763,7 @@ class TPPModel(mesa.Model):
         else:
             # The signed text stands: members who leave lose its access, the others keep their schedules.
             group = self.signatories & self.members
-            ok, utility, access = accepting(w, self._in_force_schedule(self.signed_schedule), group, *side)
+            ok, utility, access = self._accepting(self._in_force_schedule(self.signed_schedule), group)
             holdouts, open_pairs, rest, rest_could = group & ~ok, [], group & ok, False
         formed = self.formed_round is not None
         ratifying = self.signatories & self.members & ok if formed else ok & group

@@ -30,6 +30,7 @@ import threading
 import time
 import tomllib
 import warnings
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -41,6 +42,7 @@ from typing import IO, Any, Protocol
 import numpy as np
 
 from tppgame.headlines import play
+from tppgame.memo import SharedWork
 from tppgame.scenario import Scenario, ScenarioError, load_scenario
 from tppgame.store import Column, ResultStore, StoreError, kind_of, table_columns
 
@@ -544,20 +546,42 @@ def outcome(summary: Mapping[str, Any]) -> dict[str, Any]:
     return row
 
 
+# The points a worker played last: (base scenario, compiled scenario, shared work) by point. The
+# base is kept so that its id cannot be reused by another sweep's scenario in the same process.
+_POINTS: OrderedDict[int, tuple[Scenario, Scenario, SharedWork]] = OrderedDict()
+_POINTS_LOCK = threading.Lock()
+RECENT_POINTS = 2
+
+
+def prepared_point(base: Scenario, spec: RunSpec) -> tuple[Scenario, SharedWork]:
+    """A point's scenario, compiled once, and the memo its replicates share in this worker
+    (kept for the last few points the worker played: replicates of a point come together)."""
+    with _POINTS_LOCK:
+        known = _POINTS.get(spec.point)
+        if known is not None and known[0] is base:
+            _POINTS.move_to_end(spec.point)
+            return known[1], known[2]
+    scenario = base.with_overrides(dict(spec.overrides)) if spec.overrides else base
+    work = SharedWork()
+    with _POINTS_LOCK:
+        _POINTS[spec.point] = (base, scenario, work)
+        while len(_POINTS) > RECENT_POINTS:
+            _POINTS.popitem(last=False)
+    return scenario, work
+
+
 def run_chunk(base: Scenario, runs: Sequence[RunSpec]) -> list[dict[str, Any]]:
-    """Play a chunk of runs (the scenario compiled once per point); one row per run, a run that
-    raises stored with its error instead of its outcome."""
-    scenarios: dict[int, Scenario] = {}
+    """Play a chunk of runs; one row per run, a run that raises stored with its error instead of
+    its outcome. The games keep no log or per-round table (only the outcome is stored), and the
+    replicates of a point share work (:mod:`tppgame.memo`): the same outcomes, sooner."""
     rows = []
     for spec in runs:
         row: dict[str, Any] = {"run_index": spec.index, "point": spec.point, "rep": spec.rep, "seed": spec.seed,
                                "params": dict(spec.overrides), **dict(spec.overrides)}
         try:
-            scenario = scenarios.get(spec.point)
-            if scenario is None:
-                scenario = base.with_overrides(dict(spec.overrides)) if spec.overrides else base
-                scenarios[spec.point] = scenario
-            row.update(outcome(play(scenario, spec.seed).summary()), status="ok", error=None)
+            scenario, work = prepared_point(base, spec)
+            row.update(outcome(play(scenario, spec.seed, shared=work, record=False).summary()),
+                       status="ok", error=None)
         except Exception as err:   # noqa: BLE001 - a failing run is recorded, and the sweep goes on
             row.update(status="failed", error=f"{type(err).__name__}: {err}".splitlines()[0][:500])
         rows.append(row)

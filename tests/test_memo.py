@@ -1,0 +1,189 @@
+"""Work shared between games (tppgame.memo): remembered rows are the rows the game would compute.
+
+Each piece is checked to the last bit against computing afresh: the row memo itself, a talk's
+frontier, a meeting's offer and reply under every protocol, who would ratify a package, and
+whole games of every scenario, event log, summary and DataCollector tables included.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from test_bargaining import session_input
+from test_frontier_reuse import SUMMARY, assert_same_summary, random_terms
+from tppgame import TPPModel
+from tppgame.agreement import accepting
+from tppgame.bargaining import PROTOCOLS, FrontierSummary
+from tppgame.memo import RowMemo, SharedWork, pack, unpack
+from tppgame.scenario import available_scenarios, load_scenario
+from tppgame.utility import world_utility
+
+
+# --------------------------------------------------------------------- the row memo
+def test_pack_and_unpack_give_back_the_arrays():
+    rows = 3
+    arrays = [np.arange(rows, dtype=float), np.arange(rows * 4, dtype=float).reshape(rows, 4),
+              np.array([True, False, True])]
+    back = unpack(pack(arrays), arrays)
+    for mine, theirs in zip(back, arrays):
+        np.testing.assert_array_equal(mine, theirs)
+        assert mine.dtype == theirs.dtype and mine.shape == theirs.shape and mine.flags.c_contiguous
+
+
+def test_row_memo_computes_only_the_rows_it_has_not_seen():
+    memo, asked = RowMemo(), []
+
+    def double(index: np.ndarray, keys: np.ndarray) -> np.ndarray:
+        asked.append(index.tolist())
+        return 2 * keys[index]
+
+    first = np.array([[1.0, 2.0], [3.0, 4.0]])
+    np.testing.assert_array_equal(memo.rows(first, lambda i: double(i, first)), 2 * first)
+    second = np.array([[3.0, 4.0], [5.0, 6.0], [1.0, 2.0]])
+    np.testing.assert_array_equal(memo.rows(second, lambda i: double(i, second)), 2 * second)
+    assert asked == [[0, 1], [1]]                      # only [5, 6] was new the second time
+    assert (memo.hits, memo.misses, len(memo)) == (2, 3, 3)
+
+
+def test_row_memo_empties_when_full_so_memory_stays_bounded():
+    memo = RowMemo(limit=4)
+    for start in range(0, 20, 2):
+        keys = np.arange(start, start + 2, dtype=float)[:, None]
+        memo.rows(keys, lambda i, keys=keys: keys[i])
+        assert len(memo) <= 4
+
+
+def test_row_memo_tells_apart_keys_that_differ_in_the_last_bit():
+    memo = RowMemo()
+    x = np.array([[0.1]])
+    memo.rows(x, lambda i: np.array([[1.0]]))
+    y = np.array([[np.nextafter(0.1, 1.0)]])
+    np.testing.assert_array_equal(memo.rows(y, lambda i: np.array([[2.0]])), [[2.0]])
+
+
+# ----------------------------------------------------------------- the game's pieces
+def test_remembered_frontiers_are_the_built_ones():
+    """Talks built once, then asked again mixed with new ones, give exactly a fresh build."""
+    work = SharedWork()
+    old, new = random_terms(6, seed=11), random_terms(6, seed=12)
+    thresholds, relief = np.linspace(0.1, 0.35, 6), np.linspace(0.0, 0.02, 6)
+    assert_same_summary(work.summary(old, thresholds, thresholds, relief, relief),
+                        FrontierSummary.build(old, thresholds, thresholds, relief, relief))
+    index = np.array([0, 3, 4])
+    mixed = old.rows(np.arange(6))
+    for k in ("w_a", "c_b", "own_a"):
+        getattr(mixed, k)[index] = getattr(new, k)[index]
+    again = work.summary(mixed, thresholds, thresholds, relief, relief)
+    assert work.frontiers.hits == 3                       # rows 1, 2 and 5 were known
+    assert_same_summary(again, FrontierSummary.build(mixed, thresholds, thresholds, relief, relief))
+    every = work.summary(mixed, thresholds, thresholds, relief, relief)   # all known now
+    assert_same_summary(every, FrontierSummary.build(mixed, thresholds, thresholds, relief, relief))
+    for name in SUMMARY:
+        assert getattr(every, name).dtype == getattr(again, name).dtype
+
+
+def test_another_reservation_is_another_frontier():
+    work = SharedWork()
+    terms = random_terms(2, seed=13)
+    low = work.summary(terms, np.full(2, 0.1), np.full(2, 0.1))
+    high = work.summary(terms, np.full(2, 0.3), np.full(2, 0.1))
+    assert work.frontiers.hits == 0
+    assert (high.reserve_a > low.reserve_a).all()
+
+
+@pytest.mark.parametrize("protocol", sorted(PROTOCOLS))
+def test_remembered_meetings_are_the_protocols_own(protocol):
+    """Offers and replies from the memo, alone or mixed with new meetings, are the protocol's to the last bit."""
+    work, rule = SharedWork(), PROTOCOLS[protocol]()
+    terms = random_terms(8, seed=21)
+    summary = FrontierSummary.build(terms, np.full(8, 0.15), np.full(8, 0.2))
+    proposer = np.array([True, False] * 4)
+    progress = np.linspace(0.0, 1.0, 8)
+    tactics = ("linear", "boulware", "conceder", "tit_for_tat") * 2
+    inputs = [session_input(summary.rows(np.arange(5)), proposer[:5], tactic=tactics[:5]),
+              session_input(summary, proposer, tactic=tactics)]
+    for inp in inputs:
+        inp = type(inp)(**{**inp.__dict__, "progress_a": progress[:len(inp.proposer_is_a)],
+                           "progress_b": progress[:len(inp.proposer_is_a)][::-1].copy()})
+        for _ in range(2):                              # once computed (partly), once remembered
+            mine, theirs = work.session(rule, inp), rule.session(inp)
+            for name in ("theta", "x_ab", "x_ba", "u_a", "u_b", "aspiration_proposer",
+                         "aspiration_responder", "accepted", "zopa", "proposer_is_a"):
+                np.testing.assert_array_equal(getattr(mine, name), getattr(theirs, name), err_msg=name)
+            np.testing.assert_array_equal(mine.responder_yes, theirs.responder_yes)
+    assert work.sessions.hits == 5 + 8
+
+
+def test_a_tactic_is_part_of_what_a_meeting_is_remembered_by():
+    work, rule = SharedWork(), PROTOCOLS["alternating"]()
+    summary = FrontierSummary.build(random_terms(1, seed=5), np.full(1, 0.1), np.full(1, 0.1))
+    linear = work.session(rule, session_input(summary, [True], tactic="linear", progress=0.3))
+    boulware = work.session(rule, session_input(summary, [True], tactic="boulware", beta=0.3, progress=0.3))
+    assert work.sessions.hits == 0
+    assert boulware.aspiration_proposer[0] > linear.aspiration_proposer[0]
+
+
+def test_who_would_ratify_is_remembered_read_only():
+    model = TPPModel("baseline", rng=1)
+    work = SharedWork()
+    schedule = np.full((len(model.countries), len(model.sectors)), 0.4)
+    args = (model.weights, schedule, model.members, model.side_access, model.outside)
+    for _ in range(2):
+        ok, utility, access = work.accepting(*args)
+        fresh = accepting(*args)
+        for mine, theirs in zip((ok, utility, access), fresh):
+            np.testing.assert_array_equal(mine, theirs)
+        assert not utility.flags.writeable and not access.flags.writeable
+    assert work.packages.hits == 1
+    others = model.weights.__class__(**{**model.weights.__dict__, "threshold": model.weights.threshold + 0.1})
+    work.accepting(others, *args[1:])                     # other weights (a shock): not the same entry
+    assert work.packages.hits == 1
+    np.testing.assert_array_equal(world_utility(model.weights, model.side_access), model.outside)
+
+
+# ------------------------------------------------------------------------ whole games
+def finished(scenario, seed: int, **options) -> TPPModel:
+    model = TPPModel(scenario, rng=seed, **options)
+    while model.running:
+        model.step()
+    return model
+
+
+def record_of(model: TPPModel) -> tuple[str, str, str, str]:
+    return (model.log.to_jsonl(), json.dumps(model.summary()),
+            model.datacollector.get_model_vars_dataframe().to_csv(),
+            model.datacollector.get_agent_vars_dataframe().to_csv())
+
+
+@pytest.mark.parametrize("name", [path.stem for path in available_scenarios()])
+def test_games_sharing_work_play_exactly_as_games_alone(name):
+    """Every scenario (events, shocks and side deals included): seeds played with one memo give the
+    event log, summary and DataCollector tables of the same seeds played alone."""
+    scenario, work = load_scenario(name), SharedWork()
+    for seed in range(4):
+        assert record_of(finished(scenario, seed, shared=work)) == record_of(finished(scenario, seed)), seed
+    assert work.frontiers.hits > 0 and work.sessions.hits > 0 and work.packages.hits > 0
+
+
+@pytest.mark.parametrize("overrides", [{"bargaining.protocol": "nash"}, {"bargaining.protocol": "rubinstein"},
+                                       {"countries.USA.tactic": "tit_for_tat", "countries.JPN.tactic": "conceder"}])
+def test_sharing_work_changes_nothing_under_other_protocols_and_tactics(overrides):
+    scenario, work = load_scenario("baseline").with_overrides(overrides), SharedWork()
+    for seed in range(3):
+        assert record_of(finished(scenario, seed, shared=work)) == record_of(finished(scenario, seed)), seed
+
+
+@settings(max_examples=5, deadline=None)
+@given(st.integers(min_value=0, max_value=2**63 - 1))
+def test_a_game_without_records_has_the_same_outcome(seed):
+    """record=False keeps no log and no per-round rows, and reaches the same summary."""
+    scenario = load_scenario("australia_japan_first")
+    lean = finished(scenario, seed, record=False, shared=SharedWork())
+    assert lean.summary() == finished(scenario, seed).summary()
+    assert len(lean.log) == 0
+    assert lean.datacollector.get_model_vars_dataframe().empty

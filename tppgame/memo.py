@@ -1,0 +1,182 @@
+"""Work shared between games of one scenario: a memo of the game's row-wise pure computations.
+
+Games of one scenario with different seeds pass through many of the same states: the first
+round is the same in all of them, and the seeds mostly change who proposes first and the order
+in which countries book their talks. A talk's frontier depends only on that talk's terms and
+reservations, and a meeting's offer and reply only on its frontier and both sides' state in the
+talk. :class:`SharedWork` keeps those results by the exact bytes of their inputs, so the
+replicates of a sweep point skip what one of them already worked out. Every row is computed
+on its own (numpy works element by element along the rows), so a row taken from the memo is
+the very row the game would have computed: results are the same to the last bit with or
+without it, which the tests check over whole event logs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from tppgame.agreement import accepting
+from tppgame.bargaining import THETA_GRID, FrontierSummary, PairTerms, Protocol, SessionInput, SessionResult
+from tppgame.utility import Weights
+
+# About 20,000 rows of each kind (2-3 kB each with their key): a memo stays under ~100 MB, and is
+# emptied when full, so memory stays flat however long the sweep.
+DEFAULT_LIMIT = 20_000
+TERMS_FIELDS = tuple(k for k in PairTerms.__dataclass_fields__ if k != "gamma")
+SUMMARY_FIELDS = ("u_a", "u_b", "reserve_a", "reserve_b", "stake_a", "stake_b", "best_a", "best_b",
+                  "theta_best_a", "theta_best_b", "zopa")
+RESULT_FIELDS = ("theta", "x_ab", "x_ba", "u_a", "u_b", "aspiration_proposer", "aspiration_responder",
+                 "accepted", "responder_yes")
+
+
+def pack(arrays: Sequence[np.ndarray]) -> np.ndarray:
+    """Arrays with one row per talk (1-D or rows x k, numbers or bools) side by side as one float matrix."""
+    return np.concatenate([np.asarray(a, dtype=float).reshape(len(a), -1) for a in arrays], axis=1)
+
+
+def unpack(matrix: np.ndarray, like: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """The arrays :func:`pack` put side by side, shaped and typed like ``like`` (contiguous copies)."""
+    out, start = [], 0
+    for a in like:
+        width = 1 if a.ndim == 1 else a.shape[1]
+        part = matrix[:, start:start + width]
+        part = part[:, 0] if a.ndim == 1 else part
+        out.append(part != 0 if a.dtype == bool else np.ascontiguousarray(part))
+        start += width
+    return out
+
+
+class RowMemo:
+    """Rows of a row-wise computation's output, by the bytes of each row's inputs."""
+
+    def __init__(self, limit: int = DEFAULT_LIMIT):
+        self.limit = limit
+        self._rows: dict[bytes, np.ndarray] = {}
+        self.hits = self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def rows(self, keys: np.ndarray, compute: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+        """The packed output for every row of ``keys`` (rows x inputs): remembered rows as they were,
+        the others from ``compute(index of the missing rows)``, which are then remembered."""
+        names = [row.tobytes() for row in np.ascontiguousarray(keys, dtype=float)]
+        found = [self._rows.get(name) for name in names]
+        missing = [k for k, row in enumerate(found) if row is None]
+        self.hits += len(names) - len(missing)
+        self.misses += len(missing)
+        if not missing:
+            return np.stack(found)
+        fresh = compute(np.array(missing))
+        if len(self._rows) + len(missing) > self.limit:
+            self._rows.clear()
+        for k, row in zip(missing, fresh):
+            self._rows[names[k]] = found[k] = row
+        return fresh if len(missing) == len(names) else np.stack(found)
+
+
+class SharedWork:
+    """The memo one scenario's games share: talk frontiers, meetings' offers and replies, and who
+    would ratify a package.
+
+    Pass one to every :class:`~tppgame.model.TPPModel` of the same compiled scenario (the sweep
+    gives one to the replicates of each point); never share one between different scenarios.
+    """
+
+    def __init__(self, limit: int = DEFAULT_LIMIT):
+        self.frontiers = RowMemo(limit)
+        self.sessions = RowMemo(limit)
+        self.packages = RowMemo(limit // 10)      # whole-world results are larger: fewer of them
+        self._codes: dict[str, int] = {}
+        self._weights: dict[int, tuple[Weights, int]] = {}
+
+    def _weights_code(self, weights: Weights) -> int:
+        """A number standing for a set of weights (the scenario's, or a shock's) in a memo key; the
+        weights are kept, so no other object can take their place under the same ``id``."""
+        known = self._weights.setdefault(id(weights), (weights, len(self._weights)))
+        return known[1]
+
+    def _code(self, name: str) -> int:
+        """A number standing for a tactic or protocol name in a memo key."""
+        return self._codes.setdefault(name, len(self._codes))
+
+    def summary(self, terms: PairTerms, threshold_a: np.ndarray, threshold_b: np.ndarray,
+                relief_a: np.ndarray | float = 0.0, relief_b: np.ndarray | float = 0.0) -> FrontierSummary:
+        """:meth:`FrontierSummary.build`, with the talks seen before taken from the memo."""
+        built: list[FrontierSummary] = []
+        rows = len(threshold_a)
+        relief_a, relief_b = np.broadcast_to(relief_a, rows), np.broadcast_to(relief_b, rows)
+
+        def compute(index: np.ndarray) -> np.ndarray:
+            part = FrontierSummary.build(terms if len(index) == rows else terms.rows(index), threshold_a[index],
+                                         threshold_b[index], relief_a[index], relief_b[index])
+            built.append(part)
+            return pack([getattr(part, k) for k in SUMMARY_FIELDS])
+
+        keys = pack([getattr(terms, k) for k in TERMS_FIELDS]
+                    + [threshold_a, threshold_b, relief_a, relief_b, np.full(rows, terms.gamma)])
+        matrix = self.frontiers.rows(keys, compute)
+        if built and len(built[0].zopa) == rows:      # nothing was remembered: the build as it came
+            return built[0]
+        grid, number, flag = np.empty((0, len(THETA_GRID))), np.empty(0), np.empty(0, dtype=bool)
+        return FrontierSummary(terms, *unpack(matrix, [grid, grid, *[number] * 8, flag]))
+
+    def session(self, protocol: Protocol, inp: SessionInput) -> SessionResult:
+        """``protocol.session(inp)``, with the meetings seen before taken from the memo."""
+        s, rows = inp.summary, len(inp.proposer_is_a)
+        results: list[SessionResult] = []
+
+        def compute(index: np.ndarray) -> np.ndarray:
+            result = protocol.session(inp if len(index) == rows else _session_rows(inp, index))
+            if result.responder_yes is None:
+                result.responder_yes = result.accepted
+            results.append(result)
+            return pack([getattr(result, k) for k in RESULT_FIELDS])
+
+        codes = np.array([[self._code(a), self._code(b)] for a, b in zip(inp.tactic_a, inp.tactic_b)], dtype=float)
+        keys = pack([getattr(s.terms, k) for k in TERMS_FIELDS]
+                    + [s.reserve_a, s.reserve_b, inp.proposer_is_a, inp.progress_a, inp.progress_b,
+                       inp.beta_a, inp.beta_b, codes.reshape(rows, 2), inp.previous_a, inp.previous_b,
+                       inp.received_gain_a, inp.received_gain_b, inp.patience_a, inp.patience_b,
+                       inp.red_line_a, inp.red_line_b,
+                       np.full(rows, s.terms.gamma), np.full(rows, self._code(protocol.name))])
+        matrix = self.sessions.rows(keys, compute)
+        if results and len(results[0].theta) == rows:   # nothing was remembered: the session as it came
+            return results[0]
+        number, sectors, flag = np.empty(0), np.empty((0, s.terms.w_a.shape[1])), np.empty(0, dtype=bool)
+        theta, x_ab, x_ba, u_a, u_b, asp_p, asp_r, accepted, yes = unpack(
+            matrix, [number, sectors, sectors, number, number, number, number, flag, flag])
+        return SessionResult(theta, x_ab, x_ba, u_a, u_b, inp.proposer_is_a, asp_p, asp_r, accepted, s.zopa, yes)
+
+
+    def accepting(self, weights: Weights, schedule: np.ndarray, group: np.ndarray, side_access: np.ndarray,
+                  outside: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:func:`tppgame.agreement.accepting`, remembered (its arrays are read-only: games share them)."""
+        n = len(group)
+
+        def compute(_: np.ndarray) -> np.ndarray:
+            ok, utility, access = accepting(weights, schedule, group, side_access, outside)
+            return np.concatenate([ok, utility, access.ravel()])[None, :]
+
+        key = np.concatenate([schedule.ravel(), group, side_access.ravel(), outside, [self._weights_code(weights)]])
+        (row,) = self.packages.rows(key[None, :], compute)
+        ok, utility, access = row[:n] != 0, row[n:2 * n], row[2 * n:].reshape(side_access.shape)
+        for array in (utility, access):
+            array.flags.writeable = False
+        return ok, utility, access
+
+
+def _session_rows(inp: SessionInput, index: np.ndarray) -> SessionInput:
+    """The session input of some of the talks."""
+    fields = {}
+    for k in SessionInput.__dataclass_fields__:
+        value = getattr(inp, k)
+        if k == "summary":
+            fields[k] = value.rows(index)
+        elif isinstance(value, tuple):
+            fields[k] = tuple(value[i] for i in index)
+        else:
+            fields[k] = value[index]
+    return SessionInput(**fields)
