@@ -118,14 +118,82 @@ def test_sampled_designs_map_the_unit_cube_through_each_distribution():
 @pytest.mark.parametrize("vary, kind, samples, message", [
     ([Distribution("u", "uniform", (0.0, 1.0))], None, None, "needs a sampled design"),
     ([Distribution("u", "uniform", (0.0, 1.0))], "grid", None, "a grid needs listed values"),
-    ([Values("a", (1,))], "grid", 8, "only for --design lhs or sobol"),
+    ([Values("a", (1,))], "grid", 8, "only for --design lhs, sobol or morris"),
     ([Values("a", (1,))], "lhs", None, "expected --samples N"),
     ([], "lhs", 8, "at least one --vary"),
     ([Values("a", (1,))], "sobol", 12, "power of 2"),
+    ([], "morris", 4, "at least one --vary"),
+    ([Values("a", (1,))], "morris", None, "expected --samples N"),
+    ([Values("a", (1,))], "morris", 1, r"--samples 1: expected a whole number of at least 2 \(Morris trajectories"),
+    ([Values("a", (1,))], "morris", 0, "--samples 0: expected a whole number of at least 2"),
+    ([Values("a", (1,)), Distribution("n", "normal", (0.0, 1.0))], "morris", 4,
+     "--vary n: a Morris design moves each setting between the ends of its range, and normal"),
 ])
 def test_bad_designs_are_refused(vary, kind, samples, message):
     with pytest.raises(SweepError, match=message):
         make_design(vary, kind, samples, np.random.SeedSequence(0))
+
+
+MORRIS_VARY = [Distribution("u", "uniform", (1.0, 3.0)), Distribution("c", "choice", ("p", "q")),
+               Values("v", (10, 20, 30, 40))]
+
+
+def test_a_morris_design_is_trajectories_moving_one_setting_a_step():
+    """N trajectories of D + 1 points on the grid 0, 1/3, 2/3, 1: each step moves exactly one setting by
+    2/3 (two levels), and every setting moves once in each trajectory."""
+    pytest.importorskip("SALib")
+    design = make_design(MORRIS_VARY, "morris", 6, np.random.SeedSequence(3))
+    assert design.kind == "morris" and len(design) == 6 * (3 + 1)
+    unit = design.unit
+    assert set(np.unique(unit)) == {0.0, 1 / 3, 2 / 3, 1.0}
+    for trajectory in unit.reshape(6, 4, 3):
+        steps = np.diff(trajectory, axis=0)
+        moved = np.abs(steps) > 1e-12
+        assert (moved.sum(axis=1) == 1).all()                     # one setting per step
+        assert sorted(np.flatnonzero(moved.any(axis=0))) == [0, 1, 2]   # each setting once
+        assert np.allclose(np.abs(steps[moved]), 2 / 3)
+    again = make_design(MORRIS_VARY, "morris", 6, np.random.SeedSequence(3))
+    assert [again.point(k) for k in range(24)] == [design.point(k) for k in range(24)]
+    other = make_design(MORRIS_VARY, "morris", 6, np.random.SeedSequence(4))
+    assert not np.array_equal(other.unit, unit)
+
+
+def test_morris_levels_map_to_the_ends_of_each_setting():
+    """The levels 0 and 1 are the ends of a uniform range and the first and last option; 2 options
+    take two levels each, 4 options one each."""
+    pytest.importorskip("SALib")
+    design = make_design(MORRIS_VARY, "morris", 10, np.random.SeedSequence(8))
+    by_level: dict[tuple[int, float], set] = {}
+    for k, row in enumerate(design.unit):
+        point = design.point(k)
+        for position, (vary, u) in enumerate(zip(MORRIS_VARY, row)):
+            by_level.setdefault((position, u), set()).add(point[vary.path])
+    assert by_level[0, 0.0] == {1.0} and by_level[0, 1.0] == {3.0}
+    assert by_level[1, 0.0] == by_level[1, 1 / 3] == {"p"} and by_level[1, 2 / 3] == by_level[1, 1.0] == {"q"}
+    assert [by_level[2, u] for u in (0.0, 1 / 3, 2 / 3, 1.0)] == [{10}, {20}, {30}, {40}]
+
+
+def test_a_morris_sweep_stores_its_trajectories_for_the_report(tmp_path):
+    pytest.importorskip("SALib")
+    file = tmp_path / "morris.toml"
+    file.write_text(f"""
+scenario = "tokyo_2014"
+design = "morris"
+samples = 3
+seed = 5
+[vary]
+{RICE} = "uniform(1, 3)"
+"bargaining.protocol" = 'choice("alternating", "nash")'
+""")
+    plan = build_plan(make_spec(str(file)))
+    same = build_plan(make_spec("tokyo_2014", [f"{RICE}=uniform(1, 3)", 'bargaining.protocol=choice("alternating", '
+                                               '"nash")'], design="morris", samples=3, seed=5))
+    assert plan.definition() == same.definition() and plan.definition()["points"] == 9
+    stored = plan.meta()["morris"]
+    assert stored["num_levels"] == 4
+    assert np.array_equal(np.array(stored["levels"]) / 3, plan.design.unit)
+    assert json.loads(json.dumps(plan.meta())) == plan.meta()
+    assert "morris" not in small_plan().meta()
 
 
 def test_run_seeds_come_from_one_seed_sequence():
@@ -171,6 +239,9 @@ def test_a_sampled_point_out_of_range_names_the_point():
     (["--vary", f"{RICE}=[1, 20]"], "got 20"),
     (["--vary", f"{RICE}=[1]", "--reps", "0"], "--reps 0"),
     (["--vary", f"{RICE}=[1]", "--engine", "spark"], "invalid choice"),
+    (["--vary", f"{RICE}=uniform(1, 2)", "--design", "morris", "--samples", "1"],
+     "--samples 1: expected a whole number of at least 2"),
+    (["--vary", f"{RICE}=normal(2, 0.5)", "--design", "morris", "--samples", "4"], "normal(mu, sd) has none"),
 ])
 def test_cli_bad_input_is_one_line_and_exit_2(args, message, tmp_path, capsys):
     assert main(["sweep", "tokyo_2014", *args, "--out", str(tmp_path / "out")]) == 2

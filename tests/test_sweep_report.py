@@ -5,7 +5,7 @@ Most statistics are checked on synthetic stores: a real sweep plan (design, defi
 columns) whose runs are written through the store's API with known outcomes instead of played,
 so every probability, interval and index has a value computed by hand. Two small real sweeps of
 the 12-round Tokyo scenario (where a low political cost makes an agreement likely) check the
-whole path from the sweep command to the report.
+whole path from the sweep command to the report (a Morris one through run.py in a real process).
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from __future__ import annotations
 import csv
 import math
 import struct
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -35,6 +37,7 @@ ENDGAME = "bargaining.endgame_share"
 PROTOCOL = "bargaining.protocol"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 ROUNDS = 12                      # tokyo_2014
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def plan_of(vary: list[str], **options: Any) -> SweepPlan:
@@ -278,6 +281,94 @@ def test_a_partly_finished_sobol_sweep_falls_back_to_rbd_fast(sobol_plan, tmp_pa
     assert top.setting == COST
 
 
+# ----------------------------------------------------------------------- Morris screening
+@pytest.fixture(scope="module")
+def morris_plan() -> SweepPlan:
+    """20 trajectories of 3 settings (80 points): the cost and endgame share over [0, 1], the protocol."""
+    return plan_of([f"{COST}=uniform(0, 1)", f"{ENDGAME}=uniform(0, 1)", f'{PROTOCOL}=choice("alternating", "nash")'],
+                   design="morris", samples=20)
+
+
+def screened(point: dict[str, Any], rep: int) -> dict[str, Any]:
+    """USA's utility is the cost x1, Japan's x1 * x2 (an interaction); agreement (in round 2) where
+    x1 > 0.5; nothing depends on the protocol."""
+    return {"formed": point[COST] > 0.5, "round": 2, "utility_USA": point[COST],
+            "utility_JPN": point[COST] * point[ENDGAME]}
+
+
+def test_morris_screens_out_settings_without_effect(morris_plan, tmp_path):
+    """Each step moves one setting by 2/3 of [0, 1] and an elementary effect is the change divided by 2/3:
+    for y = x1 every effect of x1 is 1 and every effect of the others 0; agreement flips at each step of
+    x1 (levels 0 and 1/3 against 2/3 and 1), an effect of 1 / (2/3) = 1.5, and the round falls from 13 to 2,
+    -11 / (2/3) = -16.5. For x1 * x2 the effect of x1 is x2 there, so it varies: sigma > 0."""
+    write_store(tmp_path, morris_plan, screened)
+    result = sensitivity(load_sweep(tmp_path))
+    assert result.method == "morris" and result.points == 80
+    index = {(r.output, r.setting): r for r in result.rows}
+    expected = {"utility_USA": 1.0, "agreement_probability": 1.5, "conclusion_round": -16.5}
+    for output, effect in expected.items():
+        cost = index[output, COST]
+        assert (cost.mu_star, cost.mu, cost.sigma) == pytest.approx((abs(effect), effect, 0.0), abs=1e-9)
+        assert cost.mu_star_conf == pytest.approx(0.0, abs=1e-9)
+        for other in (ENDGAME, PROTOCOL):
+            assert (index[output, other].mu_star, index[output, other].sigma) == pytest.approx((0.0, 0.0), abs=1e-9)
+    jpn_cost, jpn_endgame = index["utility_JPN", COST], index["utility_JPN", ENDGAME]
+    assert jpn_cost.sigma > 0.1 and jpn_endgame.sigma > 0.1
+    assert 0.2 < jpn_cost.mu_star < 0.8 and 0 < jpn_cost.mu_star_conf < jpn_cost.mu_star
+    assert index["utility_JPN", PROTOCOL].mu_star == pytest.approx(0.0, abs=1e-9)
+    assert ("utility_CAN", COST) not in index
+    assert any("moves 2/3 of its range" in note for note in result.notes)
+    assert not any("only 20 trajectories" in note for note in result.notes)
+
+
+def test_morris_report_has_mu_star_sigma_and_mu_columns(morris_plan, tmp_path, capsys):
+    write_store(tmp_path, morris_plan, screened)
+    assert main(["sweep-report", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    assert "morris design, 80 points x 1 rep" in printed
+    assert "Morris elementary effects (SALib morris.analyze): mu*, the mean absolute effect" in printed
+    header = next(line for line in printed.splitlines() if line.strip().startswith("output"))
+    assert header.split() == ["output", "setting", "mu*", "sigma", "mu"]
+    usa_line = next(line for line in printed.splitlines() if line.strip().startswith("utility of USA"))
+    assert usa_line.split()[3:6] == [COST, "1", "±"]                      # mu* 1 ± 0, then sigma and mu
+    table = read_csv(tmp_path / "report" / "sensitivity.csv")
+    assert list(table[0]) == ["output", "setting", "method", "mu_star", "mu_star_conf", "sigma", "mu"]
+    assert {r["method"] for r in table} == {"morris (SALib)"}
+    usa = {r["setting"]: r for r in table if r["output"] == "utility_USA"}
+    assert float(usa[COST]["mu_star"]) == pytest.approx(1.0) and float(usa[ENDGAME]["mu_star"]) == 0.0
+    ranked = sorted(usa.values(), key=lambda r: -float(r["mu_star"]))
+    assert ranked[0]["setting"] == COST
+    # points are sampled, not a grid: a curve per setting, the four levels of each as its values; no heatmap
+    names = sorted(p.name for p in (tmp_path / "report").glob("*.png"))
+    assert names == ["agreement_bargaining_cost_scale.png", "agreement_bargaining_endgame_share.png",
+                     "agreement_bargaining_protocol.png"]
+    curve = [r for r in read_csv(tmp_path / "report" / "agreement.csv") if r["setting"] == COST]
+    assert [(r["value"], r["bin_low"], float(r["probability"])) for r in curve] == [
+        ("0", "", 0.0), ("0.333333", "", 0.0), ("0.666667", "", 1.0), ("1", "", 1.0)]
+    assert sum(int(r["runs"]) for r in curve) == 80
+
+
+def test_a_partly_finished_morris_sweep_uses_its_complete_trajectories(morris_plan, tmp_path):
+    """Points 10 and 41 missing: trajectories 2 and 10 (of 4 points each) are left out, 18 of 20 remain."""
+    write_store(tmp_path, morris_plan, screened, skip=lambda index: index in (10, 41))
+    result = sensitivity(load_sweep(tmp_path))
+    assert result.method == "morris" and result.points == 18 * 4
+    assert any("2 of the 80 points of the morris design have no finished run (2 not run yet)" in note
+               and "only those with a finished run at every point count (18 of the 20)" in note
+               and "resumes it" in note for note in result.notes)
+    usa = {r.setting: r for r in result.rows if r.output == "utility_USA"}
+    assert usa[COST].mu_star == pytest.approx(1.0) and usa[ENDGAME].mu_star == pytest.approx(0.0, abs=1e-12)
+
+
+def test_a_morris_sweep_with_one_complete_trajectory_gives_no_indices(tmp_path):
+    plan = plan_of([f"{COST}=uniform(0, 1)"], design="morris", samples=3)
+    write_store(tmp_path, plan, lambda p, rep: {"formed": p[COST] > 0.5, "utility_USA": p[COST]},
+                skip=lambda index: index in (1, 4))                        # trajectories: 0-1, 2-3, 4-5
+    result = sensitivity(load_sweep(tmp_path))
+    assert result.method == "none" and result.rows == []
+    assert any("needs at least 2 complete trajectories, found 1: no indices" in note for note in result.notes)
+
+
 # ----------------------------------------------------------------------- failures, partial grids, bad input
 def test_failed_and_missing_runs_are_counted_and_explained(tmp_path, capsys):
     plan = plan_of([f"{COST}={COSTS}"], reps=3)
@@ -378,5 +469,32 @@ def test_report_of_a_real_sobol_sweep(tmp_path, capsys):
     cells = report.curves[COST]
     assert 5 <= len(cells) <= 10 and sum(c.runs for c in cells) == 48
     assert all(c.low_value <= c.x <= c.high_value for c in cells)
+    for png in (out / "report").glob("*.png"):
+        assert_png(png)
+
+
+def test_a_real_morris_sweep_through_run_py(tmp_path):
+    """4 trajectories of 2 settings: 12 games played by ``run.py sweep``, then ``run.py sweep-report``."""
+    out = tmp_path / "sweep"
+
+    def run_py(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, str(ROOT / "run.py"), *args], cwd=ROOT, capture_output=True,
+                              text=True, stdin=subprocess.DEVNULL, timeout=300)
+
+    swept = run_py("sweep", "tokyo_2014", "--design", "morris", "--samples", "4", "--vary",
+                   f"{COST}=uniform(0.05, 0.3)", "--vary", f"{ENDGAME}=uniform(0, 1)", "--seed", "3",
+                   "--workers", "1", "--out", str(out))
+    assert swept.returncode == 0, swept.stderr
+    assert "12 points (morris) x 1 rep = 12 runs" in swept.stdout
+    reported = run_py("sweep-report", str(out))
+    assert reported.returncode == 0, reported.stderr
+    assert "sensitivity: Morris elementary effects" in reported.stdout
+    table = read_csv(out / "report" / "sensitivity.csv")
+    assert list(table[0]) == ["output", "setting", "method", "mu_star", "mu_star_conf", "sigma", "mu"]
+    assert {r["output"] for r in table} >= {"conclusion_round", "utility_USA"}
+    assert {r["setting"] for r in table} == {COST, ENDGAME}
+    numbers = np.array([[float(r[k]) for k in ("mu_star", "mu_star_conf", "sigma", "mu")] for r in table])
+    assert np.isfinite(numbers).all() and (numbers[:, :3] >= 0).all()
+    assert (numbers[:, 0] >= np.abs(numbers[:, 3]) - 1e-12).all()          # mu* >= |mu|
     for png in (out / "report").glob("*.png"):
         assert_png(png)

@@ -291,6 +291,8 @@ def _write_or_fail(write: Callable[[], object], target: Path) -> None:
 
 def build_sweep_parser() -> argparse.ArgumentParser:
     """The options of ``run.py sweep``."""
+    from tppgame.sweep import DESIGNS
+
     parser = _Parser(prog="run.py sweep",
                      description="Play a scenario many times over a design of settings, with replicate seeds; "
                                  "results go to a resumable SQLite store and CSV/Parquet tables.")
@@ -298,13 +300,16 @@ def build_sweep_parser() -> argparse.ArgumentParser:
                         help="a scenario (name or TOML file), or a sweep file with scenario and [vary]")
     parser.add_argument("--vary", action="append", default=[], metavar="PATH=SPEC",
                         help="a setting to vary: a list [0.5, 1, 2], a range start:stop:count, or uniform(a, b), "
-                             "normal(mu, sd), choice(x, y) for --design lhs|sobol (repeatable)")
+                             "normal(mu, sd) (not for morris), choice(x, y) for --design lhs|sobol|morris "
+                             "(repeatable)")
     parser.add_argument("--set", dest="settings", action="append", default=[], metavar="PATH=VALUE",
                         help="a setting fixed for every run (repeatable)")
-    parser.add_argument("--design", choices=("grid", "lhs", "sobol"), default=None,
-                        help="grid (default: every combination), lhs (Latin hypercube) or sobol (Saltelli)")
+    parser.add_argument("--design", choices=DESIGNS, default=None,
+                        help="grid (default: every combination), lhs (Latin hypercube), sobol (Saltelli) or "
+                             "morris (elementary-effects screening)")
     parser.add_argument("--samples", type=int, default=None,
-                        help="points of an lhs design; base samples N of a sobol design (N (2D + 2) points)")
+                        help="points of an lhs design; base samples N of a sobol design (N (2D + 2) points); "
+                             "trajectories N of a morris design (N (D + 1) points, N >= 2)")
     parser.add_argument("--reps", type=int, default=None, help="replicate seeds per point (default 1)")
     parser.add_argument("--seed", type=_seed_arg, default=None,
                         help="the sweep seed every run's seed derives from (default: the scenario's)")

@@ -1,23 +1,26 @@
 """Parameter sweeps: many games of one scenario over a design of settings, with replicate seeds.
 
 ``python run.py sweep SCENARIO --vary PATH=SPEC ... --reps R --out DIR`` (or a sweep file) is
-turned into a :class:`SweepPlan`: a design (a full grid of listed values, a Latin hypercube, or
-a Sobol/Saltelli sample of distributions) whose every point is checked against the scenario
-before any run starts, times ``R`` replicates. Run ``index = point * R + rep`` gets the seed
-:func:`run_seed` derives from the one sweep seed with numpy's ``SeedSequence``, so a table never
-depends on the engine, the number of workers or the order runs finish in.
+turned into a :class:`SweepPlan`: a design (a full grid of listed values, a Latin hypercube, a
+Sobol/Saltelli sample of distributions, or Morris trajectories for elementary-effects screening)
+whose every point is checked against the scenario before any run starts, times ``R`` replicates.
+Run ``index = point * R + rep`` gets the seed :func:`run_seed` derives from the one sweep seed
+with numpy's ``SeedSequence``, so a table never depends on the engine, the number of workers or
+the order runs finish in.
 
 Runs go out in chunks to an engine — in this process (one worker), a local process pool, or
 Dask distributed — and come back as rows the :mod:`tppgame.store` commits as they arrive, so a
 killed sweep resumes where it stopped when the same command is run again.
 
 SPEC is a TOML list ``[0.5, 1, 2]``, a range ``start:stop:count`` (inclusive, evenly spaced) or,
-for sampled designs, ``uniform(a, b)``, ``normal(mu, sd)`` or ``choice(x, y, ...)``.
+for sampled designs, ``uniform(a, b)``, ``normal(mu, sd)`` or ``choice(x, y, ...)``. A Morris design
+moves each setting between the ends of its range, so it takes no ``normal`` (which has none).
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import math
 import multiprocessing
@@ -46,7 +49,9 @@ from tppgame.memo import SharedWork
 from tppgame.scenario import Scenario, ScenarioError, load_scenario
 from tppgame.store import Column, ResultStore, StoreError, kind_of, table_columns
 
-DESIGNS = ("grid", "lhs", "sobol")
+DESIGNS = ("grid", "lhs", "sobol", "morris")
+SAMPLED_DESIGNS = "lhs, sobol or morris"
+MORRIS_LEVELS = 4         # the Morris grid: levels 0, 1/3, 2/3, 1; a step moves a setting by 2/3
 ENGINES = ("local", "dask")
 DISTRIBUTIONS = ("uniform", "normal", "choice")
 SWEEP_FILE_KEYS = ("scenario", "vary", "set", "design", "samples", "reps", "seed", "out")
@@ -206,20 +211,35 @@ def lhs_unit(dims: int, samples: int, seed: np.random.SeedSequence) -> np.ndarra
     return qmc.LatinHypercube(dims, rng=np.random.default_rng(seed)).random(samples)
 
 
-def sobol_unit(dims: int, samples: int, seed: np.random.SeedSequence) -> np.ndarray:
-    """Saltelli's scheme for Sobol indices (SALib): ``samples * (2 dims + 2)`` points in [0, 1)^dims."""
+def _salib_sample(design: str, dims: int, samples: int, seed: np.random.SeedSequence,
+                  **options: Any) -> np.ndarray:
+    """SALib's sampler for ``design`` (sobol, morris) over [0, 1]^dims, seeded from the design stream."""
     try:
-        from SALib.sample import sobol
+        sampler = importlib.import_module(f"SALib.sample.{design}")
     except ImportError:
-        raise SweepError("--design sobol needs SALib: pip install 'tppgame[sweep]'") from None
+        raise SweepError(f"--design {design} needs SALib: pip install 'tppgame[sweep]'") from None
     problem = {"num_vars": dims, "names": [f"x{k}" for k in range(dims)], "bounds": [[0.0, 1.0]] * dims}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return sobol.sample(problem, samples, calc_second_order=True, seed=int(seed.generate_state(1)[0]))
+        return sampler.sample(problem, samples, seed=int(seed.generate_state(1)[0]), **options)
+
+
+def sobol_unit(dims: int, samples: int, seed: np.random.SeedSequence) -> np.ndarray:
+    """Saltelli's scheme for Sobol indices (SALib): ``samples * (2 dims + 2)`` points in [0, 1)^dims."""
+    return _salib_sample("sobol", dims, samples, seed, calc_second_order=True)
+
+
+def morris_unit(dims: int, samples: int, seed: np.random.SeedSequence) -> np.ndarray:
+    """Morris' elementary-effects design (SALib, 4 levels): ``samples`` trajectories of ``dims + 1``
+    points on the grid 0, 1/3, 2/3, 1 (ends included). Each trajectory starts at a random point and
+    moves one setting at a time by 2/3, up or down, every setting once."""
+    unit = _salib_sample("morris", dims, samples, seed, num_levels=MORRIS_LEVELS)
+    steps = MORRIS_LEVELS - 1
+    return np.rint(unit * steps) / steps          # exactly on the grid (SALib's sums leave 1/3 + 1e-16)
 
 
 SAMPLERS: dict[str, Callable[[int, int, np.random.SeedSequence], np.ndarray]] = {
-    "lhs": lhs_unit, "sobol": sobol_unit}
+    "lhs": lhs_unit, "sobol": sobol_unit, "morris": morris_unit}
 
 
 @dataclass(frozen=True, eq=False)
@@ -264,30 +284,37 @@ def _plain(value: Any) -> Any:
 
 def make_design(vary: Sequence[Vary], kind: str | None, samples: int | None,
                 seed: np.random.SeedSequence) -> Design:
-    """The design: a full grid by default when every setting is listed, else lhs or sobol with ``samples``."""
+    """The design: a full grid by default when every setting is listed, else lhs, sobol or morris with
+    ``samples`` (points, base samples or trajectories)."""
     distributions = [v.path for v in vary if isinstance(v, Distribution)]
     if kind is None:
         if distributions:
             raise SweepError(f"--vary {distributions[0]}: a distribution needs a sampled design: "
-                             "add --design lhs or --design sobol with --samples N")
+                             f"add --design {SAMPLED_DESIGNS} with --samples N")
         kind = "grid"
     if kind not in DESIGNS:
         raise SweepError(f"--design {kind}: expected one of {', '.join(DESIGNS)}")
     if kind == "grid":
         if distributions:
             raise SweepError(f"--vary {distributions[0]}: a grid needs listed values or a range, not a "
-                             "distribution (use --design lhs or sobol)")
+                             f"distribution (use --design {SAMPLED_DESIGNS})")
         if samples is not None:
-            raise SweepError("--samples: only for --design lhs or sobol (a grid runs every combination)")
+            raise SweepError(f"--samples: only for --design {SAMPLED_DESIGNS} (a grid runs every combination)")
         return Design("grid", tuple(vary))
     if not vary:
         raise SweepError(f"--design {kind}: expected at least one --vary PATH=SPEC to sample")
     if samples is None:
         raise SweepError(f"--design {kind}: expected --samples N")
-    if samples < 1:
-        raise SweepError(f"--samples {samples}: expected a whole number of at least 1")
+    least = 2 if kind == "morris" else 1
+    if samples < least:
+        why = " (Morris trajectories: sigma, the spread of the elementary effects, needs two)" * (least == 2)
+        raise SweepError(f"--samples {samples}: expected a whole number of at least {least}{why}")
     if kind == "sobol" and samples & (samples - 1):
         raise SweepError(f"--samples {samples}: a Sobol design needs a power of 2 (such as 64, 128, 256)")
+    normal = [v for v in vary if isinstance(v, Distribution) and v.kind == "normal"]
+    if kind == "morris" and normal:
+        raise SweepError(f"--vary {normal[0].path}: a Morris design moves each setting between the ends of its "
+                         "range, and normal(mu, sd) has none: give uniform(a, b), a list or a range")
     unit = SAMPLERS[kind](len(vary), samples, seed)
     return Design(kind, tuple(vary), samples, np.asarray(unit, dtype=float))
 
@@ -372,14 +399,21 @@ class SweepPlan:
         }
 
     def meta(self) -> dict[str, Any]:
-        """What later reports need: countries, and the design as a SALib problem."""
+        """What later reports need: countries, the design as a SALib problem, and a Morris design's trajectories."""
         from tppgame import __version__
 
         names = [v.path for v in self.design.vary]
-        return {"tppgame_version": __version__, "scenario_file": self.scenario.file,
-                "countries": list(self.scenario.countries),
-                "problem": {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names),
-                            "second_order": self.design.kind == "sobol"}}
+        meta: dict[str, Any] = {
+            "tppgame_version": __version__, "scenario_file": self.scenario.file,
+            "countries": list(self.scenario.countries),
+            "problem": {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names),
+                        "second_order": self.design.kind == "sobol"}}
+        if self.design.kind == "morris" and self.design.unit is not None:
+            # the trajectories as grid levels (0 to 3), for the analysis of elementary effects
+            steps = MORRIS_LEVELS - 1
+            meta["morris"] = {"num_levels": MORRIS_LEVELS,
+                              "levels": np.rint(self.design.unit * steps).astype(int).tolist()}
+        return meta
 
 
 def _digest(value: Any) -> str:
@@ -522,9 +556,8 @@ def make_spec(target: str, vary: Sequence[str] = (), fixed: Sequence[tuple[str, 
     merged_vary.update({v.path: v for v in cli_vary})
     merged_fixed = dict(base.fixed)
     merged_fixed.update(dict(fixed))
-    for name, value in (("--reps", reps), ("--samples", samples)):
-        if value is not None and value < 1:
-            raise SweepError(f"{name} {value}: expected a whole number of at least 1")
+    if reps is not None and reps < 1:
+        raise SweepError(f"--reps {reps}: expected a whole number of at least 1")
     return SweepSpec(
         scenario=base.scenario, vary=tuple(merged_vary.values()), fixed=tuple(merged_fixed.items()),
         design=design if design is not None else base.design,

@@ -5,8 +5,9 @@
 
 * ``agreement_<setting>.png``: the probability of agreement (the share of finished runs in which
   the agreement formed) against each varied setting, with a 95% Wilson confidence band: per value
-  for a grid (and for listed values or ``choice`` in a sampled design), per quantile bin (about
-  10) for a setting sampled from a distribution;
+  for a grid (and for listed values or ``choice`` in a sampled design, and for the four levels of
+  each setting of a Morris design), per quantile bin (about 10) for a setting sampled from a
+  distribution;
 * ``heatmap_<a>__<b>.png``: for each pair of settings of a grid design, the probability of
   agreement over the two settings;
 * ``agreement.csv``: the numbers behind the curves (runs, formed, probability, Wilson bounds);
@@ -15,7 +16,8 @@
   The method follows the design: Sobol first-order and total indices with SALib on a Sobol
   (Saltelli) design; on a full grid the exact first-order and total variance shares over the grid
   (the Sobol indices of the grid itself, each value equally likely); on a Latin hypercube SALib's
-  RBD-FAST first-order indices;
+  RBD-FAST first-order indices; on a Morris design SALib's elementary-effects screening (mu*, its
+  confidence, sigma and mu) over the trajectories whose every point has a finished run;
 * ``summary.txt``: what is printed: runs read, failures, the overall probability of agreement,
   the table with its notes, and the files written.
 
@@ -59,7 +61,15 @@ METHODS = {
             "likely: the Sobol indices of the grid itself (no sampling error, so no confidence)",
     "rbd_fast": "first-order indices S1 by RBD-FAST (SALib rbd_fast), with 95% bootstrap confidence; "
                 "it gives no total indices",
+    "morris": "Morris elementary effects (SALib morris.analyze): mu*, the mean absolute effect, with 95% "
+              "bootstrap confidence; sigma, their spread; mu, their mean (the direction)",
 }
+METHOD_NAMES = {"sobol": "sobol (SALib)", "grid": "grid variance shares", "rbd_fast": "rbd_fast (SALib)",
+                "morris": "morris (SALib)", "none": ""}
+# The numbers of sensitivity.csv per method (Index fields; Effect fields for Morris).
+CSV_NUMBERS = {"morris": ("mu_star", "mu_star_conf", "sigma", "mu")}
+INDEX_NUMBERS = ("S1", "S1_conf", "ST", "ST_conf")
+MIN_TRAJECTORIES = 2   # sigma, the spread of the elementary effects, needs two
 
 
 class ReportError(ValueError):
@@ -112,6 +122,8 @@ class SweepData:
     formed: int
     failures: list[tuple[str, int]]
     points: dict[int, Point]
+    morris_levels: np.ndarray | None = None   # a Morris design's points as grid levels (point x setting)
+    num_levels: int | None = None             # the levels of that grid (4: 0, 1/3, 2/3, 1)
 
     @property
     def planned_runs(self) -> int:
@@ -180,6 +192,7 @@ def _read(db: sqlite3.Connection, folder: Path, path: Path) -> SweepData:
         planned = int(definition["points"])
         samples = int(definition["samples"]) if definition.get("samples") is not None else None
         seed = int(definition.get("seed") or 0)
+        morris_levels, num_levels = _morris_sample(meta, design, planned, len(settings))
     except (KeyError, TypeError, ValueError, json.JSONDecodeError) as err:
         raise ReportError(f"{path}: not a sweep store this report can read (meta table: {err})") from None
     missing = [s.path for s in settings if s.path not in kinds]
@@ -230,7 +243,21 @@ def _read(db: sqlite3.Connection, folder: Path, path: Path) -> SweepData:
     if rounds is None and source != "varied":
         rounds, source = max_round, "seen"
     return SweepData(folder, str(definition.get("scenario", "")), design, settings, reps, planned, samples,
-                     countries, seed, rounds, source, stored, ok, stored - ok, formed, failures, points)
+                     countries, seed, rounds, source, stored, ok, stored - ok, formed, failures, points,
+                     morris_levels, num_levels)
+
+
+def _morris_sample(meta: dict[str, Any], design: str, points: int,
+                   settings: int) -> tuple[np.ndarray | None, int | None]:
+    """A Morris design's trajectories as the sweep stored them (grid levels, a row per point), else None.
+    Raises KeyError or ValueError when a Morris store lacks them or they do not fit its design."""
+    if design != "morris":
+        return None, None
+    levels = np.array(meta["morris"]["levels"], dtype=int).reshape(-1, settings)
+    num_levels = int(meta["morris"]["num_levels"])
+    if len(levels) != points or levels.min(initial=0) < 0 or levels.max(initial=0) >= num_levels:
+        raise ValueError(f"the stored Morris trajectories do not fit the design of {points} points")
+    return levels, num_levels
 
 
 def _game_rounds(meta: dict[str, Any], definition: dict[str, Any],
@@ -358,6 +385,10 @@ def agreement_curve(data: SweepData, setting: Setting) -> list[Cell]:
         return [Cell(setting.path, _label(setting.options[k]), float(setting.options[k]) if numeric else None,
                      None, None, runs[k], formed[k]) for k in _option_order(setting) if k in runs]
     values = np.array([float(p.values[setting.path]) for p in finished])
+    if data.design == "morris":        # four levels a setting: a cell per level, as for listed values
+        return [Cell(setting.path, _label(float(level)), float(level), None, None,
+                     sum(p.runs for p, v in zip(finished, values) if v == level),
+                     sum(p.formed for p, v in zip(finished, values) if v == level)) for level in np.unique(values)]
     bins = max(1, min(MAX_BINS, len(finished) // MIN_POINTS_PER_BIN))
     edges = np.quantile(values, np.linspace(0.0, 1.0, bins + 1))
     where = np.searchsorted(edges[1:-1], values, side="right")
@@ -436,11 +467,26 @@ class Index:
     ST_conf: float = math.nan
 
 
+@dataclass(frozen=True)
+class Effect:
+    """Morris screening of one output against one setting: mu*, the mean absolute elementary effect (with
+    its bootstrap confidence), sigma, their standard deviation, and mu, their mean. An elementary effect
+    is the output's change when the setting alone moves 2/3 of its range, divided by 2/3: the output's
+    own units per whole range of the setting."""
+
+    output: str
+    setting: str
+    mu_star: float
+    mu_star_conf: float
+    sigma: float
+    mu: float
+
+
 @dataclass
 class Sensitivity:
-    method: str                   # "sobol", "grid", "rbd_fast" or "none"
+    method: str                   # "sobol", "grid", "rbd_fast", "morris" or "none"
     description: str
-    rows: list[Index]
+    rows: list[Index] | list[Effect]
     notes: list[str]
     points: int
 
@@ -458,8 +504,8 @@ def sensitivity(data: SweepData) -> Sensitivity:
         return Sensitivity("none", "no sensitivity indices: the sweep varies no setting", [], notes, len(indices))
     complete = len(indices) == data.planned_points
     missing = data.planned_points - len(indices)
-    method = {"sobol": "sobol", "grid": "grid", "lhs": "rbd_fast"}.get(data.design, "rbd_fast")
-    if method in ("sobol", "grid") and not complete:
+    method = {"sobol": "sobol", "grid": "grid", "lhs": "rbd_fast", "morris": "morris"}.get(data.design, "rbd_fast")
+    if method in ("sobol", "grid", "morris") and not complete:
         all_failed = sum(1 for p in data.points.values() if not p.runs)
         not_run = missing - all_failed
         why = [f"{not_run} not run yet"] * bool(not_run) + [f"{all_failed} with every run failed"] * bool(all_failed)
@@ -467,7 +513,11 @@ def sensitivity(data: SweepData) -> Sensitivity:
                f"{'has' if missing == 1 else 'have'} no finished run ({', '.join(why)})")
         remedy = ("run the sweep to the end (the same sweep command resumes it)" if not_run else
                   "fix what makes those runs fail")
-        if method == "sobol" and len(indices) >= MIN_RBD_POINTS:
+        if method == "morris":
+            notes.append(f"{gap}: elementary effects need whole trajectories, so only those with a finished run "
+                         f"at every point count ({len(complete_trajectories(data, indices))} of the "
+                         f"{trajectories_of(data)}); for all of them, {remedy}")
+        elif method == "sobol" and len(indices) >= MIN_RBD_POINTS:
             notes.append(f"{gap}: Sobol indices need the whole Saltelli sample, so RBD-FAST first-order "
                          f"indices of the points there are shown instead; for Sobol indices, {remedy}")
             method = "rbd_fast"
@@ -478,6 +528,13 @@ def sensitivity(data: SweepData) -> Sensitivity:
         notes.append(f"RBD-FAST needs at least {MIN_RBD_POINTS} points with a finished run, found "
                      f"{len(indices)}: no indices; use more --samples")
         return Sensitivity("none", "no sensitivity indices (too few points)", [], notes, len(indices))
+    if method == "morris":
+        indices, values = _on_complete_trajectories(data, indices, values)
+        found = len(indices) // (len(data.settings) + 1)
+        if found < MIN_TRAJECTORIES:
+            notes.append(f"Morris screening needs at least {MIN_TRAJECTORIES} complete trajectories, found "
+                         f"{found}: no indices")
+            return Sensitivity("none", "no sensitivity indices (too few trajectories)", [], notes, len(indices))
     if method != "grid":
         try:
             import SALib  # noqa: F401
@@ -485,7 +542,7 @@ def sensitivity(data: SweepData) -> Sensitivity:
             notes.append(f"SALib is not installed: no indices ({INSTALL_HINT})")
             return Sensitivity("none", "no sensitivity indices (SALib missing)", [], notes, len(indices))
 
-    rows: list[Index] = []
+    rows: list[Any] = []
     flat = []
     for output in outputs:
         y = values[output.name]
@@ -499,6 +556,8 @@ def sensitivity(data: SweepData) -> Sensitivity:
             rows += _sobol(data, output.name, y)
         elif method == "grid":
             rows += _grid_anova(data, output.name, y)
+        elif method == "morris":
+            rows += _morris(data, output.name, indices, y)
         else:
             rows += _rbd_fast(data, output.name, indices, y)
     if method == "sobol" and data.samples is not None and data.samples < 256:
@@ -506,6 +565,8 @@ def sensitivity(data: SweepData) -> Sensitivity:
                      "(see their confidence); more --samples narrows them")
     if flat:
         notes.append(f"the same at every point, so no indices: {', '.join(flat)}")
+    if method == "morris":
+        notes += _morris_notes(found)
     if method == "grid" and data.reps > 1:
         notes.append("replicate noise left after averaging counts toward the total indices ST as if it were "
                      "an interaction")
@@ -521,11 +582,17 @@ def _no_agreement_round(data: SweepData) -> str:
     return f"{data.rounds + 1} (the number of rounds, {data.rounds}, + 1)"
 
 
+def _unit_problem(data: SweepData) -> dict[str, Any]:
+    """The varied settings as a SALib problem over the unit hypercube, as the sweep sampled them."""
+    names = [s.path for s in data.settings]
+    return {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
+
+
 def _sobol(data: SweepData, output: str, y: np.ndarray) -> list[Index]:
     from SALib.analyze import sobol
 
-    names = [s.path for s in data.settings]
-    problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
+    problem = _unit_problem(data)
+    names = problem["names"]
     second_order = len(y) % (2 * len(names) + 2) == 0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -533,6 +600,58 @@ def _sobol(data: SweepData, output: str, y: np.ndarray) -> list[Index]:
                                conf_level=CONFIDENCE, print_to_console=False, seed=data.seed % 2**32)
     return [Index(output, name, *(float(result[key][k]) for key in ("S1", "S1_conf", "ST", "ST_conf")))
             for k, name in enumerate(names)]
+
+
+def trajectories_of(data: SweepData) -> int:
+    """The number of trajectories of a Morris design (each of one point more than there are settings)."""
+    return data.planned_points // (len(data.settings) + 1)
+
+
+def complete_trajectories(data: SweepData, indices: Sequence[int]) -> list[int]:
+    """The trajectories of a Morris design whose every point has a finished run (among ``indices``):
+    an elementary effect needs both points of its step."""
+    size = len(data.settings) + 1
+    finished = set(indices)
+    return [t for t in range(trajectories_of(data)) if finished.issuperset(range(t * size, (t + 1) * size))]
+
+
+def _on_complete_trajectories(data: SweepData, indices: Sequence[int],
+                              values: dict[str, np.ndarray]) -> tuple[list[int], dict[str, np.ndarray]]:
+    """The points of the complete trajectories, in design order, and the outputs at them."""
+    size = len(data.settings) + 1
+    keep = [t * size + k for t in complete_trajectories(data, indices) for k in range(size)]
+    position = {index: k for k, index in enumerate(indices)}
+    rows = np.array([position[index] for index in keep], dtype=int)
+    return keep, {name: y[rows] for name, y in values.items()}
+
+
+def _morris(data: SweepData, output: str, indices: Sequence[int], y: np.ndarray) -> list[Effect]:
+    """Morris elementary effects with SALib over whole trajectories (``indices`` in design order), at the
+    grid levels the sweep stored; mu*'s confidence is SALib's bootstrap."""
+    from SALib.analyze import morris
+
+    assert data.morris_levels is not None and data.num_levels is not None
+    x = data.morris_levels[list(indices)] / (data.num_levels - 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = morris.analyze(_unit_problem(data), x, np.asarray(y, dtype=float), num_resamples=RESAMPLES,
+                                conf_level=CONFIDENCE, num_levels=data.num_levels, seed=data.seed % 2**32)
+    return [Effect(output, name, *(float(result[key][k]) for key in ("mu_star", "mu_star_conf", "sigma", "mu")))
+            for k, name in enumerate(result["names"])]
+
+
+def _morris_notes(trajectories: int) -> list[str]:
+    """How to read Morris numbers: their units, what sigma says, replicate noise, few trajectories."""
+    notes = ["an elementary effect is an output's change when one setting alone moves 2/3 of its range (two of "
+             "the 4 levels; for listed values and choice, to the option that level falls on), divided by 2/3: "
+             "mu* is in the output's own units, so rank settings within an output; sigma well above 0 means "
+             "the effect depends on the other settings or is not linear; mu's sign is its direction",
+             "replicate noise left after averaging adds to every elementary effect: a setting without effect "
+             "still gets a mu* about that noise; more --reps lowers it"]
+    if trajectories < 10:
+        notes.append(f"only {trajectories} trajectories: mu* and sigma are rough (see mu*'s confidence); "
+                     "screening usually takes 10 or more (--samples)")
+    return notes
 
 
 def _grid_anova(data: SweepData, output: str, y: np.ndarray) -> list[Index]:
@@ -590,29 +709,44 @@ def _rbd_fast(data: SweepData, output: str, indices: Sequence[int], y: np.ndarra
     return rows
 
 
+def _cell(value: float, conf: float = math.nan, form: str = "6.3f", conf_form: str = ".3f") -> str:
+    """A number of the table, with ``± conf`` when there is one; blank for NaN."""
+    if math.isnan(value):
+        return ""
+    return format(value, form) + (f" ± {format(conf, conf_form)}" if not math.isnan(conf) else "")
+
+
+def table_columns(result: Sensitivity) -> list[tuple[str, list[str]]]:
+    """The number columns of the table, each a title and a cell a row: S1 (and ST when the method gives
+    it) with their confidence, or for Morris mu* with its confidence, sigma and mu."""
+    rows: list[Any] = result.rows
+    if result.method == "morris":
+        return [("mu*", [_cell(r.mu_star, r.mu_star_conf, ".3g", ".2g") for r in rows]),
+                ("sigma", [_cell(r.sigma, form=".3g") for r in rows]),
+                ("mu", [_cell(r.mu, form=".3g") for r in rows])]
+    columns = [("S1", [_cell(r.S1, r.S1_conf) for r in rows])]
+    if any(not math.isnan(r.ST) for r in rows):
+        columns.append(("ST", [_cell(r.ST, r.ST_conf) for r in rows]))
+    return columns
+
+
 def sensitivity_table(result: Sensitivity, outputs: Sequence[Output]) -> list[str]:
     """The indices as a plain-text table, one block per output."""
     if not result.rows:
         return []
     labels = {o.name: o.label for o in outputs}
-    has_total = any(not math.isnan(r.ST) for r in result.rows)
     width_out = max(len("output"), *(len(labels.get(r.output, r.output)) for r in result.rows))
     width_set = max(len("setting"), *(len(r.setting) for r in result.rows))
-
-    def number(value: float, conf: float) -> str:
-        if math.isnan(value):
-            return ""
-        return f"{value:6.3f}" + (f" ± {conf:.3f}" if not math.isnan(conf) else "")
-
-    header = f"{'output':<{width_out}}  {'setting':<{width_set}}  {'S1':<15}" + ("  ST" if has_total else "")
+    columns = [(title, cells, max(15, len(title), *map(len, cells))) for title, cells in table_columns(result)]
+    header = f"{'output':<{width_out}}  {'setting':<{width_set}}" + "".join(
+        f"  {title:<{width}}" for title, _, width in columns)
     lines = [header.rstrip()]
     previous = None
-    for row in result.rows:
+    for k, row in enumerate(result.rows):
         name = labels.get(row.output, row.output) if row.output != previous else ""
         previous = row.output
-        line = f"{name:<{width_out}}  {row.setting:<{width_set}}  {number(row.S1, row.S1_conf):<15}"
-        if has_total:
-            line += f"  {number(row.ST, row.ST_conf)}"
+        line = f"{name:<{width_out}}  {row.setting:<{width_set}}" + "".join(
+            f"  {cells[k]:<{width}}" for _, cells, width in columns)
         lines.append(line.rstrip())
     return lines
 
@@ -632,7 +766,8 @@ def _new_figure(width: float, height: float) -> Any:
 
 
 def _design_words(data: SweepData, runs: int) -> str:
-    kind = {"grid": "grid", "lhs": "Latin hypercube", "sobol": "Sobol (Saltelli)"}.get(data.design, data.design)
+    kind = {"grid": "grid", "lhs": "Latin hypercube", "sobol": "Sobol (Saltelli)",
+            "morris": "Morris (elementary effects)"}.get(data.design, data.design)
     return f"{data.scenario}: {kind} design, {runs} finished run{'s' if runs != 1 else ''}"
 
 
@@ -779,12 +914,11 @@ def _write_report(data: SweepData, out: Path) -> Report:
 
     result = sensitivity(data)
     outputs = outputs_of(data)
-    method_name = {"sobol": "sobol (SALib)", "grid": "grid variance shares", "rbd_fast": "rbd_fast (SALib)",
-                   "none": ""}[result.method]
+    numbers = CSV_NUMBERS.get(result.method, INDEX_NUMBERS)
     sensitivity_csv = out / "sensitivity.csv"
-    _write_csv(sensitivity_csv, ["output", "setting", "method", "S1", "S1_conf", "ST", "ST_conf"],
-               ([r.output, r.setting, method_name, _number(r.S1), _number(r.S1_conf), _number(r.ST),
-                 _number(r.ST_conf)] for r in result.rows))
+    _write_csv(sensitivity_csv, ["output", "setting", "method", *numbers],
+               ([r.output, r.setting, METHOD_NAMES[result.method], *(_number(getattr(r, n)) for n in numbers)]
+                for r in result.rows))
     files.append(sensitivity_csv)
 
     summary = out / "summary.txt"
@@ -818,5 +952,5 @@ def summary_lines(data: SweepData, result: Sensitivity, outputs: Sequence[Output
     return lines
 
 
-__all__ = ["ReportError", "Setting", "Point", "SweepData", "Cell", "Index", "Sensitivity", "Report", "load_sweep",
-           "wilson", "agreement_curve", "agreement_grid", "point_outputs", "sensitivity", "make_report"]
+__all__ = ["ReportError", "Setting", "Point", "SweepData", "Cell", "Index", "Effect", "Sensitivity", "Report",
+           "load_sweep", "wilson", "agreement_curve", "agreement_grid", "point_outputs", "sensitivity", "make_report"]
