@@ -116,6 +116,7 @@ def test_remembered_meetings_are_the_protocols_own(protocol):
                          "aspiration_responder", "accepted", "zopa", "proposer_is_a"):
                 np.testing.assert_array_equal(getattr(mine, name), getattr(theirs, name), err_msg=name)
             np.testing.assert_array_equal(mine.responder_yes, theirs.responder_yes)
+            assert not mine.x_ab.flags.writeable and not mine.accepted.flags.writeable   # games share it
     assert work.sessions.hits == 5 + 8
 
 
@@ -179,11 +180,25 @@ def test_sharing_work_changes_nothing_under_other_protocols_and_tactics(override
 
 
 @settings(max_examples=5, deadline=None)
-@given(st.integers(min_value=0, max_value=2**63 - 1))
-def test_a_game_without_records_has_the_same_outcome(seed):
-    """record=False keeps no log and no per-round rows, and reaches the same summary."""
-    scenario = load_scenario("australia_japan_first")
+@given(st.integers(min_value=0, max_value=2**63 - 1), st.sampled_from(["australia_japan_first", "us_withdrawal_cptpp"]))
+def test_a_game_without_records_has_the_same_outcome(seed, name):
+    """record=False keeps no log and no per-round rows, passes over the rounds once nothing can
+    happen any more, and reaches the same summary as a full game."""
+    scenario = load_scenario(name)
     lean = finished(scenario, seed, record=False, shared=SharedWork())
-    assert lean.summary() == finished(scenario, seed).summary()
+    full = finished(scenario, seed)
+    assert lean.summary() == full.summary()
     assert len(lean.log) == 0
     assert lean.datacollector.get_model_vars_dataframe().empty
+    assert lean._settled and not full._settled and lean.round == full.round == scenario.rounds
+
+
+def test_a_game_is_not_settled_while_an_event_is_still_to_come():
+    """The US withdrawal comes late in its scenario: a lean game plays every round up to it."""
+    scenario = load_scenario("us_withdrawal_cptpp")
+    last = max(e.round for e in scenario.events)
+    model = TPPModel(scenario, rng=0, record=False)
+    while model.running and model.round < last - 1:
+        model.step()
+        assert not model._settled, model.round          # the shock of round `last` is still to come
+    assert model.round == last - 1

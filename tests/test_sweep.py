@@ -573,6 +573,12 @@ def test_replicates_of_a_point_share_one_memo_and_other_sweeps_never_do():
     assert sweep.prepared_point(same.scenario, same.run(0))[1] is work
     other = build_plan(make_spec("tokyo_2014", [f"{RICE}=[1.0, 2.5]"], fixed=[("rounds", 12)], reps=2, seed=3))
     assert sweep.prepared_point(other.scenario, other.run(0))[1] is not work
+    # the same scenario object, another sweep: its point 0 has other settings, so it is another point
+    higher = build_plan(make_spec("tokyo_2014", [f"{RICE}=[3.0]"], reps=2, seed=3))
+    assert higher.scenario is plan.scenario
+    compiled, memo = sweep.prepared_point(higher.scenario, higher.run(0))
+    assert memo is not work
+    assert compiled.params["sensitivity"][compiled.index("JPN"), compiled.sectors.index("rice")] == 3.0
 
 
 def test_sweep_rows_are_the_games_played_on_their_own():

@@ -21,7 +21,7 @@ from tppgame.agreement import accepting
 from tppgame.bargaining import THETA_GRID, FrontierSummary, PairTerms, Protocol, SessionInput, SessionResult
 from tppgame.utility import Weights
 
-# About 20,000 rows of each kind (2-3 kB each with their key): a memo stays under ~100 MB, and is
+# About 20,000 rows of each kind (2-3 kB each with their key): a memo levels off at about 160 MB, and is
 # emptied when full, so memory stays flat however long the sweep.
 DEFAULT_LIMIT = 20_000
 TERMS_FIELDS = tuple(k for k in PairTerms.__dataclass_fields__ if k != "gamma")
@@ -33,7 +33,7 @@ RESULT_FIELDS = ("theta", "x_ab", "x_ba", "u_a", "u_b", "aspiration_proposer", "
 
 def pack(arrays: Sequence[np.ndarray]) -> np.ndarray:
     """Arrays with one row per talk (1-D or rows x k, numbers or bools) side by side as one float matrix."""
-    return np.concatenate([np.asarray(a, dtype=float).reshape(len(a), -1) for a in arrays], axis=1)
+    return np.concatenate([a if a.ndim == 2 else a[:, None] for a in arrays], axis=1, dtype=float)
 
 
 def unpack(matrix: np.ndarray, like: Sequence[np.ndarray]) -> list[np.ndarray]:
@@ -89,6 +89,9 @@ class SharedWork:
         self.frontiers = RowMemo(limit)
         self.sessions = RowMemo(limit)
         self.packages = RowMemo(limit // 10)      # whole-world results are larger: fewer of them
+        # whole rounds' meetings seen before (the same talks in the same state): one look-up
+        self._whole_sessions: dict[bytes, SessionResult] = {}
+        self._whole_limit = limit // 20
         self._codes: dict[str, int] = {}
         self._weights: dict[int, tuple[Weights, int]] = {}
 
@@ -129,11 +132,13 @@ class SharedWork:
         results: list[SessionResult] = []
 
         def compute(index: np.ndarray) -> np.ndarray:
-            result = protocol.session(inp if len(index) == rows else _session_rows(inp, index))
+            # the whole session, not the missing rows alone: a protocol's fixed cost is most of its
+            # cost, and slicing the input and patching the result would cost more than it saves
+            result = protocol.session(inp)
             if result.responder_yes is None:
                 result.responder_yes = result.accepted
             results.append(result)
-            return pack([getattr(result, k) for k in RESULT_FIELDS])
+            return pack([getattr(result, k)[index] for k in RESULT_FIELDS])
 
         codes = np.array([[self._code(a), self._code(b)] for a, b in zip(inp.tactic_a, inp.tactic_b)], dtype=float)
         keys = pack([getattr(s.terms, k) for k in TERMS_FIELDS]
@@ -142,14 +147,26 @@ class SharedWork:
                        inp.received_gain_a, inp.received_gain_b, inp.patience_a, inp.patience_b,
                        inp.red_line_a, inp.red_line_b,
                        np.full(rows, s.terms.gamma), np.full(rows, self._code(protocol.name))])
+        whole = keys.tobytes()        # the same meetings as a whole, met before: one look-up
+        known = self._whole_sessions.get(whole)
+        if known is not None:
+            self.sessions.hits += rows
+            return known
         matrix = self.sessions.rows(keys, compute)
-        if results and len(results[0].theta) == rows:   # nothing was remembered: the session as it came
-            return results[0]
-        number, sectors, flag = np.empty(0), np.empty((0, s.terms.w_a.shape[1])), np.empty(0, dtype=bool)
-        theta, x_ab, x_ba, u_a, u_b, asp_p, asp_r, accepted, yes = unpack(
-            matrix, [number, sectors, sectors, number, number, number, number, flag, flag])
-        return SessionResult(theta, x_ab, x_ba, u_a, u_b, inp.proposer_is_a, asp_p, asp_r, accepted, s.zopa, yes)
-
+        if results:                                    # computed afresh: the session as it came
+            result = results[0]
+        else:
+            number, sectors, flag = np.empty(0), np.empty((0, s.terms.w_a.shape[1])), np.empty(0, dtype=bool)
+            theta, x_ab, x_ba, u_a, u_b, asp_p, asp_r, accepted, yes = unpack(
+                matrix, [number, sectors, sectors, number, number, number, number, flag, flag])
+            result = SessionResult(theta, x_ab, x_ba, u_a, u_b, inp.proposer_is_a, asp_p, asp_r, accepted,
+                                   s.zopa, yes)
+        for name in RESULT_FIELDS:           # games share it from now on: nobody may change it
+            getattr(result, name).flags.writeable = False
+        if len(self._whole_sessions) >= self._whole_limit:
+            self._whole_sessions.clear()
+        self._whole_sessions[whole] = result
+        return result
 
     def accepting(self, weights: Weights, schedule: np.ndarray, group: np.ndarray, side_access: np.ndarray,
                   outside: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -167,16 +184,3 @@ class SharedWork:
             array.flags.writeable = False
         return ok, utility, access
 
-
-def _session_rows(inp: SessionInput, index: np.ndarray) -> SessionInput:
-    """The session input of some of the talks."""
-    fields = {}
-    for k in SessionInput.__dataclass_fields__:
-        value = getattr(inp, k)
-        if k == "summary":
-            fields[k] = value.rows(index)
-        elif isinstance(value, tuple):
-            fields[k] = tuple(value[i] for i in index)
-        else:
-            fields[k] = value[index]
-    return SessionInput(**fields)

@@ -86,7 +86,8 @@ class TPPModel(mesa.Model):
         shared: work shared with other games of the same scenario (:class:`tppgame.memo.SharedWork`),
             which makes replicates cheaper; the results are the same with or without it.
         record: False keeps no event log and no per-round DataCollector rows, only what
-            :meth:`summary` reports (for sweeps, which store only the outcome).
+            :meth:`summary` reports (for sweeps, which store only the outcome); once nothing can
+            meet or happen any more, the remaining rounds pass without booking talks.
     """
 
     def __init__(self, scenario: str | Path | Scenario = "baseline", rng: Any = None,
@@ -144,6 +145,10 @@ class TPPModel(mesa.Model):
         self.seat = config.index(seat) if seat is not None else None
         self.seat_talks: list[SeatTalk] | None = None  # the seat's talks while a round waits for the player
         self._deferred_reviews: list[EventSpec] = []   # deadlines reviewed once the waiting round ends
+        # the last round in which an event, a stated side deal or a talk's start can change anything
+        self._last_scheduled_round = max([e.round for e in config.events] + [t.start_round for t in self.talks]
+                                         + [t.fixed_round for t in self.talks if t.fixed_round is not None])
+        self._settled = False                  # without records: nothing can meet or happen any more
 
         CountryAgent.create_agents(self, n, code=list(self.countries),
                                    name=[config.params["names"][c] for c in self.countries], index=list(range(n)))
@@ -254,9 +259,22 @@ class TPPModel(mesa.Model):
     def step(self) -> None:
         """One round of talks, then the plurilateral check (after the player's offers, with a seat)."""
         self.round = self.steps
+        if self._settled:
+            self._end_round()
+            return
+        version = self.version
         self.hold_talks()
         if self.seat_talks is None:
             self._end_round()
+            self._settled = self._nothing_left(version)
+
+    def _nothing_left(self, version: int) -> bool:
+        """Whether the rest of a game without records can be passed over: no talk met this round
+        and nothing changed, and no event, stated deal or talk start is still to come. Every later
+        round would then be the same (only the order of booking would be drawn, and nothing is
+        booked), so its check repeats and the outcome is the one a full game reaches."""
+        return (not self.record and self.seat is None and not self.available_talks and self.version == version
+                and self.round >= self._last_scheduled_round)
 
     def _end_round(self) -> None:
         self.last_check = self.check_agreement()

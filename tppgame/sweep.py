@@ -579,9 +579,11 @@ def outcome(summary: Mapping[str, Any]) -> dict[str, Any]:
     return row
 
 
-# The points a worker played last: (base scenario, compiled scenario, shared work) by point. The
-# base is kept so that its id cannot be reused by another sweep's scenario in the same process.
-_POINTS: OrderedDict[int, tuple[Scenario, Scenario, SharedWork]] = OrderedDict()
+# The points a worker played last, by point number: (base scenario, the point's settings, compiled
+# scenario, shared work). A point is the same only with the same base object (kept here, so that
+# its id cannot pass to another scenario) and the same settings: another sweep of the same
+# scenario numbers its points from 0 too.
+_POINTS: OrderedDict[int, tuple[Scenario, Any, Scenario, SharedWork]] = OrderedDict()
 _POINTS_LOCK = threading.Lock()
 RECENT_POINTS = 2
 
@@ -591,13 +593,13 @@ def prepared_point(base: Scenario, spec: RunSpec) -> tuple[Scenario, SharedWork]
     (kept for the last few points the worker played: replicates of a point come together)."""
     with _POINTS_LOCK:
         known = _POINTS.get(spec.point)
-        if known is not None and known[0] is base:
+        if known is not None and known[0] is base and known[1] == spec.overrides:
             _POINTS.move_to_end(spec.point)
-            return known[1], known[2]
+            return known[2], known[3]
     scenario = base.with_overrides(dict(spec.overrides)) if spec.overrides else base
     work = SharedWork()
     with _POINTS_LOCK:
-        _POINTS[spec.point] = (base, scenario, work)
+        _POINTS[spec.point] = (base, spec.overrides, scenario, work)
         while len(_POINTS) > RECENT_POINTS:
             _POINTS.popitem(last=False)
     return scenario, work
