@@ -451,24 +451,23 @@ class TPPModel(mesa.Model):
                 talk.previous = [asp_p[k], asp_r[k]] if pa else [asp_r[k], asp_p[k]]
             talk.offers_received[1 if pa else 0].append(u_resp[k])
         if self.record:
-            self._log_session(talks, result, summary, prop_a)
+            self._log_session(talks, result, summary, prop_a, u_resp, asp_r)
         accepted = result.accepted.tolist()
         for k, talk in enumerate(talks):
             if accepted[k]:
                 self.close(talk, result.x_ab[k], result.x_ba[k], r)
 
     def _log_session(self, talks: list[Talk], result: SessionResult, summary: FrontierSummary,
-                     prop_a: np.ndarray) -> None:
-        """Each meeting's offer and reply, in the event log."""
+                     prop_a: np.ndarray, u_resp: list[float], asp_r: list[float]) -> None:
+        """Each meeting's offer and reply, in the event log (``u_resp``, ``asp_r``: the responders'
+        utilities and aspirations, as :meth:`_record_session` read them)."""
         r, names, sectors = self.round, self.countries, self.sectors
         mask = np.array([t.sectors for t in talks])
         col = prop_a[:, None]
         gives = np.where(col, result.x_ab, result.x_ba) * mask
         asks = np.where(col, result.x_ba, result.x_ab) * mask
         u_prop = np.where(prop_a, result.u_a, result.u_b).tolist()
-        u_resp = np.where(prop_a, result.u_b, result.u_a).tolist()
         reserve_resp = np.where(prop_a, summary.reserve_b, summary.reserve_a).tolist()
-        asp_r = result.aspiration_responder.tolist()
         accepted, zopa = result.accepted.tolist(), result.zopa.tolist()
         yes = (result.responder_yes if result.responder_yes is not None else result.accepted).tolist()
         add = self.log.add
