@@ -50,12 +50,15 @@ def test_row_memo_computes_only_the_rows_it_has_not_seen():
     assert (memo.hits, memo.misses, len(memo)) == (2, 3, 3)
 
 
-def test_row_memo_empties_when_full_so_memory_stays_bounded():
+def test_row_memo_drops_its_older_half_when_full_so_memory_stays_bounded():
     memo = RowMemo(limit=4)
     for start in range(0, 20, 2):
         keys = np.arange(start, start + 2, dtype=float)[:, None]
         memo.rows(keys, lambda i, keys=keys: keys[i])
         assert len(memo) <= 4
+    asked = []
+    memo.rows(np.array([[18.0], [19.0], [0.0]]), lambda i: asked.append(i.tolist()) or np.array([[0.0]]))
+    assert asked == [[2]]                  # the newest rows stayed; the oldest was long dropped
 
 
 def test_row_memo_tells_apart_keys_that_differ_in_the_last_bit():
@@ -94,6 +97,40 @@ def test_another_reservation_is_another_frontier():
     high = work.summary(terms, np.full(2, 0.3), np.full(2, 0.1))
     assert work.frontiers.hits == 0
     assert (high.reserve_a > low.reserve_a).all()
+    assert set(low.memo_id).isdisjoint(high.memo_id)
+
+
+def test_a_frontier_keeps_its_number_wherever_its_row_goes():
+    """Each frontier row the memo builds gets a number for its inputs; the same inputs later, sliced,
+    patched or stacked with others, carry the same number; a build outside the memo has none."""
+    work = SharedWork()
+    terms, thresholds = random_terms(4, seed=14), np.full(4, 0.2)
+    first = work.summary(terms, thresholds, thresholds)
+    assert sorted(first.memo_id) == [0.0, 1.0, 2.0, 3.0]
+    again = work.summary(terms.rows(np.array([2, 0])), thresholds[:2], thresholds[:2])
+    np.testing.assert_array_equal(again.memo_id, first.memo_id[[2, 0]])
+    np.testing.assert_array_equal(first.rows(np.array([3, 1])).memo_id, first.memo_id[[3, 1]])
+    np.testing.assert_array_equal(FrontierSummary.concat([first, again]).memo_id,
+                                  np.concatenate([first.memo_id, again.memo_id]))
+    assert np.isnan(FrontierSummary.build(terms, thresholds, thresholds).memo_id).all()
+    assert np.isnan(FrontierSummary.placeholder(first, 3).memo_id).all()
+
+
+@pytest.mark.parametrize("protocol", sorted(PROTOCOLS))
+def test_meetings_on_remembered_frontiers_are_the_protocols_own(protocol):
+    """Meetings on frontiers the memo built are remembered by the frontiers' numbers; what comes back
+    is still the protocol's answer, to the last bit, and another frontier is another meeting."""
+    work, rule = SharedWork(), PROTOCOLS[protocol]()
+    thresholds = np.full(6, 0.15)
+    summary = work.summary(random_terms(6, seed=22), thresholds, thresholds)
+    other = work.summary(random_terms(6, seed=23), thresholds, thresholds)
+    proposer = np.array([True, False] * 3)
+    for frontier in (summary, summary, other):
+        inp = session_input(frontier, proposer, tactic="linear", progress=0.4)
+        mine, theirs = work.session(rule, inp), rule.session(inp)
+        for name in ("theta", "x_ab", "x_ba", "u_a", "u_b", "accepted", "aspiration_proposer"):
+            np.testing.assert_array_equal(getattr(mine, name), getattr(theirs, name), err_msg=name)
+    assert (work.sessions.hits, work.sessions.misses) == (6, 12)
 
 
 @pytest.mark.parametrize("protocol", sorted(PROTOCOLS))

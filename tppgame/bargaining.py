@@ -400,6 +400,8 @@ class FrontierSummary:
     theta_best_a: np.ndarray
     theta_best_b: np.ndarray
     zopa: np.ndarray         # a zone of agreement exists
+    # per row: a number naming its exact inputs in a memo (tppgame.memo), NaN where none does
+    memo_id: np.ndarray
 
     @classmethod
     def build(cls, terms: PairTerms, threshold_a: np.ndarray, threshold_b: np.ndarray,
@@ -429,7 +431,7 @@ class FrontierSummary:
         best_b = np.where(a_point, ub_at_a, ub_at_b)
         zopa = ok_a & ok_b & (~inverted | b_point | a_point)
         return cls(terms, u_a, u_b, reserve_a, reserve_b, stake_a, stake_b, best_a, best_b,
-                   theta_best_a, theta_best_b, zopa)
+                   theta_best_a, theta_best_b, zopa, np.full(rows, np.nan))
 
     def rows(self, index: np.ndarray) -> FrontierSummary:
         fields = {k: (v.rows(index) if isinstance(v, PairTerms) else v[index]) for k, v in self.__dict__.items()}
@@ -439,7 +441,8 @@ class FrontierSummary:
     def placeholder(like: FrontierSummary, rows: int) -> FrontierSummary:
         """A summary of ``rows`` empty talks shaped like ``like``, to be filled with :meth:`with_rows`.
 
-        Its reservations are NaN, so that :meth:`unchanged` never takes an empty row for a built one.
+        Its reservations are NaN, so that :meth:`unchanged` never takes an empty row for a built one
+        (and so are its memo ids: no memo knows an empty row).
         """
         def blank(arr: np.ndarray) -> np.ndarray:
             return np.zeros((rows, *arr.shape[1:]), dtype=arr.dtype)
@@ -447,7 +450,7 @@ class FrontierSummary:
         terms = PairTerms(**{k: blank(getattr(like.terms, k)) for k in PairTerms.__dataclass_fields__
                              if k != "gamma"}, gamma=like.terms.gamma)
         fields = {k: blank(getattr(like, k)) for k in FrontierSummary.__dataclass_fields__ if k != "terms"}
-        fields["reserve_a"][:] = fields["reserve_b"][:] = np.nan
+        fields["reserve_a"][:] = fields["reserve_b"][:] = fields["memo_id"][:] = np.nan
         return FrontierSummary(terms=terms, **fields)
 
     def with_rows(self, index: np.ndarray, part: FrontierSummary) -> FrontierSummary:

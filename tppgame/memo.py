@@ -13,7 +13,9 @@ without it, which the tests check over whole event logs.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
+from itertools import islice
 
 import numpy as np
 
@@ -21,12 +23,13 @@ from tppgame.agreement import accepting
 from tppgame.bargaining import THETA_GRID, FrontierSummary, PairTerms, Protocol, SessionInput, SessionResult
 from tppgame.utility import Weights
 
-# About 20,000 rows of each kind (2-3 kB each with their key): a memo levels off at about 160 MB, and is
-# emptied when full, so memory stays flat however long the sweep.
-DEFAULT_LIMIT = 20_000
+# Rows kept of each kind: 60,000 frontiers (about 1.8 kB each with their key) and meetings (0.7 kB),
+# 2,000 packages (25 kB) and 6,000 whole rounds' meetings (10 kB). A memo levels off at about 260 MB;
+# when one kind is full its older half is dropped, so memory stays flat however long the sweep.
+DEFAULT_LIMIT = 60_000
 TERMS_FIELDS = tuple(k for k in PairTerms.__dataclass_fields__ if k != "gamma")
 SUMMARY_FIELDS = ("u_a", "u_b", "reserve_a", "reserve_b", "stake_a", "stake_b", "best_a", "best_b",
-                  "theta_best_a", "theta_best_b", "zopa")
+                  "theta_best_a", "theta_best_b", "zopa", "memo_id")
 RESULT_FIELDS = ("theta", "x_ab", "x_ba", "u_a", "u_b", "aspiration_proposer", "aspiration_responder",
                  "accepted", "responder_yes")
 
@@ -48,11 +51,26 @@ def unpack(matrix: np.ndarray, like: Sequence[np.ndarray]) -> list[np.ndarray]:
     return out
 
 
+def forget_oldest_half(memo: dict) -> None:
+    """Drop the first half of a full memo's entries (the oldest: dicts keep insertion order), so that
+    it keeps the newer half, which the games still playing are the likelier to meet again."""
+    for name in list(islice(memo, len(memo) // 2 + 1)):
+        del memo[name]
+
+
+class Codes(dict):
+    """Numbers standing for names (tactics, protocols) in memo keys: a new name gets the next number."""
+
+    def __missing__(self, name: str) -> int:
+        self[name] = code = len(self)
+        return code
+
+
 class RowMemo:
     """Rows of a row-wise computation's output, by the bytes of each row's inputs."""
 
-    def __init__(self, limit: int = DEFAULT_LIMIT):
-        self.limit = limit
+    def __init__(self, limit: int | None = None):
+        self.limit = DEFAULT_LIMIT if limit is None else limit
         self._rows: dict[bytes, np.ndarray] = {}
         self.hits = self.misses = 0
 
@@ -71,7 +89,7 @@ class RowMemo:
             return np.stack(found)
         fresh = compute(np.array(missing))
         if len(self._rows) + len(missing) > self.limit:
-            self._rows.clear()
+            forget_oldest_half(self._rows)
         for k, row in zip(missing, fresh):
             self._rows[names[k]] = found[k] = row
         return fresh if len(missing) == len(names) else np.stack(found)
@@ -83,16 +101,20 @@ class SharedWork:
 
     Pass one to every :class:`~tppgame.model.TPPModel` of the same compiled scenario (the sweep
     gives one to the replicates of each point); never share one between different scenarios.
+    Each frontier row it builds gets a number (``FrontierSummary.memo_id``) that stands for its
+    inputs in the keys of the meetings on it, which are then short.
     """
 
-    def __init__(self, limit: int = DEFAULT_LIMIT):
+    def __init__(self, limit: int | None = None):
+        limit = DEFAULT_LIMIT if limit is None else limit
         self.frontiers = RowMemo(limit)
         self.sessions = RowMemo(limit)
-        self.packages = RowMemo(limit // 10)      # whole-world results are larger: fewer of them
+        self.packages = RowMemo(limit // 30)      # whole-world results are larger: fewer of them
         # whole rounds' meetings seen before (the same talks in the same state): one look-up
-        self._whole_sessions: dict[bytes, SessionResult] = {}
-        self._whole_limit = limit // 20
-        self._codes: dict[str, int] = {}
+        self._whole_sessions: dict[tuple[int, bytes], SessionResult] = {}
+        self._whole_limit = limit // 10
+        self._next_frontier = 0
+        self._codes = Codes()
         self._weights: dict[int, tuple[Weights, int]] = {}
 
     def _weights_code(self, weights: Weights) -> int:
@@ -101,13 +123,10 @@ class SharedWork:
         known = self._weights.setdefault(id(weights), (weights, len(self._weights)))
         return known[1]
 
-    def _code(self, name: str) -> int:
-        """A number standing for a tactic or protocol name in a memo key."""
-        return self._codes.setdefault(name, len(self._codes))
-
     def summary(self, terms: PairTerms, threshold_a: np.ndarray, threshold_b: np.ndarray,
                 relief_a: np.ndarray | float = 0.0, relief_b: np.ndarray | float = 0.0) -> FrontierSummary:
-        """:meth:`FrontierSummary.build`, with the talks seen before taken from the memo."""
+        """:meth:`FrontierSummary.build`, with the talks seen before taken from the memo; every row
+        carries the number of its inputs in this memo (``memo_id``)."""
         built: list[FrontierSummary] = []
         rows = len(threshold_a)
         relief_a, relief_b = np.broadcast_to(relief_a, rows), np.broadcast_to(relief_b, rows)
@@ -115,6 +134,8 @@ class SharedWork:
         def compute(index: np.ndarray) -> np.ndarray:
             part = FrontierSummary.build(terms if len(index) == rows else terms.rows(index), threshold_a[index],
                                          threshold_b[index], relief_a[index], relief_b[index])
+            first, self._next_frontier = self._next_frontier, self._next_frontier + len(index)
+            part = dataclasses.replace(part, memo_id=np.arange(first, self._next_frontier, dtype=float))
             built.append(part)
             return pack([getattr(part, k) for k in SUMMARY_FIELDS])
 
@@ -124,7 +145,7 @@ class SharedWork:
         if built and len(built[0].zopa) == rows:      # nothing was remembered: the build as it came
             return built[0]
         grid, number, flag = np.empty((0, len(THETA_GRID))), np.empty(0), np.empty(0, dtype=bool)
-        return FrontierSummary(terms, *unpack(matrix, [grid, grid, *[number] * 8, flag]))
+        return FrontierSummary(terms, *unpack(matrix, [grid, grid, *[number] * 8, flag, number]))
 
     def session(self, protocol: Protocol, inp: SessionInput) -> SessionResult:
         """``protocol.session(inp)``, with the meetings seen before taken from the memo."""
@@ -140,14 +161,18 @@ class SharedWork:
             results.append(result)
             return pack([getattr(result, k)[index] for k in RESULT_FIELDS])
 
-        codes = np.array([[self._code(a), self._code(b)] for a, b in zip(inp.tactic_a, inp.tactic_b)], dtype=float)
-        keys = pack([getattr(s.terms, k) for k in TERMS_FIELDS]
-                    + [s.reserve_a, s.reserve_b, inp.proposer_is_a, inp.progress_a, inp.progress_b,
-                       inp.beta_a, inp.beta_b, codes.reshape(rows, 2), inp.previous_a, inp.previous_b,
-                       inp.received_gain_a, inp.received_gain_b, inp.patience_a, inp.patience_b,
-                       inp.red_line_a, inp.red_line_b,
-                       np.full(rows, s.terms.gamma), np.full(rows, self._code(protocol.name))])
-        whole = keys.tobytes()        # the same meetings as a whole, met before: one look-up
+        codes = self._codes
+        if np.isnan(s.memo_id).any():     # a frontier this memo did not build: the frontier's own inputs
+            frontier = [getattr(s.terms, k) for k in TERMS_FIELDS] + [s.reserve_a, s.reserve_b,
+                                                                      np.full(rows, s.terms.gamma)]
+        else:                             # its number here stands for them (terms, reservations, gamma)
+            frontier = [s.memo_id]
+        keys = pack(frontier + [
+            inp.proposer_is_a, inp.progress_a, inp.progress_b, inp.beta_a, inp.beta_b,
+            np.array([codes[t] for t in inp.tactic_a + inp.tactic_b], dtype=float).reshape(2, rows).T,
+            inp.previous_a, inp.previous_b, inp.received_gain_a, inp.received_gain_b,
+            inp.patience_a, inp.patience_b, inp.red_line_a, inp.red_line_b, np.full(rows, codes[protocol.name])])
+        whole = (rows, keys.tobytes())    # the same meetings as a whole, met before: one look-up
         known = self._whole_sessions.get(whole)
         if known is not None:
             self.sessions.hits += rows
@@ -164,7 +189,7 @@ class SharedWork:
         for name in RESULT_FIELDS:           # games share it from now on: nobody may change it
             getattr(result, name).flags.writeable = False
         if len(self._whole_sessions) >= self._whole_limit:
-            self._whole_sessions.clear()
+            forget_oldest_half(self._whole_sessions)
         self._whole_sessions[whole] = result
         return result
 
