@@ -15,10 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from test_bargaining import session_input
-from test_frontier_reuse import SUMMARY, assert_same_summary, random_terms
+from test_frontier_reuse import FIELDS, SUMMARY, assert_same_summary, random_terms
 from tppgame import TPPModel
 from tppgame.agreement import accepting
-from tppgame.bargaining import PROTOCOLS, FrontierSummary
+from tppgame.bargaining import PROTOCOLS, FrontierSummary, PairTerms
 from tppgame.memo import RowMemo, SharedWork, pack, unpack
 from tppgame.scenario import available_scenarios, load_scenario
 from tppgame.utility import world_utility
@@ -77,10 +77,9 @@ def test_remembered_frontiers_are_the_built_ones():
     thresholds, relief = np.linspace(0.1, 0.35, 6), np.linspace(0.0, 0.02, 6)
     assert_same_summary(work.summary(old, thresholds, thresholds, relief, relief),
                         FrontierSummary.build(old, thresholds, thresholds, relief, relief))
-    index = np.array([0, 3, 4])
-    mixed = old.rows(np.arange(6))
-    for k in ("w_a", "c_b", "own_a"):
-        getattr(mixed, k)[index] = getattr(new, k)[index]
+    changed = np.isin(np.arange(6), [0, 3, 4])[:, None]
+    mixed = PairTerms(**{k: np.where(changed, getattr(new, k), getattr(old, k)) if k in ("w_a", "c_b", "own_a")
+                         else getattr(old, k) for k in FIELDS}, gamma=old.gamma)
     again = work.summary(mixed, thresholds, thresholds, relief, relief)
     assert work.frontiers.hits == 3                       # rows 1, 2 and 5 were known
     assert_same_summary(again, FrontierSummary.build(mixed, thresholds, thresholds, relief, relief))

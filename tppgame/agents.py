@@ -8,7 +8,6 @@ import mesa
 
 if TYPE_CHECKING:
     from tppgame.model import TPPModel
-    from tppgame.talks import Talk
 
 
 class CountryAgent(mesa.Agent):
@@ -51,15 +50,12 @@ class CountryAgent(mesa.Agent):
     def book_talks(self) -> None:
         """Book this round's sessions: the talks waited on longest first, then the larger stake,
         while both sides have capacity left (summit meetings are booked by the model first)."""
-        model = self.model
-        booked = model.booked_count
-        candidates: list[Talk] = [t for t in model.talks_of[self.index] if not model.is_booked(t)]
-        candidates.sort(key=lambda t: (t.last_met, -t.stake))
-        capacity = model.capacity
-        for talk in candidates:
-            if booked[self.index] >= capacity[self.index]:
+        model, me = self.model, self.index
+        booked, capacity = model.booked_count, model.capacity
+        for talk in model.talks_of[me]:         # already in that order
+            if booked[me] >= capacity[me]:
                 break
-            partner = talk.b if talk.a == self.index else talk.a
-            if booked[partner] >= capacity[partner]:
+            partner = talk.b if talk.a == me else talk.a
+            if booked[partner] >= capacity[partner] or model.is_booked(talk):
                 continue
             model.book(talk)

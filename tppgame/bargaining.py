@@ -210,10 +210,19 @@ class PairTerms:
     gamma: float
 
     def rows(self, index: np.ndarray) -> PairTerms:
-        fields = {k: getattr(self, k)[index] for k in self.__dataclass_fields__ if k != "gamma"}
-        part = PairTerms(**fields, gamma=self.gamma)
-        part.__dict__["_stack_source"] = (self, index)     # its stack, if it is ever needed: see _stack
+        """The terms of some rows. Each field (and the stack, see ``_stack``) is sliced from these terms
+        when first read: a meeting the memo knows by its frontier's number reads none of them."""
+        part = object.__new__(PairTerms)
+        part.__dict__.update(gamma=self.gamma, _rows_of=(self, index))
         return part
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        """A field of terms made by :meth:`rows`, sliced from the terms they came from when first read."""
+        source = self.__dict__.get("_rows_of")
+        if source is None or name not in _TERMS_ARRAYS:
+            raise AttributeError(name)
+        value = self.__dict__[name] = getattr(source[0], name)[source[1]]
+        return value
 
     def _stacked_as(self, stack: StackedTerms) -> PairTerms:
         """These terms with their stack already made (from the rows of another's, which is cheaper than
@@ -233,7 +242,7 @@ class PairTerms:
     def _stack(self) -> StackedTerms:
         """The stacked terms; for rows taken from other terms, their rows of the others' stack
         (cheaper than stacking again, and made only when needed)."""
-        source = self.__dict__.pop("_stack_source", None)
+        source = self.__dict__.get("_rows_of")
         return StackedTerms.of(self) if source is None else source[0]._stack.rows(source[1])
 
     def _concessions(self, theta: np.ndarray) -> np.ndarray:
@@ -316,6 +325,9 @@ class PairTerms:
         stake_a = pair_gain(np.ones_like(self.w_a), self.w_a, self.p_a, self.base_a, self.rival_a).sum(axis=-1)
         stake_b = pair_gain(np.ones_like(self.w_b), self.w_b, self.p_b, self.base_b, self.rival_b).sum(axis=-1)
         return stake_a, stake_b
+
+
+_TERMS_ARRAYS = frozenset(k for k in PairTerms.__dataclass_fields__ if k != "gamma")
 
 
 def reach(terms: PairTerms, table: np.ndarray, side_is_a: np.ndarray, level: np.ndarray,

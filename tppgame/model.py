@@ -289,8 +289,10 @@ class TPPModel(mesa.Model):
         self._booked_ids: set[int] = set()
         self.booked_count = [0] * len(self.countries)
         self.available_talks = self._available_talks()
+        # each country's talks in the order it books them: waited on longest first, then the larger
+        # stake (one stable sort of all talks orders every country's share of them the same way)
         self.talks_of = {i: [] for i in range(len(self.countries))}
-        for talk in self.available_talks:
+        for talk in sorted(self.available_talks, key=lambda t: (t.last_met, -t.stake)):
             self.talks_of[talk.a].append(talk)
             self.talks_of[talk.b].append(talk)
         summit = self._summits.get(self.round, set())
@@ -353,11 +355,14 @@ class TPPModel(mesa.Model):
                     part = self._build_summaries(terms.rows(stale), *(x[stale] for x in inputs[1:]))
                     whole = whole.with_rows(index[stale], part)
             self._summaries[side_world] = whole
-            for k, talk in zip(rows, chosen):
-                talk.stake = float(whole.stake_a[k] + whole.stake_b[k])
+            stake_a, stake_b = whole.stake_a[index], whole.stake_b[index]
+            stakes = (stake_a + stake_b).tolist()
+            at_stake = (np.maximum(stake_a, stake_b) > min_stake).tolist()
+            for talk, stake, something, zopa in zip(chosen, stakes, at_stake, whole.zopa[index].tolist()):
+                talk.stake = stake
                 fixed = talk.fixed_terms is not None
-                talk.has_stake = fixed or bool(max(whole.stake_a[k], whole.stake_b[k]) > min_stake)
-                talk.zopa = fixed or bool(whole.zopa[k])
+                talk.has_stake = fixed or something
+                talk.zopa = fixed or zopa
         self._dirty = set()
         self._summary_version = self.version
 
@@ -376,15 +381,16 @@ class TPPModel(mesa.Model):
         self._undecided = [t for t in self._undecided if t.deal is None]
         summit = self._summits.get(r, set())
         members = self.members.tolist()       # plain bools: cheaper to index, talk by talk
+        version, package_open = self.version, self.formed_round is None
         for talk in self._undecided:
-            can_meet = (talk.negotiated and talk.has_stake and r >= talk.start_round
-                        and (not talk.in_package or (members[talk.a] and members[talk.b]
-                                                     and self.formed_round is None)))
-            if not can_meet:
+            # (talk.negotiated and talk.in_package, spelt out: this loop runs every round)
+            if not talk.has_stake or r < talk.start_round or talk.fixed_terms is not None:
+                continue
+            if talk.kind != "standalone" and not (package_open and members[talk.a] and members[talk.b]):
                 continue
             # A stalled talk (no deal both sides could ratify) meets again only when something
             # has changed since it last met, or at a summit.
-            if not talk.zopa and talk.meetings > 0 and talk.met_version == self.version and talk.pair not in summit:
+            if not talk.zopa and talk.meetings > 0 and talk.met_version == version and talk.pair not in summit:
                 continue
             if talk.opened_round is None:
                 talk.opened_round = r
@@ -414,8 +420,8 @@ class TPPModel(mesa.Model):
             if rows:
                 parts.append(self._summaries[side_world].rows(np.array(rows)))
         summary = parts[0] if len(parts) == 1 else FrontierSummary.concat(parts)
-        a = np.array([t.a for t in talks])
-        b = np.array([t.b for t in talks])
+        a_list, b_list = [t.a for t in talks], [t.b for t in talks]
+        a, b = np.array(a_list), np.array(b_list)
         for talk in talks:
             if talk.first_proposer_is_a is None:
                 talk.first_proposer_is_a = bool(self.random.random() < 0.5)
@@ -426,7 +432,7 @@ class TPPModel(mesa.Model):
         inp = SessionInput(
             summary=summary, proposer_is_a=prop_a, progress_a=prog, progress_b=prog,
             beta_a=p["beta"][a], beta_b=p["beta"][b],
-            tactic_a=tuple(tactic[i] for i in a), tactic_b=tuple(tactic[i] for i in b),
+            tactic_a=tuple(tactic[i] for i in a_list), tactic_b=tuple(tactic[i] for i in b_list),
             previous_a=np.array([t.previous[0] for t in talks]), previous_b=np.array([t.previous[1] for t in talks]),
             received_gain_a=np.array([t.received_gain(0) for t in talks]),
             received_gain_b=np.array([t.received_gain(1) for t in talks]),
