@@ -20,7 +20,7 @@ Protocols:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import ClassVar
@@ -212,16 +212,28 @@ class PairTerms:
     def rows(self, index: np.ndarray) -> PairTerms:
         """The terms of some rows. Each field (and the stack, see ``_stack``) is sliced from these terms
         when first read: a meeting the memo knows by its frontier's number reads none of them."""
-        part = object.__new__(PairTerms)
-        part.__dict__.update(gamma=self.gamma, _rows_of=(self, index))
-        return part
+        return PairTerms._made_later(self.gamma, (self, index), None)
+
+    @staticmethod
+    def concat(parts: Sequence[PairTerms]) -> PairTerms:
+        """The rows of several terms one after the other; each field is joined when first read."""
+        return PairTerms._made_later(parts[0].gamma, None, tuple(parts))
+
+    @staticmethod
+    def _made_later(gamma: float, rows_of: tuple[PairTerms, np.ndarray] | None,
+                    parts: tuple[PairTerms, ...] | None) -> PairTerms:
+        terms = object.__new__(PairTerms)
+        terms.__dict__.update(gamma=gamma, _rows_of=rows_of, _parts=parts)
+        return terms
 
     def __getattr__(self, name: str) -> np.ndarray:
-        """A field of terms made by :meth:`rows`, sliced from the terms they came from when first read."""
-        source = self.__dict__.get("_rows_of")
-        if source is None or name not in _TERMS_ARRAYS:
+        """A field of terms made by :meth:`rows` or :meth:`concat`, made from the terms they came from
+        when first read."""
+        if name not in _TERMS_ARRAYS or "_parts" not in self.__dict__:
             raise AttributeError(name)
-        value = self.__dict__[name] = getattr(source[0], name)[source[1]]
+        rows_of, parts = self.__dict__["_rows_of"], self.__dict__["_parts"]
+        value = self.__dict__[name] = (getattr(rows_of[0], name)[rows_of[1]] if rows_of is not None
+                                       else np.concatenate([getattr(p, name) for p in parts]))
         return value
 
     def _stacked_as(self, stack: StackedTerms) -> PairTerms:
@@ -486,8 +498,7 @@ class FrontierSummary:
     @staticmethod
     def concat(parts: list[FrontierSummary]) -> FrontierSummary:
         """Stack the rows of several summaries (talks from different worlds negotiated together)."""
-        terms = PairTerms(**{k: np.concatenate([getattr(p.terms, k) for p in parts])
-                             for k in PairTerms.__dataclass_fields__ if k != "gamma"}, gamma=parts[0].terms.gamma)
+        terms = PairTerms.concat([p.terms for p in parts])
         fields = {k: np.concatenate([getattr(p, k) for p in parts])
                   for k in FrontierSummary.__dataclass_fields__ if k != "terms"}
         return FrontierSummary(terms=terms, **fields)

@@ -86,13 +86,13 @@ class RowMemo:
         self.hits += len(names) - len(missing)
         self.misses += len(missing)
         if not missing:
-            return np.stack(found)
+            return np.concatenate(found)
         fresh = compute(np.array(missing))
         if len(self._rows) + len(missing) > self.limit:
             forget_oldest_half(self._rows)
-        for k, row in zip(missing, fresh):
-            self._rows[names[k]] = found[k] = row
-        return fresh if len(missing) == len(names) else np.stack(found)
+        for j, k in enumerate(missing):      # each row kept as a 1 x columns matrix: they concatenate fast
+            self._rows[names[k]] = found[k] = fresh[j:j + 1]
+        return fresh if len(missing) == len(names) else np.concatenate(found)
 
 
 class SharedWork:

@@ -118,6 +118,10 @@ class TPPModel(mesa.Model):
         self.round = 0
         self.talks = self._make_talks()
         self._undecided = list(self.talks)
+        for k, talk in enumerate(self.talks):
+            talk.index = k
+        self._ends = np.array([(t.a, t.b) for t in self.talks], dtype=int).reshape(-1, 2)   # each talk's a and b
+        self._package_open = np.array([t.in_package for t in self.talks], dtype=bool)   # undecided package talks
         self._world_talks: dict[bool, list[Talk]] = {
             side_world: [t for t in self.talks if (t.kind == "standalone") == side_world] for side_world in (False, True)}
         for talks in self._world_talks.values():
@@ -661,6 +665,7 @@ class TPPModel(mesa.Model):
         """Conclude a talk with a deal; a standalone side deal enters into force at once."""
         talk.deal = (np.asarray(x_ab, dtype=float), np.asarray(x_ba, dtype=float))
         talk.closed_round = round_number
+        self._package_open[talk.index] = False
         self._changed({talk.a, talk.b})
         deal = ClosedDeal(talk.a, talk.b, talk.kind, talk.label, round_number, *talk.deal)
         self.deals.append(deal)
@@ -806,15 +811,13 @@ class TPPModel(mesa.Model):
         """End-game linkage: when members hold out, each other member will give up, in its talks
         with the hold-outs, up to ``endgame_share`` of its margin above what it needs to ratify,
         spread over the hold-outs it still negotiates with. Returns whether anything changed."""
-        share = self.config.params["endgame_share"]
-        partners = np.zeros(len(self.countries))
-        if holdouts.any():
-            for talk in self._undecided:
-                if talk.in_package and talk.deal is None:
-                    if holdouts[talk.b] and not holdouts[talk.a]:
-                        partners[talk.a] += 1
-                    if holdouts[talk.a] and not holdouts[talk.b]:
-                        partners[talk.b] += 1
+        share, n = self.config.params["endgame_share"], len(self.countries)
+        partners = np.zeros(n)
+        if holdouts.any():       # each member's undecided package talks with hold-outs, if it holds out not
+            a, b = self._ends[self._package_open].T
+            hold_a, hold_b = holdouts[a], holdouts[b]
+            partners = (np.bincount(a[hold_b & ~hold_a], minlength=n)
+                        + np.bincount(b[hold_a & ~hold_b], minlength=n)).astype(float)
         payers = self.members & ~holdouts & (partners > 0)
         relief = np.where(payers, share * np.maximum(margin, 0.0) / np.maximum(partners, 1), 0.0)
         if (holdouts != self.holdout_mask).any() or not _all_close(relief, self.endgame_relief):

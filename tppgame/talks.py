@@ -41,6 +41,7 @@ class Talk:
     has_stake: bool = True
     zopa: bool = False
     row: int = -1                     # the talk's row in the model's frontier summaries
+    index: int = -1                   # its place in the model's list of talks
     deadlines: list[int] | None = None  # rounds of the deadlines and summits that apply to it
     met_version: int = -1             # the model's version of the world when the talk last met
     pair: frozenset[str] = frozenset()  # the two countries' codes
