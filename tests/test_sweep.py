@@ -581,6 +581,16 @@ def test_replicates_of_a_point_share_one_memo_and_other_sweeps_never_do():
     assert compiled.params["sensitivity"][compiled.index("JPN"), compiled.sectors.index("rice")] == 3.0
 
 
+def test_a_sweep_in_this_process_lets_its_memo_go_when_it_ends(tmp_path):
+    """With one worker the games run in the caller's process (a notebook, say): once the sweep is
+    over, its compiled points and memos are dropped, not kept for the rest of the session."""
+    plan = build_plan(make_spec("tokyo_2014", [f"{RICE}=[1.0, 2.5]"], reps=2, seed=5))
+    sweep.prepared_point(plan.scenario, plan.run(0))
+    assert sweep._POINTS
+    run_sweep(plan, tmp_path / "out", workers=1, progress=quiet())
+    assert not sweep._POINTS
+
+
 def test_sweep_rows_are_the_games_played_on_their_own():
     """The sweep plays without records and with shared work: its outcomes are those of full games."""
     plan = build_plan(make_spec("tokyo_2014", [f"{RICE}=[1.0, 2.5]"], reps=3, seed=9))

@@ -588,6 +588,12 @@ _POINTS_LOCK = threading.Lock()
 RECENT_POINTS = 2
 
 
+def forget_points() -> None:
+    """Drop the compiled points and their memos (see :func:`prepared_point`) this process keeps."""
+    with _POINTS_LOCK:
+        _POINTS.clear()
+
+
 def prepared_point(base: Scenario, spec: RunSpec) -> tuple[Scenario, SharedWork]:
     """A point's scenario, compiled once, and the memo its replicates share in this worker
     (kept for the last few points the worker played: replicates of a point come together)."""
@@ -702,9 +708,12 @@ def local_engine(base: Scenario, chunks: Iterator[list[RunSpec]], workers: int) 
     """
     yield []
     if workers == 1:
-        with _one_blas_thread():
-            for chunk in chunks:
-                yield run_chunk(base, chunk)
+        try:
+            with _one_blas_thread():
+                for chunk in chunks:
+                    yield run_chunk(base, chunk)
+        finally:
+            forget_points()     # the memo goes with the sweep: this process (a notebook, say) goes on
         return
     pool = ProcessPoolExecutor(workers, mp_context=_pool_context(), initializer=_init_worker,
                                initargs=(base, os.getpid()))
