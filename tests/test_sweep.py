@@ -567,10 +567,12 @@ def test_replicates_of_a_point_share_one_memo_and_other_sweeps_never_do():
     scenario, work = sweep.prepared_point(plan.scenario, first)
     assert sweep.prepared_point(plan.scenario, second) == (scenario, work)
     assert scenario.params["sensitivity"][scenario.index("JPN"), scenario.sectors.index("rice")] == 1.0
-    assert sweep.prepared_point(plan.scenario, other_point)[1] is not work
     same = build_plan(make_spec("tokyo_2014", [f"{RICE}=[1.0, 2.5]"], reps=2, seed=3))
     assert same.scenario is plan.scenario                  # the scenario as loaded (cached): same memo
     assert sweep.prepared_point(same.scenario, same.run(0))[1] is work
+    assert sweep.prepared_point(plan.scenario, other_point)[1] is not work
+    assert len(sweep._POINTS) == 1                         # the worker keeps only the point it plays now
+    work = sweep.prepared_point(plan.scenario, first)[1]
     other = build_plan(make_spec("tokyo_2014", [f"{RICE}=[1.0, 2.5]"], fixed=[("rounds", 12)], reps=2, seed=3))
     assert sweep.prepared_point(other.scenario, other.run(0))[1] is not work
     # the same scenario object, another sweep: its point 0 has other settings, so it is another point

@@ -585,7 +585,9 @@ def outcome(summary: Mapping[str, Any]) -> dict[str, Any]:
 # scenario numbers its points from 0 too.
 _POINTS: OrderedDict[int, tuple[Scenario, Any, Scenario, SharedWork]] = OrderedDict()
 _POINTS_LOCK = threading.Lock()
-RECENT_POINTS = 2
+# Only the point a worker plays now: a worker gets its chunks in the plan's order, so it never goes
+# back to an earlier point, and a point with many replicates has a memo of a few hundred MB.
+RECENT_POINTS = 1
 
 
 def forget_points() -> None:
@@ -596,7 +598,7 @@ def forget_points() -> None:
 
 def prepared_point(base: Scenario, spec: RunSpec) -> tuple[Scenario, SharedWork]:
     """A point's scenario, compiled once, and the memo its replicates share in this worker
-    (kept for the last few points the worker played: replicates of a point come together)."""
+    (kept while the worker plays that point: replicates of a point come together)."""
     with _POINTS_LOCK:
         known = _POINTS.get(spec.point)
         if known is not None and known[0] is base and known[1] == spec.overrides:
