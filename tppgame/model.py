@@ -813,7 +813,7 @@ class TPPModel(mesa.Model):
         spread over the hold-outs it still negotiates with. Returns whether anything changed."""
         share, n = self.config.params["endgame_share"], len(self.countries)
         partners = np.zeros(n)
-        if holdouts.any():       # each member's undecided package talks with hold-outs, if it holds out not
+        if holdouts.any():       # each other member's undecided package talks with the hold-outs
             a, b = self._ends[self._package_open].T
             hold_a, hold_b = holdouts[a], holdouts[b]
             partners = (np.bincount(a[hold_b & ~hold_a], minlength=n)

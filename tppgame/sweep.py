@@ -585,8 +585,9 @@ def outcome(summary: Mapping[str, Any]) -> dict[str, Any]:
 # scenario numbers its points from 0 too.
 _POINTS: OrderedDict[int, tuple[Scenario, Any, Scenario, SharedWork]] = OrderedDict()
 _POINTS_LOCK = threading.Lock()
-# Only the point a worker plays now: a worker gets its chunks in the plan's order, so it never goes
-# back to an earlier point, and a point with many replicates has a memo of a few hundred MB.
+# Only the point a worker plays now: chunks are handed out in the plan's order, so a worker seldom goes
+# back to an earlier point (if it does, it only builds that memo again: the outcomes are the same),
+# and a point with many replicates has a memo of a few hundred MB.
 RECENT_POINTS = 1
 
 
