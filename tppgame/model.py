@@ -387,10 +387,9 @@ class TPPModel(mesa.Model):
         members = self.members.tolist()       # plain bools: cheaper to index, talk by talk
         version, package_open = self.version, self.formed_round is None
         for talk in self._undecided:
-            # (talk.negotiated and talk.in_package, spelt out: this loop runs every round)
-            if not talk.has_stake or r < talk.start_round or talk.fixed_terms is not None:
+            if not talk.has_stake or r < talk.start_round or not talk.negotiated:
                 continue
-            if talk.kind != "standalone" and not (package_open and members[talk.a] and members[talk.b]):
+            if talk.in_package and not (package_open and members[talk.a] and members[talk.b]):
                 continue
             # A stalled talk (no deal both sides could ratify) meets again only when something
             # has changed since it last met, or at a summit.
@@ -539,7 +538,7 @@ class TPPModel(mesa.Model):
             suggestion = as_offer(summary, *efficient_offer(summary, True, seat_is_a, demand(i, side_seat, True)),
                                   seat_is_a, self.sectors, table)
             out.append(SeatTalk(
-                talk_index=self.talks.index(talk), label=talk.label, partner=self.countries[j],
+                talk_index=talk.index, label=talk.label, partner=self.countries[j],
                 seat_is_a=seat_is_a, sectors=table, summary=summary,
                 reserve_seat=pick(summary.reserve_a, summary.reserve_b, True),
                 reserve_partner=pick(summary.reserve_a, summary.reserve_b, False),
