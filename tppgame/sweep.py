@@ -33,7 +33,6 @@ import threading
 import time
 import tomllib
 import warnings
-from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -579,16 +578,14 @@ def outcome(summary: Mapping[str, Any]) -> dict[str, Any]:
     return row
 
 
-# The points a worker played last, by point number: (base scenario, the point's settings, compiled
+# The point this worker plays now, by its number: (base scenario, the point's settings, compiled
 # scenario, shared work). A point is the same only with the same base object (kept here, so that
 # its id cannot pass to another scenario) and the same settings: another sweep of the same
-# scenario numbers its points from 0 too.
-_POINTS: OrderedDict[int, tuple[Scenario, Any, Scenario, SharedWork]] = OrderedDict()
+# scenario numbers its points from 0 too. Only one is kept: chunks are handed out in the plan's
+# order, so a worker seldom goes back to an earlier point (if it does, it only builds that memo
+# again: the outcomes are the same), and a point with many replicates has a memo of a few hundred MB.
+_POINTS: dict[int, tuple[Scenario, Any, Scenario, SharedWork]] = {}
 _POINTS_LOCK = threading.Lock()
-# Only the point a worker plays now: chunks are handed out in the plan's order, so a worker seldom goes
-# back to an earlier point (if it does, it only builds that memo again: the outcomes are the same),
-# and a point with many replicates has a memo of a few hundred MB.
-RECENT_POINTS = 1
 
 
 def forget_points() -> None:
@@ -603,14 +600,12 @@ def prepared_point(base: Scenario, spec: RunSpec) -> tuple[Scenario, SharedWork]
     with _POINTS_LOCK:
         known = _POINTS.get(spec.point)
         if known is not None and known[0] is base and known[1] == spec.overrides:
-            _POINTS.move_to_end(spec.point)
             return known[2], known[3]
     scenario = base.with_overrides(dict(spec.overrides)) if spec.overrides else base
     work = SharedWork()
     with _POINTS_LOCK:
+        _POINTS.clear()
         _POINTS[spec.point] = (base, spec.overrides, scenario, work)
-        while len(_POINTS) > RECENT_POINTS:
-            _POINTS.popitem(last=False)
     return scenario, work
 
 
