@@ -229,7 +229,7 @@ class PairTerms:
     def __getattr__(self, name: str) -> np.ndarray:
         """A field of terms made by :meth:`rows` or :meth:`concat`, made from the terms they came from
         when first read."""
-        if name not in _TERMS_ARRAYS or "_parts" not in self.__dict__:
+        if name not in TERMS_FIELDS or "_parts" not in self.__dict__:
             raise AttributeError(name)
         rows_of, parts = self.__dict__["_rows_of"], self.__dict__["_parts"]
         value = self.__dict__[name] = (getattr(rows_of[0], name)[rows_of[1]] if rows_of is not None
@@ -245,9 +245,8 @@ class PairTerms:
     def same_rows(self, index: np.ndarray, other: PairTerms) -> np.ndarray:
         """Per row of ``other``: whether it is the same as this one's row at ``index``, field for field."""
         same = np.full(len(index), self.gamma == other.gamma)
-        for k in self.__dataclass_fields__:
-            if k != "gamma":
-                same &= (getattr(self, k)[index] == getattr(other, k)).all(axis=-1)
+        for k in TERMS_FIELDS:
+            same &= (getattr(self, k)[index] == getattr(other, k)).all(axis=-1)
         return same
 
     @cached_property
@@ -339,7 +338,7 @@ class PairTerms:
         return stake_a, stake_b
 
 
-_TERMS_ARRAYS = frozenset(k for k in PairTerms.__dataclass_fields__ if k != "gamma")
+TERMS_FIELDS = tuple(k for k in PairTerms.__dataclass_fields__ if k != "gamma")   # the per-row arrays
 
 
 def reach(terms: PairTerms, table: np.ndarray, side_is_a: np.ndarray, level: np.ndarray,
@@ -471,8 +470,7 @@ class FrontierSummary:
         def blank(arr: np.ndarray) -> np.ndarray:
             return np.zeros((rows, *arr.shape[1:]), dtype=arr.dtype)
 
-        terms = PairTerms(**{k: blank(getattr(like.terms, k)) for k in PairTerms.__dataclass_fields__
-                             if k != "gamma"}, gamma=like.terms.gamma)
+        terms = PairTerms(**{k: blank(getattr(like.terms, k)) for k in TERMS_FIELDS}, gamma=like.terms.gamma)
         fields = {k: blank(getattr(like, k)) for k in FrontierSummary.__dataclass_fields__ if k != "terms"}
         fields["reserve_a"][:] = fields["reserve_b"][:] = fields["memo_id"][:] = np.nan
         return FrontierSummary(terms=terms, **fields)
@@ -480,7 +478,7 @@ class FrontierSummary:
     def with_rows(self, index: np.ndarray, part: FrontierSummary) -> FrontierSummary:
         """A copy with the talks at ``index`` replaced by ``part``'s rows (in order)."""
         terms = PairTerms(**{k: _put(getattr(self.terms, k), index, getattr(part.terms, k))
-                             for k in PairTerms.__dataclass_fields__ if k != "gamma"}, gamma=part.terms.gamma)
+                             for k in TERMS_FIELDS}, gamma=part.terms.gamma)
         if "_stack" in self.terms.__dict__ and "_stack" in part.terms.__dict__:   # both stacked already
             terms._stacked_as(self.terms._stack.with_rows(index, part.terms._stack))
         return FrontierSummary(terms=terms, **{k: _put(getattr(self, k), index, getattr(part, k))

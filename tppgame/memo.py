@@ -20,14 +20,14 @@ from itertools import islice
 import numpy as np
 
 from tppgame.agreement import accepting
-from tppgame.bargaining import THETA_GRID, FrontierSummary, PairTerms, Protocol, SessionInput, SessionResult
+from tppgame.bargaining import (TERMS_FIELDS, THETA_GRID, FrontierSummary, PairTerms, Protocol, SessionInput,
+                                SessionResult)
 from tppgame.utility import Weights
 
 # Rows kept of each kind: 60,000 frontiers (about 1.8 kB each with their key) and meetings (0.7 kB),
 # 2,000 packages (25 kB) and 6,000 whole rounds' meetings (10 kB). A memo levels off at about 260 MB;
 # when one kind is full its older half is dropped, so memory stays flat however long the sweep.
 DEFAULT_LIMIT = 60_000
-TERMS_FIELDS = tuple(k for k in PairTerms.__dataclass_fields__ if k != "gamma")
 SUMMARY_FIELDS = ("u_a", "u_b", "reserve_a", "reserve_b", "stake_a", "stake_b", "best_a", "best_b",
                   "theta_best_a", "theta_best_b", "zopa", "memo_id")
 RESULT_FIELDS = ("theta", "x_ab", "x_ba", "u_a", "u_b", "aspiration_proposer", "aspiration_responder",
