@@ -26,20 +26,11 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from tppgame.bargaining import (
-    AlternatingOffers,
-    FrontierSummary,
-    KalaiSmorodinskyProtocol,
-    NashProtocol,
-    PairTerms,
-    RubinsteinProtocol,
-    SessionInput,
-    accepts,
-    kalai_smorodinsky_solution,
-    nash_solution,
-    rubinstein_split,
-)
-from tppgame.tactics import TalkView, tactic_for
+from tppgame.frontier import FrontierSummary, PairTerms
+from tppgame.negotiators import Talks, accepts, make_negotiator
+from tppgame.protocols import (AlternatingOffers, KalaiSmorodinskyProtocol, NashProtocol, RubinsteinProtocol,
+                               SessionInput, demands)
+from tppgame.solutions import kalai_smorodinsky_solution, nash_solution, rubinstein_split
 from tppgame.utility import efficient_concession
 
 DEFAULTS = {
@@ -530,10 +521,10 @@ def session_input(summary: FrontierSummary, proposer_is_a, *, progress=0.5, tact
     rows, sectors = summary.terms.w_a.shape
     full = lambda v: np.full(rows, v, dtype=float)  # noqa: E731
     tactics = tuple([tactic] * rows) if isinstance(tactic, str) else tuple(tactic)
+    negotiators = tuple(make_negotiator(name, beta=beta) for name in tactics)
     return SessionInput(
         summary=summary, proposer_is_a=np.broadcast_to(np.asarray(proposer_is_a, dtype=bool), (rows,)).copy(),
-        progress_a=full(progress), progress_b=full(progress), beta_a=full(beta), beta_b=full(beta),
-        tactic_a=tactics, tactic_b=tactics,
+        progress_a=full(progress), progress_b=full(progress), negotiator_a=negotiators, negotiator_b=negotiators,
         previous_a=full(np.nan), previous_b=full(np.nan),
         received_gain_a=full(np.nan), received_gain_b=full(np.nan),
         patience_a=full(patience[0]), patience_b=full(patience[1]),
@@ -634,8 +625,9 @@ def test_alternating_offers_responder_refuses_what_breaks_its_red_lines():
 
 
 def test_alternating_offers_acceptance_follows_the_rule():
-    """With mixed tactics and proposers over six talks, each reply is accepts(...) applied to the
-    responder's utility, its aspiration under its tactic, its reservation and its red lines."""
+    """With mixed negotiators and proposers over six talks, each reply is accepts(...) applied to the
+    responder's utility, its demand under its own negotiator (asked for that talk alone), its
+    reservation and its red lines."""
     rows = 6
     c_a = np.array([[0.2, 0.4], [0.05, 1.0], [0.6, 0.3], [0.2, 0.2], [0.3, 0.3], [0.1, 0.5]])
     s = FrontierSummary.build(make_terms(rows=rows, c_a=c_a), np.linspace(0.05, 0.3, rows), np.full(rows, 0.15))
@@ -647,10 +639,9 @@ def test_alternating_offers_acceptance_follows_the_rule():
     expected = []
     for r in range(rows):
         a_proposes = bool(proposer[r])
-        tactic = tactic_for(tactics[r])
-        best, reserve = (s.best_b[r], s.reserve_b[r]) if a_proposes else (s.best_a[r], s.reserve_a[r])
-        one = lambda v: np.array([v], dtype=float)  # noqa: E731
-        asp = tactic.aspiration(TalkView(one(best), one(reserve), one(0.6), one(1.0), one(np.nan), one(np.nan)))[0]
+        reserve = s.reserve_b[r] if a_proposes else s.reserve_a[r]
+        alone = inp.rows(np.array([r]))
+        asp = demands(alone.negotiator_a, Talks(alone, np.array([not a_proposes])))[0]
         utility = result.u_b[r] if a_proposes else result.u_a[r]
         expected.append(bool(accepts(np.array([utility]), np.array([asp]), np.array([reserve]),
                                      np.array([True]))[0]))

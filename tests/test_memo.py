@@ -18,7 +18,8 @@ from test_bargaining import session_input
 from test_frontier_reuse import FIELDS, SUMMARY, assert_same_summary, random_terms
 from tppgame import TPPModel
 from tppgame.agreement import accepting
-from tppgame.bargaining import PROTOCOLS, FrontierSummary, PairTerms
+from tppgame.frontier import FrontierSummary, PairTerms
+from tppgame.protocols import PROTOCOLS
 from tppgame.memo import RowMemo, SharedWork, pack, unpack
 from tppgame.scenario import available_scenarios, load_scenario
 from tppgame.utility import world_utility

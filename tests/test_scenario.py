@@ -98,7 +98,9 @@ def test_baseline_calendar_and_settings(baseline):
     tactic = dict(zip(baseline.countries, baseline.params["tactic"]))
     assert tactic["USA"] == tactic["JPN"] == "boulware"
     assert tactic["AUS"] == "linear"
-    beta = dict(zip(baseline.countries, baseline.params["beta"]))
+    assert set(baseline.params["beta"]) == {None}      # each negotiator's own default pace
+    from tppgame import TPPModel
+    beta = {code: n.beta for code, n in zip(baseline.countries, TPPModel(baseline).negotiators)}
     assert beta["JPN"] == pytest.approx(0.2) and beta["CAN"] == pytest.approx(1.0)
 
 

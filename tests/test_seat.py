@@ -16,7 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tppgame import TPPModel
-from tppgame.bargaining import FrontierSummary, PairTerms, accepts
+from tppgame.frontier import FrontierSummary, PairTerms
+from tppgame.negotiators import accepts
 from tppgame.eventlog import _plain
 from tppgame.seat import (Offer, OfferError, SeatTalk, as_offer, efficient_offer, orient, parse_offer,
                           partner_reply, utilities, vectors)
@@ -207,7 +208,7 @@ def test_a_talk_is_open_while_waiting_or_after_a_no():
 
 # ---------------------------------------------- property: the partner follows the acceptance rule
 def expected_verdict(talk: SeatTalk, gives: dict[str, float], asks: dict[str, float]) -> bool:
-    """What tppgame.bargaining.accepts says, with the utility computed from the pair's terms directly."""
+    """What tppgame.negotiators.accepts says, with the utility computed from the pair's terms directly."""
     x_seat = np.array([gives.get(s, 0.0) for s in SECTORS])
     x_partner = np.array([asks.get(s, 0.0) for s in SECTORS])
     x_ab, x_ba = (x_seat, x_partner) if talk.seat_is_a else (x_partner, x_seat)

@@ -11,11 +11,12 @@ if TYPE_CHECKING:
 
 
 class CountryAgent(mesa.Agent):
-    """A government at the table: it books its bilateral talks each round.
+    """A government at the table: it books its bilateral talks each round, and its negotiator
+    (:mod:`tppgame.negotiators`) decides what it demands, offers and accepts in them.
 
-    Its preferences (utility weights, red lines, ratification threshold, tactic) live in
-    the model's arrays at ``index`` so a whole round can be computed at once; the agent
-    decides with whom it negotiates, within its negotiating capacity.
+    Its preferences (utility weights, red lines, ratification threshold) live in the model's
+    arrays at ``index`` so a whole round can be computed at once; the protocol asks each class of
+    negotiators for all its countries' talks in one pass.
     """
 
     model: TPPModel
@@ -25,6 +26,7 @@ class CountryAgent(mesa.Agent):
         self.code = code
         self.country_name = name
         self.index = index
+        self.negotiator = model.negotiators[index]
 
     @property
     def is_member(self) -> bool:

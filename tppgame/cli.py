@@ -69,6 +69,8 @@ def _scenario_arguments(parser: argparse.ArgumentParser, default_out: str) -> No
                         help=f"folder for rounds.csv, events.jsonl and summary.json (default: {default_out})")
     parser.add_argument("--set", dest="settings", action="append", default=[], metavar="PATH=VALUE",
                         help="override a scenario setting, e.g. --set countries.JPN.sensitivity.rice=2.5 (repeatable)")
+    parser.add_argument("--negotiator", dest="negotiators", action="append", default=[], metavar="CODE=NAME",
+                        help="a country's negotiator by registered name, e.g. --negotiator JPN=conceder (repeatable)")
 
 
 def run(argv: Sequence[str]) -> int:
@@ -78,7 +80,7 @@ def run(argv: Sequence[str]) -> int:
     args = build_parser().parse_args(list(argv))
     if args.seed is not None and args.seed < 0:
         raise UsageError(f"--seed {args.seed}: expected a whole number of at least 0")
-    scenario = _with_settings(load_scenario(args.scenario), args.settings)
+    scenario = _with_settings(load_scenario(args.scenario), args.settings, args.negotiators)
     seed = scenario.seed if args.seed is None else args.seed
     out_dir = _out_folder(args.out, Path("out") / f"{Path(scenario.file).stem}-seed{seed}")
 
@@ -109,7 +111,7 @@ def play(argv: Sequence[str]) -> int:
                         help="the country you play, by ISO3 code (for example JPN)")
     parser.add_argument("--seed", type=_seed_arg, default=None, help="seed for all chance in the run")
     args = parser.parse_args(list(argv))
-    scenario = _with_settings(load_scenario(args.scenario), args.settings)
+    scenario = _with_settings(load_scenario(args.scenario), args.settings, args.negotiators)
     code = args.country.upper()
     if code not in scenario.countries:
         raise UsageError(f"--as {args.country}: expected a country of the scenario ({', '.join(scenario.countries)})")
@@ -276,10 +278,23 @@ def robustness(argv: Sequence[str]) -> int:
     return 0
 
 
-def _with_settings(scenario: Any, settings: Sequence[str]) -> Any:
-    """The scenario with ``--set PATH=VALUE`` overrides applied (checked like any setting)."""
+def _with_settings(scenario: Any, settings: Sequence[str], negotiators: Sequence[str] = ()) -> Any:
+    """The scenario with ``--set PATH=VALUE`` overrides applied (checked like any setting), then
+    ``--negotiator CODE=NAME`` choices (the setting ``countries.CODE.tactic``)."""
     overrides = dict(parse_setting(s) for s in settings)
-    return scenario.with_overrides(overrides, origin="--set") if overrides else scenario
+    if overrides:
+        scenario = scenario.with_overrides(overrides, origin="--set")
+    chosen = dict(parse_negotiator(text, scenario.countries) for text in negotiators)
+    return scenario.with_overrides(chosen, origin="--negotiator") if chosen else scenario
+
+
+def parse_negotiator(text: str, countries: Sequence[str]) -> tuple[str, str]:
+    """``CODE=NAME`` as the setting that chooses a country's negotiator."""
+    code, sep, name = (part.strip() for part in text.partition("="))
+    if not sep or not name or code not in countries:
+        raise UsageError(f"--negotiator {text}: expected CODE=NAME with CODE one of {', '.join(countries)}, "
+                         "for example JPN=conceder")
+    return f"countries.{code}.tactic", name
 
 
 def _write_or_fail(write: Callable[[], object], target: Path) -> None:

@@ -25,7 +25,7 @@ from tppgame.model import TPPModel
 from tppgame.report import month_label, round_lines
 from tppgame.scenario import Scenario, available_scenarios, load_scenario
 from tppgame.seat import OfferError, SeatTalk, utilities
-from tppgame.tactics import TACTICS
+from tppgame.negotiators import negotiator_names
 from tppgame.utility import deepest_concessions
 
 AS_SCENARIO = "as in scenario"
@@ -121,7 +121,7 @@ class DashboardModel(TPPModel):
 
 def model_params() -> dict[str, Any]:
     """The dashboard's controls, in Mesa's SolaraViz format (they apply on Reset)."""
-    tactics = [AS_SCENARIO, *TACTICS]
+    tactics = [AS_SCENARIO, *negotiator_names()]
     params: dict[str, Any] = {
         "scenario_name": {"type": "Select", "value": "baseline", "values": scenario_names(), "label": "Scenario"},
         "seed": {"type": "InputText", "value": "", "label": "Seed (blank: the scenario's)"},

@@ -20,8 +20,8 @@ from itertools import islice
 import numpy as np
 
 from tppgame.agreement import accepting
-from tppgame.bargaining import (TERMS_FIELDS, THETA_GRID, FrontierSummary, PairTerms, Protocol, SessionInput,
-                                SessionResult)
+from tppgame.frontier import TERMS_FIELDS, THETA_GRID, FrontierSummary, PairTerms
+from tppgame.protocols import Protocol, SessionInput, SessionResult
 from tppgame.utility import Weights
 
 # Rows kept of each kind: 60,000 frontiers (about 1.8 kB each with their key) and meetings (0.7 kB),
@@ -59,7 +59,7 @@ def forget_oldest_half(memo: dict) -> None:
 
 
 class Codes(dict):
-    """Numbers standing for names (tactics, protocols) in memo keys: a new name gets the next number."""
+    """Numbers standing for names (negotiators' memo keys, protocols) in memo keys: a new name gets the next number."""
 
     def __missing__(self, name: str) -> int:
         self[name] = code = len(self)
@@ -168,8 +168,8 @@ class SharedWork:
         else:                             # its number here stands for them (terms, reservations, gamma)
             frontier = [s.memo_id]
         keys = pack(frontier + [
-            inp.proposer_is_a, inp.progress_a, inp.progress_b, inp.beta_a, inp.beta_b,
-            np.array([codes[t] for t in inp.tactic_a + inp.tactic_b], dtype=float).reshape(2, rows).T,
+            inp.proposer_is_a, inp.progress_a, inp.progress_b,
+            np.array([codes[n.memo_key] for n in inp.negotiator_a + inp.negotiator_b], dtype=float).reshape(2, rows).T,
             inp.previous_a, inp.previous_b, inp.received_gain_a, inp.received_gain_b,
             inp.patience_a, inp.patience_b, inp.red_line_a, inp.red_line_b, np.full(rows, codes[protocol.name])])
         whole = (rows, keys.tobytes())    # the same meetings as a whole, met before: one look-up

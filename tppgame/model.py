@@ -24,14 +24,16 @@ import numpy as np
 from tppgame.agents import CountryAgent
 from tppgame.agreement import (AgreementCheck, accepting, assemble_package, conclude_without, entry_into_force,
                                gdp_share)
-from tppgame.bargaining import (PROTOCOLS, FrontierSummary, PairTerms, SessionInput, SessionResult, aspirations,
-                                rubinstein_split)
+from tppgame.frontier import FrontierSummary, PairTerms
+from tppgame.negotiators import Move, Negotiator, Talks, make_negotiator
+from tppgame.protocols import PROTOCOLS, SessionInput, SessionResult, demands, tell
 from tppgame.eventlog import EventLog, NullLog, SectorValues
 from tppgame.events import FixedSideDeal, ScheduledEvent
 from tppgame.memo import SharedWork
 from tppgame.scenario import EventSpec, Scenario, load_scenario
 from tppgame.seat import OfferError, Offer, Reply, SeatTalk, as_offer, efficient_offer, orient, partner_reply, vectors
 from tppgame.side_deals import ClosedDeal, fixed_terms, side_deal_access
+from tppgame.solutions import rubinstein_split
 from tppgame.talks import Talk, progress, world_terms
 from tppgame.utility import (Weights, attainable_gain, deepest_concessions, make_weights, package_access,
                              world_utility)
@@ -74,6 +76,21 @@ def _shocked(config: _SameObject, changes: tuple[tuple[str, Any], ...], origin: 
     return config.obj.with_overrides(dict(changes), origin=origin)
 
 
+def _chosen_negotiators(chosen: Mapping[str, Negotiator | str], countries: tuple[str, ...]) -> dict[str, Negotiator]:
+    """Negotiators chosen from Python, checked: known countries, negotiator objects or registered names."""
+    out: dict[str, Negotiator] = {}
+    for code, negotiator in chosen.items():
+        if code not in countries:
+            raise ValueError(f"negotiators: expected countries among {', '.join(countries)}, got {code!r}")
+        if isinstance(negotiator, str):
+            negotiator = make_negotiator(negotiator)
+        if not isinstance(negotiator, Negotiator):
+            raise TypeError(f"negotiators[{code!r}]: expected a tppgame Negotiator or a registered name, "
+                            f"got {type(negotiator).__name__}")
+        out[code] = negotiator
+    return out
+
+
 class TPPModel(mesa.Model):
     """A Trans-Pacific Partnership negotiation.
 
@@ -88,16 +105,21 @@ class TPPModel(mesa.Model):
         record: False keeps no event log and no per-round DataCollector rows, only what
             :meth:`summary` reports (for sweeps, which store only the outcome); once nothing can
             meet or happen any more, the remaining rounds pass without booking talks.
+        negotiators: countries' negotiators chosen from Python, by ISO3 code: a
+            :class:`~tppgame.negotiators.Negotiator` object or a registered name. The others play
+            the negotiator their scenario names (``tactic``).
     """
 
     def __init__(self, scenario: str | Path | Scenario = "baseline", rng: Any = None,
                  overrides: Mapping[str, Any] | None = None, seat: str | None = None,
-                 shared: SharedWork | None = None, record: bool = True):
+                 shared: SharedWork | None = None, record: bool = True,
+                 negotiators: Mapping[str, Negotiator | str] | None = None):
         config = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
         if overrides:
             config = config.with_overrides(overrides)
         if seat is not None and seat not in config.countries:
             raise ValueError(f"seat: expected one of {', '.join(config.countries)}, got {seat!r}")
+        chosen = _chosen_negotiators(negotiators or {}, config.countries)
         super().__init__(rng=config.seed if rng is None else rng)
         self.config = config
         self.run_seed = config.seed if rng is None else (int(rng) if isinstance(rng, int | np.integer) else None)
@@ -107,7 +129,13 @@ class TPPModel(mesa.Model):
         self.original = np.array([c in config.original_signatories for c in self.countries])
         self.weights = _weights_of(_SameObject(config))
         self.protocol = PROTOCOLS[config.protocol]()
-        self.shared, self.record = shared, record
+        self._chosen = chosen
+        self.negotiators: list[Negotiator] = []
+        self._scenario_choices: list[tuple[str, float | None]] = []
+        self._choose_negotiators()
+        # the memo answers for a session only if no negotiator in it learns
+        self.shared = shared if all(n.stateless for n in self.negotiators) else None
+        self.record = record
         self.log = EventLog() if record else NullLog()
         self.deals: list[ClosedDeal] = []
         self.side_access = np.zeros((n, n, s))
@@ -156,6 +184,7 @@ class TPPModel(mesa.Model):
 
         CountryAgent.create_agents(self, n, code=list(self.countries),
                                    name=[config.params["names"][c] for c in self.countries], index=list(range(n)))
+        self.country_agents: list[CountryAgent] = sorted(self.agents_by_type[CountryAgent], key=lambda a: a.index)
         self.network = self._make_network()
 
         self._scheduled: list[ScheduledEvent | FixedSideDeal] = [ScheduledEvent(self, e) for e in config.events]
@@ -227,6 +256,23 @@ class TPPModel(mesa.Model):
             if a < b:
                 graph.add_edge(a, b, existing_agreement=name)
         return graph
+
+    def _choose_negotiators(self) -> None:
+        """Each country's negotiator: the one chosen from Python, else the one its scenario names
+        (made anew only when the scenario's choice changed, so a negotiator keeps what it learnt)."""
+        choices = list(zip(self.config.params["tactic"], self.config.params["beta"]))
+        made: list[Negotiator] = []
+        for k, code in enumerate(self.countries):
+            if code in self._chosen:
+                made.append(self._chosen[code])
+            elif self.negotiators and self._scenario_choices[k] == choices[k]:
+                made.append(self.negotiators[k])
+            else:
+                made.append(make_negotiator(*choices[k]))
+        self.negotiators, self._scenario_choices = made, choices
+        self._learners = any(type(n).observe is not Negotiator.observe for n in made)
+        for agent in getattr(self, "country_agents", ()):
+            agent.negotiator = made[agent.index]
 
     # ------------------------------------------------------------------ queries
     @property
@@ -414,7 +460,6 @@ class TPPModel(mesa.Model):
                            self.config.params["spillover"])
 
     def _negotiate(self, talks: list[Talk]) -> None:
-        p = self.config.params
         # package talks first, then side deals: each family's rows from its own world's summary
         talks = sorted(talks, key=lambda t: t.kind == "standalone")
         parts = []
@@ -423,27 +468,33 @@ class TPPModel(mesa.Model):
             if rows:
                 parts.append(self._summaries[side_world].rows(np.array(rows)))
         summary = parts[0] if len(parts) == 1 else FrontierSummary.concat(parts)
-        a_list, b_list = [t.a for t in talks], [t.b for t in talks]
-        a, b = np.array(a_list), np.array(b_list)
         for talk in talks:
             if talk.first_proposer_is_a is None:
                 talk.first_proposer_is_a = bool(self.random.random() < 0.5)
             self._advance_progress(talk)
         prop_a = np.array([t.first_proposer_is_a != (t.meetings % 2 == 1) for t in talks])
+        inp = self._session_input(talks, summary, prop_a)
+        result = self.protocol.session(inp) if self.shared is None else self.shared.session(self.protocol, inp)
+        self._record_session(talks, result, summary, prop_a)
+        if self._learners:
+            tell(inp, [t.history[-1] for t in talks])
+
+    def _session_input(self, talks: list[Talk], summary: FrontierSummary, prop_a: np.ndarray) -> SessionInput:
+        """What the protocol and the negotiators see of these talks this round."""
+        p, names, negotiators = self.config.params, self.countries, self.negotiators
+        a_list, b_list = [t.a for t in talks], [t.b for t in talks]
+        a, b = np.array(a_list), np.array(b_list)
         prog = np.array([t.progress for t in talks])
-        tactic = p["tactic"]
-        inp = SessionInput(
+        return SessionInput(
             summary=summary, proposer_is_a=prop_a, progress_a=prog, progress_b=prog,
-            beta_a=p["beta"][a], beta_b=p["beta"][b],
-            tactic_a=tuple(tactic[i] for i in a_list), tactic_b=tuple(tactic[i] for i in b_list),
+            negotiator_a=tuple(negotiators[i] for i in a_list), negotiator_b=tuple(negotiators[i] for i in b_list),
             previous_a=np.array([t.previous[0] for t in talks]), previous_b=np.array([t.previous[1] for t in talks]),
             received_gain_a=np.array([t.received_gain(0) for t in talks]),
             received_gain_b=np.array([t.received_gain(1) for t in talks]),
             patience_a=p["patience"][a], patience_b=p["patience"][b],
             red_line_a=self.weights.red_line[a], red_line_b=self.weights.red_line[b],
+            talks=tuple(talks), a=a, b=b, names=names, sectors=self.sectors,
         )
-        result = self.protocol.session(inp) if self.shared is None else self.shared.session(self.protocol, inp)
-        self._record_session(talks, result, summary, prop_a)
 
     def _record_session(self, talks: list[Talk], result: SessionResult, summary: FrontierSummary,
                         prop_a: np.ndarray) -> None:
@@ -451,8 +502,10 @@ class TPPModel(mesa.Model):
         r = self.round
         u_resp = np.where(prop_a, result.u_b, result.u_a).tolist()
         asp_p, asp_r = result.aspiration_proposer.tolist(), result.aspiration_responder.tolist()
+        accepted = result.accepted.tolist()
         for k, talk in enumerate(talks):
             pa = bool(prop_a[k])
+            talk.history.append(Move(r, pa, result.x_ab[k], result.x_ba[k], accepted[k]))
             talk.meetings += 1
             talk.last_met = r
             talk.met_version = self.version
@@ -461,7 +514,6 @@ class TPPModel(mesa.Model):
             talk.offers_received[1 if pa else 0].append(u_resp[k])
         if self.record:
             self._log_session(talks, result, summary, prop_a, u_resp, asp_r)
-        accepted = result.accepted.tolist()
         for k, talk in enumerate(talks):
             if accepted[k]:
                 self.close(talk, result.x_ab[k], result.x_ba[k], r)
@@ -502,29 +554,28 @@ class TPPModel(mesa.Model):
         """A talk meets this round: its progress towards its deadline moves on (concessions once
         made are not withdrawn, so progress never falls)."""
         r = self.round
-        talk.progress = max(talk.progress, progress(r, talk.opened_round or r, self.horizon(talk, r)))
+        horizon = self.horizon(talk, r)
+        talk.progress = max(talk.progress, progress(r, talk.opened_round or r, horizon))
+        talk.rounds_left = max(horizon - r, 0)
 
     # --------------------------------------------------------------- the seat
     def _open_seat_talks(self, talks: list[Talk]) -> list[SeatTalk]:
         """The seated country's talks this round, with their terms, the partners' demands and a suggestion."""
-        p, i = self.config.params, self.seat
+        i = self.seat
         out = []
         for talk in talks:
             self._advance_progress(talk)
             summary = self._summaries[talk.kind == "standalone"].rows(np.array([talk.row]))
             seat_is_a = talk.a == i
             j = talk.b if seat_is_a else talk.a
-            side_seat, side_partner = (0, 1) if seat_is_a else (1, 0)
+            inp = self._session_input([talk], summary, np.array([seat_is_a]))
 
             def pick(a_value: np.ndarray, b_value: np.ndarray, seat_side: bool) -> float:
                 return float((a_value if seat_is_a == seat_side else b_value)[0])
 
-            def demand(country: int, side: int, seat_side: bool) -> float:
-                best = pick(summary.best_a, summary.best_b, seat_side)
-                reserve = pick(summary.reserve_a, summary.reserve_b, seat_side)
-                return float(aspirations(np.array([best]), np.array([reserve]), np.array([talk.progress]),
-                                         p["beta"][[country]], np.array([talk.previous[side]]),
-                                         np.array([talk.received_gain(side)]), (p["tactic"][country],))[0])
+            def demand(country: int, seat_side: bool) -> float:
+                """What the country's negotiator demands in this talk now."""
+                return float(demands((self.negotiators[country],), Talks(inp, np.array([seat_is_a == seat_side])))[0])
 
             table = tuple(s for s, on in zip(self.sectors, talk.sectors) if on)
             own_seat = summary.terms.own_a[0] if seat_is_a else summary.terms.own_b[0]
@@ -535,14 +586,14 @@ class TPPModel(mesa.Model):
                 return {s: float(max(red[country][k], own[k]))
                         for k, s in enumerate(self.sectors) if talk.sectors[k]}
 
-            suggestion = as_offer(summary, *efficient_offer(summary, True, seat_is_a, demand(i, side_seat, True)),
+            suggestion = as_offer(summary, *efficient_offer(summary, True, seat_is_a, demand(i, True)),
                                   seat_is_a, self.sectors, table)
             out.append(SeatTalk(
                 talk_index=talk.index, label=talk.label, partner=self.countries[j],
                 seat_is_a=seat_is_a, sectors=table, summary=summary,
                 reserve_seat=pick(summary.reserve_a, summary.reserve_b, True),
                 reserve_partner=pick(summary.reserve_a, summary.reserve_b, False),
-                aspiration_partner=demand(j, side_partner, False),
+                aspiration_partner=demand(j, False),
                 red_line_seat=limits(i, own_seat), red_line_partner=limits(j, own_partner),
                 suggestion=suggestion))
         return out
@@ -702,6 +753,9 @@ class TPPModel(mesa.Model):
             self.config = self.config.with_overrides(changes, origin=origin)
         self.weights = _weights_of(_SameObject(self.config))
         self.protocol = PROTOCOLS[self.config.protocol]()
+        self._choose_negotiators()
+        if not all(n.stateless for n in self.negotiators):
+            self.shared = None
         self.capacity = [int(c) for c in self.config.params["talks_per_round"]]
         self.outside = world_utility(self.weights, self.side_access)
         self._changed()

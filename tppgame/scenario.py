@@ -21,12 +21,13 @@ from typing import Any
 
 import numpy as np
 
+from tppgame.negotiators import negotiator_names, registered, takes_beta
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 CALIBRATION_FILE = PACKAGE_DIR / "data" / "calibration.toml"
 BUNDLED_SCENARIOS = PACKAGE_DIR.parent / "scenarios"
 
 PROTOCOLS = ("alternating", "nash", "kalai_smorodinsky", "rubinstein")
-TACTICS = ("boulware", "linear", "conceder", "tit_for_tat")
 ENTRY_RULES = ("tpp", "cptpp", "custom")
 EVENT_KINDS = ("deadline", "summit", "join", "withdraw", "shock")
 SIDE_DEAL_KINDS = ("standalone", "conditional")
@@ -103,6 +104,13 @@ def choice(*options: str) -> Check:
         return value
 
     return check
+
+
+def a_negotiator(value: Any, file: str, path: str) -> str:
+    """A negotiator's registered name (built-in, registered from Python, or a package's entry point)."""
+    if not isinstance(value, str) or value not in registered():
+        raise ScenarioError(file, path, "a registered negotiator (" + ", ".join(negotiator_names()) + ")", value)
+    return value
 
 
 def a_date(value: Any, file: str, path: str) -> dt.date:
@@ -225,7 +233,7 @@ def _build_schema(cal: Calibration) -> dict[str, Any]:
         "gdp_2013": number(0, lo_open=True),
         "ratification_threshold": number(0, 1),
         "patience": number(0, 1, lo_open=True),
-        "tactic": choice(*TACTICS),
+        "tactic": a_negotiator,
         "beta": number(0, 100, lo_open=True),
         "talks_per_round": number(1, len(cal.countries), integer=True),
         "export_interest": sector_share,
@@ -244,7 +252,7 @@ def _build_schema(cal: Calibration) -> dict[str, Any]:
         "calendar": {"start": a_date, "months_per_round": number(1, 24, integer=True)},
         "bargaining": {
             "protocol": choice(*PROTOCOLS),
-            "tactic": choice(*TACTICS),
+            "tactic": a_negotiator,
             "talks_per_round": number(1, len(cal.countries), integer=True),
             "min_stake": number(0),
             "existing_agreement_discount": number(0, 1),
@@ -861,6 +869,12 @@ def _compile(tree: dict[str, Any], cal: Calibration, file: str, origins: Origins
     original = tuple(c for c in countries if c in agreement.get("original_signatories", agreement["members"]))
     entry = _entry_rule(agreement, file)
 
+    for code in countries:
+        block = checked["countries"][code]
+        chosen = block.get("tactic", checked["bargaining"]["tactic"])
+        if "beta" in block and not takes_beta(chosen):
+            raise ScenarioError(file, f"countries.{code}.beta", f"no beta (negotiator '{chosen}' takes none)",
+                                block["beta"])
     params = _arrays(checked, countries, sectors)
     return Scenario(
         file=file, settings=tree, calibration=cal,
@@ -905,9 +919,6 @@ def _entry_rule(agreement: dict[str, Any], file: str) -> EntryRule:
     )
 
 
-TACTIC_BETA = {"boulware": 0.2, "linear": 1.0, "conceder": 5.0, "tit_for_tat": 1.0}
-
-
 def _arrays(checked: dict[str, Any], countries: tuple[str, ...], sectors: tuple[str, ...]) -> dict[str, Any]:
     """Country and sector figures as numpy arrays (country x sector) for the utility code."""
     table = checked["countries"]
@@ -935,7 +946,7 @@ def _arrays(checked: dict[str, Any], countries: tuple[str, ...], sectors: tuple[
         "ratification_threshold": np.array([table[c]["ratification_threshold"] for c in countries]),
         "patience": np.array([table[c]["patience"] for c in countries]),
         "tactic": tactics,
-        "beta": np.array([table[c].get("beta", TACTIC_BETA[t]) for c, t in zip(countries, tactics)]),
+        "beta": tuple(table[c].get("beta") for c in countries),      # None: the negotiator's own default
         "talks_per_round": np.array([table[c].get("talks_per_round", default_talks) for c in countries]),
         "fta": fta,
         "fta_names": fta_names,

@@ -3,12 +3,12 @@
 When a model has a seat, each round's talks of the seated country wait for the player:
 in every such talk the player states what the country concedes and what it asks for,
 sector by sector; the partner (an agent) replies with the acceptance rule of
-:func:`tppgame.bargaining.accepts` and its tactic's aspiration, and, when it says no,
+:func:`tppgame.negotiators.accepts` and its negotiator's demand, and, when it says no,
 states the counter-offer it would make itself (the efficient point at its aspiration),
 which the player may take in the same round. Everyone else plays as usual.
 
 The functions here are pure: they take a talk's terms for the round (a one-row
-:class:`~tppgame.bargaining.FrontierSummary`) and return what each side gets; the model
+:class:`~tppgame.frontier.FrontierSummary`) and return what each side gets; the model
 (:mod:`tppgame.model`) records the meetings and closes the deals.
 """
 
@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tppgame.bargaining import FrontierSummary, accepts
+from tppgame.frontier import FrontierSummary
+from tppgame.negotiators import accepts
 
 STATUSES = ("waiting", "rejected", "deal", "passed", "declined", "handed_over")
 
@@ -60,7 +61,7 @@ class SeatTalk:
     summary: FrontierSummary      # the talk's terms this round (one row)
     reserve_seat: float           # what the seated country needs to ratify (utility from this talk)
     reserve_partner: float
-    aspiration_partner: float     # what the partner demands this round (its tactic)
+    aspiration_partner: float     # what the partner demands this round (its negotiator)
     red_line_seat: dict[str, float]
     red_line_partner: dict[str, float]
     suggestion: Offer             # the seat's own agent's proposal this round, as a starting point

@@ -1,8 +1,8 @@
 """Bilateral talks: one negotiation track per pair (TPP market access or a side deal).
 
 A talk remembers what its two sides need to bargain round after round: when it opened,
-how far each side has moved towards its deadline, the offers exchanged (for the
-reciprocal tactic), and the deal once closed. The terms each side faces are rebuilt
+how far each side has moved towards its deadline, the offers exchanged (for
+negotiators that reciprocate or learn), and the deal once closed. The terms each side faces are rebuilt
 from the current state of the world whenever a deal somewhere changes it.
 """
 
@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tppgame.bargaining import FrontierSummary, PairTerms
+from tppgame.frontier import FrontierSummary, PairTerms
+from tppgame.negotiators import Move
 from tppgame.utility import Weights, best_rival_access
 
 
@@ -37,6 +38,8 @@ class Talk:
     progress: float = 0.0             # how far towards its deadline the talk has come (never falls)
     previous: list[float] = field(default_factory=lambda: [np.nan, np.nan])
     offers_received: list[list[float]] = field(default_factory=lambda: [[], []])
+    history: list[Move] = field(default_factory=list)   # every offer made in the talk, oldest first
+    rounds_left: int = 0              # rounds to the deadline that applies, when it last met
     stake: float = 0.0
     has_stake: bool = True
     zopa: bool = False

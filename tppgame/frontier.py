@@ -1,4 +1,4 @@
-"""Bilateral bargaining: the efficient frontier of a pair's deals, protocols and benchmarks.
+"""A pair's deals and their efficient frontier.
 
 A bilateral deal between countries ``a`` and ``b`` is a pair of concession vectors over
 sectors: what ``a`` opens to ``b`` and what ``b`` opens to ``a``. Offers are always
@@ -6,28 +6,19 @@ efficient for the pair: for a weight ``theta`` on ``a``'s utility (``1 - theta``
 ``b``'s), each side concedes, sector by sector, until its partner's marginal gain equals
 its own marginal political cost (so a side concedes first where its partner gains most
 per unit of its own cost). Sweeping ``theta`` from 0 to 1 traces the pair's Pareto
-frontier; a tactic picks the point that gives the proposer its aspiration.
-
-Protocols:
-
-* ``alternating``: alternating offers driven by each country's tactic, with the
-  acceptance rule :func:`accepts`.
-* ``nash``, ``kalai_smorodinsky``: the pair settles at the benchmark solution as soon as
-  a zone of agreement exists.
-* ``rubinstein``: the proposer takes Rubinstein's equilibrium share
-  (:func:`rubinstein_split`) of the range between the two sides' reservation and best.
+frontier (:class:`FrontierSummary` samples it); a negotiator picks the point that gives
+it its demand.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from typing import ClassVar
 
 import numpy as np
 
-from tppgame.tactics import TalkView, tactic_for
+from tppgame.solutions import kalai_smorodinsky_solution, nash_solution
 from tppgame.utility import pair_gain
 
 # Weights on a's utility where the frontier is sampled: evenly, plus points close to each end,
@@ -36,80 +27,6 @@ _ENDS = np.array([0.001, 0.003, 0.01, 0.03])
 THETA_GRID = np.unique(np.concatenate([np.linspace(0.0, 1.0, 17), _ENDS, 1.0 - _ENDS]))
 
 
-# ------------------------------------------------------------------- closed forms
-def rubinstein_split(delta_1: float, delta_2: float) -> float:
-    """The first proposer's share of a unit pie in Rubinstein's alternating-offers equilibrium.
-
-    ``(1 - delta_2) / (1 - delta_1 * delta_2)`` for discount factors in (0, 1].
-    """
-    for name, delta in (("delta_1", delta_1), ("delta_2", delta_2)):
-        if not 0.0 < delta <= 1.0:
-            raise ValueError(f"{name} must be in (0, 1], got {delta}")
-    if delta_1 == 1.0 and delta_2 == 1.0:
-        return 0.5  # the limit of equally patient players
-    return (1.0 - delta_2) / (1.0 - delta_1 * delta_2)
-
-
-Frontier = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
-
-
-def _zoom(frontier: Frontier, score: Callable[[np.ndarray, np.ndarray], np.ndarray],
-          lo: np.ndarray, hi: np.ndarray, points: int = 257, rounds: int = 4) -> np.ndarray:
-    """Maximise ``score(u1, u2)`` along a frontier parameterised on [lo, hi], row by row."""
-    lo, hi = np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
-    best = lo
-    for _ in range(rounds):
-        grid = lo[:, None] + (hi - lo)[:, None] * np.linspace(0.0, 1.0, points)[None, :]
-        values = score(*frontier(grid))
-        k = np.argmax(values, axis=1)
-        best = grid[np.arange(len(k)), k]
-        step = (hi - lo) / (points - 1)
-        lo, hi = np.maximum(best - step, lo), np.minimum(best + step, hi)
-        points = 17
-    return best
-
-
-def nash_solution(frontier: Frontier, d1: np.ndarray | float = 0.0, d2: np.ndarray | float = 0.0,
-                  lo: np.ndarray | float = 0.0, hi: np.ndarray | float = 1.0, rows: int = 1) -> np.ndarray:
-    """Parameter of the Nash bargaining solution: maximises (u1 - d1)(u2 - d2) on the frontier.
-
-    ``frontier(theta)`` maps parameters (rows x points) to utilities (u1, u2), with u1
-    rising and u2 falling in theta. Points where a side is below its disagreement
-    value score minus infinity.
-    """
-    d1, d2 = np.broadcast_to(d1, (rows,))[:, None], np.broadcast_to(d2, (rows,))[:, None]
-
-    def score(u1: np.ndarray, u2: np.ndarray) -> np.ndarray:
-        g1, g2 = u1 - d1, u2 - d2
-        return np.where((g1 >= 0) & (g2 >= 0), g1 * g2, -np.inf)
-
-    return _zoom(frontier, score, np.broadcast_to(lo, (rows,)), np.broadcast_to(hi, (rows,)))
-
-
-def kalai_smorodinsky_solution(frontier: Frontier, d1: np.ndarray | float, d2: np.ndarray | float,
-                               ideal1: np.ndarray | float, ideal2: np.ndarray | float,
-                               lo: np.ndarray | float = 0.0, hi: np.ndarray | float = 1.0,
-                               rows: int = 1, steps: int = 50) -> np.ndarray:
-    """Parameter of the Kalai-Smorodinsky solution: equal shares of each side's ideal gain.
-
-    The point on the frontier where (u1 - d1) / (ideal1 - d1) = (u2 - d2) / (ideal2 - d2).
-    The difference of the two shares rises with theta, so bisection finds it even where the
-    frontier is flat in theta for long stretches.
-    """
-    d1, d2 = np.broadcast_to(d1, (rows,)).astype(float), np.broadcast_to(d2, (rows,)).astype(float)
-    r1 = np.maximum(np.broadcast_to(ideal1, (rows,)) - d1, 1e-12)
-    r2 = np.maximum(np.broadcast_to(ideal2, (rows,)) - d2, 1e-12)
-    lo = np.broadcast_to(lo, (rows,)).astype(float)
-    hi = np.broadcast_to(hi, (rows,)).astype(float)
-    for _ in range(steps):
-        mid = 0.5 * (lo + hi)
-        u1, u2 = frontier(mid[:, None])
-        below = (u1[:, 0] - d1) / r1 < (u2[:, 0] - d2) / r2
-        lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
-    return 0.5 * (lo + hi)
-
-
-# ----------------------------------------------------------------- a pair's terms
 @dataclass(frozen=True, eq=False)
 class StackedTerms:
     """Both directions of some talks side by side (columns: a's concessions to b, then b's to a),
@@ -528,185 +445,3 @@ class FrontierSummary:
         return kalai_smorodinsky_solution(self.terms.frontier, self.reserve_a, self.reserve_b,
                                           self.best_a, self.best_b, self.theta_best_b, self.theta_best_a,
                                           rows=len(self.reserve_a))
-
-
-# --------------------------------------------------------------------- acceptance
-def accepts(utility: np.ndarray, aspiration: np.ndarray, reserve: np.ndarray,
-            within_red_lines: np.ndarray) -> np.ndarray:
-    """The acceptance rule: take an offer that respects your red lines and gives you at least
-    both your reservation and what you would demand yourself now."""
-    return within_red_lines & (utility >= reserve) & (utility >= aspiration)
-
-
-# ---------------------------------------------------------------------- sessions
-@dataclass
-class SessionResult:
-    """One round's meetings, as arrays over the talks that met."""
-
-    theta: np.ndarray
-    x_ab: np.ndarray
-    x_ba: np.ndarray
-    u_a: np.ndarray
-    u_b: np.ndarray
-    proposer_is_a: np.ndarray
-    aspiration_proposer: np.ndarray
-    aspiration_responder: np.ndarray
-    accepted: np.ndarray
-    zopa: np.ndarray
-    responder_yes: np.ndarray | None = None   # the responder's own verdict, before the proposer's check
-
-
-@dataclass(frozen=True)
-class SessionInput:
-    """What the protocol needs about the talks meeting this round."""
-
-    summary: FrontierSummary
-    proposer_is_a: np.ndarray
-    progress_a: np.ndarray
-    progress_b: np.ndarray
-    beta_a: np.ndarray
-    beta_b: np.ndarray
-    tactic_a: tuple[str, ...]
-    tactic_b: tuple[str, ...]
-    previous_a: np.ndarray         # each side's aspiration at its previous turn (nan if none)
-    previous_b: np.ndarray
-    received_gain_a: np.ndarray    # improvement of the partner's last offer, to each side (nan if none)
-    received_gain_b: np.ndarray
-    patience_a: np.ndarray
-    patience_b: np.ndarray
-    red_line_a: np.ndarray         # rows x sectors
-    red_line_b: np.ndarray
-
-
-def aspirations(best: np.ndarray, reserve: np.ndarray, progress: np.ndarray, beta: np.ndarray,
-                previous: np.ndarray, received_gain: np.ndarray, tactics: tuple[str, ...]) -> np.ndarray:
-    """Each side's aspiration this round, each tactic deciding for the talks it plays.
-
-    Tactics that decide by the same rule (boulware, linear and conceder are one time-dependent
-    rule, with their own betas) decide their talks together: a rule works talk by talk, element
-    by element, so splitting the talks among its tactics would give the same numbers.
-    """
-    rules: dict[Callable[..., np.ndarray], list[str]] = {}
-    for name in set(tactics):
-        rules.setdefault(type(tactic_for(name)).aspiration, []).append(name)
-    if len(rules) == 1:
-        (names,) = rules.values()
-        return tactic_for(names[0]).aspiration(TalkView(best, reserve, progress, beta, previous, received_gain))
-    out = np.empty(len(best))
-    played = np.array(tactics)
-    for names in rules.values():
-        rows = np.isin(played, names)
-        view = TalkView(best[rows], reserve[rows], progress[rows], beta[rows], previous[rows],
-                        received_gain[rows])
-        out[rows] = tactic_for(names[0]).aspiration(view)
-    return out
-
-
-class Protocol:
-    """A bargaining protocol decides, for the talks meeting this round, the offers and replies."""
-
-    name: ClassVar[str]
-
-    def session(self, inp: SessionInput) -> SessionResult:
-        raise NotImplementedError
-
-    @staticmethod
-    def _result(inp: SessionInput, theta: np.ndarray, asp_p: np.ndarray, asp_r: np.ndarray,
-                decide: Callable[..., np.ndarray]) -> SessionResult:
-        """Evaluate the offers at ``theta``; a deal needs the responder's yes (``decide``) and
-        must leave neither side below its reservation."""
-        s = inp.summary
-        x_ab, x_ba = s.terms.deal_at(theta)
-        u_a, u_b = s.terms.utilities(x_ab, x_ba)
-        yes = decide(x_ab, x_ba, u_a, u_b)
-        accepted = yes & (u_a >= s.reserve_a - 1e-12) & (u_b >= s.reserve_b - 1e-12)
-        return SessionResult(theta, x_ab, x_ba, u_a, u_b, inp.proposer_is_a, asp_p, asp_r, accepted, s.zopa, yes)
-
-
-def _within_red_lines(x_ab: np.ndarray, x_ba: np.ndarray, inp: SessionInput) -> tuple[np.ndarray, np.ndarray]:
-    """Whether each side's concessions in a deal respect its red lines (or its current level)."""
-    s = inp.summary.terms
-    ok_a = (x_ab <= np.maximum(inp.red_line_a, s.own_a) + 1e-12).all(axis=1)
-    ok_b = (x_ba <= np.maximum(inp.red_line_b, s.own_b) + 1e-12).all(axis=1)
-    return ok_a, ok_b
-
-
-class AlternatingOffers(Protocol):
-    """Alternating offers: the proposer offers the efficient point at its aspiration;
-    the responder applies :func:`accepts` with its own aspiration."""
-
-    name = "alternating"
-
-    def session(self, inp: SessionInput) -> SessionResult:
-        s = inp.summary
-        asp_a = aspirations(s.best_a, s.reserve_a, inp.progress_a, inp.beta_a, inp.previous_a,
-                            inp.received_gain_a, inp.tactic_a)
-        asp_b = aspirations(s.best_b, s.reserve_b, inp.progress_b, inp.beta_b, inp.previous_b,
-                            inp.received_gain_b, inp.tactic_b)
-        prop_a = inp.proposer_is_a
-        asp_p, asp_r = np.where(prop_a, asp_a, asp_b), np.where(prop_a, asp_b, asp_a)
-        theta = s.proposal(prop_a, asp_p)
-
-        def decide(x_ab: np.ndarray, x_ba: np.ndarray, u_a: np.ndarray, u_b: np.ndarray) -> np.ndarray:
-            ok_a, ok_b = _within_red_lines(x_ab, x_ba, inp)
-            u_r, ok_r = np.where(prop_a, u_b, u_a), np.where(prop_a, ok_b, ok_a)
-            reserve_r = np.where(prop_a, s.reserve_b, s.reserve_a)
-            return accepts(u_r, asp_r, reserve_r, ok_r)
-
-        return self._result(inp, theta, asp_p, asp_r, decide)
-
-
-class _Benchmark(Protocol):
-    """Settle at a benchmark point as soon as a zone of agreement exists."""
-
-    def point(self, inp: SessionInput) -> np.ndarray:
-        raise NotImplementedError
-
-    def session(self, inp: SessionInput) -> SessionResult:
-        s = inp.summary
-        theta = np.where(s.zopa, self.point(inp), np.where(inp.proposer_is_a, s.theta_best_a, s.theta_best_b))
-        nan = np.full(len(theta), np.nan)
-
-        def decide(x_ab: np.ndarray, x_ba: np.ndarray, u_a: np.ndarray, u_b: np.ndarray) -> np.ndarray:
-            ok_a, ok_b = _within_red_lines(x_ab, x_ba, inp)
-            return s.zopa & ok_a & ok_b
-
-        return self._result(inp, theta, nan, nan, decide)
-
-
-class NashProtocol(_Benchmark):
-    """Each pair agrees on the Nash bargaining solution of its frontier."""
-
-    name = "nash"
-
-    def point(self, inp: SessionInput) -> np.ndarray:
-        return inp.summary.nash()
-
-
-class KalaiSmorodinskyProtocol(_Benchmark):
-    """Each pair agrees on the Kalai-Smorodinsky solution of its frontier."""
-
-    name = "kalai_smorodinsky"
-
-    def point(self, inp: SessionInput) -> np.ndarray:
-        return inp.summary.kalai_smorodinsky()
-
-
-class RubinsteinProtocol(_Benchmark):
-    """The first proposer takes Rubinstein's share of the range from reservation to best."""
-
-    name = "rubinstein"
-
-    def point(self, inp: SessionInput) -> np.ndarray:
-        s = inp.summary
-        prop_a = inp.proposer_is_a
-        d_p = np.where(prop_a, inp.patience_a, inp.patience_b)
-        d_r = np.where(prop_a, inp.patience_b, inp.patience_a)
-        share = np.array([rubinstein_split(float(p), float(r)) for p, r in zip(d_p, d_r)])
-        best_p, reserve_p = np.where(prop_a, s.best_a, s.best_b), np.where(prop_a, s.reserve_a, s.reserve_b)
-        return s.theta_for(prop_a, reserve_p + share * (best_p - reserve_p))
-
-
-PROTOCOLS: dict[str, type[Protocol]] = {
-    cls.name: cls for cls in (AlternatingOffers, NashProtocol, KalaiSmorodinskyProtocol, RubinsteinProtocol)
-}

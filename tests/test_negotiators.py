@@ -1,0 +1,348 @@
+"""Negotiators: what a country demands, offers and accepts, and how researchers bring their own.
+
+Time-dependent demands run from a side's best (``best``) at the start of talks down to its
+reservation (``reserve``) at the deadline. With ``best = 1`` and ``reserve = 0``, the demand
+at progress ``t`` is ``1 - t ** (1 / beta)``: at mid-talks (t = 0.5) Boulware (beta 0.2) still
+demands 1 - 0.5 ** 5 = 0.96875, linear (beta 1) 0.5 and a conceder (beta 5) 1 - 0.5 ** 0.2 = 0.1294...
+"""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from test_bargaining import make_terms, session_input
+from tppgame import TPPModel
+from tppgame.cli import main
+from tppgame.frontier import FrontierSummary
+from tppgame.memo import SharedWork
+from tppgame.negotiators import (BUILT_IN, Boulware, Conceder, Linear, Negotiator, NegotiatorError, Talks, TitForTat,
+                                 make_negotiator, negotiator_names, register, registered, unregister)
+from tppgame.protocols import AlternatingOffers, demands
+
+NAN = float("nan")
+
+
+def view(best=1.0, reserve=0.0, progress=0.5, previous=NAN, received_gain=NAN) -> Talks:
+    """One talk as side a sees it, from scalar figures (only what a demand reads)."""
+    arr = lambda v: np.array([v], dtype=float)  # noqa: E731
+    inp = SimpleNamespace(summary=SimpleNamespace(best_a=arr(best), best_b=arr(NAN), reserve_a=arr(reserve),
+                                                  reserve_b=arr(NAN)),
+                          progress_a=arr(progress), progress_b=arr(NAN), previous_a=arr(previous), previous_b=arr(NAN),
+                          received_gain_a=arr(received_gain), received_gain_b=arr(NAN))
+    return Talks(inp, np.array([True]))
+
+
+def demand(negotiator: Negotiator, **figures) -> float:
+    """What the negotiator demands in one talk, asked as the game asks it (its class's array pass)."""
+    return float(demands([negotiator], view(**figures))[0])
+
+
+def play(scenario="baseline", **kwargs) -> TPPModel:
+    model = TPPModel(scenario, **kwargs)
+    while model.running:
+        model.step()
+    return model
+
+
+# --------------------------------------------------------------- time-dependent
+def test_mid_talks_boulware_holds_firm_linear_halves_conceder_gives_ground():
+    """At mid-talks, Boulware (beta 0.2) demands most, linear half the range, a conceder (beta 5) least."""
+    boulware, linear, conceder = demand(Boulware()), demand(Linear()), demand(Conceder())
+    assert boulware == pytest.approx(1 - 0.5**5)
+    assert linear == pytest.approx(0.5)
+    assert conceder == pytest.approx(1 - 0.5**0.2)
+    assert boulware > linear > conceder
+
+
+def test_each_built_in_negotiator_has_one_home_for_its_default_pace():
+    """The defaults live on the classes; a scenario or Python may set another beta."""
+    assert (Boulware().beta, Linear().beta, Conceder().beta, TitForTat().beta) == (0.2, 1.0, 5.0, 1.0)
+    assert make_negotiator("boulware", beta=0.5).beta == 0.5
+    assert demand(Boulware(beta=1.0)) == pytest.approx(demand(Linear()))
+
+
+@pytest.mark.parametrize("negotiator", [Boulware(), Linear(), Conceder()])
+def test_talks_open_at_best_and_end_at_reserve(negotiator):
+    """At the start of talks a side demands its best (0.8); at the deadline its reservation (0.3)."""
+    assert demand(negotiator, best=0.8, reserve=0.3, progress=0.0) == pytest.approx(0.8)
+    assert demand(negotiator, best=0.8, reserve=0.3, progress=1.0) == pytest.approx(0.3)
+
+
+def test_progress_beyond_the_deadline_is_treated_as_the_deadline():
+    """After the deadline (progress > 1) a side stays at its reservation; before the start, at its best."""
+    assert demand(Linear(), best=0.8, reserve=0.3, progress=1.7) == pytest.approx(0.3)
+    assert demand(Linear(), best=0.8, reserve=0.3, progress=-0.5) == pytest.approx(0.8)
+
+
+def test_a_side_whose_best_is_below_its_reserve_demands_its_reserve():
+    assert demand(Linear(), best=0.1, reserve=0.3, progress=0.5) == pytest.approx(0.3)
+
+
+def test_one_class_pass_answers_for_countries_with_different_paces():
+    """Three talks of three countries, one pass: each row decided on its own figures and beta."""
+    arr = np.array
+    inp = SimpleNamespace(summary=SimpleNamespace(best_a=arr([1.0, 0.8, 0.5]), reserve_a=arr([0.0, 0.3, 0.5]),
+                                                  best_b=arr([NAN] * 3), reserve_b=arr([NAN] * 3)),
+                          progress_a=arr([0.5, 0.0, 1.0]), progress_b=arr([NAN] * 3))
+    paces = [Linear(), Boulware(), Conceder()]
+    np.testing.assert_allclose(demands(paces, Talks(inp, np.ones(3, dtype=bool))), [0.5, 0.8, 0.5])
+
+
+# --------------------------------------------------------------- versus a fixed opponent
+class Stubborn(Negotiator):
+    """Never moves from its best: the fixed opponent of the versus tests."""
+
+    name = "stubborn_test"
+    classifier = {"stateless": True}
+
+    def demand(self, talks: Talks) -> np.ndarray:
+        return talks.best
+
+
+def versus(negotiator: Negotiator, rounds: int = 5) -> tuple[list[float], FrontierSummary]:
+    """One hand-made talk (tests/test_bargaining.py's pair), side a played by ``negotiator``, side b by
+    Stubborn, b always proposing (a Stubborn offer a can never take before the deadline), the clock
+    running 1/rounds a round: side a's demands, round by round."""
+    summary = FrontierSummary.build(make_terms(), np.array([0.2]), np.array([0.2]))
+    seen = []
+    previous, received = NAN, NAN
+    for k in range(1, rounds + 1):
+        inp = session_input(summary, [False], progress=k / rounds)
+        inp = type(inp)(**{**inp.__dict__, "negotiator_a": (negotiator,), "negotiator_b": (Stubborn(),),
+                           "previous_a": np.array([previous]), "received_gain_a": np.array([received])})
+        result = AlternatingOffers().session(inp)
+        seen.append(float(result.aspiration_responder[0]))
+        previous, received = seen[-1], 0.0            # the stubborn partner's offers never improve
+    return seen, summary
+
+
+@pytest.mark.parametrize("cls, beta", [(Boulware, 0.2), (Linear, 1.0), (Conceder, 5.0)])
+def test_time_dependent_demands_against_a_stubborn_partner(cls, beta):
+    """Against a partner that never moves, the demands follow best - (best - reserve) * (k/5) ** (1/beta)."""
+    seen, s = versus(cls())
+    best, reserve = s.best_a[0], s.reserve_a[0]
+    expected = [best - (best - reserve) * (k / 5) ** (1 / beta) for k in range(1, 6)]
+    np.testing.assert_allclose(seen, expected, rtol=1e-12)
+
+
+def test_tit_for_tat_against_a_stubborn_partner_opens_like_linear_then_holds():
+    """Tit-for-tat opens as linear would (at 1/5 of the way), then mirrors a partner who gives nothing."""
+    seen, s = versus(TitForTat())
+    best, reserve = s.best_a[0], s.reserve_a[0]
+    assert seen[0] == pytest.approx(best - (best - reserve) * 0.2)
+    assert seen[1:] == pytest.approx([seen[0]] * 4)
+
+
+def test_tit_for_tat_reciprocates_the_partners_last_concession():
+    """The partner's last offer improved by 0.1: tit-for-tat lowers its demand from 0.7 to 0.6, whatever the clock."""
+    for progress in (0.1, 0.5, 0.9):
+        assert demand(TitForTat(), best=0.9, reserve=0.2, progress=progress, previous=0.7,
+                      received_gain=0.1) == pytest.approx(0.6)
+    assert demand(TitForTat(), reserve=0.5, previous=0.6, received_gain=0.4) == pytest.approx(0.5)
+
+
+# --------------------------------------------------------------- registry
+def test_built_in_negotiators_are_found_by_their_scenario_names():
+    assert set(BUILT_IN) == {"boulware", "linear", "conceder", "tit_for_tat"}
+    assert negotiator_names()[:4] == ("boulware", "linear", "conceder", "tit_for_tat")
+    assert isinstance(make_negotiator("tit_for_tat"), TitForTat)
+    assert Linear().classifier["stateless"] and Linear().classifier["time_dependent"]
+    assert TitForTat().classifier["reciprocal"] and not TitForTat().classifier["time_dependent"]
+    with pytest.raises(NegotiatorError, match="takes no beta"):
+        register(Stubborn)
+        try:
+            make_negotiator("stubborn_test", beta=0.5)
+        finally:
+            unregister("stubborn_test")
+
+
+def test_a_registered_negotiator_is_chosen_by_name_in_a_scenario_and_on_the_command_line(tmp_path, capsys):
+    register(Stubborn)
+    try:
+        model = TPPModel("baseline", overrides={"countries.JPN.tactic": "stubborn_test"})
+        assert isinstance(model.negotiators[model.config.index("JPN")], Stubborn)
+        agent = next(a for a in model.agents if a.code == "JPN")
+        assert agent.negotiator is model.negotiators[agent.index]
+        assert main(["--negotiator", "JPN=stubborn_test", "--quiet", "--out", str(tmp_path)]) == 0
+    finally:
+        unregister("stubborn_test")
+    assert main(["--negotiator", "JPN=stubborn_test", "--quiet", "--out", str(tmp_path)]) == 2
+    assert "expected a registered negotiator" in capsys.readouterr().err
+
+
+def test_a_package_registers_negotiators_through_its_entry_point(tmp_path, monkeypatch):
+    """A third-party package declares ``[tppgame.negotiators] holdout = holdout_pkg:Holdout``: the
+    registry finds it by that name (a real installed distribution's metadata, on sys.path)."""
+    (tmp_path / "holdout_pkg.py").write_text(textwrap.dedent("""
+        from tppgame.negotiators import Negotiator
+
+        class Holdout(Negotiator):
+            classifier = {"stateless": True}
+
+            def demand(self, talks):
+                return talks.best
+    """))
+    info = tmp_path / "holdout_pkg-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: holdout-pkg\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[tppgame.negotiators]\nholdout = holdout_pkg:Holdout\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import tppgame.negotiators as module
+    monkeypatch.setattr(module, "_ENTRY_POINTS_READ", False)
+    monkeypatch.setattr(module, "_REGISTERED", dict(BUILT_IN))
+    assert registered()["holdout"].__name__ == "Holdout"
+    model = TPPModel("baseline", negotiators={"JPN": "holdout"})
+    assert type(model.negotiators[1]).__name__ == "Holdout"
+    sys.modules.pop("holdout_pkg", None)
+
+
+# --------------------------------------------------------------- custom negotiators in the game
+def test_a_japan_that_never_concedes_gives_less_and_closes_fewer_deals():
+    """A teacher's prediction: if Japan never moves from its best offer, it grants less than the
+    Boulware Japan of the baseline, and fewer partners settle with it (only those whose own
+    deadline leaves them no better choice)."""
+    def japan_deals(model: TPPModel) -> int:
+        return sum(1 for d in model.deals if model.config.index("JPN") in (d.a, d.b))
+
+    for seed in range(4):
+        usual, stubborn = play(rng=seed), play(rng=seed, negotiators={"JPN": Stubborn()})
+        assert sum(stubborn.summary()["countries"]["JPN"]["concessions"].values()) < \
+            sum(usual.summary()["countries"]["JPN"]["concessions"].values())
+        assert japan_deals(stubborn) < japan_deals(usual)
+
+
+def test_negotiators_chosen_by_name_from_python_match_the_scenario_choice():
+    by_python = play(rng=3, negotiators={"JPN": "conceder"})
+    by_setting = play(rng=3, overrides={"countries.JPN.tactic": "conceder"})
+    assert by_python.log.to_jsonl() == by_setting.log.to_jsonl()
+
+
+def test_bad_choices_from_python_are_refused():
+    with pytest.raises(ValueError, match="expected countries among"):
+        TPPModel("baseline", negotiators={"XXX": Linear()})
+    with pytest.raises(TypeError, match="expected a tppgame Negotiator"):
+        TPPModel("baseline", negotiators={"JPN": object()})
+
+
+class Raising(Negotiator):
+    name = "raising_test"
+
+    def demand(self, talks: Talks) -> np.ndarray:
+        raise ZeroDivisionError("oops")
+
+
+class WrongShape(Negotiator):
+    def demand(self, talks: Talks) -> np.ndarray:
+        return np.zeros(len(talks) + 1)
+
+
+class OutOfBounds(Stubborn):
+    def propose(self, talks: Talks, demand: np.ndarray):
+        gives, asks = talks.efficient(demand)
+        return gives, asks + 2.0
+
+
+class PastRedLine(Stubborn):
+    def propose(self, talks: Talks, demand: np.ndarray):
+        gives, asks = talks.efficient(demand)
+        return np.where(talks.on_table, 1.0, 0.0), asks
+
+
+class SaysMaybe(Stubborn):
+    def respond(self, talks, mine, theirs, demand):
+        return ["maybe"] * len(talks)
+
+
+@pytest.mark.parametrize("negotiator, message", [
+    (Raising(), r"negotiator 'raising_test' of JPN in talk '.*JPN.*'.*demand\(\) raised ZeroDivisionError: oops"),
+    (WrongShape(), r"negotiator 'WrongShape' of JPN .*demand\(\) must return \d+ finite numbers"),
+    (OutOfBounds(), r"negotiator 'stubborn_test' of JPN .*propose\(\) asks 2\.0000 for \w+: concessions must be from 0 to 1"),
+    (PastRedLine(), r"negotiator 'stubborn_test' of JPN .*propose\(\) gives 1\.0000 for \w+, past its red line"),
+    (SaysMaybe(), r"negotiator 'stubborn_test' of JPN .*respond\(\) must return \d+ booleans"),
+])
+def test_a_negotiator_that_breaks_the_contract_is_stopped_with_one_clear_error(negotiator, message):
+    """Never a silent acceptance: the game stops, naming the negotiator, the country and the talk."""
+    with pytest.raises(NegotiatorError, match=message):
+        play(rng=0, negotiators={"JPN": negotiator})
+
+
+class Learner(Linear):
+    """Remembers every move it saw (a learning negotiator: not stateless)."""
+
+    classifier = {**Linear.classifier, "stateless": False}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen = 0
+
+    def observe(self, talks: Talks, moves) -> None:
+        assert len(moves) == len(talks)
+        self.seen += len(moves)
+
+
+def test_a_learning_negotiator_turns_the_memo_off_and_plays_as_it_would_alone():
+    learner, alone = Learner(), Learner()
+    shared = play(rng=2, shared=SharedWork(), negotiators={"JPN": learner})
+    assert shared.shared is None
+    assert play(rng=2, negotiators={"JPN": alone}).log.to_jsonl() == shared.log.to_jsonl()
+    japan_meetings = sum(1 for e in shared.log.of_kind("offer") if "JPN" in (e["proposer"], e["responder"]))
+    assert learner.seen == alone.seen == japan_meetings > 0
+    assert play(rng=2, shared=SharedWork()).shared is not None     # the built-in ones are stateless
+
+
+def test_the_history_of_a_talk_holds_every_offer():
+    model = play(rng=1)
+    talk = next(t for t in model.talks if t.meetings)
+    assert len(talk.history) == talk.meetings
+    assert all(0.0 <= m.x_ab.min() and m.x_ab.max() <= 1.0 for m in talk.history)
+    assert [m.accepted for m in talk.history][:-1] == [False] * (len(talk.history) - 1)
+
+
+# --------------------------------------------------------------- properties
+talk_figures = st.builds(
+    lambda best, gap, progress, previous, received: dict(
+        best=best, reserve=best - gap, progress=progress, previous=previous, received_gain=received),
+    best=st.floats(-1.0, 1.0), gap=st.floats(-0.5, 1.0), progress=st.floats(-0.5, 1.5),
+    previous=st.one_of(st.just(NAN), st.floats(-1.0, 1.0)), received=st.one_of(st.just(NAN), st.floats(-1.0, 1.0)),
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(talk_figures, st.sampled_from(sorted(BUILT_IN)), st.floats(0.05, 20.0))
+def test_a_built_in_negotiator_never_demands_less_than_its_reservation(figures, name, beta):
+    asked = demand(make_negotiator(name, beta=beta), **figures)
+    assert np.isfinite(asked) and asked >= figures["reserve"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(talk_figures, st.floats(0.05, 0.95), st.floats(1.05, 20.0))
+def test_time_dependent_demands_fall_as_time_passes_and_lower_beta_holds_firmer(figures, low, high):
+    lo, hi = min(figures["best"], figures["reserve"]), max(figures["best"], figures["reserve"])
+    for negotiator in (Boulware(beta=low), Linear(), Conceder(beta=high)):
+        asked = demand(negotiator, **figures)
+        assert lo - 1e-12 <= asked <= hi + 1e-12
+        assert demand(negotiator, **{**figures, "progress": figures["progress"] + 0.1}) <= asked + 1e-12
+    assert demand(Boulware(beta=low), **figures) >= demand(Linear(), **figures) - 1e-12
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(sorted(BUILT_IN)), min_size=4, max_size=4), st.lists(st.booleans(), min_size=4,
+       max_size=4), st.floats(0.0, 1.2))
+def test_no_deal_leaves_either_side_below_its_reservation(names, proposer, progress):
+    """Whatever the negotiators, proposers and clock, an accepted offer gives both sides at least their
+    reservation and respects both sides' red lines; offers are concessions in [0, 1]."""
+    c_a = np.array([[0.2, 0.4], [0.05, 1.0], [0.6, 0.3], [0.2, 0.2]])
+    summary = FrontierSummary.build(make_terms(rows=4, c_a=c_a), np.full(4, 0.15), np.full(4, 0.1))
+    inp = session_input(summary, proposer, progress=progress, tactic=names)
+    result = AlternatingOffers().session(inp)
+    assert ((0.0 <= result.x_ab) & (result.x_ab <= 1.0)).all() and ((0.0 <= result.x_ba) & (result.x_ba <= 1.0)).all()
+    ok = result.accepted
+    assert (result.u_a[ok] >= summary.reserve_a[ok] - 1e-12).all()
+    assert (result.u_b[ok] >= summary.reserve_b[ok] - 1e-12).all()

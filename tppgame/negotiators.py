@@ -1,0 +1,539 @@
+"""Negotiators: how a country bargains in its bilateral talks.
+
+A country's negotiator decides, for the talks it holds in a round (NegMAS's "controller"
+shape: all of one country's parallel talks in one call), four things:
+
+* :meth:`Negotiator.demand`: the utility it asks for in each talk;
+* :meth:`Negotiator.propose`: the offer it makes where it proposes (what it gives, what it asks);
+* :meth:`Negotiator.respond`: whether it accepts the partner's offer where it responds;
+* :meth:`Negotiator.observe`: what it learns from the round's meetings (learning negotiators).
+
+It sees its talks through :class:`Talks`: its own utility of any terms, its reservation (what
+it needs to ratify the deal at home), its red lines, progress towards the deadline that applies
+and the rounds left to it, and the history of offers in each talk. Everything is an array with
+one row per talk, so a negotiator answers for all of its talks at once.
+
+A subclass overrides the per-country methods; the class methods :meth:`Negotiator.demands`,
+:meth:`Negotiator.proposals` and :meth:`Negotiator.responses` then ask each instance for its
+rows, and check its answers (shape, finite, in [0, 1], within its red lines): a negotiator that
+raises or answers out of bounds is stopped with a :class:`NegotiatorError` naming it, the country
+and the talk. The built-in negotiators (time-dependent Boulware, linear and conceder, after
+Faratin, Sierra and Jennings 1998, and relative tit-for-tat) override the class methods to answer
+for every country of their class in one array pass, which gives the same numbers to the last bit
+as asking country by country, because every rule works element by element along the rows.
+
+Negotiators are chosen by registered name in scenarios (``tactic = "boulware"``), with
+``--negotiator JPN=NAME`` on the command line, or as objects from Python
+(``TPPModel("baseline", negotiators={"JPN": MyNegotiator()})``). Third-party packages register
+theirs through the ``tppgame.negotiators`` entry-point group; :func:`register` does the same
+from Python.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+from functools import cached_property
+from importlib import metadata
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from tppgame.protocols import SessionInput
+
+ENTRY_POINT_GROUP = "tppgame.negotiators"
+_SERIAL = itertools.count()      # numbers for negotiators whose memo key is their identity
+
+
+class NegotiatorError(RuntimeError):
+    """A negotiator raised or answered outside the contract (wrong shape, not finite, out of bounds)."""
+
+
+class Move(NamedTuple):
+    """One offer made in a talk: its round, whether side a proposed, the deal offered as (a's
+    concessions, b's concessions), and whether it was accepted."""
+
+    round: int
+    proposer_is_a: bool
+    x_ab: np.ndarray
+    x_ba: np.ndarray
+    accepted: bool
+
+
+# ------------------------------------------------------------------- what a side sees
+class Talks:
+    """What one side of some talks sees of them this round, one row per talk.
+
+    ``side_is_a`` says, per row, whether the deciding country is side ``a`` of the talk. Every
+    field is read from the session's input when first used, so a negotiator pays only for what
+    it reads.
+    """
+
+    def __init__(self, inp: SessionInput, side_is_a: np.ndarray):
+        self.inp = inp
+        self.side_is_a = np.asarray(side_is_a, dtype=bool)
+
+    def __len__(self) -> int:
+        return len(self.side_is_a)
+
+    def _pick(self, a_value: np.ndarray, b_value: np.ndarray) -> np.ndarray:
+        side = self.side_is_a if a_value.ndim == 1 else self.side_is_a[:, None]
+        return np.where(side, a_value, b_value)
+
+    @cached_property
+    def best(self) -> np.ndarray:
+        """Its best utility in each talk that the partner could still ratify."""
+        return self._pick(self.inp.summary.best_a, self.inp.summary.best_b)
+
+    @cached_property
+    def reserve(self) -> np.ndarray:
+        """Its reservation: the utility from the talk it needs to get the deal ratified at home."""
+        return self._pick(self.inp.summary.reserve_a, self.inp.summary.reserve_b)
+
+    @cached_property
+    def progress(self) -> np.ndarray:
+        """0 when the talk opened, 1 at the deadline that applies (and after it)."""
+        return self._pick(self.inp.progress_a, self.inp.progress_b)
+
+    @property
+    def rounds_left(self) -> np.ndarray:
+        """Rounds from this one to the deadline that applies (0 in the deadline's round)."""
+        return self.inp.rounds_left
+
+    @cached_property
+    def previous(self) -> np.ndarray:
+        """Its demand at its previous turn in the talk (NaN before its first)."""
+        return self._pick(self.inp.previous_a, self.inp.previous_b)
+
+    @cached_property
+    def received_gain(self) -> np.ndarray:
+        """How much the partner's last offer improved on the one before, to it (NaN if unknown)."""
+        return self._pick(self.inp.received_gain_a, self.inp.received_gain_b)
+
+    @cached_property
+    def patience(self) -> np.ndarray:
+        """Its discount factor per round."""
+        return self._pick(self.inp.patience_a, self.inp.patience_b)
+
+    @cached_property
+    def red_line(self) -> np.ndarray:
+        """The most it may concede per sector (rows x sectors): its red line, or what it already
+        grants where that is more; sectors not on the table are 0."""
+        terms = self.inp.summary.terms
+        return np.maximum(self._pick(self.inp.red_line_a, self.inp.red_line_b), self._pick(terms.own_a, terms.own_b))
+
+    @cached_property
+    def on_table(self) -> np.ndarray:
+        """Which sectors are on the table in each talk (rows x sectors)."""
+        return np.asarray(self.inp.on_table, dtype=bool)
+
+    @cached_property
+    def countries(self) -> tuple[str, ...]:
+        """The deciding country of each row."""
+        return tuple(a if s else b for a, b, s in zip(self.inp.codes_a, self.inp.codes_b, self.side_is_a.tolist()))
+
+    @cached_property
+    def partners(self) -> tuple[str, ...]:
+        return tuple(b if s else a for a, b, s in zip(self.inp.codes_a, self.inp.codes_b, self.side_is_a.tolist()))
+
+    @property
+    def sectors(self) -> tuple[str, ...]:
+        """The sectors' names, in the order of the columns."""
+        return self.inp.sectors
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return self.inp.labels
+
+    @property
+    def history(self) -> tuple[Sequence[Move], ...]:
+        """Each talk's offers so far, oldest first (as the talk records them: sides a and b)."""
+        return self.inp.history
+
+    @property
+    def information(self) -> str:
+        return self.inp.information
+
+    def orient(self, mine: np.ndarray, theirs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(a's, b's) concessions from (its own, the partner's), row by row; the same turns them back."""
+        side = self.side_is_a[:, None]
+        return np.where(side, mine, theirs), np.where(side, theirs, mine)
+
+    def utility(self, mine: np.ndarray, theirs: np.ndarray) -> np.ndarray:
+        """Its utility from deals in which it concedes ``mine`` and the partner ``theirs`` (rows x
+        sectors each), measured against no deal in the talk this round."""
+        u_a, u_b = self.inp.summary.terms.utilities(*self.orient(mine, theirs))
+        return np.where(self.side_is_a, u_a, u_b)
+
+    def partner_utility(self, mine: np.ndarray, theirs: np.ndarray) -> np.ndarray:
+        """The partner's utility from the same deals: known under full information only."""
+        if self.information != "full":
+            raise NegotiatorError("the partner's utility is hidden under private information")
+        u_a, u_b = self.inp.summary.terms.utilities(*self.orient(mine, theirs))
+        return np.where(self.side_is_a, u_b, u_a)
+
+    def efficient(self, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The efficient deal (``mine``, ``theirs``) giving it about ``target`` (and never less than
+        its reservation where a zone of agreement exists): the built-in negotiators' offer."""
+        x_ab, x_ba, _ = _efficient(self, np.asarray(target, dtype=float))
+        return self.orient(x_ab, x_ba)
+
+    def rows(self, index: np.ndarray) -> Talks:
+        """The same view of some of the rows."""
+        return Talks(self.inp.rows(index), self.side_is_a[index])
+
+
+def _efficient(talks: Talks, target: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(a's concessions, b's concessions, theta) of the efficient offers for ``target``."""
+    summary = talks.inp.summary
+    theta = summary.proposal(talks.side_is_a, target)
+    x_ab, x_ba = summary.terms.deal_at(theta)
+    return x_ab, x_ba, theta
+
+
+def accepts(utility: np.ndarray, aspiration: np.ndarray, reserve: np.ndarray,
+            within_red_lines: np.ndarray) -> np.ndarray:
+    """The acceptance rule: take an offer that respects your red lines and gives you at least
+    both your reservation and what you would demand yourself now."""
+    return within_red_lines & (utility >= reserve) & (utility >= aspiration)
+
+
+# ------------------------------------------------------------------------ negotiators
+class Negotiator:
+    """Base class: a country's way of bargaining. Subclass it and override :meth:`demand` (and,
+    if you like, :meth:`propose`, :meth:`respond` and :meth:`observe`).
+
+    ``classifier`` says what kind it is, as Axelrod's strategies do: ``stateless`` (its answers
+    depend only on what it sees this round: the sweep's memo may then answer for it; a negotiator
+    that learns must say ``False``), ``time_dependent``, ``reciprocal``, ``human``.
+    """
+
+    name: ClassVar[str] = ""
+    classifier: ClassVar[dict[str, bool]] = {"stateless": False, "time_dependent": False, "reciprocal": False,
+                                             "human": False}
+
+    @property
+    def label(self) -> str:
+        """The name it goes by in messages: its registered name, else its class's."""
+        return self.name or type(self).__name__
+
+    @property
+    def stateless(self) -> bool:
+        return bool(self.classifier.get("stateless", False))
+
+    @property
+    def memo_key(self) -> tuple[Any, ...]:
+        """What stands for this negotiator in the sweep memo's keys: the same key must mean the
+        same answers. By default the instance itself (a number of its own)."""
+        if "_memo_serial" not in self.__dict__:
+            self.__dict__["_memo_serial"] = next(_SERIAL)
+        return (type(self).__module__, type(self).__qualname__, self.__dict__["_memo_serial"])
+
+    # ------------------------------------------------------------ per country
+    def demand(self, talks: Talks) -> np.ndarray:
+        """The utility it asks for in each of its talks this round (one number per row)."""
+        raise NotImplementedError("a negotiator must decide its demand: override demand(talks)")
+
+    def propose(self, talks: Talks, demand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Its offers where it proposes: (what it gives, what it asks), rows x sectors in [0, 1].
+
+        By default the efficient deal that gives it its demand (:meth:`Talks.efficient`).
+        """
+        return talks.efficient(demand)
+
+    def respond(self, talks: Talks, mine: np.ndarray, theirs: np.ndarray, demand: np.ndarray) -> np.ndarray:
+        """Whether it accepts the partner's offers (``mine``: what it would give, ``theirs``: what
+        the partner would), one bool per row. By default :func:`accepts` with its demand."""
+        within = (mine <= talks.red_line + 1e-12).all(axis=1)
+        return accepts(talks.utility(mine, theirs), demand, talks.reserve, within)
+
+    def observe(self, talks: Talks, moves: Sequence[Move]) -> None:
+        """What it learns from this round's meeting in each of its talks (one move per row)."""
+
+    # ------------------------------------------------------------ array passes
+    @classmethod
+    def demands(cls, negotiators: Sequence[Negotiator], talks: Talks) -> np.ndarray:
+        """Every row's demand, each negotiator answering for its own rows (``negotiators[k]``
+        decides row ``k``). Built-in classes answer for all their rows in one pass."""
+        out = np.empty(len(talks))
+        for who, rows in _by_instance(negotiators):
+            part = talks.rows(rows) if len(rows) < len(talks) else talks
+            answer = ask(who, part, "demand", lambda: who.demand(part))
+            out[rows] = checked_numbers(who, part, answer, "demand")
+        return out
+
+    @classmethod
+    def proposals(cls, negotiators: Sequence[Negotiator], talks: Talks,
+                  demand: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every row's offer as (a's concessions, b's concessions, theta: the weight on a's utility
+        of the efficient point offered, NaN for an offer off the frontier)."""
+        if all(cls.propose is Negotiator.propose for cls in set(map(type, negotiators))):
+            return _efficient(talks, demand)
+        efficient = np.array([type(n).propose is Negotiator.propose for n in negotiators])
+        rows_count, sectors = talks.on_table.shape
+        x_ab, x_ba, theta = np.empty((rows_count, sectors)), np.empty((rows_count, sectors)), np.full(rows_count, np.nan)
+        if efficient.any():
+            rows = np.flatnonzero(efficient)
+            x_ab[rows], x_ba[rows], theta[rows] = _efficient(talks.rows(rows), demand[rows])
+        for who, rows in _by_instance(negotiators, ~efficient):
+            part = talks.rows(rows)
+            gives, asks = ask(who, part, "propose", lambda: who.propose(part, demand[rows]))
+            gives, asks = checked_offer(who, part, gives, asks)
+            x_ab[rows], x_ba[rows] = part.orient(gives, asks)
+        return x_ab, x_ba, theta
+
+    @classmethod
+    def responses(cls, negotiators: Sequence[Negotiator], talks: Talks, x_ab: np.ndarray, x_ba: np.ndarray,
+                  utility: np.ndarray, demand: np.ndarray) -> np.ndarray:
+        """Whether each row's responder accepts the offer (a's, b's concessions), ``utility`` being
+        the responder's utility from it."""
+        if all(cls.respond is Negotiator.respond for cls in set(map(type, negotiators))):
+            default = np.ones(len(talks), dtype=bool)
+        else:
+            default = np.array([type(n).respond is Negotiator.respond for n in negotiators])
+        out = np.empty(len(talks), dtype=bool)
+        if default.any():
+            rows = slice(None) if default.all() else np.flatnonzero(default)
+            mine = np.where(talks.side_is_a[rows, None], x_ab[rows], x_ba[rows])
+            within = (mine <= talks.red_line[rows] + 1e-12).all(axis=1)
+            out[rows] = accepts(utility[rows], demand[rows], talks.reserve[rows], within)
+        for who, rows in _by_instance(negotiators, ~default):
+            part = talks.rows(rows)
+            mine, theirs = part.orient(x_ab[rows], x_ba[rows])
+            answer = ask(who, part, "respond", lambda: who.respond(part, mine, theirs, demand[rows]))
+            out[rows] = _checked_bools(who, part, answer)
+        return out
+
+
+def _by_instance(negotiators: Sequence[Negotiator],
+                 among: np.ndarray | None = None) -> list[tuple[Negotiator, np.ndarray]]:
+    """The rows each negotiator decides (optionally only rows marked in ``among``), in first-seen order."""
+    rows: dict[int, tuple[Negotiator, list[int]]] = {}
+    for k, who in enumerate(negotiators):
+        if among is None or among[k]:
+            rows.setdefault(id(who), (who, []))[1].append(k)
+    return [(who, np.array(ks)) for who, ks in rows.values()]
+
+
+def _where(who: Negotiator, talks: Talks) -> str:
+    """'negotiator 'x' of JPN in talk 'AUS-JPN ...'' for messages (the first of its talks)."""
+    country = talks.countries[0] if len(talks) else "?"
+    label = talks.labels[0] if len(talks) else "?"
+    more = f" (and {len(talks) - 1} more)" if len(talks) > 1 else ""
+    return f"negotiator '{who.label}' of {country} in talk '{label}'{more}"
+
+
+def ask(who: Negotiator, talks: Talks, what: str, call: Callable[[], Any]) -> Any:
+    """Ask a negotiator; anything it raises becomes one clear NegotiatorError."""
+    try:
+        return call()
+    except NegotiatorError:
+        raise
+    except Exception as error:  # noqa: BLE001 - a negotiator's own fault, reported as such
+        raise NegotiatorError(f"{_where(who, talks)}: {what}() raised {type(error).__name__}: {error}") from error
+
+
+def checked_numbers(who: Negotiator, talks: Talks, answer: Any, what: str) -> np.ndarray:
+    """A negotiator's numbers (one per row), or the NegotiatorError that says what was wrong."""
+    try:
+        values = np.asarray(answer, dtype=float)
+    except (TypeError, ValueError):
+        values = None
+    if values is None or values.shape != (len(talks),) or not np.isfinite(values).all():
+        raise NegotiatorError(f"{_where(who, talks)}: {what}() must return {len(talks)} finite numbers "
+                              f"(one per talk), got {_shape_of(answer)}")
+    return values
+
+
+def _checked_bools(who: Negotiator, talks: Talks, answer: Any) -> np.ndarray:
+    values = np.asarray(answer)
+    if values.shape != (len(talks),) or values.dtype != bool:
+        raise NegotiatorError(f"{_where(who, talks)}: respond() must return {len(talks)} booleans "
+                              f"(one per talk), got {_shape_of(answer)}")
+    return values
+
+
+def checked_offer(who: Negotiator, talks: Talks, gives: Any, asks: Any) -> tuple[np.ndarray, np.ndarray]:
+    """An offer's two arrays, checked: rows x sectors, finite, in [0, 1], nothing off the table,
+    and what it gives within its red lines."""
+    shape = talks.on_table.shape
+    out = []
+    for name, value in (("gives", gives), ("asks", asks)):
+        try:
+            array = np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            array = None
+        if array is None or array.shape != shape or not np.isfinite(array).all():
+            raise NegotiatorError(f"{_where(who, talks)}: propose() must return (gives, asks), each "
+                                  f"{shape[0]} x {shape[1]} finite numbers, got {name} {_shape_of(value)}")
+        bad = np.argwhere((array < 0.0) | (array > 1.0))
+        if len(bad):
+            k, s = bad[0]
+            raise NegotiatorError(f"{_where(who, talks.rows(np.array([k])))}: propose() {name} "
+                                  f"{float(array[k, s]):.4f} for {_sector(talks, s)}: concessions must be from 0 to 1")
+        out.append(np.where(talks.on_table, array, 0.0))
+    past = np.argwhere(out[0] > talks.red_line + 1e-9)
+    if len(past):
+        k, s = past[0]
+        raise NegotiatorError(f"{_where(who, talks.rows(np.array([k])))}: propose() gives {out[0][k, s]:.4f} "
+                              f"for {_sector(talks, s)}, past its red line {talks.red_line[k, s]:.4f}")
+    return out[0], out[1]
+
+
+def _sector(talks: Talks, column: int) -> str:
+    return talks.sectors[column] if column < len(talks.sectors) else f"sector {column}"
+
+
+def _shape_of(value: Any) -> str:
+    shape = getattr(np.asarray(value, dtype=object), "shape", None)
+    return f"{type(value).__name__} of shape {shape}" if shape else repr(value)[:60]
+
+
+# ------------------------------------------------------------------- built-in ones
+class TimeDependent(Negotiator):
+    """Concede from best to reservation as the deadline nears, at a pace set by ``beta``
+    (Faratin, Sierra and Jennings 1998): at progress ``t`` the share of the way conceded is
+    ``t ** (1 / beta)``."""
+
+    beta_default: ClassVar[float] = 1.0
+    classifier = {"stateless": True, "time_dependent": True, "reciprocal": False, "human": False}
+
+    def __init__(self, beta: float | None = None):
+        self.beta = float(self.beta_default if beta is None else beta)
+        if not self.beta > 0:
+            raise ValueError(f"{self.label}: beta must be above 0, got {beta!r}")
+
+    @property
+    def memo_key(self) -> tuple[Any, ...]:
+        return (self.name, self.beta)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(beta={self.beta})"
+
+    def demand(self, talks: Talks) -> np.ndarray:
+        return type(self).demands([self] * len(talks), talks)
+
+    @classmethod
+    def demands(cls, negotiators: Sequence[Negotiator], talks: Talks) -> np.ndarray:
+        beta = np.array([n.beta for n in negotiators])
+        return _time_dependent(talks.best, talks.reserve, talks.progress, beta)
+
+
+def _time_dependent(best: np.ndarray, reserve: np.ndarray, progress: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    share = np.clip(progress, 0.0, 1.0) ** (1.0 / beta)
+    target = best - (best - reserve) * share
+    return np.maximum(target, reserve)
+
+
+class Boulware(TimeDependent):
+    """Holds out for most of the talks and concedes late (beta below 1; 0.2 by default)."""
+
+    name = "boulware"
+    beta_default = 0.2
+
+
+class Linear(TimeDependent):
+    """Concedes the same amount every round until the deadline (beta 1)."""
+
+    name = "linear"
+    beta_default = 1.0
+
+
+class Conceder(TimeDependent):
+    """Gives ground early and then holds (beta above 1; 5 by default)."""
+
+    name = "conceder"
+    beta_default = 5.0
+
+
+class TitForTat(TimeDependent):
+    """Relative tit-for-tat (Faratin et al.): concede what the partner conceded in its last offer;
+    open like a time-dependent negotiator with ``beta`` (1, linear, by default)."""
+
+    name = "tit_for_tat"
+    beta_default = 1.0
+    classifier = {"stateless": True, "time_dependent": False, "reciprocal": True, "human": False}
+
+    @classmethod
+    def demands(cls, negotiators: Sequence[Negotiator], talks: Talks) -> np.ndarray:
+        beta = np.array([n.beta for n in negotiators])
+        opening = _time_dependent(talks.best, talks.reserve, talks.progress, beta)
+        previous, received = talks.previous, talks.received_gain
+        reciprocal = previous - np.maximum(received, 0.0)
+        known = ~np.isnan(previous) & ~np.isnan(received)
+        return np.maximum(np.where(known, reciprocal, opening), talks.reserve)
+
+
+BUILT_IN: dict[str, type[Negotiator]] = {cls.name: cls for cls in (Boulware, Linear, Conceder, TitForTat)}
+
+
+# ------------------------------------------------------------------------ the registry
+_REGISTERED: dict[str, type[Negotiator]] = dict(BUILT_IN)
+_ENTRY_POINTS_READ = False
+_BROKEN: dict[str, str] = {}      # entry points that failed to load: name -> why
+
+
+def register(cls: type[Negotiator]) -> type[Negotiator]:
+    """Register a negotiator class under its ``name`` (a class decorator), so scenarios and the
+    command line can choose it by name."""
+    if not (isinstance(cls, type) and issubclass(cls, Negotiator)) or not cls.name:
+        raise TypeError(f"register: expected a Negotiator subclass with a name, got {cls!r}")
+    known = registered().get(cls.name)
+    if known is not None and known is not cls:
+        raise ValueError(f"register: the name '{cls.name}' is taken by {known.__module__}.{known.__qualname__}")
+    _REGISTERED[cls.name] = cls
+    return cls
+
+
+def unregister(name: str) -> None:
+    """Take a registered negotiator off the registry (the built-in ones stay)."""
+    if name not in BUILT_IN:
+        _REGISTERED.pop(name, None)
+
+
+def registered() -> dict[str, type[Negotiator]]:
+    """Every negotiator that can be chosen by name: the built-in ones, those registered from
+    Python and those third-party packages declare in the ``tppgame.negotiators`` entry-point group."""
+    global _ENTRY_POINTS_READ
+    if not _ENTRY_POINTS_READ:
+        _ENTRY_POINTS_READ = True
+        for entry in metadata.entry_points(group=ENTRY_POINT_GROUP):
+            if entry.name in _REGISTERED:
+                continue
+            try:
+                cls = entry.load()
+            except Exception as error:  # noqa: BLE001 - a third party's fault, reported when it is chosen
+                _BROKEN[entry.name] = f"{entry.value} could not be loaded ({type(error).__name__}: {error})"
+                continue
+            if isinstance(cls, type) and issubclass(cls, Negotiator):
+                _REGISTERED[entry.name] = cls
+            else:
+                _BROKEN[entry.name] = f"{entry.value} is not a tppgame Negotiator subclass"
+    return _REGISTERED
+
+
+def negotiator_names() -> tuple[str, ...]:
+    """The registered names, built-in ones first."""
+    return tuple(BUILT_IN) + tuple(sorted(set(registered()) - set(BUILT_IN)))
+
+
+def takes_beta(name: str) -> bool:
+    """Whether the negotiator of a registered name has a time-dependent pace (``beta``) to set."""
+    cls = registered().get(name)
+    return cls is not None and issubclass(cls, TimeDependent)
+
+
+def make_negotiator(name: str, beta: float | None = None) -> Negotiator:
+    """A new negotiator of a registered name; ``beta`` sets a time-dependent one's pace (None: its default)."""
+    cls = registered().get(name)
+    if cls is None:
+        why = _BROKEN.get(name)
+        if why:
+            raise NegotiatorError(f"negotiator '{name}': {why}")
+        raise NegotiatorError(f"negotiator '{name}': expected one of {', '.join(negotiator_names())}")
+    if beta is None:
+        return cls()
+    if not issubclass(cls, TimeDependent):
+        raise NegotiatorError(f"negotiator '{name}' takes no beta (only time-dependent ones do)")
+    return cls(beta=beta)

@@ -1,0 +1,82 @@
+"""Analytic bargaining solutions on a frontier: Nash, Kalai-Smorodinsky and Rubinstein's split.
+
+Each works on a frontier given as a function from a parameter (theta, the weight on the first
+side's utility) to both sides' utilities, row by row, so many talks are solved at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+def rubinstein_split(delta_1: float, delta_2: float) -> float:
+    """The first proposer's share of a unit pie in Rubinstein's alternating-offers equilibrium.
+
+    ``(1 - delta_2) / (1 - delta_1 * delta_2)`` for discount factors in (0, 1].
+    """
+    for name, delta in (("delta_1", delta_1), ("delta_2", delta_2)):
+        if not 0.0 < delta <= 1.0:
+            raise ValueError(f"{name} must be in (0, 1], got {delta}")
+    if delta_1 == 1.0 and delta_2 == 1.0:
+        return 0.5  # the limit of equally patient players
+    return (1.0 - delta_2) / (1.0 - delta_1 * delta_2)
+
+
+Frontier = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+
+def _zoom(frontier: Frontier, score: Callable[[np.ndarray, np.ndarray], np.ndarray],
+          lo: np.ndarray, hi: np.ndarray, points: int = 257, rounds: int = 4) -> np.ndarray:
+    """Maximise ``score(u1, u2)`` along a frontier parameterised on [lo, hi], row by row."""
+    lo, hi = np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
+    best = lo
+    for _ in range(rounds):
+        grid = lo[:, None] + (hi - lo)[:, None] * np.linspace(0.0, 1.0, points)[None, :]
+        values = score(*frontier(grid))
+        k = np.argmax(values, axis=1)
+        best = grid[np.arange(len(k)), k]
+        step = (hi - lo) / (points - 1)
+        lo, hi = np.maximum(best - step, lo), np.minimum(best + step, hi)
+        points = 17
+    return best
+
+
+def nash_solution(frontier: Frontier, d1: np.ndarray | float = 0.0, d2: np.ndarray | float = 0.0,
+                  lo: np.ndarray | float = 0.0, hi: np.ndarray | float = 1.0, rows: int = 1) -> np.ndarray:
+    """Parameter of the Nash bargaining solution: maximises (u1 - d1)(u2 - d2) on the frontier.
+
+    ``frontier(theta)`` maps parameters (rows x points) to utilities (u1, u2), with u1
+    rising and u2 falling in theta. Points where a side is below its disagreement
+    value score minus infinity.
+    """
+    d1, d2 = np.broadcast_to(d1, (rows,))[:, None], np.broadcast_to(d2, (rows,))[:, None]
+
+    def score(u1: np.ndarray, u2: np.ndarray) -> np.ndarray:
+        g1, g2 = u1 - d1, u2 - d2
+        return np.where((g1 >= 0) & (g2 >= 0), g1 * g2, -np.inf)
+
+    return _zoom(frontier, score, np.broadcast_to(lo, (rows,)), np.broadcast_to(hi, (rows,)))
+
+
+def kalai_smorodinsky_solution(frontier: Frontier, d1: np.ndarray | float, d2: np.ndarray | float,
+                               ideal1: np.ndarray | float, ideal2: np.ndarray | float,
+                               lo: np.ndarray | float = 0.0, hi: np.ndarray | float = 1.0,
+                               rows: int = 1, steps: int = 50) -> np.ndarray:
+    """Parameter of the Kalai-Smorodinsky solution: equal shares of each side's ideal gain.
+
+    The point on the frontier where (u1 - d1) / (ideal1 - d1) = (u2 - d2) / (ideal2 - d2).
+    The difference of the two shares rises with theta, so bisection finds it even where the
+    frontier is flat in theta for long stretches.
+    """
+    d1, d2 = np.broadcast_to(d1, (rows,)).astype(float), np.broadcast_to(d2, (rows,)).astype(float)
+    r1 = np.maximum(np.broadcast_to(ideal1, (rows,)) - d1, 1e-12)
+    r2 = np.maximum(np.broadcast_to(ideal2, (rows,)) - d2, 1e-12)
+    lo = np.broadcast_to(lo, (rows,)).astype(float)
+    hi = np.broadcast_to(hi, (rows,)).astype(float)
+    for _ in range(steps):
+        mid = 0.5 * (lo + hi)
+        u1, u2 = frontier(mid[:, None])
+        below = (u1[:, 0] - d1) / r1 < (u2[:, 0] - d2) / r2
+        lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
+    return 0.5 * (lo + hi)
