@@ -26,6 +26,10 @@ kinds, so ``kind = "..."`` in a scenario file finds it. Give it:
 - ``narrate(entry, names)``: the sentence the story (:func:`tppgame.report.narrate`)
   tells of each log entry it writes; an entry belongs to the kind named in its ``event``
   field, or else to the kind of its own name.
+
+A check raises :class:`~tppgame.fields.ScenarioError` (file, key path, what was expected,
+what it got), so a bad entry stops the load with the usual one-line message. The kind
+``summit_cancelled`` in ``tests/test_events.py`` is a complete example in twenty lines.
 """
 
 from __future__ import annotations
