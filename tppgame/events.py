@@ -1,58 +1,308 @@
-"""Scheduled events, placed on the Mesa model's event list.
+"""Scheduled events: one class per kind, and the registry of kinds.
 
-Events that change the game (a country joins or withdraws, a domestic shock, a side
-deal concluded on stated terms) fire at the start of their round, before the talks;
-deadlines and summits are reviewed at the end of their round, after the talks. An
-event with a probability below 1 happens or not by a draw from the model's generator,
-so the same seed gives the same history.
+A scenario's ``[[events]]`` entries become instances of these classes, booked on the Mesa
+model's event list. Events that change the game (a country joins or withdraws, a domestic
+shock) fire at the start of their round, before the talks; deadlines and summits are
+reviewed at the end of their round, after the talks. A side deal concluded on stated terms
+closes at the start of its round (:class:`FixedSideDeal`). An event with a probability
+below 1 happens or not by a draw from the model's generator, so the same seed gives the
+same history.
+
+How to add an event kind
+------------------------
+Write one subclass of :class:`Event` here (or anywhere imported before scenarios load): a
+frozen, keyword-only dataclass whose fields are what the kind needs besides its round,
+label and probability. Naming its ``kind`` registers it in :data:`KINDS`, the one list of
+kinds, so ``kind = "..."`` in a scenario file finds it. Give it:
+
+- ``kind``: its name in scenario files and in the event log;
+- ``at_start``: True to fire before the round's talks, False to fire after them;
+- ``schema(countries)``: the TOML keys it takes besides ``kind``, ``round``/``date``,
+  ``label`` and ``probability``, each with its check from :mod:`tppgame.fields`, and
+  ``needs``: those it must have, with what the error message says is expected; a key
+  whose name is one of its fields fills that field (override :meth:`Event.values` to
+  fill them otherwise);
+- ``happen(model)``: its effect, through the model's public methods or ``model.log``;
+- ``narrate(entry, names)``: the sentence the story (:func:`tppgame.report.narrate`)
+  tells of each log entry it writes; an entry belongs to the kind named in its ``event``
+  field, or else to the kind of its own name.
+
+A check raises :class:`~tppgame.fields.ScenarioError` (file, key path, what was expected,
+what it got), so a bad entry stops the load with the usual one-line message. The kind
+``summit_cancelled`` in ``tests/test_events.py`` is a complete example in twenty lines.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from mesa.time import Priority
 
-from tppgame.scenario import EventSpec
+from tppgame.fields import Check, ScenarioError, a_date, choice, country_pair, list_of, number, record, text
 
 if TYPE_CHECKING:
     from tppgame.model import TPPModel
 
 START_OF_ROUND = -0.5   # offset from the round's time: before the round's talks
+SKIPPED = "event_skipped"   # the log entry of an event whose draw said it does not happen
+
+# Checks one dotted setting and its value against the scenario schema; the third argument
+# names where it was written, for the error message.
+SettingCheck = Callable[[str, Any, str], Any]
+
+KINDS: dict[str, type[Event]] = {}
+"""The registry: every event kind by name, in the order the classes were defined."""
 
 
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    """A scheduled event of a scenario: what happens at (the start or end of) one round.
+
+    Subclasses are the kinds; naming ``kind`` in a subclass registers it in :data:`KINDS`.
+    """
+
+    round: int
+    label: str
+    probability: float = 1.0
+
+    kind: ClassVar[str]
+    at_start: ClassVar[bool]                  # True: before the round's talks; False: after them
+    needs: ClassVar[Mapping[str, str]] = {}   # keys an entry must set (non-empty): what the error expects
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "kind" in cls.__dict__:
+            if cls.kind in KINDS:
+                raise TypeError(f"event kind {cls.kind!r} is already registered ({KINDS[cls.kind].__name__})")
+            if not hasattr(cls, "at_start"):
+                raise TypeError(f"event kind {cls.kind!r} must say when it fires (at_start = True or False)")
+            KINDS[cls.kind] = cls
+
+    # -------------------------------------------------------------- reading
+    @classmethod
+    def schema(cls, countries: tuple[str, ...]) -> dict[str, Check]:
+        """The TOML keys this kind takes besides kind, round or date, label and probability."""
+        return {}
+
+    @classmethod
+    def check(cls, value: dict[str, Any], file: str, path: str, countries: tuple[str, ...]) -> dict[str, Any]:
+        """An ``[[events]]`` entry of this kind, its keys checked (values normalised)."""
+        entry = record({"kind": text}, {"round": number(1, 1000, integer=True), "date": a_date, "label": text,
+                                        "probability": number(0, 1), **cls.schema(countries)})(value, file, path)
+        if ("round" in entry) == ("date" in entry):
+            raise ScenarioError(file, path, "exactly one of round or date", show_got=False)
+        for key, expected in cls.needs.items():
+            if not entry.get(key):
+                raise ScenarioError(file, f"{path}.{key}", expected, show_got=False)
+        return entry
+
+    @classmethod
+    def values(cls, entry: Mapping[str, Any], file: str, path: str, check_setting: SettingCheck) -> dict[str, Any]:
+        """This kind's own fields from a checked entry: by default the entry's keys named like them."""
+        own = {f.name for f in dataclasses.fields(cls)} - {"round", "label", "probability"}
+        return {key: entry[key] for key in own if key in entry}
+
+    @classmethod
+    def from_entry(cls, entry: Mapping[str, Any], round_number: int, file: str, path: str,
+                   check_setting: SettingCheck) -> Event:
+        """The event a checked entry describes, at the round its round or date falls in."""
+        return cls(round=round_number, label=entry.get("label", cls.kind), probability=entry.get("probability", 1.0),
+                   **cls.values(entry, file, path, check_setting))
+
+    # -------------------------------------------------------------- playing
+    def fire(self, model: TPPModel) -> None:
+        """Happen, or (below probability 1, by a draw from the model's generator) log that it did not."""
+        happens = self.probability >= 1.0 or model.rng.random() < self.probability
+        if happens:
+            self.happen(model)
+        else:
+            model.log.add(self.round, SKIPPED, event=self.kind, label=self.label, probability=self.probability)
+
+    def happen(self, model: TPPModel) -> None:
+        """The event's effect on the model (and its entry in the event log)."""
+        raise NotImplementedError
+
+    @classmethod
+    def narrate(cls, entry: Mapping[str, Any], names: Mapping[str, str]) -> str:
+        """The story's sentence for a log entry this kind wrote (``names``: country code -> name)."""
+        raise NotImplementedError
+
+
+def _pairs(countries: tuple[str, ...]) -> Check:
+    """A list of country pairs, as a tuple of pairs (the event is frozen data)."""
+    each = list_of(country_pair(countries))
+    return lambda value, file, path: tuple(each(value, file, path))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Deadline(Event):
+    """A target date for the talks, reviewed after the round's talks: met if its pairs have
+    closed their deals (or, without pairs, if the agreement has formed). Tactics concede
+    towards the next deadline that applies to them."""
+
+    kind = "deadline"
+    at_start = False
+    title: ClassVar[str] = "Deadline"
+    pairs: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def schema(cls, countries: tuple[str, ...]) -> dict[str, Check]:
+        return {"pairs": _pairs(countries)}
+
+    def happen(self, model: TPPModel) -> None:
+        model.review_deadline(self)
+
+    @classmethod
+    def narrate(cls, entry: Mapping[str, Any], names: Mapping[str, str]) -> str:
+        return f"{cls.title} {'met' if entry['met'] else 'missed'}: {entry['label']}."
+
+
+@dataclass(frozen=True, kw_only=True)
+class Summit(Deadline):
+    """A deadline for named pairs whose leaders meet: the pairs also meet in the summit's round."""
+
+    kind = "summit"
+    title = "Summit"
+    needs = {"pairs": "the pairs that meet at the summit"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class CountryEvent(Event):
+    """What happens to one country (its ``country`` key) at the start of the round; not a kind itself."""
+
+    at_start = True
+    country: str
+
+    @classmethod
+    def schema(cls, countries: tuple[str, ...]) -> dict[str, Check]:
+        return {"country": choice(*countries)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Join(CountryEvent):
+    """A country joins the talks."""
+
+    kind = "join"
+    needs = {"country": "a country for a join event"}
+
+    def happen(self, model: TPPModel) -> None:
+        model.join(self.country, self.label)
+
+    @classmethod
+    def narrate(cls, entry: Mapping[str, Any], names: Mapping[str, str]) -> str:
+        return f"Event: {names[entry['country']]} joins the talks ({entry['label']})."
+
+
+@dataclass(frozen=True, kw_only=True)
+class Withdraw(CountryEvent):
+    """A member leaves the talks (and its signature lapses)."""
+
+    kind = "withdraw"
+    needs = {"country": "a country for a withdraw event"}
+
+    def happen(self, model: TPPModel) -> None:
+        model.withdraw(self.country, self.label)
+
+    @classmethod
+    def narrate(cls, entry: Mapping[str, Any], names: Mapping[str, str]) -> str:
+        return f"Event: {names[entry['country']]} withdraws ({entry['label']})."
+
+
+SETTINGS_TABLE = 'a table of "dotted.setting" = value'
+# settings a shock cannot change: the scenario's frame, and membership (join and withdraw events)
+FIXED_SETTINGS = ("events", "side_deals", "rounds", "calendar", "seed", "extends", "agreement.members",
+                  "agreement.original_signatories", "existing_agreements", "name", "description")
+
+
+def _settings_table(value: Any, file: str, path: str) -> dict[str, Any]:
+    """A non-empty table of dotted settings (each checked against the schema when the scenario compiles)."""
+    if not isinstance(value, dict) or not value:
+        raise ScenarioError(file, path, SETTINGS_TABLE, value)
+    return value
+
+
+@dataclass(frozen=True, kw_only=True)
+class Shock(Event):
+    """A domestic or external shock at the start of the round: country, bargaining or agreement
+    settings change from then on (trade promotion authority, a new entry rule)."""
+
+    kind = "shock"
+    at_start = True
+    needs = {"set": SETTINGS_TABLE}
+    changes: tuple[tuple[str, Any], ...]
+
+    @classmethod
+    def schema(cls, countries: tuple[str, ...]) -> dict[str, Check]:
+        return {"set": _settings_table}
+
+    @classmethod
+    def values(cls, entry: Mapping[str, Any], file: str, path: str, check_setting: SettingCheck) -> dict[str, Any]:
+        """``set``'s settings, each checked against the scenario schema, as ``changes``."""
+        changes = []
+        for dotted, value in entry["set"].items():
+            if dotted.startswith(FIXED_SETTINGS):
+                raise ScenarioError(file, f"{path}.set.{dotted}", "a country, bargaining or agreement setting (use "
+                                    "join and withdraw events for membership)", show_got=False)
+            changes.append((dotted, check_setting(dotted, value, f"{file} ({path}.set)")))
+        return {"changes": tuple(changes)}
+
+    def happen(self, model: TPPModel) -> None:
+        model.apply_shock(dict(self.changes), self.label)
+
+    @classmethod
+    def narrate(cls, entry: Mapping[str, Any], names: Mapping[str, str]) -> str:
+        changes = ", ".join(f"{k} = {v}" for k, v in entry["changes"].items())
+        return f"Event: {entry['label']} ({changes})."
+
+
+# ------------------------------------------------------------ the registry's uses
+def entry_check(countries: tuple[str, ...]) -> Check:
+    """The schema check of one ``[[events]]`` entry: its kind, looked up in :data:`KINDS`, says
+    which keys it takes; a missing or unknown kind names the known ones."""
+
+    def check(value: Any, file: str, path: str) -> dict[str, Any]:
+        kind = value.get("kind") if isinstance(value, dict) else None
+        event_class = KINDS.get(kind) if isinstance(kind, str) else None
+        if event_class is None:
+            if not isinstance(value, dict):
+                raise ScenarioError(file, path, "a table", value)
+            raise ScenarioError(file, f"{path}.kind", "one of " + ", ".join(KINDS), kind, show_got="kind" in value)
+        return event_class.check(value, file, path, countries)
+
+    return check
+
+
+def narration(entry: Mapping[str, Any], names: Mapping[str, str]) -> str | None:
+    """The story's sentence for a log entry a scheduled event wrote; None for any other entry."""
+    if entry["kind"] == SKIPPED:
+        return f"Did not happen this time: {entry['label']} (chance {entry['probability']:.0%})."
+    event_class = KINDS.get(entry.get("event", entry["kind"]))
+    return None if event_class is None else event_class.narrate(entry, names)
+
+
+# ------------------------------------------------------------ on the event list
 class ScheduledEvent:
-    """One scenario event; the model keeps it alive and Mesa calls :meth:`fire` at its time."""
+    """A scenario event booked on one model's event list.
 
-    def __init__(self, model: TPPModel, spec: EventSpec):
+    Mesa holds only a weak reference to the function it will call, so the model keeps these alive.
+    """
+
+    def __init__(self, model: TPPModel, event: Event):
         self.model = model
-        self.spec = spec
-
-    @property
-    def at_start(self) -> bool:
-        return self.spec.kind in ("join", "withdraw", "shock")
+        self.event = event
 
     def schedule(self) -> None:
-        if self.at_start:
-            self.model.schedule_event(self.fire, at=self.spec.round + START_OF_ROUND)
+        """Book the event before (at_start) or after the talks of its round."""
+        if self.event.at_start:
+            self.model.schedule_event(self.fire, at=self.event.round + START_OF_ROUND)
         else:
-            self.model.schedule_event(self.fire, at=self.spec.round, priority=Priority.LOW)
+            self.model.schedule_event(self.fire, at=self.event.round, priority=Priority.LOW)
 
     def fire(self) -> None:
-        model, spec = self.model, self.spec
-        happens = spec.probability >= 1.0 or model.rng.random() < spec.probability
-        if not happens:
-            model.log.add(spec.round, "event_skipped", event=spec.kind, label=spec.label,
-                          probability=spec.probability)
-            return
-        if spec.kind == "join":
-            model.join(spec.country, spec.label)
-        elif spec.kind == "withdraw":
-            model.withdraw(spec.country, spec.label)
-        elif spec.kind == "shock":
-            model.apply_shock(dict(spec.changes), spec.label)
-        else:
-            model.review_deadline(spec)
+        self.event.fire(self.model)
 
 
 class FixedSideDeal:

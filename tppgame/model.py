@@ -28,9 +28,9 @@ from tppgame.frontier import FrontierSummary, PairTerms
 from tppgame.negotiators import Move, Negotiator, Talks, make_negotiator
 from tppgame.protocols import PROTOCOLS, SessionInput, SessionResult, demands, tell
 from tppgame.eventlog import EventLog, NullLog, SectorValues
-from tppgame.events import FixedSideDeal, ScheduledEvent
+from tppgame.events import Deadline, FixedSideDeal, ScheduledEvent, Summit
 from tppgame.memo import SharedWork
-from tppgame.scenario import EventSpec, Scenario, load_scenario
+from tppgame.scenario import Scenario, load_scenario
 from tppgame.seat import OfferError, Offer, Reply, SeatTalk, as_offer, efficient_offer, orient, partner_reply, vectors
 from tppgame.side_deals import ClosedDeal, fixed_terms, side_deal_access
 from tppgame.solutions import rubinstein_split
@@ -158,10 +158,10 @@ class TPPModel(mesa.Model):
                 talk.pair = frozenset((self.countries[talk.a], self.countries[talk.b]))
         self._dirty: set[int] | None = None    # countries whose talks need new frontiers (None: all)
         self._deadlines = [(e.round, {frozenset(p) for p in e.pairs}) for e in config.events
-                           if e.kind in ("deadline", "summit")]
+                           if isinstance(e, Deadline)]
         self._summits: dict[int, set[frozenset[str]]] = {}
         for e in config.events:
-            if e.kind == "summit":
+            if isinstance(e, Summit):
                 self._summits.setdefault(e.round, set()).update(frozenset(p) for p in e.pairs)
         self.available_talks: list[Talk] = []
         self.talks_of: dict[int, list[Talk]] = {}
@@ -176,7 +176,7 @@ class TPPModel(mesa.Model):
         self.endgame_relief = np.zeros(n)             # what each member will give up to bring one in
         self.seat = config.index(seat) if seat is not None else None
         self.seat_talks: list[SeatTalk] | None = None  # the seat's talks while a round waits for the player
-        self._deferred_reviews: list[EventSpec] = []   # deadlines reviewed once the waiting round ends
+        self._deferred_reviews: list[Deadline] = []   # deadlines reviewed once the waiting round ends
         # the last round in which an event, a stated side deal or a talk's start can change anything
         self._last_scheduled_round = max([e.round for e in config.events] + [t.start_round for t in self.talks]
                                          + [t.fixed_round for t in self.talks if t.fixed_round is not None])
@@ -765,7 +765,7 @@ class TPPModel(mesa.Model):
         """The round an event firing now belongs to (start-of-round events fire before ``steps`` advances)."""
         return int(np.ceil(self.time))
 
-    def review_deadline(self, spec: EventSpec) -> None:
+    def review_deadline(self, spec: Deadline) -> None:
         """At the end of a deadline's (or summit's) round: was it met?"""
         if self.seat_talks is not None:     # the round is not over until the player has made the offers
             self._deferred_reviews.append(spec)

@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tppgame.events import narration
+
 if TYPE_CHECKING:
     from tppgame.model import TPPModel
 
@@ -92,6 +94,8 @@ def _quiet(model: TPPModel, first: int, last: int) -> str:
 
 
 def _round_lines(model: TPPModel, entries: list[dict[str, Any]], names: dict[str, str]) -> Iterator[str]:
+    """Plain sentences for a round's log entries: deals and the agreement here, scheduled events in the
+    words of their kinds (:func:`tppgame.events.narration`); offers and replies say nothing."""
     for e in entries:
         kind = e["kind"]
         if kind == "deal":
@@ -100,22 +104,13 @@ def _round_lines(model: TPPModel, entries: list[dict[str, Any]], names: dict[str
                     "conditional": " (binding only if the TPP forms)", "tpp": ""}[e["track"]]
             yield (f"Deal: {e['talk']} closed{what}. {names[a]} opens {main_concessions(_values(e['a_gives']))}; "
                    f"{names[b]} opens {main_concessions(_values(e['b_gives']))}.")
-        elif kind == "deadline":
-            verdict = "met" if e["met"] else "missed"
-            word = "Summit" if e["event"] == "summit" else "Deadline"
-            yield f"{word} {verdict}: {e['label']}."
-        elif kind == "shock":
-            changes = ", ".join(f"{k} = {v}" for k, v in e["changes"].items())
-            yield f"Event: {e['label']} ({changes})."
-        elif kind == "join":
-            yield f"Event: {names[e['country']]} joins the talks ({e['label']})."
-        elif kind == "withdraw":
-            yield f"Event: {names[e['country']]} withdraws ({e['label']})."
-        elif kind == "event_skipped":
-            yield f"Did not happen this time: {e['label']} (chance {e['probability']:.0%})."
         elif kind == "agreement_formed":
             yield (f"AGREEMENT FORMED among {len(e['signatories'])} countries holding {e['gdp_share']:.1%} "
                    "of the original signatories' 2013 GDP.")
+        else:
+            line = narration(e, names)
+            if line is not None:
+                yield line
 
 
 def _status_line(check: Any) -> str:

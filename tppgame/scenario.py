@@ -1,9 +1,10 @@
 """Scenario loading: calibration data plus a scenario file, validated into arrays.
 
 A scenario is data, never code: TOML files are parsed with ``tomllib`` and every
-field is checked against the schema below. A bad value stops the load with a
-:class:`ScenarioError` whose one-line message names the file, the key path and what
-was expected, so the command line can print it and exit with status 2.
+field is checked against the schema below, built from the checks in :mod:`tppgame.fields`
+(an ``[[events]]`` entry by the class of its kind, :mod:`tppgame.events`). A bad value
+stops the load with a :class:`ScenarioError` whose one-line message names the file, the
+key path and what was expected, so the command line can print it and exit with status 2.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import calendar
 import copy
 import datetime as dt
-import math
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -21,6 +21,9 @@ from typing import Any
 
 import numpy as np
 
+from tppgame.events import KINDS, Event, entry_check
+from tppgame.fields import (Check, ScenarioError, a_date, boolean, choice, country_list, country_pair, list_of,
+                             number, record, text)
 from tppgame.negotiators import negotiator_names, registered, takes_beta
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -29,81 +32,8 @@ BUNDLED_SCENARIOS = PACKAGE_DIR.parent / "scenarios"
 
 PROTOCOLS = ("alternating", "nash", "kalai_smorodinsky", "rubinstein")
 ENTRY_RULES = ("tpp", "cptpp", "custom")
-EVENT_KINDS = ("deadline", "summit", "join", "withdraw", "shock")
 SIDE_DEAL_KINDS = ("standalone", "conditional")
 SECTOR_TABLES = ("export_interest", "barrier", "sensitivity", "red_line")
-
-
-class ScenarioError(ValueError):
-    """A scenario or calibration file holds a value the game cannot use."""
-
-    def __init__(self, file: str, path: str, expected: str, got: Any = None, *, show_got: bool = True):
-        self.file, self.path, self.expected = file, path, expected
-        message = f"{file}: {path or '(file)'}: expected {expected}"
-        if show_got:
-            message += f", got {_describe(got)}"
-        super().__init__(message)
-
-
-def _describe(value: Any) -> str:
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, list):
-        return "a list"
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-# --------------------------------------------------------------------------- fields
-# A field checks one value and returns it normalised, or raises ScenarioError.
-Check = Callable[[Any, str, str], Any]
-
-
-def number(lo: float | None = None, hi: float | None = None, *, integer: bool = False,
-           lo_open: bool = False) -> Check:
-    """A finite number (or whole number) within [lo, hi]; (lo, hi] when lo_open."""
-    kind = "a whole number" if integer else "a number"
-    if lo is not None and hi is not None:
-        expected = f"{kind} {'above' if lo_open else 'from'} {lo:g} {'and up to' if lo_open else 'to'} {hi:g}"
-    elif lo is not None:
-        expected = f"{kind} {'above' if lo_open else 'of at least'} {lo:g}"
-    else:
-        expected = kind
-
-    def check(value: Any, file: str, path: str) -> float | int:
-        ok_type = isinstance(value, int) if integer else isinstance(value, int | float)
-        if isinstance(value, bool) or not ok_type or (isinstance(value, float) and not math.isfinite(value)):
-            raise ScenarioError(file, path, expected, value)
-        if lo is not None and (value < lo or (lo_open and value == lo)):
-            raise ScenarioError(file, path, expected, value)
-        if hi is not None and value > hi:
-            raise ScenarioError(file, path, expected, value)
-        return int(value) if integer else float(value)
-
-    return check
-
-
-def text(value: Any, file: str, path: str) -> str:
-    if not isinstance(value, str):
-        raise ScenarioError(file, path, "a string", value)
-    return value
-
-
-def boolean(value: Any, file: str, path: str) -> bool:
-    if not isinstance(value, bool):
-        raise ScenarioError(file, path, "true or false", value)
-    return value
-
-
-def choice(*options: str) -> Check:
-    def check(value: Any, file: str, path: str) -> str:
-        if value not in options:
-            raise ScenarioError(file, path, "one of " + ", ".join(options), value)
-        return value
-
-    return check
 
 
 def a_negotiator(value: Any, file: str, path: str) -> str:
@@ -111,19 +41,6 @@ def a_negotiator(value: Any, file: str, path: str) -> str:
     if not isinstance(value, str) or value not in registered():
         raise ScenarioError(file, path, "a registered negotiator (" + ", ".join(negotiator_names()) + ")", value)
     return value
-
-
-def a_date(value: Any, file: str, path: str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise ScenarioError(file, path, "a date such as 2014-04-24", value)
 
 
 # ------------------------------------------------------------------- calibration
@@ -245,8 +162,8 @@ def _build_schema(cal: Calibration) -> dict[str, Any]:
         "name": text,
         "description": text,
         "extends": text,
-        "drop_events": _list_of(text),
-        "drop_side_deals": _list_of(text),
+        "drop_events": list_of(text),
+        "drop_side_deals": list_of(text),
         "seed": number(0, 2**63 - 1, integer=True),
         "rounds": number(1, 1000, integer=True),
         "calendar": {"start": a_date, "months_per_round": number(1, 24, integer=True)},
@@ -264,8 +181,8 @@ def _build_schema(cal: Calibration) -> dict[str, Any]:
             "endgame_share": number(0, 1),
         },
         "agreement": {
-            "members": _country_list(cal),
-            "original_signatories": _country_list(cal),
+            "members": country_list(cal.countries),
+            "original_signatories": country_list(cal.countries),
             "entry_rule": choice(*ENTRY_RULES),
             "min_signatories": number(1, len(cal.countries), integer=True),
             "min_gdp_share": number(0, 1),
@@ -273,105 +190,17 @@ def _build_schema(cal: Calibration) -> dict[str, Any]:
             "suspended_sectors": _sector_list(cal),
         },
         "countries": {code: country for code in cal.countries},
-        "existing_agreements": _list_of(_existing_agreement(cal)),
-        "events": _list_of(_event(cal)),
-        "side_deals": _list_of(_side_deal(cal)),
-        "headlines": _list_of(_headline(cal)),
-        "history": {"summary": text, "formed": boolean, "date": a_date, "sources": _list_of(text)},
+        "existing_agreements": list_of(_existing_agreement(cal)),
+        "events": list_of(entry_check(cal.countries)),
+        "side_deals": list_of(_side_deal(cal)),
+        "headlines": list_of(_headline(cal)),
+        "history": {"summary": text, "formed": boolean, "date": a_date, "sources": list_of(text)},
     }
 
 
-def _country_list(cal: Calibration) -> Check:
-    def check(value: Any, file: str, path: str) -> list[str]:
-        expected = "a list of country codes (" + " ".join(cal.countries) + ")"
-        if not isinstance(value, list):
-            raise ScenarioError(file, path, expected, value)
-        for k, item in enumerate(value):
-            if item not in cal.countries:
-                raise ScenarioError(file, f"{path}[{k}]", "a country code, one of " + " ".join(cal.countries), item)
-        if len(set(value)) != len(value):
-            raise ScenarioError(file, path, "each country at most once", value)
-        return list(value)
-
-    return check
-
-
-def _pair(cal: Calibration) -> Check:
-    countries = _country_list(cal)
-
-    def check(value: Any, file: str, path: str) -> tuple[str, str]:
-        pair = countries(value, file, path)
-        if len(pair) != 2:
-            raise ScenarioError(file, path, "two different country codes", value)
-        return pair[0], pair[1]
-
-    return check
-
-
-def _list_of(item: Check) -> Check:
-    def check(value: Any, file: str, path: str) -> list[Any]:
-        if not isinstance(value, list):
-            raise ScenarioError(file, path, "a list", value)
-        return [item(entry, file, f"{path}[{k}]") for k, entry in enumerate(value)]
-
-    return check
-
-
-def _record(required: dict[str, Check], optional: dict[str, Check]) -> Check:
-    """A table with required and optional keys, each checked."""
-
-    def check(value: Any, file: str, path: str) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            raise ScenarioError(file, path, "a table", value)
-        out = {}
-        for key, val in value.items():
-            checker = required.get(key) or optional.get(key)
-            if checker is None:
-                allowed = ", ".join([*required, *optional])
-                raise ScenarioError(file, f"{path}.{key}", f"a known key ({allowed})", show_got=False)
-            out[key] = checker(val, file, f"{path}.{key}")
-        for key in required:
-            if key not in value:
-                raise ScenarioError(file, f"{path}.{key}", "this key to be set", show_got=False)
-        return out
-
-    return check
-
 
 def _existing_agreement(cal: Calibration) -> Check:
-    return _record({"pair": _pair(cal), "name": text}, {"year": number(1900, 2100, integer=True)})
-
-
-def _timing() -> dict[str, Check]:
-    return {"round": number(1, 1000, integer=True), "date": a_date}
-
-
-def _event(cal: Calibration) -> Check:
-    pairs = _list_of(_pair(cal))
-    base = _record(
-        {"kind": choice(*EVENT_KINDS)},
-        {**_timing(), "label": text, "pairs": pairs, "country": choice(*cal.countries),
-         "set": lambda v, f, p: v, "probability": number(0, 1)},
-    )
-
-    def check(value: Any, file: str, path: str) -> dict[str, Any]:
-        event = base(value, file, path)
-        if ("round" in event) == ("date" in event):
-            raise ScenarioError(file, path, "exactly one of round or date", show_got=False)
-        kind = event["kind"]
-        if kind in ("join", "withdraw") and "country" not in event:
-            raise ScenarioError(file, f"{path}.country", f"a country for a {kind} event", show_got=False)
-        if kind == "summit" and not event.get("pairs"):
-            raise ScenarioError(file, f"{path}.pairs", "the pairs that meet at the summit", show_got=False)
-        if kind == "shock":
-            changes = event.get("set")
-            if not isinstance(changes, dict) or not changes:
-                raise ScenarioError(file, f"{path}.set", 'a table of "dotted.setting" = value', changes)
-        elif "set" in event:
-            raise ScenarioError(file, f"{path}.set", "set only on a shock event", show_got=False)
-        return event
-
-    return check
+    return record({"pair": country_pair(cal.countries), "name": text}, {"year": number(1900, 2100, integer=True)})
 
 
 HEADLINE_KINDS = ("formed", "in_force", "deal_by", "no_deal_by", "deal_order", "signatory",
@@ -386,8 +215,8 @@ HEADLINE_NEEDS = {
 
 
 def _headline(cal: Calibration) -> Check:
-    pair = _pair(cal)
-    base = _record(
+    pair = country_pair(cal.countries)
+    base = record(
         {"claim": text, "kind": choice(*HEADLINE_KINDS)},
         {"expect": boolean, "pair": pair, "first": pair, "then": pair, "country": choice(*cal.countries),
          "exporter": choice(*cal.countries), "importer": choice(*cal.countries),
@@ -427,8 +256,8 @@ def _side_deal(cal: Calibration) -> Check:
             out[code] = {s: number(0, 1)(v, file, f"{path}.{code}.{s}") for s, v in sub.items()}
         return out
 
-    base = _record(
-        {"parties": _pair(cal), "kind": choice(*SIDE_DEAL_KINDS)},
+    base = record(
+        {"parties": country_pair(cal.countries), "kind": choice(*SIDE_DEAL_KINDS)},
         {"label": text, "start_round": number(1, 1000, integer=True), "start_date": a_date,
          "sectors": sector_list, "exclude": sector_list, "terms": terms,
          "concluded_round": number(1, 1000, integer=True), "concluded_date": a_date},
@@ -585,19 +414,6 @@ def check_override(dotted: str, value: Any, spec: Mapping[str, Any], file: str) 
 
 # -------------------------------------------------------------- compiled form
 @dataclass(frozen=True)
-class EventSpec:
-    """A scheduled event, with the round it happens at the start (or end) of."""
-
-    round: int
-    kind: str
-    label: str
-    pairs: tuple[tuple[str, str], ...] = ()
-    country: str | None = None
-    changes: tuple[tuple[str, Any], ...] = ()
-    probability: float = 1.0
-
-
-@dataclass(frozen=True)
 class HeadlineSpec:
     """A claim a teacher states about a scenario, in a form a run can check (see tppgame.headlines)."""
 
@@ -661,7 +477,7 @@ class Scenario:
     original_signatories: tuple[str, ...]
     entry_rule: EntryRule
     conclude_without_holdouts: bool
-    events: tuple[EventSpec, ...]
+    events: tuple[Event, ...]
     side_deals: tuple[SideDealSpec, ...]
     params: dict[str, Any] = field(repr=False)
     headlines: tuple[HeadlineSpec, ...] = ()
@@ -815,30 +631,14 @@ def _compile(tree: dict[str, Any], cal: Calibration, file: str, origins: Origins
                                 entry.get(f"{key}round", entry.get(f"{key}date")))
         return value
 
+    def check_setting(dotted: str, value: Any, where: str) -> Any:
+        return check_override(dotted, value, spec, where)
+
     events = []
-    for k, event in enumerate(checked.get("events", [])):
+    for k, entry in enumerate(checked.get("events", [])):
         efile, where = origin("events", k)
-        changes = ()
-        if event["kind"] == "shock":
-            items = []
-            for dotted, value in event["set"].items():
-                if dotted.startswith(("events", "side_deals", "rounds", "calendar", "seed", "extends",
-                                      "agreement.members", "agreement.original_signatories",
-                                      "existing_agreements", "name", "description")):
-                    raise ScenarioError(efile, f"{where}.set.{dotted}",
-                                        "a country, bargaining or agreement setting (use join and withdraw "
-                                        "events for membership)", show_got=False)
-                items.append((dotted, check_override(dotted, value, spec, efile + f" ({where}.set)")))
-            changes = tuple(items)
-        events.append(EventSpec(
-            round=to_round(event, "", where, efile),
-            kind=event["kind"],
-            label=event.get("label", event["kind"]),
-            pairs=tuple(tuple(p) for p in event.get("pairs", [])),
-            country=event.get("country"),
-            changes=changes,
-            probability=event.get("probability", 1.0),
-        ))
+        round_number = to_round(entry, "", where, efile)
+        events.append(KINDS[entry["kind"]].from_entry(entry, round_number, efile, where, check_setting))
     events.sort(key=lambda e: e.round)
 
     side_deals = []

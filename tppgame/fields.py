@@ -1,0 +1,167 @@
+"""Field checks for data files: each checks one value and returns it normalised, or raises.
+
+A scenario (and the calibration under it) is data, never code; every value in it passes
+one of these checks. A bad value stops the load with a :class:`ScenarioError` whose
+one-line message names the file, the key path and what was expected, so the command line
+can print it and exit with status 2. The scenario schema (:mod:`tppgame.scenario`) and the
+event kinds (:mod:`tppgame.events`) are built from them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable
+from typing import Any
+
+
+class ScenarioError(ValueError):
+    """A scenario or calibration file holds a value the game cannot use."""
+
+    def __init__(self, file: str, path: str, expected: str, got: Any = None, *, show_got: bool = True):
+        self.file, self.path, self.expected = file, path, expected
+        message = f"{file}: {path or '(file)'}: expected {expected}"
+        if show_got:
+            message += f", got {_describe(got)}"
+        super().__init__(message)
+
+
+def _describe(value: Any) -> str:
+    """A value as an error message shows it: dates in ISO form, tables and lists by name, long text cut."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+# A field checks one value and returns it normalised, or raises ScenarioError.
+Check = Callable[[Any, str, str], Any]
+
+
+def number(lo: float | None = None, hi: float | None = None, *, integer: bool = False,
+           lo_open: bool = False) -> Check:
+    """A finite number (or whole number) within [lo, hi]; (lo, hi] when lo_open."""
+    kind = "a whole number" if integer else "a number"
+    if lo is not None and hi is not None:
+        expected = f"{kind} {'above' if lo_open else 'from'} {lo:g} {'and up to' if lo_open else 'to'} {hi:g}"
+    elif lo is not None:
+        expected = f"{kind} {'above' if lo_open else 'of at least'} {lo:g}"
+    else:
+        expected = kind
+
+    def check(value: Any, file: str, path: str) -> float | int:
+        ok_type = isinstance(value, int) if integer else isinstance(value, int | float)
+        if isinstance(value, bool) or not ok_type or (isinstance(value, float) and not math.isfinite(value)):
+            raise ScenarioError(file, path, expected, value)
+        if lo is not None and (value < lo or (lo_open and value == lo)):
+            raise ScenarioError(file, path, expected, value)
+        if hi is not None and value > hi:
+            raise ScenarioError(file, path, expected, value)
+        return int(value) if integer else float(value)
+
+    return check
+
+
+def text(value: Any, file: str, path: str) -> str:
+    """A string."""
+    if not isinstance(value, str):
+        raise ScenarioError(file, path, "a string", value)
+    return value
+
+
+def boolean(value: Any, file: str, path: str) -> bool:
+    """true or false (TOML's, not 0 or 1)."""
+    if not isinstance(value, bool):
+        raise ScenarioError(file, path, "true or false", value)
+    return value
+
+
+def choice(*options: str) -> Check:
+    """One of the options; the message lists them."""
+
+    def check(value: Any, file: str, path: str) -> str:
+        if value not in options:
+            raise ScenarioError(file, path, "one of " + ", ".join(options), value)
+        return value
+
+    return check
+
+
+def a_date(value: Any, file: str, path: str) -> dt.date:
+    """A TOML date, or a string such as 2014-04-24 (a date-time counts by its day)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ScenarioError(file, path, "a date such as 2014-04-24", value)
+
+
+def country_list(countries: tuple[str, ...]) -> Check:
+    """A list of country codes among ``countries``, each at most once."""
+
+    def check(value: Any, file: str, path: str) -> list[str]:
+        expected = "a list of country codes (" + " ".join(countries) + ")"
+        if not isinstance(value, list):
+            raise ScenarioError(file, path, expected, value)
+        for k, item in enumerate(value):
+            if item not in countries:
+                raise ScenarioError(file, f"{path}[{k}]", "a country code, one of " + " ".join(countries), item)
+        if len(set(value)) != len(value):
+            raise ScenarioError(file, path, "each country at most once", value)
+        return list(value)
+
+    return check
+
+
+def country_pair(countries: tuple[str, ...]) -> Check:
+    """Two different country codes among ``countries``, as a tuple."""
+    in_list = country_list(countries)
+
+    def check(value: Any, file: str, path: str) -> tuple[str, str]:
+        pair = in_list(value, file, path)
+        if len(pair) != 2:
+            raise ScenarioError(file, path, "two different country codes", value)
+        return pair[0], pair[1]
+
+    return check
+
+
+def list_of(item: Check) -> Check:
+    """A list whose entries each pass ``item`` (errors name the entry: ``path[k]``)."""
+
+    def check(value: Any, file: str, path: str) -> list[Any]:
+        if not isinstance(value, list):
+            raise ScenarioError(file, path, "a list", value)
+        return [item(entry, file, f"{path}[{k}]") for k, entry in enumerate(value)]
+
+    return check
+
+
+def record(required: dict[str, Check], optional: dict[str, Check]) -> Check:
+    """A table with required and optional keys, each checked."""
+
+    def check(value: Any, file: str, path: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise ScenarioError(file, path, "a table", value)
+        out = {}
+        for key, val in value.items():
+            checker = required.get(key) or optional.get(key)
+            if checker is None:
+                allowed = ", ".join([*required, *optional])
+                raise ScenarioError(file, f"{path}.{key}", f"a known key ({allowed})", show_got=False)
+            out[key] = checker(val, file, f"{path}.{key}")
+        for key in required:
+            if key not in value:
+                raise ScenarioError(file, f"{path}.{key}", "this key to be set", show_got=False)
+        return out
+
+    return check
