@@ -13,7 +13,7 @@ workers' BLAS limited to one thread, to show how much of the difference that acc
 
 The sweep plays the same model, but its games keep no event log or per-round DataCollector rows
 (``TPPModel(record=False)``: a sweep stores only outcomes), and the replicates of a point share a
-memo of the game's row-wise work (``tppgame.memo``) in each worker; batch_run plays full games
+memo of the game's row-wise work (``tppgame.experiments.memo``) in each worker; batch_run plays full games
 (it collects the DataCollector's tables), each from scratch.
 """
 
@@ -31,8 +31,8 @@ from pathlib import Path
 import mesa
 
 from tppgame import TPPModel
-from tppgame.store import read_runs
-from tppgame.sweep import PlainProgress, SweepSpec, build_plan, run_seed, run_sweep
+from tppgame.experiments.store import read_runs
+from tppgame.experiments.sweep import PlainProgress, SweepSpec, build_plan, run_seed, run_sweep
 
 BLAS_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from tppgame.agreement import assemble_package, entry_into_force, gdp_share
-from tppgame.scenario import EntryRule, load_scenario
-from tppgame.side_deals import ClosedDeal, fixed_terms, side_deal_access
+from tppgame.game.agreement import assemble_package, entry_into_force, gdp_share
+from tppgame.game.scenario import EntryRule, load_scenario
+from tppgame.game.side_deals import ClosedDeal, fixed_terms, side_deal_access
 
 TPP = EntryRule("tpp", 6, 0.85)
 CPTPP = EntryRule("cptpp", 6, 0.0, signatory_fraction=0.5)

@@ -26,12 +26,12 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from tppgame.frontier import FrontierSummary, PairTerms
-from tppgame.negotiators import Talks, accepts, make_negotiator
-from tppgame.protocols import (AlternatingOffers, KalaiSmorodinskyProtocol, NashProtocol, RubinsteinProtocol,
+from tppgame.game.frontier import FrontierSummary, PairTerms
+from tppgame.game.negotiators import Talks, accepts, make_negotiator
+from tppgame.game.protocols import (AlternatingOffers, KalaiSmorodinskyProtocol, NashProtocol, RubinsteinProtocol,
                                SessionInput, demands)
-from tppgame.solutions import kalai_smorodinsky_solution, nash_solution, rubinstein_split
-from tppgame.utility import efficient_concession
+from tppgame.game.solutions import kalai_smorodinsky_solution, nash_solution, rubinstein_split
+from tppgame.game.utility import efficient_concession
 
 DEFAULTS = {
     "w_a": [0.3, 0.2], "p_a": [0.0, 0.0], "base_a": [0.0, 0.0], "rival_a": [0.0, 0.0],
@@ -660,7 +660,7 @@ _ZERO = np.zeros((1, 2))
          0.0)     # found by hypothesis: theta = 0 exactly, a cost exponent of 3
 def test_deal_at_matches_the_reference_efficient_concession(terms, theta):
     """The vectorised frontier gives, direction by direction, the concessions of
-    tppgame.utility.efficient_concession: a weighs b's gain by 1 - theta against its own cost by theta.
+    tppgame.game.utility.efficient_concession: a weighs b's gain by 1 - theta against its own cost by theta.
     The frontier keeps theta within 1e-12 of 0 and 1 (a weight of exactly 0 would divide by zero), so the
     reference is taken at that theta too: at theta = 0 with a cost exponent of 3 the difference is ~1e-6."""
     t = np.array([theta])

@@ -32,7 +32,7 @@ else:
     pytest.importorskip("solara")
     pytest.importorskip("playwright.sync_api")
 
-from tppgame.dashboard import (AS_SCENARIO, DashboardModel, agreement_markdown, classroom_scenario,  # noqa: E402
+from tppgame.classroom.dashboard import (AS_SCENARIO, DashboardModel, agreement_markdown, classroom_scenario,  # noqa: E402
                                concessions_matrix, debrief_markdown, edge_kinds, event_lines, model_params,
                                network_figure, utility_figure, concessions_html)
 

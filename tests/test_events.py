@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 
 from tppgame import TPPModel
-from tppgame.events import KINDS, Event, narration
-from tppgame.fields import Check, text
+from tppgame.game.events import KINDS, Event, narration
+from tppgame.game.fields import Check, text
 from tppgame.report import narrate
-from tppgame.scenario import BUNDLED_SCENARIOS, ScenarioError, load_scenario
+from tppgame.game.scenario import BUNDLED_SCENARIOS, ScenarioError, load_scenario
 
 NAMES = {"USA": "United States", "JPN": "Japan", "CAN": "Canada"}
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tppgame.frontier import FrontierSummary, PairTerms
+from tppgame.game.frontier import FrontierSummary, PairTerms
 
 FIELDS = ("w_a", "p_a", "base_a", "rival_a", "c_a", "own_a", "cap_a",
           "w_b", "p_b", "base_b", "rival_b", "c_b", "own_b", "cap_b")

@@ -1,4 +1,4 @@
-"""Work shared between games (tppgame.memo): remembered rows are the rows the game would compute.
+"""Work shared between games (tppgame.experiments.memo): remembered rows are the rows the game would compute.
 
 Each piece is checked to the last bit against computing afresh: the row memo itself, a talk's
 frontier, a meeting's offer and reply under every protocol, who would ratify a package, and
@@ -17,12 +17,12 @@ from hypothesis import strategies as st
 from test_bargaining import session_input
 from test_frontier_reuse import FIELDS, SUMMARY, assert_same_summary, random_terms
 from tppgame import TPPModel
-from tppgame.agreement import accepting
-from tppgame.frontier import FrontierSummary, PairTerms
-from tppgame.protocols import PROTOCOLS
-from tppgame.memo import RowMemo, SharedWork, pack, unpack
-from tppgame.scenario import available_scenarios, load_scenario
-from tppgame.utility import world_utility
+from tppgame.game.agreement import accepting
+from tppgame.game.frontier import FrontierSummary, PairTerms
+from tppgame.game.protocols import PROTOCOLS
+from tppgame.experiments.memo import RowMemo, SharedWork, pack, unpack
+from tppgame.game.scenario import available_scenarios, load_scenario
+from tppgame.game.utility import world_utility
 
 
 # --------------------------------------------------------------------- the row memo

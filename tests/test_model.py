@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tppgame import TPPModel, load_scenario
-from tppgame.scenario import BUNDLED_SCENARIOS
+from tppgame.game.scenario import BUNDLED_SCENARIOS
 
 TPA_ROUND = 24   # June 2015 in the baseline's monthly calendar from July 2013
 

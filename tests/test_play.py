@@ -1,4 +1,4 @@
-"""Play mode: a person negotiates for Japan at the terminal (tppgame.play and ``run.py play``).
+"""Play mode: a person negotiates for Japan at the terminal (tppgame.classroom.play and ``run.py play``).
 
 The baseline with seed 3: in round 1 Japan's talks with the US, Canada, Australia and New
 Zealand meet, none with a zone of agreement, so the partners say no to modest offers and
@@ -15,7 +15,7 @@ import pytest
 
 from tppgame import TPPModel
 from tppgame.cli import main
-from tppgame.play import HELP, play
+from tppgame.classroom.play import HELP, play
 
 ROOT = Path(__file__).resolve().parents[1]
 PROMPT = "[? for help]: "

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tppgame import TPPModel
-from tppgame.scenario import available_scenarios
+from tppgame.game.scenario import available_scenarios
 
 SCENARIOS = [path.stem for path in available_scenarios()]
 

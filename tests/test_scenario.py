@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tppgame.scenario import (
+from tppgame.game.scenario import (
     BUNDLED_SCENARIOS,
     ScenarioError,
     add_months,

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tppgame.headlines import holds, play, robustness
-from tppgame.scenario import available_scenarios, load_scenario
+from tppgame.experiments.headlines import holds, play, robustness
+from tppgame.game.scenario import available_scenarios, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = [p.stem for p in available_scenarios()]

@@ -1,6 +1,6 @@
 """A seat at the table: a person plays one country's talks against the agents.
 
-First the pure functions of tppgame.seat on a two-sector talk small enough to check by hand,
+First the pure functions of tppgame.game.seat on a two-sector talk small enough to check by hand,
 then the model's seat flow on the baseline (seed 3, Japan seated): a round waits for the
 player, offers are answered, deals close on the offered terms, bad offers are refused, the
 round's deadlines are reviewed after the player's deals, and the agent can take over.
@@ -16,10 +16,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tppgame import TPPModel
-from tppgame.frontier import FrontierSummary, PairTerms
-from tppgame.negotiators import accepts
-from tppgame.eventlog import _plain
-from tppgame.seat import (Offer, OfferError, SeatTalk, as_offer, efficient_offer, orient, parse_offer,
+from tppgame.game.frontier import FrontierSummary, PairTerms
+from tppgame.game.negotiators import accepts
+from tppgame.game.eventlog import _plain
+from tppgame.game.seat import (Offer, OfferError, SeatTalk, as_offer, efficient_offer, orient, parse_offer,
                           partner_reply, utilities, vectors)
 
 # ------------------------------------------------------------ a talk to check by hand
@@ -208,7 +208,7 @@ def test_a_talk_is_open_while_waiting_or_after_a_no():
 
 # ---------------------------------------------- property: the partner follows the acceptance rule
 def expected_verdict(talk: SeatTalk, gives: dict[str, float], asks: dict[str, float]) -> bool:
-    """What tppgame.negotiators.accepts says, with the utility computed from the pair's terms directly."""
+    """What tppgame.game.negotiators.accepts says, with the utility computed from the pair's terms directly."""
     x_seat = np.array([gives.get(s, 0.0) for s in SECTORS])
     x_partner = np.array([asks.get(s, 0.0) for s in SECTORS])
     x_ab, x_ba = (x_seat, x_partner) if talk.seat_is_a else (x_partner, x_seat)

@@ -15,11 +15,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tppgame import sweep
+from tppgame.experiments import sweep
 from tppgame.cli import main
-from tppgame.headlines import play
-from tppgame.store import DB_NAME, Column, ResultStore, StoreError, kind_of, read_runs, table_columns
-from tppgame.sweep import (Distribution, PlainProgress, SweepError, SweepSpec, Values, build_plan, linspace_values,
+from tppgame.experiments.headlines import play
+from tppgame.experiments.store import DB_NAME, Column, ResultStore, StoreError, kind_of, read_runs, table_columns
+from tppgame.experiments.sweep import (Distribution, PlainProgress, SweepError, SweepSpec, Values, build_plan, linspace_values,
                            make_design, make_spec, parse_spec, parse_vary, run_seed, run_sweep)
 
 ROOT = Path(__file__).resolve().parents[1]

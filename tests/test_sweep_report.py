@@ -27,9 +27,9 @@ pytest.importorskip("SALib")
 from scipy.stats import binomtest
 
 from tppgame.cli import main
-from tppgame.store import ResultStore, read_runs
-from tppgame.sweep import SweepPlan, build_plan, make_spec
-from tppgame.sweep_report import (ReportError, agreement_curve, agreement_grid, load_sweep, make_report,
+from tppgame.experiments.store import ResultStore, read_runs
+from tppgame.experiments.sweep import SweepPlan, build_plan, make_spec
+from tppgame.experiments.sweep_report import (ReportError, agreement_curve, agreement_grid, load_sweep, make_report,
                                   point_outputs, sensitivity, wilson)
 
 COST = "bargaining.cost_scale"

@@ -27,7 +27,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from tppgame.utility import (
+from tppgame.game.utility import (
     attainable_gain,
     best_rival_access,
     deepest_concessions,

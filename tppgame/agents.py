@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 class CountryAgent(mesa.Agent):
     """A government at the table: it books its bilateral talks each round, and its negotiator
-    (:mod:`tppgame.negotiators`) decides what it demands, offers and accepts in them.
+    (:mod:`tppgame.game.negotiators`) decides what it demands, offers and accepts in them.
 
     Its preferences (utility weights, red lines, ratification threshold) live in the model's
     arrays at ``index`` so a whole round can be computed at once; the protocol asks each class of

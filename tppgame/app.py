@@ -10,7 +10,7 @@ from __future__ import annotations
 import solara
 from mesa.visualization import SolaraViz
 
-from tppgame.dashboard import COMPONENTS, DashboardModel, model_params
+from tppgame.classroom.dashboard import COMPONENTS, DashboardModel, model_params
 
 
 @solara.component

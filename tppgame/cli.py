@@ -7,13 +7,13 @@
 * ``python run.py compare A B [--seed N] [--out FILE]``: two scenarios, same seed, side by side.
 * ``python run.py robustness SCENARIO [--seeds 50]``: how often the scenario's headlines hold.
 * ``python run.py play --as JPN [SCENARIO] [--seed N] [--out DIR]``: negotiate for one country in
-  the terminal; the agents play the others (tppgame.play).
+  the terminal; the agents play the others (tppgame.classroom.play).
 * ``python run.py dashboard [--host 127.0.0.1] [--port 8765]``: the classroom dashboard in a browser
   (tppgame.app, Mesa's SolaraViz).
 * ``python run.py sweep SCENARIO --vary PATH=SPEC ... [--reps R] [--out DIR]`` (or ``sweep FILE.toml``):
-  a parameter sweep into a resumable result store, with CSV and Parquet exports (tppgame.sweep).
+  a parameter sweep into a resumable result store, with CSV and Parquet exports (tppgame.experiments.sweep).
 * ``python run.py sweep-report DIR [--out DIR2]``: plots of the probability of agreement and
-  sensitivity indices of a sweep's store (tppgame.sweep_report).
+  sensitivity indices of a sweep's store (tppgame.experiments.sweep_report).
 
 Bad input (a scenario file, a setting, a folder) gets one line on stderr and exit status 2.
 """
@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from tppgame.scenario import ScenarioError, load_scenario
+from tppgame.game.scenario import ScenarioError, load_scenario
 
 EXIT_BAD_INPUT = 2
 
@@ -103,7 +103,7 @@ def run(argv: Sequence[str]) -> int:
 def play(argv: Sequence[str]) -> int:
     """``run.py play --as CODE [SCENARIO]``: the player negotiates for one country at the terminal."""
     from tppgame.model import TPPModel
-    from tppgame.play import play as play_game
+    from tppgame.classroom.play import play as play_game
 
     parser = _Parser(prog="run.py play", description="Negotiate for one country; the agents play the others.")
     _scenario_arguments(parser, "out/SCENARIO-seedN-CODE")
@@ -189,7 +189,7 @@ def _seed_arg(value: str) -> int:
 def list_scenarios(argv: Sequence[str]) -> int:
     """``run.py list``: the scenarios shipped with the game, with their one-line descriptions."""
     _Parser(prog="run.py list", description="List the scenarios in scenarios/.").parse_args(list(argv))
-    from tppgame.scenario import available_scenarios
+    from tppgame.game.scenario import available_scenarios
 
     paths = available_scenarios()
     width = max((len(p.stem) for p in paths), default=0)
@@ -203,7 +203,7 @@ def list_scenarios(argv: Sequence[str]) -> int:
 
 def compare(argv: Sequence[str]) -> int:
     """``run.py compare A B``: two scenarios with the same seed, outcomes side by side, and a CSV."""
-    from tppgame.headlines import play
+    from tppgame.experiments.headlines import play
     from tppgame.report import comparison_rows, comparison_table, write_csv
 
     parser = _Parser(prog="run.py compare", description="Run two scenarios with the same seed and compare them.")
@@ -229,7 +229,7 @@ def compare(argv: Sequence[str]) -> int:
 
 def robustness(argv: Sequence[str]) -> int:
     """``run.py robustness SCENARIO``: how often the scenario's headlines hold over many seeds."""
-    from tppgame.headlines import ROBUST_SHARE, over_seeds
+    from tppgame.experiments.headlines import ROBUST_SHARE, over_seeds
     from tppgame.report import month_label, write_csv
 
     parser = _Parser(prog="run.py robustness",
@@ -306,7 +306,7 @@ def _write_or_fail(write: Callable[[], object], target: Path) -> None:
 
 def build_sweep_parser() -> argparse.ArgumentParser:
     """The options of ``run.py sweep``."""
-    from tppgame.sweep import DESIGNS
+    from tppgame.experiments.sweep import DESIGNS
 
     parser = _Parser(prog="run.py sweep",
                      description="Play a scenario many times over a design of settings, with replicate seeds; "
@@ -353,7 +353,7 @@ def sweep(argv: Sequence[str]) -> int:
     Exit status 0 when every run finished, 1 when some runs failed (they are stored with their
     error) or an engine broke down, 2 for bad input.
     """
-    from tppgame import sweep as sweeps
+    from tppgame.experiments import sweep as sweeps
 
     args = build_sweep_parser().parse_args(list(argv))
     fixed = [parse_setting(text) for text in args.settings]
@@ -375,7 +375,7 @@ def sweep(argv: Sequence[str]) -> int:
 
 def sweep_report(argv: Sequence[str]) -> int:
     """``run.py sweep-report DIR [--out DIR2]``: plots of the probability of agreement and global sensitivity
-    indices of a sweep's store (finished or partly), written to DIR/report by default (tppgame.sweep_report)."""
+    indices of a sweep's store (finished or partly), written to DIR/report by default (tppgame.experiments.sweep_report)."""
     parser = _Parser(prog="run.py sweep-report",
                      description="Summarize a parameter sweep: the probability of agreement against each varied "
                                  "setting (PNG plots, heatmaps for pairs of grid settings) and global sensitivity "
@@ -383,7 +383,7 @@ def sweep_report(argv: Sequence[str]) -> int:
     parser.add_argument("folder", type=Path, metavar="DIR", help="the out folder of a sweep (holding sweep.sqlite)")
     parser.add_argument("--out", type=Path, default=None, help="folder for the plots and tables (default: DIR/report)")
     args = parser.parse_args(list(argv))
-    from tppgame import sweep_report as reports
+    from tppgame.experiments import sweep_report as reports
 
     try:
         report = reports.make_report(args.folder, args.out)

@@ -22,20 +22,20 @@ import networkx as nx
 import numpy as np
 
 from tppgame.agents import CountryAgent
-from tppgame.agreement import (AgreementCheck, accepting, assemble_package, conclude_without, entry_into_force,
+from tppgame.game.agreement import (AgreementCheck, assemble_package, conclude_without, entry_into_force,
                                gdp_share)
-from tppgame.frontier import FrontierSummary, PairTerms
-from tppgame.negotiators import Move, Negotiator, Talks, make_negotiator
-from tppgame.protocols import PROTOCOLS, SessionInput, SessionResult, demands, tell
-from tppgame.eventlog import EventLog, NullLog, SectorValues
-from tppgame.events import Deadline, FixedSideDeal, ScheduledEvent, Summit
-from tppgame.memo import SharedWork
-from tppgame.scenario import Scenario, load_scenario
-from tppgame.seat import OfferError, Offer, Reply, SeatTalk, as_offer, efficient_offer, orient, partner_reply, vectors
-from tppgame.side_deals import ClosedDeal, fixed_terms, side_deal_access
-from tppgame.solutions import rubinstein_split
-from tppgame.talks import Talk, progress, world_terms
-from tppgame.utility import (Weights, attainable_gain, deepest_concessions, make_weights, package_access,
+from tppgame.game.frontier import FrontierSummary, PairTerms
+from tppgame.game.negotiators import Move, Negotiator, Talks, make_negotiator
+from tppgame.game.protocols import PROTOCOLS, SessionInput, SessionResult, demands, tell
+from tppgame.game.eventlog import EventLog, NullLog, SectorValues
+from tppgame.game.events import Deadline, FixedSideDeal, ScheduledEvent, Summit
+from tppgame.game.scenario import Scenario, load_scenario
+from tppgame.game.seat import OfferError, Offer, Reply, SeatTalk, as_offer, efficient_offer, orient, partner_reply, vectors
+from tppgame.game.side_deals import ClosedDeal, fixed_terms, side_deal_access
+from tppgame.game.solutions import rubinstein_split
+from tppgame.game.talks import Talk, progress, world_terms
+from tppgame.game.work import DIRECT, Work
+from tppgame.game.utility import (Weights, attainable_gain, deepest_concessions, make_weights, package_access,
                              world_utility)
 
 
@@ -99,20 +99,21 @@ class TPPModel(mesa.Model):
         rng: seed for all chance in the run; defaults to the scenario's ``seed``.
         overrides: settings to replace, by dotted path (``{"countries.JPN.sensitivity.rice": 2.5}``).
         seat: a country (ISO3 code) a person plays: each round its talks wait for the player's
-            offers (see :mod:`tppgame.seat`) before the round ends.
-        shared: work shared with other games of the same scenario (:class:`tppgame.memo.SharedWork`),
-            which makes replicates cheaper; the results are the same with or without it.
+            offers (see :mod:`tppgame.game.seat`) before the round ends.
+        shared: work shared with other games of the same scenario (a sweep's memo,
+            :class:`tppgame.experiments.memo.SharedWork`), which makes replicates cheaper; the results
+            are the same with or without it. It serves only while every negotiator is stateless.
         record: False keeps no event log and no per-round DataCollector rows, only what
             :meth:`summary` reports (for sweeps, which store only the outcome); once nothing can
             meet or happen any more, the remaining rounds pass without booking talks.
         negotiators: countries' negotiators chosen from Python, by ISO3 code: a
-            :class:`~tppgame.negotiators.Negotiator` object or a registered name. The others play
+            :class:`~tppgame.game.negotiators.Negotiator` object or a registered name. The others play
             the negotiator their scenario names (``tactic``).
     """
 
     def __init__(self, scenario: str | Path | Scenario = "baseline", rng: Any = None,
                  overrides: Mapping[str, Any] | None = None, seat: str | None = None,
-                 shared: SharedWork | None = None, record: bool = True,
+                 shared: Work | None = None, record: bool = True,
                  negotiators: Mapping[str, Negotiator | str] | None = None):
         config = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
         if overrides:
@@ -134,7 +135,7 @@ class TPPModel(mesa.Model):
         self._scenario_choices: list[tuple[str, float | None]] = []
         self._choose_negotiators()
         # the memo answers for a session only if no negotiator in it learns
-        self.shared = shared if all(n.stateless for n in self.negotiators) else None
+        self.work: Work = shared if shared is not None and all(n.stateless for n in self.negotiators) else DIRECT
         self.record = record
         self.log = EventLog() if record else NullLog()
         self.deals: list[ClosedDeal] = []
@@ -275,6 +276,11 @@ class TPPModel(mesa.Model):
             agent.negotiator = made[agent.index]
 
     # ------------------------------------------------------------------ queries
+    @property
+    def shared(self) -> Work | None:
+        """The work shared with other games (a sweep's memo), or None while the game works alone."""
+        return self.work if self.work.remembers else None
+
     @property
     def date(self) -> dt.date:
         """The date the current round stands for (the start, before round 1)."""
@@ -418,9 +424,7 @@ class TPPModel(mesa.Model):
 
     def _build_summaries(self, terms: PairTerms, *reservations: np.ndarray) -> FrontierSummary:
         """The talks' frontiers (from the shared memo, if any)."""
-        if self.shared is None:
-            return FrontierSummary.build(terms, *reservations)
-        return self.shared.summary(terms, *reservations)
+        return self.work.summary(terms, *reservations)
 
     def _available_talks(self) -> list[Talk]:
         """Talks that can meet this round: undecided, started, between members (for package talks),
@@ -474,7 +478,7 @@ class TPPModel(mesa.Model):
             self._advance_progress(talk)
         prop_a = np.array([t.first_proposer_is_a != (t.meetings % 2 == 1) for t in talks])
         inp = self._session_input(talks, summary, prop_a)
-        result = self.protocol.session(inp) if self.shared is None else self.shared.session(self.protocol, inp)
+        result = self.work.session(self.protocol, inp)
         self._record_session(talks, result, summary, prop_a)
         if self._learners:
             tell(inp, [t.history[-1] for t in talks])
@@ -619,7 +623,7 @@ class TPPModel(mesa.Model):
         ``gives`` is what the seated country concedes, ``asks`` what the partner should, by
         sector (0-1; sectors left out stay at 0). One offer per talk per round; a rejection
         comes with the partner's counter-offer, which :meth:`accept_counter` takes.
-        Raises :class:`tppgame.seat.OfferError` for an offer the country cannot make.
+        Raises :class:`tppgame.game.seat.OfferError` for an offer the country cannot make.
         """
         seat_talk = self.seat_talk(talk)
         partner = seat_talk.partner
@@ -755,7 +759,7 @@ class TPPModel(mesa.Model):
         self.protocol = PROTOCOLS[self.config.protocol]()
         self._choose_negotiators()
         if not all(n.stateless for n in self.negotiators):
-            self.shared = None
+            self.work = DIRECT
         self.capacity = [int(c) for c in self.config.params["talks_per_round"]]
         self.outside = world_utility(self.weights, self.side_access)
         self._changed()
@@ -786,7 +790,7 @@ class TPPModel(mesa.Model):
                 if t.in_package and t.deal is None and t.has_stake and t.zopa and group[t.a] and group[t.b]]
 
     def check_agreement(self) -> AgreementCheck:
-        """The plurilateral check after a round (see :mod:`tppgame.agreement`).
+        """The plurilateral check after a round (see :mod:`tppgame.game.agreement`).
 
         Nothing in it changes unless a deal, member or setting did, so an unchanged world
         repeats the last record under the new round number.
@@ -807,9 +811,7 @@ class TPPModel(mesa.Model):
 
     def _accepting(self, schedule: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Who in ``group`` would ratify these schedules (:func:`accepting`; from the shared memo, if any)."""
-        if self.shared is None:
-            return accepting(self.weights, schedule, group, self.side_access, self.outside)
-        return self.shared.accepting(self.weights, schedule, group, self.side_access, self.outside)
+        return self.work.accepting(self.weights, schedule, group, self.side_access, self.outside)
 
     def _package(self, group: np.ndarray) -> np.ndarray:
         return self._in_force_schedule(assemble_package(self.deals, group, len(self.countries), len(self.sectors)))

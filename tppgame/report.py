@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tppgame.events import narration
+from tppgame.game.events import narration
 
 if TYPE_CHECKING:
     from tppgame.model import TPPModel
@@ -95,7 +95,7 @@ def _quiet(model: TPPModel, first: int, last: int) -> str:
 
 def _round_lines(model: TPPModel, entries: list[dict[str, Any]], names: dict[str, str]) -> Iterator[str]:
     """Plain sentences for a round's log entries: deals and the agreement here, scheduled events in the
-    words of their kinds (:func:`tppgame.events.narration`); offers and replies say nothing."""
+    words of their kinds (:func:`tppgame.game.events.narration`); offers and replies say nothing."""
     for e in entries:
         kind = e["kind"]
         if kind == "deal":

@@ -6,7 +6,7 @@ political cost of that opening is paid), and so moves both
 parties' outside options and, through the precedent term, third parties' reference
 points. A *conditional* side deal (US-Japan) binds only if the plurilateral agreement
 forms: its concessions are folded into the package, so it is handled like any TPP
-bilateral deal by :mod:`tppgame.agreement`.
+bilateral deal by :mod:`tppgame.game.agreement`.
 """
 
 from __future__ import annotations

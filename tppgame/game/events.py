@@ -18,7 +18,7 @@ kinds, so ``kind = "..."`` in a scenario file finds it. Give it:
 - ``kind``: its name in scenario files and in the event log;
 - ``at_start``: True to fire before the round's talks, False to fire after them;
 - ``schema(countries)``: the TOML keys it takes besides ``kind``, ``round``/``date``,
-  ``label`` and ``probability``, each with its check from :mod:`tppgame.fields`, and
+  ``label`` and ``probability``, each with its check from :mod:`tppgame.game.fields`, and
   ``needs``: those it must have, with what the error message says is expected; a key
   whose name is one of its fields fills that field (override :meth:`Event.values` to
   fill them otherwise);
@@ -27,7 +27,7 @@ kinds, so ``kind = "..."`` in a scenario file finds it. Give it:
   tells of each log entry it writes; an entry belongs to the kind named in its ``event``
   field, or else to the kind of its own name.
 
-A check raises :class:`~tppgame.fields.ScenarioError` (file, key path, what was expected,
+A check raises :class:`~tppgame.game.fields.ScenarioError` (file, key path, what was expected,
 what it got), so a bad entry stops the load with the usual one-line message. The kind
 ``summit_cancelled`` in ``tests/test_events.py`` is a complete example in twenty lines.
 """
@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from mesa.time import Priority
 
-from tppgame.fields import Check, ScenarioError, a_date, choice, country_pair, list_of, number, record, text
+from tppgame.game.fields import Check, ScenarioError, a_date, choice, country_pair, list_of, number, record, text
 
 if TYPE_CHECKING:
     from tppgame.model import TPPModel

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from tppgame.model import TPPModel
 from tppgame.report import month_label, round_lines
-from tppgame.seat import Offer, OfferError, SeatTalk, parse_offer
+from tppgame.game.seat import Offer, OfferError, SeatTalk, parse_offer
 
 HELP = """\
   give SECTOR=X ... ask SECTOR=Y ...   your offer: what you open (0 = no change, 1 = free trade)

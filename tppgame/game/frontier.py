@@ -18,8 +18,8 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 
-from tppgame.solutions import kalai_smorodinsky_solution, nash_solution
-from tppgame.utility import pair_gain
+from tppgame.game.solutions import kalai_smorodinsky_solution, nash_solution
+from tppgame.game.utility import pair_gain
 
 # Weights on a's utility where the frontier is sampled: evenly, plus points close to each end,
 # where concessions change fastest with the weight.
@@ -30,7 +30,7 @@ THETA_GRID = np.unique(np.concatenate([np.linspace(0.0, 1.0, 17), _ENDS, 1.0 - _
 @dataclass(frozen=True, eq=False)
 class StackedTerms:
     """Both directions of some talks side by side (columns: a's concessions to b, then b's to a),
-    with the ratios of :func:`tppgame.utility.efficient_concession` precomputed, so that one pass
+    with the ratios of :func:`tppgame.game.utility.efficient_concession` precomputed, so that one pass
     of array arithmetic gives a whole deal. Every array is rows x 2S."""
 
     w: np.ndarray            # receiver's gain weight
@@ -223,7 +223,7 @@ class PairTerms:
 
         For each sector and direction, the giver concedes until the receiver's marginal gain
         (weighted ``theta`` or ``1 - theta``) equals its own marginal cost: see
-        :func:`tppgame.utility.efficient_concession`.
+        :func:`tppgame.game.utility.efficient_concession`.
         """
         theta = np.asarray(theta, dtype=float)
         z = self._concessions(theta) if theta.ndim < 2 else np.moveaxis(self._concessions(theta.T), 0, 1)
@@ -340,7 +340,7 @@ class FrontierSummary:
     theta_best_a: np.ndarray
     theta_best_b: np.ndarray
     zopa: np.ndarray         # a zone of agreement exists
-    # per row: a number naming its exact inputs in a memo (tppgame.memo), NaN where none does
+    # per row: a number naming its exact inputs in a memo (tppgame.experiments.memo), NaN where none does
     memo_id: np.ndarray
 
     @classmethod

@@ -19,10 +19,11 @@ from itertools import islice
 
 import numpy as np
 
-from tppgame.agreement import accepting
-from tppgame.frontier import TERMS_FIELDS, THETA_GRID, FrontierSummary, PairTerms
-from tppgame.protocols import Protocol, SessionInput, SessionResult
-from tppgame.utility import Weights
+from tppgame.game.agreement import accepting
+from tppgame.game.frontier import TERMS_FIELDS, THETA_GRID, FrontierSummary, PairTerms
+from tppgame.game.protocols import Protocol, SessionInput, SessionResult
+from tppgame.game.utility import Weights
+from tppgame.game.work import Work
 
 # Rows kept of each kind: 60,000 frontiers (about 1.8 kB each with their key) and meetings (0.7 kB),
 # 2,000 packages (25 kB) and 6,000 whole rounds' meetings (10 kB). A memo levels off at about 260 MB;
@@ -95,7 +96,7 @@ class RowMemo:
         return fresh if len(missing) == len(names) else np.concatenate(found)
 
 
-class SharedWork:
+class SharedWork(Work):
     """The memo one scenario's games share: talk frontiers, meetings' offers and replies, and who
     would ratify a package.
 
@@ -104,6 +105,8 @@ class SharedWork:
     Each frontier row it builds gets a number (``FrontierSummary.memo_id``) that stands for its
     inputs in the keys of the meetings on it, which are then short.
     """
+
+    remembers = True
 
     def __init__(self, limit: int | None = None):
         limit = DEFAULT_LIMIT if limit is None else limit
@@ -195,7 +198,7 @@ class SharedWork:
 
     def accepting(self, weights: Weights, schedule: np.ndarray, group: np.ndarray, side_access: np.ndarray,
                   outside: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """:func:`tppgame.agreement.accepting`, remembered (its arrays are read-only: games share them)."""
+        """:func:`tppgame.game.agreement.accepting`, remembered (its arrays are read-only: games share them)."""
         n = len(group)
 
         def compute(_: np.ndarray) -> np.ndarray:

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tppgame.frontier import FrontierSummary, PairTerms
-from tppgame.negotiators import Move
-from tppgame.utility import Weights, best_rival_access
+from tppgame.game.frontier import FrontierSummary, PairTerms
+from tppgame.game.negotiators import Move
+from tppgame.game.utility import Weights, best_rival_access
 
 
 @dataclass

@@ -20,13 +20,13 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 from mesa.visualization.utils import force_update, update_counter
 
-from tppgame.agreement import assemble_package
+from tppgame.game.agreement import assemble_package
 from tppgame.model import TPPModel
 from tppgame.report import month_label, round_lines
-from tppgame.scenario import Scenario, available_scenarios, load_scenario
-from tppgame.seat import OfferError, SeatTalk, utilities
-from tppgame.negotiators import negotiator_names
-from tppgame.utility import deepest_concessions
+from tppgame.game.scenario import Scenario, available_scenarios, load_scenario
+from tppgame.game.seat import OfferError, SeatTalk, utilities
+from tppgame.game.negotiators import negotiator_names
+from tppgame.game.utility import deepest_concessions
 
 AS_SCENARIO = "as in scenario"
 NOBODY = "nobody"

@@ -13,11 +13,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from tppgame.scenario import HeadlineSpec, Scenario
+from tppgame.game.scenario import HeadlineSpec, Scenario
 
 if TYPE_CHECKING:
     from tppgame.model import TPPModel
-    from tppgame.memo import SharedWork
+    from tppgame.experiments.memo import SharedWork
 
 ROBUST_SHARE = 0.8
 
@@ -127,7 +127,7 @@ def play(scenario: Scenario, seed: int, shared: SharedWork | None = None, record
 def over_seeds(scenario: Scenario, seeds: range) -> Iterator[tuple[int, TPPModel, list[bool]]]:
     """Play the scenario once per seed (sharing work between them); yield each run with which
     headlines it bears out."""
-    from tppgame.memo import SharedWork
+    from tppgame.experiments.memo import SharedWork
 
     shared = SharedWork()
     for seed in seeds:

@@ -25,7 +25,7 @@ as asking country by country, because every rule works element by element along 
 Negotiators are chosen by registered name in scenarios (``tactic = "boulware"``), with
 ``--negotiator JPN=NAME`` on the command line, or as objects from Python
 (``TPPModel("baseline", negotiators={"JPN": MyNegotiator()})``). Third-party packages register
-theirs through the ``tppgame.negotiators`` entry-point group; :func:`register` does the same
+theirs through the ``tppgame.game.negotiators`` entry-point group; :func:`register` does the same
 from Python.
 """
 
@@ -40,9 +40,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 import numpy as np
 
 if TYPE_CHECKING:
-    from tppgame.protocols import SessionInput
+    from tppgame.game.protocols import SessionInput
 
-ENTRY_POINT_GROUP = "tppgame.negotiators"
+ENTRY_POINT_GROUP = "tppgame.game.negotiators"
 _SERIAL = itertools.count()      # numbers for negotiators whose memo key is their identity
 
 
@@ -494,7 +494,7 @@ def unregister(name: str) -> None:
 
 def registered() -> dict[str, type[Negotiator]]:
     """Every negotiator that can be chosen by name: the built-in ones, those registered from
-    Python and those third-party packages declare in the ``tppgame.negotiators`` entry-point group."""
+    Python and those third-party packages declare in the ``tppgame.game.negotiators`` entry-point group."""
     global _ENTRY_POINTS_READ
     if not _ENTRY_POINTS_READ:
         _ENTRY_POINTS_READ = True

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tppgame.scenario import EntryRule
-from tppgame.side_deals import ClosedDeal
-from tppgame.utility import Weights, attainable_gain, package_access, world_utility
+from tppgame.game.scenario import EntryRule
+from tppgame.game.side_deals import ClosedDeal
+from tppgame.game.utility import Weights, attainable_gain, package_access, world_utility
 
 
 def assemble_package(deals: list[ClosedDeal], group: np.ndarray, n: int, s: int) -> np.ndarray:

@@ -1,12 +1,12 @@
 """Bargaining protocols: how the talks that meet in a round turn into offers, replies and deals.
 
 * ``alternating``: alternating offers. In each meeting one side proposes and the other
-  responds, each asking its own negotiator (:mod:`tppgame.negotiators`): the proposer's
+  responds, each asking its own negotiator (:mod:`tppgame.game.negotiators`): the proposer's
   negotiator makes the offer, the responder's accepts it or not.
 * ``nash``, ``kalai_smorodinsky``: the pair settles at the benchmark solution as soon as
   a zone of agreement exists (no negotiator is asked).
 * ``rubinstein``: the proposer takes Rubinstein's equilibrium share
-  (:func:`tppgame.solutions.rubinstein_split`) of the range between the two sides' reservation and best.
+  (:func:`tppgame.game.solutions.rubinstein_split`) of the range between the two sides' reservation and best.
 
 A protocol sees the talks meeting this round through a :class:`SessionInput` (arrays with
 one row per talk) and answers with a :class:`SessionResult`.
@@ -22,9 +22,9 @@ from typing import Protocol as Protocol_
 
 import numpy as np
 
-from tppgame.frontier import FrontierSummary
-from tppgame.negotiators import Move, Negotiator, Talks, ask as _ask, checked_numbers, checked_offer
-from tppgame.solutions import rubinstein_split
+from tppgame.game.frontier import FrontierSummary
+from tppgame.game.negotiators import Move, Negotiator, Talks, ask as _ask, checked_numbers, checked_offer
+from tppgame.game.solutions import rubinstein_split
 
 
 # ---------------------------------------------------------------------- sessions
@@ -118,7 +118,7 @@ class SessionInput:
 
 
 class TalkRecord(Protocol_):
-    """What a protocol reads of a talk itself (:class:`tppgame.talks.Talk` is one)."""
+    """What a protocol reads of a talk itself (:class:`tppgame.game.talks.Talk` is one)."""
 
     label: str
     sectors: np.ndarray
@@ -260,7 +260,7 @@ def _within_red_lines(x_ab: np.ndarray, x_ba: np.ndarray, inp: SessionInput) -> 
 class AlternatingOffers(Protocol):
     """Alternating offers: each side's negotiator states its demand; the proposer's makes an offer
     (the built-in ones: the efficient point at their demand); the responder's accepts it or not
-    (the built-in ones: :func:`tppgame.negotiators.accepts` with their own demand)."""
+    (the built-in ones: :func:`tppgame.game.negotiators.accepts` with their own demand)."""
 
     name = "alternating"
 

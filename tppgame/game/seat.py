@@ -3,12 +3,12 @@
 When a model has a seat, each round's talks of the seated country wait for the player:
 in every such talk the player states what the country concedes and what it asks for,
 sector by sector; the partner (an agent) replies with the acceptance rule of
-:func:`tppgame.negotiators.accepts` and its negotiator's demand, and, when it says no,
+:func:`tppgame.game.negotiators.accepts` and its negotiator's demand, and, when it says no,
 states the counter-offer it would make itself (the efficient point at its aspiration),
 which the player may take in the same round. Everyone else plays as usual.
 
 The functions here are pure: they take a talk's terms for the round (a one-row
-:class:`~tppgame.frontier.FrontierSummary`) and return what each side gets; the model
+:class:`~tppgame.game.frontier.FrontierSummary`) and return what each side gets; the model
 (:mod:`tppgame.model`) records the meetings and closes the deals.
 """
 
@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tppgame.frontier import FrontierSummary
-from tppgame.negotiators import accepts
+from tppgame.game.frontier import FrontierSummary
+from tppgame.game.negotiators import accepts
 
 STATUSES = ("waiting", "rejected", "deal", "passed", "declined", "handed_over")
 

@@ -9,7 +9,7 @@ with numpy's ``SeedSequence``, so a table never depends on the engine, the numbe
 the order runs finish in.
 
 Runs go out in chunks to an engine — in this process (one worker), a local process pool, or
-Dask distributed — and come back as rows the :mod:`tppgame.store` commits as they arrive, so a
+Dask distributed — and come back as rows the :mod:`tppgame.experiments.store` commits as they arrive, so a
 killed sweep resumes where it stopped when the same command is run again.
 
 SPEC is a TOML list ``[0.5, 1, 2]``, a range ``start:stop:count`` (inclusive, evenly spaced) or,
@@ -43,10 +43,10 @@ from typing import IO, Any, Protocol
 
 import numpy as np
 
-from tppgame.headlines import play
-from tppgame.memo import SharedWork
-from tppgame.scenario import Scenario, ScenarioError, load_scenario
-from tppgame.store import Column, ResultStore, StoreError, kind_of, table_columns
+from tppgame.experiments.headlines import play
+from tppgame.experiments.memo import SharedWork
+from tppgame.game.scenario import Scenario, ScenarioError, load_scenario
+from tppgame.experiments.store import Column, ResultStore, StoreError, kind_of, table_columns
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 SAMPLED_DESIGNS = "lhs, sobol or morris"
@@ -612,7 +612,7 @@ def prepared_point(base: Scenario, spec: RunSpec) -> tuple[Scenario, SharedWork]
 def run_chunk(base: Scenario, runs: Sequence[RunSpec]) -> list[dict[str, Any]]:
     """Play a chunk of runs; one row per run, a run that raises stored with its error instead of
     its outcome. The games keep no log or per-round table (only the outcome is stored), and the
-    replicates of a point share work (:mod:`tppgame.memo`): the same outcomes, sooner."""
+    replicates of a point share work (:mod:`tppgame.experiments.memo`): the same outcomes, sooner."""
     rows = []
     for spec in runs:
         row: dict[str, Any] = {"run_index": spec.index, "point": spec.point, "rep": spec.rep, "seed": spec.seed,
@@ -693,7 +693,7 @@ def _pool_context() -> multiprocessing.context.BaseContext:
     """forkserver where there is one (workers start from a server that has imported the game), else spawn."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["tppgame.sweep"])
+        context.set_forkserver_preload(["tppgame.experiments.sweep"])
         return context
     return multiprocessing.get_context("spawn")
 

@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from tppgame.store import DB_NAME, from_sql
+from tppgame.experiments.store import DB_NAME, from_sql
 
 REPORT_FOLDER = "report"
 Z95 = statistics.NormalDist().inv_cdf(0.975)
@@ -268,7 +268,7 @@ def _game_rounds(meta: dict[str, Any], definition: dict[str, Any],
     fixed = definition.get("set") or {}
     if isinstance(fixed.get("rounds"), int):
         return int(fixed["rounds"]), "set"
-    from tppgame.scenario import load_scenario
+    from tppgame.game.scenario import load_scenario
 
     file = meta.get("scenario_file")
     for candidate in (file, Path(file).stem if file else None):   # as given, else a bundled scenario by name

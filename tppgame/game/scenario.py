@@ -1,8 +1,8 @@
 """Scenario loading: calibration data plus a scenario file, validated into arrays.
 
 A scenario is data, never code: TOML files are parsed with ``tomllib`` and every
-field is checked against the schema below, built from the checks in :mod:`tppgame.fields`
-(an ``[[events]]`` entry by the class of its kind, :mod:`tppgame.events`). A bad value
+field is checked against the schema below, built from the checks in :mod:`tppgame.game.fields`
+(an ``[[events]]`` entry by the class of its kind, :mod:`tppgame.game.events`). A bad value
 stops the load with a :class:`ScenarioError` whose one-line message names the file, the
 key path and what was expected, so the command line can print it and exit with status 2.
 """
@@ -21,14 +21,14 @@ from typing import Any
 
 import numpy as np
 
-from tppgame.events import KINDS, Event, entry_check
-from tppgame.fields import (Check, ScenarioError, a_date, boolean, choice, country_list, country_pair, list_of,
+from tppgame.game.events import KINDS, Event, entry_check
+from tppgame.game.fields import (Check, ScenarioError, a_date, boolean, choice, country_list, country_pair, list_of,
                              number, record, text)
-from tppgame.negotiators import negotiator_names, registered, takes_beta
+from tppgame.game.negotiators import negotiator_names, registered, takes_beta
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 CALIBRATION_FILE = PACKAGE_DIR / "data" / "calibration.toml"
-BUNDLED_SCENARIOS = PACKAGE_DIR.parent / "scenarios"
+BUNDLED_SCENARIOS = PACKAGE_DIR.parent.parent / "scenarios"
 
 PROTOCOLS = ("alternating", "nash", "kalai_smorodinsky", "rubinstein")
 ENTRY_RULES = ("tpp", "cptpp", "custom")
@@ -415,7 +415,7 @@ def check_override(dotted: str, value: Any, spec: Mapping[str, Any], file: str) 
 # -------------------------------------------------------------- compiled form
 @dataclass(frozen=True)
 class HeadlineSpec:
-    """A claim a teacher states about a scenario, in a form a run can check (see tppgame.headlines)."""
+    """A claim a teacher states about a scenario, in a form a run can check (see tppgame.experiments.headlines)."""
 
     claim: str
     kind: str
