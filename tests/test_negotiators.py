@@ -178,7 +178,7 @@ def test_a_registered_negotiator_is_chosen_by_name_in_a_scenario_and_on_the_comm
 
 
 def test_a_package_registers_negotiators_through_its_entry_point(tmp_path, monkeypatch):
-    """A third-party package declares ``[tppgame.game.negotiators] holdout = holdout_pkg:Holdout``: the
+    """A third-party package declares ``[tppgame.negotiators] holdout = holdout_pkg:Holdout``: the
     registry finds it by that name (a real installed distribution's metadata, on sys.path)."""
     (tmp_path / "holdout_pkg.py").write_text(textwrap.dedent("""
         from tppgame.game.negotiators import Negotiator
@@ -192,9 +192,9 @@ def test_a_package_registers_negotiators_through_its_entry_point(tmp_path, monke
     info = tmp_path / "holdout_pkg-1.0.dist-info"
     info.mkdir()
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: holdout-pkg\nVersion: 1.0\n")
-    (info / "entry_points.txt").write_text("[tppgame.game.negotiators]\nholdout = holdout_pkg:Holdout\n")
+    (info / "entry_points.txt").write_text("[tppgame.negotiators]\nholdout = holdout_pkg:Holdout\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    import tppgame.game.negotiators as module
+    import tppgame.game.negotiators.registry as module
     monkeypatch.setattr(module, "_ENTRY_POINTS_READ", False)
     monkeypatch.setattr(module, "_REGISTERED", dict(BUILT_IN))
     assert registered()["holdout"].__name__ == "Holdout"

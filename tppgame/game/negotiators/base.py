@@ -1,40 +1,11 @@
-"""Negotiators: how a country bargains in its bilateral talks.
-
-A country's negotiator decides, for the talks it holds in a round (NegMAS's "controller"
-shape: all of one country's parallel talks in one call), four things:
-
-* :meth:`Negotiator.demand`: the utility it asks for in each talk;
-* :meth:`Negotiator.propose`: the offer it makes where it proposes (what it gives, what it asks);
-* :meth:`Negotiator.respond`: whether it accepts the partner's offer where it responds;
-* :meth:`Negotiator.observe`: what it learns from the round's meetings (learning negotiators).
-
-It sees its talks through :class:`Talks`: its own utility of any terms, its reservation (what
-it needs to ratify the deal at home), its red lines, progress towards the deadline that applies
-and the rounds left to it, and the history of offers in each talk. Everything is an array with
-one row per talk, so a negotiator answers for all of its talks at once.
-
-A subclass overrides the per-country methods; the class methods :meth:`Negotiator.demands`,
-:meth:`Negotiator.proposals` and :meth:`Negotiator.responses` then ask each instance for its
-rows, and check its answers (shape, finite, in [0, 1], within its red lines): a negotiator that
-raises or answers out of bounds is stopped with a :class:`NegotiatorError` naming it, the country
-and the talk. The built-in negotiators (time-dependent Boulware, linear and conceder, after
-Faratin, Sierra and Jennings 1998, and relative tit-for-tat) override the class methods to answer
-for every country of their class in one array pass, which gives the same numbers to the last bit
-as asking country by country, because every rule works element by element along the rows.
-
-Negotiators are chosen by registered name in scenarios (``tactic = "boulware"``), with
-``--negotiator JPN=NAME`` on the command line, or as objects from Python
-(``TPPModel("baseline", negotiators={"JPN": MyNegotiator()})``). Third-party packages register
-theirs through the ``tppgame.game.negotiators`` entry-point group; :func:`register` does the same
-from Python.
-"""
+"""The negotiator contract: what a country sees of its talks (:class:`Talks`), what it decides
+(:class:`Negotiator`), and the checks that stop a negotiator answering outside the contract."""
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Sequence
 from functools import cached_property
-from importlib import metadata
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 import numpy as np
@@ -42,7 +13,6 @@ import numpy as np
 if TYPE_CHECKING:
     from tppgame.game.protocols import SessionInput
 
-ENTRY_POINT_GROUP = "tppgame.game.negotiators"
 _SERIAL = itertools.count()      # numbers for negotiators whose memo key is their identity
 
 
@@ -388,152 +358,3 @@ def _sector(talks: Talks, column: int) -> str:
 def _shape_of(value: Any) -> str:
     shape = getattr(np.asarray(value, dtype=object), "shape", None)
     return f"{type(value).__name__} of shape {shape}" if shape else repr(value)[:60]
-
-
-# ------------------------------------------------------------------- built-in ones
-class TimeDependent(Negotiator):
-    """Concede from best to reservation as the deadline nears, at a pace set by ``beta``
-    (Faratin, Sierra and Jennings 1998): at progress ``t`` the share of the way conceded is
-    ``t ** (1 / beta)``."""
-
-    beta_default: ClassVar[float] = 1.0
-    classifier = {"stateless": True, "time_dependent": True, "reciprocal": False, "human": False}
-
-    def __init__(self, beta: float | None = None):
-        self.beta = float(self.beta_default if beta is None else beta)
-        if not self.beta > 0:
-            raise ValueError(f"{self.label}: beta must be above 0, got {beta!r}")
-
-    @property
-    def memo_key(self) -> tuple[Any, ...]:
-        return (self.name, self.beta)
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(beta={self.beta})"
-
-    def demand(self, talks: Talks) -> np.ndarray:
-        return type(self).demands([self] * len(talks), talks)
-
-    @classmethod
-    def demands(cls, negotiators: Sequence[Negotiator], talks: Talks) -> np.ndarray:
-        beta = np.array([n.beta for n in negotiators])
-        return _time_dependent(talks.best, talks.reserve, talks.progress, beta)
-
-
-def _time_dependent(best: np.ndarray, reserve: np.ndarray, progress: np.ndarray, beta: np.ndarray) -> np.ndarray:
-    share = np.clip(progress, 0.0, 1.0) ** (1.0 / beta)
-    target = best - (best - reserve) * share
-    return np.maximum(target, reserve)
-
-
-class Boulware(TimeDependent):
-    """Holds out for most of the talks and concedes late (beta below 1; 0.2 by default)."""
-
-    name = "boulware"
-    beta_default = 0.2
-
-
-class Linear(TimeDependent):
-    """Concedes the same amount every round until the deadline (beta 1)."""
-
-    name = "linear"
-    beta_default = 1.0
-
-
-class Conceder(TimeDependent):
-    """Gives ground early and then holds (beta above 1; 5 by default)."""
-
-    name = "conceder"
-    beta_default = 5.0
-
-
-class TitForTat(TimeDependent):
-    """Relative tit-for-tat (Faratin et al.): concede what the partner conceded in its last offer;
-    open like a time-dependent negotiator with ``beta`` (1, linear, by default)."""
-
-    name = "tit_for_tat"
-    beta_default = 1.0
-    classifier = {"stateless": True, "time_dependent": False, "reciprocal": True, "human": False}
-
-    @classmethod
-    def demands(cls, negotiators: Sequence[Negotiator], talks: Talks) -> np.ndarray:
-        beta = np.array([n.beta for n in negotiators])
-        opening = _time_dependent(talks.best, talks.reserve, talks.progress, beta)
-        previous, received = talks.previous, talks.received_gain
-        reciprocal = previous - np.maximum(received, 0.0)
-        known = ~np.isnan(previous) & ~np.isnan(received)
-        return np.maximum(np.where(known, reciprocal, opening), talks.reserve)
-
-
-BUILT_IN: dict[str, type[Negotiator]] = {cls.name: cls for cls in (Boulware, Linear, Conceder, TitForTat)}
-
-
-# ------------------------------------------------------------------------ the registry
-_REGISTERED: dict[str, type[Negotiator]] = dict(BUILT_IN)
-_ENTRY_POINTS_READ = False
-_BROKEN: dict[str, str] = {}      # entry points that failed to load: name -> why
-
-
-def register(cls: type[Negotiator]) -> type[Negotiator]:
-    """Register a negotiator class under its ``name`` (a class decorator), so scenarios and the
-    command line can choose it by name."""
-    if not (isinstance(cls, type) and issubclass(cls, Negotiator)) or not cls.name:
-        raise TypeError(f"register: expected a Negotiator subclass with a name, got {cls!r}")
-    known = registered().get(cls.name)
-    if known is not None and known is not cls:
-        raise ValueError(f"register: the name '{cls.name}' is taken by {known.__module__}.{known.__qualname__}")
-    _REGISTERED[cls.name] = cls
-    return cls
-
-
-def unregister(name: str) -> None:
-    """Take a registered negotiator off the registry (the built-in ones stay)."""
-    if name not in BUILT_IN:
-        _REGISTERED.pop(name, None)
-
-
-def registered() -> dict[str, type[Negotiator]]:
-    """Every negotiator that can be chosen by name: the built-in ones, those registered from
-    Python and those third-party packages declare in the ``tppgame.game.negotiators`` entry-point group."""
-    global _ENTRY_POINTS_READ
-    if not _ENTRY_POINTS_READ:
-        _ENTRY_POINTS_READ = True
-        for entry in metadata.entry_points(group=ENTRY_POINT_GROUP):
-            if entry.name in _REGISTERED:
-                continue
-            try:
-                cls = entry.load()
-            except Exception as error:  # noqa: BLE001 - a third party's fault, reported when it is chosen
-                _BROKEN[entry.name] = f"{entry.value} could not be loaded ({type(error).__name__}: {error})"
-                continue
-            if isinstance(cls, type) and issubclass(cls, Negotiator):
-                _REGISTERED[entry.name] = cls
-            else:
-                _BROKEN[entry.name] = f"{entry.value} is not a tppgame Negotiator subclass"
-    return _REGISTERED
-
-
-def negotiator_names() -> tuple[str, ...]:
-    """The registered names, built-in ones first."""
-    return tuple(BUILT_IN) + tuple(sorted(set(registered()) - set(BUILT_IN)))
-
-
-def takes_beta(name: str) -> bool:
-    """Whether the negotiator of a registered name has a time-dependent pace (``beta``) to set."""
-    cls = registered().get(name)
-    return cls is not None and issubclass(cls, TimeDependent)
-
-
-def make_negotiator(name: str, beta: float | None = None) -> Negotiator:
-    """A new negotiator of a registered name; ``beta`` sets a time-dependent one's pace (None: its default)."""
-    cls = registered().get(name)
-    if cls is None:
-        why = _BROKEN.get(name)
-        if why:
-            raise NegotiatorError(f"negotiator '{name}': {why}")
-        raise NegotiatorError(f"negotiator '{name}': expected one of {', '.join(negotiator_names())}")
-    if beta is None:
-        return cls()
-    if not issubclass(cls, TimeDependent):
-        raise NegotiatorError(f"negotiator '{name}' takes no beta (only time-dependent ones do)")
-    return cls(beta=beta)
