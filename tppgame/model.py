@@ -520,7 +520,7 @@ class TPPModel(mesa.Model):
             self._log_session(talks, result, summary, prop_a, u_resp, asp_r)
         for k, talk in enumerate(talks):
             if accepted[k]:
-                self.close(talk, result.x_ab[k], result.x_ba[k], r)
+                self.close(talk, result.x_ab[k], result.x_ba[k], r, summary.rows(np.array([k])))
 
     def _log_session(self, talks: list[Talk], result: SessionResult, summary: FrontierSummary,
                      prop_a: np.ndarray, u_resp: list[float], asp_r: list[float]) -> None:
@@ -643,7 +643,7 @@ class TPPModel(mesa.Model):
         if reply.accepted:
             self.log.add(r, "accept", talk=track.label, by=partner, proposer=me)
             seat_talk.status = "deal"
-            self.close(track, *orient(*vectors(reply.offer, self.sectors), seat_talk.seat_is_a), r)
+            self.close(track, *orient(*vectors(reply.offer, self.sectors), seat_talk.seat_is_a), r, seat_talk.summary)
         else:
             self.log.add(r, "reject", talk=track.label, by=partner, proposer=me, reason=reply.reason)
             seat_talk.status = "rejected"
@@ -659,7 +659,8 @@ class TPPModel(mesa.Model):
         track = self.talks[seat_talk.talk_index]
         self.log.add(self.round, "accept", talk=track.label, by=self.countries[self.seat], proposer=seat_talk.partner)
         seat_talk.status = "deal"
-        self.close(track, *orient(*vectors(seat_talk.reply.counter, self.sectors), seat_talk.seat_is_a), self.round)
+        self.close(track, *orient(*vectors(seat_talk.reply.counter, self.sectors), seat_talk.seat_is_a), self.round,
+                   seat_talk.summary)
 
     def pass_talk(self, talk: str) -> None:
         """The player makes no offer in a talk this round, or leaves the partner's counter-offer."""
@@ -715,13 +716,15 @@ class TPPModel(mesa.Model):
                      aspiration_responder=seat_talk.aspiration_partner if by_seat else np.nan)
 
     # --------------------------------------------------------------- changes
-    def close(self, talk: Talk, x_ab: np.ndarray, x_ba: np.ndarray, round_number: int) -> None:
-        """Conclude a talk with a deal; a standalone side deal enters into force at once."""
+    def close(self, talk: Talk, x_ab: np.ndarray, x_ba: np.ndarray, round_number: int,
+              frontier: FrontierSummary | None = None) -> None:
+        """Conclude a talk with a deal (``frontier``: the talk's, as it stood); a standalone side deal
+        enters into force at once."""
         talk.deal = (np.asarray(x_ab, dtype=float), np.asarray(x_ba, dtype=float))
         talk.closed_round = round_number
         self._package_open[talk.index] = False
         self._changed({talk.a, talk.b})
-        deal = ClosedDeal(talk.a, talk.b, talk.kind, talk.label, round_number, *talk.deal)
+        deal = ClosedDeal(talk.a, talk.b, talk.kind, talk.label, round_number, *talk.deal, frontier=frontier)
         self.deals.append(deal)
         a, b = self.countries[talk.a], self.countries[talk.b]
         self.log.add(round_number, "deal", talk=talk.label, track=talk.kind, a=a, b=b,

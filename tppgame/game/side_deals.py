@@ -12,6 +12,7 @@ bilateral deal by :mod:`tppgame.game.agreement`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -27,6 +28,9 @@ class ClosedDeal:
     round: int
     x_ab: np.ndarray
     x_ba: np.ndarray
+    # the talk's frontier as it stood when the deal closed (a one-row FrontierSummary; None for a
+    # deal a scenario states outright): what benchmarks such as the Nash point are measured on
+    frontier: Any = None
 
 
 def side_deal_access(deals: list[ClosedDeal], n: int, s: int) -> np.ndarray:
