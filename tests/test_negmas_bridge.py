@@ -1,4 +1,4 @@
-"""The NegMAS bridge: a NegMAS negotiator plays a country's talks (tppgame.negmas_bridge).
+"""The NegMAS bridge: a NegMAS negotiator plays a country's talks (tppgame.game.negotiators.negmas_bridge).
 
 The hand-checkable case of the outcome space: three sectors (rice, beef, autos), rice and autos
 on the table, the side's red lines 0.3 in rice and 1 in autos, levels 0, 0.5 and 1. NegMAS sees
@@ -22,15 +22,15 @@ from negmas import AspirationNegotiator, BoulwareTBNegotiator  # noqa: E402
 
 from test_bargaining import make_terms, session_input  # noqa: E402
 from tppgame import TPPModel  # noqa: E402
-from tppgame.frontier import FrontierSummary  # noqa: E402
-from tppgame.memo import SharedWork  # noqa: E402
-from tppgame.negmas_bridge import NegmasNegotiator, OutcomeMapping  # noqa: E402
-from tppgame.negotiators import Linear, Talks  # noqa: E402
-from tppgame.protocols import AlternatingOffers  # noqa: E402
+from tppgame.game.frontier import FrontierSummary  # noqa: E402
+from tppgame.experiments.memo import SharedWork  # noqa: E402
+from tppgame.game.negotiators.negmas_bridge import NegmasNegotiator, OutcomeMapping  # noqa: E402
+from tppgame.game.negotiators import Linear, Talks  # noqa: E402
+from tppgame.game.protocols import AlternatingOffers  # noqa: E402
 
 
 def test_importing_tppgame_does_not_import_negmas():
-    code = "import sys, tppgame, tppgame.negotiators, tppgame.cli; print('negmas' in sys.modules)"
+    code = "import sys, tppgame, tppgame.game.negotiators, tppgame.cli; print('negmas' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
 

@@ -5,7 +5,7 @@ NegMAS (https://github.com/yasserfarouk/negmas) is an optional extra (``pip inst
 
     from negmas import AspirationNegotiator
     from tppgame import TPPModel
-    from tppgame.negmas_bridge import NegmasNegotiator
+    from tppgame.game.negotiators.negmas_bridge import NegmasNegotiator
 
     model = TPPModel("baseline", negotiators={"JPN": NegmasNegotiator(AspirationNegotiator)})
 
@@ -50,7 +50,7 @@ from typing import Any
 
 import numpy as np
 
-from tppgame.negotiators import Move, Negotiator, Talks
+from tppgame.game.negotiators import Move, Negotiator, Talks
 
 try:
     from negmas import PreferencesChange, PreferencesChangeType, make_issue, make_os
@@ -62,7 +62,7 @@ try:
     from negmas.sao import ResponseType, SAOMechanism, SAONegotiator, SAOState
     from negmas.warnings import NegmasInfiniteNegotiationWarning
 except ImportError as error:  # pragma: no cover - reported to whoever imports the bridge
-    raise ImportError("tppgame.negmas_bridge needs NegMAS: pip install 'tppgame[negmas]' "
+    raise ImportError("tppgame.game.negotiators.negmas_bridge needs NegMAS: pip install 'tppgame[negmas]' "
                       "(or negmas==0.16.0)") from error
 
 DEFAULT_LEVELS: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0)
