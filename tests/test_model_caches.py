@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from tppgame import TPPModel, load_scenario
-from tppgame.model import _all_close
+from tppgame.game.plurilateral import all_close as _all_close
 
 
 def test_all_close_is_numpys_allclose():

@@ -19,8 +19,10 @@ from tppgame import TPPModel
 from tppgame.game.frontier import FrontierSummary, PairTerms
 from tppgame.game.negotiators import accepts
 from tppgame.game.eventlog import _plain
-from tppgame.game.seat import (Offer, OfferError, SeatTalk, as_offer, efficient_offer, orient, parse_offer,
-                          partner_reply, utilities, vectors)
+from test_bargaining import session_input
+from tppgame.game.negotiators import Negotiator, Talks
+from tppgame.game.seat import (Offer, OfferError, SeatTalk, as_offer, orient, parse_offer, partner_reply, utilities,
+                               vectors)
 
 # ------------------------------------------------------------ a talk to check by hand
 # Two sectors, no existing access, no rivals, quadratic costs (gamma = 2). From the seat's side:
@@ -31,6 +33,27 @@ from tppgame.game.seat import (Offer, OfferError, SeatTalk, as_offer, efficient_
 SECTORS = ("rice", "autos")
 SEAT = {"w": (0.0, 0.3), "c": (0.5, 0.1), "cap": (0.5, 1.0)}
 PARTNER = {"w": (0.2, 0.1), "c": (0.1, 0.2), "cap": (1.0, 0.6)}
+
+
+class Demanding(Negotiator):
+    """A partner that demands a fixed utility (and otherwise offers and answers as the built-in ones do)."""
+
+    classifier = {"stateless": True}
+
+    def __init__(self, level: float):
+        self.level = level
+
+    def demand(self, talks: Talks) -> np.ndarray:
+        return np.full(len(talks), self.level)
+
+
+def efficient_offer(summary: FrontierSummary, proposer_is_seat: bool, seat_is_a: bool,
+                    target: float) -> tuple[np.ndarray, np.ndarray]:
+    """The efficient deal giving the proposer (seat or partner) about ``target``, as a built-in negotiator
+    offers it (never below its reservation where a zone of agreement exists): (seat's, partner's)."""
+    inp = session_input(summary, [proposer_is_seat == seat_is_a])
+    gives, asks = Talks(inp, np.array([proposer_is_seat == seat_is_a])).efficient(np.array([target]))
+    return (gives[0], asks[0]) if proposer_is_seat else (asks[0], gives[0])
 
 
 def hand_talk(seat_is_a: bool = True, aspiration: float = 0.05, on_table: tuple[str, ...] = SECTORS) -> SeatTalk:
@@ -45,12 +68,16 @@ def hand_talk(seat_is_a: bool = True, aspiration: float = 0.05, on_table: tuple[
                       c_b=row(b["c"]), own_b=zero, cap_b=row(b["cap"]), gamma=2.0)
     summary = FrontierSummary.build(terms, np.array([0.1]), np.array([0.1]))
     suggestion = as_offer(summary, *efficient_offer(summary, True, seat_is_a, 0.1), seat_is_a, SECTORS, on_table)
+    inp = session_input(summary, [seat_is_a], red_line_a=row(a["cap"]), red_line_b=row(b["cap"]))
+    reserve = (summary.reserve_b, summary.reserve_a)      # indexed by seat_is_a: the seat's is a's when it is a
+    inp = type(inp)(**{**inp.__dict__, "sectors": SECTORS})
     return SeatTalk(talk_index=0, label="SEAT-PARTNER test talk", partner="PTN", seat_is_a=seat_is_a,
-                    sectors=on_table, summary=summary, reserve_seat=0.03, reserve_partner=0.03,
+                    sectors=on_table, summary=summary, reserve_seat=float(reserve[seat_is_a][0]),
+                    reserve_partner=float(reserve[not seat_is_a][0]),
                     aspiration_partner=aspiration,
                     red_line_seat={s: SEAT["cap"][SECTORS.index(s)] for s in on_table},
                     red_line_partner={s: PARTNER["cap"][SECTORS.index(s)] for s in on_table},
-                    suggestion=suggestion)
+                    suggestion=suggestion, inp=inp, partner_negotiator=Demanding(aspiration))
 
 
 both_sides = pytest.mark.parametrize("seat_is_a", [True, False], ids=["seat is a", "seat is b"])
@@ -154,7 +181,7 @@ def test_counter_offer_concedes_where_the_other_side_gains_most_per_unit_of_cost
 
 
 @both_sides
-def test_efficient_offer_gives_the_proposer_its_target(seat_is_a):
+def test_the_efficient_offer_gives_the_proposer_its_target(seat_is_a):
     summary = hand_talk(seat_is_a).summary
     for target in (0.05, 0.1):
         u_seat, _ = utilities(summary, *efficient_offer(summary, True, seat_is_a, target), seat_is_a)
@@ -164,7 +191,7 @@ def test_efficient_offer_gives_the_proposer_its_target(seat_is_a):
 
 
 @both_sides
-def test_efficient_offer_never_leaves_the_proposer_below_its_reservation(seat_is_a):
+def test_the_efficient_offer_never_leaves_the_proposer_below_its_reservation(seat_is_a):
     summary = hand_talk(seat_is_a).summary
     u_seat, u_partner = utilities(summary, *efficient_offer(summary, True, seat_is_a, -1.0), seat_is_a)
     assert u_seat >= 0.03 - 1e-9
@@ -242,7 +269,7 @@ def seated(rounds: int = 1, **kwargs) -> TPPModel:
     """The baseline with Japan seated, waiting in round ``rounds`` (earlier rounds passed)."""
     model = TPPModel("baseline", rng=SEED, seat="JPN", **kwargs)
     for _ in range(rounds):
-        model.finish_round()
+        model.settle()
         model.step()
     assert model.waiting_for_seat and model.round == rounds
     return model
@@ -265,26 +292,29 @@ def test_a_round_waits_for_the_players_talks_while_the_others_negotiate():
     assert talk.reserve_partner == talk.aspiration_partner > 0.19   # no zone of agreement: it demands its reservation
 
 
-def test_step_while_waiting_changes_nothing():
-    model = seated()
-    assert (model.steps, model.round, model.time) == (1, 1, 1.0)
-    logged, checked = len(model.log), len(model.records)
-    for _ in range(3):
-        model.step()
-    assert (model.steps, model.round, model.time) == (1, 1, 1.0)
-    assert (len(model.log), len(model.records)) == (logged, checked)
-    assert model.waiting_for_seat and [t.status for t in model.seat_talks] == ["waiting"] * 4
+def test_stepping_on_while_waiting_settles_the_round_first():
+    """The game moving on ends a round still waiting for the player: its open talks pass (the same
+    as settle()), that round is checked once, and the next round meets."""
+    model, alone = seated(), seated()
+    alone.settle()
+    alone.step()
+    model.step()
+    assert (model.steps, model.round) == (2, 2)
+    assert [r.round for r in model.records] == [r.round for r in alone.records]
+    assert model.log.to_jsonl() == alone.log.to_jsonl()
+    first = [e for e in model.log.entries if e["round"] == 1 and e["kind"] == "no_offer"]
+    assert [e["by"] for e in first] == ["JPN"] * 4
 
 
-def test_finish_round_passes_open_talks_and_the_game_moves_on():
+def test_settle_passes_open_talks_and_the_game_moves_on():
     model = seated()
     since = len(model.log)
-    model.finish_round()
+    model.settle()
     assert not model.waiting_for_seat and model.seat_talks is None
     no_offers = [e for e in model.log.entries[since:] if e["kind"] == "no_offer"]
     assert [e["by"] for e in no_offers] == ["JPN"] * 4
     assert [r.round for r in model.records] == [0, 1]
-    model.finish_round()                       # nothing waits: nothing happens
+    model.settle()                       # nothing waits: nothing happens
     assert [r.round for r in model.records] == [0, 1]
     model.step()
     assert (model.steps, model.round, model.time) == (2, 2, 2.0) and model.waiting_for_seat
@@ -358,7 +388,7 @@ def test_pass_makes_no_offer_or_leaves_the_counter_offer():
     assert [(e["kind"], e["by"]) for e in entries] == [("no_offer", "JPN"), ("reject", "JPN")]
     assert entries[1]["reason"] == "the player did not take the counter-offer" and entries[1]["proposer"] == "USA"
     assert model.seat_talk("CAN").status == "passed" and model.seat_talk("USA").status == "declined"
-    model.finish_round()
+    model.settle()
     assert [e["kind"] for e in model.log.entries[since + 2:] if e.get("by") == "JPN"] == ["no_offer", "no_offer"]
 
 
@@ -420,12 +450,12 @@ def test_outside_the_package_a_side_deal_has_only_its_own_sectors_on_the_table()
 def test_the_rounds_deadlines_are_reviewed_after_the_players_deals():
     # Round 10 (April 2014) holds Obama's state visit to Tokyo, a summit for the US-Japan talk.
     missed = seated(10)
-    missed.finish_round()
+    missed.settle()
     met = seated(10)
     met.propose("USA", {}, {})
     met.accept_counter("USA")
     assert not [e for e in met.log.in_round(10) if e["kind"] == "deadline"]   # not before the round ends
-    met.finish_round()
+    met.settle()
 
     def summit(model):
         [event] = [e for e in model.log.in_round(10) if e.get("label") == "Obama's state visit to Tokyo"]
@@ -538,10 +568,13 @@ def test_in_real_talks_the_partner_accepts_exactly_when_the_acceptance_rule_does
 
 
 # --------------------------------------------- regressions: bugs found in the seat code, fixed
-def test_run_for_while_waiting_changes_nothing_either():
-    model = seated()
-    model.run_for(1)
-    assert (model.steps, model.round, model.time) == (1, 1, 1.0)
+def test_mesas_own_clock_moves_a_waiting_game_on_as_step_does():
+    """run_for (Mesa's clock, never overridden) settles a waiting round as step() does."""
+    by_clock, by_step = seated(), seated()
+    by_clock.run_for(1)
+    by_step.step()
+    assert (by_clock.steps, by_clock.round, by_clock.time) == (2, 2, 2.0)
+    assert by_clock.log.to_jsonl() == by_step.log.to_jsonl()
 
 
 def test_the_suggested_offer_respects_the_seats_red_lines():

@@ -35,7 +35,7 @@ class CountryAgent(mesa.Agent):
     @property
     def capacity(self) -> int:
         """How many bilateral sessions its delegation can hold in a round."""
-        return self.model.capacity[self.index]
+        return self.model.table.capacity[self.index]
 
     @property
     def utility(self) -> float:
@@ -52,12 +52,12 @@ class CountryAgent(mesa.Agent):
     def book_talks(self) -> None:
         """Book this round's sessions: the talks waited on longest first, then the larger stake,
         while both sides have capacity left (summit meetings are booked by the model first)."""
-        model, me = self.model, self.index
-        booked, capacity = model.booked_count, model.capacity
-        for talk in model.talks_of[me]:         # already in that order
+        table, me = self.model.table, self.index
+        booked, capacity = table.booked_count, table.capacity
+        for talk in table.talks_of[me]:         # already in that order
             if booked[me] >= capacity[me]:
                 break
             partner = talk.b if talk.a == me else talk.a
-            if booked[partner] >= capacity[partner] or model.is_booked(talk):
+            if booked[partner] >= capacity[partner] or table.is_booked(talk):
                 continue
-            model.book(talk)
+            table.book(talk)

@@ -122,7 +122,7 @@ def play(argv: Sequence[str]) -> int:
         play_game(model)
     except KeyboardInterrupt:      # Ctrl-C: like q, the game so far is kept
         if model.waiting_for_seat:
-            model.finish_round()
+            model.settle()
         print(f"\ninterrupted after round {model.round}: the game so far follows")
         _table_and_files(model, out_dir)
         return 130

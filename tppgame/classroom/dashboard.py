@@ -117,6 +117,11 @@ class DashboardModel(TPPModel):
         super().__init__(config, rng=rng, seat=None if seat == NOBODY else seat)
         self.scenario_name = scenario_name
         self.notes = notes
+        # The page's Step (and Play) waits for the student: while the round waits for the seat's
+        # offers it does nothing, and "Finish round" settles it. (The game itself would settle a
+        # waiting round when stepped on; a class should not lose a student's turn to a stray click.)
+        mesa_step = self.step
+        self.step = lambda: None if self.waiting_for_seat else mesa_step()
 
 
 def model_params() -> dict[str, Any]:
@@ -228,7 +233,7 @@ def utility_figure(model: TPPModel) -> Figure:
 def concessions_matrix(model: TPPModel) -> np.ndarray:
     """[country, sector]: the most each country has opened each sector in deals so far (side deals included)."""
     n, s = len(model.countries), len(model.sectors)
-    package = model.signed_schedule if model.formed_round is not None else assemble_package(
+    package = model.agreement.signed_schedule if model.formed_round is not None else assemble_package(
         model.deals, model.members, n, s)
     return np.maximum(package, deepest_concessions(model.side_access))
 
@@ -453,7 +458,7 @@ def SeatPanel(model: TPPModel):
                     model.pass_talk(seat.label)
                     set_message(f"No deal with {partner} this round.")
                 elif action == "finish":
-                    model.finish_round()
+                    model.settle()
                     set_message(f"Round {model.round} finished.")
             except (OfferError, ValueError) as err:
                 set_message(f"Not possible: {err}")

@@ -122,12 +122,12 @@ def play(model: TPPModel, ask: Callable[[str], str] = input, say: Callable[[str]
             try:
                 for seat in model.seat_talks:
                     _talk_turn(model, seat, ask, say)
-                model.finish_round()
+                model.settle()
             except Stop as stop:
                 if stop.hand_over:
                     model.hand_over()
                 else:
-                    model.finish_round()
+                    model.settle()
                     say(f"\nYou stopped the game after round {r}.")
                     _print_round(model, r, say)
                     return

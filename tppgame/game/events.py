@@ -302,6 +302,8 @@ class ScheduledEvent:
             self.model.schedule_event(self.fire, at=self.event.round, priority=Priority.LOW)
 
     def fire(self) -> None:
+        if self.event.at_start:
+            self.model.settle_waiting()       # a round still waiting for its players ends first
         self.event.fire(self.model)
 
 
@@ -315,6 +317,7 @@ class FixedSideDeal:
         self.model.schedule_event(self.fire, at=self.round_number + START_OF_ROUND)
 
     def fire(self) -> None:
+        self.model.settle_waiting()
         talk = self.model.talks[self.talk_index]
         if talk.deal is None and talk.fixed_terms is not None:
             self.model.close(talk, *talk.fixed_terms, self.round_number)

@@ -1,29 +1,24 @@
-"""A seat at the table: a person plays one country's bilateral talks against the agents.
+"""A seat at the table: offers a person makes for a country, and the partner's replies.
 
-When a model has a seat, each round's talks of the seated country wait for the player:
-in every such talk the player states what the country concedes and what it asks for,
-sector by sector; the partner (an agent) replies with the acceptance rule of
-:func:`tppgame.game.negotiators.accepts` and its negotiator's demand, and, when it says no,
-states the counter-offer it would make itself (the efficient point at its aspiration),
-which the player may take in the same round. Everyone else plays as usual.
-
-The functions here are pure: they take a talk's terms for the round (a one-row
-:class:`~tppgame.game.frontier.FrontierSummary`) and return what each side gets; the model
-(:mod:`tppgame.model`) records the meetings and closes the deals.
+A person's seat is a negotiator driven by a person (:class:`tppgame.game.negotiators.Person`):
+in each of its talks that meets, the player states what the country concedes and what it
+asks for, sector by sector. The partner's own negotiator answers (accepts, or says no and
+states the offer it would make itself, which the player may take in the same round); when
+the partner is another player, the offer waits for that player. :mod:`tppgame.game.seats`
+keeps a game's seats; the functions here are pure: they take one talk's terms for the round
+and return what each side gets.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from tppgame.game.frontier import FrontierSummary
-from tppgame.game.negotiators import accepts
-
-STATUSES = ("waiting", "rejected", "deal", "passed", "declined", "handed_over")
-
+from tppgame.game.negotiators import Negotiator, Talks
+from tppgame.game.protocols import SessionInput, proposals, responses
 
 class OfferError(ValueError):
     """An offer the seated player cannot make (unknown sector, out of range, past a red line)."""
@@ -64,15 +59,17 @@ class SeatTalk:
     aspiration_partner: float     # what the partner demands this round (its negotiator)
     red_line_seat: dict[str, float]
     red_line_partner: dict[str, float]
-    suggestion: Offer             # the seat's own agent's proposal this round, as a starting point
-    status: str = "waiting"
+    suggestion: Offer             # what the country's advisor would propose this round, as a starting point
+    inp: SessionInput             # the talk as the negotiators see it this round (one row)
+    partner_negotiator: Negotiator   # who answers for the partner (a Person: another player)
+    status: str = "waiting"       # waiting, rejected, offered, deal, passed, declined, handed_over
     reply: Reply | None = None
-    history: list[str] = field(default_factory=list)
+    incoming: Offer | None = None  # another player's offer to this seat, from this seat's side
 
     @property
     def open(self) -> bool:
         """Whether the player can still act in this talk this round."""
-        return self.status in ("waiting", "rejected")
+        return self.status in ("waiting", "rejected", "offered")
 
 
 def _vector(values: Mapping[str, float], sectors: tuple[str, ...], on_table: tuple[str, ...],
@@ -117,21 +114,9 @@ def as_offer(summary: FrontierSummary, x_seat: np.ndarray, x_partner: np.ndarray
                  utility_seat=u_seat, utility_partner=u_partner)
 
 
-def efficient_offer(summary: FrontierSummary, proposer_is_seat: bool, seat_is_a: bool,
-                    target: float) -> tuple[np.ndarray, np.ndarray]:
-    """The efficient deal giving the proposer (seat or partner) about ``target``: (seat's, partner's) concessions.
-
-    As an agent proposes (:meth:`FrontierSummary.proposal`): never less than its own reservation
-    where a zone of agreement exists.
-    """
-    theta = summary.proposal(np.array([proposer_is_seat == seat_is_a]), np.array([target]))
-    x_ab, x_ba = summary.terms.deal_at(theta)
-    return (x_ab[0], x_ba[0]) if seat_is_a else (x_ba[0], x_ab[0])
-
-
-def partner_reply(seat: SeatTalk, gives: Mapping[str, float], asks: Mapping[str, float],
-                  all_sectors: tuple[str, ...]) -> Reply:
-    """The partner's answer to the player's offer (``gives``: the seat's concessions, ``asks``: the partner's).
+def offer_vectors(seat: SeatTalk, gives: Mapping[str, float], asks: Mapping[str, float],
+                  all_sectors: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """A player's offer as (the seat's, the partner's) concessions over all sectors.
 
     Raises OfferError for an offer the seated country could not make: a value outside 0-1,
     a sector not on the table, or a concession past its own red line.
@@ -142,20 +127,34 @@ def partner_reply(seat: SeatTalk, gives: Mapping[str, float], asks: Mapping[str,
         k = all_sectors.index(name)
         if x_seat[k] > limit + 1e-9:
             raise OfferError(f"you give: {name} {x_seat[k]:.2f} is past your red line ({limit:.2f})")
+    return x_seat, x_partner
+
+
+def partner_reply(seat: SeatTalk, gives: Mapping[str, float], asks: Mapping[str, float],
+                  all_sectors: tuple[str, ...]) -> Reply:
+    """The partner's answer to the player's offer (``gives``: the seat's concessions, ``asks``: the partner's),
+    decided by the partner's own negotiator: it accepts or not, and when not, states the offer it
+    would make itself (its counter-offer). Raises OfferError as :func:`offer_vectors` does.
+    """
+    x_seat, x_partner = offer_vectors(seat, gives, asks, all_sectors)
     offer = as_offer(seat.summary, x_seat, x_partner, seat.seat_is_a, all_sectors, seat.sectors)
-    over = [name for name, limit in seat.red_line_partner.items()
-            if x_partner[all_sectors.index(name)] > limit + 1e-9]
-    yes = bool(accepts(np.array([offer.utility_partner]), np.array([seat.aspiration_partner]),
-                       np.array([seat.reserve_partner]), np.array([not over]))[0])
+    partner, view = seat.partner_negotiator, Talks(seat.inp, np.array([not seat.seat_is_a]))
+    x_ab, x_ba = orient(x_seat, x_partner, seat.seat_is_a)
+    demand = np.array([seat.aspiration_partner])
+    yes = bool(responses((partner,), view, x_ab[None, :], x_ba[None, :], np.array([offer.utility_partner]),
+                         demand)[0])
     if yes:
         return Reply(True, "accepted", offer, None)
+    over = [name for name, limit in seat.red_line_partner.items()
+            if x_partner[all_sectors.index(name)] > limit + 1e-9]
     if over:
         reason = "it cannot go that far on " + ", ".join(over) + " (past its red line)"
     elif offer.utility_partner < seat.reserve_partner:
         reason = "it could not get that deal ratified at home"
     else:
         reason = "it still demands more than that"
-    counter_seat, counter_partner = efficient_offer(seat.summary, False, seat.seat_is_a, seat.aspiration_partner)
+    counter_ab, counter_ba, _ = proposals((partner,), view, demand)
+    counter_seat, counter_partner = orient(counter_ab[0], counter_ba[0], seat.seat_is_a)
     counter = as_offer(seat.summary, counter_seat, counter_partner, seat.seat_is_a, all_sectors, seat.sectors)
     return Reply(False, reason, offer, counter)
 

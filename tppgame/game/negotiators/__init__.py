@@ -31,10 +31,11 @@ from Python.
 
 from tppgame.game.negotiators.base import (Move, Negotiator, NegotiatorError, Talks, accepts, ask, checked_numbers,
                                            checked_offer)
+from tppgame.game.negotiators.person import Person
 from tppgame.game.negotiators.registry import (BUILT_IN, ENTRY_POINT_GROUP, make_negotiator, negotiator_names, register,
                                                registered, takes_beta, unregister)
 from tppgame.game.negotiators.time_dependent import Boulware, Conceder, Linear, TimeDependent, TitForTat
 
 __all__ = ["BUILT_IN", "ENTRY_POINT_GROUP", "Boulware", "Conceder", "Linear", "Move", "Negotiator", "NegotiatorError",
-           "Talks", "TimeDependent", "TitForTat", "accepts", "ask", "checked_numbers", "checked_offer", "make_negotiator",
-           "negotiator_names", "register", "registered", "takes_beta", "unregister"]
+           "Person", "Talks", "TimeDependent", "TitForTat", "accepts", "ask", "checked_numbers", "checked_offer",
+           "make_negotiator", "negotiator_names", "register", "registered", "takes_beta", "unregister"]

@@ -241,8 +241,8 @@ class Negotiator:
         if all(cls.propose is Negotiator.propose for cls in set(map(type, negotiators))):
             return _efficient(talks, demand)
         efficient = np.array([type(n).propose is Negotiator.propose for n in negotiators])
-        rows_count, sectors = talks.on_table.shape
-        x_ab, x_ba, theta = np.empty((rows_count, sectors)), np.empty((rows_count, sectors)), np.full(rows_count, np.nan)
+        shape = talks.on_table.shape
+        x_ab, x_ba, theta = np.empty(shape), np.empty(shape), np.full(shape[0], np.nan)
         if efficient.any():
             rows = np.flatnonzero(efficient)
             x_ab[rows], x_ba[rows], theta[rows] = _efficient(talks.rows(rows), demand[rows])

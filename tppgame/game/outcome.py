@@ -1,0 +1,52 @@
+"""The final record of a game: formed or not, when, who signed and would ratify, the GDP share
+against the entry-into-force rule, and per country its utility against its outside option and
+its concession per sector (what ``summary.json`` holds)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from tppgame.game.utility import deepest_concessions
+
+if TYPE_CHECKING:
+    from tppgame.model import TPPModel
+
+
+def summary(model: TPPModel) -> dict[str, Any]:
+    """The final record: formed, round, members, GDP share, in force, and per country
+    its utility against its outside option and its concession per sector."""
+    check = model.last_check
+    formed = check.formed
+    countries = {}
+    own = deepest_concessions(check.access if formed else model.side_access)
+    for k, code in enumerate(model.countries):
+        utility = check.utility[code] if formed else check.outside_option[code]
+        countries[code] = {
+            "name": model.config.params["names"][code],
+            "member": bool(model.members[k]),
+            "signatory": code in check.signatories,
+            "utility": round(utility, 6),
+            "outside_option": round(check.outside_option[code], 6),
+            "concessions": {s: round(float(v), 4) for s, v in zip(model.sectors, own[k])},
+        }
+    return {
+        "scenario": model.config.name,
+        "scenario_file": model.config.file,
+        "seed": model.run_seed,
+        "rounds": model.round,
+        "formed": formed,
+        "round": model.formed_round,
+        "date": model.config.round_date(model.formed_round).isoformat() if formed else None,
+        "members": check.signatories,
+        "ratifying": [c for c in check.signatories if c in check.accepting],
+        "gdp_share": round(check.gdp_share, 6) if formed else 0.0,
+        "entry_rule": model.config.entry_rule.describe(),
+        "in_force": check.in_force,
+        "holdouts": check.holdouts,
+        "side_deals": [
+            {"label": d.label, "kind": d.kind, "round": d.round,
+             "parties": [model.countries[d.a], model.countries[d.b]]}
+            for d in model.deals if d.kind != "tpp"
+        ],
+        "countries": countries,
+    }

@@ -1,0 +1,144 @@
+"""The plurilateral agreement as the game goes: the check after every round, the signed text once
+it forms, and the end game (what members will give up to bring hold-outs in).
+
+Each round the package is assembled from the bilateral deals among the members (see
+:mod:`tppgame.game.agreement`); the members who would ratify it, the hold-outs, the package
+talks still open and whether the rest could conclude without the hold-outs are recorded.
+The agreement forms once no package talk with a zone of agreement is open and nobody holds out
+(or, where the scenario allows it, the rest conclude without the hold-outs). Once formed, the
+signed text stands: members who leave lose its access, the others keep their schedules.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from tppgame.game.agreement import (AgreementCheck, assemble_package, conclude_without, entry_into_force,
+                                    gdp_share)
+from tppgame.game.utility import attainable_gain
+
+if TYPE_CHECKING:
+    from tppgame.model import TPPModel
+
+
+def all_close(x: np.ndarray, y: np.ndarray) -> bool:
+    """``np.allclose(x, y)`` with its default tolerances, for float arrays: the same test as
+    ``np.isclose`` makes, without its set-up, which costs more than the test on a dozen countries."""
+    return bool(((np.abs(x - y) <= 1e-08 + 1e-05 * np.abs(y)) & np.isfinite(y) | (x == y)).all())
+
+
+class Plurilateral:
+    """The agreement's state in one game, and the check that updates it after each round."""
+
+    def __init__(self, model: TPPModel):
+        self.model = model
+        n, s = len(model.countries), len(model.sectors)
+        self.formed_round: int | None = None
+        self.signatories = np.zeros(n, dtype=bool)
+        self.signed_schedule = np.zeros((n, s))
+        self.holdout_mask = np.zeros(n, dtype=bool)   # members holding out of the package as it stands
+        self.endgame_relief = np.zeros(n)             # what each member will give up to bring one in
+        self.records: list[AgreementCheck] = []
+        self._check_key: tuple | None = None
+        self.last_check: AgreementCheck | None = None
+
+    def check(self) -> AgreementCheck:
+        """The plurilateral check after a round, kept as the last check and in the records.
+
+        Nothing in it changes unless a deal, member or setting did, so an unchanged world
+        repeats the last record under the new round number.
+        """
+        m = self.model
+        key = (m.version, m.table.summary_version, self.formed_round, m.round >= 1)
+        if key == self._check_key:
+            check = dataclasses.replace(self.last_check, round=m.round)
+            self.records.append(check)
+        else:
+            check = self._check()
+            self._check_key = (m.version, m.table.summary_version, self.formed_round, m.round >= 1)
+        self.last_check = check
+        return check
+
+    def in_force_schedule(self, schedule: np.ndarray) -> np.ndarray:
+        """The schedules that would apply: suspended provisions (sectors) count for nothing."""
+        suspended = self.model.config.params["suspended"]
+        return np.where(suspended[None, :], 0.0, schedule) if suspended.any() else schedule
+
+    def _accepting(self, schedule: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Who in ``group`` would ratify these schedules (from the shared memo, if any)."""
+        m = self.model
+        return m.work.accepting(m.weights, schedule, group, m.side_access, m.outside)
+
+    def _package(self, group: np.ndarray) -> np.ndarray:
+        m = self.model
+        return self.in_force_schedule(assemble_package(m.deals, group, len(m.countries), len(m.sectors)))
+
+    def _check(self) -> AgreementCheck:
+        m = self.model
+        w, names, gdp = m.weights, m.countries, m.config.params["gdp"]
+
+        def codes(mask: np.ndarray) -> list[str]:
+            return [names[i] for i in np.flatnonzero(mask)]
+
+        n, s = len(names), len(m.sectors)
+        if self.formed_round is None:
+            group = m.members.copy()
+            ok, utility, access = self._accepting(self._package(group), group)
+            holdouts = group & ~ok
+            margin = utility - m.outside - w.threshold * attainable_gain(w, group)
+            if self._update_endgame(holdouts, margin) and not holdouts.any() and m.round >= 1:
+                m.table.refresh()      # offers made only to bring hold-outs in lapse now
+            open_pairs = m.table.open_pairs(group)
+            rest = conclude_without(self._accepting, self._package, group & ~holdouts) if holdouts.any() else group
+            rest_could = bool(m.round >= 1 and holdouts.any() and rest.sum() >= 2 and not m.table.open_pairs(rest))
+            formed_now = m.round >= 1 and not open_pairs and not holdouts.any() and group.sum() >= 2
+            if not formed_now and rest_could and m.config.conclude_without_holdouts:
+                formed_now, group = True, rest
+                ok, utility, access = self._accepting(self._package(group), group)
+            if formed_now:
+                self.formed_round = m.round
+                self.signatories = group.copy()
+                self.signed_schedule = assemble_package(m.deals, group, n, s)
+                m.log.add(m.round, "agreement_formed", signatories=codes(group),
+                          gdp_share=gdp_share(group, m.original, gdp))
+        else:
+            # The signed text stands: members who leave lose its access, the others keep their schedules.
+            group = self.signatories & m.members
+            ok, utility, access = self._accepting(self.in_force_schedule(self.signed_schedule), group)
+            holdouts, open_pairs, rest, rest_could = group & ~ok, [], group & ok, False
+        formed = self.formed_round is not None
+        ratifying = self.signatories & m.members & ok if formed else ok & group
+        in_force = formed and entry_into_force(m.config.entry_rule, ratifying, m.original, gdp)
+        check = AgreementCheck(
+            round=m.round, members=codes(m.members), accepting=codes(ok & group), holdouts=codes(holdouts),
+            open_pairs=open_pairs, complete=not open_pairs, rest=codes(rest), rest_could_conclude=rest_could,
+            formed=formed, signatories=codes(self.signatories & m.members) if formed else [],
+            gdp_share=gdp_share(ratifying, m.original, gdp), in_force=bool(in_force),
+            utility=dict(zip(names, map(float, utility))), outside_option=dict(zip(names, map(float, m.outside))),
+            access=access,
+        )
+        self.records.append(check)
+        return check
+
+    def _update_endgame(self, holdouts: np.ndarray, margin: np.ndarray) -> bool:
+        """End-game linkage: when members hold out, each other member will give up, in its talks
+        with the hold-outs, up to ``endgame_share`` of its margin above what it needs to ratify,
+        spread over the hold-outs it still negotiates with. Returns whether anything changed."""
+        m = self.model
+        share, n = m.config.params["endgame_share"], len(m.countries)
+        partners = np.zeros(n)
+        if holdouts.any():       # each other member's undecided package talks with the hold-outs
+            a, b = m.table.ends[m.table.package_open].T
+            hold_a, hold_b = holdouts[a], holdouts[b]
+            partners = (np.bincount(a[hold_b & ~hold_a], minlength=n)
+                        + np.bincount(b[hold_a & ~hold_b], minlength=n)).astype(float)
+        payers = m.members & ~holdouts & (partners > 0)
+        relief = np.where(payers, share * np.maximum(margin, 0.0) / np.maximum(partners, 1), 0.0)
+        if (holdouts != self.holdout_mask).any() or not all_close(relief, self.endgame_relief):
+            m.changed({int(i) for i in np.flatnonzero(holdouts | self.holdout_mask)})
+            self.holdout_mask, self.endgame_relief = holdouts.copy(), relief
+            return True
+        return False

@@ -1,0 +1,235 @@
+"""The seats of one game: the countries people play, and their talks while a round waits for them.
+
+In the meet phase of a round (:meth:`tppgame.model.TPPModel.meet`) the booked talks of seated
+countries are held for the players, with their terms taken then, before the round's other deals
+close. Each player offers (:meth:`Seats.propose`), takes the offer standing in a talk
+(:meth:`Seats.accept`), or passes (:meth:`Seats.pass_talk`); the partner's own negotiator answers
+at once, or, when the partner is another player, the offer waits for that player. The round
+settles (:meth:`tppgame.model.TPPModel.settle`) when the players are done: talks still open pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from tppgame.game.eventlog import SectorValues
+from tppgame.game.negotiators import Person, Talks
+from tppgame.game.protocols import demands, proposals
+from tppgame.game.seat import (Offer, OfferError, Reply, SeatTalk, as_offer, offer_vectors, orient, partner_reply,
+                               vectors)
+from tppgame.game.talks import Talk
+
+if TYPE_CHECKING:
+    from tppgame.model import TPPModel
+
+
+class Seats:
+    """Who plays which country, and the talks waiting for them this round."""
+
+    def __init__(self, model: TPPModel):
+        self.model = model
+        self.waiting: list[SeatTalk] | None = None    # the seats' talks while a round waits for the players
+
+    @property
+    def countries(self) -> list[int]:
+        """The seated countries (indices)."""
+        return [i for i, n in enumerate(self.model.negotiators) if isinstance(n, Person)]
+
+    def hold(self, talks: list[Talk]) -> list[Talk]:
+        """Hold the booked talks a player takes part in; return the others, which the agents play now."""
+        people = set(self.countries)
+        if not people:
+            return talks
+        mine = [t for t in talks if t.a in people or t.b in people]
+        if mine:
+            self.waiting = [seat for talk in mine for seat in self._open(talk, people)]
+        return [t for t in talks if t.a not in people and t.b not in people]
+
+    def _open(self, talk: Talk, people: set[int]) -> list[SeatTalk]:
+        """The talk as each of its seated sides sees it: terms, the partner's demand and a suggestion."""
+        m = self.model
+        m.table.advance_progress(talk)
+        summary = m.table.frontier(talk)
+        out = []
+        for i in (talk.a, talk.b):
+            if i not in people:
+                continue
+            seat_is_a = talk.a == i
+            j = talk.b if seat_is_a else talk.a
+            inp = m.table.session_input([talk], summary, np.array([seat_is_a]))
+            mine, theirs = Talks(inp, np.array([seat_is_a])), Talks(inp, np.array([not seat_is_a]))
+            advisor = m.negotiators[i].advisor
+            own_demand = demands((advisor,), mine)
+            x_ab, x_ba, _ = proposals((advisor,), mine, own_demand)
+            on_table = tuple(s for s, on in zip(m.sectors, talk.sectors) if on)
+            partner = m.negotiators[j]
+            out.append(SeatTalk(
+                talk_index=talk.index, label=talk.label, partner=m.countries[j], seat_is_a=seat_is_a,
+                sectors=on_table, summary=summary, reserve_seat=float(mine.reserve[0]),
+                reserve_partner=float(theirs.reserve[0]),
+                aspiration_partner=np.nan if isinstance(partner, Person) else float(demands((partner,), theirs)[0]),
+                red_line_seat=self._limits(mine, on_table), red_line_partner=self._limits(theirs, on_table),
+                suggestion=as_offer(summary, *orient(x_ab[0], x_ba[0], seat_is_a), seat_is_a, m.sectors, on_table),
+                inp=inp, partner_negotiator=partner))
+        return out
+
+    def _limits(self, talks: Talks, on_table: tuple[str, ...]) -> dict[str, float]:
+        """The most a side may concede in each sector on the table (its red line, or what it grants)."""
+        sectors = self.model.sectors
+        return {s: float(talks.red_line[0, sectors.index(s)]) for s in on_table}
+
+    # ------------------------------------------------------------------ finding a talk
+    def talk(self, talk: str, country: str | None = None) -> SeatTalk:
+        """A seated country's talk this round, by its label or the partner's code (the first open one
+        when the country holds two talks with that partner, say a TPP talk and a side deal); with
+        several seats, ``country`` says whose."""
+        mine = [t for t in self.waiting or [] if country is None or self._code(t) == country]
+        found = [t for t in mine if t.label == talk]
+        found = found or sorted((t for t in mine if t.partner == talk), key=lambda t: not t.open)
+        if not found:
+            open_with = "; ".join(f"{t.label} ({t.partner})" for t in mine) or "none"
+            raise ValueError(f"no talk '{talk}' waits for your offer this round (this round: {open_with})")
+        if len({self._code(t) for t in found}) > 1:
+            raise ValueError(f"talk '{talk}': two seated countries hold it; say which (country=...)")
+        return found[0]
+
+    def _code(self, seat: SeatTalk) -> str:
+        """The seated country of a seat talk."""
+        m = self.model
+        talk = m.table.talks[seat.talk_index]
+        return m.countries[talk.a if seat.seat_is_a else talk.b]
+
+    def _other_side(self, seat: SeatTalk) -> SeatTalk | None:
+        """The other player's seat talk in a talk between two players."""
+        return next((t for t in self.waiting or [] if t.talk_index == seat.talk_index and t is not seat), None)
+
+    # ------------------------------------------------------------------ moves
+    def propose(self, talk: str, gives: Mapping[str, float], asks: Mapping[str, float],
+                country: str | None = None) -> Reply:
+        """A player's offer in a talk: the partner's negotiator replies at once (a rejection comes
+        with its counter-offer); a partner who is another player sees it as an offer to take.
+
+        ``gives`` is what the seated country concedes, ``asks`` what the partner should, by
+        sector (0-1; sectors left out stay at 0). One offer per talk per round.
+        Raises :class:`tppgame.game.seat.OfferError` for an offer the country cannot make.
+        """
+        m = self.model
+        seat = self.talk(talk, country)
+        if seat.status != "waiting":
+            raise OfferError(f"you have already made your offer in {seat.label} this round "
+                             "(take their counter-offer, or finish the round)")
+        me, partner = self._code(seat), seat.partner
+        other = self._other_side(seat)
+        if other is not None:
+            return self._offer_to_player(seat, other, gives, asks)
+        reply = partner_reply(seat, gives, asks, m.sectors)
+        track, r = m.table.talks[seat.talk_index], m.round
+        self._met(track)
+        partner_side = 1 if seat.seat_is_a else 0
+        track.offers_received[partner_side].append(reply.offer.utility_partner)
+        track.previous[partner_side] = seat.aspiration_partner
+        self._log_offer(seat, me, partner, reply.offer, by_seat=True)
+        seat.reply = reply
+        if reply.accepted:
+            m.log.add(r, "accept", talk=track.label, by=partner, proposer=me)
+            seat.status = "deal"
+            m.close(track, *orient(*vectors(reply.offer, m.sectors), seat.seat_is_a), r, seat.summary)
+        else:
+            m.log.add(r, "reject", talk=track.label, by=partner, proposer=me, reason=reply.reason)
+            seat.status = "rejected"
+            track.offers_received[1 - partner_side].append(reply.counter.utility_seat)
+            self._log_offer(seat, partner, me, reply.counter, by_seat=False)
+        return reply
+
+    def _offer_to_player(self, seat: SeatTalk, other: SeatTalk, gives: Mapping[str, float],
+                         asks: Mapping[str, float]) -> Reply:
+        """An offer to another player: it waits in their seat talk for them to take or leave."""
+        m = self.model
+        if other.status not in ("waiting", "passed"):
+            raise OfferError(f"{seat.partner} has already moved in {seat.label} this round")
+        x_seat, x_partner = offer_vectors(seat, gives, asks, m.sectors)
+        offer = as_offer(seat.summary, x_seat, x_partner, seat.seat_is_a, m.sectors, seat.sectors)
+        self._met(m.table.talks[seat.talk_index])
+        self._log_offer(seat, self._code(seat), seat.partner, offer, by_seat=True)
+        seat.status, other.status = "offered", "rejected"
+        other.incoming = as_offer(seat.summary, x_partner, x_seat, other.seat_is_a, m.sectors, seat.sectors)
+        seat.reply = Reply(False, f"the offer waits for {seat.partner}'s player", offer, None)
+        return seat.reply
+
+    def _met(self, track: Talk) -> None:
+        m = self.model
+        track.meetings += 1
+        track.last_met = m.round
+        track.met_version = m.version
+
+    def accept(self, talk: str, country: str | None = None) -> None:
+        """A player takes the offer standing in a talk this round (the partner's counter-offer, or
+        another player's offer): the deal closes on its terms."""
+        m = self.model
+        seat = self.talk(talk, country)
+        standing = seat.incoming or (seat.reply.counter if seat.reply is not None else None)
+        if seat.status != "rejected" or standing is None:
+            raise OfferError(f"{seat.partner} has made no counter-offer to take in {seat.label} this round")
+        track = m.table.talks[seat.talk_index]
+        m.log.add(m.round, "accept", talk=track.label, by=self._code(seat), proposer=seat.partner)
+        seat.status = "deal"
+        other = self._other_side(seat)
+        if other is not None:
+            other.status = "deal"
+        m.close(track, *orient(*vectors(standing, m.sectors), seat.seat_is_a), m.round, seat.summary)
+
+    def pass_talk(self, talk: str, country: str | None = None) -> None:
+        """A player makes no offer in a talk this round, or leaves the offer standing in it."""
+        m = self.model
+        seat = self.talk(talk, country)
+        me = self._code(seat)
+        if seat.status == "waiting":
+            seat.status = "passed"
+            m.log.add(m.round, "no_offer", talk=seat.label, by=me)
+        elif seat.status == "rejected":
+            seat.status = "declined"
+            m.log.add(m.round, "reject", talk=seat.label, by=me, proposer=seat.partner,
+                      reason="the player did not take the counter-offer")
+
+    def close_round(self) -> None:
+        """The players are done: talks left without an offer pass, offers not taken lapse."""
+        for seat in self.waiting or []:
+            if seat.open and seat.status != "offered":
+                self.pass_talk(seat.label, self._code(seat))
+        self.waiting = None
+
+    def hand_over(self, country: str | None = None) -> list[Talk]:
+        """A seated country's advisor takes over (the only seat's, by default): it plays from now on,
+        and this round's talks still waiting for the player are returned for it to meet now."""
+        m = self.model
+        codes = [m.countries[i] for i in self.countries]
+        code = country if country is not None else (codes[0] if len(codes) == 1 else None)
+        if code not in codes:
+            raise ValueError(f"hand_over: expected one of the seated countries ({', '.join(codes) or 'none'})")
+        waiting: list[Talk] = []
+        for seat in [t for t in self.waiting or [] if self._code(t) == code]:
+            if seat.status == "rejected":
+                self.pass_talk(seat.label, code)
+            elif seat.status == "waiting" and self._other_side(seat) is None:
+                seat.status = "handed_over"
+                waiting.append(m.table.talks[seat.talk_index])
+        i = m.countries.index(code)
+        m.hand_over_seat(i)
+        return waiting
+
+    def _log_offer(self, seat: SeatTalk, proposer: str, responder: str, offer: Offer, by_seat: bool) -> None:
+        m = self.model
+        gives, asks = vectors(offer, m.sectors)
+        if not by_seat:
+            gives, asks = asks, gives
+        u_prop, u_resp = ((offer.utility_seat, offer.utility_partner) if by_seat
+                          else (offer.utility_partner, offer.utility_seat))
+        m.log.add(m.round, "offer", talk=seat.label, track=m.table.talks[seat.talk_index].kind,
+                  proposer=proposer, responder=responder, gives=SectorValues(gives, m.sectors),
+                  asks=SectorValues(asks, m.sectors), utility_proposer=u_prop, utility_responder=u_resp,
+                  reserve_responder=seat.reserve_partner if by_seat else seat.reserve_seat,
+                  aspiration_responder=seat.aspiration_partner if by_seat else np.nan)
+

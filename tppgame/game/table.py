@@ -1,0 +1,384 @@
+"""The negotiating table: the bilateral talks, their frontiers, who meets whom, and the meetings.
+
+The table keeps what the talks need round after round: each talk's frontier in the world as
+it stands (rebuilt only for the talks a change touched), the talks that can meet, the
+countries' bookings within their capacity, and the meetings themselves, in which the protocol
+asks each side's negotiator and accepted offers close as deals. It reads the state of the
+world (members, deals, settings, the end game) from its model.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from tppgame.game.agreement import assemble_package
+from tppgame.game.events import Deadline, Summit
+from tppgame.game.eventlog import SectorValues
+from tppgame.game.frontier import FrontierSummary, PairTerms
+from tppgame.game.negotiators import Move
+from tppgame.game.protocols import SessionInput, SessionResult, tell
+from tppgame.game.solutions import rubinstein_split
+from tppgame.game.side_deals import fixed_terms
+from tppgame.game.talks import Talk, progress, world_terms
+from tppgame.game.utility import package_access
+
+if TYPE_CHECKING:
+    from tppgame.game.scenario import Scenario
+    from tppgame.model import TPPModel
+
+
+def make_talks(config: Scenario) -> list[Talk]:
+    """A TPP market-access talk for every pair, replaced by a conditional side deal where the
+    scenario names one, plus every standalone side deal as a track of its own."""
+    countries, sectors = config.countries, config.sectors
+    all_sectors = np.ones(len(sectors), dtype=bool)
+    side = {frozenset(d.parties): d for d in config.side_deals}
+    talks = []
+    for i in range(len(countries)):
+        for j in range(i + 1, len(countries)):
+            deal = side.get(frozenset((countries[i], countries[j])))
+            if deal is None or deal.kind == "standalone":
+                talks.append(Talk(i, j, "tpp", f"{countries[i]}-{countries[j]} TPP market access",
+                                  all_sectors))
+    for deal in config.side_deals:
+        a, b = deal.parties
+        on_table = np.array([sec in deal.sectors for sec in sectors])
+        talk = Talk(config.index(a), config.index(b), deal.kind, deal.label, on_table, start_round=deal.start_round)
+        if deal.terms is not None:
+            talk.fixed_terms = fixed_terms(deal.terms, a, b, sectors)
+            talk.fixed_round = deal.concluded_round
+        talks.append(talk)
+    return talks
+
+
+class Table:
+    """The talks of one game and the state of their negotiation."""
+
+    def __init__(self, model: TPPModel, talks: list[Talk]):
+        self.model = model
+        config, countries = model.config, model.countries
+        self.talks = talks
+        self._undecided = list(talks)
+        for k, talk in enumerate(talks):
+            talk.index = k
+        self.ends = np.array([(t.a, t.b) for t in talks], dtype=int).reshape(-1, 2)   # each talk's a and b
+        self.package_open = np.array([t.in_package for t in talks], dtype=bool)     # undecided package talks
+        self._world_talks: dict[bool, list[Talk]] = {
+            side_world: [t for t in talks if (t.kind == "standalone") == side_world] for side_world in (False, True)}
+        for group in self._world_talks.values():
+            for k, talk in enumerate(group):
+                talk.row = k
+                talk.pair = frozenset((countries[talk.a], countries[talk.b]))
+        self._dirty: set[int] | None = None    # countries whose talks need new frontiers (None: all)
+        self._deadlines = [(e.round, {frozenset(p) for p in e.pairs}) for e in config.events
+                           if isinstance(e, Deadline)]
+        self._summits: dict[int, set[frozenset[str]]] = {}
+        for e in config.events:
+            if isinstance(e, Summit):
+                self._summits.setdefault(e.round, set()).update(frozenset(p) for p in e.pairs)
+        self.available_talks: list[Talk] = []
+        self.talks_of: dict[int, list[Talk]] = {}
+        self.booked_count = [0] * len(countries)
+        self.capacity = [int(c) for c in config.params["talks_per_round"]]
+        self._booked: list[Talk] = []
+        self._booked_ids: set[int] = set()
+        self.summary_version = -1
+        self._summaries: dict[bool, FrontierSummary | None] = {}
+
+    def touch(self, countries: set[int] | None = None) -> None:
+        """The world changed for the talks of ``countries`` (None: for all talks)."""
+        if countries is None or self._dirty is None:
+            self._dirty = None
+        else:
+            self._dirty |= countries
+
+    def frontier(self, talk: Talk) -> FrontierSummary:
+        """A talk's frontier as it stands (one row)."""
+        return self._summaries[talk.kind == "standalone"].rows(np.array([talk.row]))
+
+    def open_pairs(self, group: np.ndarray) -> list[tuple[str, str]]:
+        """Package talks within ``group`` still undecided while a zone of agreement exists."""
+        names = self.model.countries
+        return [(names[t.a], names[t.b]) for t in self.talks
+                if t.in_package and t.deal is None and t.has_stake and t.zopa and group[t.a] and group[t.b]]
+
+    def book_round(self) -> list[Talk]:
+        """Open the talks that can meet this round and let the countries book them (summit meetings
+        first, then each country in a random order, within its capacity): the talks booked."""
+        m = self.model
+        self._booked = []
+        self._booked_ids: set[int] = set()
+        self.booked_count = [0] * len(m.countries)
+        self.available_talks = self._open_talks()
+        # each country's talks in the order it books them: waited on longest first, then the larger
+        # stake (one stable sort of all talks orders every country's share of them the same way)
+        self.talks_of = {i: [] for i in range(len(m.countries))}
+        for talk in sorted(self.available_talks, key=lambda t: (t.last_met, -t.stake)):
+            self.talks_of[talk.a].append(talk)
+            self.talks_of[talk.b].append(talk)
+        summit = self._summits.get(m.round, set())
+        for talk in self.available_talks:
+            if talk.pair in summit:
+                self.book(talk)
+        m.agents.shuffle_do("book_talks")
+        return self._booked
+
+    def is_booked(self, talk: Talk) -> bool:
+        return id(talk) in self._booked_ids
+
+    def book(self, talk: Talk) -> None:
+        self._booked.append(talk)
+        self._booked_ids.add(id(talk))
+        self.booked_count[talk.a] += 1
+        self.booked_count[talk.b] += 1
+
+    def horizon(self, talk: Talk, round_number: int) -> int:
+        """The deadline the talk works to: the next deadline or summit that applies to it, else the last round."""
+        if talk.deadlines is None:
+            talk.deadlines = sorted(r for r, pairs in self._deadlines
+                                    if (not pairs and talk.in_package) or talk.pair in pairs)
+        for r in talk.deadlines:
+            if r >= round_number:
+                return r
+        return self.model.config.rounds
+
+    def refresh(self) -> None:
+        """Rebuild the frontiers of the undecided talks the last changes touched.
+
+        A deal between two countries changes access only in their two markets, so only the
+        talks involving one of them are rebuilt; a new member, a withdrawal or a shock
+        rebuilds all.
+        """
+        m = self.model
+        if self._dirty is not None and not self._dirty:
+            return
+        thresholds = m.config.params["ratification_threshold"]
+        min_stake = m.config.params["min_stake"]
+        for side_world, talks in self._world_talks.items():
+            rows = [t.row for t in talks if t.deal is None
+                    and (self._dirty is None or t.a in self._dirty or t.b in self._dirty)]
+            if not rows:
+                continue
+            chosen = [talks[k] for k in rows]
+            terms = self._terms(chosen, side_world)
+            a, b = np.array([t.a for t in chosen]), np.array([t.b for t in chosen])
+            relief_a = relief_b = np.zeros(len(rows))
+            if not side_world:
+                relief_a = m.agreement.endgame_relief[a] * m.agreement.holdout_mask[b]
+                relief_b = m.agreement.endgame_relief[b] * m.agreement.holdout_mask[a]
+            inputs = (terms, thresholds[a], thresholds[b], relief_a, relief_b)
+            index = np.array(rows)
+            whole = self._summaries.get(side_world)
+            if whole is None:
+                summary = self._build_summaries(*inputs)
+                whole = summary if len(rows) == len(talks) else \
+                    FrontierSummary.placeholder(summary, len(talks)).with_rows(index, summary)
+            else:
+                # Each row is built on its own: a talk whose terms and reservations are what they
+                # were keeps its frontier (often so when only the end-game relief moved elsewhere).
+                stale = ~whole.unchanged(index, *inputs)
+                if stale.any():
+                    part = self._build_summaries(terms.rows(stale), *(x[stale] for x in inputs[1:]))
+                    whole = whole.with_rows(index[stale], part)
+            self._summaries[side_world] = whole
+            stake_a, stake_b = whole.stake_a[index], whole.stake_b[index]
+            stakes = (stake_a + stake_b).tolist()
+            at_stake = (np.maximum(stake_a, stake_b) > min_stake).tolist()
+            for talk, stake, something, zopa in zip(chosen, stakes, at_stake, whole.zopa[index].tolist()):
+                talk.stake = stake
+                fixed = talk.fixed_terms is not None
+                talk.has_stake = fixed or something
+                talk.zopa = fixed or zopa
+        self._dirty = set()
+        self.summary_version = m.version
+
+    def _build_summaries(self, terms: PairTerms, *reservations: np.ndarray) -> FrontierSummary:
+        """The talks' frontiers (from the shared memo, if any)."""
+        return self.model.work.summary(terms, *reservations)
+
+    def _open_talks(self) -> list[Talk]:
+        """Talks that can meet this round: undecided, started, between members (for package talks),
+        with something at stake for either side."""
+        m = self.model
+        self.refresh()
+        r = m.round
+        out = []
+        self._undecided = [t for t in self._undecided if t.deal is None]
+        summit = self._summits.get(r, set())
+        members = m.members.tolist()       # plain bools: cheaper to index, talk by talk
+        version, package_open = m.version, m.formed_round is None
+        for talk in self._undecided:
+            if not talk.has_stake or r < talk.start_round or not talk.negotiated:
+                continue
+            if talk.in_package and not (package_open and members[talk.a] and members[talk.b]):
+                continue
+            # A stalled talk (no deal both sides could ratify) meets again only when something
+            # has changed since it last met, or at a summit.
+            if not talk.zopa and talk.meetings > 0 and talk.met_version == version and talk.pair not in summit:
+                continue
+            if talk.opened_round is None:
+                talk.opened_round = r
+                m.log.add(r, "talks_opened", talk=talk.label, track=talk.kind,
+                          a=m.countries[talk.a], b=m.countries[talk.b])
+            out.append(talk)
+        return out
+
+    def _terms(self, talks: list[Talk], side_world: bool) -> PairTerms:
+        """The talks' terms in their world: the standalone side deals' alone, or the package's."""
+        m = self.model
+        a = np.array([t.a for t in talks])
+        b = np.array([t.b for t in talks])
+        sectors = np.array([t.sectors for t in talks])
+        if side_world:
+            return world_terms(m.weights, m.side_access, a, b, sectors)
+        schedule, access = self._package_world()
+        return world_terms(m.weights, access, a, b, sectors, schedule, m.members, m.config.params["spillover"])
+
+    def _package_world(self) -> tuple[np.ndarray, np.ndarray]:
+        """The members' package schedules as they stand, and the access they give (with side deals)."""
+        m = self.model
+        schedule = assemble_package(m.deals, m.members, len(m.countries), len(m.sectors))
+        return schedule, package_access(schedule, m.members, m.side_access)
+
+    def meet(self, talks: list[Talk]) -> None:
+        """The booked talks meet under the protocol, each side's negotiator deciding for it; accepted
+        offers close as deals."""
+        m = self.model
+        # package talks first, then side deals: each family's rows from its own world's summary
+        talks = sorted(talks, key=lambda t: t.kind == "standalone")
+        parts = []
+        for side_world in (False, True):
+            rows = [t.row for t in talks if (t.kind == "standalone") == side_world]
+            if rows:
+                parts.append(self._summaries[side_world].rows(np.array(rows)))
+        summary = parts[0] if len(parts) == 1 else FrontierSummary.concat(parts)
+        for talk in talks:
+            if talk.first_proposer_is_a is None:
+                talk.first_proposer_is_a = bool(m.random.random() < 0.5)
+            self.advance_progress(talk)
+        prop_a = np.array([t.first_proposer_is_a != (t.meetings % 2 == 1) for t in talks])
+        inp = self.session_input(talks, summary, prop_a)
+        result = m.work.session(m.protocol, inp)
+        self._record_session(talks, result, summary, prop_a)
+        if m._learners:
+            tell(inp, [t.history[-1] for t in talks])
+
+    def session_input(self, talks: list[Talk], summary: FrontierSummary, prop_a: np.ndarray) -> SessionInput:
+        """What the protocol and the negotiators see of these talks this round."""
+        m = self.model
+        p, names, negotiators = m.config.params, m.countries, m.negotiators
+        a_list, b_list = [t.a for t in talks], [t.b for t in talks]
+        a, b = np.array(a_list), np.array(b_list)
+        prog = np.array([t.progress for t in talks])
+        return SessionInput(
+            summary=summary, proposer_is_a=prop_a, progress_a=prog, progress_b=prog,
+            negotiator_a=tuple(negotiators[i] for i in a_list), negotiator_b=tuple(negotiators[i] for i in b_list),
+            previous_a=np.array([t.previous[0] for t in talks]), previous_b=np.array([t.previous[1] for t in talks]),
+            received_gain_a=np.array([t.received_gain(0) for t in talks]),
+            received_gain_b=np.array([t.received_gain(1) for t in talks]),
+            patience_a=p["patience"][a], patience_b=p["patience"][b],
+            red_line_a=m.weights.red_line[a], red_line_b=m.weights.red_line[b],
+            talks=tuple(talks), a=a, b=b, names=names, sectors=m.sectors,
+        )
+
+    def _record_session(self, talks: list[Talk], result: SessionResult, summary: FrontierSummary,
+                        prop_a: np.ndarray) -> None:
+        """Remember each meeting in its talk, log its offer and reply, and close accepted deals."""
+        m = self.model
+        r = m.round
+        u_resp = np.where(prop_a, result.u_b, result.u_a).tolist()
+        asp_p, asp_r = result.aspiration_proposer.tolist(), result.aspiration_responder.tolist()
+        accepted = result.accepted.tolist()
+        for k, talk in enumerate(talks):
+            pa = bool(prop_a[k])
+            talk.history.append(Move(r, pa, result.x_ab[k], result.x_ba[k], accepted[k]))
+            talk.meetings += 1
+            talk.last_met = r
+            talk.met_version = m.version
+            if asp_p[k] == asp_p[k]:          # not nan: the protocol used aspirations
+                talk.previous = [asp_p[k], asp_r[k]] if pa else [asp_r[k], asp_p[k]]
+            talk.offers_received[1 if pa else 0].append(u_resp[k])
+        if m.record:
+            self._log_session(talks, result, summary, prop_a, u_resp, asp_r)
+        for k, talk in enumerate(talks):
+            if accepted[k]:
+                m.close(talk, result.x_ab[k], result.x_ba[k], r, summary.rows(np.array([k])))
+
+    def _log_session(self, talks: list[Talk], result: SessionResult, summary: FrontierSummary,
+                     prop_a: np.ndarray, u_resp: list[float], asp_r: list[float]) -> None:
+        """Each meeting's offer and reply, in the event log (``u_resp``, ``asp_r``: the responders'
+        utilities and aspirations, as :meth:`_record_session` read them)."""
+        m = self.model
+        r, names, sectors = m.round, m.countries, m.sectors
+        mask = np.array([t.sectors for t in talks])
+        col = prop_a[:, None]
+        gives = np.where(col, result.x_ab, result.x_ba) * mask
+        asks = np.where(col, result.x_ba, result.x_ab) * mask
+        u_prop = np.where(prop_a, result.u_a, result.u_b).tolist()
+        reserve_resp = np.where(prop_a, summary.reserve_b, summary.reserve_a).tolist()
+        accepted, zopa = result.accepted.tolist(), result.zopa.tolist()
+        yes = (result.responder_yes if result.responder_yes is not None else result.accepted).tolist()
+        add = m.log.add
+        for k, talk in enumerate(talks):
+            proposer, responder = (names[talk.a], names[talk.b]) if prop_a[k] else (names[talk.b], names[talk.a])
+            add(r, "offer", talk=talk.label, track=talk.kind, proposer=proposer, responder=responder,
+                gives=SectorValues(gives[k], sectors), asks=SectorValues(asks[k], sectors),
+                utility_proposer=u_prop[k], utility_responder=u_resp[k], reserve_responder=reserve_resp[k],
+                aspiration_responder=asp_r[k])
+            if accepted[k]:
+                add(r, "accept", talk=talk.label, by=responder, proposer=proposer)
+            elif yes[k]:
+                add(r, "withdrawn", talk=talk.label, by=proposer, responder=responder,
+                    reason="the offer would leave the proposer below its own reservation")
+            else:
+                reason = "below what it still demands" if zopa[k] else "no zone of agreement"
+                add(r, "reject", talk=talk.label, by=responder, proposer=proposer, reason=reason)
+
+    def advance_progress(self, talk: Talk) -> None:
+        """A talk meets this round: its progress towards its deadline moves on (concessions once
+        made are not withdrawn, so progress never falls)."""
+        m = self.model
+        r = m.round
+        horizon = self.horizon(talk, r)
+        talk.progress = max(talk.progress, progress(r, talk.opened_round or r, horizon))
+        talk.rounds_left = max(horizon - r, 0)
+
+    def benchmarks(self, a: str, b: str) -> dict[str, Any]:
+        """The analytic benchmarks for one pair's TPP talk in the current state of the game.
+
+        For the Nash bargaining and Kalai-Smorodinsky solutions of the pair's frontier (with
+        the reservations as disagreement point) and Rubinstein's split (``a`` proposing first,
+        the countries' patience as discount factors): each side's concessions and utility,
+        or None where no deal exists that both sides could ratify.
+        """
+        m = self.model
+        i, j = m.config.index(a), m.config.index(b)
+        schedule, access = self._package_world()
+        terms = world_terms(m.weights, access, np.array([i]), np.array([j]),
+                            np.ones((1, len(m.sectors)), dtype=bool), schedule, m.members,
+                            m.config.params["spillover"])
+        thresholds = m.config.params["ratification_threshold"]
+        summary = FrontierSummary.build(terms, thresholds[[i]], thresholds[[j]])
+        patience = m.config.params["patience"]
+        share = rubinstein_split(float(patience[i]), float(patience[j]))
+        points = {
+            "nash": summary.nash(),
+            "kalai_smorodinsky": summary.kalai_smorodinsky(),
+            "rubinstein": summary.theta_for(np.array([True]),
+                                            summary.reserve_a + share * (summary.best_a - summary.reserve_a)),
+        }
+        out: dict[str, Any] = {"pair": [a, b], "zone_of_agreement": bool(summary.zopa[0]),
+                               "reserve": {a: float(summary.reserve_a[0]), b: float(summary.reserve_b[0])},
+                               "rubinstein_share": share}
+        for name, theta in points.items():
+            if not summary.zopa[0]:
+                out[name] = None        # no deal both sides could ratify: no benchmark point
+                continue
+            x_ab, x_ba = terms.deal_at(theta)
+            u_a, u_b = terms.utilities(x_ab, x_ba)
+            out[name] = {"utility": {a: float(u_a[0]), b: float(u_b[0])},
+                         "concessions": {a: SectorValues(x_ab[0], m.sectors).as_dict(),
+                                         b: SectorValues(x_ba[0], m.sectors).as_dict()}}
+        return out
