@@ -3,7 +3,7 @@
 A scenario (and the calibration under it) is data, never code; every value in it passes
 one of these checks. A bad value stops the load with a :class:`ScenarioError` whose
 one-line message names the file, the key path and what was expected, so the command line
-can print it and exit with status 2. The scenario schema (:mod:`tppgame.game.scenario`) and the
+can print it and exit with status 2. The scenario schema (:mod:`tppgame.game.scenario_schema`) and the
 event kinds (:mod:`tppgame.game.events`) are built from them.
 """
 

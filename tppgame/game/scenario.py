@@ -1,18 +1,20 @@
 """Scenario loading: calibration data plus a scenario file, validated into arrays.
 
 A scenario is data, never code: TOML files are parsed with ``tomllib`` and every
-field is checked against the schema below, built from the checks in :mod:`tppgame.game.fields`
-(an ``[[events]]`` entry by the class of its kind, :mod:`tppgame.game.events`). A bad value
-stops the load with a :class:`ScenarioError` whose one-line message names the file, the
+field is checked against the schema (:mod:`tppgame.game.scenario_schema`), built from the checks in
+:mod:`tppgame.game.fields` (an ``[[events]]`` entry by the class of its kind, :mod:`tppgame.game.events`).
+A bad value stops the load with a :class:`ScenarioError` whose one-line message names the file, the
 key path and what was expected, so the command line can print it and exit with status 2.
+
+A scenario file is laid over the calibration (:mod:`tppgame.game.calibration`) with the files it
+extends (:mod:`tppgame.game.scenario_files`), then compiled here: events and side deals booked on
+rounds, headlines given their rounds, the entry rule, and the figures as arrays.
 """
 
 from __future__ import annotations
 
 import calendar
-import copy
 import datetime as dt
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -21,342 +23,14 @@ from typing import Any
 
 import numpy as np
 
-from tppgame.game.events import KINDS, Event, entry_check
-from tppgame.game.fields import (Check, ScenarioError, a_date, boolean, choice, country_list, country_pair, list_of,
-                             number, record, text)
-from tppgame.game.negotiators import negotiator_names, registered, takes_beta
+from tppgame.game.calibration import PACKAGE_DIR, Calibration, load_calibration
+from tppgame.game.events import KINDS, Event
+from tppgame.game.fields import ScenarioError
+from tppgame.game.negotiators import takes_beta
+from tppgame.game.scenario_files import Origins, _display, _load_chain, deep_merge, set_path
+from tppgame.game.scenario_schema import SECTOR_TABLES, _check_tree, _require_complete, _schema, check_override
 
-PACKAGE_DIR = Path(__file__).resolve().parent
-CALIBRATION_FILE = PACKAGE_DIR / "data" / "calibration.toml"
 BUNDLED_SCENARIOS = PACKAGE_DIR.parent.parent / "scenarios"
-
-PROTOCOLS = ("alternating", "nash", "kalai_smorodinsky", "rubinstein")
-ENTRY_RULES = ("tpp", "cptpp", "custom")
-SIDE_DEAL_KINDS = ("standalone", "conditional")
-SECTOR_TABLES = ("export_interest", "barrier", "sensitivity", "red_line")
-
-
-def a_negotiator(value: Any, file: str, path: str) -> str:
-    """A negotiator's registered name (built-in, registered from Python, or a package's entry point)."""
-    if not isinstance(value, str) or value not in registered():
-        raise ScenarioError(file, path, "a registered negotiator (" + ", ".join(negotiator_names()) + ")", value)
-    return value
-
-
-# ------------------------------------------------------------------- calibration
-@dataclass(frozen=True)
-class Calibration:
-    """The package's data file: countries, sectors and the figures with their sources."""
-
-    countries: tuple[str, ...]
-    sectors: tuple[str, ...]
-    sector_labels: dict[str, str]
-    settings: dict[str, Any]          # countries.* and existing_agreements, as plain values
-    sources: dict[str, str]
-    figure_sources: dict[str, str]   # dotted path -> "source id" or "judgment: ..."
-
-
-def _figure(value: Any, file: str, path: str, sources: Mapping[str, str]) -> tuple[Any, str]:
-    """Unpack one calibration figure ``{value, source|judgment, note?}``."""
-    if not isinstance(value, dict):
-        raise ScenarioError(file, path, "a table {value = ..., source = ... or judgment = ...}", value)
-    unknown = set(value) - {"value", "source", "judgment", "note"}
-    if unknown:
-        raise ScenarioError(file, f"{path}.{sorted(unknown)[0]}", "only value, source, judgment, note",
-                            show_got=False)
-    if "value" not in value:
-        raise ScenarioError(file, f"{path}.value", "a value", show_got=False)
-    has_source, has_judgment = "source" in value, "judgment" in value
-    if has_source == has_judgment:
-        raise ScenarioError(file, path, "exactly one of source or judgment", show_got=False)
-    if has_source:
-        source = text(value["source"], file, f"{path}.source")
-        if source not in sources:
-            raise ScenarioError(file, f"{path}.source", "an id defined in [sources]", source)
-        origin = source
-    else:
-        origin = "judgment: " + text(value["judgment"], file, f"{path}.judgment")
-    return value["value"], origin
-
-
-@lru_cache(maxsize=4)
-def load_calibration(path: Path = CALIBRATION_FILE) -> Calibration:
-    """Read the calibration data file once per process."""
-    file = _display(path)
-    raw = _read_toml(path)
-    sources = raw.get("sources", {})
-    if not isinstance(sources, dict) or not all(isinstance(v, str) for v in sources.values()):
-        raise ScenarioError(file, "sources", "a table of id = citation strings", sources)
-    sector_table = raw.get("sectors")
-    if not isinstance(sector_table, dict) or not isinstance(sector_table.get("order"), list):
-        raise ScenarioError(file, "sectors.order", "a list of sector names", sector_table)
-    sectors = tuple(text(s, file, "sectors.order") for s in sector_table["order"])
-    labels = {s: str(sector_table.get(s, {}).get("label", s)) for s in sectors}
-    countries_raw = raw.get("countries")
-    if not isinstance(countries_raw, dict) or not countries_raw:
-        raise ScenarioError(file, "countries", "a table of countries", countries_raw)
-    figure_sources: dict[str, str] = {}
-    countries: dict[str, Any] = {}
-    for code, block in countries_raw.items():
-        where = f"countries.{code}"
-        if not isinstance(block, dict):
-            raise ScenarioError(file, where, "a table", block)
-        plain: dict[str, Any] = {"name": text(block.get("name"), file, f"{where}.name")}
-        for key in ("gdp_2013", "ratification_threshold", "patience"):
-            plain[key], figure_sources[f"{where}.{key}"] = _figure(block.get(key), file, f"{where}.{key}", sources)
-        for table in SECTOR_TABLES:
-            sub = block.get(table)
-            if not isinstance(sub, dict):
-                raise ScenarioError(file, f"{where}.{table}", "a table of sector figures", sub)
-            plain[table] = {}
-            for sector, fig in sub.items():
-                p = f"{where}.{table}.{sector}"
-                plain[table][sector], figure_sources[p] = _figure(fig, file, p, sources)
-        countries[code] = plain
-    agreements = []
-    for k, entry in enumerate(raw.get("agreements", [])):
-        where = f"agreements[{k}]"
-        if not isinstance(entry, dict):
-            raise ScenarioError(file, where, "a table", entry)
-        source = entry.get("source", "")
-        for part in str(source).split(";"):
-            if part.strip() and part.strip() not in sources:
-                raise ScenarioError(file, f"{where}.source", "ids defined in [sources]", source)
-        agreements.append({key: entry[key] for key in ("pair", "name", "year") if key in entry})
-    settings = {"countries": countries, "existing_agreements": agreements}
-    calibration = Calibration(tuple(countries), sectors, labels, settings, dict(sources), figure_sources)
-    # The calibration must itself be a valid (complete) scenario body.
-    _check_tree(settings, _schema(calibration), file, "")
-    return calibration
-
-
-# ------------------------------------------------------------------------ schema
-_SCHEMAS: dict[int, tuple[Calibration, dict[str, Any]]] = {}
-
-
-def _schema(cal: Calibration) -> dict[str, Any]:
-    """The scenario schema for a calibration (built once per calibration)."""
-    cached = _SCHEMAS.get(id(cal))
-    if cached is None or cached[0] is not cal:
-        cached = _SCHEMAS[id(cal)] = (cal, _build_schema(cal))
-    return cached[1]
-
-
-def _build_schema(cal: Calibration) -> dict[str, Any]:
-    """The scenario schema: a tree of field checks mirroring the TOML layout."""
-    sector_share = {s: number(0, 1) for s in cal.sectors}
-    country = {
-        "name": text,
-        "gdp_2013": number(0, lo_open=True),
-        "ratification_threshold": number(0, 1),
-        "patience": number(0, 1, lo_open=True),
-        "tactic": a_negotiator,
-        "beta": number(0, 100, lo_open=True),
-        "talks_per_round": number(1, len(cal.countries), integer=True),
-        "export_interest": sector_share,
-        "barrier": sector_share,
-        "sensitivity": {s: number(0, 10) for s in cal.sectors},
-        "red_line": sector_share,
-    }
-    return {
-        "name": text,
-        "description": text,
-        "extends": text,
-        "drop_events": list_of(text),
-        "drop_side_deals": list_of(text),
-        "seed": number(0, 2**63 - 1, integer=True),
-        "rounds": number(1, 1000, integer=True),
-        "calendar": {"start": a_date, "months_per_round": number(1, 24, integer=True)},
-        "bargaining": {
-            "protocol": choice(*PROTOCOLS),
-            "tactic": a_negotiator,
-            "talks_per_round": number(1, len(cal.countries), integer=True),
-            "min_stake": number(0),
-            "existing_agreement_discount": number(0, 1),
-            "cost_scale": number(0),
-            "cost_exponent": number(1, 4, lo_open=True),
-            "precedent_weight": number(0),
-            "precedent_min_interest": number(0, 1),
-            "spillover": number(0, 1),
-            "endgame_share": number(0, 1),
-        },
-        "agreement": {
-            "members": country_list(cal.countries),
-            "original_signatories": country_list(cal.countries),
-            "entry_rule": choice(*ENTRY_RULES),
-            "min_signatories": number(1, len(cal.countries), integer=True),
-            "min_gdp_share": number(0, 1),
-            "conclude_without_holdouts": boolean,
-            "suspended_sectors": _sector_list(cal),
-        },
-        "countries": {code: country for code in cal.countries},
-        "existing_agreements": list_of(_existing_agreement(cal)),
-        "events": list_of(entry_check(cal.countries)),
-        "side_deals": list_of(_side_deal(cal)),
-        "headlines": list_of(_headline(cal)),
-        "history": {"summary": text, "formed": boolean, "date": a_date, "sources": list_of(text)},
-    }
-
-
-
-def _existing_agreement(cal: Calibration) -> Check:
-    return record({"pair": country_pair(cal.countries), "name": text}, {"year": number(1900, 2100, integer=True)})
-
-
-HEADLINE_KINDS = ("formed", "in_force", "deal_by", "no_deal_by", "deal_order", "signatory",
-                  "holdout", "concession_at_least", "access_at_least")
-# what each kind of headline needs besides its claim
-HEADLINE_NEEDS = {
-    "formed": ("expect",), "in_force": ("expect",), "deal_by": ("pair",), "no_deal_by": ("pair",),
-    "deal_order": ("first", "then"), "signatory": ("country", "expect"), "holdout": ("country",),
-    "concession_at_least": ("country", "sector", "at_least"),
-    "access_at_least": ("exporter", "importer", "sector", "at_least"),
-}
-
-
-def _headline(cal: Calibration) -> Check:
-    pair = country_pair(cal.countries)
-    base = record(
-        {"claim": text, "kind": choice(*HEADLINE_KINDS)},
-        {"expect": boolean, "pair": pair, "first": pair, "then": pair, "country": choice(*cal.countries),
-         "exporter": choice(*cal.countries), "importer": choice(*cal.countries),
-         "sector": choice(*cal.sectors), "at_least": number(0, 1), "by_round": number(1, 1000, integer=True),
-         "by_date": a_date},
-    )
-
-    def check(value: Any, file: str, path: str) -> dict[str, Any]:
-        headline = base(value, file, path)
-        for key in HEADLINE_NEEDS[headline["kind"]]:
-            if key not in headline:
-                raise ScenarioError(file, f"{path}.{key}", f"a value for a {headline['kind']} headline",
-                                    show_got=False)
-        if "by_round" in headline and "by_date" in headline:
-            raise ScenarioError(file, path, "at most one of by_round or by_date", show_got=False)
-        return headline
-
-    return check
-
-
-def _side_deal(cal: Calibration) -> Check:
-    sector_list = _sector_list(cal)
-
-    def terms(value: Any, file: str, path: str) -> dict[str, dict[str, float]]:
-        if not isinstance(value, dict):
-            raise ScenarioError(file, path, "a table of country = {sector = concession}", value)
-        out = {}
-        for code, sub in value.items():
-            if code not in cal.countries:
-                raise ScenarioError(file, f"{path}.{code}", "a country code", code)
-            if not isinstance(sub, dict):
-                raise ScenarioError(file, f"{path}.{code}", "a table of sector = concession", sub)
-            for sector in sub:
-                if sector not in cal.sectors:
-                    raise ScenarioError(file, f"{path}.{code}.{sector}", "a sector, one of " + " ".join(cal.sectors),
-                                        sector)
-            out[code] = {s: number(0, 1)(v, file, f"{path}.{code}.{s}") for s, v in sub.items()}
-        return out
-
-    base = record(
-        {"parties": country_pair(cal.countries), "kind": choice(*SIDE_DEAL_KINDS)},
-        {"label": text, "start_round": number(1, 1000, integer=True), "start_date": a_date,
-         "sectors": sector_list, "exclude": sector_list, "terms": terms,
-         "concluded_round": number(1, 1000, integer=True), "concluded_date": a_date},
-    )
-
-    def check(value: Any, file: str, path: str) -> dict[str, Any]:
-        deal = base(value, file, path)
-        if "start_round" in deal and "start_date" in deal:
-            raise ScenarioError(file, path, "at most one of start_round or start_date", show_got=False)
-        fixed = "terms" in deal
-        concluded = "concluded_round" in deal or "concluded_date" in deal
-        if fixed != concluded:
-            raise ScenarioError(file, path, "terms and a concluded_round (or concluded_date) together",
-                                show_got=False)
-        if "concluded_round" in deal and "concluded_date" in deal:
-            raise ScenarioError(file, path, "at most one of concluded_round or concluded_date", show_got=False)
-        if fixed:
-            for code in deal["terms"]:
-                if code not in deal["parties"]:
-                    raise ScenarioError(file, f"{path}.terms.{code}", "a party to this side deal", code)
-        return deal
-
-    return check
-
-
-def _sector_list(cal: Calibration) -> Check:
-    def check(value: Any, file: str, path: str) -> list[str]:
-        if not isinstance(value, list):
-            raise ScenarioError(file, path, "a list of sectors", value)
-        for k, sector in enumerate(value):
-            if sector not in cal.sectors:
-                raise ScenarioError(file, f"{path}[{k}]", "a sector, one of " + " ".join(cal.sectors), sector)
-        return list(value)
-
-    return check
-
-
-def _check_tree(value: Any, spec: Any, file: str, path: str) -> Any:
-    """Check a (possibly partial) settings tree against the schema."""
-    if isinstance(spec, dict):
-        if not isinstance(value, dict):
-            raise ScenarioError(file, path, "a table", value)
-        out = {}
-        for key, sub in value.items():
-            where = f"{path}.{key}" if path else key
-            if key not in spec:
-                known = ", ".join(spec)
-                if path == "countries" or path.endswith(tuple(f".{t}" for t in SECTOR_TABLES)):
-                    raise ScenarioError(file, where, f"a known key ({known})", key)
-                raise ScenarioError(file, where, f"a known key ({known})", show_got=False)
-            out[key] = _check_tree(sub, spec[key], file, where)
-        return out
-    return spec(value, file, path)
-
-
-def _require_complete(value: Any, spec: Any, file: str, path: str) -> None:
-    """Every leaf of the schema that the game needs must be set after merging."""
-    optional = {"extends", "drop_events", "drop_side_deals", "existing_agreements", "history", "events", "side_deals", "headlines", "description",
-                "agreement.min_signatories", "agreement.min_gdp_share", "agreement.original_signatories",
-                "agreement.suspended_sectors", "history.summary", "history.formed", "history.date",
-                "history.sources"}
-    optional_per_country = {"beta", "talks_per_round", "tactic"}
-    if isinstance(spec, dict):
-        for key, sub in spec.items():
-            where = f"{path}.{key}" if path else key
-            if key not in value:
-                if where in optional or (path.startswith("countries.") and key in optional_per_country):
-                    continue
-                raise ScenarioError(file, where, "this setting (in the scenario or the files it extends)",
-                                    show_got=False)
-            _require_complete(value[key], sub, file, where)
-
-
-# ------------------------------------------------------------------ file access
-def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    return copy.deepcopy(_read_toml_cached(path.resolve(), path.stat().st_mtime_ns if path.exists() else 0))
-
-
-@lru_cache(maxsize=64)
-def _read_toml_cached(path: Path, _mtime: int) -> dict[str, Any]:
-    file = _display(path)
-    try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        raise ScenarioError(file, "", "an existing scenario file", show_got=False) from None
-    except IsADirectoryError:
-        raise ScenarioError(file, "", "a TOML file, not a folder", show_got=False) from None
-    except tomllib.TOMLDecodeError as err:
-        raise ScenarioError(file, "", f"valid TOML ({err})", show_got=False) from None
-    except UnicodeDecodeError:
-        raise ScenarioError(file, "", "a UTF-8 text file", show_got=False) from None
 
 
 def resolve_scenario(name_or_path: str | Path) -> Path:
@@ -374,42 +48,6 @@ def resolve_scenario(name_or_path: str | Path) -> Path:
 def available_scenarios() -> list[Path]:
     """The scenario files shipped with the game, sorted by name."""
     return sorted(BUNDLED_SCENARIOS.glob("*.toml"))
-
-
-# --------------------------------------------------------------------- merging
-def deep_merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
-    """Merge ``over`` into a copy of ``base``: tables merge, anything else replaces."""
-    out = dict(base)
-    for key, value in over.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = deep_merge(out[key], value)
-        else:
-            out[key] = value
-    return out
-
-
-def set_path(tree: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
-    """Return a copy of ``tree`` with the setting at ``dotted`` replaced."""
-    keys = dotted.split(".")
-    nested: dict[str, Any] = value
-    for key in reversed(keys):
-        nested = {key: nested}
-    return deep_merge(tree, nested)
-
-
-def check_override(dotted: str, value: Any, spec: Mapping[str, Any], file: str) -> Any:
-    """Check one dotted-path override against the schema; return the value normalised."""
-    node: Any = spec
-    for depth, key in enumerate(dotted.split(".")):
-        where = ".".join(dotted.split(".")[: depth + 1])
-        if not isinstance(node, dict):
-            raise ScenarioError(file, where, "a path to a single setting", show_got=False)
-        if key not in node:
-            raise ScenarioError(file, where, "a known setting (one of " + ", ".join(node) + ")", show_got=False)
-        node = node[key]
-    if isinstance(node, dict):
-        raise ScenarioError(file, dotted, "a path to a single setting, not a whole table", show_got=False)
-    return node(value, file, dotted)
 
 
 # -------------------------------------------------------------- compiled form
@@ -544,51 +182,7 @@ def _load_file(path: Path, _mtimes: tuple[int, ...], display: str) -> Scenario:
     return _compile(deep_merge(calibration.settings, tree), calibration, display, origins)
 
 
-Origins = dict[str, list[tuple[str, int]]]   # per list (events, side_deals): (file, index in that file)
-
-
-def _load_chain(path: Path, cal: Calibration, seen: tuple[Path, ...]) -> tuple[dict[str, Any], Origins]:
-    """The merged settings of a scenario and the files it extends, and where each event came from."""
-    file = _display(path)
-    if path.resolve() in seen:
-        raise ScenarioError(file, "extends", "no cycle of extended scenarios", show_got=False)
-    raw = _read_toml(path)
-    checked = _check_tree(raw, _schema(cal), file, "")
-    own: Origins = {key: [(file, k) for k in range(len(raw.get(key, [])))] for key in ("events", "side_deals")}
-    parent = checked.get("extends")
-    if parent is None:
-        return raw, own
-    parent_path = path.parent / (parent if parent.endswith(".toml") else f"{parent}.toml")
-    if not parent_path.exists():
-        raise ScenarioError(file, "extends", "the name of a scenario file in the same folder", parent)
-    base, origins = _load_chain(parent_path, cal, seen + (path.resolve(),))
-    # Events and side deals add to the parent's; drop_events removes parent events by label.
-    parent_events = base.get("events", [])
-    labels = [e.get("label", e.get("kind")) for e in parent_events]
-    for k, label in enumerate(checked.get("drop_events", [])):
-        if label not in labels:
-            raise ScenarioError(file, f"drop_events[{k}]", "the label of an event in the extended scenario",
-                                label)
-    dropped = set(checked.get("drop_events", []))
-    merged = deep_merge(base, {k: v for k, v in raw.items() if k not in ("extends", "drop_events", "drop_side_deals")})
-    kept = [k for k, e in enumerate(parent_events) if e.get("label", e.get("kind")) not in dropped]
-    merged["events"] = [parent_events[k] for k in kept] + raw.get("events", [])
-    parent_deals = base.get("side_deals", [])
-    deal_labels = [d.get("label", "") for d in parent_deals]
-    for k, label in enumerate(checked.get("drop_side_deals", [])):
-        if label not in deal_labels:
-            raise ScenarioError(file, f"drop_side_deals[{k}]", "the label of a side deal in the extended scenario",
-                                label)
-    kept_deals = [k for k, d in enumerate(parent_deals) if d.get("label", "") not in checked.get("drop_side_deals", [])]
-    merged["side_deals"] = [parent_deals[k] for k in kept_deals] + raw.get("side_deals", [])
-    merged["headlines"] = raw.get("headlines", [])      # a scenario states its own headlines and history
-    merged.pop("history", None)
-    if "history" in raw:
-        merged["history"] = raw["history"]
-    return merged, {"events": [origins["events"][k] for k in kept] + own["events"],
-                    "side_deals": [origins["side_deals"][k] for k in kept_deals] + own["side_deals"]}
-
-
+# -------------------------------------------------------------- compiling
 def _compile(tree: dict[str, Any], cal: Calibration, file: str, origins: Origins | None = None) -> Scenario:
     spec = _schema(cal)
 

@@ -1,0 +1,160 @@
+"""The probability of agreement of a sweep (the share of finished runs in which the agreement
+formed) with its 95% Wilson interval: against one setting, per value or per quantile bin, and
+over the pairs of values of two settings of a grid.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from tppgame.experiments.sweep_data import Point, Setting, SweepData
+
+Z95 = statistics.NormalDist().inv_cdf(0.975)
+MAX_BINS = 10          # quantile bins of a setting sampled from a distribution
+MIN_POINTS_PER_BIN = 5
+
+
+def wilson(formed: int, runs: int, z: float = Z95) -> tuple[float, float]:
+    """The Wilson score interval (95% by default) for ``formed`` successes in ``runs`` trials."""
+    if runs <= 0:
+        return math.nan, math.nan
+    p = formed / runs
+    denominator = 1 + z * z / runs
+    centre = (p + z * z / (2 * runs)) / denominator
+    half = z * math.sqrt(p * (1 - p) / runs + z * z / (4 * runs * runs)) / denominator
+    return (0.0 if formed == 0 else max(0.0, centre - half)), (1.0 if formed == runs else min(1.0, centre + half))
+
+
+@dataclass(frozen=True)
+class Cell:
+    """Runs pooled at one value of a setting (or in one quantile bin of it)."""
+
+    setting: str
+    label: str
+    x: float | None              # where it sits on a numeric axis; None for a categorical value
+    low_value: float | None      # the range of a bin (None for a single value)
+    high_value: float | None
+    runs: int
+    formed: int
+
+    @property
+    def probability(self) -> float:
+        return self.formed / self.runs if self.runs else math.nan
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        return wilson(self.formed, self.runs)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _label(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return json.dumps(value)
+
+
+def _key(value: Any) -> Any:
+    """A hashable key under which equal setting values meet (1 and 1.0 alike, lists by their JSON)."""
+    if isinstance(value, bool):
+        return ("bool", value)
+    if _is_number(value):
+        return ("number", float(value))
+    if isinstance(value, str):
+        return ("str", value)
+    return ("json", json.dumps(value, sort_keys=True))
+
+
+def _grid_counts(data: SweepData) -> list[int]:
+    return [len(s.options or ()) for s in data.settings]
+
+
+def option_index(data: SweepData, position: int, point: Point) -> int | None:
+    """Which of its options the setting at ``position`` takes at this point (None when it has none)."""
+    setting = data.settings[position]
+    if setting.options is None:
+        return None
+    if data.design == "grid":
+        coords = np.unravel_index(point.index, _grid_counts(data))
+        return int(coords[position])
+    wanted = _key(point.values[setting.path])
+    for k, option in enumerate(setting.options):
+        if _key(option) == wanted:
+            return k
+    return None
+
+
+def _option_order(setting: Setting) -> list[int]:
+    """Options in plotting order: ascending when all are numbers, else as listed."""
+    options = setting.options or ()
+    indices = list(range(len(options)))
+    if options and all(_is_number(v) for v in options):
+        indices.sort(key=lambda k: float(options[k]))
+    return indices
+
+
+def agreement_curve(data: SweepData, setting: Setting) -> list[Cell]:
+    """The probability of agreement against one setting: per value (listed values, choices, any grid),
+    or per quantile bin (about 10) of a setting sampled from a distribution."""
+    position = data.settings.index(setting)
+    finished = [p for p in data.points.values() if p.runs]
+    if setting.options is not None:
+        runs: dict[int, int] = {}
+        formed: dict[int, int] = {}
+        for point in finished:
+            k = option_index(data, position, point)
+            if k is None:
+                continue
+            runs[k] = runs.get(k, 0) + point.runs
+            formed[k] = formed.get(k, 0) + point.formed
+        numeric = all(_is_number(v) for v in setting.options)
+        return [Cell(setting.path, _label(setting.options[k]), float(setting.options[k]) if numeric else None,
+                     None, None, runs[k], formed[k]) for k in _option_order(setting) if k in runs]
+    values = np.array([float(p.values[setting.path]) for p in finished])
+    if data.design == "morris":        # four levels a setting: a cell per level, as for listed values
+        return [Cell(setting.path, _label(float(level)), float(level), None, None,
+                     sum(p.runs for p, v in zip(finished, values) if v == level),
+                     sum(p.formed for p, v in zip(finished, values) if v == level)) for level in np.unique(values)]
+    bins = max(1, min(MAX_BINS, len(finished) // MIN_POINTS_PER_BIN))
+    edges = np.quantile(values, np.linspace(0.0, 1.0, bins + 1))
+    where = np.searchsorted(edges[1:-1], values, side="right")
+    cells = []
+    for b in range(bins):
+        members = [p for p, w in zip(finished, where) if w == b]
+        if not members:
+            continue
+        inside = values[where == b]
+        lo, hi = float(inside.min()), float(inside.max())
+        centre = min(max(float(inside.mean()), lo), hi)
+        cells.append(Cell(setting.path, f"{lo:.4g} to {hi:.4g}", centre, lo, hi,
+                          sum(p.runs for p in members), sum(p.formed for p in members)))
+    return cells
+
+
+def agreement_grid(data: SweepData, first: Setting, second: Setting) -> tuple[list[Any], list[Any], np.ndarray,
+                                                                              np.ndarray]:
+    """For two settings of a grid: their values (in plotting order) and the runs and agreements per
+    pair of values, pooled over the other settings and the replicates (rows: ``first``)."""
+    i, j = data.settings.index(first), data.settings.index(second)
+    order_i, order_j = _option_order(first), _option_order(second)
+    runs = np.zeros((len(order_i), len(order_j)), dtype=int)
+    formed = np.zeros_like(runs)
+    row_of = {k: r for r, k in enumerate(order_i)}
+    col_of = {k: c for c, k in enumerate(order_j)}
+    for point in data.points.values():
+        a, b = option_index(data, i, point), option_index(data, j, point)
+        if point.runs and a is not None and b is not None:
+            runs[row_of[a], col_of[b]] += point.runs
+            formed[row_of[a], col_of[b]] += point.formed
+    options_i, options_j = first.options or (), second.options or ()
+    return [options_i[k] for k in order_i], [options_j[k] for k in order_j], runs, formed

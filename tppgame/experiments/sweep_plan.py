@@ -1,0 +1,274 @@
+"""The plan of a sweep: what was asked for (a :class:`SweepSpec`, from ``--vary`` and the other
+options or a sweep file), checked against the scenario into a :class:`SweepPlan`: the design,
+the replicates, and the seed of every run (:func:`run_seed`, from the one sweep seed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tppgame.experiments.store import Column, StoreError, table_columns
+from tppgame.experiments.sweep_design import (DESIGNS, MORRIS_LEVELS, Design, SweepError, Values, Vary, make_design,
+                                              parse_spec, parse_vary)
+from tppgame.game.scenario import Scenario, ScenarioError, load_scenario
+
+SWEEP_FILE_KEYS = ("scenario", "vary", "set", "design", "samples", "reps", "seed", "out")
+# The sweep seed feeds two independent SeedSequence streams: the sampled design, and the runs.
+DESIGN_STREAM, RUN_STREAM = 0, 1
+
+
+# --------------------------------------------------------------------- seeds
+def run_seed(sweep_seed: int, index: int) -> int:
+    """The seed of run ``index``: child ``index`` of the sweep seed's run stream, that is
+    ``SeedSequence(sweep_seed).spawn(2)[1].spawn(n)[index]``, as a 63-bit integer."""
+    child = np.random.SeedSequence(sweep_seed, spawn_key=(RUN_STREAM, index))
+    return int(child.generate_state(1, np.uint64)[0] >> np.uint64(1))
+
+
+def design_seed(sweep_seed: int) -> np.random.SeedSequence:
+    """The seed of a sampled design: the sweep seed's design stream."""
+    return np.random.SeedSequence(sweep_seed, spawn_key=(DESIGN_STREAM,))
+
+
+# --------------------------------------------------------------------- the plan
+@dataclass(frozen=True)
+class SweepSpec:
+    """A sweep as given on the command line or in a sweep file, before it is checked against the scenario."""
+
+    scenario: str
+    vary: tuple[Vary, ...] = ()
+    fixed: tuple[tuple[str, Any], ...] = ()
+    design: str | None = None
+    samples: int | None = None
+    reps: int = 1
+    seed: int | None = None
+    out: Path | None = None
+    origin: str = "--vary"          # where the varied settings were written, for error messages
+
+
+@dataclass(frozen=True, slots=True)
+class RunSpec:
+    """One run: its index, key (point, replicate), seed and the settings of its point."""
+
+    index: int
+    point: int
+    rep: int
+    seed: int
+    overrides: tuple[tuple[str, Any], ...]
+
+
+@dataclass(frozen=True, eq=False)
+class SweepPlan:
+    """A checked sweep: the scenario (with ``--set`` applied), its design, replicates and seed."""
+
+    scenario: Scenario
+    spec: SweepSpec
+    design: Design
+    reps: int
+    seed: int
+    points_digest: str
+
+    @property
+    def total(self) -> int:
+        return len(self.design) * self.reps
+
+    def run(self, index: int) -> RunSpec:
+        """The run with this index (``point * reps + rep``)."""
+        point, rep = divmod(index, self.reps)
+        return RunSpec(index, point, rep, run_seed(self.seed, index), tuple(self.design.point(point).items()))
+
+    def columns(self) -> list[Column]:
+        """The runs table's columns for this sweep."""
+        return table_columns(self.design.column_kinds(), self.scenario.countries)
+
+    def definition(self) -> dict[str, Any]:
+        """What identifies the sweep (a store holding another definition is not resumed)."""
+        return {
+            "scenario": self.scenario.name,
+            "scenario_digest": _digest(self.scenario.settings),
+            "set": {path: value for path, value in self.spec.fixed},
+            "vary": {v.path: v.describe() for v in self.design.vary},
+            "design": self.design.kind,
+            "samples": self.design.samples,
+            "reps": self.reps,
+            "seed": self.seed,
+            "points": len(self.design),
+            "points_digest": self.points_digest,
+        }
+
+    def meta(self) -> dict[str, Any]:
+        """What later reports need: countries, the design as a SALib problem, and a Morris design's trajectories."""
+        from tppgame import __version__
+
+        names = [v.path for v in self.design.vary]
+        meta: dict[str, Any] = {
+            "tppgame_version": __version__, "scenario_file": self.scenario.file,
+            "countries": list(self.scenario.countries),
+            "problem": {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names),
+                        "second_order": self.design.kind == "sobol"}}
+        if self.design.kind == "morris" and self.design.unit is not None:
+            # the trajectories as grid levels (0 to 3), for the analysis of elementary effects
+            steps = MORRIS_LEVELS - 1
+            meta["morris"] = {"num_levels": MORRIS_LEVELS,
+                              "levels": np.rint(self.design.unit * steps).astype(int).tolist()}
+        return meta
+
+
+def _digest(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def build_plan(spec: SweepSpec) -> SweepPlan:
+    """Load the scenario, build the design and check every point with ``Scenario.with_overrides``.
+
+    Raises SweepError or ScenarioError (one line) before any run starts.
+    """
+    if spec.reps < 1:
+        raise SweepError(f"--reps {spec.reps}: expected a whole number of at least 1")
+    if spec.seed is not None and not 0 <= spec.seed < 2**63:
+        raise SweepError(f"--seed {spec.seed}: expected a whole number from 0 to 2^63 - 1")
+    paths = [v.path for v in spec.vary]
+    for k, path in enumerate(paths):
+        if path in paths[:k]:
+            raise SweepError(f"--vary {path}: given twice")
+        if path == "seed":
+            raise SweepError("--vary seed: every run's seed comes from the sweep seed (--seed); vary a setting")
+        if path in dict(spec.fixed):
+            raise SweepError(f"--vary {path}: also given with --set; give it once")
+    scenario = load_scenario(spec.scenario)
+    if spec.fixed:
+        scenario = scenario.with_overrides(dict(spec.fixed), origin="--set")
+    seed = scenario.seed if spec.seed is None else spec.seed
+    design = make_design(spec.vary, spec.design, spec.samples, design_seed(seed))
+    try:
+        table_columns(design.column_kinds(), scenario.countries)
+    except StoreError as err:
+        raise SweepError(f"--vary {err}") from None
+    digest = hashlib.sha256()
+    for k in range(len(design)):
+        point = design.point(k)
+        digest.update(json.dumps(point, sort_keys=True).encode())
+        if point:
+            _check_point(scenario, point, k, design, spec.origin)
+    return SweepPlan(scenario, spec, design, spec.reps, seed, digest.hexdigest()[:16])
+
+
+def _check_point(scenario: Scenario, point: Mapping[str, Any], index: int, design: Design, origin: str) -> None:
+    try:
+        scenario.with_overrides(point, origin=origin)
+    except ScenarioError as err:
+        if design.kind == "grid" and err.file == origin:
+            ranges = [v for v in design.vary if v.path == err.path and isinstance(v, Values) and v.range_text]
+            where = "".join(f" (the range {v.range_text} gives {', '.join(map(str, v.values))})" for v in ranges)
+        else:
+            where = f" (at sweep point {index}: {describe_point(point)})"
+        raise SweepError(f"{err}{where}") from None
+    except Exception as err:   # a value the schema let through but the scenario cannot use
+        raise SweepError(f"{origin}: {describe_point(point)}: the scenario cannot use this point "
+                         f"({type(err).__name__}: {err})") from None
+
+
+def describe_point(point: Mapping[str, Any]) -> str:
+    """``path=value, ...`` shortened to one readable line."""
+    text = ", ".join(f"{path}={json.dumps(value)}" for path, value in point.items())
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+# --------------------------------------------------------------------- sweep files
+def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A nested TOML table as dotted paths (``countries.JPN.sensitivity.rice``) to leaf values."""
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        path = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, dict):
+            out.update(_flatten(value, path))
+        else:
+            out[path] = value
+    return out
+
+
+def is_sweep_file(target: str) -> bool:
+    """Whether ``target`` is a sweep file (a TOML file with a ``scenario`` or ``vary`` key)."""
+    path = Path(target)
+    if path.suffix != ".toml" or not path.is_file():
+        return False
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
+        return False
+    return "vary" in raw or "scenario" in raw
+
+
+def load_sweep_file(path: Path) -> SweepSpec:
+    """A sweep file: ``scenario``, a ``[vary]`` table of PATH = SPEC, and optionally ``[set]``,
+    ``design``, ``samples``, ``reps``, ``seed`` and ``out`` (relative to the current folder).
+    A relative scenario path is looked for beside the sweep file first."""
+    file = str(path)
+    try:
+        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as err:
+        raise SweepError(f"{file}: cannot read the sweep file ({err.strerror or err})") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise SweepError(f"{file}: expected valid TOML ({err})") from None
+    for key in raw:
+        if key not in SWEEP_FILE_KEYS:
+            raise SweepError(f"{file}: {key}: expected a known key ({', '.join(SWEEP_FILE_KEYS)})")
+
+    def get(key: str, check: Callable[[Any], bool], expected: str, default: Any = None) -> Any:
+        if key not in raw:
+            return default
+        if not check(raw[key]):
+            raise SweepError(f"{file}: {key}: expected {expected}, got {raw[key]!r}")
+        return raw[key]
+
+    def whole(lo: int) -> Callable[[Any], bool]:
+        return lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= lo
+
+    scenario = get("scenario", lambda v: isinstance(v, str) and v != "", "a scenario name or file")
+    if scenario is None:
+        raise SweepError(f"{file}: scenario: expected a scenario name or file, such as scenario = \"baseline\"")
+    beside = Path(path).parent / scenario
+    if (scenario.endswith(".toml") or "/" in scenario) and beside.exists():
+        scenario = str(beside)
+    vary_table = get("vary", lambda v: isinstance(v, dict), "a table of \"setting.path\" = SPEC", {})
+    set_table = get("set", lambda v: isinstance(v, dict), "a table of \"setting.path\" = value", {})
+    vary = tuple(parse_spec(p, s, f"{file}: vary.{p}") for p, s in _flatten(vary_table).items())
+    out = get("out", lambda v: isinstance(v, str) and v != "", "a folder name")
+    return SweepSpec(
+        scenario=scenario, vary=vary, fixed=tuple(_flatten(set_table).items()),
+        design=get("design", lambda v: v in DESIGNS, "one of " + ", ".join(DESIGNS)),
+        samples=get("samples", whole(1), "a whole number of at least 1"),
+        reps=get("reps", whole(1), "a whole number of at least 1", 1),
+        seed=get("seed", lambda v: whole(0)(v) and v < 2**63, "a whole number of at least 0"),
+        out=Path(out) if out else None, origin=f"{file} (vary)")
+
+
+def make_spec(target: str, vary: Sequence[str] = (), fixed: Sequence[tuple[str, Any]] = (),
+              design: str | None = None, samples: int | None = None, reps: int | None = None,
+              seed: int | None = None, out: Path | None = None) -> SweepSpec:
+    """The sweep from the command line: a scenario with ``--vary`` specs, or a sweep file whose
+    values the options given on the command line replace (``--vary`` per setting)."""
+    base = load_sweep_file(Path(target)) if is_sweep_file(target) else SweepSpec(scenario=target)
+    cli_vary = [parse_vary(text) for text in vary]
+    merged_vary = {v.path: v for v in base.vary}
+    merged_vary.update({v.path: v for v in cli_vary})
+    merged_fixed = dict(base.fixed)
+    merged_fixed.update(dict(fixed))
+    if reps is not None and reps < 1:
+        raise SweepError(f"--reps {reps}: expected a whole number of at least 1")
+    return SweepSpec(
+        scenario=base.scenario, vary=tuple(merged_vary.values()), fixed=tuple(merged_fixed.items()),
+        design=design if design is not None else base.design,
+        samples=samples if samples is not None else base.samples,
+        reps=reps if reps is not None else base.reps,
+        seed=seed if seed is not None else base.seed,
+        out=out if out is not None else base.out,
+        origin="--vary" if cli_vary and not base.vary else base.origin)

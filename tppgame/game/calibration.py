@@ -1,0 +1,108 @@
+"""The calibration data file: the countries, the sectors and every figure with its source.
+
+``data/calibration.toml`` is read and checked once per process into a :class:`Calibration`:
+each figure is a table ``{value, source|judgment, note?}`` whose source must be defined in
+``[sources]``, and the figures together must be a valid scenario body (checked against the
+schema, :mod:`tppgame.game.scenario_schema`). Every scenario is laid over it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from tppgame.game.fields import ScenarioError, text
+from tppgame.game.scenario_files import _display, _read_toml
+from tppgame.game.scenario_schema import SECTOR_TABLES, _check_tree, _schema
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+CALIBRATION_FILE = PACKAGE_DIR / "data" / "calibration.toml"
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The package's data file: countries, sectors and the figures with their sources."""
+
+    countries: tuple[str, ...]
+    sectors: tuple[str, ...]
+    sector_labels: dict[str, str]
+    settings: dict[str, Any]          # countries.* and existing_agreements, as plain values
+    sources: dict[str, str]
+    figure_sources: dict[str, str]   # dotted path -> "source id" or "judgment: ..."
+
+
+def _figure(value: Any, file: str, path: str, sources: Mapping[str, str]) -> tuple[Any, str]:
+    """Unpack one calibration figure ``{value, source|judgment, note?}``."""
+    if not isinstance(value, dict):
+        raise ScenarioError(file, path, "a table {value = ..., source = ... or judgment = ...}", value)
+    unknown = set(value) - {"value", "source", "judgment", "note"}
+    if unknown:
+        raise ScenarioError(file, f"{path}.{sorted(unknown)[0]}", "only value, source, judgment, note",
+                            show_got=False)
+    if "value" not in value:
+        raise ScenarioError(file, f"{path}.value", "a value", show_got=False)
+    has_source, has_judgment = "source" in value, "judgment" in value
+    if has_source == has_judgment:
+        raise ScenarioError(file, path, "exactly one of source or judgment", show_got=False)
+    if has_source:
+        source = text(value["source"], file, f"{path}.source")
+        if source not in sources:
+            raise ScenarioError(file, f"{path}.source", "an id defined in [sources]", source)
+        origin = source
+    else:
+        origin = "judgment: " + text(value["judgment"], file, f"{path}.judgment")
+    return value["value"], origin
+
+
+@lru_cache(maxsize=4)
+def load_calibration(path: Path = CALIBRATION_FILE) -> Calibration:
+    """Read the calibration data file once per process."""
+    file = _display(path)
+    raw = _read_toml(path)
+    sources = raw.get("sources", {})
+    if not isinstance(sources, dict) or not all(isinstance(v, str) for v in sources.values()):
+        raise ScenarioError(file, "sources", "a table of id = citation strings", sources)
+    sector_table = raw.get("sectors")
+    if not isinstance(sector_table, dict) or not isinstance(sector_table.get("order"), list):
+        raise ScenarioError(file, "sectors.order", "a list of sector names", sector_table)
+    sectors = tuple(text(s, file, "sectors.order") for s in sector_table["order"])
+    labels = {s: str(sector_table.get(s, {}).get("label", s)) for s in sectors}
+    countries_raw = raw.get("countries")
+    if not isinstance(countries_raw, dict) or not countries_raw:
+        raise ScenarioError(file, "countries", "a table of countries", countries_raw)
+    figure_sources: dict[str, str] = {}
+    countries: dict[str, Any] = {}
+    for code, block in countries_raw.items():
+        where = f"countries.{code}"
+        if not isinstance(block, dict):
+            raise ScenarioError(file, where, "a table", block)
+        plain: dict[str, Any] = {"name": text(block.get("name"), file, f"{where}.name")}
+        for key in ("gdp_2013", "ratification_threshold", "patience"):
+            plain[key], figure_sources[f"{where}.{key}"] = _figure(block.get(key), file, f"{where}.{key}", sources)
+        for table in SECTOR_TABLES:
+            sub = block.get(table)
+            if not isinstance(sub, dict):
+                raise ScenarioError(file, f"{where}.{table}", "a table of sector figures", sub)
+            plain[table] = {}
+            for sector, fig in sub.items():
+                p = f"{where}.{table}.{sector}"
+                plain[table][sector], figure_sources[p] = _figure(fig, file, p, sources)
+        countries[code] = plain
+    agreements = []
+    for k, entry in enumerate(raw.get("agreements", [])):
+        where = f"agreements[{k}]"
+        if not isinstance(entry, dict):
+            raise ScenarioError(file, where, "a table", entry)
+        source = entry.get("source", "")
+        for part in str(source).split(";"):
+            if part.strip() and part.strip() not in sources:
+                raise ScenarioError(file, f"{where}.source", "ids defined in [sources]", source)
+        agreements.append({key: entry[key] for key in ("pair", "name", "year") if key in entry})
+    settings = {"countries": countries, "existing_agreements": agreements}
+    calibration = Calibration(tuple(countries), sectors, labels, settings, dict(sources), figure_sources)
+    # The calibration must itself be a valid (complete) scenario body.
+    _check_tree(settings, _schema(calibration), file, "")
+    return calibration

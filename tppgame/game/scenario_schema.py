@@ -1,0 +1,248 @@
+"""The scenario schema: a tree of field checks mirroring a scenario file's TOML layout.
+
+Built once per calibration (its countries and sectors) from the checks in
+:mod:`tppgame.game.fields`, with an ``[[events]]`` entry checked by the class of its kind
+(:mod:`tppgame.game.events`). A scenario's settings are checked against it as they are read
+(:func:`_check_tree`), once merged with the files they extend (:func:`_require_complete`), and
+one dotted-path override at a time (:func:`check_override`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from tppgame.game.events import entry_check
+from tppgame.game.fields import (Check, ScenarioError, a_date, boolean, choice, country_list, country_pair, list_of,
+                             number, record, text)
+from tppgame.game.negotiators import negotiator_names, registered
+
+if TYPE_CHECKING:
+    from tppgame.game.calibration import Calibration
+
+PROTOCOLS = ("alternating", "nash", "kalai_smorodinsky", "rubinstein")
+ENTRY_RULES = ("tpp", "cptpp", "custom")
+SIDE_DEAL_KINDS = ("standalone", "conditional")
+SECTOR_TABLES = ("export_interest", "barrier", "sensitivity", "red_line")
+
+
+def a_negotiator(value: Any, file: str, path: str) -> str:
+    """A negotiator's registered name (built-in, registered from Python, or a package's entry point)."""
+    if not isinstance(value, str) or value not in registered():
+        raise ScenarioError(file, path, "a registered negotiator (" + ", ".join(negotiator_names()) + ")", value)
+    return value
+
+
+_SCHEMAS: dict[int, tuple[Calibration, dict[str, Any]]] = {}
+
+
+def _schema(cal: Calibration) -> dict[str, Any]:
+    """The scenario schema for a calibration (built once per calibration)."""
+    cached = _SCHEMAS.get(id(cal))
+    if cached is None or cached[0] is not cal:
+        cached = _SCHEMAS[id(cal)] = (cal, _build_schema(cal))
+    return cached[1]
+
+
+def _build_schema(cal: Calibration) -> dict[str, Any]:
+    """The scenario schema: a tree of field checks mirroring the TOML layout."""
+    sector_share = {s: number(0, 1) for s in cal.sectors}
+    country = {
+        "name": text,
+        "gdp_2013": number(0, lo_open=True),
+        "ratification_threshold": number(0, 1),
+        "patience": number(0, 1, lo_open=True),
+        "tactic": a_negotiator,
+        "beta": number(0, 100, lo_open=True),
+        "talks_per_round": number(1, len(cal.countries), integer=True),
+        "export_interest": sector_share,
+        "barrier": sector_share,
+        "sensitivity": {s: number(0, 10) for s in cal.sectors},
+        "red_line": sector_share,
+    }
+    return {
+        "name": text,
+        "description": text,
+        "extends": text,
+        "drop_events": list_of(text),
+        "drop_side_deals": list_of(text),
+        "seed": number(0, 2**63 - 1, integer=True),
+        "rounds": number(1, 1000, integer=True),
+        "calendar": {"start": a_date, "months_per_round": number(1, 24, integer=True)},
+        "bargaining": {
+            "protocol": choice(*PROTOCOLS),
+            "tactic": a_negotiator,
+            "talks_per_round": number(1, len(cal.countries), integer=True),
+            "min_stake": number(0),
+            "existing_agreement_discount": number(0, 1),
+            "cost_scale": number(0),
+            "cost_exponent": number(1, 4, lo_open=True),
+            "precedent_weight": number(0),
+            "precedent_min_interest": number(0, 1),
+            "spillover": number(0, 1),
+            "endgame_share": number(0, 1),
+        },
+        "agreement": {
+            "members": country_list(cal.countries),
+            "original_signatories": country_list(cal.countries),
+            "entry_rule": choice(*ENTRY_RULES),
+            "min_signatories": number(1, len(cal.countries), integer=True),
+            "min_gdp_share": number(0, 1),
+            "conclude_without_holdouts": boolean,
+            "suspended_sectors": _sector_list(cal),
+        },
+        "countries": {code: country for code in cal.countries},
+        "existing_agreements": list_of(_existing_agreement(cal)),
+        "events": list_of(entry_check(cal.countries)),
+        "side_deals": list_of(_side_deal(cal)),
+        "headlines": list_of(_headline(cal)),
+        "history": {"summary": text, "formed": boolean, "date": a_date, "sources": list_of(text)},
+    }
+
+
+
+def _existing_agreement(cal: Calibration) -> Check:
+    return record({"pair": country_pair(cal.countries), "name": text}, {"year": number(1900, 2100, integer=True)})
+
+
+HEADLINE_KINDS = ("formed", "in_force", "deal_by", "no_deal_by", "deal_order", "signatory",
+                  "holdout", "concession_at_least", "access_at_least")
+# what each kind of headline needs besides its claim
+HEADLINE_NEEDS = {
+    "formed": ("expect",), "in_force": ("expect",), "deal_by": ("pair",), "no_deal_by": ("pair",),
+    "deal_order": ("first", "then"), "signatory": ("country", "expect"), "holdout": ("country",),
+    "concession_at_least": ("country", "sector", "at_least"),
+    "access_at_least": ("exporter", "importer", "sector", "at_least"),
+}
+
+
+def _headline(cal: Calibration) -> Check:
+    pair = country_pair(cal.countries)
+    base = record(
+        {"claim": text, "kind": choice(*HEADLINE_KINDS)},
+        {"expect": boolean, "pair": pair, "first": pair, "then": pair, "country": choice(*cal.countries),
+         "exporter": choice(*cal.countries), "importer": choice(*cal.countries),
+         "sector": choice(*cal.sectors), "at_least": number(0, 1), "by_round": number(1, 1000, integer=True),
+         "by_date": a_date},
+    )
+
+    def check(value: Any, file: str, path: str) -> dict[str, Any]:
+        headline = base(value, file, path)
+        for key in HEADLINE_NEEDS[headline["kind"]]:
+            if key not in headline:
+                raise ScenarioError(file, f"{path}.{key}", f"a value for a {headline['kind']} headline",
+                                    show_got=False)
+        if "by_round" in headline and "by_date" in headline:
+            raise ScenarioError(file, path, "at most one of by_round or by_date", show_got=False)
+        return headline
+
+    return check
+
+
+def _side_deal(cal: Calibration) -> Check:
+    sector_list = _sector_list(cal)
+
+    def terms(value: Any, file: str, path: str) -> dict[str, dict[str, float]]:
+        if not isinstance(value, dict):
+            raise ScenarioError(file, path, "a table of country = {sector = concession}", value)
+        out = {}
+        for code, sub in value.items():
+            if code not in cal.countries:
+                raise ScenarioError(file, f"{path}.{code}", "a country code", code)
+            if not isinstance(sub, dict):
+                raise ScenarioError(file, f"{path}.{code}", "a table of sector = concession", sub)
+            for sector in sub:
+                if sector not in cal.sectors:
+                    raise ScenarioError(file, f"{path}.{code}.{sector}", "a sector, one of " + " ".join(cal.sectors),
+                                        sector)
+            out[code] = {s: number(0, 1)(v, file, f"{path}.{code}.{s}") for s, v in sub.items()}
+        return out
+
+    base = record(
+        {"parties": country_pair(cal.countries), "kind": choice(*SIDE_DEAL_KINDS)},
+        {"label": text, "start_round": number(1, 1000, integer=True), "start_date": a_date,
+         "sectors": sector_list, "exclude": sector_list, "terms": terms,
+         "concluded_round": number(1, 1000, integer=True), "concluded_date": a_date},
+    )
+
+    def check(value: Any, file: str, path: str) -> dict[str, Any]:
+        deal = base(value, file, path)
+        if "start_round" in deal and "start_date" in deal:
+            raise ScenarioError(file, path, "at most one of start_round or start_date", show_got=False)
+        fixed = "terms" in deal
+        concluded = "concluded_round" in deal or "concluded_date" in deal
+        if fixed != concluded:
+            raise ScenarioError(file, path, "terms and a concluded_round (or concluded_date) together",
+                                show_got=False)
+        if "concluded_round" in deal and "concluded_date" in deal:
+            raise ScenarioError(file, path, "at most one of concluded_round or concluded_date", show_got=False)
+        if fixed:
+            for code in deal["terms"]:
+                if code not in deal["parties"]:
+                    raise ScenarioError(file, f"{path}.terms.{code}", "a party to this side deal", code)
+        return deal
+
+    return check
+
+
+def _sector_list(cal: Calibration) -> Check:
+    def check(value: Any, file: str, path: str) -> list[str]:
+        if not isinstance(value, list):
+            raise ScenarioError(file, path, "a list of sectors", value)
+        for k, sector in enumerate(value):
+            if sector not in cal.sectors:
+                raise ScenarioError(file, f"{path}[{k}]", "a sector, one of " + " ".join(cal.sectors), sector)
+        return list(value)
+
+    return check
+
+
+def _check_tree(value: Any, spec: Any, file: str, path: str) -> Any:
+    """Check a (possibly partial) settings tree against the schema."""
+    if isinstance(spec, dict):
+        if not isinstance(value, dict):
+            raise ScenarioError(file, path, "a table", value)
+        out = {}
+        for key, sub in value.items():
+            where = f"{path}.{key}" if path else key
+            if key not in spec:
+                known = ", ".join(spec)
+                if path == "countries" or path.endswith(tuple(f".{t}" for t in SECTOR_TABLES)):
+                    raise ScenarioError(file, where, f"a known key ({known})", key)
+                raise ScenarioError(file, where, f"a known key ({known})", show_got=False)
+            out[key] = _check_tree(sub, spec[key], file, where)
+        return out
+    return spec(value, file, path)
+
+
+def _require_complete(value: Any, spec: Any, file: str, path: str) -> None:
+    """Every leaf of the schema that the game needs must be set after merging."""
+    optional = {"extends", "drop_events", "drop_side_deals", "existing_agreements", "history", "events", "side_deals", "headlines", "description",
+                "agreement.min_signatories", "agreement.min_gdp_share", "agreement.original_signatories",
+                "agreement.suspended_sectors", "history.summary", "history.formed", "history.date",
+                "history.sources"}
+    optional_per_country = {"beta", "talks_per_round", "tactic"}
+    if isinstance(spec, dict):
+        for key, sub in spec.items():
+            where = f"{path}.{key}" if path else key
+            if key not in value:
+                if where in optional or (path.startswith("countries.") and key in optional_per_country):
+                    continue
+                raise ScenarioError(file, where, "this setting (in the scenario or the files it extends)",
+                                    show_got=False)
+            _require_complete(value[key], sub, file, where)
+
+
+def check_override(dotted: str, value: Any, spec: Mapping[str, Any], file: str) -> Any:
+    """Check one dotted-path override against the schema; return the value normalised."""
+    node: Any = spec
+    for depth, key in enumerate(dotted.split(".")):
+        where = ".".join(dotted.split(".")[: depth + 1])
+        if not isinstance(node, dict):
+            raise ScenarioError(file, where, "a path to a single setting", show_got=False)
+        if key not in node:
+            raise ScenarioError(file, where, "a known setting (one of " + ", ".join(node) + ")", show_got=False)
+        node = node[key]
+    if isinstance(node, dict):
+        raise ScenarioError(file, dotted, "a path to a single setting, not a whole table", show_got=False)
+    return node(value, file, dotted)
