@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tppgame.game.frontier import FrontierSummary, PairTerms
+from tppgame.game.frontier import PairTerms
 from tppgame.game.negotiators import Move
 from tppgame.game.utility import Weights, best_rival_access
 
@@ -48,8 +48,6 @@ class Talk:
     deadlines: list[int] | None = None  # rounds of the deadlines and summits that apply to it
     met_version: int = -1             # the model's version of the world when the talk last met
     pair: frozenset[str] = frozenset()  # the two countries' codes
-    summary: FrontierSummary | None = None
-    summary_version: int = -1
 
     @property
     def in_package(self) -> bool:
