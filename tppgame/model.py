@@ -497,7 +497,7 @@ class TPPModel(mesa.Model):
             received_gain_b=np.array([t.received_gain(1) for t in talks]),
             patience_a=p["patience"][a], patience_b=p["patience"][b],
             red_line_a=self.weights.red_line[a], red_line_b=self.weights.red_line[b],
-            talks=tuple(talks), a=a, b=b, names=names, sectors=self.sectors,
+            talks=tuple(talks), a=a, b=b, names=names, sectors=self.sectors, information=self.config.information,
         )
 
     def _record_session(self, talks: list[Talk], result: SessionResult, summary: FrontierSummary,

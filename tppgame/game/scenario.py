@@ -31,6 +31,7 @@ CALIBRATION_FILE = PACKAGE_DIR / "data" / "calibration.toml"
 BUNDLED_SCENARIOS = PACKAGE_DIR.parent.parent / "scenarios"
 
 PROTOCOLS = ("alternating", "nash", "kalai_smorodinsky", "rubinstein")
+INFORMATION = ("full", "private")   # what a negotiator knows of its partner's utility (see Talks)
 ENTRY_RULES = ("tpp", "cptpp", "custom")
 SIDE_DEAL_KINDS = ("standalone", "conditional")
 SECTOR_TABLES = ("export_interest", "barrier", "sensitivity", "red_line")
@@ -169,6 +170,7 @@ def _build_schema(cal: Calibration) -> dict[str, Any]:
         "calendar": {"start": a_date, "months_per_round": number(1, 24, integer=True)},
         "bargaining": {
             "protocol": choice(*PROTOCOLS),
+            "information": choice(*INFORMATION),
             "tactic": a_negotiator,
             "talks_per_round": number(1, len(cal.countries), integer=True),
             "min_stake": number(0),
@@ -317,8 +319,8 @@ def _require_complete(value: Any, spec: Any, file: str, path: str) -> None:
     """Every leaf of the schema that the game needs must be set after merging."""
     optional = {"extends", "drop_events", "drop_side_deals", "existing_agreements", "history", "events", "side_deals", "headlines", "description",
                 "agreement.min_signatories", "agreement.min_gdp_share", "agreement.original_signatories",
-                "agreement.suspended_sectors", "history.summary", "history.formed", "history.date",
-                "history.sources"}
+                "agreement.suspended_sectors", "bargaining.information", "history.summary", "history.formed",
+                "history.date", "history.sources"}
     optional_per_country = {"beta", "talks_per_round", "tactic"}
     if isinstance(spec, dict):
         for key, sub in spec.items():
@@ -483,6 +485,7 @@ class Scenario:
     headlines: tuple[HeadlineSpec, ...] = ()
     history: dict[str, Any] = field(default_factory=dict, repr=False)   # what happened in fact, for debriefs
     origins: dict[str, list[tuple[str, int]]] | None = field(default=None, repr=False)
+    information: str = "full"       # "private": negotiators see only their own utility (Talks)
 
     def round_date(self, round_number: int) -> dt.date:
         """The first day of the period a round stands for."""
@@ -675,6 +678,12 @@ def _compile(tree: dict[str, Any], cal: Calibration, file: str, origins: Origins
         if "beta" in block and not takes_beta(chosen):
             raise ScenarioError(file, f"countries.{code}.beta", f"no beta (negotiator '{chosen}' takes none)",
                                 block["beta"])
+    information = checked["bargaining"].get("information", "full")
+    if information != "full" and checked["bargaining"]["protocol"] != "alternating":
+        # the benchmark protocols settle at points of the true frontier, which only full information knows
+        raise ScenarioError(file, "bargaining.information", "full information with the benchmark protocol "
+                            f"'{checked['bargaining']['protocol']}' (private information needs alternating)",
+                            information)
     params = _arrays(checked, countries, sectors)
     return Scenario(
         file=file, settings=tree, calibration=cal,
@@ -685,7 +694,7 @@ def _compile(tree: dict[str, Any], cal: Calibration, file: str, origins: Origins
         conclude_without_holdouts=agreement["conclude_without_holdouts"],
         events=tuple(events), side_deals=tuple(side_deals), params=params, origins=origins,
         headlines=tuple(_compile_headlines(checked.get("headlines", []), file, to_round)),
-        history=checked.get("history", {}),
+        history=checked.get("history", {}), information=information,
     )
 
 
