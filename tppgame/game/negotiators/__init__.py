@@ -45,5 +45,6 @@ from tppgame.game.negotiators.registry import (BUILT_IN, ENTRY_POINT_GROUP, make
 from tppgame.game.negotiators.time_dependent import Boulware, Conceder, Linear, TimeDependent, TitForTat
 
 __all__ = ["BUILT_IN", "ENTRY_POINT_GROUP", "Boulware", "Conceder", "Estimate", "Linear", "Move", "Negotiator",
-           "NegotiatorError", "OpponentModel", "SectorModel", "Talks", "TimeDependent", "TitForTat", "accepts", "ask", "checked_numbers", "checked_offer", "make_negotiator",
-           "negotiator_names", "register", "registered", "takes_beta", "uniform_estimate", "unregister"]
+           "NegotiatorError", "OpponentModel", "SectorModel", "Talks", "TimeDependent", "TitForTat", "accepts", "ask",
+           "checked_numbers", "checked_offer", "make_negotiator", "negotiator_names", "register", "registered",
+           "takes_beta", "uniform_estimate", "unregister"]
