@@ -20,6 +20,7 @@ the partner's full opening is worth to it) is 0.5 for a and 0.55 for b.
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -516,13 +517,18 @@ def test_acceptance_rule_row_by_row(rows):
 
 # ================================================================ protocols
 def session_input(summary: FrontierSummary, proposer_is_a, *, progress=0.5, tactic="linear", beta=1.0,
-                  patience=(0.9, 0.9), red_line_a=None, red_line_b=None) -> SessionInput:
-    """The protocol's input for the talks of ``summary``, with the same settings on every row."""
+                  patience=(0.9, 0.9), red_line_a=None, red_line_b=None, information="full") -> SessionInput:
+    """The protocol's input for the talks of ``summary``, with the same settings on every row: talks
+    "talk 0", "talk 1", ... between countries "A" (side a) and "B", every sector on the table."""
     rows, sectors = summary.terms.w_a.shape
     full = lambda v: np.full(rows, v, dtype=float)  # noqa: E731
     tactics = tuple([tactic] * rows) if isinstance(tactic, str) else tuple(tactic)
     negotiators = tuple(make_negotiator(name, beta=beta) for name in tactics)
+    talks = tuple(SimpleNamespace(label=f"talk {k}", sectors=np.ones(sectors, dtype=bool), rounds_left=0, history=[])
+                  for k in range(rows))
     return SessionInput(
+        talks=talks, a=np.zeros(rows, dtype=int), b=np.ones(rows, dtype=int), names=("A", "B"),
+        sectors=tuple(f"sector {k}" for k in range(sectors)), information=information,
         summary=summary, proposer_is_a=np.broadcast_to(np.asarray(proposer_is_a, dtype=bool), (rows,)).copy(),
         progress_a=full(progress), progress_b=full(progress), negotiator_a=negotiators, negotiator_b=negotiators,
         previous_a=full(np.nan), previous_b=full(np.nan),

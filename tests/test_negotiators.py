@@ -150,7 +150,7 @@ def test_tit_for_tat_reciprocates_the_partners_last_concession():
 
 # --------------------------------------------------------------- registry
 def test_built_in_negotiators_are_found_by_their_scenario_names():
-    assert set(BUILT_IN) == {"boulware", "linear", "conceder", "tit_for_tat"}
+    assert set(BUILT_IN) == {"boulware", "linear", "conceder", "tit_for_tat", "opponent_model"}
     assert negotiator_names()[:4] == ("boulware", "linear", "conceder", "tit_for_tat")
     assert isinstance(make_negotiator("tit_for_tat"), TitForTat)
     assert Linear().classifier["stateless"] and Linear().classifier["time_dependent"]

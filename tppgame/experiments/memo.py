@@ -174,7 +174,9 @@ class SharedWork(Work):
             inp.proposer_is_a, inp.progress_a, inp.progress_b,
             np.array([codes[n.memo_key] for n in inp.negotiator_a + inp.negotiator_b], dtype=float).reshape(2, rows).T,
             inp.previous_a, inp.previous_b, inp.received_gain_a, inp.received_gain_b,
-            inp.patience_a, inp.patience_b, inp.red_line_a, inp.red_line_b, np.full(rows, codes[protocol.name])])
+            inp.patience_a, inp.patience_b, inp.red_line_a, inp.red_line_b,
+            # the same inputs answer differently under private information (the offers are not the frontier's)
+            np.full(rows, codes[protocol.name if inp.information == "full" else (protocol.name, inp.information)])])
         whole = (rows, keys.tobytes())    # the same meetings as a whole, met before: one look-up
         known = self._whole_sessions.get(whole)
         if known is not None:

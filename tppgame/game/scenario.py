@@ -121,6 +121,7 @@ class Scenario:
     headlines: tuple[HeadlineSpec, ...] = ()
     history: dict[str, Any] = field(default_factory=dict, repr=False)   # what happened in fact, for debriefs
     origins: dict[str, list[tuple[str, int]]] | None = field(default=None, repr=False)
+    information: str = "full"       # "private": negotiators see only their own utility (Talks)
 
     def round_date(self, round_number: int) -> dt.date:
         """The first day of the period a round stands for."""
@@ -269,6 +270,12 @@ def _compile(tree: dict[str, Any], cal: Calibration, file: str, origins: Origins
         if "beta" in block and not takes_beta(chosen):
             raise ScenarioError(file, f"countries.{code}.beta", f"no beta (negotiator '{chosen}' takes none)",
                                 block["beta"])
+    information = checked["bargaining"].get("information", "full")
+    if information != "full" and checked["bargaining"]["protocol"] != "alternating":
+        # the benchmark protocols settle at points of the true frontier, which only full information knows
+        raise ScenarioError(file, "bargaining.information", "full information with the benchmark protocol "
+                            f"'{checked['bargaining']['protocol']}' (private information needs alternating)",
+                            information)
     params = _arrays(checked, countries, sectors)
     return Scenario(
         file=file, settings=tree, calibration=cal,
@@ -279,7 +286,7 @@ def _compile(tree: dict[str, Any], cal: Calibration, file: str, origins: Origins
         conclude_without_holdouts=agreement["conclude_without_holdouts"],
         events=tuple(events), side_deals=tuple(side_deals), params=params, origins=origins,
         headlines=tuple(_compile_headlines(checked.get("headlines", []), file, to_round)),
-        history=checked.get("history", {}),
+        history=checked.get("history", {}), information=information,
     )
 
 

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from tppgame.game.calibration import Calibration
 
 PROTOCOLS = ("alternating", "nash", "kalai_smorodinsky", "rubinstein")
+INFORMATION = ("full", "private")   # what a negotiator knows of its partner's utility (see Talks)
 ENTRY_RULES = ("tpp", "cptpp", "custom")
 SIDE_DEAL_KINDS = ("standalone", "conditional")
 SECTOR_TABLES = ("export_interest", "barrier", "sensitivity", "red_line")
@@ -71,6 +72,7 @@ def _build_schema(cal: Calibration) -> dict[str, Any]:
         "calendar": {"start": a_date, "months_per_round": number(1, 24, integer=True)},
         "bargaining": {
             "protocol": choice(*PROTOCOLS),
+            "information": choice(*INFORMATION),
             "tactic": a_negotiator,
             "talks_per_round": number(1, len(cal.countries), integer=True),
             "min_stake": number(0),
@@ -219,7 +221,8 @@ def _require_complete(value: Any, spec: Any, file: str, path: str) -> None:
     """Every leaf of the schema that the game needs must be set after merging."""
     optional = {"extends", "drop_events", "drop_side_deals", "existing_agreements", "history", "events", "side_deals", "headlines", "description",
                 "agreement.min_signatories", "agreement.min_gdp_share", "agreement.original_signatories",
-                "agreement.suspended_sectors", "history.summary", "history.formed", "history.date",
+                "agreement.suspended_sectors", "bargaining.information", "history.summary", "history.formed",
+                "history.date",
                 "history.sources"}
     optional_per_country = {"beta", "talks_per_round", "tactic"}
     if isinstance(spec, dict):

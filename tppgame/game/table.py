@@ -280,7 +280,7 @@ class Table:
             received_gain_b=np.array([t.received_gain(1) for t in talks]),
             patience_a=p["patience"][a], patience_b=p["patience"][b],
             red_line_a=m.weights.red_line[a], red_line_b=m.weights.red_line[b],
-            talks=tuple(talks), a=a, b=b, names=names, sectors=m.sectors,
+            talks=tuple(talks), a=a, b=b, names=names, sectors=m.sectors, information=m.config.information,
         )
 
     def _record_session(self, talks: list[Talk], result: SessionResult, summary: FrontierSummary,

@@ -20,7 +20,14 @@ raises or answers out of bounds is stopped with a :class:`NegotiatorError` namin
 and the talk. The built-in negotiators (time-dependent Boulware, linear and conceder, after
 Faratin, Sierra and Jennings 1998, and relative tit-for-tat) override the class methods to answer
 for every country of their class in one array pass, which gives the same numbers to the last bit
-as asking country by country, because every rule works element by element along the rows.
+as asking country by country, because every rule works element by element along the rows. The
+built-in ``opponent_model`` (:class:`OpponentModel`) learns, talk by talk, which sectors its partner
+cares about from the partner's offers, and offers where it estimates the partner gains most.
+
+Under private information (``bargaining.information = "private"``) a negotiator sees its own
+utility and the partner's offers only: :meth:`Talks.partner_utility` refuses, and :attr:`Talks.best`
+and :meth:`Talks.efficient` work from its own utility and an estimate of the partner
+(:mod:`tppgame.game.negotiators.private`).
 
 Negotiators are chosen by registered name in scenarios (``tactic = "boulware"``), with
 ``--negotiator JPN=NAME`` on the command line, or as objects from Python
@@ -31,11 +38,14 @@ from Python.
 
 from tppgame.game.negotiators.base import (Move, Negotiator, NegotiatorError, Talks, accepts, ask, checked_numbers,
                                            checked_offer)
+from tppgame.game.negotiators.opponent_model import OpponentModel, SectorModel
 from tppgame.game.negotiators.person import Person
+from tppgame.game.negotiators.private import Estimate, uniform_estimate
 from tppgame.game.negotiators.registry import (BUILT_IN, ENTRY_POINT_GROUP, make_negotiator, negotiator_names, register,
                                                registered, takes_beta, unregister)
 from tppgame.game.negotiators.time_dependent import Boulware, Conceder, Linear, TimeDependent, TitForTat
 
-__all__ = ["BUILT_IN", "ENTRY_POINT_GROUP", "Boulware", "Conceder", "Linear", "Move", "Negotiator", "NegotiatorError",
-           "Person", "Talks", "TimeDependent", "TitForTat", "accepts", "ask", "checked_numbers", "checked_offer",
-           "make_negotiator", "negotiator_names", "register", "registered", "takes_beta", "unregister"]
+__all__ = ["BUILT_IN", "ENTRY_POINT_GROUP", "Boulware", "Conceder", "Estimate", "Linear", "Move", "Negotiator",
+           "NegotiatorError", "OpponentModel", "Person", "SectorModel", "Talks", "TimeDependent", "TitForTat", "accepts",
+           "ask", "checked_numbers", "checked_offer", "make_negotiator", "negotiator_names", "register", "registered",
+           "takes_beta", "uniform_estimate", "unregister"]

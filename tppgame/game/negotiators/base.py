@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 import numpy as np
 
+from tppgame.game.negotiators.private import Estimate, private_best, private_efficient
+
 if TYPE_CHECKING:
     from tppgame.game.protocols import SessionInput
 
@@ -38,6 +40,12 @@ class Talks:
     ``side_is_a`` says, per row, whether the deciding country is side ``a`` of the talk. Every
     field is read from the session's input when first used, so a negotiator pays only for what
     it reads.
+
+    Under full information (``information == "full"``) a side knows the partner's utility too, so
+    the pair's efficient frontier. Under private information it knows its own utility, the public
+    positions (sectors on the table, both sides' red lines and what each already grants) and the
+    partner's offers: :meth:`partner_utility` refuses, and :attr:`best` and :meth:`efficient`
+    answer from its own utility alone (:mod:`tppgame.game.negotiators.private`).
     """
 
     def __init__(self, inp: SessionInput, side_is_a: np.ndarray):
@@ -53,7 +61,12 @@ class Talks:
 
     @cached_property
     def best(self) -> np.ndarray:
-        """Its best utility in each talk that the partner could still ratify."""
+        """Its best utility in each talk that the partner could still ratify. Under private
+        information, where the partner's reservation is hidden: its utility if the partner conceded
+        everything on the table up to the partner's red lines while it conceded nothing
+        (:func:`~tppgame.game.negotiators.private.private_best`), the most it could hope for."""
+        if self.information != "full":
+            return private_best(self)
         return self._pick(self.inp.summary.best_a, self.inp.summary.best_b)
 
     @cached_property
@@ -94,6 +107,13 @@ class Talks:
         return np.maximum(self._pick(self.inp.red_line_a, self.inp.red_line_b), self._pick(terms.own_a, terms.own_b))
 
     @cached_property
+    def partner_red_line(self) -> np.ndarray:
+        """The most the partner may concede per sector (rows x sectors), as :attr:`red_line` is its
+        own: red lines are public positions, known under either information."""
+        terms = self.inp.summary.terms
+        return np.maximum(self._pick(self.inp.red_line_b, self.inp.red_line_a), self._pick(terms.own_b, terms.own_a))
+
+    @cached_property
     def on_table(self) -> np.ndarray:
         """Which sectors are on the table in each talk (rows x sectors)."""
         return np.asarray(self.inp.on_table, dtype=bool)
@@ -123,7 +143,8 @@ class Talks:
 
     @property
     def information(self) -> str:
-        return self.inp.information
+        """``"full"``: it knows the partner's utility too; ``"private"``: its own only."""
+        return getattr(self.inp, "information", "full")
 
     def orient(self, mine: np.ndarray, theirs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(a's, b's) concessions from (its own, the partner's), row by row; the same turns them back."""
@@ -143,10 +164,23 @@ class Talks:
         u_a, u_b = self.inp.summary.terms.utilities(*self.orient(mine, theirs))
         return np.where(self.side_is_a, u_b, u_a)
 
-    def efficient(self, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def efficient(self, target: np.ndarray, estimate: Estimate | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The efficient deal (``mine``, ``theirs``) giving it about ``target`` (and never less than
-        its reservation where a zone of agreement exists): the built-in negotiators' offer."""
-        x_ab, x_ba, _ = _efficient(self, np.asarray(target, dtype=float))
+        its reservation where a zone of agreement exists): the built-in negotiators' offer.
+
+        Under full information, and without ``estimate``, the point of the pair's true frontier.
+        Under private information, or with an ``estimate`` of the partner's (gain, cost) weights per
+        sector (rows x sectors each), the point of the frontier as it estimates the partner (uniform
+        weights when it brings none), giving it at least ``target`` and its reservation: it concedes
+        first where it estimates the partner gains most per unit of its own cost, and asks first
+        where it gains most per unit of the partner's estimated cost
+        (:func:`~tppgame.game.negotiators.private.private_efficient`). No partner figure is read.
+        """
+        target = np.asarray(target, dtype=float)
+        if estimate is None and self.information == "full":
+            x_ab, x_ba, _ = _efficient(self, target)
+        else:
+            x_ab, x_ba = private_efficient(self, target, estimate)
         return self.orient(x_ab, x_ba)
 
     def rows(self, index: np.ndarray) -> Talks:
@@ -155,7 +189,11 @@ class Talks:
 
 
 def _efficient(talks: Talks, target: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(a's concessions, b's concessions, theta) of the efficient offers for ``target``."""
+    """(a's concessions, b's concessions, theta) of the efficient offers for ``target`` (theta NaN
+    under private information, whose offers are off the true frontier)."""
+    if talks.information != "full":
+        x_ab, x_ba = private_efficient(talks, target)
+        return x_ab, x_ba, np.full(len(talks), np.nan)
     summary = talks.inp.summary
     theta = summary.proposal(talks.side_is_a, target)
     x_ab, x_ba = summary.terms.deal_at(theta)
