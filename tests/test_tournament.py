@@ -7,8 +7,6 @@ import csv
 import io
 import json
 import math
-import os
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -30,6 +28,7 @@ from tppgame.game.frontier import FrontierSummary
 from tppgame.game.negotiators import BUILT_IN, Linear, register, unregister
 from tppgame.game.scenario import load_scenario
 from test_bargaining import make_terms
+from test_sweep import kill_once_stored
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -200,21 +199,13 @@ def test_a_tournament_killed_with_sigkill_resumes_to_the_table_of_an_uninterrupt
     args = ["tournament", "--negotiators", "mirror,linear,boulware,conceder", "--seats", "JPN,USA", "--reps", "25",
             "--workers", "2", "--out", str(out)]
     total = 4 * 2 * 25
-    proc = subprocess.Popen([sys.executable, str(ROOT / "run.py"), *args], cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 120
-        while stored(out) < 12:
-            assert proc.poll() is None, "the tournament ended before it could be killed"
-            assert time.monotonic() < deadline
-            time.sleep(0.01)
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    workers = kill_once_stored(args, lambda: stored(out), 12)
     before = stored(out)
     assert 12 <= before < total, before
+    deadline = time.monotonic() + 10             # the pool's processes do not outlive the tournament
+    while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
 
     result = subprocess.run([sys.executable, str(ROOT / "run.py"), *args], cwd=ROOT, capture_output=True, text=True,
                             stdin=subprocess.DEVNULL, timeout=300)

@@ -307,6 +307,15 @@ def _write_or_fail(write: Callable[[], object], target: Path) -> None:
         raise UsageError(f"--out {target}: could not write results ({err.strerror or err})") from None
 
 
+def _engine_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options that choose where games run: --workers, --engine and --scheduler (sweeps, tournaments)."""
+    parser.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
+    parser.add_argument("--engine", choices=("local", "dask"), default="local",
+                        help="local process pool (default) or Dask distributed")
+    parser.add_argument("--scheduler", default=None, metavar="ADDR",
+                        help="Dask scheduler tcp://HOST:PORT (default: a LocalCluster on 127.0.0.1)")
+
+
 def build_sweep_parser() -> argparse.ArgumentParser:
     """The options of ``run.py sweep``."""
     from tppgame.experiments.sweep import DESIGNS
@@ -332,11 +341,7 @@ def build_sweep_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=_seed_arg, default=None,
                         help="the sweep seed every run's seed derives from (default: the scenario's)")
     parser.add_argument("--out", type=Path, default=None, help="folder of the store (default: out/sweep-SCENARIO)")
-    parser.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
-    parser.add_argument("--engine", choices=("local", "dask"), default="local",
-                        help="local process pool (default) or Dask distributed")
-    parser.add_argument("--scheduler", default=None, metavar="ADDR",
-                        help="Dask scheduler tcp://HOST:PORT (default: a LocalCluster on 127.0.0.1)")
+    _engine_arguments(parser)
     parser.add_argument("--chunk", type=int, default=None, metavar="N", help="runs per task (default: automatic)")
     return parser
 
@@ -415,11 +420,7 @@ def build_tournament_parser() -> argparse.ArgumentParser:
     parser.add_argument("--set", dest="settings", action="append", default=[], metavar="PATH=VALUE",
                         help="a setting fixed for every game (repeatable)")
     parser.add_argument("--out", type=Path, default=None, help="folder of the stores and report (default: out/tournament)")
-    parser.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
-    parser.add_argument("--engine", choices=("local", "dask"), default="local",
-                        help="local process pool (default) or Dask distributed")
-    parser.add_argument("--scheduler", default=None, metavar="ADDR",
-                        help="Dask scheduler tcp://HOST:PORT (default: a LocalCluster on 127.0.0.1)")
+    _engine_arguments(parser)
     return parser
 
 
