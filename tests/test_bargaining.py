@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from tppgame.game.frontier import FrontierSummary, PairTerms
-from tppgame.game.negotiators import Talks, accepts, make_negotiator
+from tppgame.game.negotiators import Talks, accepts, make_negotiator, takes_beta
 from tppgame.game.protocols import (AlternatingOffers, KalaiSmorodinskyProtocol, NashProtocol, RubinsteinProtocol,
                                SessionInput, demands)
 from tppgame.game.solutions import kalai_smorodinsky_solution, nash_solution, rubinstein_split
@@ -523,7 +523,7 @@ def session_input(summary: FrontierSummary, proposer_is_a, *, progress=0.5, tact
     rows, sectors = summary.terms.w_a.shape
     full = lambda v: np.full(rows, v, dtype=float)  # noqa: E731
     tactics = tuple([tactic] * rows) if isinstance(tactic, str) else tuple(tactic)
-    negotiators = tuple(make_negotiator(name, beta=beta) for name in tactics)
+    negotiators = tuple(make_negotiator(name, beta=beta if takes_beta(name) else None) for name in tactics)
     talks = tuple(SimpleNamespace(label=f"talk {k}", sectors=np.ones(sectors, dtype=bool), rounds_left=0, history=[])
                   for k in range(rows))
     return SessionInput(

@@ -22,8 +22,9 @@ from tppgame import TPPModel
 from tppgame.cli import main
 from tppgame.game.frontier import FrontierSummary
 from tppgame.experiments.memo import SharedWork
-from tppgame.game.negotiators import (BUILT_IN, Boulware, Conceder, Linear, Negotiator, NegotiatorError, Talks, TitForTat,
-                                 make_negotiator, negotiator_names, register, registered, unregister)
+from tppgame.game.negotiators import (BUILT_IN, Boulware, Conceder, Linear, Mirror, Negotiator, NegotiatorError, Talks,
+                                      TitForTat, make_negotiator, negotiator_names, register, registered, takes_beta,
+                                      unregister)
 from tppgame.game.protocols import AlternatingOffers, demands
 
 NAN = float("nan")
@@ -106,20 +107,24 @@ class Stubborn(Negotiator):
         return talks.best
 
 
-def versus(negotiator: Negotiator, rounds: int = 5) -> tuple[list[float], FrontierSummary]:
+def versus(negotiator: Negotiator, rounds: int = 5, gains: list[float] | None = None
+           ) -> tuple[list[float], FrontierSummary]:
     """One hand-made talk (tests/test_bargaining.py's pair), side a played by ``negotiator``, side b by
     Stubborn, b always proposing (a Stubborn offer a can never take before the deadline), the clock
-    running 1/rounds a round: side a's demands, round by round."""
+    running 1/rounds a round: side a's demands, round by round. ``gains[k]`` is what side a is told
+    the partner's last offer improved, for it, before round k + 1 (by default: unknown before the
+    first round, then 0, as the stubborn partner's offers never improve)."""
     summary = FrontierSummary.build(make_terms(), np.array([0.2]), np.array([0.2]))
+    gains = [NAN] + [0.0] * (rounds - 1) if gains is None else gains
     seen = []
-    previous, received = NAN, NAN
+    previous = NAN
     for k in range(1, rounds + 1):
         inp = session_input(summary, [False], progress=k / rounds)
         inp = type(inp)(**{**inp.__dict__, "negotiator_a": (negotiator,), "negotiator_b": (Stubborn(),),
-                           "previous_a": np.array([previous]), "received_gain_a": np.array([received])})
+                           "previous_a": np.array([previous]), "received_gain_a": np.array([gains[k - 1]])})
         result = AlternatingOffers().session(inp)
         seen.append(float(result.aspiration_responder[0]))
-        previous, received = seen[-1], 0.0            # the stubborn partner's offers never improve
+        previous = seen[-1]
     return seen, summary
 
 
@@ -148,10 +153,63 @@ def test_tit_for_tat_reciprocates_the_partners_last_concession():
     assert demand(TitForTat(), reserve=0.5, previous=0.6, received_gain=0.4) == pytest.approx(0.5)
 
 
+def test_mirror_against_a_stubborn_partner_concedes_its_opening_step_then_holds():
+    """Mirror opens 5% of the way from best to reservation; a partner who never improves gets nothing more."""
+    seen, s = versus(Mirror())
+    best, reserve = s.best_a[0], s.reserve_a[0]
+    assert seen == pytest.approx([best - 0.05 * (best - reserve)] * 5, rel=1e-12)
+
+
+def test_mirror_concedes_the_share_its_partner_conceded_whatever_the_clock():
+    """Range R = best - reserve. Told the partner's offers improved by unknown, unknown, 0.1 R, 0, 0.2 R (for
+    it), Mirror gives up 5% (opening), 5% (still unknown), 10%, nothing, 20% of R: its demands are best - 0.05 R,
+    - 0.10 R, - 0.20 R, - 0.20 R, - 0.40 R. Nothing depends on the clock (versus runs it from 0.2 to 1)."""
+    summary = FrontierSummary.build(make_terms(), np.array([0.2]), np.array([0.2]))
+    best, reserve = summary.best_a[0], summary.reserve_a[0]
+    span = best - reserve
+    seen, _ = versus(Mirror(), gains=[NAN, NAN, 0.1 * span, 0.0, 0.2 * span])
+    expected = [best - share * span for share in (0.05, 0.10, 0.20, 0.20, 0.40)]
+    np.testing.assert_allclose(seen, expected, rtol=1e-12)
+    # by hand: best 0.9, reserve 0.3, last demand 0.7, partner improved 0.06 = 10% of 0.6: demand 0.64
+    assert demand(Mirror(), best=0.9, reserve=0.3, previous=0.7, received_gain=0.06) == pytest.approx(0.64)
+    # a partner whose offers got worse is not punished: Mirror holds
+    assert demand(Mirror(), best=0.9, reserve=0.3, previous=0.7, received_gain=-0.2) == pytest.approx(0.7)
+    # nor does it go past its reservation when the partner gave a lot
+    assert demand(Mirror(), best=0.9, reserve=0.3, previous=0.35, received_gain=0.5) == pytest.approx(0.3)
+
+
+def test_mirror_is_stateless_one_class_pass_and_its_own_settings_in_the_memo_key():
+    """The same Talks get the same answer; one pass answers rows of different openings; the key names the opening."""
+    arr = np.array
+    inp = SimpleNamespace(summary=SimpleNamespace(best_a=arr([1.0, 1.0, 0.5]), reserve_a=arr([0.0, 0.0, 0.5]),
+                                                  best_b=arr([NAN] * 3), reserve_b=arr([NAN] * 3)),
+                          previous_a=arr([NAN, 0.8, 0.5]), previous_b=arr([NAN] * 3),
+                          received_gain_a=arr([NAN, 0.3, 0.1]), received_gain_b=arr([NAN] * 3))
+    talks = Talks(inp, np.ones(3, dtype=bool))
+    mirrors = [Mirror(), Mirror(opening=0.2), Mirror()]
+    first = demands(mirrors, talks)
+    np.testing.assert_allclose(first, [0.95, 0.5, 0.5])
+    np.testing.assert_array_equal(demands(mirrors, Talks(inp, np.ones(3, dtype=bool))), first)
+    assert Mirror().stateless and not Mirror().classifier["time_dependent"]
+    assert Mirror().memo_key == Mirror().memo_key != Mirror(opening=0.2).memo_key
+    with pytest.raises(ValueError, match="opening must be from 0 to 1"):
+        Mirror(opening=1.5)
+
+
+def test_two_mirrors_do_not_freeze_thanks_to_the_opening_step():
+    """Every country a mirror: the agreement forms; with no opening step nobody moves first and it does not."""
+    codes = TPPModel("baseline").countries
+    moving = play(rng=1, negotiators={c: Mirror() for c in codes})
+    frozen = play(rng=1, negotiators={c: Mirror(opening=0.0) for c in codes})
+    assert moving.summary()["formed"] and not frozen.summary()["formed"]
+    assert len(moving.deals) > len(frozen.deals)
+
+
 # --------------------------------------------------------------- registry
 def test_built_in_negotiators_are_found_by_their_scenario_names():
-    assert set(BUILT_IN) == {"boulware", "linear", "conceder", "tit_for_tat", "opponent_model"}
-    assert negotiator_names()[:4] == ("boulware", "linear", "conceder", "tit_for_tat")
+    assert set(BUILT_IN) == {"boulware", "linear", "conceder", "tit_for_tat", "mirror", "opponent_model"}
+    assert negotiator_names()[:6] == ("boulware", "linear", "conceder", "tit_for_tat", "mirror", "opponent_model")
+    assert isinstance(make_negotiator("mirror"), Mirror) and not takes_beta("mirror")
     assert isinstance(make_negotiator("tit_for_tat"), TitForTat)
     assert Linear().classifier["stateless"] and Linear().classifier["time_dependent"]
     assert TitForTat().classifier["reciprocal"] and not TitForTat().classifier["time_dependent"]
@@ -317,8 +375,18 @@ talk_figures = st.builds(
 @settings(max_examples=100, deadline=None)
 @given(talk_figures, st.sampled_from(sorted(BUILT_IN)), st.floats(0.05, 20.0))
 def test_a_built_in_negotiator_never_demands_less_than_its_reservation(figures, name, beta):
-    asked = demand(make_negotiator(name, beta=beta), **figures)
+    asked = demand(make_negotiator(name, beta=beta if takes_beta(name) else None), **figures)
     assert np.isfinite(asked) and asked >= figures["reserve"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(talk_figures, st.floats(0.0, 1.0))
+def test_mirror_never_demands_less_than_its_reservation_nor_more_than_its_best(figures, opening):
+    """Whatever it is told (its previous demand, the partner's improvement, any clock), Mirror stays
+    within [reserve, max(best, reserve)]."""
+    asked = demand(Mirror(opening=opening), **figures)
+    assert np.isfinite(asked) and asked >= figures["reserve"]
+    assert asked <= max(figures["best"], figures["reserve"]) + 1e-12
 
 
 @settings(max_examples=100, deadline=None)

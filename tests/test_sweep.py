@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -359,26 +360,33 @@ def stored(out: Path) -> int:
         return 0
 
 
-@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
-def test_a_sweep_killed_with_sigkill_resumes_without_losing_or_repeating_runs(tmp_path):
-    out = tmp_path / "killed"
-    args = ["sweep", "tokyo_2014", "--vary", f"{RICE}=1:3:30", "--reps", "8", "--seed", "5", "--workers", "2",
-            "--chunk", "4", "--out", str(out)]
-    total = 240
+def kill_once_stored(args: list[str], count: Callable[[], int], at_least: int) -> set[int]:
+    """Start ``run.py ARGS`` in a process of its own and ``kill -9`` it as soon as ``count()`` (what
+    its store holds) reaches ``at_least``; returns the pids of its worker processes at that moment."""
     proc = subprocess.Popen([sys.executable, str(ROOT / "run.py"), *args], cwd=ROOT, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 120
-        while stored(out) < 8:
-            assert proc.poll() is None, "the sweep ended before it could be killed"
+        while count() < at_least:
+            assert proc.poll() is None, "the command ended before it could be killed"
             assert time.monotonic() < deadline
-            time.sleep(0.02)
+            time.sleep(0.01)
         workers = descendants(proc.pid)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()
+    return workers
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+def test_a_sweep_killed_with_sigkill_resumes_without_losing_or_repeating_runs(tmp_path):
+    out = tmp_path / "killed"
+    args = ["sweep", "tokyo_2014", "--vary", f"{RICE}=1:3:30", "--reps", "8", "--seed", "5", "--workers", "2",
+            "--chunk", "4", "--out", str(out)]
+    total = 240
+    workers = kill_once_stored(args, lambda: stored(out), 8)
     before = stored(out)
     assert 8 <= before < total, before
     # the pool's processes do not outlive the sweep they worked for

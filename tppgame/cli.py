@@ -14,6 +14,9 @@
   a parameter sweep into a resumable result store, with CSV and Parquet exports (tppgame.experiments.sweep).
 * ``python run.py sweep-report DIR [--out DIR2]``: plots of the probability of agreement and
   sensitivity indices of a sweep's store (tppgame.experiments.sweep_report).
+* ``python run.py tournament [SCENARIO ...] [--negotiators A,B] [--seats JPN,USA] [--reps R] [--out DIR]``:
+  negotiators played in countries' seats over replicate seeds, on the sweep engine, with a ranking
+  table, plot and summary (tppgame.experiments.tournament).
 
 Bad input (a scenario file, a setting, a folder) gets one line on stderr and exit status 2.
 """
@@ -304,6 +307,15 @@ def _write_or_fail(write: Callable[[], object], target: Path) -> None:
         raise UsageError(f"--out {target}: could not write results ({err.strerror or err})") from None
 
 
+def _engine_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options that choose where games run: --workers, --engine and --scheduler (sweeps, tournaments)."""
+    parser.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
+    parser.add_argument("--engine", choices=("local", "dask"), default="local",
+                        help="local process pool (default) or Dask distributed")
+    parser.add_argument("--scheduler", default=None, metavar="ADDR",
+                        help="Dask scheduler tcp://HOST:PORT (default: a LocalCluster on 127.0.0.1)")
+
+
 def build_sweep_parser() -> argparse.ArgumentParser:
     """The options of ``run.py sweep``."""
     from tppgame.experiments.sweep import DESIGNS
@@ -329,11 +341,7 @@ def build_sweep_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=_seed_arg, default=None,
                         help="the sweep seed every run's seed derives from (default: the scenario's)")
     parser.add_argument("--out", type=Path, default=None, help="folder of the store (default: out/sweep-SCENARIO)")
-    parser.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
-    parser.add_argument("--engine", choices=("local", "dask"), default="local",
-                        help="local process pool (default) or Dask distributed")
-    parser.add_argument("--scheduler", default=None, metavar="ADDR",
-                        help="Dask scheduler tcp://HOST:PORT (default: a LocalCluster on 127.0.0.1)")
+    _engine_arguments(parser)
     parser.add_argument("--chunk", type=int, default=None, metavar="N", help="runs per task (default: automatic)")
     return parser
 
@@ -394,8 +402,69 @@ def sweep_report(argv: Sequence[str]) -> int:
     return 0
 
 
+def build_tournament_parser() -> argparse.ArgumentParser:
+    """The options of ``run.py tournament``."""
+    parser = _Parser(prog="run.py tournament",
+                     description="Play negotiators in chosen countries' seats across scenarios and replicate seeds "
+                                 "(the other countries play their scenario's); resumable stores, then a ranking "
+                                 "with 95%% confidence intervals (CSV, Parquet), a plot and a summary.")
+    parser.add_argument("scenarios", nargs="*", metavar="SCENARIO", default=[],
+                        help="scenarios (names or TOML files; default: baseline)")
+    parser.add_argument("--negotiators", default=None, metavar="NAME,NAME",
+                        help="registered negotiators to play (default: all registered)")
+    parser.add_argument("--seats", default=None, metavar="CODE,CODE",
+                        help="the countries whose seat each negotiator takes in turn (default: JPN)")
+    parser.add_argument("--reps", type=int, default=5, help="replicate seeds per seat and negotiator (default 5)")
+    parser.add_argument("--seed", type=_seed_arg, default=None,
+                        help="the seed every game's seed derives from (default: each scenario's)")
+    parser.add_argument("--set", dest="settings", action="append", default=[], metavar="PATH=VALUE",
+                        help="a setting fixed for every game (repeatable)")
+    parser.add_argument("--out", type=Path, default=None, help="folder of the stores and report (default: out/tournament)")
+    _engine_arguments(parser)
+    return parser
+
+
+def tournament(argv: Sequence[str]) -> int:
+    """``run.py tournament [SCENARIO ...]``: negotiators in countries' seats, ranked with confidence intervals.
+
+    Running the same command again resumes a killed tournament and plays nothing once it is
+    finished (the report is written again). Exit status 0 when every game finished, 1 when some
+    failed (stored with their error) or an engine broke down, 2 for bad input.
+    """
+    from tppgame.experiments import tournament as tournaments
+    from tppgame.experiments.sweep import EngineError
+    from tppgame.experiments.tournament_report import write_report
+
+    args = build_tournament_parser().parse_args(list(argv))
+    fixed = [parse_setting(text) for text in args.settings]
+    try:
+        plan = tournaments.plan_tournament(
+            args.scenarios, tournaments.split_names(args.negotiators, "--negotiators"),
+            tournaments.split_names(args.seats, "--seats"), reps=args.reps, seed=args.seed, out=args.out,
+            fixed=fixed)
+        print(f"tournament: {len(plan.negotiators)} negotiators x {len(plan.seats)} seat"
+              f"{'s' * (len(plan.seats) != 1)} x {len(plan.scenarios)} scenario{'s' * (len(plan.scenarios) != 1)} "
+              f"x {plan.reps} reps = {plan.total} games", flush=True)
+        done = tournaments.run_tournament(plan, workers=args.workers, engine=args.engine, scheduler=args.scheduler)
+    except tournaments.TournamentError as err:
+        raise UsageError(str(err)) from None
+    except EngineError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    report = write_report(plan)
+    print(f"games: {done.played} played now, {done.stored_before} from before; {done.failed} failed")
+    for line in done.failures[:3]:
+        print(f"  failed: {line}")
+    for line in report.lines:
+        print(line)
+    written = [report.ranking_csv, report.games_csv, *report.parquet, *([report.plot] if report.plot else []),
+               report.summary]
+    print("wrote " + ", ".join(str(p) for p in written))
+    return 0 if done.failed == 0 else 1
+
+
 COMMANDS = {"run": run, "list": list_scenarios, "compare": compare, "robustness": robustness, "sweep": sweep,
-            "sweep-report": sweep_report, "play": play, "dashboard": dashboard}
+            "sweep-report": sweep_report, "tournament": tournament, "play": play, "dashboard": dashboard}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

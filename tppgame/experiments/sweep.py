@@ -105,7 +105,8 @@ def run_chunk(base: Scenario, runs: Sequence[RunSpec]) -> list[dict[str, Any]]:
                                "params": dict(spec.overrides), **dict(spec.overrides)}
         try:
             scenario, work = prepared_point(base, spec)
-            row.update(outcome(play(scenario, spec.seed, shared=work, record=False).summary()),
+            model = play(scenario, spec.seed, shared=work, record=False)
+            row.update(outcome(model.summary()), **(spec.measure(model) if spec.measure is not None else {}),
                        status="ok", error=None)
         except Exception as err:   # noqa: BLE001 - a failing run is recorded, and the sweep goes on
             row.update(status="failed", error=f"{type(err).__name__}: {err}".splitlines()[0][:500])

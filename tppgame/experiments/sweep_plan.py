@@ -11,7 +11,7 @@ import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -52,6 +52,17 @@ class SweepSpec:
     seed: int | None = None
     out: Path | None = None
     origin: str = "--vary"          # where the varied settings were written, for error messages
+    # what else to store of each finished game, beyond its outcome (tools built on sweeps, such as
+    # tournaments): a picklable callable, model -> {column: value}, with ``columns`` (store Columns)
+    measure: Measure | None = None
+
+
+class Measure(Protocol):
+    """Extra columns of a sweep's runs table, measured on each finished game (in the worker)."""
+
+    columns: tuple[Column, ...]
+
+    def __call__(self, model: Any) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +74,7 @@ class RunSpec:
     rep: int
     seed: int
     overrides: tuple[tuple[str, Any], ...]
+    measure: Measure | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -83,15 +95,18 @@ class SweepPlan:
     def run(self, index: int) -> RunSpec:
         """The run with this index (``point * reps + rep``)."""
         point, rep = divmod(index, self.reps)
-        return RunSpec(index, point, rep, run_seed(self.seed, index), tuple(self.design.point(point).items()))
+        return RunSpec(index, point, rep, run_seed(self.seed, index), tuple(self.design.point(point).items()),
+                       self.spec.measure)
 
     def columns(self) -> list[Column]:
         """The runs table's columns for this sweep."""
-        return table_columns(self.design.column_kinds(), self.scenario.countries)
+        measured = list(self.spec.measure.columns) if self.spec.measure is not None else []
+        return table_columns(self.design.column_kinds(), self.scenario.countries) + measured
 
     def definition(self) -> dict[str, Any]:
         """What identifies the sweep (a store holding another definition is not resumed)."""
-        return {
+        measure = {} if self.spec.measure is None else {"measure": repr(self.spec.measure)}
+        return {**measure,
             "scenario": self.scenario.name,
             "scenario_digest": _digest(self.scenario.settings),
             "set": {path: value for path, value in self.spec.fixed},

@@ -18,7 +18,8 @@ A subclass overrides the per-country methods; the class methods :meth:`Negotiato
 rows, and check its answers (shape, finite, in [0, 1], within its red lines): a negotiator that
 raises or answers out of bounds is stopped with a :class:`NegotiatorError` naming it, the country
 and the talk. The built-in negotiators (time-dependent Boulware, linear and conceder, after
-Faratin, Sierra and Jennings 1998, and relative tit-for-tat) override the class methods to answer
+Faratin, Sierra and Jennings 1998, relative tit-for-tat, and the mirror of :mod:`.adaptive`, which
+concedes as the partner does and never looks at the clock) override the class methods to answer
 for every country of their class in one array pass, which gives the same numbers to the last bit
 as asking country by country, because every rule works element by element along the rows. The
 built-in ``opponent_model`` (:class:`OpponentModel`) learns, talk by talk, which sectors its partner
@@ -36,6 +37,7 @@ theirs through the ``tppgame.negotiators`` entry-point group; :func:`register` d
 from Python.
 """
 
+from tppgame.game.negotiators.adaptive import Mirror
 from tppgame.game.negotiators.base import (Move, Negotiator, NegotiatorError, Talks, accepts, ask, checked_numbers,
                                            checked_offer)
 from tppgame.game.negotiators.opponent_model import OpponentModel, SectorModel
@@ -45,7 +47,7 @@ from tppgame.game.negotiators.registry import (BUILT_IN, ENTRY_POINT_GROUP, make
                                                registered, takes_beta, unregister)
 from tppgame.game.negotiators.time_dependent import Boulware, Conceder, Linear, TimeDependent, TitForTat
 
-__all__ = ["BUILT_IN", "ENTRY_POINT_GROUP", "Boulware", "Conceder", "Estimate", "Linear", "Move", "Negotiator",
-           "NegotiatorError", "OpponentModel", "Person", "SectorModel", "Talks", "TimeDependent", "TitForTat", "accepts",
-           "ask", "checked_numbers", "checked_offer", "make_negotiator", "negotiator_names", "register", "registered",
-           "takes_beta", "uniform_estimate", "unregister"]
+__all__ = ["BUILT_IN", "ENTRY_POINT_GROUP", "Boulware", "Conceder", "Estimate", "Linear", "Mirror", "Move",
+           "Negotiator", "NegotiatorError", "OpponentModel", "Person", "SectorModel", "Talks", "TimeDependent",
+           "TitForTat", "accepts", "ask", "checked_numbers", "checked_offer", "make_negotiator", "negotiator_names",
+           "register", "registered", "takes_beta", "uniform_estimate", "unregister"]

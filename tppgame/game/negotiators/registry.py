@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from importlib import metadata
 
+from tppgame.game.negotiators.adaptive import Mirror
 from tppgame.game.negotiators.base import Negotiator, NegotiatorError
 from tppgame.game.negotiators.opponent_model import OpponentModel
 from tppgame.game.negotiators.time_dependent import Boulware, Conceder, Linear, TimeDependent, TitForTat
 
 ENTRY_POINT_GROUP = "tppgame.negotiators"
-BUILT_IN: dict[str, type[Negotiator]] = {cls.name: cls for cls in (Boulware, Linear, Conceder, TitForTat,
+BUILT_IN: dict[str, type[Negotiator]] = {cls.name: cls for cls in (Boulware, Linear, Conceder, TitForTat, Mirror,
                                                                     OpponentModel)}
 _REGISTERED: dict[str, type[Negotiator]] = dict(BUILT_IN)
 _ENTRY_POINTS_READ = False

@@ -1,0 +1,275 @@
+"""The report of a tournament (:mod:`tppgame.experiments.tournament`): tables, a plot, a summary.
+
+From the tournament's stores (finished or partly) it writes to the tournament's folder:
+
+* ``games.csv`` / ``games.parquet``: one row per game (scenario, seat, negotiator, replicate,
+  seed and the seated country's measures);
+* ``ranking.csv`` / ``ranking.parquet``: per (scenario, seat, negotiator) the mean of each
+  measure with a 95% t-interval over the replicate seeds, ranked by the seat's gain over its
+  outside option; when there is more than one (scenario, seat), rows ``all``/``all`` per
+  negotiator pool them (each replicate's measures averaged over the cells first, then the
+  interval over replicates);
+* ``ranking.png``: each measure's means and intervals per negotiator, one colour per seat;
+* ``summary.txt``: a few lines saying who ranks where.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tppgame.experiments.store import read_runs
+from tppgame.experiments.tournament import Tournament
+
+# (name in the tables, the store's column, words for the plot and the summary)
+MEASURES = (("gain", "seat_gain", "utility over outside option"),
+            ("formed", "formed", "share of games the agreement formed"),
+            ("agreement_rate", "seat_agreement_rate", "its talks' agreement rate (deals / talks met)"),
+            ("deal_round", "seat_deal_round", "mean round of its deals"),
+            ("nash_distance", "seat_nash_distance", "distance of its deals to the Nash point"),
+            ("joint_gain", "seat_joint_gain", "pair's joint gain over reservations"))
+PLOTTED = ("gain", "agreement_rate", "nash_distance", "joint_gain")
+GAME_COLUMNS = ("scenario", "seat", "negotiator", "rep", "seed", "status", "error", "formed", "gain", "utility",
+                "outside_option", "signatory", "talks_met", "deals", "agreement_rate", "deal_round",
+                "nash_distance", "joint_gain", "deal_details")
+CONFIDENCE = 0.95
+
+
+@dataclass(frozen=True)
+class TournamentReport:
+    """Where the report went, and its summary lines."""
+
+    games_csv: Path
+    ranking_csv: Path
+    parquet: tuple[Path, ...]
+    plot: Path | None
+    summary: Path
+    lines: tuple[str, ...]
+
+
+# --------------------------------------------------------------------- tables
+def game_rows(tournament: Tournament) -> list[dict[str, Any]]:
+    """Every stored game of the tournament, tidy: one row per game, in plan order."""
+    rows = []
+    for label, seat, _ in tournament.plans:
+        folder = tournament.folder(label, seat)
+        if not (folder / "sweep.sqlite").exists():
+            continue
+        for run in read_runs(folder):
+            rows.append({
+                "scenario": label, "seat": seat, "negotiator": run[f"countries.{seat}.tactic"], "rep": run["rep"],
+                "seed": run["seed"], "status": run["status"], "error": run["error"], "formed": run["formed"],
+                "gain": run["seat_gain"], "utility": run["seat_utility"], "outside_option": run["seat_outside_option"],
+                "signatory": run["seat_signatory"], "talks_met": run["seat_talks_met"], "deals": run["seat_deals"],
+                "agreement_rate": run["seat_agreement_rate"], "deal_round": run["seat_deal_round"],
+                "nash_distance": run["seat_nash_distance"], "joint_gain": run["seat_joint_gain"],
+                "deal_details": run["seat_deal_details"]})
+    return rows
+
+
+def t_interval(values: Sequence[float]) -> tuple[float | None, float | None, float | None]:
+    """(mean, low, high): the mean and its 95% Student-t interval, ``mean -+ t(0.975, n - 1) s /
+    sqrt(n)``; the interval is None with fewer than two values, everything None with none."""
+    known = [float(v) for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    if not known:
+        return None, None, None
+    mean = float(np.mean(known))
+    if len(known) < 2:
+        return mean, None, None
+    from scipy.stats import t
+
+    half = float(t.ppf(0.5 + CONFIDENCE / 2, len(known) - 1)) * float(np.std(known, ddof=1)) / math.sqrt(len(known))
+    return mean, mean - half, mean + half
+
+
+def _as_number(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _summarise(scenario: str, seat: str, negotiator: str, games: list[dict[str, Any]], failed: int,
+               per_rep: Callable[[list[dict[str, Any]], str], list[float | None]]) -> dict[str, Any]:
+    row: dict[str, Any] = {"scenario": scenario, "seat": seat, "negotiator": negotiator, "rank": None,
+                           "games": len(games), "failed": failed}
+    for name, _, _ in MEASURES:
+        row[f"{name}_mean"], row[f"{name}_lo"], row[f"{name}_hi"] = t_interval(per_rep(games, name))
+    return row
+
+
+def _one_per_game(games: list[dict[str, Any]], name: str) -> list[float | None]:
+    return [_as_number(g[name]) for g in games]
+
+
+def _cells_averaged_per_rep(games: list[dict[str, Any]], name: str) -> list[float | None]:
+    """Per replicate, the mean over the cells (scenario, seat) where the measure is known."""
+    by_rep: dict[int, list[float]] = {}
+    for g in games:
+        if g[name] is not None:
+            by_rep.setdefault(g["rep"], []).append(float(g[name]))
+    return [float(np.mean(v)) for _, v in sorted(by_rep.items())]
+
+
+def ranking_rows(tournament: Tournament, games: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per (scenario, seat, negotiator), then pooled per negotiator, each measure's mean and
+    interval; ranked within each (scenario, seat) by mean gain (highest first, ties share a rank)."""
+    ok = [g for g in games if g["status"] == "ok"]
+    cells = [(label, seat) for label, seat, _ in tournament.plans]
+    groups: list[list[dict[str, Any]]] = []
+    for label, seat in cells:
+        groups.append([_summarise(label, seat, name, [g for g in ok if (g["scenario"], g["seat"], g["negotiator"])
+                                                      == (label, seat, name)],
+                                  sum(1 for g in games if (g["scenario"], g["seat"], g["negotiator"]) == (label, seat, name)
+                                      and g["status"] != "ok"), _one_per_game)
+                       for name in tournament.negotiators])
+    if len(cells) > 1:
+        groups.append([_summarise("all", "all", name, [g for g in ok if g["negotiator"] == name],
+                                  sum(1 for g in games if g["negotiator"] == name and g["status"] != "ok"),
+                                  _cells_averaged_per_rep)
+                       for name in tournament.negotiators])
+    rows = []
+    for group in groups:
+        order = sorted(group, key=lambda r: (r["gain_mean"] is None, -(r["gain_mean"] or 0.0)))
+        for row in order:       # ties share a rank (1 + how many did better by more than 1e-9)
+            mean = row["gain_mean"]
+            row["rank"] = None if mean is None else 1 + sum(
+                1 for other in order if other["gain_mean"] is not None and other["gain_mean"] > mean + 1e-9)
+        rows += order
+    return rows
+
+
+# --------------------------------------------------------------------- writing
+def _write_csv(path: Path, columns: Sequence[str], rows: list[dict[str, Any]]) -> Path:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([_cell(row[c]) for c in columns])
+    os.replace(tmp, path)
+    return path
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | dict):
+        return json.dumps(value)
+    return value
+
+
+def _write_parquet(path: Path, columns: Sequence[str], rows: list[dict[str, Any]]) -> Path | None:
+    """The table as Parquet (pyarrow), or None without pyarrow; JSON cells as text."""
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        return None
+    data = {c: [json.dumps(r[c]) if isinstance(r[c], list | dict) else r[c] for r in rows] for c in columns}
+    tmp = path.with_name(path.name + ".tmp")
+    pq.write_table(pa.table(data), tmp)
+    os.replace(tmp, path)
+    return path
+
+
+def ranking_columns() -> list[str]:
+    """The ranking table's columns, in order."""
+    columns = ["scenario", "seat", "negotiator", "rank", "games", "failed"]
+    for name, _, _ in MEASURES:
+        columns += [f"{name}_mean", f"{name}_lo", f"{name}_hi"]
+    return columns
+
+
+def plot_ranking(rows: list[dict[str, Any]], path: Path) -> Path | None:
+    """One panel per plotted measure: each negotiator's mean with its 95% interval, one colour
+    per (scenario, seat); negotiators ordered by their overall rank. None without matplotlib."""
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError:
+        return None
+    cells = list(dict.fromkeys((r["scenario"], r["seat"]) for r in rows))
+    overall = [r for r in rows if (r["scenario"], r["seat"]) == cells[-1]]
+    names = [r["negotiator"] for r in overall][::-1]          # the best at the top
+    words = {name: text for name, _, text in MEASURES}
+    panel_height = 1.0 + 0.4 * len(names) * max(1.0, len(cells) / 3)
+    figure = Figure(figsize=(11, 1.2 + 2 * panel_height), layout="constrained")
+    FigureCanvasAgg(figure)
+    axes = figure.subplots(2, len(PLOTTED) // 2, sharey=True).ravel()
+    step = 0.7 / max(len(cells), 1)
+    for ax, measure in zip(axes, PLOTTED):
+        for k, cell in enumerate(cells):
+            found = {r["negotiator"]: r for r in rows if (r["scenario"], r["seat"]) == cell}
+            ys, xs, lo, hi = [], [], [], []
+            for y, name in enumerate(names):
+                row = found.get(name)
+                if row is None or row[f"{measure}_mean"] is None:
+                    continue
+                mean = row[f"{measure}_mean"]
+                ys.append(y + (k - (len(cells) - 1) / 2) * step)
+                xs.append(mean)
+                lo.append(mean - (row[f"{measure}_lo"] if row[f"{measure}_lo"] is not None else mean))
+                hi.append((row[f"{measure}_hi"] if row[f"{measure}_hi"] is not None else mean) - mean)
+            label = "all seats" if cell == ("all", "all") else f"{cell[1]} ({cell[0]})"
+            ax.errorbar(xs, ys, xerr=[lo, hi], fmt="o", capsize=3, label=label,
+                        color="black" if cell == ("all", "all") else None)
+        ax.set_title(words[measure], fontsize=10)
+        ax.grid(axis="x", alpha=0.3)
+    for ax in axes:
+        ax.set_yticks(range(len(names)), names, fontsize=10)
+        ax.tick_params(labelleft=True)
+    axes[0].set_ylim(-0.6, len(names) - 0.4)
+    handles, labels = axes[0].get_legend_handles_labels()
+    figure.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 5), fontsize=9)
+    figure.suptitle("Tournament: mean per negotiator with 95% t-interval over replicate seeds", fontsize=11)
+    figure.savefig(path, dpi=110)
+    return path
+
+
+def _fmt(value: float | None, percent: bool = False) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:.0%}" if percent else f"{value:.4f}"
+
+
+def summary_lines(tournament: Tournament, games: list[dict[str, Any]], rows: list[dict[str, Any]]) -> list[str]:
+    """The text summary: what was played, then each cell's ranking by gain with its interval."""
+    failed = sum(1 for g in games if g["status"] != "ok")
+    lines = [f"tournament: {len(tournament.negotiators)} negotiators ({', '.join(tournament.negotiators)}) in "
+             f"{len(tournament.seats)} seat{'s' * (len(tournament.seats) != 1)} ({', '.join(tournament.seats)}) of "
+             f"{', '.join(tournament.scenarios)}, {tournament.reps} replicate seed{'s' * (tournament.reps != 1)}: "
+             f"{len(games)} of {tournament.total} games stored, {failed} failed",
+             "ranked by the seat's utility over its outside option (gain); 95% t-intervals over replicate seeds"]
+    for cell in dict.fromkeys((r["scenario"], r["seat"]) for r in rows):
+        where = "all seats and scenarios pooled" if cell == ("all", "all") else f"{cell[0]}, {cell[1]} seat"
+        lines.append(f"{where}:")
+        for r in (r for r in rows if (r["scenario"], r["seat"]) == cell):
+            interval = (f" ({_fmt(r['gain_lo'])} to {_fmt(r['gain_hi'])})" if r["gain_lo"] is not None else "")
+            lines.append(f"  {r['rank'] or '-'}. {r['negotiator']}: gain {_fmt(r['gain_mean'])}{interval}, "
+                         f"agreement rate {_fmt(r['agreement_rate_mean'], True)}, "
+                         f"Nash distance {_fmt(r['nash_distance_mean'])}, formed {_fmt(r['formed_mean'], True)}")
+    return lines
+
+
+def write_report(tournament: Tournament) -> TournamentReport:
+    """Write games and ranking tables (CSV, Parquet), the plot and the summary to the tournament's folder."""
+    out = tournament.out
+    games = game_rows(tournament)
+    rows = ranking_rows(tournament, games)
+    games_csv = _write_csv(out / "games.csv", GAME_COLUMNS, games)
+    ranking_csv = _write_csv(out / "ranking.csv", ranking_columns(), rows)
+    parquet = tuple(p for p in (_write_parquet(out / "games.parquet", GAME_COLUMNS, games),
+                                _write_parquet(out / "ranking.parquet", ranking_columns(), rows)) if p)
+    plot = plot_ranking(rows, out / "ranking.png") if any(r["gain_mean"] is not None for r in rows) else None
+    lines = summary_lines(tournament, games, rows)
+    summary = out / "summary.txt"
+    summary.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return TournamentReport(games_csv, ranking_csv, parquet, plot, summary, tuple(lines))
