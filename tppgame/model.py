@@ -13,77 +13,32 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import mesa
-import networkx as nx
 import numpy as np
-from mesa.experimental.scenarios import Scenario as MesaScenario
 
 from tppgame.agents import CountryAgent
+from tppgame.game.agreement import AgreementCheck
 from tppgame.game.eventlog import EventLog, NullLog, SectorValues
 from tppgame.game.events import Deadline, FixedSideDeal, ScheduledEvent
 from tppgame.game.frontier import FrontierSummary
-from tppgame.game.negotiators import Negotiator, Person, make_negotiator
+from tppgame.game.negotiators import Negotiator, Person, chosen_negotiators, make_negotiator
+from tppgame.game.network import add_deal, country_network
 from tppgame.game.outcome import summary
 from tppgame.game.plurilateral import Plurilateral
 from tppgame.game.protocols import PROTOCOLS
+from tppgame.game.reporters import AGENT_REPORTERS, MODEL_REPORTERS
 from tppgame.game.scenario import Scenario, load_scenario
+from tppgame.game.seat import Reply, SeatTalk
 from tppgame.game.seats import Seats
+from tppgame.game.settings import GameScenario, shocked, weights_of
 from tppgame.game.side_deals import ClosedDeal, side_deal_access
 from tppgame.game.table import Table, make_talks
 from tppgame.game.talks import Talk
-from tppgame.game.utility import Weights, make_weights, world_utility
+from tppgame.game.utility import world_utility
 from tppgame.game.work import DIRECT, Work
-
-
-class _SameObject:
-    """A cache key standing for one object by identity (a Scenario holds dicts, so it has no hash).
-
-    Held by the cache, the key keeps its object alive, so the identity cannot be reused.
-    """
-
-    __slots__ = ("obj",)
-
-    def __init__(self, obj: Any):
-        self.obj = obj
-
-    def __hash__(self) -> int:
-        return id(self.obj)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _SameObject) and other.obj is self.obj
-
-
-@lru_cache(maxsize=16)
-def _weights_of(config: _SameObject) -> Weights:
-    """A scenario's utility weights, derived once: the games of a scenario (a sweep point) share
-    them, as they share the scenario; nothing writes to them."""
-    return make_weights(config.obj.params)
-
-
-@lru_cache(maxsize=16)
-def _shocked(config: _SameObject, changes: tuple[tuple[str, Any], ...], origin: str) -> Scenario:
-    """A scenario with a shock's settings applied, validated once for all the games that meet the shock."""
-    return config.obj.with_overrides(dict(changes), origin=origin)
-
-
-class GameScenario(MesaScenario):
-    """Mesa's scenario object for a game (``model.scenario``): the game's settings as it started,
-    read-only while it runs, as Mesa's scenarios are. ``settings`` is the loaded
-    :class:`tppgame.game.scenario.Scenario`; a shock changes the settings in force, which the
-    model holds as ``model.config``."""
-
-    def value(self, path: str) -> Any:
-        """A setting by its dotted path as the game started, e.g. ``countries.JPN.sensitivity.rice``."""
-        node: Any = self.settings.settings
-        for key in path.split("."):
-            if not isinstance(node, dict) or key not in node:
-                raise KeyError(f"no setting '{path}' in scenario {self.settings.name!r}")
-            node = node[key]
-        return node
 
 
 class TPPModel(mesa.Model):
@@ -115,7 +70,7 @@ class TPPModel(mesa.Model):
             config = config.with_overrides(overrides)
         if seat is not None and seat not in config.countries:
             raise ValueError(f"seat: expected one of {', '.join(config.countries)}, got {seat!r}")
-        chosen = _chosen_negotiators({**(negotiators or {}), **({seat: Person()} if seat else {})}, config.countries)
+        chosen = chosen_negotiators({**(negotiators or {}), **({seat: Person()} if seat else {})}, config.countries)
         seed = config.seed if rng is None else rng
         super().__init__(scenario=GameScenario(rng=seed, settings=config, name=config.name, file=config.file))
         self.config = config
@@ -124,7 +79,7 @@ class TPPModel(mesa.Model):
         n, s = len(self.countries), len(self.sectors)
         self.members = np.array([c in config.members for c in self.countries])
         self.original = np.array([c in config.original_signatories for c in self.countries])
-        self.weights = _weights_of(_SameObject(config))
+        self.weights = weights_of(config)
         self.protocol = PROTOCOLS[config.protocol]()
         self._chosen, self.negotiators, self._scenario_choices = chosen, [], []
         self._choose_negotiators()
@@ -150,48 +105,16 @@ class TPPModel(mesa.Model):
 
         CountryAgent.create_agents(self, n, code=list(self.countries),
                                    name=[config.params["names"][c] for c in self.countries], index=list(range(n)))
-        self.network = self._make_network()
+        self.network = country_network(config, self.members)
         self._scheduled: list[ScheduledEvent | FixedSideDeal] = [ScheduledEvent(self, e) for e in config.events]
         self._scheduled += [FixedSideDeal(self, t.index, t.fixed_round) for t in talks if t.fixed_round is not None]
         for item in self._scheduled:
             item.schedule()
 
         self.agreement.check()
-        self.datacollector = mesa.DataCollector(
-            model_reporters={
-                "round": "round",
-                "date": lambda m: m.date.isoformat(),
-                "members": lambda m: int(m.members.sum()),
-                "deals_closed": lambda m: len(m.deals),
-                "open_pairs": lambda m: len(m.last_check.open_pairs),
-                "accepting": lambda m: len(m.last_check.accepting),
-                "holdouts": lambda m: " ".join(m.last_check.holdouts),
-                "formed": lambda m: m.last_check.formed,
-                "gdp_share": lambda m: round(m.last_check.gdp_share, 6),
-                "in_force": lambda m: m.last_check.in_force,
-            },
-            agent_reporters={
-                "country": "code",
-                "member": "is_member",
-                "utility": "utility",
-                "outside_option": "outside_option",
-                "accepts": "accepts_package",
-            },
-        )
+        self.datacollector = mesa.DataCollector(model_reporters=MODEL_REPORTERS, agent_reporters=AGENT_REPORTERS)
         if record:
             self.datacollector.collect(self)
-
-    def _make_network(self) -> nx.Graph:
-        """The graph of countries (node size: GDP), existing agreements, talks and deals."""
-        graph = nx.Graph()
-        gdp = self.config.params["gdp"]
-        for k, code in enumerate(self.countries):
-            graph.add_node(code, name=self.config.params["names"][code], gdp=float(gdp[k]),
-                           member=bool(self.members[k]))
-        for (a, b), name in self.config.params["fta_names"].items():
-            if a < b:
-                graph.add_edge(a, b, existing_agreement=name)
-        return graph
 
     def _choose_negotiators(self) -> None:
         """Each country's negotiator: the one chosen from Python, else the one its scenario names
@@ -282,12 +205,12 @@ class TPPModel(mesa.Model):
         return self.table.talks
 
     @property
-    def last_check(self):
+    def last_check(self) -> AgreementCheck:
         """The plurilateral check after the last round (:class:`tppgame.game.agreement.AgreementCheck`)."""
         return self.agreement.last_check
 
     @property
-    def records(self) -> list:
+    def records(self) -> list[AgreementCheck]:
         """Every round's plurilateral check, from the start."""
         return self.agreement.records
 
@@ -323,9 +246,7 @@ class TPPModel(mesa.Model):
         gives = [SectorValues(np.where(talk.sectors, x, 0.0), self.sectors) for x in talk.deal]
         self.log.add(round_number, "deal", talk=talk.label, track=talk.kind, a=a, b=b, a_gives=gives[0],
                      b_gives=gives[1])
-        edge = self.network.get_edge_data(a, b) or {}
-        edge.setdefault("deals", []).append(talk.kind)
-        self.network.add_edge(a, b, **edge)
+        add_deal(self.network, a, b, talk.kind)
         if talk.kind == "standalone":
             self.side_access = side_deal_access(self.deals, len(self.countries), len(self.sectors))
             self.outside = world_utility(self.weights, self.side_access)
@@ -346,12 +267,8 @@ class TPPModel(mesa.Model):
 
     def apply_shock(self, changes: dict[str, Any], label: str) -> None:
         """A domestic or external shock: settings change from this round on."""
-        origin = f"shock '{label}'"
-        try:
-            self.config = _shocked(_SameObject(self.config), tuple(changes.items()), origin)
-        except TypeError:      # a setting whose value cannot be hashed (a list): no memo
-            self.config = self.config.with_overrides(changes, origin=origin)
-        self.weights = _weights_of(_SameObject(self.config))
+        self.config = shocked(self.config, changes, label)
+        self.weights = weights_of(self.config)
         self.protocol = PROTOCOLS[self.config.protocol]()
         self._choose_negotiators()
         if not all(n.stateless for n in self.negotiators):
@@ -392,15 +309,16 @@ class TPPModel(mesa.Model):
         return self.seats.waiting is not None
 
     @property
-    def seat_talks(self):
+    def seat_talks(self) -> list[SeatTalk] | None:
         """The seated countries' talks this round while the round waits for them, else None."""
         return self.seats.waiting
 
-    def seat_talk(self, talk: str, country: str | None = None):
+    def seat_talk(self, talk: str, country: str | None = None) -> SeatTalk:
         """A seated country's talk this round (:meth:`tppgame.game.seats.Seats.talk`)."""
         return self.seats.talk(talk, country)
 
-    def propose(self, talk: str, gives: Mapping[str, float], asks: Mapping[str, float], country: str | None = None):
+    def propose(self, talk: str, gives: Mapping[str, float], asks: Mapping[str, float],
+                country: str | None = None) -> Reply:
         """A player's offer in a talk; the partner replies at once (:meth:`tppgame.game.seats.Seats.propose`)."""
         return self.seats.propose(talk, gives, asks, country)
 
@@ -425,18 +343,3 @@ class TPPModel(mesa.Model):
         """Country ``i``'s advisor takes its seat (called by :class:`~tppgame.game.seats.Seats`)."""
         self._chosen[self.countries[i]] = self.negotiators[i].advisor
         self._choose_negotiators()
-
-
-def _chosen_negotiators(chosen: Mapping[str, Negotiator | str], countries: tuple[str, ...]) -> dict[str, Negotiator]:
-    """Negotiators chosen from Python, checked: known countries, negotiator objects or registered names."""
-    out: dict[str, Negotiator] = {}
-    for code, negotiator in chosen.items():
-        if code not in countries:
-            raise ValueError(f"negotiators: expected countries among {', '.join(countries)}, got {code!r}")
-        if isinstance(negotiator, str):
-            negotiator = make_negotiator(negotiator)
-        if not isinstance(negotiator, Negotiator):
-            raise TypeError(f"negotiators[{code!r}]: expected a tppgame Negotiator or a registered name, "
-                            f"got {type(negotiator).__name__}")
-        out[code] = negotiator
-    return out

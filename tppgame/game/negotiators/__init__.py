@@ -43,11 +43,11 @@ from tppgame.game.negotiators.base import (Move, Negotiator, NegotiatorError, Ta
 from tppgame.game.negotiators.opponent_model import OpponentModel, SectorModel
 from tppgame.game.negotiators.person import Person
 from tppgame.game.negotiators.private import Estimate, uniform_estimate
-from tppgame.game.negotiators.registry import (BUILT_IN, ENTRY_POINT_GROUP, make_negotiator, negotiator_names, register,
-                                               registered, takes_beta, unregister)
+from tppgame.game.negotiators.registry import (BUILT_IN, ENTRY_POINT_GROUP, chosen_negotiators, make_negotiator,
+                                               negotiator_names, register, registered, takes_beta, unregister)
 from tppgame.game.negotiators.time_dependent import Boulware, Conceder, Linear, TimeDependent, TitForTat
 
 __all__ = ["BUILT_IN", "ENTRY_POINT_GROUP", "Boulware", "Conceder", "Estimate", "Linear", "Mirror", "Move",
            "Negotiator", "NegotiatorError", "OpponentModel", "Person", "SectorModel", "Talks", "TimeDependent",
-           "TitForTat", "accepts", "ask", "checked_numbers", "checked_offer", "make_negotiator", "negotiator_names",
+           "TitForTat", "accepts", "ask", "checked_numbers", "checked_offer", "chosen_negotiators", "make_negotiator", "negotiator_names",
            "register", "registered", "takes_beta", "uniform_estimate", "unregister"]

@@ -8,6 +8,7 @@ Scenarios name negotiators only through this registry: a scenario file never nam
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from importlib import metadata
 
 from tppgame.game.negotiators.adaptive import Mirror
@@ -86,3 +87,19 @@ def make_negotiator(name: str, beta: float | None = None) -> Negotiator:
     if not issubclass(cls, TimeDependent):
         raise NegotiatorError(f"negotiator '{name}' takes no beta (only time-dependent ones do)")
     return cls(beta=beta)
+
+
+def chosen_negotiators(chosen: Mapping[str, Negotiator | str], countries: Sequence[str]) -> dict[str, Negotiator]:
+    """Negotiators chosen from Python for some countries, checked: known countries, and negotiator
+    objects or registered names (made here)."""
+    out: dict[str, Negotiator] = {}
+    for code, negotiator in chosen.items():
+        if code not in countries:
+            raise ValueError(f"negotiators: expected countries among {', '.join(countries)}, got {code!r}")
+        if isinstance(negotiator, str):
+            negotiator = make_negotiator(negotiator)
+        if not isinstance(negotiator, Negotiator):
+            raise TypeError(f"negotiators[{code!r}]: expected a tppgame Negotiator or a registered name, "
+                            f"got {type(negotiator).__name__}")
+        out[code] = negotiator
+    return out
