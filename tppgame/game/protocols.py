@@ -266,9 +266,8 @@ class AlternatingOffers(Protocol):
 
     def session(self, inp: SessionInput) -> SessionResult:
         s = inp.summary
-        rows = len(inp.proposer_is_a)
-        asp_a = demands(inp.negotiator_a, Talks(inp, np.ones(rows, dtype=bool)))
-        asp_b = demands(inp.negotiator_b, Talks(inp, np.zeros(rows, dtype=bool)))
+        asp_a = demands(inp.negotiator_a, Talks(inp, True))
+        asp_b = demands(inp.negotiator_b, Talks(inp, False))
         prop_a = inp.proposer_is_a
         asp_p, asp_r = np.where(prop_a, asp_a, asp_b), np.where(prop_a, asp_b, asp_a)
         proposer, by = inp.side(prop_a)

@@ -48,14 +48,22 @@ class Talks:
     answer from its own utility alone (:mod:`tppgame.game.negotiators.private`).
     """
 
-    def __init__(self, inp: SessionInput, side_is_a: np.ndarray):
+    def __init__(self, inp: SessionInput, side_is_a: np.ndarray | bool):
         self.inp = inp
-        self.side_is_a = np.asarray(side_is_a, dtype=bool)
+        # a plain bool: the same side in every row (the protocol's views of all a's and all b's),
+        # read from that side's arrays as they are
+        self._one_side = side_is_a if isinstance(side_is_a, bool) else None
+        self.side_is_a = (np.full(len(inp.proposer_is_a), side_is_a) if self._one_side is not None
+                          else np.asarray(side_is_a, dtype=bool))
 
     def __len__(self) -> int:
         return len(self.side_is_a)
 
     def _pick(self, a_value: np.ndarray, b_value: np.ndarray) -> np.ndarray:
+        if self._one_side is not None:
+            view = (a_value if self._one_side else b_value).view()
+            view.flags.writeable = False        # the session's own arrays: read, never written
+            return view
         side = self.side_is_a if a_value.ndim == 1 else self.side_is_a[:, None]
         return np.where(side, a_value, b_value)
 
