@@ -20,7 +20,7 @@ from tppgame.game.frontier import FrontierSummary, PairTerms
 from tppgame.game.negotiators import accepts
 from tppgame.game.eventlog import _plain
 from test_bargaining import session_input
-from tppgame.game.negotiators import Negotiator, Talks
+from tppgame.game.negotiators import Negotiator, Person, Talks
 from tppgame.game.seat import (Offer, OfferError, SeatTalk, as_offer, orient, parse_offer, partner_reply, utilities,
                                vectors)
 
@@ -581,3 +581,43 @@ def test_the_suggested_offer_respects_the_seats_red_lines():
     model = seated(overrides={"countries.JPN.red_line.rice": 0.12344})
     talk = model.seat_talk("USA")
     model.propose("USA", talk.suggestion.gives, talk.suggestion.asks)
+
+
+# ----------------------------------------------------------- several seats, through the Python API
+def test_two_players_in_one_game_negotiate_with_each_other_and_with_the_agents():
+    """Japan and Australia both seated: in their own talk Japan offers and Australia's player takes
+    it; each one's other talks are answered at once by the partners' own negotiators."""
+    model = TPPModel("baseline", rng=SEED, negotiators={"JPN": Person(), "AUS": Person()})
+    assert model.seats.countries == [model.config.index("JPN"), model.config.index("AUS")] and model.seat is None
+    while not any(t.label == "JPN-AUS TPP market access" for t in model.seat_talks or []):
+        model.settle()
+        model.step()
+    talk = "JPN-AUS TPP market access"
+    with pytest.raises(ValueError, match="two seated countries hold it"):
+        model.seat_talk(talk)
+    offer = model.seat_talk(talk, "JPN").suggestion
+    reply = model.propose(talk, offer.gives, offer.asks, country="JPN")
+    assert not reply.accepted and reply.counter is None and "waits for AUS" in reply.reason
+    incoming = model.seat_talk(talk, "AUS").incoming
+    assert incoming.gives == offer.asks and incoming.asks == offer.gives       # the same deal, from Australia's side
+    model.accept_counter(talk, country="AUS")
+    deal = model.deals[-1]
+    assert (model.countries[deal.a], model.countries[deal.b], deal.kind) == ("JPN", "AUS", "tpp")
+    assert [e["by"] for e in model.log.entries if e["kind"] == "accept"][-1] == "AUS"
+    # an agent partner answers at once: Japan asks New Zealand for nothing and offers nothing
+    answer = model.propose("JPN-NZL TPP market access", {}, {}, country="JPN")
+    assert answer.accepted or answer.counter is not None
+    assert model.seat_talk("JPN-NZL TPP market access").status in ("deal", "rejected")
+    model.settle()
+    assert not model.waiting_for_seat
+
+
+def test_a_player_hands_the_seat_to_the_advisor_and_it_plays_on():
+    model = seated()
+    model.hand_over()
+    assert model.seat is None and not model.waiting_for_seat
+    japan = model.negotiators[model.config.index("JPN")]
+    assert type(japan).__name__ == "Boulware"                      # the scenario's own choice, as advisor
+    while model.running:
+        model.step()
+    assert not model.waiting_for_seat

@@ -345,6 +345,17 @@ class Table:
         talk.progress = max(talk.progress, progress(r, talk.opened_round or r, horizon))
         talk.rounds_left = max(horizon - r, 0)
 
+    def pair_frontier(self, i: int, j: int) -> FrontierSummary:
+        """The frontier of a market-access talk between countries ``i`` (side a) and ``j`` (side b)
+        over every sector, in the package world as it stands (one row; no end-game relief)."""
+        m = self.model
+        schedule, access = self._package_world()
+        terms = world_terms(m.weights, access, np.array([i]), np.array([j]),
+                            np.ones((1, len(m.sectors)), dtype=bool), schedule, m.members,
+                            m.config.params["spillover"])
+        thresholds = m.config.params["ratification_threshold"]
+        return FrontierSummary.build(terms, thresholds[[i]], thresholds[[j]])
+
     def benchmarks(self, a: str, b: str) -> dict[str, Any]:
         """The analytic benchmarks for one pair's TPP talk in the current state of the game.
 
@@ -355,12 +366,8 @@ class Table:
         """
         m = self.model
         i, j = m.config.index(a), m.config.index(b)
-        schedule, access = self._package_world()
-        terms = world_terms(m.weights, access, np.array([i]), np.array([j]),
-                            np.ones((1, len(m.sectors)), dtype=bool), schedule, m.members,
-                            m.config.params["spillover"])
-        thresholds = m.config.params["ratification_threshold"]
-        summary = FrontierSummary.build(terms, thresholds[[i]], thresholds[[j]])
+        summary = self.pair_frontier(i, j)
+        terms = summary.terms
         patience = m.config.params["patience"]
         share = rubinstein_split(float(patience[i]), float(patience[j]))
         points = {
