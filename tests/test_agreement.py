@@ -28,7 +28,7 @@ def test_gdp_share_of_all_twelve_is_one(world):
 
 
 def test_us_alone_holds_about_60_percent_of_2013_gdp(world):
-    """tpp-facts 1a: US 16,768.1 of 27,819.4 bn US$ (Aug-2015 vintage) = 60.27%."""
+    """World Bank 2013 GDP (datasets/gdp 1f0eaba): US 16,768.1 of 27,819.4 bn US$ (Aug-2015 vintage) = 60.27%."""
     countries, gdp = world
     everyone = np.ones(len(countries), dtype=bool)
     assert gdp_share(mask(countries, {"USA"}), everyone, gdp) == pytest.approx(0.6027, abs=0.0005)
@@ -50,7 +50,7 @@ def test_eleven_without_japan_cannot_enter_into_force_either(world):
 
 
 def test_canada_australia_mexico_together_block_but_two_of_them_do_not(world):
-    """tpp-facts 1b: CA+AU = 12.22% cannot block, CA+AU+MX = 16.76% can."""
+    """Computed from the same GDP: CA+AU = 12.22% cannot block, CA+AU+MX = 16.76% can."""
     countries, gdp = world
     original = np.ones(len(countries), dtype=bool)
     assert entry_into_force(TPP, mask(countries, set(countries) - {"CAN", "AUS"}), original, gdp)
