@@ -36,6 +36,8 @@ from pathlib import Path
 
 import pytest
 
+import tppgame.game.negotiators.registry as negotiator_registry
+
 REPO = Path(__file__).resolve().parent.parent
 DOCS = REPO / "docs"
 PAGES = sorted(DOCS.rglob("*.md"))
@@ -136,6 +138,8 @@ def test_examples_run(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     for scenario in (REPO / "scenarios").glob("*.toml"):
         shutil.copy(scenario, tmp_path / "scenarios" / scenario.name)
     monkeypatch.chdir(tmp_path)
+    # a page may register negotiators (the how-to does): they go with the page, not into later tests
+    monkeypatch.setattr(negotiator_registry, "_REGISTERED", dict(negotiator_registry._REGISTERED))
     namespace: dict[str, object] = {"__name__": "__docs__"}
     for block in blocks_of(page):
         if "skip-test" in block.info:

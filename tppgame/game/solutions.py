@@ -27,19 +27,36 @@ Frontier = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
 def _zoom(frontier: Frontier, score: Callable[[np.ndarray, np.ndarray], np.ndarray],
-          lo: np.ndarray, hi: np.ndarray, points: int = 257, rounds: int = 4) -> np.ndarray:
-    """Maximise ``score(u1, u2)`` along a frontier parameterised on [lo, hi], row by row."""
+          lo: np.ndarray, hi: np.ndarray, points: int = 257, rounds: int = 4, keep: int = 4) -> np.ndarray:
+    """Maximise ``score(u1, u2)`` along a frontier parameterised on [lo, hi], row by row.
+
+    A coarse grid first; then the ``keep`` highest local peaks of it (a plateau's ends count) are
+    each narrowed down, side by side, and the best of them wins. A frontier with kinks, where a
+    side reaches a red line, can have a long plateau and, beside it, a peak narrower than the
+    coarse grid's step that is a little higher: narrowing only the coarse grid's best would
+    settle on the plateau.
+    """
     lo, hi = np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
-    best = lo
-    for _ in range(rounds):
-        grid = lo[:, None] + (hi - lo)[:, None] * np.linspace(0.0, 1.0, points)[None, :]
-        values = score(*frontier(grid))
-        k = np.argmax(values, axis=1)
-        best = grid[np.arange(len(k)), k]
-        step = (hi - lo) / (points - 1)
-        lo, hi = np.maximum(best - step, lo), np.minimum(best + step, hi)
-        points = 17
-    return best
+    rows = np.arange(len(lo))[:, None]
+    grid = lo[:, None] + (hi - lo)[:, None] * np.linspace(0.0, 1.0, points)[None, :]
+    values = score(*frontier(grid))
+    padded = np.pad(values, ((0, 0), (1, 1)), constant_values=-np.inf)
+    left, right = padded[:, :-2], padded[:, 2:]
+    # local peaks, and the ends of a plateau (a narrow peak between two grid points sits beside one)
+    peaks = np.where((values >= left) & (values >= right) & ((values > left) | (values > right)), values, -np.inf)
+    top = np.argsort(-peaks, axis=1, kind="stable")[:, :min(keep, points)]         # rows x keep
+    best, best_value = grid[rows, top], values[rows, top]
+    step = ((hi - lo) / (points - 1))[:, None]
+    c_lo, c_hi = np.maximum(best - step, lo[:, None]), np.minimum(best + step, hi[:, None])
+    fine = np.linspace(0.0, 1.0, 17)
+    for _ in range(rounds - 1):
+        sub = c_lo[:, :, None] + (c_hi - c_lo)[:, :, None] * fine                   # rows x keep x 17
+        sub_values = score(*frontier(sub.reshape(len(lo), -1))).reshape(sub.shape)
+        k = sub_values.argmax(axis=2)[:, :, None]
+        best, best_value = np.take_along_axis(sub, k, 2)[:, :, 0], np.take_along_axis(sub_values, k, 2)[:, :, 0]
+        step = (c_hi - c_lo) / (len(fine) - 1)
+        c_lo, c_hi = np.maximum(best - step, c_lo), np.minimum(best + step, c_hi)
+    return best[rows[:, 0], best_value.argmax(axis=1)]
 
 
 def nash_solution(frontier: Frontier, d1: np.ndarray | float = 0.0, d2: np.ndarray | float = 0.0,
