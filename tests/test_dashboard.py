@@ -110,7 +110,7 @@ def test_views_follow_the_game():
     for k, code in enumerate(model.countries):   # the heatmap shows at least what the final table shows
         assert np.all(matrix[k] >= np.array(list(summary["countries"][code]["concessions"].values())) - 1e-4)
     text = agreement_markdown(model)
-    assert f"Round 40 of 40" in text and ("Agreement formed" in text) == summary["formed"]
+    assert "Round 40 of 40" in text and ("Agreement formed" in text) == summary["formed"]
     debrief = debrief_markdown(model)
     assert "In fact:** the agreement formed (05 October 2015)" in debrief
     assert event_lines(model)[0].startswith("**Round 40")

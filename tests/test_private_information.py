@@ -25,7 +25,7 @@ from tppgame import TPPModel
 from tppgame.experiments.memo import SharedWork
 from tppgame.game.fields import ScenarioError
 from tppgame.game.frontier import FrontierSummary
-from tppgame.game.negotiators import (Linear, Move, Negotiator, NegotiatorError, OpponentModel, SectorModel, Talks,
+from tppgame.game.negotiators import (Move, NegotiatorError, OpponentModel, SectorModel, Talks,
                                       make_negotiator, uniform_estimate)
 from tppgame.game.negotiators.opponent_model import FLOOR, revealed_weights
 from tppgame.game.protocols import AlternatingOffers

@@ -228,9 +228,10 @@ def test_a_side_deal_takes_only_the_sectors_on_its_table():
 def test_a_talk_is_open_while_waiting_or_after_a_no():
     talk = hand_talk()
     opened = {status: (setattr(talk, "status", status), talk.open)[1]
-              for status in ("waiting", "rejected", "deal", "passed", "declined", "handed_over")}
-    assert opened == {"waiting": True, "rejected": True, "deal": False, "passed": False, "declined": False,
-                      "handed_over": False}
+              for status in ("waiting", "rejected", "offered", "received", "deal", "passed", "declined",
+                             "handed_over")}
+    assert opened == {"waiting": True, "rejected": True, "offered": True, "received": True, "deal": False,
+                      "passed": False, "declined": False, "handed_over": False}
 
 
 # ---------------------------------------------- property: the partner follows the acceptance rule
@@ -598,6 +599,7 @@ def test_two_players_in_one_game_negotiate_with_each_other_and_with_the_agents()
     offer = model.seat_talk(talk, "JPN").suggestion
     reply = model.propose(talk, offer.gives, offer.asks, country="JPN")
     assert not reply.accepted and reply.counter is None and "waits for AUS" in reply.reason
+    assert (model.seat_talk(talk, "JPN").status, model.seat_talk(talk, "AUS").status) == ("offered", "received")
     incoming = model.seat_talk(talk, "AUS").incoming
     assert incoming.gives == offer.asks and incoming.asks == offer.gives       # the same deal, from Australia's side
     model.accept_counter(talk, country="AUS")
@@ -621,3 +623,18 @@ def test_a_player_hands_the_seat_to_the_advisor_and_it_plays_on():
     while model.running:
         model.step()
     assert not model.waiting_for_seat
+
+
+def test_a_player_who_leaves_another_players_offer_declines_it_and_no_deal_closes():
+    model = TPPModel("baseline", rng=SEED, negotiators={"JPN": Person(), "AUS": Person()})
+    model.step()                                  # round 1: the two players' own talk meets (seed 3)
+    talk = "JPN-AUS TPP market access"
+    offer = model.seat_talk(talk, "AUS").suggestion
+    model.propose(talk, offer.gives, offer.asks, country="AUS")
+    deals = len(model.deals)
+    model.pass_talk(talk, country="JPN")
+    assert model.seat_talk(talk, "JPN").status == "declined" and len(model.deals) == deals
+    assert model.log.entries[-1] == {"round": 1, "kind": "reject", "talk": talk, "by": "JPN", "proposer": "AUS",
+                                     "reason": "the player did not take the offer"}
+    with pytest.raises(OfferError, match="no counter-offer to take"):
+        model.accept_counter(talk, country="JPN")

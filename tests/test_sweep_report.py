@@ -440,7 +440,7 @@ def test_report_of_a_real_grid_sweep(tmp_path, capsys):
     printed = run_quietly(["sweep-report", str(out)], capsys)
     runs = read_runs(out)
     formed = sum(r["formed"] for r in runs)
-    assert f"runs read: 24 of 24 (24 finished, 0 failed)" in printed
+    assert "runs read: 24 of 24 (24 finished, 0 failed)" in printed
     assert f"({formed} of 24 finished runs" in printed
     report = out / "report"
     for name in ("agreement_bargaining_cost_scale.png", "agreement_bargaining_endgame_share.png",

@@ -424,7 +424,8 @@ def SeatPanel(model: TPPModel):
         solara.ToggleButtonsSingle(value=seat.label, values=labels, on_value=set_chosen)
         status = {"waiting": "waits for your offer", "rejected": "said no to your offer",
                   "deal": "deal closed", "passed": "no offer this round", "declined": "you left their counter-offer",
-                  "handed_over": "your negotiators play it"}[seat.status]
+                  "handed_over": "your negotiators play it", "offered": "your offer waits for the other player",
+                  "received": "the other player's offer waits for you"}[seat.status]
         solara.Markdown(f"**{seat.label}** — {status}. You need at least {seat.reserve_seat:+.4f} "
                         f"from this talk for {me} to ratify.")
         x_seat = np.array([gives.get(s, 0.0) for s in model.sectors])

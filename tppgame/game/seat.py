@@ -62,14 +62,16 @@ class SeatTalk:
     suggestion: Offer             # what the country's advisor would propose this round, as a starting point
     inp: SessionInput             # the talk as the negotiators see it this round (one row)
     partner_negotiator: Negotiator   # who answers for the partner (a Person: another player)
-    status: str = "waiting"       # waiting, rejected, offered, deal, passed, declined, handed_over
+    # waiting, rejected (a counter-offer stands), offered (to another player), received (another
+    # player's offer stands), deal, passed, declined, handed_over
+    status: str = "waiting"
     reply: Reply | None = None
     incoming: Offer | None = None  # another player's offer to this seat, from this seat's side
 
     @property
     def open(self) -> bool:
         """Whether the player can still act in this talk this round."""
-        return self.status in ("waiting", "rejected", "offered")
+        return self.status in ("waiting", "rejected", "offered", "received")
 
 
 def _vector(values: Mapping[str, float], sectors: tuple[str, ...], on_table: tuple[str, ...],

@@ -154,7 +154,7 @@ class Seats:
         offer = as_offer(seat.summary, x_seat, x_partner, seat.seat_is_a, m.sectors, seat.sectors)
         self._met(m.table.talks[seat.talk_index])
         self._log_offer(seat, self._code(seat), seat.partner, offer, by_seat=True)
-        seat.status, other.status = "offered", "rejected"
+        seat.status, other.status = "offered", "received"
         other.incoming = as_offer(seat.summary, x_partner, x_seat, other.seat_is_a, m.sectors, seat.sectors)
         seat.reply = Reply(False, f"the offer waits for {seat.partner}'s player", offer, None)
         return seat.reply
@@ -171,7 +171,7 @@ class Seats:
         m = self.model
         seat = self.talk(talk, country)
         standing = seat.incoming or (seat.reply.counter if seat.reply is not None else None)
-        if seat.status != "rejected" or standing is None:
+        if seat.status not in ("rejected", "received") or standing is None:
             raise OfferError(f"{seat.partner} has made no counter-offer to take in {seat.label} this round")
         track = m.table.talks[seat.talk_index]
         m.log.add(m.round, "accept", talk=track.label, by=self._code(seat), proposer=seat.partner)
@@ -189,10 +189,11 @@ class Seats:
         if seat.status == "waiting":
             seat.status = "passed"
             m.log.add(m.round, "no_offer", talk=seat.label, by=me)
-        elif seat.status == "rejected":
+        elif seat.status in ("rejected", "received"):
+            what = "counter-offer" if seat.status == "rejected" else "offer"
             seat.status = "declined"
             m.log.add(m.round, "reject", talk=seat.label, by=me, proposer=seat.partner,
-                      reason="the player did not take the counter-offer")
+                      reason=f"the player did not take the {what}")
 
     def close_round(self) -> None:
         """The players are done: talks left without an offer pass, offers not taken lapse."""
@@ -211,7 +212,7 @@ class Seats:
             raise ValueError(f"hand_over: expected one of the seated countries ({', '.join(codes) or 'none'})")
         waiting: list[Talk] = []
         for seat in [t for t in self.waiting or [] if self._code(t) == code]:
-            if seat.status == "rejected":
+            if seat.status in ("rejected", "received"):
                 self.pass_talk(seat.label, code)
             elif seat.status == "waiting" and self._other_side(seat) is None:
                 seat.status = "handed_over"
