@@ -638,3 +638,35 @@ def test_a_player_who_leaves_another_players_offer_declines_it_and_no_deal_close
                                      "reason": "the player did not take the offer"}
     with pytest.raises(OfferError, match="no counter-offer to take"):
         model.accept_counter(talk, country="JPN")
+
+
+class Watching(Negotiator):
+    """A partner that demands its best and remembers every move it is told of (a learner)."""
+
+    classifier = {"stateless": False}
+
+    def __init__(self) -> None:
+        self.seen: list = []
+
+    def demand(self, talks: Talks) -> np.ndarray:
+        return talks.best
+
+    def observe(self, talks: Talks, moves) -> None:
+        self.seen.extend(moves)
+
+
+def test_a_players_offers_go_into_the_talks_history_and_a_learning_partner_sees_them():
+    watcher = Watching()
+    model = TPPModel("baseline", rng=SEED, seat="JPN", negotiators={"USA": watcher})
+    model.step()
+    talk = model.seat_talk("USA")
+    model.propose("USA", {}, {"autos": 0.1})
+    history = model.talks[talk.talk_index].history
+    player, counter = history[-2:]
+    japan_is_a = talk.seat_is_a
+    assert player.proposer_is_a == japan_is_a and counter.proposer_is_a != japan_is_a
+    autos = model.sectors.index("autos")
+    assert (player.x_ba if japan_is_a else player.x_ab)[autos] == pytest.approx(0.1)
+    assert watcher.seen[-1] is player and not player.accepted       # after its own talks with the agents
+    model.accept_counter("USA")
+    assert history[-1].accepted and model.deals[-1].label == talk.label

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tppgame.game.eventlog import SectorValues
-from tppgame.game.negotiators import Person, Talks
-from tppgame.game.protocols import demands, proposals
+from tppgame.game.negotiators import Move, Person, Talks
+from tppgame.game.protocols import demands, proposals, tell
 from tppgame.game.seat import (Offer, OfferError, Reply, SeatTalk, as_offer, offer_vectors, orient, partner_reply,
                                vectors)
 from tppgame.game.talks import Talk
@@ -133,16 +133,25 @@ class Seats:
         track.previous[partner_side] = seat.aspiration_partner
         self._log_offer(seat, me, partner, reply.offer, by_seat=True)
         seat.reply = reply
+        moves = [self._move(seat, reply.offer, by_seat=True, accepted=reply.accepted)]
         if reply.accepted:
             m.log.add(r, "accept", talk=track.label, by=partner, proposer=me)
             seat.status = "deal"
-            m.close(track, *orient(*vectors(reply.offer, m.sectors), seat.seat_is_a), r, seat.summary)
+            m.close(track, moves[0].x_ab, moves[0].x_ba, r, seat.summary)
         else:
             m.log.add(r, "reject", talk=track.label, by=partner, proposer=me, reason=reply.reason)
             seat.status = "rejected"
             track.offers_received[1 - partner_side].append(reply.counter.utility_seat)
             self._log_offer(seat, partner, me, reply.counter, by_seat=False)
+            moves.append(self._move(seat, reply.counter, by_seat=False, accepted=False))
+        track.history.extend(moves)
+        tell(seat.inp, moves[:1])          # a partner that learns sees the player's offer and its fate
         return reply
+
+    def _move(self, seat: SeatTalk, offer: Offer, by_seat: bool, accepted: bool) -> Move:
+        """An offer in a seat's talk as the talk records it (sides a and b)."""
+        x_ab, x_ba = orient(*vectors(offer, self.model.sectors), seat.seat_is_a)
+        return Move(self.model.round, seat.seat_is_a == by_seat, x_ab, x_ba, accepted)
 
     def _offer_to_player(self, seat: SeatTalk, other: SeatTalk, gives: Mapping[str, float],
                          asks: Mapping[str, float]) -> Reply:
@@ -152,8 +161,10 @@ class Seats:
             raise OfferError(f"{seat.partner} has already moved in {seat.label} this round")
         x_seat, x_partner = offer_vectors(seat, gives, asks, m.sectors)
         offer = as_offer(seat.summary, x_seat, x_partner, seat.seat_is_a, m.sectors, seat.sectors)
-        self._met(m.table.talks[seat.talk_index])
+        track = m.table.talks[seat.talk_index]
+        self._met(track)
         self._log_offer(seat, self._code(seat), seat.partner, offer, by_seat=True)
+        track.history.append(self._move(seat, offer, by_seat=True, accepted=False))
         seat.status, other.status = "offered", "received"
         other.incoming = as_offer(seat.summary, x_partner, x_seat, other.seat_is_a, m.sectors, seat.sectors)
         seat.reply = Reply(False, f"the offer waits for {seat.partner}'s player", offer, None)
@@ -179,7 +190,10 @@ class Seats:
         other = self._other_side(seat)
         if other is not None:
             other.status = "deal"
-        m.close(track, *orient(*vectors(standing, m.sectors), seat.seat_is_a), m.round, seat.summary)
+        x_ab, x_ba = orient(*vectors(standing, m.sectors), seat.seat_is_a)
+        if track.history and track.history[-1].round == m.round:      # the offer taken is the last one made
+            track.history[-1] = track.history[-1]._replace(accepted=True)
+        m.close(track, x_ab, x_ba, m.round, seat.summary)
 
     def pass_talk(self, talk: str, country: str | None = None) -> None:
         """A player makes no offer in a talk this round, or leaves the offer standing in it."""
