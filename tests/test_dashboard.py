@@ -346,6 +346,34 @@ def test_a_student_takes_a_seat_and_makes_an_offer(tab):
     page.screenshot(path=str(ARTIFACTS / "seat_deal.png"), full_page=True)
 
 
+def test_dashboard_on_every_address_warns_on_stderr_and_still_serves(tmp_path):
+    port = _free_port()
+    out, err = (tmp_path / "stdout").open("w+"), (tmp_path / "stderr").open("w+")
+    proc = subprocess.Popen([sys.executable, "run.py", "dashboard", "--host", "0.0.0.0", "--port", str(port)],
+                            cwd=REPO, stdout=out, stderr=err)
+    try:
+        deadline, status = time.time() + 60, None
+        while status != 200 and proc.poll() is None and time.time() < deadline:
+            try:
+                status = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).status
+            except OSError:
+                time.sleep(0.3)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+        out.close()
+        err.close()
+    warning = (f"warning: --host 0.0.0.0: the dashboard is reachable from other machines on the network, "
+               "without a password (--host 127.0.0.1 keeps it to this computer)\n")
+    assert status == 200, (tmp_path / "stderr").read_text()[-2000:]
+    assert (tmp_path / "stderr").read_text().startswith(warning)
+    assert (tmp_path / "stdout").read_text().startswith(f"Dashboard at http://0.0.0.0:{port}/")
+
+
 def test_dashboard_command_refuses_a_port_in_use_in_one_line():
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
