@@ -102,7 +102,7 @@ def files_touched(tmp_path, monkeypatch):
     """
     import io
 
-    import tppgame.classroom.dashboard as dashboard
+    from tppgame.classroom import dashboard
 
     for name in ("baseline.toml", "evil.toml", "scenarios/baseline.toml"):
         (tmp_path / name).parent.mkdir(exist_ok=True)
@@ -134,12 +134,14 @@ def test_a_scenario_that_is_not_bundled_is_refused_unread(name, files_touched):
     touched, loaded, folder = files_touched
     model = DashboardModel(scenario_name=name)
     assert model.scenario_name == "baseline"
-    assert model.notes == [f"That scenario is not one of the bundled scenarios ({', '.join(scenario_names())}): "
-                           "the baseline scenario is played."]
+    assert model.notes == [(f"That scenario is not one of the bundled scenarios ({', '.join(scenario_names())}): "
+                            "the baseline scenario is played.")]
     assert loaded == [BUNDLED_SCENARIOS / "baseline.toml"]        # the bundled file, not ./scenarios/baseline.toml
     for path in touched:
         assert not path.startswith(f"{folder}/") and "etc/x" not in path and "zero" not in path
-        assert "evil" not in path and "nowhere" not in path and Path(path).is_absolute(), path
+        relative_ok = path.startswith("__editable__")     # the import system's hook for this package
+        assert "evil" not in path and "nowhere" not in path and (Path(path).is_absolute() or relative_ok), path
+    assert f"*{model.notes[0]}*" in agreement_markdown(model)      # on the page, in the agreement panel
     with pytest.raises(ValueError, match="expected one of the bundled scenarios"):
         classroom_scenario(name, NO_TACTICS, 3.0, tpa=True, deadlines=True, entry_rule=AS_SCENARIO)
     assert len(loaded) == 1
@@ -367,7 +369,7 @@ def test_dashboard_on_every_address_warns_on_stderr_and_still_serves(tmp_path):
             proc.wait(timeout=10)
         out.close()
         err.close()
-    warning = (f"warning: --host 0.0.0.0: the dashboard is reachable from other machines on the network, "
+    warning = ("warning: --host 0.0.0.0: the dashboard is reachable from other machines on the network, "
                "without a password (--host 127.0.0.1 keeps it to this computer)\n")
     assert status == 200, (tmp_path / "stderr").read_text()[-2000:]
     assert (tmp_path / "stderr").read_text().startswith(warning)
