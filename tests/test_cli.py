@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tppgame.cli import main, parse_setting
+from tppgame.cli import host_warning, main, parse_setting
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -131,3 +131,16 @@ def test_event_log_is_strict_json_under_a_benchmark_protocol(tmp_path):
               for line in (out / "events.jsonl").read_text().splitlines()]
     offers = [e for e in offers if e["kind"] == "offer"]
     assert offers and all(e["aspiration_responder"] is None for e in offers)
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "LOCALHOST", "::1", "127.0.0.2"])
+def test_dashboard_on_this_computer_only_gets_no_warning(host):
+    assert host_warning(host) is None
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.20", "10.0.0.5", "classroom.example.org", "localhost.evil"])
+def test_dashboard_reachable_from_other_machines_gets_a_one_line_warning(host):
+    warning = host_warning(host)
+    assert warning == (f"warning: --host {host}: the dashboard is reachable from other machines on the network, "
+                       "without a password (--host 127.0.0.1 keeps it to this computer)")
+    assert "\n" not in warning

@@ -34,7 +34,7 @@ else:
 
 from tppgame.classroom.dashboard import (AS_SCENARIO, DashboardModel, agreement_markdown, classroom_scenario,  # noqa: E402
                                concessions_matrix, debrief_markdown, edge_kinds, event_lines, model_params,
-                               network_figure, utility_figure, concessions_html)
+                               network_figure, parse_seed, scenario_names, utility_figure, concessions_html)
 
 NO_TACTICS = {code: AS_SCENARIO for code in ("USA", "JPN")}
 
@@ -72,6 +72,86 @@ def test_a_seed_that_is_not_a_number_is_reported_not_hidden():
     assert model.run_seed == model.config.seed
     assert "Seed 'twelve' is not a whole number" in model.notes[0]
     assert DashboardModel(seed=" 7 ").run_seed == 7
+
+
+@pytest.mark.parametrize("text", ["²", "٣", "9" * 5000, "-1", "1e3", "7.0", str(2**63), "+7"])
+def test_a_seed_outside_ascii_digits_or_the_seed_range_is_reported_not_a_crash(text):
+    model = DashboardModel(seed=text)
+    assert model.run_seed == model.config.seed
+    assert len(model.notes) == 1 and model.notes[0].startswith(f"Seed '{text[:24]}")
+    assert "is not a whole number" in model.notes[0] and len(model.notes[0]) < 200   # a long seed is cut
+
+
+def test_seeds_the_model_accepts_are_played():
+    assert parse_seed(" 7 ") == 7 and DashboardModel(seed=" 7 ").run_seed == 7
+    assert parse_seed("0") == 0 and parse_seed(str(2**63 - 1)) == 2**63 - 1
+    assert parse_seed(str(2**63)) is None and parse_seed("") is None and parse_seed("0" * 5000) is None
+    assert DashboardModel(seed=str(2**63 - 1)).notes == []
+
+
+FORGED = ["../../etc/x", "/dev/zero", "baseline.toml", "scenarios/baseline", "./baseline", "evil", "EVIL",
+          "", "baseline ", "baseline\x00", "x" * 5000, None, 42, ["baseline"]]
+
+
+@pytest.fixture()
+def files_touched(tmp_path, monkeypatch):
+    """Every path opened or looked up on disk while a test runs, and every scenario loaded.
+
+    The working folder holds a poisoned scenarios/baseline.toml, baseline.toml and evil.toml:
+    none may be read, nor even looked up (the folder itself is: scenario files are named relative to it).
+    """
+    import io
+
+    from tppgame.classroom import dashboard
+
+    for name in ("baseline.toml", "evil.toml", "scenarios/baseline.toml"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text("this is not TOML = = =\n")
+    monkeypatch.chdir(tmp_path)
+    touched: list[str] = []
+    loaded: list = []
+
+    def spy(owner, name):
+        real = getattr(owner, name)
+
+        def call(path, *args, **kwargs):
+            touched.append(os.fsdecode(path) if isinstance(path, (str, bytes, os.PathLike)) else repr(path))
+            return real(path, *args, **kwargs)
+        monkeypatch.setattr(owner, name, call)
+
+    for owner, name in ((io, "open"), (os, "open"), (os, "stat"), (os, "lstat"), (os, "scandir"), (os, "listdir")):
+        spy(owner, name)
+    monkeypatch.setattr("builtins.open", io.open)
+    real_load = dashboard.load_scenario
+    monkeypatch.setattr(dashboard, "load_scenario", lambda path, *a, **k: loaded.append(path) or real_load(path, *a, **k))
+    return touched, loaded, tmp_path
+
+
+@pytest.mark.parametrize("name", FORGED + [str(Path("/tmp/nowhere") / "evil.toml")])
+def test_a_scenario_that_is_not_bundled_is_refused_unread(name, files_touched):
+    from tppgame.game.scenario import BUNDLED_SCENARIOS
+
+    touched, loaded, folder = files_touched
+    model = DashboardModel(scenario_name=name)
+    assert model.scenario_name == "baseline"
+    assert model.notes == [(f"That scenario is not one of the bundled scenarios ({', '.join(scenario_names())}): "
+                            "the baseline scenario is played.")]
+    assert loaded == [BUNDLED_SCENARIOS / "baseline.toml"]        # the bundled file, not ./scenarios/baseline.toml
+    for path in touched:
+        assert not path.startswith(f"{folder}/") and "etc/x" not in path and "zero" not in path
+        relative_ok = path.startswith("__editable__")     # the import system's hook for this package
+        assert "evil" not in path and "nowhere" not in path and (Path(path).is_absolute() or relative_ok), path
+    assert f"*{model.notes[0]}*" in agreement_markdown(model)      # on the page, in the agreement panel
+    with pytest.raises(ValueError, match="expected one of the bundled scenarios"):
+        classroom_scenario(name, NO_TACTICS, 3.0, tpa=True, deadlines=True, entry_rule=AS_SCENARIO)
+    assert len(loaded) == 1
+
+
+def test_a_bundled_scenario_is_played_from_the_bundle_not_the_working_folder(files_touched):
+    touched, loaded, folder = files_touched
+    model = DashboardModel(scenario_name="tokyo_2014")
+    assert model.scenario_name == "tokyo_2014" and model.notes == [] and model.config.name
+    assert [p.name for p in loaded] == ["tokyo_2014.toml"] and not any(p.startswith(f"{folder}/") for p in touched)
 
 
 def test_dashboard_model_with_default_controls_plays_the_scenario_game():
@@ -266,6 +346,34 @@ def test_a_student_takes_a_seat_and_makes_an_offer(tab):
     expect(page.locator(".v-card", has_text="Entry into force (")).not_to_contain_text("Waiting for your offers")
     expect(page.locator(".v-card", has_text="What happened")).to_contain_text("Deal:")   # in the event log
     page.screenshot(path=str(ARTIFACTS / "seat_deal.png"), full_page=True)
+
+
+def test_dashboard_on_every_address_warns_on_stderr_and_still_serves(tmp_path):
+    port = _free_port()
+    out, err = (tmp_path / "stdout").open("w+"), (tmp_path / "stderr").open("w+")
+    proc = subprocess.Popen([sys.executable, "run.py", "dashboard", "--host", "0.0.0.0", "--port", str(port)],
+                            cwd=REPO, stdout=out, stderr=err)
+    try:
+        deadline, status = time.time() + 60, None
+        while status != 200 and proc.poll() is None and time.time() < deadline:
+            try:
+                status = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).status
+            except OSError:
+                time.sleep(0.3)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+        out.close()
+        err.close()
+    warning = ("warning: --host 0.0.0.0: the dashboard is reachable from other machines on the network, "
+               "without a password (--host 127.0.0.1 keeps it to this computer)\n")
+    assert status == 200, (tmp_path / "stderr").read_text()[-2000:]
+    assert (tmp_path / "stderr").read_text().startswith(warning)
+    assert (tmp_path / "stdout").read_text().startswith(f"Dashboard at http://0.0.0.0:{port}/")
 
 
 def test_dashboard_command_refuses_a_port_in_use_in_one_line():

@@ -134,6 +134,23 @@ def play(argv: Sequence[str]) -> int:
     return 0
 
 
+def host_warning(host: str) -> str | None:
+    """The warning for a dashboard listening on ``host`` if other machines can reach it, else None.
+
+    Only this computer reaches a loopback address (127.0.0.1, any 127.x.x.x, ::1) or localhost.
+    """
+    import ipaddress
+
+    try:
+        local = ipaddress.ip_address(host).is_loopback
+    except ValueError:   # a host name
+        local = host.lower().rstrip(".") == "localhost"
+    if local:
+        return None
+    return (f"warning: --host {host}: the dashboard is reachable from other machines on the network, "
+            "without a password (--host 127.0.0.1 keeps it to this computer)")
+
+
 def dashboard(argv: Sequence[str]) -> int:
     """``run.py dashboard``: serve the classroom dashboard (tppgame/app.py, Mesa's SolaraViz) with Solara."""
     import importlib.util
@@ -155,6 +172,9 @@ def dashboard(argv: Sequence[str]) -> int:
         except OSError as err:
             raise UsageError(f"--host {args.host} --port {args.port}: cannot listen there ({err.strerror})") from None
     app = Path(__file__).with_name("app.py")
+    warning = host_warning(args.host)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
     print(f"Dashboard at http://{args.host}:{args.port}/  (Ctrl+C stops it)", flush=True)
     command = [sys.executable, "-m", "solara", "run", str(app), "--host", args.host, "--port", str(args.port),
                "--production", "--no-open", "--log-level", "warning"]

@@ -9,6 +9,7 @@ HTML, so the page needs nothing from the internet.
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,12 +24,14 @@ from mesa.visualization.utils import force_update, update_counter
 from tppgame.game.agreement import assemble_package
 from tppgame.model import TPPModel
 from tppgame.report import month_label, round_lines
-from tppgame.game.scenario import Scenario, available_scenarios, load_scenario
+from tppgame.game.scenario import Scenario, ScenarioError, available_scenarios, load_scenario
 from tppgame.game.seat import OfferError, SeatTalk, utilities
 from tppgame.game.negotiators import negotiator_names
 from tppgame.game.utility import deepest_concessions
 
 AS_SCENARIO = "as in scenario"
+DEFAULT_SCENARIO = "baseline"
+SEED_MAX = 2**63 - 1        # the seeds a scenario accepts: 0 .. 2**63 - 1
 NOBODY = "nobody"
 TPA_LABEL = "trade promotion authority"     # the scenario events the TPA switch keeps or drops
 
@@ -52,10 +55,42 @@ def scenario_names() -> list[str]:
     return [path.stem for path in available_scenarios()]
 
 
+def bundled_scenario(name: Any) -> Path | None:
+    """The bundled scenario file called ``name`` (one of :func:`scenario_names`), else None.
+
+    The page's scenario control sends a string a browser can forge (a crafted websocket
+    message), so it is only ever looked up among the bundled names: never read as a path,
+    nor checked on disk, so a refusal tells nothing about what exists.
+    """
+    return {path.stem: path for path in available_scenarios()}.get(name) if isinstance(name, str) else None
+
+
+def _shown(text: str, limit: int = 24) -> str:
+    """Text a browser sent, shortened to quote on the page."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def parse_seed(text: Any) -> int | None:
+    """A seed typed in the seed box: ASCII digits within 0 .. 2**63 - 1 (spaces around allowed), else None."""
+    text = str(text).strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(SEED_MAX)):
+        return None
+    seed = int(text)
+    return seed if seed <= SEED_MAX else None
+
+
 def classroom_scenario(scenario_name: str, tactics: dict[str, str], jpn_rice_sensitivity: float, tpa: bool,
                        deadlines: bool, entry_rule: str) -> tuple[Scenario, list[str]]:
-    """The scenario with the dashboard's settings applied, and plain notes on what they changed."""
-    before = load_scenario(scenario_name)
+    """The scenario with the dashboard's settings applied, and plain notes on what they changed.
+
+    Only a bundled scenario's name is played (:func:`bundled_scenario`); anything else is a
+    :class:`ScenarioError`, raised before any file is read.
+    """
+    path = bundled_scenario(scenario_name)
+    if path is None:
+        raise ScenarioError("dashboard", "scenario_name", f"one of the bundled scenarios ({', '.join(scenario_names())})",
+                            _shown(str(scenario_name)))
+    before = load_scenario(path)
     overrides: dict[str, Any] = {f"countries.{code}.tactic": tactic for code, tactic in tactics.items()
                                  if tactic != AS_SCENARIO and code in before.countries}
     if "JPN" in before.countries:
@@ -96,10 +131,12 @@ class DashboardModel(TPPModel):
     tactic, Japan's rice sensitivity, whether the US Congress passes trade promotion
     authority (the scenario's TPA event kept or dropped), whether deadlines and summits
     press the talks, the entry-into-force rule; and a country a student plays (the seat).
-    A seed that is not a whole number is reported on the page and the scenario's seed used.
+    A seed that is not a whole number (ASCII digits, 0 .. 2**63 - 1) is reported on the page and the
+    scenario's seed used; a scenario that is not a bundled one is refused unread, reported on the
+    page, and the baseline played.
     """
 
-    def __init__(self, scenario_name: str = "baseline", seed: str = "", seat: str = NOBODY,
+    def __init__(self, scenario_name: str = DEFAULT_SCENARIO, seed: str = "", seat: str = NOBODY,
                  jpn_rice_sensitivity: float = 3.0, tpa: bool = True, deadlines: bool = True,
                  entry_rule: str = AS_SCENARIO,
                  tactic_USA: str = AS_SCENARIO, tactic_JPN: str = AS_SCENARIO, tactic_CAN: str = AS_SCENARIO,
@@ -109,11 +146,18 @@ class DashboardModel(TPPModel):
         tactics = {"USA": tactic_USA, "JPN": tactic_JPN, "CAN": tactic_CAN, "MEX": tactic_MEX, "AUS": tactic_AUS,
                    "NZL": tactic_NZL, "CHL": tactic_CHL, "PER": tactic_PER, "SGP": tactic_SGP, "MYS": tactic_MYS,
                    "VNM": tactic_VNM, "BRN": tactic_BRN}
+        refused = []
+        if bundled_scenario(scenario_name) is None:    # a forged control: refused unread, the default played
+            refused.append(f"That scenario is not one of the bundled scenarios ({', '.join(scenario_names())}): "
+                           f"the {DEFAULT_SCENARIO} scenario is played.")
+            scenario_name = DEFAULT_SCENARIO
         config, notes = classroom_scenario(scenario_name, tactics, jpn_rice_sensitivity, tpa, deadlines, entry_rule)
+        notes = refused + notes
         text = str(seed).strip()
-        rng = int(text) if text.isdigit() else None
+        rng = parse_seed(text)
         if text and rng is None:
-            notes.append(f"Seed '{text}' is not a whole number: the scenario's seed {config.seed} is used.")
+            notes.append(f"Seed '{_shown(text)}' is not a whole number from 0 to 2^63 - 1: "
+                         f"the scenario's seed {config.seed} is used.")
         super().__init__(config, rng=rng, seat=None if seat == NOBODY else seat)
         self.scenario_name = scenario_name
         self.notes = notes
@@ -128,7 +172,7 @@ def model_params() -> dict[str, Any]:
     """The dashboard's controls, in Mesa's SolaraViz format (they apply on Reset)."""
     tactics = [AS_SCENARIO, *negotiator_names()]
     params: dict[str, Any] = {
-        "scenario_name": {"type": "Select", "value": "baseline", "values": scenario_names(), "label": "Scenario"},
+        "scenario_name": {"type": "Select", "value": DEFAULT_SCENARIO, "values": scenario_names(), "label": "Scenario"},
         "seed": {"type": "InputText", "value": "", "label": "Seed (blank: the scenario's)"},
         "seat": {"type": "Select", "value": NOBODY, "values": [NOBODY, *LAYOUT], "label": "Take a seat as"},
         "jpn_rice_sensitivity": {"type": "SliderFloat", "value": 3.0, "min": 0.0, "max": 3.0, "step": 0.1,
