@@ -388,3 +388,19 @@ def test_dashboard_command_refuses_a_port_in_use_in_one_line():
     bad = subprocess.run([sys.executable, "run.py", "dashboard", "--port", "70000"], cwd=REPO,
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "expected a port number" in bad.stderr
+
+
+@pytest.mark.parametrize("controls, refused", [
+    ({"seat": "XXX"}, "Seat 'XXX'"),
+    ({"jpn_rice_sensitivity": "lots"}, "Japan's rice sensitivity 'lots'"),
+    ({"jpn_rice_sensitivity": float("nan")}, "Japan's rice sensitivity 'nan'"),
+    ({"jpn_rice_sensitivity": 1e308}, "Japan's rice sensitivity '1e+308'"),
+    ({"entry_rule": "unanimity"}, "Entry rule 'unanimity'"),
+    ({"tactic_JPN": "os.system"}, "JPN tactic 'os.system'"),
+])
+def test_a_forged_control_value_is_replaced_by_its_default_with_a_note(controls, refused):
+    """A websocket message can send any value: the session goes on with the control's default."""
+    model = DashboardModel(**controls)
+    assert any(note.startswith(refused) and "is not one the page offers" in note for note in model.notes)
+    assert model.seat is None and model.config.params["sensitivity"][1, model.sectors.index("rice")] == 3.0
+    assert model.negotiators[1].name == "boulware"

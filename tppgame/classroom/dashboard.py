@@ -79,6 +79,42 @@ def parse_seed(text: Any) -> int | None:
     return seed if seed <= SEED_MAX else None
 
 
+ENTRY_RULE_CHOICES = (AS_SCENARIO, "tpp", "cptpp")
+RICE_RANGE = (0.0, 3.0)        # the slider's range (calibrated: 3)
+
+
+def checked_controls(seat: Any, rice: Any, entry_rule: Any, tactics: dict[str, Any]
+                     ) -> tuple[str, float, str, dict[str, str], list[str]]:
+    """The controls' values as the page offers them; a value no control offers (a forged request)
+    is replaced by the control's default, with a note for the page, instead of failing the session."""
+    notes: list[str] = []
+
+    def refuse(what: str, value: Any, default: str) -> None:
+        notes.append(f"{what} {_shown(str(value))!r} is not one the page offers: {default} is used.")
+
+    if seat != NOBODY and seat not in LAYOUT:
+        refuse("Seat", seat, "nobody")
+        seat = NOBODY
+    try:
+        number = float(rice)
+    except (TypeError, ValueError):
+        number = float("nan")
+    if not RICE_RANGE[0] <= number <= RICE_RANGE[1]:
+        refuse("Japan's rice sensitivity", rice, "3")
+        number = 3.0
+    if entry_rule not in ENTRY_RULE_CHOICES:
+        refuse("Entry rule", entry_rule, "the scenario's")
+        entry_rule = AS_SCENARIO
+    allowed = {AS_SCENARIO, *negotiator_names()}
+    clean = {}
+    for code, tactic in tactics.items():
+        if tactic not in allowed:
+            refuse(f"{code} tactic", tactic, "the scenario's")
+            tactic = AS_SCENARIO
+        clean[code] = tactic
+    return seat, number, entry_rule, clean, notes
+
+
 def classroom_scenario(scenario_name: str, tactics: dict[str, str], jpn_rice_sensitivity: float, tpa: bool,
                        deadlines: bool, entry_rule: str) -> tuple[Scenario, list[str]]:
     """The scenario with the dashboard's settings applied, and plain notes on what they changed.
@@ -151,8 +187,11 @@ class DashboardModel(TPPModel):
             refused.append(f"That scenario is not one of the bundled scenarios ({', '.join(scenario_names())}): "
                            f"the {DEFAULT_SCENARIO} scenario is played.")
             scenario_name = DEFAULT_SCENARIO
-        config, notes = classroom_scenario(scenario_name, tactics, jpn_rice_sensitivity, tpa, deadlines, entry_rule)
-        notes = refused + notes
+        seat, jpn_rice_sensitivity, entry_rule, tactics, forged = checked_controls(seat, jpn_rice_sensitivity,
+                                                                                    entry_rule, tactics)
+        config, notes = classroom_scenario(scenario_name, tactics, jpn_rice_sensitivity, bool(tpa), bool(deadlines),
+                                           entry_rule)
+        notes = refused + forged + notes
         text = str(seed).strip()
         rng = parse_seed(text)
         if text and rng is None:
@@ -175,11 +214,12 @@ def model_params() -> dict[str, Any]:
         "scenario_name": {"type": "Select", "value": DEFAULT_SCENARIO, "values": scenario_names(), "label": "Scenario"},
         "seed": {"type": "InputText", "value": "", "label": "Seed (blank: the scenario's)"},
         "seat": {"type": "Select", "value": NOBODY, "values": [NOBODY, *LAYOUT], "label": "Take a seat as"},
-        "jpn_rice_sensitivity": {"type": "SliderFloat", "value": 3.0, "min": 0.0, "max": 3.0, "step": 0.1,
+        "jpn_rice_sensitivity": {"type": "SliderFloat", "value": 3.0, "min": RICE_RANGE[0], "max": RICE_RANGE[1],
+                                 "step": 0.1,
                                  "label": "Japan's rice sensitivity (calibrated: 3)"},
         "tpa": {"type": "Checkbox", "value": True, "label": "US Congress passes trade promotion authority"},
         "deadlines": {"type": "Checkbox", "value": True, "label": "Deadlines and summits press the talks"},
-        "entry_rule": {"type": "Select", "value": AS_SCENARIO, "values": [AS_SCENARIO, "tpp", "cptpp"],
+        "entry_rule": {"type": "Select", "value": AS_SCENARIO, "values": list(ENTRY_RULE_CHOICES),
                        "label": "Entry-into-force rule"},
     }
     for code in LAYOUT:
