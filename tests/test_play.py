@@ -99,7 +99,7 @@ def test_play_ends_with_the_table_and_writes_the_results(session):
     result, out = session
     text = result.stdout
     assert "Outcome:" in text
-    assert "Country         Sig  Utility  Outside     Gain" in text
+    assert "Country       Sig   Util  Outsd   Gain" in text
     assert text.rstrip().endswith(f"Wrote {out / 'rounds.csv'}, {out / 'events.jsonl'}, {out / 'summary.json'}")
     summary = json.loads((out / "summary.json").read_text())
     assert set(summary["countries"]) >= {"JPN", "USA", "NZL"}
@@ -133,7 +133,7 @@ def test_q_stops_early_and_still_writes_the_results(tmp_path):
     assert "You stopped the game after round 1." in result.stdout
     assert "Round 2" not in result.stdout
     assert result.stdout.count(PROMPT) == 2
-    assert "Country         Sig  Utility" in result.stdout
+    assert "Country       Sig   Util" in result.stdout
     rows = (tmp_path / "rounds.csv").read_text().splitlines()
     assert len(rows) == 1 + 2 * 12                          # rounds 0 and 1
     events = [json.loads(line) for line in (tmp_path / "events.jsonl").read_text().splitlines()]

@@ -59,9 +59,10 @@ def narrate(model: TPPModel) -> Iterator[str]:
         by_round.setdefault(entry["round"], []).append(entry)
     quiet_from = None
     previous = None
+    schedules: dict[str, dict[str, float]] = {}
     for check in model.records[1:]:
         r = check.round
-        lines = list(_round_lines(model, by_round.get(r, []), names))
+        lines = list(_round_lines(model, by_round.get(r, []), names, schedules))
         status = _status_line(check)
         changed = previous is None or status != previous
         if lines or changed:
@@ -82,7 +83,11 @@ def narrate(model: TPPModel) -> Iterator[str]:
 def round_lines(model: TPPModel, round_number: int) -> list[str]:
     """What happened in one finished round, in plain sentences, ending with the agreement status."""
     names = model.config.params["names"]
-    lines = list(_round_lines(model, model.log.in_round(round_number), names))
+    schedules: dict[str, dict[str, float]] = {}
+    for entry in model.log.of_kind("deal"):
+        if entry["round"] < round_number:
+            _new_in_schedule(schedules, entry)
+    lines = list(_round_lines(model, model.log.in_round(round_number), names, schedules))
     check = next((c for c in reversed(model.records) if c.round == round_number), None)
     return lines + ([_status_line(check)] if check is not None else [])
 
@@ -93,17 +98,34 @@ def _quiet(model: TPPModel, first: int, last: int) -> str:
     return f"{span} ({when}): talks go on; nothing changes."
 
 
-def _round_lines(model: TPPModel, entries: list[dict[str, Any]], names: dict[str, str]) -> Iterator[str]:
-    """Plain sentences for a round's log entries: deals and the agreement here, scheduled events in the
-    words of their kinds (:func:`tppgame.game.events.narration`); offers and replies say nothing."""
+def _new_in_schedule(schedules: dict[str, dict[str, float]], deal: dict[str, Any]) -> tuple[dict, dict]:
+    """What each side of a deal opens beyond what it had already opened (to every member, in the TPP's
+    common schedules; to this partner, in a side deal), and the schedules updated with it."""
+    new = []
+    for side, partner, gives in ((deal["a"], deal["b"], deal["a_gives"]), (deal["b"], deal["a"], deal["b_gives"])):
+        key = side if deal["track"] != "standalone" else f"{side} to {partner} (side deal)"
+        before = schedules.setdefault(key, {})
+        values = _values(gives)
+        new.append({s: v for s, v in values.items() if v >= before.get(s, 0.0) + 0.005})
+        for s, v in values.items():
+            before[s] = max(before.get(s, 0.0), v)
+    return new[0], new[1]
+
+
+def _round_lines(model: TPPModel, entries: list[dict[str, Any]], names: dict[str, str],
+                 schedules: dict[str, dict[str, float]]) -> Iterator[str]:
+    """Plain sentences for a round's log entries: deals (what each side opens that it had not opened
+    before: ``schedules`` holds what it had) and the agreement here, scheduled events in the words
+    of their kinds (:func:`tppgame.game.events.narration`); offers and replies say nothing."""
     for e in entries:
         kind = e["kind"]
         if kind == "deal":
             a, b = e["a"], e["b"]
             what = {"standalone": " (a side deal, in force from now on)",
                     "conditional": " (binding only if the TPP forms)", "tpp": ""}[e["track"]]
-            yield (f"Deal: {e['talk']} closed{what}. {names[a]} opens {main_concessions(_values(e['a_gives']))}; "
-                   f"{names[b]} opens {main_concessions(_values(e['b_gives']))}.")
+            new_a, new_b = _new_in_schedule(schedules, e)
+            yield (f"Deal: {e['talk']} closed{what}. {names[a]} opens {main_concessions(new_a)}; "
+                   f"{names[b]} opens {main_concessions(new_b)}.")
         elif kind == "agreement_formed":
             yield (f"AGREEMENT FORMED among {len(e['signatories'])} countries holding {e['gdp_share']:.1%} "
                    "of the original signatories' 2013 GDP.")
@@ -118,10 +140,7 @@ def _status_line(check: Any) -> str:
         force = "could enter into force" if check.in_force else "could NOT enter into force"
         return (f"Agreement: formed; {len(check.signatories)} signatories, of which {len(check.accepting)} would "
                 f"ratify, holding {check.gdp_share:.1%} of 2013 GDP; {force}.")
-    parts = [f"Agreement: not yet; {len(check.accepting)} of {len(check.members)} members would ratify the package "
-             "as it stands"]
-    if check.holdouts:
-        parts.append("not " + ", ".join(check.holdouts))
+    parts = [f"Agreement: not yet; {_who_would_ratify(check)}"]
     if check.open_pairs:
         pairs = ", ".join(f"{a}-{b}" for a, b in check.open_pairs[:4])
         more = len(check.open_pairs) - 4
@@ -132,6 +151,21 @@ def _status_line(check: Any) -> str:
         parts.append("the rest could conclude without them" if check.rest_could_conclude
                      else "the rest could not conclude without them")
     return "; ".join(parts) + "."
+
+
+def _who_would_ratify(check: Any) -> str:
+    """Who would ratify the package so far, in few words: the shorter list is named, and why the
+    others would not."""
+    members, yes, no = len(check.members), check.accepting, check.holdouts
+    if not yes:
+        return f"none of the {members} members would ratify the package so far (it gives each less than it needs)"
+    if not no:
+        return f"all {members} members would ratify the package so far"
+    if len(yes) < len(no):
+        return (f"only {', '.join(yes)} of {members} members would ratify the package so far "
+                "(it gives the others less than they need)")
+    return (f"{len(yes)} of {members} members would ratify the package so far; not {', '.join(no)} "
+            "(it gives them less than they need)")
 
 
 def final_table(summary: dict[str, Any], sectors: tuple[str, ...]) -> str:
@@ -148,16 +182,17 @@ def final_table(summary: dict[str, Any], sectors: tuple[str, ...]) -> str:
         if summary["holdouts"]:
             out.write(" Hold-outs at the end: " + ", ".join(summary["holdouts"]) + ".")
         out.write("\n")
-    short = [s[:6] for s in sectors]
-    header = f"{'Country':<15} {'Sig':>3} {'Utility':>8} {'Outside':>8} {'Gain':>8}  " + " ".join(f"{s:>6}" for s in short)
+    short = [s.replace("_", "")[:5] for s in sectors]       # fits 100 columns with ten sectors
+    header = f"{'Country':<13} {'Sig':>3} {'Util':>6} {'Outsd':>6} {'Gain':>6}  " + " ".join(f"{s:>5}" for s in short)
     out.write("\n" + header + "\n" + "-" * len(header) + "\n")
     for code, c in summary["countries"].items():
         gain = c["utility"] - c["outside_option"]
-        row = (f"{c['name'][:15]:<15} {'yes' if c['signatory'] else 'no':>3} {c['utility']:>8.3f} "
-               f"{c['outside_option']:>8.3f} {gain:>+8.3f}  " + " ".join(f"{c['concessions'][s]:>6.2f}" for s in sectors))
+        row = (f"{c['name'][:13]:<13} {'yes' if c['signatory'] else 'no':>3} {c['utility']:>6.3f} "
+               f"{c['outside_option']:>6.3f} {gain:>+6.3f}  " + " ".join(f"{c['concessions'][s]:>5.2f}" for s in sectors))
         out.write(row + "\n")
-    out.write("\nUtility: 1 = full access to every partner's market; Outside: status quo plus side deals in force;\n"
-              "concessions: 0 = today's protection, 1 = free trade (deepest concession to any partner).\n")
+    out.write("\nUtil: utility (1 = full access to every partner's market); Outsd: outside option (status\n"
+              "quo plus side deals in force); sectors, by their first letters: concession from 0 (today's\n"
+              "protection) to 1 (free trade), the deepest to any partner.\n")
     return out.getvalue()
 
 

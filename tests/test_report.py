@@ -1,0 +1,53 @@
+"""The story and the final table a class reads: short, and saying what is new."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from tppgame import TPPModel
+from tppgame.game.scenario import available_scenarios
+from tppgame.report import _new_in_schedule, _status_line, final_table
+
+CODES = ["USA", "JPN", "CAN", "MEX", "AUS", "NZL", "CHL", "PER", "SGP", "MYS", "VNM", "BRN"]
+
+
+def check(accepting: list[str], holdouts: list[str]) -> SimpleNamespace:
+    return SimpleNamespace(formed=False, members=CODES, accepting=accepting, holdouts=holdouts, open_pairs=[],
+                           rest_could_conclude=False)
+
+
+@pytest.mark.parametrize("accepting, line", [
+    (["BRN"], "Agreement: not yet; only BRN of 12 members would ratify the package so far (it gives the others "
+              "less than they need); the rest could not conclude without them."),
+    (CODES[2:], "Agreement: not yet; 10 of 12 members would ratify the package so far; not USA, JPN (it gives "
+                "them less than they need); the rest could not conclude without them."),
+    ([], "Agreement: not yet; none of the 12 members would ratify the package so far (it gives each less than it "
+         "needs); the rest could not conclude without them."),
+    (CODES, "Agreement: not yet; all 12 members would ratify the package so far."),
+])
+def test_the_agreement_line_names_the_fewer_and_says_why(accepting, line):
+    assert _status_line(check(accepting, [c for c in CODES if c not in accepting])) == line
+
+
+def test_a_deal_line_names_only_what_is_new_in_a_countrys_schedule():
+    """The US opened autos 0.40 to Singapore; a later TPP deal giving Vietnam autos 0.40 and rice 0.07
+    adds only rice to its common schedule. A side deal is counted apart from the TPP schedule."""
+    schedules: dict = {}
+    first = {"track": "tpp", "a": "USA", "b": "SGP", "a_gives": {"autos": 0.4}, "b_gives": {"biologics": 0.1}}
+    again = {"track": "tpp", "a": "USA", "b": "VNM", "a_gives": {"autos": 0.4, "rice": 0.07}, "b_gives": {}}
+    side = {"track": "standalone", "a": "USA", "b": "JPN", "a_gives": {"autos": 0.4}, "b_gives": {}}
+    assert _new_in_schedule(schedules, first) == ({"autos": 0.4}, {"biologics": 0.1})
+    assert _new_in_schedule(schedules, again) == ({"rice": 0.07}, {})
+    assert _new_in_schedule(schedules, side) == ({"autos": 0.4}, {})
+
+
+@pytest.mark.parametrize("path", available_scenarios(), ids=lambda p: p.stem)
+def test_the_final_table_fits_a_hundred_columns(path):
+    model = TPPModel(path, rng=0)
+    while model.running:
+        model.step()
+    lines = final_table(model.summary(), model.sectors).splitlines()
+    table = lines[lines.index("") + 1:]
+    assert max(len(line) for line in table) <= 100
