@@ -131,3 +131,55 @@ def test_event_log_is_strict_json_under_a_benchmark_protocol(tmp_path):
               for line in (out / "events.jsonl").read_text().splitlines()]
     offers = [e for e in offers if e["kind"] == "offer"]
     assert offers and all(e["aspiration_responder"] is None for e in offers)
+
+
+COMMAND_NAMES = ("run", "list", "play", "compare", "robustness", "sweep", "sweep-report", "tournament", "dashboard",
+                 "help")
+
+
+@pytest.mark.parametrize("args", [["--help"], ["-h"], ["help"]])
+def test_top_level_help_lists_every_command_with_a_line(args):
+    result = run_cli(*args)
+    assert result.returncode == 0 and result.stderr == ""
+    listed = result.stdout.split("\ncommands:\n")[1].splitlines()
+    for name in COMMAND_NAMES:
+        assert any(line.split()[:1] == [name] and len(line.split()) > 2 for line in listed), name
+
+
+def test_help_for_a_command_and_for_an_unknown_one(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["help", "sweep"])
+    assert done.value.code == 0 and capsys.readouterr().out.startswith("usage: run.py sweep")
+    assert main(["help", "bogus"]) == 2
+    assert capsys.readouterr().err == ("error: help bogus: expected one command of run, list, compare, robustness, "
+                                       "sweep, sweep-report, tournament, play, dashboard, help\n")
+
+
+def test_an_unknown_word_is_neither_a_scenario_nor_a_command():
+    result = run_cli("bogus")
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr == ("error: scenarios/bogus.toml: (file): expected an existing "
+                             "scenario file (nor is it a command: run.py --help lists them)\n")
+
+
+@pytest.mark.parametrize("command, kind", [([], "folder"), (["compare", "tokyo_2014", "baseline"], "file"),
+                                           (["robustness", "tokyo_2014"], "file"), (["play", "--as", "JPN"], "folder"),
+                                           (["sweep", "tokyo_2014"], "folder"), (["tournament"], "folder"),
+                                           (["sweep-report", "somewhere"], "folder")])
+def test_an_empty_out_name_is_refused(command, kind, tmp_path, capsys):
+    assert main([*command, "--out", ""]) == 2
+    prog = " ".join(["run.py", *command[:1]])
+    assert capsys.readouterr().err == f"error: {prog}: argument --out: expected a {kind} name, got an empty one ('')\n"
+    assert not list(tmp_path.iterdir())
+
+
+def test_output_files_follow_the_umask(tmp_path):
+    previous = os.umask(0o027)
+    try:
+        out = tmp_path / "masked"
+        assert main(["tokyo_2014", "--quiet", "--out", str(out)]) == 0
+        assert main(["compare", "tokyo_2014", "tokyo_2014", "--out", str(tmp_path / "c.csv")]) == 0
+    finally:
+        os.umask(previous)
+    for path in [*out.iterdir(), tmp_path / "c.csv"]:
+        assert path.stat().st_mode & 0o777 == 0o640, path

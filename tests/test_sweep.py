@@ -609,3 +609,10 @@ def test_sweep_rows_are_the_games_played_on_their_own():
         scenario = plan.scenario.with_overrides(row["params"])
         expected = sweep.outcome(play(scenario, row["seed"]).summary())
         assert row["status"] == "ok" and {k: row[k] for k in expected} == expected
+
+
+def test_a_setting_varied_twice_is_refused(tmp_path, capsys):
+    out = tmp_path / "twice"
+    assert main(["sweep", "tokyo_2014", "--vary", f"{RICE}=[1, 2]", "--vary", f"{RICE}=[1, 3]", "--out", str(out)]) == 2
+    assert capsys.readouterr().err == f"error: --vary {RICE}: given twice; give each setting once\n"
+    assert not out.exists()

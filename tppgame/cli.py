@@ -56,8 +56,29 @@ def parse_setting(text: str) -> tuple[str, Any]:
     return path, value
 
 
+# The commands and their one-line descriptions, in the order ``run.py --help`` lists them.
+COMMAND_HELP = {
+    "run": "play a scenario and write rounds.csv, events.jsonl, summary.json (the default command)",
+    "list": "the scenarios in scenarios/ with their one-line descriptions",
+    "play": "negotiate for one country at the terminal; the agents play the others",
+    "compare": "two scenarios with the same seed, outcomes side by side, and a CSV",
+    "robustness": "play a scenario over many seeds and report how often its headlines hold",
+    "sweep": "a parameter sweep into a resumable store, with CSV and Parquet tables",
+    "sweep-report": "plots and sensitivity indices of a sweep's store",
+    "tournament": "negotiators in countries' seats over replicate seeds, ranked",
+    "dashboard": "the classroom dashboard in a browser",
+    "help": "this help, or a command's: run.py help COMMAND",
+}
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="run.py", description="Run a TPP negotiation scenario and report what happened.")
+    width = max(len(name) for name in COMMAND_HELP)
+    commands = "\n".join(f"  {name:<{width}}  {text}" for name, text in COMMAND_HELP.items())
+    parser = _Parser(prog="run.py", usage="run.py [COMMAND] [options]  (COMMAND defaults to run)\n"
+                                          "       run.py [run] [SCENARIO] [--seed N] [--out DIR] ...",
+                     description="Run a TPP negotiation scenario and report what happened.",
+                     epilog=f"commands:\n{commands}\n\nrun.py COMMAND --help shows a command's options.",
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
     _scenario_arguments(parser, "out/SCENARIO-seedN")
     parser.add_argument("--seed", type=int, default=None, help="seed for all chance in the run (default: the scenario's)")
     parser.add_argument("--quiet", action="store_true", help="print only the final table")
@@ -68,7 +89,7 @@ def _scenario_arguments(parser: argparse.ArgumentParser, default_out: str) -> No
     """The arguments of commands that play one game: the scenario, --out and --set."""
     parser.add_argument("scenario", nargs="?", default="baseline",
                         help="scenario name in scenarios/ (default: baseline) or path to a TOML file")
-    parser.add_argument("--out", type=Path, default=None,
+    parser.add_argument("--out", type=_path_arg("folder"), default=None,
                         help=f"folder for rounds.csv, events.jsonl and summary.json (default: {default_out})")
     parser.add_argument("--set", dest="settings", action="append", default=[], metavar="PATH=VALUE",
                         help="override a scenario setting, e.g. --set countries.JPN.sensitivity.rice=2.5 (repeatable)")
@@ -182,6 +203,16 @@ def _table_and_files(model: Any, out_dir: Path) -> None:
     print(f"\nWrote {', '.join(str(p) for p in paths)}")
 
 
+def _path_arg(kind: str) -> Callable[[str], Path]:
+    """An ``--out`` value: a path, not an empty name (which would mean the current folder)."""
+    def path(value: str) -> Path:
+        if not value.strip():
+            raise argparse.ArgumentTypeError(f"expected a {kind} name, got an empty one ({value!r})")
+        return Path(value)
+    path.__name__ = f"{kind} name"
+    return path
+
+
 def _seed_arg(value: str) -> int:
     seed = int(value)
     if seed < 0:
@@ -213,7 +244,7 @@ def compare(argv: Sequence[str]) -> int:
     parser.add_argument("first")
     parser.add_argument("second")
     parser.add_argument("--seed", type=_seed_arg, default=None, help="seed for both (default: the first's)")
-    parser.add_argument("--out", type=Path, default=None, help="CSV file (default: out/compare-A-B-seedN.csv)")
+    parser.add_argument("--out", type=_path_arg("file"), default=None, help="CSV file (default: out/compare-A-B-seedN.csv)")
     parser.add_argument("--set", dest="settings", action="append", default=[], metavar="PATH=VALUE",
                         help="override a setting in both scenarios (repeatable)")
     args = parser.parse_args(list(argv))
@@ -240,7 +271,7 @@ def robustness(argv: Sequence[str]) -> int:
     parser.add_argument("scenario")
     parser.add_argument("--seeds", type=int, default=50, help="how many seeds (default 50: 0 to 49)")
     parser.add_argument("--first-seed", type=_seed_arg, default=0)
-    parser.add_argument("--out", type=Path, default=None, help="per-seed CSV (default: out/robustness-SCENARIO.csv)")
+    parser.add_argument("--out", type=_path_arg("file"), default=None, help="per-seed CSV (default: out/robustness-SCENARIO.csv)")
     parser.add_argument("--set", dest="settings", action="append", default=[], metavar="PATH=VALUE",
                         help="override a setting (repeatable)")
     args = parser.parse_args(list(argv))
@@ -340,7 +371,7 @@ def build_sweep_parser() -> argparse.ArgumentParser:
     parser.add_argument("--reps", type=int, default=None, help="replicate seeds per point (default 1)")
     parser.add_argument("--seed", type=_seed_arg, default=None,
                         help="the sweep seed every run's seed derives from (default: the scenario's)")
-    parser.add_argument("--out", type=Path, default=None, help="folder of the store (default: out/sweep-SCENARIO)")
+    parser.add_argument("--out", type=_path_arg("folder"), default=None, help="folder of the store (default: out/sweep-SCENARIO)")
     _engine_arguments(parser)
     parser.add_argument("--chunk", type=int, default=None, metavar="N", help="runs per task (default: automatic)")
     return parser
@@ -389,7 +420,7 @@ def sweep_report(argv: Sequence[str]) -> int:
                                  "setting (PNG plots, heatmaps for pairs of grid settings) and global sensitivity "
                                  "indices of the outcomes (CSV).")
     parser.add_argument("folder", type=Path, metavar="DIR", help="the out folder of a sweep (holding sweep.sqlite)")
-    parser.add_argument("--out", type=Path, default=None, help="folder for the plots and tables (default: DIR/report)")
+    parser.add_argument("--out", type=_path_arg("folder"), default=None, help="folder for the plots and tables (default: DIR/report)")
     args = parser.parse_args(list(argv))
     from tppgame.experiments import sweep_report as reports
 
@@ -419,7 +450,7 @@ def build_tournament_parser() -> argparse.ArgumentParser:
                         help="the seed every game's seed derives from (default: each scenario's)")
     parser.add_argument("--set", dest="settings", action="append", default=[], metavar="PATH=VALUE",
                         help="a setting fixed for every game (repeatable)")
-    parser.add_argument("--out", type=Path, default=None, help="folder of the stores and report (default: out/tournament)")
+    parser.add_argument("--out", type=_path_arg("folder"), default=None, help="folder of the stores and report (default: out/tournament)")
     _engine_arguments(parser)
     return parser
 
@@ -467,6 +498,24 @@ COMMANDS = {"run": run, "list": list_scenarios, "compare": compare, "robustness"
             "sweep-report": sweep_report, "tournament": tournament, "play": play, "dashboard": dashboard}
 
 
+def help_command(argv: Sequence[str]) -> int:
+    """``run.py help [COMMAND]``: the top-level help (every command), or one command's options."""
+    if not argv:
+        build_parser().print_help()
+        return 0
+    if len(argv) > 1 or argv[0] not in COMMANDS:
+        raise UsageError(f"help {' '.join(argv)}: expected one command of {', '.join(COMMANDS)}")
+    return COMMANDS[argv[0]](["--help"])
+
+
+COMMANDS["help"] = help_command
+
+
+def _bare_word(text: str) -> bool:
+    """A first word that names no file: neither a path nor a .toml (perhaps a mistyped command)."""
+    return not text.startswith("-") and "/" not in text and "\\" not in text and not text.endswith(".toml")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: dispatch to a command (``run`` when the first word is not one)."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -475,7 +524,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         command = COMMANDS[argv.pop(0)]
     try:
         return command(argv)
-    except (ScenarioError, UsageError) as err:
+    except ScenarioError as err:
+        hint = ""
+        if command is run and argv and _bare_word(argv[0]) and not err.path and "existing" in err.expected:
+            hint = " (nor is it a command: run.py --help lists them)"
+        print(f"error: {err}{hint}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except UsageError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:

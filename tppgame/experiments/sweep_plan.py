@@ -273,6 +273,11 @@ def make_spec(target: str, vary: Sequence[str] = (), fixed: Sequence[tuple[str, 
     values the options given on the command line replace (``--vary`` per setting)."""
     base = load_sweep_file(Path(target)) if is_sweep_file(target) else SweepSpec(scenario=target)
     cli_vary = [parse_vary(text) for text in vary]
+    seen: set[str] = set()
+    for given in cli_vary:
+        if given.path in seen:
+            raise SweepError(f"--vary {given.path}: given twice; give each setting once")
+        seen.add(given.path)
     merged_vary = {v.path: v for v in base.vary}
     merged_vary.update({v.path: v for v in cli_vary})
     merged_fixed = dict(base.fixed)
