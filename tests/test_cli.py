@@ -183,3 +183,48 @@ def test_output_files_follow_the_umask(tmp_path):
         os.umask(previous)
     for path in [*out.iterdir(), tmp_path / "c.csv"]:
         assert path.stat().st_mode & 0o777 == 0o640, path
+
+
+# The robustness command in a process of its own, each finished game counted in a file (the test
+# waits for a few before it presses Ctrl-C).
+COUNTING = """
+import sys
+from pathlib import Path
+import tppgame.experiments.headlines as headlines
+from tppgame.cli import main
+real_play, counter = headlines.play, Path(sys.argv[1])
+def play(*args, **kwargs):
+    model = real_play(*args, **kwargs)
+    counter.write_text(str(int(counter.read_text() or 0) + 1) if counter.exists() else "1")
+    return model
+headlines.play = play
+raise SystemExit(main(sys.argv[2:]))
+"""
+
+
+def test_ctrl_c_during_robustness_keeps_the_seeds_that_finished(tmp_path):
+    import signal
+    import time
+
+    counter, out = tmp_path / "games", tmp_path / "robust.csv"
+    proc = subprocess.Popen([sys.executable, "-c", COUNTING, str(counter), "robustness", "tokyo_2014",
+                             "--seeds", "5000", "--out", str(out)], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        deadline = time.monotonic() + 120
+        while not counter.exists() or int(counter.read_text() or 0) < 3:
+            assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read() if proc.poll() else ""
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130 and stderr == ""
+    kept = out.read_text().splitlines()[1:]
+    assert len(kept) >= 3 and [int(line.split(",")[0]) for line in kept] == list(range(len(kept)))
+    lines = stdout.splitlines()
+    assert lines[1] == (f"interrupted after {len(kept)} of 5000 seeds: PARTIAL results for the seeds that finished")
+    assert lines[2] == f"Tokyo talks and the April 2014 deadline: seeds 0-{len(kept) - 1}"
+    assert lines[-1] == f"Wrote {out} (partial: {len(kept)} of 5000 seeds)"

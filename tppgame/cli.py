@@ -279,18 +279,35 @@ def robustness(argv: Sequence[str]) -> int:
         raise UsageError(f"--seeds {args.seeds}: expected a whole number of at least 1")
     scenario = _with_settings(load_scenario(args.scenario), args.settings)
     seeds = range(args.first_seed, args.first_seed + args.seeds)
-    rows, held = [], [0] * len(scenario.headlines)
-    for seed, model, verdicts in over_seeds(scenario, seeds):
-        summary = model.summary()
-        row = {"seed": seed, "formed": summary["formed"], "round": summary["round"],
-               "month": month_label(model, summary["round"]) if summary["formed"] else "",
-               "signatories": len(summary["members"]), "gdp_share": summary["gdp_share"],
-               "in_force": summary["in_force"]}
-        row.update({f"headline_{k + 1}": v for k, v in enumerate(verdicts)})
-        rows.append(row)
-        held = [h + v for h, v in zip(held, verdicts)]
+    out = args.out or Path("out") / f"robustness-{Path(scenario.file).stem}.csv"
+    _out_file(out)
+    rows: list[dict[str, Any]] = []
+    try:
+        for seed, model, verdicts in over_seeds(scenario, seeds):
+            summary = model.summary()
+            row = {"seed": seed, "formed": summary["formed"], "round": summary["round"],
+                   "month": month_label(model, summary["round"]) if summary["formed"] else "",
+                   "signatories": len(summary["members"]), "gdp_share": summary["gdp_share"],
+                   "in_force": summary["in_force"]}
+            row.update({f"headline_{k + 1}": v for k, v in enumerate(verdicts)})
+            rows.append(row)
+    except KeyboardInterrupt:      # Ctrl-C: like play, the seeds finished so far are kept
+        print(f"\ninterrupted after {len(rows)} of {len(seeds)} seeds: PARTIAL results for the seeds that finished")
+        if rows:
+            _robustness_table(scenario, rows, ROBUST_SHARE)
+            _write_or_fail(lambda: write_csv(out, rows), out)
+            print(f"Wrote {out} (partial: {len(rows)} of {len(seeds)} seeds)")
+        return 130
+    _robustness_table(scenario, rows, ROBUST_SHARE)
+    _write_or_fail(lambda: write_csv(out, rows), out)
+    print(f"Wrote {out}")
+    return 0
+
+
+def _robustness_table(scenario: Any, rows: list[dict[str, Any]], robust_share: float) -> None:
+    """How often the agreement formed, when, and how often each headline held, over the seeds played."""
     n = len(rows)
-    print(f"{scenario.name}: seeds {seeds.start}-{seeds.stop - 1}")
+    print(f"{scenario.name}: seeds {rows[0]['seed']}-{rows[-1]['seed']}")
     formed = sum(r["formed"] for r in rows)
     print(f"agreement formed in {formed / n:.0%} of seeds; could enter into force in "
           f"{sum(r['in_force'] for r in rows) / n:.0%}")
@@ -302,14 +319,16 @@ def robustness(argv: Sequence[str]) -> int:
         print("formed in: " + ", ".join(f"{m} {c / n:.0%}" for m, c in sorted(months.items(), key=lambda kv: -kv[1])))
     if not scenario.headlines:
         print("(this scenario states no headlines)")
-    for k, (headline, count) in enumerate(zip(scenario.headlines, held), start=1):
-        share = count / n
-        verdict = "robust" if share >= ROBUST_SHARE else f"FRAGILE (holds in fewer than {ROBUST_SHARE:.0%} of seeds)"
+    for k, headline in enumerate(scenario.headlines, start=1):
+        share = sum(r[f"headline_{k}"] for r in rows) / n
+        verdict = "robust" if share >= robust_share else f"FRAGILE (holds in fewer than {robust_share:.0%} of seeds)"
         print(f"headline {k}: {headline.claim} -- holds in {share:.0%} of seeds: {verdict}")
-    out = args.out or Path("out") / f"robustness-{Path(scenario.file).stem}.csv"
-    _write_or_fail(lambda: write_csv(out, rows), out)
-    print(f"Wrote {out}")
-    return 0
+
+
+def _out_file(out: Path) -> None:
+    """A results file's path: a folder in its place is bad input (said before any game is played)."""
+    if out.is_dir():
+        raise UsageError(f"--out {out}: expected a file, found a folder")
 
 
 def _with_settings(scenario: Any, settings: Sequence[str], negotiators: Sequence[str] = ()) -> Any:
@@ -374,6 +393,8 @@ def build_sweep_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", type=_path_arg("folder"), default=None, help="folder of the store (default: out/sweep-SCENARIO)")
     _engine_arguments(parser)
     parser.add_argument("--chunk", type=int, default=None, metavar="N", help="runs per task (default: automatic)")
+    parser.add_argument("--retry-failed", action="store_true",
+                        help="run again the runs stored as failed (without it, a resumed sweep keeps them as they are)")
     return parser
 
 
@@ -401,12 +422,13 @@ def sweep(argv: Sequence[str]) -> int:
                                 reps=args.reps, seed=args.seed, out=args.out)
         plan = sweeps.build_plan(spec)
         report = sweeps.run_sweep(plan, args.out, workers=args.workers, engine=args.engine,
-                                  scheduler=args.scheduler, chunk_size=args.chunk, on_start=_announce_sweep)
+                                  scheduler=args.scheduler, chunk_size=args.chunk, on_start=_announce_sweep,
+                                  retry_failed=args.retry_failed)
     except sweeps.SweepError as err:
         raise UsageError(str(err)) from None
     except sweeps.EngineError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
+        print(f"error: sweep: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     for line in sweeps.report_lines(report):
         print(line)
     return 0 if report.failed == 0 else 1
@@ -480,8 +502,8 @@ def tournament(argv: Sequence[str]) -> int:
     except tournaments.TournamentError as err:
         raise UsageError(str(err)) from None
     except EngineError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
+        print(f"error: tournament: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     report = write_report(plan)
     print(f"games: {done.played} played now, {done.stored_before} from before; {done.failed} failed")
     for line in done.failures[:3]:
@@ -519,6 +541,10 @@ def _bare_word(text: str) -> bool:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: dispatch to a command (``run`` when the first word is not one)."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    from tppgame.experiments.sweep import worker_bootstrapping
+
+    if worker_bootstrapping():   # a worker importing a script without the __main__ guard: the sweep says so
+        return EXIT_BAD_INPUT
     command = run
     if argv and argv[0] in COMMANDS:
         command = COMMANDS[argv.pop(0)]
