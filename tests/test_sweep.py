@@ -703,3 +703,15 @@ def test_failed_runs_stay_on_resume_and_run_again_with_retry_failed(monkeypatch,
     assert main([*args, "--retry-failed"]) == 0
     assert "runs: 12 of 12 stored (6 run now, 6 from before); 0 failed" in capsys.readouterr().out
     assert read_runs(out) == reference
+
+
+def test_a_long_check_of_the_points_says_how_many_and_how_far():
+    from itertools import count
+
+    ticks = (0.6 * i for i in count())       # each look at the clock (every 50 points) 0.6 s later
+    said: list[str] = []
+    vary = [f"{RICE}=0:10:10", "countries.JPN.sensitivity.beef=0:10:10", "countries.USA.sensitivity.dairy=0:10:10"]
+    plan = build_plan(make_spec("tokyo_2014", vary), say=said.append, clock=lambda: next(ticks))
+    assert len(plan.design) == 1000
+    assert said == ["sweep: checking 1000 points against the scenario before any run (100 done, about 11 s left)",
+                    "sweep: checked 950/1000 points (95%)"]

@@ -420,7 +420,7 @@ def sweep(argv: Sequence[str]) -> int:
     try:
         spec = sweeps.make_spec(args.target, args.vary, fixed, design=args.design, samples=args.samples,
                                 reps=args.reps, seed=args.seed, out=args.out)
-        plan = sweeps.build_plan(spec)
+        plan = sweeps.build_plan(spec, say=lambda line: print(line, file=sys.stderr, flush=True))
         report = sweeps.run_sweep(plan, args.out, workers=args.workers, engine=args.engine,
                                   scheduler=args.scheduler, chunk_size=args.chunk, on_start=_announce_sweep,
                                   retry_failed=args.retry_failed)
