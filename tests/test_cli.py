@@ -144,3 +144,100 @@ def test_dashboard_reachable_from_other_machines_gets_a_one_line_warning(host):
     assert warning == (f"warning: --host {host}: the dashboard is reachable from other machines on the network, "
                        "without a password (--host 127.0.0.1 keeps it to this computer)")
     assert "\n" not in warning
+
+
+COMMAND_NAMES = ("run", "list", "play", "compare", "robustness", "sweep", "sweep-report", "tournament", "dashboard",
+                 "help")
+
+
+@pytest.mark.parametrize("args", [["--help"], ["-h"], ["help"]])
+def test_top_level_help_lists_every_command_with_a_line(args):
+    result = run_cli(*args)
+    assert result.returncode == 0 and result.stderr == ""
+    listed = result.stdout.split("\ncommands:\n")[1].splitlines()
+    for name in COMMAND_NAMES:
+        assert any(line.split()[:1] == [name] and len(line.split()) > 2 for line in listed), name
+
+
+def test_help_for_a_command_and_for_an_unknown_one(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["help", "sweep"])
+    assert done.value.code == 0 and capsys.readouterr().out.startswith("usage: run.py sweep")
+    assert main(["help", "bogus"]) == 2
+    assert capsys.readouterr().err == ("error: help bogus: expected one command of run, list, compare, robustness, "
+                                       "sweep, sweep-report, tournament, play, dashboard, help\n")
+
+
+def test_an_unknown_word_is_neither_a_scenario_nor_a_command():
+    result = run_cli("bogus")
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr == ("error: scenarios/bogus.toml: (file): expected an existing "
+                             "scenario file (nor is it a command: run.py --help lists them)\n")
+
+
+@pytest.mark.parametrize("command, kind", [([], "folder"), (["compare", "tokyo_2014", "baseline"], "file"),
+                                           (["robustness", "tokyo_2014"], "file"), (["play", "--as", "JPN"], "folder"),
+                                           (["sweep", "tokyo_2014"], "folder"), (["tournament"], "folder"),
+                                           (["sweep-report", "somewhere"], "folder")])
+def test_an_empty_out_name_is_refused(command, kind, tmp_path, capsys):
+    assert main([*command, "--out", ""]) == 2
+    prog = " ".join(["run.py", *command[:1]])
+    assert capsys.readouterr().err == f"error: {prog}: argument --out: expected a {kind} name, got an empty one ('')\n"
+    assert not list(tmp_path.iterdir())
+
+
+def test_output_files_follow_the_umask(tmp_path):
+    previous = os.umask(0o027)
+    try:
+        out = tmp_path / "masked"
+        assert main(["tokyo_2014", "--quiet", "--out", str(out)]) == 0
+        assert main(["compare", "tokyo_2014", "tokyo_2014", "--out", str(tmp_path / "c.csv")]) == 0
+    finally:
+        os.umask(previous)
+    for path in [*out.iterdir(), tmp_path / "c.csv"]:
+        assert path.stat().st_mode & 0o777 == 0o640, path
+
+
+# The robustness command in a process of its own, each finished game counted in a file (the test
+# waits for a few before it presses Ctrl-C).
+COUNTING = """
+import sys
+from pathlib import Path
+import tppgame.experiments.headlines as headlines
+from tppgame.cli import main
+real_play, counter = headlines.play, Path(sys.argv[1])
+def play(*args, **kwargs):
+    model = real_play(*args, **kwargs)
+    counter.write_text(str(int(counter.read_text() or 0) + 1) if counter.exists() else "1")
+    return model
+headlines.play = play
+raise SystemExit(main(sys.argv[2:]))
+"""
+
+
+def test_ctrl_c_during_robustness_keeps_the_seeds_that_finished(tmp_path):
+    import signal
+    import time
+
+    counter, out = tmp_path / "games", tmp_path / "robust.csv"
+    proc = subprocess.Popen([sys.executable, "-c", COUNTING, str(counter), "robustness", "tokyo_2014",
+                             "--seeds", "5000", "--out", str(out)], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        deadline = time.monotonic() + 120
+        while not counter.exists() or int(counter.read_text() or 0) < 3:
+            assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read() if proc.poll() else ""
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130 and stderr == ""
+    kept = out.read_text().splitlines()[1:]
+    assert len(kept) >= 3 and [int(line.split(",")[0]) for line in kept] == list(range(len(kept)))
+    lines = stdout.splitlines()
+    assert lines[1] == (f"interrupted after {len(kept)} of 5000 seeds: PARTIAL results for the seeds that finished")
+    assert lines[2] == f"Tokyo talks and the April 2014 deadline: seeds 0-{len(kept) - 1}"
+    assert lines[-1] == f"Wrote {out} (partial: {len(kept)} of 5000 seeds)"

@@ -609,3 +609,109 @@ def test_sweep_rows_are_the_games_played_on_their_own():
         scenario = plan.scenario.with_overrides(row["params"])
         expected = sweep.outcome(play(scenario, row["seed"]).summary())
         assert row["status"] == "ok" and {k: row[k] for k in expected} == expected
+
+
+def test_a_setting_varied_twice_is_refused(tmp_path, capsys):
+    out = tmp_path / "twice"
+    assert main(["sweep", "tokyo_2014", "--vary", f"{RICE}=[1, 2]", "--vary", f"{RICE}=[1, 3]", "--out", str(out)]) == 2
+    assert capsys.readouterr().err == f"error: --vary {RICE}: given twice; give each setting once\n"
+    assert not out.exists()
+
+
+# ----------------------------------------------------------------------- engine faults and retries
+NO_GUARD = ('nothing was run (a script that starts a sweep needs its code under if __name__ == "__main__": '
+            "workers import the script)")
+
+
+def test_a_script_without_the_main_guard_is_one_line_and_leaves_no_store(tmp_path):
+    out = tmp_path / "unguarded"
+    script = tmp_path / "unguarded.py"
+    script.write_text("from tppgame.cli import main\n"
+                      f"raise SystemExit(main(['sweep', 'tokyo_2014', '--vary', '{RICE}=[1, 2, 3]', '--workers', '2', "
+                      f"'--out', {str(out)!r}]))\n")
+    result = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                            stdin=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr == ("error: sweep: the worker processes could not start (BrokenPipeError: [Errno 32] "
+                             f"Broken pipe); {NO_GUARD}\n")
+    assert not out.exists()
+
+
+class _DyingPool:
+    """A process pool whose worker dies on the third task: its future raises BrokenProcessPool."""
+
+    def __init__(self, *args, **kwargs):
+        self.submitted = 0
+
+    def submit(self, fn, chunk):
+        from concurrent.futures import Future
+        from concurrent.futures.process import BrokenProcessPool
+
+        future: Future = Future()
+        self.submitted += 1
+        if self.submitted <= 2:
+            future.set_result(sweep.run_chunk(small_plan().scenario, chunk))
+        else:
+            future.set_exception(BrokenProcessPool("A process in the process pool was terminated abruptly"))
+        return future
+
+    def shutdown(self, **kwargs):
+        pass
+
+
+def test_a_worker_that_dies_is_one_line_and_exit_2_and_the_stored_runs_stay(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(sweep, "ProcessPoolExecutor", _DyingPool)
+    monkeypatch.setattr(sweep, "IN_FLIGHT_PER_WORKER", 1)
+    out = tmp_path / "died"
+    assert main(["sweep", *SMALL, "--workers", "1", "--chunk", "4", "--out", str(out)]) == 0  # one worker: no pool
+    assert main(["sweep", *SMALL, "--workers", "2", "--chunk", "4", "--out", str(tmp_path / "pool")]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.splitlines()[-1] == (
+        "error: sweep: a worker process died (BrokenProcessPool: A process in the process pool was terminated "
+        "abruptly); the runs finished so far are stored: run the same command again to resume")
+    assert stored(tmp_path / "pool") == 8 and read_runs(tmp_path / "pool") == read_runs(out)[:8]
+
+
+def test_a_failed_dask_connection_leaves_no_store_and_other_reps_then_run(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("dask.distributed")
+    monkeypatch.setattr(sweep, "DASK_CONNECT_TIMEOUT", "1s")
+    out = tmp_path / "dask-failed"
+    args = ["sweep", "tokyo_2014", "--vary", f"{RICE}=[1.0, 2.5]", "--out", str(out)]
+    assert main([*args, "--reps", "3", "--engine", "dask", "--scheduler", "tcp://127.0.0.1:1"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --scheduler tcp://127.0.0.1:1: could not connect") and err.count("\n") == 1
+    assert not out.exists()
+    assert main([*args, "--reps", "2", "--workers", "1"]) == 0
+    assert "runs: 4 of 4 stored (4 run now, 0 from before); 0 failed" in capsys.readouterr().out
+
+
+def test_failed_runs_stay_on_resume_and_run_again_with_retry_failed(monkeypatch, reference, tmp_path, capsys):
+    real_play = sweep.play
+
+    def play(scenario, seed, **options):
+        if scenario.params["sensitivity"][scenario.index("JPN"), scenario.sectors.index("rice")] == 2.5:
+            raise ZeroDivisionError("rice at 2.5 breaks the talks")
+        return real_play(scenario, seed, **options)
+
+    out = tmp_path / "retry"
+    args = ["sweep", *SMALL, "--workers", "1", "--out", str(out)]
+    monkeypatch.setattr(sweep, "play", play)
+    assert main(args) == 1
+    monkeypatch.setattr(sweep, "play", real_play)
+    assert main(args) == 1                              # resumed: the failed runs stay as they were
+    assert "runs: 12 of 12 stored (0 run now, 12 from before); 6 failed" in capsys.readouterr().out
+    assert main([*args, "--retry-failed"]) == 0
+    assert "runs: 12 of 12 stored (6 run now, 6 from before); 0 failed" in capsys.readouterr().out
+    assert read_runs(out) == reference
+
+
+def test_a_long_check_of_the_points_says_how_many_and_how_far():
+    from itertools import count
+
+    ticks = (0.6 * i for i in count())       # each look at the clock (every 50 points) 0.6 s later
+    said: list[str] = []
+    vary = [f"{RICE}=0:10:10", "countries.JPN.sensitivity.beef=0:10:10", "countries.USA.sensitivity.dairy=0:10:10"]
+    plan = build_plan(make_spec("tokyo_2014", vary), say=said.append, clock=lambda: next(ticks))
+    assert len(plan.design) == 1000
+    assert said == ["sweep: checking 1000 points against the scenario before any run (100 done, about 11 s left)",
+                    "sweep: checked 950/1000 points (95%)"]

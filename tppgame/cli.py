@@ -56,8 +56,29 @@ def parse_setting(text: str) -> tuple[str, Any]:
     return path, value
 
 
+# The commands and their one-line descriptions, in the order ``run.py --help`` lists them.
+COMMAND_HELP = {
+    "run": "play a scenario and write rounds.csv, events.jsonl, summary.json (the default command)",
+    "list": "the scenarios in scenarios/ with their one-line descriptions",
+    "play": "negotiate for one country at the terminal; the agents play the others",
+    "compare": "two scenarios with the same seed, outcomes side by side, and a CSV",
+    "robustness": "play a scenario over many seeds and report how often its headlines hold",
+    "sweep": "a parameter sweep into a resumable store, with CSV and Parquet tables",
+    "sweep-report": "plots and sensitivity indices of a sweep's store",
+    "tournament": "negotiators in countries' seats over replicate seeds, ranked",
+    "dashboard": "the classroom dashboard in a browser",
+    "help": "this help, or a command's: run.py help COMMAND",
+}
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="run.py", description="Run a TPP negotiation scenario and report what happened.")
+    width = max(len(name) for name in COMMAND_HELP)
+    commands = "\n".join(f"  {name:<{width}}  {text}" for name, text in COMMAND_HELP.items())
+    parser = _Parser(prog="run.py", usage="run.py [COMMAND] [options]  (COMMAND defaults to run)\n"
+                                          "       run.py [run] [SCENARIO] [--seed N] [--out DIR] ...",
+                     description="Run a TPP negotiation scenario and report what happened.",
+                     epilog=f"commands:\n{commands}\n\nrun.py COMMAND --help shows a command's options.",
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
     _scenario_arguments(parser, "out/SCENARIO-seedN")
     parser.add_argument("--seed", type=int, default=None, help="seed for all chance in the run (default: the scenario's)")
     parser.add_argument("--quiet", action="store_true", help="print only the final table")
@@ -68,7 +89,7 @@ def _scenario_arguments(parser: argparse.ArgumentParser, default_out: str) -> No
     """The arguments of commands that play one game: the scenario, --out and --set."""
     parser.add_argument("scenario", nargs="?", default="baseline",
                         help="scenario name in scenarios/ (default: baseline) or path to a TOML file")
-    parser.add_argument("--out", type=Path, default=None,
+    parser.add_argument("--out", type=_path_arg("folder"), default=None,
                         help=f"folder for rounds.csv, events.jsonl and summary.json (default: {default_out})")
     parser.add_argument("--set", dest="settings", action="append", default=[], metavar="PATH=VALUE",
                         help="override a scenario setting, e.g. --set countries.JPN.sensitivity.rice=2.5 (repeatable)")
@@ -202,6 +223,16 @@ def _table_and_files(model: Any, out_dir: Path) -> None:
     print(f"\nWrote {', '.join(str(p) for p in paths)}")
 
 
+def _path_arg(kind: str) -> Callable[[str], Path]:
+    """An ``--out`` value: a path, not an empty name (which would mean the current folder)."""
+    def path(value: str) -> Path:
+        if not value.strip():
+            raise argparse.ArgumentTypeError(f"expected a {kind} name, got an empty one ({value!r})")
+        return Path(value)
+    path.__name__ = f"{kind} name"
+    return path
+
+
 def _seed_arg(value: str) -> int:
     seed = int(value)
     if seed < 0:
@@ -233,7 +264,7 @@ def compare(argv: Sequence[str]) -> int:
     parser.add_argument("first")
     parser.add_argument("second")
     parser.add_argument("--seed", type=_seed_arg, default=None, help="seed for both (default: the first's)")
-    parser.add_argument("--out", type=Path, default=None, help="CSV file (default: out/compare-A-B-seedN.csv)")
+    parser.add_argument("--out", type=_path_arg("file"), default=None, help="CSV file (default: out/compare-A-B-seedN.csv)")
     parser.add_argument("--set", dest="settings", action="append", default=[], metavar="PATH=VALUE",
                         help="override a setting in both scenarios (repeatable)")
     args = parser.parse_args(list(argv))
@@ -260,7 +291,7 @@ def robustness(argv: Sequence[str]) -> int:
     parser.add_argument("scenario")
     parser.add_argument("--seeds", type=int, default=50, help="how many seeds (default 50: 0 to 49)")
     parser.add_argument("--first-seed", type=_seed_arg, default=0)
-    parser.add_argument("--out", type=Path, default=None, help="per-seed CSV (default: out/robustness-SCENARIO.csv)")
+    parser.add_argument("--out", type=_path_arg("file"), default=None, help="per-seed CSV (default: out/robustness-SCENARIO.csv)")
     parser.add_argument("--set", dest="settings", action="append", default=[], metavar="PATH=VALUE",
                         help="override a setting (repeatable)")
     args = parser.parse_args(list(argv))
@@ -268,18 +299,35 @@ def robustness(argv: Sequence[str]) -> int:
         raise UsageError(f"--seeds {args.seeds}: expected a whole number of at least 1")
     scenario = _with_settings(load_scenario(args.scenario), args.settings)
     seeds = range(args.first_seed, args.first_seed + args.seeds)
-    rows, held = [], [0] * len(scenario.headlines)
-    for seed, model, verdicts in over_seeds(scenario, seeds):
-        summary = model.summary()
-        row = {"seed": seed, "formed": summary["formed"], "round": summary["round"],
-               "month": month_label(model, summary["round"]) if summary["formed"] else "",
-               "signatories": len(summary["members"]), "gdp_share": summary["gdp_share"],
-               "in_force": summary["in_force"]}
-        row.update({f"headline_{k + 1}": v for k, v in enumerate(verdicts)})
-        rows.append(row)
-        held = [h + v for h, v in zip(held, verdicts)]
+    out = args.out or Path("out") / f"robustness-{Path(scenario.file).stem}.csv"
+    _out_file(out)
+    rows: list[dict[str, Any]] = []
+    try:
+        for seed, model, verdicts in over_seeds(scenario, seeds):
+            summary = model.summary()
+            row = {"seed": seed, "formed": summary["formed"], "round": summary["round"],
+                   "month": month_label(model, summary["round"]) if summary["formed"] else "",
+                   "signatories": len(summary["members"]), "gdp_share": summary["gdp_share"],
+                   "in_force": summary["in_force"]}
+            row.update({f"headline_{k + 1}": v for k, v in enumerate(verdicts)})
+            rows.append(row)
+    except KeyboardInterrupt:      # Ctrl-C: like play, the seeds finished so far are kept
+        print(f"\ninterrupted after {len(rows)} of {len(seeds)} seeds: PARTIAL results for the seeds that finished")
+        if rows:
+            _robustness_table(scenario, rows, ROBUST_SHARE)
+            _write_or_fail(lambda: write_csv(out, rows), out)
+            print(f"Wrote {out} (partial: {len(rows)} of {len(seeds)} seeds)")
+        return 130
+    _robustness_table(scenario, rows, ROBUST_SHARE)
+    _write_or_fail(lambda: write_csv(out, rows), out)
+    print(f"Wrote {out}")
+    return 0
+
+
+def _robustness_table(scenario: Any, rows: list[dict[str, Any]], robust_share: float) -> None:
+    """How often the agreement formed, when, and how often each headline held, over the seeds played."""
     n = len(rows)
-    print(f"{scenario.name}: seeds {seeds.start}-{seeds.stop - 1}")
+    print(f"{scenario.name}: seeds {rows[0]['seed']}-{rows[-1]['seed']}")
     formed = sum(r["formed"] for r in rows)
     print(f"agreement formed in {formed / n:.0%} of seeds; could enter into force in "
           f"{sum(r['in_force'] for r in rows) / n:.0%}")
@@ -291,14 +339,16 @@ def robustness(argv: Sequence[str]) -> int:
         print("formed in: " + ", ".join(f"{m} {c / n:.0%}" for m, c in sorted(months.items(), key=lambda kv: -kv[1])))
     if not scenario.headlines:
         print("(this scenario states no headlines)")
-    for k, (headline, count) in enumerate(zip(scenario.headlines, held), start=1):
-        share = count / n
-        verdict = "robust" if share >= ROBUST_SHARE else f"FRAGILE (holds in fewer than {ROBUST_SHARE:.0%} of seeds)"
+    for k, headline in enumerate(scenario.headlines, start=1):
+        share = sum(r[f"headline_{k}"] for r in rows) / n
+        verdict = "robust" if share >= robust_share else f"FRAGILE (holds in fewer than {robust_share:.0%} of seeds)"
         print(f"headline {k}: {headline.claim} -- holds in {share:.0%} of seeds: {verdict}")
-    out = args.out or Path("out") / f"robustness-{Path(scenario.file).stem}.csv"
-    _write_or_fail(lambda: write_csv(out, rows), out)
-    print(f"Wrote {out}")
-    return 0
+
+
+def _out_file(out: Path) -> None:
+    """A results file's path: a folder in its place is bad input (said before any game is played)."""
+    if out.is_dir():
+        raise UsageError(f"--out {out}: expected a file, found a folder")
 
 
 def _with_settings(scenario: Any, settings: Sequence[str], negotiators: Sequence[str] = ()) -> Any:
@@ -360,9 +410,11 @@ def build_sweep_parser() -> argparse.ArgumentParser:
     parser.add_argument("--reps", type=int, default=None, help="replicate seeds per point (default 1)")
     parser.add_argument("--seed", type=_seed_arg, default=None,
                         help="the sweep seed every run's seed derives from (default: the scenario's)")
-    parser.add_argument("--out", type=Path, default=None, help="folder of the store (default: out/sweep-SCENARIO)")
+    parser.add_argument("--out", type=_path_arg("folder"), default=None, help="folder of the store (default: out/sweep-SCENARIO)")
     _engine_arguments(parser)
     parser.add_argument("--chunk", type=int, default=None, metavar="N", help="runs per task (default: automatic)")
+    parser.add_argument("--retry-failed", action="store_true",
+                        help="run again the runs stored as failed (without it, a resumed sweep keeps them as they are)")
     return parser
 
 
@@ -388,14 +440,15 @@ def sweep(argv: Sequence[str]) -> int:
     try:
         spec = sweeps.make_spec(args.target, args.vary, fixed, design=args.design, samples=args.samples,
                                 reps=args.reps, seed=args.seed, out=args.out)
-        plan = sweeps.build_plan(spec)
+        plan = sweeps.build_plan(spec, say=lambda line: print(line, file=sys.stderr, flush=True))
         report = sweeps.run_sweep(plan, args.out, workers=args.workers, engine=args.engine,
-                                  scheduler=args.scheduler, chunk_size=args.chunk, on_start=_announce_sweep)
+                                  scheduler=args.scheduler, chunk_size=args.chunk, on_start=_announce_sweep,
+                                  retry_failed=args.retry_failed)
     except sweeps.SweepError as err:
         raise UsageError(str(err)) from None
     except sweeps.EngineError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
+        print(f"error: sweep: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     for line in sweeps.report_lines(report):
         print(line)
     return 0 if report.failed == 0 else 1
@@ -409,7 +462,7 @@ def sweep_report(argv: Sequence[str]) -> int:
                                  "setting (PNG plots, heatmaps for pairs of grid settings) and global sensitivity "
                                  "indices of the outcomes (CSV).")
     parser.add_argument("folder", type=Path, metavar="DIR", help="the out folder of a sweep (holding sweep.sqlite)")
-    parser.add_argument("--out", type=Path, default=None, help="folder for the plots and tables (default: DIR/report)")
+    parser.add_argument("--out", type=_path_arg("folder"), default=None, help="folder for the plots and tables (default: DIR/report)")
     args = parser.parse_args(list(argv))
     from tppgame.experiments import sweep_report as reports
 
@@ -439,7 +492,7 @@ def build_tournament_parser() -> argparse.ArgumentParser:
                         help="the seed every game's seed derives from (default: each scenario's)")
     parser.add_argument("--set", dest="settings", action="append", default=[], metavar="PATH=VALUE",
                         help="a setting fixed for every game (repeatable)")
-    parser.add_argument("--out", type=Path, default=None, help="folder of the stores and report (default: out/tournament)")
+    parser.add_argument("--out", type=_path_arg("folder"), default=None, help="folder of the stores and report (default: out/tournament)")
     _engine_arguments(parser)
     return parser
 
@@ -469,8 +522,8 @@ def tournament(argv: Sequence[str]) -> int:
     except tournaments.TournamentError as err:
         raise UsageError(str(err)) from None
     except EngineError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
+        print(f"error: tournament: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     report = write_report(plan)
     print(f"games: {done.played} played now, {done.stored_before} from before; {done.failed} failed")
     for line in done.failures[:3]:
@@ -487,15 +540,43 @@ COMMANDS = {"run": run, "list": list_scenarios, "compare": compare, "robustness"
             "sweep-report": sweep_report, "tournament": tournament, "play": play, "dashboard": dashboard}
 
 
+def help_command(argv: Sequence[str]) -> int:
+    """``run.py help [COMMAND]``: the top-level help (every command), or one command's options."""
+    if not argv:
+        build_parser().print_help()
+        return 0
+    if len(argv) > 1 or argv[0] not in COMMANDS:
+        raise UsageError(f"help {' '.join(argv)}: expected one command of {', '.join(COMMANDS)}")
+    return COMMANDS[argv[0]](["--help"])
+
+
+COMMANDS["help"] = help_command
+
+
+def _bare_word(text: str) -> bool:
+    """A first word that names no file: neither a path nor a .toml (perhaps a mistyped command)."""
+    return not text.startswith("-") and "/" not in text and "\\" not in text and not text.endswith(".toml")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: dispatch to a command (``run`` when the first word is not one)."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    from tppgame.experiments.sweep import worker_bootstrapping
+
+    if worker_bootstrapping():   # a worker importing a script without the __main__ guard: the sweep says so
+        return EXIT_BAD_INPUT
     command = run
     if argv and argv[0] in COMMANDS:
         command = COMMANDS[argv.pop(0)]
     try:
         return command(argv)
-    except (ScenarioError, UsageError) as err:
+    except ScenarioError as err:
+        hint = ""
+        if command is run and argv and _bare_word(argv[0]) and not err.path and "existing" in err.expected:
+            hint = " (nor is it a command: run.py --help lists them)"
+        print(f"error: {err}{hint}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except UsageError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:

@@ -218,13 +218,22 @@ def round_rows(model: TPPModel) -> list[dict[str, Any]]:
     return rows
 
 
+def _umask() -> int:
+    """The process's umask (read by setting it and setting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _atomic_write(path: Path, text: str) -> None:
-    """Write a file whole or not at all (never a half-written result)."""
+    """Write a file whole or not at all (never a half-written result), with the mode an ordinary
+    file gets (0o666 less the umask; mkstemp's own file is readable by its owner only)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

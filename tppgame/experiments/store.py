@@ -116,8 +116,12 @@ class ResultStore:
         self.columns = columns
         self._db = connection
         self._lock = lock
+        self.created = False    # this opening created the store (a new sweep)
+        self.added = 0          # runs stored since it was opened
         names = ", ".join(_quote(c.name) for c in columns)
-        self._insert = f"INSERT INTO runs ({names}) VALUES ({', '.join('?' * len(columns))})"
+        # a run's row replaces the one of the same index: a failed run retried (a run is the same
+        # game wherever it plays, so nothing else is ever stored twice)
+        self._insert = f"INSERT OR REPLACE INTO runs ({names}) VALUES ({', '.join('?' * len(columns))})"
 
     # ------------------------------------------------------------------ opening
     @classmethod
@@ -177,6 +181,7 @@ class ResultStore:
         self._db.execute(f"CREATE TABLE runs ({columns})")
         self._db.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", rows.items())
         self._db.execute("COMMIT")
+        self.created = True
 
     # ------------------------------------------------------------------ writing
     def add(self, rows: Iterable[Mapping[str, Any]]) -> int:
@@ -190,12 +195,17 @@ class ResultStore:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
+        self.added += len(values)
         return len(values)
 
     # ------------------------------------------------------------------ reading
     def done(self) -> set[int]:
         """The run indices already stored (finished or failed)."""
         return {row[0] for row in self._db.execute("SELECT run_index FROM runs")}
+
+    def failed(self) -> set[int]:
+        """The run indices stored as failed (run again with ``sweep --retry-failed``)."""
+        return {row[0] for row in self._db.execute("SELECT run_index FROM runs WHERE status != 'ok'")}
 
     def counts(self) -> dict[str, int]:
         """Runs stored: ``ok``, ``failed``, and ``formed`` among the ok ones."""
@@ -261,6 +271,17 @@ class ResultStore:
         """Close the database and release the folder."""
         self._db.close()
         self._lock.close()
+
+    def discard(self, remove_folder: bool = False) -> None:
+        """Close and delete this store (one that holds no run), and its folder when asked and empty."""
+        self.close()
+        for name in (DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm", DB_NAME + ".lock"):
+            (self.folder / name).unlink(missing_ok=True)
+        if remove_folder:
+            try:
+                self.folder.rmdir()
+            except OSError:
+                pass     # something else is in it now: leave the folder
 
     def __enter__(self) -> ResultStore:
         return self

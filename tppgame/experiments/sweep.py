@@ -53,6 +53,23 @@ class EngineError(RuntimeError):
     """An engine failed while running (a worker process died, a Dask task was lost)."""
 
 
+# What a process pool raises when its workers cannot start or die: a broken pool, or a pipe to a
+# worker or the forkserver closed (a BrokenPipeError here is never the sweep's own output closed).
+WORKER_FAULTS = (BrokenProcessPool, BrokenPipeError, ConnectionError, EOFError)
+NO_GUARD_HINT = ('nothing was run (a script that starts a sweep needs its code under if __name__ == "__main__": '
+                 "workers import the script)")
+
+
+def worker_bootstrapping() -> bool:
+    """Whether this process is a pool worker still importing the main script (one without the guard)."""
+    return bool(getattr(multiprocessing.current_process(), "_inheriting", False))
+
+
+def _fault(err: BaseException) -> str:
+    text = str(err).splitlines()[0][:200] if str(err) else ""
+    return f"{type(err).__name__}: {text}" if text else type(err).__name__
+
+
 # --------------------------------------------------------------------- one run
 def outcome(summary: Mapping[str, Any]) -> dict[str, Any]:
     """The result columns of a finished game: formed, round, members, GDP share, in force, utilities."""
@@ -188,11 +205,11 @@ def _pool_context() -> multiprocessing.context.BaseContext:
 def local_engine(base: Scenario, chunks: Iterator[list[RunSpec]], workers: int) -> Batches:
     """Run chunks in this process (one worker) or a process pool; yield each chunk's rows as it finishes.
 
-    The first batch is empty (the engine is ready). A new chunk is handed out only after the
+    The first batch is empty (the engine is ready: the pool's workers started). A new chunk is handed out only after the
     caller has taken (and stored) a finished one.
     """
-    yield []
     if workers == 1:
+        yield []
         try:
             with _one_blas_thread():
                 for chunk in chunks:
@@ -208,18 +225,29 @@ def local_engine(base: Scenario, chunks: Iterator[list[RunSpec]], workers: int) 
             while len(running) < IN_FLIGHT_PER_WORKER * workers and (chunk := next(chunks, None)) is not None:
                 running.add(pool.submit(_run_chunk_in_worker, chunk))
 
-        hand_out()
+        try:
+            hand_out()       # the workers start here
+            for future in running:
+                if future.done():
+                    future.result()
+        except WORKER_FAULTS as err:
+            raise EngineError(f"the worker processes could not start ({_fault(err)}); {NO_GUARD_HINT}") from None
+        yield []             # the workers are up
         while running:
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
                 running.discard(future)
                 try:
                     rows = future.result()
-                except BrokenProcessPool:
-                    raise EngineError("a worker process died; the runs finished so far are stored: "
-                                      "run the same command again to resume") from None
+                except WORKER_FAULTS as err:
+                    raise EngineError(f"a worker process died ({_fault(err)}); the runs finished so far are "
+                                      "stored: run the same command again to resume") from None
                 yield rows
-            hand_out()
+            try:
+                hand_out()
+            except WORKER_FAULTS as err:
+                raise EngineError(f"a worker process died ({_fault(err)}); the runs finished so far are "
+                                  "stored: run the same command again to resume") from None
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -304,10 +332,15 @@ def default_out(plan: SweepPlan) -> Path:
 def run_sweep(plan: SweepPlan, out: Path | None = None, *, workers: int | None = None, engine: str = "local",
               scheduler: str | None = None, chunk_size: int | None = None,
               progress: Progress | None = None,
-              on_start: Callable[[SweepPlan, int], None] | None = None) -> SweepReport:
+              on_start: Callable[[SweepPlan, int], None] | None = None,
+              retry_failed: bool = False) -> SweepReport:
     """Run the plan's runs not yet in the store at ``out``, storing each batch as it arrives;
     then export CSV and Parquet and report. ``on_start(plan, stored)`` is called once the store
-    is open, before the first run."""
+    is open and the engine ready, before the first run. With ``retry_failed``, runs stored as
+    failed are run again (their new rows replace the old). A store this call created is removed
+    again when the sweep stops (an engine that cannot start, say) before any run was stored."""
+    if worker_bootstrapping():
+        raise EngineError(f"a sweep started while a worker process imported its script; {NO_GUARD_HINT}")
     workers = (os.cpu_count() or 1) if workers is None else workers
     if workers < 1:
         raise SweepError(f"--workers {workers}: expected a whole number of at least 1")
@@ -318,43 +351,58 @@ def run_sweep(plan: SweepPlan, out: Path | None = None, *, workers: int | None =
     if scheduler and engine != "dask":
         raise SweepError("--scheduler: only with --engine dask")
     out = Path(out or plan.spec.out or default_out(plan))
+    new_folder = not out.exists()
     try:
         store = ResultStore.open(out, plan.definition(), plan.columns(), meta=plan.meta())
     except StoreError as err:
         raise SweepError(str(err)) from None
-    with store:
-        done = store.done()
-        pending = plan.total - len(done)
-        chunks = chunks_of(plan, done, chunk_size or auto_chunk(pending, workers))
-        if pending == 0:
-            batches: Batches = iter([[]])    # nothing left to run: no pool, no cluster
-        elif engine == "local":
-            batches = local_engine(plan.scenario, chunks, workers)
-        else:
-            batches = dask_engine(plan.scenario, chunks, workers, scheduler)
-        ran = 0
+    try:
+        with store:
+            return _run_into(store, plan, out, workers, engine, scheduler, chunk_size, progress, on_start,
+                             retry_failed)
+    except BaseException:
+        if store.created and not store.added:   # stopped before any run was stored: no empty store is left
+            store.discard(remove_folder=new_folder)
+        raise
+
+
+def _run_into(store: ResultStore, plan: SweepPlan, out: Path, workers: int, engine: str, scheduler: str | None,
+              chunk_size: int | None, progress: Progress | None,
+              on_start: Callable[[SweepPlan, int], None] | None, retry_failed: bool) -> SweepReport:
+    done = store.done()
+    if retry_failed:
+        done -= store.failed()
+    pending = plan.total - len(done)
+    chunks = chunks_of(plan, done, chunk_size or auto_chunk(pending, workers))
+    if pending == 0:
+        batches: Batches = iter([[]])    # nothing left to run: no pool, no cluster
+    elif engine == "local":
+        batches = local_engine(plan.scenario, chunks, workers)
+    else:
+        batches = dask_engine(plan.scenario, chunks, workers, scheduler)
+    ran = 0
+    try:
+        next(batches)               # the engine is up (a cluster connected) before anything is said
+        if on_start is not None:
+            on_start(plan, len(done))
+        bar = progress or make_progress(plan.total, len(done))
         try:
-            next(batches)               # the engine is up (a cluster connected) before anything is said
-            if on_start is not None:
-                on_start(plan, len(done))
-            bar = progress or make_progress(plan.total, len(done))
-            try:
-                for rows in batches:
-                    store.add(rows)
-                    ran += len(rows)
-                    bar.update(len(rows), sum(row["status"] != "ok" for row in rows))
-            finally:
-                bar.close()
+            for rows in batches:
+                store.add(rows)
+                ran += len(rows)
+                bar.update(len(rows), sum(row["status"] != "ok" for row in rows))
         finally:
-            getattr(batches, "close", lambda: None)()
-        counts = store.counts()
-        csv_path = store.export_csv()
-        try:
-            parquet_path: Path | None = store.export_parquet()
-        except ImportError:
-            parquet_path = None
-        return SweepReport(out, plan.total, ran, len(done), counts["ok"], counts["failed"], counts["formed"],
-                           store.failures(), csv_path, parquet_path)
+            bar.close()
+    finally:
+        getattr(batches, "close", lambda: None)()
+    counts = store.counts()
+    csv_path = store.export_csv()
+    try:
+        parquet_path: Path | None = store.export_parquet()
+    except ImportError:
+        parquet_path = None
+    return SweepReport(out, plan.total, ran, len(done), counts["ok"], counts["failed"], counts["formed"],
+                       store.failures(), csv_path, parquet_path)
 
 
 def report_lines(report: SweepReport) -> list[str]:

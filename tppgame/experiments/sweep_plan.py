@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ import numpy as np
 from tppgame.experiments.store import Column, StoreError, table_columns
 from tppgame.experiments.sweep_design import (DESIGNS, MORRIS_LEVELS, Design, SweepError, Values, Vary, make_design,
                                               parse_spec, parse_vary)
+from tppgame.experiments.sweep_progress import format_duration
 from tppgame.game.scenario import Scenario, ScenarioError, load_scenario
 
 SWEEP_FILE_KEYS = ("scenario", "vary", "set", "design", "samples", "reps", "seed", "out")
@@ -141,10 +143,12 @@ def _digest(value: Any) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
-def build_plan(spec: SweepSpec) -> SweepPlan:
+def build_plan(spec: SweepSpec, say: Callable[[str], None] | None = None,
+               clock: Callable[[], float] = time.monotonic) -> SweepPlan:
     """Load the scenario, build the design and check every point with ``Scenario.with_overrides``.
 
-    Raises SweepError or ScenarioError (one line) before any run starts.
+    Raises SweepError or ScenarioError (one line) before any run starts. A check that takes more
+    than a second is told to ``say``: a line with how many points are checked, then one every 10 s.
     """
     if spec.reps < 1:
         raise SweepError(f"--reps {spec.reps}: expected a whole number of at least 1")
@@ -168,11 +172,23 @@ def build_plan(spec: SweepSpec) -> SweepPlan:
     except StoreError as err:
         raise SweepError(f"--vary {err}") from None
     digest = hashlib.sha256()
+    start = clock()
+    told = None
     for k in range(len(design)):
         point = design.point(k)
         digest.update(json.dumps(point, sort_keys=True).encode())
         if point:
             _check_point(scenario, point, k, design, spec.origin)
+        if say is not None and k % 50 == 49:
+            now = clock()
+            if told is None and now - start > 1.0:
+                rate = (k + 1) / (now - start)
+                say(f"sweep: checking {len(design)} points against the scenario before any run "
+                    f"({k + 1} done, about {format_duration((len(design) - k - 1) / rate)} left)")
+                told = now
+            elif told is not None and now - told >= 10.0:
+                say(f"sweep: checked {k + 1}/{len(design)} points ({(k + 1) / len(design):.0%})")
+                told = now
     return SweepPlan(scenario, spec, design, spec.reps, seed, digest.hexdigest()[:16])
 
 
@@ -273,6 +289,11 @@ def make_spec(target: str, vary: Sequence[str] = (), fixed: Sequence[tuple[str, 
     values the options given on the command line replace (``--vary`` per setting)."""
     base = load_sweep_file(Path(target)) if is_sweep_file(target) else SweepSpec(scenario=target)
     cli_vary = [parse_vary(text) for text in vary]
+    seen: set[str] = set()
+    for given in cli_vary:
+        if given.path in seen:
+            raise SweepError(f"--vary {given.path}: given twice; give each setting once")
+        seen.add(given.path)
     merged_vary = {v.path: v for v in base.vary}
     merged_vary.update({v.path: v for v in cli_vary})
     merged_fixed = dict(base.fixed)
