@@ -132,7 +132,7 @@ class TPPModel(mesa.Model):
             else:
                 made.append(make_negotiator(*choices[k]))
         self.negotiators, self._scenario_choices = made, choices
-        self._learners = any(type(n).observe is not Negotiator.observe for n in made)
+        self.learners = any(type(n).observe is not Negotiator.observe for n in made)   # any negotiator that learns
         for agent in self.agents_by_type.get(CountryAgent, ()) if self.agents else ():
             agent.negotiator = made[agent.index]
 

@@ -262,7 +262,7 @@ class Table:
         inp = self.session_input(talks, summary, prop_a)
         result = m.work.session(m.protocol, inp)
         self._record_session(talks, result, summary, prop_a)
-        if m._learners:
+        if m.learners:
             tell(inp, [t.history[-1] for t in talks])
 
     def session_input(self, talks: list[Talk], summary: FrontierSummary, prop_a: np.ndarray) -> SessionInput:
