@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -27,7 +28,8 @@ from tppgame.game.calibration import PACKAGE_DIR, Calibration, load_calibration
 from tppgame.game.events import KINDS, Event
 from tppgame.game.fields import ScenarioError
 from tppgame.game.negotiators import takes_beta
-from tppgame.game.scenario_files import Origins, _display, _load_chain, deep_merge, set_path
+from tppgame.game.scenario_files import (Origins, _display, _load_chain, check_scenario_file, deep_merge,
+                                         is_scenario_name, scenario_file_error, set_path)
 from tppgame.game.scenario_schema import SECTOR_TABLES, _check_tree, _require_complete, _schema, check_override
 
 BUNDLED_SCENARIOS = PACKAGE_DIR.parent.parent / "scenarios"
@@ -36,8 +38,11 @@ BUNDLED_SCENARIOS = PACKAGE_DIR.parent.parent / "scenarios"
 def resolve_scenario(name_or_path: str | Path) -> Path:
     """Find a scenario by path, or by name in ./scenarios or the bundled scenarios folder."""
     path = Path(name_or_path)
-    if path.exists() or path.suffix == ".toml" or len(path.parts) > 1:
+    if os.path.lexists(path) or path.suffix == ".toml" or len(path.parts) > 1:
         return path
+    if not is_scenario_name(path.name):
+        raise ScenarioError(str(path), "", "a scenario name (editors' lock and backup files such as .#x.toml, "
+                            "#x.toml# and x.toml~ are not scenarios)", show_got=False)
     for folder in (Path.cwd() / "scenarios", BUNDLED_SCENARIOS):
         candidate = folder / f"{path.name}.toml"
         if candidate.exists():
@@ -47,7 +52,7 @@ def resolve_scenario(name_or_path: str | Path) -> Path:
 
 def available_scenarios() -> list[Path]:
     """The scenario files shipped with the game, sorted by name."""
-    return sorted(BUNDLED_SCENARIOS.glob("*.toml"))
+    return sorted(p for p in BUNDLED_SCENARIOS.glob("*.toml") if is_scenario_name(p.name))
 
 
 # -------------------------------------------------------------- compiled form
@@ -163,7 +168,7 @@ def load_scenario(name_or_path: str | Path = "baseline", overrides: Mapping[str,
     result is immutable, so runs of the same scenario share it.
     """
     path = resolve_scenario(name_or_path)
-    scenario = _load_file(path.resolve(), _chain_mtimes(path), _display(path))
+    scenario = _load_file(check_scenario_file(path), _chain_mtimes(path), _display(path))
     if overrides:
         scenario = scenario.with_overrides(overrides)
     return scenario
@@ -171,9 +176,17 @@ def load_scenario(name_or_path: str | Path = "baseline", overrides: Mapping[str,
 
 def _chain_mtimes(path: Path) -> tuple[int, ...]:
     """Modification times of a scenario file and its folder's files, to notice edits."""
-    if not path.exists():
+    if scenario_file_error(path) is not None:
         return ()
-    return tuple(p.stat().st_mtime_ns for p in sorted(path.resolve().parent.glob("*.toml")))
+    return tuple(_mtime(p) for p in sorted(path.resolve().parent.glob("*.toml")) if is_scenario_name(p.name))
+
+
+def _mtime(path: Path) -> int:
+    """A file's modification time; 0 for one that vanished or cannot be looked at (a dangling link)."""
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0
 
 
 @lru_cache(maxsize=32)

@@ -25,6 +25,7 @@ INFORMATION = ("full", "private")   # what a negotiator knows of its partner's u
 ENTRY_RULES = ("tpp", "cptpp", "custom")
 SIDE_DEAL_KINDS = ("standalone", "conditional")
 SECTOR_TABLES = ("export_interest", "barrier", "sensitivity", "red_line")
+FILE_ONLY = ("extends", "drop_events", "drop_side_deals")   # how files combine, not settings of a game
 
 
 def a_negotiator(value: Any, file: str, path: str) -> str:
@@ -238,6 +239,9 @@ def _require_complete(value: Any, spec: Any, file: str, path: str) -> None:
 
 def check_override(dotted: str, value: Any, spec: Mapping[str, Any], file: str) -> Any:
     """Check one dotted-path override against the schema; return the value normalised."""
+    if dotted in FILE_ONLY:
+        raise ScenarioError(file, dotted, "a setting of the game (" + ", ".join(FILE_ONLY) + " only make sense "
+                            "in a scenario file)", show_got=False)
     node: Any = spec
     for depth, key in enumerate(dotted.split(".")):
         where = ".".join(dotted.split(".")[: depth + 1])
