@@ -217,6 +217,11 @@ def _compile(tree: dict[str, Any], cal: Calibration, file: str, origins: Origins
     start = checked["calendar"]["start"]
     months = checked["calendar"]["months_per_round"]
     rounds = checked["rounds"]
+    try:   # the day after the last round must exist (the calendar ends with the year 9999)
+        add_months(start, (rounds + 1) * months)
+    except (ValueError, OverflowError):
+        raise ScenarioError(file, "calendar.start", f"a start leaving room for {rounds} rounds of {months} "
+                            "month(s) before the end of the year 9999", start) from None
 
     def to_round(entry: dict[str, Any], key: str, where: str, file: str, default: int | None = None) -> int:
         if f"{key}round" in entry:
