@@ -247,12 +247,13 @@ def _compile(tree: dict[str, Any], cal: Calibration, file: str, origins: Origins
     def check_setting(dotted: str, value: Any, where: str) -> Any:
         return check_override(dotted, value, spec, where)
 
-    events = []
+    booked = []     # (event, file, key path) in file order
     for k, entry in enumerate(checked.get("events", [])):
         efile, where = origin("events", k)
         round_number = to_round(entry, "", where, efile)
-        events.append(KINDS[entry["kind"]].from_entry(entry, round_number, efile, where, check_setting))
-    events.sort(key=lambda e: e.round)
+        booked.append((KINDS[entry["kind"]].from_entry(entry, round_number, efile, where, check_setting), efile, where))
+    booked.sort(key=lambda b: b[0].round)
+    events = [event for event, _, _ in booked]
 
     side_deals = []
     seen_pairs: set[frozenset[str]] = set()
@@ -280,7 +281,10 @@ def _compile(tree: dict[str, Any], cal: Calibration, file: str, origins: Origins
     agreement = checked["agreement"]
     members = tuple(c for c in countries if c in agreement["members"])
     original = tuple(c for c in countries if c in agreement.get("original_signatories", agreement["members"]))
+    _check_membership(members, original, events, file)
     entry = _entry_rule(agreement, file)
+    _check_entry_rule(entry, len(original), file, "agreement")
+    _check_shocked_entry_rules(agreement, booked, len(original))
 
     for code in countries:
         block = checked["countries"][code]
@@ -319,7 +323,47 @@ def _compile_headlines(entries: list[dict[str, Any]], file: str, to_round: Calla
     return out
 
 
-def _entry_rule(agreement: dict[str, Any], file: str) -> EntryRule:
+def _check_membership(members: tuple[str, ...], original: tuple[str, ...], events: list[Event], file: str) -> None:
+    """At least two countries negotiate (members, or countries a join event brings in), and the original
+    signatories are among them."""
+    joining = {getattr(e, "country", None) for e in events if e.kind == "join"}
+    if len(set(members) | joining) < 2:
+        raise ScenarioError(file, "agreement.members", "at least two members (or countries joining by an event), "
+                            f"found {len(set(members) | joining)}", show_got=False)
+    strangers = [c for c in original if c not in members and c not in joining]
+    if strangers:
+        raise ScenarioError(file, "agreement.original_signatories", "members of the agreement or countries joining "
+                            f"by an event ({strangers[0]} is neither)", show_got=False)
+
+
+def _check_entry_rule(rule: EntryRule, signatories: int, file: str, where: str) -> None:
+    """An entry rule that the original signatories can meet."""
+    needed = rule.min_signatories
+    if rule.signatory_fraction is not None:
+        needed = min(needed, int(np.ceil(rule.signatory_fraction * signatories)))
+    if needed > signatories:
+        raise ScenarioError(file, f"{where}.min_signatories", f"at most the {signatories} original signatories, so "
+                            f"that the entry rule '{rule.name}' can be met", needed)
+
+
+def _check_shocked_entry_rules(agreement: dict[str, Any], booked: list[tuple[Event, str, str]],
+                               signatories: int) -> None:
+    """Each shock that changes the agreement leaves a complete entry rule that can be met, whichever
+    shocks of chance came before it: only the settings and the shocks sure to happen count."""
+    certain = dict(agreement)
+    for event, file, where in booked:
+        changes = {k.split(".", 1)[1]: v for k, v in getattr(event, "changes", ()) if k.startswith("agreement.")}
+        if event.kind != "shock" or not changes:
+            continue
+        state = {**certain, **changes}
+        rule = _entry_rule(state, file, f"{where}.set.agreement",
+                           " (in this shock, the scenario or a shock sure to come before it)")
+        _check_entry_rule(rule, signatories, file, f"{where}.set.agreement")
+        if event.probability >= 1.0:
+            certain = state
+
+
+def _entry_rule(agreement: dict[str, Any], file: str, where: str = "agreement", note: str = "") -> EntryRule:
     name = agreement["entry_rule"]
     if name == "tpp":
         rule = EntryRule("tpp", 6, 0.85)
@@ -328,7 +372,8 @@ def _entry_rule(agreement: dict[str, Any], file: str) -> EntryRule:
     else:
         for key in ("min_signatories", "min_gdp_share"):
             if key not in agreement:
-                raise ScenarioError(file, f"agreement.{key}", "a value when entry_rule is custom", show_got=False)
+                raise ScenarioError(file, f"{where}.{key}", f"a value when entry_rule is custom{note}",
+                                    show_got=False)
         rule = EntryRule("custom", agreement["min_signatories"], agreement["min_gdp_share"])
     return EntryRule(
         rule.name,
