@@ -17,14 +17,6 @@ from tppgame.cli import main
 from tppgame.game.scenario import BUNDLED_SCENARIOS, available_scenarios, load_scenario
 
 
-def one_error_line(capsys, argv: list[str]) -> str:
-    """Run the command line on ``argv``; it must fail with status 2 and one line on stderr."""
-    assert main(argv) == 2
-    err = capsys.readouterr().err
-    assert len(err.splitlines()) == 1, err
-    return err.strip()
-
-
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
     """A scenarios folder holding a copy of the baseline and the lock and backup files editors leave."""
@@ -53,83 +45,83 @@ def test_list_skips_lock_and_backup_files(folder, monkeypatch, capsys):
     assert capsys.readouterr().out.splitlines()[0].startswith("baseline")
 
 
-def test_a_lock_file_is_not_a_scenario_name(folder, monkeypatch, capsys):
+def test_a_lock_file_is_not_a_scenario_name(folder, monkeypatch, one_error_line):
     monkeypatch.chdir(folder.parent)
-    assert one_error_line(capsys, [".#baseline", "--quiet"]) == (
+    assert one_error_line([".#baseline", "--quiet"]) == (
         "error: .#baseline: (file): expected a scenario name (editors' lock and backup files such as .#x.toml, "
         "#x.toml# and x.toml~ are not scenarios)")
 
 
-def test_a_scenario_cannot_extend_a_backup_file(folder, capsys):
+def test_a_scenario_cannot_extend_a_backup_file(folder, one_error_line):
     (folder / "mine.toml").write_text('extends = "baseline.toml~"\n')
-    assert one_error_line(capsys, [str(folder / "mine.toml")]) == (
+    assert one_error_line([str(folder / "mine.toml")]) == (
         f"error: {folder / 'mine.toml'}: extends: expected the name of a scenario file in the same folder "
         "(no folder part), got 'baseline.toml~'")
 
 
 # ---------------------------------------------------------------- 2. files that are not scenario files
-def test_a_folder_named_like_a_scenario(tmp_path, capsys):
+def test_a_folder_named_like_a_scenario(tmp_path, one_error_line):
     (tmp_path / "x.toml").mkdir()
-    assert one_error_line(capsys, [str(tmp_path / "x.toml")]) == (
+    assert one_error_line([str(tmp_path / "x.toml")]) == (
         f"error: {tmp_path / 'x.toml'}: (file): expected a TOML file, not a folder")
 
 
-def test_an_unreadable_scenario_file(tmp_path, capsys):
+def test_an_unreadable_scenario_file(tmp_path, one_error_line):
     locked = tmp_path / "locked.toml"
     shutil.copy(BUNDLED_SCENARIOS / "baseline.toml", locked)
     locked.chmod(0)
     try:
         if os.access(locked, os.R_OK):
             pytest.skip("running as root: a file with mode 000 is still readable")
-        assert one_error_line(capsys, [str(locked)]) == (
+        assert one_error_line([str(locked)]) == (
             f"error: {locked}: (file): expected a readable scenario file (Permission denied)")
     finally:
         locked.chmod(0o644)
 
 
-def test_a_loop_of_symbolic_links(tmp_path, capsys):
+def test_a_loop_of_symbolic_links(tmp_path, one_error_line):
     os.symlink("loop.toml", tmp_path / "loop.toml")
-    assert one_error_line(capsys, [str(tmp_path / "loop.toml")]) == (
+    assert one_error_line([str(tmp_path / "loop.toml")]) == (
         f"error: {tmp_path / 'loop.toml'}: (file): expected a scenario file, not a loop of symbolic links")
 
 
-def test_a_named_pipe_is_refused_without_waiting_for_a_writer(tmp_path, capsys):
+def test_a_named_pipe_is_refused_without_waiting_for_a_writer(tmp_path, one_error_line):
     os.mkfifo(tmp_path / "pipe.toml")
-    assert one_error_line(capsys, [str(tmp_path / "pipe.toml")]) == (
+    assert one_error_line([str(tmp_path / "pipe.toml")]) == (
         f"error: {tmp_path / 'pipe.toml'}: (file): expected a regular TOML file, not a pipe, socket or device")
 
 
-def test_a_device_is_refused_without_reading_it(capsys):
-    assert one_error_line(capsys, ["/dev/zero"]) == (
+def test_a_device_is_refused_without_reading_it(one_error_line):
+    assert one_error_line(["/dev/zero"]) == (
         "error: /dev/zero: (file): expected a regular TOML file, not a pipe, socket or device")
 
 
-def test_a_file_far_too_big_for_a_scenario(tmp_path, capsys):
+def test_a_file_far_too_big_for_a_scenario(tmp_path, one_error_line):
     huge = tmp_path / "huge.toml"
     with open(huge, "wb") as handle:
         handle.truncate(50_000_000)          # sparse: 50 MB of nothing, never read
-    assert one_error_line(capsys, [str(huge)]) == (
+    assert one_error_line([str(huge)]) == (
         f"error: {huge}: (file): expected a scenario file of at most 1 MB (this one has 50000000 bytes)")
 
 
 # ---------------------------------------------------------------- 3. extends stays in the folder
 @pytest.mark.parametrize("parent", ["../baseline", "/etc/passwd", "sub/baseline", ".."])
-def test_extends_names_a_file_in_the_same_folder_only(tmp_path, capsys, parent):
+def test_extends_names_a_file_in_the_same_folder_only(tmp_path, one_error_line, parent):
     inner = tmp_path / "inner"
     inner.mkdir()
     (inner / "sub").mkdir()
     shutil.copy(BUNDLED_SCENARIOS / "baseline.toml", tmp_path / "baseline.toml")
     shutil.copy(BUNDLED_SCENARIOS / "baseline.toml", inner / "sub" / "baseline.toml")
     (inner / "mine.toml").write_text(f'extends = "{parent}"\n')
-    assert one_error_line(capsys, [str(inner / "mine.toml")]) == (
+    assert one_error_line([str(inner / "mine.toml")]) == (
         f"error: {inner / 'mine.toml'}: extends: expected the name of a scenario file in the same folder "
         f"(no folder part), got '{parent}'")
 
 
 @pytest.mark.parametrize("setting", ['extends="tokyo_2014"', 'drop_events=["Obama\'s state visit to Tokyo"]',
                                      'drop_side_deals=["x"]'])
-def test_file_only_settings_cannot_be_set_on_the_command_line(setting, capsys):
+def test_file_only_settings_cannot_be_set_on_the_command_line(setting, one_error_line):
     name = setting.split("=")[0]
-    assert one_error_line(capsys, ["--quiet", "--set", setting]) == (
+    assert one_error_line(["--quiet", "--set", setting]) == (
         f"error: --set: {name}: expected a setting of the game (extends, drop_events, drop_side_deals only make "
         "sense in a scenario file)")

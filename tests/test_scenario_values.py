@@ -26,14 +26,6 @@ from tppgame.game.scenario import BUNDLED_SCENARIOS, Scenario, ScenarioError, lo
 BASELINE = str(BUNDLED_SCENARIOS / "baseline.toml")
 
 
-def one_error_line(capsys, argv: list[str]) -> str:
-    """Run the command line on ``argv``; it must fail with status 2 and one line on stderr."""
-    assert main(argv) == 2
-    err = capsys.readouterr().err
-    assert len(err.splitlines()) == 1, err
-    return err.strip()
-
-
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
     shutil.copy(BUNDLED_SCENARIOS / "baseline.toml", tmp_path / "baseline.toml")
@@ -62,13 +54,13 @@ CALENDAR_END = ("error: {file}: calendar.start: expected a start leaving room fo
 
 @pytest.mark.parametrize("command", [[], ["robustness", "baseline", "--seeds", "1"], ["compare", "baseline", "baseline"],
                                      ["play", "--as", "JPN"]])
-def test_a_calendar_running_past_the_year_9999_is_refused_at_load(command, tmp_path, capsys):
-    message = one_error_line(capsys, [*command, "--set", "calendar.start=9999-06-01", "--out", str(tmp_path / "o")])
+def test_a_calendar_running_past_the_year_9999_is_refused_at_load(command, tmp_path, one_error_line):
+    message = one_error_line([*command, "--set", "calendar.start=9999-06-01", "--out", str(tmp_path / "o")])
     assert message == CALENDAR_END.format(file=BASELINE.removeprefix(str(Path.cwd()) + "/"))
 
 
-def test_a_sweep_reaching_past_the_year_9999_is_refused_before_any_run(tmp_path, capsys):
-    message = one_error_line(capsys, ["sweep", "baseline", "--vary", "calendar.start=[2013-07-01, 9999-06-01]",
+def test_a_sweep_reaching_past_the_year_9999_is_refused_before_any_run(tmp_path, one_error_line):
+    message = one_error_line(["sweep", "baseline", "--vary", "calendar.start=[2013-07-01, 9999-06-01]",
                                       "--out", str(tmp_path)])
     assert message.endswith("got 9999-06-01 (at sweep point 1: calendar.start=\"9999-06-01\")")
     assert not (tmp_path / "sweep.sqlite").exists()
@@ -81,8 +73,8 @@ def test_a_sweep_reaching_past_the_year_9999_is_refused_before_any_run(tmp_path,
     ("bargaining.min_stake=2", "bargaining.min_stake: expected a number from 0 to 1, got 2"),
     ("countries.USA.gdp_2013=1e308", "countries.USA.gdp_2013: expected a number above 0 and up to 1e+06, got 1e+308"),
 ])
-def test_huge_settings_are_refused(setting, expected, capsys):
-    assert one_error_line(capsys, ["--quiet", "--set", setting]) == f"error: --set: {expected}"
+def test_huge_settings_are_refused(setting, expected, one_error_line):
+    assert one_error_line(["--quiet", "--set", setting]) == f"error: --set: {expected}"
 
 
 def test_the_largest_allowed_settings_give_a_strict_json_summary(tmp_path, capsys):
@@ -114,14 +106,14 @@ def test_the_largest_allowed_settings_give_a_strict_json_summary(tmp_path, capsy
      "agreement.min_signatories: expected at most the 5 original signatories, so that the entry rule 'custom' can "
      "be met, got 9"),
 ])
-def test_agreements_that_cannot_be_concluded_are_refused_at_load(settings_, expected, capsys):
+def test_agreements_that_cannot_be_concluded_are_refused_at_load(settings_, expected, one_error_line):
     argv = [arg for s in settings_ for arg in ("--set", s)]
     file = BASELINE.removeprefix(str(Path.cwd()) + "/")
-    assert one_error_line(capsys, ["--quiet", *argv]) == f"error: {file}: {expected}"
+    assert one_error_line(["--quiet", *argv]) == f"error: {file}: {expected}"
 
 
-def test_a_gdp_share_above_one_is_refused(capsys):
-    assert one_error_line(capsys, ["--quiet", "--set", "agreement.min_gdp_share=1.5"]) == (
+def test_a_gdp_share_above_one_is_refused(one_error_line):
+    assert one_error_line(["--quiet", "--set", "agreement.min_gdp_share=1.5"]) == (
         "error: --set: agreement.min_gdp_share: expected a number from 0 to 1, got 1.5")
 
 
@@ -143,10 +135,10 @@ set = {{ "agreement.entry_rule" = "custom", "agreement.min_signatories" = 4 }}
 '''
 
 
-def test_a_shock_of_chance_leaving_the_entry_rule_incomplete_is_refused_at_load(folder, capsys):
+def test_a_shock_of_chance_leaving_the_entry_rule_incomplete_is_refused_at_load(folder, one_error_line):
     """Such a shock used to pass the load and stop the game on the seeds where it happened."""
     (folder / "shock.toml").write_text(SHOCK.format(probability=0.5))
-    assert one_error_line(capsys, [str(folder / "shock.toml"), "--quiet"]) == (
+    assert one_error_line([str(folder / "shock.toml"), "--quiet"]) == (
         f"error: {folder / 'shock.toml'}: events[0].set.agreement.min_gdp_share: expected a value when entry_rule "
         "is custom (in this shock, the scenario or a shock sure to come before it)")
 
