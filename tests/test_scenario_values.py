@@ -202,8 +202,8 @@ text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
 scalar = st.one_of(st.sampled_from(BASE_VALUES), st.booleans(), st.integers(-2**63, 2**63 - 1), st.floats(), text,
                    st.dates(dt.date(1, 1, 1), dt.date(9999, 12, 31)), st.sampled_from(["baseline", "custom", "USA",
                                                                                      "rice", "shock", "2014-01-01"]))
-value = st.recursive(scalar, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(text, inner, max_size=3),
-                     max_leaves=6)
+value = st.recursive(scalar, lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                   st.dictionaries(text, inner, max_size=3)), max_leaves=6)
 mutation = st.tuples(st.sampled_from(PATHS), value) | st.tuples(st.just(("extra",)), value)
 counter = itertools.count()
 
