@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 import tempfile
 from collections.abc import Iterator
@@ -296,10 +297,21 @@ def comparison_table(rows: list[dict[str, Any]], names: list[str]) -> str:
     return out.getvalue()
 
 
+def _finite(value: Any) -> Any:
+    """The summary as strict JSON holds it: a number that is not finite (none should be) becomes null."""
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
 def write_outputs(model: TPPModel, out_dir: Path) -> list[Path]:
     """Write rounds.csv, events.jsonl and summary.json; return their paths."""
     paths = [out_dir / "rounds.csv", out_dir / "events.jsonl", out_dir / "summary.json"]
     write_csv(paths[0], round_rows(model))
     _atomic_write(paths[1], model.log.to_jsonl())
-    _atomic_write(paths[2], json.dumps(model.summary(), indent=2) + "\n")
+    _atomic_write(paths[2], json.dumps(_finite(model.summary()), indent=2, allow_nan=False) + "\n")
     return paths

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from tppgame.experiments.store import Column, kind_of
+from tppgame.game.fields import iso_dates
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 SAMPLED_DESIGNS = "lhs, sobol or morris"
@@ -69,7 +70,7 @@ _DIST_RE = re.compile(r"^\s*([A-Za-z_]+)\s*\((.*)\)\s*$", re.S)
 def _toml_value(text: str) -> Any:
     """A value written as TOML (``2.5``, ``true``, ``"nash"``, ``[1, 2]``); a bare word is a string."""
     try:
-        return tomllib.loads(f"v = {text.strip()}")["v"]
+        return iso_dates(tomllib.loads(f"v = {text.strip()}")["v"])
     except tomllib.TOMLDecodeError:
         return text.strip()
 
@@ -97,7 +98,7 @@ def parse_spec(path: str, spec: Any, where: str) -> Vary:
     if isinstance(spec, list):
         if not spec:
             raise SweepError(f"{where}: expected at least one value, got an empty list")
-        return Values(path, tuple(spec))
+        return Values(path, tuple(iso_dates(spec)))
     if not isinstance(spec, str):
         raise SweepError(f"{where}: expected {SPEC_HELP}, got {spec!r}")
     text = spec.strip()

@@ -20,6 +20,7 @@ from tppgame.experiments.store import Column, StoreError, table_columns
 from tppgame.experiments.sweep_design import (DESIGNS, MORRIS_LEVELS, Design, SweepError, Values, Vary, make_design,
                                               parse_spec, parse_vary)
 from tppgame.experiments.sweep_progress import format_duration
+from tppgame.game.fields import iso_dates
 from tppgame.game.scenario import Scenario, ScenarioError, load_scenario
 
 SWEEP_FILE_KEYS = ("scenario", "vary", "set", "design", "samples", "reps", "seed", "out")
@@ -274,7 +275,7 @@ def load_sweep_file(path: Path) -> SweepSpec:
     vary = tuple(parse_spec(p, s, f"{file}: vary.{p}") for p, s in _flatten(vary_table).items())
     out = get("out", lambda v: isinstance(v, str) and v != "", "a folder name")
     return SweepSpec(
-        scenario=scenario, vary=vary, fixed=tuple(_flatten(set_table).items()),
+        scenario=scenario, vary=vary, fixed=tuple(iso_dates(_flatten(set_table)).items()),
         design=get("design", lambda v: v in DESIGNS, "one of " + ", ".join(DESIGNS)),
         samples=get("samples", whole(1), "a whole number of at least 1"),
         reps=get("reps", whole(1), "a whole number of at least 1", 1),

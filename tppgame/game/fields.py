@@ -102,7 +102,23 @@ def a_date(value: Any, file: str, path: str) -> dt.date:
             return dt.date.fromisoformat(value)
         except ValueError:
             pass
+        try:
+            return dt.datetime.fromisoformat(value).date()
+        except ValueError:
+            pass
     raise ScenarioError(file, path, "a date such as 2014-04-24", value)
+
+
+def iso_dates(value: Any) -> Any:
+    """A value read from TOML with its dates (and times) as ISO strings, which :func:`a_date` accepts and
+    JSON can hold: ``--set calendar.start=2014-01-01`` and a sweep over dates pass through like any value."""
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [iso_dates(v) for v in value]
+    if isinstance(value, dict):
+        return {k: iso_dates(v) for k, v in value.items()}
+    return value
 
 
 def country_list(countries: tuple[str, ...]) -> Check:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -27,7 +28,8 @@ from tppgame.game.calibration import PACKAGE_DIR, Calibration, load_calibration
 from tppgame.game.events import KINDS, Event
 from tppgame.game.fields import ScenarioError
 from tppgame.game.negotiators import takes_beta
-from tppgame.game.scenario_files import Origins, _display, _load_chain, deep_merge, set_path
+from tppgame.game.scenario_files import (Origins, _display, _load_chain, check_scenario_file, deep_merge,
+                                         is_scenario_name, scenario_file_error, set_path)
 from tppgame.game.scenario_schema import SECTOR_TABLES, _check_tree, _require_complete, _schema, check_override
 
 BUNDLED_SCENARIOS = PACKAGE_DIR.parent.parent / "scenarios"
@@ -36,8 +38,11 @@ BUNDLED_SCENARIOS = PACKAGE_DIR.parent.parent / "scenarios"
 def resolve_scenario(name_or_path: str | Path) -> Path:
     """Find a scenario by path, or by name in ./scenarios or the bundled scenarios folder."""
     path = Path(name_or_path)
-    if path.exists() or path.suffix == ".toml" or len(path.parts) > 1:
+    if os.path.lexists(path) or path.suffix == ".toml" or len(path.parts) > 1:
         return path
+    if not is_scenario_name(path.name):
+        raise ScenarioError(str(path), "", "a scenario name (editors' lock and backup files such as .#x.toml, "
+                            "#x.toml# and x.toml~ are not scenarios)", show_got=False)
     for folder in (Path.cwd() / "scenarios", BUNDLED_SCENARIOS):
         candidate = folder / f"{path.name}.toml"
         if candidate.exists():
@@ -47,7 +52,7 @@ def resolve_scenario(name_or_path: str | Path) -> Path:
 
 def available_scenarios() -> list[Path]:
     """The scenario files shipped with the game, sorted by name."""
-    return sorted(BUNDLED_SCENARIOS.glob("*.toml"))
+    return sorted(p for p in BUNDLED_SCENARIOS.glob("*.toml") if is_scenario_name(p.name))
 
 
 # -------------------------------------------------------------- compiled form
@@ -163,7 +168,7 @@ def load_scenario(name_or_path: str | Path = "baseline", overrides: Mapping[str,
     result is immutable, so runs of the same scenario share it.
     """
     path = resolve_scenario(name_or_path)
-    scenario = _load_file(path.resolve(), _chain_mtimes(path), _display(path))
+    scenario = _load_file(check_scenario_file(path), _chain_mtimes(path), _display(path))
     if overrides:
         scenario = scenario.with_overrides(overrides)
     return scenario
@@ -171,9 +176,17 @@ def load_scenario(name_or_path: str | Path = "baseline", overrides: Mapping[str,
 
 def _chain_mtimes(path: Path) -> tuple[int, ...]:
     """Modification times of a scenario file and its folder's files, to notice edits."""
-    if not path.exists():
+    if scenario_file_error(path) is not None:
         return ()
-    return tuple(p.stat().st_mtime_ns for p in sorted(path.resolve().parent.glob("*.toml")))
+    return tuple(_mtime(p) for p in sorted(path.resolve().parent.glob("*.toml")) if is_scenario_name(p.name))
+
+
+def _mtime(path: Path) -> int:
+    """A file's modification time; 0 for one that vanished or cannot be looked at (a dangling link)."""
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0
 
 
 @lru_cache(maxsize=32)
@@ -204,6 +217,11 @@ def _compile(tree: dict[str, Any], cal: Calibration, file: str, origins: Origins
     start = checked["calendar"]["start"]
     months = checked["calendar"]["months_per_round"]
     rounds = checked["rounds"]
+    try:   # the day after the last round must exist (the calendar ends with the year 9999)
+        add_months(start, (rounds + 1) * months)
+    except (ValueError, OverflowError):
+        raise ScenarioError(file, "calendar.start", f"a start leaving room for {rounds} rounds of {months} "
+                            "month(s) before the end of the year 9999", start) from None
 
     def to_round(entry: dict[str, Any], key: str, where: str, file: str, default: int | None = None) -> int:
         if f"{key}round" in entry:
@@ -229,12 +247,13 @@ def _compile(tree: dict[str, Any], cal: Calibration, file: str, origins: Origins
     def check_setting(dotted: str, value: Any, where: str) -> Any:
         return check_override(dotted, value, spec, where)
 
-    events = []
+    booked = []     # (event, file, key path) in file order
     for k, entry in enumerate(checked.get("events", [])):
         efile, where = origin("events", k)
         round_number = to_round(entry, "", where, efile)
-        events.append(KINDS[entry["kind"]].from_entry(entry, round_number, efile, where, check_setting))
-    events.sort(key=lambda e: e.round)
+        booked.append((KINDS[entry["kind"]].from_entry(entry, round_number, efile, where, check_setting), efile, where))
+    booked.sort(key=lambda b: b[0].round)
+    events = [event for event, _, _ in booked]
 
     side_deals = []
     seen_pairs: set[frozenset[str]] = set()
@@ -262,7 +281,10 @@ def _compile(tree: dict[str, Any], cal: Calibration, file: str, origins: Origins
     agreement = checked["agreement"]
     members = tuple(c for c in countries if c in agreement["members"])
     original = tuple(c for c in countries if c in agreement.get("original_signatories", agreement["members"]))
+    _check_membership(members, original, events, file)
     entry = _entry_rule(agreement, file)
+    _check_entry_rule(entry, len(original), file, "agreement")
+    _check_shocked_entry_rules(agreement, booked, len(original))
 
     for code in countries:
         block = checked["countries"][code]
@@ -301,7 +323,47 @@ def _compile_headlines(entries: list[dict[str, Any]], file: str, to_round: Calla
     return out
 
 
-def _entry_rule(agreement: dict[str, Any], file: str) -> EntryRule:
+def _check_membership(members: tuple[str, ...], original: tuple[str, ...], events: list[Event], file: str) -> None:
+    """At least two countries negotiate (members, or countries a join event brings in), and the original
+    signatories are among them."""
+    joining = {getattr(e, "country", None) for e in events if e.kind == "join"}
+    if len(set(members) | joining) < 2:
+        raise ScenarioError(file, "agreement.members", "at least two members (or countries joining by an event), "
+                            f"found {len(set(members) | joining)}", show_got=False)
+    strangers = [c for c in original if c not in members and c not in joining]
+    if strangers:
+        raise ScenarioError(file, "agreement.original_signatories", "members of the agreement or countries joining "
+                            f"by an event ({strangers[0]} is neither)", show_got=False)
+
+
+def _check_entry_rule(rule: EntryRule, signatories: int, file: str, where: str) -> None:
+    """An entry rule that the original signatories can meet."""
+    needed = rule.min_signatories
+    if rule.signatory_fraction is not None:
+        needed = min(needed, int(np.ceil(rule.signatory_fraction * signatories)))
+    if needed > signatories:
+        raise ScenarioError(file, f"{where}.min_signatories", f"at most the {signatories} original signatories, so "
+                            f"that the entry rule '{rule.name}' can be met", needed)
+
+
+def _check_shocked_entry_rules(agreement: dict[str, Any], booked: list[tuple[Event, str, str]],
+                               signatories: int) -> None:
+    """Each shock that changes the agreement leaves a complete entry rule that can be met, whichever
+    shocks of chance came before it: only the settings and the shocks sure to happen count."""
+    certain = dict(agreement)
+    for event, file, where in booked:
+        changes = {k.split(".", 1)[1]: v for k, v in getattr(event, "changes", ()) if k.startswith("agreement.")}
+        if event.kind != "shock" or not changes:
+            continue
+        state = {**certain, **changes}
+        rule = _entry_rule(state, file, f"{where}.set.agreement",
+                           " (in this shock, the scenario or a shock sure to come before it)")
+        _check_entry_rule(rule, signatories, file, f"{where}.set.agreement")
+        if event.probability >= 1.0:
+            certain = state
+
+
+def _entry_rule(agreement: dict[str, Any], file: str, where: str = "agreement", note: str = "") -> EntryRule:
     name = agreement["entry_rule"]
     if name == "tpp":
         rule = EntryRule("tpp", 6, 0.85)
@@ -310,7 +372,8 @@ def _entry_rule(agreement: dict[str, Any], file: str) -> EntryRule:
     else:
         for key in ("min_signatories", "min_gdp_share"):
             if key not in agreement:
-                raise ScenarioError(file, f"agreement.{key}", "a value when entry_rule is custom", show_got=False)
+                raise ScenarioError(file, f"{where}.{key}", f"a value when entry_rule is custom{note}",
+                                    show_got=False)
         rule = EntryRule("custom", agreement["min_signatories"], agreement["min_gdp_share"])
     return EntryRule(
         rule.name,

@@ -25,6 +25,7 @@ INFORMATION = ("full", "private")   # what a negotiator knows of its partner's u
 ENTRY_RULES = ("tpp", "cptpp", "custom")
 SIDE_DEAL_KINDS = ("standalone", "conditional")
 SECTOR_TABLES = ("export_interest", "barrier", "sensitivity", "red_line")
+FILE_ONLY = ("extends", "drop_events", "drop_side_deals")   # how files combine, not settings of a game
 
 
 def a_negotiator(value: Any, file: str, path: str) -> str:
@@ -50,7 +51,8 @@ def _build_schema(cal: Calibration) -> dict[str, Any]:
     sector_share = {s: number(0, 1) for s in cal.sectors}
     country = {
         "name": text,
-        "gdp_2013": number(0, lo_open=True),
+        # US$ bn; a million billion is ten times the world's GDP, and twelve of them still add up finitely
+        "gdp_2013": number(0, 1e6, lo_open=True),
         "ratification_threshold": number(0, 1),
         "patience": number(0, 1, lo_open=True),
         "tactic": a_negotiator,
@@ -75,11 +77,14 @@ def _build_schema(cal: Calibration) -> dict[str, Any]:
             "information": choice(*INFORMATION),
             "tactic": a_negotiator,
             "talks_per_round": number(1, len(cal.countries), integer=True),
-            "min_stake": number(0),
+            # the upper bounds below keep the utility's arithmetic finite (1e308 made NaN results): a stake
+            # and a precedent are shares of a country's full-access gain (at most 1), and a cost 100 times
+            # that gain already makes every concession unthinkable
+            "min_stake": number(0, 1),
             "existing_agreement_discount": number(0, 1),
-            "cost_scale": number(0),
+            "cost_scale": number(0, 100),
             "cost_exponent": number(1, 4, lo_open=True),
-            "precedent_weight": number(0),
+            "precedent_weight": number(0, 100),
             "precedent_min_interest": number(0, 1),
             "spillover": number(0, 1),
             "endgame_share": number(0, 1),
@@ -238,6 +243,9 @@ def _require_complete(value: Any, spec: Any, file: str, path: str) -> None:
 
 def check_override(dotted: str, value: Any, spec: Mapping[str, Any], file: str) -> Any:
     """Check one dotted-path override against the schema; return the value normalised."""
+    if dotted in FILE_ONLY:
+        raise ScenarioError(file, dotted, "a setting of the game (" + ", ".join(FILE_ONLY) + " only make sense "
+                            "in a scenario file)", show_got=False)
     node: Any = spec
     for depth, key in enumerate(dotted.split(".")):
         where = ".".join(dotted.split(".")[: depth + 1])

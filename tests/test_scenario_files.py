@@ -1,0 +1,131 @@
+"""Hostile scenario files: editors' lock files beside the scenarios, files that are not files
+(folders, pipes, devices, loops of links), files far too big, and ``extends`` reaching outside the
+scenario's folder. Each gets one line on stderr naming the file, and exit status 2; never a
+traceback or a hang.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+import tppgame.game.scenario as scenario_module
+from tppgame.cli import main
+from tppgame.game.scenario import BUNDLED_SCENARIOS, available_scenarios, load_scenario
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """A scenarios folder holding a copy of the baseline and the lock and backup files editors leave."""
+    scenarios = tmp_path / "scenarios"
+    scenarios.mkdir()
+    shutil.copy(BUNDLED_SCENARIOS / "baseline.toml", scenarios / "baseline.toml")
+    os.symlink("teacher@laptop.4242:1700000000", scenarios / ".#baseline.toml")    # Emacs: a dangling link
+    (scenarios / "#baseline.toml#").write_text("half = [")                          # Emacs auto-save
+    (scenarios / "baseline.toml~").write_text("rounds = 'ten'")                    # a backup
+    (scenarios / ".#tokyo.toml").write_text("not toml at all = = =")               # a lock file as a file
+    return scenarios
+
+
+# ---------------------------------------------------------------- 1. editors' lock files
+def test_lock_files_beside_the_scenarios_do_not_stop_a_game(folder, monkeypatch, capsys):
+    """A teacher editing the baseline in Emacs: the lock file beside it does not stop the game."""
+    monkeypatch.chdir(folder.parent)
+    assert main(["baseline", "--quiet", "--out", str(folder.parent / "out")]) == 0
+    assert load_scenario(folder / "baseline.toml").name == load_scenario("baseline").name
+
+
+def test_list_skips_lock_and_backup_files(folder, monkeypatch, capsys):
+    monkeypatch.setattr(scenario_module, "BUNDLED_SCENARIOS", folder)
+    assert [p.name for p in available_scenarios()] == ["baseline.toml"]
+    assert main(["list"]) == 0
+    assert capsys.readouterr().out.splitlines()[0].startswith("baseline")
+
+
+def test_a_lock_file_is_not_a_scenario_name(folder, monkeypatch, one_error_line):
+    monkeypatch.chdir(folder.parent)
+    assert one_error_line([".#baseline", "--quiet"]) == (
+        "error: .#baseline: (file): expected a scenario name (editors' lock and backup files such as .#x.toml, "
+        "#x.toml# and x.toml~ are not scenarios)")
+
+
+def test_a_scenario_cannot_extend_a_backup_file(folder, one_error_line):
+    (folder / "mine.toml").write_text('extends = "baseline.toml~"\n')
+    assert one_error_line([str(folder / "mine.toml")]) == (
+        f"error: {folder / 'mine.toml'}: extends: expected the name of a scenario file in the same folder "
+        "(no folder part), got 'baseline.toml~'")
+
+
+# ---------------------------------------------------------------- 2. files that are not scenario files
+def test_a_folder_named_like_a_scenario(tmp_path, one_error_line):
+    (tmp_path / "x.toml").mkdir()
+    assert one_error_line([str(tmp_path / "x.toml")]) == (
+        f"error: {tmp_path / 'x.toml'}: (file): expected a TOML file, not a folder")
+
+
+def test_an_unreadable_scenario_file(tmp_path, one_error_line, monkeypatch):
+    """A file the user may not read (mode 000 for anyone but root; CI runs as root, so the refusal
+    of the operating system is what is simulated here: os.open raising PermissionError)."""
+    locked = tmp_path / "locked.toml"
+    shutil.copy(BUNDLED_SCENARIOS / "baseline.toml", locked)
+    real_open = os.open
+
+    def refusing(path, *args, **kwargs):
+        if str(path) == str(locked):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refusing)
+    assert one_error_line([str(locked)]) == (
+        f"error: {locked}: (file): expected a readable scenario file (Permission denied)")
+
+
+def test_a_loop_of_symbolic_links(tmp_path, one_error_line):
+    os.symlink("loop.toml", tmp_path / "loop.toml")
+    assert one_error_line([str(tmp_path / "loop.toml")]) == (
+        f"error: {tmp_path / 'loop.toml'}: (file): expected a scenario file, not a loop of symbolic links")
+
+
+def test_a_named_pipe_is_refused_without_waiting_for_a_writer(tmp_path, one_error_line):
+    os.mkfifo(tmp_path / "pipe.toml")
+    assert one_error_line([str(tmp_path / "pipe.toml")]) == (
+        f"error: {tmp_path / 'pipe.toml'}: (file): expected a regular TOML file, not a pipe, socket or device")
+
+
+def test_a_device_is_refused_without_reading_it(one_error_line):
+    assert one_error_line(["/dev/zero"]) == (
+        "error: /dev/zero: (file): expected a regular TOML file, not a pipe, socket or device")
+
+
+def test_a_file_far_too_big_for_a_scenario(tmp_path, one_error_line):
+    huge = tmp_path / "huge.toml"
+    with open(huge, "wb") as handle:
+        handle.truncate(50_000_000)          # sparse: 50 MB of nothing, never read
+    assert one_error_line([str(huge)]) == (
+        f"error: {huge}: (file): expected a scenario file of at most 1 MB (this one has 50000000 bytes)")
+
+
+# ---------------------------------------------------------------- 3. extends stays in the folder
+@pytest.mark.parametrize("parent", ["../baseline", "/etc/passwd", "sub/baseline", ".."])
+def test_extends_names_a_file_in_the_same_folder_only(tmp_path, one_error_line, parent):
+    inner = tmp_path / "inner"
+    inner.mkdir()
+    (inner / "sub").mkdir()
+    shutil.copy(BUNDLED_SCENARIOS / "baseline.toml", tmp_path / "baseline.toml")
+    shutil.copy(BUNDLED_SCENARIOS / "baseline.toml", inner / "sub" / "baseline.toml")
+    (inner / "mine.toml").write_text(f'extends = "{parent}"\n')
+    assert one_error_line([str(inner / "mine.toml")]) == (
+        f"error: {inner / 'mine.toml'}: extends: expected the name of a scenario file in the same folder "
+        f"(no folder part), got '{parent}'")
+
+
+@pytest.mark.parametrize("setting", ['extends="tokyo_2014"', 'drop_events=["Obama\'s state visit to Tokyo"]',
+                                     'drop_side_deals=["x"]'])
+def test_file_only_settings_cannot_be_set_on_the_command_line(setting, one_error_line):
+    name = setting.split("=")[0]
+    assert one_error_line(["--quiet", "--set", setting]) == (
+        f"error: --set: {name}: expected a setting of the game (extends, drop_events, drop_side_deals only make "
+        "sense in a scenario file)")
