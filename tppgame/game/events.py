@@ -41,7 +41,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from mesa.time import Priority
 
-from tppgame.game.fields import Check, ScenarioError, a_date, choice, country_pair, list_of, number, record, text
+from tppgame.game.fields import (Check, ScenarioError, a_date, choice, country_pair, list_of, number, record, schema_of,
+                                 text, with_schema)
 
 if TYPE_CHECKING:
     from tppgame.model import TPPModel
@@ -90,8 +91,8 @@ class Event:
     @classmethod
     def check(cls, value: dict[str, Any], file: str, path: str, countries: tuple[str, ...]) -> dict[str, Any]:
         """An ``[[events]]`` entry of this kind, its keys checked (values normalised)."""
-        entry = record({"kind": text}, {"round": number(1, 1000, integer=True), "date": a_date, "label": text,
-                                        "probability": number(0, 1), **cls.schema(countries)})(value, file, path)
+        common = {key: c for key, c in COMMON_KEYS.items() if key != "kind"}
+        entry = record({"kind": text}, {**common, **cls.schema(countries)})(value, file, path)
         if ("round" in entry) == ("date" in entry):
             raise ScenarioError(file, path, "exactly one of round or date", show_got=False)
         for key, expected in cls.needs.items():
@@ -134,7 +135,7 @@ class Event:
 def _pairs(countries: tuple[str, ...]) -> Check:
     """A list of country pairs, as a tuple of pairs (the event is frozen data)."""
     each = list_of(country_pair(countries))
-    return lambda value, file, path: tuple(each(value, file, path))
+    return with_schema(lambda value, file, path: tuple(each(value, file, path)), schema_of(each))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -224,6 +225,9 @@ def _settings_table(value: Any, file: str, path: str) -> dict[str, Any]:
     return value
 
 
+with_schema(_settings_table, {"type": "object", "minProperties": 1})
+
+
 @dataclass(frozen=True, kw_only=True)
 class Shock(Event):
     """A domestic or external shock at the start of the round: country, bargaining or agreement
@@ -272,7 +276,32 @@ def entry_check(countries: tuple[str, ...]) -> Check:
             raise ScenarioError(file, f"{path}.kind", "one of " + ", ".join(KINDS), kind, show_got="kind" in value)
         return event_class.check(value, file, path, countries)
 
-    return check
+    return with_schema(check, entry_schema(countries))
+
+
+# keys every kind takes (Event.check); a needed key must also be non-empty, whatever its type
+COMMON_KEYS = {"kind": text, "round": number(1, 1000, integer=True), "date": a_date, "label": text,
+               "probability": number(0, 1)}
+NON_EMPTY = {"minItems": 1, "minProperties": 1, "minLength": 1}
+
+
+def entry_schema(countries: tuple[str, ...]) -> dict[str, Any]:
+    """The JSON Schema of one ``[[events]]`` entry: the keys of every kind, and for each kind
+    (``if kind = ...``) the keys it takes and those it needs; exactly one of round or date."""
+    properties = {key: schema_of(c) for key, c in COMMON_KEYS.items()} | {"kind": {"enum": list(KINDS)}}
+    per_kind = []
+    for name, cls in KINDS.items():
+        own = {key: schema_of(c) for key, c in cls.schema(countries).items()}
+        for key, schema in own.items():
+            properties.setdefault(key, schema)
+        per_kind.append({
+            "if": {"properties": {"kind": {"const": name}}, "required": ["kind"]},
+            "then": {"properties": {**{key: True for key in COMMON_KEYS}, **own,
+                                    **{key: {**own.get(key, {}), **NON_EMPTY} for key in cls.needs}},
+                     "required": list(cls.needs), "additionalProperties": False},
+        })
+    return {"type": "object", "properties": properties, "required": ["kind"], "additionalProperties": False,
+            "oneOf": [{"required": ["round"]}, {"required": ["date"]}], "allOf": per_kind}
 
 
 def narration(entry: Mapping[str, Any], names: Mapping[str, str]) -> str | None:

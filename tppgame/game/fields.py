@@ -42,6 +42,22 @@ def _describe(value: Any) -> str:
 Check = Callable[[Any, str, str], Any]
 
 
+def with_schema(check: Check, schema: dict[str, Any]) -> Check:
+    """Attach to a check the JSON Schema (draft 2020-12) of the values it accepts, as ``check.json_schema``.
+
+    Every check here carries one, so the scenario schema can be written out as a JSON Schema
+    (:func:`tppgame.game.json_schema.json_schema`) and documented setting by setting from the
+    same definition the loader validates against.
+    """
+    check.json_schema = schema  # type: ignore[attr-defined]
+    return check
+
+
+def schema_of(check: Check) -> dict[str, Any]:
+    """The JSON Schema a check carries; a check without one accepts anything as far as it says."""
+    return getattr(check, "json_schema", {})
+
+
 def number(lo: float | None = None, hi: float | None = None, *, integer: bool = False,
            lo_open: bool = False) -> Check:
     """A finite number (or whole number) within [lo, hi]; (lo, hi] when lo_open."""
@@ -63,7 +79,12 @@ def number(lo: float | None = None, hi: float | None = None, *, integer: bool = 
             raise ScenarioError(file, path, expected, value)
         return int(value) if integer else float(value)
 
-    return check
+    schema: dict[str, Any] = {"type": "integer" if integer else "number"}
+    if lo is not None:
+        schema["exclusiveMinimum" if lo_open else "minimum"] = int(lo) if integer else lo
+    if hi is not None:
+        schema["maximum"] = int(hi) if integer else hi
+    return with_schema(check, schema)
 
 
 def text(value: Any, file: str, path: str) -> str:
@@ -73,11 +94,17 @@ def text(value: Any, file: str, path: str) -> str:
     return value
 
 
+with_schema(text, {"type": "string"})
+
+
 def boolean(value: Any, file: str, path: str) -> bool:
     """true or false (TOML's, not 0 or 1)."""
     if not isinstance(value, bool):
         raise ScenarioError(file, path, "true or false", value)
     return value
+
+
+with_schema(boolean, {"type": "boolean"})
 
 
 def choice(*options: str) -> Check:
@@ -88,7 +115,7 @@ def choice(*options: str) -> Check:
             raise ScenarioError(file, path, "one of " + ", ".join(options), value)
         return value
 
-    return check
+    return with_schema(check, {"enum": list(options)})
 
 
 def a_date(value: Any, file: str, path: str) -> dt.date:
@@ -121,6 +148,10 @@ def iso_dates(value: Any) -> Any:
     return value
 
 
+# A TOML date reaches a JSON Schema validator as its ISO text (Taplo; tppgame.game.json_schema.as_json).
+with_schema(a_date, {"type": "string", "format": "date"})
+
+
 def country_list(countries: tuple[str, ...]) -> Check:
     """A list of country codes among ``countries``, each at most once."""
 
@@ -135,7 +166,7 @@ def country_list(countries: tuple[str, ...]) -> Check:
             raise ScenarioError(file, path, "each country at most once", value)
         return list(value)
 
-    return check
+    return with_schema(check, {"type": "array", "items": {"enum": list(countries)}, "uniqueItems": True})
 
 
 def country_pair(countries: tuple[str, ...]) -> Check:
@@ -148,7 +179,7 @@ def country_pair(countries: tuple[str, ...]) -> Check:
             raise ScenarioError(file, path, "two different country codes", value)
         return pair[0], pair[1]
 
-    return check
+    return with_schema(check, {**schema_of(in_list), "minItems": 2, "maxItems": 2})
 
 
 def list_of(item: Check) -> Check:
@@ -159,7 +190,7 @@ def list_of(item: Check) -> Check:
             raise ScenarioError(file, path, "a list", value)
         return [item(entry, file, f"{path}[{k}]") for k, entry in enumerate(value)]
 
-    return check
+    return with_schema(check, {"type": "array", "items": schema_of(item)})
 
 
 def record(required: dict[str, Check], optional: dict[str, Check]) -> Check:
@@ -180,4 +211,9 @@ def record(required: dict[str, Check], optional: dict[str, Check]) -> Check:
                 raise ScenarioError(file, f"{path}.{key}", "this key to be set", show_got=False)
         return out
 
-    return check
+    return with_schema(check, {
+        "type": "object",
+        "properties": {key: schema_of(c) for key, c in {**required, **optional}.items()},
+        "required": list(required),
+        "additionalProperties": False,
+    })

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from tppgame.game.events import entry_check
 from tppgame.game.fields import (Check, ScenarioError, a_date, boolean, choice, country_list, country_pair, list_of,
-                             number, record, text)
+                                 number, record, schema_of, text, with_schema)
 from tppgame.game.negotiators import negotiator_names, registered
+from tppgame.game.negotiators.registry import BUILT_IN
 
 if TYPE_CHECKING:
     from tppgame.game.calibration import Calibration
@@ -33,6 +34,10 @@ def a_negotiator(value: Any, file: str, path: str) -> str:
     if not isinstance(value, str) or value not in registered():
         raise ScenarioError(file, path, "a registered negotiator (" + ", ".join(negotiator_names()) + ")", value)
     return value
+
+
+# Any name: packages can register negotiators, so the file cannot list them all (the loader checks the name).
+with_schema(a_negotiator, {"type": "string", "examples": list(BUILT_IN)})
 
 
 _SCHEMAS: dict[int, tuple[Calibration, dict[str, Any]]] = {}
@@ -143,7 +148,12 @@ def _headline(cal: Calibration) -> Check:
             raise ScenarioError(file, path, "at most one of by_round or by_date", show_got=False)
         return headline
 
-    return check
+    return with_schema(check, {
+        **schema_of(base),
+        "not": {"required": ["by_round", "by_date"]},
+        "allOf": [{"if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]}, "then": {"required": list(needs)}}
+                  for kind, needs in HEADLINE_NEEDS.items()],
+    })
 
 
 def _side_deal(cal: Calibration) -> Check:
@@ -164,6 +174,11 @@ def _side_deal(cal: Calibration) -> Check:
                                         sector)
             out[code] = {s: number(0, 1)(v, file, f"{path}.{code}.{s}") for s, v in sub.items()}
         return out
+
+    share = {"type": "object", "properties": {s: schema_of(number(0, 1)) for s in cal.sectors},
+             "additionalProperties": False}
+    with_schema(terms, {"type": "object", "properties": {code: share for code in cal.countries},
+                        "additionalProperties": False})
 
     base = record(
         {"parties": country_pair(cal.countries), "kind": choice(*SIDE_DEAL_KINDS)},
@@ -189,7 +204,13 @@ def _side_deal(cal: Calibration) -> Check:
                     raise ScenarioError(file, f"{path}.terms.{code}", "a party to this side deal", code)
         return deal
 
-    return check
+    concluded = {"anyOf": [{"required": ["concluded_round"]}, {"required": ["concluded_date"]}]}
+    return with_schema(check, {
+        **schema_of(base),
+        "allOf": [{"not": {"required": ["start_round", "start_date"]}},
+                  {"not": {"required": ["concluded_round", "concluded_date"]}},
+                  {"if": {"required": ["terms"]}, "then": concluded, "else": {"not": concluded}}],
+    })
 
 
 def _sector_list(cal: Calibration) -> Check:
@@ -201,7 +222,7 @@ def _sector_list(cal: Calibration) -> Check:
                 raise ScenarioError(file, f"{path}[{k}]", "a sector, one of " + " ".join(cal.sectors), sector)
         return list(value)
 
-    return check
+    return with_schema(check, {"type": "array", "items": {"enum": list(cal.sectors)}})
 
 
 def _check_tree(value: Any, spec: Any, file: str, path: str) -> Any:

@@ -1,0 +1,115 @@
+"""What each scenario setting means, and its unit: the words of the settings reference.
+
+Keyed by the dotted paths of :func:`tppgame.game.json_schema.leaves` (``CODE`` for any country,
+``SECTOR`` for any sector, ``[]`` for each entry of a list of tables). The range and the default
+are not written here: they come from the checks (:mod:`tppgame.game.scenario_schema`) and the
+baseline. ``tests/test_scenario_reference.py`` checks that every setting has a description and
+every description a setting, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+SHARE = "share, 0 = none, 1 = all"
+CONCESSION = "concession, 0 = today's protection, 1 = full liberalisation"
+
+# dotted path -> (meaning, unit; "" where a unit makes no sense)
+DESCRIPTIONS: dict[str, tuple[str, str]] = {
+    "name": ("Title of the scenario, shown by `run.py list` and at the top of the story", ""),
+    "description": ("One-paragraph description; its first sentence is shown by `run.py list`", ""),
+    "extends": ("The scenario this one is laid over (a name in the same folder or a path)", ""),
+    "drop_events": ("Labels of the extended scenario's events to remove", ""),
+    "drop_side_deals": ("Labels of the extended scenario's side deals to remove", ""),
+    "seed": ("Default seed of all chance in a run (`--seed` replaces it)", ""),
+    "rounds": ("Number of rounds played", "rounds"),
+    "calendar.start": ("Date of round 1", "date"),
+    "calendar.months_per_round": ("Months each round stands for", "months"),
+    "bargaining.protocol": ("How a bilateral talk settles: alternating offers, or a benchmark solution", ""),
+    "bargaining.information": ("`full` (when unset): each negotiator knows its partner's utility; `private`: only its own and "
+                               "the partner's offers (needs the `alternating` protocol)", ""),
+    "bargaining.tactic": ("Default negotiator of every country (any registered name)", ""),
+    "bargaining.talks_per_round": ("Default number of bilateral sessions a country holds in a round", "talks"),
+    "bargaining.min_stake": ("Pairs with less to gain than this have nothing to negotiate", "utility"),
+    "bargaining.existing_agreement_discount": ("How much less access is worth where an agreement is already in "
+                                               "force", SHARE),
+    "bargaining.cost_scale": ("Scale of the political cost of opening a sector (sensitivity 1, prohibitive "
+                              "barrier, full opening)", "share of the full-access gain"),
+    "bargaining.cost_exponent": ("Power of the concession in the political cost", "exponent"),
+    "bargaining.precedent_weight": ("Weight of a rival exporter's better access, against the access itself",
+                                    "weight"),
+    "bargaining.precedent_min_interest": ("Export interest from which an exporter counts as a rival",
+                                          "export interest, 0 to 1"),
+    "bargaining.spillover": ("Share of the cost of extending a concession to every member that negotiators "
+                             "count", SHARE),
+    "bargaining.endgame_share": ("Share of its margin above what it needs to ratify that a member gives up to "
+                                 "bring hold-outs in", SHARE),
+    "agreement.members": ("Countries at the table in round 1", "country codes"),
+    "agreement.original_signatories": ("Countries the entry-into-force rule counts as original signatories "
+                                       "(when unset: the members)", "country codes"),
+    "agreement.entry_rule": ("Entry into force: `tpp` (6 original signatories with 85% of their 2013 GDP), "
+                             "`cptpp` (6 signatories), or `custom`", ""),
+    "agreement.min_signatories": ("Signatories a `custom` rule needs", "countries"),
+    "agreement.min_gdp_share": ("Share of the original signatories' 2013 GDP a `custom` rule needs",
+                                "share of GDP"),
+    "agreement.conclude_without_holdouts": ("Whether the others may conclude without the hold-outs", ""),
+    "agreement.suspended_sectors": ("Sectors whose provisions are suspended and count for nothing", "sectors"),
+    "countries.CODE.name": ("The country's name in the story and tables", ""),
+    "countries.CODE.gdp_2013": ("2013 GDP (World Bank, August 2015 vintage)", "US$ bn"),
+    "countries.CODE.ratification_threshold": ("Share of the attainable gains the country needs to ratify",
+                                              SHARE),
+    "countries.CODE.patience": ("Discount factor per round, for the Rubinstein benchmark", "per round"),
+    "countries.CODE.tactic": ("The country's negotiator (default: `bargaining.tactic`)", ""),
+    "countries.CODE.beta": ("A time-dependent tactic's concession exponent (default: the tactic's own)",
+                            "exponent"),
+    "countries.CODE.talks_per_round": ("The country's negotiating capacity (default: "
+                                       "`bargaining.talks_per_round`)", "talks"),
+    "countries.CODE.export_interest.SECTOR": ("How much the country's exporters want better access to "
+                                              "partners' markets in the sector", "0 = no stake, 1 = top demand"),
+    "countries.CODE.barrier.SECTOR": ("Height of the country's own protection of the sector before the TPP",
+                                      "0 = none, 1 = prohibitive"),
+    "countries.CODE.sensitivity.SECTOR": ("Domestic political cost of fully opening the sector",
+                                          "0 = nobody objects, 1 = ordinary lobby, 3 = near-untouchable"),
+    "countries.CODE.red_line.SECTOR": ("Largest concession the government publicly bound itself to accept "
+                                       "(1 = no red line)", CONCESSION),
+    "existing_agreements[].pair": ("Two countries with a trade agreement in force", "country codes"),
+    "existing_agreements[].name": ("The agreement's name", ""),
+    "existing_agreements[].year": ("Year it entered into force", "year"),
+    "events[].kind": ("What the event is (see Write a scenario: Events)", ""),
+    "events[].round": ("Round the event falls in (give this or `date`)", "round"),
+    "events[].date": ("Date the event falls on: the round whose period holds it (give this or `round`)",
+                      "date"),
+    "events[].label": ("Name in the story, and for `drop_events`", ""),
+    "events[].probability": ("Chance the event happens (a draw from the run's seed); default 1", "probability"),
+    "events[].pairs": ("`deadline`, `summit`: the pairs it applies to (a summit's pairs meet)",
+                       "pairs of country codes"),
+    "events[].country": ("`join`, `withdraw`: the country that joins or leaves", "country code"),
+    "events[].set": ("`shock`: settings that change from that round on, by dotted path", ""),
+    "side_deals[].parties": ("The two countries of the side deal", "country codes"),
+    "side_deals[].kind": ("`standalone`: in force whatever happens to the TPP; `conditional`: binding only if "
+                          "the agreement forms, replacing the pair's TPP talk", ""),
+    "side_deals[].label": ("Name in the story, and for `drop_side_deals`", ""),
+    "side_deals[].start_round": ("Round the side talks open (or `start_date`)", "round"),
+    "side_deals[].start_date": ("Date the side talks open (or `start_round`)", "date"),
+    "side_deals[].sectors": ("The only sectors on the table", "sectors"),
+    "side_deals[].exclude": ("Sectors kept off the table", "sectors"),
+    "side_deals[].terms.CODE.SECTOR": ("Stated historical terms: a party's concession in a sector (with "
+                                       "`concluded_round` or `concluded_date`)", CONCESSION),
+    "side_deals[].concluded_round": ("Round the stated terms take effect", "round"),
+    "side_deals[].concluded_date": ("Date the stated terms take effect", "date"),
+    "headlines[].claim": ("The claim in words", ""),
+    "headlines[].kind": ("What a run checks (see Write a scenario: Headlines)", ""),
+    "headlines[].expect": ("`false` claims the opposite", ""),
+    "headlines[].pair": ("The pair whose deal is claimed", "country codes"),
+    "headlines[].first": ("`deal_order`: the pair that closes first", "country codes"),
+    "headlines[].then": ("`deal_order`: the pair that closes after", "country codes"),
+    "headlines[].country": ("The country the claim is about", "country code"),
+    "headlines[].exporter": ("`access_at_least`: the exporting country", "country code"),
+    "headlines[].importer": ("`access_at_least`: the importing country", "country code"),
+    "headlines[].sector": ("The sector the claim is about", "sector"),
+    "headlines[].at_least": ("The least concession or access claimed", CONCESSION),
+    "headlines[].by_round": ("The claim holds by this round (or `by_date`)", "round"),
+    "headlines[].by_date": ("The claim holds by this date (or `by_round`)", "date"),
+    "history.summary": ("What happened in fact, for debriefs", ""),
+    "history.formed": ("Whether the agreement formed in fact", ""),
+    "history.date": ("When it formed (or the moment the scenario ends) in fact", "date"),
+    "history.sources": ("Sources for the history (URLs or references)", ""),
+}
