@@ -176,7 +176,7 @@ def test_grid_indices_are_the_exact_variance_shares(grid_store):
     for setting in (COST, PROTOCOL):
         jpn = index["utility_JPN", setting]
         assert (jpn.S1, jpn.ST) == pytest.approx((1 / 3, 2 / 3))
-        assert math.isnan(jpn.S1_conf)
+        assert (jpn.S1_conf, jpn.ST_conf) == pytest.approx((0.0, 0.0), abs=1e-12)   # no replicate noise
     assert ("utility_CAN", COST) not in index                              # the same everywhere
     assert any("the same at every point" in note and "utility of CAN" in note for note in result.notes)
     assert any("13 (the number of rounds, 12, + 1)" in note for note in result.notes)
@@ -204,11 +204,12 @@ def test_grid_report_writes_plots_tables_and_summary(grid_store, tmp_path, capsy
         (COST, "0.1", "10", "2"), (COST, "0.2", "10", "4"), (COST, "0.3", "10", "6"), (COST, "0.4", "10", "8")]
     assert float(curve[0]["wilson_low"]) == pytest.approx(0.05668, abs=1e-4)
     table = read_csv(out / "sensitivity.csv")
-    assert list(table[0]) == ["output", "setting", "method", "S1", "S1_conf", "ST", "ST_conf"]
+    assert list(table[0]) == ["output", "setting", "method", "S1", "S1_conf", "ST", "ST_conf", "all_settings_share",
+                              "seeds_share", "all_settings_p", "setting_share", "setting_p"]
     first = table[0]
     assert (first["output"], first["setting"], first["method"]) == ("agreement_probability", COST,
                                                                      "grid variance shares")
-    assert float(first["S1"]) == pytest.approx(1.0) and first["S1_conf"] == ""
+    assert float(first["S1"]) == pytest.approx(1.0) and 0 < float(first["S1_conf"]) < 1   # replicates resampled
     assert not (grid_store / "report").exists()          # --out given: nothing in the default place
 
 
@@ -332,7 +333,8 @@ def test_morris_report_has_mu_star_sigma_and_mu_columns(morris_plan, tmp_path, c
     usa_line = next(line for line in printed.splitlines() if line.strip().startswith("utility of USA"))
     assert usa_line.split()[3:6] == [COST, "1", "±"]                      # mu* 1 ± 0, then sigma and mu
     table = read_csv(tmp_path / "report" / "sensitivity.csv")
-    assert list(table[0]) == ["output", "setting", "method", "mu_star", "mu_star_conf", "sigma", "mu"]
+    assert list(table[0]) == ["output", "setting", "method", "mu_star", "mu_star_conf", "sigma", "mu",
+                              "all_settings_share", "seeds_share", "all_settings_p", "setting_share", "setting_p"]
     assert {r["method"] for r in table} == {"morris (SALib)"}
     usa = {r["setting"]: r for r in table if r["output"] == "utility_USA"}
     assert float(usa[COST]["mu_star"]) == pytest.approx(1.0) and float(usa[ENDGAME]["mu_star"]) == 0.0
@@ -490,7 +492,7 @@ def test_a_real_morris_sweep_through_run_py(tmp_path):
     assert reported.returncode == 0, reported.stderr
     assert "sensitivity: Morris elementary effects" in reported.stdout
     table = read_csv(out / "report" / "sensitivity.csv")
-    assert list(table[0]) == ["output", "setting", "method", "mu_star", "mu_star_conf", "sigma", "mu"]
+    assert list(table[0])[:7] == ["output", "setting", "method", "mu_star", "mu_star_conf", "sigma", "mu"]
     assert {r["output"] for r in table} >= {"conclusion_round", "utility_USA"}
     assert {r["setting"] for r in table} == {COST, ENDGAME}
     numbers = np.array([[float(r[k]) for k in ("mu_star", "mu_star_conf", "sigma", "mu")] for r in table])
