@@ -196,6 +196,13 @@ def test_grid_report_writes_plots_tables_and_summary(grid_store, tmp_path, capsy
     assert "probability of agreement overall: 50.0% (20 of 40 finished runs" in printed
     assert "exact first-order (S1) and total (ST) variance shares over the full grid" in printed
     assert "counts as 13 (the number of rounds, 12, + 1)" in printed
+    # runs' variance of agreement: cost means 0.2 .. 0.8 over 10 runs each, SS 2 of 10; F(3, 36) = 3, p = 0.043
+    assert (f"{COST}: explains 20.0% of the variance of the probability of agreement (p = 0.04): beyond seed noise"
+            in printed)
+    assert (f"{PROTOCOL}: explains 0.0% of the variance of the probability of agreement (p = 1.00): not "
+            "distinguishable from seed noise" in printed)
+    assert ("all settings together: explain 20.0% of the variance of the probability of agreement, the seeds 80.0% "
+            "(p = 0.36): not distinguishable from seed noise" in printed)         # F(7, 32) = 8/7
     for png in out.glob("*.png"):
         assert str(png) in printed
     assert (out / "summary.txt").read_text(encoding="utf-8").strip() == printed.strip()
