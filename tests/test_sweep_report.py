@@ -176,7 +176,7 @@ def test_grid_indices_are_the_exact_variance_shares(grid_store):
     for setting in (COST, PROTOCOL):
         jpn = index["utility_JPN", setting]
         assert (jpn.S1, jpn.ST) == pytest.approx((1 / 3, 2 / 3))
-        assert math.isnan(jpn.S1_conf)
+        assert (jpn.S1_conf, jpn.ST_conf) == pytest.approx((0.0, 0.0), abs=1e-12)   # no replicate noise
     assert ("utility_CAN", COST) not in index                              # the same everywhere
     assert any("the same at every point" in note and "utility of CAN" in note for note in result.notes)
     assert any("13 (the number of rounds, 12, + 1)" in note for note in result.notes)
@@ -196,6 +196,13 @@ def test_grid_report_writes_plots_tables_and_summary(grid_store, tmp_path, capsy
     assert "probability of agreement overall: 50.0% (20 of 40 finished runs" in printed
     assert "exact first-order (S1) and total (ST) variance shares over the full grid" in printed
     assert "counts as 13 (the number of rounds, 12, + 1)" in printed
+    # runs' variance of agreement: cost means 0.2 .. 0.8 over 10 runs each, SS 2 of 10; F(3, 36) = 3, p = 0.043
+    assert (f"{COST}: explains 20.0% of the variance of the probability of agreement (p = 0.04): beyond seed noise"
+            in printed)
+    assert (f"{PROTOCOL}: explains 0.0% of the variance of the probability of agreement (p = 1.00): not "
+            "distinguishable from seed noise" in printed)
+    assert ("all settings together: explain 20.0% of the variance of the probability of agreement, the seeds 80.0% "
+            "(p = 0.36): not distinguishable from seed noise" in printed)         # F(7, 32) = 8/7
     for png in out.glob("*.png"):
         assert str(png) in printed
     assert (out / "summary.txt").read_text(encoding="utf-8").strip() == printed.strip()
@@ -204,11 +211,12 @@ def test_grid_report_writes_plots_tables_and_summary(grid_store, tmp_path, capsy
         (COST, "0.1", "10", "2"), (COST, "0.2", "10", "4"), (COST, "0.3", "10", "6"), (COST, "0.4", "10", "8")]
     assert float(curve[0]["wilson_low"]) == pytest.approx(0.05668, abs=1e-4)
     table = read_csv(out / "sensitivity.csv")
-    assert list(table[0]) == ["output", "setting", "method", "S1", "S1_conf", "ST", "ST_conf"]
+    assert list(table[0]) == ["output", "setting", "method", "S1", "S1_conf", "ST", "ST_conf", "all_settings_share",
+                              "seeds_share", "all_settings_p", "setting_share", "setting_p"]
     first = table[0]
     assert (first["output"], first["setting"], first["method"]) == ("agreement_probability", COST,
                                                                      "grid variance shares")
-    assert float(first["S1"]) == pytest.approx(1.0) and first["S1_conf"] == ""
+    assert float(first["S1"]) == pytest.approx(1.0) and 0 < float(first["S1_conf"]) < 1   # replicates resampled
     assert not (grid_store / "report").exists()          # --out given: nothing in the default place
 
 
@@ -332,7 +340,8 @@ def test_morris_report_has_mu_star_sigma_and_mu_columns(morris_plan, tmp_path, c
     usa_line = next(line for line in printed.splitlines() if line.strip().startswith("utility of USA"))
     assert usa_line.split()[3:6] == [COST, "1", "±"]                      # mu* 1 ± 0, then sigma and mu
     table = read_csv(tmp_path / "report" / "sensitivity.csv")
-    assert list(table[0]) == ["output", "setting", "method", "mu_star", "mu_star_conf", "sigma", "mu"]
+    assert list(table[0]) == ["output", "setting", "method", "mu_star", "mu_star_conf", "sigma", "mu",
+                              "all_settings_share", "seeds_share", "all_settings_p", "setting_share", "setting_p"]
     assert {r["method"] for r in table} == {"morris (SALib)"}
     usa = {r["setting"]: r for r in table if r["output"] == "utility_USA"}
     assert float(usa[COST]["mu_star"]) == pytest.approx(1.0) and float(usa[ENDGAME]["mu_star"]) == 0.0
@@ -490,7 +499,7 @@ def test_a_real_morris_sweep_through_run_py(tmp_path):
     assert reported.returncode == 0, reported.stderr
     assert "sensitivity: Morris elementary effects" in reported.stdout
     table = read_csv(out / "report" / "sensitivity.csv")
-    assert list(table[0]) == ["output", "setting", "method", "mu_star", "mu_star_conf", "sigma", "mu"]
+    assert list(table[0])[:7] == ["output", "setting", "method", "mu_star", "mu_star_conf", "sigma", "mu"]
     assert {r["output"] for r in table} >= {"conclusion_round", "utility_USA"}
     assert {r["setting"] for r in table} == {COST, ENDGAME}
     numbers = np.array([[float(r[k]) for k in ("mu_star", "mu_star_conf", "sigma", "mu")] for r in table])

@@ -1,7 +1,8 @@
 """A sweep's result store as its report reads it: the definition, the counts, the failures and the points.
 
-The store is read in batches and folded into one record per point, so memory grows with the
-number of points of the design, not with the number of runs.
+The store is read in batches and folded into one record per point: its sums, and each finished
+run's outcomes (a few numbers a run, for the run-level variance of
+:mod:`tppgame.experiments.sweep_variance`).
 """
 
 from __future__ import annotations
@@ -47,6 +48,9 @@ class Point:
     formed_round_sum: float = 0.0
     utility_sum: dict[str, float] = field(default_factory=dict)
     utility_count: dict[str, int] = field(default_factory=dict)
+    formed_runs: list[bool] = field(default_factory=list)            # each finished run, in run order
+    round_runs: list[float] = field(default_factory=list)            # its round of agreement, NaN if none
+    utility_runs: dict[str, list[float]] = field(default_factory=dict)   # NaN where a utility is missing
 
 
 @dataclass
@@ -176,12 +180,16 @@ def _read(db: sqlite3.Connection, folder: Path, path: Path) -> SweepData:
                 continue
             formed_flag, round_, *utilities = row[2 + n_settings:]
             point.runs += 1
+            point.formed_runs.append(bool(formed_flag))
+            point.round_runs.append(float(round_) if formed_flag else math.nan)
             if formed_flag:
                 point.formed += 1
                 point.formed_round_sum += round_
                 max_round = max(max_round, round_)
             for country, utility in zip(countries, utilities):
-                if utility is not None and math.isfinite(utility):
+                finite = utility is not None and math.isfinite(utility)
+                point.utility_runs.setdefault(country, []).append(float(utility) if finite else math.nan)
+                if finite:
                     point.utility_sum[country] = point.utility_sum.get(country, 0.0) + utility
                     point.utility_count[country] = point.utility_count.get(country, 0) + 1
 

@@ -43,6 +43,7 @@ from tppgame.experiments.sweep_agreement import Cell, _label, agreement_curve, a
 from tppgame.experiments.sweep_data import Point, ReportError, Setting, SweepData, load_sweep
 from tppgame.experiments.sweep_sensitivity import (INSTALL_HINT, Effect, Index, Output, Sensitivity, outputs_of,
                                                    point_outputs, sensitivity)
+from tppgame.experiments.sweep_variance import ALL, ALPHA, Decomposition, Share, decomposition, share_lines
 
 REPORT_FOLDER = "report"
 METHOD_NAMES = {"sobol": "sobol (SALib)", "grid": "grid variance shares", "rbd_fast": "rbd_fast (SALib)",
@@ -50,6 +51,8 @@ METHOD_NAMES = {"sobol": "sobol (SALib)", "grid": "grid variance shares", "rbd_f
 # The numbers of sensitivity.csv per method (Index fields; Effect fields for Morris).
 CSV_NUMBERS = {"morris": ("mu_star", "mu_star_conf", "sigma", "mu")}
 INDEX_NUMBERS = ("S1", "S1_conf", "ST", "ST_conf")
+# The run-level variance shares of sensitivity.csv: all settings together (per output) and the setting alone.
+SHARE_COLUMNS = ("all_settings_share", "seeds_share", "all_settings_p", "setting_share", "setting_p")
 
 
 # --------------------------------------------------------------------- the table of indices
@@ -188,6 +191,7 @@ def plot_heatmap(data: SweepData, first: Setting, second: Setting, path: Path) -
 class Report:
     data: SweepData
     sensitivity: Sensitivity
+    variance: Decomposition
     curves: dict[str, list[Cell]]
     files: list[Path]
     lines: list[str]
@@ -257,23 +261,46 @@ def _write_report(data: SweepData, out: Path) -> Report:
     files.append(agreement_csv)
 
     result = sensitivity(data)
+    variance = decomposition(data)
     outputs = outputs_of(data)
-    numbers = CSV_NUMBERS.get(result.method, INDEX_NUMBERS)
     sensitivity_csv = out / "sensitivity.csv"
-    _write_csv(sensitivity_csv, ["output", "setting", "method", *numbers],
-               ([r.output, r.setting, METHOD_NAMES[result.method], *(_number(getattr(r, n)) for n in numbers)]
-                for r in result.rows))
+    _write_csv(sensitivity_csv, ["output", "setting", "method", *CSV_NUMBERS.get(result.method, INDEX_NUMBERS),
+                                 *SHARE_COLUMNS], sensitivity_rows(data, result, variance, outputs))
     files.append(sensitivity_csv)
 
     summary = out / "summary.txt"
     files.append(summary)
-    lines = summary_lines(data, result, outputs, files)
+    lines = summary_lines(data, result, outputs, files, variance)
     summary.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return Report(data, result, curves, files, lines)
+    return Report(data, result, variance, curves, files, lines)
 
 
-def summary_lines(data: SweepData, result: Sensitivity, outputs: Sequence[Output], files: Sequence[Path]) -> list[str]:
-    """The printed summary: runs, failures, overall probability of agreement, indices with notes, files."""
+def sensitivity_rows(data: SweepData, result: Sensitivity, variance: Decomposition,
+                     outputs: Sequence[Output]) -> list[list[str]]:
+    """The rows of sensitivity.csv: an output and a setting with an index or a variance share, the indices
+    (blank where there are none) then the run-level shares (blank where there is no replicate)."""
+    numbers = CSV_NUMBERS.get(result.method, INDEX_NUMBERS)
+    indices = {(r.output, r.setting): r for r in result.rows}
+    shares: dict[tuple[str, str], Share] = {(s.output, s.setting): s for s in variance.shares}
+    rows = []
+    for output in outputs:
+        together = shares.get((output.name, ALL))
+        for setting in data.settings:
+            index, alone = indices.get((output.name, setting.path)), shares.get((output.name, setting.path))
+            if index is None and together is None:
+                continue
+            rows.append([output.name, setting.path, METHOD_NAMES[result.method] if index else "",
+                         *(_number(getattr(index, n)) if index else "" for n in numbers),
+                         *((_number(together.explained), _number(together.seeds), _number(together.p))
+                           if together else ("", "", "")),
+                         *((_number(alone.explained), _number(alone.p)) if alone else ("", ""))])
+    return rows
+
+
+def summary_lines(data: SweepData, result: Sensitivity, outputs: Sequence[Output], files: Sequence[Path],
+                  variance: Decomposition | None = None) -> list[str]:
+    """The printed summary: runs, failures, overall probability of agreement, indices, the settings' and the
+    seeds' shares of the runs' variance in words, notes, files."""
     lines = [f"sweep report: {data.folder} ({data.scenario}; {data.design} design, {data.planned_points} point"
              f"{'s' if data.planned_points != 1 else ''} x {data.reps} rep{'s' if data.reps != 1 else ''})"]
     unfinished = "" if data.stored >= data.planned_runs else "; the sweep is not finished"
@@ -289,12 +316,19 @@ def summary_lines(data: SweepData, result: Sensitivity, outputs: Sequence[Output
                  f"finished runs; 95% Wilson interval {low:.1%} to {high:.1%})")
     lines.append(f"sensitivity: {result.description}")
     lines += ["  " + line for line in sensitivity_table(result, outputs)]
+    variance = variance if variance is not None else Decomposition([], [])
+    if variance.shares:
+        lines.append(f"settings against seeds (share of the runs' variance, one-way ANOVA F test; p >= {ALPHA}: "
+                     "not distinguishable from seed noise):")
+        lines += ["  " + line for line in share_lines(data, variance, {o.name: o.label for o in outputs})]
     lines.append("notes:")
-    lines += [f"  - {note}" for note in result.notes]
+    lines += [f"  - {note}" for note in result.notes + variance.notes]
     lines.append(f"wrote {len(files)} file{'s' if len(files) != 1 else ''}:")
     lines += [f"  {path}" for path in files]
     return lines
 
 
-__all__ = ["ReportError", "Setting", "Point", "SweepData", "Cell", "Index", "Effect", "Sensitivity", "Report",
-           "load_sweep", "wilson", "agreement_curve", "agreement_grid", "point_outputs", "sensitivity", "make_report"]
+__all__ = ["ReportError", "Setting", "Point", "SweepData", "Cell", "Index", "Effect", "Sensitivity", "Share",
+           "Decomposition", "Report",
+           "load_sweep", "wilson", "agreement_curve", "agreement_grid", "point_outputs", "sensitivity", "decomposition",
+           "make_report"]

@@ -16,6 +16,7 @@ import numpy as np
 
 from tppgame.experiments.sweep_agreement import Z95, _grid_counts, option_index
 from tppgame.experiments.sweep_data import SweepData
+from tppgame.experiments.sweep_variance import BOOT_RESAMPLES, grid_bootstrap
 
 MIN_RBD_POINTS = 20    # RBD-FAST needs a sample several times larger than its 2 M harmonics
 RESAMPLES = 200        # bootstrap resamples for the confidence of the indices
@@ -26,7 +27,7 @@ METHODS = {
     "sobol": "Sobol indices S1 and ST from the Saltelli sample (SALib sobol.analyze), "
              "with 95% bootstrap confidence",
     "grid": "exact first-order (S1) and total (ST) variance shares over the full grid, each value equally "
-            "likely: the Sobol indices of the grid itself (no sampling error, so no confidence)",
+            "likely: the Sobol indices of the grid itself, with 95% bootstrap confidence over the replicates",
     "rbd_fast": "first-order indices S1 by RBD-FAST (SALib rbd_fast), with 95% bootstrap confidence; "
                 "it gives no total indices",
     "morris": "Morris elementary effects (SALib morris.analyze): mu*, the mean absolute effect, with 95% "
@@ -166,7 +167,7 @@ def sensitivity(data: SweepData) -> Sensitivity:
         if method == "sobol":
             rows += _sobol(data, output.name, y)
         elif method == "grid":
-            rows += _grid_anova(data, output.name, y)
+            rows += _grid_anova(data, output.name, y, grid_bootstrap(data, output.name, data.seed % 2**32))
         elif method == "morris":
             rows += _morris(data, output.name, indices, y)
         else:
@@ -180,7 +181,11 @@ def sensitivity(data: SweepData) -> Sensitivity:
         notes += _morris_notes(found)
     if method == "grid" and data.reps > 1:
         notes.append("replicate noise left after averaging counts toward the total indices ST as if it were "
-                     "an interaction")
+                     "an interaction; the confidence of S1 and ST resamples the replicates of each point "
+                     f"({BOOT_RESAMPLES} times)")
+        if len(data.settings) == 1:
+            notes.append("with one setting, S1 = ST = 1 whatever the seeds do: they are shares of the variance of "
+                         "the points' means; how much of the runs' variance the setting explains is under 'settings against seeds'")
     return Sensitivity(method, METHODS[method], rows, notes, len(indices))
 
 
@@ -265,17 +270,20 @@ def _morris_notes(trajectories: int) -> list[str]:
     return notes
 
 
-def _grid_anova(data: SweepData, output: str, y: np.ndarray) -> list[Index]:
+def _grid_anova(data: SweepData, output: str, y: np.ndarray,
+                confidence: Sequence[tuple[float, float]] | None = None) -> list[Index]:
     """Exact first-order and total variance shares over a complete grid (points in grid order, the
-    last setting fastest): S1 = Var(E[Y | X_i]) / Var(Y), ST = E[Var(Y | X_~i)] / Var(Y)."""
+    last setting fastest): S1 = Var(E[Y | X_i]) / Var(Y), ST = E[Var(Y | X_~i)] / Var(Y); with the
+    confidence of each pair (S1, ST) when given."""
     grid = y.reshape(_grid_counts(data))
     variance = float(grid.var())
     rows = []
     for i, setting in enumerate(data.settings):
         others = tuple(k for k in range(grid.ndim) if k != i)
         main = grid.mean(axis=others) if others else grid
-        rows.append(Index(output, setting.path, float(main.var()) / variance,
-                          ST=float(grid.var(axis=i).mean()) / variance))
+        s1_conf, st_conf = confidence[i] if confidence else (math.nan, math.nan)
+        rows.append(Index(output, setting.path, float(main.var()) / variance, s1_conf,
+                          float(grid.var(axis=i).mean()) / variance, st_conf))
     return rows
 
 

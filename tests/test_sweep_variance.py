@@ -1,0 +1,179 @@
+"""The settings' and the seeds' shares of a sweep's run-level variance, their F tests, the words of the
+report, and the bootstrap confidence over replicates of a grid's indices.
+
+The sweeps are SweepData built directly: a grid of points whose runs have outcomes chosen so that
+each share and p-value can be computed by hand (or is 0 or 1 exactly).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("scipy")
+from scipy.stats import f_oneway
+
+from tppgame.experiments.sweep_data import Point, Setting, SweepData
+from tppgame.experiments.sweep_report import sensitivity_rows, summary_lines
+from tppgame.experiments.sweep_sensitivity import outputs_of, point_outputs, sensitivity
+from tppgame.experiments.sweep_variance import (ALL, anova, decomposition, grid_bootstrap, p_words, run_outputs,
+                                                share_lines)
+
+RICE = "countries.JPN.sensitivity.rice"
+COST = "bargaining.cost_scale"
+
+
+def grid_sweep(settings: dict[str, list[float]], reps: int,
+               utility: Callable[[tuple[float, ...], int], float],
+               formed: Callable[[tuple[float, ...], int], bool] = lambda values, rep: True) -> SweepData:
+    """A complete grid (the last setting fastest) of ``reps`` runs a point: USA's utility and whether the
+    agreement formed (in round 3) are what the two functions give for the point's values and the replicate."""
+    names = list(settings)
+    counts = [len(v) for v in settings.values()]
+    points = {}
+    for index in range(math.prod(counts)):
+        coords = np.unravel_index(index, counts)
+        values = tuple(settings[n][int(c)] for n, c in zip(names, coords))
+        point = Point(index, dict(zip(names, values)))
+        for rep in range(reps):
+            u, ok = float(utility(values, rep)), bool(formed(values, rep))
+            point.runs += 1
+            point.formed += ok
+            point.formed_round_sum += 3 * ok
+            point.formed_runs.append(ok)
+            point.round_runs.append(3.0 if ok else math.nan)
+            point.utility_runs.setdefault("USA", []).append(u)
+            point.utility_sum["USA"] = point.utility_sum.get("USA", 0.0) + u
+            point.utility_count["USA"] = point.utility_count.get("USA", 0) + 1
+        points[index] = point
+    runs = len(points) * reps
+    return SweepData(Path("synthetic"), "synthetic", "grid", [Setting(n, "values", tuple(settings[n])) for n in names],
+                     reps, len(points), None, ["USA"], 7, 12, "set", runs, runs, 0,
+                     sum(p.formed for p in points.values()), [], points)
+
+
+def shares_of(data: SweepData) -> dict[tuple[str, str], object]:
+    return {(s.output, s.setting): s for s in decomposition(data).shares}
+
+
+# ----------------------------------------------------------------------- the F test itself
+def test_anova_by_hand_and_against_scipy():
+    """Groups 1 2 3 and 4 5 6: grand mean 3.5, SS total 17.5, SS within 2 + 2 = 4, so SS between 13.5,
+    eta squared 13.5 / 17.5 and F = (13.5 / 1) / (4 / 4) = 13.5 on 1 and 4 degrees of freedom."""
+    eta, f, p, df1, df2 = anova([np.array([1.0, 2, 3]), np.array([4.0, 5, 6])])
+    assert eta == pytest.approx(13.5 / 17.5) and f == pytest.approx(13.5) and (df1, df2) == (1, 4)
+    assert p == pytest.approx(0.021312, abs=1e-6)
+    rng = np.random.default_rng(1)
+    groups = [rng.normal(k * 0.3, 1.0, size=7 + k) for k in range(4)]
+    assert anova(groups)[1:3] == pytest.approx(tuple(f_oneway(*groups)))
+    assert anova([np.array([1.0, 1.0]), np.array([1.0, 1.0])]) is None       # no variance at all
+    assert anova([np.array([1.0]), np.array([2.0])]) is None                 # no run left within the points
+    assert [p_words(p) for p in (0.0004, 0.0042, 0.41, 1.0)] == ["p < 0.001", "p = 0.004", "p = 0.41", "p = 1.00"]
+
+
+# ----------------------------------------------------------------------- seeds only, setting only
+def test_an_outcome_that_depends_only_on_the_seed_is_not_distinguishable_from_noise():
+    """USA's utility is the replicate number at every point: the point means are all equal, so the setting
+    explains exactly 0% (F = 0, p = 1) and the seeds 100%; the report says so in words."""
+    data = grid_sweep({RICE: [1.0, 2.0, 3.0, 4.0, 5.0]}, 20, lambda values, rep: rep / 20)
+    share = shares_of(data)["utility_USA", RICE]
+    assert (share.explained, share.seeds, share.p) == pytest.approx((0.0, 1.0, 1.0), abs=1e-12)
+    assert (share.df_between, share.df_within) == (4, 95)
+    assert share.noise
+    assert shares_of(data)["utility_USA", ALL].explained == pytest.approx(0.0, abs=1e-12)
+    lines = share_lines(data, decomposition(data), {o.name: o.label for o in outputs_of(data)})
+    assert lines == [f"{RICE}: explains 0.0% of the variance of the utility of USA, the seeds 100.0% (p = 1.00): "
+                     "not distinguishable from seed noise"]
+    # the index on the point means still says S1 = ST = 1 for any outcome that varies at all: hence the shares
+    assert ("agreement_probability", RICE) not in shares_of(data)           # formed everywhere: no variance
+
+
+def test_an_outcome_that_depends_only_on_the_setting_is_explained_by_it():
+    """USA's utility is the rice sensitivity plus a replicate wobble of at most 0.019: the setting explains
+    almost everything and p is tiny; without the wobble it explains exactly 100%."""
+    data = grid_sweep({RICE: [1.0, 2.0, 3.0, 4.0, 5.0]}, 20, lambda values, rep: values[0] + rep / 1000)
+    share = shares_of(data)["utility_USA", RICE]
+    assert share.explained > 0.9999 and share.seeds < 1e-4 and share.p < 1e-100 and not share.noise
+    line = share_lines(data, decomposition(data), {"utility_USA": "utility of USA"})[0]
+    assert line == f"{RICE}: explains 100.0% of the variance of the utility of USA, the seeds 0.0% (p < 0.001): " \
+                   "beyond seed noise"
+    exact = shares_of(grid_sweep({RICE: [1.0, 2.0]}, 3, lambda values, rep: values[0]))["utility_USA", RICE]
+    assert (exact.explained, exact.p) == (1.0, 0.0)
+
+
+def test_on_a_grid_each_setting_has_its_main_effect():
+    """Agreement forms where the cost is 0.2 in replicates 0-2 of 4, and at cost 0.1 in replicate 0 only,
+    whatever the endgame share: the cost's runs at 0.1 and 0.2 have means 1/4 and 3/4 (grand mean 1/2,
+    16 runs), so SS total 4, SS between 16 x 1/16 = 1: the cost explains 25%, F = (1 / 1) / (3 / 14) = 14/3;
+    the endgame share explains 0% (p = 1). All settings together: the same 25% over the 4 points, with
+    F(3, 12) = (1 / 3) / (3 / 12) = 4/3."""
+    data = grid_sweep({COST: [0.1, 0.2], "bargaining.endgame_share": [0.0, 1.0]}, 4, lambda values, rep: 0.0,
+                      formed=lambda values, rep: rep < (3 if values[0] == 0.2 else 1))
+    shares = shares_of(data)
+    cost, endgame, together = (shares["agreement_probability", s] for s in (COST, "bargaining.endgame_share", ALL))
+    assert (cost.explained, cost.f, cost.df_between, cost.df_within) == pytest.approx((0.25, 14 / 3, 1, 14))
+    assert cost.p == pytest.approx(f_oneway([1, 0, 0, 0] * 2, [1, 1, 1, 0] * 2).pvalue) and not cost.noise
+    assert (endgame.explained, endgame.p) == pytest.approx((0.0, 1.0), abs=1e-12) and endgame.noise
+    assert (together.explained, together.f, together.df_between) == pytest.approx((0.25, 4 / 3, 3))
+    assert together.noise                                                  # p = 0.31 with 3 and 12 df
+    lines = share_lines(data, decomposition(data), {"agreement_probability": "probability of agreement"})
+    assert lines[:3] == [
+        f"all settings together: explain 25.0% of the variance of the probability of agreement, the seeds 75.0% "
+        f"({p_words(together.p)}): not distinguishable from seed noise",
+        f"{COST}: explains 25.0% of the variance of the probability of agreement ({p_words(cost.p)}): "
+        "beyond seed noise",
+        "bargaining.endgame_share: explains 0.0% of the variance of the probability of agreement (p = 1.00): "
+        "not distinguishable from seed noise"]
+    # the report's summary carries the lines and their threshold; sensitivity.csv the numbers
+    result = sensitivity(data)
+    summary = summary_lines(data, result, outputs_of(data), [], decomposition(data))
+    heading = next(k for k, line in enumerate(summary) if line.startswith("settings against seeds"))
+    assert "p >= 0.05: not distinguishable from seed noise" in summary[heading]
+    assert summary[heading + 2] == "  " + lines[1]
+    rows = sensitivity_rows(data, result, decomposition(data), outputs_of(data))
+    first = rows[0]
+    assert first[:3] == ["agreement_probability", COST, "grid variance shares"]
+    assert [float(v) for v in first[7:]] == pytest.approx([0.25, 0.75, together.p, 0.25, cost.p])
+
+
+def test_one_run_a_point_gives_no_shares_and_says_why():
+    data = grid_sweep({RICE: [1.0, 2.0, 3.0]}, 1, lambda values, rep: values[0])
+    result = decomposition(data)
+    assert result.shares == []
+    assert any("one finished run a point" in note and "--reps 2 or more" in note for note in result.notes)
+
+
+# ----------------------------------------------------------------------- bootstrap over replicates
+def test_run_outputs_average_to_the_point_outputs():
+    data = grid_sweep({RICE: [1.0, 2.0]}, 5, lambda values, rep: values[0] * rep, formed=lambda values, rep: rep > 2)
+    indices, means = point_outputs(data)
+    runs = run_outputs(data)
+    for name, y in means.items():
+        assert [runs[name][k].mean() for k in indices] == pytest.approx(list(y))
+    assert runs["conclusion_round"][0].tolist() == [13, 13, 13, 3, 3]        # none formed: rounds + 1
+
+
+def test_bootstrap_confidence_of_grid_indices():
+    """Two settings, USA's utility = the cost + seed noise: the confidence brackets the estimate, is
+    reproducible with the sweep's seed, is 0 without noise and narrows with more replicates."""
+    rng = np.random.default_rng(3)
+    noise = rng.normal(0.0, 0.1, size=(4, 200))
+
+    def noisy(reps: int) -> SweepData:
+        return grid_sweep({COST: [0.1, 0.2], "bargaining.endgame_share": [0.0, 1.0]}, reps,
+                          lambda values, rep: values[0] + noise[int(values[0] * 10 - 1) * 2 + int(values[1]), rep])
+
+    few, many = noisy(5), noisy(200)
+    rows = {r.setting: r for r in sensitivity(few).rows if r.output == "utility_USA"}
+    cost = rows[COST]
+    assert 0 < cost.S1_conf and cost.S1 - cost.S1_conf <= cost.S1 <= cost.S1 + cost.S1_conf
+    assert 0 < cost.ST_conf and not math.isnan(rows["bargaining.endgame_share"].S1_conf)
+    assert grid_bootstrap(few, "utility_USA", 7) == grid_bootstrap(few, "utility_USA", 7)
+    wide, narrow = grid_bootstrap(few, "utility_USA", 7)[0][0], grid_bootstrap(many, "utility_USA", 7)[0][0]
+    assert narrow < wide
+    clean = grid_sweep({COST: [0.1, 0.2], "bargaining.endgame_share": [0.0, 1.0]}, 5, lambda values, rep: values[0])
+    assert grid_bootstrap(clean, "utility_USA", 7) == [(0.0, 0.0), (0.0, 0.0)]

@@ -1,0 +1,214 @@
+"""How much of each outcome's run-level variance a sweep's settings explain and how much its seeds.
+
+Every run of a point has the same settings and its own seed, so the variance of an outcome over
+all finished runs splits, as in a one-way analysis of variance over the points, into the part
+between the points' means (what the settings explain: eta squared, SS_between / SS_total) and the
+part within the points (the seeds' share, SS_within / SS_total). The F test of that ANOVA (scipy)
+says whether the settings' share is more than the seeds alone would give: with k points and N
+runs, settings without any effect still explain about (k - 1) / (N - 1) on average. On a grid the
+same is done for each setting alone, over the runs at each of its values (its main effect).
+
+The indices of :mod:`tppgame.experiments.sweep_sensitivity` are computed on the points' means;
+:func:`grid_bootstrap` gives the grid's indices a 95% confidence by resampling the replicates
+within each point. A share is called *not distinguishable from seed noise* when its p-value is
+at least :data:`ALPHA`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from tppgame.experiments.sweep_agreement import Z95, _grid_counts, option_index
+from tppgame.experiments.sweep_data import SweepData
+
+ALPHA = 0.05           # p >= ALPHA: not distinguishable from seed noise
+ALL = ""               # the setting of a share of all the settings together
+BOOT_RESAMPLES = 200   # bootstrap resamples of the replicates
+
+
+@dataclass(frozen=True)
+class Share:
+    """The share of an outcome's run-level variance that the settings explain (all of them together:
+    ``setting`` is ALL, else one setting's main effect on a grid), with its one-way ANOVA F test."""
+
+    output: str
+    setting: str
+    explained: float      # eta squared: SS between the groups / SS total over the runs
+    f: float
+    p: float
+    df_between: int
+    df_within: int
+
+    @property
+    def seeds(self) -> float:
+        """The seeds' share: what is left within the points (for the share of all settings)."""
+        return 1.0 - self.explained
+
+    @property
+    def noise(self) -> bool:
+        """Not distinguishable from seed noise: p >= ALPHA."""
+        return not self.p < ALPHA
+
+
+@dataclass
+class Decomposition:
+    shares: list[Share]
+    notes: list[str]
+
+
+def run_outputs(data: SweepData) -> dict[str, dict[int, np.ndarray]]:
+    """Each output's value in every finished run, by point (index order): agreement formed as 0/1, the
+    round of conclusion (the number of rounds + 1 where none formed), each country's utility (missing
+    ones left out). Their means per point are :func:`~tppgame.experiments.sweep_sensitivity.point_outputs`."""
+    points = [data.points[k] for k in sorted(data.points) if data.points[k].runs]
+    result: dict[str, dict[int, np.ndarray]] = {
+        "agreement_probability": {p.index: np.array(p.formed_runs, dtype=float) for p in points},
+        "conclusion_round": {p.index: np.nan_to_num(np.array(p.round_runs, dtype=float),
+                                                    nan=data.rounds_of(p) + 1) for p in points},
+    }
+    for country in data.countries:
+        by_point = {}
+        for p in points:
+            values = np.array(p.utility_runs.get(country, ()), dtype=float)
+            values = values[np.isfinite(values)]
+            if len(values):
+                by_point[p.index] = values
+        result[f"utility_{country}"] = by_point
+    return result
+
+
+def anova(groups: Sequence[np.ndarray]) -> tuple[float, float, float, int, int] | None:
+    """One-way ANOVA of the groups: eta squared, F, its p-value (scipy) and the two degrees of freedom;
+    None when it cannot be done (fewer than 2 groups, no run left for the within part, no variance)."""
+    from scipy.stats import f as f_distribution
+
+    groups = [np.asarray(g, dtype=float) for g in groups if len(g)]
+    runs = sum(len(g) for g in groups)
+    k = len(groups)
+    if k < 2 or runs <= k:
+        return None
+    everything = np.concatenate(groups)
+    total = float(((everything - everything.mean()) ** 2).sum())
+    if total <= 1e-12 * max(1.0, float(np.abs(everything).max())) ** 2 * runs:
+        return None
+    within = float(sum(((g - g.mean()) ** 2).sum() for g in groups))
+    between = max(0.0, total - within)
+    df_between, df_within = k - 1, runs - k
+    if within <= 0.0:
+        return between / total, math.inf, 0.0, df_between, df_within
+    f = (between / df_between) / (within / df_within)
+    return between / total, f, float(f_distribution.sf(f, df_between, df_within)), df_between, df_within
+
+
+def decomposition(data: SweepData) -> Decomposition:
+    """The settings' and the seeds' shares of each output's run-level variance, and on a grid each setting's."""
+    runs = run_outputs(data)
+    from tppgame.experiments.sweep_sensitivity import outputs_of
+
+    shares: list[Share] = []
+    notes: list[str] = []
+    if not data.settings:
+        return Decomposition(shares, notes)
+    if max((p.runs for p in data.points.values()), default=0) < 2:
+        notes.append("one finished run a point: the seeds' share of the variance cannot be told from the "
+                     "settings' (no test of the indices against seed noise); use --reps 2 or more")
+        return Decomposition(shares, notes)
+    for output in outputs_of(data):
+        by_point = runs[output.name]
+        result = anova(list(by_point.values()))
+        if result is None:
+            continue
+        shares.append(Share(output.name, ALL, *result))
+        if data.design != "grid":
+            continue
+        for position, setting in enumerate(data.settings):
+            levels: dict[int, list[np.ndarray]] = {}
+            for index, values in by_point.items():
+                level = option_index(data, position, data.points[index])
+                if level is not None:
+                    levels.setdefault(level, []).append(values)
+            main = anova([np.concatenate(v) for v in levels.values()])
+            if main is not None:
+                shares.append(Share(output.name, setting.path, *main))
+    points = sum(1 for p in data.points.values() if p.runs)
+    chance = (points - 1) / max(1, data.ok - 1)
+    notes.append(f"run-level variance: each outcome's variance over the {data.ok} finished runs splits into the "
+                 f"settings' share (between the {points} points' means: eta squared of a one-way ANOVA over the "
+                 f"points) and the seeds' share (within the points); p is the ANOVA's F test, and a share with "
+                 f"p >= {ALPHA} is not distinguishable from seed noise (settings without any effect still explain "
+                 f"about {chance:.1%} by chance here)")
+    if data.design == "grid":
+        notes.append("a setting's share on a grid is its main effect: a one-way ANOVA over the runs at each of its "
+                     "values, pooled over the other settings")
+    return Decomposition(shares, notes)
+
+
+def _percent(share: float) -> str:
+    return f"{share:.1%}"
+
+
+def p_words(p: float) -> str:
+    if p < 0.001:
+        return "p < 0.001"
+    return f"p = {p:.3f}" if p < 0.01 else f"p = {p:.2f}"
+
+
+def verdict(share: Share) -> str:
+    return "not distinguishable from seed noise" if share.noise else "beyond seed noise"
+
+
+def share_lines(data: SweepData, result: Decomposition, labels: dict[str, str]) -> list[str]:
+    """The decomposition in words, an output at a time: all the settings together against the seeds, then
+    (on a grid) each setting alone; a one-setting grid says it once."""
+    lines = []
+    one_setting = data.design == "grid" and len(data.settings) == 1
+    for share in result.shares:
+        what = labels.get(share.output, share.output)
+        if share.setting == ALL:
+            if one_setting:
+                continue
+            lines.append(f"all settings together: explain {_percent(share.explained)} of the variance of the {what}, "
+                         f"the seeds {_percent(share.seeds)} ({p_words(share.p)}): {verdict(share)}")
+        else:
+            seeds = ""
+            if one_setting:
+                seeds = f", the seeds {_percent(share.seeds)}"
+            lines.append(f"{share.setting}: explains {_percent(share.explained)} of the variance of the {what}{seeds} "
+                         f"({p_words(share.p)}): {verdict(share)}")
+    return lines
+
+
+def grid_bootstrap(data: SweepData, output: str, seed: int,
+                   resamples: int = BOOT_RESAMPLES) -> list[tuple[float, float]] | None:
+    """The 95% confidence (Z95 x the bootstrap standard deviation, as SALib's) of the grid's S1 and ST of
+    one output, a pair per setting: the replicates of each point are resampled with replacement and the
+    indices recomputed on the new means; resamples whose means do not vary are left out. None when a
+    point has no run of this output."""
+    by_point = run_outputs(data)[output]
+    order = sorted(by_point)
+    if len(order) != math.prod(_grid_counts(data)):
+        return None
+    rng = np.random.default_rng(seed)
+    means = np.empty((resamples, len(order)))
+    for column, index in enumerate(order):
+        values = by_point[index]
+        means[:, column] = values[rng.integers(0, len(values), size=(resamples, len(values)))].mean(axis=1)
+    grids = means.reshape(resamples, *_grid_counts(data))
+    variance = grids.reshape(resamples, -1).var(axis=1)
+    keep = variance > 1e-15
+    if keep.sum() < 2:
+        return [(0.0, 0.0)] * len(data.settings)
+    grids, variance = grids[keep], variance[keep]
+    result = []
+    for i in range(len(data.settings)):
+        axis = i + 1
+        others = tuple(k for k in range(1, grids.ndim) if k != axis)
+        main = grids.mean(axis=others) if others else grids
+        s1 = main.reshape(len(grids), -1).var(axis=1) / variance
+        st = grids.var(axis=axis).reshape(len(grids), -1).mean(axis=1) / variance
+        result.append((Z95 * float(np.std(s1, ddof=1)), Z95 * float(np.std(st, ddof=1))))
+    return result
