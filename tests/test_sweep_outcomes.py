@@ -159,5 +159,5 @@ def test_an_unknown_event_label_is_one_line_and_exit_2(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and not out.exists()
     assert err.startswith("error: --drop-event Congress passes TPA: no event of this scenario has this label "
-                          f'(its events: "Singapore ministerial: the end-2013 target"; ')
+                          '(its events: "Singapore ministerial: the end-2013 target"; ')
     assert f'"{TPA}"' in err

@@ -16,7 +16,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from tppgame.experiments.store import EXPORT_BATCH, Column, ResultStore, write_csv, write_parquet
+from tppgame.experiments.store import (
+    EXPORT_BATCH,
+    Column,
+    ResultStore,
+    write_csv,
+    write_parquet,
+)
 
 LONG_CSV, LONG_PARQUET = "runs_long.csv", "runs_long.parquet"
 KEYS = ("run_index", "point", "rep", "seed")
