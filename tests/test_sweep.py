@@ -297,11 +297,18 @@ def test_bad_sweep_files_are_one_line(tmp_path, body, message):
 
 # ----------------------------------------------------------------------- running and the store
 def test_outcome_columns_from_a_summary():
-    summary = {"formed": True, "round": 30, "members": ["USA", "JPN"], "gdp_share": 0.8, "in_force": False,
-               "countries": {"USA": {"utility": 0.25}, "JPN": {"utility": -0.5}}}
+    usa = {"utility": 0.25, "outside_option": 0.1, "member": True, "signatory": True, "concessions": {"rice": 0.5}}
+    jpn = {"utility": -0.5, "outside_option": -0.4, "member": True, "signatory": True, "concessions": {"rice": 0.0}}
+    summary = {"formed": True, "round": 30, "date": "2015-10-01", "members": ["USA", "JPN"], "ratifying": ["USA"],
+               "holdouts": ["JPN"], "gdp_share": 0.8, "in_force": False, "countries": {"USA": usa, "JPN": jpn}}
     assert sweep.outcome(summary) == {"formed": True, "round": 30, "members": "USA JPN", "n_members": 2,
                                       "gdp_share": 0.8, "in_force": False, "utility_USA": 0.25,
-                                      "utility_JPN": -0.5}
+                                      "utility_JPN": -0.5,
+                                      # the added columns: date, who would ratify, hold-outs, detail
+                                      "date": "2015-10-01", "ratifying": "USA", "n_ratifying": 1,
+                                      "holdouts": "JPN", "n_holdouts": 1,
+                                      "detail": {"USA": {**usa, "would_ratify": True},
+                                                 "JPN": {**jpn, "would_ratify": False}}}
     assert sweep.outcome({**summary, "formed": False, "round": None, "members": []})["members"] is None
 
 

@@ -401,7 +401,11 @@ def build_sweep_parser() -> argparse.ArgumentParser:
                              "normal(mu, sd) (not for morris), choice(x, y) for --design lhs|sobol|morris "
                              "(repeatable)")
     parser.add_argument("--set", dest="settings", action="append", default=[], metavar="PATH=VALUE",
-                        help="a setting fixed for every run (repeatable)")
+                        help="a setting fixed for every run (repeatable); a setting an event of the scenario sets "
+                             "again (a shock's set) is named on stderr before any run, with the event's label and round")
+    parser.add_argument("--drop-event", dest="drop_events", action="append", default=[], metavar="LABEL",
+                        help="play the scenario without the scheduled event of this label, such as a shock that sets "
+                             "a varied setting again (repeatable; an unknown label is an error)")
     parser.add_argument("--design", choices=DESIGNS, default=None,
                         help="grid (default: every combination), lhs (Latin hypercube), sobol (Saltelli) or "
                              "morris (elementary-effects screening)")
@@ -440,7 +444,7 @@ def sweep(argv: Sequence[str]) -> int:
     fixed = [parse_setting(text) for text in args.settings]
     try:
         spec = sweeps.make_spec(args.target, args.vary, fixed, design=args.design, samples=args.samples,
-                                reps=args.reps, seed=args.seed, out=args.out)
+                                reps=args.reps, seed=args.seed, out=args.out, drop_events=args.drop_events)
         plan = sweeps.build_plan(spec, say=lambda line: print(line, file=sys.stderr, flush=True))
         report = sweeps.run_sweep(plan, args.out, workers=args.workers, engine=args.engine,
                                   scheduler=args.scheduler, chunk_size=args.chunk, on_start=_announce_sweep,

@@ -28,7 +28,7 @@ except ImportError:        # no advisory locks (Windows): two sweeps in one fold
 DB_NAME = "sweep.sqlite"
 CSV_NAME = "runs.csv"
 PARQUET_NAME = "runs.parquet"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2        # 2: the outcome's date, ratifying and hold-outs, deal rounds and per-country detail
 KINDS = ("int", "float", "bool", "str", "json")
 EXPORT_BATCH = 5000
 
@@ -45,14 +45,20 @@ class Column:
     kind: str
 
 
-# Columns every sweep has; parameter columns (named by dotted setting path) go after ``params``
-# and a ``utility_XXX`` column per country after the outcome columns.
+# Columns every sweep has; parameter columns (named by dotted setting path) go after ``params``,
+# a ``utility_XXX`` column per country after the outcome columns, and two JSON columns last:
+# ``deal_rounds`` (the round each closed deal closed in, by pair and track) and ``detail`` (per
+# country: utility, outside option, would ratify, member, signatory, concession per sector; the
+# long table is built from it at export, :mod:`tppgame.experiments.sweep_long`).
 KEY_COLUMNS = (Column("run_index", "int"), Column("point", "int"), Column("rep", "int"),
                Column("seed", "int"), Column("status", "str"), Column("error", "str"),
                Column("params", "json"))
 OUTCOME_COLUMNS = (Column("formed", "bool"), Column("round", "int"), Column("members", "str"),
-                   Column("n_members", "int"), Column("gdp_share", "float"), Column("in_force", "bool"))
-RESERVED = frozenset(c.name for c in KEY_COLUMNS + OUTCOME_COLUMNS)
+                   Column("n_members", "int"), Column("gdp_share", "float"), Column("in_force", "bool"),
+                   Column("date", "str"), Column("ratifying", "str"), Column("n_ratifying", "int"),
+                   Column("holdouts", "str"), Column("n_holdouts", "int"))
+DETAIL_COLUMNS = (Column("deal_rounds", "json"), Column("detail", "json"))
+RESERVED = frozenset(c.name for c in KEY_COLUMNS + OUTCOME_COLUMNS + DETAIL_COLUMNS)
 
 
 def kind_of(values: Iterable[Any]) -> str:
@@ -75,7 +81,7 @@ def table_columns(param_columns: Sequence[Column], countries: Sequence[str]) -> 
         if column.name in RESERVED or column.name.startswith("utility_"):
             raise StoreError(f"{column.name}: a varied setting cannot be named like a result column")
     return [*KEY_COLUMNS, *param_columns, *OUTCOME_COLUMNS,
-            *(Column(f"utility_{code}", "float") for code in countries)]
+            *(Column(f"utility_{code}", "float") for code in countries), *DETAIL_COLUMNS]
 
 
 def _quote(name: str) -> str:
@@ -164,6 +170,11 @@ class ResultStore:
         tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if "meta" in tables:
             stored = dict(self._db.execute("SELECT key, value FROM meta"))
+            version = stored.get("schema_version")
+            if version != json.dumps(SCHEMA_VERSION):
+                raise StoreError(f"--out {self.folder}: holds a sweep stored by another version of tppgame (store "
+                                 f"version {version}, this one writes {SCHEMA_VERSION}: more outcome columns); "
+                                 "use another --out folder, or remove this one to start again")
             if stored.get("definition") != text:
                 raise StoreError(f"--out {self.folder}: holds a different sweep "
                                  f"({_difference(stored.get('definition'), definition)}); "
@@ -235,37 +246,11 @@ class ResultStore:
     # ------------------------------------------------------------------ exports
     def export_csv(self, path: Path | None = None) -> Path:
         """Write the runs table as a tidy CSV (true/false, empty for none); returns its path."""
-        path = Path(path or self.folder / CSV_NAME)
-        tmp = path.with_name(path.name + ".tmp")
-        with open(tmp, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow([c.name for c in self.columns])
-            for batch in self.batches():
-                writer.writerows([_csv_cell(v) for v in row] for row in batch)
-        os.replace(tmp, path)
-        return path
+        return write_csv(Path(path or self.folder / CSV_NAME), self.columns, self.batches())
 
     def export_parquet(self, path: Path | None = None) -> Path:
         """Write the runs table as Parquet (pyarrow), in row groups; returns its path."""
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        types = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(), "str": pa.string(),
-                 "json": pa.string()}
-        schema = pa.schema([pa.field(c.name, types[c.kind]) for c in self.columns])
-        path = Path(path or self.folder / PARQUET_NAME)
-        tmp = path.with_name(path.name + ".tmp")
-        with pq.ParquetWriter(tmp, schema) as writer:
-            written = False
-            for batch in self.batches():
-                columns = list(zip(*batch))
-                writer.write_batch(pa.record_batch([pa.array(col, type=f.type) for col, f in zip(columns, schema)],
-                                                   schema=schema))
-                written = True
-            if not written:
-                writer.write_table(schema.empty_table())
-        os.replace(tmp, path)
-        return path
+        return write_parquet(Path(path or self.folder / PARQUET_NAME), self.columns, self.batches())
 
     def close(self) -> None:
         """Close the database and release the folder."""
@@ -288,6 +273,42 @@ class ResultStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def write_csv(path: Path, columns: Sequence[Column], batches: Iterable[list[tuple[Any, ...]]]) -> Path:
+    """Write rows (batches of tuples, one value per column) as a tidy CSV (true/false, empty for
+    none), through a temporary file; returns its path."""
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([c.name for c in columns])
+        for batch in batches:
+            writer.writerows([_csv_cell(v) for v in row] for row in batch)
+    os.replace(tmp, path)
+    return path
+
+
+def write_parquet(path: Path, columns: Sequence[Column], batches: Iterable[list[tuple[Any, ...]]]) -> Path:
+    """Write rows (batches of tuples) as Parquet (pyarrow), a row group per batch; returns its path."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    types = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(), "str": pa.string(), "json": pa.string()}
+    schema = pa.schema([pa.field(c.name, types[c.kind]) for c in columns])
+    tmp = path.with_name(path.name + ".tmp")
+    with pq.ParquetWriter(tmp, schema) as writer:
+        written = False
+        for batch in batches:
+            if not batch:
+                continue
+            values = list(zip(*batch))
+            writer.write_batch(pa.record_batch([pa.array(col, type=f.type) for col, f in zip(values, schema)],
+                                               schema=schema))
+            written = True
+        if not written:
+            writer.write_table(schema.empty_table())
+    os.replace(tmp, path)
+    return path
 
 
 def _csv_cell(value: Any) -> Any:

@@ -36,6 +36,7 @@ from typing import Any
 from tppgame.experiments.headlines import play
 from tppgame.experiments.memo import SharedWork
 from tppgame.experiments.store import ResultStore, StoreError
+from tppgame.experiments.sweep_long import export_long_csv, export_long_parquet
 from tppgame.experiments.sweep_design import (DESIGNS, Design, Distribution, SweepError, Values, linspace_values,
                                               make_design, parse_spec, parse_vary)
 from tppgame.experiments.sweep_plan import (RunSpec, SweepPlan, SweepSpec, build_plan, load_sweep_file, make_spec,
@@ -71,14 +72,33 @@ def _fault(err: BaseException) -> str:
 
 
 # --------------------------------------------------------------------- one run
-def outcome(summary: Mapping[str, Any]) -> dict[str, Any]:
-    """The result columns of a finished game: formed, round, members, GDP share, in force, utilities."""
+def outcome(summary: Mapping[str, Any], model: Any = None) -> dict[str, Any]:
+    """The result columns of a finished game: formed, round and date, members, GDP share, in force,
+    who would ratify and the hold-outs, utilities, and ``detail``: per country its utility, outside
+    option, whether it would ratify (is among ``ratifying``), member and signatory, and its
+    concession per sector. With the ``model``, also ``deal_rounds``: the round of each closed deal."""
     members = list(summary["members"])
+    ratifying, holdouts = list(summary.get("ratifying", [])), list(summary.get("holdouts", []))
     row = {"formed": bool(summary["formed"]), "round": summary["round"], "members": " ".join(members) or None,
            "n_members": len(members), "gdp_share": float(summary["gdp_share"]),
-           "in_force": bool(summary["in_force"])}
+           "in_force": bool(summary["in_force"]), "date": summary.get("date"),
+           "ratifying": " ".join(ratifying) or None, "n_ratifying": len(ratifying),
+           "holdouts": " ".join(holdouts) or None, "n_holdouts": len(holdouts)}
     row.update({f"utility_{code}": float(c["utility"]) for code, c in summary["countries"].items()})
+    row["detail"] = {code: {"utility": c["utility"], "outside_option": c.get("outside_option"),
+                            "would_ratify": code in ratifying, "member": c.get("member"),
+                            "signatory": c.get("signatory"), "concessions": c.get("concessions", {})}
+                     for code, c in summary["countries"].items()}
+    if model is not None:
+        row["deal_rounds"] = deal_rounds(model)
     return row
+
+
+def deal_rounds(model: Any) -> dict[str, int]:
+    """The round each closed deal closed in, keyed ``A-B track`` (the pair in the scenario's country
+    order; track ``tpp``, ``standalone`` or ``conditional``), in the order they closed."""
+    names = model.countries
+    return {f"{names[min(d.a, d.b)]}-{names[max(d.a, d.b)]} {d.kind}": int(d.round) for d in model.deals}
 
 
 # The point this worker plays now, by its number: (base scenario, the point's settings, compiled
@@ -123,7 +143,7 @@ def run_chunk(base: Scenario, runs: Sequence[RunSpec]) -> list[dict[str, Any]]:
         try:
             scenario, work = prepared_point(base, spec)
             model = play(scenario, spec.seed, shared=work, record=False)
-            row.update(outcome(model.summary()), **(spec.measure(model) if spec.measure is not None else {}),
+            row.update(outcome(model.summary(), model), **(spec.measure(model) if spec.measure is not None else {}),
                        status="ok", error=None)
         except Exception as err:   # noqa: BLE001 - a failing run is recorded, and the sweep goes on
             row.update(status="failed", error=f"{type(err).__name__}: {err}".splitlines()[0][:500])
@@ -318,6 +338,8 @@ class SweepReport:
     failures: list[tuple[str, int]]
     csv: Path
     parquet: Path | None
+    long_csv: Path | None = None        # the long table: run x country x sector (sweep_long)
+    long_parquet: Path | None = None
 
     @property
     def formed_share(self) -> float:
@@ -396,13 +418,14 @@ def _run_into(store: ResultStore, plan: SweepPlan, out: Path, workers: int, engi
     finally:
         getattr(batches, "close", lambda: None)()
     counts = store.counts()
-    csv_path = store.export_csv()
+    csv_path, long_csv = store.export_csv(), export_long_csv(store)
     try:
         parquet_path: Path | None = store.export_parquet()
+        long_parquet: Path | None = export_long_parquet(store)
     except ImportError:
-        parquet_path = None
+        parquet_path = long_parquet = None
     return SweepReport(out, plan.total, ran, len(done), counts["ok"], counts["failed"], counts["formed"],
-                       store.failures(), csv_path, parquet_path)
+                       store.failures(), csv_path, parquet_path, long_csv, long_parquet)
 
 
 def report_lines(report: SweepReport) -> list[str]:
@@ -417,6 +440,9 @@ def report_lines(report: SweepReport) -> list[str]:
     exports = str(report.csv) + (f" and {report.parquet}" if report.parquet else
                                  " (Parquet skipped: pip install 'tppgame[sweep]' for pyarrow)")
     lines.append(f"wrote {exports}; store {report.out / 'sweep.sqlite'}")
+    if report.long_csv is not None:
+        long = str(report.long_csv) + (f" and {report.long_parquet}" if report.long_parquet else "")
+        lines.append(f"wrote {long}: one row per run x country x sector")
     return lines
 
 

@@ -23,7 +23,7 @@ from tppgame.experiments.sweep_progress import format_duration
 from tppgame.game.fields import iso_dates
 from tppgame.game.scenario import Scenario, ScenarioError, load_scenario
 
-SWEEP_FILE_KEYS = ("scenario", "vary", "set", "design", "samples", "reps", "seed", "out")
+SWEEP_FILE_KEYS = ("scenario", "vary", "set", "design", "samples", "reps", "seed", "out", "drop_events")
 # The sweep seed feeds two independent SeedSequence streams: the sampled design, and the runs.
 DESIGN_STREAM, RUN_STREAM = 0, 1
 
@@ -58,6 +58,8 @@ class SweepSpec:
     # what else to store of each finished game, beyond its outcome (tools built on sweeps, such as
     # tournaments): a picklable callable, model -> {column: value}, with ``columns`` (store Columns)
     measure: Measure | None = None
+    # the labels of scheduled events the games play without (--drop-event)
+    drop_events: tuple[str, ...] = ()
 
 
 class Measure(Protocol):
@@ -90,6 +92,8 @@ class SweepPlan:
     reps: int
     seed: int
     points_digest: str
+    # settings of the sweep that an event of the scenario sets again (:func:`overriding_events`)
+    warnings: tuple[str, ...] = ()
 
     @property
     def total(self) -> int:
@@ -109,7 +113,8 @@ class SweepPlan:
     def definition(self) -> dict[str, Any]:
         """What identifies the sweep (a store holding another definition is not resumed)."""
         measure = {} if self.spec.measure is None else {"measure": repr(self.spec.measure)}
-        return {**measure,
+        dropped = {"drop_events": list(self.spec.drop_events)} if self.spec.drop_events else {}
+        return {**measure, **dropped,
             "scenario": self.scenario.name,
             "scenario_digest": _digest(self.scenario.settings),
             "set": {path: value for path, value in self.spec.fixed},
@@ -164,6 +169,11 @@ def build_plan(spec: SweepSpec, say: Callable[[str], None] | None = None,
         if path in dict(spec.fixed):
             raise SweepError(f"--vary {path}: also given with --set; give it once")
     scenario = load_scenario(spec.scenario)
+    if spec.drop_events:
+        try:
+            scenario = scenario.without_events(spec.drop_events)
+        except ValueError as err:
+            raise SweepError(f"--drop-event {err}") from None
     if spec.fixed:
         scenario = scenario.with_overrides(dict(spec.fixed), origin="--set")
     seed = scenario.seed if spec.seed is None else spec.seed
@@ -190,7 +200,31 @@ def build_plan(spec: SweepSpec, say: Callable[[str], None] | None = None,
             elif told is not None and now - told >= 10.0:
                 say(f"sweep: checked {k + 1}/{len(design)} points ({(k + 1) / len(design):.0%})")
                 told = now
-    return SweepPlan(scenario, spec, design, spec.reps, seed, digest.hexdigest()[:16])
+    warnings = tuple(overriding_events(scenario, [*paths, *(path for path, _ in spec.fixed)]))
+    if say is not None:
+        for line in warnings:
+            say(line)
+    return SweepPlan(scenario, spec, design, spec.reps, seed, digest.hexdigest()[:16], warnings)
+
+
+def _overlaps(path: str, other: str) -> bool:
+    return path == other or path.startswith(other + ".") or other.startswith(path + ".")
+
+
+def overriding_events(scenario: Scenario, paths: Sequence[str]) -> list[str]:
+    """A warning line for each setting of the sweep that a scheduled event of the scenario sets
+    again (a shock's ``set``): from that event's round on, every run plays the event's value."""
+    lines = []
+    for path in paths:
+        for event in scenario.events:
+            for changed, value in getattr(event, "changes", ()):
+                if _overlaps(path, changed):
+                    chance = "" if event.probability >= 1 else f" with probability {event.probability:g}"
+                    lines.append(f'sweep: warning: {path} is set again by the event "{event.label}" '
+                                 f"(round {event.round}, starting {scenario.round_date(event.round)}{chance}): "
+                                 f"{changed} = {json.dumps(value)} from then on in every run; "
+                                 f'--drop-event "{event.label}" plays without it')
+    return lines
 
 
 def _check_point(scenario: Scenario, point: Mapping[str, Any], index: int, design: Design, origin: str) -> None:
@@ -274,20 +308,23 @@ def load_sweep_file(path: Path) -> SweepSpec:
     set_table = get("set", lambda v: isinstance(v, dict), "a table of \"setting.path\" = value", {})
     vary = tuple(parse_spec(p, s, f"{file}: vary.{p}") for p, s in _flatten(vary_table).items())
     out = get("out", lambda v: isinstance(v, str) and v != "", "a folder name")
+    dropped = get("drop_events", lambda v: isinstance(v, list) and all(isinstance(x, str) and x for x in v),
+                  "a list of event labels", [])
     return SweepSpec(
         scenario=scenario, vary=vary, fixed=tuple(iso_dates(_flatten(set_table)).items()),
         design=get("design", lambda v: v in DESIGNS, "one of " + ", ".join(DESIGNS)),
         samples=get("samples", whole(1), "a whole number of at least 1"),
         reps=get("reps", whole(1), "a whole number of at least 1", 1),
         seed=get("seed", lambda v: whole(0)(v) and v < 2**63, "a whole number of at least 0"),
-        out=Path(out) if out else None, origin=f"{file} (vary)")
+        out=Path(out) if out else None, origin=f"{file} (vary)", drop_events=tuple(dropped))
 
 
 def make_spec(target: str, vary: Sequence[str] = (), fixed: Sequence[tuple[str, Any]] = (),
               design: str | None = None, samples: int | None = None, reps: int | None = None,
-              seed: int | None = None, out: Path | None = None) -> SweepSpec:
+              seed: int | None = None, out: Path | None = None, drop_events: Sequence[str] = ()) -> SweepSpec:
     """The sweep from the command line: a scenario with ``--vary`` specs, or a sweep file whose
-    values the options given on the command line replace (``--vary`` per setting)."""
+    values the options given on the command line replace (``--vary`` per setting; ``--drop-event``
+    labels add to the file's)."""
     base = load_sweep_file(Path(target)) if is_sweep_file(target) else SweepSpec(scenario=target)
     cli_vary = [parse_vary(text) for text in vary]
     seen: set[str] = set()
@@ -308,4 +345,5 @@ def make_spec(target: str, vary: Sequence[str] = (), fixed: Sequence[tuple[str, 
         reps=reps if reps is not None else base.reps,
         seed=seed if seed is not None else base.seed,
         out=out if out is not None else base.out,
+        drop_events=tuple(dict.fromkeys([*base.drop_events, *drop_events])),
         origin="--vary" if cli_vary and not base.vary else base.origin)

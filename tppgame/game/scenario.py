@@ -16,7 +16,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -139,6 +139,20 @@ class Scenario:
         for dotted, value in overrides.items():
             tree = set_path(tree, dotted, check_override(dotted, value, spec, origin))
         return _compile(tree, self.calibration, self.file, self.origins)
+
+    def without_events(self, labels: Sequence[str]) -> Scenario:
+        """A new scenario without the scheduled events of these labels (every label must name one)."""
+        entries = list(self.settings.get("events", []))
+        for label in labels:
+            if not any(e.get("label") == label for e in entries):
+                known = "; ".join(f'"{e.get("label")}"' for e in entries) or "none"
+                raise ValueError(f"{label}: no event of this scenario has this label (its events: {known})")
+        keep = [k for k, e in enumerate(entries) if e.get("label") not in labels]
+        tree = {**self.settings, "events": [entries[k] for k in keep]}
+        origins = self.origins
+        if origins and "events" in origins:
+            origins = {**origins, "events": [origins["events"][k] for k in keep if k < len(origins["events"])]}
+        return _compile(tree, self.calibration, self.file, origins)
 
     def index(self, code: str) -> int:
         return self.countries.index(code)

@@ -1,0 +1,77 @@
+"""The long table of a sweep: one row per run x country x sector, built at export from each run's
+``detail`` column (:func:`tppgame.experiments.sweep.outcome`), written beside ``runs.csv`` and
+``runs.parquet`` as ``runs_long.csv`` and ``runs_long.parquet``.
+
+Each row holds the run's key (``run_index``, ``point``, ``rep``, ``seed``), its varied settings,
+then ``country``, ``sector`` and the country's ``concession`` in that sector (its deepest
+opening: what its schedule gives, 0 to 1), and the country's ``utility``, ``outside_option``,
+``would_ratify`` (among those who would ratify the agreement), ``member`` and ``signatory``
+(the same on each of its sector rows). Failed runs have no rows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from tppgame.experiments.store import (
+    EXPORT_BATCH,
+    Column,
+    ResultStore,
+    write_csv,
+    write_parquet,
+)
+
+LONG_CSV, LONG_PARQUET = "runs_long.csv", "runs_long.parquet"
+KEYS = ("run_index", "point", "rep", "seed")
+COUNTRY_COLUMNS = (Column("country", "str"), Column("sector", "str"), Column("concession", "float"),
+                   Column("utility", "float"), Column("outside_option", "float"), Column("would_ratify", "bool"),
+                   Column("member", "bool"), Column("signatory", "bool"))
+
+
+def _parameters(store: ResultStore) -> list[Column]:
+    names = [c.name for c in store.columns]
+    if "params" not in names or "formed" not in names:
+        return []
+    return store.columns[names.index("params") + 1:names.index("formed")]
+
+
+def long_columns(store: ResultStore) -> list[Column]:
+    """The long table's columns: the run's key, its varied settings, then country and sector values."""
+    by_name = {c.name: c for c in store.columns}
+    return [by_name[k] for k in KEYS] + _parameters(store) + list(COUNTRY_COLUMNS)
+
+
+def long_batches(store: ResultStore, size: int = EXPORT_BATCH) -> Iterator[list[tuple[Any, ...]]]:
+    """The long table's rows, in run index, country and sector order, about ``size`` at a time."""
+    names = [c.name for c in store.columns]
+    if "detail" not in names:
+        return
+    picks = [names.index(c) for c in (*KEYS, *(c.name for c in _parameters(store)))]
+    detail_at = names.index("detail")
+    rows: list[tuple[Any, ...]] = []
+    for batch in store.batches(size):
+        for run in batch:
+            if run[detail_at] is None:
+                continue
+            key = tuple(run[k] for k in picks)
+            for code, c in json.loads(run[detail_at]).items():
+                facts = (c["utility"], c["outside_option"], c["would_ratify"], c["member"], c["signatory"])
+                rows.extend((*key, code, sector, value, *facts) for sector, value in c["concessions"].items())
+            if len(rows) >= size:
+                yield rows
+                rows = []
+    if rows:
+        yield rows
+
+
+def export_long_csv(store: ResultStore, path: Path | None = None) -> Path:
+    """Write the long table as CSV beside the runs table; returns its path."""
+    return write_csv(Path(path or store.folder / LONG_CSV), long_columns(store), long_batches(store))
+
+
+def export_long_parquet(store: ResultStore, path: Path | None = None) -> Path:
+    """Write the long table as Parquet (pyarrow) beside the runs table; returns its path."""
+    return write_parquet(Path(path or store.folder / LONG_PARQUET), long_columns(store), long_batches(store))
