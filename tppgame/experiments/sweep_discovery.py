@@ -1,0 +1,225 @@
+"""Scenario discovery: the box of settings in which the agreement forms, by PRIM's peeling.
+
+PRIM (the Patient Rule Induction Method, Friedman and Fisher 1999, as used in scenario discovery
+by Bryant and Lempert 2010) starts from the box holding every run and peels it step by step: at
+each step it tries, for every setting, cutting off the runs below the ``alpha`` quantile or above
+the ``1 - alpha`` quantile of the runs still in the box (for a setting with listed values: one of
+its values; at least one distinct value goes each time, never all) and keeps the cut with the
+largest gain in the share of runs with an agreement inside (the box's *density*) per run cut off
+(ema_workbench's "lenient1" objective: a cut of a whole value of a listed setting, which removes
+many runs at once, must earn its size). It stops when no cut
+leaves at least ``min_mass`` of all runs in the box. Every box of this peeling trajectory has its
+
+* coverage: the share of all the runs with an agreement that fall in the box,
+* density: the share of the runs in the box in which the agreement formed,
+* mass: the share of all runs in the box.
+
+The box reported is the first (largest) of the trajectory whose density is within ``tolerance``
+(0.02) of the highest density reached: the trade-off of density against coverage is settled for
+density, without the tiny boxes noise can make perfect. Only peeling is done (no pasting, no
+bootstrapped significance). This is a small numpy implementation, not ema_workbench's ``prim``
+(which would add statsmodels, seaborn and Platypus to the environment).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+ALPHA = 0.05
+MIN_MASS = 0.05
+TOLERANCE = 0.02
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A setting's limits in a box: low and high for a number, the values kept for listed values."""
+
+    setting: str
+    low: float = math.nan
+    high: float = math.nan
+    values: tuple[Any, ...] | None = None
+    restricted: bool = False
+
+
+@dataclass(frozen=True)
+class Box:
+    limits: tuple[Limit, ...]
+    coverage: float
+    density: float
+    mass: float
+    step: int
+
+
+@dataclass
+class Discovery:
+    box: Box | None
+    trajectory: list[Box]
+    runs: int
+    formed: int
+    note: str = ""
+
+
+def _numeric(column: Sequence[Any]) -> bool:
+    return all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) for v in column)
+
+
+def _limits(names: Sequence[str], columns: Sequence[np.ndarray], numeric: Sequence[bool],
+            inside: np.ndarray) -> tuple[Limit, ...]:
+    limits = []
+    for name, column, is_number in zip(names, columns, numeric, strict=True):
+        kept = column[inside]
+        if is_number:
+            low, high = float(np.min(kept)), float(np.max(kept))
+            restricted = low > float(np.min(column)) or high < float(np.max(column))
+            limits.append(Limit(name, low, high, None, restricted))
+        else:
+            values = tuple(v for v in dict.fromkeys(column.tolist()) if v in set(kept.tolist()))
+            limits.append(Limit(name, values=values, restricted=len(values) < len(set(column.tolist()))))
+    return tuple(limits)
+
+
+def _cuts(column: np.ndarray, is_number: bool, inside: np.ndarray, alpha: float) -> list[np.ndarray]:
+    """The candidate peels of one setting: masks of the runs they remove from the box."""
+    kept = column[inside]
+    cuts = []
+    if is_number:
+        values = kept.astype(float)
+        low, high = np.quantile(values, alpha), np.quantile(values, 1 - alpha)
+        lowest, highest = values.min(), values.max()
+        if lowest < highest:
+            below = column.astype(float) < low if low > lowest else column.astype(float) <= lowest
+            above = column.astype(float) > high if high < highest else column.astype(float) >= highest
+            cuts += [below & inside, above & inside]
+    else:
+        distinct = list(dict.fromkeys(kept.tolist()))
+        if len(distinct) > 1:
+            cuts += [(column == value) & inside for value in distinct]
+    return [c for c in cuts if c.any() and (inside & ~c).any()]
+
+
+def prim(settings: dict[str, Sequence[Any]], formed: Sequence[bool], alpha: float = ALPHA,
+         min_mass: float = MIN_MASS, tolerance: float = TOLERANCE) -> Discovery:
+    """PRIM's peeling on runs: ``settings`` maps each setting to its value in every run, ``formed`` says
+    whether the agreement formed in that run."""
+    y = np.asarray(formed, dtype=bool)
+    names = list(settings)
+    columns = [np.asarray(list(settings[n]), dtype=object) for n in names]
+    numeric = [_numeric(c) for c in columns]
+    columns = [c.astype(float) if is_number else c for c, is_number in zip(columns, numeric, strict=True)]
+    n, hits = len(y), int(y.sum())
+    if n == 0 or hits in (0, n):
+        return Discovery(None, [], n, hits, "the agreement formed in " + ("no run" if hits == 0 else "every run")
+                         + ": there is no box to find")
+    inside = np.ones(n, dtype=bool)
+
+    def box(step: int) -> Box:
+        return Box(_limits(names, columns, numeric, inside), float((y & inside).sum() / hits),
+                   float(y[inside].mean()), float(inside.mean()), step)
+
+    trajectory = [box(0)]
+    while True:
+        best, best_gain = None, -math.inf
+        density = float(y[inside].mean())
+        for column, is_number in zip(columns, numeric, strict=True):
+            for cut in _cuts(column, is_number, inside, alpha):
+                remaining = inside & ~cut
+                if remaining.sum() < min_mass * n:
+                    continue
+                gain = (float(y[remaining].mean()) - density) / float(cut.sum())
+                if gain > best_gain:
+                    best, best_gain = remaining, gain
+        if best is None:
+            break
+        inside = best
+        trajectory.append(box(len(trajectory)))
+    top = max(b.density for b in trajectory)
+    chosen = next(b for b in trajectory if b.density >= top - tolerance)
+    return Discovery(chosen, trajectory, n, hits)
+
+
+def run_table(data: Any) -> tuple[dict[str, list[Any]], list[bool]]:
+    """The finished runs of a sweep (SweepData) as setting -> value per run, and whether each formed."""
+    settings: dict[str, list[Any]] = {s.path: [] for s in data.settings}
+    formed: list[bool] = []
+    for point in data.points.values():
+        for run_formed in point.formed_runs:
+            for path in settings:
+                settings[path].append(point.values.get(path))
+            formed.append(bool(run_formed))
+    return settings, formed
+
+
+def _number(value: float) -> str:
+    return f"{value:.4g}"
+
+
+def limit_words(limit: Limit, label: str) -> str:
+    if limit.values is not None:
+        return f"{label} in {{{', '.join(map(str, limit.values))}}}"
+    return f"{label} from {_number(limit.low)} to {_number(limit.high)}"
+
+
+def summary_line(result: Discovery, labels: dict[str, str]) -> str:
+    """One line in words: the box, its density, coverage and mass."""
+    head = f"scenario discovery (PRIM peeling, alpha {ALPHA}, minimum mass {MIN_MASS}, {result.runs} runs): "
+    if result.box is None:
+        return head + result.note
+    box = result.box
+    restricted = [limit_words(lim, labels.get(lim.setting, lim.setting)) for lim in box.limits if lim.restricted]
+    where = "; ".join(restricted) if restricted else "no setting restricted (peeling raised the density nowhere)"
+    return (head + f"the agreement forms in {box.density:.0%} of the runs where {where} (density), against "
+            f"{result.formed / result.runs:.0%} overall; the box holds {box.mass:.0%} of the runs (mass) and "
+            f"{box.coverage:.0%} of the agreements (coverage)")
+
+
+def table_rows(result: Discovery, labels: dict[str, str]) -> list[list[str]]:
+    """Rows of discovery.csv: one a setting of the chosen box with its limits and the box's numbers."""
+    if result.box is None:
+        return []
+    box = result.box
+    return [[lim.setting, labels.get(lim.setting, lim.setting),
+             "" if lim.values is not None else _number(lim.low), "" if lim.values is not None else _number(lim.high),
+             " | ".join(map(str, lim.values)) if lim.values is not None else "", "yes" if lim.restricted else "no",
+             f"{box.coverage:.6g}", f"{box.density:.6g}", f"{box.mass:.6g}"] for lim in box.limits]
+
+
+TABLE_HEADER = ["setting", "label", "low", "high", "values", "restricted", "coverage", "density", "mass"]
+TRAJECTORY_HEADER = ["step", "coverage", "density", "mass", "restricted_settings", "chosen"]
+
+
+def trajectory_rows(result: Discovery) -> list[list[str]]:
+    return [[str(b.step), f"{b.coverage:.6g}", f"{b.density:.6g}", f"{b.mass:.6g}",
+             " ".join(lim.setting for lim in b.limits if lim.restricted), "yes" if b is result.box else ""]
+            for b in result.trajectory]
+
+
+def plot_trajectory(result: Discovery, title: str, stem: Any, formats: Sequence[str]) -> list[Any]:
+    """The peeling trajectory: density against coverage of each box, the chosen one marked."""
+    from tppgame.experiments.sweep_figures import new_figure, save, wrap
+
+    figure = new_figure(6.4, 4.8)
+    ax = figure.add_subplot()
+    coverage = [b.coverage for b in result.trajectory]
+    density = [b.density for b in result.trajectory]
+    points = ax.scatter(coverage, density, c=[b.mass for b in result.trajectory], cmap="viridis", vmin=0, vmax=1,
+                        s=22)
+    ax.plot(coverage, density, color="grey", linewidth=0.8, alpha=0.6)
+    if result.box is not None:
+        ax.plot([result.box.coverage], [result.box.density], "o", markersize=12, markerfacecolor="none",
+                markeredgecolor="tab:red", label="box reported")
+        figure.legend(loc="outside lower center", fontsize="small", frameon=False)
+    bar = figure.colorbar(points, ax=ax)
+    bar.set_label("mass (share of all runs in the box)")
+    ax.set_xlabel("coverage (share of the agreements inside the box)")
+    ax.set_ylabel("density (share of the box's runs with an agreement)")
+    ax.set_xlim(0, 1.03)
+    ax.set_ylim(0, 1.03)
+    ax.grid(alpha=0.3)
+    ax.set_title(f"{wrap('Scenario discovery: PRIM peeling trajectory for the agreement forming', 70)}\n{title}",
+                 fontsize="medium")
+    return save(figure, stem, formats)
