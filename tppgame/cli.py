@@ -12,7 +12,7 @@
   (tppgame.app, Mesa's SolaraViz).
 * ``python run.py sweep SCENARIO --vary PATH=SPEC ... [--reps R] [--out DIR]`` (or ``sweep FILE.toml``):
   a parameter sweep into a resumable result store, with CSV and Parquet exports (tppgame.experiments.sweep).
-* ``python run.py sweep-report DIR [--out DIR2]``: plots of the probability of agreement and
+* ``python run.py sweep-report DIR [--out DIR2] [--formats png,pdf,svg]``: plots of the probability of agreement and
   sensitivity indices of a sweep's store (tppgame.experiments.sweep_report).
 * ``python run.py tournament [SCENARIO ...] [--negotiators A,B] [--seats JPN,USA] [--reps R] [--out DIR]``:
   negotiators played in countries' seats over replicate seeds, on the sweep engine, with a ranking
@@ -468,11 +468,13 @@ def sweep_report(argv: Sequence[str]) -> int:
                                  "indices of the outcomes (CSV).")
     parser.add_argument("folder", type=Path, metavar="DIR", help="the out folder of a sweep (holding sweep.sqlite)")
     parser.add_argument("--out", type=_path_arg("folder"), default=None, help="folder for the plots and tables (default: DIR/report)")
+    parser.add_argument("--formats", default="png,pdf", metavar="FMT,FMT",
+                        help="file formats of every figure: png (300 dpi), pdf, svg (default: png,pdf)")
     args = parser.parse_args(list(argv))
     from tppgame.experiments import sweep_report as reports
 
     try:
-        report = reports.make_report(args.folder, args.out)
+        report = reports.make_report(args.folder, args.out, args.formats)
     except reports.ReportError as err:
         raise UsageError(str(err)) from None
     for line in report.lines:

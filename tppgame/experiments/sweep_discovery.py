@@ -159,8 +159,11 @@ def _number(value: float) -> str:
 
 
 def limit_words(limit: Limit, label: str) -> str:
+    label = label if label[1:2].isupper() else label[:1].lower() + label[1:]
     if limit.values is not None:
         return f"{label} in {{{', '.join(map(str, limit.values))}}}"
+    if limit.low == limit.high:
+        return f"{label} = {_number(limit.low)}"
     return f"{label} from {_number(limit.low)} to {_number(limit.high)}"
 
 

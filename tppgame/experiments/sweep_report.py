@@ -1,14 +1,16 @@
 """Summaries of a parameter sweep: plots of the probability of agreement and global sensitivity indices.
 
-``python run.py sweep-report DIR [--out DIR2]`` reads the result store a sweep left in DIR
-(finished or only partly) and writes into ``DIR/report/`` (or DIR2):
+``python run.py sweep-report DIR [--out DIR2] [--formats png,pdf,svg]`` reads the result store a
+sweep left in DIR (finished or only partly) and writes into ``DIR/report/`` (or DIR2), every figure
+in each of the formats (default png and pdf), the PNG at 300 dpi, with axes labelled in words and
+units from the glossary (:mod:`tppgame.game.glossary`):
 
-* ``agreement_<setting>.png``: the probability of agreement (the share of finished runs in which
+* ``agreement_<setting>``: the probability of agreement (the share of finished runs in which
   the agreement formed) against each varied setting, with a 95% Wilson confidence band: per value
   for a grid (and for listed values or ``choice`` in a sampled design, and for the four levels of
   each setting of a Morris design), per quantile bin (about 10) for a setting sampled from a
   distribution;
-* ``heatmap_<a>__<b>.png``: for each pair of settings of a grid design, the probability of
+* ``heatmap_<a>__<b>``: for each pair of settings of a grid design, the probability of
   agreement over the two settings;
 * ``agreement.csv``: the numbers behind the curves (runs, formed, probability, Wilson bounds);
 * ``sensitivity.csv``: global sensitivity indices of the probability of agreement, the round of
@@ -18,6 +20,13 @@
   (the Sobol indices of the grid itself, each value equally likely); on a Latin hypercube SALib's
   RBD-FAST first-order indices; on a Morris design SALib's elementary-effects screening (mu*, its
   confidence, sigma and mu) over the trajectories whose every point has a finished run;
+* ``morris_<output>`` (Morris design): mu* against sigma, one point per setting labelled in words, for
+  the probability of agreement and the round of conclusion (:mod:`tppgame.experiments.sweep_figures`);
+  ``sobol_<output>`` (Sobol design): S1 and ST as bars with their 95% confidence intervals;
+* ``discovery.csv``, ``discovery_trajectory.csv`` and ``discovery_trajectory`` (two or more varied
+  settings): scenario discovery, the box of settings in which the agreement forms, by PRIM's peeling
+  on the runs (:mod:`tppgame.experiments.sweep_discovery`): its limits per setting, coverage, density
+  and mass, with one line in the summary;
 * ``summary.txt``: what is printed: runs read, failures, the overall probability of agreement,
   the table with its notes, and the files written.
 
@@ -41,6 +50,12 @@ import numpy as np
 
 from tppgame.experiments.sweep_agreement import Cell, _label, agreement_curve, agreement_grid, wilson
 from tppgame.experiments.sweep_data import Point, ReportError, Setting, SweepData, load_sweep
+from tppgame.experiments.sweep_discovery import (TABLE_HEADER, TRAJECTORY_HEADER, Discovery, plot_trajectory, prim,
+                                                 run_table, table_rows, trajectory_rows)
+from tppgame.experiments.sweep_discovery import summary_line as discovery_line
+from tppgame.experiments.sweep_figures import (main_outputs, new_figure, parse_formats, plot_morris, plot_sobol, save,
+                                               setting_words)
+from tppgame.game.glossary import setting_label
 from tppgame.experiments.sweep_sensitivity import (INSTALL_HINT, Effect, Index, Output, Sensitivity, outputs_of,
                                                    point_outputs, sensitivity)
 from tppgame.experiments.sweep_variance import ALL, ALPHA, Decomposition, Share, decomposition, share_lines
@@ -103,24 +118,16 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_") or "setting"
 
 
-def _new_figure(width: float, height: float) -> Any:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(width, height), dpi=100, layout="constrained")
-    FigureCanvasAgg(figure)
-    return figure
-
-
 def _design_words(data: SweepData, runs: int) -> str:
     kind = {"grid": "grid", "lhs": "Latin hypercube", "sobol": "Sobol (Saltelli)",
             "morris": "Morris (elementary effects)"}.get(data.design, data.design)
     return f"{data.scenario}: {kind} design, {runs} finished run{'s' if runs != 1 else ''}"
 
 
-def plot_curve(data: SweepData, setting: Setting, cells: Sequence[Cell], path: Path) -> None:
-    """The probability of agreement against one setting with its 95% Wilson band, as a PNG."""
-    figure = _new_figure(7.2, 4.8)
+def plot_curve(data: SweepData, setting: Setting, cells: Sequence[Cell], stem: Path,
+               formats: Sequence[str] = ("png",)) -> list[Path]:
+    """The probability of agreement against one setting with its 95% Wilson band, in each format."""
+    figure = new_figure(7.2, 4.8)
     ax = figure.add_subplot()
     probability = np.array([c.probability for c in cells])
     low = np.array([c.interval[0] for c in cells])
@@ -134,7 +141,7 @@ def plot_curve(data: SweepData, setting: Setting, cells: Sequence[Cell], path: P
         if binned:
             ax.hlines(probability, [c.low_value for c in cells], [c.high_value for c in cells], color="tab:blue",
                       alpha=0.5, linewidth=1, label="range of each bin")
-        ax.set_xlabel(setting.path)
+        ax.set_xlabel(setting_words(setting.path, width=90))
     else:
         x = np.arange(len(cells))
         ax.errorbar(x, probability, yerr=[probability - low, high - probability], fmt="o", color="tab:blue",
@@ -142,24 +149,27 @@ def plot_curve(data: SweepData, setting: Setting, cells: Sequence[Cell], path: P
                     "95% Wilson interval")
         ax.set_xticks(x, [f"{c.label}\n({c.runs} runs)" for c in cells], rotation=30 if len(cells) > 4 else 0)
         ax.set_xlim(-0.6, len(cells) - 0.4)
-        ax.set_xlabel(setting.path)
+        ax.set_xlabel(setting_words(setting.path, width=90))
     ax.set_ylim(-0.03, 1.03)
-    ax.set_ylabel("probability of agreement")
+    ax.set_ylabel("Probability of agreement (share of runs)")
     ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
     ax.grid(alpha=0.3)
     figure.legend(loc="outside lower center", ncols=3, fontsize="small", frameon=False)
     runs = sum(c.runs for c in cells)
-    title = textwrap.fill(f"Probability of agreement against {setting.path}", int(figure.get_figwidth() * 8.5))
+    title = textwrap.fill(f"Probability of agreement against {setting_label(setting.path, unit=False).lower()}",
+                          int(figure.get_figwidth() * 8.5))
     ax.set_title(f"{title}\n{_design_words(data, runs)}", fontsize="medium")
-    figure.savefig(path, format="png", dpi=110)
+    return save(figure, stem, formats)
 
 
-def plot_heatmap(data: SweepData, first: Setting, second: Setting, path: Path) -> np.ndarray:
-    """The probability of agreement over two settings of a grid, as a PNG; returns the probabilities."""
+def plot_heatmap(data: SweepData, first: Setting, second: Setting, stem: Path,
+                 formats: Sequence[str] = ("png",)) -> tuple[np.ndarray, list[Path]]:
+    """The probability of agreement over two settings of a grid, in each format; returns the probabilities
+    and the files."""
     rows, cols, runs, formed = agreement_grid(data, first, second)
     with np.errstate(invalid="ignore", divide="ignore"):
         probability = np.where(runs > 0, formed / np.maximum(runs, 1), np.nan)
-    figure = _new_figure(max(6.4, 1.6 + 0.7 * len(cols)), max(4.4, 1.8 + 0.45 * len(rows)))
+    figure = new_figure(max(6.4, 1.6 + 0.7 * len(cols)), max(4.4, 1.8 + 0.45 * len(rows)))
     ax = figure.add_subplot()
     import matplotlib
 
@@ -168,22 +178,21 @@ def plot_heatmap(data: SweepData, first: Setting, second: Setting, path: Path) -
                       aspect="auto", interpolation="nearest")
     ax.set_xticks(np.arange(len(cols)), [_label(v) for v in cols], rotation=30 if len(cols) > 6 else 0)
     ax.set_yticks(np.arange(len(rows)), [_label(v) for v in rows])
-    ax.set_xlabel(second.path)
-    ax.set_ylabel(first.path)
+    ax.set_xlabel(setting_words(second.path, width=70))
+    ax.set_ylabel(setting_words(first.path, width=45))
     if probability.size <= 225:
         for (r, c), p in np.ndenumerate(probability):
             text = "no runs" if math.isnan(p) else f"{p:.0%}"
             colour = "black" if math.isnan(p) or p > 0.6 else "white"
             ax.text(c, r, text, ha="center", va="center", fontsize="small", color=colour)
     bar = figure.colorbar(image, ax=ax)
-    bar.set_label("probability of agreement")
+    bar.set_label("Probability of agreement (share of runs)")
     bar.formatter = matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:.0%}")
     bar.update_ticks()
-    title = textwrap.fill(f"Probability of agreement by {first.path} and {second.path}",
-                          int(figure.get_figwidth() * 8.5))
+    title = textwrap.fill(f"Probability of agreement by {setting_label(first.path, unit=False).lower()} and "
+                          f"{setting_label(second.path, unit=False).lower()}", int(figure.get_figwidth() * 8.5))
     ax.set_title(f"{title}\n{_design_words(data, int(runs.sum()))}", fontsize="medium")
-    figure.savefig(path, format="png", dpi=110)
-    return probability
+    return probability, save(figure, stem, formats)
 
 
 # --------------------------------------------------------------------- the report
@@ -195,6 +204,7 @@ class Report:
     curves: dict[str, list[Cell]]
     files: list[Path]
     lines: list[str]
+    discovery: Discovery | None = None
 
 
 def _number(value: float) -> str:
@@ -208,8 +218,10 @@ def _write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]])
         writer.writerows(rows)
 
 
-def make_report(folder: Path, out: Path | None = None) -> Report:
-    """Read the sweep store in ``folder`` and write the plots and tables into ``out`` (default: folder/report)."""
+def make_report(folder: Path, out: Path | None = None, formats: str | Sequence[str] | None = None) -> Report:
+    """Read the sweep store in ``folder`` and write the plots and tables into ``out`` (default: folder/report),
+    each figure in ``formats`` ("png,pdf" or a sequence; default png and pdf)."""
+    formats = parse_formats(formats if formats is None or isinstance(formats, str) else ",".join(formats))
     data = load_sweep(folder)
     out = Path(out) if out is not None else Path(folder) / REPORT_FOLDER
     try:
@@ -219,12 +231,12 @@ def make_report(folder: Path, out: Path | None = None) -> Report:
     if out.exists() and not out.is_dir():
         raise ReportError(f"--out {out}: expected a folder, found a file")
     try:
-        return _write_report(data, out)
+        return _write_report(data, out, formats)
     except OSError as err:
         raise ReportError(f"--out {out}: could not write the report ({err.strerror or err})") from None
 
 
-def _write_report(data: SweepData, out: Path) -> Report:
+def _write_report(data: SweepData, out: Path, formats: Sequence[str]) -> Report:
     out.mkdir(parents=True, exist_ok=True)
     files: list[Path] = []
     used: set[str] = set()
@@ -234,22 +246,19 @@ def _write_report(data: SweepData, out: Path) -> Report:
         while candidate in used:
             candidate, k = f"{stem}_{k}", k + 1
         used.add(candidate)
-        return out / f"{candidate}.png"
+        return out / candidate
 
     curves: dict[str, list[Cell]] = {}
     for setting in data.settings:
         cells = agreement_curve(data, setting)
         curves[setting.path] = cells
         if cells:
-            path = name(f"agreement_{_slug(setting.path)}")
-            plot_curve(data, setting, cells, path)
-            files.append(path)
+            files += plot_curve(data, setting, cells, name(f"agreement_{_slug(setting.path)}"), formats)
     if data.design == "grid":
         for i, first in enumerate(data.settings):
             for second in data.settings[i + 1:]:
-                path = name(f"heatmap_{_slug(first.path)}__{_slug(second.path)}")
-                plot_heatmap(data, first, second, path)
-                files.append(path)
+                stem = name(f"heatmap_{_slug(first.path)}__{_slug(second.path)}")
+                files += plot_heatmap(data, first, second, stem, formats)[1]
 
     agreement_csv = out / "agreement.csv"
     _write_csv(agreement_csv, ["setting", "value", "bin_low", "bin_high", "runs", "formed", "probability",
@@ -267,12 +276,28 @@ def _write_report(data: SweepData, out: Path) -> Report:
     _write_csv(sensitivity_csv, ["output", "setting", "method", *CSV_NUMBERS.get(result.method, INDEX_NUMBERS),
                                  *SHARE_COLUMNS], sensitivity_rows(data, result, variance, outputs))
     files.append(sensitivity_csv)
+    title = _design_words(data, data.ok)
+    if result.method in ("morris", "sobol"):
+        plot = plot_morris if result.method == "morris" else plot_sobol
+        for output in main_outputs(result.rows):
+            files += plot(result.rows, output, title, name(f"{result.method}_{output}"), formats)
+
+    discovery, line = None, None
+    if len(data.settings) >= 2:
+        discovery = prim(*run_table(data))
+        labels = {s.path: setting_label(s.path) for s in data.settings}
+        line = discovery_line(discovery, labels)
+        if discovery.box is not None:
+            _write_csv(out / "discovery.csv", TABLE_HEADER, table_rows(discovery, labels))
+            _write_csv(out / "discovery_trajectory.csv", TRAJECTORY_HEADER, trajectory_rows(discovery))
+            files += [out / "discovery.csv", out / "discovery_trajectory.csv"]
+            files += plot_trajectory(discovery, title, name("discovery_trajectory"), formats)
 
     summary = out / "summary.txt"
     files.append(summary)
-    lines = summary_lines(data, result, outputs, files, variance)
+    lines = summary_lines(data, result, outputs, files, variance, line)
     summary.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return Report(data, result, variance, curves, files, lines)
+    return Report(data, result, variance, curves, files, lines, discovery)
 
 
 def sensitivity_rows(data: SweepData, result: Sensitivity, variance: Decomposition,
@@ -298,7 +323,7 @@ def sensitivity_rows(data: SweepData, result: Sensitivity, variance: Decompositi
 
 
 def summary_lines(data: SweepData, result: Sensitivity, outputs: Sequence[Output], files: Sequence[Path],
-                  variance: Decomposition | None = None) -> list[str]:
+                  variance: Decomposition | None = None, discovery: str | None = None) -> list[str]:
     """The printed summary: runs, failures, overall probability of agreement, indices, the settings' and the
     seeds' shares of the runs' variance in words, notes, files."""
     lines = [f"sweep report: {data.folder} ({data.scenario}; {data.design} design, {data.planned_points} point"
@@ -321,6 +346,8 @@ def summary_lines(data: SweepData, result: Sensitivity, outputs: Sequence[Output
         lines.append(f"settings against seeds (share of the runs' variance, one-way ANOVA F test; p >= {ALPHA}: "
                      "not distinguishable from seed noise):")
         lines += ["  " + line for line in share_lines(data, variance, {o.name: o.label for o in outputs})]
+    if discovery:
+        lines.append(discovery)
     lines.append("notes:")
     lines += [f"  - {note}" for note in result.notes + variance.notes]
     lines.append(f"wrote {len(files)} file{'s' if len(files) != 1 else ''}:")
