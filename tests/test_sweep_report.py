@@ -187,8 +187,10 @@ def test_grid_report_writes_plots_tables_and_summary(grid_store, tmp_path, capsy
     assert main(["sweep-report", str(grid_store), "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["agreement.csv", "agreement_bargaining_cost_scale.png", "agreement_bargaining_protocol.png",
-                     "heatmap_bargaining_cost_scale__bargaining_protocol.png", "sensitivity.csv", "summary.txt"]
+    figures = ["agreement_bargaining_cost_scale", "agreement_bargaining_protocol", "discovery_trajectory",
+               "heatmap_bargaining_cost_scale__bargaining_protocol"]
+    assert names == sorted(["agreement.csv", "discovery.csv", "discovery_trajectory.csv", "sensitivity.csv",
+                            "summary.txt", *(f"{f}.{x}" for f in figures for x in ("png", "pdf"))])
     for png in out.glob("*.png"):
         assert_png(png)
     assert "runs read: 40 of 40 (40 finished, 0 failed)" in printed
@@ -273,8 +275,9 @@ def test_sobol_ranks_the_only_setting_that_matters_first(sobol_plan, tmp_path, c
     ranked = sorted((r for r in table if r["output"] == "utility_USA"), key=lambda r: -float(r["S1"]))
     assert [r["setting"] for r in ranked] == [COST, ENDGAME]
     assert {r["method"] for r in table} == {"sobol (SALib)"}
-    assert sorted(p.name for p in (tmp_path / "report").glob("*.png")) == [
-        "agreement_bargaining_cost_scale.png", "agreement_bargaining_endgame_share.png"]     # no heatmap
+    assert sorted(p.name for p in (tmp_path / "report").glob("*.png")) == [      # no heatmap
+        "agreement_bargaining_cost_scale.png", "agreement_bargaining_endgame_share.png", "discovery_trajectory.png",
+        "sobol_agreement_probability.png", "sobol_conclusion_round.png"]
 
 
 def test_a_partly_finished_sobol_sweep_falls_back_to_rbd_fast(sobol_plan, tmp_path):
@@ -350,7 +353,8 @@ def test_morris_report_has_mu_star_sigma_and_mu_columns(morris_plan, tmp_path, c
     # points are sampled, not a grid: a curve per setting, the four levels of each as its values; no heatmap
     names = sorted(p.name for p in (tmp_path / "report").glob("*.png"))
     assert names == ["agreement_bargaining_cost_scale.png", "agreement_bargaining_endgame_share.png",
-                     "agreement_bargaining_protocol.png"]
+                     "agreement_bargaining_protocol.png", "discovery_trajectory.png", "morris_agreement_probability.png",
+                     "morris_conclusion_round.png"]
     curve = [r for r in read_csv(tmp_path / "report" / "agreement.csv") if r["setting"] == COST]
     assert [(r["value"], r["bin_low"], float(r["probability"])) for r in curve] == [
         ("0", "", 0.0), ("0.333333", "", 0.0), ("0.666667", "", 1.0), ("1", "", 1.0)]

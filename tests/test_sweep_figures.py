@@ -1,0 +1,135 @@
+"""Paper-ready sweep figures: the glossary's labels, file formats at 300 dpi, Morris and Sobol plots,
+and scenario discovery by PRIM's peeling.
+
+Stores are synthetic (a real plan, outcomes written through the store's API, as in
+tests/test_sweep_report.py), so the reports are quick and their numbers known.
+"""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("matplotlib")
+pytest.importorskip("SALib")
+from test_sweep_report import COST, ENDGAME, PROTOCOL, plan_of, read_csv, write_store
+
+from tppgame.cli import main
+from tppgame.experiments.sweep_discovery import prim, summary_line
+from tppgame.experiments.sweep_report import make_report
+from tppgame.game.glossary import label, outcome_label, setting_label
+
+
+# ----------------------------------------------------------------------- the glossary
+def test_labels_are_words_with_units_from_the_descriptions():
+    assert setting_label("countries.JPN.sensitivity.rice") == (
+        "Japan's domestic political cost of fully opening rice (0 = nobody objects, 1 = ordinary lobby, "
+        "3 = near-untouchable)")
+    assert setting_label(COST) == "Scale of the political cost of opening a sector (share of the full-access gain)"
+    assert setting_label("countries.USA.ratification_threshold", unit=False) == (
+        "Share of the attainable gains United States needs to ratify")
+    assert setting_label("events[0].probability") == "Chance the event happens (probability)"
+    assert setting_label("no.such.path") == "no.such.path"
+    assert outcome_label("utility_JPN") == "Japan's utility (utility)"
+    assert label("formed") == "Agreement formed (1 = yes, 0 = no)"
+
+
+# ----------------------------------------------------------------------- formats and resolution
+def png_dpi(path: Path) -> float:
+    """The resolution in a PNG's pHYs chunk (pixels per metre -> per inch)."""
+    data = path.read_bytes()
+    at = data.index(b"pHYs")
+    x, y, unit = struct.unpack(">IIB", data[at + 4:at + 13])
+    assert unit == 1 and x == y
+    return x * 0.0254
+
+
+@pytest.fixture(scope="module")
+def small_grid(tmp_path_factory) -> Path:
+    """2 x 2 points x 2 reps: agreement exactly where the cost is high."""
+    plan = plan_of([f"{COST}=[0.1, 0.4]", f"{ENDGAME}=[0, 1]"], reps=2)
+    return write_store(tmp_path_factory.mktemp("grid"), plan, lambda p, rep: {"formed": p[COST] > 0.2})
+
+
+def test_report_writes_png_at_300_dpi_and_pdf_by_default(small_grid, tmp_path, capsys):
+    out = tmp_path / "report"
+    assert main(["sweep-report", str(small_grid), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    pngs = sorted(p.stem for p in out.glob("*.png"))
+    assert pngs == sorted(p.stem for p in out.glob("*.pdf"))
+    assert "agreement_bargaining_cost_scale" in pngs and "heatmap_bargaining_cost_scale__bargaining_endgame_share" in pngs
+    assert not list(out.glob("*.svg"))
+    for png in out.glob("*.png"):
+        assert png_dpi(png) == pytest.approx(300, abs=0.5)
+    for pdf in out.glob("*.pdf"):
+        assert pdf.read_bytes()[:5] == b"%PDF-"
+    assert str(out / "agreement_bargaining_cost_scale.pdf") in printed
+
+
+def test_svg_only_and_an_unknown_format_is_one_line_and_exit_2(small_grid, tmp_path, capsys):
+    out = tmp_path / "svg"
+    make_report(small_grid, out, "svg")
+    assert {p.suffix for p in out.iterdir() if p.stem.startswith("agreement_")} == {".svg"}
+    assert main(["sweep-report", str(small_grid), "--out", str(tmp_path / "x"), "--formats", "png,gif"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1
+    assert captured.err.startswith("error: ") and "unknown format gif" in captured.err
+
+
+# ----------------------------------------------------------------------- Morris and Sobol figures
+def test_morris_plot_for_a_small_morris_sweep(tmp_path):
+    plan = plan_of([f"{COST}=uniform(0, 1)", f"{ENDGAME}=uniform(0, 1)"], design="morris", samples=4)
+    write_store(tmp_path / "sweep", plan, lambda p, rep: {"formed": p[COST] > 0.5, "round": 2,
+                                                          "utility_USA": p[COST]})
+    report = make_report(tmp_path / "sweep", formats="png")
+    names = {p.name for p in report.files}
+    assert {"morris_agreement_probability.png", "morris_conclusion_round.png"} <= names
+    assert not any(n.startswith("sobol_") for n in names)
+
+
+def test_sobol_bars_for_a_small_sobol_sweep(tmp_path):
+    plan = plan_of([f"{COST}=uniform(0, 1)", f"{ENDGAME}=uniform(0, 1)"], design="sobol", samples=8)
+    write_store(tmp_path / "sweep", plan, lambda p, rep: {"formed": p[COST] > 0.5, "round": 2,
+                                                          "utility_USA": p[COST]})
+    report = make_report(tmp_path / "sweep", formats="png,pdf")
+    names = {p.name for p in report.files}
+    assert {"sobol_agreement_probability.png", "sobol_agreement_probability.pdf"} <= names
+    assert not any(n.startswith("morris_") for n in names)
+
+
+# ----------------------------------------------------------------------- scenario discovery
+def test_prim_finds_the_box_where_the_agreement_forms():
+    """Agreement exactly where x > 0.6 and y < 0.3, z irrelevant: the box found is that one."""
+    rng = np.random.default_rng(1)
+    x, y, z = rng.random(1000), rng.random(1000), rng.choice(["a", "b"], 1000)
+    result = prim({"x": x, "y": y, "z": z}, (x > 0.6) & (y < 0.3))
+    limits = {lim.setting: lim for lim in result.box.limits}
+    assert limits["x"].low == pytest.approx(0.6, abs=0.03) and limits["x"].high > 0.97
+    assert limits["y"].high == pytest.approx(0.3, abs=0.03) and limits["y"].low < 0.03
+    assert not limits["z"].restricted and limits["x"].restricted and limits["y"].restricted
+    assert result.box.density > 0.95 and result.box.coverage > 0.9
+    assert result.box.mass == pytest.approx(np.mean(((x > 0.6) & (y < 0.3))), abs=0.02)
+    assert "the agreement forms in" in summary_line(result, {"x": "X"})
+    assert prim({"x": x}, np.zeros(1000, dtype=bool)).box is None
+
+
+def test_discovery_table_and_line_of_a_grid_report(small_grid, tmp_path):
+    report = make_report(small_grid, tmp_path / "r", formats="png")
+    table = read_csv(tmp_path / "r" / "discovery.csv")
+    assert list(table[0]) == ["setting", "label", "low", "high", "values", "restricted", "coverage", "density", "mass"]
+    rows = {r["setting"]: r for r in table}
+    assert (rows[COST]["low"], rows[COST]["high"], rows[COST]["restricted"]) == ("0.4", "0.4", "yes")
+    assert rows[ENDGAME]["restricted"] == "no"
+    assert float(rows[COST]["density"]) == 1.0 and float(rows[COST]["coverage"]) == 1.0
+    line = next(x for x in report.lines if x.startswith("scenario discovery"))
+    assert "scale of the political cost of opening a sector (share of the full-access gain) = 0.4" in line
+
+
+def test_no_discovery_for_one_setting(tmp_path):
+    plan = plan_of([f'{PROTOCOL}=["alternating", "nash"]'])
+    write_store(tmp_path / "s", plan, lambda p, rep: {"formed": p[PROTOCOL] == "nash"})
+    report = make_report(tmp_path / "s", formats="png")
+    assert report.discovery is None and not (tmp_path / "s" / "report" / "discovery.csv").exists()
