@@ -67,6 +67,11 @@ def wrap(text: str, width: int = 48) -> str:
     return textwrap.fill(text, width)
 
 
+def lower(text: str) -> str:
+    """The first letter in lower case, unless the first word is an acronym or a name."""
+    return text if text[1:2].isupper() or text.split(" ")[0].endswith(("'s", "'")) else text[:1].lower() + text[1:]
+
+
 def setting_words(path: str, unit: bool = True, width: int = 60) -> str:
     return wrap(setting_label(path, unit), width)
 
@@ -91,18 +96,24 @@ def plot_morris(rows: Sequence[Any], output: str, title: str, stem: Path, format
                 label="setting (bar: 95% bootstrap confidence of mu*)")
     top = float(max(np.nanmax(mu_star + conf), np.nanmax(sigma), 1e-12)) * 1.15
     ax.plot([0, top], [0, top], "--", color="grey", linewidth=1, label="sigma = mu*")
+    placed: list[tuple[float, float]] = []
     for r, x, y in zip(rows, mu_star, sigma, strict=True):
-        ax.annotate(wrap(setting_label(r.setting, unit=False), 34), (x, y), xytext=(5, 4),
-                    textcoords="offset points", fontsize="x-small")
-    ax.set_xlim(0, top)
-    ax.set_ylim(0, top)
+        # labels of points that (nearly) coincide are stacked upwards instead of written over each other
+        near = sum(1 for px, py in placed if abs(px - x) < 0.08 * top and abs(py - y) < 0.08 * top)
+        placed.append((x, y))
+        right = x > 0.6 * top
+        ax.annotate(wrap(setting_label(r.setting, unit=False), 34), (x, y), xytext=(-5 if right else 5, 4 + 30 * near),
+                    textcoords="offset points", fontsize="x-small", ha="right" if right else "left")
+    ax.set_xlim(-0.03 * top, top)
+    ax.set_ylim(-0.03 * top, top)
     unit = outcome_label(output, unit=False)
     ax.set_xlabel(wrap(f"mu*: mean absolute elementary effect on {unit.lower()} (its units per whole range "
                        "of the setting)", 80))
     ax.set_ylabel(wrap("sigma: standard deviation of the elementary effects", 40))
     ax.grid(alpha=0.3)
     figure.legend(loc="outside lower center", ncols=2, fontsize="small", frameon=False)
-    ax.set_title(f"{wrap('Morris screening of ' + outcome_label(output), 80)}\n{title}", fontsize="medium")
+    ax.set_title(f"{wrap('Morris screening of ' + lower(outcome_label(output)), 72)}\n{wrap(title, 72)}",
+                 fontsize="medium")
     return save(figure, stem, formats)
 
 
@@ -126,5 +137,6 @@ def plot_sobol(rows: Sequence[Any], output: str, title: str, stem: Path, formats
                        "(bars: 95% confidence interval)", 80))
     ax.grid(axis="x", alpha=0.3)
     figure.legend(loc="outside lower center", ncols=2, fontsize="small", frameon=False)
-    ax.set_title(f"{wrap('Sobol indices of ' + outcome_label(output), 80)}\n{title}", fontsize="medium")
+    ax.set_title(f"{wrap('Sobol indices of ' + lower(outcome_label(output)), 60)}\n{wrap(title, 60)}",
+                 fontsize="medium")
     return save(figure, stem, formats)
