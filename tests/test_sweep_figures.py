@@ -80,24 +80,17 @@ def test_svg_only_and_an_unknown_format_is_one_line_and_exit_2(small_grid, tmp_p
 
 
 # ----------------------------------------------------------------------- Morris and Sobol figures
-def test_morris_plot_for_a_small_morris_sweep(tmp_path):
-    plan = plan_of([f"{COST}=uniform(0, 1)", f"{ENDGAME}=uniform(0, 1)"], design="morris", samples=4)
-    write_store(tmp_path / "sweep", plan, lambda p, rep: {"formed": p[COST] > 0.5, "round": 2,
-                                                          "utility_USA": p[COST]})
-    report = make_report(tmp_path / "sweep", formats="png")
-    names = {p.name for p in report.files}
-    assert {"morris_agreement_probability.png", "morris_conclusion_round.png"} <= names
-    assert not any(n.startswith("sobol_") for n in names)
-
-
-def test_sobol_bars_for_a_small_sobol_sweep(tmp_path):
-    plan = plan_of([f"{COST}=uniform(0, 1)", f"{ENDGAME}=uniform(0, 1)"], design="sobol", samples=8)
+@pytest.mark.parametrize("design, samples, other", [("morris", 4, "sobol"), ("sobol", 8, "morris")])
+def test_morris_plot_and_sobol_bars_for_small_sweeps(design, samples, other, tmp_path):
+    """4 Morris trajectories (12 runs) or 8 Saltelli base samples (48 runs) of two settings."""
+    plan = plan_of([f"{COST}=uniform(0, 1)", f"{ENDGAME}=uniform(0, 1)"], design=design, samples=samples)
     write_store(tmp_path / "sweep", plan, lambda p, rep: {"formed": p[COST] > 0.5, "round": 2,
                                                           "utility_USA": p[COST]})
     report = make_report(tmp_path / "sweep", formats="png,pdf")
     names = {p.name for p in report.files}
-    assert {"sobol_agreement_probability.png", "sobol_agreement_probability.pdf"} <= names
-    assert not any(n.startswith("morris_") for n in names)
+    assert {f"{design}_agreement_probability.png", f"{design}_agreement_probability.pdf",
+            f"{design}_conclusion_round.png"} <= names
+    assert not any(n.startswith(f"{other}_") for n in names)
 
 
 # ----------------------------------------------------------------------- scenario discovery
@@ -111,7 +104,7 @@ def test_prim_finds_the_box_where_the_agreement_forms():
     assert limits["y"].high == pytest.approx(0.3, abs=0.03) and limits["y"].low < 0.03
     assert not limits["z"].restricted and limits["x"].restricted and limits["y"].restricted
     assert result.box.density > 0.95 and result.box.coverage > 0.9
-    assert result.box.mass == pytest.approx(np.mean(((x > 0.6) & (y < 0.3))), abs=0.02)
+    assert result.box.mass == pytest.approx(np.mean((x > 0.6) & (y < 0.3)), abs=0.02)
     assert "the agreement forms in" in summary_line(result, {"x": "X"})
     assert prim({"x": x}, np.zeros(1000, dtype=bool)).box is None
 

@@ -148,8 +148,8 @@ def run_table(data: Any) -> tuple[dict[str, list[Any]], list[bool]]:
     formed: list[bool] = []
     for point in data.points.values():
         for run_formed in point.formed_runs:
-            for path in settings:
-                settings[path].append(point.values.get(path))
+            for path, column in settings.items():
+                column.append(point.values.get(path))
             formed.append(bool(run_formed))
     return settings, formed
 
