@@ -128,7 +128,7 @@ def run(argv: Sequence[str]) -> int:
 def play(argv: Sequence[str]) -> int:
     """``run.py play --as CODE [SCENARIO]``: the player negotiates for one country at the terminal."""
     from tppgame.model import TPPModel
-    from tppgame.classroom.play import play as play_game
+    from tppgame.classroom.play import HangUp, after_hangup, hangup_stops_play, play as play_game
 
     parser = _Parser(prog="run.py play", description="Negotiate for one country; the agents play the others.")
     _scenario_arguments(parser, "out/SCENARIO-seedN-CODE")
@@ -144,10 +144,13 @@ def play(argv: Sequence[str]) -> int:
     out_dir = _out_folder(args.out, Path("out") / f"{Path(scenario.file).stem}-seed{seed}-{code}")
     model = TPPModel(scenario, rng=seed, seat=code)
     try:
-        play_game(model)
-    except KeyboardInterrupt:      # Ctrl-C: like q, the game so far is kept
+        with hangup_stops_play():
+            play_game(model)
+    except KeyboardInterrupt as stop:      # Ctrl-C or a hang-up (SIGHUP, exit 129): like q, the game so far is kept
         if model.waiting_for_seat:
             model.settle()
+        if isinstance(stop, HangUp):
+            return after_hangup(lambda: _table_and_files(model, out_dir))
         print(f"\ninterrupted after round {model.round}: the game so far follows")
         _table_and_files(model, out_dir)
         return 130
