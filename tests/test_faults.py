@@ -136,3 +136,113 @@ def test_closing_the_terminal_during_play_keeps_the_game_so_far(tmp_path):
     summary = json.loads((out / "summary.json").read_text())
     assert summary["rounds"] == 1 and not summary["formed"]
     assert {p.name for p in out.iterdir()} == set(FILES)
+
+
+# ------------------------------------------------------------------ the sweep store
+import tppgame.experiments.code_version as code_versions  # noqa: E402
+import tppgame.experiments.store as store_module  # noqa: E402
+from tppgame.experiments.store import read_runs  # noqa: E402
+
+TINY = ["sweep", "tokyo_2014", "--vary", "countries.JPN.sensitivity.rice=[1.0, 2.5]", "--seed", "11", "--workers", "1"]
+FULL = "database or disk is full"
+
+
+class _Connection:
+    """A SQLite connection whose statements starting with ``fail_on`` fail as on a full disk."""
+
+    def __init__(self, db, fail_on):
+        self._db, self._fail_on = db, fail_on
+
+    def _check(self, sql):
+        if sql.lstrip().startswith(self._fail_on):
+            raise sqlite3.OperationalError(FULL)
+
+    def execute(self, sql, *args):
+        self._check(sql)
+        return self._db.execute(sql, *args)
+
+    def executemany(self, sql, *args):
+        self._check(sql)
+        return self._db.executemany(sql, *args)
+
+    def __getattr__(self, name):
+        return getattr(self._db, name)
+
+
+def errors(stderr: str) -> list[str]:
+    """What a sweep says on stderr apart from its progress lines."""
+    return [line for line in stderr.splitlines() if not line.startswith("sweep: ")]
+
+
+def full_disk_on(monkeypatch, fail_on: str) -> None:
+    real = sqlite3.connect
+    monkeypatch.setattr(store_module.sqlite3, "connect", lambda *a, **k: _Connection(real(*a, **k), fail_on))
+
+
+def test_a_sound_store_on_a_full_disk_is_not_called_not_a_sweep_store(tmp_path, capsys, monkeypatch):
+    out = tmp_path / "sweep"
+    assert main([*TINY, "--out", str(out)]) == 0
+    capsys.readouterr()
+    full_disk_on(monkeypatch, "PRAGMA journal_mode")
+    assert main([*TINY, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.splitlines() == [f"error: --out {out}: cannot open the sweep store sweep.sqlite ({FULL})"]
+    monkeypatch.undo()
+    assert len(read_runs(out)) == 2                    # the store is untouched
+
+
+def test_a_full_disk_while_storing_runs_is_one_line(tmp_path, capsys, monkeypatch):
+    out = tmp_path / "sweep"
+    full_disk_on(monkeypatch, "INSERT OR REPLACE INTO runs")
+    assert main([*TINY, "--out", str(out)]) == 2
+    captured = capsys.readouterr()
+    assert errors(captured.err) == [
+        f"error: --out {out}: could not store runs in sweep.sqlite ({FULL}); the runs stored before are kept: "
+        "run the same command again to resume"]
+    assert not out.exists()                            # a store that holds no run is not left behind
+
+
+def test_a_full_disk_while_exporting_keeps_the_store(tmp_path, capsys, monkeypatch):
+    out = tmp_path / "sweep"
+
+    def full_open(path, *args, **kwargs):
+        if str(path).endswith(".tmp"):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        return open(path, *args, **kwargs)
+    monkeypatch.setattr(store_module, "open", full_open, raising=False)
+    assert main([*TINY, "--out", str(out)]) == 2
+    assert errors(capsys.readouterr().err) == [
+        f"error: --out {out}: could not write runs.csv (No space left on device); the runs are kept in sweep.sqlite"]
+    monkeypatch.undo()
+    assert len(read_runs(out)) == 2
+    assert not list(out.glob("*.tmp")) and not (out / "runs.csv").exists()
+
+
+def test_a_store_of_another_code_version_is_resumed_only_with_mix_versions(tmp_path, capsys, monkeypatch):
+    out = tmp_path / "sweep"
+    assert main([*TINY, "--out", str(out)]) == 0
+    old = code_versions.code_version()
+    with sqlite3.connect(out / "sweep.sqlite") as db:  # as if the sweep had been stopped after one run
+        db.execute("DELETE FROM runs WHERE run_index = 1")
+        assert dict(db.execute("SELECT run_index, code_version FROM versions")) == {0: old, 1: old}
+    capsys.readouterr()
+    monkeypatch.setattr(code_versions, "source_fingerprint", lambda: "edited000000")
+    new = code_versions.code_version()
+    assert main([*TINY, "--out", str(out)]) == 2
+    assert errors(capsys.readouterr().err) == [
+        f"error: --out {out}: holds 1 run of {old}, not of this code ({new}): resuming would mix results of two "
+        "versions; use another --out folder, or --mix-versions to resume all the same"]
+    assert len(read_runs(out)) == 1
+    assert main([*TINY, "--out", str(out), "--mix-versions"]) == 0
+    stdout = capsys.readouterr().out
+    assert f"note: the store mixes runs of 2 versions of the code (--mix-versions): 1 of {old}, 1 of {new}" in stdout
+    with sqlite3.connect(out / "sweep.sqlite") as db:
+        assert dict(db.execute("SELECT run_index, code_version FROM versions")) == {0: old, 1: new}
+
+
+def test_the_code_version_is_the_package_version_and_a_fingerprint_of_its_source():
+    from tppgame import __version__
+
+    version, fingerprint = code_versions.code_version(), code_versions.source_fingerprint()
+    assert version == f"{__version__}+{fingerprint}" and len(fingerprint) == 12
+    assert int(fingerprint, 16) >= 0

@@ -423,6 +423,8 @@ def build_sweep_parser() -> argparse.ArgumentParser:
     parser.add_argument("--chunk", type=int, default=None, metavar="N", help="runs per task (default: automatic)")
     parser.add_argument("--retry-failed", action="store_true",
                         help="run again the runs stored as failed (without it, a resumed sweep keeps them as they are)")
+    parser.add_argument("--mix-versions", action="store_true", help="resume a store holding runs of another version "
+                        "of the code (refused without it; the report notes the mix)")
     return parser
 
 
@@ -451,7 +453,7 @@ def sweep(argv: Sequence[str]) -> int:
         plan = sweeps.build_plan(spec, say=lambda line: print(line, file=sys.stderr, flush=True))
         report = sweeps.run_sweep(plan, args.out, workers=args.workers, engine=args.engine,
                                   scheduler=args.scheduler, chunk_size=args.chunk, on_start=_announce_sweep,
-                                  retry_failed=args.retry_failed)
+                                  retry_failed=args.retry_failed, mix_versions=args.mix_versions)
     except sweeps.SweepError as err:
         raise UsageError(str(err)) from None
     except sweeps.EngineError as err:
