@@ -15,8 +15,11 @@ from pathlib import Path
 
 import pytest
 
-import tppgame.report as report
+import tppgame.experiments.code_version as code_versions
+import tppgame.experiments.store as store_module
+from tppgame import report
 from tppgame.cli import main
+from tppgame.experiments.store import read_runs
 
 ROOT = Path(__file__).resolve().parents[1]
 FILES = ("rounds.csv", "events.jsonl", "summary.json")
@@ -139,10 +142,6 @@ def test_closing_the_terminal_during_play_keeps_the_game_so_far(tmp_path):
 
 
 # ------------------------------------------------------------------ the sweep store
-import tppgame.experiments.code_version as code_versions  # noqa: E402
-import tppgame.experiments.store as store_module  # noqa: E402
-from tppgame.experiments.store import read_runs  # noqa: E402
-
 TINY = ["sweep", "tokyo_2014", "--vary", "countries.JPN.sensitivity.rice=[1.0, 2.5]", "--seed", "11", "--workers", "1"]
 FULL = "database or disk is full"
 
@@ -197,8 +196,8 @@ def test_a_full_disk_while_storing_runs_is_one_line(tmp_path, capsys, monkeypatc
     assert main([*TINY, "--out", str(out)]) == 2
     captured = capsys.readouterr()
     assert errors(captured.err) == [
-        f"error: --out {out}: could not store runs in sweep.sqlite ({FULL}); the runs stored before are kept: "
-        "run the same command again to resume"]
+        (f"error: --out {out}: could not store runs in sweep.sqlite ({FULL}); the runs stored before are kept: "
+         "run the same command again to resume")]
     assert not out.exists()                            # a store that holds no run is not left behind
 
 
@@ -230,8 +229,8 @@ def test_a_store_of_another_code_version_is_resumed_only_with_mix_versions(tmp_p
     new = code_versions.code_version()
     assert main([*TINY, "--out", str(out)]) == 2
     assert errors(capsys.readouterr().err) == [
-        f"error: --out {out}: holds 1 run of {old}, not of this code ({new}): resuming would mix results of two "
-        "versions; use another --out folder, or --mix-versions to resume all the same"]
+        (f"error: --out {out}: holds 1 run of {old}, not of this code ({new}): resuming would mix results of two "
+         "versions; use another --out folder, or --mix-versions to resume all the same")]
     assert len(read_runs(out)) == 1
     assert main([*TINY, "--out", str(out), "--mix-versions"]) == 0
     stdout = capsys.readouterr().out

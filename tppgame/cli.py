@@ -127,8 +127,9 @@ def run(argv: Sequence[str]) -> int:
 
 def play(argv: Sequence[str]) -> int:
     """``run.py play --as CODE [SCENARIO]``: the player negotiates for one country at the terminal."""
+    from tppgame.classroom.play import HangUp, after_hangup, hangup_stops_play
+    from tppgame.classroom.play import play as play_game
     from tppgame.model import TPPModel
-    from tppgame.classroom.play import HangUp, after_hangup, hangup_stops_play, play as play_game
 
     parser = _Parser(prog="run.py play", description="Negotiate for one country; the agents play the others.")
     _scenario_arguments(parser, "out/SCENARIO-seedN-CODE")
