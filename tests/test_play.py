@@ -215,23 +215,33 @@ def test_passing_every_talk_of_a_round_with_two_talks_with_one_partner_moves_on(
     assert "\nYou stopped the game after round 10." in said
 
 
-def test_ctrl_c_keeps_the_game_so_far(tmp_path):
-    """Ctrl-C at a prompt ends the game like q: the round is finished, its results written, exit 130."""
+@pytest.mark.parametrize("signal_name, status, said", [
+    ("SIGINT", 130, "interrupted after round 1: the game so far follows"),
+    ("SIGHUP", 129, "hung up: the game so far follows"),          # the terminal closed
+])
+def test_ctrl_c_or_a_hang_up_keeps_the_game_so_far(tmp_path, signal_name, status, said):
+    """Ctrl-C at a prompt ends the game like q: the round is finished, its results written, exit 130;
+    closing the terminal (SIGHUP) does the same with exit 129."""
     import signal
 
     out = tmp_path / "interrupted"
     proc = subprocess.Popen([sys.executable, str(ROOT / "run.py"), "play", "--as", "JPN", "--seed", "3",
                              "--out", str(out)], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
-    seen = ""
-    while not seen.endswith(PROMPT):                  # wait for the first prompt
-        char = proc.stdout.read(1)
-        assert char, f"the game ended before its first prompt: {seen[-500:]}"
-        seen += char
-    proc.send_signal(signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == 130, stderr
-    assert "interrupted after round 1: the game so far follows" in stdout
+    try:
+        seen = ""
+        while not seen.endswith(PROMPT):                  # wait for the first prompt
+            char = proc.stdout.read(1)
+            assert char, f"the game ended before its first prompt: {seen[-500:]}"
+            seen += char
+        proc.send_signal(getattr(signal, signal_name))
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == status, stderr
+    assert said in stdout
     assert "Traceback" not in stderr
+    assert {p.name for p in out.iterdir()} == {"rounds.csv", "events.jsonl", "summary.json"}
     summary = json.loads((out / "summary.json").read_text())
     assert summary["rounds"] == 1 and not summary["formed"]

@@ -127,8 +127,9 @@ def run(argv: Sequence[str]) -> int:
 
 def play(argv: Sequence[str]) -> int:
     """``run.py play --as CODE [SCENARIO]``: the player negotiates for one country at the terminal."""
-    from tppgame.model import TPPModel
+    from tppgame.classroom.play import HangUp, after_hangup, hangup_stops_play
     from tppgame.classroom.play import play as play_game
+    from tppgame.model import TPPModel
 
     parser = _Parser(prog="run.py play", description="Negotiate for one country; the agents play the others.")
     _scenario_arguments(parser, "out/SCENARIO-seedN-CODE")
@@ -144,10 +145,13 @@ def play(argv: Sequence[str]) -> int:
     out_dir = _out_folder(args.out, Path("out") / f"{Path(scenario.file).stem}-seed{seed}-{code}")
     model = TPPModel(scenario, rng=seed, seat=code)
     try:
-        play_game(model)
-    except KeyboardInterrupt:      # Ctrl-C: like q, the game so far is kept
+        with hangup_stops_play():
+            play_game(model)
+    except KeyboardInterrupt as stop:      # Ctrl-C or a hang-up (SIGHUP, exit 129): like q, the game so far is kept
         if model.waiting_for_seat:
             model.settle()
+        if isinstance(stop, HangUp):
+            return after_hangup(lambda: _table_and_files(model, out_dir))
         print(f"\ninterrupted after round {model.round}: the game so far follows")
         _table_and_files(model, out_dir)
         return 130
@@ -420,6 +424,8 @@ def build_sweep_parser() -> argparse.ArgumentParser:
     parser.add_argument("--chunk", type=int, default=None, metavar="N", help="runs per task (default: automatic)")
     parser.add_argument("--retry-failed", action="store_true",
                         help="run again the runs stored as failed (without it, a resumed sweep keeps them as they are)")
+    parser.add_argument("--mix-versions", action="store_true", help="resume a store holding runs of another version "
+                        "of the code (refused without it; the report notes the mix)")
     return parser
 
 
@@ -448,7 +454,7 @@ def sweep(argv: Sequence[str]) -> int:
         plan = sweeps.build_plan(spec, say=lambda line: print(line, file=sys.stderr, flush=True))
         report = sweeps.run_sweep(plan, args.out, workers=args.workers, engine=args.engine,
                                   scheduler=args.scheduler, chunk_size=args.chunk, on_start=_announce_sweep,
-                                  retry_failed=args.retry_failed)
+                                  retry_failed=args.retry_failed, mix_versions=args.mix_versions)
     except sweeps.SweepError as err:
         raise UsageError(str(err)) from None
     except sweeps.EngineError as err:

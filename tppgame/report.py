@@ -7,8 +7,11 @@ import io
 import json
 import math
 import os
+import signal
 import tempfile
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -226,28 +229,109 @@ def _umask() -> int:
     return mask
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    """Write a file whole or not at all (never a half-written result), with the mode an ordinary
-    file gets (0o666 less the umask; mkstemp's own file is readable by its owner only)."""
+def _temporary_copy(path: Path, text: str) -> Path:
+    """``text`` in a temporary file beside ``path`` (removed again if it cannot be written whole), with
+    the mode an ordinary file gets (0o666 less the umask; mkstemp's own file is readable by its owner only)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
         os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return Path(tmp)
 
 
-def write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
-    """Rows of dicts as a CSV file, written whole or not at all."""
+@contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Ctrl-C and a hang-up wait until the block is done (the main thread only; elsewhere nothing changes)."""
+    names = [name for name in ("SIGINT", "SIGHUP") if hasattr(signal, name)]
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    before = {}
+    for name in names:
+        number = getattr(signal, name)
+        handler = signal.getsignal(number)
+        if handler is not None:       # a handler set outside Python is left alone
+            before[number] = signal.signal(number, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        for number, handler in before.items():
+            signal.signal(number, handler)
+        for number in caught:
+            signal.raise_signal(number)
+
+
+def write_files(files: dict[Path, str]) -> None:
+    """Write several files all or none: each to a temporary file first, then all renamed into place.
+
+    When one cannot be written (a full disk, say) or the writing is interrupted, the temporary
+    files are removed and the files already there (a previous complete set) are left as they were.
+    """
+    temporaries: list[Path] = []
+    try:
+        for path, text in files.items():
+            temporaries.append(_temporary_copy(path, text))
+    except BaseException:
+        for tmp in temporaries:
+            tmp.unlink(missing_ok=True)
+        raise
+    with _interrupts_held():
+        _rename_all(list(zip(temporaries, files)))
+
+
+def _rename_all(moves: list[tuple[Path, Path]]) -> None:
+    """Rename each temporary file onto its path; if one rename fails, put back the files replaced
+    before it (kept as hard links while renaming) and remove the temporary files."""
+    backups: dict[Path, Path | None] = {}
+    try:
+        for tmp, path in moves:
+            backup = None
+            if path.exists():
+                backup = tmp.with_name(tmp.name + ".old")
+                try:
+                    os.link(path, backup)
+                except OSError:
+                    backup = None            # no hard links here: the old file cannot be put back
+            backups[path] = backup
+            os.replace(tmp, path)
+    except BaseException:
+        for path, backup in backups.items():
+            if backup is not None:
+                os.replace(backup, path)
+            else:
+                path.unlink(missing_ok=True)
+        for tmp, _ in moves:
+            tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        for backup in backups.values():
+            if backup is not None:
+                backup.unlink(missing_ok=True)
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    """Write a file whole or not at all (never a half-written result)."""
+    write_files({path: text})
+
+
+def csv_text(rows: list[dict[str, Any]]) -> str:
+    """Rows of dicts as the text of a CSV file."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
-    _atomic_write(path, buffer.getvalue())
+    return buffer.getvalue()
+
+
+def write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
+    """Rows of dicts as a CSV file, written whole or not at all."""
+    _atomic_write(path, csv_text(rows))
 
 
 def comparison_rows(models: list[TPPModel], names: list[str]) -> list[dict[str, Any]]:
@@ -309,9 +393,10 @@ def _finite(value: Any) -> Any:
 
 
 def write_outputs(model: TPPModel, out_dir: Path) -> list[Path]:
-    """Write rounds.csv, events.jsonl and summary.json; return their paths."""
-    paths = [out_dir / "rounds.csv", out_dir / "events.jsonl", out_dir / "summary.json"]
-    write_csv(paths[0], round_rows(model))
-    _atomic_write(paths[1], model.log.to_jsonl())
-    _atomic_write(paths[2], json.dumps(_finite(model.summary()), indent=2, allow_nan=False) + "\n")
-    return paths
+    """Write rounds.csv, events.jsonl and summary.json, all three or none (:func:`write_files`);
+    return their paths."""
+    files = {out_dir / "rounds.csv": csv_text(round_rows(model)),
+             out_dir / "events.jsonl": model.log.to_jsonl(),
+             out_dir / "summary.json": json.dumps(_finite(model.summary()), indent=2, allow_nan=False) + "\n"}
+    write_files(files)
+    return list(files)

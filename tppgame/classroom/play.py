@@ -8,7 +8,12 @@ model's agents play everyone else. Commands are listed by :data:`HELP`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TextIO
 
 from tppgame.model import TPPModel
 from tppgame.report import month_label, round_lines
@@ -24,6 +29,67 @@ HELP = """\
   auto   let your negotiators play the rest of the game
   q      stop the game here (the results so far are written)
   ?      this help"""
+
+
+# The exit status of a game ended by a hang-up (the terminal closed: SIGHUP), 128 + the signal's
+# number as shells report it; Ctrl-C gives 130.
+EXIT_HANGUP = 129
+
+
+class HangUp(KeyboardInterrupt):
+    """The terminal closed during play (SIGHUP): the game so far is kept, as on Ctrl-C."""
+
+
+@contextmanager
+def hangup_stops_play() -> Iterator[None]:
+    """While the block runs, a hang-up (SIGHUP) raises :class:`HangUp` (main thread, where SIGHUP exists)."""
+    if not hasattr(signal, "SIGHUP") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def hang_up(signum: int, frame: Any) -> None:
+        raise HangUp()
+
+    before = signal.signal(signal.SIGHUP, hang_up)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGHUP, before)
+
+
+class _Forgiving:
+    """A text stream whose writes are dropped once its terminal has gone (an OSError such as EIO)."""
+
+    def __init__(self, stream: TextIO):
+        self._stream, self._gone = stream, False
+
+    def write(self, text: str) -> int:
+        if not self._gone:
+            try:
+                self._stream.write(text)
+            except OSError:
+                self._gone = True
+        return len(text)
+
+    def flush(self) -> None:
+        if not self._gone:
+            try:
+                self._stream.flush()
+            except OSError:
+                self._gone = True
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def after_hangup(keep: Callable[[], None]) -> int:
+    """Keep the game after a hang-up (``keep`` prints the table and writes the files): the terminal
+    may be gone, so what cannot be printed any more is dropped and the files are written all the
+    same; returns :data:`EXIT_HANGUP`."""
+    sys.stdout, sys.stderr = _Forgiving(sys.stdout), _Forgiving(sys.stderr)  # type: ignore[assignment]
+    print("\nhung up: the game so far follows")
+    keep()
+    return EXIT_HANGUP
 
 
 class Stop(Exception):

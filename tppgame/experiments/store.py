@@ -3,7 +3,10 @@
 Every finished run is a row of the ``runs`` table, committed as soon as its batch comes back
 from a worker (WAL journal), so a sweep killed at any moment, even with ``kill -9``, keeps every
 run it had stored; running the same sweep again skips those. The ``meta`` table holds the sweep's
-definition: a different sweep in the same folder is refused. ``runs.csv`` and ``runs.parquet``
+definition: a different sweep in the same folder is refused. The ``versions`` table holds the
+version of the code each run was played with: a store holding runs of another version is not
+resumed unless mixing is asked for. A disk that is full (or read-only, or failing) is reported as
+such, in one line (a StoreError), never as a store that is not one. ``runs.csv`` and ``runs.parquet``
 are tidy exports of the ``runs`` table (one row per run, ordered by run index), written in
 batches so memory stays flat however large the sweep.
 """
@@ -16,6 +19,7 @@ import math
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,10 +35,16 @@ PARQUET_NAME = "runs.parquet"
 SCHEMA_VERSION = 2        # 2: the outcome's date, ratifying and hold-outs, deal rounds and per-country detail
 KINDS = ("int", "float", "bool", "str", "json")
 EXPORT_BATCH = 5000
+VERSIONS_TABLE = "CREATE TABLE versions (run_index INTEGER PRIMARY KEY, code_version TEXT NOT NULL)"
 
 
 class StoreError(ValueError):
-    """The out folder cannot hold this sweep (another sweep's store, a file in the way, in use)."""
+    """The out folder cannot hold this sweep (another sweep's store, a file in the way, in use, a full disk)."""
+
+
+def _disk_reason(err: sqlite3.OperationalError) -> str:
+    """SQLite's reason for an error of the disk or of the file (full, read-only, I/O error), in its words."""
+    return str(err) or type(err).__name__
 
 
 @dataclass(frozen=True)
@@ -124,6 +134,8 @@ class ResultStore:
         self._lock = lock
         self.created = False    # this opening created the store (a new sweep)
         self.added = 0          # runs stored since it was opened
+        self.code_version: str | None = None      # recorded with each run stored, when given at opening
+        self.versions: dict[str, int] = {}        # runs stored per code version when opened ("unrecorded": before versions)
         names = ", ".join(_quote(c.name) for c in columns)
         # a run's row replaces the one of the same index: a failed run retried (a run is the same
         # game wherever it plays, so nothing else is ever stored twice)
@@ -132,10 +144,14 @@ class ResultStore:
     # ------------------------------------------------------------------ opening
     @classmethod
     def open(cls, folder: Path, definition: Mapping[str, Any], columns: Sequence[Column],
-             meta: Mapping[str, Any] | None = None) -> ResultStore:
+             meta: Mapping[str, Any] | None = None, code_version: str | None = None,
+             mix_versions: bool = False) -> ResultStore:
         """Open the store in ``folder`` for a sweep: create it, or resume it if it holds the same sweep.
 
-        Raises StoreError (one line) when the folder holds a different sweep, is a file, or is in use.
+        With ``code_version``, each run stored is recorded with it, and a store holding runs of
+        another version is refused unless ``mix_versions``. Raises StoreError (one line) when the
+        folder holds a different sweep or runs of another version, is a file, is in use, or the
+        disk cannot be written.
         """
         folder = Path(folder)
         if folder.exists() and not folder.is_dir():
@@ -156,7 +172,12 @@ class ResultStore:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")     # in WAL mode: a committed run survives a killed process
             store = cls(folder, db, list(columns), lock)
+            store.code_version = code_version
             store._prepare(dict(definition), dict(meta or {}))
+            store._check_versions(mix_versions)
+        except sqlite3.OperationalError as err:       # a full disk, a read-only folder, an I/O error
+            lock.close()
+            raise StoreError(f"--out {folder}: cannot open the sweep store {DB_NAME} ({_disk_reason(err)})") from None
         except sqlite3.DatabaseError as err:
             lock.close()
             raise StoreError(f"--out {folder}: {DB_NAME} is not a sweep store ({err})") from None
@@ -179,6 +200,8 @@ class ResultStore:
                 raise StoreError(f"--out {self.folder}: holds a different sweep "
                                  f"({_difference(stored.get('definition'), definition)}); "
                                  "use another --out folder, or remove this one to start again")
+            if "versions" not in tables:    # a store made before runs were recorded with their version
+                self._db.execute(VERSIONS_TABLE)
             return
         if tables:
             raise StoreError(f"--out {self.folder}: {DB_NAME} holds other tables, not a sweep store")
@@ -190,22 +213,46 @@ class ResultStore:
         self._db.execute("BEGIN IMMEDIATE")
         self._db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         self._db.execute(f"CREATE TABLE runs ({columns})")
+        self._db.execute(VERSIONS_TABLE)
         self._db.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", rows.items())
         self._db.execute("COMMIT")
         self.created = True
 
+    def _check_versions(self, mix_versions: bool) -> None:
+        """Count the stored runs per code version; refuse runs of another version unless mixing."""
+        self.versions = dict(self._db.execute(
+            "SELECT COALESCE(v.code_version, 'unrecorded'), COUNT(*) FROM runs LEFT JOIN versions AS v "
+            "USING (run_index) GROUP BY 1 ORDER BY 2 DESC, 1"))
+        others = {v: n for v, n in self.versions.items() if v != self.code_version}
+        if self.code_version is None or not others or mix_versions:
+            return
+        held = ", ".join(f"{n} run{'s' * (n != 1)} of {v}" for v, n in others.items())
+        raise StoreError(f"--out {self.folder}: holds {held}, not of this code ({self.code_version}): resuming "
+                         "would mix results of two versions; use another --out folder, or --mix-versions to "
+                         "resume all the same")
+
     # ------------------------------------------------------------------ writing
     def add(self, rows: Iterable[Mapping[str, Any]]) -> int:
-        """Store finished runs in one transaction (committed on return); returns how many."""
+        """Store finished runs in one transaction (committed on return), each with the code version;
+        returns how many. A full disk raises StoreError (the runs stored before are kept)."""
         values = [tuple(_to_sql(row.get(c.name), c.kind) for c in self.columns) for row in rows]
         if values:
-            self._db.execute("BEGIN IMMEDIATE")
             try:
-                self._db.executemany(self._insert, values)
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    self._db.executemany(self._insert, values)
+                    if self.code_version is not None:
+                        at = [c.name for c in self.columns].index("run_index")
+                        self._db.executemany("INSERT OR REPLACE INTO versions (run_index, code_version) VALUES (?, ?)",
+                                             [(v[at], self.code_version) for v in values])
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    if self._db.in_transaction:
+                        self._db.execute("ROLLBACK")
+                    raise
+            except sqlite3.OperationalError as err:
+                raise StoreError(f"--out {self.folder}: could not store runs in {DB_NAME} ({_disk_reason(err)}); "
+                                 f"the runs stored before are kept: run the same command again to resume") from None
         self.added += len(values)
         return len(values)
 
@@ -279,13 +326,27 @@ def write_csv(path: Path, columns: Sequence[Column], batches: Iterable[list[tupl
     """Write rows (batches of tuples, one value per column) as a tidy CSV (true/false, empty for
     none), through a temporary file; returns its path."""
     tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", newline="", encoding="utf-8") as handle:
+    with _export_or_fail(path, tmp), open(tmp, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow([c.name for c in columns])
         for batch in batches:
             writer.writerows([_csv_cell(v) for v in row] for row in batch)
     os.replace(tmp, path)
     return path
+
+
+@contextmanager
+def _export_or_fail(path: Path, tmp: Path) -> Iterator[None]:
+    """An export's temporary file is removed if it cannot be written whole; a disk error (full,
+    read-only, failing) becomes one line naming the folder, the file and the system's reason."""
+    try:
+        yield
+    except BaseException as err:
+        tmp.unlink(missing_ok=True)
+        if isinstance(err, OSError):
+            raise StoreError(f"--out {path.parent}: could not write {path.name} ({err.strerror or err}); "
+                             f"the runs are kept in {DB_NAME}") from None
+        raise
 
 
 def write_parquet(path: Path, columns: Sequence[Column], batches: Iterable[list[tuple[Any, ...]]]) -> Path:
@@ -296,7 +357,7 @@ def write_parquet(path: Path, columns: Sequence[Column], batches: Iterable[list[
     types = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(), "str": pa.string(), "json": pa.string()}
     schema = pa.schema([pa.field(c.name, types[c.kind]) for c in columns])
     tmp = path.with_name(path.name + ".tmp")
-    with pq.ParquetWriter(tmp, schema) as writer:
+    with _export_or_fail(path, tmp), pq.ParquetWriter(tmp, schema) as writer:
         written = False
         for batch in batches:
             if not batch:

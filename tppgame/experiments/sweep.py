@@ -35,6 +35,7 @@ from typing import Any
 
 from tppgame.experiments.headlines import play
 from tppgame.experiments.memo import SharedWork
+from tppgame.experiments.code_version import code_version
 from tppgame.experiments.store import ResultStore, StoreError
 from tppgame.experiments.sweep_long import export_long_csv, export_long_parquet
 from tppgame.experiments.sweep_design import (DESIGNS, Design, Distribution, SweepError, Values, linspace_values,
@@ -340,6 +341,7 @@ class SweepReport:
     parquet: Path | None
     long_csv: Path | None = None        # the long table: run x country x sector (sweep_long)
     long_parquet: Path | None = None
+    versions: dict[str, int] | None = None    # runs per code version, when the store mixes versions
 
     @property
     def formed_share(self) -> float:
@@ -355,12 +357,14 @@ def run_sweep(plan: SweepPlan, out: Path | None = None, *, workers: int | None =
               scheduler: str | None = None, chunk_size: int | None = None,
               progress: Progress | None = None,
               on_start: Callable[[SweepPlan, int], None] | None = None,
-              retry_failed: bool = False) -> SweepReport:
+              retry_failed: bool = False, mix_versions: bool = False) -> SweepReport:
     """Run the plan's runs not yet in the store at ``out``, storing each batch as it arrives;
     then export CSV and Parquet and report. ``on_start(plan, stored)`` is called once the store
     is open and the engine ready, before the first run. With ``retry_failed``, runs stored as
     failed are run again (their new rows replace the old). A store this call created is removed
-    again when the sweep stops (an engine that cannot start, say) before any run was stored."""
+    again when the sweep stops (an engine that cannot start, say) before any run was stored. A store
+    holding runs of another version of the code (:func:`code_version`) is refused unless
+    ``mix_versions``; then the report gives the runs per version."""
     if worker_bootstrapping():
         raise EngineError(f"a sweep started while a worker process imported its script; {NO_GUARD_HINT}")
     workers = (os.cpu_count() or 1) if workers is None else workers
@@ -375,13 +379,18 @@ def run_sweep(plan: SweepPlan, out: Path | None = None, *, workers: int | None =
     out = Path(out or plan.spec.out or default_out(plan))
     new_folder = not out.exists()
     try:
-        store = ResultStore.open(out, plan.definition(), plan.columns(), meta=plan.meta())
+        store = ResultStore.open(out, plan.definition(), plan.columns(), meta=plan.meta(),
+                                 code_version=code_version(), mix_versions=mix_versions)
     except StoreError as err:
         raise SweepError(str(err)) from None
     try:
         with store:
             return _run_into(store, plan, out, workers, engine, scheduler, chunk_size, progress, on_start,
                              retry_failed)
+    except StoreError as err:       # a full disk while storing runs or writing the tables
+        if store.created and not store.added:
+            store.discard(remove_folder=new_folder)
+        raise SweepError(str(err)) from None
     except BaseException:
         if store.created and not store.added:   # stopped before any run was stored: no empty store is left
             store.discard(remove_folder=new_folder)
@@ -424,8 +433,12 @@ def _run_into(store: ResultStore, plan: SweepPlan, out: Path, workers: int, engi
         long_parquet: Path | None = export_long_parquet(store)
     except ImportError:
         parquet_path = long_parquet = None
+    versions = dict(store.versions)
+    if ran and store.code_version is not None:
+        versions[store.code_version] = versions.get(store.code_version, 0) + ran
     return SweepReport(out, plan.total, ran, len(done), counts["ok"], counts["failed"], counts["formed"],
-                       store.failures(), csv_path, parquet_path, long_csv, long_parquet)
+                       store.failures(), csv_path, parquet_path, long_csv, long_parquet,
+                       versions if len(versions) > 1 else None)
 
 
 def report_lines(report: SweepReport) -> list[str]:
@@ -437,6 +450,9 @@ def report_lines(report: SweepReport) -> list[str]:
         lines.append(f"agreement formed in {report.formed_share:.1%} of runs ({report.formed} of {report.ok})")
     for error, count in report.failures:
         lines.append(f"  failed ({count} run{'s' if count != 1 else ''}): {error}")
+    if report.versions:
+        lines.append("note: the store mixes runs of " + str(len(report.versions)) + " versions of the code "
+                     "(--mix-versions): " + ", ".join(f"{n} of {v}" for v, n in report.versions.items()))
     exports = str(report.csv) + (f" and {report.parquet}" if report.parquet else
                                  " (Parquet skipped: pip install 'tppgame[sweep]' for pyarrow)")
     lines.append(f"wrote {exports}; store {report.out / 'sweep.sqlite'}")
