@@ -219,3 +219,18 @@ def test_a_tournament_killed_with_sigkill_resumes_to_the_table_of_an_uninterrupt
     write_report(whole)
     for name in ("games.csv", "ranking.csv"):
         assert (out / name).read_text() == (tmp_path / "whole" / name).read_text()
+
+
+def test_a_tournament_of_another_code_version_is_resumed_only_with_mix_versions(tmp_path, capsys, monkeypatch):
+    """Games stored by another version of the code are not mixed with new ones unless asked."""
+    import tppgame.experiments.code_version as code_versions
+
+    args = ["tournament", "tokyo_2014", "--negotiators", "linear", "--seats", "JPN", "--reps", "1",
+            "--workers", "1", "--out", str(tmp_path / "t")]
+    assert main(args) == 0
+    capsys.readouterr()
+    monkeypatch.setattr(code_versions, "source_fingerprint", lambda: "edited000000")
+    assert main(args) == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "resuming would mix results of two versions" in errors[0]
+    assert main([*args, "--mix-versions"]) == 0

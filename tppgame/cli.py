@@ -506,6 +506,8 @@ def build_tournament_parser() -> argparse.ArgumentParser:
     parser.add_argument("--set", dest="settings", action="append", default=[], metavar="PATH=VALUE",
                         help="a setting fixed for every game (repeatable)")
     parser.add_argument("--out", type=_path_arg("folder"), default=None, help="folder of the stores and report (default: out/tournament)")
+    parser.add_argument("--mix-versions", action="store_true",
+                        help="resume stores holding games of another version of the code (the report notes it)")
     _engine_arguments(parser)
     return parser
 
@@ -531,7 +533,8 @@ def tournament(argv: Sequence[str]) -> int:
         print(f"tournament: {len(plan.negotiators)} negotiators x {len(plan.seats)} seat"
               f"{'s' * (len(plan.seats) != 1)} x {len(plan.scenarios)} scenario{'s' * (len(plan.scenarios) != 1)} "
               f"x {plan.reps} reps = {plan.total} games", flush=True)
-        done = tournaments.run_tournament(plan, workers=args.workers, engine=args.engine, scheduler=args.scheduler)
+        done = tournaments.run_tournament(plan, workers=args.workers, engine=args.engine, scheduler=args.scheduler,
+                                          mix_versions=args.mix_versions)
     except tournaments.TournamentError as err:
         raise UsageError(str(err)) from None
     except EngineError as err:

@@ -246,9 +246,11 @@ def stored_games(tournament: Tournament) -> int:
 
 
 def run_tournament(tournament: Tournament, *, workers: int | None = None, engine: str = "local",
-                   scheduler: str | None = None, stream: IO[str] | None = None) -> TournamentRun:
+                   scheduler: str | None = None, stream: IO[str] | None = None,
+                   mix_versions: bool = False) -> TournamentRun:
     """Play every game not yet stored, sweep after sweep (a killed tournament resumes where it
-    stopped; a finished one plays nothing), with one progress line on ``stream``."""
+    stopped; a finished one plays nothing), with one progress line on ``stream``. Games stored by
+    another version of the code are not mixed with new ones unless ``mix_versions``."""
     before = stored_games(tournament)
     progress = _Progress(tournament.total, before, stream)
     played = failed = 0
@@ -257,7 +259,7 @@ def run_tournament(tournament: Tournament, *, workers: int | None = None, engine
         for label, seat, plan in tournament.plans:
             try:
                 report = run_sweep(plan, tournament.folder(label, seat), workers=workers, engine=engine,
-                                   scheduler=scheduler, progress=progress)
+                                   scheduler=scheduler, progress=progress, mix_versions=mix_versions)
             except SweepError as err:
                 raise TournamentError(str(err)) from None
             played += report.ran
