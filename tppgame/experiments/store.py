@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -326,17 +325,20 @@ def write_csv(path: Path, columns: Sequence[Column], batches: Iterable[list[tupl
     """Write rows (batches of tuples, one value per column) as a tidy CSV (true/false, empty for
     none), through a temporary file; returns its path."""
     tmp = path.with_name(path.name + ".tmp")
-    with _export_or_fail(path, tmp), open(tmp, "w", newline="", encoding="utf-8") as handle:
+    # the csv module already writes None as empty and floats (NaN and infinity too) as Python does:
+    # only booleans need words, and only bool columns hold them, so the other cells pass untouched
+    flags = [k for k, c in enumerate(columns) if c.kind == "bool"]
+    with export_or_fail(path, tmp), open(tmp, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow([c.name for c in columns])
         for batch in batches:
-            writer.writerows([_csv_cell(v) for v in row] for row in batch)
+            writer.writerows([_bool_words(row, flags) for row in batch] if flags else batch)
     os.replace(tmp, path)
     return path
 
 
 @contextmanager
-def _export_or_fail(path: Path, tmp: Path) -> Iterator[None]:
+def export_or_fail(path: Path, tmp: Path) -> Iterator[None]:
     """An export's temporary file is removed if it cannot be written whole; a disk error (full,
     read-only, failing) becomes one line naming the folder, the file and the system's reason."""
     try:
@@ -357,7 +359,7 @@ def write_parquet(path: Path, columns: Sequence[Column], batches: Iterable[list[
     types = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(), "str": pa.string(), "json": pa.string()}
     schema = pa.schema([pa.field(c.name, types[c.kind]) for c in columns])
     tmp = path.with_name(path.name + ".tmp")
-    with _export_or_fail(path, tmp), pq.ParquetWriter(tmp, schema) as writer:
+    with export_or_fail(path, tmp), pq.ParquetWriter(tmp, schema) as writer:
         written = False
         for batch in batches:
             if not batch:
@@ -372,14 +374,13 @@ def write_parquet(path: Path, columns: Sequence[Column], batches: Iterable[list[
     return path
 
 
-def _csv_cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    return value
+def _bool_words(row: Sequence[Any], flags: Sequence[int]) -> list[Any]:
+    """A row with its booleans (in the columns ``flags``) as true/false."""
+    out = list(row)
+    for k in flags:
+        if isinstance(out[k], bool):
+            out[k] = "true" if out[k] else "false"
+    return out
 
 
 def _difference(stored: str | None, new: Mapping[str, Any]) -> str:

@@ -37,7 +37,7 @@ from tppgame.experiments.headlines import play
 from tppgame.experiments.memo import SharedWork
 from tppgame.experiments.code_version import code_version
 from tppgame.experiments.store import ResultStore, StoreError
-from tppgame.experiments.sweep_long import export_long_csv, export_long_parquet
+from tppgame.experiments.sweep_long import export_long
 from tppgame.experiments.sweep_design import (DESIGNS, Design, Distribution, SweepError, Values, linspace_values,
                                               make_design, parse_spec, parse_vary)
 from tppgame.experiments.sweep_plan import (RunSpec, SweepPlan, SweepSpec, build_plan, load_sweep_file, make_spec,
@@ -427,12 +427,12 @@ def _run_into(store: ResultStore, plan: SweepPlan, out: Path, workers: int, engi
     finally:
         getattr(batches, "close", lambda: None)()
     counts = store.counts()
-    csv_path, long_csv = store.export_csv(), export_long_csv(store)
+    csv_path = store.export_csv()
+    long_csv, long_parquet = export_long(store)
     try:
         parquet_path: Path | None = store.export_parquet()
-        long_parquet: Path | None = export_long_parquet(store)
     except ImportError:
-        parquet_path = long_parquet = None
+        parquet_path = None
     versions = dict(store.versions)
     if ran and store.code_version is not None:
         versions[store.code_version] = versions.get(store.code_version, 0) + ran

@@ -20,6 +20,7 @@ from tppgame.experiments.store import (
     EXPORT_BATCH,
     Column,
     ResultStore,
+    export_or_fail,
     write_csv,
     write_parquet,
 )
@@ -75,3 +76,31 @@ def export_long_csv(store: ResultStore, path: Path | None = None) -> Path:
 def export_long_parquet(store: ResultStore, path: Path | None = None) -> Path:
     """Write the long table as Parquet (pyarrow) beside the runs table; returns its path."""
     return write_parquet(Path(path or store.folder / LONG_PARQUET), long_columns(store), long_batches(store))
+
+
+def export_long(store: ResultStore) -> tuple[Path, Path | None]:
+    """Write the long table as CSV and Parquet beside the runs table; returns their paths (no Parquet
+    without pyarrow). With pyarrow the rows are gathered once into an Arrow table and both files are
+    written from it by Arrow's own writers: the long table has a hundred and twenty rows a run, which
+    the csv module would format cell by cell."""
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as arrow_csv
+        import pyarrow.parquet as pq
+    except ImportError:
+        return export_long_csv(store), None
+    columns = long_columns(store)
+    types = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(), "str": pa.string(), "json": pa.string()}
+    schema = pa.schema([pa.field(c.name, types[c.kind]) for c in columns])
+    batches = [pa.record_batch([pa.array(col, type=f.type) for col, f in zip(zip(*batch), schema)], schema=schema)
+               for batch in long_batches(store) if batch]
+    table = pa.Table.from_batches(batches, schema=schema) if batches else schema.empty_table()
+    paths = (store.folder / LONG_CSV, store.folder / LONG_PARQUET)
+    for path, write in zip(paths, (
+            lambda tmp: arrow_csv.write_csv(table, tmp, arrow_csv.WriteOptions(quoting_style="needed")),
+            lambda tmp: pq.write_table(table, tmp))):
+        tmp = path.with_name(path.name + ".tmp")
+        with export_or_fail(path, tmp):
+            write(tmp)
+        tmp.replace(path)
+    return paths
