@@ -351,13 +351,20 @@ def export_or_fail(path: Path, tmp: Path) -> Iterator[None]:
         raise
 
 
+def arrow_schema(columns: Sequence[Column]) -> Any:
+    """The Arrow schema of some columns (pyarrow must be installed)."""
+    import pyarrow as pa
+
+    types = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(), "str": pa.string(), "json": pa.string()}
+    return pa.schema([pa.field(c.name, types[c.kind]) for c in columns])
+
+
 def write_parquet(path: Path, columns: Sequence[Column], batches: Iterable[list[tuple[Any, ...]]]) -> Path:
     """Write rows (batches of tuples) as Parquet (pyarrow), a row group per batch; returns its path."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    types = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(), "str": pa.string(), "json": pa.string()}
-    schema = pa.schema([pa.field(c.name, types[c.kind]) for c in columns])
+    schema = arrow_schema(columns)
     tmp = path.with_name(path.name + ".tmp")
     with export_or_fail(path, tmp), pq.ParquetWriter(tmp, schema) as writer:
         written = False

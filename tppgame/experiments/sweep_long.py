@@ -20,6 +20,7 @@ from tppgame.experiments.store import (
     EXPORT_BATCH,
     Column,
     ResultStore,
+    arrow_schema,
     export_or_fail,
     write_csv,
     write_parquet,
@@ -89,9 +90,7 @@ def export_long(store: ResultStore) -> tuple[Path, Path | None]:
         import pyarrow.parquet as pq
     except ImportError:
         return export_long_csv(store), None
-    columns = long_columns(store)
-    types = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(), "str": pa.string(), "json": pa.string()}
-    schema = pa.schema([pa.field(c.name, types[c.kind]) for c in columns])
+    schema = arrow_schema(long_columns(store))
     batches = [pa.record_batch([pa.array(col, type=f.type) for col, f in zip(zip(*batch), schema)], schema=schema)
                for batch in long_batches(store) if batch]
     table = pa.Table.from_batches(batches, schema=schema) if batches else schema.empty_table()
