@@ -25,37 +25,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tomllib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from tppgame.game.fields import iso_dates
+from tppgame.cli_args import EXIT_BAD_INPUT, Parser, UsageError, parse_setting, path_arg, seed_arg
+from tppgame.cli_experiments import sweep, sweep_report, tournament
 from tppgame.game.scenario import ScenarioError, load_scenario
-
-EXIT_BAD_INPUT = 2
-
-
-class UsageError(Exception):
-    """Bad command-line input, reported in one line."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit 2, no usage dump
-        raise UsageError(f"{self.prog}: {message}")
-
-
-def parse_setting(text: str) -> tuple[str, Any]:
-    """``PATH=VALUE`` with VALUE read as a TOML value (number, true/false, "string", [list]), else a string."""
-    if "=" not in text:
-        raise UsageError(f"--set {text}: expected PATH=VALUE, for example countries.JPN.sensitivity.rice=2.5")
-    path, raw = (part.strip() for part in text.split("=", 1))
-    try:
-        value = iso_dates(tomllib.loads(f"v = {raw}")["v"])
-    except tomllib.TOMLDecodeError:
-        value = raw
-    return path, value
-
 
 # The commands and their one-line descriptions, in the order ``run.py --help`` lists them.
 COMMAND_HELP = {
@@ -75,7 +51,7 @@ COMMAND_HELP = {
 def build_parser() -> argparse.ArgumentParser:
     width = max(len(name) for name in COMMAND_HELP)
     commands = "\n".join(f"  {name:<{width}}  {text}" for name, text in COMMAND_HELP.items())
-    parser = _Parser(prog="run.py", usage="run.py [COMMAND] [options]  (COMMAND defaults to run)\n"
+    parser = Parser(prog="run.py", usage="run.py [COMMAND] [options]  (COMMAND defaults to run)\n"
                                           "       run.py [run] [SCENARIO] [--seed N] [--out DIR] ...",
                      description="Run a TPP negotiation scenario and report what happened.",
                      epilog=f"commands:\n{commands}\n\nrun.py COMMAND --help shows a command's options.",
@@ -90,7 +66,7 @@ def _scenario_arguments(parser: argparse.ArgumentParser, default_out: str) -> No
     """The arguments of commands that play one game: the scenario, --out and --set."""
     parser.add_argument("scenario", nargs="?", default="baseline",
                         help="scenario name in scenarios/ (default: baseline) or path to a TOML file")
-    parser.add_argument("--out", type=_path_arg("folder"), default=None,
+    parser.add_argument("--out", type=path_arg("folder"), default=None,
                         help=f"folder for rounds.csv, events.jsonl and summary.json (default: {default_out})")
     parser.add_argument("--set", dest="settings", action="append", default=[], metavar="PATH=VALUE",
                         help="override a scenario setting, e.g. --set countries.JPN.sensitivity.rice=2.5 (repeatable)")
@@ -131,11 +107,11 @@ def play(argv: Sequence[str]) -> int:
     from tppgame.classroom.play import play as play_game
     from tppgame.model import TPPModel
 
-    parser = _Parser(prog="run.py play", description="Negotiate for one country; the agents play the others.")
+    parser = Parser(prog="run.py play", description="Negotiate for one country; the agents play the others.")
     _scenario_arguments(parser, "out/SCENARIO-seedN-CODE")
     parser.add_argument("--as", dest="country", required=True, metavar="CODE",
                         help="the country you play, by ISO3 code (for example JPN)")
-    parser.add_argument("--seed", type=_seed_arg, default=None, help="seed for all chance in the run")
+    parser.add_argument("--seed", type=seed_arg, default=None, help="seed for all chance in the run")
     args = parser.parse_args(list(argv))
     scenario = _with_settings(load_scenario(args.scenario), args.settings, args.negotiators)
     code = args.country.upper()
@@ -183,7 +159,7 @@ def dashboard(argv: Sequence[str]) -> int:
     import os
     import socket
 
-    parser = _Parser(prog="run.py dashboard", description="Serve the classroom dashboard in a browser.")
+    parser = Parser(prog="run.py dashboard", description="Serve the classroom dashboard in a browser.")
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to listen on (default 127.0.0.1: this computer only; 0.0.0.0 for a classroom network)")
     parser.add_argument("--port", type=int, default=8765, help="port (default 8765)")
@@ -228,26 +204,9 @@ def _table_and_files(model: Any, out_dir: Path) -> None:
     print(f"\nWrote {', '.join(str(p) for p in paths)}")
 
 
-def _path_arg(kind: str) -> Callable[[str], Path]:
-    """An ``--out`` value: a path, not an empty name (which would mean the current folder)."""
-    def path(value: str) -> Path:
-        if not value.strip():
-            raise argparse.ArgumentTypeError(f"expected a {kind} name, got an empty one ({value!r})")
-        return Path(value)
-    path.__name__ = f"{kind} name"
-    return path
-
-
-def _seed_arg(value: str) -> int:
-    seed = int(value)
-    if seed < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 0, got {value}")
-    return seed
-
-
 def list_scenarios(argv: Sequence[str]) -> int:
     """``run.py list``: the scenarios shipped with the game, with their one-line descriptions."""
-    _Parser(prog="run.py list", description="List the scenarios in scenarios/.").parse_args(list(argv))
+    Parser(prog="run.py list", description="List the scenarios in scenarios/.").parse_args(list(argv))
     from tppgame.game.scenario import available_scenarios
 
     paths = available_scenarios()
@@ -265,11 +224,11 @@ def compare(argv: Sequence[str]) -> int:
     from tppgame.experiments.headlines import play
     from tppgame.report import comparison_rows, comparison_table, write_csv
 
-    parser = _Parser(prog="run.py compare", description="Run two scenarios with the same seed and compare them.")
+    parser = Parser(prog="run.py compare", description="Run two scenarios with the same seed and compare them.")
     parser.add_argument("first")
     parser.add_argument("second")
-    parser.add_argument("--seed", type=_seed_arg, default=None, help="seed for both (default: the first's)")
-    parser.add_argument("--out", type=_path_arg("file"), default=None, help="CSV file (default: out/compare-A-B-seedN.csv)")
+    parser.add_argument("--seed", type=seed_arg, default=None, help="seed for both (default: the first's)")
+    parser.add_argument("--out", type=path_arg("file"), default=None, help="CSV file (default: out/compare-A-B-seedN.csv)")
     parser.add_argument("--set", dest="settings", action="append", default=[], metavar="PATH=VALUE",
                         help="override a setting in both scenarios (repeatable)")
     args = parser.parse_args(list(argv))
@@ -291,12 +250,12 @@ def robustness(argv: Sequence[str]) -> int:
     from tppgame.experiments.headlines import ROBUST_SHARE, over_seeds
     from tppgame.report import month_label, write_csv
 
-    parser = _Parser(prog="run.py robustness",
+    parser = Parser(prog="run.py robustness",
                      description="Play a scenario over many seeds and report how often its headlines hold.")
     parser.add_argument("scenario")
     parser.add_argument("--seeds", type=int, default=50, help="how many seeds (default 50: 0 to 49)")
-    parser.add_argument("--first-seed", type=_seed_arg, default=0)
-    parser.add_argument("--out", type=_path_arg("file"), default=None, help="per-seed CSV (default: out/robustness-SCENARIO.csv)")
+    parser.add_argument("--first-seed", type=seed_arg, default=0)
+    parser.add_argument("--out", type=path_arg("file"), default=None, help="per-seed CSV (default: out/robustness-SCENARIO.csv)")
     parser.add_argument("--set", dest="settings", action="append", default=[], metavar="PATH=VALUE",
                         help="override a setting (repeatable)")
     args = parser.parse_args(list(argv))
@@ -380,176 +339,6 @@ def _write_or_fail(write: Callable[[], object], target: Path) -> None:
         write()
     except OSError as err:
         raise UsageError(f"--out {target}: could not write results ({err.strerror or err})") from None
-
-
-def _engine_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options that choose where games run: --workers, --engine and --scheduler (sweeps, tournaments)."""
-    parser.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
-    parser.add_argument("--engine", choices=("local", "dask"), default="local",
-                        help="local process pool (default) or Dask distributed")
-    parser.add_argument("--scheduler", default=None, metavar="ADDR",
-                        help="Dask scheduler tcp://HOST:PORT (default: a LocalCluster on 127.0.0.1)")
-
-
-def build_sweep_parser() -> argparse.ArgumentParser:
-    """The options of ``run.py sweep``."""
-    from tppgame.experiments.sweep import DESIGNS
-
-    parser = _Parser(prog="run.py sweep",
-                     description="Play a scenario many times over a design of settings, with replicate seeds; "
-                                 "results go to a resumable SQLite store and CSV/Parquet tables.")
-    parser.add_argument("target", metavar="SCENARIO|FILE.toml",
-                        help="a scenario (name or TOML file), or a sweep file with scenario and [vary]")
-    parser.add_argument("--vary", action="append", default=[], metavar="PATH=SPEC",
-                        help="a setting to vary: a list [0.5, 1, 2], a range start:stop:count, or uniform(a, b), "
-                             "normal(mu, sd) (not for morris), choice(x, y) for --design lhs|sobol|morris "
-                             "(repeatable)")
-    parser.add_argument("--set", dest="settings", action="append", default=[], metavar="PATH=VALUE",
-                        help="a setting fixed for every run (repeatable); a setting an event of the scenario sets "
-                             "again (a shock's set) is named on stderr before any run, with the event's label and round")
-    parser.add_argument("--drop-event", dest="drop_events", action="append", default=[], metavar="LABEL",
-                        help="play the scenario without the scheduled event of this label, such as a shock that sets "
-                             "a varied setting again (repeatable; an unknown label is an error)")
-    parser.add_argument("--design", choices=DESIGNS, default=None,
-                        help="grid (default: every combination), lhs (Latin hypercube), sobol (Saltelli) or "
-                             "morris (elementary-effects screening)")
-    parser.add_argument("--samples", type=int, default=None,
-                        help="points of an lhs design; base samples N of a sobol design (N (2D + 2) points); "
-                             "trajectories N of a morris design (N (D + 1) points, N >= 2)")
-    parser.add_argument("--reps", type=int, default=None, help="replicate seeds per point (default 1)")
-    parser.add_argument("--seed", type=_seed_arg, default=None,
-                        help="the sweep seed every run's seed derives from (default: the scenario's)")
-    parser.add_argument("--out", type=_path_arg("folder"), default=None, help="folder of the store (default: out/sweep-SCENARIO)")
-    _engine_arguments(parser)
-    parser.add_argument("--chunk", type=int, default=None, metavar="N", help="runs per task (default: automatic)")
-    parser.add_argument("--retry-failed", action="store_true",
-                        help="run again the runs stored as failed (without it, a resumed sweep keeps them as they are)")
-    parser.add_argument("--mix-versions", action="store_true", help="resume a store holding runs of another version "
-                        "of the code (refused without it; the report notes the mix)")
-    return parser
-
-
-def _announce_sweep(plan: Any, stored: int) -> None:
-    points, reps = len(plan.design), plan.reps
-    line = (f"sweep {plan.scenario.name}: {points} point{'s' if points != 1 else ''} ({plan.design.kind}) x "
-            f"{reps} rep{'s' if reps != 1 else ''} = {plan.total} runs, sweep seed {plan.seed}")
-    if stored:
-        line += f"; resuming: {stored} already stored"
-    print(line, flush=True)
-
-
-def sweep(argv: Sequence[str]) -> int:
-    """``run.py sweep SCENARIO --vary PATH=SPEC ... | FILE.toml``: a parameter sweep into a resumable store.
-
-    Exit status 0 when every run finished, 1 when some runs failed (they are stored with their
-    error) or an engine broke down, 2 for bad input.
-    """
-    from tppgame.experiments import sweep as sweeps
-
-    args = build_sweep_parser().parse_args(list(argv))
-    fixed = [parse_setting(text) for text in args.settings]
-    try:
-        spec = sweeps.make_spec(args.target, args.vary, fixed, design=args.design, samples=args.samples,
-                                reps=args.reps, seed=args.seed, out=args.out, drop_events=args.drop_events)
-        plan = sweeps.build_plan(spec, say=lambda line: print(line, file=sys.stderr, flush=True))
-        report = sweeps.run_sweep(plan, args.out, workers=args.workers, engine=args.engine,
-                                  scheduler=args.scheduler, chunk_size=args.chunk, on_start=_announce_sweep,
-                                  retry_failed=args.retry_failed, mix_versions=args.mix_versions)
-    except sweeps.SweepError as err:
-        raise UsageError(str(err)) from None
-    except sweeps.EngineError as err:
-        print(f"error: sweep: {err}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    for line in sweeps.report_lines(report):
-        print(line)
-    return 0 if report.failed == 0 else 1
-
-
-def sweep_report(argv: Sequence[str]) -> int:
-    """``run.py sweep-report DIR [--out DIR2]``: plots of the probability of agreement and global sensitivity
-    indices of a sweep's store (finished or partly), written to DIR/report by default (tppgame.experiments.sweep_report)."""
-    parser = _Parser(prog="run.py sweep-report",
-                     description="Summarize a parameter sweep: the probability of agreement against each varied "
-                                 "setting (PNG plots, heatmaps for pairs of grid settings) and global sensitivity "
-                                 "indices of the outcomes (CSV).")
-    parser.add_argument("folder", type=Path, metavar="DIR", help="the out folder of a sweep (holding sweep.sqlite)")
-    parser.add_argument("--out", type=_path_arg("folder"), default=None, help="folder for the plots and tables (default: DIR/report)")
-    parser.add_argument("--formats", default="png,pdf", metavar="FMT,FMT",
-                        help="file formats of every figure: png (300 dpi), pdf, svg (default: png,pdf)")
-    args = parser.parse_args(list(argv))
-    from tppgame.experiments import sweep_report as reports
-
-    try:
-        report = reports.make_report(args.folder, args.out, args.formats)
-    except reports.ReportError as err:
-        raise UsageError(str(err)) from None
-    for line in report.lines:
-        print(line)
-    return 0
-
-
-def build_tournament_parser() -> argparse.ArgumentParser:
-    """The options of ``run.py tournament``."""
-    parser = _Parser(prog="run.py tournament",
-                     description="Play negotiators in chosen countries' seats across scenarios and replicate seeds "
-                                 "(the other countries play their scenario's); resumable stores, then a ranking "
-                                 "with 95%% confidence intervals (CSV, Parquet), a plot and a summary.")
-    parser.add_argument("scenarios", nargs="*", metavar="SCENARIO", default=[],
-                        help="scenarios (names or TOML files; default: baseline)")
-    parser.add_argument("--negotiators", default=None, metavar="NAME,NAME",
-                        help="registered negotiators to play (default: all registered)")
-    parser.add_argument("--seats", default=None, metavar="CODE,CODE",
-                        help="the countries whose seat each negotiator takes in turn (default: JPN)")
-    parser.add_argument("--reps", type=int, default=5, help="replicate seeds per seat and negotiator (default 5)")
-    parser.add_argument("--seed", type=_seed_arg, default=None,
-                        help="the seed every game's seed derives from (default: each scenario's)")
-    parser.add_argument("--set", dest="settings", action="append", default=[], metavar="PATH=VALUE",
-                        help="a setting fixed for every game (repeatable)")
-    parser.add_argument("--out", type=_path_arg("folder"), default=None, help="folder of the stores and report (default: out/tournament)")
-    parser.add_argument("--mix-versions", action="store_true",
-                        help="resume stores holding games of another version of the code (the report notes it)")
-    _engine_arguments(parser)
-    return parser
-
-
-def tournament(argv: Sequence[str]) -> int:
-    """``run.py tournament [SCENARIO ...]``: negotiators in countries' seats, ranked with confidence intervals.
-
-    Running the same command again resumes a killed tournament and plays nothing once it is
-    finished (the report is written again). Exit status 0 when every game finished, 1 when some
-    failed (stored with their error) or an engine broke down, 2 for bad input.
-    """
-    from tppgame.experiments import tournament as tournaments
-    from tppgame.experiments.sweep import EngineError
-    from tppgame.experiments.tournament_report import write_report
-
-    args = build_tournament_parser().parse_args(list(argv))
-    fixed = [parse_setting(text) for text in args.settings]
-    try:
-        plan = tournaments.plan_tournament(
-            args.scenarios, tournaments.split_names(args.negotiators, "--negotiators"),
-            tournaments.split_names(args.seats, "--seats"), reps=args.reps, seed=args.seed, out=args.out,
-            fixed=fixed)
-        print(f"tournament: {len(plan.negotiators)} negotiators x {len(plan.seats)} seat"
-              f"{'s' * (len(plan.seats) != 1)} x {len(plan.scenarios)} scenario{'s' * (len(plan.scenarios) != 1)} "
-              f"x {plan.reps} reps = {plan.total} games", flush=True)
-        done = tournaments.run_tournament(plan, workers=args.workers, engine=args.engine, scheduler=args.scheduler,
-                                          mix_versions=args.mix_versions)
-    except tournaments.TournamentError as err:
-        raise UsageError(str(err)) from None
-    except EngineError as err:
-        print(f"error: tournament: {err}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    report = write_report(plan)
-    print(f"games: {done.played} played now, {done.stored_before} from before; {done.failed} failed")
-    for line in done.failures[:3]:
-        print(f"  failed: {line}")
-    for line in report.lines:
-        print(line)
-    written = [report.ranking_csv, report.games_csv, *report.parquet, *([report.plot] if report.plot else []),
-               report.summary]
-    print("wrote " + ", ".join(str(p) for p in written))
-    return 0 if done.failed == 0 else 1
 
 
 COMMANDS = {"run": run, "list": list_scenarios, "compare": compare, "robustness": robustness, "sweep": sweep,
