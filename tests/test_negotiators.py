@@ -414,3 +414,29 @@ def test_no_deal_leaves_either_side_below_its_reservation(names, proposer, progr
     ok = result.accepted
     assert (result.u_a[ok] >= summary.reserve_a[ok] - 1e-12).all()
     assert (result.u_b[ok] >= summary.reserve_b[ok] - 1e-12).all()
+
+
+class LoudPass(Stubborn):
+    """A researcher's own array pass for replies, answering in the wrong shape."""
+
+    @classmethod
+    def responses(cls, negotiators, talks, x_ab, x_ba, utility, demand):
+        return np.ones(len(talks) + 2, dtype=bool)
+
+
+class NaNPass(Stubborn):
+    """A researcher's own array pass for demands, answering NaN."""
+
+    @classmethod
+    def demands(cls, negotiators, talks):
+        return np.full(len(talks), np.nan)
+
+
+@pytest.mark.parametrize("negotiator, message", [
+    (LoudPass(), r"of JPN .*respond\(\) must return \d+ booleans"),
+    (NaNPass(), r"of JPN .*demands\(\) must return \d+ finite numbers"),
+])
+def test_a_researchers_own_array_pass_is_checked_like_a_negotiators_answers(negotiator, message):
+    """Only the game's own passes (the base class's and the built-in negotiators') go unchecked."""
+    with pytest.raises(NegotiatorError, match=message):
+        play(rng=0, negotiators={"JPN": negotiator})

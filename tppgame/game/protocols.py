@@ -23,7 +23,8 @@ from typing import Protocol as Protocol_
 import numpy as np
 
 from tppgame.game.frontier import FrontierSummary
-from tppgame.game.negotiators import Move, Negotiator, Talks, ask as _ask, checked_numbers, checked_offer
+from tppgame.game.negotiators import (BUILT_IN, Move, Negotiator, Talks, ask as _ask, checked_bools, checked_numbers,
+                                      checked_offer)
 from tppgame.game.solutions import rubinstein_split
 
 
@@ -187,11 +188,13 @@ def responses(negotiators: Sequence[Negotiator], talks: Talks, x_ab: np.ndarray,
     """Whether each row's responder accepts, each class answering for its rows."""
     groups = _grouped(negotiators, "respond", "responses")
     if groups[0][1] is None:
-        return groups[0][0](negotiators, talks, x_ab, x_ba, utility, demand)
+        return _trusted_bools(groups[0][0], negotiators, talks,
+                              groups[0][0](negotiators, talks, x_ab, x_ba, utility, demand))
     out = np.empty(len(talks), dtype=bool)
     for rule, rows in groups:
-        out[rows] = rule([negotiators[k] for k in rows], talks.rows(rows), x_ab[rows], x_ba[rows], utility[rows],
-                         demand[rows])
+        part, chosen = talks.rows(rows), [negotiators[k] for k in rows]
+        out[rows] = _trusted_bools(rule, chosen, part, rule(chosen, part, x_ab[rows], x_ba[rows], utility[rows],
+                                                            demand[rows]))
     return out
 
 
@@ -209,10 +212,17 @@ def tell(inp: SessionInput, moves: Sequence[Move]) -> None:
             _ask(who, part, "observe", lambda: who.observe(part, [moves[k] for k in rows]))
 
 
+@lru_cache(maxsize=64)
+def _game_own(rule: Callable[..., Any]) -> bool:
+    """Whether a class pass is the game's own: the base class's (which checks each negotiator's answer)
+    or a built-in negotiator's array pass. Any other pass's answers are checked."""
+    return rule.__module__ in {Negotiator.__module__, *(cls.__module__ for cls in BUILT_IN.values())}
+
+
 def _trusted_offers(rule: Callable[..., Any], negotiators: Sequence[Negotiator], talks: Talks,
                     answer: tuple[np.ndarray, np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A class pass's offers: checked (as the proposers' own) unless the pass is one of the game's own."""
-    if rule.__func__.__module__ == Negotiator.__module__:
+    if _game_own(rule.__func__):
         return answer
     x_ab, x_ba, theta = answer
     gives, asks = checked_offer(negotiators[0], talks, *talks.orient(x_ab, x_ba))
@@ -223,9 +233,17 @@ def _trusted_offers(rule: Callable[..., Any], negotiators: Sequence[Negotiator],
 def _trusted_numbers(rule: Callable[..., Any], negotiators: Sequence[Negotiator], talks: Talks,
                      answer: np.ndarray) -> np.ndarray:
     """A class pass's demands: checked unless the pass is one of the game's own."""
-    if rule.__func__.__module__ == Negotiator.__module__:
+    if _game_own(rule.__func__):
         return answer
     return checked_numbers(negotiators[0], talks, answer, "demands")
+
+
+def _trusted_bools(rule: Callable[..., Any], negotiators: Sequence[Negotiator], talks: Talks,
+                   answer: np.ndarray) -> np.ndarray:
+    """A class pass's replies: checked unless the pass is one of the game's own."""
+    if _game_own(rule.__func__):
+        return answer
+    return checked_bools(negotiators[0], talks, answer)
 
 
 class Protocol:

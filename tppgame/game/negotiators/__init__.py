@@ -38,8 +38,8 @@ from Python.
 """
 
 from tppgame.game.negotiators.adaptive import Mirror
-from tppgame.game.negotiators.base import (Move, Negotiator, NegotiatorError, Talks, accepts, ask, checked_numbers,
-                                           checked_offer)
+from tppgame.game.negotiators.base import (Move, Negotiator, NegotiatorError, Talks, accepts, ask, checked_bools,
+                                           checked_numbers, checked_offer)
 from tppgame.game.negotiators.opponent_model import OpponentModel, SectorModel
 from tppgame.game.negotiators.person import Person
 from tppgame.game.negotiators.private import Estimate, uniform_estimate
@@ -49,5 +49,6 @@ from tppgame.game.negotiators.time_dependent import Boulware, Conceder, Linear, 
 
 __all__ = ["BUILT_IN", "ENTRY_POINT_GROUP", "Boulware", "Conceder", "Estimate", "Linear", "Mirror", "Move",
            "Negotiator", "NegotiatorError", "OpponentModel", "Person", "SectorModel", "Talks", "TimeDependent",
-           "TitForTat", "accepts", "ask", "checked_numbers", "checked_offer", "chosen_negotiators", "make_negotiator", "negotiator_names",
-           "register", "registered", "takes_beta", "uniform_estimate", "unregister"]
+           "TitForTat", "accepts", "ask", "checked_bools", "checked_numbers", "checked_offer", "chosen_negotiators",
+           "make_negotiator", "negotiator_names", "register", "registered", "takes_beta", "uniform_estimate",
+           "unregister"]

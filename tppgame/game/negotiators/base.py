@@ -318,7 +318,7 @@ class Negotiator:
             part = talks.rows(rows)
             mine, theirs = part.orient(x_ab[rows], x_ba[rows])
             answer = ask(who, part, "respond", lambda: who.respond(part, mine, theirs, demand[rows]))
-            out[rows] = _checked_bools(who, part, answer)
+            out[rows] = checked_bools(who, part, answer)
         return out
 
 
@@ -362,7 +362,8 @@ def checked_numbers(who: Negotiator, talks: Talks, answer: Any, what: str) -> np
     return values
 
 
-def _checked_bools(who: Negotiator, talks: Talks, answer: Any) -> np.ndarray:
+def checked_bools(who: Negotiator, talks: Talks, answer: Any) -> np.ndarray:
+    """A negotiator's replies (one boolean per row), or the NegotiatorError that says what was wrong."""
     values = np.asarray(answer)
     if values.shape != (len(talks),) or values.dtype != bool:
         raise NegotiatorError(f"{_where(who, talks)}: respond() must return {len(talks)} booleans "
