@@ -2,7 +2,10 @@
 
 * ``python run.py [SCENARIO] [--seed N] [--out DIR] [--set PATH=VALUE ...]``: run a scenario,
   print what happened round by round in plain words and a final table, and write
-  ``rounds.csv``, ``events.jsonl`` and ``summary.json`` to the out folder.
+  ``rounds.csv``, ``events.jsonl`` and ``summary.json`` to the out folder. With
+  ``--stop-at ROUND|YYYY-MM --save FILE`` it stops there and saves the game; ``--from FILE
+  [--set ...]`` continues a saved game, with changed settings from then on if given (a branch;
+  tppgame.game.snapshot).
 * ``python run.py list``: the scenarios with their one-line descriptions.
 * ``python run.py compare A B [--seed N] [--out FILE]``: two scenarios, same seed, side by side.
 * ``python run.py robustness SCENARIO [--seeds 50]``: how often the scenario's headlines hold.
@@ -56,15 +59,21 @@ def build_parser() -> argparse.ArgumentParser:
                      description="Run a TPP negotiation scenario and report what happened.",
                      epilog=f"commands:\n{commands}\n\nrun.py COMMAND --help shows a command's options.",
                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    _scenario_arguments(parser, "out/SCENARIO-seedN")
+    _scenario_arguments(parser, "out/SCENARIO-seedN", default=None)
     parser.add_argument("--seed", type=int, default=None, help="seed for all chance in the run (default: the scenario's)")
     parser.add_argument("--quiet", action="store_true", help="print only the final table")
+    parser.add_argument("--stop-at", default=None, metavar="ROUND|YYYY-MM",
+                        help="stop after this round (or the round of this month) and save the game (with --save)")
+    parser.add_argument("--save", type=path_arg("file"), default=None, metavar="FILE",
+                        help="the file the game stopped by --stop-at is saved to (JSON)")
+    parser.add_argument("--from", dest="saved", type=path_arg("file"), default=None, metavar="FILE",
+                        help="continue a saved game; --set and --negotiator then change settings from its round on")
     return parser
 
 
-def _scenario_arguments(parser: argparse.ArgumentParser, default_out: str) -> None:
+def _scenario_arguments(parser: argparse.ArgumentParser, default_out: str, default: str | None = "baseline") -> None:
     """The arguments of commands that play one game: the scenario, --out and --set."""
-    parser.add_argument("scenario", nargs="?", default="baseline",
+    parser.add_argument("scenario", nargs="?", default=default,
                         help="scenario name in scenarios/ (default: baseline) or path to a TOML file")
     parser.add_argument("--out", type=path_arg("folder"), default=None,
                         help=f"folder for rounds.csv, events.jsonl and summary.json (default: {default_out})")
@@ -76,29 +85,83 @@ def _scenario_arguments(parser: argparse.ArgumentParser, default_out: str) -> No
 
 def run(argv: Sequence[str]) -> int:
     from tppgame.model import TPPModel
-    from tppgame.report import narrate
+    from tppgame.report import month_label, narrate
 
     args = build_parser().parse_args(list(argv))
     if args.seed is not None and args.seed < 0:
         raise UsageError(f"--seed {args.seed}: expected a whole number of at least 0")
-    scenario = _with_settings(load_scenario(args.scenario), args.settings, args.negotiators)
-    seed = scenario.seed if args.seed is None else args.seed
-    out_dir = _out_folder(args.out, Path("out") / f"{Path(scenario.file).stem}-seed{seed}")
-
-    model = TPPModel(scenario, rng=seed)
-    while model.running:
+    if (args.stop_at is None) != (args.save is None):
+        raise UsageError("--stop-at and --save: expected both (stop at a round and save the game there) or neither")
+    if args.saved is not None:
+        model = saved_game(args)
+        continued = f", continued from round {model.round} of {args.saved}"
+        scenario, seed = model.scenario.settings, model.run_seed
+        default_out = Path("out") / f"{Path(scenario.file).stem}-seed{seed}-from-round{model.round}"
+    else:
+        scenario = _with_settings(load_scenario(args.scenario or "baseline"), args.settings, args.negotiators)
+        seed = scenario.seed if args.seed is None else args.seed
+        model, continued = TPPModel(scenario, rng=seed), ""
+        default_out = Path("out") / f"{Path(scenario.file).stem}-seed{seed}"
+    stop = None if args.stop_at is None else stop_round(args.stop_at, model)
+    out_dir = _out_folder(args.out, default_out) if stop is None else None
+    while model.running and (stop is None or model.round < stop):
         model.step()
 
     if not args.quiet:
-        print(f"{scenario.name}  (seed {seed})")
+        print(f"{scenario.name}  (seed {seed}{continued})")
         if scenario.description:
             print(scenario.description)
         print()
         for line in narrate(model):
             print(line)
         print()
+    if out_dir is None:
+        _write_or_fail(lambda: model.snapshot(args.save), args.save, "--save")
+        print(f"Stopped after round {model.round} ({month_label(model, model.round)}); saved the game to {args.save}")
+        print(f"Continue it with: python run.py --from {args.save} [--set PATH=VALUE ...]")
+        return 0
     _table_and_files(model, out_dir)
     return 0
+
+
+def saved_game(args: argparse.Namespace) -> Any:
+    """``run --from FILE``: the saved game replayed to its round (checked to be the game saved), with
+    ``--set`` and ``--negotiator`` changing settings from there on (a branch, noted in the event log)."""
+    from tppgame.game.snapshot import read_snapshot
+    from tppgame.model import TPPModel
+
+    saved = read_snapshot(args.saved)
+    scenario = saved.scenario()
+    if args.scenario is not None and load_scenario(args.scenario).name != saved.name:
+        raise UsageError(f"--from {args.saved}: the game was saved from the scenario \"{saved.name}\" "
+                         f"({saved.scenario_file}), not {args.scenario}; leave SCENARIO out to continue it")
+    if args.seed is not None and args.seed != saved.seed:
+        raise UsageError(f"--seed {args.seed}: a saved game keeps its seed ({saved.seed}); leave --seed out with --from")
+    overrides = dict(parse_setting(s) for s in args.settings)
+    overrides.update(parse_negotiator(text, scenario.countries) for text in args.negotiators)
+    return saved.restore(TPPModel(scenario, rng=saved.seed, negotiators=saved.negotiators()), overrides, "--set")
+
+
+def stop_round(text: str, model: Any) -> int:
+    """``--stop-at``: a round number, or a month (YYYY-MM: the round whose period holds its first day),
+    after the round the game stands at and before its last round."""
+    import datetime as dt
+
+    from tppgame.game.scenario import round_of_date
+
+    config, first = model.config, model.round + 1
+    try:
+        year, month = (int(part) for part in text.split("-")) if "-" in text else (None, None)
+        number = int(text) if year is None else round_of_date(dt.date(year, month, 1), config.start,
+                                                               config.months_per_round)
+    except ValueError:
+        number = None
+    last = config.rounds - 1
+    if number is None or not first <= number <= last:
+        months = f"{config.round_date(first):%Y-%m} to {config.round_date(last):%Y-%m}"
+        raise UsageError(f"--stop-at {text}: expected a round from {first} to {last} (the game has {config.rounds}), "
+                         f"or a month from {months}")
+    return number
 
 
 def play(argv: Sequence[str]) -> int:
@@ -334,11 +397,11 @@ def parse_negotiator(text: str, countries: Sequence[str]) -> tuple[str, str]:
     return f"countries.{code}.tactic", name
 
 
-def _write_or_fail(write: Callable[[], object], target: Path) -> None:
+def _write_or_fail(write: Callable[[], object], target: Path, option: str = "--out") -> None:
     try:
         write()
     except OSError as err:
-        raise UsageError(f"--out {target}: could not write results ({err.strerror or err})") from None
+        raise UsageError(f"{option} {target}: could not write results ({err.strerror or err})") from None
 
 
 COMMANDS = {"run": run, "list": list_scenarios, "compare": compare, "robustness": robustness, "sweep": sweep,

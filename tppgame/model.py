@@ -35,6 +35,7 @@ from tppgame.game.seat import Reply, SeatTalk
 from tppgame.game.seats import Seats
 from tppgame.game.settings import GameScenario, shocked, weights_of
 from tppgame.game.side_deals import ClosedDeal, side_deal_access
+from tppgame.game.snapshot import read_snapshot, snapshot_of
 from tppgame.game.table import Table, make_talks
 from tppgame.game.talks import Talk
 from tppgame.game.utility import world_utility
@@ -82,6 +83,7 @@ class TPPModel(mesa.Model):
         self.weights = weights_of(config)
         self.protocol = PROTOCOLS[config.protocol]()
         self._chosen, self.negotiators, self._scenario_choices = chosen, [], []
+        self.given_negotiators = dict(chosen)  # as chosen from Python at the start (a saved game names them)
         self._choose_negotiators()
         # the memo answers for a session only if no negotiator in it learns
         self.work: Work = shared if shared is not None and all(n.stateless for n in self.negotiators) else DIRECT
@@ -222,6 +224,20 @@ class TPPModel(mesa.Model):
         """The final record (:func:`tppgame.game.outcome.summary`): what ``summary.json`` holds."""
         return summary(self)
 
+    def snapshot(self, path: str | Path | None = None) -> dict[str, Any]:
+        """The game so far as plain data (written to ``path`` as JSON if given), to continue with
+        :meth:`from_snapshot` (:func:`tppgame.game.snapshot.snapshot_of`)."""
+        return snapshot_of(self, path)
+
+    @classmethod
+    def from_snapshot(cls, source: str | Path | Mapping[str, Any], overrides: Mapping[str, Any] | None = None,
+                      negotiators: Mapping[str, Negotiator | str] | None = None) -> TPPModel:
+        """A saved game (:meth:`snapshot`) continued from where it stopped, exactly as it would have
+        gone on; ``overrides`` change settings from there on (a branch). See :mod:`tppgame.game.snapshot`."""
+        saved = read_snapshot(source)
+        return saved.restore(cls(saved.scenario(), rng=saved.seed, negotiators=saved.negotiators(negotiators)),
+                             overrides)
+
     def pair_benchmarks(self, a: str, b: str) -> dict[str, Any]:
         """The analytic benchmarks of one pair's TPP talk now (:meth:`tppgame.game.table.Table.benchmarks`)."""
         return self.table.benchmarks(a, b)
@@ -265,8 +281,9 @@ class TPPModel(mesa.Model):
         self.network.nodes[code]["member"] = False
         self.log.add(self.round_now(), "withdraw", country=code, label=label)
 
-    def apply_shock(self, changes: dict[str, Any], label: str) -> None:
-        """A domestic or external shock: settings change from this round on."""
+    def apply_shock(self, changes: dict[str, Any], label: str, kind: str = "shock") -> None:
+        """A domestic or external shock (or a saved game's branch, ``kind="branch"``): settings change
+        from this round on."""
         self.config = shocked(self.config, changes, label)
         self.weights = weights_of(self.config)
         self.protocol = PROTOCOLS[self.config.protocol]()
@@ -276,7 +293,7 @@ class TPPModel(mesa.Model):
         self.table.capacity = [int(c) for c in self.config.params["talks_per_round"]]
         self.outside = world_utility(self.weights, self.side_access)
         self.changed()
-        self.log.add(self.round_now(), "shock", label=label, changes=changes)
+        self.log.add(self.round_now(), kind, label=label, changes=changes)
 
     def round_now(self) -> int:
         """The round an event firing now belongs to (start-of-round events fire before ``steps`` advances)."""

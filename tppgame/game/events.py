@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 
 START_OF_ROUND = -0.5   # offset from the round's time: before the round's talks
 SKIPPED = "event_skipped"   # the log entry of an event whose draw said it does not happen
+BRANCH = "branch"           # settings a person changed when continuing a saved game (tppgame.game.snapshot)
 
 # Checks one dotted setting and its value against the scenario schema; the third argument
 # names where it was written, for the error message.
@@ -258,8 +259,12 @@ class Shock(Event):
 
     @classmethod
     def narrate(cls, entry: Mapping[str, Any], names: Mapping[str, str]) -> str:
-        changes = ", ".join(f"{k} = {v}" for k, v in entry["changes"].items())
-        return f"Event: {entry['label']} ({changes})."
+        return f"Event: {entry['label']} ({cls.changed(entry['changes'])})."
+
+    @staticmethod
+    def changed(changes: Mapping[str, Any]) -> str:
+        """Settings changed, as the story tells them: ``path = value, ...``."""
+        return ", ".join(f"{k} = {v}" for k, v in changes.items())
 
 
 # ------------------------------------------------------------ the registry's uses
@@ -308,6 +313,8 @@ def narration(entry: Mapping[str, Any], names: Mapping[str, str]) -> str | None:
     """The story's sentence for a log entry a scheduled event wrote; None for any other entry."""
     if entry["kind"] == SKIPPED:
         return f"Did not happen this time: {entry['label']} (chance {entry['probability']:.0%})."
+    if entry["kind"] == BRANCH:
+        return f"Branch: the saved game goes on from here with {Shock.changed(entry['changes'])}."
     event_class = KINDS.get(entry.get("event", entry["kind"]))
     return None if event_class is None else event_class.narrate(entry, names)
 

@@ -188,6 +188,12 @@ def load_scenario(name_or_path: str | Path = "baseline", overrides: Mapping[str,
     return scenario
 
 
+def scenario_from_settings(settings: Mapping[str, Any], file: str) -> Scenario:
+    """A scenario from its whole settings (a loaded scenario's ``settings``, as a saved game keeps
+    them; dates may be ISO text), checked and compiled over the calibration like a file."""
+    return _compile(dict(settings), load_calibration(), file)
+
+
 def _chain_mtimes(path: Path) -> tuple[int, ...]:
     """Modification times of a scenario file and its folder's files, to notice edits."""
     if scenario_file_error(path) is not None:

@@ -11,7 +11,7 @@ settles (:meth:`tppgame.model.TPPModel.settle`) when the players are done: talks
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -32,6 +32,9 @@ class Seats:
     def __init__(self, model: TPPModel):
         self.model = model
         self.waiting: list[SeatTalk] | None = None    # the seats' talks while a round waits for the players
+        self.at_start = tuple(self.countries)          # the countries people played from the first round
+        # the players' moves in order, as plain data, for a saved game to replay (tppgame.game.snapshot)
+        self.moves: list[dict[str, Any]] = []
 
     @property
     def countries(self) -> list[int]:
@@ -116,8 +119,13 @@ class Seats:
         sector (0-1; sectors left out stay at 0). One offer per talk per round.
         Raises :class:`tppgame.game.seat.OfferError` for an offer the country cannot make.
         """
+        reply = self._propose(self.talk(talk, country), gives, asks)
+        self._record("propose", talk=talk, gives={k: float(v) for k, v in gives.items()},
+                     asks={k: float(v) for k, v in asks.items()}, country=country)
+        return reply
+
+    def _propose(self, seat: SeatTalk, gives: Mapping[str, float], asks: Mapping[str, float]) -> Reply:
         m = self.model
-        seat = self.talk(talk, country)
         if seat.status != "waiting":
             raise OfferError(f"you have already made your offer in {seat.label} this round "
                              "(take their counter-offer, or finish the round)")
@@ -194,11 +202,15 @@ class Seats:
         if track.history and track.history[-1].round == m.round:      # the offer taken is the last one made
             track.history[-1] = track.history[-1]._replace(accepted=True)
         m.close(track, x_ab, x_ba, m.round, seat.summary)
+        self._record("accept", talk=talk, country=country)
 
     def pass_talk(self, talk: str, country: str | None = None) -> None:
         """A player makes no offer in a talk this round, or leaves the offer standing in it."""
+        self._pass(self.talk(talk, country))
+        self._record("pass_talk", talk=talk, country=country)
+
+    def _pass(self, seat: SeatTalk) -> None:
         m = self.model
-        seat = self.talk(talk, country)
         me = self._code(seat)
         if seat.status == "waiting":
             seat.status = "passed"
@@ -211,9 +223,11 @@ class Seats:
 
     def close_round(self) -> None:
         """The players are done: talks left without an offer pass, offers not taken lapse."""
+        if self.waiting is not None:     # when the round settles: after the players, or as the next one starts
+            self._record("settle", time=float(self.model.time))
         for seat in self.waiting or []:
             if seat.open and seat.status != "offered":
-                self.pass_talk(seat.label, self._code(seat))
+                self._pass(seat)
         self.waiting = None
 
     def hand_over(self, country: str | None = None) -> list[Talk]:
@@ -227,13 +241,18 @@ class Seats:
         waiting: list[Talk] = []
         for seat in [t for t in self.waiting or [] if self._code(t) == code]:
             if seat.status in ("rejected", "received"):
-                self.pass_talk(seat.label, code)
+                self._pass(seat)
             elif seat.status == "waiting" and self._other_side(seat) is None:
                 seat.status = "handed_over"
                 waiting.append(m.table.talks[seat.talk_index])
         i = m.countries.index(code)
         m.hand_over_seat(i)
+        self._record("hand_over", country=country)
         return waiting
+
+    def _record(self, move: str, **fields: Any) -> None:
+        """Note a player's move (or the settling of a round that waited for the players) in :attr:`moves`."""
+        self.moves.append({"round": self.model.round, "move": move, **fields})
 
     def _log_offer(self, seat: SeatTalk, proposer: str, responder: str, offer: Offer, by_seat: bool) -> None:
         m = self.model

@@ -1,0 +1,262 @@
+"""Saved games that branch: a game stopped at a round, saved as plain JSON, and continued.
+
+Continued unchanged, a saved game gives byte for byte the files of the game played without a
+stop (every bundled scenario, two stop rounds, two seeds, each compared with the uninterrupted
+game computed here); continued with changed settings (a branch), it keeps the rounds before the
+stop and goes another way after; bad saved files and options get one line and exit status 2.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from tppgame import TPPModel
+from tppgame.cli import main
+from tppgame.game.scenario import available_scenarios, load_scenario
+from tppgame.game.snapshot import FORMAT, SnapshotError, read_snapshot
+from tppgame.report import write_outputs
+
+FILES = ("summary.json", "rounds.csv", "events.jsonl")
+SCENARIOS = [p.stem for p in available_scenarios()]
+
+
+def played(model: TPPModel) -> TPPModel:
+    while model.running:
+        model.step()
+    return model
+
+
+def files_of(model: TPPModel, folder: Path) -> dict[str, bytes]:
+    write_outputs(model, folder)
+    return {name: (folder / name).read_bytes() for name in FILES}
+
+
+def stopped(scenario: str, seed: int, stop: int, **kwargs) -> TPPModel:
+    model = TPPModel(scenario, rng=seed, **kwargs)
+    while model.round < stop:
+        model.step()
+    return model
+
+
+# ------------------------------------------------------------ continuing unchanged
+@pytest.mark.parametrize("seed", [1, 29])
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_a_saved_game_continued_unchanged_gives_the_uninterrupted_games_files(scenario, seed, tmp_path):
+    rounds = load_scenario(scenario).rounds
+    whole = files_of(played(TPPModel(scenario, rng=seed)), tmp_path / "whole")
+    for stop in (1, rounds // 2 + 1):
+        stopped(scenario, seed, stop).snapshot(tmp_path / f"stop{stop}.json")
+        continued = played(TPPModel.from_snapshot(tmp_path / f"stop{stop}.json"))
+        assert files_of(continued, tmp_path / f"from{stop}") == whole, (scenario, seed, stop)
+
+
+def test_the_command_line_stops_saves_and_continues_to_the_same_files(tmp_path, capsys):
+    os.chdir(tmp_path)
+    assert main(["baseline", "--seed", "5", "--quiet", "--out", "whole"]) == 0
+    assert main(["baseline", "--seed", "5", "--stop-at", "2014-04", "--save", "april.json"]) == 0
+    out = capsys.readouterr().out
+    assert "Stopped after round 10 (April 2014); saved the game to april.json" in out
+    assert "Round 11" not in out
+    assert main(["--from", "april.json", "--quiet", "--out", "continued"]) == 0
+    for name in FILES:
+        assert (tmp_path / "continued" / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), name
+    # a second stop from a saved game, then on to the end: still the same game
+    assert main(["--from", "april.json", "--stop-at", "20", "--save", "later.json", "--quiet"]) == 0
+    assert main(["--from", "later.json", "--quiet", "--out", "later"]) == 0
+    assert (tmp_path / "later" / "events.jsonl").read_bytes() == (tmp_path / "whole" / "events.jsonl").read_bytes()
+
+
+def test_the_saved_file_is_plain_json_naming_scenario_seed_round_and_code(tmp_path):
+    model = stopped("tokyo_2014", 3, 4)
+    data = model.snapshot(tmp_path / "game.json")
+    assert json.loads((tmp_path / "game.json").read_text()) == data
+    assert data["format"] == FORMAT and data["seed"] == 3 and data["round"] == 4
+    assert data["date"] == model.config.round_date(4).isoformat()
+    assert data["scenario"]["name"] == model.config.name and len(data["code"]) == 12
+    assert data["state"]["events"] == len(model.log)
+    assert data["moves"] == [] and data["branches"] == [] and data["negotiators"] == {}
+
+
+def test_a_game_with_a_person_seated_replays_the_players_moves(tmp_path):
+    """Japan played by a person: offers, a counter-offer taken, passes, rounds settled by the player
+    and by the next round; saved mid-game (and while a round waits), continued the same way."""
+    def play_rounds(model: TPPModel, until: int) -> None:
+        while model.round < until:
+            model.step()
+            r = model.round
+            if not model.waiting_for_seat:
+                continue
+            talk = model.seat_talks[0]
+            if r % 3 == 1:
+                reply = model.propose(talk.label, {}, {})
+                if not reply.accepted:
+                    model.accept_counter(talk.label)
+            elif r % 3 == 2:
+                model.pass_talk(talk.label)
+                model.settle()
+            # r % 3 == 0: the next round's step settles it
+
+    whole = TPPModel("baseline", rng=7, seat="JPN")
+    play_rounds(whole, 12)
+    model = TPPModel("baseline", rng=7, seat="JPN")
+    play_rounds(model, 6)
+    data = model.snapshot(tmp_path / "seat.json")
+    assert data["negotiators"] == {"JPN": "person"}
+    assert [m["move"] for m in data["moves"]][:3] == ["propose", "accept", "settle"]
+    continued = TPPModel.from_snapshot(tmp_path / "seat.json")
+    play_rounds(continued, 12)
+    assert continued.log.to_jsonl() == whole.log.to_jsonl()
+    assert continued.summary() == whole.summary()
+
+
+def test_a_game_saved_while_a_round_waits_for_its_player_waits_again():
+    model = stopped("baseline", 3, 1, seat="JPN")
+    assert model.waiting_for_seat
+    model.propose(model.seat_talks[0].label, {}, {})
+    continued = TPPModel.from_snapshot(model.snapshot())
+    assert continued.waiting_for_seat and continued.log.to_jsonl() == model.log.to_jsonl()
+    with pytest.raises(SnapshotError, match="waits for its players"):
+        TPPModel.from_snapshot(model.snapshot(), overrides={"countries.JPN.patience": 0.5})
+
+
+# ------------------------------------------------------------ branching
+def test_a_branch_keeps_the_rounds_before_and_changes_what_follows():
+    """From April 2014 Japan needs every gain it could get to ratify (threshold 1): no package can
+    give it that, and without Japan no agreement holds 85% of the signatories' GDP, so the TPP,
+    formed in the uninterrupted baseline, does not form."""
+    whole = played(TPPModel("baseline"))
+    assert whole.summary()["formed"]
+    saved = stopped("baseline", 2013, 10).snapshot()
+    branch = played(TPPModel.from_snapshot(saved, overrides={"countries.JPN.ratification_threshold": 1.0}))
+    assert not branch.summary()["formed"]
+    lines, whole_lines = branch.log.to_jsonl().splitlines(), whole.log.to_jsonl().splitlines()
+    before = sum(e["round"] <= 10 for e in whole.log)
+    assert lines[:before] == whole_lines[:before]
+    assert json.loads(lines[before]) == {"round": 10, "kind": "branch", "label": "branch from round 10",
+                                         "changes": {"countries.JPN.ratification_threshold": 1.0}}
+    assert branch.config.params["ratification_threshold"][branch.config.index("JPN")] == 1.0
+
+
+def test_a_branched_game_saved_again_replays_its_branch():
+    saved = stopped("baseline", 2013, 10).snapshot()
+    branch = TPPModel.from_snapshot(saved, overrides={"countries.JPN.ratification_threshold": 1.0})
+    for _ in range(5):
+        branch.step()
+    again = branch.snapshot()
+    assert again["branches"] == [{"round": 10, "label": "branch from round 10",
+                                  "set": {"countries.JPN.ratification_threshold": 1.0}}]
+    assert played(TPPModel.from_snapshot(again)).log.to_jsonl() == played(branch).log.to_jsonl()
+
+
+def test_a_setting_given_its_own_value_is_no_branch(tmp_path):
+    saved = stopped("baseline", 2013, 10).snapshot()
+    rice = load_scenario("baseline").settings["countries"]["JPN"]["sensitivity"]["rice"]
+    same = played(TPPModel.from_snapshot(saved, overrides={"countries.JPN.sensitivity.rice": rice}))
+    assert same.log.to_jsonl() == played(TPPModel("baseline")).log.to_jsonl()
+
+
+def test_a_branch_on_the_command_line_is_in_the_story_and_the_event_log(tmp_path, capsys):
+    os.chdir(tmp_path)
+    assert main(["baseline", "--stop-at", "10", "--save", "s.json", "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["--from", "s.json", "--set", "countries.JPN.ratification_threshold=1", "--out", "b"]) == 0
+    out = capsys.readouterr().out
+    assert "(seed 2013, continued from round 10 of s.json)" in out
+    assert "Branch: the saved game goes on from here with countries.JPN.ratification_threshold = 1." in out
+    events = [json.loads(line) for line in (tmp_path / "b" / "events.jsonl").read_text().splitlines()]
+    assert [e["round"] for e in events if e["kind"] == "branch"] == [10]
+    assert json.loads((tmp_path / "b" / "summary.json").read_text())["formed"] is False
+
+
+# ------------------------------------------------------------ bad input
+@pytest.fixture
+def saved_file(tmp_path) -> Path:
+    os.chdir(tmp_path)
+    stopped("baseline", 2013, 10).snapshot(tmp_path / "s.json")
+    return tmp_path / "s.json"
+
+
+def rewritten(path: Path, change) -> Path:
+    data = json.loads(path.read_text())
+    change(data)
+    path.write_text(json.dumps(data))
+    return path
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda d: d / "missing.json", "missing.json: (file): expected an existing saved game file"),
+    (lambda d: d, "expected a saved game: a regular JSON file"),
+    (lambda d: (d / "c.json").write_text('{"format": "tppgame sa') and d / "c.json",
+     "c.json: (file): expected a saved game written by run.py --save (JSON; Unterminated string"),
+    (lambda d: (d / "f.json").write_text('{"a": 1}') and d / "f.json", 'f.json: format: expected a tppgame saved game'),
+    (lambda d: (d / "l.json").write_text("[1, 2]") and d / "l.json", "l.json: format: expected a tppgame saved game"),
+    (lambda d: rewritten(d / "s.json", lambda x: x.update(format_version=9)), "format_version: expected 1"),
+    (lambda d: rewritten(d / "s.json", lambda x: x.update(round="ten")), "s.json: round: expected a value of type int"),
+    (lambda d: rewritten(d / "s.json", lambda x: x.update(round=99)),
+     "s.json: round: expected a round of the game (at most 40), got 99"),
+    (lambda d: rewritten(d / "s.json", lambda x: x.update(seed=-1)), "s.json: seed: expected a whole number"),
+    (lambda d: rewritten(d / "s.json", lambda x: x["moves"].append({"round": 1, "move": "cheat"})), "moves[0]"),
+    (lambda d: rewritten(d / "s.json", lambda x: x["scenario"]["settings"].update(rounds=0)),
+     "s.json: scenario.settings: expected settings this version of tppgame can play"),
+    (lambda d: rewritten(d / "s.json", lambda x: x["state"].update(events_sha256="0" * 16)),
+     "s.json: state: expected the game saved at round 10; replayed, it went otherwise"),
+    (lambda d: rewritten(d / "s.json", lambda x: x.update(seed=4)), "replayed, it went otherwise"),
+])
+def test_a_bad_saved_file_is_one_line(saved_file, one_error_line, make, message):
+    path = make(saved_file.parent)
+    assert message in one_error_line(["--from", str(path)])
+
+
+def test_a_named_pipe_is_refused_without_waiting(tmp_path, one_error_line):
+    os.mkfifo(tmp_path / "pipe.json")
+    assert "expected a saved game: a regular JSON file" in one_error_line(["--from", str(tmp_path / "pipe.json")])
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--from", "s.json", "tokyo_2014"], 'the game was saved from the scenario "Baseline'),
+    (["--from", "s.json", "--seed", "4"], "--seed 4: a saved game keeps its seed (2013)"),
+    (["--from", "s.json", "--set", "rounds=50"], "--set: rounds: expected a country, bargaining or agreement setting"),
+    (["--from", "s.json", "--set", "countries.JPN.sensitivity.rice=-1"],
+     "--set: countries.JPN.sensitivity.rice: expected a number from 0 to 10, got -1"),
+    (["--from", "s.json", "--stop-at", "3", "--save", "x.json"], "--stop-at 3: expected a round from 11 to 39"),
+    (["baseline", "--stop-at", "40", "--save", "x.json"],
+     "--stop-at 40: expected a round from 1 to 39 (the game has 40), or a month from 2013-07 to 2016-09"),
+    (["baseline", "--stop-at", "2013-06", "--save", "x.json"], "--stop-at 2013-06: expected a round from 1 to 39"),
+    (["baseline", "--stop-at", "April", "--save", "x.json"], "--stop-at April: expected a round"),
+    (["baseline", "--stop-at", "5"], "--stop-at and --save: expected both"),
+    (["baseline", "--save", "x.json"], "--stop-at and --save: expected both"),
+    (["baseline", "--stop-at", "5", "--save", "nowhere/x.json"], "--save nowhere/x.json: could not write results"),
+])
+def test_bad_options_are_one_line(saved_file, one_error_line, args, message):
+    assert message in one_error_line(args)
+    assert not Path("x.json").exists()
+
+
+def test_a_finished_game_cannot_branch_and_python_seeds_must_be_whole_numbers():
+    import numpy as np
+
+    finished = played(TPPModel("tokyo_2014")).snapshot()
+    assert played(TPPModel.from_snapshot(finished)).round == 12
+    with pytest.raises(SnapshotError, match="a round before the last"):
+        TPPModel.from_snapshot(finished, overrides={"countries.JPN.patience": 0.5})
+    with pytest.raises(ValueError, match="whole-number seed"):
+        TPPModel("tokyo_2014", rng=np.random.default_rng(1)).snapshot()
+    with pytest.raises(ValueError, match="record=True"):
+        TPPModel("tokyo_2014", record=False).snapshot()
+
+
+def test_a_negotiator_given_from_python_must_be_given_again():
+    from tppgame.game.negotiators import Conceder
+
+    saved = stopped("tokyo_2014", 3, 4, negotiators={"JPN": Conceder()}).snapshot()
+    assert saved["negotiators"] == {"JPN": "python:tppgame.game.negotiators.time_dependent.Conceder"}
+    with pytest.raises(SnapshotError, match=r"negotiators.JPN: expected the negotiator given from Python again"):
+        TPPModel.from_snapshot(saved)
+    whole = played(TPPModel("tokyo_2014", rng=3, negotiators={"JPN": Conceder()}))
+    again = played(TPPModel.from_snapshot(saved, negotiators={"JPN": Conceder()}))
+    assert again.log.to_jsonl() == whole.log.to_jsonl()
+    assert read_snapshot(saved).seed == 3
