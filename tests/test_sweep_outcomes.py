@@ -20,7 +20,8 @@ RICE = "countries.JPN.sensitivity.rice"
 THRESHOLD = "countries.USA.ratification_threshold"
 TPA = "Congress passes trade promotion authority"
 WARNING = (f'sweep: warning: {THRESHOLD} is set again by the event "{TPA}" (round 24, starting 2015-06-01): '
-           f'{THRESHOLD} = 0.1 from then on in every run; --drop-event "{TPA}" plays without it')
+           f'{THRESHOLD} = 0.1 from then on in every run; --drop-event "{TPA}" plays without it, and '
+           f'"after:{TPA}:{THRESHOLD}" varies the value it sets')
 
 
 def quiet() -> PlainProgress:

@@ -20,6 +20,7 @@ from tppgame.experiments.store import Column, StoreError, table_columns
 from tppgame.experiments.sweep_design import (DESIGNS, MORRIS_LEVELS, Design, SweepError, Values, Vary, make_design,
                                               parse_spec, parse_vary)
 from tppgame.experiments.sweep_progress import format_duration
+from tppgame.game.events import after_event
 from tppgame.game.fields import iso_dates
 from tppgame.game.scenario import Scenario, ScenarioError, load_scenario
 
@@ -213,18 +214,29 @@ def _overlaps(path: str, other: str) -> bool:
 
 def overriding_events(scenario: Scenario, paths: Sequence[str]) -> list[str]:
     """A warning line for each setting of the sweep that a scheduled event of the scenario sets
-    again (a shock's ``set``): from that event's round on, every run plays the event's value."""
+    again (a shock's ``set``): from that event's round on, every run plays the event's value. A
+    setting targeted after an event (``after:LABEL:PATH``) is warned of only for later events."""
     lines = []
     for path in paths:
+        after = after_event(path)
+        target, since = (after[1], _event_round(scenario, after[0])) if after else (path, 0)
         for event in scenario.events:
+            if after is not None and (event.label == after[0] or event.round < since):
+                continue
             for changed, value in getattr(event, "changes", ()):
-                if _overlaps(path, changed):
+                if _overlaps(target, changed):
                     chance = "" if event.probability >= 1 else f" with probability {event.probability:g}"
                     lines.append(f'sweep: warning: {path} is set again by the event "{event.label}" '
                                  f"(round {event.round}, starting {scenario.round_date(event.round)}{chance}): "
                                  f"{changed} = {json.dumps(value)} from then on in every run; "
-                                 f'--drop-event "{event.label}" plays without it')
+                                 f'--drop-event "{event.label}" plays without it, and '
+                                 f'"after:{event.label}:{changed}" varies the value it sets')
     return lines
+
+
+def _event_round(scenario: Scenario, label: str) -> int:
+    """The round of the scheduled event of this label (the plan checked that there is one)."""
+    return next((e.round for e in scenario.events if e.label == label), 0)
 
 
 def _check_point(scenario: Scenario, point: Mapping[str, Any], index: int, design: Design, origin: str) -> None:

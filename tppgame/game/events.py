@@ -214,6 +214,41 @@ class Withdraw(CountryEvent):
 
 
 SETTINGS_TABLE = 'a table of "dotted.setting" = value'
+AFTER = "after:"    # ``after:LABEL:PATH``: the setting PATH as the scheduled event LABEL sets it
+AFTER_FORM = "after:EVENT LABEL:SETTING.PATH, for example after:Congress passes trade promotion authority:" \
+             "countries.USA.ratification_threshold"
+
+
+def after_event(dotted: str) -> tuple[str, str] | None:
+    """``after:LABEL:PATH`` as (LABEL, PATH): the value a scheduled shock of that label gives the
+    setting PATH (a label may hold colons, a setting path never does); None for a plain path."""
+    if not dotted.startswith(AFTER):
+        return None
+    label, _, path = dotted[len(AFTER):].rpartition(":")
+    return label.strip(), path.strip()
+
+
+def set_after_event(entries: list[dict[str, Any]], dotted: str, value: Any, file: str) -> list[dict[str, Any]]:
+    """Scenario ``[[events]]`` entries with the value ``after:LABEL:PATH`` names replaced in the ``set``
+    table of the shock of that label (checked: one event has the label, and it sets PATH)."""
+    label, path = after_event(dotted) or ("", "")
+    if not label or not path:
+        raise ScenarioError(file, dotted, AFTER_FORM, show_got=False)
+    found = [k for k, e in enumerate(entries) if e.get("label", e.get("kind")) == label]
+    if len(found) != 1:
+        known = "; ".join(f'"{e.get("label", e.get("kind"))}"' for e in entries) or "none"
+        many = f"one event of this label (it names {len(found)})" if found else "the label of a scheduled event"
+        raise ScenarioError(file, dotted, f"{many} after 'after:' (this scenario's events: {known})", show_got=False)
+    entry = entries[found[0]]
+    sets = dict(entry.get("set", {})) if entry.get("kind") == Shock.kind else {}
+    if path not in sets:
+        what = f"it sets {', '.join(sets)}" if sets else f"a {entry.get('kind')} event sets no setting"
+        raise ScenarioError(file, dotted, f'a setting the event "{label}" sets ({what}; a setting an event does '
+                            "not set is changed with --set PATH=VALUE, or from a date on by a shock in a scenario "
+                            "file)", show_got=False)
+    out = list(entries)
+    out[found[0]] = {**entry, "set": {**sets, path: value}}
+    return out
 # settings a shock cannot change: the scenario's frame, and membership (join and withdraw events)
 FIXED_SETTINGS = ("events", "side_deals", "rounds", "calendar", "seed", "extends", "agreement.members",
                   "agreement.original_signatories", "existing_agreements", "name", "description")

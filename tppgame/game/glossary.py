@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from tppgame.game.events import after_event
 from tppgame.game.scenario_descriptions import DESCRIPTIONS
 
 # outcome name -> (words, unit); "{country}" is the country's name
@@ -78,7 +79,12 @@ def _plain(meaning: str) -> str:
 
 
 def setting_label(path: str, unit: bool = True) -> str:
-    """A setting's label in words, with its unit in parentheses when ``unit`` (and it has one)."""
+    """A setting's label in words, with its unit in parentheses when ``unit`` (and it has one); a
+    setting as a scheduled event sets it (``after:LABEL:PATH``) is labelled "... after LABEL"."""
+    after = after_event(path)
+    if after is not None:
+        plain, full = setting_label(after[1], unit=False), setting_label(after[1], unit)
+        return f"{plain} after {after[0]}{full[len(plain):]}"
     key, code, sector = description_key(path)
     if key not in DESCRIPTIONS:
         return path

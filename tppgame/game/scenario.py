@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from tppgame.game.calibration import PACKAGE_DIR, Calibration, load_calibration
-from tppgame.game.events import KINDS, Event
+from tppgame.game.events import KINDS, Event, after_event, set_after_event
 from tppgame.game.fields import ScenarioError
 from tppgame.game.negotiators import takes_beta
 from tppgame.game.scenario_files import (Origins, _display, _load_chain, check_scenario_file, deep_merge,
@@ -133,11 +133,19 @@ class Scenario:
         return add_months(self.start, (round_number - 1) * self.months_per_round)
 
     def with_overrides(self, overrides: Mapping[str, Any], origin: str = "override") -> Scenario:
-        """A new scenario with dotted-path settings replaced, validated again."""
+        """A new scenario with dotted-path settings replaced, validated again. A path
+        ``after:LABEL:PATH`` replaces the value the scheduled shock labelled LABEL gives PATH
+        (:func:`tppgame.game.events.after_event`): the setting as it stands after that event."""
         spec = _schema(self.calibration)
         tree = self.settings
         for dotted, value in overrides.items():
-            tree = set_path(tree, dotted, check_override(dotted, value, spec, origin))
+            after = after_event(dotted)
+            if after is None:
+                tree = set_path(tree, dotted, check_override(dotted, value, spec, origin))
+                continue
+            events = set_after_event(list(tree.get("events", [])), dotted, value, origin)
+            check_override(after[1], value, spec, f"{origin} ({dotted.rpartition(':')[0]})")
+            tree = {**tree, "events": events}
         return _compile(tree, self.calibration, self.file, self.origins)
 
     def without_events(self, labels: Sequence[str]) -> Scenario:

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tppgame.game.code_fingerprint import source_fingerprint
-from tppgame.game.events import BRANCH, FIXED_SETTINGS
+from tppgame.game.events import BRANCH, FIXED_SETTINGS, after_event
 from tppgame.game.fields import ScenarioError, iso_dates
 from tppgame.game.negotiators import Negotiator, Person
 from tppgame.game.outcome import summary
@@ -296,7 +296,7 @@ def branch_game(model: TPPModel, overrides: Mapping[str, Any], origin: str, file
         raise SnapshotError(file, "round", f"a round before the last ({model.config.rounds}) to branch from",
                             model.round)
     for dotted in overrides:
-        if dotted.startswith(FIXED_SETTINGS):
+        if dotted.startswith(FIXED_SETTINGS) or after_event(dotted) is not None:
             raise ScenarioError(origin, dotted, "a country, bargaining or agreement setting (a branch keeps the "
                                 "saved game's rounds, calendar, seed, events and membership)", show_got=False)
     model.config.with_overrides(overrides, origin=origin)        # every value checked before anything changes

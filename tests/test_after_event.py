@@ -1,0 +1,111 @@
+"""A setting as it stands after a named scheduled event: ``after:LABEL:PATH`` in ``--set`` and
+``--vary`` replaces the value the shock labelled LABEL gives the setting PATH.
+
+In the baseline, the US needs 30% of the attainable gains to ratify until Congress passes trade
+promotion authority (round 24, June 2015), and 10% from then on: ``--set THRESHOLD=...`` changes
+the first, ``--set after:TPA:THRESHOLD=...`` the second.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+
+import pytest
+
+from tppgame import TPPModel
+from tppgame.cli import main
+from tppgame.experiments.store import read_runs
+from tppgame.experiments.sweep import PlainProgress, build_plan, make_spec, run_sweep
+from tppgame.game.glossary import setting_label
+from tppgame.game.scenario import ScenarioError, load_scenario
+
+THRESHOLD = "countries.USA.ratification_threshold"
+TPA = "Congress passes trade promotion authority"
+AFTER = f"after:{TPA}:{THRESHOLD}"
+
+
+def usa_threshold(model: TPPModel) -> float:
+    return float(model.config.params["ratification_threshold"][model.config.index("USA")])
+
+
+def test_the_value_after_the_event_changes_and_the_value_before_does_not():
+    baseline = load_scenario("baseline")
+    changed = baseline.with_overrides({AFTER: 0.4}, origin="--set")
+    (tpa,) = [e for e in changed.events if e.label == TPA]
+    assert tpa.changes == ((THRESHOLD, 0.4),) and tpa.round == 24
+    assert changed.params["ratification_threshold"][changed.index("USA")] == 0.30   # before the event: as it was
+    model = TPPModel(changed)
+    for _ in range(23):
+        model.step()
+    assert usa_threshold(model) == 0.30
+    model.step()
+    assert usa_threshold(model) == 0.4
+    assert baseline.with_overrides({AFTER: 0.4, THRESHOLD: 0.2}).params["ratification_threshold"][0] == 0.2
+
+
+def test_run_logs_the_event_with_the_value_given(tmp_path, capsys):
+    assert main(["baseline", "--quiet", "--out", str(tmp_path), "--set", f"{AFTER}=0.4"]) == 0
+    shocks = [json.loads(line) for line in (tmp_path / "events.jsonl").read_text().splitlines()
+              if '"shock"' in line]
+    assert shocks == [{"round": 24, "kind": "shock", "label": TPA, "changes": {THRESHOLD: 0.4}}]
+
+
+def test_a_sweep_varies_the_value_after_the_event(tmp_path):
+    plan = build_plan(make_spec("baseline", [f"{AFTER}=[0.1, 0.4]"], reps=1, seed=3))
+    assert plan.warnings == ()              # the event itself sets it: nothing sets it again later
+    report = run_sweep(plan, tmp_path, workers=1, progress=PlainProgress(1, stream=io.StringIO()))
+    assert (report.ok, report.failed) == (2, 0)
+    rows = read_runs(tmp_path)
+    assert sorted(row[AFTER] for row in rows) == [0.1, 0.4]
+    for row in rows:
+        model = TPPModel("baseline", rng=row["seed"], overrides={AFTER: row[AFTER]})
+        while model.running:
+            model.step()
+        assert row["formed"] == model.summary()["formed"] and row["round"] == model.summary()["round"]
+
+
+def test_the_warning_for_the_plain_setting_names_the_way_to_the_value_after():
+    (line,) = build_plan(make_spec("baseline", [f"{THRESHOLD}=[0.2, 0.3]"])).warnings
+    assert line.endswith(f'--drop-event "{TPA}" plays without it, and "{AFTER}" varies the value it sets')
+
+
+def test_an_axis_label_says_after_which_event():
+    assert setting_label(AFTER) == (f"Share of the attainable gains United States needs to ratify after {TPA} "
+                                    "(share, 0 = none, 1 = all)")
+
+
+@pytest.mark.parametrize("setting, message", [
+    (f"after:Congress passes TPA:{THRESHOLD}=0.4",
+     f"--set: after:Congress passes TPA:{THRESHOLD}: expected the label of a scheduled event after 'after:' "
+     '(this scenario\'s events: "Singapore ministerial: the end-2013 target"; '),
+    (f"after:Singapore ministerial: the end-2013 target:{THRESHOLD}=0.4",   # a label with a colon
+     'expected a setting the event "Singapore ministerial: the end-2013 target" sets (a deadline event sets no '
+     "setting; "),
+    (f"after:{TPA}:countries.JPN.ratification_threshold=0.4",
+     f'expected a setting the event "{TPA}" sets (it sets {THRESHOLD}; '),
+    (f"{AFTER}=7", f"--set (after:{TPA}): {THRESHOLD}: expected a number from 0 to 1, got 7"),
+    (f"after:{THRESHOLD}=0.4", "expected after:EVENT LABEL:SETTING.PATH, for example"),
+])
+def test_bad_targets_are_one_line(one_error_line, setting, message):
+    assert message in one_error_line(["baseline", "--quiet", "--set", setting])
+
+
+def test_a_bad_target_in_a_sweep_is_one_line_before_any_run(tmp_path, one_error_line):
+    out = tmp_path / "sweep"
+    error = one_error_line(["sweep", "baseline", "--vary", f"after:{TPA}:countries.JPN.patience=[0.5, 0.9]",
+                            "--out", str(out)])
+    assert f'expected a setting the event "{TPA}" sets' in error and not out.exists()
+
+
+def test_a_dropped_event_cannot_be_targeted():
+    with pytest.raises(ScenarioError, match="expected the label of a scheduled event"):
+        load_scenario("baseline").without_events([TPA]).with_overrides({AFTER: 0.4})
+
+
+def test_a_branch_of_a_saved_game_cannot_target_an_event(tmp_path, one_error_line):
+    os.chdir(tmp_path)
+    assert main(["baseline", "--stop-at", "5", "--save", "s.json", "--quiet"]) == 0
+    assert "a branch keeps the saved game's rounds, calendar, seed, events" in one_error_line(
+        ["--from", "s.json", "--set", f"{AFTER}=0.4"])
