@@ -109,3 +109,12 @@ def test_a_branch_of_a_saved_game_cannot_target_an_event(tmp_path, one_error_lin
     assert main(["baseline", "--stop-at", "5", "--save", "s.json", "--quiet"]) == 0
     assert "a branch keeps the saved game's rounds, calendar, seed, events" in one_error_line(
         ["--from", "s.json", "--set", f"{AFTER}=0.4"])
+
+
+def test_a_sweep_file_takes_the_path_as_a_quoted_key(tmp_path):
+    spec_file = tmp_path / "after_tpa.toml"
+    spec_file.write_text(f'scenario = "baseline"\n[vary]\n"{AFTER}" = [0.1, 0.4]\n[set]\n"{THRESHOLD}" = 0.2\n',
+                         encoding="utf-8")
+    plan = build_plan(make_spec(str(spec_file)))
+    assert [dict(plan.run(k).overrides) for k in range(plan.total)] == [{AFTER: 0.1}, {AFTER: 0.4}]
+    assert plan.scenario.params["ratification_threshold"][plan.scenario.index("USA")] == 0.2
