@@ -13,10 +13,12 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tppgame import TPPModel
 from tppgame.cli import main
-from tppgame.game.scenario import available_scenarios, load_scenario
+from tppgame.game.scenario import ScenarioError, available_scenarios, load_scenario
 from tppgame.game.snapshot import FORMAT, SnapshotError, read_snapshot
 from tppgame.report import write_outputs
 
@@ -52,6 +54,19 @@ def test_a_saved_game_continued_unchanged_gives_the_uninterrupted_games_files(sc
         stopped(scenario, seed, stop).snapshot(tmp_path / f"stop{stop}.json")
         continued = played(TPPModel.from_snapshot(tmp_path / f"stop{stop}.json"))
         assert files_of(continued, tmp_path / f"from{stop}") == whole, (scenario, seed, stop)
+
+
+@settings(max_examples=12, deadline=None)
+@given(scenario=st.sampled_from(SCENARIOS), seed=st.integers(0, 2**32), stop=st.floats(0, 1, exclude_max=True))
+def test_any_stop_of_any_game_continues_into_the_same_game(scenario, seed, stop):
+    """Stopped at any round from 0 to the last but one, saved and continued: the same event log,
+    summary and per-round table as the game played through."""
+    rounds = load_scenario(scenario).rounds
+    saved = json.loads(json.dumps(stopped(scenario, seed, int(stop * rounds)).snapshot()))   # through JSON text
+    continued, whole = played(TPPModel.from_snapshot(saved)), played(TPPModel(scenario, rng=seed))
+    assert continued.log.to_jsonl() == whole.log.to_jsonl()
+    assert continued.summary() == whole.summary()
+    assert continued.datacollector.get_model_vars_dataframe().equals(whole.datacollector.get_model_vars_dataframe())
 
 
 def test_the_command_line_stops_saves_and_continues_to_the_same_files(tmp_path, capsys):
@@ -172,7 +187,18 @@ def test_a_branch_on_the_command_line_is_in_the_story_and_the_event_log(tmp_path
     assert json.loads((tmp_path / "b" / "summary.json").read_text())["formed"] is False
 
 
+def test_a_branch_can_change_a_countrys_negotiator_by_name(tmp_path, capsys):
+    os.chdir(tmp_path)
+    assert main(["tokyo_2014", "--stop-at", "4", "--save", "s.json", "--quiet"]) == 0
+    assert main(["--from", "s.json", "--negotiator", "JPN=conceder", "--quiet", "--out", "b"]) == 0
+    events = [json.loads(line) for line in (tmp_path / "b" / "events.jsonl").read_text().splitlines()]
+    assert [(e["round"], e["changes"]) for e in events if e["kind"] == "branch"] == [
+        (4, {"countries.JPN.tactic": "conceder"})]
+
+
 # ------------------------------------------------------------ bad input
+SAVED_TOKYO = stopped("tokyo_2014", 3, 4).snapshot()
+
 @pytest.fixture
 def saved_file(tmp_path) -> Path:
     os.chdir(tmp_path)
@@ -204,11 +230,37 @@ def rewritten(path: Path, change) -> Path:
      "s.json: scenario.settings: expected settings this version of tppgame can play"),
     (lambda d: rewritten(d / "s.json", lambda x: x["state"].update(events_sha256="0" * 16)),
      "s.json: state: expected the game saved at round 10; replayed, it went otherwise"),
-    (lambda d: rewritten(d / "s.json", lambda x: x.update(seed=4)), "replayed, it went otherwise"),
+    (lambda d: rewritten(d / "s.json", lambda x: x.update(seed=4)), "replayed, it went otherwise (the file has been "
+     "changed since it was saved)"),
+    (lambda d: rewritten(d / "s.json", lambda x: x.update(negotiators={"XXX": "person"})),
+     "s.json: negotiators: expected countries of the scenario (USA, JPN,"),
+    (lambda d: rewritten(d / "s.json", lambda x: x.update(branches=[{"round": 3, "label": "x", "set": {"rounds": 50}}])),
+     "s.json: branches[0].set: expected settings a branch can change"),
+    (lambda d: rewritten(d / "s.json", lambda x: x.update(
+        branches=[{"round": 3, "label": "x", "set": {"countries.JPN.patience": "a"}}])),
+     "s.json: branches[0].set: expected settings a branch can change (shock 'x': countries.JPN.patience"),
 ])
 def test_a_bad_saved_file_is_one_line(saved_file, one_error_line, make, message):
     path = make(saved_file.parent)
     assert message in one_error_line(["--from", str(path)])
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers(-3, 50) | st.floats(allow_nan=False) | st.text(max_size=8),
+                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+                    max_leaves=8)
+
+
+@settings(max_examples=40, deadline=None)
+@given(key=st.sampled_from(["format", "format_version", "scenario", "seed", "round", "waiting_for_players",
+                            "negotiators", "moves", "branches", "state", "code"]), value=JSON)
+def test_a_saved_game_with_any_field_replaced_continues_or_is_one_clean_error(key, value):
+    """Whatever a field of a saved game holds, continuing it either works or raises the one-line
+    ScenarioError (a SnapshotError or a setting's error), never another exception."""
+    data = {**SAVED_TOKYO, key: value}
+    try:
+        TPPModel.from_snapshot(data)
+    except ScenarioError as err:
+        assert "\n" not in str(err)
 
 
 def test_a_named_pipe_is_refused_without_waiting(tmp_path, one_error_line):

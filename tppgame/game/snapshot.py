@@ -226,7 +226,11 @@ class SavedGame:
         those given again (``given``) for the countries that played one from Python."""
         given = dict(given or {})
         out: dict[str, Negotiator | str] = {}
+        countries = self.scenario().countries
         for code, what in self.chosen.items():
+            if code not in countries:
+                raise SnapshotError(self.file, "negotiators", f"countries of the scenario ({', '.join(countries)})",
+                                    code)
             if what == PERSON:
                 out[code] = Person()
             elif code in given:
@@ -251,15 +255,27 @@ class SavedGame:
                 model.step()
             for move in (m for m in self.moves if m["round"] == r):
                 _make_move(model, move, r, self.file)
-            for branch in (b for b in self.branches if b["round"] == r):
-                model.apply_shock(dict(branch["set"]), branch["label"], kind=BRANCH)
+            for k, branch in enumerate(self.branches):
+                if branch["round"] == r:
+                    self._branch_again(model, k, branch)
         if state_digests(model) != self.state or model.round != self.round or model.waiting_for_seat != self.waiting:
+            why = ("the file has been changed since it was saved" if self.code == source_fingerprint() else
+                   f"saved by code {self.code}, this is {source_fingerprint()}: the code has changed since")
             raise SnapshotError(self.file, "state", f"the game saved at round {self.round}; replayed, it went otherwise "
-                                f"(saved by code {self.code}, this is {source_fingerprint()}: the game has changed "
-                                "since), so it cannot be continued", show_got=False)
+                                f"({why}), so it cannot be continued", show_got=False)
         if overrides:
             branch_game(model, overrides, origin, self.file)
         return model
+
+
+    def _branch_again(self, model: TPPModel, k: int, branch: Mapping[str, Any]) -> None:
+        """Make a saved branch again, its settings checked as when it was made."""
+        try:
+            _check_branch_paths(branch["set"], f"{self.file} (branches[{k}].set)")
+            model.apply_shock(dict(branch["set"]), branch["label"], kind=BRANCH)
+        except ScenarioError as err:
+            raise SnapshotError(self.file, f"branches[{k}].set", f"settings a branch can change ({err})",
+                                show_got=False) from None
 
 
 def _make_move(model: TPPModel, move: Mapping[str, Any], r: int, file: str) -> None:
@@ -295,12 +311,17 @@ def branch_game(model: TPPModel, overrides: Mapping[str, Any], origin: str, file
     if not model.running:
         raise SnapshotError(file, "round", f"a round before the last ({model.config.rounds}) to branch from",
                             model.round)
-    for dotted in overrides:
-        if dotted.startswith(FIXED_SETTINGS) or after_event(dotted) is not None:
-            raise ScenarioError(origin, dotted, "a country, bargaining or agreement setting (a branch keeps the "
-                                "saved game's rounds, calendar, seed, events and membership)", show_got=False)
+    _check_branch_paths(overrides, origin)
     model.config.with_overrides(overrides, origin=origin)        # every value checked before anything changes
     changes = {dotted: value for dotted, value in overrides.items()  # a setting given its own value is no change
                if model.config.with_overrides({dotted: value}, origin=origin).settings != model.config.settings}
     if changes:
         model.apply_shock(changes, f"branch from round {model.round}", kind=BRANCH)
+
+
+def _check_branch_paths(overrides: Mapping[str, Any], origin: str) -> None:
+    """Only settings a shock may change can branch: not the game's frame, nor an event's values."""
+    for dotted in overrides:
+        if dotted.startswith(FIXED_SETTINGS) or after_event(dotted) is not None:
+            raise ScenarioError(origin, dotted, "a country, bargaining or agreement setting (a branch keeps the "
+                                "saved game's rounds, calendar, seed, events and membership)", show_got=False)
