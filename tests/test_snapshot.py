@@ -230,8 +230,8 @@ def rewritten(path: Path, change) -> Path:
      "s.json: scenario.settings: expected settings this version of tppgame can play"),
     (lambda d: rewritten(d / "s.json", lambda x: x["state"].update(events_sha256="0" * 16)),
      "s.json: state: expected the game saved at round 10; replayed, it went otherwise"),
-    (lambda d: rewritten(d / "s.json", lambda x: x.update(seed=4)), "replayed, it went otherwise (the file has been "
-     "changed since it was saved)"),
+    (lambda d: rewritten(d / "s.json", lambda x: x.update(seed=4)),
+     "replayed, it went otherwise (the file has been changed since it was saved)"),
     (lambda d: rewritten(d / "s.json", lambda x: x.update(negotiators={"XXX": "person"})),
      "s.json: negotiators: expected countries of the scenario (USA, JPN,"),
     (lambda d: rewritten(d / "s.json", lambda x: x.update(branches=[{"round": 3, "label": "x", "set": {"rounds": 50}}])),
