@@ -94,6 +94,9 @@ def test_the_saved_file_is_plain_json_naming_scenario_seed_round_and_code(tmp_pa
     assert data["scenario"]["name"] == model.config.name and len(data["code"]) == 12
     assert data["state"]["events"] == len(model.log)
     assert data["moves"] == [] and data["branches"] == [] and data["negotiators"] == {}
+    assert data["changed_settings"] == {}
+    late = stopped("baseline", 3, 30).snapshot()         # after trade promotion authority (round 24)
+    assert late["changed_settings"] == {"countries.USA.ratification_threshold": 0.1}
 
 
 def test_a_game_with_a_person_seated_replays_the_players_moves(tmp_path):

@@ -73,6 +73,8 @@ def snapshot_of(model: TPPModel, path: str | Path | None = None) -> dict[str, An
         "negotiators": {code: _given_name(n) for code, n in model.given_negotiators.items()},
         "moves": [dict(move) for move in model.seats.moves],
         "branches": [{"round": e["round"], "label": e["label"], "set": e["changes"]} for e in model.log.of_kind(BRANCH)],
+        # for a reader: the settings the scenario's shocks and the branches have changed so far, as they stand now
+        "changed_settings": {path: value for e in model.log.of_kind("shock", BRANCH) for path, value in e["changes"].items()},
         "state": state_digests(model),
     }
     text = json.dumps(data, indent=1, allow_nan=False) + "\n"   # plain JSON types only, or it fails here
