@@ -141,6 +141,54 @@ def test_a_game_saved_while_a_round_waits_for_its_player_waits_again():
         TPPModel.from_snapshot(model.snapshot(), overrides={"countries.JPN.patience": 0.5})
 
 
+def test_a_person_takes_a_seat_in_a_saved_game_and_the_seat_is_saved_too():
+    """The class stops at April 2014; a student takes Japan's seat from there (its negotiator advises);
+    that game, saved again and continued, replays the seat taken and the student's moves."""
+    from tppgame.game.negotiators import Person
+
+    saved = stopped("baseline", 2013, 10).snapshot()
+    model = TPPModel.from_snapshot(saved)
+    advisor = model.negotiators[model.config.index("JPN")]
+    model.seats.take("JPN")
+    seat = model.negotiators[model.config.index("JPN")]
+    assert isinstance(seat, Person) and seat.advisor is advisor and model.seat == model.config.index("JPN")
+    model.step()
+    assert model.round == 11 and model.waiting_for_seat
+    talk = model.seat_talks[0]
+    model.propose(talk.label, talk.suggestion.gives, talk.suggestion.asks)
+    model.settle()
+    again = model.snapshot()
+    assert [m["move"] for m in again["moves"]][:2] == ["take_seat", "propose"]
+    continued = TPPModel.from_snapshot(again)
+    assert continued.seat == model.seat and continued.log.to_jsonl() == model.log.to_jsonl()
+    with pytest.raises(ValueError, match="already played by a person"):
+        continued.seats.take("JPN")
+    for game in (model, continued):
+        game.hand_over()
+        played(game)
+    assert continued.log.to_jsonl() == model.log.to_jsonl()
+
+
+def test_play_takes_a_seat_in_a_saved_game(tmp_path, one_error_line):
+    import subprocess
+    import sys
+
+    os.chdir(tmp_path)
+    assert main(["baseline", "--stop-at", "2014-04", "--save", "april.json", "--quiet"]) == 0
+    run_py = Path(__file__).resolve().parents[1] / "run.py"
+    result = subprocess.run([sys.executable, str(run_py), "play", "--as", "JPN", "--from", "april.json"],
+                            cwd=tmp_path, capture_output=True, text=True, input="auto\n", timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "=== Round 11 (May 2014)" in result.stdout and "=== Round 10" not in result.stdout
+    events = (tmp_path / "out" / "baseline-seed2013-JPN-from-round10" / "events.jsonl").read_text()
+    whole = TPPModel("baseline")
+    for _ in range(10):
+        whole.step()
+    assert events.startswith(whole.log.to_jsonl())
+    assert "--as XXX: expected a country of the scenario" in one_error_line(["play", "--as", "XXX", "--from",
+                                                                            "april.json"])
+
+
 # ------------------------------------------------------------ branching
 def test_a_branch_keeps_the_rounds_before_and_changes_what_follows():
     """From April 2014 Japan needs every gain it could get to ratify (threshold 1): no package can

@@ -125,7 +125,7 @@ def run(argv: Sequence[str]) -> int:
 
 
 def saved_game(args: argparse.Namespace) -> Any:
-    """``run --from FILE``: the saved game replayed to its round (checked to be the game saved), with
+    """``--from FILE`` (run, play): the saved game replayed to its round (checked to be the game saved), with
     ``--set`` and ``--negotiator`` changing settings from there on (a branch, noted in the event log)."""
     from tppgame.game.snapshot import read_snapshot
     from tppgame.model import TPPModel
@@ -139,7 +139,7 @@ def saved_game(args: argparse.Namespace) -> Any:
         raise UsageError(f"--seed {args.seed}: a saved game keeps its seed ({saved.seed}); leave --seed out with --from")
     overrides = dict(parse_setting(s) for s in args.settings)
     overrides.update(parse_negotiator(text, scenario.countries) for text in args.negotiators)
-    return saved.restore(TPPModel(scenario, rng=saved.seed, negotiators=saved.negotiators()), overrides, "--set")
+    return saved.play_on(TPPModel, overrides, origin="--set")
 
 
 def stop_round(text: str, model: Any) -> int:
@@ -171,18 +171,30 @@ def play(argv: Sequence[str]) -> int:
     from tppgame.model import TPPModel
 
     parser = Parser(prog="run.py play", description="Negotiate for one country; the agents play the others.")
-    _scenario_arguments(parser, "out/SCENARIO-seedN-CODE")
+    _scenario_arguments(parser, "out/SCENARIO-seedN-CODE", default=None)
     parser.add_argument("--as", dest="country", required=True, metavar="CODE",
                         help="the country you play, by ISO3 code (for example JPN)")
     parser.add_argument("--seed", type=seed_arg, default=None, help="seed for all chance in the run")
+    parser.add_argument("--from", dest="saved", type=path_arg("file"), default=None, metavar="FILE",
+                        help="take the seat in a saved game (run.py ... --stop-at ROUND --save FILE) from its round on")
     args = parser.parse_args(list(argv))
-    scenario = _with_settings(load_scenario(args.scenario), args.settings, args.negotiators)
     code = args.country.upper()
+    if args.saved is not None:
+        model = saved_game(args)
+        scenario, seed, since = model.scenario.settings, model.run_seed, f"-from-round{model.round}"
+    else:
+        scenario = _with_settings(load_scenario(args.scenario or "baseline"), args.settings, args.negotiators)
+        seed, since, model = scenario.seed if args.seed is None else args.seed, "", None
     if code not in scenario.countries:
         raise UsageError(f"--as {args.country}: expected a country of the scenario ({', '.join(scenario.countries)})")
-    seed = scenario.seed if args.seed is None else args.seed
-    out_dir = _out_folder(args.out, Path("out") / f"{Path(scenario.file).stem}-seed{seed}-{code}")
-    model = TPPModel(scenario, rng=seed, seat=code)
+    out_dir = _out_folder(args.out, Path("out") / f"{Path(scenario.file).stem}-seed{seed}-{code}{since}")
+    if model is None:
+        model = TPPModel(scenario, rng=seed, seat=code)
+    else:
+        try:
+            model.seats.take(code)
+        except ValueError as err:
+            raise UsageError(f"--as {code} --from {args.saved}: {err}") from None
     try:
         with hangup_stops_play():
             play_game(model)

@@ -234,9 +234,7 @@ class TPPModel(mesa.Model):
                       negotiators: Mapping[str, Negotiator | str] | None = None) -> TPPModel:
         """A saved game (:meth:`snapshot`) continued from where it stopped, exactly as it would have
         gone on; ``overrides`` change settings from there on (a branch). See :mod:`tppgame.game.snapshot`."""
-        saved = read_snapshot(source)
-        return saved.restore(cls(saved.scenario(), rng=saved.seed, negotiators=saved.negotiators(negotiators)),
-                             overrides)
+        return read_snapshot(source).play_on(cls, overrides, negotiators)
 
     def pair_benchmarks(self, a: str, b: str) -> dict[str, Any]:
         """The analytic benchmarks of one pair's TPP talk now (:meth:`tppgame.game.table.Table.benchmarks`)."""
@@ -356,7 +354,8 @@ class TPPModel(mesa.Model):
         if self.waiting_for_seat and not any(t.open for t in self.seats.waiting):
             self.settle()
 
-    def hand_over_seat(self, i: int) -> None:
-        """Country ``i``'s advisor takes its seat (called by :class:`~tppgame.game.seats.Seats`)."""
-        self._chosen[self.countries[i]] = self.negotiators[i].advisor
+    def choose_negotiator(self, i: int, negotiator: Negotiator) -> None:
+        """Country ``i`` plays ``negotiator`` from now on: a seat handed over to its advisor, or taken
+        by a person (called by :class:`~tppgame.game.seats.Seats`)."""
+        self._chosen[self.countries[i]] = negotiator
         self._choose_negotiators()

@@ -246,9 +246,23 @@ class Seats:
                 seat.status = "handed_over"
                 waiting.append(m.table.talks[seat.talk_index])
         i = m.countries.index(code)
-        m.hand_over_seat(i)
+        m.choose_negotiator(i, m.negotiators[i].advisor)
         self._record("hand_over", country=country)
         return waiting
+
+    def take(self, country: str) -> None:
+        """A person takes a country's seat from the next round on (between rounds: a saved game continued
+        with a player, say); the negotiator that played it until now advises the player."""
+        m = self.model
+        if country not in m.countries:
+            raise ValueError(f"take: expected a country of the game ({', '.join(m.countries)}), got {country!r}")
+        i = m.countries.index(country)
+        if isinstance(m.negotiators[i], Person):
+            raise ValueError(f"take: {country} is already played by a person")
+        if self.waiting is not None:
+            raise ValueError("take: a seat is taken between rounds (this round waits for its players)")
+        m.choose_negotiator(i, Person(advisor=m.negotiators[i]))
+        self._record("take_seat", country=country)
 
     def _record(self, move: str, **fields: Any) -> None:
         """Note a player's move (or the settling of a round that waited for the players) in :attr:`moves`."""

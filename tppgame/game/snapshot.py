@@ -44,7 +44,7 @@ FORMAT = "tppgame saved game"
 FORMAT_VERSION = 1
 MAX_BYTES = 50_000_000        # a saved game is the settings and a list of moves: far more is another file
 PERSON = "person"             # a seat a person plays, in a saved game's negotiators
-MOVES = ("propose", "accept", "pass_talk", "hand_over", "settle")
+MOVES = ("propose", "accept", "pass_talk", "hand_over", "settle", "take_seat")
 
 
 class SnapshotError(ScenarioError):
@@ -247,6 +247,12 @@ class SavedGame:
                                 f"branch changes a negotiator by its setting, countries.{code}.tactic)", show_got=False)
         return out
 
+    def play_on(self, model_class: type[TPPModel], overrides: Mapping[str, Any] | None = None,
+                negotiators: Mapping[str, Negotiator | str] | None = None, origin: str = "overrides") -> TPPModel:
+        """The saved game built again as ``model_class`` and continued (:meth:`restore`)."""
+        model = model_class(self.scenario(), rng=self.seed, negotiators=self.negotiators(negotiators))
+        return self.restore(model, overrides, origin)
+
     def restore(self, model: TPPModel, overrides: Mapping[str, Any] | None = None,
                 origin: str = "overrides") -> TPPModel:
         """Replay the saved game on ``model`` (new, built from :meth:`scenario`, the seed and
@@ -292,6 +298,8 @@ def _make_move(model: TPPModel, move: Mapping[str, Any], r: int, file: str) -> N
                 model.pass_talk(move["talk"], move.get("country"))
             case "hand_over":
                 model.hand_over(move.get("country"))
+            case "take_seat":
+                model.seats.take(move["country"])
             case "settle" if move.get("time", r) <= r:
                 model.settle()
     except (KeyError, TypeError, ValueError) as err:
