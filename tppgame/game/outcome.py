@@ -6,10 +6,24 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
+from tppgame.game.power import PowerIndices, power_at
 from tppgame.game.utility import deepest_concessions
 
 if TYPE_CHECKING:
     from tppgame.model import TPPModel
+
+
+def power_now(model: TPPModel) -> PowerIndices:
+    """The players' power under the entry rule in force (:mod:`tppgame.game.power`). The players are
+    those whose ratification counts: the signatories still members once the agreement formed, else
+    the members."""
+    check = model.last_check
+    players = (np.array([c in check.signatories for c in model.countries]) if check.formed
+               else model.members)
+    return power_at(model.config.entry_rule, model.countries, players, model.original,
+                    model.config.params["gdp"])
 
 
 def summary(model: TPPModel) -> dict[str, Any]:
@@ -43,6 +57,7 @@ def summary(model: TPPModel) -> dict[str, Any]:
         "entry_rule": model.config.entry_rule.describe(),
         "in_force": check.in_force,
         "holdouts": check.holdouts,
+        "power": power_now(model).as_dict(),
         "side_deals": [
             {"label": d.label, "kind": d.kind, "round": d.round,
              "parties": [model.countries[d.a], model.countries[d.b]]}
