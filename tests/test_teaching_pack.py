@@ -81,18 +81,24 @@ def test_role_cards_name_the_calibrations_figures(packs, code):
     labels = {v.get("label", k): k for k, v in CALIBRATION["sectors"].items() if isinstance(v, dict)}
     for row, label in zip(rows[1:], guarded):
         sector = labels.get(label, label.lower())
-        sensitivity, _ = _calibration(code, "sensitivity", sector)
+        sensitivity, sensitivity_note = _calibration(code, "sensitivity", sector)
+        barrier, barrier_note = _calibration(code, "barrier", sector)
         red_line, red_note = _calibration(code, "red_line", sector)
-        assert f"| {sensitivity:.2f} (" in row
-        if red_line < 1:
-            assert f"| {red_line:.2f} (" in row and (red_note is None or red_note in row)
+        cells = [cell.strip() for cell in row.strip("|").split("|")]
+        assert cells[1:4] == [f"{sensitivity:.2f}", f"{barrier:.2f}", f"{red_line:.2f}" if red_line < 1 else "none"]
+        for what, value, note in (("sensitivity", sensitivity, sensitivity_note), ("your barrier", barrier, barrier_note)):
+            if note:                                        # the figure's note, under the table
+                assert f"- {label}, {what}: {value:.2f} ({note}" in card
+        if red_line < 1 and red_note:
+            assert f"- {label}, red line: {red_line:.2f} ({red_note}" in card
 
 
 def test_japans_card_names_its_farm_barriers_and_the_us_as_its_main_market(packs):
     card = packs["baseline"][Path("role-cards/JPN.md")]
-    assert "ad valorem equivalent 778%" in card                     # the rice barrier's note
-    assert "| Rice | 3.00 (" in card and "| 0.10 (" in card            # sensitivity and red line
-    assert "United States: barrier 0.35 (US tariffs: 2.5% on cars, 25% on light trucks" in card
+    assert "- Rice, your barrier: 1.00 (out-of-quota duty 341 yen/kg, ad valorem equivalent 778%" in card
+    assert "| Rice | 3.00 | 1.00 | 0.10 | United States |" in card   # sensitivity, barrier, red line
+    assert "| Autos (cars and light trucks) | 1.00 | United States 0.35, Canada 0.30, Australia 0.15 |" in card
+    assert "- Autos (cars and light trucks), barrier of United States: 0.35 (US tariffs: 2.5% on cars, 25% on" in card
     assert "| the start | tpp | 0.307 | 0.406 | yes |" in card         # a veto under the 85% rule
     assert "[jt_2005_rice_778] Japan Times, 10 Jun 2005" in card        # its sources listed
 
@@ -101,7 +107,8 @@ def test_a_card_says_when_the_scenario_changes_a_figure(tmp_path):
     scenario = load_scenario("baseline").with_overrides({"countries.JPN.sensitivity.rice": 2.5})
     files = pack_files(scenario, tmp_path, range(1))
     card = files[tmp_path / "role-cards" / "JPN.md"]
-    assert "| Rice | 2.50 (set by this scenario (calibration: 3)) |" in card
+    assert "| Rice | 2.50 | 1.00 | 0.10 | United States |" in card
+    assert "- Rice, sensitivity: 2.50 (set by this scenario (calibration: 3))" in card
 
 
 def test_cards_follow_the_scenarios_events_and_side_deals(packs):
@@ -156,14 +163,14 @@ def test_teaching_notes_point_at_nothing_outside_the_repository():
 # ------------------------------------------------------------ the documents and the command
 def test_a_document_renders_as_markdown_and_escaped_html():
     doc = Document("A **bold** title").add(
-        Heading("Part"), Paragraph("Tariffs < 5% & a [link](answer-key.html) <script>"),
+        Heading("Part"), Paragraph("Tariffs < 5% & a [link](answer-key.html) <script> `run.py`"),
         bullets("one", "two", numbered=True), table(("a", "b"), [("1|2", "3")]), Blank("Your answer:", 1))
     md = to_markdown(doc)
     assert md.startswith("# A **bold** title\n") and "1. one\n2. two" in md and "| 1\\|2 | 3 |" in md
     assert "**Your answer:**" in md
     page = to_html(doc)
     assert "<title>A bold title</title>" in page and "<h1>A <strong>bold</strong> title</h1>" in page
-    assert "Tariffs &lt; 5% &amp; a <a href='answer-key.html'>link</a> &lt;script&gt;" in page
+    assert "Tariffs &lt; 5% &amp; a <a href='answer-key.html'>link</a> &lt;script&gt; <code>run.py</code>" in page
     assert "<ol><li>one</li><li>two</li></ol>" in page and "<td>1|2</td>" in page
 
 

@@ -2,8 +2,8 @@
 and as a self-contained HTML page (to print or project; no request leaves the page).
 
 A document is a title and a list of blocks: headings, paragraphs, bullet lists, numbered lists,
-tables and fields to fill in. Text is plain; ``**bold**`` and ``[a link](target)`` are the inline
-marks both renderers understand.
+tables and fields to fill in. Text is plain; ``**bold**``, backticks around code and ``[a link](target)``
+are the inline marks both renderers understand.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 BOLD = re.compile(r"\*\*(.+?)\*\*")
 LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
+CODE = re.compile(r"`([^`]+)`")
 
 
 @dataclass(frozen=True)
@@ -104,13 +105,15 @@ h3 { font-size: 1.1em; }
 table { border-collapse: collapse; margin: .6em 0 1em; }
 th, td { border: 1px solid #999; padding: .25em .55em; text-align: left; vertical-align: top; }
 th { background: #eee; }
+code { font-family: 'DejaVu Sans Mono', monospace; font-size: .9em; background: #f2f2f2; padding: 0 .2em; }
 .blank { border: 1px solid #999; margin: .3em 0 1em; }
 @media print { body { margin: 0; max-width: none; } h2 { break-after: avoid; } table, .blank { break-inside: avoid; } }
 """
 
 
 def _inline(text: str) -> str:
-    return LINK.sub(r"<a href='\2'>\1</a>", BOLD.sub(r"<strong>\1</strong>", html.escape(text)))
+    marked = CODE.sub(r"<code>\1</code>", BOLD.sub(r"<strong>\1</strong>", html.escape(text)))
+    return LINK.sub(r"<a href='\2'>\1</a>", marked)
 
 
 def to_html(doc: Document) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from tppgame.classroom.documents import Blank, Document, Heading, Paragraph, bullets, table, to_markdown
+from tppgame.classroom.documents import Blank, Block, Document, Heading, Paragraph, bullets, table, to_markdown
 from tppgame.game.calibration import CALIBRATION_FILE
 from tppgame.game.events import Join, Shock, Withdraw
 from tppgame.game.power import Stage
@@ -108,16 +108,32 @@ def _month(scenario: Scenario, round_number: int) -> str:
     return f"{scenario.round_date(round_number):%B %Y}"
 
 
-def wants(ctx: CountryContext, code: str) -> list[tuple[str, ...]]:
+@dataclass
+class Section:
+    """A table of figures at a glance, and below it what stands behind each figure."""
+
+    rows: list[tuple[str, ...]]
+    notes: list[str]
+
+    def note(self, label: str, f: Figure, fmt: str = "{:.2f}") -> str:
+        """The figure's value for a cell; its basis goes to the notes."""
+        if f.basis or f.source:
+            self.notes.append(f"{label} {figure_text(f, fmt)}")
+        return fmt.format(f.value)
+
+
+def wants(ctx: CountryContext, code: str) -> Section:
     """Rows (sector, interest, partners with the most to give and their barriers): the country's
     export interests, strongest first, each with the partners whose opening is worth most to it."""
     s, i = ctx.scenario, ctx.scenario.index(code)
     p, labels, names = s.params, s.calibration.sector_labels, s.params["names"]
-    rows = []
+    out = Section([], [])
     for k in np.argsort(-p["export_interest"][i], kind="stable")[:TOP_SECTORS]:
         if p["export_interest"][i, k] < INTEREST_MIN:
             break
-        sector = s.sectors[k]
+        sector, label = s.sectors[k], labels[s.sectors[k]]
+        interest = figure(s, f"countries.{code}.export_interest.{sector}", float(p["export_interest"][i, k]))
+        cell = out.note(f"{label}, your export interest:", interest)
         value = ctx.weights.gain[i, :, k] * ctx.players
         partners = []
         for j in np.argsort(-value, kind="stable")[:TOP_PARTNERS]:
@@ -126,33 +142,36 @@ def wants(ctx: CountryContext, code: str) -> list[tuple[str, ...]]:
             other = s.countries[j]
             barrier = figure(s, f"countries.{other}.barrier.{sector}", float(p["barrier"][j, k]))
             fta = p["fta_names"].get((code, other))
-            partners.append(f"{names[other]}: barrier {figure_text(barrier)}"
-                            + (f"; already open in part under {fta}" if fta else ""))
-        interest = figure(s, f"countries.{code}.export_interest.{sector}", float(p["export_interest"][i, k]))
-        rows.append((labels[sector], figure_text(interest), " · ".join(partners) or "no member protects it"))
-    return rows
+            partners.append(f"{names[other]} {out.note(f'{label}, barrier of {names[other]}:', barrier)}"
+                            + (f" ({fta} in force)" if fta else ""))
+        out.rows.append((label, cell, ", ".join(partners) or "no member protects it"))
+    return out
 
 
-def guards(ctx: CountryContext, code: str) -> list[tuple[str, ...]]:
+def guards(ctx: CountryContext, code: str) -> Section:
     """Rows (sector, sensitivity, own barrier, red line, who presses): the sectors it is most
     reluctant to open, most sensitive first."""
     s, i = ctx.scenario, ctx.scenario.index(code)
     p, labels, names = s.params, s.calibration.sector_labels, s.params["names"]
     order = np.argsort(-p["sensitivity"][i] * p["barrier"][i], kind="stable")
-    rows = []
+    out = Section([], [])
     for k in order[:TOP_SECTORS]:
-        if p["sensitivity"][i, k] < SENSITIVE_MIN and rows:
+        if p["sensitivity"][i, k] < SENSITIVE_MIN and out.rows:
             break
-        sector = s.sectors[k]
+        sector, label = s.sectors[k], labels[s.sectors[k]]
         red = float(p["red_line"][i, k])
         pressing = [names[s.countries[j]] for j in np.flatnonzero(ctx.players) if j != i
                     and p["export_interest"][j, k] >= 0.5]
-        rows.append((labels[sector],
-                     figure_text(figure(s, f"countries.{code}.sensitivity.{sector}", float(p["sensitivity"][i, k]))),
-                     figure_text(figure(s, f"countries.{code}.barrier.{sector}", float(p["barrier"][i, k]))),
-                     figure_text(figure(s, f"countries.{code}.red_line.{sector}", red)) if red < 1 else "none",
-                     ", ".join(pressing) or "nobody in particular"))
-    return rows
+        out.rows.append((
+            label,
+            out.note(f"{label}, sensitivity:", figure(s, f"countries.{code}.sensitivity.{sector}",
+                                                       float(p["sensitivity"][i, k]))),
+            out.note(f"{label}, your barrier:", figure(s, f"countries.{code}.barrier.{sector}",
+                                                        float(p["barrier"][i, k]))),
+            out.note(f"{label}, red line:", figure(s, f"countries.{code}.red_line.{sector}", red)) if red < 1
+            else "none",
+            ", ".join(pressing) or "nobody in particular"))
+    return out
 
 
 def ratification(ctx: CountryContext, code: str) -> list[str]:
@@ -230,6 +249,16 @@ def calendar(ctx: CountryContext, code: str | None = None) -> list[str]:
     return lines
 
 
+def _section(header: tuple[str, ...], section: Section) -> list[Block]:
+    """The section's table, then its figures' notes in small print."""
+    if not section.rows:
+        return [Paragraph("None in this scenario.")]
+    blocks: list[Block] = [table(header, section.rows)]
+    if section.notes:
+        blocks += [Paragraph("Where the figures come from:"), bullets(*section.notes)]
+    return blocks
+
+
 def role_card(ctx: CountryContext, code: str) -> Document:
     """The card of one country."""
     s = ctx.scenario
@@ -249,12 +278,12 @@ def role_card(ctx: CountryContext, code: str) -> Document:
     doc.add(Heading("What you want"),
             Paragraph("Your export interests (0 = none, 1 = your strongest), and the members whose opening is "
                       "worth most to you, with their barrier (0 = open, 1 = prohibitive)."),
-            table(("sector", "your export interest", "partners to press"), wants(ctx, code) or [("none", "", "")]))
+            *_section(("sector", "your export interest", "partners to press (their barrier)"), wants(ctx, code)))
     doc.add(Heading("What you guard"),
             Paragraph("Your most sensitive sectors: the political cost of opening them (sensitivity: 1 = an "
                       "ordinary lobby, 3 = near-untouchable), your own barrier, your red line (the most you can "
                       "concede, 0-1) and the members whose exporters want in."),
-            table(("sector", "sensitivity", "your barrier", "red line", "who presses you"), guards(ctx, code)))
+            *_section(("sector", "sensitivity", "your barrier", "red line", "who presses you"), guards(ctx, code)))
     doc.add(Heading("What you need to ratify"), bullets(*ratification(ctx, code)))
     doc.add(Heading("Your outside option and side deals"), bullets(*outside_option(ctx, code)))
     doc.add(Heading("Your power under the entry rule"),
