@@ -9,7 +9,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tppgame.game.agreement import entry_into_force
@@ -165,8 +165,13 @@ def worlds(draw):
     return tuple(f"C{k}" for k in range(n)), gdp, members, original, draw(RULES)
 
 
+SEVEN = (tuple(f"C{k}" for k in range(8)), np.array([1677.0, 492.0, 184.0, 126.0, 156.0, 19.0, 28.0, 20.0]),
+         np.array([True] * 7 + [False]), np.ones(8, bool), EntryRule("tpp", 4, 0.85))   # 5,040 orders
+
+
 @settings(max_examples=60, deadline=None)
 @given(worlds())
+@example(SEVEN)
 def test_entry_rule_power_equals_brute_force_over_coalitions_and_orders(world):
     codes, gdp, members, original, rule = world
     players = [c for c, m in zip(codes, members) if m]
