@@ -197,9 +197,14 @@ def _trade(raw: Mapping[str, Any], file: str, cal: Calibration, sources: Mapping
     return flows
 
 
+def load_economy(path: Path | None = None) -> Economy:
+    """Read and check the economy data file (default: the package's ``data/economy.toml``) once per
+    process, over the calibration's countries and sectors."""
+    return _load_economy(Path(path) if path is not None else ECONOMY_FILE)
+
+
 @lru_cache(maxsize=4)
-def load_economy(path: Path = ECONOMY_FILE) -> Economy:
-    """Read and check the economy data file once per process (over the calibration's countries)."""
+def _load_economy(path: Path) -> Economy:
     file = _display(path)
     cal = load_calibration()
     raw = _read_toml(path)
