@@ -158,6 +158,18 @@ def test_no_access_no_welfare(world):
     assert not a.total.any() and not a.tariff_revenue.any() and not a.erosion.any()
 
 
+@settings(max_examples=50, deadline=None)
+@given(worlds(), st.integers(1, 4), st.data())
+def test_many_candidate_worlds_at_once_give_each_ones_account(world, count, data):
+    economy, access, fta = world
+    stack = data.draw(arrays(float, (count, *access.shape), elements=st.floats(0, 1)))
+    together = welfare(economy, stack, fta)
+    for k in range(count):
+        alone = welfare(economy, stack[k], fta)
+        for name in (*TERMS, "consumers", "tariff_revenue", "total", "percent_gdp"):
+            assert np.allclose(getattr(together, name)[k], getattr(alone, name), rtol=1e-12, atol=1e-9), name
+
+
 # ------------------------------------------------------------------ the data file
 def test_the_data_file_loads_with_an_origin_for_every_figure():
     economy = load_economy()

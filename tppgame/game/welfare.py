@@ -83,10 +83,11 @@ def harberger(trade: np.ndarray, before: np.ndarray, after: np.ndarray, k: np.nd
 
 
 def rival_gap(trade: np.ndarray, cut: np.ndarray) -> np.ndarray:
-    """[i, j, s]: how far the trade-weighted average cut of ``i``'s rivals in ``j``'s market for ``s``
-    exceeds ``i``'s own (0 where it does not, or where ``i`` has no rival there)."""
-    market = trade.sum(axis=0, keepdims=True)
-    weighted = (trade * cut).sum(axis=0, keepdims=True)
+    """[..., i, j, s]: how far the trade-weighted average cut of ``i``'s rivals in ``j``'s market for
+    ``s`` exceeds ``i``'s own (0 where it does not, or where ``i`` has no rival there)."""
+    trade = np.broadcast_to(trade, np.broadcast_shapes(trade.shape, cut.shape))
+    market = trade.sum(axis=-3, keepdims=True)
+    weighted = (trade * cut).sum(axis=-3, keepdims=True)
     others = market - trade
     safe = np.where(others > 0, others, 1.0)
     rivals = np.where(others > 0, (weighted - trade * cut) / safe, 0.0)
@@ -105,7 +106,9 @@ def welfare(economy: Economy, access: np.ndarray, fta: np.ndarray, gdp: np.ndarr
     """The account per country for ``access`` [exporter, importer, sector] (see the module docstring).
 
     ``fta[i, j]`` says whether an agreement was in force between ``i`` and ``j`` before the talks;
-    ``gdp`` (default: the economy's) is the base of ``percent_gdp``.
+    ``gdp`` (default: the economy's) is the base of ``percent_gdp``. ``access`` may carry leading
+    axes, ``[..., i, j, s]`` (many candidate worlds at once, say every offer a talk weighs): each
+    array of the account then has the same leading axes, ``[..., i]``.
     """
     x, w = economy.trade, economy.rent_share
     k = ((1.0 - w) * economy.import_demand)[None, None, :]
@@ -114,12 +117,13 @@ def welfare(economy: Economy, access: np.ndarray, fta: np.ndarray, gdp: np.ndarr
     cut = np.clip(access, 0.0, 1.0) * t0
     t1 = t0 - cut
     surplus = exporter_surplus(x, cut, k, w)
-    exports = surplus.sum(axis=(1, 2))
-    erosion = -erosion_loss(x, rival_gap(x, cut), sigma, w).sum(axis=(1, 2))
-    efficiency = harberger(x, t0, t1, k).sum(axis=(0, 2))
-    terms_of_trade = -surplus.sum(axis=(0, 2))
-    consumers = ((1.0 - w) * cut * x * (1.0 + 0.5 * k * cut)).sum(axis=(0, 2))
-    tariff_revenue = (t1 * x * (1.0 + k * cut) - t0 * x).sum(axis=(0, 2))
+    as_exporter, as_importer = (-2, -1), (-3, -1)
+    exports = surplus.sum(axis=as_exporter)
+    erosion = -erosion_loss(x, rival_gap(x, cut), sigma, w).sum(axis=as_exporter)
+    efficiency = harberger(x, t0, t1, k).sum(axis=as_importer)
+    terms_of_trade = -surplus.sum(axis=as_importer)
+    consumers = ((1.0 - w) * cut * x * (1.0 + 0.5 * k * cut)).sum(axis=as_importer)
+    tariff_revenue = (t1 * x * (1.0 + k * cut) - t0 * x).sum(axis=as_importer)
     total = exports + erosion + efficiency + terms_of_trade
     base = economy.gdp if gdp is None else np.asarray(gdp, dtype=float)
     percent = np.divide(100.0 * total, base, out=np.zeros_like(total), where=base > 0)
