@@ -226,6 +226,10 @@ BAD = [
      "elasticities.rent_share.value: expected a number from 0 to 1, got 1.5"),
     ('wheat = { value = 1.5, judgment', 'wheat = { value = -1.5, judgment',
      "elasticities.import_demand.wheat.value: expected a number from 1e-06 to 20, got -1.5"),
+    ('[tariffs.BRN]', '[tariffs.XYZ]', "tariffs.XYZ: expected a country code"),
+    ('USA_JPN_beef = {', 'USA_JPN_steel = {', "trade.sector_flows.USA_JPN_steel: expected EXPORTER_IMPORTER_SECTOR"),
+    ('[trade.sector_shares]\nmethod = "', '[trade.sector_shares]\nnote = "',
+     "trade.sector_shares.method: expected a text stating how sector shares make flows"),
 ]
 
 

@@ -118,6 +118,7 @@ def _per_sector(table: Mapping[str, Any], where: str, file: str, sectors: tuple[
 
 
 def _per_country(table: Mapping[str, Any], where: str, file: str, countries: tuple[str, ...]) -> None:
+    """Every table in ``table`` must be a country's (a text beside them, such as ``method``, may stand)."""
     for code in table:
         if code not in countries and not isinstance(table[code], str):
             raise ScenarioError(file, f"{where}.{code}", f"a country code ({', '.join(countries)})", show_got=False)
@@ -177,6 +178,9 @@ def _trade(raw: Mapping[str, Any], file: str, cal: Calibration, sources: Mapping
         raise ScenarioError(file, "trade.flows", "at least one sourced pair to fit the gravity constant", show_got=False)
     totals = np.where(np.isfinite(observed), observed, gravity_flows(gdp, great_circle_km(lat_lon), observed))
     shares_table = _table(trade, "sector_shares", file)
+    if not isinstance(shares_table.get("method"), str):
+        raise ScenarioError(file, "trade.sector_shares.method", "a text stating how sector shares make flows",
+                            shares_table.get("method"))
     _per_country(shares_table, "trade.sector_shares", file, countries)
     shares = np.zeros((n, s))
     for k, code in enumerate(countries):
