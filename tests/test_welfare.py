@@ -183,6 +183,18 @@ def test_the_data_file_loads_with_an_origin_for_every_figure():
     assert all(origin for origin in economy.figure_sources.values())
 
 
+def test_a_japan_australia_beef_cut_erodes_us_beef_in_japan():
+    economy = load_economy()
+    fta = TPPModel("baseline").config.params["fta"]
+    code = economy.countries.index
+    access = np.zeros_like(economy.trade)
+    access[code("AUS"), code("JPN"), economy.sectors.index("beef")] = 0.5     # Japan halves its beef tariff for Australia
+    a = welfare(economy, access, fta)
+    assert a.exports[code("AUS")] > 0 and a.efficiency[code("JPN")] > 0
+    assert a.erosion[code("USA")] < 0 and a.erosion[code("NZL")] < 0 and a.erosion[code("AUS")] == 0
+    assert a.exports[code("AUS")] == pytest.approx(-a.terms_of_trade[code("JPN")])
+
+
 def test_gravity_is_fitted_to_the_sourced_pairs():
     lat_lon = np.array([[0.0, 0.0], [0.0, 90.0], [0.0, 180.0]])
     d = great_circle_km(lat_lon)
