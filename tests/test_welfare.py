@@ -236,7 +236,7 @@ BAD = [
      "elasticities.substitution.wheat: expected exactly one of source, judgment or method"),
     ('rent_share = { value = 0.333,', 'rent_share = { value = 1.5,',
      "elasticities.rent_share.value: expected a number from 0 to 1, got 1.5"),
-    ('wheat = { value = 1.5, judgment', 'wheat = { value = -1.5, judgment',
+    ('wheat = { value = 1.5, source = "wits', 'wheat = { value = -1.5, source = "wits',
      "elasticities.import_demand.wheat.value: expected a number from 1e-06 to 20, got -1.5"),
     ('[tariffs.BRN]', '[tariffs.XYZ]', "tariffs.XYZ: expected a country code"),
     ('USA_JPN_beef = {', 'USA_JPN_steel = {', "trade.sector_flows.USA_JPN_steel: expected EXPORTER_IMPORTER_SECTOR"),
