@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 
 import pytest
 
@@ -78,11 +77,11 @@ def test_an_axis_label_says_after_which_event():
 
 @pytest.mark.parametrize("setting, message", [
     (f"after:Congress passes TPA:{THRESHOLD}=0.4",
-     f"--set: after:Congress passes TPA:{THRESHOLD}: expected the label of a scheduled event after 'after:' "
-     '(this scenario\'s events: "Singapore ministerial: the end-2013 target"; '),
+     (f"--set: after:Congress passes TPA:{THRESHOLD}: expected the label of a scheduled event after 'after:' "
+      '(this scenario\'s events: "Singapore ministerial: the end-2013 target"; ')),
     (f"after:Singapore ministerial: the end-2013 target:{THRESHOLD}=0.4",   # a label with a colon
-     'expected a setting the event "Singapore ministerial: the end-2013 target" sets (a deadline event sets no '
-     "setting; "),
+     ('expected a setting the event "Singapore ministerial: the end-2013 target" sets (a deadline event sets no '
+      "setting; ")),
     (f"after:{TPA}:countries.JPN.ratification_threshold=0.4",
      f'expected a setting the event "{TPA}" sets (it sets {THRESHOLD}; '),
     (f"{AFTER}=7", f"--set (after:{TPA}): {THRESHOLD}: expected a number from 0 to 1, got 7"),
@@ -104,8 +103,8 @@ def test_a_dropped_event_cannot_be_targeted():
         load_scenario("baseline").without_events([TPA]).with_overrides({AFTER: 0.4})
 
 
-def test_a_branch_of_a_saved_game_cannot_target_an_event(tmp_path, one_error_line):
-    os.chdir(tmp_path)
+def test_a_branch_of_a_saved_game_cannot_target_an_event(tmp_path, monkeypatch, one_error_line):
+    monkeypatch.chdir(tmp_path)   # restored after the test
     assert main(["baseline", "--stop-at", "5", "--save", "s.json", "--quiet"]) == 0
     assert "a branch keeps the saved game's rounds, calendar, seed, events" in one_error_line(
         ["--from", "s.json", "--set", f"{AFTER}=0.4"])

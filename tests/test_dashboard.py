@@ -34,7 +34,8 @@ else:
 
 from tppgame.classroom.dashboard import (AS_SCENARIO, DashboardModel, agreement_markdown, classroom_scenario,  # noqa: E402
                                concessions_matrix, debrief_markdown, edge_kinds, event_lines, model_params,
-                               network_figure, parse_seed, scenario_names, utility_figure, concessions_html)
+                               network_figure, parse_seed, power_html, scenario_names, utility_figure,
+                               concessions_html)
 
 NO_TACTICS = {code: AS_SCENARIO for code in ("USA", "JPN")}
 
@@ -179,6 +180,10 @@ def test_views_follow_the_game():
     assert edge_kinds(model) and set(edge_kinds(model).values()) == {"existing"}
     assert concessions_matrix(model).max() == 0.0
     assert "Round 0 of 40 (before the talks)" in agreement_markdown(model)
+    assert "- Veto under this rule: USA, JPN" in agreement_markdown(model)     # the TPP's 85% rule
+    power = power_html(model)
+    assert power.count("<th") == 1 + 12 + 2 and ">0.31</td>" in power and ">0.41</td>" in power
+    assert power.count("font-weight:700") == 2 * 3                               # USA and JPN, in each row
     assert "appears when the last round" in debrief_markdown(model)
     while model.running:
         model.step()
@@ -193,6 +198,8 @@ def test_views_follow_the_game():
     assert "Round 40 of 40" in text and ("Agreement formed" in text) == summary["formed"]
     debrief = debrief_markdown(model)
     assert "In fact:** the agreement formed (05 October 2015)" in debrief
+    japan = model.summary()["countries"]["JPN"]["welfare"]
+    assert "#### Welfare of the outcome" in debrief and f"| JPN | {japan['percent_gdp']:+.4f} |" in debrief
     assert event_lines(model)[0].startswith("**Round 40")
     for draw in (network_figure, utility_figure):
         assert draw(model).axes
@@ -295,6 +302,8 @@ def test_page_draws_views_steps_and_reports_the_agreement(tab):
     panel = page.locator(".v-card", has_text="Entry into force (")
     assert "GDP share of those who would ratify" in panel.inner_text()
     assert "Hold-outs:" in panel.inner_text()
+    assert "Veto under this rule: USA, JPN" in panel.inner_text()
+    assert page.locator("table.tpp-power th").count() == 1 + 12 + 2          # the power indices, a column each
     assert page.get_by_text("Round 10 (April 2014)").count() >= 1     # the event log, in sentences
     page.screenshot(path=str(ARTIFACTS / "round10.png"), full_page=True)
     (ARTIFACTS / "step_times.txt").write_text(

@@ -69,8 +69,8 @@ def test_any_stop_of_any_game_continues_into_the_same_game(scenario, seed, stop)
     assert continued.datacollector.get_model_vars_dataframe().equals(whole.datacollector.get_model_vars_dataframe())
 
 
-def test_the_command_line_stops_saves_and_continues_to_the_same_files(tmp_path, capsys):
-    os.chdir(tmp_path)
+def test_the_command_line_stops_saves_and_continues_to_the_same_files(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)   # restored after the test
     assert main(["baseline", "--seed", "5", "--quiet", "--out", "whole"]) == 0
     assert main(["baseline", "--seed", "5", "--stop-at", "2014-04", "--save", "april.json"]) == 0
     out = capsys.readouterr().out
@@ -169,15 +169,15 @@ def test_a_person_takes_a_seat_in_a_saved_game_and_the_seat_is_saved_too():
     assert continued.log.to_jsonl() == model.log.to_jsonl()
 
 
-def test_play_takes_a_seat_in_a_saved_game(tmp_path, one_error_line):
+def test_play_takes_a_seat_in_a_saved_game(tmp_path, monkeypatch, one_error_line):
     import subprocess
     import sys
 
-    os.chdir(tmp_path)
+    monkeypatch.chdir(tmp_path)   # restored after the test
     assert main(["baseline", "--stop-at", "2014-04", "--save", "april.json", "--quiet"]) == 0
     run_py = Path(__file__).resolve().parents[1] / "run.py"
     result = subprocess.run([sys.executable, str(run_py), "play", "--as", "JPN", "--from", "april.json"],
-                            cwd=tmp_path, capture_output=True, text=True, input="auto\n", timeout=300)
+                            cwd=tmp_path, capture_output=True, text=True, input="auto\n", timeout=300, check=False)
     assert result.returncode == 0, result.stderr
     assert "=== Round 11 (May 2014)" in result.stdout and "=== Round 10" not in result.stdout
     events = (tmp_path / "out" / "baseline-seed2013-JPN-from-round10" / "events.jsonl").read_text()
@@ -225,8 +225,8 @@ def test_a_setting_given_its_own_value_is_no_branch(tmp_path):
     assert same.log.to_jsonl() == played(TPPModel("baseline")).log.to_jsonl()
 
 
-def test_a_branch_on_the_command_line_is_in_the_story_and_the_event_log(tmp_path, capsys):
-    os.chdir(tmp_path)
+def test_a_branch_on_the_command_line_is_in_the_story_and_the_event_log(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)   # restored after the test
     assert main(["baseline", "--stop-at", "10", "--save", "s.json", "--quiet"]) == 0
     capsys.readouterr()
     assert main(["--from", "s.json", "--set", "countries.JPN.ratification_threshold=1", "--out", "b"]) == 0
@@ -238,8 +238,8 @@ def test_a_branch_on_the_command_line_is_in_the_story_and_the_event_log(tmp_path
     assert json.loads((tmp_path / "b" / "summary.json").read_text())["formed"] is False
 
 
-def test_a_branch_can_change_a_countrys_negotiator_by_name(tmp_path, capsys):
-    os.chdir(tmp_path)
+def test_a_branch_can_change_a_countrys_negotiator_by_name(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)   # restored after the test
     assert main(["tokyo_2014", "--stop-at", "4", "--save", "s.json", "--quiet"]) == 0
     assert main(["--from", "s.json", "--negotiator", "JPN=conceder", "--quiet", "--out", "b"]) == 0
     events = [json.loads(line) for line in (tmp_path / "b" / "events.jsonl").read_text().splitlines()]
@@ -251,8 +251,8 @@ def test_a_branch_can_change_a_countrys_negotiator_by_name(tmp_path, capsys):
 SAVED_TOKYO = stopped("tokyo_2014", 3, 4).snapshot()
 
 @pytest.fixture
-def saved_file(tmp_path) -> Path:
-    os.chdir(tmp_path)
+def saved_file(tmp_path, monkeypatch) -> Path:
+    monkeypatch.chdir(tmp_path)   # restored after the test
     stopped("baseline", 2013, 10).snapshot(tmp_path / "s.json")
     return tmp_path / "s.json"
 

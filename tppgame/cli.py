@@ -9,6 +9,8 @@
 * ``python run.py list``: the scenarios with their one-line descriptions.
 * ``python run.py compare A B [--seed N] [--out FILE]``: two scenarios, same seed, side by side.
 * ``python run.py robustness SCENARIO [--seeds 50]``: how often the scenario's headlines hold.
+* ``python run.py power [SCENARIO] [--json] [--out DIR]``: power under the entry rule (tppgame.cli_power).
+* ``python run.py teaching-pack [SCENARIO] [--out DIR]``: a teaching pack as Markdown and HTML (tppgame.cli_teaching).
 * ``python run.py play --as JPN [SCENARIO] [--seed N] [--out DIR]``: negotiate for one country in
   the terminal; the agents play the others (tppgame.classroom.play).
 * ``python run.py dashboard [--host 127.0.0.1] [--port 8765]``: the classroom dashboard in a browser
@@ -34,6 +36,9 @@ from typing import Any
 
 from tppgame.cli_args import EXIT_BAD_INPUT, Parser, UsageError, parse_setting, path_arg, seed_arg
 from tppgame.cli_experiments import sweep, sweep_report, tournament
+from tppgame.cli_power import power
+from tppgame.cli_teaching import teaching_pack
+from tppgame.game.economy import load_economy
 from tppgame.game.scenario import ScenarioError, load_scenario
 
 # The commands and their one-line descriptions, in the order ``run.py --help`` lists them.
@@ -43,6 +48,8 @@ COMMAND_HELP = {
     "play": "negotiate for one country at the terminal; the agents play the others",
     "compare": "two scenarios with the same seed, outcomes side by side, and a CSV",
     "robustness": "play a scenario over many seeds and report how often its headlines hold",
+    "power": "each member's Banzhaf and Shapley-Shubik index and veto under the entry rule",
+    "teaching-pack": "a lesson plan, role cards, a student handout and an answer key for a scenario",
     "sweep": "a parameter sweep into a resumable store, with CSV and Parquet tables",
     "sweep-report": "plots and sensitivity indices of a sweep's store",
     "tournament": "negotiators in countries' seats over replicate seeds, ranked",
@@ -92,6 +99,7 @@ def run(argv: Sequence[str]) -> int:
         raise UsageError(f"--seed {args.seed}: expected a whole number of at least 0")
     if (args.stop_at is None) != (args.save is None):
         raise UsageError("--stop-at and --save: expected both (stop at a round and save the game there) or neither")
+    load_economy()          # the welfare account's data: a bad figure stops the run before it plays
     if args.saved is not None:
         model = saved_game(args)
         continued = f", continued from round {model.round} of {args.saved}"
@@ -179,6 +187,7 @@ def play(argv: Sequence[str]) -> int:
                         help="take the seat in a saved game (run.py ... --stop-at ROUND --save FILE) from its round on")
     args = parser.parse_args(list(argv))
     code = args.country.upper()
+    load_economy()
     if args.saved is not None:
         model = saved_game(args)
         scenario, seed, since = model.scenario.settings, model.run_seed, f"-from-round{model.round}"
@@ -417,7 +426,8 @@ def _write_or_fail(write: Callable[[], object], target: Path, option: str = "--o
 
 
 COMMANDS = {"run": run, "list": list_scenarios, "compare": compare, "robustness": robustness, "sweep": sweep,
-            "sweep-report": sweep_report, "tournament": tournament, "play": play, "dashboard": dashboard}
+            "sweep-report": sweep_report, "tournament": tournament, "play": play, "dashboard": dashboard,
+            "power": power, "teaching-pack": teaching_pack}
 
 
 def help_command(argv: Sequence[str]) -> int:

@@ -22,6 +22,7 @@ from matplotlib.patches import Rectangle
 from mesa.visualization.utils import force_update, update_counter
 
 from tppgame.game.agreement import assemble_package
+from tppgame.game.outcome import power_now
 from tppgame.model import TPPModel
 from tppgame.report import month_label, round_lines
 from tppgame.game.scenario import Scenario, ScenarioError, available_scenarios, load_scenario
@@ -404,8 +405,30 @@ def agreement_markdown(model: TPPModel) -> str:
     lines.append(f"- GDP share of those who would ratify: {check.gdp_share:.1%}{threshold}")
     lines.append(f"- Entry into force ({rule.name}: {rule.describe()}): "
                  f"**{'yes' if check.in_force else 'no'}**")
+    power = power_now(model)
+    lines.append(f"- Veto under this rule: {', '.join(power.veto_players) or 'nobody'}"
+                 if power.decisive else "- Power under this rule: none (no group of them can meet it)")
     notes = getattr(model, "notes", [])
     return "\n".join(lines + [f"\n*{note}*" for note in notes])
+
+
+def power_html(model: TPPModel) -> str:
+    """The power indices under the entry rule in force as a small table, a column per player:
+    Banzhaf (share of the decisive ratifications) and Shapley-Shubik (share of the orders in which it
+    is the pivot), veto players in bold. Empty when nobody can meet the rule."""
+    power = power_now(model)
+    if not power.decisive:
+        return ""
+    bold = ["font-weight:700;background:#fde2c8" if v else "" for v in power.veto]
+    head = "".join(f"<th style='{_CELL};{b}'>{p}</th>" for p, b in zip(power.players, bold))
+
+    def row(label: str, values: np.ndarray) -> str:
+        cells = "".join(f"<td style='{_CELL};{b}'>{v:.2f}</td>" for v, b in zip(values, bold))
+        return f"<tr><th style='{_CELL};text-align:left;white-space:nowrap'>{label}</th>{cells}</tr>"
+
+    return (f"<table class='tpp-power' style='border-collapse:collapse;font-size:12px;margin-top:6px'>"
+            f"<tr><th style='{_CELL};text-align:left'>power</th>{head}</tr>"
+            f"{row('Banzhaf', power.banzhaf)}{row('Shapley-Shubik', power.shapley_shubik)}</table>")
 
 
 @solara.component
@@ -413,6 +436,7 @@ def AgreementPanel(model: TPPModel):
     update_counter.get()
     with solara.Card("Agreement", style=SCROLL):
         solara.Markdown(agreement_markdown(model))
+        solara.HTML(tag="div", unsafe_innerHTML=power_html(model))
 
 
 def event_lines(model: TPPModel, rounds: int = 8) -> list[str]:
@@ -458,7 +482,21 @@ def debrief_markdown(model: TPPModel) -> str:
             lines.append("\nSources: " + " · ".join(sources))
     else:
         lines.append("- This scenario has no historical record to compare with.")
-    return "\n".join(lines)
+    return "\n".join(lines + ["", welfare_markdown(summary)])
+
+
+def welfare_markdown(summary: dict) -> str:
+    """Each country's welfare account of the outcome (``summary.json``'s ``welfare``) as a table:
+    the gain in % of its 2013 GDP and in US$ m, from exports, erosion, efficiency and terms of trade."""
+    rows = ["#### Welfare of the outcome", "",
+            "What it is worth to each economy in the ten sectors (not what its government bargained for):",
+            "", "| country | % of GDP | US$ m | exports | erosion | efficiency | terms of trade |",
+            "|---|---:|---:|---:|---:|---:|---:|"]
+    for code, c in summary["countries"].items():
+        w = c["welfare"]
+        rows.append(f"| {code} | {w['percent_gdp']:+.4f} | {w['total_usd_m']:+.1f} | {w['exports_usd_m']:+.1f} | "
+                    f"{w['erosion_usd_m']:+.1f} | {w['efficiency_usd_m']:+.1f} | {w['terms_of_trade_usd_m']:+.1f} |")
+    return "\n".join(rows)
 
 
 @solara.component
