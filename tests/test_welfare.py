@@ -183,6 +183,22 @@ def test_the_data_file_loads_with_an_origin_for_every_figure():
     assert all(origin for origin in economy.figure_sources.values())
 
 
+def test_canada_japan_trade_is_statistics_canadas_2013_figure_in_us_dollars():
+    # Canada's 2013 exports to Japan: C$10.9 bn (Statistics Canada, The Daily, 2 Apr 2015) at the
+    # 2013 average of C$1.0300 per US$ = US$10.583 bn; Canada's wheat share of its exports (1.5%)
+    # makes its wheat exports to Japan 0.015 * 10.583 = US$0.159 bn
+    economy = load_economy()
+    code = economy.countries.index
+    assert economy.figure_sources["trade.flows.CAN_JPN"] == "statcan_2015_partners"
+    assert 10.9 / 1.0300 == pytest.approx(10.583, abs=5e-4)
+    assert economy.trade[code("CAN"), code("JPN"), economy.sectors.index("wheat")] == pytest.approx(0.015 * 10.583)
+    # Vietnam's 2013 exports to the US, from US Census's 2014 figure (US$30.6 bn, up 24%): US$24.677 bn
+    assert economy.figure_sources["trade.flows.VNM_USA"] == "vir_2015_vn_us"
+    # and its textile share of exports, 15.4% (Ministry of Industry and Trade), applies to that total
+    textiles = economy.sectors.index("textiles")
+    assert economy.trade[code("VNM"), code("USA"), textiles] == pytest.approx(0.154 * 24.677)
+
+
 def test_a_japan_australia_beef_cut_erodes_us_beef_in_japan():
     economy = load_economy()
     fta = TPPModel("baseline").config.params["fta"]
