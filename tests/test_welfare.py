@@ -199,6 +199,20 @@ def test_canada_japan_trade_is_statistics_canadas_2013_figure_in_us_dollars():
     assert economy.trade[code("VNM"), code("USA"), textiles] == pytest.approx(0.154 * 24.677)
 
 
+def test_applied_tariffs_read_as_their_sources_state_them():
+    economy = load_economy()
+    code, sector = economy.countries.index, economy.sectors.index
+    # Chile's virtually uniform 6% (WTO Trade Policy Review 2009), wheat under its price band at 0%
+    assert economy.tariff[code("CHL"), sector("beef")] == 0.06 and economy.tariff[code("CHL"), sector("wheat")] == 0.0
+    assert economy.figure_sources["tariffs.CHL.autos"] == "wto_tpr_chile_2009"
+    # Malaysia's 30% on completely built-up cars (Malaysian Automotive Association); Singapore levies none
+    assert economy.tariff[code("MYS"), sector("autos")] == 0.30
+    assert economy.figure_sources["tariffs.MYS.autos"] == "maa_duties"
+    assert not economy.tariff[code("SGP"), :].any()
+    # Vietnam's boneless beef at 14% after its WTO accession cut from 20%
+    assert economy.tariff[code("VNM"), sector("beef")] == 0.14
+
+
 def test_a_japan_australia_beef_cut_erodes_us_beef_in_japan():
     economy = load_economy()
     fta = TPPModel("baseline").config.params["fta"]
