@@ -213,6 +213,19 @@ def test_applied_tariffs_read_as_their_sources_state_them():
     assert economy.tariff[code("VNM"), sector("beef")] == 0.14
 
 
+def test_sector_shares_read_as_their_sources_state_them():
+    economy = load_economy()
+    code, sector = economy.countries.index, economy.sectors.index
+    # Chile's 2013 pork exports, US$507 m (ASPROCER), of its US$77.37 bn exports (Central Bank), applied
+    # to the US$9.4 bn the US imported from Chile
+    assert economy.trade[code("CHL"), code("USA"), sector("pork")] == pytest.approx(0.507 / 77.37 * 9.4, rel=1e-3)
+    # US dairy exports of US$6.7 bn (US Dairy Export Council) over US$1,579.6 bn of US exports (USITC)
+    assert economy.figure_sources["trade.sector_shares.USA.dairy"] == "usdec_2014_dairy"
+    assert economy.trade[code("USA"), code("CAN"), sector("dairy")] == pytest.approx(6.7 / 1579.6 * 300.2, rel=1e-3)
+    # copper is not a game sector: Chile's listed shares leave most of its exports outside the account
+    assert economy.trade[code("CHL"), code("USA")].sum() < 0.05 * 9.4
+
+
 def test_a_japan_australia_beef_cut_erodes_us_beef_in_japan():
     economy = load_economy()
     fta = TPPModel("baseline").config.params["fta"]
