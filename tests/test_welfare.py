@@ -302,3 +302,16 @@ def test_bad_data_stops_the_command_line_with_one_line_and_exit_2(tmp_path, caps
     captured = capsys.readouterr()
     assert captured.err.count("\n") == 1 and message in captured.err and captured.err.startswith("error: ")
     assert not (tmp_path / "out").exists()                                   # nothing half-written
+
+
+def test_the_origin_counts_the_welfare_page_states():
+    # docs/explanation/welfare.md's table: how many figures are sourced, a method or a judgment
+    origins = load_economy().figure_sources
+
+    def count(prefix: str, kind: str) -> int:
+        return sum(1 for path, origin in origins.items() if path.startswith(prefix)
+                   and (origin.startswith(f"{kind}:") if kind != "source" else ":" not in origin))
+
+    assert (count("trade.flows.", "source"), count("trade.flows.", "method")) == (16, 6)   # 110 pairs left to gravity
+    assert (count("trade.sector_shares.", "source"), count("trade.sector_shares.", "judgment")) == (12, 46)
+    assert (count("tariffs.", "source"), count("tariffs.", "method"), count("tariffs.", "judgment")) == (38, 12, 70)
