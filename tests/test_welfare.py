@@ -183,6 +183,49 @@ def test_the_data_file_loads_with_an_origin_for_every_figure():
     assert all(origin for origin in economy.figure_sources.values())
 
 
+def test_canada_japan_trade_is_statistics_canadas_2013_figure_in_us_dollars():
+    # Canada's 2013 exports to Japan: C$10.9 bn (Statistics Canada, The Daily, 2 Apr 2015) at the
+    # 2013 average of C$1.0300 per US$ = US$10.583 bn; Canada's wheat share of its exports (1.5%)
+    # makes its wheat exports to Japan 0.015 * 10.583 = US$0.159 bn
+    economy = load_economy()
+    code = economy.countries.index
+    assert economy.figure_sources["trade.flows.CAN_JPN"] == "statcan_2015_partners"
+    assert 10.9 / 1.0300 == pytest.approx(10.583, abs=5e-4)
+    assert economy.trade[code("CAN"), code("JPN"), economy.sectors.index("wheat")] == pytest.approx(0.015 * 10.583)
+    # Vietnam's 2013 exports to the US, from US Census's 2014 figure (US$30.6 bn, up 24%): US$24.677 bn
+    assert economy.figure_sources["trade.flows.VNM_USA"] == "vir_2015_vn_us"
+    # and its textile share of exports, 15.4% (Ministry of Industry and Trade), applies to that total
+    textiles = economy.sectors.index("textiles")
+    assert economy.trade[code("VNM"), code("USA"), textiles] == pytest.approx(0.154 * 24.677)
+
+
+def test_applied_tariffs_read_as_their_sources_state_them():
+    economy = load_economy()
+    code, sector = economy.countries.index, economy.sectors.index
+    # Chile's virtually uniform 6% (WTO Trade Policy Review 2009), wheat under its price band at 0%
+    assert economy.tariff[code("CHL"), sector("beef")] == 0.06 and economy.tariff[code("CHL"), sector("wheat")] == 0.0
+    assert economy.figure_sources["tariffs.CHL.autos"] == "wto_tpr_chile_2009"
+    # Malaysia's 30% on completely built-up cars (Malaysian Automotive Association); Singapore levies none
+    assert economy.tariff[code("MYS"), sector("autos")] == 0.30
+    assert economy.figure_sources["tariffs.MYS.autos"] == "maa_duties"
+    assert not economy.tariff[code("SGP"), :].any()
+    # Vietnam's boneless beef at 14% after its WTO accession cut from 20%
+    assert economy.tariff[code("VNM"), sector("beef")] == 0.14
+
+
+def test_sector_shares_read_as_their_sources_state_them():
+    economy = load_economy()
+    code, sector = economy.countries.index, economy.sectors.index
+    # Chile's 2013 pork exports, US$507 m (ASPROCER), of its US$77.37 bn exports (Central Bank), applied
+    # to the US$9.4 bn the US imported from Chile
+    assert economy.trade[code("CHL"), code("USA"), sector("pork")] == pytest.approx(0.507 / 77.37 * 9.4, rel=1e-3)
+    # US dairy exports of US$6.7 bn (US Dairy Export Council) over US$1,579.6 bn of US exports (USITC)
+    assert economy.figure_sources["trade.sector_shares.USA.dairy"] == "usdec_2014_dairy"
+    assert economy.trade[code("USA"), code("CAN"), sector("dairy")] == pytest.approx(6.7 / 1579.6 * 300.2, rel=1e-3)
+    # copper is not a game sector: Chile's listed shares leave most of its exports outside the account
+    assert economy.trade[code("CHL"), code("USA")].sum() < 0.05 * 9.4
+
+
 def test_a_japan_australia_beef_cut_erodes_us_beef_in_japan():
     economy = load_economy()
     fta = TPPModel("baseline").config.params["fta"]
@@ -259,3 +302,16 @@ def test_bad_data_stops_the_command_line_with_one_line_and_exit_2(tmp_path, caps
     captured = capsys.readouterr()
     assert captured.err.count("\n") == 1 and message in captured.err and captured.err.startswith("error: ")
     assert not (tmp_path / "out").exists()                                   # nothing half-written
+
+
+def test_the_origin_counts_the_welfare_page_states():
+    # docs/explanation/welfare.md's table: how many figures are sourced, a method or a judgment
+    origins = load_economy().figure_sources
+
+    def count(prefix: str, kind: str) -> int:
+        return sum(1 for path, origin in origins.items() if path.startswith(prefix)
+                   and (origin.startswith(f"{kind}:") if kind != "source" else ":" not in origin))
+
+    assert (count("trade.flows.", "source"), count("trade.flows.", "method")) == (18, 6)   # 108 pairs left to gravity
+    assert (count("trade.sector_shares.", "source"), count("trade.sector_shares.", "judgment")) == (12, 46)
+    assert (count("tariffs.", "source"), count("tariffs.", "method"), count("tariffs.", "judgment")) == (45, 12, 63)
