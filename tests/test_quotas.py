@@ -182,6 +182,10 @@ def test_the_data_holds_the_historical_quotas_and_phase_outs():
     # the US phases out its car tariff slowly: worth well under half a cut at once, trucks less still
     assert data.factor("usa_light_trucks_from_japan") < data.factor("usa_cars_from_japan") < 0.5
     assert data.factor("can_cars_from_japan") > 0.8
+    # the rice quota starts at 50,000 t and reaches 70,000 t in year 13: 5/7 of it at once
+    years, shares = rice.phase_in(countries.index("USA"))
+    assert list(years) == [1.0, 13.0] and shares == pytest.approx([50 / 70, 1.0])
+    assert 50 / 70 < phase_out_factor(years, shares, data.discount_rate) < 1.0
 
 
 def test_the_rice_quotas_account():
@@ -207,7 +211,11 @@ def edited(tmp_path: Path, old: str, new: str) -> Path:
 BAD = [
     ('after = { value = 70000.0,', 'after = { value = -5.0,', "quotas.JPN.rice.USA.after.value: expected a number from 0"),
     ('[quotas.JPN.rice.AUS]\nbefore = { value = 0.0,', '[quotas.JPN.rice.AUS]\nbefore = { value = 9000.0,',
-     "quotas.JPN.rice.AUS.after: expected at least before (9000)"),
+     "quotas.JPN.rice.AUS.first_year: expected tonnes from before (9000) up to after (8400), got 6000.0"),
+    ('first_year = { value = 50000.0,', 'first_year = { value = 90000.0,',
+     "quotas.JPN.rice.USA.first_year: expected tonnes from before (0) up to after (70000), got 90000.0"),
+    ('domestic_price = { value = 780.0,', 'domestic_price = { value = 1500.0,',
+     "quotas.CAN.dairy.domestic_price.value: expected a price no higher than the over-quota tariff allows (1400)"),
     ('exporter_share = { value = 0.2,', 'exporter_share = { value = 1.5,',
      "quotas.JPN.rice.exporter_share.value: expected a number from 0 to 1, got 1.5"),
     ('in_quota_tariff = { value = 0.0, source = "jt_2015_gist"', 'in_quota_tariff = { value = 0.0, source = "nowhere"',

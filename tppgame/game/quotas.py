@@ -205,8 +205,19 @@ class Quota:
     other_quota: float
     over_quota: float
     before: np.ndarray          # [i] tonnes
+    first_year: np.ndarray      # [i] tonnes in the first year of the agreement
     after: np.ndarray           # [i] tonnes, once fully phased in
     years_to_full: np.ndarray   # [i] years until ``after`` is reached (0 where no quota)
+
+    def phase_in(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Exporter ``k``'s quota increase as a staging (years, shares of the final increase), for
+        :func:`phase_out_factor`: the first year's share at year 1, all of it in ``years_to_full``."""
+        increase = self.after[k] - self.before[k]
+        first = (self.first_year[k] - self.before[k]) / increase if increase > 0 else 1.0
+        full = max(float(self.years_to_full[k]), 1.0)
+        if full <= 1.0:
+            return np.array([1.0]), np.array([1.0])
+        return np.array([1.0, full]), np.array([first, 1.0])
 
 
 @dataclass(frozen=True)
@@ -240,7 +251,8 @@ QUOTA_FIGURES = {   # name: (low, high)
     "in_quota_tariff": (0.0, 10.0), "over_quota_tariff": (0.0, 10.0), "consumption": (0.0, MAX_TONNES),
     "elasticity": (1e-6, 20.0), "other_quota": (0.0, MAX_TONNES), "over_quota": (0.0, MAX_TONNES),
 }
-PARTNER_FIGURES = {"before": (0.0, MAX_TONNES), "after": (0.0, MAX_TONNES), "years_to_full": (0.0, 100.0)}
+PARTNER_FIGURES = {"before": (0.0, MAX_TONNES), "first_year": (0.0, MAX_TONNES), "after": (0.0, MAX_TONNES),
+                   "years_to_full": (0.0, 100.0)}
 
 
 def read_data_file(path: Path) -> tuple[str, dict[str, Any], dict[str, str]]:
@@ -289,8 +301,10 @@ def _quota(importer: str, sector: str, table: Mapping[str, Any], file: str, sour
             raise ScenarioError(file, f"{where}.{code}", "a partner other than the importer", show_got=False)
         got = {name: float(_figure(block.get(name), file, f"{where}.{code}.{name}", sources, lo, hi, figures))
                for name, (lo, hi) in PARTNER_FIGURES.items()}
-        if got["after"] < got["before"]:
-            raise ScenarioError(file, f"{where}.{code}.after", f"at least before ({got['before']:g})", got["after"])
+        if not got["before"] <= got["first_year"] <= got["after"]:
+            raise ScenarioError(file, f"{where}.{code}.first_year",
+                                f"tonnes from before ({got['before']:g}) up to after ({got['after']:g})",
+                                got["first_year"])
         if k >= 0:
             weights = np.eye(n)[k]
         else:
@@ -299,8 +313,13 @@ def _quota(importer: str, sector: str, table: Mapping[str, Any], file: str, sour
         for name in PARTNER_FIGURES:
             per[name] = per[name] + weights * got[name] if name != "years_to_full" else np.maximum(
                 per[name], np.where(weights > 0, got[name], 0.0))
-    return Quota(importer, sector, allocation, before=per["before"], after=per["after"],
-                 years_to_full=per["years_to_full"], **values)
+    world = values["in_quota_price"] / (1.0 + values["in_quota_tariff"])
+    if values["domestic_price"] > world * (1.0 + values["over_quota_tariff"]) * (1 + 1e-9):
+        raise ScenarioError(file, f"{where}.domestic_price.value",
+                            f"a price no higher than the over-quota tariff allows ({world * (1 + values['over_quota_tariff']):g})",
+                            values["domestic_price"])
+    return Quota(importer, sector, allocation, before=per["before"], first_year=per["first_year"],
+                 after=per["after"], years_to_full=per["years_to_full"], **values)
 
 
 def _member_weights(importer: int, sector: str) -> np.ndarray:
