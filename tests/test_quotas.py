@@ -199,6 +199,21 @@ def test_the_rice_quotas_account():
                                           + a.erosion.sum())
 
 
+def test_who_keeps_the_rent_depends_on_the_allocation():
+    data = load_quotas()
+    usa, jpn, aus = 0, 1, 4
+    sugar = quota_account(data.quotas["USA", "sugar"])            # country allocations: exporters keep it
+    rice = quota_account(data.quotas["JPN", "rice"])              # state trading: the state keeps most
+    assert data.quotas["USA", "sugar"].before[aus] == 87402.0 and data.quotas["USA", "sugar"].after[aus] == 152402.0
+    # the change in the importer's quota rents falls 90:10 on exporters and at home for sugar, 20:80 for rice
+    assert sugar.terms_of_trade[usa] == pytest.approx(-0.9 / 0.1 * sugar.tariff_revenue[usa])
+    assert rice.terms_of_trade[jpn] == pytest.approx(-0.2 / 0.8 * rice.tariff_revenue[jpn])
+    # a larger Australian allocation lowers the price and so the rent on the rest of the US quota:
+    # the US gains from its suppliers' lost rents, Australia's rent grows on net
+    assert sugar.terms_of_trade[usa] > 0 and sugar.exports[aus] + sugar.erosion[aus] > 0
+    assert sugar.exports[aus] > 0
+
+
 # ------------------------------------------------------------------ bad data
 def edited(tmp_path: Path, old: str, new: str) -> Path:
     text = QUOTAS_FILE.read_text()

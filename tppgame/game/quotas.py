@@ -107,7 +107,7 @@ def quota_fill(before: np.ndarray, after: np.ndarray, *, domestic_price: float, 
     displaced = min(total, max(over_quota, 0.0))
     slope = elasticity * consumption / domestic_price if domestic_price > 0 else 0.0
     extra = min(total - displaced, slope * wedge)
-    price_fall = extra / slope if slope > 0 else 0.0
+    price_fall = min(extra / slope, wedge) if slope > 0 else 0.0
     return QuotaFill(increase * ((displaced + extra) / total), displaced, extra, price_fall)
 
 
