@@ -214,6 +214,17 @@ def test_who_keeps_the_rent_depends_on_the_allocation():
     assert sugar.exports[aus] > 0
 
 
+def test_a_quotas_account_over_a_scenarios_countries():
+    rice = load_quotas().quotas["JPN", "rice"]
+    whole = quota_account(rice)
+    without_australia = quota_account(rice, countries=("JPN", "USA", "CAN"))
+    # Australia's tonnes are out of the talks: the US quota alone lowers the price less
+    assert without_australia.exports[1] > whole.exports[0] > 0
+    assert without_australia.efficiency[0] < whole.efficiency[1]
+    with pytest.raises(ValueError, match="JPN"):
+        quota_account(rice, countries=("USA", "AUS"))
+
+
 # ------------------------------------------------------------------ bad data
 def edited(tmp_path: Path, old: str, new: str) -> Path:
     text = QUOTAS_FILE.read_text()

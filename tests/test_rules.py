@@ -137,6 +137,18 @@ def test_the_issues_and_their_outcomes():
     assert all(origin for origin in rules.figure_sources.values())
 
 
+def test_the_issues_over_a_scenarios_countries():
+    rules = load_rules()
+    four = rules.select(("AUS", "USA", "JPN", "VNM"))
+    bio = four.issues["biologics"]
+    assert list(bio.status_quo) == [5.0, 12.0, 8.0, 5.0]
+    # fewer markets to earn in: the US's value of 8 years falls, Australia's own payments stay
+    assert 0 < bio.values(8.0)[1] < rules.issues["biologics"].values(8.0)[0]
+    # Australia (US$3 bn, 3% of originators) pays for 3 more years at home and earns only in Vietnam
+    # (US$0.3 bn, 5 years) among the other three: 0.03 x 0.3 x 0.3 x 3/20 - 0.97 x 3 x 0.3 x 3/20
+    assert bio.values(8.0)[0] == pytest.approx(0.03 * 0.3 * 0.3 * 3 / 20 - 0.97 * 3 * 0.3 * 3 / 20)
+
+
 def test_yarn_forward_and_vietnam():
     textiles = load_rules().issues["textiles_origin"]
     vnm = COUNTRIES.index("VNM")

@@ -380,11 +380,20 @@ def _load_quotas(path: Path) -> Quotas:
     return Quotas(quotas, phase_outs, rate, figures)
 
 
-def quota_account(quota: Quota, gdp: np.ndarray | None = None, after: np.ndarray | None = None) -> WelfareAccount:
-    """:func:`trq_account` of a quota from the file (``after``: its full phase-in unless given)."""
-    cal = load_calibration()
-    return trq_account(cal.countries.index(quota.importer), quota.before,
-                       quota.after if after is None else after, domestic_price=quota.domestic_price,
-                       in_quota_price=quota.in_quota_price, consumption=quota.consumption,
-                       elasticity=quota.elasticity, exporter_share=quota.exporter_share,
-                       other_quota=quota.other_quota, over_quota=quota.over_quota, gdp=gdp)
+def quota_account(quota: Quota, gdp: np.ndarray | None = None, after: np.ndarray | None = None, *,
+                  countries: tuple[str, ...] | None = None) -> WelfareAccount:
+    """:func:`trq_account` of a quota from the file, over ``countries`` (default: the calibration's, in
+    its order; a scenario passes its own). ``after`` (over the same countries) defaults to the full
+    phase-in. An exporter left out keeps its tonnes as part of ``other_quota`` and gets no increase."""
+    everyone = load_calibration().countries
+    countries = everyone if countries is None else tuple(countries)
+    if quota.importer not in countries:
+        raise ValueError(f"the quota's importer {quota.importer} is not among {', '.join(countries)}")
+    idx = [everyone.index(code) for code in countries]
+    before = quota.before[idx]
+    left_out = float(quota.before.sum() - before.sum())
+    return trq_account(countries.index(quota.importer), before, quota.after[idx] if after is None else after,
+                       domestic_price=quota.domestic_price, in_quota_price=quota.in_quota_price,
+                       consumption=quota.consumption, elasticity=quota.elasticity,
+                       exporter_share=quota.exporter_share, other_quota=quota.other_quota + left_out,
+                       over_quota=quota.over_quota, gdp=gdp)

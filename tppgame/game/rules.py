@@ -32,7 +32,7 @@ A term is acceptable to a country when it lies on its ideal's side of its red li
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -160,6 +160,16 @@ class Rules:
     countries: tuple[str, ...]
     issues: dict[str, Issue]
     figure_sources: dict[str, str]
+
+    def select(self, countries: tuple[str, ...]) -> Rules:
+        """The same issues over a scenario's countries (in its order): every per-country array indexed,
+        so a country left out neither pays nor earns (its biologics market, its exports drop out)."""
+        idx = [self.countries.index(code) for code in countries]
+        issues = {name: replace(issue, status_quo=issue.status_quo[idx], ideal=issue.ideal[idx],
+                                red_line=issue.red_line[idx],
+                                figures={key: value[idx] for key, value in issue.figures.items()})
+                  for name, issue in self.issues.items()}
+        return Rules(tuple(countries), issues, self.figure_sources)
 
 
 def _issue(name: str, table: Any, file: str, sources: Mapping[str, str], countries: tuple[str, ...],
