@@ -1,0 +1,237 @@
+"""Rules chapters as issues with target terms: data and pure payoff functions, not yet part of play.
+
+Each issue is a term on a scale (years of biologics data protection, a rule of origin's required
+in-zone share, a threshold in SDR, a depth of disciplines) with, per country, a status quo, an
+ideal and a red line (sourced positions or stated judgments), and a payoff function giving a
+country's value of a term in US$ bn a year. Three kinds, named in the data file (never code):
+
+* ``biologics``: a term of ``y`` years raises every member's protection to ``max(y0_j, y)``. A
+  country's originators earn a price premium on that extra protected share of a product's life in
+  each partner market; its health budget pays the premium to foreign originators at home:
+  ``v_c(y) = o_c sum_{j != c} M_j p e_j(y) - (1 - o_c) M_c p e_c(y)``, ``e_j(y) = max(0, y - y0_j) / L``
+  (``M`` the biologics market, US$ bn a year; ``o`` the country's share of the originators' sales;
+  ``p`` the premium over a biosimilar; ``L`` a product's protected life). Rising in ``y`` for the
+  US (12 years at home already), falling for Australia (5 years, few originators).
+* ``origin``: a rule requiring an in-zone share ``x`` of inputs. An exporter whose in-zone share
+  is ``z`` must re-source ``max(0, x - z)`` of inputs worth ``input_share`` of its product at a
+  ``premium``: a mean compliance cost ``c`` (share of the export's value). Firms' costs spread
+  uniformly on ``[0, 2c]``; those below the preference margin ``m`` comply, so utilisation is
+  ``u = min(1, m / 2c)`` (1 when ``c = 0``) and compliers spend ``u m / 2`` (``c`` when ``u = 1``)
+  on dearer in-zone inputs. The exporter keeps ``u m - spent``; in-zone suppliers gain ``keep``
+  of the spending, split by their ``supplier_share``. A tighter rule lowers utilisation for those
+  who source outside the zone and raises the in-zone suppliers' share.
+* ``position`` (SOEs, services and investment, procurement): a linear distance payoff,
+  ``v_c(x) = stake_c (|q_c - i_c| - |x - i_c|) / d_c`` with ``d_c = |q_c - i_c|`` (the issue's
+  span where the status quo is the ideal): 0 at the status quo, ``stake_c`` at the ideal, falling
+  past it; ``stake_c`` is what reaching its ideal is worth to the country a year (a judgment).
+
+A term is acceptable to a country when it lies on its ideal's side of its red line
+(:func:`within_red_line`). Nothing changed (the term at every status quo) gives 0 for every country.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tppgame.game.calibration import PACKAGE_DIR, load_calibration
+from tppgame.game.economy import _figure, _table
+from tppgame.game.fields import ScenarioError
+from tppgame.game.quotas import read_data_file
+
+RULES_FILE = PACKAGE_DIR / "data" / "rules.toml"
+POSITIONS = ("status_quo", "ideal", "red_line")
+KINDS: dict[str, tuple[tuple[str, ...], dict[str, tuple[float, float]]]] = {
+    # kind: (parameters, per-country figures with their ranges)
+    "biologics": (("premium", "life"), {"market": (0.0, 1e4), "originator_share": (0.0, 1.0)}),
+    "origin": (("input_share", "premium", "keep"),
+               {"exports": (0.0, 1e4), "in_zone": (0.0, 1.0), "margin": (0.0, 10.0), "supplier_share": (0.0, 1.0)}),
+    "position": ((), {"stake": (0.0, 1e4)}),
+}
+
+
+# ------------------------------------------------------------------ biologics
+def protected_share(years: float, status_quo: np.ndarray, life: float) -> np.ndarray:
+    """[j]: the extra share of a product's protected life a term of ``years`` adds in each market."""
+    return np.maximum(years - np.asarray(status_quo, dtype=float), 0.0) / life
+
+
+def biologics_value(years: float, status_quo: np.ndarray, market: np.ndarray, originator_share: np.ndarray,
+                    premium: float, life: float) -> np.ndarray:
+    """[c]: each country's value (US$ bn a year) of a data-protection term of ``years`` (module docstring)."""
+    market, share = np.asarray(market, dtype=float), np.asarray(originator_share, dtype=float)
+    paid = market * premium * protected_share(years, status_quo, life)       # [j] extra premium paid in j
+    abroad = share * (paid.sum() - paid)                                     # its originators, other markets
+    at_home = (1.0 - share) * paid                                           # its budget, to foreign originators
+    return abroad - at_home
+
+
+# ------------------------------------------------------------------ rules of origin
+def compliance_cost(rule: float, in_zone: np.ndarray, input_share: float, premium: float) -> np.ndarray:
+    """[e]: the mean cost of meeting a rule requiring an in-zone share ``rule`` of inputs, as a share of
+    the export's value: the inputs to re-source, ``max(0, rule - in_zone) x input_share``, times the premium."""
+    return np.maximum(rule - np.asarray(in_zone, dtype=float), 0.0) * input_share * premium
+
+
+def utilisation(margin: np.ndarray, cost: np.ndarray) -> np.ndarray:
+    """[e]: the share of exports that claim the preference: firms' costs spread on ``[0, 2 cost]`` and
+    those below the margin comply, ``min(1, margin / (2 cost))`` (1 at no cost)."""
+    margin, cost = np.asarray(margin, dtype=float), np.asarray(cost, dtype=float)
+    binds = 2.0 * cost > margin                     # only then is margin / (2 cost) below 1
+    return np.where(binds, margin / np.where(binds, 2.0 * cost, 1.0), 1.0)
+
+
+def preference_split(margin: np.ndarray, cost: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(utilisation, exporter's net gain, spent on in-zone inputs)`` per unit of exports."""
+    margin, cost = np.asarray(margin, dtype=float), np.asarray(cost, dtype=float)
+    u = utilisation(margin, cost)
+    spent = np.where(u < 1.0, u * margin / 2.0, cost)
+    return u, u * margin - spent, spent
+
+
+def origin_value(rule: float, exports: np.ndarray, in_zone: np.ndarray, margin: np.ndarray,
+                 supplier_share: np.ndarray, input_share: float, premium: float, keep: float) -> np.ndarray:
+    """[c]: each country's value (US$ bn a year) of a rule of origin: as an exporter, the preference it
+    can use net of compliance; as an in-zone supplier, its share of what compliers spend, times ``keep``."""
+    exports = np.asarray(exports, dtype=float)
+    _, net, spent = preference_split(margin, compliance_cost(rule, in_zone, input_share, premium))
+    return exports * net + np.asarray(supplier_share, dtype=float) * keep * float((exports * spent).sum())
+
+
+# ------------------------------------------------------------------ positions
+def position_value(term: float, status_quo: np.ndarray, ideal: np.ndarray, stake: np.ndarray,
+                   span: float) -> np.ndarray:
+    """[c]: ``stake (|q - i| - |x - i|) / d``, ``d = |q - i|`` or ``span`` where the status quo is the ideal
+    (to within a millionth of the span)."""
+    q, i = np.asarray(status_quo, dtype=float), np.asarray(ideal, dtype=float)
+    d = np.abs(q - i)
+    d = np.where(d > 1e-6 * span, d, span)
+    return np.asarray(stake, dtype=float) * (np.abs(q - i) - np.abs(term - i)) / d
+
+
+def within_red_line(term: float, ideal: np.ndarray, red_line: np.ndarray) -> np.ndarray:
+    """[c]: whether ``term`` lies on the ideal's side of each country's red line (the line included)."""
+    ideal, red_line = np.asarray(ideal, dtype=float), np.asarray(red_line, dtype=float)
+    return np.where(ideal >= red_line, term >= red_line, term <= red_line)
+
+
+# ------------------------------------------------------------------ the data file
+@dataclass(frozen=True)
+class Issue:
+    """One rules issue: its scale, the TPP's outcome, per country positions and the kind's figures."""
+
+    name: str
+    label: str
+    kind: str
+    unit: str
+    low: float
+    high: float
+    outcome: float
+    status_quo: np.ndarray
+    ideal: np.ndarray
+    red_line: np.ndarray
+    figures: dict[str, np.ndarray]          # the kind's per-country figures, [c]
+    parameters: dict[str, float]
+
+    def values(self, term: float) -> np.ndarray:
+        """[c]: every country's value of ``term`` (US$ bn a year), by the issue's kind."""
+        p, f = self.parameters, self.figures
+        if self.kind == "biologics":
+            return biologics_value(term, self.status_quo, f["market"], f["originator_share"], p["premium"], p["life"])
+        if self.kind == "origin":
+            return origin_value(term, f["exports"], f["in_zone"], f["margin"], f["supplier_share"],
+                                p["input_share"], p["premium"], p["keep"])
+        return position_value(term, self.status_quo, self.ideal, f["stake"], self.high - self.low)
+
+    def acceptable(self, term: float) -> np.ndarray:
+        """[c]: whether ``term`` respects each country's red line."""
+        return within_red_line(term, self.ideal, self.red_line)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The rules issues, by name, over the calibration's countries."""
+
+    countries: tuple[str, ...]
+    issues: dict[str, Issue]
+    figure_sources: dict[str, str]
+
+    def select(self, countries: tuple[str, ...]) -> Rules:
+        """The same issues over a scenario's countries (in its order): every per-country array indexed,
+        so a country left out neither pays nor earns (its biologics market, its exports drop out)."""
+        idx = [self.countries.index(code) for code in countries]
+        issues = {name: replace(issue, status_quo=issue.status_quo[idx], ideal=issue.ideal[idx],
+                                red_line=issue.red_line[idx],
+                                figures={key: value[idx] for key, value in issue.figures.items()})
+                  for name, issue in self.issues.items()}
+        return Rules(tuple(countries), issues, self.figure_sources)
+
+
+def _issue(name: str, table: Any, file: str, sources: Mapping[str, str], countries: tuple[str, ...],
+           figures: dict[str, str]) -> Issue:
+    where = f"issues.{name}"
+    if not isinstance(table, dict):
+        raise ScenarioError(file, where, "a table", table)
+    texts = {}
+    for key in ("label", "kind", "unit"):
+        if not isinstance(table.get(key), str) or not table[key].strip():
+            raise ScenarioError(file, f"{where}.{key}", "a non-empty text", table.get(key))
+        texts[key] = table[key]
+    kind = texts["kind"]
+    if kind not in KINDS:
+        raise ScenarioError(file, f"{where}.kind", f"one of {', '.join(KINDS)}", kind)
+    needed, per_country = KINDS[kind]
+    low = float(_figure(table.get("low"), file, f"{where}.low", sources, -1e9, 1e9, figures))
+    high = float(_figure(table.get("high"), file, f"{where}.high", sources, low, 1e9, figures))
+    if high <= low:
+        raise ScenarioError(file, f"{where}.high", f"a number above low ({low:g})", high)
+    outcome = float(_figure(table.get("outcome"), file, f"{where}.outcome", sources, low, high, figures))
+    raw_params = table.get("parameters", {})
+    if not isinstance(raw_params, dict):
+        raise ScenarioError(file, f"{where}.parameters", "a table of figures", raw_params)
+    params = {key: float(_figure(raw_params.get(key), file, f"{where}.parameters.{key}", sources, 0, 1e9, figures))
+              for key in (*needed, *(k for k in raw_params if k not in needed))}
+    by_country = _table(table, "countries", file) if "countries" in table else _missing(file, f"{where}.countries")
+    n = len(countries)
+    values = {key: np.zeros(n) for key in (*POSITIONS, *per_country)}
+    for code in by_country:
+        if code not in countries:
+            raise ScenarioError(file, f"{where}.countries.{code}", f"a country code ({', '.join(countries)})",
+                                show_got=False)
+    for k, code in enumerate(countries):
+        block = by_country.get(code)
+        if not isinstance(block, dict):
+            raise ScenarioError(file, f"{where}.countries.{code}", "a table of positions for every country",
+                                show_got=False)
+        for key in POSITIONS:
+            values[key][k] = _figure(block.get(key), file, f"{where}.countries.{code}.{key}", sources, low, high,
+                                     figures)
+        for key, (lo, hi) in per_country.items():
+            values[key][k] = _figure(block.get(key), file, f"{where}.countries.{code}.{key}", sources, lo, hi,
+                                     figures)
+    return Issue(name, texts["label"], kind, texts["unit"], low, high, outcome, values["status_quo"],
+                 values["ideal"], values["red_line"], {key: values[key] for key in per_country}, params)
+
+
+def _missing(file: str, where: str) -> dict[str, Any]:
+    raise ScenarioError(file, where, "a table of countries", show_got=False)
+
+
+def load_rules(path: Path | None = None) -> Rules:
+    """Read and check the rules issues file (default: the package's ``data/rules.toml``)."""
+    return _load_rules(Path(path) if path is not None else RULES_FILE)
+
+
+@lru_cache(maxsize=4)
+def _load_rules(path: Path) -> Rules:
+    file, raw, sources = read_data_file(path)
+    countries = load_calibration().countries
+    figures: dict[str, str] = {}
+    issues = {name: _issue(name, table, file, sources, countries, figures)
+              for name, table in _table(raw, "issues", file).items()}
+    return Rules(countries, issues, figures)
