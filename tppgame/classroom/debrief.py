@@ -247,7 +247,6 @@ def debrief_document(model: TPPModel, room: str | None = None,
     from tppgame.classroom.debrief_figures import deal_figures, outcome_figure
 
     config = model.config
-    labels = config.calibration.sector_labels
     title = f"Debrief: {config.name}" + (f", {room}" if room else "")
     doc = Document(title)
     seed = "" if model.run_seed is None else f", seed {model.run_seed}"
@@ -283,17 +282,18 @@ def debrief_document(model: TPPModel, room: str | None = None,
     doc.add(Heading("Concessions per sector", 3),
             Paragraph("From 0 (today's protection) to 1 (free trade): the deepest each country opened to any "
                       "partner."),
-            table(("country", *(labels[s].split(" (")[0] for s in model.sectors)),
+            table(("country", *(s.replace("_", " ") for s in model.sectors)),
                   [(o.code, *(f"{o.concessions[s]:.2f}" for s in model.sectors)) for o in outcomes]))
 
     deals = deal_points(model)
     doc.add(Heading("Each deal against its frontier"))
     if deals:
-        doc.add(Paragraph("Each side's gain from the talk when the deal closed (the frontier's units): the deal, "
-                          "the disagreement point (what each needs from the talk), the Nash point and the "
-                          "Kalai-Smorodinsky point; distance: from the deal to the Nash point, in Nash gains."),
-                table(("talk", "month", "the deal", "disagreement", "Nash", "Kalai-Smorodinsky", "distance",
-                       "what each opened"), [_deal_row(d, labels) for d in deals]),
+        doc.add(Paragraph("Each side's gain from the talk when the deal closed (the frontier's units; first side "
+                          "first, as the talk names them): the deal, the disagreement point (what each needs from "
+                          "the talk), the Nash point and the Kalai-Smorodinsky point (K-S); distance: from the deal "
+                          "to the Nash point, in Nash gains (0: the deal is the Nash point)."),
+                table(("talk", "month", "deal", "disagreement", "Nash", "K-S", "distance", "what each opened"),
+                      [_deal_row(d) for d in deals]),
                 *deal_figures(deals))
     else:
         doc.add(Paragraph("No deal closed in this game."))
@@ -313,13 +313,13 @@ def _first_of_round(rows: list[tuple[int, str, str]]) -> list[tuple[int | str, s
 
 
 def _pair(value: tuple[float, float] | None) -> str:
-    return "-" if value is None else f"{value[0]:.4f}, {value[1]:.4f}"
+    if value is None:
+        return "-"
+    return ", ".join(f"{v:.3g}" if abs(v) > 1e-9 else "0" for v in value)
 
 
-def _deal_row(d: DealPoint, labels: Mapping[str, str]) -> tuple[str, ...]:
-    def opened(gives: dict[str, float]) -> str:
-        top = sorted(gives.items(), key=lambda kv: -kv[1])[:3]
-        return ", ".join(f"{labels[s].split(' (')[0].lower()} {v:.2f}" for s, v in top) or "nothing"
+def _deal_row(d: DealPoint) -> tuple[str, ...]:
+    from tppgame.report import main_concessions as opened
 
     stated = " (terms stated by the scenario)" if d.curve is None else ""
     return (f"{d.talk}{stated}", d.month, _pair(d.utility), _pair(d.reserve), _pair(d.nash), _pair(d.ks),

@@ -60,9 +60,8 @@ def _styles() -> dict[str, object]:
     return {
         "title": ParagraphStyle("title", parent=body, fontName=BOLD_FONT, fontSize=17, leading=21, spaceAfter=10),
         2: ParagraphStyle("h2", parent=body, fontName=BOLD_FONT, fontSize=13, leading=16, spaceBefore=10,
-                          spaceAfter=5, keepWithNext=1),
-        3: ParagraphStyle("h3", parent=body, fontName=BOLD_FONT, fontSize=11, leading=14, spaceBefore=6,
-                          keepWithNext=1),
+                          spaceAfter=5),
+        3: ParagraphStyle("h3", parent=body, fontName=BOLD_FONT, fontSize=11, leading=14, spaceBefore=6),
         "body": body,
         "cell": ParagraphStyle("cell", parent=body, fontSize=TABLE_SIZE, leading=TABLE_SIZE * 1.25, spaceAfter=0),
         "caption": ParagraphStyle("caption", parent=body, fontSize=9, leading=11.5, textColor="#333333"),
@@ -70,16 +69,23 @@ def _styles() -> dict[str, object]:
 
 
 def _column_widths(block: Table, width: float) -> list[float]:
-    """Column widths in proportion to each column's longest word run (capped), filling ``width``."""
-    columns = len(block.header)
-    need = []
-    for k in range(columns):
-        cells = [block.header[k], *(row[k] if k < len(row) else "" for row in block.rows)]
-        longest = max(len(LINK.sub(r"\1", c)) for c in cells)
+    """Column widths that fill ``width``: each column gets at least its longest word (so no word is
+    broken), and the room left goes to the columns whose text would wrap, in proportion to how
+    much longer their longest cell is (up to 45 characters)."""
+    char, pad = TABLE_SIZE * 0.62, 7.0          # DejaVu Sans at the table's size, bold headers included
+    shortest, wanted = [], []
+    for k in range(len(block.header)):
+        cells = [LINK.sub(r"\1", c) for c in (block.header[k], *(row[k] if k < len(row) else "" for row in block.rows))]
         word = max((len(w) for c in cells for w in c.split()), default=1)
-        need.append(max(min(longest, 40), word, 3))
-    total = sum(need)
-    return [width * n / total for n in need]
+        shortest.append(word * char + pad)
+        wanted.append(max(min(max(len(c) for c in cells), 45), word) * char + pad)
+    spare = width - sum(shortest)
+    extra = [w - s for w, s in zip(wanted, shortest)]
+    if spare <= 0:              # even the words do not fit: shrink every column alike
+        return [width * s / sum(shortest) for s in shortest]
+    if sum(extra) <= spare:     # everything fits on one line: share what is left alike
+        return [w + (spare - sum(extra)) * w / sum(wanted) for w in wanted]
+    return [s + spare * e / sum(extra) for s, e in zip(shortest, extra)]
 
 
 def _table(block: Table, width: float, styles: dict) -> object:
@@ -117,7 +123,7 @@ def to_pdf(doc: Document) -> bytes:
     _fonts()
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import cm
-    from reportlab.platypus import KeepTogether, ListFlowable, ListItem, SimpleDocTemplate, Spacer
+    from reportlab.platypus import CondPageBreak, KeepTogether, ListFlowable, ListItem, SimpleDocTemplate, Spacer
     from reportlab.platypus import Paragraph as P
     from reportlab.platypus import Table as T
 
@@ -130,8 +136,8 @@ def to_pdf(doc: Document) -> bytes:
     width = template.width
     story: list[object] = [P(inline(doc.title), styles["title"])]
     for block in doc.blocks:
-        if isinstance(block, Heading):
-            story.append(P(inline(block.text), styles[min(max(block.level, 2), 3)]))
+        if isinstance(block, Heading):     # never alone at a page's foot: a new page if under 4 cm are left
+            story += [CondPageBreak(4 * cm), P(inline(block.text), styles[min(max(block.level, 2), 3)])]
         elif isinstance(block, Paragraph):
             story.append(P(inline(block.text), styles["body"]))
         elif isinstance(block, Bullets):
