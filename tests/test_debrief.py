@@ -21,8 +21,8 @@ import pypdf
 import pytest
 
 from tppgame import report
-from tppgame.classroom.debrief import (CURVE, country_outcomes, deal_points, debrief_document, history_blocks,
-                                       timeline)
+from tppgame.classroom.debrief import (CURVE, DEAL_COLUMNS, country_outcomes, deal_points, debrief_document,
+                                       debrief_files, history_blocks, surplus_share, timeline)
 from tppgame.classroom.debrief_compare import GameRecord, comparison_rows
 from tppgame.classroom.documents import Bullets, Figure, to_html
 from tppgame.cli import main
@@ -64,6 +64,7 @@ def test_the_deals_listed_are_the_deals_the_game_closed(game, written):
     assert closed, "the baseline game closes deals"
     assert [(d.talk, d.round, d.a, d.b) for d in deal_points(game)] == closed
     rows = read_csv(written / "deals.csv")
+    assert tuple(rows[0]) == DEAL_COLUMNS
     assert [(r["talk"], int(r["round"]), r["a"], r["b"]) for r in rows] == closed
     # what each side opened, as the log has it
     for row, entry in zip(rows, game.log.of_kind("deal")):
@@ -252,3 +253,19 @@ def test_the_comparison_over_two_seeds(tmp_path, capsys):
     # a class server's models give the same rows as the folders
     models = [GameRecord.of_model(f"seed{seed}", finished(seed=seed)) for seed in (1, 2)]
     assert comparison_rows(models) == comparison_rows([GameRecord.of_folder(f) for f in folders])
+
+
+def test_a_game_without_deals_has_an_empty_deal_table(tmp_path):
+    model = TPPModel("tokyo_2014", rng=1)
+    model.step()                      # one round: nothing closes yet
+    assert not model.log.of_kind("deal")
+    files = debrief_files(model, tmp_path)
+    assert files[tmp_path / "deals.csv"] == ",".join(DEAL_COLUMNS) + "\n"
+    assert "No deal closed in this game." in files[tmp_path / "debrief.html"]
+
+
+def test_the_share_of_the_surplus_by_hand():
+    assert surplus_share((3.0, 2.0), (1.0, 1.0)) == pytest.approx(2 / 3)
+    assert surplus_share((1.0, 5.0), (1.0, 1.0)) == 0.0            # the first side got just what it needed
+    assert surplus_share((0.5, 1.0), (1.0, 1.5)) is None            # no joint gain to share
+    assert surplus_share(None, (1.0, 1.0)) is None

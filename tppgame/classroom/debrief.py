@@ -47,7 +47,7 @@ class CountryOutcome:
 
     code: str
     name: str
-    status: str                  # "signatory", "holds out", "member", "not a member"
+    status: str                  # "signatory", "holds out", "not a signatory", "would ratify", "not a member"
     member: bool
     signatory: bool
     would_ratify: bool           # in the final check: the package gives it what it needs
@@ -76,12 +76,14 @@ def country_outcomes(model: TPPModel) -> list[CountryOutcome]:
     out = []
     for k, (code, c) in enumerate(summary["countries"].items()):
         in_group = bool(group[k])
-        if c["signatory"]:
-            status = "signatory" if code in check.accepting else "holds out"
-        elif c["member"]:
-            status = "holds out" if code in check.holdouts else "member"
-        else:
+        if not c["member"]:
             status = "not a member"
+        elif code in check.holdouts:
+            status = "holds out"
+        elif check.formed:
+            status = "signatory" if c["signatory"] else "not a signatory"
+        else:
+            status = "would ratify"
         out.append(CountryOutcome(
             code=code, name=c["name"], status=status, member=c["member"], signatory=c["signatory"],
             would_ratify=code in check.accepting, utility=c["utility"],
@@ -197,11 +199,15 @@ def _in_fact(scenario: Any) -> str | None:
     if "formed" not in history:
         return None
     day = history.get("date")
-    when = f" on {day.day} {day:%B %Y}" if day and history["formed"] else ""
-    return f"In fact the agreement {'was concluded' if history['formed'] else 'was not concluded'}{when}."
+    when = f" ({day.day} {day:%B %Y})" if day else ""
+    return f"In fact the agreement {'formed' if history['formed'] else 'did not form'}{when}."
 
 
 # ------------------------------------------------------------ the document
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def _number(value: float | None, fmt: str = "{:.3f}") -> str:
     return "-" if value is None else fmt.format(value)
 
@@ -224,12 +230,12 @@ def outcome_lines(model: TPPModel) -> list[str]:
                  f"{len(s['ratifying'])} of them would ratify, holding {s['gdp_share']:.1%} of the original "
                  f"signatories' 2013 GDP; entry into force ({s['entry_rule']}): {'yes' if s['in_force'] else 'no'}."]
     else:
-        lines = [f"No agreement formed in {s['rounds']} rounds."]
+        lines = [f"No agreement formed in {_count(s['rounds'], 'round')}."]
     if s["holdouts"]:
         lines.append(f"Holding out at the end: {', '.join(names[c] for c in s['holdouts'])}.")
     deals = len(model.log.of_kind("deal"))
     sides = [f"{d['label']} ({model.config.round_date(d['round']):%B %Y})" for d in s["side_deals"]]
-    lines.append(f"{deals} {'deal' if deals == 1 else 'deals'} closed"
+    lines.append(f"{_count(deals, 'deal')} closed"
                  + (f", among them the side deals {'; '.join(sides)}." if sides else "; no side deal."))
     fact = _in_fact(model.config)
     if fact:
@@ -250,7 +256,7 @@ def debrief_document(model: TPPModel, room: str | None = None,
     title = f"Debrief: {config.name}" + (f", {room}" if room else "")
     doc = Document(title)
     seed = "" if model.run_seed is None else f", seed {model.run_seed}"
-    doc.add(Paragraph(f"Scenario `{Path(config.file).stem}`{seed}: {model.round} rounds of one month, "
+    doc.add(Paragraph(f"Scenario `{Path(config.file).stem}`{seed}: {_count(model.round, 'round')} of one month, "
                       f"{config.start:%B %Y} to {config.round_date(max(model.round, 1)):%B %Y}. {config.description}"))
     if students:
         rows = [(f"{config.params['names'][c]} ({c})", ", ".join(students[c])) for c in model.countries
@@ -288,11 +294,13 @@ def debrief_document(model: TPPModel, room: str | None = None,
     deals = deal_points(model)
     doc.add(Heading("Each deal against its frontier"))
     if deals:
-        doc.add(Paragraph("Each side's gain from the talk when the deal closed (the frontier's units; first side "
-                          "first, as the talk names them): the deal, the disagreement point (what each needs from "
-                          "the talk), the Nash point and the Kalai-Smorodinsky point (K-S); distance: from the deal "
-                          "to the Nash point, in Nash gains (0: the deal is the Nash point)."),
-                table(("talk", "month", "deal", "disagreement", "Nash", "K-S", "distance", "what each opened"),
+        doc.add(Paragraph("Who got the surplus: of the two sides' joint gain above the disagreement point (what "
+                          "each side needed from the talk to ratify), the share the first-named side got in the deal, "
+                          "and would get at the Nash point and at the Kalai-Smorodinsky point (K-S). Distance: from "
+                          "the deal to the Nash point, in Nash gains (0: the deal is the Nash point; 1 or more when a "
+                          "side got just what it needed). The figures show the same points on the "
+                          "pair's frontier; `deals.csv` has the gains."),
+                table(("talk", "month", "first side's share: deal", "Nash", "K-S", "distance", "what each opened"),
                       [_deal_row(d) for d in deals]),
                 *deal_figures(deals))
     else:
@@ -312,18 +320,21 @@ def _first_of_round(rows: list[tuple[int, str, str]]) -> list[tuple[int | str, s
     return out
 
 
-def _pair(value: tuple[float, float] | None) -> str:
-    if value is None:
-        return "-"
-    return ", ".join(f"{v:.3g}" if abs(v) > 1e-9 else "0" for v in value)
+def surplus_share(point: tuple[float, float] | None, reserve: tuple[float, float] | None) -> float | None:
+    """The first side's share of the joint gain above the disagreement point at ``point``; None
+    where there is no point or no joint gain to share."""
+    if point is None or reserve is None:
+        return None
+    g_a, g_b = point[0] - reserve[0], point[1] - reserve[1]
+    return g_a / (g_a + g_b) if g_a + g_b > 1e-12 else None
 
 
 def _deal_row(d: DealPoint) -> tuple[str, ...]:
     from tppgame.report import main_concessions as opened
 
     stated = " (terms stated by the scenario)" if d.curve is None else ""
-    return (f"{d.talk}{stated}", d.month, _pair(d.utility), _pair(d.reserve), _pair(d.nash), _pair(d.ks),
-            _number(d.nash_distance, "{:.2f}"), f"{d.a}: {opened(d.gives_a)}; {d.b}: {opened(d.gives_b)}")
+    shares = (_number(surplus_share(p, d.reserve), "{:.0%}") for p in (d.utility, d.nash, d.ks))
+    return (f"{d.talk}{stated}", d.month, *shares, _number(d.nash_distance, "{:.2f}"), f"{d.a}: {opened(d.gives_a)}; {d.b}: {opened(d.gives_b)}")
 
 
 # ------------------------------------------------------------ tables and files

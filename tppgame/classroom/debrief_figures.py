@@ -86,10 +86,18 @@ def _view(deal: DealPoint) -> tuple[tuple[float, float], tuple[float, float]]:
     return limits[0], limits[1]
 
 
-def _scale(view: tuple[tuple[float, float], tuple[float, float]]) -> float:
-    """A power of ten that keeps tick labels short (1 unless the panel's values are all below 0.01)."""
-    largest = max(abs(v) for pair in view for v in pair)
-    return 1.0 if largest >= 0.01 else float(10.0 ** np.floor(np.log10(largest)))
+def _scale(lo: float, hi: float) -> float:
+    """A power of ten for an axis that keeps its tick labels short: 1 unless its values are all below
+    0.1, else the power that brings its ticks' steps to between 0.1 and 10."""
+    largest = max(abs(lo), abs(hi))
+    if largest >= 0.1:
+        return 1.0
+    return float(10.0 ** np.floor(np.log10(max(hi - lo, 1e-300))))
+
+
+def _unit(scale: float) -> str:
+    """The axis label's note of its scale: '' or ' (x 1e-4)'."""
+    return "" if scale == 1.0 else f" (x 1e{int(round(np.log10(scale)))})"
 
 
 def _deal_panels(deals: Sequence[DealPoint], first: int, total: int) -> Figure:
@@ -103,10 +111,10 @@ def _deal_panels(deals: Sequence[DealPoint], first: int, total: int) -> Figure:
         fig = MplFigure(figsize=(2.45 * columns + 0.3, 2.55 * rows + 0.75), layout="constrained")
         for k, deal in enumerate(deals):
             ax = fig.add_subplot(rows, columns, k + 1)
-            (x_lo, x_hi), (y_lo, y_hi) = view = _view(deal)
-            scale = _scale(view)
-            u_a, u_b = (v / scale for v in deal.curve)
-            reserve, point = [v / scale for v in deal.reserve], [v / scale for v in deal.utility]
+            (x_lo, x_hi), (y_lo, y_hi) = _view(deal)
+            scale = np.array([_scale(x_lo, x_hi), _scale(y_lo, y_hi)])
+            u_a, u_b = (v / s for v, s in zip(deal.curve, scale))
+            reserve, point = np.array(deal.reserve) / scale, np.array(deal.utility) / scale
             ax.plot(u_a, u_b, color=COLOURS["frontier"], lw=1.8)
             inside = (u_a >= reserve[0]) & (u_b >= reserve[1])
             ax.plot(u_a[inside], u_b[inside], color=COLOURS["zone"], lw=6, alpha=0.9, zorder=1)
@@ -114,18 +122,18 @@ def _deal_panels(deals: Sequence[DealPoint], first: int, total: int) -> Figure:
             ax.axhline(reserve[1], color=COLOURS["reserve"], lw=0.8, ls=":")
             ax.plot(*reserve, "s", color=COLOURS["reserve"], ms=6)
             if deal.nash is not None:
-                ax.plot(*(v / scale for v in deal.nash), "o", color=COLOURS["nash"], ms=9, mfc="none", mew=2)
+                ax.plot(*(np.array(deal.nash) / scale), "o", color=COLOURS["nash"], ms=9, mfc="none", mew=2)
             if deal.ks is not None:
-                ax.plot(*(v / scale for v in deal.ks), "D", color=COLOURS["ks"], ms=6, mfc="none", mew=1.6)
+                ax.plot(*(np.array(deal.ks) / scale), "D", color=COLOURS["ks"], ms=6, mfc="none", mew=1.6)
             ax.plot(*point, "*", color=COLOURS["deal"], ms=11)
-            ax.set_xlim(x_lo / scale, x_hi / scale)
-            ax.set_ylim(y_lo / scale, y_hi / scale)
-            unit = "" if scale == 1 else f" (x {scale:.0e})".replace("e-0", "e-")
+            ax.set_xlim(x_lo / scale[0], x_hi / scale[0])
+            ax.set_ylim(y_lo / scale[1], y_hi / scale[1])
             ax.set_title(f"{deal.a}-{deal.b}, {deal.month}" + (" (side deal)" if deal.kind == "standalone" else ""))
-            ax.set_xlabel(f"{deal.a}'s gain{unit}")
-            ax.set_ylabel(f"{deal.b}'s gain{unit}")
-            ax.ticklabel_format(useOffset=False)
-            ax.xaxis.set_major_locator(MaxNLocator(4))
+            ax.set_xlabel(f"{deal.a}'s gain{_unit(scale[0])}")
+            ax.set_ylabel(f"{deal.b}'s gain{_unit(scale[1])}")
+            ax.ticklabel_format(style="plain", useOffset=False)
+            ax.xaxis.set_major_locator(MaxNLocator(3))
+            ax.yaxis.set_major_locator(MaxNLocator(5))
             ax.tick_params(labelsize=8.5)
             ax.grid(color="#eeeeee")
         handles = [Line2D([], [], color=COLOURS["frontier"], lw=1.8, label="frontier"),

@@ -71,14 +71,16 @@ def _styles() -> dict[str, object]:
 def _column_widths(block: Table, width: float) -> list[float]:
     """Column widths that fill ``width``: each column gets at least its longest word (so no word is
     broken), and the room left goes to the columns whose text would wrap, in proportion to how
-    much longer their longest cell is (up to 45 characters)."""
-    char, pad = TABLE_SIZE * 0.62, 7.0          # DejaVu Sans at the table's size, bold headers included
+    much wider their widest cell is (up to 45 characters' worth)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    pad, cap = 7.0, stringWidth("n" * 45, FONT, TABLE_SIZE)   # padding, then the widest a cell asks for
     shortest, wanted = [], []
     for k in range(len(block.header)):
         cells = [LINK.sub(r"\1", c) for c in (block.header[k], *(row[k] if k < len(row) else "" for row in block.rows))]
-        word = max((len(w) for c in cells for w in c.split()), default=1)
-        shortest.append(word * char + pad)
-        wanted.append(max(min(max(len(c) for c in cells), 45), word) * char + pad)
+        word = max(stringWidth(w, BOLD_FONT, TABLE_SIZE) for c in cells for w in [*c.split(), ""])
+        shortest.append(word + pad)
+        wanted.append(max(min(max(stringWidth(c, FONT, TABLE_SIZE) for c in cells), cap), word) + pad)
     spare = width - sum(shortest)
     extra = [w - s for w, s in zip(wanted, shortest)]
     if spare <= 0:              # even the words do not fit: shrink every column alike
