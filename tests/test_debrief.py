@@ -269,3 +269,14 @@ def test_the_share_of_the_surplus_by_hand():
     assert surplus_share((1.0, 5.0), (1.0, 1.0)) == 0.0            # the first side got just what it needed
     assert surplus_share((0.5, 1.0), (1.0, 1.5)) is None            # no joint gain to share
     assert surplus_share(None, (1.0, 1.0)) is None
+
+
+def test_without_its_extra_the_debrief_says_what_to_install(tmp_path, capsys, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "reportlab" else real(name, *a))
+    assert main(["debrief", "tokyo_2014", "--out", str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err == ("error: the debrief needs its extra (reportlab missing): "
+                                       "pip install -e \".[debrief]\"\n")
+    assert not (tmp_path / "out").exists()
