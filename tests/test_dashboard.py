@@ -198,6 +198,8 @@ def test_views_follow_the_game():
     assert "Round 40 of 40" in text and ("Agreement formed" in text) == summary["formed"]
     debrief = debrief_markdown(model)
     assert "In fact:** the agreement formed (05 October 2015)" in debrief
+    japan = model.summary()["countries"]["JPN"]["welfare"]
+    assert "#### Welfare of the outcome" in debrief and f"| JPN | {japan['percent_gdp']:+.4f} |" in debrief
     assert event_lines(model)[0].startswith("**Round 40")
     for draw in (network_figure, utility_figure):
         assert draw(model).axes

@@ -37,6 +37,7 @@ from tppgame.cli_args import EXIT_BAD_INPUT, Parser, UsageError, parse_setting, 
 from tppgame.cli_experiments import sweep, sweep_report, tournament
 from tppgame.cli_power import power
 from tppgame.cli_teaching import debrief, teaching_pack
+from tppgame.game.economy import load_economy
 from tppgame.game.scenario import ScenarioError, load_scenario
 
 # The commands and their one-line descriptions, in the order ``run.py --help`` lists them.
@@ -94,6 +95,7 @@ def run(argv: Sequence[str]) -> int:
     seed = scenario.seed if args.seed is None else args.seed
     out_dir = _out_folder(args.out, Path("out") / f"{Path(scenario.file).stem}-seed{seed}")
 
+    load_economy()          # the welfare account's data: a bad figure stops the run before it plays
     model = TPPModel(scenario, rng=seed)
     while model.running:
         model.step()
@@ -128,6 +130,7 @@ def play(argv: Sequence[str]) -> int:
         raise UsageError(f"--as {args.country}: expected a country of the scenario ({', '.join(scenario.countries)})")
     seed = scenario.seed if args.seed is None else args.seed
     out_dir = _out_folder(args.out, Path("out") / f"{Path(scenario.file).stem}-seed{seed}-{code}")
+    load_economy()
     model = TPPModel(scenario, rng=seed, seat=code)
     try:
         with hangup_stops_play():

@@ -207,14 +207,38 @@ def final_table(summary: dict[str, Any], sectors: tuple[str, ...]) -> str:
     out.write("\nUtil: utility (1 = full access to every partner's market); Outsd: outside option (status\n"
               "quo plus side deals in force); sectors, by their first letters: concession from 0 (today's\n"
               "protection) to 1 (free trade), the deepest to any partner.\n")
+    out.write(welfare_table(summary))
+    return out.getvalue()
+
+
+def welfare_table(summary: dict[str, Any]) -> str:
+    """Each country's welfare account (``summary['countries'][code]['welfare']``) as a table:
+    the gain in % of its 2013 GDP and in US$ m, and the terms that sum to it."""
+    out = io.StringIO()
+    header = (f"{'Welfare':<13} {'%GDP':>8} {'US$ m':>9}  {'exports':>8} {'erosion':>8} {'effic':>8} "
+              f"{'ToT':>8} {'revenue':>8}")
+    out.write("\n" + header + "\n" + "-" * len(header) + "\n")
+    for c in summary["countries"].values():
+        w = c["welfare"]
+        out.write(f"{c['name'][:13]:<13} {w['percent_gdp']:>+8.4f} {w['total_usd_m']:>+9.1f}  "
+                  f"{w['exports_usd_m']:>+8.1f} {w['erosion_usd_m']:>+8.1f} {w['efficiency_usd_m']:>+8.1f} "
+                  f"{w['terms_of_trade_usd_m']:>+8.1f} {w['tariff_revenue_usd_m']:>+8.1f}\n")
+    out.write("\nWelfare of the outcome (the agreement if formed, else the side deals in force) in the ten\n"
+              "sectors, from 2013 trade and tariffs: US$ m = exports + erosion + effic (efficiency) + ToT\n"
+              "(terms of trade); revenue (the change in tariff revenue) is a transfer inside effic + ToT,\n"
+              "shown, not added. See docs/explanation/welfare.md.\n")
     return out.getvalue()
 
 
 def round_rows(model: TPPModel) -> list[dict[str, Any]]:
-    """One row per round and country: the plurilateral check and each country's position."""
+    """One row per round and country: the plurilateral check and each country's position, with the
+    welfare (% of 2013 GDP) the package as it stood that round would give if in force."""
+    from tppgame.game.outcome import welfare_of
+
     rows = []
     for check in model.records:
-        for code in model.countries:
+        package = welfare_of(model, check.access).percent_gdp if check.access is not None else None
+        for k, code in enumerate(model.countries):
             rows.append({
                 "round": check.round,
                 "date": model.config.round_date(max(check.round, 1)).isoformat() if check.round else
@@ -228,6 +252,7 @@ def round_rows(model: TPPModel) -> list[dict[str, Any]]:
                 "gdp_share": round(check.gdp_share, 6),
                 "in_force": check.in_force,
                 "open_talks": len(check.open_pairs),
+                "package_welfare_pct_gdp": round(float(package[k]), 6) if package is not None else "",
             })
     return rows
 
@@ -280,7 +305,8 @@ def _interrupts_held() -> Iterator[None]:
 
 
 def write_files(files: dict[Path, str] | dict[Path, bytes] | dict[Path, str | bytes]) -> None:
-    """Write several files (text, or bytes such as a PDF's) all or none: each to a temporary file first, then all renamed into place.
+    """Write several files (text, or bytes such as a PDF's) all or none: each to a temporary file
+    first, then all renamed into place.
 
     When one cannot be written (a full disk, say) or the writing is interrupted, the temporary
     files are removed and the files already there (a previous complete set) are left as they were.

@@ -482,7 +482,21 @@ def debrief_markdown(model: TPPModel) -> str:
             lines.append("\nSources: " + " · ".join(sources))
     else:
         lines.append("- This scenario has no historical record to compare with.")
-    return "\n".join(lines)
+    return "\n".join(lines + ["", welfare_markdown(summary)])
+
+
+def welfare_markdown(summary: dict) -> str:
+    """Each country's welfare account of the outcome (``summary.json``'s ``welfare``) as a table:
+    the gain in % of its 2013 GDP and in US$ m, from exports, erosion, efficiency and terms of trade."""
+    rows = ["#### Welfare of the outcome", "",
+            "What it is worth to each economy in the ten sectors (not what its government bargained for):",
+            "", "| country | % of GDP | US$ m | exports | erosion | efficiency | terms of trade |",
+            "|---|---:|---:|---:|---:|---:|---:|"]
+    for code, c in summary["countries"].items():
+        w = c["welfare"]
+        rows.append(f"| {code} | {w['percent_gdp']:+.4f} | {w['total_usd_m']:+.1f} | {w['exports_usd_m']:+.1f} | "
+                    f"{w['erosion_usd_m']:+.1f} | {w['efficiency_usd_m']:+.1f} | {w['terms_of_trade_usd_m']:+.1f} |")
+    return "\n".join(rows)
 
 
 @solara.component

@@ -1,6 +1,6 @@
 """The final record of a game: formed or not, when, who signed and would ratify, the GDP share
-against the entry-into-force rule, and per country its utility against its outside option and
-its concession per sector (what ``summary.json`` holds)."""
+against the entry-into-force rule, and per country its utility against its outside option, its
+concession per sector and its welfare account (what ``summary.json`` holds)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tppgame.game.power import PowerIndices, power_at
+from tppgame.game.economy import load_economy
 from tppgame.game.utility import deepest_concessions
+from tppgame.game.welfare import WelfareAccount, country_welfare, welfare
 
 if TYPE_CHECKING:
     from tppgame.model import TPPModel
@@ -24,15 +26,23 @@ def power_now(model: TPPModel) -> PowerIndices:
                else model.members)
     return power_at(model.config.entry_rule, model.countries, players, model.original,
                     model.config.params["gdp"])
+def welfare_of(model: TPPModel, access: np.ndarray) -> WelfareAccount:
+    """The welfare account (:mod:`tppgame.game.welfare`) of ``access`` [exporter, importer, sector]
+    in the model's world: its agreements in force before the talks and its 2013 GDP."""
+    economy = load_economy().select(model.countries, model.sectors)
+    return welfare(economy, access, model.config.params["fta"], model.config.params["gdp"])
 
 
 def summary(model: TPPModel) -> dict[str, Any]:
     """The final record: formed, round, members, GDP share, in force, and per country
-    its utility against its outside option and its concession per sector."""
+    its utility against its outside option, its concession per sector and its welfare account
+    (of the agreement if it formed, else of the side deals in force)."""
     check = model.last_check
     formed = check.formed
     countries = {}
-    own = deepest_concessions(check.access if formed else model.side_access)
+    access = check.access if formed else model.side_access
+    own = deepest_concessions(access)
+    account = welfare_of(model, access)
     for k, code in enumerate(model.countries):
         utility = check.utility[code] if formed else check.outside_option[code]
         countries[code] = {
@@ -42,6 +52,7 @@ def summary(model: TPPModel) -> dict[str, Any]:
             "utility": round(utility, 6),
             "outside_option": round(check.outside_option[code], 6),
             "concessions": {s: round(float(v), 4) for s, v in zip(model.sectors, own[k])},
+            "welfare": country_welfare(account, k),
         }
     return {
         "scenario": model.config.name,
