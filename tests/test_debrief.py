@@ -208,13 +208,16 @@ def test_a_failed_write_leaves_none_of_the_files(tmp_path, capsys, monkeypatch):
     (["debrief", "--compare", "EMPTY", "EMPTY2"], "expected summary.json in it"),
     (["debrief", "--compare", "MISSING", "EMPTY"], "expected a folder of a game's results"),
     (["debrief", "--compare", "BROKEN", "BROKEN"], "is not valid JSON"),
+    (["debrief", "--compare", "LIST", "LIST"], "LIST/summary.json: expected a game's summary with scenario"),
     (["debrief", "baseline", "--compare", "EMPTY", "EMPTY2"], "--compare: reads games already played"),
     (["debrief", "--out", "FILE"], "expected a folder, found a file"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args, message, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    for name in ("EMPTY", "EMPTY2", "BROKEN"):
+    for name in ("EMPTY", "EMPTY2", "BROKEN", "LIST"):
         Path(name).mkdir()
+    Path("LIST/summary.json").write_text("[]")
+    Path("LIST/events.jsonl").write_text("")
     Path("BROKEN/summary.json").write_text("{not json")
     Path("BROKEN/events.jsonl").write_text("")
     Path("FILE").write_text("a file")
@@ -280,3 +283,12 @@ def test_without_its_extra_the_debrief_says_what_to_install(tmp_path, capsys, mo
     assert capsys.readouterr().err == ("error: the debrief needs its extra (reportlab missing): "
                                        "pip install -e \".[debrief]\"\n")
     assert not (tmp_path / "out").exists()
+
+
+def test_games_in_folders_of_the_same_name_are_told_apart_by_their_paths(tmp_path, capsys):
+    folders = [tmp_path / room / "game" for room in ("room-a", "room-b")]
+    for seed, folder in zip((1, 2), folders):
+        assert main(["tokyo_2014", "--seed", str(seed), "--quiet", "--out", str(folder)]) == 0
+    out = tmp_path / "class"
+    assert main(["debrief", "--compare", *map(str, folders), "--out", str(out)]) == 0
+    assert [r["game"] for r in read_csv(out / "comparison.csv")] == list(map(str, folders))
