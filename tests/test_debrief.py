@@ -22,7 +22,7 @@ import pytest
 
 from tppgame import report
 from tppgame.classroom.debrief import (CURVE, DEAL_COLUMNS, country_outcomes, deal_points, debrief_document,
-                                       debrief_files, history_blocks, surplus_share, timeline)
+                                       debrief_files, deadline_rows, history_blocks, surplus_share, timeline)
 from tppgame.classroom.debrief_compare import GameRecord, comparison_rows
 from tppgame.classroom.documents import Bullets, Figure, to_html
 from tppgame.cli import main
@@ -86,6 +86,9 @@ def test_the_timeline_names_every_deadline_shock_and_the_agreement(game):
             assert (entry["round"], sentence) in lines, sentence
     formed = game.log.of_kind("agreement_formed")
     assert [r for r, line in lines if line.startswith("AGREEMENT FORMED")] == [e["round"] for e in formed]
+    reviewed = game.log.of_kind("deadline")
+    assert [(row[1], row[3]) for row in deadline_rows(game)] == [
+        (e["label"], "met" if e["met"] else "missed") for e in reviewed]
     months = {r: m for r, m, _ in timeline(game)}
     assert all(months[r] == f"{game.config.round_date(r):%B %Y}" for r in months)
 

@@ -265,6 +265,9 @@ def debrief_document(model: TPPModel, room: str | None = None,
                 Paragraph("The model's negotiators played every other country."))
     doc.add(Heading("The outcome"), bullets(*outcome_lines(model)))
 
+    deadlines = deadline_rows(model)
+    if deadlines:
+        doc.add(Heading("Deadlines and summits"), table(("month", "deadline or summit", "pairs", "met?"), deadlines))
     doc.add(Heading("The timeline"), table(("round", "month", "what happened"), [
         (str(r), month, line) for r, month, line in _first_of_round(timeline(model))]))
 
@@ -309,6 +312,13 @@ def debrief_document(model: TPPModel, room: str | None = None,
     if history:
         doc.add(Heading("What happened in fact"), *history)
     return doc
+
+
+def deadline_rows(model: TPPModel) -> list[tuple[str, str, str, str]]:
+    """(month, label, pairs, met or missed) for each deadline and summit the game reviewed, from its log."""
+    return [(f"{model.config.round_date(e['round']):%B %Y}", e["label"],
+             ", ".join("-".join(pair) for pair in e["pairs"]) or "all (the agreement)", "met" if e["met"] else "missed")
+            for e in model.log.of_kind("deadline")]
 
 
 def _first_of_round(rows: list[tuple[int, str, str]]) -> list[tuple[int | str, str, str]]:
