@@ -151,6 +151,8 @@ def test_the_handout_shows_room_students_figures_and_history(game):
     doc = debrief_document(game, room="Room 3", students={"JPN": ["Aiko", "Ben"]})
     page = to_html(doc)
     assert "Debrief: " in page and "Room 3" in page and "Aiko, Ben" in page
+    # nothing fetched: no script, stylesheet, image or frame; url() only of the figures' own #ids
+    assert not re.search(r"<(script|link|img|iframe)\b|\bsrc=|@import|url\((?!#)", page)
     figures = [b for b in doc.blocks if isinstance(b, Figure)]
     negotiated = sum(d.frontier is not None for d in game.deals)
     assert len(figures) == 1 + -(-negotiated // 6)          # the outcomes, then six deals a figure
