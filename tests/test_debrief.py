@@ -19,12 +19,14 @@ from pathlib import Path
 import numpy as np
 import pypdf
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tppgame import report
 from tppgame.classroom.debrief import (CURVE, DEAL_COLUMNS, country_outcomes, deal_points, debrief_document,
                                        debrief_files, deadline_rows, history_blocks, surplus_share, timeline)
 from tppgame.classroom.debrief_compare import GameRecord, comparison_rows
-from tppgame.classroom.documents import Bullets, Figure, to_html
+from tppgame.classroom.documents import Bullets, Figure, table, to_html
 from tppgame.cli import main
 from tppgame.game.events import narration
 from tppgame.game.scenario import load_scenario
@@ -297,3 +299,27 @@ def test_games_in_folders_of_the_same_name_are_told_apart_by_their_paths(tmp_pat
     out = tmp_path / "class"
     assert main(["debrief", "--compare", *map(str, folders), "--out", str(out)]) == 0
     assert [r["game"] for r in read_csv(out / "comparison.csv")] == list(map(str, folders))
+
+
+words = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789.-%", min_size=1, max_size=14)
+cells = st.lists(words, min_size=0, max_size=6).map(" ".join)
+
+
+@given(st.integers(1, 8).flatmap(lambda n: st.tuples(st.lists(cells, min_size=n, max_size=n),
+                                                     st.lists(st.lists(cells, min_size=n, max_size=n), max_size=5))))
+@settings(max_examples=60, deadline=None)
+def test_pdf_table_columns_fill_the_page_and_never_break_a_word(table_cells):
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from tppgame.classroom.pdf import BOLD_FONT, TABLE_SIZE, _column_widths, _fonts
+
+    _fonts()
+    header, rows = table_cells
+    block = table(header, rows)
+    width = 480.0
+    widths = _column_widths(block, width)
+    assert sum(widths) == pytest.approx(width)
+    longest = [max([stringWidth(w, BOLD_FONT, TABLE_SIZE) for c in (h, *(r[k] for r in rows)) for w in c.split()]
+                   + [0.0]) for k, h in enumerate(header)]
+    if sum(longest) + 7.0 * len(header) <= width:          # the words fit: none is broken
+        assert all(w >= need + 7.0 - 1e-6 for w, need in zip(widths, longest))
