@@ -128,7 +128,7 @@ def test_every_deal_lies_on_or_inside_its_frontier_and_the_nash_point_on_it(game
         scale = max(np.ptp(u_a), np.ptp(u_b))
         tolerance = 1e-3 * scale
 
-        def beyond(p: tuple[float, float]) -> float:
+        def beyond(p: tuple[float, float], u_a: np.ndarray = u_a, u_b: np.ndarray = u_b) -> float:
             """How far the frontier reaches past p (>= 0: p is on or inside; 0: on it)."""
             return float(np.max(np.minimum(u_a - p[0], u_b - p[1])))
 

@@ -135,8 +135,9 @@ def deal_points(model: TPPModel) -> list[DealPoint]:
     names, sectors, out = model.countries, model.sectors, []
     for deal in model.deals:
         gives = [{s: round(float(v), 4) for s, v in zip(sectors, x) if v > 1e-6} for x in (deal.x_ab, deal.x_ba)]
-        base = dict(talk=deal.label, kind=deal.kind, round=deal.round, month=f"{model.config.round_date(deal.round):%b %Y}",
-                    a=names[deal.a], b=names[deal.b], gives_a=gives[0], gives_b=gives[1])
+        base = {"talk": deal.label, "kind": deal.kind, "round": deal.round,
+                "month": f"{model.config.round_date(deal.round):%b %Y}", "a": names[deal.a], "b": names[deal.b],
+                "gives_a": gives[0], "gives_b": gives[1]}
         f = deal.frontier
         if f is None:          # terms the scenario states: not bargained, no frontier
             out.append(DealPoint(**base, utility=None, reserve=None, nash=None, ks=None, curve=None))
@@ -225,10 +226,11 @@ def outcome_lines(model: TPPModel) -> list[str]:
     s = model.summary()
     names = model.config.params["names"]
     if s["formed"]:
-        lines = [f"The agreement formed in round {s['round']} ({model.config.round_date(s['round']):%B %Y}) among "
-                 f"{len(s['members'])} signatories: {', '.join(names[c] for c in s['members'])}.",
-                 f"{len(s['ratifying'])} of them would ratify, holding {s['gdp_share']:.1%} of the original "
-                 f"signatories' 2013 GDP; entry into force ({s['entry_rule']}): {'yes' if s['in_force'] else 'no'}."]
+        lines = [(f"The agreement formed in round {s['round']} ({model.config.round_date(s['round']):%B %Y}) "
+                  f"among {len(s['members'])} signatories: {', '.join(names[c] for c in s['members'])}."),
+                 (f"{len(s['ratifying'])} of them would ratify, holding {s['gdp_share']:.1%} of the original "
+                  f"signatories' 2013 GDP; entry into force ({s['entry_rule']}): "
+                  f"{'yes' if s['in_force'] else 'no'}.")]
     else:
         lines = [f"No agreement formed in {_count(s['rounds'], 'round')}."]
     if s["holdouts"]:

@@ -97,7 +97,7 @@ def _scale(lo: float, hi: float) -> float:
 
 def _unit(scale: float) -> str:
     """The axis label's note of its scale: '' or ' (x 1e-4)'."""
-    return "" if scale == 1.0 else f" (x 1e{int(round(np.log10(scale)))})"
+    return "" if scale == 1.0 else f" (x 1e{round(float(np.log10(scale)))})"
 
 
 def _deal_panels(deals: Sequence[DealPoint], first: int, total: int) -> Figure:
