@@ -147,7 +147,7 @@ def test_dashboard_reachable_from_other_machines_gets_a_one_line_warning(host):
 
 
 COMMAND_NAMES = ("run", "list", "play", "compare", "robustness", "sweep", "sweep-report", "tournament", "dashboard",
-                 "power", "teaching-pack", "help")
+                 "power", "teaching-pack", "debrief", "help")
 
 
 @pytest.mark.parametrize("args", [["--help"], ["-h"], ["help"]])
@@ -165,7 +165,7 @@ def test_help_for_a_command_and_for_an_unknown_one(capsys):
     assert done.value.code == 0 and capsys.readouterr().out.startswith("usage: run.py sweep")
     assert main(["help", "bogus"]) == 2
     assert capsys.readouterr().err == ("error: help bogus: expected one command of run, list, compare, robustness, "
-                                       "sweep, sweep-report, tournament, play, dashboard, power, teaching-pack, help\n")
+                                       "sweep, sweep-report, tournament, play, dashboard, power, teaching-pack, debrief, help\n")
 
 
 def test_an_unknown_word_is_neither_a_scenario_nor_a_command():
@@ -179,7 +179,7 @@ def test_an_unknown_word_is_neither_a_scenario_nor_a_command():
                                            (["robustness", "tokyo_2014"], "file"), (["play", "--as", "JPN"], "folder"),
                                            (["sweep", "tokyo_2014"], "folder"), (["tournament"], "folder"),
                                            (["sweep-report", "somewhere"], "folder"), (["power"], "folder"),
-                                           (["teaching-pack"], "folder")])
+                                           (["teaching-pack"], "folder"), (["debrief"], "folder")])
 def test_an_empty_out_name_is_refused(command, kind, tmp_path, capsys):
     assert main([*command, "--out", ""]) == 2
     prog = " ".join(["run.py", *command[:1]])

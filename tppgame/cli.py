@@ -11,6 +11,8 @@
 * ``python run.py robustness SCENARIO [--seeds 50]``: how often the scenario's headlines hold.
 * ``python run.py power [SCENARIO] [--json] [--out DIR]``: power under the entry rule (tppgame.cli_power).
 * ``python run.py teaching-pack [SCENARIO] [--out DIR]``: a teaching pack as Markdown and HTML (tppgame.cli_teaching).
+* ``python run.py debrief [SCENARIO] [--seed N] [--out DIR]`` (or ``debrief --compare DIR1 DIR2 ...``): a game's
+  debrief handout as HTML and PDF with CSV tables, or a comparison of games (tppgame.cli_teaching).
 * ``python run.py play --as JPN [SCENARIO] [--seed N] [--out DIR]``: negotiate for one country in
   the terminal; the agents play the others (tppgame.classroom.play).
 * ``python run.py dashboard [--host 127.0.0.1] [--port 8765]``: the classroom dashboard in a browser
@@ -37,7 +39,7 @@ from typing import Any
 from tppgame.cli_args import EXIT_BAD_INPUT, Parser, UsageError, parse_setting, path_arg, seed_arg
 from tppgame.cli_experiments import sweep, sweep_report, tournament
 from tppgame.cli_power import power
-from tppgame.cli_teaching import teaching_pack
+from tppgame.cli_teaching import debrief, teaching_pack
 from tppgame.game.economy import load_economy
 from tppgame.game.scenario import ScenarioError, load_scenario
 
@@ -50,6 +52,7 @@ COMMAND_HELP = {
     "robustness": "play a scenario over many seeds and report how often its headlines hold",
     "power": "each member's Banzhaf and Shapley-Shubik index and veto under the entry rule",
     "teaching-pack": "a lesson plan, role cards, a student handout and an answer key for a scenario",
+    "debrief": "a game's debrief handout (HTML, PDF, CSV), or --compare several games",
     "sweep": "a parameter sweep into a resumable store, with CSV and Parquet tables",
     "sweep-report": "plots and sensitivity indices of a sweep's store",
     "tournament": "negotiators in countries' seats over replicate seeds, ranked",
@@ -427,7 +430,7 @@ def _write_or_fail(write: Callable[[], object], target: Path, option: str = "--o
 
 COMMANDS = {"run": run, "list": list_scenarios, "compare": compare, "robustness": robustness, "sweep": sweep,
             "sweep-report": sweep_report, "tournament": tournament, "play": play, "dashboard": dashboard,
-            "power": power, "teaching-pack": teaching_pack}
+            "power": power, "teaching-pack": teaching_pack, "debrief": debrief}
 
 
 def help_command(argv: Sequence[str]) -> int:

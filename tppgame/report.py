@@ -57,6 +57,19 @@ def narrate(model: TPPModel) -> Iterator[str]:
 
     Quiet rounds are folded into one line, so that a class can read the story aloud.
     """
+    for first, last, lines in story(model):
+        if not lines:
+            yield _quiet(model, first, last)
+            continue
+        yield f"Round {first} ({month_label(model, first)}):"
+        for line in lines:
+            yield f"  {line}"
+
+
+def story(model: TPPModel) -> Iterator[tuple[int, int, list[str]]]:
+    """The story of a game as ``(first round, last round, sentences)``: an eventful round (first ==
+    last) with its sentences, ending with the agreement's status; a stretch of quiet rounds (nothing
+    happened and the status stayed the same) with no sentences."""
     names = model.config.params["names"]
     by_round: dict[int, list[dict[str, Any]]] = {}
     for entry in model.log:
@@ -71,17 +84,14 @@ def narrate(model: TPPModel) -> Iterator[str]:
         changed = previous is None or status != previous
         if lines or changed:
             if quiet_from is not None:
-                yield _quiet(model, quiet_from, r - 1)
+                yield quiet_from, r - 1, []
                 quiet_from = None
-            yield f"Round {r} ({month_label(model, r)}):"
-            for line in lines:
-                yield f"  {line}"
-            yield f"  {status}"
+            yield r, r, [*lines, status]
         elif quiet_from is None:
             quiet_from = r
         previous = status
     if quiet_from is not None and model.records:
-        yield _quiet(model, quiet_from, model.records[-1].round)
+        yield quiet_from, model.records[-1].round, []
 
 
 def round_lines(model: TPPModel, round_number: int) -> list[str]:
@@ -254,13 +264,15 @@ def _umask() -> int:
     return mask
 
 
-def _temporary_copy(path: Path, text: str) -> Path:
-    """``text`` in a temporary file beside ``path`` (removed again if it cannot be written whole), with
-    the mode an ordinary file gets (0o666 less the umask; mkstemp's own file is readable by its owner only)."""
+def _temporary_copy(path: Path, text: str | bytes) -> Path:
+    """``text`` (or bytes) in a temporary file beside ``path`` (removed again if it cannot be written
+    whole), with the mode an ordinary file gets (0o666 less the umask; mkstemp's own file is readable
+    by its owner only)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        binary = isinstance(text, bytes)
+        with (os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="")) as handle:
             handle.write(text)
         os.chmod(tmp, 0o666 & ~_umask())
     except BaseException:
@@ -292,8 +304,9 @@ def _interrupts_held() -> Iterator[None]:
             signal.raise_signal(number)
 
 
-def write_files(files: dict[Path, str]) -> None:
-    """Write several files all or none: each to a temporary file first, then all renamed into place.
+def write_files(files: dict[Path, str] | dict[Path, bytes] | dict[Path, str | bytes]) -> None:
+    """Write several files (text, or bytes such as a PDF's) all or none: each to a temporary file
+    first, then all renamed into place.
 
     When one cannot be written (a full disk, say) or the writing is interrupted, the temporary
     files are removed and the files already there (a previous complete set) are left as they were.
@@ -417,11 +430,16 @@ def _finite(value: Any) -> Any:
     return value
 
 
+def output_files(model: TPPModel, out_dir: Path) -> dict[Path, str]:
+    """rounds.csv, events.jsonl and summary.json of a game, path -> text (nothing written yet)."""
+    return {out_dir / "rounds.csv": csv_text(round_rows(model)),
+            out_dir / "events.jsonl": model.log.to_jsonl(),
+            out_dir / "summary.json": json.dumps(_finite(model.summary()), indent=2, allow_nan=False) + "\n"}
+
+
 def write_outputs(model: TPPModel, out_dir: Path) -> list[Path]:
     """Write rounds.csv, events.jsonl and summary.json, all three or none (:func:`write_files`);
     return their paths."""
-    files = {out_dir / "rounds.csv": csv_text(round_rows(model)),
-             out_dir / "events.jsonl": model.log.to_jsonl(),
-             out_dir / "summary.json": json.dumps(_finite(model.summary()), indent=2, allow_nan=False) + "\n"}
+    files = output_files(model, out_dir)
     write_files(files)
     return list(files)

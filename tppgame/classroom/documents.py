@@ -2,7 +2,8 @@
 and as a self-contained HTML page (to print or project; no request leaves the page).
 
 A document is a title and a list of blocks: headings, paragraphs, bullet lists, numbered lists,
-tables and fields to fill in. Text is plain; ``**bold**``, backticks around code and ``[a link](target)``
+tables, fields to fill in and figures (drawn beforehand, as SVG for the page and PNG for print; a
+PDF renderer is in :mod:`tppgame.classroom.pdf`). Text is plain; ``**bold**``, backticks around code and ``[a link](target)``
 are the inline marks both renderers understand.
 """
 
@@ -48,7 +49,16 @@ class Blank:
     lines: int = 2
 
 
-Block = Heading | Paragraph | Bullets | Table | Blank
+@dataclass(frozen=True)
+class Figure:
+    """A drawn figure: SVG for the HTML page, PNG for print (the same drawing), with its caption."""
+
+    svg: str
+    png: bytes
+    caption: str
+
+
+Block = Heading | Paragraph | Bullets | Table | Blank | Figure
 
 
 @dataclass
@@ -92,6 +102,8 @@ def to_markdown(doc: Document) -> str:
             out.append("")
         elif isinstance(block, Blank):
             out += [f"**{block.prompt}**", ""] + ["_" * 72 + "  " for _ in range(block.lines)] + [""]
+        elif isinstance(block, Figure):
+            out += [f"*Figure: {block.caption}* (in the HTML and PDF versions)", ""]
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -107,7 +119,10 @@ th, td { border: 1px solid #999; padding: .25em .55em; text-align: left; vertica
 th { background: #eee; }
 code { font-family: 'DejaVu Sans Mono', monospace; font-size: .9em; background: #f2f2f2; padding: 0 .2em; }
 .blank { border: 1px solid #999; margin: .3em 0 1em; }
-@media print { body { margin: 0; max-width: none; } h2 { break-after: avoid; } table, .blank { break-inside: avoid; } }
+figure { margin: .6em 0 1.2em; } figure svg { max-width: 100%; height: auto; }
+figcaption { font-size: .95em; color: #333; }
+@media print { body { margin: 0; max-width: none; } h2 { break-after: avoid; }
+               table, .blank, figure { break-inside: avoid; } }
 """
 
 
@@ -135,6 +150,9 @@ def to_html(doc: Document) -> str:
         elif isinstance(block, Blank):
             body.append(f"<p><strong>{_inline(block.prompt)}</strong></p>"
                         f"<div class='blank' style='height:{1.6 * block.lines:.1f}em'></div>")
+        elif isinstance(block, Figure):
+            svg = block.svg[block.svg.find("<svg"):]        # inline: no XML prologue or doctype
+            body.append(f"<figure>{svg}<figcaption>{_inline(block.caption)}</figcaption></figure>")
     title = html.escape(BOLD.sub(r"\1", doc.title))
     return ("<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
             f"<title>{title}</title><style>{STYLE}</style></head>\n<body>\n"

@@ -1,0 +1,127 @@
+"""A page comparing several games of one class: the rooms (groups) that played the same scenario.
+
+Each game is read from its final record and its event log, either from a finished model
+(:meth:`GameRecord.of_model`, what a class server holds) or from the ``summary.json`` and
+``events.jsonl`` that ``run.py`` and ``run.py debrief`` write (:meth:`GameRecord.of_folder`). The
+comparison has one row per game (formed?, when, members, who gained most and least over its
+outside option, deals closed) and one table of each country's gain game by game, as an HTML page
+and a CSV file.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tppgame.classroom.documents import Document, Heading, Paragraph, table, to_html
+
+if TYPE_CHECKING:
+    from tppgame.model import TPPModel
+
+
+class GameFolderError(ValueError):
+    """A folder that holds no readable game (no summary.json or events.jsonl, or bad JSON)."""
+
+
+@dataclass(frozen=True)
+class GameRecord:
+    """One finished game: its label (the room's name, or the folder's), final record and closed deals."""
+
+    label: str
+    summary: dict[str, Any]
+    deals: list[dict[str, Any]]        # the event log's "deal" entries, in order
+
+    @classmethod
+    def of_model(cls, label: str, model: TPPModel) -> GameRecord:
+        """A finished model's record (as its files would hold it)."""
+        events = [json.loads(line) for line in model.log.to_jsonl().splitlines()]
+        return cls(label, json.loads(json.dumps(model.summary())), [e for e in events if e["kind"] == "deal"])
+
+    @classmethod
+    def of_folder(cls, folder: Path, label: str | None = None) -> GameRecord:
+        """The game in a folder ``run.py`` (or ``run.py debrief``) wrote: summary.json and events.jsonl."""
+        if not folder.is_dir():
+            raise GameFolderError(f"{folder}: expected a folder of a game's results (summary.json, events.jsonl)")
+        files = {name: folder / name for name in ("summary.json", "events.jsonl")}
+        for name, path in files.items():
+            if not path.is_file():
+                raise GameFolderError(f"{folder}: expected {name} in it (the folder run.py --out writes)")
+        try:
+            summary = json.loads(files["summary.json"].read_text(encoding="utf-8"))
+            events = [json.loads(line) for line in files["events.jsonl"].read_text(encoding="utf-8").splitlines()
+                      if line.strip()]
+        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            raise GameFolderError(f"{folder}: summary.json or events.jsonl is not valid JSON ({err})") from None
+        needed = ("scenario", "formed", "members", "countries")
+        if not isinstance(summary, dict) or any(key not in summary for key in needed):
+            raise GameFolderError(f"{files['summary.json']}: expected a game's summary with {', '.join(needed)}")
+        return cls(label or folder.name, summary, [e for e in events if isinstance(e, dict) and e.get("kind") == "deal"])
+
+    def gains(self) -> dict[str, float]:
+        """Each country's utility over its outside option at the end."""
+        return {c: v["utility"] - v["outside_option"] for c, v in self.summary["countries"].items()}
+
+    def row(self) -> dict[str, Any]:
+        """The game's row of the comparison (comparison.csv)."""
+        s = self.summary
+        members = [c for c, v in s["countries"].items() if v.get("signatory" if s["formed"] else "member")]
+        gains = {c: g for c, g in self.gains().items() if c in members}
+        most = max(gains, key=lambda c: (gains[c], c)) if gains else ""
+        least = min(gains, key=lambda c: (gains[c], c)) if gains else ""
+        return {
+            "game": self.label, "scenario": s["scenario"], "seed": s.get("seed"), "formed": s["formed"],
+            "round": s.get("round") if s["formed"] else None, "date": s.get("date") if s["formed"] else None,
+            "members": " ".join(members), "gdp_share": s.get("gdp_share"), "in_force": s.get("in_force"),
+            "holdouts": " ".join(s.get("holdouts", [])),
+            "gained_most": most, "gained_most_gain": round(gains[most], 6) if most else None,
+            "gained_least": least, "gained_least_gain": round(gains[least], 6) if least else None,
+            "deals_closed": len(self.deals),
+            "side_deals": "; ".join(d["label"] for d in s.get("side_deals", [])),
+        }
+
+
+def comparison_rows(games: Sequence[GameRecord]) -> list[dict[str, Any]]:
+    """comparison.csv: one row per game."""
+    return [g.row() for g in games]
+
+
+def comparison_document(games: Sequence[GameRecord], title: str | None = None) -> Document:
+    """The comparison page: one row per game, then each country's gain game by game."""
+    scenarios = sorted({g.summary["scenario"] for g in games})
+    doc = Document(title or f"Comparing {len(games)} games: {', '.join(scenarios)}")
+    formed = sum(g.summary["formed"] for g in games)
+    doc.add(Paragraph(f"The agreement formed in {formed} of {len(games)} games. Gain: utility at the end minus the "
+                      "outside option (the status quo plus side deals in force), on the game's scale; most and "
+                      "least among the signatories (the members, where no agreement formed)."))
+    rows = []
+    for g in games:
+        r = g.row()
+        when = r["date"][:7] if r["date"] else "-"
+        rows.append((g.label, "yes" if r["formed"] else "no", when, str(len(r["members"].split())),
+                     f"{r['gdp_share']:.1%}" if r["formed"] and r["gdp_share"] is not None else "-",
+                     r["holdouts"] or "none",
+                     f"{r['gained_most']} {r['gained_most_gain']:+.3f}" if r["gained_most"] else "-",
+                     f"{r['gained_least']} {r['gained_least_gain']:+.3f}" if r["gained_least"] else "-",
+                     str(r["deals_closed"])))
+    doc.add(Heading("Game by game"), table(("game", "formed", "month", "members", "GDP share", "hold-outs",
+                                            "gained most", "gained least", "deals closed"), rows))
+    codes: list[str] = []
+    for g in games:
+        codes += [c for c in g.summary["countries"] if c not in codes]
+    gain_rows = [(c, *(f"{g.gains()[c]:+.3f}" if c in g.gains() else "-" for g in games)) for c in codes]
+    doc.add(Heading("Each country's gain over its outside option"),
+            table(("country", *(g.label for g in games)), gain_rows))
+    deal_rows = [(g.label, "; ".join(f"{d['talk']} (round {d['round']})" for d in g.deals) or "none") for g in games]
+    doc.add(Heading("The deals each game closed"), table(("game", "deals"), deal_rows))
+    return doc
+
+
+def comparison_files(games: Sequence[GameRecord], out_dir: Path, title: str | None = None) -> dict[Path, str]:
+    """comparison.html and comparison.csv, path -> text (nothing written yet)."""
+    from tppgame.report import csv_text
+
+    return {out_dir / "comparison.html": to_html(comparison_document(games, title)),
+            out_dir / "comparison.csv": csv_text(comparison_rows(games))}
