@@ -343,3 +343,11 @@ class TPPModel(mesa.Model):
         """Country ``i``'s advisor takes its seat (called by :class:`~tppgame.game.seats.Seats`)."""
         self._chosen[self.countries[i]] = self.negotiators[i].advisor
         self._choose_negotiators()
+
+    def seat_person(self, code: str) -> None:
+        """A person takes country ``code``'s seat from the next round on (its negotiator advises them);
+        the reverse of :meth:`hand_over`. A country a person already plays is left as it is."""
+        i = self.config.index(code)
+        if not isinstance(self.negotiators[i], Person):
+            self._chosen[code] = Person(advisor=self.negotiators[i])
+            self._choose_negotiators()
