@@ -213,7 +213,7 @@ class Room:
 
     def talks_of(self, country: str) -> list[SeatTalk]:
         """The country's talks waiting for its players this round (none when its agents play it)."""
-        if self.model is None or not self.model.waiting_for_seat:
+        if self.model is None or not self.model.waiting_for_seat or not self._plays(country):
             return []
         i, talks = self.countries.index(country), self.model.table.talks
         return [t for t in self.model.seat_talks if (talks[t.talk_index].a if t.seat_is_a else talks[t.talk_index].b) == i]

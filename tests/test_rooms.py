@@ -1,0 +1,396 @@
+"""Class rooms without a browser: codes and tokens, seats, the rights each token gives, moves, the
+advance policies, and a room restored from SQLite replaying to the same game."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import sqlite3
+
+import pytest
+
+from tppgame.classroom import rooms as rooms_module
+from tppgame.classroom.brief import brief_lines, offer_values, short_of_needs
+from tppgame.classroom.room_registry import Registry
+from tppgame.classroom.room_store import RoomStore
+from tppgame.classroom.rooms import (CODE_ALPHABET, CODE_LENGTH, NotAllowed, Room, RoomError, Settings, clean_name,
+                                     new_code, normal_code)
+from tppgame.game.negotiators import Person
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: float = 1_000.0):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture()
+def clock() -> Clock:
+    return Clock()
+
+
+def a_room(clock: Clock, **settings) -> Room:
+    return Room.create(1, "baseline", seed=3, settings=Settings(**settings), clock=clock)
+
+
+def three_students(room: Room):
+    return room.join("Ana", "JPN"), room.join("Ben", "USA"), room.join("Cy", "AUS")
+
+
+# ------------------------------------------------------------------ codes, tokens, names
+def test_join_codes_are_drawn_from_the_unambiguous_alphabet():
+    codes = {new_code() for _ in range(200)}
+    assert len(codes) == 200
+    assert all(len(c) == CODE_LENGTH and set(c) <= set(CODE_ALPHABET) for c in codes)
+    assert not set("01OIL") & set(CODE_ALPHABET) and len(CODE_ALPHABET) == 31
+    assert normal_code(" 8nu-wa5 ") == "8NUWA5"
+
+
+def test_the_guessing_arithmetic_in_the_docstring_is_the_constants():
+    doc = " ".join(rooms_module.__doc__.split())
+    assert f"31**6 = {31 ** 6:,}" in doc and len(CODE_ALPHABET) ** CODE_LENGTH == 887_503_681
+    guesses = rooms_module.WRONG_CODES_PER_SECOND * 90 * 60
+    assert f"at most 2 x 5,400 = {guesses:,} guesses" in doc
+    assert round(887_503_681 / (10 * guesses), -2) == 8_200 and "about 1 in 8,200" in doc
+
+
+def test_names_keep_no_markup_and_rejoining_with_the_same_name_is_the_same_seat(clock):
+    assert clean_name("  <b>Ana</b>  Lee ") == "bAnab Lee"
+    assert clean_name("O'Brien-Smith Jr.") == "O'Brien-Smith Jr."
+    assert clean_name("x" * 500) == "x" * 40
+    with pytest.raises(RoomError, match="expected your name"):
+        clean_name("<>**")
+    room = a_room(clock)
+    ana = room.join("Ana", "JPN")
+    assert room.join(" ana ") is ana and len(room.students) == 1 and ana.country == "JPN"
+    assert room.teacher_token != ana.token and len(ana.token) >= 22
+
+
+def test_the_room_assigns_the_largest_economies_first_then_second_seats(clock):
+    room = a_room(clock, assign="assign")
+    countries = [room.join(f"S{k}").country for k in range(14)]
+    assert countries[:3] == ["USA", "JPN", "CAN"] and countries[12:] == ["USA", "JPN"]
+    assert len(set(countries[:12])) == 12
+
+
+def test_students_pick_once_and_the_teacher_moves_them(clock):
+    room = a_room(clock)
+    ana = room.join("Ana")
+    assert ana.country is None
+    room.pick(ana.token, "NZL")
+    with pytest.raises(RoomError, match="already sit for NZL"):
+        room.pick(ana.token, "JPN")
+    with pytest.raises(RoomError, match="expected one of"):
+        room.seat_student(room.teacher_token, ana.id, "XXX")
+    room.seat_student(room.teacher_token, ana.id, "JPN")
+    assert ana.country == "JPN" and room.seated == ["JPN"]
+
+
+# ------------------------------------------------------------------ who may do what
+TEACHER_ACTIONS = [("start", ()), ("pause", ()), ("resume", ()), ("advance", ()), ("end", ()),
+                   ("hand_to_agent", ("JPN",)), ("seat_student", (0, "CAN")), ("configure", ())]
+
+
+@pytest.mark.parametrize("action, args", TEACHER_ACTIONS)
+def test_a_students_token_cannot_act_as_the_teacher(clock, action, args):
+    room = a_room(clock)
+    ana, _, _ = three_students(room)
+    for token in (ana.token, "", None, room.teacher_token[:-1] + "x", 42):
+        with pytest.raises(NotAllowed, match="only the teacher"):
+            getattr(room, action)(token, *args)
+    assert [a.kind for a in room.actions] == ["join"] * 3
+
+
+def test_a_students_token_acts_only_for_its_own_seat(clock):
+    room = a_room(clock)
+    ana, ben, cy = three_students(room)
+    room.start(room.teacher_token)
+    usa_only = [t.label for t in room.talks_of("USA") if t.partner != "JPN"]
+    assert usa_only
+    talk = room._seat_talk("USA", usa_only[0])
+    with pytest.raises(RoomError, match=r"JPN holds no talk"):
+        room.offer(ana.token, usa_only[0], talk.suggestion.gives, talk.suggestion.asks)
+    for move in (room.accept, room.pass_talk, room.delegate):
+        with pytest.raises(RoomError, match=r"JPN holds no talk"):
+            move(ana.token, usa_only[0])
+    with pytest.raises(NotAllowed, match="not a student's"):
+        room.pass_talk(room.teacher_token, usa_only[0])       # the teacher is no seat
+    with pytest.raises(NotAllowed):
+        room.pass_talk("forged", usa_only[0])
+    assert all(a.kind in ("join", "start") for a in room.actions)
+    assert talk.status == "waiting"
+
+
+def test_moves_wait_for_the_start_and_stop_while_paused_and_after_the_end(clock):
+    room = a_room(clock)
+    ana, _, _ = three_students(room)
+    with pytest.raises(RoomError, match="has not started"):
+        room.pass_talk(ana.token, "anything")
+    room.start(room.teacher_token)
+    label = room.talks_of("JPN")[0].label
+    room.pause(room.teacher_token)
+    with pytest.raises(RoomError, match="paused"):
+        room.pass_talk(ana.token, label)
+    room.resume(room.teacher_token)
+    room.pass_talk(ana.token, label)
+    room.end(room.teacher_token)
+    with pytest.raises(RoomError, match="ended"):
+        room.pass_talk(ana.token, room.talks_of("JPN")[1].label)
+    with pytest.raises(RoomError, match="already ended"):
+        room.end(room.teacher_token)
+
+
+# ------------------------------------------------------------------ the game
+def test_two_students_close_a_talk_with_each_other(clock):
+    room = a_room(clock)
+    ana, ben, _ = three_students(room)
+    room.start(room.teacher_token)
+    (jpn_side,) = [t for t in room.talks_of("JPN") if t.partner == "USA"]
+    gives, asks = dict(jpn_side.suggestion.gives), dict(jpn_side.suggestion.asks)
+    room.offer(ana.token, jpn_side.label, gives, asks)
+    (usa_side,) = [t for t in room.talks_of("USA") if t.label == jpn_side.label]
+    assert jpn_side.status == "offered" and usa_side.status == "received"
+    assert usa_side.incoming.gives == pytest.approx(asks) and usa_side.incoming.asks == pytest.approx(gives)
+    room.accept(ben.token, usa_side.label)
+    assert jpn_side.status == usa_side.status == "deal"
+    deal = room.model.log.of_kind("deal")[-1]
+    assert deal["talk"] == jpn_side.label and {deal["a"], deal["b"]} == {"JPN", "USA"}
+    assert room.model.log.of_kind("accept")[-1]["by"] == "USA"
+    assert [text for _, text in room.log[-2:]] == [f"Ana (JPN) made an offer in {jpn_side.label}",
+                                                   f"Ben (USA) took the offer in {jpn_side.label}"]
+
+
+def test_advancing_passes_open_talks_and_opens_the_next_round(clock):
+    room = a_room(clock)
+    three_students(room)
+    room.start(room.teacher_token)
+    assert room.model.round == 1 and not room.submitted("JPN")
+    open_talks = len(room.talks_of("JPN")) + len(room.talks_of("USA")) + len(room.talks_of("AUS"))
+    room.advance(room.teacher_token)
+    assert room.model.round == 2
+    passes = [e for e in room.model.log.in_round(1) if e["kind"] == "no_offer"]
+    assert len(passes) == open_talks           # each student's side of each talk passes
+
+
+def test_letting_the_negotiators_handle_a_talk_settles_it_for_the_round(clock):
+    room = a_room(clock)
+    ana, _, _ = three_students(room)
+    room.start(room.teacher_token)
+    agents_talk = next(t for t in room.talks_of("JPN") if t.partner not in ("USA", "AUS"))
+    room.delegate(ana.token, agents_talk.label)
+    assert agents_talk.status in ("deal", "declined")
+    assert agents_talk.reply.offer == agents_talk.suggestion          # they offered what they suggested
+    if agents_talk.status == "deal" and not agents_talk.reply.accepted:    # the counter-offer taken was enough
+        assert agents_talk.reply.counter.utility_seat >= agents_talk.reserve_seat
+    if agents_talk.status == "declined":
+        assert agents_talk.reply.counter.utility_seat < agents_talk.reserve_seat
+    assert room.log[-1][1] == f"Ana (JPN) let the negotiators handle {agents_talk.label}"
+
+
+def test_every_seat_moved_advances_the_round_with_that_policy(clock):
+    room = a_room(clock, advance="all_submitted")
+    students = three_students(room)
+    room.start(room.teacher_token)
+    start_round = room.model.round
+    for student in students:
+        for talk in room.talks_of(student.country):
+            if talk.status in ("waiting", "received"):
+                room.pass_talk(student.token, talk.label)
+    assert room.model.round > start_round
+    assert room.actions[-1].kind == "advance" and room.actions[-1].payload == {"by": "all submitted"}
+    assert not room.everyone_submitted() or room.status == "ended"
+
+
+def test_the_timer_advances_a_round_when_its_time_is_up_and_not_while_paused(clock):
+    room = a_room(clock, advance="timer", timer=60)
+    three_students(room)
+    room.start(room.teacher_token)
+    clock.now += 59
+    assert room.seconds_left() == pytest.approx(1.0) and not room.tick() and room.model.round == 1
+    clock.now += 1
+    assert room.tick() and room.model.round == 2 and room.actions[-1].payload == {"by": "timer"}
+    room.pause(room.teacher_token)
+    clock.now += 600
+    assert room.seconds_left() is None and not room.tick() and room.model.round == 2
+    room.resume(room.teacher_token)
+    assert room.seconds_left() == 60
+
+
+def test_a_seat_handed_to_its_agents_and_back_to_a_student(clock):
+    room = a_room(clock)
+    ana, ben, _ = three_students(room)
+    room.start(room.teacher_token)
+    room.hand_to_agent(room.teacher_token, "JPN")
+    jpn = room.countries.index("JPN")
+    assert ana.country is None and not isinstance(room.model.negotiators[jpn], Person)
+    assert room.talks_of("JPN") == [] and "JPN" not in room.seated
+    room.advance(room.teacher_token)
+    room.seat_student(room.teacher_token, ben.id, "JPN")       # Ben moves from the US to Japan
+    assert isinstance(room.model.negotiators[jpn], Person) and room.delegation("USA") == []
+    while room.status == "running" and not room.talks_of("JPN"):
+        room.advance(room.teacher_token)
+    assert room.talks_of("JPN"), "Japan's talks wait for its new student"
+
+
+def test_the_game_ends_after_its_last_round(clock):
+    room = a_room(clock)
+    room.join("Ana", "NZL")
+    room.start(room.teacher_token)
+    while room.status == "running":
+        room.advance(room.teacher_token)
+    assert room.status == "ended" and room.model.round == room.model.config.rounds and not room.model.running
+    with pytest.raises(RoomError, match="not running"):
+        room.advance(room.teacher_token)
+
+
+# ------------------------------------------------------------------ nothing lost
+def play_a_while(room: Room) -> None:
+    """Offers, takes, passes, a delegated talk, a hand-over and a move, over five rounds."""
+    ana, ben, cy = room.students
+    for _ in range(5):
+        for student in (ana, ben, cy):
+            if student.country is None:
+                continue
+            for k, talk in enumerate(room.talks_of(student.country)):
+                if talk.status == "received":
+                    room.accept(student.token, talk.label)
+                elif talk.status == "waiting" and k % 3 == 0:
+                    room.offer(student.token, talk.label, talk.suggestion.gives, talk.suggestion.asks)
+                elif talk.status == "waiting" and k % 3 == 1:
+                    room.delegate(student.token, talk.label)
+                elif talk.status == "rejected":
+                    room.accept(student.token, talk.label)
+        if room.model.round == 3:
+            room.hand_to_agent(room.teacher_token, "AUS")
+            room.seat_student(room.teacher_token, cy.id, "NZL")
+        room.advance(room.teacher_token)
+
+
+def test_a_room_restored_from_sqlite_replays_to_the_same_game(clock, tmp_path):
+    store = RoomStore(tmp_path / "class.sqlite")
+    room = a_room(clock)
+    store.add(room)
+    three_students(room)
+    room.start(room.teacher_token)
+    play_a_while(room)
+    room.configure(room.teacher_token, advance="timer", timer=90)
+    store.close()
+    (again,) = RoomStore(tmp_path / "class.sqlite").load()
+    assert len(room.model.log) > 100 and room.model.deals
+    assert again.model.log.to_jsonl() == room.model.log.to_jsonl()
+    assert again.model.datacollector.get_model_vars_dataframe().equals(room.model.datacollector.get_model_vars_dataframe())
+    assert again.model.summary() == room.model.summary()
+    assert [(s.name, s.token, s.country) for s in again.students] == [(s.name, s.token, s.country) for s in room.students]
+    assert (again.code, again.teacher_token, again.status, again.log) == (room.code, room.teacher_token, room.status,
+                                                                          room.log)
+    assert again.settings == room.settings == Settings("pick", "timer", 90)
+    assert [t.label for t in again.talks_of("JPN")] == [t.label for t in room.talks_of("JPN")]
+
+
+def test_a_restored_room_goes_on_saving_its_actions(clock, tmp_path):
+    path = tmp_path / "class.sqlite"
+    store = RoomStore(path)
+    room = a_room(clock)
+    store.add(room)
+    ana = room.join("Ana", "JPN")
+    store.close()
+    (again,) = RoomStore(path).load()
+    again.start(again.teacher_token)
+    again.pass_talk(ana.token, again.talks_of("JPN")[0].label)
+    (third,) = RoomStore(path).load()
+    assert [a.kind for a in third.actions] == ["join", "start", "pass"]
+    assert third.model.log.to_jsonl() == again.model.log.to_jsonl()
+
+
+def test_one_file_holds_several_rooms_in_wal_mode(tmp_path):
+    registry = Registry(tmp_path / "class.sqlite")
+    first, second = registry.create("baseline", 1), registry.create("tokyo_2014", 2)
+    assert first.code != second.code and (first.id, second.id) == (1, 2)
+    first.join("Ana", "JPN")
+    again = Registry(tmp_path / "class.sqlite")
+    assert [(r.code, r.scenario, r.seed, len(r.students)) for r in again.rooms.values()] == [
+        (first.code, "baseline", 1, 1), (second.code, "tokyo_2014", 2, 0)]
+    with sqlite3.connect(tmp_path / "class.sqlite") as db:
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def test_the_export_has_the_log_and_outcome_but_no_token(clock):
+    room = a_room(clock)
+    three_students(room)
+    room.start(room.teacher_token)
+    room.advance(room.teacher_token)
+    text = json.dumps(room.export(), default=str)
+    for token in [room.teacher_token, *(s.token for s in room.students)]:
+        assert token not in text
+    exported = room.export()
+    assert exported["summary"]["countries"] and len(exported["events"]) == len(room.model.log)
+    assert [a["kind"] for a in exported["actions"]] == ["join"] * 3 + ["start", "advance"]
+
+
+# ------------------------------------------------------------------ the registry
+def test_wrong_codes_are_refused_and_limited_per_second(tmp_path):
+    clock = Clock()
+    registry = Registry(tmp_path / "class.sqlite", clock=clock)
+    room = registry.create("baseline")
+    for wrong in ("AAAAAA", "BBBBBB"):
+        with pytest.raises(RoomError, match="no room has that code"):
+            registry.by_code(wrong)
+    with pytest.raises(RoomError, match="too many wrong codes"):
+        registry.by_code(room.code)                  # even the right one, for that second
+    clock.now += 1.0
+    assert registry.by_code(room.code.lower()) is room
+
+
+def test_tokens_find_their_room_and_listeners_hear_every_change(tmp_path):
+    registry = Registry(tmp_path / "class.sqlite")
+    room, other = registry.create("baseline"), registry.create("baseline")
+    heard: list[int] = []
+    stop = registry.subscribe(room.id, lambda: heard.append(1))
+    ana = registry.act(room, lambda: room.join("Ana", "JPN"))
+    assert registry.find(ana.token) == (room, ana) and registry.find(other.teacher_token) == (other, None)
+    with pytest.raises(RoomError):
+        registry.find(ana.token[::-1])
+    with pytest.raises(RoomError):
+        registry.act(room, lambda: room.start(ana.token))
+    registry.connect(room, ana, +1)
+    assert room.connected == {ana.id: 1} and len(heard) == 3
+    registry.act(other, lambda: other.join("Ben"))
+    stop()
+    registry.act(room, lambda: room.join("Cy"))
+    assert len(heard) == 3
+
+
+# ------------------------------------------------------------------ the brief
+def test_the_brief_reads_the_calibration(clock):
+    room = a_room(clock)
+    room.join("Ana", "JPN")
+    room.start(room.teacher_token)
+    text = "\n".join(brief_lines(room.model, "JPN"))
+    assert "rice (open at most 0.10)" in text and "at least 15% of the gains" in text
+    assert re.search(r"wants:\*\* partners to open autos", text)
+    seat = room.talks_of("JPN")[0]
+    u_seat, u_partner = offer_values(seat, seat.suggestion.gives, seat.suggestion.asks, room.model.sectors)
+    assert (u_seat, u_partner) == pytest.approx((seat.suggestion.utility_seat, seat.suggestion.utility_partner))
+    assert short_of_needs(seat, seat.reserve_seat) is None
+    assert "less than the" in short_of_needs(seat, seat.reserve_seat - 0.01)
+
+
+# ------------------------------------------------------------------ the command line
+def test_classroom_command_refuses_bad_input_in_one_line(one_error_line, tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = str(s.getsockname()[1])          # free once closed: the refusals come before the server starts
+    assert "nowhere" in one_error_line(["classroom", "nowhere", "--port", port, "--db", str(tmp_path / "c.sqlite")])
+    assert one_error_line(["classroom", "--port", port, "--db", str(tmp_path)]) == (
+        f"error: --db {tmp_path}: expected a file, found a folder")
+    assert "expected a port number" in one_error_line(["classroom", "--port", "0"])
+    assert "--timer 5: expected whole seconds" in one_error_line(["classroom", "--timer", "5"])
+    (tmp_path / "junk.sqlite").write_text("not a database " * 100)
+    assert "cannot use it as the rooms' file" in one_error_line(["classroom", "--port", port, "--db",
+                                                                  str(tmp_path / "junk.sqlite")])
+    assert not (tmp_path / "c.sqlite").exists()
