@@ -393,4 +393,10 @@ def test_classroom_command_refuses_bad_input_in_one_line(one_error_line, tmp_pat
     (tmp_path / "junk.sqlite").write_text("not a database " * 100)
     assert "cannot use it as the rooms' file" in one_error_line(["classroom", "--port", port, "--db",
                                                                   str(tmp_path / "junk.sqlite")])
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = taken.getsockname()[1]
+        assert one_error_line(["classroom", "--port", str(busy), "--db", str(tmp_path / "c.sqlite")]) == (
+            f"error: --host 127.0.0.1 --port {busy}: cannot listen there (Address already in use)")
     assert not (tmp_path / "c.sqlite").exists()

@@ -72,8 +72,11 @@ def classroom(argv: Sequence[str]) -> int:
 
 
 def _check_port(host: str, port: int) -> None:
-    """A clear line now rather than the server's error later."""
+    """A clear line now rather than the server's error later. Like the server, the probe reuses an
+    address whose last connections are still closing (a server restarted at once on its port);
+    a port another program listens on is still refused."""
     with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError as err:

@@ -30,6 +30,8 @@ def Page():
     router = solara.use_router()
     asked = query(router.search)
     solara.Title("tppgame class")
+    solara.Style(".tpp-md strong { font-weight: 700 } .tpp-md h3 { margin: 12px 0 4px } "
+                 ".tpp-md td, .tpp-md th { padding: 3px 12px; border-bottom: 1px solid #ddd; text-align: left }")
     reg = registry()
     if "teacher" in asked:
         try:

@@ -76,7 +76,7 @@ def StudentView(room: Room, student: Student, token: str):
         if room.status == "running" and not talks:
             Md("Your country holds no talk this round: wait for the next round.")
         if talks:
-            TalksPanel(room, talks, act)
+            TalksPanel(room, talks, act, len(room.actions))
 
 
 def _status_line(room: Room, country: str) -> str:
@@ -108,7 +108,9 @@ def _pick(room: Room, act) -> None:
 
 
 @solara.component
-def TalksPanel(room: Room, talks: list[SeatTalk], act):
+def TalksPanel(room: Room, talks: list[SeatTalk], act, actions: int):
+    """The country's talks this round and the offer builder. ``actions`` (the room's count of actions)
+    makes it redraw on every change: its talks change in place, so they compare equal to before."""
     chosen, set_chosen = solara.use_state("")
     drafts, set_drafts = solara.use_state({})
     confirm, set_confirm = solara.use_state("")
@@ -130,9 +132,10 @@ def TalksPanel(room: Room, talks: list[SeatTalk], act):
             Md(f"- **{talk.label}** with {talk.partner}: {STATUS[talk.status]}")
         me = _own(room, seat)
         u_seat, u_partner = offer_values(seat, gives, asks, model.sectors)
-        Md(f"### {seat.label}\nYou need at least **{seat.reserve_seat:+.4f}** from this talk for "
-                        f"{me} to ratify. Your offer below gives **{me} {u_seat:+.4f}** and "
-                        f"**{seat.partner} {u_partner:+.4f}**. (0 = today's protection, 1 = free trade.)")
+        draft_line = (f" Your offer below gives **{me} {u_seat:+.4f}** and **{seat.partner} {u_partner:+.4f}**. "
+                      "(0 = today's protection, 1 = free trade.)" if seat.status == "waiting" else "")
+        Md(f"### {seat.label}\nYou need at least **{seat.reserve_seat:+.4f}** from this talk for {me} to ratify."
+           + draft_line)
         if seat.status == "waiting":
             with solara.Row(style={"flex-wrap": "wrap"}):
                 with solara.Column(style={"min-width": "320px"}):

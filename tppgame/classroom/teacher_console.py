@@ -126,7 +126,7 @@ def _controls(room: Room, act) -> None:
         solara.Button("Advance the round", color="secondary", on_click=lambda: act(room.advance),
                       disabled=room.status not in ("running", "paused"))
         solara.Button("End the game", on_click=lambda: act(room.end), disabled=room.status == "ended")
-    solara.Select("Advance the round", value=room.settings.advance, values=list(ADVANCE_POLICIES),
+    solara.Select("When a round advances", value=room.settings.advance, values=list(ADVANCE_POLICIES),
                   on_value=lambda v: act(room.configure, advance=v))
     Md(" · ".join(f"*{k}*: {v}" for k, v in ADVANCE_LABELS.items()))
     solara.SliderInt(f"Timer: {room.settings.timer} s a round", value=room.settings.timer, min=30, max=600, step=30,
