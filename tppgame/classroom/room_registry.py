@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,38 @@ from tppgame.classroom.room_store import RoomStore
 from tppgame.classroom.rooms import WRONG_CODES_PER_SECOND, Room, RoomError, Settings, Student, new_code, normal_code
 
 Listener = Callable[[], None]
+LISTENER_WORKERS = 4          # pages redrawn side by side after a change
+
+
+class _Listening:
+    """One page's listener: run on a worker when due, never twice at once, coalescing changes that
+    come while it runs into one more run."""
+
+    def __init__(self, listener: Listener):
+        self.listener = listener
+        self._lock = threading.Lock()
+        self._running = self._again = False
+
+    def due(self, workers: ThreadPoolExecutor) -> Future | None:
+        """A change happened: run the listener (a job), or mark it to run again if it is running."""
+        with self._lock:
+            if self._running:
+                self._again = True
+                return None
+            self._running = True
+        return workers.submit(self._run)
+
+    def _run(self) -> None:
+        while True:
+            try:
+                self.listener()
+            except Exception:       # a closed page must not stop the others being told
+                pass
+            with self._lock:
+                if not self._again:
+                    self._running = False
+                    return
+                self._again = False
 
 
 class Registry:
@@ -32,7 +65,9 @@ class Registry:
         self.clock = clock
         self.rooms: dict[int, Room] = {room.id: room for room in self.store.load()}
         self._locks: dict[int, threading.RLock] = {i: threading.RLock() for i in self.rooms}
-        self._listeners: dict[int, list[Listener]] = {}
+        self._listeners: dict[int, list[_Listening]] = {}
+        self._workers = ThreadPoolExecutor(max_workers=LISTENER_WORKERS, thread_name_prefix="room-pages")
+        self._pending: set[Future] = set()
         self._guard = threading.Lock()
         self._wrong: list[float] = []
         self._timer: threading.Thread | None = None
@@ -90,24 +125,39 @@ class Registry:
     # ------------------------------------------------------------------ listeners
     def subscribe(self, room_id: int, listener: Listener) -> Callable[[], None]:
         """Call ``listener`` after each change to the room; returns the function that stops it."""
+        entry = _Listening(listener)
         with self._guard:
-            self._listeners.setdefault(room_id, []).append(listener)
+            self._listeners.setdefault(room_id, []).append(entry)
 
         def stop() -> None:
             with self._guard:
-                listeners = self._listeners.get(room_id, [])
-                if listener in listeners:
-                    listeners.remove(listener)
+                entries = self._listeners.get(room_id, [])
+                if entry in entries:
+                    entries.remove(entry)
         return stop
 
     def changed(self, room: Room) -> None:
+        """Tell the room's pages, each on the registry's workers: the session that acted goes on at
+        once, pages redraw side by side, and a page still redrawing redraws once more afterwards
+        (never twice at the same time)."""
         with self._guard:
-            listeners = list(self._listeners.get(room.id, []))
-        for listener in listeners:
-            try:
-                listener()
-            except Exception:       # a closed page must not stop the others being told
-                pass
+            entries = list(self._listeners.get(room.id, []))
+        for entry in entries:
+            job = entry.due(self._workers)
+            if job is not None:
+                with self._guard:
+                    self._pending.add(job)
+                job.add_done_callback(self._done)
+
+    def _done(self, job: Future) -> None:
+        with self._guard:
+            self._pending.discard(job)
+
+    def told(self, timeout: float = 30.0) -> None:
+        """Wait until every page has been told of every change so far (for tests and shutdown)."""
+        with self._guard:
+            pending = list(self._pending)
+        wait(pending, timeout=timeout)
 
     def connect(self, room: Room, student: Student | None, delta: int) -> None:
         """A student's page opened (+1) or closed (-1): who is connected, for the teacher's console."""
