@@ -346,6 +346,19 @@ def test_wrong_codes_are_refused_and_limited_per_second(tmp_path):
     assert registry.by_code(room.code.lower()) is room
 
 
+def test_a_timed_round_restored_after_a_restart_gets_its_full_time_again(tmp_path):
+    clock = Clock()
+    registry = Registry(tmp_path / "class.sqlite", clock=clock)
+    room = registry.create("baseline", settings=Settings(advance="timer", timer=60))
+    registry.act(room, lambda: room.join("Ana", "JPN"))
+    registry.act(room, lambda: room.start(room.teacher_token))
+    clock.now += 50
+    assert room.seconds_left() == 10
+    clock.now += 3600                                  # the server was down for an hour
+    (again,) = Registry(tmp_path / "class.sqlite", clock=clock).rooms.values()
+    assert again.seconds_left() == 60 and again.model.round == 1
+
+
 def test_tokens_find_their_room_and_listeners_hear_every_change(tmp_path):
     registry = Registry(tmp_path / "class.sqlite")
     room, other = registry.create("baseline"), registry.create("baseline")

@@ -64,6 +64,10 @@ class Registry:
         self.store = RoomStore(path)
         self.clock = clock
         self.rooms: dict[int, Room] = {room.id: room for room in self.store.load()}
+        for room in self.rooms.values():
+            room.clock = clock
+            # a timed round restored after a restart gets its full time again (the server was down)
+            room.round_started = max(room.round_started, clock())
         self._locks: dict[int, threading.RLock] = {i: threading.RLock() for i in self.rooms}
         self._listeners: dict[int, list[_Listening]] = {}
         self._workers = ThreadPoolExecutor(max_workers=LISTENER_WORKERS, thread_name_prefix="room-pages")
