@@ -444,10 +444,16 @@ class Room:
             self._move(kind, p, who, at)
 
     def _seat(self, student: Student, country: str | None, at: float) -> None:
-        student.country = country
+        """A student sits for ``country`` (None: for none). During the game a country its agents
+        played is the students' from the next round, and a country its last student leaves goes
+        to its negotiators at once (else nobody would move in its talks)."""
+        before, student.country = student.country, country
         if country is not None and self.model is not None and not self._plays(country):
             self.model.seat_person(country)
         self._note(at, f"{student.name} " + (f"sits for {country}" if country else "has no seat"))
+        if before is not None and before != country and not self.delegation(before) and self._plays(before):
+            self.model.hand_over(before)
+            self._note(at, f"{before} handed to its negotiators (no student holds it)")
 
     def _open_round(self, at: float) -> None:
         if self.model.running:
