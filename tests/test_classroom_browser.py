@@ -12,6 +12,7 @@ to ``test-artifacts/classroom/``.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -228,6 +229,15 @@ def test_a_class_plays_in_one_room_and_survives_a_restart(server):
             again = net.page()
             _join(again, server.url, code.lower(), "ana")  # so is joining again with the code and the name
             assert again.url == ana_link
+
+            cy.context.close()                         # Cy closes the laptop: the console shows it
+            teacher.get_by_text("○ Cy").wait_for(timeout=30_000)
+            with teacher.expect_download() as download:
+                teacher.get_by_text("Export the room's log and outcome").click()
+            exported = json.loads(Path(download.value.path()).read_text())
+            assert [s["name"] for s in exported["students"]] == ["Ana", "Ben", "Cy"]
+            assert any(e["kind"] == "deal" for e in map(json.loads, exported["events"]))
+            assert teacher_token not in json.dumps(exported) and ana_link.split("seat=")[1] not in json.dumps(exported)
 
             for forged in (f"?teacher={ana_link.split('seat=')[1]}", "?seat=not-a-token", "?teacher=nope"):
                 intruder = net.page()
