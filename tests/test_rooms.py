@@ -439,6 +439,7 @@ def test_classroom_command_refuses_bad_input_in_one_line(one_error_line, tmp_pat
         f"error: --db {tmp_path}: expected a file, found a folder")
     assert "expected a port number" in one_error_line(["classroom", "--port", "0"])
     assert "--timer 5: expected whole seconds" in one_error_line(["classroom", "--timer", "5"])
+    assert "--rooms 0: expected a number of rooms" in one_error_line(["classroom", "--rooms", "0"])
     (tmp_path / "junk.sqlite").write_text("not a database " * 100)
     assert "cannot use it as the rooms' file" in one_error_line(["classroom", "--port", port, "--db",
                                                                   str(tmp_path / "junk.sqlite")])
@@ -449,3 +450,41 @@ def test_classroom_command_refuses_bad_input_in_one_line(one_error_line, tmp_pat
         assert one_error_line(["classroom", "--port", str(busy), "--db", str(tmp_path / "c.sqlite")]) == (
             f"error: --host 127.0.0.1 --port {busy}: cannot listen there (Address already in use)")
     assert not (tmp_path / "c.sqlite").exists()
+
+
+def test_classroom_command_makes_the_rooms_it_lacks_prints_their_links_and_serves_the_pages(
+        tmp_path, monkeypatch, capsys):
+    from tppgame import cli_classroom
+    from tppgame.cli import main
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = str(s.getsockname()[1])
+    served = []
+    monkeypatch.setattr(cli_classroom.os, "execv", lambda exe, command: served.append(command))
+    monkeypatch.setattr(cli_classroom.os, "environ", {})
+    db = tmp_path / "class.sqlite"
+    assert main(["classroom", "tokyo_2014", "--seed", "5", "--db", str(db), "--rooms", "2", "--port", port,
+                 "--assign", "assign", "--advance", "timer", "--timer", "90"]) == 0
+    out = capsys.readouterr()
+    assert out.err == ""
+    codes = re.findall(r"^Room (\w{6}) \(tokyo_2014, seed 5, lobby\): students join at "
+                       rf"http://127\.0\.0\.1:{port}/\?code=\1$", out.out, re.M)
+    tokens = re.findall(rf"^  teacher's console: http://127\.0\.0\.1:{port}/\?teacher=(\S+)$", out.out, re.M)
+    assert len(codes) == len(tokens) == 2 and len(set(codes)) == 2
+    assert served[0][5:] == ["--host", "127.0.0.1", "--port", port, "--production", "--no-open", "--log-level",
+                             "warning"]
+    assert served[0][1:4] == ["-m", "solara", "run"] and served[0][4].endswith("classroom/class_app.py")
+    assert cli_classroom.os.environ == {"TPPGAME_CLASS_DB": str(db.resolve()),
+                                        "TPPGAME_CLASS_URL": f"http://127.0.0.1:{port}/"}
+    registry = Registry(db)
+    assert [(r.code, r.settings) for r in registry.rooms.values()] == [(c, Settings("assign", "timer", 90))
+                                                                       for c in codes]
+    registry.store.close()
+    # started again on the file, with a wider address and one more room: two restored, one made
+    assert main(["classroom", "--db", str(db), "--rooms", "3", "--host", "0.0.0.0", "--port", port]) == 0
+    out = capsys.readouterr()
+    assert out.err.startswith("warning: --host 0.0.0.0: the class server is reachable from other machines")
+    assert re.findall(r"^Room (\w{6})", out.out, re.M)[:2] == codes and out.out.count("teacher's console") == 3
+    assert f"Room {codes[0]} (tokyo_2014, seed 5, lobby)" in out.out and "(baseline, seed 2013, lobby)" in out.out
+    assert served[1][served[1].index("--host") + 1] == "0.0.0.0"

@@ -1,7 +1,7 @@
 """``python run.py classroom [SCENARIO] [--seed N] [--host 127.0.0.1] [--port 8765] [--db PATH]``: a class server.
 
-Opens (or makes) the SQLite file of rooms, makes the first room when the file has none (or
-one more with ``--new-room``), prints each room's join code, the join page's address and the
+Opens (or makes) the SQLite file of rooms, makes as many rooms as it lacks of ``--rooms``
+(default 1), prints each room's join code, the join page's address and the
 teacher's link (with its token), then serves the class pages
 (:mod:`tppgame.classroom.class_pages`) with Solara. Started again on the same file, the server
 restores every room as it stood (:mod:`tppgame.classroom.room_store`).
@@ -9,14 +9,19 @@ restores every room as it stood (:mod:`tppgame.classroom.room_store`).
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import os
 import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tppgame.cli_args import Parser, UsageError, seed_arg
+
+if TYPE_CHECKING:
+    from tppgame.classroom.rooms import Room
 
 DEFAULT_DB = "classroom.sqlite"
 
@@ -34,7 +39,8 @@ def classroom(argv: Sequence[str]) -> int:
     parser.add_argument("--port", type=int, default=8765, help="port (default 8765)")
     parser.add_argument("--db", type=Path, default=Path(DEFAULT_DB), help=f"the rooms' SQLite file (default {DEFAULT_DB})")
     parser.add_argument("--url", default=None, help="the address students type, if not http://HOST:PORT/")
-    parser.add_argument("--new-room", action="store_true", help="add a room (group) even if the file has rooms")
+    parser.add_argument("--rooms", type=int, default=1,
+                        help="rooms (groups) the file should hold: as many as are missing are made (default 1)")
     parser.add_argument("--assign", choices=ASSIGN_POLICIES, default="pick",
                         help="students pick their country, or the room assigns one (default pick)")
     parser.add_argument("--advance", choices=ADVANCE_POLICIES, default="teacher",
@@ -44,6 +50,8 @@ def classroom(argv: Sequence[str]) -> int:
     args = parser.parse_args(list(argv))
     if not 0 < args.port < 65536:
         raise UsageError(f"--port {args.port}: expected a port number from 1 to 65535")
+    if not 1 <= args.rooms <= 100:
+        raise UsageError(f"--rooms {args.rooms}: expected a number of rooms from 1 to 100")
     if not 10 <= args.timer <= 3600:
         raise UsageError(f"--timer {args.timer}: expected whole seconds from 10 to 3600")
     if importlib.util.find_spec("solara") is None:
@@ -88,8 +96,8 @@ def _shown_host(host: str) -> str:
     return socket.gethostname() if host in ("0.0.0.0", "::", "") else host
 
 
-def _rooms(args):
-    """The file's rooms, restored; a first room (or one more, with --new-room) made from the options."""
+def _rooms(args: argparse.Namespace) -> list[Room]:
+    """The file's rooms, restored, and as many new rooms as ``--rooms`` asks for beyond them."""
     from tppgame.classroom.room_registry import Registry
     from tppgame.classroom.rooms import Settings
     from tppgame.game.scenario import load_scenario
@@ -105,7 +113,7 @@ def _rooms(args):
     except Exception as err:                # sqlite3.DatabaseError, OSError: not a rooms file, or not writable
         raise UsageError(f"--db {args.db}: cannot use it as the rooms' file ({err})") from None
     rooms = list(registry.rooms.values())
-    if not rooms or args.new_room:
+    while len(rooms) < args.rooms:
         rooms.append(registry.create(scenario, args.seed, Settings(args.assign, args.advance, args.timer)))
     registry.store.close()
     return rooms
