@@ -1,5 +1,6 @@
 """The class server in a real headless chromium, offline: a teacher and three students, each in their
-own browser context, create and join a room, two students close a talk with each other, a round
+own browser context, create and join a room, two students close a talk with each other and write in
+its channel and on the plenary board, a round
 advances, a reload and a rejoin find the same seat, the server is killed and started again on the
 same SQLite file and the room is still there, and a student's link opens neither the teacher's
 console nor anyone else's seat.
@@ -206,6 +207,17 @@ def test_a_class_plays_in_one_room_and_survives_a_restart(server):
             _press(ben, "Take their offer")
             ben.get_by_text(f"{US_JAPAN} with JPN: deal closed").wait_for(timeout=10_000)
             ana.get_by_text(f"{US_JAPAN} with USA: deal closed").wait_for(timeout=10_000)   # ...who takes it
+
+            talks = ben.locator(".v-card", has_text="Your talks this round")      # the talk's channel...
+            talks.get_by_label("Message (up to 280 characters)").fill("Beef next round? <b>x</b>")
+            talks.get_by_role("button", name="Send").click()
+            ana.get_by_text("Round 1 · Ben (USA): Beef next round? <b>x</b>").wait_for(timeout=10_000)   # as text
+            board = ana.locator(".v-card", has_text="Plenary board")               # ...and the plenary board
+            board.get_by_label("Message (up to 280 characters)").fill("Japan is open to talks")
+            board.get_by_role("button", name="Send").click()
+            cy.get_by_text("Round 1 · Ana (JPN): Japan is open to talks").wait_for(timeout=10_000)
+            teacher.get_by_text(f"[{US_JAPAN}] Round 1 · Ben (USA): Beef next round?", exact=False).wait_for()
+            teacher.get_by_text("[plenary] Round 1 · Ana (JPN): Japan is open to talks").wait_for()
 
             cy.get_by_role("button", name="Let my negotiators handle this talk").click()
             teacher.get_by_text(re.compile(r"Cy \(AUS\) let the negotiators handle")).wait_for(timeout=10_000)

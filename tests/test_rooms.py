@@ -488,3 +488,31 @@ def test_classroom_command_makes_the_rooms_it_lacks_prints_their_links_and_serve
     assert re.findall(r"^Room (\w{6})", out.out, re.M)[:2] == codes and out.out.count("teacher's console") == 3
     assert f"Room {codes[0]} (tokyo_2014, seed 5, lobby)" in out.out and "(baseline, seed 2013, lobby)" in out.out
     assert served[1][served[1].index("--host") + 1] == "0.0.0.0"
+
+
+def test_messages_go_to_the_plenary_or_a_talk_the_country_holds_and_into_the_event_log(clock, tmp_path):
+    from tppgame.classroom.rooms import PLENARY, clean_message
+
+    store = RoomStore(tmp_path / "class.sqlite")
+    room = a_room(clock)
+    store.add(room)
+    ana, ben, cy = three_students(room)
+    room.say(ana.token, PLENARY, "  Hello   all ")
+    room.start(room.teacher_token)
+    (talk,) = [t for t in room.talks_of("JPN") if t.partner == "USA"]
+    room.say(ben.token, talk.label, "Beef first?\x00\n")
+    usa_only = next(t.label for t in room.talks_of("USA") if t.partner != "JPN")
+    with pytest.raises(RoomError, match="JPN holds no talk"):
+        room.say(ana.token, usa_only, "let me in")            # not a channel of Japan's talks
+    with pytest.raises(NotAllowed):
+        room.say(room.teacher_token, PLENARY, "the teacher is not a seat")
+    with pytest.raises(RoomError, match="expected some text"):
+        room.say(cy.token, PLENARY, " \n\t")
+    assert [(m.name, m.text, m.round) for m in room.channel(PLENARY)] == [("Ana", "Hello all", 0)]
+    assert [(m.name, m.country, m.text, m.round) for m in room.channel(talk.label)] == [("Ben", "USA", "Beef first?", 1)]
+    assert room.model.log.of_kind("message") == [{"round": 1, "kind": "message", "by": "USA", "name": "Ben",
+                                                 "to": talk.label, "text": "Beef first?"}]
+    assert len(clean_message("x" * 1000)) == 280
+    (again,) = RoomStore(tmp_path / "class.sqlite").load()
+    assert again.messages == room.messages and again.model.log.to_jsonl() == room.model.log.to_jsonl()
+    assert room.export()["messages"][1]["text"] == "Beef first?"

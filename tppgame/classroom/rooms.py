@@ -46,6 +46,8 @@ WRONG_CODES_PER_SECOND = 2
 ASSIGN_POLICIES = ("pick", "assign")                   # students pick a country, or the room assigns one
 ADVANCE_POLICIES = ("teacher", "all_submitted", "timer")
 NAME_LIMIT = 40
+MESSAGE_LIMIT = 280
+PLENARY = "plenary"                                    # the board every student and the teacher read
 MOVED = ("waiting", "rejected", "received")            # a seat talk in one of these still needs its player
 
 
@@ -80,6 +82,26 @@ def clean_name(text: Any) -> str:
     if not name:
         raise RoomError("name: expected your name (letters, up to 40 characters)")
     return name
+
+
+def clean_message(text: Any) -> str:
+    """A message as the room keeps it: printable characters, single-spaced, at most :data:`MESSAGE_LIMIT`."""
+    kept = " ".join("".join(ch for ch in str(text)[:10 * MESSAGE_LIMIT] if ch.isprintable()).split())
+    if not kept:
+        raise RoomError("message: expected some text")
+    return kept[:MESSAGE_LIMIT]
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message on the plenary board or in a talk's channel (``to``: :data:`PLENARY` or the talk's label)."""
+
+    at: float
+    round: int
+    name: str
+    country: str
+    to: str
+    text: str
 
 
 @dataclass(frozen=True)
@@ -140,6 +162,7 @@ class Room:
     on_action: Callable[[Room, Action], None] | None = None     # the store's hook: save each action
     countries: tuple[str, ...] = ()
     connected: dict[int, int] = field(default_factory=dict)     # student id -> open pages (not stored)
+    messages: list[Message] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         config = load_scenario(self.scenario)
@@ -399,6 +422,23 @@ class Room:
         self._do("delegate", id=student.id, country=country, talk=talk)
         self._auto_advance()
 
+    def say(self, token: Any, to: Any, text: Any) -> None:
+        """A student writes on the plenary board (``to`` = :data:`PLENARY`) or in the channel of a talk
+        their country holds this round (``to`` = its label); the game's event log keeps it too."""
+        student = self.student(token)
+        if student.country is None:
+            raise RoomError("take a seat before you write")
+        if self.status == "ended":
+            raise RoomError("the game has ended")
+        text = clean_message(text)
+        if to != PLENARY:
+            self._seat_talk(student.country, to)
+        self._do("message", id=student.id, country=student.country, to=to, text=text)
+
+    def channel(self, to: str) -> list[Message]:
+        """The messages on the plenary board, or in one talk's channel (both sides' students read it)."""
+        return [m for m in self.messages if m.to == to]
+
     def _seat_talk(self, country: str, talk: Any) -> SeatTalk:
         found = next((t for t in self.talks_of(country) if t.label == talk), None)
         if found is None:
@@ -436,6 +476,12 @@ class Room:
             self.status = {"pause": "paused", "resume": "running", "end": "ended"}[kind]
             self.round_started = at if kind == "resume" else self.round_started
             self._note(at, {"pause": "Paused", "resume": "Resumed", "end": "The teacher ended the game"}[kind])
+        elif kind == "message":
+            r = self.model.round if self.model is not None else 0
+            self.messages.append(Message(at, r, who, p["country"], p["to"], p["text"]))
+            if self.model is not None:
+                self.model.log.add(r, "message", by=p["country"], name=who, to=p["to"], text=p["text"])
+            self._note(at, f"{who} ({p['country']}) wrote to " + ("the plenary" if p["to"] == PLENARY else p["to"]))
         elif kind == "advance":
             self.model.settle()
             self._note(at, f"Round {self.model.round} ended ({p['by']})")
@@ -489,6 +535,7 @@ class Room:
                          "settings": self.record()["settings"], "status": self.status},
                 "students": [{"name": s.name, "country": s.country} for s in self.students],
                 "room_log": [{"at": at, "what": text} for at, text in self.log],
+                "messages": [vars(m) for m in self.messages],
                 "actions": [{"kind": a.kind, "at": a.at, **{k: v for k, v in a.payload.items() if k != "token"}}
                             for a in self.actions],
                 "events": m.log.to_jsonl().splitlines() if m is not None else [],

@@ -12,7 +12,7 @@ import solara
 
 from tppgame.classroom.brief import brief_lines, offer_values, short_of_needs
 from tppgame.classroom.class_session import Md, page_link, registry, use_room
-from tppgame.classroom.rooms import Room, RoomError, Student
+from tppgame.classroom.rooms import MESSAGE_LIMIT, PLENARY, Message, Room, RoomError, Student
 from tppgame.game.seat import Offer, SeatTalk
 
 STATUS = {"waiting": "waits for your offer", "rejected": "they said no; their counter-offer stands",
@@ -77,6 +77,8 @@ def StudentView(room: Room, student: Student, token: str):
             Md("Your country holds no talk this round: wait for the next round.")
         if talks:
             TalksPanel(room, talks, act, len(room.actions))
+        with solara.Card("Plenary board (every student and the teacher read it)"):
+            MessageBox(room.channel(PLENARY), lambda text: act(room.say, PLENARY, text), len(room.messages))
 
 
 def _status_line(room: Room, country: str) -> str:
@@ -185,9 +187,35 @@ def TalksPanel(room: Room, talks: list[SeatTalk], act, actions: int):
                           or seat.status == "offered")
             solara.Button("Let my negotiators handle this talk", on_click=lambda: act(room.delegate, seat.label),
                           disabled=seat.status not in ("waiting", "rejected", "received"))
+        Md(f"**Talk channel with {seat.partner}** (both delegations read it)")
+        MessageBox(room.channel(seat.label), lambda text: act(room.say, seat.label, text), len(room.messages))
 
 
 def _own(room: Room, seat: SeatTalk) -> str:
     """The seated country of a seat talk."""
     talk = room.model.table.talks[seat.talk_index]
     return room.countries[talk.a if seat.seat_is_a else talk.b]
+
+
+def message_line(message: Message) -> str:
+    return f"Round {message.round} · {message.name} ({message.country}): {message.text}"
+
+
+@solara.component
+def MessageBox(messages: list[Message], send, count: int):
+    """A channel's messages (as plain text: nothing a student writes is read as markup) and a box to
+    write in. ``count`` (the room's messages) redraws it when any message arrives."""
+    draft, set_draft = solara.use_state("")
+    for message in messages[-12:]:
+        solara.Text(message_line(message), style={"display": "block"})
+    if not messages:
+        solara.Text("No messages yet.", style={"display": "block", "color": "#777"})
+
+    def post() -> None:
+        send(draft)
+        set_draft("")
+
+    with solara.Row(style={"align-items": "center"}):
+        solara.InputText(f"Message (up to {MESSAGE_LIMIT} characters)", value=draft, on_value=set_draft,
+                         continuous_update=True)
+        solara.Button("Send", on_click=post, disabled=not draft.strip())

@@ -15,7 +15,8 @@ import solara
 
 from tppgame.classroom.class_session import Md, page_link, registry, use_room
 from tppgame.classroom.dashboard import agreement_markdown, event_lines
-from tppgame.classroom.rooms import ADVANCE_POLICIES, ASSIGN_POLICIES, Room, RoomError
+from tppgame.classroom.rooms import ADVANCE_POLICIES, ASSIGN_POLICIES, PLENARY, Room, RoomError
+from tppgame.classroom.seat_view import message_line
 
 ADVANCE_LABELS = {"teacher": "by hand", "all_submitted": "when every seat has moved", "timer": "on a timer"}
 AGENTS = "its negotiators (agents)"
@@ -81,7 +82,7 @@ def TeacherConsole(room: Room, token: str):
         with solara.Row(style={"align-items": "flex-start", "flex-wrap": "wrap"}):
             with solara.Card("Students join with", style={"min-width": "320px"}):
                 solara.HTML(tag="div", unsafe_innerHTML=f"<div class='tpp-join-code' style='font-size:44px;"
-                            f"font-weight:700;letter-spacing:6px'>{room.code}</div>")
+                            f"font-weight:700;letter-spacing:6px;line-height:1.3'>{room.code}</div>")
                 Md(f"at **{join_link.split('?')[0]}** (or this link: `{join_link}`)")
                 svg = qr_svg(join_link)
                 if svg:
@@ -101,6 +102,13 @@ def TeacherConsole(room: Room, token: str):
                 with solara.Card("What happened", style={"min-width": "420px", "max-height": "420px",
                                                          "overflow-y": "auto"}):
                     Md("\n".join(event_lines(room.model, rounds=4)))
+        with solara.Card("Messages (the plenary board and every talk's channel)",
+                         style={"max-height": "300px", "overflow-y": "auto"}):
+            for message in reversed(room.messages[-30:]):
+                where = "plenary" if message.to == PLENARY else message.to
+                solara.Text(f"[{where}] {message_line(message)}", style={"display": "block"})
+            if not room.messages:
+                solara.Text("No messages yet.")
         with solara.Card("Room log", style={"max-height": "300px", "overflow-y": "auto"}):
             Md("\n".join(f"- {text}" for _, text in reversed(room.log[-30:])) or "Nobody has joined yet.")
         solara.FileDownload(lambda: json.dumps(room.export(), indent=1, default=str),
