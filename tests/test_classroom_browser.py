@@ -2,8 +2,8 @@
 own browser context, create and join a room, two students close a talk with each other and write in
 its channel and on the plenary board, a round
 advances, a reload and a rejoin find the same seat, the server is killed and started again on the
-same SQLite file and the room is still there, and a student's link opens neither the teacher's
-console nor anyone else's seat.
+same SQLite file and the room is still there, a student's link opens neither the teacher's
+console nor anyone else's seat, and the projector view at 1920x1080 has no text under 18 px.
 
 Every request the pages make off 127.0.0.1 is blocked and recorded (there must be none), and so is
 any request to Solara's CDN proxy for a file it does not hold on disk (the server would fetch that
@@ -41,6 +41,13 @@ else:
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 US_JAPAN = "US-Japan bilateral deal (binding only within the TPP)"
+# every visible piece of text on the page, with its font size in px
+SMALLEST_TEXT = """() => { const out = []; const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walk.nextNode()) { const node = walk.currentNode; const el = node.parentElement;
+    if (!node.textContent.trim() || !el) continue; const box = el.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0) continue;
+    out.push([node.textContent.trim().slice(0, 40), parseFloat(getComputedStyle(el).fontSize)]); }
+  return out; }"""
 
 
 def _free_port() -> int:
@@ -120,8 +127,8 @@ class Offline:
             except Exception:
                 pass
 
-    def page(self):
-        context = self.browser.new_context(viewport={"width": 1280, "height": 1600})
+    def page(self, width: int = 1280, height: int = 1600):
+        context = self.browser.new_context(viewport={"width": width, "height": height})
         page = context.new_page()
         self.pages.append(page)
 
@@ -272,6 +279,16 @@ def test_a_class_plays_in_one_room_and_survives_a_restart(server):
             teacher.get_by_role("button", name="Advance the round", exact=True).click()
             ana.get_by_text("Round 3 of 40").wait_for(timeout=30_000)       # the restored room plays on
             ana.screenshot(path=str(ARTIFACTS / "student_after_restart.png"), full_page=True)
+
+            wall = net.page(width=1920, height=1080)      # the projector: the join code opens it
+            wall.goto(f"{server.url}?projector={code}")
+            wall.get_by_text(f"Room {code} · Round 3 of 40").wait_for(timeout=60_000)
+            assert wall.locator("svg.tpp-map circle").count() == 12
+            expect(wall.get_by_text("GDP share of those who would ratify")).to_be_visible()
+            wall.screenshot(path=str(ARTIFACTS / "projector_1920x1080.png"))
+            smallest = wall.evaluate(SMALLEST_TEXT)
+            assert smallest and min(px for _, px in smallest) >= 18, sorted(smallest, key=lambda t: t[1])[:5]
+            assert wall.get_by_text("Solara").count() == 0      # no banner, no developer controls
             teacher.screenshot(path=str(ARTIFACTS / "teacher_after_restart.png"), full_page=True)
         except Exception:
             net.keep_screens()

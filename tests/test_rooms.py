@@ -476,7 +476,8 @@ def test_classroom_command_makes_the_rooms_it_lacks_prints_their_links_and_serve
                              "warning"]
     assert served[0][1:4] == ["-m", "solara", "run"] and served[0][4].endswith("classroom/class_app.py")
     assert cli_classroom.os.environ == {"TPPGAME_CLASS_DB": str(db.resolve()),
-                                        "TPPGAME_CLASS_URL": f"http://127.0.0.1:{port}/"}
+                                        "TPPGAME_CLASS_URL": f"http://127.0.0.1:{port}/",
+                                        "SOLARA_THEME_SHOW_BANNER": "False"}
     registry = Registry(db)
     assert [(r.code, r.settings) for r in registry.rooms.values()] == [(c, Settings("assign", "timer", 90))
                                                                        for c in codes]
@@ -516,3 +517,28 @@ def test_messages_go_to_the_plenary_or_a_talk_the_country_holds_and_into_the_eve
     (again,) = RoomStore(tmp_path / "class.sqlite").load()
     assert again.messages == room.messages and again.model.log.to_jsonl() == room.model.log.to_jsonl()
     assert room.export()["messages"][1]["text"] == "Beef first?"
+
+
+def test_the_projector_view_draws_the_world_on_one_scale(clock):
+    from tppgame.classroom.dashboard import edge_kinds
+    from tppgame.classroom.projector import agreement_html, country_state, gains_html, map_svg, ticker_lines
+
+    room = a_room(clock)
+    room.join("Ana", "JPN")
+    room.start(room.teacher_token)
+    for _ in range(12):
+        room.advance(room.teacher_token)
+    model = room.model
+    svg = map_svg(model)
+    assert svg.count("<circle") == 12 and svg.count("font-size:24px") == 12 and ">JPN</text>" in svg
+    assert svg.count("<line") == len(edge_kinds(model))
+    state = country_state(model)
+    assert set(state.values()) <= {"signed", "would ratify", "holds out", "not a member"}
+    assert [c for c, s in state.items() if s in ("signed", "would ratify")] == [
+        c for c in model.countries if c in model.last_check.accepting or c in model.last_check.signatories]
+    gains = gains_html(model)
+    assert gains.count("font-weight:700'>") == 12 and gains.count("background:#000") == 12
+    text = agreement_html(model)
+    assert f"<b>{model.last_check.gdp_share:.1%}</b> (needs 85%)" in text and "left:85.0%" in text
+    assert ticker_lines(model)[0].startswith(f"Round {model.round - 1}: ") or ticker_lines(model)[0].startswith(
+        f"Round {model.round}: ")

@@ -71,7 +71,9 @@ def classroom(argv: Sequence[str]) -> int:
         print(f"  teacher's console: {url}?teacher={room.teacher_token}")
     sys.stdout.flush()
     app = Path(__file__).parent / "classroom" / "class_app.py"
-    os.environ.update({"TPPGAME_CLASS_DB": str(args.db.resolve()), "TPPGAME_CLASS_URL": url})
+    # the pages' addresses, and no "runs on Solara" banner (small print on a projected page)
+    os.environ.update({"TPPGAME_CLASS_DB": str(args.db.resolve()), "TPPGAME_CLASS_URL": url,
+                       "SOLARA_THEME_SHOW_BANNER": "False"})
     command = [sys.executable, "-m", "solara", "run", str(app), "--host", args.host, "--port", str(args.port),
                "--production", "--no-open", "--log-level", "warning"]
     # The server takes this process's place, so that stopping this process (Ctrl+C, a signal) stops the server.

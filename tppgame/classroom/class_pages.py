@@ -1,5 +1,5 @@
 """The class server's pages, by the link's query: ``?teacher=TOKEN`` the teacher's console,
-``?seat=TOKEN`` a student's seat, anything else the join page (``?code=CODE`` fills the code in).
+``?seat=TOKEN`` a student's seat, ``?projector=CODE`` the room's projector view, anything else the join page (``?code=CODE`` fills the code in).
 
 Served by ``python run.py classroom`` (:mod:`tppgame.cli_classroom`) through Solara, from
 :mod:`tppgame.classroom.class_app`. A token that is no room's (or a student's token on the
@@ -13,6 +13,7 @@ from urllib.parse import parse_qs
 import solara
 
 from tppgame.classroom.class_session import Md, page_link, registry
+from tppgame.classroom.projector import ProjectorView
 from tppgame.classroom.rooms import RoomError
 from tppgame.classroom.seat_view import StudentView
 from tppgame.classroom.teacher_console import TeacherConsole
@@ -51,6 +52,11 @@ def Page():
             JoinPage(REFUSED, "")
         else:
             StudentView(room, student, asked["seat"])
+    elif "projector" in asked:
+        try:
+            ProjectorView(reg.by_code(asked["projector"]))
+        except RoomError as err:
+            JoinPage(str(err), "")
     else:
         JoinPage("", asked.get("code", ""))
 

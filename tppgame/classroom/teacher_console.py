@@ -83,7 +83,8 @@ def TeacherConsole(room: Room, token: str):
             with solara.Card("Students join with", style={"min-width": "320px"}):
                 solara.HTML(tag="div", unsafe_innerHTML=f"<div class='tpp-join-code' style='font-size:44px;"
                             f"font-weight:700;letter-spacing:6px;line-height:1.3'>{room.code}</div>")
-                Md(f"at **{join_link.split('?')[0]}** (or this link: `{join_link}`)")
+                Md(f"at **{join_link.split('?')[0]}** (or this link: `{join_link}`). "
+                   f"Projector view: `{page_link(projector=room.code)}`")
                 svg = qr_svg(join_link)
                 if svg:
                     solara.HTML(tag="div", unsafe_innerHTML=f"<div class='tpp-qr' style='width:220px'>{svg}</div>")
