@@ -40,6 +40,8 @@ else:
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
+expect.set_options(timeout=30_000)       # the machine may be busy: a page that is slow is not a failure
+
 US_JAPAN = "US-Japan bilateral deal (binding only within the TPP)"
 # every visible piece of text on the page, with its font size in px
 SMALLEST_TEXT = """() => { const out = []; const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
@@ -289,6 +291,12 @@ def test_a_class_plays_in_one_room_and_survives_a_restart(server):
             smallest = wall.evaluate(SMALLEST_TEXT)
             assert smallest and min(px for _, px in smallest) >= 18, sorted(smallest, key=lambda t: t[1])[:5]
             assert wall.get_by_text("Solara").count() == 0      # no banner, no developer controls
+
+            teacher.get_by_role("button", name="End the game").click()        # the teacher stops the game here
+            ana.get_by_text("Japan ends with a gain of").wait_for(timeout=30_000)
+            expect(ana.locator(".v-card", has_text="Debrief")).to_contain_text("In this game:")
+            expect(teacher.locator(".v-card", has_text="Debrief")).to_contain_text("In fact:")
+            ana.screenshot(path=str(ARTIFACTS / "student_debrief.png"), full_page=True)
             teacher.screenshot(path=str(ARTIFACTS / "teacher_after_restart.png"), full_page=True)
         except Exception:
             net.keep_screens()

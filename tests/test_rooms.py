@@ -542,3 +542,24 @@ def test_the_projector_view_draws_the_world_on_one_scale(clock):
     assert f"<b>{model.last_check.gdp_share:.1%}</b> (needs 85%)" in text and "left:85.0%" in text
     assert ticker_lines(model)[0].startswith(f"Round {model.round - 1}: ") or ticker_lines(model)[0].startswith(
         f"Round {model.round}: ")
+
+
+def test_an_ended_game_has_its_debrief_and_each_countrys_outcome(clock):
+    from tppgame.classroom.brief import needs, outcome_line
+    from tppgame.classroom.dashboard import debrief_markdown
+
+    room = a_room(clock)
+    room.join("Ana", "JPN")
+    room.start(room.teacher_token)
+    for _ in range(3):
+        room.advance(room.teacher_token)
+    room.end(room.teacher_token)
+    model = room.model
+    assert "appears when the last round" in debrief_markdown(model)        # the dashboard's rule is unchanged
+    assert "**In this game:** no agreement formed" in debrief_markdown(model, ended=True)
+    k = model.config.index("JPN")
+    gain = model.last_check.utility["JPN"] - model.last_check.outside_option["JPN"]
+    line = outcome_line(model, "JPN")
+    assert line.startswith(f"**Japan** ends with a gain of {gain:+.4f}") and f"against {needs(model)[k]:+.4f}" in line
+    assert ("enough to ratify" in line) == (gain >= needs(model)[k] - 1e-12)
+    assert ("enough to ratify" in line) == ("JPN" in model.last_check.accepting)     # as the check counts it

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from tppgame.game.seat import SeatTalk, utilities
+from tppgame.game.utility import attainable_gain
 from tppgame.model import TPPModel
 
 WANTS = 3          # the sectors listed as what the country wants most
@@ -54,3 +55,21 @@ def short_of_needs(seat: SeatTalk, value: float) -> str | None:
         return None
     return (f"This gives your country {value:+.4f}, less than the {seat.reserve_seat:+.4f} it needs from this "
             "talk to ratify: your parliament may reject the package.")
+
+
+def outcome_line(model: TPPModel, country: str) -> str:
+    """How the country ends the game: its gain over its outside option against what it needed to ratify."""
+    check = model.last_check
+    needed = float(needs(model)[model.config.index(country)])
+    gain = check.utility.get(country, 0.0) - check.outside_option.get(country, 0.0)
+    verdict = "enough to ratify" if gain >= needed - 1e-12 else "short of what it needed to ratify"
+    signed = " It signed the agreement." if country in check.signatories else ""
+    return (f"**{model.config.params['names'][country]}** ends with a gain of {gain:+.4f} over its outside option "
+            f"against {needed:+.4f} needed: {verdict}.{signed}")
+
+
+def needs(model: TPPModel) -> np.ndarray:
+    """[i]: the gain over its outside option each country needs to ratify the package (its threshold
+    times what it could attain from the members), as the plurilateral check asks it."""
+    w = model.weights
+    return w.threshold * attainable_gain(w, model.members)

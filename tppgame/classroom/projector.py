@@ -15,10 +15,10 @@ import html
 import numpy as np
 import solara
 
+from tppgame.classroom.brief import needs
 from tppgame.classroom.class_session import page_link, use_room
 from tppgame.classroom.dashboard import EDGE_STYLES, LAYOUT, edge_kinds, round_heading
 from tppgame.classroom.rooms import Room
-from tppgame.game.utility import attainable_gain
 from tppgame.model import TPPModel
 from tppgame.report import month_label, round_lines
 
@@ -77,8 +77,8 @@ def legend_html() -> str:
 def gains_html(model: TPPModel) -> str:
     """Each member's gain over its outside option (bar) and what it needs to ratify (black mark), on
     one scale shared by all countries, so a small change looks small."""
-    check, w = model.last_check, model.weights
-    needed = dict(zip(model.countries, w.threshold * attainable_gain(w, model.members)))
+    check = model.last_check
+    needed = dict(zip(model.countries, needs(model)))
     rows = [(c, check.utility.get(c, 0.0) - check.outside_option.get(c, 0.0), needed[c])
             for k, c in enumerate(model.countries) if model.members[k]]
     top = max([abs(g) for _, g, _ in rows] + [n for _, _, n in rows] + [1e-9])

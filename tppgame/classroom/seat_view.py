@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import solara
 
-from tppgame.classroom.brief import brief_lines, offer_values, short_of_needs
+from tppgame.classroom.brief import brief_lines, offer_values, outcome_line, short_of_needs
+from tppgame.classroom.dashboard import debrief_markdown
 from tppgame.classroom.class_session import Md, page_link, registry, use_room
 from tppgame.classroom.rooms import MESSAGE_LIMIT, PLENARY, Message, Room, RoomError, Student
 from tppgame.game.seat import Offer, SeatTalk
@@ -69,6 +70,10 @@ def StudentView(room: Room, student: Student, token: str):
             _pick(room, act)
             return
         Md(f"**{_status_line(room, country)}**")
+        if room.status == "ended" and room.model is not None:
+            with solara.Card("Debrief"):
+                Md(debrief_markdown(room.model, ended=True))
+                Md(outcome_line(room.model, country))
         if room.model is not None:
             with solara.Card("Your brief"):
                 Md("\n\n".join(brief_lines(room.model, country)))

@@ -14,7 +14,7 @@ from typing import Any
 import solara
 
 from tppgame.classroom.class_session import Md, page_link, registry, use_room
-from tppgame.classroom.dashboard import agreement_markdown, event_lines
+from tppgame.classroom.dashboard import agreement_markdown, debrief_markdown, event_lines
 from tppgame.classroom.rooms import ADVANCE_POLICIES, ASSIGN_POLICIES, PLENARY, Room, RoomError
 from tppgame.classroom.seat_view import message_line
 
@@ -95,6 +95,9 @@ def TeacherConsole(room: Room, token: str):
         with solara.Card("Seats"):
             Md(seats_markdown(room))
             _seat_changes(room, act)
+        if room.status == "ended" and room.model is not None:
+            with solara.Card("Debrief"):
+                Md(debrief_markdown(room.model, ended=True))
         if room.model is not None:
             with solara.Row(style={"align-items": "flex-start", "flex-wrap": "wrap"}):
                 with solara.Card("Agreement", style={"min-width": "420px"}):
