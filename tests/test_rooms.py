@@ -38,6 +38,16 @@ def a_room(clock: Clock, **settings) -> Room:
     return Room.create(1, "baseline", seed=3, settings=Settings(**settings), clock=clock)
 
 
+def played(clock: Clock, rounds: int) -> Room:
+    """A room with Ana for Japan, started and advanced ``rounds`` times by the teacher."""
+    room = a_room(clock)
+    room.join("Ana", "JPN")
+    room.start(room.teacher_token)
+    for _ in range(rounds):
+        room.advance(room.teacher_token)
+    return room
+
+
 def three_students(room: Room):
     return room.join("Ana", "JPN"), room.join("Ben", "USA"), room.join("Cy", "AUS")
 
@@ -523,11 +533,7 @@ def test_the_projector_view_draws_the_world_on_one_scale(clock):
     from tppgame.classroom.dashboard import edge_kinds
     from tppgame.classroom.projector import agreement_html, country_state, gains_html, map_svg, ticker_lines
 
-    room = a_room(clock)
-    room.join("Ana", "JPN")
-    room.start(room.teacher_token)
-    for _ in range(12):
-        room.advance(room.teacher_token)
+    room = played(clock, 12)
     model = room.model
     svg = map_svg(model)
     assert svg.count("<circle") == 12 and svg.count("font-size:24px") == 12 and ">JPN</text>" in svg
@@ -548,11 +554,7 @@ def test_an_ended_game_has_its_debrief_and_each_countrys_outcome(clock):
     from tppgame.classroom.brief import needs, outcome_line
     from tppgame.classroom.dashboard import debrief_markdown
 
-    room = a_room(clock)
-    room.join("Ana", "JPN")
-    room.start(room.teacher_token)
-    for _ in range(3):
-        room.advance(room.teacher_token)
+    room = played(clock, 3)
     room.end(room.teacher_token)
     model = room.model
     assert "appears when the last round" in debrief_markdown(model)        # the dashboard's rule is unchanged
