@@ -38,7 +38,7 @@ else:
     pytest.importorskip("solara")
     pytest.importorskip("playwright.sync_api")
 
-from playwright.sync_api import expect, sync_playwright  # noqa: E402
+from playwright.sync_api import expect, sync_playwright
 
 expect.set_options(timeout=30_000)       # the machine may be busy: a page that is slow is not a failure
 

@@ -14,8 +14,17 @@ from tppgame.classroom import rooms as rooms_module
 from tppgame.classroom.brief import brief_lines, offer_values, short_of_needs
 from tppgame.classroom.room_registry import Registry
 from tppgame.classroom.room_store import RoomStore
-from tppgame.classroom.rooms import (CODE_ALPHABET, CODE_LENGTH, NotAllowed, Room, RoomError, Settings, clean_name,
-                                     new_code, normal_code)
+from tppgame.classroom.rooms import (
+    CODE_ALPHABET,
+    CODE_LENGTH,
+    NotAllowed,
+    Room,
+    RoomError,
+    Settings,
+    clean_name,
+    new_code,
+    normal_code,
+)
 from tppgame.game.negotiators import Person
 
 
@@ -118,7 +127,7 @@ def test_a_students_token_cannot_act_as_the_teacher(clock, action, args):
 
 def test_a_students_token_acts_only_for_its_own_seat(clock):
     room = a_room(clock)
-    ana, ben, cy = three_students(room)
+    ana, _, _ = three_students(room)
     room.start(room.teacher_token)
     usa_only = [t.label for t in room.talks_of("USA") if t.partner != "JPN"]
     assert usa_only
@@ -479,8 +488,8 @@ def test_classroom_command_makes_the_rooms_it_lacks_prints_their_links_and_serve
     out = capsys.readouterr()
     assert out.err == ""
     codes = re.findall(r"^Room (\w{6}) \(tokyo_2014, seed 5, lobby\): students join at "
-                       rf"http://127\.0\.0\.1:{port}/\?code=\1$", out.out, re.M)
-    tokens = re.findall(rf"^  teacher's console: http://127\.0\.0\.1:{port}/\?teacher=(\S+)$", out.out, re.M)
+                       rf"http://127\.0\.0\.1:{port}/\?code=\1$", out.out, re.MULTILINE)
+    tokens = re.findall(rf"^  teacher's console: http://127\.0\.0\.1:{port}/\?teacher=(\S+)$", out.out, re.MULTILINE)
     assert len(codes) == len(tokens) == 2 and len(set(codes)) == 2
     assert served[0][5:] == ["--host", "127.0.0.1", "--port", port, "--production", "--no-open", "--log-level",
                              "warning"]
@@ -496,7 +505,7 @@ def test_classroom_command_makes_the_rooms_it_lacks_prints_their_links_and_serve
     assert main(["classroom", "--db", str(db), "--rooms", "3", "--host", "0.0.0.0", "--port", port]) == 0
     out = capsys.readouterr()
     assert out.err.startswith("warning: --host 0.0.0.0: the class server is reachable from other machines")
-    assert re.findall(r"^Room (\w{6})", out.out, re.M)[:2] == codes and out.out.count("teacher's console") == 3
+    assert re.findall(r"^Room (\w{6})", out.out, re.MULTILINE)[:2] == codes and out.out.count("teacher's console") == 3
     assert f"Room {codes[0]} (tokyo_2014, seed 5, lobby)" in out.out and "(baseline, seed 2013, lobby)" in out.out
     assert served[1][served[1].index("--host") + 1] == "0.0.0.0"
 
@@ -531,7 +540,13 @@ def test_messages_go_to_the_plenary_or_a_talk_the_country_holds_and_into_the_eve
 
 def test_the_projector_view_draws_the_world_on_one_scale(clock):
     from tppgame.classroom.dashboard import edge_kinds
-    from tppgame.classroom.projector import agreement_html, country_state, gains_html, map_svg, ticker_lines
+    from tppgame.classroom.projector import (
+        agreement_html,
+        country_state,
+        gains_html,
+        map_svg,
+        ticker_lines,
+    )
 
     room = played(clock, 12)
     model = room.model

@@ -13,6 +13,7 @@ import argparse
 import importlib.util
 import os
 import socket
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -112,7 +113,7 @@ def _rooms(args: argparse.Namespace) -> list[Room]:
     load_scenario(scenario)                 # a bad scenario is one line on stderr (ScenarioError), before any room
     try:
         registry = Registry(args.db)
-    except Exception as err:                # sqlite3.DatabaseError, OSError: not a rooms file, or not writable
+    except (sqlite3.DatabaseError, OSError) as err:     # not a rooms file, or not one this user can write
         raise UsageError(f"--db {args.db}: cannot use it as the rooms' file ({err})") from None
     rooms = list(registry.rooms.values())
     while len(rooms) < args.rooms:

@@ -45,8 +45,8 @@ def country_state(model: TPPModel) -> dict[str, str]:
 
 def map_svg(model: TPPModel) -> str:
     """The Pacific map as inline SVG: ties by kind (as in the dashboard), countries by 2013 GDP."""
-    parts = [f"<svg class='tpp-map' width='{MAP[0]}' height='{MAP[1]}' viewBox='0 0 {MAP[0]} {MAP[1]}' "
-             "xmlns='http://www.w3.org/2000/svg' role='img' aria-label='map of the ties between the countries'>"]
+    parts = [(f"<svg class='tpp-map' width='{MAP[0]}' height='{MAP[1]}' viewBox='0 0 {MAP[0]} {MAP[1]}' "
+              "xmlns='http://www.w3.org/2000/svg' role='img' aria-label='map of the ties between the countries'>")]
     for (a, b), kind in sorted(edge_kinds(model).items(), key=lambda item: list(EDGE_STYLES).index(item[1])):
         if a in LAYOUT and b in LAYOUT:
             colour, width, style, _ = EDGE_STYLES[kind]

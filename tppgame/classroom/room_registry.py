@@ -20,7 +20,15 @@ from pathlib import Path
 from typing import Any
 
 from tppgame.classroom.room_store import RoomStore
-from tppgame.classroom.rooms import WRONG_CODES_PER_SECOND, Room, RoomError, Settings, Student, new_code, normal_code
+from tppgame.classroom.rooms import (
+    WRONG_CODES_PER_SECOND,
+    Room,
+    RoomError,
+    Settings,
+    Student,
+    new_code,
+    normal_code,
+)
 
 Listener = Callable[[], None]
 LISTENER_WORKERS = 4          # pages redrawn side by side after a change

@@ -10,10 +10,22 @@ from __future__ import annotations
 
 import solara
 
-from tppgame.classroom.brief import brief_lines, offer_values, outcome_line, short_of_needs
-from tppgame.classroom.dashboard import debrief_markdown
+from tppgame.classroom.brief import (
+    brief_lines,
+    offer_values,
+    outcome_line,
+    short_of_needs,
+)
 from tppgame.classroom.class_session import Md, page_link, registry, use_room
-from tppgame.classroom.rooms import MESSAGE_LIMIT, PLENARY, Message, Room, RoomError, Student
+from tppgame.classroom.dashboard import debrief_markdown
+from tppgame.classroom.rooms import (
+    MESSAGE_LIMIT,
+    PLENARY,
+    Message,
+    Room,
+    RoomError,
+    Student,
+)
 from tppgame.game.seat import Offer, SeatTalk
 
 STATUS = {"waiting": "waits for your offer", "rejected": "they said no; their counter-offer stands",

@@ -14,8 +14,18 @@ from typing import Any
 import solara
 
 from tppgame.classroom.class_session import Md, page_link, registry, use_room
-from tppgame.classroom.dashboard import agreement_markdown, debrief_markdown, event_lines
-from tppgame.classroom.rooms import ADVANCE_POLICIES, ASSIGN_POLICIES, PLENARY, Room, RoomError
+from tppgame.classroom.dashboard import (
+    agreement_markdown,
+    debrief_markdown,
+    event_lines,
+)
+from tppgame.classroom.rooms import (
+    ADVANCE_POLICIES,
+    ASSIGN_POLICIES,
+    PLENARY,
+    Room,
+    RoomError,
+)
 from tppgame.classroom.seat_view import message_line
 
 ADVANCE_LABELS = {"teacher": "by hand", "all_submitted": "when every seat has moved", "timer": "on a timer"}
