@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from tppgame.classroom.rooms import Room
 
 DEFAULT_DB = "classroom.sqlite"
+CULL = "15s"
 
 
 def classroom(argv: Sequence[str]) -> int:
@@ -72,9 +73,11 @@ def classroom(argv: Sequence[str]) -> int:
         print(f"  teacher's console: {url}?teacher={room.teacher_token}")
     sys.stdout.flush()
     app = Path(__file__).parent / "classroom" / "class_app.py"
-    # the pages' addresses, and no "runs on Solara" banner (small print on a projected page)
+    # the pages' addresses; no "runs on Solara" banner (small print on a projected page); and a page
+    # whose connection is gone (a closed laptop) is let go after CULL, so the console shows it as not
+    # connected (its link, reopened, finds the same seat: everything lives in the room)
     os.environ.update({"TPPGAME_CLASS_DB": str(args.db.resolve()), "TPPGAME_CLASS_URL": url,
-                       "SOLARA_THEME_SHOW_BANNER": "False"})
+                       "SOLARA_THEME_SHOW_BANNER": "False", "SOLARA_KERNEL_CULL_TIMEOUT": CULL})
     command = [sys.executable, "-m", "solara", "run", str(app), "--host", args.host, "--port", str(args.port),
                "--production", "--no-open", "--log-level", "warning"]
     # The server takes this process's place, so that stopping this process (Ctrl+C, a signal) stops the server.
