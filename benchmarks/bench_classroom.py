@@ -99,7 +99,7 @@ def main() -> None:
                     page.get_by_text("Waiting for the teacher to start").wait_for(timeout=120_000)
                 teacher, students = pages[0], pages[1:]
                 print(f"{args.students} students' pages and the console open in {time.perf_counter() - opened:.1f} s")
-                teacher.get_by_text("● Student 1").wait_for(timeout=60_000)
+                teacher.get_by_text("Teacher's console").wait_for(timeout=60_000)
                 teacher.get_by_role("button", name="Start the game").click()
                 for page in students:
                     page.get_by_text("Round 1 of 40").wait_for(timeout=60_000)

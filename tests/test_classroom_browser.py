@@ -158,6 +158,11 @@ def _join(page, base: str, code: str, name: str) -> None:
     page.wait_for_url(re.compile(r"\?seat="), timeout=30_000)
 
 
+def _choose(page, label: str, option: str) -> None:
+    page.get_by_label(label).click(force=True)
+    page.get_by_role("option", name=option, exact=True).click()
+
+
 def _press(page, button: str) -> None:
     """Press a button that may first warn (the deal gives less than the country needs): then press it again."""
     page.get_by_role("button", name=button).click()
@@ -253,10 +258,17 @@ def test_a_class_plays_in_one_room_and_survives_a_restart(server):
 
             cy.context.close()                         # Cy closes the laptop: the console shows it
             teacher.get_by_text("○ Cy").wait_for(timeout=60_000)     # at once, or once the server lets it go
+            _choose(teacher, "Student", "Cy")                # the teacher moves Cy to New Zealand
+            _choose(teacher, "Country", "NZL")
+            teacher.get_by_role("button", name="Move the student").click()
+            log = teacher.locator(".v-card", has_text="Room log")
+            expect(log).to_contain_text("Cy sits for NZL")
+            expect(log).to_contain_text("AUS handed to its negotiators (no student holds it)")
             with teacher.expect_download() as download:
                 teacher.get_by_text("Export the room's log and outcome").click()
             exported = json.loads(Path(download.value.path()).read_text())
-            assert [s["name"] for s in exported["students"]] == ["Ana", "Ben", "Cy"]
+            assert exported["students"] == [{"name": "Ana", "country": "JPN"}, {"name": "Ben", "country": "USA"},
+                                            {"name": "Cy", "country": "NZL"}]
             assert any(e["kind"] == "deal" for e in map(json.loads, exported["events"]))
             assert teacher_token not in json.dumps(exported) and ana_link.split("seat=")[1] not in json.dumps(exported)
 

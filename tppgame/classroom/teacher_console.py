@@ -29,7 +29,7 @@ from tppgame.classroom.rooms import (
 from tppgame.classroom.seat_view import message_line
 
 ADVANCE_LABELS = {"teacher": "by hand", "all_submitted": "when every seat has moved", "timer": "on a timer"}
-AGENTS = "its negotiators (agents)"
+NO_SEAT = "no seat"          # out of any delegation (a country its last student leaves goes to its negotiators)
 BIG = {"font-size": "20px"}
 
 
@@ -159,23 +159,19 @@ def _controls(room: Room, act) -> None:
 
 
 def _seat_changes(room: Room, act) -> None:
-    """Hand a country to its agents, or move a student to a country."""
+    """Move a student to a country's delegation or out of any, or hand a whole country to its agents."""
     who, set_who = solara.use_state("")
     where, set_where = solara.use_state("")
     names = [s.name for s in room.students]
     with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
         solara.Select("Student", value=who if who in names else None, values=names, on_value=set_who)
-        solara.Select("Country", value=where or None, values=[AGENTS, *room.countries], on_value=set_where)
+        solara.Select("Country", value=where or None, values=[NO_SEAT, *room.countries], on_value=set_where)
 
         def move() -> None:
             student = next((s for s in room.students if s.name == who), None)
             if student is None or not where:
                 return
-            if where == AGENTS:
-                if student.country is not None:
-                    act(room.hand_to_agent, student.country)
-            else:
-                act(room.seat_student, student.id, where)
+            act(room.seat_student, student.id, None if where == NO_SEAT else where)
 
         solara.Button("Move the student", on_click=move, disabled=not who or not where)
     with solara.Row(style={"flex-wrap": "wrap"}):
