@@ -329,6 +329,23 @@ def test_a_restored_room_goes_on_saving_its_actions(clock, tmp_path):
     assert third.model.log.to_jsonl() == again.model.log.to_jsonl()
 
 
+def test_a_room_that_cannot_be_replayed_is_named_and_the_others_are_served(clock, tmp_path):
+    path = tmp_path / "class.sqlite"
+    store = RoomStore(path)
+    good, bad = a_room(clock), Room.create(2, "baseline", clock=clock)
+    for room in (good, bad):
+        store.add(room)
+        room.join("Ana", "JPN")
+        room.start(room.teacher_token)
+    with sqlite3.connect(path) as db:         # as if the scenario had changed: a talk that is not there
+        db.execute("INSERT INTO actions VALUES (2, 2, 0, 'pass', ?)",
+                   (json.dumps({"id": 0, "country": "JPN", "talk": "no such talk"}),))
+    again = RoomStore(path)
+    assert [r.code for r in again.load()] == [good.code]
+    assert again.unrestored == [(bad.code, "ValueError: no talk 'no such talk' waits for your offer this round "
+                                           f"(this round: {'; '.join(f'{t.label} ({t.partner})' for t in bad.talks_of('JPN'))})")]
+
+
 def test_one_file_holds_several_rooms_in_wal_mode(tmp_path):
     registry = Registry(tmp_path / "class.sqlite")
     first, second = registry.create("baseline", 1), registry.create("tokyo_2014", 2)

@@ -118,6 +118,9 @@ def _rooms(args: argparse.Namespace) -> list[Room]:
         registry = Registry(args.db)
     except (sqlite3.DatabaseError, OSError) as err:     # not a rooms file, or not one this user can write
         raise UsageError(f"--db {args.db}: cannot use it as the rooms' file ({err})") from None
+    for code, why in registry.store.unrestored:
+        print(f"warning: room {code} in {args.db} could not be restored ({why}); the other rooms are served",
+              file=sys.stderr)
     rooms = list(registry.rooms.values())
     while len(rooms) < args.rooms:
         rooms.append(registry.create(scenario, args.seed, Settings(args.assign, args.advance, args.timer)))

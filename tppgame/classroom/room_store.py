@@ -3,7 +3,9 @@
 A room's state is the replay of its actions (:mod:`tppgame.classroom.rooms`), so the store
 writes one row per room when it is made and one row per action as it happens (each in its own
 transaction: a server stopped at any moment loses at most the action being written), and
-restores a room by replaying its rows. The file is opened in WAL mode, so pages reading while
+restores a room by replaying its rows. A room whose replay fails (its scenario file was changed
+or removed since) is left out and named, with the reason, in :attr:`RoomStore.unrestored`: the
+other rooms are served. The file is opened in WAL mode, so pages reading while
 an action is written do not wait. The tokens are kept in the file: it belongs to the teacher's
 computer, like the teacher's link.
 """
@@ -37,6 +39,7 @@ class RoomStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
+        self.unrestored: list[tuple[str, str]] = []   # (code, why) of rooms :meth:`load` could not replay
 
     def next_id(self) -> int:
         with self._lock:
@@ -79,10 +82,15 @@ class RoomStore:
         for room_id, at, kind, payload in rows:
             actions.setdefault(room_id, []).append(Action(kind, json.loads(payload), at))
         rooms = []
+        self.unrestored = []
         for room_id, code, teacher, scenario, seed, settings, created in records:
-            room = Room.replay({"id": room_id, "code": code, "teacher_token": teacher, "scenario": scenario,
-                                "seed": seed, "settings": json.loads(settings), "created": created},
-                               actions.get(room_id, []))
+            try:
+                room = Room.replay({"id": room_id, "code": code, "teacher_token": teacher, "scenario": scenario,
+                                    "seed": seed, "settings": json.loads(settings), "created": created},
+                                   actions.get(room_id, []))
+            except (ValueError, KeyError, IndexError, TypeError) as err:   # ScenarioError and RoomError too
+                self.unrestored.append((code, f"{type(err).__name__}: {err}"))
+                continue
             room.on_action = self.save
             rooms.append(room)
         return rooms
