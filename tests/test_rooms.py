@@ -342,8 +342,9 @@ def test_a_room_that_cannot_be_replayed_is_named_and_the_others_are_served(clock
                    (json.dumps({"id": 0, "country": "JPN", "talk": "no such talk"}),))
     again = RoomStore(path)
     assert [r.code for r in again.load()] == [good.code]
-    assert again.unrestored == [(bad.code, "ValueError: no talk 'no such talk' waits for your offer this round "
-                                           f"(this round: {'; '.join(f'{t.label} ({t.partner})' for t in bad.talks_of('JPN'))})")]
+    held = "; ".join(f"{t.label} ({t.partner})" for t in bad.talks_of("JPN"))
+    why = f"ValueError: no talk 'no such talk' waits for your offer this round (this round: {held})"
+    assert again.unrestored == [(bad.code, why)]
 
 
 def test_one_file_holds_several_rooms_in_wal_mode(tmp_path):
