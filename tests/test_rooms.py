@@ -557,6 +557,7 @@ def test_messages_go_to_the_plenary_or_a_talk_the_country_holds_and_into_the_eve
 
 
 def test_the_projector_view_draws_the_world_on_one_scale(clock):
+    pytest.importorskip("solara")
     from tppgame.classroom.dashboard import edge_kinds
     from tppgame.classroom.projector import (
         agreement_html,
@@ -584,6 +585,7 @@ def test_the_projector_view_draws_the_world_on_one_scale(clock):
 
 
 def test_an_ended_game_has_its_debrief_and_each_countrys_outcome(clock):
+    pytest.importorskip("solara")
     from tppgame.classroom.brief import needs, outcome_line
     from tppgame.classroom.dashboard import debrief_markdown
 
@@ -598,3 +600,22 @@ def test_an_ended_game_has_its_debrief_and_each_countrys_outcome(clock):
     assert line.startswith(f"**Japan** ends with a gain of {gain:+.4f}") and f"against {needs(model)[k]:+.4f}" in line
     assert ("enough to ratify" in line) == (gain >= needs(model)[k] - 1e-12)
     assert ("enough to ratify" in line) == ("JPN" in model.last_check.accepting)     # as the check counts it
+
+
+def test_a_talks_panel_redraws_for_its_own_talks_not_for_another_countrys_move(clock):
+    pytest.importorskip("solara")
+    from tppgame.classroom.seat_view import talks_state
+
+    room = a_room(clock)
+    _, ben, cy = three_students(room)
+    room.start(room.teacher_token)
+    before = talks_state(room, room.talks_of("JPN"))
+    cy_only = next(t for t in room.talks_of("AUS") if t.partner not in ("JPN", "USA"))
+    room.pass_talk(cy.token, cy_only.label)
+    assert talks_state(room, room.talks_of("JPN")) == before
+    (talk,) = [t for t in room.talks_of("USA") if t.partner == "JPN"]
+    room.offer(ben.token, talk.label, talk.suggestion.gives, talk.suggestion.asks)   # an offer to Japan
+    assert talks_state(room, room.talks_of("JPN")) != before
+    after = talks_state(room, room.talks_of("JPN"))
+    room.say(cy.token, "plenary", "hello")
+    assert talks_state(room, room.talks_of("JPN")) != after

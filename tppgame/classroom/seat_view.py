@@ -93,7 +93,7 @@ def StudentView(room: Room, student: Student, token: str):
         if room.status == "running" and not talks:
             Md("Your country holds no talk this round: wait for the next round.")
         if talks:
-            TalksPanel(room, talks, act, len(room.actions))
+            TalksPanel(room, talks, act, talks_state(room, talks))
         with solara.Card("Plenary board (every student and the teacher read it)"):
             MessageBox(room.channel(PLENARY), lambda text: act(room.say, PLENARY, text), len(room.messages))
 
@@ -126,10 +126,17 @@ def _pick(room: Room, act) -> None:
                           on_click=lambda c=code: act(room.pick, c))
 
 
+def talks_state(room: Room, talks: list[SeatTalk]) -> tuple:
+    """What the talks panel shows that can change within a round: each talk's status and the offers
+    standing in it, and the messages. Its talks change in place (they compare equal to before), so
+    this is what redraws it, and only it: another country's move leaves the panel as it is."""
+    standing = tuple((t.label, t.status, t.reply is not None, t.incoming is not None) for t in talks)
+    return room.model.round, standing, len(room.messages)
+
+
 @solara.component
-def TalksPanel(room: Room, talks: list[SeatTalk], act, actions: int):
-    """The country's talks this round and the offer builder. ``actions`` (the room's count of actions)
-    makes it redraw on every change: its talks change in place, so they compare equal to before."""
+def TalksPanel(room: Room, talks: list[SeatTalk], act, state: tuple):
+    """The country's talks this round and the offer builder (``state``: :func:`talks_state`)."""
     chosen, set_chosen = solara.use_state("")
     drafts, set_drafts = solara.use_state({})
     confirm, set_confirm = solara.use_state("")
