@@ -165,7 +165,7 @@ def test_help_for_a_command_and_for_an_unknown_one(capsys):
     assert done.value.code == 0 and capsys.readouterr().out.startswith("usage: run.py sweep")
     assert main(["help", "bogus"]) == 2
     assert capsys.readouterr().err == ("error: help bogus: expected one command of run, list, compare, robustness, "
-                                       "sweep, sweep-report, tournament, play, dashboard, power, teaching-pack, debrief, help\n")
+                                       "sweep, sweep-report, tournament, play, dashboard, power, teaching-pack, debrief, classroom, help\n")
 
 
 def test_an_unknown_word_is_neither_a_scenario_nor_a_command():

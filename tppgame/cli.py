@@ -17,6 +17,8 @@
   the terminal; the agents play the others (tppgame.classroom.play).
 * ``python run.py dashboard [--host 127.0.0.1] [--port 8765]``: the classroom dashboard in a browser
   (tppgame.app, Mesa's SolaraViz).
+* ``python run.py classroom [SCENARIO] [--seed N] [--port 8765] [--db PATH]``: a class server with rooms
+  and join codes (tppgame.cli_classroom).
 * ``python run.py sweep SCENARIO --vary PATH=SPEC ... [--reps R] [--out DIR]`` (or ``sweep FILE.toml``):
   a parameter sweep into a resumable result store, with CSV and Parquet exports (tppgame.experiments.sweep).
 * ``python run.py sweep-report DIR [--out DIR2] [--formats png,pdf,svg]``: plots of the probability of agreement and
@@ -37,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from tppgame.cli_args import EXIT_BAD_INPUT, Parser, UsageError, parse_setting, path_arg, seed_arg
+from tppgame.cli_classroom import classroom
 from tppgame.cli_experiments import sweep, sweep_report, tournament
 from tppgame.cli_power import power
 from tppgame.cli_teaching import debrief, teaching_pack
@@ -57,6 +60,7 @@ COMMAND_HELP = {
     "sweep-report": "plots and sensitivity indices of a sweep's store",
     "tournament": "negotiators in countries' seats over replicate seeds, ranked",
     "dashboard": "the classroom dashboard in a browser",
+    "classroom": "a class server: rooms with join codes, a teacher's console, a seat per student",
     "help": "this help, or a command's: run.py help COMMAND",
 }
 
@@ -223,8 +227,8 @@ def play(argv: Sequence[str]) -> int:
     return 0
 
 
-def host_warning(host: str) -> str | None:
-    """The warning for a dashboard listening on ``host`` if other machines can reach it, else None.
+def host_warning(host: str, what: str = "the dashboard") -> str | None:
+    """The warning for a server (``what``) listening on ``host`` if other machines can reach it, else None.
 
     Only this computer reaches a loopback address (127.0.0.1, any 127.x.x.x, ::1) or localhost.
     """
@@ -236,7 +240,7 @@ def host_warning(host: str) -> str | None:
         local = host.lower().rstrip(".") == "localhost"
     if local:
         return None
-    return (f"warning: --host {host}: the dashboard is reachable from other machines on the network, "
+    return (f"warning: --host {host}: {what} is reachable from other machines on the network, "
             "without a password (--host 127.0.0.1 keeps it to this computer)")
 
 
@@ -430,7 +434,8 @@ def _write_or_fail(write: Callable[[], object], target: Path, option: str = "--o
 
 COMMANDS = {"run": run, "list": list_scenarios, "compare": compare, "robustness": robustness, "sweep": sweep,
             "sweep-report": sweep_report, "tournament": tournament, "play": play, "dashboard": dashboard,
-            "power": power, "teaching-pack": teaching_pack, "debrief": debrief}
+            "power": power, "teaching-pack": teaching_pack, "debrief": debrief,
+            "classroom": classroom}
 
 
 def help_command(argv: Sequence[str]) -> int:

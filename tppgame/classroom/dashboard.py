@@ -458,9 +458,10 @@ def EventLogView(model: TPPModel):
         solara.Markdown("\n".join(event_lines(model)))
 
 
-def debrief_markdown(model: TPPModel) -> str:
-    """At the end of the game: the outcome next to what happened in fact (the scenario's history)."""
-    if model.running:
+def debrief_markdown(model: TPPModel, ended: bool = False) -> str:
+    """At the end of the game (or once ``ended``, a class game the teacher stopped early): the
+    outcome next to what happened in fact (the scenario's history)."""
+    if model.running and not ended:
         return "The debrief appears when the last round has been played."
     history = model.config.history
     summary = model.summary()

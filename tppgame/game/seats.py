@@ -251,16 +251,16 @@ class Seats:
         return waiting
 
     def take(self, country: str) -> None:
-        """A person takes a country's seat from the next round on (between rounds: a saved game continued
-        with a player, say); the negotiator that played it until now advises the player."""
+        """A person takes a country's seat from the next round on (a saved game continued with a player,
+        a student joining a class game); the negotiator that played it until now advises the player.
+        Taken while a round waits for its players, the seat plays from the next round: this round's
+        talks were held before."""
         m = self.model
         if country not in m.countries:
             raise ValueError(f"take: expected a country of the game ({', '.join(m.countries)}), got {country!r}")
         i = m.countries.index(country)
         if isinstance(m.negotiators[i], Person):
             raise ValueError(f"take: {country} is already played by a person")
-        if self.waiting is not None:
-            raise ValueError("take: a seat is taken between rounds (this round waits for its players)")
         m.choose_negotiator(i, Person(advisor=m.negotiators[i]))
         self._record("take_seat", country=country)
 

@@ -1,0 +1,81 @@
+"""What every class page shares: the server's registry of rooms, links to pages, and the hook that
+redraws a page when its room changes in another browser session.
+
+The class server (``python run.py classroom``, :mod:`tppgame.cli_classroom`) names its SQLite
+file and its address in the environment (:data:`DB_VARIABLE`, :data:`URL_VARIABLE`) before
+Solara imports the pages; the registry is made on first use, once per server process.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from contextlib import nullcontext
+from urllib.parse import urlencode
+
+import markdown
+import reacton.core
+import solara
+from solara.toestand import Context
+
+from tppgame.classroom.room_registry import Registry
+from tppgame.classroom.rooms import Room
+
+DB_VARIABLE = "TPPGAME_CLASS_DB"
+URL_VARIABLE = "TPPGAME_CLASS_URL"
+_registry: Registry | None = None
+_made = threading.Lock()
+
+
+def registry() -> Registry:
+    """The server's rooms (from the file :data:`DB_VARIABLE` names), made once, with their timers running."""
+    global _registry
+    with _made:
+        if _registry is None:
+            _registry = Registry(os.environ.get(DB_VARIABLE, "classroom.sqlite"))
+            _registry.start_timer()
+        return _registry
+
+
+def base_url() -> str:
+    """The address students reach the server at, as the class server announced it."""
+    return os.environ.get(URL_VARIABLE, "http://127.0.0.1:8765/")
+
+
+def page_link(**query: str) -> str:
+    """A link to a class page: ``?teacher=TOKEN``, ``?seat=TOKEN``, ``?code=CODE``."""
+    return f"{base_url()}?{urlencode(query)}"
+
+
+def _session_context() -> Context:
+    """This browser session's render and kernel context, to redraw its page from another session's thread."""
+    from solara.server import kernel_context
+
+    kernel = kernel_context.get_current_context() if kernel_context.has_current_context() else nullcontext()
+    return Context(reacton.core.get_render_context(required=False), kernel)
+
+
+def use_room(room: Room) -> int:
+    """Redraw the calling page whenever ``room`` changes (in any session); returns a change counter."""
+    version, set_version = solara.use_state(0)
+
+    def subscribe():
+        context, seen = _session_context(), [0]
+
+        def changed() -> None:
+            seen[0] += 1
+            with context:
+                set_version(seen[0])
+        return registry().subscribe(room.id, changed)
+
+    solara.use_effect(subscribe, [room.id])
+    return version
+
+
+def Md(text: str) -> None:
+    """Markdown drawn as HTML made on the server. Not ``solara.Markdown``: its page script loads
+    KaTeX and Mermaid through the server's CDN proxy, which asks the internet for them. Only the
+    game's own text and names the room has cleaned (:func:`~tppgame.classroom.rooms.clean_name`:
+    letters, digits, spaces, . ' -) reach it."""
+    solara.HTML(tag="div", unsafe_innerHTML=markdown.markdown(text, extensions=["tables"]),
+                classes=["tpp-md"])

@@ -1,0 +1,560 @@
+"""A class room: one game played by a teacher and students, each student holding a country's seat.
+
+A :class:`Room` holds a scenario and a seed, a join code, the teacher's token and a token per
+student, the delegations (country -> students; countries nobody holds are played by their
+agents), the room's policies (how seats are taken, when a round advances) and the game itself.
+
+Everything that changes a room is an :class:`Action` (a join, a seat handed over, an offer,
+an advance...) appended to the room's ordered action log. The game is deterministic given its
+scenario, seed and the order of the calls made on it, so the room's whole state is the replay
+of its actions into a fresh :class:`~tppgame.model.TPPModel`: :mod:`tppgame.classroom.room_store`
+keeps only the room's record and its actions in SQLite, and a room restored after a server
+restart replays them (:meth:`Room.replay`). The policies only decide *when* an action is
+appended (the timer, everyone having submitted); the action itself is recorded, so a replay
+never consults a clock.
+
+Authorisation is checked here, before any action: a student's token acts only for its own
+seat, and the teacher's actions need the teacher's token (:class:`NotAllowed` otherwise).
+Nothing here draws pages: :mod:`tppgame.classroom.class_pages` does.
+
+Join codes: :data:`CODE_LENGTH` characters from :data:`CODE_ALPHABET` (31 letters and digits,
+without 0/O, 1/I/L), drawn with :mod:`secrets`: 31**6 = 887,503,681 codes. The server refuses
+more than :data:`WRONG_CODES_PER_SECOND` wrong codes a second (:mod:`tppgame.classroom.room_registry`),
+so in a 90-minute class period at most 2 x 5,400 = 10,800 guesses can be tried; with 10 rooms open
+the chance that any guess hits one is 10 x 10,800 / 887,503,681, about 1 in 8,200. A code only
+seats a student; the teacher's token (``secrets.token_urlsafe(16)``: 128 random bits) is what
+controls the room, and each student's token (the same size) is what acts for a seat.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from tppgame.game.negotiators import Person
+from tppgame.game.scenario import load_scenario
+from tppgame.game.seat import OfferError, SeatTalk
+from tppgame.model import TPPModel
+
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"     # no 0/O, 1/I/L: read aloud or from a projector
+CODE_LENGTH = 6
+WRONG_CODES_PER_SECOND = 2
+ASSIGN_POLICIES = ("pick", "assign")                   # students pick a country, or the room assigns one
+ADVANCE_POLICIES = ("teacher", "all_submitted", "timer")
+NAME_LIMIT = 40
+MESSAGE_LIMIT = 280
+PLENARY = "plenary"                                    # the board every student and the teacher read
+MOVED = ("waiting", "rejected", "received")            # a seat talk in one of these still needs its player
+
+
+class RoomError(ValueError):
+    """An action the room cannot take now (the game is paused, the talk is closed, ...)."""
+
+
+class NotAllowed(RoomError):
+    """An action whose token does not give the right to it (another seat's, or the teacher's)."""
+
+
+def new_code() -> str:
+    """A join code: :data:`CODE_LENGTH` characters from :data:`CODE_ALPHABET`, drawn by :mod:`secrets`."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def new_token() -> str:
+    """A token for the teacher or a student: 128 random bits, URL-safe."""
+    return secrets.token_urlsafe(16)
+
+
+def normal_code(text: Any) -> str:
+    """A code as typed (any case, spaces and dashes ignored)."""
+    return "".join(ch for ch in str(text).upper() if ch not in " -\t")
+
+
+def clean_name(text: Any) -> str:
+    """A student's name as the room keeps it: letters, digits, spaces and . ' - (nothing a page could
+    read as markup), single-spaced, at most :data:`NAME_LIMIT` characters."""
+    kept = "".join(ch for ch in str(text)[:10 * NAME_LIMIT] if ch.isalnum() or ch in " .'-")
+    name = " ".join(kept.split())[:NAME_LIMIT].strip()
+    if not name:
+        raise RoomError("name: expected your name (letters, up to 40 characters)")
+    return name
+
+
+def clean_message(text: Any) -> str:
+    """A message as the room keeps it: printable characters, single-spaced, at most :data:`MESSAGE_LIMIT`."""
+    kept = " ".join("".join(ch for ch in str(text)[:10 * MESSAGE_LIMIT] if ch.isprintable()).split())
+    if not kept:
+        raise RoomError("message: expected some text")
+    return kept[:MESSAGE_LIMIT]
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message on the plenary board or in a talk's channel (``to``: :data:`PLENARY` or the talk's label)."""
+
+    at: float
+    round: int
+    name: str
+    country: str
+    to: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Action:
+    """One change to a room, as its log keeps it: ``kind``, what it needs (``payload``) and when (``at``)."""
+
+    kind: str
+    payload: dict[str, Any]
+    at: float
+
+
+@dataclass
+class Student:
+    """A student in the room: a name, the country whose delegation they sit in (None: no seat yet)."""
+
+    id: int
+    name: str
+    token: str
+    country: str | None = None
+
+
+@dataclass
+class Settings:
+    """A room's policies: how seats are taken, and when a round advances (``timer``: seconds a round)."""
+
+    assign: str = "pick"
+    advance: str = "teacher"
+    timer: int = 120
+
+    def checked(self) -> Settings:
+        if self.assign not in ASSIGN_POLICIES:
+            raise RoomError(f"assign: expected one of {', '.join(ASSIGN_POLICIES)}, got {self.assign!r}")
+        if self.advance not in ADVANCE_POLICIES:
+            raise RoomError(f"advance: expected one of {', '.join(ADVANCE_POLICIES)}, got {self.advance!r}")
+        if not isinstance(self.timer, int) or not 10 <= self.timer <= 3600:
+            raise RoomError(f"timer: expected whole seconds from 10 to 3600, got {self.timer!r}")
+        return self
+
+
+@dataclass
+class Room:
+    """A class game: see the module's docstring. Make one with :meth:`create`, or :meth:`replay` a stored one."""
+
+    id: int
+    code: str
+    teacher_token: str
+    scenario: str
+    seed: int
+    settings: Settings
+    created: float
+    clock: Callable[[], float] = time.time
+    status: str = "lobby"                  # lobby, running, paused, ended
+    students: list[Student] = field(default_factory=list)
+    actions: list[Action] = field(default_factory=list)
+    log: list[tuple[float, str]] = field(default_factory=list)   # the room's own log, in sentences
+    model: TPPModel | None = None
+    round_started: float = 0.0             # when the current round opened (the timer counts from it)
+    on_action: Callable[[Room, Action], None] | None = None     # the store's hook: save each action
+    countries: tuple[str, ...] = ()
+    connected: dict[int, int] = field(default_factory=dict)     # student id -> open pages (not stored)
+    messages: list[Message] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        config = load_scenario(self.scenario)
+        self.countries = config.countries
+        self._names = config.params["names"]
+        self._gdp = dict(zip(config.countries, config.params["gdp"]))
+
+    @classmethod
+    def create(cls, room_id: int, scenario: str, seed: int | None = None, settings: Settings | None = None,
+               clock: Callable[[], float] = time.time) -> Room:
+        """A new room with a fresh join code and teacher token (the game starts on :meth:`start`)."""
+        config = load_scenario(scenario)
+        return cls(id=room_id, code=new_code(), teacher_token=new_token(), scenario=scenario,
+                   seed=config.seed if seed is None else int(seed), settings=(settings or Settings()).checked(),
+                   created=clock(), clock=clock)
+
+    @classmethod
+    def replay(cls, record: Mapping[str, Any], actions: list[Action]) -> Room:
+        """A stored room rebuilt: its record, then each of its actions applied in order."""
+        room = cls(id=record["id"], code=record["code"], teacher_token=record["teacher_token"],
+                   scenario=record["scenario"], seed=record["seed"], settings=Settings(**record["settings"]),
+                   created=record["created"])
+        for action in actions:
+            room._apply(action)
+            room.actions.append(action)
+        return room
+
+    def record(self) -> dict[str, Any]:
+        """What the store keeps of the room besides its actions."""
+        return {"id": self.id, "code": self.code, "teacher_token": self.teacher_token, "scenario": self.scenario,
+                "seed": self.seed, "settings": {"assign": self.settings.assign, "advance": self.settings.advance,
+                                                "timer": self.settings.timer}, "created": self.created}
+
+    # ------------------------------------------------------------------ who may act
+    def is_teacher(self, token: Any) -> bool:
+        return isinstance(token, str) and hmac.compare_digest(token.encode(), self.teacher_token.encode())
+
+    def _teacher(self, token: Any) -> None:
+        if not self.is_teacher(token):
+            raise NotAllowed("only the teacher can do that (the teacher's link carries its token)")
+
+    def student(self, token: Any) -> Student:
+        """The student holding ``token``; :class:`NotAllowed` for any other token."""
+        if isinstance(token, str):
+            for student in self.students:
+                if hmac.compare_digest(token.encode(), student.token.encode()):
+                    return student
+        raise NotAllowed("that link is not a student's of this room: join again with the room's code")
+
+    def _seated(self, token: Any) -> tuple[Student, str]:
+        """A student with a seat, and its country; refused while the game is not running."""
+        student = self.student(token)
+        if student.country is None:
+            raise RoomError("you have no seat yet: the teacher will give you one")
+        if self.status != "running":
+            raise RoomError({"lobby": "the game has not started yet", "paused": "the teacher has paused the game",
+                             "ended": "the game has ended"}[self.status])
+        return student, student.country
+
+    # ------------------------------------------------------------------ queries
+    def delegation(self, country: str) -> list[Student]:
+        return [s for s in self.students if s.country == country]
+
+    @property
+    def seated(self) -> list[str]:
+        """The countries students hold, in the scenario's order."""
+        return [c for c in self.countries if self.delegation(c)]
+
+    def name(self, country: str) -> str:
+        return self._names[country]
+
+    def talks_of(self, country: str) -> list[SeatTalk]:
+        """The country's talks waiting for its players this round (none when its agents play it)."""
+        if self.model is None or not self.model.waiting_for_seat or not self._plays(country):
+            return []
+        i, talks = self.countries.index(country), self.model.table.talks
+        return [t for t in self.model.seat_talks if (talks[t.talk_index].a if t.seat_is_a else talks[t.talk_index].b) == i]
+
+    def submitted(self, country: str) -> bool:
+        """Whether the country has moved in every talk it holds this round (an offer to another player counts)."""
+        return all(t.status not in MOVED for t in self.talks_of(country))
+
+    def everyone_submitted(self) -> bool:
+        return all(self.submitted(c) for c in self.seated if self._plays(c))
+
+    def _plays(self, country: str) -> bool:
+        return self.model is not None and isinstance(self.model.negotiators[self.countries.index(country)], Person)
+
+    def seconds_left(self) -> float | None:
+        """With the timer policy, while the game runs: the seconds before the round advances."""
+        if self.settings.advance != "timer" or self.status != "running":
+            return None
+        return max(0.0, self.round_started + self.settings.timer - self.clock())
+
+    # ------------------------------------------------------------------ recording
+    def _do(self, kind: str, **payload: Any) -> Action:
+        """Apply a new action and append it to the log (the store saves it through ``on_action``)."""
+        action = Action(kind, payload, self.clock())
+        self._apply(action)
+        self.actions.append(action)
+        if self.on_action is not None:
+            self.on_action(self, action)
+        return action
+
+    def _note(self, at: float, text: str) -> None:
+        self.log.append((at, text))
+
+    # ------------------------------------------------------------------ students
+    def join(self, name: Any, country: str | None = None) -> Student:
+        """A student joins under ``name`` (the same name again is the same student: a rejoin).
+
+        With the ``pick`` policy the student may name a country (or pick one later, before the
+        game starts); with ``assign`` the room gives the next country (:meth:`next_country`).
+        """
+        name = clean_name(name)
+        same = next((s for s in self.students if s.name.casefold() == name.casefold()), None)
+        if same is not None:
+            return same
+        if self.status == "ended":
+            raise RoomError("the game has ended")
+        if country is not None:
+            self._check_country(country)
+        if self.settings.assign == "assign":
+            country = self.next_country()
+        self._do("join", id=len(self.students), name=name, token=new_token(), country=country)
+        return self.students[-1]
+
+    def next_country(self) -> str:
+        """The country the room assigns next: the one with the fewest students, the larger economy first."""
+        held = {c: len(self.delegation(c)) for c in self.countries}
+        return min(self.countries, key=lambda c: (held[c], -self._gdp[c]))
+
+    def _check_country(self, country: Any) -> None:
+        if country not in self.countries:
+            raise RoomError(f"country: expected one of {', '.join(self.countries)}, got {str(country)[:12]!r}")
+
+    def pick(self, token: Any, country: Any) -> None:
+        """A student without a seat picks a country's (``pick`` policy; during the game, a country its
+        agents play is the students' from the next round). Moving seats later is the teacher's."""
+        student = self.student(token)
+        self._check_country(country)
+        if self.settings.assign != "pick":
+            raise RoomError("in this room the teacher assigns the seats")
+        if student.country is not None:
+            raise RoomError(f"you already sit for {student.country}: ask the teacher to move you")
+        if self.status == "ended":
+            raise RoomError("the game has ended")
+        self._do("seat", id=student.id, country=country)
+
+    # ------------------------------------------------------------------ the teacher
+    def configure(self, token: Any, **changes: Any) -> None:
+        """The teacher changes the room's policies (``assign``, ``advance``, ``timer``)."""
+        self._teacher(token)
+        unknown = set(changes) - {"assign", "advance", "timer"}
+        if unknown:
+            raise RoomError(f"settings: unknown {', '.join(sorted(unknown))}")
+        Settings(**{**self.record()["settings"], **changes}).checked()
+        self._do("settings", **changes)
+        self._auto_advance()
+
+    def seat_student(self, token: Any, student_id: int, country: str | None) -> None:
+        """The teacher moves a student to a country's delegation (None: out of any), at any time;
+        a country its agents played is taken back by the students from the next round."""
+        self._teacher(token)
+        if not 0 <= int(student_id) < len(self.students):
+            raise RoomError(f"student: no student {student_id} in this room")
+        if country is not None:
+            self._check_country(country)
+        self._do("seat", id=int(student_id), country=country)
+
+    def hand_to_agent(self, token: Any, country: str) -> None:
+        """The teacher hands a country to its agents (its negotiators play from now); its students leave the seat."""
+        self._teacher(token)
+        self._check_country(country)
+        self._do("to_agent", country=country)
+        self._auto_advance()
+
+    def start(self, token: Any) -> None:
+        """The teacher starts the game: the seats held now are the students', the first round meets."""
+        self._teacher(token)
+        if self.status != "lobby":
+            raise RoomError("the game has already started")
+        self._do("start", seated=self.seated)
+        self._auto_advance()
+
+    def pause(self, token: Any) -> None:
+        self._teacher(token)
+        if self.status != "running":
+            raise RoomError("only a running game can be paused")
+        self._do("pause")
+
+    def resume(self, token: Any) -> None:
+        self._teacher(token)
+        if self.status != "paused":
+            raise RoomError("the game is not paused")
+        self._do("resume")
+
+    def advance(self, token: Any) -> None:
+        """The teacher ends the round (talks still open pass) and the next round meets."""
+        self._teacher(token)
+        if self.status not in ("running", "paused"):
+            raise RoomError("the game is not running")
+        self._do("advance", by="teacher")
+        self._auto_advance()
+
+    def end(self, token: Any) -> None:
+        """The teacher ends the game where it stands."""
+        self._teacher(token)
+        if self.status == "ended":
+            raise RoomError("the game has already ended")
+        self._do("end")
+
+    def tick(self) -> bool:
+        """The timer: advance the round if its time is up. True if it advanced."""
+        left = self.seconds_left()
+        if left is None or left > 0:
+            return False
+        self._do("advance", by="timer")
+        self._auto_advance()
+        return True
+
+    def _auto_advance(self) -> None:
+        """With the ``all_submitted`` policy: advance while every seat has moved (rounds in which no
+        student holds a talk pass at once)."""
+        while (self.settings.advance == "all_submitted" and self.status == "running"
+               and self.everyone_submitted()):
+            self._do("advance", by="all submitted")
+
+    # ------------------------------------------------------------------ a seat's moves
+    def offer(self, token: Any, talk: str, gives: Mapping[str, float], asks: Mapping[str, float]) -> None:
+        """A student's offer in one of its country's talks (what it gives and asks, by sector, 0-1)."""
+        student, country = self._seated(token)
+        self._seat_talk(country, talk)
+        self._do("offer", id=student.id, country=country, talk=talk,
+                 gives={str(k): float(v) for k, v in gives.items()}, asks={str(k): float(v) for k, v in asks.items()})
+        self._auto_advance()
+
+    def accept(self, token: Any, talk: str) -> None:
+        """A student takes the offer standing in a talk (the partner's counter-offer or another player's offer)."""
+        student, country = self._seated(token)
+        self._seat_talk(country, talk)
+        self._do("accept", id=student.id, country=country, talk=talk)
+        self._auto_advance()
+
+    def pass_talk(self, token: Any, talk: str) -> None:
+        """A student makes no offer in a talk this round, or leaves the offer standing in it."""
+        student, country = self._seated(token)
+        self._seat_talk(country, talk)
+        self._do("pass", id=student.id, country=country, talk=talk)
+        self._auto_advance()
+
+    def delegate(self, token: Any, talk: str) -> None:
+        """"Let my negotiators handle this talk": they offer what they suggest, and take a standing
+        offer that gives the country at least what it needs to ratify (else leave it)."""
+        student, country = self._seated(token)
+        self._seat_talk(country, talk)
+        self._do("delegate", id=student.id, country=country, talk=talk)
+        self._auto_advance()
+
+    def say(self, token: Any, to: Any, text: Any) -> None:
+        """A student writes on the plenary board (``to`` = :data:`PLENARY`) or in the channel of a talk
+        their country holds this round (``to`` = its label); the game's event log keeps it too."""
+        student = self.student(token)
+        if student.country is None:
+            raise RoomError("take a seat before you write")
+        if self.status == "ended":
+            raise RoomError("the game has ended")
+        text = clean_message(text)
+        if to != PLENARY:
+            self._seat_talk(student.country, to)
+        self._do("message", id=student.id, country=student.country, to=to, text=text)
+
+    def channel(self, to: str) -> list[Message]:
+        """The messages on the plenary board, or in one talk's channel (both sides' students read it)."""
+        return [m for m in self.messages if m.to == to]
+
+    def _seat_talk(self, country: str, talk: Any) -> SeatTalk:
+        found = next((t for t in self.talks_of(country) if t.label == talk), None)
+        if found is None:
+            raise RoomError(f"{country} holds no talk {str(talk)[:40]!r} this round")
+        return found
+
+    # ------------------------------------------------------------------ the reducer
+    def _apply(self, action: Action) -> None:
+        """Change the room by one action: the one place live play and replay share."""
+        p, at = action.payload, action.at
+        who = self.students[p["id"]].name if "id" in p and p["id"] < len(self.students) else "the teacher"
+        kind = action.kind
+        if kind == "join":
+            self.students.append(Student(p["id"], p["name"], p["token"]))
+            self._note(at, f"{p['name']} joined")
+            if p["country"] is not None:
+                self._seat(self.students[-1], p["country"], at)
+        elif kind == "seat":
+            self._seat(self.students[p["id"]], p["country"], at)
+        elif kind == "settings":
+            self.settings = Settings(**{**self.record()["settings"], **p})
+            self._note(at, "Settings: " + ", ".join(f"{k} {v}" for k, v in p.items()))
+        elif kind == "to_agent":
+            for student in self.delegation(p["country"]):
+                student.country = None
+            if self._plays(p["country"]):
+                self.model.hand_over(p["country"])
+            self._note(at, f"{p['country']} handed to its negotiators")
+        elif kind == "start":
+            self.model = TPPModel(self.scenario, rng=self.seed, negotiators={c: Person() for c in p["seated"]})
+            self.status = "running"
+            self._note(at, f"Game started; students hold {', '.join(p['seated']) or 'no country'}")
+            self._open_round(at)
+        elif kind in ("pause", "resume", "end"):
+            self.status = {"pause": "paused", "resume": "running", "end": "ended"}[kind]
+            self.round_started = at if kind == "resume" else self.round_started
+            self._note(at, {"pause": "Paused", "resume": "Resumed", "end": "The teacher ended the game"}[kind])
+        elif kind == "message":
+            r = self.model.round if self.model is not None else 0
+            self.messages.append(Message(at, r, who, p["country"], p["to"], p["text"]))
+            if self.model is not None:
+                self.model.log.add(r, "message", by=p["country"], name=who, to=p["to"], text=p["text"])
+            self._note(at, f"{who} ({p['country']}) wrote to " + ("the plenary" if p["to"] == PLENARY else p["to"]))
+        elif kind == "advance":
+            self.model.settle()
+            self._note(at, f"Round {self.model.round} ended ({p['by']})")
+            self._open_round(at)
+        else:
+            self._move(kind, p, who, at)
+
+    def _seat(self, student: Student, country: str | None, at: float) -> None:
+        """A student sits for ``country`` (None: for none). During the game a country its agents
+        played is the students' from the next round, and a country its last student leaves goes
+        to its negotiators at once (else nobody would move in its talks)."""
+        before, student.country = student.country, country
+        if country is not None and self.model is not None and not self._plays(country):
+            self.model.seats.take(country)
+        self._note(at, f"{student.name} " + (f"sits for {country}" if country else "has no seat"))
+        if before is not None and before != country and not self.delegation(before) and self._plays(before):
+            self.model.hand_over(before)
+            self._note(at, f"{before} handed to its negotiators (no student holds it)")
+
+    def _open_round(self, at: float) -> None:
+        if self.model.running:
+            self.model.step()          # the round meets; it settles at once if no student holds a talk in it
+            self.round_started = at
+            self._note(at, f"Round {self.model.round} opened")
+        else:
+            self.status = "ended"
+            self._note(at, "The last round has been played")
+
+    def _move(self, kind: str, p: dict[str, Any], who: str, at: float) -> None:
+        m, country, talk = self.model, p["country"], p["talk"]
+        if kind == "offer":
+            m.propose(talk, p["gives"], p["asks"], country)
+            self._note(at, f"{who} ({country}) made an offer in {talk}")
+        elif kind == "accept":
+            m.accept_counter(talk, country)
+            self._note(at, f"{who} ({country}) took the offer in {talk}")
+        elif kind == "pass":
+            m.pass_talk(talk, country)
+            self._note(at, f"{who} ({country}) made no deal in {talk} this round")
+        elif kind == "delegate":
+            delegated(m, m.seat_talk(talk, country), country)
+            self._note(at, f"{who} ({country}) let the negotiators handle {talk}")
+        else:
+            raise RoomError(f"unknown action {kind!r}")
+
+    # ------------------------------------------------------------------ export
+    def export(self) -> dict[str, Any]:
+        """The room's log and outcome, for the teacher to keep (no tokens)."""
+        m = self.model
+        return {"room": {"code": self.code, "scenario": self.scenario, "seed": self.seed,
+                         "settings": self.record()["settings"], "status": self.status},
+                "students": [{"name": s.name, "country": s.country} for s in self.students],
+                "room_log": [{"at": at, "what": text} for at, text in self.log],
+                "messages": [vars(m) for m in self.messages],
+                "actions": [{"kind": a.kind, "at": a.at, **{k: v for k, v in a.payload.items() if k != "token"}}
+                            for a in self.actions],
+                "events": m.log.to_jsonl().splitlines() if m is not None else [],
+                "summary": m.summary() if m is not None else None}
+
+
+def delegated(model: TPPModel, seat: SeatTalk, country: str) -> None:
+    """The negotiators handle one talk for a seat: offer their suggestion if nothing stands, and take
+    a standing offer worth at least what the country needs to ratify (else leave it)."""
+    if seat.status == "waiting":
+        try:
+            model.propose(seat.label, seat.suggestion.gives, seat.suggestion.asks, country)
+        except OfferError:
+            model.pass_talk(seat.label, country)
+            return
+    standing = seat.incoming if seat.status == "received" else (
+        seat.reply.counter if seat.status == "rejected" and seat.reply is not None else None)
+    if standing is not None:
+        if standing.utility_seat >= seat.reserve_seat:
+            model.accept_counter(seat.label, country)
+        else:
+            model.pass_talk(seat.label, country)

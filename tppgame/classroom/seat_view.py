@@ -1,0 +1,245 @@
+"""A student's view: their seat (or the choice of one), the country's brief, its talks this round and
+an offer builder that starts from its negotiators' suggestion, with sliders that show their values
+and a warning before offering or taking less than the country needs to ratify.
+
+Every button calls a :class:`~tppgame.classroom.rooms.Room` method with the student's token from
+the page's link: the room refuses anything outside the student's own seat.
+"""
+
+from __future__ import annotations
+
+import solara
+
+from tppgame.classroom.brief import (
+    brief_lines,
+    offer_values,
+    outcome_line,
+    short_of_needs,
+)
+from tppgame.classroom.class_session import Md, page_link, registry, use_room
+from tppgame.classroom.dashboard import debrief_markdown
+from tppgame.classroom.rooms import (
+    MESSAGE_LIMIT,
+    PLENARY,
+    Message,
+    Room,
+    RoomError,
+    Student,
+)
+from tppgame.game.seat import Offer, SeatTalk
+
+STATUS = {"waiting": "waits for your offer", "rejected": "they said no; their counter-offer stands",
+          "deal": "deal closed", "passed": "no offer this round", "declined": "you left their offer",
+          "handed_over": "your negotiators play it", "offered": "your offer waits for the other player",
+          "received": "the other player's offer waits for you"}
+
+
+def opened(values: dict[str, float]) -> str:
+    return ", ".join(f"{s} {v:.2f}" for s, v in values.items() if v >= 0.005) or "nothing"
+
+
+def standing_offer(seat: SeatTalk) -> Offer | None:
+    """The offer the student may take in a talk: another player's, or the partner's counter-offer."""
+    if seat.status == "received":
+        return seat.incoming
+    if seat.status == "rejected" and seat.reply is not None:
+        return seat.reply.counter
+    return None
+
+
+@solara.component
+def StudentView(room: Room, student: Student, token: str):
+    use_room(room)
+    reg = registry()
+
+    def presence():
+        reg.connect(room, student, +1)
+        return lambda: reg.connect(room, student, -1)
+
+    solara.use_effect(presence, [room.id, student.id])
+    message, set_message = solara.use_state("")
+
+    def act(what, *args) -> None:
+        try:
+            reg.act(room, lambda: what(token, *args))
+            set_message("")
+        except RoomError as err:       # OfferError is a ValueError too, raised through the room
+            set_message(f"Not possible: {err}")
+        except ValueError as err:
+            set_message(f"Not possible: {err}")
+
+    country = student.country
+    with solara.Column(style={"padding": "16px", "max-width": "1100px"}):
+        title = f"{student.name} — {room.name(country)} ({country})" if country else f"{student.name} — no seat yet"
+        Md(f"# {title}")
+        Md(f"Room {room.code}. Your own link (it brings you back to this seat): `{page_link(seat=token)}`")
+        others = [s.name for s in room.delegation(country) if s.id != student.id] if country else []
+        if others:
+            Md(f"Your delegation: {', '.join(others)}.")
+        if message:
+            Md(f"**{message}**")
+        if country is None:
+            _pick(room, act)
+            return
+        Md(f"**{_status_line(room, country)}**")
+        if room.status == "ended" and room.model is not None:
+            with solara.Card("Debrief"):
+                Md(debrief_markdown(room.model, ended=True))
+                Md(outcome_line(room.model, country))
+        if room.model is not None:
+            with solara.Card("Your brief"):
+                Md("\n\n".join(brief_lines(room.model, country)))
+        talks = room.talks_of(country)
+        if room.status == "running" and not talks:
+            Md("Your country holds no talk this round: wait for the next round.")
+        if talks:
+            TalksPanel(room, talks, act, talks_state(room, talks))
+        with solara.Card("Plenary board (every student and the teacher read it)"):
+            MessageBox(room.channel(PLENARY), lambda text: act(room.say, PLENARY, text), len(room.messages))
+
+
+def _status_line(room: Room, country: str) -> str:
+    model = room.model
+    if room.status == "lobby":
+        return "Waiting for the teacher to start the game."
+    where = f"Round {model.round} of {model.config.rounds}"
+    if room.status == "paused":
+        return f"{where}: the teacher has paused the game."
+    if room.status == "ended":
+        return f"{where}: the game has ended."
+    left = room.seconds_left()
+    timer = f" The round ends in about {left:.0f} s." if left is not None else ""
+    moved = " You have moved in every talk: wait for the round to end." if room.talks_of(country) and \
+        room.submitted(country) else ""
+    return f"{where}.{moved}{timer}"
+
+
+def _pick(room: Room, act) -> None:
+    if room.settings.assign != "pick":
+        Md("The teacher will give you a seat.")
+        return
+    Md("Choose the country you will negotiate for (several students may form one delegation):")
+    with solara.Row(style={"flex-wrap": "wrap"}):
+        for code in room.countries:
+            count = len(room.delegation(code))
+            solara.Button(f"{code} {room.name(code)}" + (f" ({count})" if count else ""),
+                          on_click=lambda c=code: act(room.pick, c))
+
+
+def talks_state(room: Room, talks: list[SeatTalk]) -> tuple:
+    """What the talks panel shows that can change within a round: each talk's status and the offers
+    standing in it, and the messages. Its talks change in place (they compare equal to before), so
+    this is what redraws it, and only it: another country's move leaves the panel as it is."""
+    standing = tuple((t.label, t.status, t.reply is not None, t.incoming is not None) for t in talks)
+    return room.model.round, standing, len(room.messages)
+
+
+@solara.component
+def TalksPanel(room: Room, talks: list[SeatTalk], act, state: tuple):
+    """The country's talks this round and the offer builder (``state``: :func:`talks_state`)."""
+    chosen, set_chosen = solara.use_state("")
+    drafts, set_drafts = solara.use_state({})
+    confirm, set_confirm = solara.use_state("")
+    labels = [t.label for t in talks]
+    seat = talks[labels.index(chosen)] if chosen in labels else talks[0]
+    model = room.model
+    key = f"{model.round}:{seat.label}"
+    draft = drafts.get(key, {})
+    gives = {s: draft.get("gives", {}).get(s, seat.suggestion.gives[s]) for s in seat.sectors}
+    asks = {s: draft.get("asks", {}).get(s, seat.suggestion.asks[s]) for s in seat.sectors}
+
+    def set_value(side: str, sector: str, value: float) -> None:
+        set_drafts({**drafts, key: {**draft, side: {**draft.get(side, {}), sector: round(float(value), 2)}}})
+        set_confirm("")
+
+    with solara.Card("Your talks this round"):
+        solara.ToggleButtonsSingle(value=seat.label, values=labels, on_value=set_chosen)
+        for talk in talks:
+            Md(f"- **{talk.label}** with {talk.partner}: {STATUS[talk.status]}")
+        me = _own(room, seat)
+        u_seat, u_partner = offer_values(seat, gives, asks, model.sectors)
+        draft_line = (f" Your offer below gives **{me} {u_seat:+.4f}** and **{seat.partner} {u_partner:+.4f}**. "
+                      "(0 = today's protection, 1 = free trade.)" if seat.status == "waiting" else "")
+        Md(f"### {seat.label}\nYou need at least **{seat.reserve_seat:+.4f}** from this talk for {me} to ratify."
+           + draft_line)
+        if seat.status == "waiting":
+            with solara.Row(style={"flex-wrap": "wrap"}):
+                with solara.Column(style={"min-width": "320px"}):
+                    Md(f"**{me} opens** (up to your red line)")
+                    for sector in seat.sectors:
+                        solara.SliderFloat(f"give {sector}: {gives[sector]:.2f}", value=gives[sector], min=0.0,
+                                           max=seat.red_line_seat[sector], step=0.01, thumb_label="always",
+                                           on_value=lambda v, s=sector: set_value("gives", s, v))
+                with solara.Column(style={"min-width": "320px"}):
+                    Md(f"**{seat.partner} opens** (its red lines: "
+                                    f"{', '.join(f'{s} {v:.2f}' for s, v in seat.red_line_partner.items() if v < 1) or 'none'})")
+                    for sector in seat.sectors:
+                        solara.SliderFloat(f"ask {sector}: {asks[sector]:.2f}", value=asks[sector], min=0.0, max=1.0,
+                                           step=0.01, thumb_label="always",
+                                           on_value=lambda v, s=sector: set_value("asks", s, v))
+            solara.Button("Back to your negotiators' suggestion", text=True,
+                          on_click=lambda: set_drafts({k: v for k, v in drafts.items() if k != key}))
+        standing = standing_offer(seat)
+        if standing is not None:
+            Md(f"**Offer standing from {seat.partner}:** {seat.partner} opens {opened(standing.asks)}; "
+                            f"you open {opened(standing.gives)}. It gives you {standing.utility_seat:+.4f} and "
+                            f"{seat.partner} {standing.utility_partner:+.4f}.")
+
+        def offer() -> None:
+            warning = short_of_needs(seat, u_seat)
+            if warning and confirm != f"offer:{key}":
+                set_confirm(f"offer:{key}")
+                return
+            set_confirm("")
+            act(room.offer, seat.label, gives, asks)
+
+        def take() -> None:
+            warning = short_of_needs(seat, standing.utility_seat) if standing else None
+            if warning and confirm != f"take:{key}":
+                set_confirm(f"take:{key}")
+                return
+            set_confirm("")
+            act(room.accept, seat.label)
+
+        if confirm.endswith(key):
+            value = u_seat if confirm.startswith("offer") else standing.utility_seat
+            Md(f"⚠ **{short_of_needs(seat, value)}** Press the button again to go ahead.")
+        with solara.Row(style={"flex-wrap": "wrap"}):
+            solara.Button("Make offer", color="primary", on_click=offer, disabled=seat.status != "waiting")
+            solara.Button("Take their offer", on_click=take, disabled=standing is None)
+            solara.Button("No deal this round", on_click=lambda: act(room.pass_talk, seat.label), disabled=not seat.open
+                          or seat.status == "offered")
+            solara.Button("Let my negotiators handle this talk", on_click=lambda: act(room.delegate, seat.label),
+                          disabled=seat.status not in ("waiting", "rejected", "received"))
+        Md(f"**Talk channel with {seat.partner}** (both delegations read it)")
+        MessageBox(room.channel(seat.label), lambda text: act(room.say, seat.label, text), len(room.messages))
+
+
+def _own(room: Room, seat: SeatTalk) -> str:
+    """The seated country of a seat talk."""
+    talk = room.model.table.talks[seat.talk_index]
+    return room.countries[talk.a if seat.seat_is_a else talk.b]
+
+
+def message_line(message: Message) -> str:
+    return f"Round {message.round} · {message.name} ({message.country}): {message.text}"
+
+
+@solara.component
+def MessageBox(messages: list[Message], send, count: int):
+    """A channel's messages (as plain text: nothing a student writes is read as markup) and a box to
+    write in. ``count`` (the room's messages) redraws it when any message arrives."""
+    draft, set_draft = solara.use_state("")
+    for message in messages[-12:]:
+        solara.Text(message_line(message), style={"display": "block"})
+    if not messages:
+        solara.Text("No messages yet.", style={"display": "block", "color": "#777"})
+
+    def post() -> None:
+        send(draft)
+        set_draft("")
+
+    with solara.Row(style={"align-items": "center"}):
+        solara.InputText(f"Message (up to {MESSAGE_LIMIT} characters)", value=draft, on_value=set_draft,
+                         continuous_update=True)
+        solara.Button("Send", on_click=post, disabled=not draft.strip())

@@ -1,0 +1,128 @@
+"""``python run.py classroom [SCENARIO] [--seed N] [--host 127.0.0.1] [--port 8765] [--db PATH]``: a class server.
+
+Opens (or makes) the SQLite file of rooms, makes as many rooms as it lacks of ``--rooms``
+(default 1), prints each room's join code, the join page's address and the
+teacher's link (with its token), then serves the class pages
+(:mod:`tppgame.classroom.class_pages`) with Solara. Started again on the same file, the server
+restores every room as it stood (:mod:`tppgame.classroom.room_store`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import socket
+import sqlite3
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tppgame.cli_args import Parser, UsageError, seed_arg
+
+if TYPE_CHECKING:
+    from tppgame.classroom.rooms import Room
+
+DEFAULT_DB = "classroom.sqlite"
+CULL = "15s"
+
+
+def classroom(argv: Sequence[str]) -> int:
+    """``run.py classroom``: serve a class game (rooms with join codes, a teacher's console, students' seats)."""
+    from tppgame.classroom.rooms import ADVANCE_POLICIES, ASSIGN_POLICIES
+
+    parser = Parser(prog="run.py classroom", description="Serve a class game: rooms with join codes, "
+                    "a teacher's console and a seat per student (or delegation).")
+    parser.add_argument("scenario", nargs="?", default="baseline", help="scenario name or TOML file (default baseline)")
+    parser.add_argument("--seed", type=seed_arg, default=None, help="seed (default: the scenario's)")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to listen on (default 127.0.0.1: this computer only; 0.0.0.0 for a classroom network)")
+    parser.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    parser.add_argument("--db", type=Path, default=Path(DEFAULT_DB), help=f"the rooms' SQLite file (default {DEFAULT_DB})")
+    parser.add_argument("--url", default=None, help="the address students type, if not http://HOST:PORT/")
+    parser.add_argument("--rooms", type=int, default=1,
+                        help="rooms (groups) the file should hold: as many as are missing are made (default 1)")
+    parser.add_argument("--assign", choices=ASSIGN_POLICIES, default="pick",
+                        help="students pick their country, or the room assigns one (default pick)")
+    parser.add_argument("--advance", choices=ADVANCE_POLICIES, default="teacher",
+                        help="when a round advances: by the teacher's hand, when every seat has moved, "
+                             "or on a timer (default teacher)")
+    parser.add_argument("--timer", type=int, default=120, help="seconds a round with --advance timer (default 120)")
+    args = parser.parse_args(list(argv))
+    if not 0 < args.port < 65536:
+        raise UsageError(f"--port {args.port}: expected a port number from 1 to 65535")
+    if not 1 <= args.rooms <= 100:
+        raise UsageError(f"--rooms {args.rooms}: expected a number of rooms from 1 to 100")
+    if not 10 <= args.timer <= 3600:
+        raise UsageError(f"--timer {args.timer}: expected whole seconds from 10 to 3600")
+    if importlib.util.find_spec("solara") is None:
+        raise UsageError("the class server needs the dashboard extra: pip install -e \".[dashboard]\"")
+    _check_port(args.host, args.port)
+    rooms = _rooms(args)
+    from tppgame.cli import host_warning
+
+    warning = host_warning(args.host, "the class server")
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
+    url = args.url or f"http://{_shown_host(args.host)}:{args.port}/"
+    print(f"Class server at {url}  (Ctrl+C stops it; the rooms are kept in {args.db})")
+    for room in rooms:
+        print(f"Room {room.code} ({room.scenario}, seed {room.seed}, {room.status}): "
+              f"students join at {url}?code={room.code}")
+        print(f"  teacher's console: {url}?teacher={room.teacher_token}")
+    sys.stdout.flush()
+    app = Path(__file__).parent / "classroom" / "class_app.py"
+    # the pages' addresses; no "runs on Solara" banner (small print on a projected page); and a page
+    # whose connection is gone (a closed laptop) is let go after CULL, so the console shows it as not
+    # connected (its link, reopened, finds the same seat: everything lives in the room)
+    os.environ.update({"TPPGAME_CLASS_DB": str(args.db.resolve()), "TPPGAME_CLASS_URL": url,
+                       "SOLARA_THEME_SHOW_BANNER": "False", "SOLARA_KERNEL_CULL_TIMEOUT": CULL})
+    command = [sys.executable, "-m", "solara", "run", str(app), "--host", args.host, "--port", str(args.port),
+               "--production", "--no-open", "--log-level", "warning"]
+    # The server takes this process's place, so that stopping this process (Ctrl+C, a signal) stops the server.
+    os.execv(sys.executable, command)
+    return 0   # not reached: execv does not return
+
+
+def _check_port(host: str, port: int) -> None:
+    """A clear line now rather than the server's error later. Like the server, the probe reuses an
+    address whose last connections are still closing (a server restarted at once on its port);
+    a port another program listens on is still refused."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as err:
+            raise UsageError(f"--host {host} --port {port}: cannot listen there ({err.strerror})") from None
+
+
+def _shown_host(host: str) -> str:
+    """The host to print in links: this computer's name when the server listens on every address."""
+    return socket.gethostname() if host in ("0.0.0.0", "::", "") else host
+
+
+def _rooms(args: argparse.Namespace) -> list[Room]:
+    """The file's rooms, restored, and as many new rooms as ``--rooms`` asks for beyond them."""
+    from tppgame.classroom.room_registry import Registry
+    from tppgame.classroom.rooms import Settings
+    from tppgame.game.scenario import load_scenario
+
+    if args.db.exists() and args.db.is_dir():
+        raise UsageError(f"--db {args.db}: expected a file, found a folder")
+    scenario = args.scenario
+    if scenario.endswith(".toml") or "/" in scenario:
+        scenario = str(Path(scenario).resolve())
+    load_scenario(scenario)                 # a bad scenario is one line on stderr (ScenarioError), before any room
+    try:
+        registry = Registry(args.db)
+    except (sqlite3.DatabaseError, OSError) as err:     # not a rooms file, or not one this user can write
+        raise UsageError(f"--db {args.db}: cannot use it as the rooms' file ({err})") from None
+    for code, why in registry.store.unrestored:
+        print(f"warning: room {code} in {args.db} could not be restored ({why}); the other rooms are served",
+              file=sys.stderr)
+    rooms = list(registry.rooms.values())
+    while len(rooms) < args.rooms:
+        rooms.append(registry.create(scenario, args.seed, Settings(args.assign, args.advance, args.timer)))
+    registry.store.close()
+    return rooms
