@@ -76,12 +76,14 @@ def setting_words(path: str, unit: bool = True, width: int = 60) -> str:
     return wrap(setting_label(path, unit), width)
 
 
-def main_outputs(rows: Sequence[Any]) -> list[str]:
-    """The outputs to draw: the probability of agreement and the round of conclusion where they have
-    indices, else the first output with some."""
+def main_outputs(rows: Sequence[Any], chosen: Sequence[str] | None = None) -> list[str]:
+    """The outputs to draw: those ``chosen`` (``--outcomes``) that have indices; else the probability of
+    agreement and the round of conclusion where they have indices, else the first output with some."""
     present = list(dict.fromkeys(r.output for r in rows))
-    chosen = [o for o in MAIN_OUTPUTS if o in present]
-    return chosen or present[:1]
+    if chosen is not None:
+        return [o for o in chosen if o in present]
+    picked = [o for o in MAIN_OUTPUTS if o in present]
+    return picked or present[:1]
 
 
 def plot_morris(rows: Sequence[Any], output: str, title: str, stem: Path, formats: Sequence[str]) -> list[Path]:
