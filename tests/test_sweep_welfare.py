@@ -70,7 +70,7 @@ def test_the_report_analyses_the_welfare_outcomes_it_is_given(swept, tmp_path, c
     out = tmp_path / "report"
     assert main(["sweep-report", str(swept), "--out", str(out), "--formats", "png", "--outcomes", ",".join(chosen)]) == 0
     printed = capsys.readouterr().out
-    assert "explains" in printed and "of the variance of the welfare gain of all countries, US$ m" in printed
+    assert "explains" in printed and "of the variance of the total welfare, US$ m" in printed
     table = read_csv(out / "sensitivity.csv")
     assert [r["output"] for r in table] == chosen
     for row in table:

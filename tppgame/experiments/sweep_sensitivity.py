@@ -45,10 +45,11 @@ class Output:
     label: str         # in words
 
 
-WELFARE_WORDS = {"welfare_total_usd_m": "welfare gain of all countries, US$ m",
-                 "welfare_members_usd_m": "welfare gain of the members, US$ m",
-                 "welfare_min_pct_gdp": "smallest welfare gain, % of GDP",
-                 "n_welfare_losers": "number of countries losing welfare"}
+# short words (the report's table is narrow); the figures say it in full (tppgame.game.glossary)
+WELFARE_WORDS = {"welfare_total_usd_m": "total welfare, US$ m",
+                 "welfare_members_usd_m": "members' welfare, US$ m",
+                 "welfare_min_pct_gdp": "lowest welfare, % of GDP",
+                 "n_welfare_losers": "countries losing welfare"}
 GROUPS = ("utility", "welfare", "all")      # --outcomes names that stand for several outputs
 
 
@@ -60,7 +61,7 @@ def _has_values(data: SweepData, name: str) -> bool:
 def _measured(data: SweepData, per_country: bool) -> list[Output]:
     """The welfare outputs the store holds values of: the aggregates, or each country's % of GDP."""
     names = [n for n in data.measured if n.startswith(WELFARE_PREFIX) == per_country and _has_values(data, n)]
-    return [Output(n, WELFARE_WORDS.get(n) or f"welfare gain of {n.removeprefix(WELFARE_PREFIX)}, % of GDP")
+    return [Output(n, WELFARE_WORDS.get(n) or f"welfare of {n.removeprefix(WELFARE_PREFIX)}, % of GDP")
             for n in names]
 
 
@@ -177,9 +178,10 @@ def sensitivity(data: SweepData, outputs: Sequence[Output] | None = None) -> Sen
     outputs = outputs_of(data) if outputs is None else outputs
     notes = [f"outcomes are averaged over the finished replicates of each point ({data.reps} run"
              f"{'s' if data.reps != 1 else ''} a point, failed runs left out) before the analysis, "
-             f"over {len(indices)} point{'s' if len(indices) != 1 else ''}",
-             "round of conclusion: the round in which the agreement formed; where none formed it counts as "
-             + _no_agreement_round(data)]
+             f"over {len(indices)} point{'s' if len(indices) != 1 else ''}"]
+    if any(o.name == "conclusion_round" for o in outputs):
+        notes.append("round of conclusion: the round in which the agreement formed; where none formed it counts as "
+                     + _no_agreement_round(data))
     if not data.settings:
         return Sensitivity("none", "no sensitivity indices: the sweep varies no setting", [], notes, len(indices))
     complete = len(indices) == data.planned_points

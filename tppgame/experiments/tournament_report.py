@@ -264,8 +264,7 @@ def summary_lines(tournament: Tournament, games: list[dict[str, Any]], rows: lis
             interval = (f" ({_fmt(r['gain_lo'])} to {_fmt(r['gain_hi'])})" if r["gain_lo"] is not None else "")
             lines.append(f"  {r['rank'] or '-'}. {r['negotiator']}: gain {_fmt(r['gain_mean'])}{interval}, "
                          f"agreement rate {_fmt(r['agreement_rate_mean'], True)}, "
-                         f"Nash distance {_fmt(r['nash_distance_mean'])}, formed {_fmt(r['formed_mean'], True)}, "
-                         f"welfare {_fmt(r['welfare_pct_gdp_mean'])}% of GDP")
+                         f"Nash distance {_fmt(r['nash_distance_mean'])}, formed {_fmt(r['formed_mean'], True)}")
     return lines
 
 
