@@ -150,3 +150,20 @@ def test_a_store_of_version_2_still_reports_what_it_holds(tmp_path, capsys):
     assert err.count("\n") == 1 and "this store holds no welfare (written by an earlier version of tppgame, " \
                                    "store version 2)" in err
 
+
+
+def test_a_welfare_figure_reads_the_outcome_in_words(tmp_path):
+    """The SVG keeps each text as a comment: the title and the axis name Japan's welfare gain, capital kept."""
+    import re
+
+    from tppgame.experiments.sweep_figures import plot_morris, plot_sobol
+    from tppgame.experiments.sweep_sensitivity import Effect, Index
+
+    output = "welfare_pct_gdp_JPN"
+    effects = [Effect(output, COST, 0.03, 0.02, 0.04, 0.01), Effect(output, ENDGAME, 0.006, 0.005, 0.005, 0.006)]
+    indices = [Index(output, COST, 0.7, 0.1, 0.8, 0.1), Index(output, ENDGAME, 0.2, 0.1, 0.3, 0.1)]
+    for plot, rows, title in ((plot_morris, effects, "Morris screening of"), (plot_sobol, indices, "Sobol indices of")):
+        svg = plot(rows, output, "a sweep", tmp_path / plot.__name__, ["svg"])[0].read_text(encoding="utf-8")
+        texts = " ".join(re.findall(r"<!-- (.*?) -->", svg))
+        assert f"{title} Japan's welfare gain (% of its 2013 GDP)" in texts
+        assert "of Japan's welfare gain" in texts or "on Japan's welfare gain" in texts
