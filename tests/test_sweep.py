@@ -297,19 +297,31 @@ def test_bad_sweep_files_are_one_line(tmp_path, body, message):
 
 # ----------------------------------------------------------------------- running and the store
 def test_outcome_columns_from_a_summary():
-    usa = {"utility": 0.25, "outside_option": 0.1, "member": True, "signatory": True, "concessions": {"rice": 0.5}}
-    jpn = {"utility": -0.5, "outside_option": -0.4, "member": True, "signatory": True, "concessions": {"rice": 0.0}}
+    usa = {"utility": 0.25, "outside_option": 0.1, "member": True, "signatory": True, "concessions": {"rice": 0.5},
+           "welfare": {"percent_gdp": 0.001, "total_usd_m": 150.25}}
+    jpn = {"utility": -0.5, "outside_option": -0.4, "member": True, "signatory": True, "concessions": {"rice": 0.0},
+           "welfare": {"percent_gdp": -0.002, "total_usd_m": -10.5}}
+    can = {"utility": 0.0, "outside_option": 0.0, "member": True, "signatory": False, "concessions": {"rice": 0.0},
+           "welfare": {"percent_gdp": -0.0005, "total_usd_m": -4.0}}
     summary = {"formed": True, "round": 30, "date": "2015-10-01", "members": ["USA", "JPN"], "ratifying": ["USA"],
-               "holdouts": ["JPN"], "gdp_share": 0.8, "in_force": False, "countries": {"USA": usa, "JPN": jpn}}
+               "holdouts": ["JPN"], "gdp_share": 0.8, "in_force": False,
+               "countries": {"USA": usa, "JPN": jpn, "CAN": can}}
     assert sweep.outcome(summary) == {"formed": True, "round": 30, "members": "USA JPN", "n_members": 2,
                                       "gdp_share": 0.8, "in_force": False, "utility_USA": 0.25,
-                                      "utility_JPN": -0.5,
+                                      "utility_JPN": -0.5, "utility_CAN": 0.0,
                                       # the added columns: date, who would ratify, hold-outs, detail
                                       "date": "2015-10-01", "ratifying": "USA", "n_ratifying": 1,
                                       "holdouts": "JPN", "n_holdouts": 1,
+                                      # welfare: all three; the two members; the lowest % of GDP; two lose
+                                      "welfare_total_usd_m": 135.75, "welfare_members_usd_m": 139.75,
+                                      "welfare_min_pct_gdp": -0.002, "n_welfare_losers": 2,
+                                      "welfare_pct_gdp_USA": 0.001, "welfare_pct_gdp_JPN": -0.002,
+                                      "welfare_pct_gdp_CAN": -0.0005,
                                       "detail": {"USA": {**usa, "would_ratify": True},
-                                                 "JPN": {**jpn, "would_ratify": False}}}
+                                                 "JPN": {**jpn, "would_ratify": False},
+                                                 "CAN": {**can, "would_ratify": False}}}
     assert sweep.outcome({**summary, "formed": False, "round": None, "members": []})["members"] is None
+    assert sweep.outcome({**summary, "members": []})["welfare_members_usd_m"] == 0.0
 
 
 def test_the_table_does_not_depend_on_workers_or_chunks(reference, tmp_path):

@@ -1,5 +1,5 @@
 """What a sweep stores of each game beyond the outcome (date, ratifying, hold-outs, deal rounds,
-per-country detail), the long table built from it, and events that set a swept setting again."""
+per-country detail, welfare), the long table built from it, and events that set a swept setting again."""
 
 from __future__ import annotations
 
@@ -38,12 +38,18 @@ def swept(tmp_path_factory) -> tuple[Path, sweep.SweepPlan]:
     return out, plan
 
 
+def played(row: dict) -> TPPModel:
+    """The game of a stored run, played here on its own with the run's seed and settings."""
+    model = TPPModel("baseline", rng=row["seed"], overrides=json.loads(row["params"]))
+    while model.running:
+        model.step()
+    return model
+
+
 def test_the_store_holds_the_new_columns_of_the_game_played_directly(swept):
     out, _ = swept
     for row in read_runs(out):
-        model = TPPModel("baseline", rng=row["seed"], overrides=json.loads(row["params"]))
-        while model.running:
-            model.step()
+        model = played(row)
         summary = model.summary()
         assert row["date"] == summary["date"] and row["round"] == summary["round"]
         assert row["ratifying"] == (" ".join(summary["ratifying"]) or None)
@@ -58,7 +64,27 @@ def test_the_store_holds_the_new_columns_of_the_game_played_directly(swept):
         for code, c in summary["countries"].items():
             assert detail[code] == {"utility": c["utility"], "outside_option": c["outside_option"],
                                     "would_ratify": code in summary["ratifying"], "member": c["member"],
-                                    "signatory": c["signatory"], "concessions": c["concessions"]}
+                                    "signatory": c["signatory"], "concessions": c["concessions"],
+                                    "welfare": c["welfare"]}
+
+
+def test_each_run_holds_each_countrys_welfare_gain_as_the_game_reports_it(swept):
+    """The welfare columns are the game's own summary welfare (played here with the run's seed): each
+    country's % of GDP, and the sums, the minimum and the losers taken over its accounts."""
+    out, _ = swept
+    for row in read_runs(out):
+        summary = played(row).summary()
+        accounts = {code: c["welfare"] for code, c in summary["countries"].items()}
+        for code, account in accounts.items():
+            assert row[f"welfare_pct_gdp_{code}"] == account["percent_gdp"]
+            assert json.loads(row["detail"])[code]["welfare"]["total_usd_m"] == account["total_usd_m"]
+        usd = {code: a["total_usd_m"] for code, a in accounts.items()}
+        assert row["welfare_total_usd_m"] == pytest.approx(sum(usd.values()), abs=1e-9)
+        assert row["welfare_members_usd_m"] == pytest.approx(sum(usd[c] for c in summary["members"]), abs=1e-9)
+        assert row["welfare_min_pct_gdp"] == min(a["percent_gdp"] for a in accounts.values())
+        assert row["n_welfare_losers"] == sum(1 for v in usd.values() if v < 0)
+        if not summary["formed"]:
+            assert row["welfare_members_usd_m"] == 0.0
 
 
 def test_a_baseline_run_by_hand(swept):
@@ -80,7 +106,8 @@ def test_the_long_table_has_a_row_per_run_country_and_sector(swept):
     from_csv, from_parquet = pd.read_csv(out / "runs_long.csv"), pd.read_parquet(out / "runs_long.parquet")
     assert len(from_csv) == len(runs) * len(countries) * len(sectors) == 4 * 12 * 10
     assert list(from_csv.columns) == ["run_index", "point", "rep", "seed", RICE, "country", "sector", "concession",
-                                      "utility", "outside_option", "would_ratify", "member", "signatory"]
+                                      "utility", "outside_option", "would_ratify", "member", "signatory",
+                                      "welfare_pct_gdp", "welfare_usd_m"]
     pd.testing.assert_frame_equal(from_csv, from_parquet, check_dtype=False)
     assert from_csv[["run_index", "country", "sector"]].drop_duplicates().shape[0] == len(from_csv)
     for run in runs:
@@ -94,16 +121,21 @@ def test_the_long_table_has_a_row_per_run_country_and_sector(swept):
                 assert cell["utility"] == run[f"utility_{code}"]
                 assert cell["outside_option"] == detail[code]["outside_option"]
                 assert bool(cell["would_ratify"]) == (code in (run["ratifying"] or "").split())
+        for code in countries:      # a country's welfare, the same on each of its sector rows
+            rows = mine[mine["country"] == code]
+            assert set(rows["welfare_pct_gdp"]) == {detail[code]["welfare"]["percent_gdp"]}
+            assert set(rows["welfare_usd_m"]) == {detail[code]["welfare"]["total_usd_m"]}
 
 
-def test_a_store_of_the_earlier_version_is_refused_in_one_line(tmp_path):
+@pytest.mark.parametrize("version", [1, 2])
+def test_a_store_of_an_earlier_version_is_refused_in_one_line(tmp_path, version):
     plan = build_plan(make_spec("tokyo_2014", [f"{RICE}=[1.0]"], seed=1))
     with ResultStore.open(tmp_path / "old", plan.definition(), plan.columns(), meta=plan.meta()) as store:
-        store._db.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+        store._db.execute(f"UPDATE meta SET value = '{version}' WHERE key = 'schema_version'")
     with pytest.raises(StoreError) as err:
         ResultStore.open(tmp_path / "old", plan.definition(), plan.columns())
     message = str(err.value)
-    assert "\n" not in message and "store version 1, this one writes 2" in message
+    assert "\n" not in message and f"store version {version}, this one writes 3" in message
     assert message.endswith("use another --out folder, or remove this one to start again")
 
 

@@ -90,6 +90,8 @@ def test_the_seat_measures_of_a_game_played_directly(small):
         assert [d["round"] for d in details] == [d.round for d in deals]
         assert float(g["nash_distance"]) == pytest.approx(np.mean([d["nash_distance"] for d in details]))
         assert SeatMetrics("JPN")(model)["seat_deals"] == len(deals)
+        assert float(g["welfare_pct_gdp"]) == japan["welfare"]["percent_gdp"]     # the game's own account
+        assert float(g["welfare_usd_m"]) == japan["welfare"]["total_usd_m"]
 
 
 def test_the_ranking_table_has_its_columns_means_and_t_intervals(small):

@@ -87,7 +87,7 @@ def sweep(argv: Sequence[str]) -> int:
 
 
 def sweep_report(argv: Sequence[str]) -> int:
-    """``run.py sweep-report DIR [--out DIR2]``: plots of the probability of agreement and global sensitivity
+    """``run.py sweep-report DIR [--out DIR2] [--formats ...] [--outcomes ...]``: plots of the probability of agreement and global sensitivity
     indices of a sweep's store (finished or partly), written to DIR/report by default (tppgame.experiments.sweep_report)."""
     parser = Parser(prog="run.py sweep-report",
                      description="Summarize a parameter sweep: the probability of agreement against each varied "
@@ -97,11 +97,16 @@ def sweep_report(argv: Sequence[str]) -> int:
     parser.add_argument("--out", type=path_arg("folder"), default=None, help="folder for the plots and tables (default: DIR/report)")
     parser.add_argument("--formats", default="png,pdf", metavar="FMT,FMT",
                         help="file formats of every figure: png (300 dpi), pdf, svg (default: png,pdf)")
+    parser.add_argument("--outcomes", default=None, metavar="NAME,NAME",
+                        help="the outcomes of the indices, variance shares and Morris/Sobol figures, by their names "
+                             "in sensitivity.csv (such as welfare_total_usd_m, welfare_pct_gdp_JPN), or utility, "
+                             "welfare (each country's welfare gain, %% of GDP) or all (default: agreement, round, "
+                             "utilities and the welfare aggregates)")
     args = parser.parse_args(list(argv))
     from tppgame.experiments import sweep_report as reports
 
     try:
-        report = reports.make_report(args.folder, args.out, args.formats)
+        report = reports.make_report(args.folder, args.out, args.formats, args.outcomes)
     except reports.ReportError as err:
         raise UsageError(str(err)) from None
     for line in report.lines:

@@ -31,7 +31,8 @@ except ImportError:        # no advisory locks (Windows): two sweeps in one fold
 DB_NAME = "sweep.sqlite"
 CSV_NAME = "runs.csv"
 PARQUET_NAME = "runs.parquet"
-SCHEMA_VERSION = 2        # 2: the outcome's date, ratifying and hold-outs, deal rounds and per-country detail
+SCHEMA_VERSION = 3        # 2: the outcome's date, ratifying and hold-outs, deal rounds and per-country detail;
+                          # 3: each country's welfare gain (per country, in detail) and the welfare aggregates
 KINDS = ("int", "float", "bool", "str", "json")
 EXPORT_BATCH = 5000
 VERSIONS_TABLE = "CREATE TABLE versions (run_index INTEGER PRIMARY KEY, code_version TEXT NOT NULL)"
@@ -55,10 +56,11 @@ class Column:
 
 
 # Columns every sweep has; parameter columns (named by dotted setting path) go after ``params``,
-# a ``utility_XXX`` column per country after the outcome columns, and two JSON columns last:
-# ``deal_rounds`` (the round each closed deal closed in, by pair and track) and ``detail`` (per
-# country: utility, outside option, would ratify, member, signatory, concession per sector; the
-# long table is built from it at export, :mod:`tppgame.experiments.sweep_long`).
+# the welfare aggregates after the outcome columns (store version 3), a ``utility_XXX`` and a
+# ``welfare_pct_gdp_XXX`` column per country, and two JSON columns last: ``deal_rounds`` (the round
+# each closed deal closed in, by pair and track) and ``detail`` (per country: utility, outside
+# option, would ratify, member, signatory, concession per sector and welfare account; the long table
+# is built from it at export, :mod:`tppgame.experiments.sweep_long`).
 KEY_COLUMNS = (Column("run_index", "int"), Column("point", "int"), Column("rep", "int"),
                Column("seed", "int"), Column("status", "str"), Column("error", "str"),
                Column("params", "json"))
@@ -66,8 +68,14 @@ OUTCOME_COLUMNS = (Column("formed", "bool"), Column("round", "int"), Column("mem
                    Column("n_members", "int"), Column("gdp_share", "float"), Column("in_force", "bool"),
                    Column("date", "str"), Column("ratifying", "str"), Column("n_ratifying", "int"),
                    Column("holdouts", "str"), Column("n_holdouts", "int"))
+# the welfare account of the outcome (tppgame.game.welfare) summed up over the scenario's countries:
+# the sum of their gains and of the agreement's members' (0 when none formed), in US$ m, the
+# smallest gain in % of a country's 2013 GDP, and how many countries lose
+WELFARE_COLUMNS = (Column("welfare_total_usd_m", "float"), Column("welfare_members_usd_m", "float"),
+                   Column("welfare_min_pct_gdp", "float"), Column("n_welfare_losers", "int"))
+WELFARE_PREFIX = "welfare_pct_gdp_"      # + a country code: that country's gain, % of its 2013 GDP
 DETAIL_COLUMNS = (Column("deal_rounds", "json"), Column("detail", "json"))
-RESERVED = frozenset(c.name for c in KEY_COLUMNS + OUTCOME_COLUMNS + DETAIL_COLUMNS)
+RESERVED = frozenset(c.name for c in KEY_COLUMNS + OUTCOME_COLUMNS + WELFARE_COLUMNS + DETAIL_COLUMNS)
 
 
 def kind_of(values: Iterable[Any]) -> str:
@@ -87,10 +95,11 @@ def kind_of(values: Iterable[Any]) -> str:
 def table_columns(param_columns: Sequence[Column], countries: Sequence[str]) -> list[Column]:
     """All columns of the runs table, in order."""
     for column in param_columns:
-        if column.name in RESERVED or column.name.startswith("utility_"):
+        if column.name in RESERVED or column.name.startswith(("utility_", WELFARE_PREFIX)):
             raise StoreError(f"{column.name}: a varied setting cannot be named like a result column")
-    return [*KEY_COLUMNS, *param_columns, *OUTCOME_COLUMNS,
-            *(Column(f"utility_{code}", "float") for code in countries), *DETAIL_COLUMNS]
+    return [*KEY_COLUMNS, *param_columns, *OUTCOME_COLUMNS, *WELFARE_COLUMNS,
+            *(Column(f"utility_{code}", "float") for code in countries),
+            *(Column(f"{WELFARE_PREFIX}{code}", "float") for code in countries), *DETAIL_COLUMNS]
 
 
 def _quote(name: str) -> str:

@@ -36,7 +36,7 @@ from typing import Any
 from tppgame.experiments.headlines import play
 from tppgame.experiments.memo import SharedWork
 from tppgame.experiments.code_version import code_version
-from tppgame.experiments.store import ResultStore, StoreError
+from tppgame.experiments.store import WELFARE_PREFIX, ResultStore, StoreError
 from tppgame.experiments.sweep_long import export_long
 from tppgame.experiments.sweep_design import (DESIGNS, Design, Distribution, SweepError, Values, linspace_values,
                                               make_design, parse_spec, parse_vary)
@@ -75,9 +75,11 @@ def _fault(err: BaseException) -> str:
 # --------------------------------------------------------------------- one run
 def outcome(summary: Mapping[str, Any], model: Any = None) -> dict[str, Any]:
     """The result columns of a finished game: formed, round and date, members, GDP share, in force,
-    who would ratify and the hold-outs, utilities, and ``detail``: per country its utility, outside
-    option, whether it would ratify (is among ``ratifying``), member and signatory, and its
-    concession per sector. With the ``model``, also ``deal_rounds``: the round of each closed deal."""
+    who would ratify and the hold-outs, utilities, welfare (:func:`welfare_columns`), and ``detail``:
+    per country its utility, outside option, whether it would ratify (is among ``ratifying``), member
+    and signatory, its concession per sector and its welfare account as the summary gives it (the
+    summary's own numbers: the account is not computed again). With the ``model``, also
+    ``deal_rounds``: the round of each closed deal."""
     members = list(summary["members"])
     ratifying, holdouts = list(summary.get("ratifying", [])), list(summary.get("holdouts", []))
     row = {"formed": bool(summary["formed"]), "round": summary["round"], "members": " ".join(members) or None,
@@ -86,13 +88,31 @@ def outcome(summary: Mapping[str, Any], model: Any = None) -> dict[str, Any]:
            "ratifying": " ".join(ratifying) or None, "n_ratifying": len(ratifying),
            "holdouts": " ".join(holdouts) or None, "n_holdouts": len(holdouts)}
     row.update({f"utility_{code}": float(c["utility"]) for code, c in summary["countries"].items()})
+    row.update(welfare_columns(summary))
     row["detail"] = {code: {"utility": c["utility"], "outside_option": c.get("outside_option"),
                             "would_ratify": code in ratifying, "member": c.get("member"),
-                            "signatory": c.get("signatory"), "concessions": c.get("concessions", {})}
+                            "signatory": c.get("signatory"), "concessions": c.get("concessions", {}),
+                            "welfare": c.get("welfare")}
                      for code, c in summary["countries"].items()}
     if model is not None:
         row["deal_rounds"] = deal_rounds(model)
     return row
+
+
+def welfare_columns(summary: Mapping[str, Any]) -> dict[str, Any]:
+    """The welfare columns of a run from its summary's per-country accounts: each country's gain in %
+    of its 2013 GDP (``welfare_pct_gdp_XXX``), the sum of the gains of all the scenario's countries and
+    of the agreement's members (0 when none formed), in US$ m (to the summary's 0.001), the smallest gain in % of GDP and the
+    number of countries that lose (a gain below 0). None throughout for a summary without accounts."""
+    accounts = {code: c.get("welfare") for code, c in summary["countries"].items()}
+    if not accounts or any(a is None for a in accounts.values()):
+        return {}
+    members = set(summary["members"])
+    return {"welfare_total_usd_m": round(sum(a["total_usd_m"] for a in accounts.values()), 3),
+            "welfare_members_usd_m": round(sum(a["total_usd_m"] for code, a in accounts.items() if code in members), 3),
+            "welfare_min_pct_gdp": min(a["percent_gdp"] for a in accounts.values()),
+            "n_welfare_losers": sum(a["total_usd_m"] < 0 for a in accounts.values()),
+            **{f"{WELFARE_PREFIX}{code}": a["percent_gdp"] for code, a in accounts.items()}}
 
 
 def deal_rounds(model: Any) -> dict[str, int]:

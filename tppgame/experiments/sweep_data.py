@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from tppgame.experiments.store import DB_NAME, from_sql
+from tppgame.experiments.store import DB_NAME, WELFARE_COLUMNS, WELFARE_PREFIX, from_sql
 
 READ_BATCH = 5000
 
@@ -51,6 +51,7 @@ class Point:
     formed_runs: list[bool] = field(default_factory=list)            # each finished run, in run order
     round_runs: list[float] = field(default_factory=list)            # its round of agreement, NaN if none
     utility_runs: dict[str, list[float]] = field(default_factory=dict)   # NaN where a utility is missing
+    measured_runs: dict[str, list[float]] = field(default_factory=dict)  # welfare columns by name; NaN: missing
 
 
 @dataclass
@@ -76,6 +77,9 @@ class SweepData:
     points: dict[int, Point]
     morris_levels: np.ndarray | None = None   # a Morris design's points as grid levels (point x setting)
     num_levels: int | None = None             # the levels of that grid (4: 0, 1/3, 2/3, 1)
+    # the welfare columns the store has (store version 3 on; an earlier store has none), in table order
+    measured: list[str] = field(default_factory=list)
+    schema_version: int | None = None
 
     @property
     def planned_runs(self) -> int:
@@ -151,6 +155,8 @@ def _read(db: sqlite3.Connection, folder: Path, path: Path) -> SweepData:
     if missing:
         raise ReportError(f"{path}: not a sweep store this report can read (no column {missing[0]})")
     countries = [name.removeprefix("utility_") for name, _ in columns if name.startswith("utility_")]
+    welfare = {c.name for c in WELFARE_COLUMNS}
+    measured = [name for name, _ in columns if name in welfare or name.startswith(WELFARE_PREFIX)]
 
     stored, ok, formed = db.execute(
         "SELECT COUNT(*), COALESCE(SUM(status = 'ok'), 0), COALESCE(SUM(status = 'ok' AND formed), 0) "
@@ -162,7 +168,8 @@ def _read(db: sqlite3.Connection, folder: Path, path: Path) -> SweepData:
         raise ReportError(f"{folder}: the sweep store has no finished run ({what}): nothing to report")
 
     wanted = [("point", "int"), ("status", "str"), *((s.path, kinds[s.path]) for s in settings),
-              ("formed", "bool"), ("round", "int"), *((f"utility_{c}", "float") for c in countries)]
+              ("formed", "bool"), ("round", "int"), *((f"utility_{c}", "float") for c in countries),
+              *((name, "float") for name in measured)]
     cursor = db.execute(f"SELECT {', '.join(_quote(n) for n, _ in wanted)} FROM runs ORDER BY run_index")
     points: dict[int, Point] = {}
     n_settings = len(settings)
@@ -178,7 +185,8 @@ def _read(db: sqlite3.Connection, folder: Path, path: Path) -> SweepData:
             if status != "ok":
                 point.failed += 1
                 continue
-            formed_flag, round_, *utilities = row[2 + n_settings:]
+            formed_flag, round_, *numbers = row[2 + n_settings:]
+            utilities, measures = numbers[:len(countries)], numbers[len(countries):]
             point.runs += 1
             point.formed_runs.append(bool(formed_flag))
             point.round_runs.append(float(round_) if formed_flag else math.nan)
@@ -192,6 +200,9 @@ def _read(db: sqlite3.Connection, folder: Path, path: Path) -> SweepData:
                 if finite:
                     point.utility_sum[country] = point.utility_sum.get(country, 0.0) + utility
                     point.utility_count[country] = point.utility_count.get(country, 0) + 1
+            for name, value in zip(measured, measures):
+                finite = value is not None and math.isfinite(value)
+                point.measured_runs.setdefault(name, []).append(float(value) if finite else math.nan)
 
     rounds, source = _game_rounds(meta, definition, settings)
     if source == "scenario" and rounds is not None and max_round > rounds:
@@ -200,7 +211,13 @@ def _read(db: sqlite3.Connection, folder: Path, path: Path) -> SweepData:
         rounds, source = max_round, "seen"
     return SweepData(folder, str(definition.get("scenario", "")), design, settings, reps, planned, samples,
                      countries, seed, rounds, source, stored, ok, stored - ok, formed, failures, points,
-                     morris_levels, num_levels)
+                     morris_levels, num_levels, measured, _version(meta))
+
+
+def _version(meta: dict[str, Any]) -> int | None:
+    """The store's format version (:data:`tppgame.experiments.store.SCHEMA_VERSION`), None if unreadable."""
+    version = meta.get("schema_version")
+    return version if isinstance(version, int) else None
 
 
 def _morris_sample(meta: dict[str, Any], design: str, points: int,

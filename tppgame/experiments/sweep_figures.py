@@ -76,12 +76,14 @@ def setting_words(path: str, unit: bool = True, width: int = 60) -> str:
     return wrap(setting_label(path, unit), width)
 
 
-def main_outputs(rows: Sequence[Any]) -> list[str]:
-    """The outputs to draw: the probability of agreement and the round of conclusion where they have
-    indices, else the first output with some."""
+def main_outputs(rows: Sequence[Any], chosen: Sequence[str] | None = None) -> list[str]:
+    """The outputs to draw: those ``chosen`` (``--outcomes``) that have indices; else the probability of
+    agreement and the round of conclusion where they have indices, else the first output with some."""
     present = list(dict.fromkeys(r.output for r in rows))
-    chosen = [o for o in MAIN_OUTPUTS if o in present]
-    return chosen or present[:1]
+    if chosen is not None:
+        return [o for o in chosen if o in present]
+    picked = [o for o in MAIN_OUTPUTS if o in present]
+    return picked or present[:1]
 
 
 def plot_morris(rows: Sequence[Any], output: str, title: str, stem: Path, formats: Sequence[str]) -> list[Path]:
@@ -107,7 +109,7 @@ def plot_morris(rows: Sequence[Any], output: str, title: str, stem: Path, format
     ax.set_xlim(-0.03 * top, top)
     ax.set_ylim(-0.03 * top, top)
     unit = outcome_label(output, unit=False)
-    ax.set_xlabel(wrap(f"mu*: mean absolute elementary effect on {unit.lower()} (its units per whole range "
+    ax.set_xlabel(wrap(f"mu*: mean absolute elementary effect on {lower(unit)} (its units per whole range "
                        "of the setting)", 80))
     ax.set_ylabel(wrap("sigma: standard deviation of the elementary effects", 40))
     ax.grid(alpha=0.3)
@@ -133,7 +135,7 @@ def plot_sobol(rows: Sequence[Any], output: str, title: str, stem: Path, formats
     ax.set_yticks(y, [setting_words(r.setting, unit=False, width=36) for r in rows], fontsize="small")
     ax.invert_yaxis()
     ax.axvline(0, color="black", linewidth=0.8)
-    ax.set_xlabel(wrap(f"Sobol index: share of the variance of {outcome_label(output, unit=False).lower()} "
+    ax.set_xlabel(wrap(f"Sobol index: share of the variance of {lower(outcome_label(output, unit=False))} "
                        "(bars: 95% confidence interval)", 80))
     ax.grid(axis="x", alpha=0.3)
     figure.legend(loc="outside lower center", ncols=2, fontsize="small", frameon=False)

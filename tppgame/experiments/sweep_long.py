@@ -5,8 +5,10 @@
 Each row holds the run's key (``run_index``, ``point``, ``rep``, ``seed``), its varied settings,
 then ``country``, ``sector`` and the country's ``concession`` in that sector (its deepest
 opening: what its schedule gives, 0 to 1), and the country's ``utility``, ``outside_option``,
-``would_ratify`` (among those who would ratify the agreement), ``member`` and ``signatory``
-(the same on each of its sector rows). Failed runs have no rows.
+``would_ratify`` (among those who would ratify the agreement), ``member``, ``signatory`` and its
+welfare gain, ``welfare_pct_gdp`` (% of its 2013 GDP) and ``welfare_usd_m`` (US$ m): per-country
+values, the same on each of its sector rows (empty for a store written before the welfare
+account). Failed runs have no rows.
 """
 
 from __future__ import annotations
@@ -30,7 +32,9 @@ LONG_CSV, LONG_PARQUET = "runs_long.csv", "runs_long.parquet"
 KEYS = ("run_index", "point", "rep", "seed")
 COUNTRY_COLUMNS = (Column("country", "str"), Column("sector", "str"), Column("concession", "float"),
                    Column("utility", "float"), Column("outside_option", "float"), Column("would_ratify", "bool"),
-                   Column("member", "bool"), Column("signatory", "bool"))
+                   Column("member", "bool"), Column("signatory", "bool"), Column("welfare_pct_gdp", "float"),
+                   Column("welfare_usd_m", "float"))
+NO_WELFARE = {"percent_gdp": None, "total_usd_m": None}
 
 
 def _parameters(store: ResultStore) -> list[Column]:
@@ -60,7 +64,9 @@ def long_batches(store: ResultStore, size: int = EXPORT_BATCH) -> Iterator[list[
                 continue
             key = tuple(run[k] for k in picks)
             for code, c in json.loads(run[detail_at]).items():
-                facts = (c["utility"], c["outside_option"], c["would_ratify"], c["member"], c["signatory"])
+                welfare = c.get("welfare") or NO_WELFARE
+                facts = (c["utility"], c["outside_option"], c["would_ratify"], c["member"], c["signatory"],
+                         welfare["percent_gdp"], welfare["total_usd_m"])
                 rows.extend((*key, code, sector, value, *facts) for sector, value in c["concessions"].items())
             if len(rows) >= size:
                 yield rows

@@ -1,6 +1,6 @@
 """Summaries of a parameter sweep: plots of the probability of agreement and global sensitivity indices.
 
-``python run.py sweep-report DIR [--out DIR2] [--formats png,pdf,svg]`` reads the result store a
+``python run.py sweep-report DIR [--out DIR2] [--formats png,pdf,svg] [--outcomes NAME,NAME]`` reads the result store a
 sweep left in DIR (finished or only partly) and writes into ``DIR/report/`` (or DIR2), every figure
 in each of the formats (default png and pdf), the PNG at 300 dpi, with axes labelled in words and
 units from the glossary (:mod:`tppgame.game.glossary`):
@@ -14,14 +14,16 @@ units from the glossary (:mod:`tppgame.game.glossary`):
   agreement over the two settings;
 * ``agreement.csv``: the numbers behind the curves (runs, formed, probability, Wilson bounds);
 * ``sensitivity.csv``: global sensitivity indices of the probability of agreement, the round of
-  conclusion and each country's utility, each first averaged over the replicates of a point.
+  conclusion, each country's utility and the welfare aggregates (or the outcomes ``--outcomes``
+  names, such as ``welfare`` for each country's welfare gain), each first averaged over the
+  replicates of a point.
   The method follows the design: Sobol first-order and total indices with SALib on a Sobol
   (Saltelli) design; on a full grid the exact first-order and total variance shares over the grid
   (the Sobol indices of the grid itself, each value equally likely); on a Latin hypercube SALib's
   RBD-FAST first-order indices; on a Morris design SALib's elementary-effects screening (mu*, its
   confidence, sigma and mu) over the trajectories whose every point has a finished run;
 * ``morris_<output>`` (Morris design): mu* against sigma, one point per setting labelled in words, for
-  the probability of agreement and the round of conclusion (:mod:`tppgame.experiments.sweep_figures`);
+  the probability of agreement and the round of conclusion (or each outcome ``--outcomes`` names) (:mod:`tppgame.experiments.sweep_figures`);
   ``sobol_<output>`` (Sobol design): S1 and ST as bars with their 95% confidence intervals;
 * ``discovery.csv``, ``discovery_trajectory.csv`` and ``discovery_trajectory`` (two or more varied
   settings): scenario discovery, the box of settings in which the agreement forms, by PRIM's peeling
@@ -56,8 +58,8 @@ from tppgame.experiments.sweep_discovery import summary_line as discovery_line
 from tppgame.experiments.sweep_figures import (main_outputs, new_figure, parse_formats, plot_morris, plot_sobol, save,
                                                setting_words)
 from tppgame.game.glossary import setting_label
-from tppgame.experiments.sweep_sensitivity import (INSTALL_HINT, Effect, Index, Output, Sensitivity, outputs_of,
-                                                   point_outputs, sensitivity)
+from tppgame.experiments.sweep_sensitivity import (INSTALL_HINT, Effect, Index, Output, Sensitivity,
+                                                   point_outputs, select_outputs, sensitivity)
 from tppgame.experiments.sweep_variance import ALL, ALPHA, Decomposition, Share, decomposition, share_lines
 
 REPORT_FOLDER = "report"
@@ -218,11 +220,16 @@ def _write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]])
         writer.writerows(rows)
 
 
-def make_report(folder: Path, out: Path | None = None, formats: str | Sequence[str] | None = None) -> Report:
+def make_report(folder: Path, out: Path | None = None, formats: str | Sequence[str] | None = None,
+                outcomes: str | Sequence[str] | None = None) -> Report:
     """Read the sweep store in ``folder`` and write the plots and tables into ``out`` (default: folder/report),
-    each figure in ``formats`` ("png,pdf" or a sequence; default png and pdf)."""
+    each figure in ``formats`` ("png,pdf" or a sequence; default png and pdf). ``outcomes`` ("NAME,NAME" or a
+    sequence; :func:`~tppgame.experiments.sweep_sensitivity.select_outputs`) chooses the outcomes of the
+    indices, the variance shares and the Morris and Sobol figures (default: the probability of agreement,
+    the round of conclusion, the utilities and the welfare aggregates, figures of the first two)."""
     formats = parse_formats(formats if formats is None or isinstance(formats, str) else ",".join(formats))
     data = load_sweep(folder)
+    chosen = select_outputs(data, outcomes if outcomes is None or isinstance(outcomes, str) else ",".join(outcomes))
     out = Path(out) if out is not None else Path(folder) / REPORT_FOLDER
     try:
         import matplotlib  # noqa: F401
@@ -231,12 +238,13 @@ def make_report(folder: Path, out: Path | None = None, formats: str | Sequence[s
     if out.exists() and not out.is_dir():
         raise ReportError(f"--out {out}: expected a folder, found a file")
     try:
-        return _write_report(data, out, formats)
+        return _write_report(data, out, formats, chosen, outcomes is not None)
     except OSError as err:
         raise ReportError(f"--out {out}: could not write the report ({err.strerror or err})") from None
 
 
-def _write_report(data: SweepData, out: Path, formats: Sequence[str]) -> Report:
+def _write_report(data: SweepData, out: Path, formats: Sequence[str], outputs: Sequence[Output],
+                  chosen: bool = False) -> Report:
     out.mkdir(parents=True, exist_ok=True)
     files: list[Path] = []
     used: set[str] = set()
@@ -269,9 +277,8 @@ def _write_report(data: SweepData, out: Path, formats: Sequence[str]) -> Report:
                 for cells in curves.values() for c in cells))
     files.append(agreement_csv)
 
-    result = sensitivity(data)
-    variance = decomposition(data)
-    outputs = outputs_of(data)
+    result = sensitivity(data, outputs)
+    variance = decomposition(data, outputs)
     sensitivity_csv = out / "sensitivity.csv"
     _write_csv(sensitivity_csv, ["output", "setting", "method", *CSV_NUMBERS.get(result.method, INDEX_NUMBERS),
                                  *SHARE_COLUMNS], sensitivity_rows(data, result, variance, outputs))
@@ -279,7 +286,7 @@ def _write_report(data: SweepData, out: Path, formats: Sequence[str]) -> Report:
     title = _design_words(data, data.ok)
     if result.method in ("morris", "sobol"):
         plot = plot_morris if result.method == "morris" else plot_sobol
-        for output in main_outputs(result.rows):
+        for output in main_outputs(result.rows, [o.name for o in outputs] if chosen else None):
             files += plot(result.rows, output, title, name(f"{result.method}_{output}"), formats)
 
     discovery, line = None, None

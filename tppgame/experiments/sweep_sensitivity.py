@@ -1,5 +1,6 @@
 """Global sensitivity indices of a sweep's outputs (the probability of agreement, the round of
-conclusion, each country's utility), each first averaged over the replicates of a point, by the
+conclusion, each country's utility, the welfare aggregates, or those ``--outcomes`` chooses, such as
+each country's welfare gain), each first averaged over the replicates of a point, by the
 method the design allows: Sobol indices on a Sobol (Saltelli) design, exact variance shares on a
 full grid, RBD-FAST on a Latin hypercube, Morris elementary effects on a Morris design.
 """
@@ -15,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from tppgame.experiments.sweep_agreement import Z95, _grid_counts, option_index
-from tppgame.experiments.sweep_data import SweepData
+from tppgame.experiments.store import WELFARE_PREFIX
+from tppgame.experiments.sweep_data import ReportError, SweepData
 from tppgame.experiments.sweep_variance import BOOT_RESAMPLES, grid_bootstrap
 
 MIN_RBD_POINTS = 20    # RBD-FAST needs a sample several times larger than its 2 M harmonics
@@ -43,10 +45,70 @@ class Output:
     label: str         # in words
 
 
+# short words (the report's table is narrow); the figures say it in full (tppgame.game.glossary)
+WELFARE_WORDS = {"welfare_total_usd_m": "total welfare, US$ m",
+                 "welfare_members_usd_m": "members' welfare, US$ m",
+                 "welfare_min_pct_gdp": "lowest welfare, % of GDP",
+                 "n_welfare_losers": "countries losing welfare"}
+GROUPS = ("utility", "welfare", "all")      # --outcomes names that stand for several outputs
+
+
+def _has_values(data: SweepData, name: str) -> bool:
+    """Whether some finished run of the store has a value of this welfare column."""
+    return any(np.isfinite(p.measured_runs.get(name, [])).any() for p in data.points.values())
+
+
+def _measured(data: SweepData, per_country: bool) -> list[Output]:
+    """The welfare outputs the store holds values of: the aggregates, or each country's % of GDP."""
+    names = [n for n in data.measured if n.startswith(WELFARE_PREFIX) == per_country and _has_values(data, n)]
+    return [Output(n, WELFARE_WORDS.get(n) or f"welfare of {n.removeprefix(WELFARE_PREFIX)}, % of GDP")
+            for n in names]
+
+
 def outputs_of(data: SweepData) -> list[Output]:
+    """The outputs a report analyses unless told otherwise: the probability of agreement, the round of
+    conclusion, each country's utility and the welfare aggregates (when the store has them)."""
     return [Output("agreement_probability", "probability of agreement"),
             Output("conclusion_round", "round of conclusion"),
-            *(Output(f"utility_{c}", f"utility of {c}") for c in data.countries)]
+            *(Output(f"utility_{c}", f"utility of {c}") for c in data.countries),
+            *_measured(data, per_country=False)]
+
+
+def all_outputs(data: SweepData) -> list[Output]:
+    """Every output the store can give: :func:`outputs_of` and each country's welfare gain in % of GDP."""
+    return outputs_of(data) + _measured(data, per_country=True)
+
+
+def select_outputs(data: SweepData, text: str | None) -> list[Output]:
+    """The outputs ``--outcomes NAME,NAME`` names (None: :func:`outputs_of`): any output by its name in
+    sensitivity.csv, or ``utility`` (every country's utility), ``welfare`` (every country's welfare gain
+    in % of GDP) or ``all``. An unknown name, or a welfare output of a store that has none, raises
+    ReportError (one line)."""
+    if text is None:
+        return outputs_of(data)
+    everything = {o.name: o for o in all_outputs(data)}
+    chosen: dict[str, Output] = {}
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    if not names:
+        raise ReportError(f"--outcomes {text!r}: expected outcome names separated by commas, such as "
+                          "agreement_probability,welfare_total_usd_m")
+    for name in names:
+        group = [o for o in everything.values() if name == "all" or
+                 (name == "utility" and o.name.startswith("utility_")) or
+                 (name == "welfare" and o.name.startswith(WELFARE_PREFIX))]
+        found = group if name in GROUPS else [everything[name]] if name in everything else []
+        if not found:
+            raise ReportError(_not_there(data, name, everything))
+        chosen.update((o.name, o) for o in found)
+    return list(chosen.values())
+
+
+def _not_there(data: SweepData, name: str, known: dict[str, Output]) -> str:
+    welfare = name == "welfare" or name in WELFARE_WORDS or name.startswith(WELFARE_PREFIX)
+    if welfare and not data.measured:
+        return (f"--outcomes {name}: this store holds no welfare (written by an earlier version of tppgame, store "
+                f"version {data.schema_version}); run the sweep again into a new --out folder to have it")
+    return (f"--outcomes {name}: expected an outcome of this store ({', '.join([*GROUPS, *known])[:400]})")
 
 
 def point_outputs(data: SweepData) -> tuple[list[int], dict[str, np.ndarray]]:
@@ -63,7 +125,14 @@ def point_outputs(data: SweepData) -> tuple[list[int], dict[str, np.ndarray]]:
         result[f"utility_{country}"] = np.array([
             p.utility_sum[country] / p.utility_count[country] if p.utility_count.get(country) else math.nan
             for p in points])
+    for name in data.measured:
+        result[name] = np.array([_finite_mean(p.measured_runs.get(name, ())) for p in points])
     return [p.index for p in points], result
+
+
+def _finite_mean(values: Sequence[float]) -> float:
+    known = [v for v in values if math.isfinite(v)]
+    return sum(known) / len(known) if known else math.nan
 
 
 # --------------------------------------------------------------------- sensitivity
@@ -103,15 +172,16 @@ class Sensitivity:
     points: int
 
 
-def sensitivity(data: SweepData) -> Sensitivity:
-    """Global sensitivity indices of each output, by the method the design allows."""
+def sensitivity(data: SweepData, outputs: Sequence[Output] | None = None) -> Sensitivity:
+    """Global sensitivity indices of each output (default :func:`outputs_of`), by the method the design allows."""
     indices, values = point_outputs(data)
-    outputs = outputs_of(data)
+    outputs = outputs_of(data) if outputs is None else outputs
     notes = [f"outcomes are averaged over the finished replicates of each point ({data.reps} run"
              f"{'s' if data.reps != 1 else ''} a point, failed runs left out) before the analysis, "
-             f"over {len(indices)} point{'s' if len(indices) != 1 else ''}",
-             "round of conclusion: the round in which the agreement formed; where none formed it counts as "
-             + _no_agreement_round(data)]
+             f"over {len(indices)} point{'s' if len(indices) != 1 else ''}"]
+    if any(o.name == "conclusion_round" for o in outputs):
+        notes.append("round of conclusion: the round in which the agreement formed; where none formed it counts as "
+                     + _no_agreement_round(data))
     if not data.settings:
         return Sensitivity("none", "no sensitivity indices: the sweep varies no setting", [], notes, len(indices))
     complete = len(indices) == data.planned_points

@@ -17,13 +17,17 @@ at least :data:`ALPHA`.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from tppgame.experiments.sweep_agreement import Z95, _grid_counts, option_index
-from tppgame.experiments.sweep_data import SweepData
+from tppgame.experiments.sweep_data import Point, SweepData
+
+if TYPE_CHECKING:
+    from tppgame.experiments.sweep_sensitivity import Output
 
 ALPHA = 0.05           # p >= ALPHA: not distinguishable from seed noise
 ALL = ""               # the setting of a share of all the settings together
@@ -62,8 +66,8 @@ class Decomposition:
 
 def run_outputs(data: SweepData) -> dict[str, dict[int, np.ndarray]]:
     """Each output's value in every finished run, by point (index order): agreement formed as 0/1, the
-    round of conclusion (the number of rounds + 1 where none formed), each country's utility (missing
-    ones left out). Their means per point are :func:`~tppgame.experiments.sweep_sensitivity.point_outputs`."""
+    round of conclusion (the number of rounds + 1 where none formed), each country's utility and each
+    welfare column of the store (missing ones left out). Their means per point are :func:`~tppgame.experiments.sweep_sensitivity.point_outputs`."""
     points = [data.points[k] for k in sorted(data.points) if data.points[k].runs]
     result: dict[str, dict[int, np.ndarray]] = {
         "agreement_probability": {p.index: np.array(p.formed_runs, dtype=float) for p in points},
@@ -71,14 +75,21 @@ def run_outputs(data: SweepData) -> dict[str, dict[int, np.ndarray]]:
                                                     nan=data.rounds_of(p) + 1) for p in points},
     }
     for country in data.countries:
-        by_point = {}
-        for p in points:
-            values = np.array(p.utility_runs.get(country, ()), dtype=float)
-            values = values[np.isfinite(values)]
-            if len(values):
-                by_point[p.index] = values
-        result[f"utility_{country}"] = by_point
+        result[f"utility_{country}"] = _finite_by_point(points, lambda p: p.utility_runs.get(country, ()))
+    for name in data.measured:
+        result[name] = _finite_by_point(points, lambda p: p.measured_runs.get(name, ()))
     return result
+
+
+def _finite_by_point(points: Sequence[Point], runs: Callable[[Point], Sequence[float]]) -> dict[int, np.ndarray]:
+    """Each point's finite values of one output (``runs`` gives its values), points with none left out."""
+    by_point = {}
+    for p in points:
+        values = np.array(runs(p), dtype=float)
+        values = values[np.isfinite(values)]
+        if len(values):
+            by_point[p.index] = values
+    return by_point
 
 
 def anova(groups: Sequence[np.ndarray]) -> tuple[float, float, float, int, int] | None:
@@ -104,8 +115,9 @@ def anova(groups: Sequence[np.ndarray]) -> tuple[float, float, float, int, int] 
     return between / total, f, float(f_distribution.sf(f, df_between, df_within)), df_between, df_within
 
 
-def decomposition(data: SweepData) -> Decomposition:
-    """The settings' and the seeds' shares of each output's run-level variance, and on a grid each setting's."""
+def decomposition(data: SweepData, outputs: Sequence[Output] | None = None) -> Decomposition:
+    """The settings' and the seeds' shares of each output's run-level variance (default: those of
+    :func:`~tppgame.experiments.sweep_sensitivity.outputs_of`), and on a grid each setting's."""
     runs = run_outputs(data)
     from tppgame.experiments.sweep_sensitivity import outputs_of
 
@@ -117,7 +129,7 @@ def decomposition(data: SweepData) -> Decomposition:
         notes.append("one finished run a point: the seeds' share of the variance cannot be told from the "
                      "settings' (no test of the indices against seed noise); use --reps 2 or more")
         return Decomposition(shares, notes)
-    for output in outputs_of(data):
+    for output in outputs_of(data) if outputs is None else outputs:
         by_point = runs[output.name]
         result = anova(list(by_point.values()))
         if result is None:

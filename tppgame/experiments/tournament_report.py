@@ -3,7 +3,7 @@
 From the tournament's stores (finished or partly) it writes to the tournament's folder:
 
 * ``games.csv`` / ``games.parquet``: one row per game (scenario, seat, negotiator, replicate,
-  seed and the seated country's measures);
+  seed and the seated country's measures, its welfare gain in % of its 2013 GDP and US$ m among them);
 * ``ranking.csv`` / ``ranking.parquet``: per (scenario, seat, negotiator) the mean of each
   measure with a 95% t-interval over the replicate seeds, ranked by the seat's gain over its
   outside option; when there is more than one (scenario, seat), rows ``all``/``all`` per
@@ -35,11 +35,12 @@ MEASURES = (("gain", "seat_gain", "utility over outside option"),
             ("agreement_rate", "seat_agreement_rate", "its talks' agreement rate (deals / talks met)"),
             ("deal_round", "seat_deal_round", "mean round of its deals"),
             ("nash_distance", "seat_nash_distance", "distance of its deals to the Nash point"),
-            ("joint_gain", "seat_joint_gain", "pair's joint gain over reservations"))
+            ("joint_gain", "seat_joint_gain", "pair's joint gain over reservations"),
+            ("welfare_pct_gdp", "welfare_pct_gdp_SEAT", "its welfare gain, % of its 2013 GDP"))
 PLOTTED = ("gain", "agreement_rate", "nash_distance", "joint_gain")
 GAME_COLUMNS = ("scenario", "seat", "negotiator", "rep", "seed", "status", "error", "formed", "gain", "utility",
                 "outside_option", "signatory", "talks_met", "deals", "agreement_rate", "deal_round",
-                "nash_distance", "joint_gain", "deal_details")
+                "nash_distance", "joint_gain", "welfare_pct_gdp", "welfare_usd_m", "deal_details")
 CONFIDENCE = 0.95
 
 
@@ -71,8 +72,16 @@ def game_rows(tournament: Tournament) -> list[dict[str, Any]]:
                 "signatory": run["seat_signatory"], "talks_met": run["seat_talks_met"], "deals": run["seat_deals"],
                 "agreement_rate": run["seat_agreement_rate"], "deal_round": run["seat_deal_round"],
                 "nash_distance": run["seat_nash_distance"], "joint_gain": run["seat_joint_gain"],
-                "deal_details": run["seat_deal_details"]})
+                **seat_welfare(run, seat), "deal_details": run["seat_deal_details"]})
     return rows
+
+
+def seat_welfare(run: dict[str, Any], seat: str) -> dict[str, float | None]:
+    """The seated country's welfare gain in a stored game, as the sweep stored it (its column and its
+    ``detail``): % of its 2013 GDP and US$ m; None for a game stored before the welfare account."""
+    detail = json.loads(run["detail"]) if run.get("detail") else {}
+    account = (detail.get(seat) or {}).get("welfare") or {}
+    return {"welfare_pct_gdp": run.get(f"welfare_pct_gdp_{seat}"), "welfare_usd_m": account.get("total_usd_m")}
 
 
 def t_interval(values: Sequence[float]) -> tuple[float | None, float | None, float | None]:

@@ -27,7 +27,15 @@ OUTCOMES: dict[str, tuple[str, str]] = {
     "gdp_share": ("Members' share of the original signatories' 2013 GDP", "share of GDP"),
     "in_force": ("Agreement in force", "1 = yes, 0 = no"),
     "utility": ("{country} utility", "utility"),
+    # the welfare account of the outcome (tppgame.game.welfare), as a sweep stores it
+    "welfare_pct_gdp": ("{country} welfare gain", "% of its 2013 GDP"),
+    "welfare_usd_m": ("{country} welfare gain", "US$ m"),
+    "welfare_total_usd_m": ("Welfare gain of all the countries together", "US$ m"),
+    "welfare_members_usd_m": ("Welfare gain of the agreement's members together", "US$ m; 0 without an agreement"),
+    "welfare_min_pct_gdp": ("Smallest welfare gain of any country", "% of its 2013 GDP"),
+    "n_welfare_losers": ("Countries whose welfare falls", "countries"),
 }
+PER_COUNTRY = ("utility", "welfare_pct_gdp")    # outcomes with a column per country, NAME_XXX
 
 
 @lru_cache(maxsize=1)
@@ -106,15 +114,19 @@ def setting_label(path: str, unit: bool = True) -> str:
 
 
 def outcome_label(name: str, unit: bool = True) -> str:
-    """An outcome's label in words (``utility_JPN`` -> "Japan's utility (utility)"); unknown names as they are."""
-    base, _, code = name.partition("_")
+    """An outcome's label in words (``utility_JPN`` -> "Japan's utility (utility)",
+    ``welfare_pct_gdp_JPN`` -> "Japan's welfare gain (% of its 2013 GDP)"; a per-country outcome
+    without its country, as in the long table, is "The country's ..."); unknown names as they are."""
+    base, _, code = name.rpartition("_")
     if name in OUTCOMES:
         words, units = OUTCOMES[name]
-    elif base == "utility" and code:
-        words, units = OUTCOMES["utility"]
-        words = words.format(country=possessive(country_name(code)))
+        country = "The country's"
+    elif base in PER_COUNTRY and code:
+        words, units = OUTCOMES[base]
+        country = possessive(country_name(code))
     else:
         return name
+    words = words.format(country=country)
     return f"{words} ({units})" if unit and units else words
 
 
