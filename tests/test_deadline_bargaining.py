@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from test_bargaining import session_input, summary_of
 from tppgame import TPPModel
 from tppgame.game.negotiators import TimeDependent, make_negotiator
-from tppgame.game.protocols import AlternatingOffers, RubinsteinProtocol
+from tppgame.game.protocols import AlternatingOffers, RubinsteinProtocol, deadline_point
 from tppgame.game.solutions import nash_solution, nash_weights, rubinstein_solution, rubinstein_split
 
 
@@ -102,8 +102,9 @@ def test_the_split_at_a_deadline_does_not_depend_on_who_proposes(patience):
     assert a_first.accepted[0] and b_first.accepted[0]
     np.testing.assert_allclose(a_first.x_ab, b_first.x_ab, atol=1e-9)
     np.testing.assert_allclose(a_first.x_ba, b_first.x_ba, atol=1e-9)
-    nash = s.nash(nash_weights(*patience))
-    assert a_first.theta[0] == pytest.approx(nash[0], abs=1e-9)
+    point = deadline_point(s, np.array([patience[0]]), np.array([patience[1]]))
+    assert a_first.theta[0] == pytest.approx(point[0], abs=1e-12)
+    assert point[0] == pytest.approx(s.nash(nash_weights(*patience))[0], abs=1e-12)
     assert a_first.u_a[0] > s.reserve_a[0] + 1e-3 and a_first.u_b[0] > s.reserve_b[0] + 1e-3
 
 

@@ -441,11 +441,13 @@ class FrontierSummary:
         return np.where(self.zopa, np.where(proposer_is_a, np.maximum(theta, self.theta_best_b),
                                             np.minimum(theta, self.theta_best_a)), theta)
 
-    def nash(self, weight: np.ndarray | float | None = None) -> np.ndarray:
+    def nash(self, weight: np.ndarray | float | None = None, points: int = 257, keep: int = 4) -> np.ndarray:
         """Theta of the Nash bargaining solution with the reservations as disagreement point
-        (with ``weight``, a's per row: the asymmetric one, see :func:`~tppgame.game.solutions.nash_solution`)."""
-        return nash_solution(self.terms.frontier, self.reserve_a, self.reserve_b,
-                             self.theta_best_b, self.theta_best_a, rows=len(self.reserve_a), weight=weight)
+        (with ``weight``, a's per row: the asymmetric one; ``points`` and ``keep``: the coarse grid's
+        size and how many of its peaks are narrowed; see :func:`~tppgame.game.solutions.nash_solution`)."""
+        return nash_solution(self.terms.frontier, self.reserve_a, self.reserve_b, self.theta_best_b,
+                             self.theta_best_a, rows=len(self.reserve_a), weight=weight, points=points,
+                             keep=keep)
 
     def rubinstein(self, patience_a: np.ndarray, patience_b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Thetas of Rubinstein's equilibrium offers on the pair's frontier, with the reservations as
@@ -458,7 +460,7 @@ class FrontierSummary:
         """Theta of the efficient point that gives the side (a or b, per row) at least ``level``
         and no more than needed (as far as bisection on the exact frontier narrows it)."""
         table = np.where(side_is_a[:, None], self.u_a, self.u_b[:, ::-1])
-        theta, _ = reach(self.terms, table, side_is_a, level, steps=12, safe=True, bisect=True)
+        theta, _ = reach(self.terms, table, side_is_a, level, steps=4, safe=True, bisect=True)
         return theta
 
     def kalai_smorodinsky(self) -> np.ndarray:

@@ -305,6 +305,13 @@ class AlternatingOffers(Protocol):
         return SessionResult(theta, x_ab, x_ba, u_a, u_b, prop_a, asp_p, asp_r, accepted, s.zopa, yes)
 
 
+def deadline_point(summary: FrontierSummary, patience_a: np.ndarray, patience_b: np.ndarray) -> np.ndarray:
+    """Theta of the split the alternating protocol names where the demands overlap: the asymmetric
+    Nash point of each row's frontier, reservations as disagreement point, weighted by patience
+    (:func:`~tppgame.game.solutions.nash_weights`), found as the benchmark's Nash point is."""
+    return summary.nash(nash_weights(patience_a, patience_b))
+
+
 def settle_overlap(inp: SessionInput, demand_responder: np.ndarray, x_ab: np.ndarray, x_ba: np.ndarray,
                    theta: np.ndarray, u_a: np.ndarray, u_b: np.ndarray,
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -327,14 +334,19 @@ def settle_overlap(inp: SessionInput, demand_responder: np.ndarray, x_ab: np.nda
         return x_ab, x_ba, theta, u_a, u_b
     rows = np.flatnonzero(overlap)
     part = s.rows(rows)
-    weight = nash_weights(inp.patience_a[rows], inp.patience_b[rows])
-    target = part.nash(weight)
-    responder_end = part.safe_point(~prop_a[rows], demand_responder[rows])
-    offer, a_proposes = theta[rows], prop_a[rows]
-    # the overlap, from the offer towards the responder's end (never past the offer the other way)
-    lo = np.where(a_proposes, offer, np.minimum(offer, responder_end))
-    hi = np.where(a_proposes, np.maximum(offer, responder_end), offer)
-    settled = np.minimum(np.maximum(target, lo), hi)
+    target = deadline_point(part, inp.patience_a[rows], inp.patience_b[rows])
+    offer, a_proposes, wanted = theta[rows], prop_a[rows], demand_responder[rows]
+    # The overlap runs from the offer (the proposer's end) to the point that just gives the responder
+    # its demand (the responder's end): the target, or the end nearest to it. The responder's end is
+    # searched for only in the rare rows where the target lies past it.
+    past_offer = np.where(a_proposes, target < offer, target > offer)
+    settled = np.where(past_offer, offer, target)
+    at_a, at_b = part.terms.frontier(settled)
+    short = ~past_offer & (np.where(a_proposes, at_b, at_a) < wanted)
+    if short.any():
+        k = np.flatnonzero(short)
+        end = part.rows(k).safe_point(~a_proposes[k], wanted[k])
+        settled[k] = np.where(a_proposes[k], np.maximum(end, offer[k]), np.minimum(end, offer[k]))
     theta, x_ab, x_ba, u_a, u_b = theta.copy(), x_ab.copy(), x_ba.copy(), u_a.copy(), u_b.copy()
     theta[rows] = settled
     x_ab[rows], x_ba[rows] = part.terms.deal_at(settled)

@@ -85,13 +85,15 @@ def _zoom(frontier: Frontier, score: Callable[[np.ndarray, np.ndarray], np.ndarr
 
 def nash_solution(frontier: Frontier, d1: np.ndarray | float = 0.0, d2: np.ndarray | float = 0.0,
                   lo: np.ndarray | float = 0.0, hi: np.ndarray | float = 1.0, rows: int = 1,
-                  weight: np.ndarray | float | None = None) -> np.ndarray:
+                  weight: np.ndarray | float | None = None, points: int = 257, keep: int = 4) -> np.ndarray:
     """Parameter of the Nash bargaining solution: maximises (u1 - d1)(u2 - d2) on the frontier.
 
     ``frontier(theta)`` maps parameters (rows x points) to utilities (u1, u2), with u1
     rising and u2 falling in theta. Points where a side is below its disagreement
     value score minus infinity. With ``weight`` (side 1's, per row), the asymmetric Nash
-    solution: it maximises (u1 - d1)^w (u2 - d2)^(1 - w).
+    solution: it maximises (u1 - d1)^w (u2 - d2)^(1 - w). ``points``: the coarse grid's size
+    (each of the three narrowing rounds after it divides the step by 8); ``keep``: how many of its
+    peaks are narrowed.
     """
     d1, d2 = np.broadcast_to(d1, (rows,))[:, None], np.broadcast_to(d2, (rows,))[:, None]
     w = None if weight is None else np.broadcast_to(np.asarray(weight, dtype=float), (rows,))[:, None]
@@ -104,7 +106,7 @@ def nash_solution(frontier: Frontier, d1: np.ndarray | float = 0.0, d2: np.ndarr
         weighted = np.maximum(g1, 0.0) ** w * np.maximum(g2, 0.0) ** (1.0 - w)
         return np.where(inside, weighted, -np.inf)
 
-    return _zoom(frontier, score, np.broadcast_to(lo, (rows,)), np.broadcast_to(hi, (rows,)))
+    return _zoom(frontier, score, np.broadcast_to(lo, (rows,)), np.broadcast_to(hi, (rows,)), points=points, keep=keep)
 
 
 def kalai_smorodinsky_solution(frontier: Frontier, d1: np.ndarray | float, d2: np.ndarray | float,

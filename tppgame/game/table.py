@@ -18,8 +18,8 @@ from tppgame.game.events import Deadline, Summit
 from tppgame.game.eventlog import SectorValues
 from tppgame.game.frontier import FrontierSummary, PairTerms
 from tppgame.game.negotiators import Move
-from tppgame.game.protocols import SessionInput, SessionResult, tell
-from tppgame.game.solutions import nash_weights, rubinstein_split
+from tppgame.game.protocols import SessionInput, SessionResult, deadline_point, tell
+from tppgame.game.solutions import rubinstein_split
 from tppgame.game.side_deals import fixed_terms
 from tppgame.game.talks import Talk, progress, world_terms
 from tppgame.game.utility import package_access
@@ -397,7 +397,7 @@ class Table:
         if not summary.zopa[0]:
             return {**out, **dict.fromkeys(names)}    # no deal both sides could ratify: no benchmark point
         points = (summary.nash(), summary.kalai_smorodinsky(), summary.rubinstein(delta_a, delta_b)[0],
-                  summary.nash(nash_weights(delta_a, delta_b)))
+                  deadline_point(summary, delta_a, delta_b))
         for name, theta in zip(names, points):
             x_ab, x_ba = terms.deal_at(theta)
             u_a, u_b = terms.utilities(x_ab, x_ba)
