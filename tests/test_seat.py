@@ -514,8 +514,8 @@ def test_a_seat_must_be_a_country_of_the_scenario():
 # Digests of the baseline, seed 3, played without a seat: first by the code before the seat existed
 # (commit f749060), renewed when the game changed on purpose (deadline splits from the pair's frontier,
 # reciprocity in the package): the summary (without its scenario_file path) and events.jsonl.
-UNSEATED_SUMMARY_SHA256 = "78ed8bbbec13bca5051df69c96f6b148313997bc56b36a3cdb8614e43ad4d699"
-UNSEATED_EVENTS_SHA256 = "30687e884352c789f9dd4dad0c68a85b6d804a77bf744b4ba6985ab38441ccc9"
+UNSEATED_SUMMARY_SHA256 = "1f2da002efe5feb963170182ecbba0de2068ceb395b32899799cca9a279c287d"
+UNSEATED_EVENTS_SHA256 = "b3b1162d7ce156664f85f4c48632868d01548968d7bfa972103db184baaa690f"
 
 
 def test_a_model_without_a_seat_plays_as_before():
