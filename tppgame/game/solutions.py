@@ -135,7 +135,7 @@ def kalai_smorodinsky_solution(frontier: Frontier, d1: np.ndarray | float, d2: n
 def rubinstein_solution(frontier: Frontier, d1: np.ndarray | float, d2: np.ndarray | float,
                         delta_1: np.ndarray | float, delta_2: np.ndarray | float,
                         lo: np.ndarray | float = 0.0, hi: np.ndarray | float = 1.0, rows: int = 1,
-                        points: int = 257, steps: int = 50) -> tuple[np.ndarray, np.ndarray]:
+                        points: int = 257, steps: int = 30) -> tuple[np.ndarray, np.ndarray]:
     """Parameters of Rubinstein's subgame-perfect offers on the frontier: (x, y), where ``x`` is the
     point side 1 proposes (and side 2 accepts at once) and ``y`` the point side 2 proposes.
 
@@ -145,7 +145,8 @@ def rubinstein_solution(frontier: Frontier, d1: np.ndarray | float, d2: np.ndarr
     zone of agreement (side 1 gets ``d1`` at ``lo``, side 2 gets ``d2`` at ``hi``). On a concave
     frontier ``u2(x) - d2 - delta_2 (u2(y(x)) - d2)`` falls as ``x`` moves towards side 1, so ``x``
     is found by bisection; ``y`` for a given ``x`` is read from the frontier sampled at ``points``
-    parameters (piecewise linear), and found exactly for the final ``x``. Two perfectly patient
+    parameters (piecewise linear), and found exactly for the final ``x``; ``steps`` bisections each
+    (30 narrow a unit range to 1e-9). Two perfectly patient
     sides have no unique equilibrium: the limit, the Nash point, is returned for both.
     """
     d1 = np.broadcast_to(np.asarray(d1, dtype=float), (rows,))
