@@ -42,7 +42,8 @@ class CountryUtility:
         return float(u_mine[0])
 
     def reservation(self, partner: str) -> float:
-        """What it needs from a talk with ``partner`` to ratify the deal: its threshold times its stake."""
+        """What it needs from a talk with ``partner`` to ratify the deal: its threshold times its stake,
+        less the end-game relief it gives up when ``partner`` holds out (the reservation its talks use)."""
         return float(self.model.table.pair_frontier(self.index, self.model.config.index(partner)).reserve_a[0])
 
     @property

@@ -161,6 +161,9 @@ def _status_line(check: Any) -> str:
         count = len(check.open_pairs)
         parts.append(f"{count} {'talk' if count == 1 else 'talks'} with a zone of agreement still open "
                      f"({pairs}{' ...' if more > 0 else ''})")
+    refused = getattr(check, "refused", [])
+    if refused:
+        parts.append(f"the partners refuse {', '.join(refused)} for offering too little in their own protected sectors")
     if check.holdouts:
         parts.append("the rest could conclude without them" if check.rest_could_conclude
                      else "the rest could not conclude without them")

@@ -61,6 +61,7 @@ class AgreementCheck:
     signatories: list[str]
     gdp_share: float
     in_force: bool
+    refused: list[str] = field(default_factory=list)   # members refused for offering nothing (reciprocity)
     utility: dict[str, float] = field(default_factory=dict)
     outside_option: dict[str, float] = field(default_factory=dict)
     access: np.ndarray | None = None   # [exporter, importer, sector] with the package as it stands
@@ -77,6 +78,24 @@ def accepting(weights: Weights, schedule: np.ndarray, group: np.ndarray, side_ac
     utility = world_utility(weights, access)
     needed = weights.threshold * attainable_gain(weights, group)
     return group & (utility - outside >= needed - 1e-12), utility, access
+
+
+def gives_nothing(weights: Weights, schedule: np.ndarray, group: np.ndarray, partners: np.ndarray,
+                  reciprocity: float = 0.0) -> np.ndarray:
+    """Members of ``group`` whose partners refuse them for offering (next to) nothing: reciprocity.
+
+    A member's partners judge its whole contribution, its own ``schedule`` open to them all. What
+    they want from it is, per sector of its own protection, what they would gain from its full
+    opening (``weights.gain[k, j, s]`` summed over the members ``k`` it has something to negotiate
+    with, ``partners[j, k]``); its schedule must give them more than ``reciprocity`` times that in
+    all, or it does not get their access for free and counts as not ratifying until it offers
+    more. A member nobody asks anything of is not judged.
+    """
+    asked = partners & group[None, :] & group[:, None]
+    wanted = np.einsum("kjs,jk->js", weights.gain, asked.astype(float))   # [j, s]
+    total = wanted.sum(axis=1)
+    offered = (wanted * schedule).sum(axis=1)
+    return group & (total > 0) & (offered <= reciprocity * total + 1e-12 * total)
 
 
 Accepting = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]]

@@ -18,8 +18,11 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 
-from tppgame.game.solutions import kalai_smorodinsky_solution, nash_solution
+from tppgame.game.solutions import kalai_smorodinsky_solution, nash_solution, rubinstein_solution
 from tppgame.game.utility import pair_gain
+
+# How far below its reservation a deal may leave a side and still count as meeting it (rounding)
+RESERVE_TOLERANCE = 1e-12
 
 # Weights on a's utility where the frontier is sampled: evenly, plus points close to each end,
 # where concessions change fastest with the weight.
@@ -354,17 +357,20 @@ class FrontierSummary:
         reserve_a, reserve_b = threshold_a * stake_a - relief_a, threshold_b * stake_b - relief_b
         # b's best: the smallest theta at which a gets its reservation; a's best: the largest for b.
         # Both searches run as one over the rows twice (a's, then b's): each row is its own search.
+        # Reservations are met within the tolerance the protocols accept a deal with (RESERVE_TOLERANCE),
+        # so a zone reported empty never holds a deal that closes.
         twice = np.concatenate([np.arange(rows), np.arange(rows)])
         theta_best, ok = reach(terms.rows(twice), np.concatenate([u_a, u_b[:, ::-1]]),
-                               np.arange(2 * rows) < rows, np.concatenate([reserve_a, reserve_b]))
+                               np.arange(2 * rows) < rows,
+                               np.concatenate([reserve_a, reserve_b]) - RESERVE_TOLERANCE)
         theta_best_b, theta_best_a, ok_a, ok_b = theta_best[:rows], theta_best[rows:], ok[:rows], ok[rows:]
         (ua_at_a, ua_at_b), (ub_at_a, ub_at_b) = (v.T for v in terms.frontier(
             np.stack([theta_best_a, theta_best_b], axis=1)))
         # The refined crossings err towards each side's own region, so in a very thin zone they
         # may cross over; then a point that satisfies both sides is the whole zone.
         inverted = theta_best_b > theta_best_a
-        b_point = inverted & (ub_at_b >= reserve_b)           # a surely gets its reservation there
-        a_point = inverted & ~b_point & (ua_at_a >= reserve_a)
+        b_point = inverted & (ub_at_b >= reserve_b - RESERVE_TOLERANCE)   # a surely gets its reservation there
+        a_point = inverted & ~b_point & (ua_at_a >= reserve_a - RESERVE_TOLERANCE)
         theta_best_a = np.where(b_point, theta_best_b, theta_best_a)
         theta_best_b = np.where(a_point, theta_best_a, theta_best_b)
         best_a = np.where(b_point, ua_at_b, ua_at_a)
@@ -435,10 +441,27 @@ class FrontierSummary:
         return np.where(self.zopa, np.where(proposer_is_a, np.maximum(theta, self.theta_best_b),
                                             np.minimum(theta, self.theta_best_a)), theta)
 
-    def nash(self) -> np.ndarray:
-        """Theta of the Nash bargaining solution with the reservations as disagreement point."""
-        return nash_solution(self.terms.frontier, self.reserve_a, self.reserve_b,
-                             self.theta_best_b, self.theta_best_a, rows=len(self.reserve_a))
+    def nash(self, weight: np.ndarray | float | None = None, points: int = 257, keep: int = 4) -> np.ndarray:
+        """Theta of the Nash bargaining solution with the reservations as disagreement point
+        (with ``weight``, a's per row: the asymmetric one; ``points`` and ``keep``: the coarse grid's
+        size and how many of its peaks are narrowed; see :func:`~tppgame.game.solutions.nash_solution`)."""
+        return nash_solution(self.terms.frontier, self.reserve_a, self.reserve_b, self.theta_best_b,
+                             self.theta_best_a, rows=len(self.reserve_a), weight=weight, points=points,
+                             keep=keep)
+
+    def rubinstein(self, patience_a: np.ndarray, patience_b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Thetas of Rubinstein's equilibrium offers on the pair's frontier, with the reservations as
+        disagreement point: (a proposing first, b proposing first)
+        (:func:`~tppgame.game.solutions.rubinstein_solution`)."""
+        return rubinstein_solution(self.terms.frontier, self.reserve_a, self.reserve_b, patience_a, patience_b,
+                                   self.theta_best_b, self.theta_best_a, rows=len(self.reserve_a))
+
+    def safe_point(self, side_is_a: np.ndarray, level: np.ndarray) -> np.ndarray:
+        """Theta of the efficient point that gives the side (a or b, per row) at least ``level``
+        and no more than needed (as far as bisection on the exact frontier narrows it)."""
+        table = np.where(side_is_a[:, None], self.u_a, self.u_b[:, ::-1])
+        theta, _ = reach(self.terms, table, side_is_a, level, steps=4, safe=True, bisect=True)
+        return theta
 
     def kalai_smorodinsky(self) -> np.ndarray:
         """Theta of the Kalai-Smorodinsky solution (ideal point: each side's best)."""

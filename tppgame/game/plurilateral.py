@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tppgame.game.agreement import (AgreementCheck, assemble_package, conclude_without, entry_into_force,
-                                    gdp_share)
+                                    gdp_share, gives_nothing)
 from tppgame.game.utility import attainable_gain
 
 if TYPE_CHECKING:
@@ -41,6 +41,7 @@ class Plurilateral:
         self.signed_schedule = np.zeros((n, s))
         self.holdout_mask = np.zeros(n, dtype=bool)   # members holding out of the package as it stands
         self.endgame_relief = np.zeros(n)             # what each member will give up to bring one in
+        self.pays_all = np.zeros(n, dtype=bool)       # members refused for offering too little, paying in all talks
         self.records: list[AgreementCheck] = []
         self._check_key: tuple | None = None
         self.last_check: AgreementCheck | None = None
@@ -68,9 +69,17 @@ class Plurilateral:
         return np.where(suspended[None, :], 0.0, schedule) if suspended.any() else schedule
 
     def _accepting(self, schedule: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Who in ``group`` would ratify these schedules (from the shared memo, if any)."""
+        """Who in ``group`` would ratify these schedules (from the shared memo, if any), and be
+        accepted by its partners: a member offering nothing is refused (:meth:`_refused`)."""
         m = self.model
-        return m.work.accepting(m.weights, schedule, group, m.side_access, m.outside)
+        ok, utility, access = m.work.accepting(m.weights, schedule, group, m.side_access, m.outside)
+        return ok & ~self._refused(schedule, group), utility, access
+
+    def _refused(self, schedule: np.ndarray, group: np.ndarray) -> np.ndarray:
+        """Members of ``group`` their partners refuse for offering nothing in these schedules
+        (:func:`tppgame.game.agreement.gives_nothing`), judged by the partners they have talks with."""
+        m = self.model
+        return gives_nothing(m.weights, schedule, group, m.table.partners(), m.config.params["reciprocity"])
 
     def _package(self, group: np.ndarray) -> np.ndarray:
         m = self.model
@@ -86,10 +95,12 @@ class Plurilateral:
         n, s = len(names), len(m.sectors)
         if self.formed_round is None:
             group = m.members.copy()
-            ok, utility, access = self._accepting(self._package(group), group)
+            package = self._package(group)
+            ok, utility, access = self._accepting(package, group)
+            refused = self._refused(package, group)
             holdouts = group & ~ok
             margin = utility - m.outside - w.threshold * attainable_gain(w, group)
-            if self._update_endgame(holdouts, margin) and not holdouts.any() and m.round >= 1:
+            if self._update_endgame(holdouts, margin, refused) and not holdouts.any() and m.round >= 1:
                 m.table.refresh()      # offers made only to bring hold-outs in lapse now
             open_pairs = m.table.open_pairs(group)
             rest = conclude_without(self._accepting, self._package, group & ~holdouts) if holdouts.any() else group
@@ -98,6 +109,7 @@ class Plurilateral:
             if not formed_now and rest_could and m.config.conclude_without_holdouts:
                 formed_now, group = True, rest
                 ok, utility, access = self._accepting(self._package(group), group)
+                refused = np.zeros(n, dtype=bool)
             if formed_now:
                 self.formed_round = m.round
                 self.signatories = group.copy()
@@ -106,15 +118,20 @@ class Plurilateral:
                           gdp_share=gdp_share(group, m.original, gdp))
         else:
             # The signed text stands: members who leave lose its access, the others keep their schedules.
+            # Contributions were judged while the package was negotiated: each member now ratifies or not
+            # on what the text gives it.
             group = self.signatories & m.members
-            ok, utility, access = self._accepting(self.in_force_schedule(self.signed_schedule), group)
+            ok, utility, access = m.work.accepting(m.weights, self.in_force_schedule(self.signed_schedule), group,
+                                                   m.side_access, m.outside)
             holdouts, open_pairs, rest, rest_could = group & ~ok, [], group & ok, False
+            refused = np.zeros(n, dtype=bool)
         formed = self.formed_round is not None
         ratifying = self.signatories & m.members & ok if formed else ok & group
         in_force = formed and entry_into_force(m.config.entry_rule, ratifying, m.original, gdp)
         check = AgreementCheck(
             round=m.round, members=codes(m.members), accepting=codes(ok & group), holdouts=codes(holdouts),
             open_pairs=open_pairs, complete=not open_pairs, rest=codes(rest), rest_could_conclude=rest_could,
+            refused=codes(refused & group),
             formed=formed, signatories=codes(self.signatories & m.members) if formed else [],
             gdp_share=gdp_share(ratifying, m.original, gdp), in_force=bool(in_force),
             utility=dict(zip(names, map(float, utility))), outside_option=dict(zip(names, map(float, m.outside))),
@@ -123,22 +140,37 @@ class Plurilateral:
         self.records.append(check)
         return check
 
-    def _update_endgame(self, holdouts: np.ndarray, margin: np.ndarray) -> bool:
+    def _update_endgame(self, holdouts: np.ndarray, margin: np.ndarray, refused: np.ndarray) -> bool:
         """End-game linkage: when members hold out, each other member will give up, in its talks
         with the hold-outs, up to ``endgame_share`` of its margin above what it needs to ratify,
-        spread over the hold-outs it still negotiates with. Returns whether anything changed."""
+        spread over the hold-outs it still negotiates with. A member its partners refuse for
+        offering too little (``refused``) but which would ratify otherwise gives up the same share
+        of its own margin, spread over all its open package talks, to offer more. Returns whether
+        anything changed."""
         m = self.model
         share, n = m.config.params["endgame_share"], len(m.countries)
         partners = np.zeros(n)
+        a, b = m.table.ends[m.table.package_open].T
         if holdouts.any():       # each other member's undecided package talks with the hold-outs
-            a, b = m.table.ends[m.table.package_open].T
             hold_a, hold_b = holdouts[a], holdouts[b]
             partners = (np.bincount(a[hold_b & ~hold_a], minlength=n)
                         + np.bincount(b[hold_a & ~hold_b], minlength=n)).astype(float)
         payers = m.members & ~holdouts & (partners > 0)
         relief = np.where(payers, share * np.maximum(margin, 0.0) / np.maximum(partners, 1), 0.0)
-        if (holdouts != self.holdout_mask).any() or not all_close(relief, self.endgame_relief):
-            m.changed({int(i) for i in np.flatnonzero(holdouts | self.holdout_mask)})
-            self.holdout_mask, self.endgame_relief = holdouts.copy(), relief
+        pays_all = refused & (margin > 0)
+        if pays_all.any():       # a refused member's own undecided package talks with members that have a stake
+            live = m.table.has_stake[m.table.package_open] & m.members[a] & m.members[b]
+            own = (np.bincount(a[live], minlength=n) + np.bincount(b[live], minlength=n)).astype(float)
+            pays_all &= own > 0
+            relief = np.where(pays_all, share * margin / np.maximum(own, 1), relief)
+        if ((holdouts != self.holdout_mask).any() or (pays_all != self.pays_all).any()
+                or not all_close(relief, self.endgame_relief)):
+            m.changed({int(i) for i in np.flatnonzero(holdouts | self.holdout_mask | pays_all | self.pays_all)})
+            self.holdout_mask, self.endgame_relief, self.pays_all = holdouts.copy(), relief, pays_all
             return True
         return False
+
+    def relief(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """What side ``a`` of talks between ``a`` and ``b`` (arrays of countries) gives up of its
+        reservation: its end-game relief where ``b`` holds out or ``a`` offers more to be accepted."""
+        return self.endgame_relief[a] * (self.holdout_mask[b] | self.pays_all[a])

@@ -450,5 +450,7 @@ def _arrays(checked: dict[str, Any], countries: tuple[str, ...], sectors: tuple[
         "min_stake": bargaining["min_stake"],
         "spillover": bargaining["spillover"],
         "endgame_share": bargaining["endgame_share"],
+        # 0 when a scenario does not set it: a member must still offer more than nothing
+        "reciprocity": bargaining.get("reciprocity", 0.0),
         "suspended": np.array([sec in checked["agreement"].get("suspended_sectors", []) for sec in sectors]),
     }

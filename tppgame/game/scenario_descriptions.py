@@ -40,6 +40,9 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
                                           "export interest, 0 to 1"),
     "bargaining.spillover": ("Share of the cost of extending a concession to every member that negotiators "
                              "count", SHARE),
+    "bargaining.reciprocity": ("Share of what its partners could gain from its full opening that a member's own schedule "
+                               "must give them before they accept it in the agreement (0: anything above nothing)",
+                               "share"),
     "bargaining.endgame_share": ("Share of its margin above what it needs to ratify that a member gives up to "
                                  "bring hold-outs in", SHARE),
     "agreement.members": ("Countries at the table in round 1", "country codes"),

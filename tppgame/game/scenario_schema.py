@@ -93,6 +93,7 @@ def _build_schema(cal: Calibration) -> dict[str, Any]:
             "precedent_min_interest": number(0, 1),
             "spillover": number(0, 1),
             "endgame_share": number(0, 1),
+            "reciprocity": number(0, 1),
         },
         "agreement": {
             "members": country_list(cal.countries),

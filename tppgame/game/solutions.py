@@ -1,7 +1,16 @@
-"""Analytic bargaining solutions on a frontier: Nash, Kalai-Smorodinsky and Rubinstein's split.
+"""Analytic bargaining solutions on a frontier: Nash, Kalai-Smorodinsky and Rubinstein's.
 
 Each works on a frontier given as a function from a parameter (theta, the weight on the first
 side's utility) to both sides' utilities, row by row, so many talks are solved at once.
+
+Rubinstein's alternating-offers game (Rubinstein 1982) is solved on the frontier itself, not on a
+one-issue pie: its subgame-perfect offers are the two frontier points ``x`` (side 1 proposes) and
+``y`` (side 2 proposes) at which each responder is just indifferent between accepting and
+proposing next round, ``x_2 - d_2 = delta_2 (y_2 - d_2)`` and ``y_1 - d_1 = delta_1 (x_1 - d_1)``
+(Osborne and Rubinstein, *Bargaining and Markets*, 1990, ch. 3). On the unit pie this gives the
+closed form :func:`rubinstein_split`; as the time between offers shrinks both points tend to the
+asymmetric Nash point whose weights are the sides' relative patience (Binmore, Rubinstein and
+Wolinsky 1986, :func:`nash_weights`).
 """
 
 from __future__ import annotations
@@ -24,6 +33,21 @@ def rubinstein_split(delta_1: float, delta_2: float) -> float:
 
 
 Frontier = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+
+def nash_weights(delta_1: np.ndarray | float, delta_2: np.ndarray | float) -> np.ndarray:
+    """Side 1's weight in the asymmetric Nash product that Rubinstein's game tends to as the time
+    between offers shrinks (Binmore, Rubinstein and Wolinsky 1986).
+
+    With discount factors ``delta_i = exp(-r_i dt)`` the weight is ``r_2 / (r_1 + r_2)``, that is
+    ``ln delta_2 / (ln delta_1 + ln delta_2)``: the more patient side weighs more. Equal patience
+    gives 0.5, and so do two perfectly patient sides (the limit of equal patience); a perfectly
+    patient side facing an impatient one gets weight 1.
+    """
+    log_1 = np.log(np.asarray(delta_1, dtype=float))
+    log_2 = np.log(np.asarray(delta_2, dtype=float))
+    total = log_1 + log_2
+    return np.where(total < 0, log_2 / np.where(total < 0, total, -1.0), 0.5)
 
 
 def _zoom(frontier: Frontier, score: Callable[[np.ndarray, np.ndarray], np.ndarray],
@@ -60,20 +84,29 @@ def _zoom(frontier: Frontier, score: Callable[[np.ndarray, np.ndarray], np.ndarr
 
 
 def nash_solution(frontier: Frontier, d1: np.ndarray | float = 0.0, d2: np.ndarray | float = 0.0,
-                  lo: np.ndarray | float = 0.0, hi: np.ndarray | float = 1.0, rows: int = 1) -> np.ndarray:
+                  lo: np.ndarray | float = 0.0, hi: np.ndarray | float = 1.0, rows: int = 1,
+                  weight: np.ndarray | float | None = None, points: int = 257, keep: int = 4) -> np.ndarray:
     """Parameter of the Nash bargaining solution: maximises (u1 - d1)(u2 - d2) on the frontier.
 
     ``frontier(theta)`` maps parameters (rows x points) to utilities (u1, u2), with u1
     rising and u2 falling in theta. Points where a side is below its disagreement
-    value score minus infinity.
+    value score minus infinity. With ``weight`` (side 1's, per row), the asymmetric Nash
+    solution: it maximises (u1 - d1)^w (u2 - d2)^(1 - w). ``points``: the coarse grid's size
+    (each of the three narrowing rounds after it divides the step by 8); ``keep``: how many of its
+    peaks are narrowed.
     """
     d1, d2 = np.broadcast_to(d1, (rows,))[:, None], np.broadcast_to(d2, (rows,))[:, None]
+    w = None if weight is None else np.broadcast_to(np.asarray(weight, dtype=float), (rows,))[:, None]
 
     def score(u1: np.ndarray, u2: np.ndarray) -> np.ndarray:
         g1, g2 = u1 - d1, u2 - d2
-        return np.where((g1 >= 0) & (g2 >= 0), g1 * g2, -np.inf)
+        inside = (g1 >= 0) & (g2 >= 0)
+        if w is None:
+            return np.where(inside, g1 * g2, -np.inf)
+        weighted = np.maximum(g1, 0.0) ** w * np.maximum(g2, 0.0) ** (1.0 - w)
+        return np.where(inside, weighted, -np.inf)
 
-    return _zoom(frontier, score, np.broadcast_to(lo, (rows,)), np.broadcast_to(hi, (rows,)))
+    return _zoom(frontier, score, np.broadcast_to(lo, (rows,)), np.broadcast_to(hi, (rows,)), points=points, keep=keep)
 
 
 def kalai_smorodinsky_solution(frontier: Frontier, d1: np.ndarray | float, d2: np.ndarray | float,
@@ -97,3 +130,63 @@ def kalai_smorodinsky_solution(frontier: Frontier, d1: np.ndarray | float, d2: n
         below = (u1[:, 0] - d1) / r1 < (u2[:, 0] - d2) / r2
         lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
     return 0.5 * (lo + hi)
+
+
+def rubinstein_solution(frontier: Frontier, d1: np.ndarray | float, d2: np.ndarray | float,
+                        delta_1: np.ndarray | float, delta_2: np.ndarray | float,
+                        lo: np.ndarray | float = 0.0, hi: np.ndarray | float = 1.0, rows: int = 1,
+                        points: int = 257, steps: int = 30) -> tuple[np.ndarray, np.ndarray]:
+    """Parameters of Rubinstein's subgame-perfect offers on the frontier: (x, y), where ``x`` is the
+    point side 1 proposes (and side 2 accepts at once) and ``y`` the point side 2 proposes.
+
+    They solve ``u2(x) - d2 = delta_2 (u2(y) - d2)`` and ``u1(y) - d1 = delta_1 (u1(x) - d1)``: each
+    responder gets exactly what it would get by refusing and proposing next round, discounted.
+    The disagreement point ``(d1, d2)`` is what each side keeps without a deal; ``[lo, hi]`` is the
+    zone of agreement (side 1 gets ``d1`` at ``lo``, side 2 gets ``d2`` at ``hi``). On a concave
+    frontier ``u2(x) - d2 - delta_2 (u2(y(x)) - d2)`` falls as ``x`` moves towards side 1, so ``x``
+    is found by bisection; ``y`` for a given ``x`` is read from the frontier sampled at ``points``
+    parameters (piecewise linear), and found exactly for the final ``x``; ``steps`` bisections each
+    (30 narrow a unit range to 1e-9). Two perfectly patient
+    sides have no unique equilibrium: the limit, the Nash point, is returned for both.
+    """
+    d1 = np.broadcast_to(np.asarray(d1, dtype=float), (rows,))
+    d2 = np.broadcast_to(np.asarray(d2, dtype=float), (rows,))
+    delta_1 = np.broadcast_to(np.asarray(delta_1, dtype=float), (rows,))
+    delta_2 = np.broadcast_to(np.asarray(delta_2, dtype=float), (rows,))
+    lo = np.broadcast_to(np.asarray(lo, dtype=float), (rows,))
+    hi = np.broadcast_to(np.asarray(hi, dtype=float), (rows,))
+    grid = lo[:, None] + (hi - lo)[:, None] * np.linspace(0.0, 1.0, points)[None, :]
+    table, _ = frontier(grid)                      # u1 on the grid, rising
+    table = np.maximum.accumulate(table, axis=1)   # flat stretches stay flat, never falling
+
+    def y_of(level: np.ndarray) -> np.ndarray:
+        """The parameter at which side 1 first gets ``level``, from the sampled frontier."""
+        k = np.clip((table < level[:, None]).sum(axis=1), 1, points - 1)
+        r = np.arange(rows)
+        f0, f1 = table[r, k - 1], table[r, k]
+        frac = np.clip((level - f0) / np.where(f1 > f0, f1 - f0, 1.0), 0.0, 1.0)
+        return grid[r, k - 1] + frac * (grid[r, k] - grid[r, k - 1])
+
+    a, b = lo.copy(), hi.copy()
+    for _ in range(steps):
+        x = 0.5 * (a + b)
+        u1_x, u2_x = (v[:, 0] for v in frontier(x[:, None]))
+        y = y_of(d1 + delta_1 * (u1_x - d1))
+        _, u2_y = (v[:, 0] for v in frontier(y[:, None]))
+        too_low = u2_x - d2 > delta_2 * (u2_y - d2)   # side 2 would accept less: side 1 asks more
+        a, b = np.where(too_low, x, a), np.where(too_low, b, x)
+    x = 0.5 * (a + b)
+    u1_x, _ = (v[:, 0] for v in frontier(x[:, None]))
+    level = d1 + delta_1 * (u1_x - d1)
+    a, b = lo.copy(), x.copy()
+    for _ in range(steps):                          # y exactly, for the final x
+        mid = 0.5 * (a + b)
+        u1_mid, _ = (v[:, 0] for v in frontier(mid[:, None]))
+        below = u1_mid < level
+        a, b = np.where(below, mid, a), np.where(below, b, mid)
+    y = b
+    patient = (delta_1 >= 1.0) & (delta_2 >= 1.0)
+    if patient.any():
+        nash = nash_solution(frontier, d1, d2, lo, hi, rows=rows)
+        x, y = np.where(patient, nash, x), np.where(patient, nash, y)
+    return x, y

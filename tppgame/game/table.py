@@ -18,7 +18,7 @@ from tppgame.game.events import Deadline, Summit
 from tppgame.game.eventlog import SectorValues
 from tppgame.game.frontier import FrontierSummary, PairTerms
 from tppgame.game.negotiators import Move
-from tppgame.game.protocols import SessionInput, SessionResult, tell
+from tppgame.game.protocols import SessionInput, SessionResult, deadline_point, tell
 from tppgame.game.solutions import rubinstein_split
 from tppgame.game.side_deals import fixed_terms
 from tppgame.game.talks import Talk, progress, world_terms
@@ -65,6 +65,8 @@ class Table:
             talk.index = k
         self.ends = np.array([(t.a, t.b) for t in talks], dtype=int).reshape(-1, 2)   # each talk's a and b
         self.package_open = np.array([t.in_package for t in talks], dtype=bool)     # undecided package talks
+        self.in_package = self.package_open.copy()
+        self.has_stake = np.array([t.has_stake for t in talks], dtype=bool)         # as refresh last found it
         self._world_talks: dict[bool, list[Talk]] = {
             side_world: [t for t in talks if (t.kind == "standalone") == side_world] for side_world in (False, True)}
         for group in self._world_talks.values():
@@ -103,6 +105,15 @@ class Table:
         names = self.model.countries
         return [(names[t.a], names[t.b]) for t in self.talks
                 if t.in_package and t.deal is None and t.has_stake and t.zopa and group[t.a] and group[t.b]]
+
+    def partners(self) -> np.ndarray:
+        """[i, j]: whether countries i and j have a package talk with something at stake for either
+        side (open or closed): the partners that may ask something of each other."""
+        n = len(self.model.countries)
+        a, b = self.ends[self.in_package & self.has_stake].T
+        out = np.zeros((n, n), dtype=bool)
+        out[a, b] = out[b, a] = True
+        return out
 
     def book_round(self) -> list[Talk]:
         """Open the talks that can meet this round and let the countries book them (summit meetings
@@ -166,8 +177,7 @@ class Table:
             a, b = np.array([t.a for t in chosen]), np.array([t.b for t in chosen])
             relief_a = relief_b = np.zeros(len(rows))
             if not side_world:
-                relief_a = m.agreement.endgame_relief[a] * m.agreement.holdout_mask[b]
-                relief_b = m.agreement.endgame_relief[b] * m.agreement.holdout_mask[a]
+                relief_a, relief_b = m.agreement.relief(a, b), m.agreement.relief(b, a)
             inputs = (terms, thresholds[a], thresholds[b], relief_a, relief_b)
             index = np.array(rows)
             whole = self._summaries.get(side_world)
@@ -190,6 +200,7 @@ class Table:
                 talk.stake = stake
                 fixed = talk.fixed_terms is not None
                 talk.has_stake = fixed or something
+                self.has_stake[talk.index] = talk.has_stake
                 talk.zopa = fixed or zopa
         self._dirty = set()
         self.summary_version = m.version
@@ -347,42 +358,47 @@ class Table:
 
     def pair_frontier(self, i: int, j: int) -> FrontierSummary:
         """The frontier of a market-access talk between countries ``i`` (side a) and ``j`` (side b)
-        over every sector, in the package world as it stands (one row; no end-game relief)."""
+        over every sector, in the package world as it stands (one row), with the reservations the
+        game's talks have now: each side's ratification bar less the end-game relief it offers
+        when the other holds out (as :meth:`refresh` builds them)."""
         m = self.model
         schedule, access = self._package_world()
         terms = world_terms(m.weights, access, np.array([i]), np.array([j]),
                             np.ones((1, len(m.sectors)), dtype=bool), schedule, m.members,
                             m.config.params["spillover"])
         thresholds = m.config.params["ratification_threshold"]
-        return FrontierSummary.build(terms, thresholds[[i]], thresholds[[j]])
+        a, b = np.array([i]), np.array([j])
+        return FrontierSummary.build(terms, thresholds[a], thresholds[b],
+                                     m.agreement.relief(a, b), m.agreement.relief(b, a))
 
     def benchmarks(self, a: str, b: str) -> dict[str, Any]:
         """The analytic benchmarks for one pair's TPP talk in the current state of the game.
 
-        For the Nash bargaining and Kalai-Smorodinsky solutions of the pair's frontier (with
-        the reservations as disagreement point) and Rubinstein's split (``a`` proposing first,
-        the countries' patience as discount factors): each side's concessions and utility,
-        or None where no deal exists that both sides could ratify.
+        On the pair's frontier with the reservations the game uses (end-game relief included): the
+        Nash bargaining and Kalai-Smorodinsky solutions (the reservations as disagreement point),
+        Rubinstein's equilibrium offer with ``a`` proposing first (the countries' patience as
+        discount factors, solved on the frontier itself), and the ``deadline`` point, the asymmetric
+        Nash point with the patience weights that the alternating protocol settles at when both
+        sides demand only their reservations: each side's concessions and utility, or None where no
+        deal exists that both sides could ratify. ``rubinstein_share`` is the closed-form first
+        proposer's share of a one-issue pie for the same patience, for comparison.
         """
         m = self.model
         i, j = m.config.index(a), m.config.index(b)
         summary = self.pair_frontier(i, j)
         terms = summary.terms
         patience = m.config.params["patience"]
-        share = rubinstein_split(float(patience[i]), float(patience[j]))
-        points = {
-            "nash": summary.nash(),
-            "kalai_smorodinsky": summary.kalai_smorodinsky(),
-            "rubinstein": summary.theta_for(np.array([True]),
-                                            summary.reserve_a + share * (summary.best_a - summary.reserve_a)),
-        }
+        delta_a, delta_b = patience[[i]], patience[[j]]
+        share = rubinstein_split(float(delta_a[0]), float(delta_b[0]))
         out: dict[str, Any] = {"pair": [a, b], "zone_of_agreement": bool(summary.zopa[0]),
                                "reserve": {a: float(summary.reserve_a[0]), b: float(summary.reserve_b[0])},
                                "rubinstein_share": share}
-        for name, theta in points.items():
-            if not summary.zopa[0]:
-                out[name] = None        # no deal both sides could ratify: no benchmark point
-                continue
+        names = ("nash", "kalai_smorodinsky", "rubinstein", "deadline")
+        if not summary.zopa[0]:
+            return {**out, **dict.fromkeys(names)}    # no deal both sides could ratify: no benchmark point
+        points = (summary.nash(), summary.kalai_smorodinsky(), summary.rubinstein(delta_a, delta_b)[0],
+                  deadline_point(summary, delta_a, delta_b))
+        for name, theta in zip(names, points):
             x_ab, x_ba = terms.deal_at(theta)
             u_a, u_b = terms.utilities(x_ab, x_ba)
             out[name] = {"utility": {a: float(u_a[0]), b: float(u_b[0])},

@@ -1,9 +1,13 @@
 """Time-dependent negotiators (Faratin, Sierra and Jennings 1998) and relative tit-for-tat.
 
 A time-dependent negotiator concedes from its best towards its reservation as the deadline that
-applies nears: at progress ``t`` the share of the way conceded is ``t ** (1 / beta)``. Boulware
-(beta below 1) holds firm until late, linear concedes evenly, a conceder (beta above 1) gives
-ground early. Each class answers for all its countries' talks in one array pass.
+applies nears, with the usual definition (Faratin, Sierra and Jennings 1998): at progress
+``t = time / T`` its demand is ``reserve + (1 - alpha(t)) (best - reserve)`` with
+``alpha(t) = k + (1 - k) t ** (1 / beta)`` and ``k = 0`` (it opens at its best). Boulware (beta
+below 1) holds firm until late, linear concedes evenly, a conceder (beta above 1) gives ground
+early. At and after the deadline it demands its reservation; how the split is then decided is the
+protocol's (:func:`tppgame.game.protocols.settle_overlap`). Each class answers for all its
+countries' talks in one array pass.
 """
 
 from __future__ import annotations
