@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tppgame.classroom.room_codes import RoomError
+from tppgame.game.seats import MOST_OFFERS_PER_TALK, OFFERS_PER_TALK
 
 ASSIGN_POLICIES = ("pick", "assign")                   # students pick a country, or the room assigns one
 ADVANCE_POLICIES = ("teacher", "all_submitted", "timer")
@@ -49,11 +50,13 @@ class Student:
 
 @dataclass
 class Settings:
-    """A room's policies: how seats are taken, and when a round advances (``timer``: seconds a round)."""
+    """A room's policies: how seats are taken, when a round advances (``timer``: seconds a round), and
+    how many offers two students may exchange in a talk a round (``offers``: offer, counter-offer...)."""
 
     assign: str = "pick"
     advance: str = "teacher"
     timer: int = 120
+    offers: int = OFFERS_PER_TALK
 
     def checked(self) -> Settings:
         if self.assign not in ASSIGN_POLICIES:
@@ -62,5 +65,8 @@ class Settings:
             raise RoomError(f"advance: expected one of {', '.join(ADVANCE_POLICIES)}, got {self.advance!r}")
         if not isinstance(self.timer, int) or not 10 <= self.timer <= 3600:
             raise RoomError(f"timer: expected whole seconds from 10 to 3600, got {self.timer!r}")
+        if isinstance(self.offers, bool) or not isinstance(self.offers, int) or not 1 <= self.offers <= MOST_OFFERS_PER_TALK:
+            raise RoomError(f"offers: expected whole offers a talk a round from 1 to {MOST_OFFERS_PER_TALK}, "
+                            f"got {self.offers!r}")
         return self
 

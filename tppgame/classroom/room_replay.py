@@ -46,6 +46,8 @@ class RoomReplay:
             self._seat(self.students[p["id"]], p["country"], at)
         elif kind == "settings":
             self.settings = Settings(**{**self.record()["settings"], **p})
+            if self.model is not None and "offers" in p:
+                self.model.seats.limit_offers(self.settings.offers)
             self._note(at, "Settings: " + ", ".join(f"{k} {v}" for k, v in p.items()))
         elif kind == "to_agent":
             for student in self.delegation(p["country"]):
@@ -55,6 +57,7 @@ class RoomReplay:
             self._note(at, f"{p['country']} handed to its negotiators")
         elif kind == "start":
             self.model = TPPModel(self.scenario, rng=self.seed, negotiators={c: Person() for c in p["seated"]})
+            self.model.seats.limit_offers(self.settings.offers)
             self.status = "running"
             self._note(at, f"Game started; students hold {', '.join(p['seated']) or 'no country'}")
             self._open_round(at)
@@ -99,8 +102,9 @@ class RoomReplay:
     def _move(self, kind: str, p: dict[str, Any], who: str, at: float) -> None:
         m, country, talk = self.model, p["country"], p["talk"]
         if kind == "offer":
+            counter = m.seat_talk(talk, country).status == "received"      # another player's offer stood
             m.propose(talk, p["gives"], p["asks"], country)
-            self._note(at, f"{who} ({country}) made an offer in {talk}")
+            self._note(at, f"{who} ({country}) made {'a counter-offer' if counter else 'an offer'} in {talk}")
         elif kind == "accept":
             m.accept_counter(talk, country)
             self._note(at, f"{who} ({country}) took the offer in {talk}")

@@ -31,7 +31,7 @@ from __future__ import annotations
 import hmac
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from tppgame.classroom.room_codes import (  # noqa: F401 (the rooms' public names, as before)
@@ -118,8 +118,7 @@ class Room(RoomReplay):
     def record(self) -> dict[str, Any]:
         """What the store keeps of the room besides its actions."""
         return {"id": self.id, "code": self.code, "teacher_token": self.teacher_token, "scenario": self.scenario,
-                "seed": self.seed, "settings": {"assign": self.settings.assign, "advance": self.settings.advance,
-                                                "timer": self.settings.timer}, "created": self.created}
+                "seed": self.seed, "settings": asdict(self.settings), "created": self.created}
 
     # ------------------------------------------------------------------ who may act
     def is_teacher(self, token: Any) -> bool:
@@ -236,9 +235,9 @@ class Room(RoomReplay):
 
     # ------------------------------------------------------------------ the teacher
     def configure(self, token: Any, **changes: Any) -> None:
-        """The teacher changes the room's policies (``assign``, ``advance``, ``timer``)."""
+        """The teacher changes the room's policies (``assign``, ``advance``, ``timer``, ``offers``)."""
         self._teacher(token)
-        unknown = set(changes) - {"assign", "advance", "timer"}
+        unknown = set(changes) - {"assign", "advance", "timer", "offers"}
         if unknown:
             raise RoomError(f"settings: unknown {', '.join(sorted(unknown))}")
         Settings(**{**self.record()["settings"], **changes}).checked()
