@@ -13,11 +13,10 @@ import solara
 from tppgame.classroom.brief import (
     brief_lines,
     offer_values,
-    outcome_line,
     short_of_needs,
 )
+from tppgame.classroom.class_debrief import DebriefCard
 from tppgame.classroom.class_session import Md, page_link, registry, use_room
-from tppgame.classroom.dashboard import debrief_markdown
 from tppgame.classroom.rooms import (
     MESSAGE_LIMIT,
     PLENARY,
@@ -99,9 +98,7 @@ def StudentView(room: Room, student: Student, token: str):
             return
         Md(f"**{_status_line(room, country)}**")
         if room.status == "ended" and room.model is not None:
-            with solara.Card("Debrief"):
-                Md(debrief_markdown(room.model, ended=True))
-                Md(outcome_line(room.model, country))
+            DebriefCard(room, country)
         if room.model is not None:
             with solara.Card("Your brief"):
                 Md("\n\n".join(brief_lines(room.model, country)))

@@ -13,10 +13,10 @@ from typing import Any
 
 import solara
 
+from tppgame.classroom.class_debrief import DebriefCard, comparison_link
 from tppgame.classroom.class_session import Md, page_link, registry, use_room
 from tppgame.classroom.dashboard import (
     agreement_markdown,
-    debrief_markdown,
     event_lines,
 )
 from tppgame.classroom.rooms import (
@@ -106,8 +106,7 @@ def TeacherConsole(room: Room, token: str):
             Md(seats_markdown(room))
             _seat_changes(room, act)
         if room.status == "ended" and room.model is not None:
-            with solara.Card("Debrief"):
-                Md(debrief_markdown(room.model, ended=True))
+            DebriefCard(room)
         if room.model is not None:
             with solara.Row(style={"align-items": "flex-start", "flex-wrap": "wrap"}):
                 with solara.Card("Agreement", style={"min-width": "420px"}):
@@ -127,6 +126,7 @@ def TeacherConsole(room: Room, token: str):
             Md("\n".join(f"- {text}" for _, text in reversed(room.log[-30:])) or "Nobody has joined yet.")
         solara.FileDownload(lambda: json.dumps(room.export(), indent=1, default=str),
                             filename=f"room-{room.code}.json", label="Export the room's log and outcome (JSON)")
+        comparison_link(len(reg.rooms), token)
 
 
 def _controls(room: Room, act) -> None:
