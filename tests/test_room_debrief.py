@@ -20,8 +20,10 @@ from tppgame.classroom.room_debrief import (
     debrief_pdf,
     missing_extra,
     outcomes_csv,
-    room_debrief as debrief_of,
     students_of,
+)
+from tppgame.classroom.room_debrief import (
+    room_debrief as debrief_of,
 )
 from tppgame.classroom.rooms import NotAllowed, Room
 

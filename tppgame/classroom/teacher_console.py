@@ -153,7 +153,7 @@ def _controls(room: Room, act) -> None:
     Md(" · ".join(f"*{k}*: {v}" for k, v in ADVANCE_LABELS.items()))
     solara.SliderInt(f"Timer: {room.settings.timer} s a round", value=room.settings.timer, min=30, max=600, step=30,
                      on_value=lambda v: act(room.configure, timer=int(v)))
-    solara.SliderInt(f"Offers two students may exchange in a talk a round: {room.settings.offers}",
+    solara.SliderInt(f"Offers a talk between two seats may hold a round: {room.settings.offers}",
                      value=room.settings.offers, min=1, max=12, on_value=lambda v: act(room.configure, offers=int(v)))
     solara.Select("Seats", value=room.settings.assign, values=list(ASSIGN_POLICIES),
                   on_value=lambda v: act(room.configure, assign=v))
