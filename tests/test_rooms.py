@@ -513,6 +513,7 @@ def test_classroom_command_refuses_bad_input_in_one_line(one_error_line, tmp_pat
     assert "expected a port number" in one_error_line(["classroom", "--port", "0"])
     assert "--timer 5: expected whole seconds" in one_error_line(["classroom", "--timer", "5"])
     assert "--rooms 0: expected a number of rooms" in one_error_line(["classroom", "--rooms", "0"])
+    assert one_error_line(["classroom", "--offers", "0"]) == "error: --offers 0: expected whole offers from 1 to 50"
     (tmp_path / "junk.sqlite").write_text("not a database " * 100)
     assert "cannot use it as the rooms' file" in one_error_line(["classroom", "--port", port, "--db",
                                                                   str(tmp_path / "junk.sqlite")])
@@ -538,7 +539,7 @@ def test_classroom_command_makes_the_rooms_it_lacks_prints_their_links_and_serve
     monkeypatch.setattr(cli_classroom.os, "environ", {})
     db = tmp_path / "class.sqlite"
     assert main(["classroom", "tokyo_2014", "--seed", "5", "--db", str(db), "--rooms", "2", "--port", port,
-                 "--assign", "assign", "--advance", "timer", "--timer", "90"]) == 0
+                 "--assign", "assign", "--advance", "timer", "--timer", "90", "--offers", "3"]) == 0
     out = capsys.readouterr()
     assert out.err == ""
     codes = re.findall(r"^Room (\w{6}) \(tokyo_2014, seed 5, lobby\): students join at "
@@ -552,7 +553,7 @@ def test_classroom_command_makes_the_rooms_it_lacks_prints_their_links_and_serve
                                         "TPPGAME_CLASS_URL": f"http://127.0.0.1:{port}/",
                                         "SOLARA_THEME_SHOW_BANNER": "False", "SOLARA_KERNEL_CULL_TIMEOUT": "15s"}
     registry = Registry(db)
-    assert [(r.code, r.settings) for r in registry.rooms.values()] == [(c, Settings("assign", "timer", 90))
+    assert [(r.code, r.settings) for r in registry.rooms.values()] == [(c, Settings("assign", "timer", 90, 3))
                                                                        for c in codes]
     registry.store.close()
     # started again on the file, with a wider address and one more room: two restored, one made
