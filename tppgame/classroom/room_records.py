@@ -65,7 +65,8 @@ class Settings:
             raise RoomError(f"advance: expected one of {', '.join(ADVANCE_POLICIES)}, got {self.advance!r}")
         if not isinstance(self.timer, int) or not 10 <= self.timer <= 3600:
             raise RoomError(f"timer: expected whole seconds from 10 to 3600, got {self.timer!r}")
-        if isinstance(self.offers, bool) or not isinstance(self.offers, int) or not 1 <= self.offers <= MOST_OFFERS_PER_TALK:
+        whole = isinstance(self.offers, int) and not isinstance(self.offers, bool)
+        if not whole or not 1 <= self.offers <= MOST_OFFERS_PER_TALK:
             raise RoomError(f"offers: expected whole offers a talk a round from 1 to {MOST_OFFERS_PER_TALK}, "
                             f"got {self.offers!r}")
         return self

@@ -154,7 +154,8 @@ def _controls(room: Room, act) -> None:
     solara.SliderInt(f"Timer: {room.settings.timer} s a round", value=room.settings.timer, min=30, max=600, step=30,
                      on_value=lambda v: act(room.configure, timer=int(v)))
     solara.SliderInt(f"Offers a talk between two seats may hold a round: {room.settings.offers}",
-                     value=room.settings.offers, min=1, max=max(12, room.settings.offers), on_value=lambda v: act(room.configure, offers=int(v)))
+                     value=room.settings.offers, min=1, max=max(12, room.settings.offers),
+                     on_value=lambda v: act(room.configure, offers=int(v)))
     solara.Select("Seats", value=room.settings.assign, values=list(ASSIGN_POLICIES),
                   on_value=lambda v: act(room.configure, assign=v))
     Md("*pick*: students choose a country · *assign*: the room gives each the next country")
