@@ -61,18 +61,19 @@ def _free_port() -> int:
 class Server:
     """``python run.py classroom`` on a port and a SQLite file; started, killed and started again."""
 
-    def __init__(self, db: Path):
-        self.db, self.port = db, _free_port()
+    def __init__(self, db: Path, *options: str):
+        self.db, self.port, self.options = db, _free_port(), options
         self.url = f"http://127.0.0.1:{self.port}/"
         self.proc: subprocess.Popen | None = None
         self.printed = ""
 
     def start(self) -> None:
         self.proc = subprocess.Popen([sys.executable, "run.py", "classroom", "--port", str(self.port), "--db",
-                                      str(self.db)], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                      str(self.db), *self.options], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                      text=True)
         lines = []
-        while not any("teacher's console" in line for line in lines):
+        rooms = int(self.options[self.options.index("--rooms") + 1]) if "--rooms" in self.options else 1
+        while sum("teacher's console" in line for line in lines) < rooms:
             line = self.proc.stdout.readline()
             if not line:
                 pytest.fail(f"the class server did not start: {''.join(lines)[-2000:]}")
@@ -99,16 +100,21 @@ class Server:
             self.proc.stdout.close()
 
 
-@pytest.fixture()
-def server(tmp_path):
+def served(db: Path, *options: str):
+    """A class server on ``db`` with ``options`` for a test (skipped without chromium, failed in CI)."""
     if not CHROMIUM.exists():
         if IN_CI:
             pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium package")
         pytest.skip(f"{CHROMIUM} is not installed")
-    server = Server(tmp_path / "class.sqlite")
+    server = Server(db, *options)
     server.start()
     yield server
     server.kill()
+
+
+@pytest.fixture()
+def server(tmp_path):
+    yield from served(tmp_path / "class.sqlite")
 
 
 class Offline:

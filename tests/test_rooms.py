@@ -184,6 +184,42 @@ def test_two_students_close_a_talk_with_each_other(clock):
                                                    f"Ben (USA) took the offer in {jpn_side.label}"]
 
 
+def test_two_students_exchange_counter_offers_and_the_room_replays_them(clock, tmp_path):
+    """Ana (Japan) offers, Ben (the US) counters, Ana counters again, Ben takes it: the deal is Ana's
+    second offer; past the room's limit (the teacher sets 3) a fourth offer is refused; the room
+    restored from SQLite replays the exchange to the same game."""
+    store = RoomStore(tmp_path / "class.sqlite")
+    room = a_room(clock)
+    store.add(room)
+    ana, ben, _ = three_students(room)
+    room.start(room.teacher_token)
+    room.configure(room.teacher_token, offers=3)
+    (jpn_side,) = [t for t in room.talks_of("JPN") if t.partner == "USA"]
+    (usa_side,) = [t for t in room.talks_of("USA") if t.label == jpn_side.label]
+    label, nothing = jpn_side.label, {s: 0.0 for s in jpn_side.sectors}
+    room.offer(ana.token, label, nothing, {jpn_side.sectors[0]: 0.5})
+    room.offer(ben.token, label, usa_side.suggestion.gives, usa_side.suggestion.asks)
+    second = {"gives": {jpn_side.sectors[0]: 0.1}, "asks": {jpn_side.sectors[0]: 0.2}}
+    room.offer(ana.token, label, second["gives"], second["asks"])
+    assert (jpn_side.status, usa_side.status) == ("offered", "received")     # Ana's counter waits for Ben
+    with pytest.raises(ValueError, match="has had its 3 offers this round"):
+        room.offer(ben.token, label, nothing, nothing)
+    room.accept(ben.token, label)
+    assert jpn_side.status == usa_side.status == "deal"
+    deal = room.model.log.of_kind("deal")[-1]
+    japan_gives = deal["a_gives"] if deal["a"] == "JPN" else deal["b_gives"]
+    assert deal["talk"] == label and japan_gives.as_dict() == {jpn_side.sectors[0]: 0.1}
+    assert [text for _, text in room.log[-4:]] == [f"Ana (JPN) made an offer in {label}",
+                                                   f"Ben (USA) made a counter-offer in {label}",
+                                                   f"Ana (JPN) made a counter-offer in {label}",
+                                                   f"Ben (USA) took the offer in {label}"]
+    assert [e["proposer"] for e in room.model.log.of_kind("offer") if e["talk"] == label] == ["JPN", "USA", "JPN"]
+    store.close()
+    (again,) = RoomStore(tmp_path / "class.sqlite").load()
+    assert again.model.log.to_jsonl() == room.model.log.to_jsonl() and again.log == room.log
+    assert again.settings.offers == again.model.seats.offer_limit == 3
+
+
 def test_advancing_passes_open_talks_and_opens_the_next_round(clock):
     room = a_room(clock)
     three_students(room)
@@ -477,6 +513,7 @@ def test_classroom_command_refuses_bad_input_in_one_line(one_error_line, tmp_pat
     assert "expected a port number" in one_error_line(["classroom", "--port", "0"])
     assert "--timer 5: expected whole seconds" in one_error_line(["classroom", "--timer", "5"])
     assert "--rooms 0: expected a number of rooms" in one_error_line(["classroom", "--rooms", "0"])
+    assert one_error_line(["classroom", "--offers", "0"]) == "error: --offers 0: expected whole offers from 1 to 50"
     (tmp_path / "junk.sqlite").write_text("not a database " * 100)
     assert "cannot use it as the rooms' file" in one_error_line(["classroom", "--port", port, "--db",
                                                                   str(tmp_path / "junk.sqlite")])
@@ -502,7 +539,7 @@ def test_classroom_command_makes_the_rooms_it_lacks_prints_their_links_and_serve
     monkeypatch.setattr(cli_classroom.os, "environ", {})
     db = tmp_path / "class.sqlite"
     assert main(["classroom", "tokyo_2014", "--seed", "5", "--db", str(db), "--rooms", "2", "--port", port,
-                 "--assign", "assign", "--advance", "timer", "--timer", "90"]) == 0
+                 "--assign", "assign", "--advance", "timer", "--timer", "90", "--offers", "3"]) == 0
     out = capsys.readouterr()
     assert out.err == ""
     codes = re.findall(r"^Room (\w{6}) \(tokyo_2014, seed 5, lobby\): students join at "
@@ -516,7 +553,7 @@ def test_classroom_command_makes_the_rooms_it_lacks_prints_their_links_and_serve
                                         "TPPGAME_CLASS_URL": f"http://127.0.0.1:{port}/",
                                         "SOLARA_THEME_SHOW_BANNER": "False", "SOLARA_KERNEL_CULL_TIMEOUT": "15s"}
     registry = Registry(db)
-    assert [(r.code, r.settings) for r in registry.rooms.values()] == [(c, Settings("assign", "timer", 90))
+    assert [(r.code, r.settings) for r in registry.rooms.values()] == [(c, Settings("assign", "timer", 90, 3))
                                                                        for c in codes]
     registry.store.close()
     # started again on the file, with a wider address and one more room: two restored, one made
@@ -619,3 +656,25 @@ def test_a_talks_panel_redraws_for_its_own_talks_not_for_another_countrys_move(c
     after = talks_state(room, room.talks_of("JPN"))
     room.say(cy.token, "plenary", "hello")
     assert talks_state(room, room.talks_of("JPN")) != after
+
+
+def test_the_offer_builder_opens_for_a_counter_offer_from_the_standing_offer(clock):
+    pytest.importorskip("solara")
+    from tppgame.classroom.seat_view import can_offer, starting_offer
+
+    room = a_room(clock, offers=2)
+    ana, ben, _ = three_students(room)
+    room.start(room.teacher_token)
+    (jpn_side,) = [t for t in room.talks_of("JPN") if t.partner == "USA"]
+    (usa_side,) = [t for t in room.talks_of("USA") if t.label == jpn_side.label]
+    assert can_offer(room, usa_side) and starting_offer(usa_side) == (usa_side.suggestion.gives,
+                                                                     usa_side.suggestion.asks)
+    room.offer(ana.token, jpn_side.label, {}, {jpn_side.sectors[0]: 0.3})
+    assert not can_offer(room, jpn_side) and can_offer(room, usa_side)
+    gives, asks = starting_offer(usa_side)
+    assert asks == {s: 0.0 for s in jpn_side.sectors} and gives[jpn_side.sectors[0]] == pytest.approx(
+        min(0.3, usa_side.red_line_seat[jpn_side.sectors[0]]))
+    room.offer(ben.token, jpn_side.label, {}, {})
+    assert not can_offer(room, jpn_side) and room.model.seats.offers_left(jpn_side) == 0     # the room's 2 offers
+    with pytest.raises(RoomError, match="offers: expected whole offers a talk a round from 1 to 50, got 0"):
+        room.configure(room.teacher_token, offers=0)

@@ -674,3 +674,91 @@ def test_a_players_offers_go_into_the_talks_history_and_a_learning_partner_sees_
     assert watcher.seen[-1] is player and not player.accepted       # after its own talks with the agents
     model.accept_counter("USA")
     assert history[-1].accepted and model.deals[-1].label == talk.label
+
+
+# ----------------------------------------------------------- two players: offer, counter-offer, accept
+JPN_AUS = "JPN-AUS TPP market access"
+
+
+def two_players() -> TPPModel:
+    """Japan and Australia seated; round 1 holds their own talk (seed 3)."""
+    model = TPPModel("baseline", rng=SEED, negotiators={"JPN": Person(), "AUS": Person()})
+    model.step()
+    assert model.seat_talk(JPN_AUS, "JPN").status == "waiting"
+    return model
+
+
+def test_a_counter_offer_taken_closes_the_deal_on_the_counters_terms():
+    model = two_players()
+    japan, australia = model.seat_talk(JPN_AUS, "JPN"), model.seat_talk(JPN_AUS, "AUS")
+    first, counter = japan.suggestion, australia.suggestion       # each side's own opening
+    since, meetings = len(model.log), model.talks[japan.talk_index].meetings
+    model.propose(JPN_AUS, first.gives, first.asks, country="JPN")
+    reply = model.propose(JPN_AUS, counter.gives, counter.asks, country="AUS")      # the counter-offer
+    assert not reply.accepted and "waits for JPN" in reply.reason
+    assert (japan.status, australia.status) == ("received", "offered")
+    assert japan.incoming.gives == counter.asks and japan.incoming.asks == counter.gives
+    assert model.seats.offers_left(japan) == model.seats.offers_left(australia) == 4
+    model.accept_counter(JPN_AUS, country="JPN")
+    assert new_events(model, since) == [("offer", "JPN", JPN_AUS), ("reject", "AUS", JPN_AUS),
+                                        ("offer", "AUS", JPN_AUS), ("accept", "JPN", JPN_AUS), ("deal", None, JPN_AUS)]
+    assert model.log.of_kind("reject")[-1]["reason"] == "the player answered with a counter-offer"
+    deal = model.deals[-1]                                       # Japan is side a: Australia's counter, oriented
+    assert model.countries[deal.a] == "JPN"
+    assert deal.x_ab.tolist() == [counter.asks.get(s, 0.0) for s in model.sectors]
+    assert deal.x_ba.tolist() == [counter.gives.get(s, 0.0) for s in model.sectors]
+    history = model.talks[japan.talk_index].history
+    assert [(h.proposer_is_a, h.accepted) for h in history[-2:]] == [(True, False), (False, True)]
+    assert model.talks[japan.talk_index].meetings == meetings + 1        # one meeting, however many offers
+    assert (japan.status, australia.status) == ("deal", "deal")
+
+
+def test_past_the_offer_limit_a_counter_is_refused_and_the_offer_can_still_be_taken_or_left():
+    model = two_players()
+    model.seats.limit_offers(3)
+    japan = model.seat_talk(JPN_AUS, "JPN")
+    for country in ("JPN", "AUS", "JPN"):
+        model.propose(JPN_AUS, {}, {}, country=country)
+    assert model.seats.offers_left(japan) == 0 and model.seats.offers_left(model.seat_talk("USA", "JPN")) is None
+    with pytest.raises(OfferError, match=f"{JPN_AUS} has had its 3 offers this round: take JPN's offer or leave it"):
+        model.propose(JPN_AUS, {}, {}, country="AUS")
+    with pytest.raises(OfferError, match="you have already made your offer"):
+        model.propose(JPN_AUS, {}, {}, country="JPN")            # Japan's own offer stands: it waits for Australia
+    model.pass_talk(JPN_AUS, country="AUS")
+    assert model.seat_talk(JPN_AUS, "AUS").status == "declined"
+    assert [e["proposer"] for e in model.log.of_kind("offer") if e["talk"] == JPN_AUS] == ["JPN", "AUS", "JPN"]
+    with pytest.raises(ValueError, match="expected whole offers from 1 to 50"):
+        model.seats.limit_offers(0)
+
+
+def test_the_offer_limit_counts_afresh_each_round():
+    model = two_players()
+    model.seats.limit_offers(1)
+    model.propose(JPN_AUS, {}, {}, country="JPN")
+    with pytest.raises(OfferError, match="had its 1 offers"):
+        model.propose(JPN_AUS, {}, {}, country="AUS")
+    while True:                                   # the next round their talk meets, the count starts again
+        model.settle()
+        model.step()
+        if any(t.label == JPN_AUS for t in model.seat_talks or []):
+            break
+    assert model.seats.offers_left(model.seat_talk(JPN_AUS, "AUS")) == 1
+
+
+def test_an_exchange_of_counter_offers_replays_identically_from_a_saved_game():
+    def exchange(model: TPPModel) -> None:
+        for country in ("AUS", "JPN", "AUS"):
+            seat = model.seat_talk(JPN_AUS, country)
+            model.propose(JPN_AUS, seat.suggestion.gives, seat.suggestion.asks, country=country)
+        model.accept_counter(JPN_AUS, country="JPN")
+
+    model = two_players()
+    model.seats.limit_offers(4)
+    exchange(model)
+    saved = model.snapshot()
+    assert [m["move"] for m in saved["moves"]] == ["offer_limit", "propose", "propose", "propose", "accept"]
+    again = TPPModel.from_snapshot(saved)
+    assert again.log.to_jsonl() == model.log.to_jsonl() and again.seats.offer_limit == 4
+    model.settle()
+    again.settle()
+    assert again.summary() == model.summary()

@@ -31,6 +31,7 @@ CULL = "15s"
 def classroom(argv: Sequence[str]) -> int:
     """``run.py classroom``: serve a class game (rooms with join codes, a teacher's console, students' seats)."""
     from tppgame.classroom.rooms import ADVANCE_POLICIES, ASSIGN_POLICIES
+    from tppgame.game.seats import MOST_OFFERS_PER_TALK, OFFERS_PER_TALK
 
     parser = Parser(prog="run.py classroom", description="Serve a class game: rooms with join codes, "
                     "a teacher's console and a seat per student (or delegation).")
@@ -49,6 +50,9 @@ def classroom(argv: Sequence[str]) -> int:
                         help="when a round advances: by the teacher's hand, when every seat has moved, "
                              "or on a timer (default teacher)")
     parser.add_argument("--timer", type=int, default=120, help="seconds a round with --advance timer (default 120)")
+    parser.add_argument("--offers", type=int, default=OFFERS_PER_TALK,
+                        help="offers two students may exchange in a talk a round: offer, counter-offer, ... "
+                             f"(default {OFFERS_PER_TALK})")
     args = parser.parse_args(list(argv))
     if not 0 < args.port < 65536:
         raise UsageError(f"--port {args.port}: expected a port number from 1 to 65535")
@@ -56,6 +60,8 @@ def classroom(argv: Sequence[str]) -> int:
         raise UsageError(f"--rooms {args.rooms}: expected a number of rooms from 1 to 100")
     if not 10 <= args.timer <= 3600:
         raise UsageError(f"--timer {args.timer}: expected whole seconds from 10 to 3600")
+    if not 1 <= args.offers <= MOST_OFFERS_PER_TALK:
+        raise UsageError(f"--offers {args.offers}: expected whole offers from 1 to {MOST_OFFERS_PER_TALK}")
     if importlib.util.find_spec("solara") is None:
         raise UsageError("the class server needs the dashboard extra: pip install -e \".[dashboard]\"")
     _check_port(args.host, args.port)
@@ -123,6 +129,6 @@ def _rooms(args: argparse.Namespace) -> list[Room]:
               file=sys.stderr)
     rooms = list(registry.rooms.values())
     while len(rooms) < args.rooms:
-        rooms.append(registry.create(scenario, args.seed, Settings(args.assign, args.advance, args.timer)))
+        rooms.append(registry.create(scenario, args.seed, Settings(args.assign, args.advance, args.timer, args.offers)))
     registry.store.close()
     return rooms

@@ -12,8 +12,10 @@ from urllib.parse import parse_qs
 
 import solara
 
+from tppgame.classroom.class_debrief import ClassComparison
 from tppgame.classroom.class_session import Md, page_link, registry
 from tppgame.classroom.projector import ProjectorView
+from tppgame.classroom.room_debrief import class_rooms
 from tppgame.classroom.rooms import RoomError
 from tppgame.classroom.seat_view import StudentView
 from tppgame.classroom.teacher_console import TeacherConsole
@@ -52,6 +54,11 @@ def Page():
             JoinPage(REFUSED, "")
         else:
             StudentView(room, student, asked["seat"])
+    elif "compare" in asked:
+        try:
+            ClassComparison(class_rooms(reg.rooms.values(), asked["compare"]))
+        except RoomError:
+            JoinPage(REFUSED, "")
     elif "projector" in asked:
         try:
             ProjectorView(reg.by_code(asked["projector"]))

@@ -29,120 +29,45 @@ controls the room, and each student's token (the same size) is what acts for a s
 from __future__ import annotations
 
 import hmac
-import secrets
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from tppgame.classroom.room_codes import (  # noqa: F401 (the rooms' public names, as before)
+    CODE_ALPHABET,
+    CODE_LENGTH,
+    MESSAGE_LIMIT,
+    NAME_LIMIT,
+    WRONG_CODES_PER_SECOND,
+    NotAllowed,
+    RoomError,
+    clean_message,
+    clean_name,
+    new_code,
+    new_token,
+    normal_code,
+)
+from tppgame.classroom.room_records import (  # noqa: F401
+    ADVANCE_POLICIES,
+    ASSIGN_POLICIES,
+    PLENARY,
+    Action,
+    Message,
+    Settings,
+    Student,
+)
+from tppgame.classroom.room_replay import RoomReplay, delegated  # noqa: F401
 from tppgame.game.negotiators import Person
 from tppgame.game.scenario import load_scenario
-from tppgame.game.seat import OfferError, SeatTalk
+from tppgame.game.seat import SeatTalk
 from tppgame.model import TPPModel
 
-CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"     # no 0/O, 1/I/L: read aloud or from a projector
-CODE_LENGTH = 6
-WRONG_CODES_PER_SECOND = 2
-ASSIGN_POLICIES = ("pick", "assign")                   # students pick a country, or the room assigns one
-ADVANCE_POLICIES = ("teacher", "all_submitted", "timer")
-NAME_LIMIT = 40
-MESSAGE_LIMIT = 280
-PLENARY = "plenary"                                    # the board every student and the teacher read
 MOVED = ("waiting", "rejected", "received")            # a seat talk in one of these still needs its player
 
 
-class RoomError(ValueError):
-    """An action the room cannot take now (the game is paused, the talk is closed, ...)."""
-
-
-class NotAllowed(RoomError):
-    """An action whose token does not give the right to it (another seat's, or the teacher's)."""
-
-
-def new_code() -> str:
-    """A join code: :data:`CODE_LENGTH` characters from :data:`CODE_ALPHABET`, drawn by :mod:`secrets`."""
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-
-
-def new_token() -> str:
-    """A token for the teacher or a student: 128 random bits, URL-safe."""
-    return secrets.token_urlsafe(16)
-
-
-def normal_code(text: Any) -> str:
-    """A code as typed (any case, spaces and dashes ignored)."""
-    return "".join(ch for ch in str(text).upper() if ch not in " -\t")
-
-
-def clean_name(text: Any) -> str:
-    """A student's name as the room keeps it: letters, digits, spaces and . ' - (nothing a page could
-    read as markup), single-spaced, at most :data:`NAME_LIMIT` characters."""
-    kept = "".join(ch for ch in str(text)[:10 * NAME_LIMIT] if ch.isalnum() or ch in " .'-")
-    name = " ".join(kept.split())[:NAME_LIMIT].strip()
-    if not name:
-        raise RoomError("name: expected your name (letters, up to 40 characters)")
-    return name
-
-
-def clean_message(text: Any) -> str:
-    """A message as the room keeps it: printable characters, single-spaced, at most :data:`MESSAGE_LIMIT`."""
-    kept = " ".join("".join(ch for ch in str(text)[:10 * MESSAGE_LIMIT] if ch.isprintable()).split())
-    if not kept:
-        raise RoomError("message: expected some text")
-    return kept[:MESSAGE_LIMIT]
-
-
-@dataclass(frozen=True)
-class Message:
-    """A message on the plenary board or in a talk's channel (``to``: :data:`PLENARY` or the talk's label)."""
-
-    at: float
-    round: int
-    name: str
-    country: str
-    to: str
-    text: str
-
-
-@dataclass(frozen=True)
-class Action:
-    """One change to a room, as its log keeps it: ``kind``, what it needs (``payload``) and when (``at``)."""
-
-    kind: str
-    payload: dict[str, Any]
-    at: float
-
-
 @dataclass
-class Student:
-    """A student in the room: a name, the country whose delegation they sit in (None: no seat yet)."""
-
-    id: int
-    name: str
-    token: str
-    country: str | None = None
-
-
-@dataclass
-class Settings:
-    """A room's policies: how seats are taken, and when a round advances (``timer``: seconds a round)."""
-
-    assign: str = "pick"
-    advance: str = "teacher"
-    timer: int = 120
-
-    def checked(self) -> Settings:
-        if self.assign not in ASSIGN_POLICIES:
-            raise RoomError(f"assign: expected one of {', '.join(ASSIGN_POLICIES)}, got {self.assign!r}")
-        if self.advance not in ADVANCE_POLICIES:
-            raise RoomError(f"advance: expected one of {', '.join(ADVANCE_POLICIES)}, got {self.advance!r}")
-        if not isinstance(self.timer, int) or not 10 <= self.timer <= 3600:
-            raise RoomError(f"timer: expected whole seconds from 10 to 3600, got {self.timer!r}")
-        return self
-
-
-@dataclass
-class Room:
+class Room(RoomReplay):
     """A class game: see the module's docstring. Make one with :meth:`create`, or :meth:`replay` a stored one."""
 
     id: int
@@ -193,8 +118,7 @@ class Room:
     def record(self) -> dict[str, Any]:
         """What the store keeps of the room besides its actions."""
         return {"id": self.id, "code": self.code, "teacher_token": self.teacher_token, "scenario": self.scenario,
-                "seed": self.seed, "settings": {"assign": self.settings.assign, "advance": self.settings.advance,
-                                                "timer": self.settings.timer}, "created": self.created}
+                "seed": self.seed, "settings": asdict(self.settings), "created": self.created}
 
     # ------------------------------------------------------------------ who may act
     def is_teacher(self, token: Any) -> bool:
@@ -267,9 +191,6 @@ class Room:
             self.on_action(self, action)
         return action
 
-    def _note(self, at: float, text: str) -> None:
-        self.log.append((at, text))
-
     # ------------------------------------------------------------------ students
     def join(self, name: Any, country: str | None = None) -> Student:
         """A student joins under ``name`` (the same name again is the same student: a rejoin).
@@ -314,9 +235,9 @@ class Room:
 
     # ------------------------------------------------------------------ the teacher
     def configure(self, token: Any, **changes: Any) -> None:
-        """The teacher changes the room's policies (``assign``, ``advance``, ``timer``)."""
+        """The teacher changes the room's policies (``assign``, ``advance``, ``timer``, ``offers``)."""
         self._teacher(token)
-        unknown = set(changes) - {"assign", "advance", "timer"}
+        unknown = set(changes) - {"assign", "advance", "timer", "offers"}
         if unknown:
             raise RoomError(f"settings: unknown {', '.join(sorted(unknown))}")
         Settings(**{**self.record()["settings"], **changes}).checked()
@@ -445,88 +366,6 @@ class Room:
             raise RoomError(f"{country} holds no talk {str(talk)[:40]!r} this round")
         return found
 
-    # ------------------------------------------------------------------ the reducer
-    def _apply(self, action: Action) -> None:
-        """Change the room by one action: the one place live play and replay share."""
-        p, at = action.payload, action.at
-        who = self.students[p["id"]].name if "id" in p and p["id"] < len(self.students) else "the teacher"
-        kind = action.kind
-        if kind == "join":
-            self.students.append(Student(p["id"], p["name"], p["token"]))
-            self._note(at, f"{p['name']} joined")
-            if p["country"] is not None:
-                self._seat(self.students[-1], p["country"], at)
-        elif kind == "seat":
-            self._seat(self.students[p["id"]], p["country"], at)
-        elif kind == "settings":
-            self.settings = Settings(**{**self.record()["settings"], **p})
-            self._note(at, "Settings: " + ", ".join(f"{k} {v}" for k, v in p.items()))
-        elif kind == "to_agent":
-            for student in self.delegation(p["country"]):
-                student.country = None
-            if self._plays(p["country"]):
-                self.model.hand_over(p["country"])
-            self._note(at, f"{p['country']} handed to its negotiators")
-        elif kind == "start":
-            self.model = TPPModel(self.scenario, rng=self.seed, negotiators={c: Person() for c in p["seated"]})
-            self.status = "running"
-            self._note(at, f"Game started; students hold {', '.join(p['seated']) or 'no country'}")
-            self._open_round(at)
-        elif kind in ("pause", "resume", "end"):
-            self.status = {"pause": "paused", "resume": "running", "end": "ended"}[kind]
-            self.round_started = at if kind == "resume" else self.round_started
-            self._note(at, {"pause": "Paused", "resume": "Resumed", "end": "The teacher ended the game"}[kind])
-        elif kind == "message":
-            r = self.model.round if self.model is not None else 0
-            self.messages.append(Message(at, r, who, p["country"], p["to"], p["text"]))
-            if self.model is not None:
-                self.model.log.add(r, "message", by=p["country"], name=who, to=p["to"], text=p["text"])
-            self._note(at, f"{who} ({p['country']}) wrote to " + ("the plenary" if p["to"] == PLENARY else p["to"]))
-        elif kind == "advance":
-            self.model.settle()
-            self._note(at, f"Round {self.model.round} ended ({p['by']})")
-            self._open_round(at)
-        else:
-            self._move(kind, p, who, at)
-
-    def _seat(self, student: Student, country: str | None, at: float) -> None:
-        """A student sits for ``country`` (None: for none). During the game a country its agents
-        played is the students' from the next round, and a country its last student leaves goes
-        to its negotiators at once (else nobody would move in its talks)."""
-        before, student.country = student.country, country
-        if country is not None and self.model is not None and not self._plays(country):
-            self.model.seats.take(country)
-        self._note(at, f"{student.name} " + (f"sits for {country}" if country else "has no seat"))
-        if before is not None and before != country and not self.delegation(before) and self._plays(before):
-            self.model.hand_over(before)
-            self._note(at, f"{before} handed to its negotiators (no student holds it)")
-
-    def _open_round(self, at: float) -> None:
-        if self.model.running:
-            self.model.step()          # the round meets; it settles at once if no student holds a talk in it
-            self.round_started = at
-            self._note(at, f"Round {self.model.round} opened")
-        else:
-            self.status = "ended"
-            self._note(at, "The last round has been played")
-
-    def _move(self, kind: str, p: dict[str, Any], who: str, at: float) -> None:
-        m, country, talk = self.model, p["country"], p["talk"]
-        if kind == "offer":
-            m.propose(talk, p["gives"], p["asks"], country)
-            self._note(at, f"{who} ({country}) made an offer in {talk}")
-        elif kind == "accept":
-            m.accept_counter(talk, country)
-            self._note(at, f"{who} ({country}) took the offer in {talk}")
-        elif kind == "pass":
-            m.pass_talk(talk, country)
-            self._note(at, f"{who} ({country}) made no deal in {talk} this round")
-        elif kind == "delegate":
-            delegated(m, m.seat_talk(talk, country), country)
-            self._note(at, f"{who} ({country}) let the negotiators handle {talk}")
-        else:
-            raise RoomError(f"unknown action {kind!r}")
-
     # ------------------------------------------------------------------ export
     def export(self) -> dict[str, Any]:
         """The room's log and outcome, for the teacher to keep (no tokens)."""
@@ -541,20 +380,3 @@ class Room:
                 "events": m.log.to_jsonl().splitlines() if m is not None else [],
                 "summary": m.summary() if m is not None else None}
 
-
-def delegated(model: TPPModel, seat: SeatTalk, country: str) -> None:
-    """The negotiators handle one talk for a seat: offer their suggestion if nothing stands, and take
-    a standing offer worth at least what the country needs to ratify (else leave it)."""
-    if seat.status == "waiting":
-        try:
-            model.propose(seat.label, seat.suggestion.gives, seat.suggestion.asks, country)
-        except OfferError:
-            model.pass_talk(seat.label, country)
-            return
-    standing = seat.incoming if seat.status == "received" else (
-        seat.reply.counter if seat.status == "rejected" and seat.reply is not None else None)
-    if standing is not None:
-        if standing.utility_seat >= seat.reserve_seat:
-            model.accept_counter(seat.label, country)
-        else:
-            model.pass_talk(seat.label, country)

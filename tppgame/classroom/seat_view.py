@@ -13,11 +13,10 @@ import solara
 from tppgame.classroom.brief import (
     brief_lines,
     offer_values,
-    outcome_line,
     short_of_needs,
 )
+from tppgame.classroom.class_debrief import DebriefCard
 from tppgame.classroom.class_session import Md, page_link, registry, use_room
-from tppgame.classroom.dashboard import debrief_markdown
 from tppgame.classroom.rooms import (
     MESSAGE_LIMIT,
     PLENARY,
@@ -45,6 +44,22 @@ def standing_offer(seat: SeatTalk) -> Offer | None:
     if seat.status == "rejected" and seat.reply is not None:
         return seat.reply.counter
     return None
+
+
+def can_offer(room: Room, seat: SeatTalk) -> bool:
+    """Whether the student may make an offer now: nothing made yet, or a counter-offer to another
+    player's offer while the talk has offers left this round."""
+    left = room.model.seats.offers_left(seat)
+    return seat.status == "waiting" or (seat.status == "received" and bool(left))
+
+
+def starting_offer(seat: SeatTalk) -> tuple[dict[str, float], dict[str, float]]:
+    """Where the offer builder starts: the other player's offer standing (a counter-offer starts from
+    it, within the country's red lines), else the negotiators' suggestion."""
+    if seat.status == "received" and seat.incoming is not None:
+        return ({s: min(v, seat.red_line_seat[s]) for s, v in seat.incoming.gives.items()},
+                dict(seat.incoming.asks))
+    return seat.suggestion.gives, seat.suggestion.asks
 
 
 @solara.component
@@ -83,9 +98,7 @@ def StudentView(room: Room, student: Student, token: str):
             return
         Md(f"**{_status_line(room, country)}**")
         if room.status == "ended" and room.model is not None:
-            with solara.Card("Debrief"):
-                Md(debrief_markdown(room.model, ended=True))
-                Md(outcome_line(room.model, country))
+            DebriefCard(room, country)
         if room.model is not None:
             with solara.Card("Your brief"):
                 Md("\n\n".join(brief_lines(room.model, country)))
@@ -143,10 +156,13 @@ def TalksPanel(room: Room, talks: list[SeatTalk], act, state: tuple):
     labels = [t.label for t in talks]
     seat = talks[labels.index(chosen)] if chosen in labels else talks[0]
     model = room.model
-    key = f"{model.round}:{seat.label}"
+    key = f"{model.round}:{seat.label}:{seat.offers}"       # a new offer standing starts a new draft
     draft = drafts.get(key, {})
-    gives = {s: draft.get("gives", {}).get(s, seat.suggestion.gives[s]) for s in seat.sectors}
-    asks = {s: draft.get("asks", {}).get(s, seat.suggestion.asks[s]) for s in seat.sectors}
+    start_gives, start_asks = starting_offer(seat)
+    gives = {s: draft.get("gives", {}).get(s, start_gives[s]) for s in seat.sectors}
+    asks = {s: draft.get("asks", {}).get(s, start_asks[s]) for s in seat.sectors}
+    offering = can_offer(room, seat)
+    left = model.seats.offers_left(seat)
 
     def set_value(side: str, sector: str, value: float) -> None:
         set_drafts({**drafts, key: {**draft, side: {**draft.get(side, {}), sector: round(float(value), 2)}}})
@@ -159,10 +175,13 @@ def TalksPanel(room: Room, talks: list[SeatTalk], act, state: tuple):
         me = _own(room, seat)
         u_seat, u_partner = offer_values(seat, gives, asks, model.sectors)
         draft_line = (f" Your offer below gives **{me} {u_seat:+.4f}** and **{seat.partner} {u_partner:+.4f}**. "
-                      "(0 = today's protection, 1 = free trade.)" if seat.status == "waiting" else "")
+                      "(0 = today's protection, 1 = free trade.)" if offering else "")
+        if left is not None:
+            draft_line += (f" Offers left in this talk this round (both sides): **{left}** of "
+                           f"{model.seats.offer_limit}.")
         Md(f"### {seat.label}\nYou need at least **{seat.reserve_seat:+.4f}** from this talk for {me} to ratify."
            + draft_line)
-        if seat.status == "waiting":
+        if offering:
             with solara.Row(style={"flex-wrap": "wrap"}):
                 with solara.Column(style={"min-width": "320px"}):
                     Md(f"**{me} opens** (up to your red line)")
@@ -177,7 +196,8 @@ def TalksPanel(room: Room, talks: list[SeatTalk], act, state: tuple):
                         solara.SliderFloat(f"ask {sector}: {asks[sector]:.2f}", value=asks[sector], min=0.0, max=1.0,
                                            step=0.01, thumb_label="always",
                                            on_value=lambda v, s=sector: set_value("asks", s, v))
-            solara.Button("Back to your negotiators' suggestion", text=True,
+            solara.Button("Back to " + ("their offer" if seat.status == "received" else "your negotiators' suggestion"),
+                          text=True,
                           on_click=lambda: set_drafts({k: v for k, v in drafts.items() if k != key}))
         standing = standing_offer(seat)
         if standing is not None:
@@ -205,7 +225,8 @@ def TalksPanel(room: Room, talks: list[SeatTalk], act, state: tuple):
             value = u_seat if confirm.startswith("offer") else standing.utility_seat
             Md(f"⚠ **{short_of_needs(seat, value)}** Press the button again to go ahead.")
         with solara.Row(style={"flex-wrap": "wrap"}):
-            solara.Button("Make offer", color="primary", on_click=offer, disabled=seat.status != "waiting")
+            solara.Button("Make counter-offer" if seat.status == "received" else "Make offer", color="primary",
+                          on_click=offer, disabled=not offering)
             solara.Button("Take their offer", on_click=take, disabled=standing is None)
             solara.Button("No deal this round", on_click=lambda: act(room.pass_talk, seat.label), disabled=not seat.open
                           or seat.status == "offered")

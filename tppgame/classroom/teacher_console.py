@@ -13,10 +13,10 @@ from typing import Any
 
 import solara
 
+from tppgame.classroom.class_debrief import DebriefCard, comparison_link
 from tppgame.classroom.class_session import Md, page_link, registry, use_room
 from tppgame.classroom.dashboard import (
     agreement_markdown,
-    debrief_markdown,
     event_lines,
 )
 from tppgame.classroom.rooms import (
@@ -106,8 +106,7 @@ def TeacherConsole(room: Room, token: str):
             Md(seats_markdown(room))
             _seat_changes(room, act)
         if room.status == "ended" and room.model is not None:
-            with solara.Card("Debrief"):
-                Md(debrief_markdown(room.model, ended=True))
+            DebriefCard(room)
         if room.model is not None:
             with solara.Row(style={"align-items": "flex-start", "flex-wrap": "wrap"}):
                 with solara.Card("Agreement", style={"min-width": "420px"}):
@@ -127,6 +126,7 @@ def TeacherConsole(room: Room, token: str):
             Md("\n".join(f"- {text}" for _, text in reversed(room.log[-30:])) or "Nobody has joined yet.")
         solara.FileDownload(lambda: json.dumps(room.export(), indent=1, default=str),
                             filename=f"room-{room.code}.json", label="Export the room's log and outcome (JSON)")
+        comparison_link(len(reg.rooms), token)
 
 
 def _controls(room: Room, act) -> None:
@@ -153,6 +153,9 @@ def _controls(room: Room, act) -> None:
     Md(" · ".join(f"*{k}*: {v}" for k, v in ADVANCE_LABELS.items()))
     solara.SliderInt(f"Timer: {room.settings.timer} s a round", value=room.settings.timer, min=30, max=600, step=30,
                      on_value=lambda v: act(room.configure, timer=int(v)))
+    solara.SliderInt(f"Offers a talk between two seats may hold a round: {room.settings.offers}",
+                     value=room.settings.offers, min=1, max=max(12, room.settings.offers),
+                     on_value=lambda v: act(room.configure, offers=int(v)))
     solara.Select("Seats", value=room.settings.assign, values=list(ASSIGN_POLICIES),
                   on_value=lambda v: act(room.configure, assign=v))
     Md("*pick*: students choose a country · *assign*: the room gives each the next country")

@@ -4,7 +4,8 @@ A person's seat is a negotiator driven by a person (:class:`tppgame.game.negotia
 in each of its talks that meets, the player states what the country concedes and what it
 asks for, sector by sector. The partner's own negotiator answers (accepts, or says no and
 states the offer it would make itself, which the player may take in the same round); when
-the partner is another player, the offer waits for that player. :mod:`tppgame.game.seats`
+the partner is another player, the offer waits for that player, who takes it, leaves it, or
+answers with a counter-offer, up to a number of offers a talk a round. :mod:`tppgame.game.seats`
 keeps a game's seats; the functions here are pure: they take one talk's terms for the round
 and return what each side gets.
 """
@@ -67,6 +68,7 @@ class SeatTalk:
     status: str = "waiting"
     reply: Reply | None = None
     incoming: Offer | None = None  # another player's offer to this seat, from this seat's side
+    offers: int = 0               # offers made in this talk this round by its two players together
 
     @property
     def open(self) -> bool:

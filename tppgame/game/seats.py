@@ -4,7 +4,10 @@ In the meet phase of a round (:meth:`tppgame.model.TPPModel.meet`) the booked ta
 countries are held for the players, with their terms taken then, before the round's other deals
 close. Each player offers (:meth:`Seats.propose`), takes the offer standing in a talk
 (:meth:`Seats.accept`), or passes (:meth:`Seats.pass_talk`); the partner's own negotiator answers
-at once, or, when the partner is another player, the offer waits for that player. The round
+at once, or, when the partner is another player, the offer waits for that player, who may take
+it, leave it, or answer with a counter-offer of their own: the two players exchange offers until
+one takes the other's, one leaves it, the talk has had :attr:`Seats.offer_limit` offers this round
+(:data:`OFFERS_PER_TALK` unless the game sets it), or the round settles. The round
 settles (:meth:`tppgame.model.TPPModel.settle`) when the players are done: talks still open pass.
 """
 
@@ -25,6 +28,9 @@ from tppgame.game.talks import Talk
 if TYPE_CHECKING:
     from tppgame.model import TPPModel
 
+OFFERS_PER_TALK = 6      # offers two players may exchange in one talk in a round (both sides' together)
+MOST_OFFERS_PER_TALK = 50
+
 
 class Seats:
     """Who plays which country, and the talks waiting for them this round."""
@@ -35,6 +41,19 @@ class Seats:
         self.at_start = tuple(self.countries)          # the countries people played from the first round
         # the players' moves in order, as plain data, for a saved game to replay (tppgame.game.snapshot)
         self.moves: list[dict[str, Any]] = []
+        self.offer_limit = OFFERS_PER_TALK
+
+    def limit_offers(self, limit: int) -> None:
+        """Let two players exchange up to ``limit`` offers in a talk a round (from the next offer on)."""
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MOST_OFFERS_PER_TALK:
+            raise ValueError(f"offer limit: expected whole offers from 1 to {MOST_OFFERS_PER_TALK}, got {limit!r}")
+        if limit != self.offer_limit:
+            self.offer_limit = limit
+            self._record("offer_limit", limit=limit)
+
+    def offers_left(self, seat: SeatTalk) -> int | None:
+        """The offers still open to the two players of a talk this round (None: the partner is an agent)."""
+        return None if self._other_side(seat) is None else max(0, self.offer_limit - seat.offers)
 
     @property
     def countries(self) -> list[int]:
@@ -116,7 +135,8 @@ class Seats:
         with its counter-offer); a partner who is another player sees it as an offer to take.
 
         ``gives`` is what the seated country concedes, ``asks`` what the partner should, by
-        sector (0-1; sectors left out stay at 0). One offer per talk per round.
+        sector (0-1; sectors left out stay at 0). One offer per talk per round to an agent; to
+        another player, an offer or a counter-offer to theirs, up to :attr:`offer_limit` a round.
         Raises :class:`tppgame.game.seat.OfferError` for an offer the country cannot make.
         """
         reply = self._propose(self.talk(talk, country), gives, asks)
@@ -126,13 +146,13 @@ class Seats:
 
     def _propose(self, seat: SeatTalk, gives: Mapping[str, float], asks: Mapping[str, float]) -> Reply:
         m = self.model
+        other = self._other_side(seat)
+        if other is not None and seat.status in ("waiting", "received"):
+            return self._offer_to_player(seat, other, gives, asks)
         if seat.status != "waiting":
             raise OfferError(f"you have already made your offer in {seat.label} this round "
                              "(take their counter-offer, or finish the round)")
         me, partner = self._code(seat), seat.partner
-        other = self._other_side(seat)
-        if other is not None:
-            return self._offer_to_player(seat, other, gives, asks)
         reply = partner_reply(seat, gives, asks, m.sectors)
         track, r = m.table.talks[seat.talk_index], m.round
         self._met(track)
@@ -163,18 +183,28 @@ class Seats:
 
     def _offer_to_player(self, seat: SeatTalk, other: SeatTalk, gives: Mapping[str, float],
                          asks: Mapping[str, float]) -> Reply:
-        """An offer to another player: it waits in their seat talk for them to take or leave."""
+        """An offer to another player (or a counter-offer to theirs): it waits in their seat talk for
+        them to take, leave or counter, while the talk has offers left this round."""
         m = self.model
-        if other.status not in ("waiting", "passed"):
+        if other.status not in ("waiting", "passed", "offered"):
             raise OfferError(f"{seat.partner} has already moved in {seat.label} this round")
+        if seat.offers >= self.offer_limit:
+            raise OfferError(f"{seat.label} has had its {self.offer_limit} offers this round: take "
+                             f"{seat.partner}'s offer or leave it")
         x_seat, x_partner = offer_vectors(seat, gives, asks, m.sectors)
         offer = as_offer(seat.summary, x_seat, x_partner, seat.seat_is_a, m.sectors, seat.sectors)
-        track = m.table.talks[seat.talk_index]
-        self._met(track)
-        self._log_offer(seat, self._code(seat), seat.partner, offer, by_seat=True)
+        track, me = m.table.talks[seat.talk_index], self._code(seat)
+        if seat.status == "received":          # a counter-offer leaves the offer standing
+            m.log.add(m.round, "reject", talk=seat.label, by=me, proposer=seat.partner,
+                      reason="the player answered with a counter-offer")
+        if seat.offers == 0:                   # the talk meets once a round, however many offers
+            self._met(track)
+        self._log_offer(seat, me, seat.partner, offer, by_seat=True)
         track.history.append(self._move(seat, offer, by_seat=True, accepted=False))
         seat.status, other.status = "offered", "received"
-        other.incoming = as_offer(seat.summary, x_partner, x_seat, other.seat_is_a, m.sectors, seat.sectors)
+        seat.incoming, other.incoming = None, as_offer(seat.summary, x_partner, x_seat, other.seat_is_a, m.sectors,
+                                                       seat.sectors)
+        seat.offers = other.offers = seat.offers + 1
         seat.reply = Reply(False, f"the offer waits for {seat.partner}'s player", offer, None)
         return seat.reply
 

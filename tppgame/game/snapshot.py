@@ -44,7 +44,7 @@ FORMAT = "tppgame saved game"
 FORMAT_VERSION = 1
 MAX_BYTES = 50_000_000        # a saved game is the settings and a list of moves: far more is another file
 PERSON = "person"             # a seat a person plays, in a saved game's negotiators
-MOVES = ("propose", "accept", "pass_talk", "hand_over", "settle", "take_seat")
+MOVES = ("propose", "accept", "pass_talk", "hand_over", "settle", "take_seat", "offer_limit")
 
 
 class SnapshotError(ScenarioError):
@@ -300,6 +300,8 @@ def _make_move(model: TPPModel, move: Mapping[str, Any], r: int, file: str) -> N
                 model.hand_over(move.get("country"))
             case "take_seat":
                 model.seats.take(move["country"])
+            case "offer_limit":
+                model.seats.limit_offers(move["limit"])
             case "settle" if move.get("time", r) <= r:
                 model.settle()
     except (KeyError, TypeError, ValueError) as err:
