@@ -286,10 +286,14 @@ def test_a_seat_handed_to_its_agents_and_back_to_a_student(clock):
     assert room.talks_of("JPN") == [] and "JPN" not in room.seated
     room.advance(room.teacher_token)
     room.seat_student(room.teacher_token, ben.id, "JPN")       # Ben moves from the US to Japan
-    assert isinstance(room.model.negotiators[jpn], Person) and room.delegation("USA") == []
+    # Japan is Ben's from the next round: this round's talks were held for its negotiators, who play them
+    assert room.model.seats.held("JPN") and not isinstance(room.model.negotiators[jpn], Person)
+    assert room.delegation("USA") == []
     usa = room.countries.index("USA")           # the US, which Ben left, is its negotiators' again
     assert not isinstance(room.model.negotiators[usa], Person) and room.talks_of("USA") == []
     assert room.log[-1][1] == "USA handed to its negotiators (no student holds it)"
+    room.advance(room.teacher_token)
+    assert isinstance(room.model.negotiators[jpn], Person)
     while room.status == "running" and not room.talks_of("JPN"):
         room.advance(room.teacher_token)
     assert room.talks_of("JPN"), "Japan's talks wait for its new student"

@@ -762,3 +762,26 @@ def test_an_exchange_of_counter_offers_replays_identically_from_a_saved_game():
     model.settle()
     again.settle()
     assert again.summary() == model.summary()
+
+
+def test_a_seat_taken_while_a_round_waits_is_the_players_from_the_next_round():
+    """A student who sits for Australia while Japan's round waits: Australia's negotiator plays this
+    round's talks (they were held for it), the student from the next round; taken and handed back
+    within the round, Australia is never a player's."""
+    model = TPPModel("baseline", rng=3, seat="JPN")
+    model.step()
+    assert model.waiting_for_seat
+    model.seats.take("AUS")
+    assert model.seats.held("AUS") and not isinstance(model.negotiators[model.countries.index("AUS")], Person)
+    with pytest.raises(ValueError, match="already played by a person"):
+        model.seats.take("AUS")
+    model.settle()
+    assert isinstance(model.negotiators[model.countries.index("AUS")], Person)
+
+    other = TPPModel("baseline", rng=3, seat="JPN")
+    other.step()
+    other.seats.take("NZL")
+    other.hand_over("NZL")
+    other.settle()
+    assert not other.seats.held("NZL") and [m["move"] for m in other.seats.moves][-3:] == ["take_seat", "hand_over",
+                                                                                         "settle"]

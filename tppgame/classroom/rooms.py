@@ -58,7 +58,6 @@ from tppgame.classroom.room_records import (  # noqa: F401
     Student,
 )
 from tppgame.classroom.room_replay import RoomReplay, delegated  # noqa: F401
-from tppgame.game.negotiators import Person
 from tppgame.game.scenario import load_scenario
 from tppgame.game.seat import SeatTalk
 from tppgame.model import TPPModel
@@ -173,7 +172,7 @@ class Room(RoomReplay):
         return all(self.submitted(c) for c in self.seated if self._plays(c))
 
     def _plays(self, country: str) -> bool:
-        return self.model is not None and isinstance(self.model.negotiators[self.countries.index(country)], Person)
+        return self.model is not None and self.model.seats.held(country)
 
     def seconds_left(self) -> float | None:
         """With the timer policy, while the game runs: the seconds before the round advances."""

@@ -41,6 +41,7 @@ class Seats:
         self.at_start = tuple(self.countries)          # the countries people played from the first round
         # the players' moves in order, as plain data, for a saved game to replay (tppgame.game.snapshot)
         self.moves: list[dict[str, Any]] = []
+        self.taking: list[str] = []     # countries a person takes once the round waiting for the players settles
         self.offer_limit = OFFERS_PER_TALK
 
     def limit_offers(self, limit: int) -> None:
@@ -259,11 +260,18 @@ class Seats:
             if seat.open and seat.status != "offered":
                 self._pass(seat)
         self.waiting = None
+        for country in self.taking:
+            self._seat_person(country)
+        self.taking = []
 
     def hand_over(self, country: str | None = None) -> list[Talk]:
         """A seated country's advisor takes over (the only seat's, by default): it plays from now on,
         and this round's talks still waiting for the player are returned for it to meet now."""
         m = self.model
+        if country in self.taking:        # taken this round, not yet played: the negotiator simply plays on
+            self.taking.remove(country)
+            self._record("hand_over", country=country)
+            return []
         codes = [m.countries[i] for i in self.countries]
         code = country if country is not None else (codes[0] if len(codes) == 1 else None)
         if code not in codes:
@@ -288,11 +296,21 @@ class Seats:
         m = self.model
         if country not in m.countries:
             raise ValueError(f"take: expected a country of the game ({', '.join(m.countries)}), got {country!r}")
-        i = m.countries.index(country)
-        if isinstance(m.negotiators[i], Person):
+        if self.held(country):
             raise ValueError(f"take: {country} is already played by a person")
-        m.choose_negotiator(i, Person(advisor=m.negotiators[i]))
         self._record("take_seat", country=country)
+        if self.waiting is not None:    # this round's talks were held for its negotiator, which plays them
+            self.taking.append(country)
+        else:
+            self._seat_person(country)
+
+    def held(self, country: str) -> bool:
+        """Whether a person plays ``country``, or takes it once this round settles."""
+        return isinstance(self.model.negotiators[self.model.countries.index(country)], Person) or country in self.taking
+
+    def _seat_person(self, country: str) -> None:
+        i = self.model.countries.index(country)
+        self.model.choose_negotiator(i, Person(advisor=self.model.negotiators[i]))
 
     def _record(self, move: str, **fields: Any) -> None:
         """Note a player's move (or the settling of a round that waited for the players) in :attr:`moves`."""
