@@ -16,8 +16,9 @@ from tppgame.classroom.brief import (
     outcome_line,
     short_of_needs,
 )
-from tppgame.classroom.class_session import Md, page_link, registry, use_room
+from tppgame.classroom.class_session import page_link, registry, use_room
 from tppgame.classroom.dashboard import debrief_markdown
+from tppgame.classroom.markup import Md
 from tppgame.classroom.rooms import (
     MESSAGE_LIMIT,
     PLENARY,
