@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import markdown
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 solara = pytest.importorskip("solara")
 
 from tppgame.classroom import class_session, markup
 from tppgame.classroom.room_registry import Registry
 from tppgame.classroom.rooms import Settings
-from tppgame.classroom.seat_view import StudentView
+from tppgame.classroom.seat_view import StudentView, on_grid
 
 
 def test_md_html_is_python_markdowns_html_with_tables():
@@ -49,3 +51,18 @@ def test_an_advance_converts_each_text_once_however_many_pages_show_it(tmp_path,
     markup.md_html.cache_clear()
     three = conversions_on_advance(tmp_path, monkeypatch, 3)
     assert three == one > 0
+
+
+def test_a_sliders_value_and_top_lie_on_its_steps_and_the_red_line_holds():
+    assert on_grid(0.4372, 1.0) == (0.44, 1.0)
+    assert on_grid(0.3333, 0.3333) == (0.33, 0.33)        # the top rounded down: never past the red line
+    assert on_grid(0.0, 0.0) == (0.0, 0.0)
+    assert on_grid(0.29, 0.5) == (0.29, 0.5)
+
+
+@given(st.floats(0.0, 1.0), st.floats(0.0, 1.0))
+def test_on_grid_values_are_what_a_browser_slider_keeps(value, top):
+    shown, shown_top = on_grid(value, top)
+    assert shown_top <= top + 1e-9 and 0.0 <= shown <= shown_top      # the game's own tolerance at a red line
+    for x in (shown, shown_top):       # what a Vuetify slider with step 0.01 makes of it: the same number
+        assert float(f"{round(x / 0.01) * 0.01:.2f}") == x
