@@ -131,7 +131,8 @@ def main() -> None:
                         help="draw the views in this process, without browsers or websockets (the server's part alone)")
     args = parser.parse_args()
     if args.in_process:
-        report(args, "each view (30 students' and the console) has redrawn, in this process", in_process(args))
+        report(args, "each view (the students' and the console) has redrawn, in this process", in_process(args),
+               start="the advance")
         return
     from playwright.sync_api import sync_playwright
 
@@ -185,12 +186,12 @@ def main() -> None:
           + " ".join(f"{t:.2f}" for t in server_cpu))
 
 
-def report(args: argparse.Namespace, what: str, delays: list[list[float]]) -> None:
+def report(args: argparse.Namespace, what: str, delays: list[list[float]], start: str = "the teacher's click") -> None:
     """Median, 90th percentile and slowest over every page and advance, and per advance; with the load average."""
     every = sorted(d for advance in delays for d in advance)
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"{platform.node()} ({os.cpu_count()} cores, load average {load}): {args.students} students, {args.rounds} "
-          f"advances: from the teacher's click until {what}, seconds: median {statistics.median(every):.2f}, "
+          f"advances: from {start} until {what}, seconds: median {statistics.median(every):.2f}, "
           f"90th percentile {every[int(0.9 * (len(every) - 1))]:.2f}, slowest {every[-1]:.2f}")
     for r, advance in enumerate(delays, start=2):
         print(f"  round {r}: median {statistics.median(advance):.2f}, slowest {max(advance):.2f}")
