@@ -215,14 +215,21 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server():
+def server_log(tmp_path_factory):
+    """Where the dashboard server writes its output (a file, not a pipe nobody reads)."""
+    return tmp_path_factory.mktemp("dashboard") / "server.log"
+
+
+@pytest.fixture(scope="module")
+def server(server_log):
     if not CHROMIUM.exists():
         if IN_CI:
             pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium package")
         pytest.skip(f"{CHROMIUM} is not installed")
     port = _free_port()
+    log = server_log.open("w")
     proc = subprocess.Popen([sys.executable, "run.py", "dashboard", "--port", str(port)], cwd=REPO,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                            stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.time() + 60
     while True:
@@ -233,7 +240,7 @@ def server():
             pass
         if proc.poll() is not None or time.time() > deadline:
             proc.kill()
-            pytest.fail(f"dashboard did not start: {proc.stdout.read().decode()[-2000:]}")
+            pytest.fail(f"dashboard did not start: {server_log.read_text()[-2000:]}")
         time.sleep(0.3)
     yield url
     proc.terminate()
@@ -241,14 +248,33 @@ def server():
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
+    log.close()
+
+
+def cdn_fetches(page_requests: list[str], server_output: str) -> list[str]:
+    """Signs of a fetch through Solara's CDN proxy for what ``solara.Markdown`` loads (KaTeX, Mermaid:
+    not among the assets the solara-assets package serves, so the server asks the internet): the page's
+    requests for them and the server's warnings that it could not load a URL."""
+    asked = [url for url in page_requests if "/_solara/cdn/" in url and ("katex" in url or "mermaid" in url)]
+    warned = [line for line in server_output.splitlines() if "Could not load URL" in line]
+    return asked + warned
+
+
+def test_cdn_fetches_are_recognised():
+    warning = "Solara.cdn - WARNING - Could not load URL: 'https://cdn.jsdelivr.net/npm/katex' (timed out)"
+    assert cdn_fetches(["http://127.0.0.1:1/_solara/cdn/katex@0.16/dist/katex.min.js"], warning) == [
+        "http://127.0.0.1:1/_solara/cdn/katex@0.16/dist/katex.min.js", warning]
+    served = "http://127.0.0.1:1/_solara/cdn/@widgetti/solara-vuetify-app@10.1.1/dist/main8.css"   # solara-assets
+    assert cdn_fetches(["http://127.0.0.1:1/static/main.js", served], "Solara server at http://127.0.0.1:1/") == []
 
 
 @pytest.fixture()
-def tab(server):
+def tab(server, server_log):
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     external: list[str] = []
+    requests: list[str] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True)
         page = browser.new_page(viewport={"width": 1600, "height": 1400})
@@ -263,11 +289,14 @@ def tab(server):
                 route.abort()
 
         page.route("**/*", offline)
+        page.on("request", lambda request: requests.append(request.url))
         page.goto(server)
         page.get_by_text("Round 0 of 40").wait_for(timeout=60_000)
         yield page
         browser.close()
     assert external == [], f"the page asked the internet for {external}"
+    # the page's text is drawn on the server (no solara.Markdown): nothing goes through the CDN proxy
+    assert cdn_fetches(requests, server_log.read_text()) == []
 
 
 def _figures_drawn(page) -> int:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import solara
 
 from tppgame.classroom.brief import outcome_line
-from tppgame.classroom.class_session import Md, page_link, registry
+from tppgame.classroom.class_session import page_link, registry
 from tppgame.classroom.dashboard import debrief_markdown
 from tppgame.classroom.documents import to_html, to_markdown
+from tppgame.classroom.markup import Md
 from tppgame.classroom.room_debrief import (
     comparison,
     comparison_csv,

@@ -13,7 +13,8 @@ from urllib.parse import parse_qs
 import solara
 
 from tppgame.classroom.class_debrief import ClassComparison
-from tppgame.classroom.class_session import Md, page_link, registry
+from tppgame.classroom.class_session import page_link, registry
+from tppgame.classroom.markup import MD_STYLE, Md
 from tppgame.classroom.projector import ProjectorView
 from tppgame.classroom.room_debrief import class_rooms
 from tppgame.classroom.rooms import RoomError
@@ -33,8 +34,7 @@ def Page():
     router = solara.use_router()
     asked = query(router.search)
     solara.Title("tppgame class")
-    solara.Style(".tpp-md strong { font-weight: 700 } .tpp-md h3 { margin: 12px 0 4px } "
-                 ".tpp-md td, .tpp-md th { padding: 3px 12px; border-bottom: 1px solid #ddd; text-align: left }")
+    solara.Style(MD_STYLE)
     reg = registry()
     if "teacher" in asked:
         try:

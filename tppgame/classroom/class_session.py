@@ -13,7 +13,6 @@ import threading
 from contextlib import nullcontext
 from urllib.parse import urlencode
 
-import markdown
 import reacton.core
 import solara
 from solara.toestand import Context
@@ -70,12 +69,3 @@ def use_room(room: Room) -> int:
 
     solara.use_effect(subscribe, [room.id])
     return version
-
-
-def Md(text: str) -> None:
-    """Markdown drawn as HTML made on the server. Not ``solara.Markdown``: its page script loads
-    KaTeX and Mermaid through the server's CDN proxy, which asks the internet for them. Only the
-    game's own text and names the room has cleaned (:func:`~tppgame.classroom.rooms.clean_name`:
-    letters, digits, spaces, . ' -) reach it."""
-    solara.HTML(tag="div", unsafe_innerHTML=markdown.markdown(text, extensions=["tables"]),
-                classes=["tpp-md"])

@@ -21,6 +21,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 from mesa.visualization.utils import force_update, update_counter
 
+from tppgame.classroom.markup import MD_STYLE, Md
 from tppgame.game.agreement import assemble_package
 from tppgame.game.outcome import power_now
 from tppgame.model import TPPModel
@@ -434,8 +435,9 @@ def power_html(model: TPPModel) -> str:
 @solara.component
 def AgreementPanel(model: TPPModel):
     update_counter.get()
+    solara.Style(MD_STYLE)
     with solara.Card("Agreement", style=SCROLL):
-        solara.Markdown(agreement_markdown(model))
+        Md(agreement_markdown(model))
         solara.HTML(tag="div", unsafe_innerHTML=power_html(model))
 
 
@@ -455,7 +457,7 @@ def event_lines(model: TPPModel, rounds: int = 8) -> list[str]:
 def EventLogView(model: TPPModel):
     update_counter.get()
     with solara.Card("What happened", style=SCROLL):
-        solara.Markdown("\n".join(event_lines(model)))
+        Md("\n".join(event_lines(model)))
 
 
 def debrief_markdown(model: TPPModel, ended: bool = False) -> str:
@@ -504,7 +506,7 @@ def welfare_markdown(summary: dict) -> str:
 def DebriefView(model: TPPModel):
     update_counter.get()
     with solara.Card("Debrief", style=SCROLL):
-        solara.Markdown(debrief_markdown(model))
+        Md(debrief_markdown(model))
 
 
 # -------------------------------------------------------------------------- the seat
@@ -523,15 +525,14 @@ def SeatPanel(model: TPPModel):
     message, set_message = solara.use_state("")
     with solara.Card("Your seat", style=SCROLL):
         if model.seat is None:
-            solara.Markdown("Nobody has taken a seat. Choose a country under **Take a seat as** and press Reset; "
-                            "then, in each of its talks, the game waits for your offer.")
+            Md("Nobody has taken a seat. Choose a country under **Take a seat as** and press Reset; "
+               "then, in each of its talks, the game waits for your offer.")
             return
         me = model.countries[model.seat]
         if not model.waiting_for_seat:
             if message:
-                solara.Markdown(f"*{message}*")
-            solara.Markdown(f"You negotiate for **{me}**. Press **Step**: when your talks meet, they wait here "
-                            "for your offers.")
+                Md(f"*{message}*")
+            Md(f"You negotiate for **{me}**. Press **Step**: when your talks meet, they wait here for your offers.")
             return
         labels = [t.label for t in model.seat_talks]
         seat = model.seat_talk(chosen if chosen in labels else labels[0])
@@ -549,12 +550,11 @@ def SeatPanel(model: TPPModel):
                   "deal": "deal closed", "passed": "no offer this round", "declined": "you left their counter-offer",
                   "handed_over": "your negotiators play it", "offered": "your offer waits for the other player",
                   "received": "the other player's offer waits for you"}[seat.status]
-        solara.Markdown(f"**{seat.label}** — {status}. You need at least {seat.reserve_seat:+.4f} "
-                        f"from this talk for {me} to ratify.")
-        x_seat = np.array([gives.get(s, 0.0) for s in model.sectors])
-        x_partner = np.array([asks.get(s, 0.0) for s in model.sectors])
+        Md(f"**{seat.label}** — {status}. You need at least {seat.reserve_seat:+.4f} "
+           f"from this talk for {me} to ratify.")
+        x_seat, x_partner = (np.array([side.get(s, 0.0) for s in model.sectors]) for side in (gives, asks))
         u_seat, u_partner = utilities(seat.summary, x_seat, x_partner, seat.seat_is_a)
-        solara.Markdown(f"Your draft offer gives **{me} {u_seat:+.4f}** and **{partner} {u_partner:+.4f}**.")
+        Md(f"Your draft offer gives **{me} {u_seat:+.4f}** and **{partner} {u_partner:+.4f}**.")
         if seat.open and seat.status == "waiting":
             with solara.Row():
                 with solara.Column():
@@ -593,8 +593,8 @@ def SeatPanel(model: TPPModel):
             counter = reply.counter
             opened = ", ".join(f"{s} {v:.2f}" for s, v in counter.asks.items() if v >= 0.005) or "nothing"
             asked = ", ".join(f"{s} {v:.2f}" for s, v in counter.gives.items() if v >= 0.005) or "nothing"
-            solara.Markdown(f"**Counter-offer from {partner}:** {partner} opens {opened}; asks you to open {asked}. "
-                            f"It gives you {counter.utility_seat:+.4f} and {partner} {counter.utility_partner:+.4f}.")
+            Md(f"**Counter-offer from {partner}:** {partner} opens {opened}; asks you to open {asked}. "
+               f"It gives you {counter.utility_seat:+.4f} and {partner} {counter.utility_partner:+.4f}.")
         with solara.Row(style={"flex-wrap": "wrap"}):
             solara.Button("Make offer", color="primary", on_click=lambda: act("offer"),
                           disabled=seat.status != "waiting")
@@ -602,7 +602,7 @@ def SeatPanel(model: TPPModel):
             solara.Button("No deal this round", on_click=lambda: act("pass"), disabled=not seat.open)
             solara.Button("Finish round", color="secondary", on_click=lambda: act("finish"))
         if message:
-            solara.Markdown(f"*{message}*")
+            Md(f"*{message}*")
 
 
 COMPONENTS = [AgreementPanel, SeatPanel, NetworkView, UtilityView, ConcessionsView, EventLogView, DebriefView]

@@ -8,6 +8,8 @@ the page's link: the room refuses anything outside the student's own seat.
 
 from __future__ import annotations
 
+import math
+
 import solara
 
 from tppgame.classroom.brief import (
@@ -16,7 +18,8 @@ from tppgame.classroom.brief import (
     short_of_needs,
 )
 from tppgame.classroom.class_debrief import DebriefCard
-from tppgame.classroom.class_session import Md, page_link, registry, use_room
+from tppgame.classroom.class_session import page_link, registry, use_room
+from tppgame.classroom.markup import Md
 from tppgame.classroom.rooms import (
     MESSAGE_LIMIT,
     PLENARY,
@@ -186,14 +189,16 @@ def TalksPanel(room: Room, talks: list[SeatTalk], act, state: tuple):
                 with solara.Column(style={"min-width": "320px"}):
                     Md(f"**{me} opens** (up to your red line)")
                     for sector in seat.sectors:
-                        solara.SliderFloat(f"give {sector}: {gives[sector]:.2f}", value=gives[sector], min=0.0,
-                                           max=seat.red_line_seat[sector], step=0.01, thumb_label="always",
+                        value, top = on_grid(gives[sector], seat.red_line_seat[sector])
+                        solara.SliderFloat(f"give {sector}: {gives[sector]:.2f}", value=value, min=0.0,
+                                           max=top, step=0.01, thumb_label="always",
                                            on_value=lambda v, s=sector: set_value("gives", s, v))
                 with solara.Column(style={"min-width": "320px"}):
                     Md(f"**{seat.partner} opens** (its red lines: "
                                     f"{', '.join(f'{s} {v:.2f}' for s, v in seat.red_line_partner.items() if v < 1) or 'none'})")
                     for sector in seat.sectors:
-                        solara.SliderFloat(f"ask {sector}: {asks[sector]:.2f}", value=asks[sector], min=0.0, max=1.0,
+                        solara.SliderFloat(f"ask {sector}: {asks[sector]:.2f}", value=on_grid(asks[sector], 1.0)[0],
+                                           min=0.0, max=1.0,
                                            step=0.01, thumb_label="always",
                                            on_value=lambda v, s=sector: set_value("asks", s, v))
             solara.Button("Back to " + ("their offer" if seat.status == "received" else "your negotiators' suggestion"),
@@ -234,6 +239,14 @@ def TalksPanel(room: Room, talks: list[SeatTalk], act, state: tuple):
                           disabled=seat.status not in ("waiting", "rejected", "received"))
         Md(f"**Talk channel with {seat.partner}** (both delegations read it)")
         MessageBox(room.channel(seat.label), lambda text: act(room.say, seat.label, text), len(room.messages))
+
+
+def on_grid(value: float, top: float) -> tuple[float, float]:
+    """A slider's value and top on its 0.01 steps (the top rounded down: the red line holds). A value
+    off the steps the browser's slider corrects, and sends back as a change: one more redraw of the
+    page for each slider after every round, thirty pages at once."""
+    top = math.floor(top * 100 + 1e-9) / 100
+    return min(round(value, 2), top), top
 
 
 def _own(room: Room, seat: SeatTalk) -> str:

@@ -14,11 +14,12 @@ from typing import Any
 import solara
 
 from tppgame.classroom.class_debrief import DebriefCard, comparison_link
-from tppgame.classroom.class_session import Md, page_link, registry, use_room
+from tppgame.classroom.class_session import page_link, registry, use_room
 from tppgame.classroom.dashboard import (
     agreement_markdown,
     event_lines,
 )
+from tppgame.classroom.markup import Md
 from tppgame.classroom.rooms import (
     ADVANCE_POLICIES,
     ASSIGN_POLICIES,
