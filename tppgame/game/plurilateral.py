@@ -71,9 +71,15 @@ class Plurilateral:
     def _accepting(self, schedule: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Who in ``group`` would ratify these schedules (from the shared memo, if any), and be
         accepted by its partners: a member offering nothing is refused (:meth:`_refused`)."""
+        return self._judged(schedule, group)[:3]
+
+    def _judged(self, schedule: np.ndarray, group: np.ndarray,
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`_accepting`'s answer with the members refused for offering nothing beside it."""
         m = self.model
         ok, utility, access = m.work.accepting(m.weights, schedule, group, m.side_access, m.outside)
-        return ok & ~self._refused(schedule, group), utility, access
+        refused = self._refused(schedule, group)
+        return ok & ~refused, utility, access, refused
 
     def _refused(self, schedule: np.ndarray, group: np.ndarray) -> np.ndarray:
         """Members of ``group`` their partners refuse for offering nothing in these schedules
@@ -96,8 +102,7 @@ class Plurilateral:
         if self.formed_round is None:
             group = m.members.copy()
             package = self._package(group)
-            ok, utility, access = self._accepting(package, group)
-            refused = self._refused(package, group)
+            ok, utility, access, refused = self._judged(package, group)
             holdouts = group & ~ok
             margin = utility - m.outside - w.threshold * attainable_gain(w, group)
             if self._update_endgame(holdouts, margin, refused) and not holdouts.any() and m.round >= 1:
