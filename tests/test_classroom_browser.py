@@ -155,6 +155,11 @@ class Offline:
         page.route("**/*", route)
         return page
 
+    def assert_stayed_on_machine(self) -> None:
+        """No page asked the internet, nor Solara's CDN proxy for a file it would fetch online."""
+        assert self.external == [], f"the pages asked the internet for {self.external}"
+        assert self.cdn == [], f"the pages asked Solara's CDN proxy for what it would fetch online: {self.cdn}"
+
 
 def _join(page, base: str, code: str, name: str) -> None:
     page.goto(f"{base}?code={code}")
@@ -320,5 +325,4 @@ def test_a_class_plays_in_one_room_and_survives_a_restart(server):
             net.keep_screens()
             raise
         browser.close()
-    assert net.external == [], f"the pages asked the internet for {net.external}"
-    assert net.cdn == [], f"the pages asked Solara's CDN proxy for what it would fetch online: {net.cdn}"
+    net.assert_stayed_on_machine()

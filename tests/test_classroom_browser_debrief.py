@@ -125,5 +125,4 @@ def test_two_students_counter_offer_and_the_class_gets_its_debrief_and_compariso
             net.keep_screens()
             raise
         browser.close()
-    assert net.external == [], f"the pages asked the internet for {net.external}"
-    assert net.cdn == [], f"the pages asked Solara's CDN proxy for what it would fetch online: {net.cdn}"
+    net.assert_stayed_on_machine()
