@@ -32,10 +32,11 @@ else:
     pytest.importorskip("solara")
     pytest.importorskip("playwright.sync_api")
 
-from tppgame.classroom.dashboard import (AS_SCENARIO, DashboardModel, agreement_markdown, classroom_scenario,  # noqa: E402
-                               concessions_matrix, debrief_markdown, edge_kinds, event_lines, model_params,
-                               network_figure, parse_seed, power_html, scenario_names, utility_figure,
+from tppgame.classroom.dashboard import (AS_SCENARIO, DashboardModel, classroom_scenario,  # noqa: E402
+                               concessions_matrix, edge_kinds, model_params,
+                               network_figure, parse_seed, scenario_names, utility_figure,
                                concessions_html)
+from tppgame.classroom.game_text import agreement_markdown, debrief_markdown, event_lines, power_html  # noqa: E402
 
 NO_TACTICS = {code: AS_SCENARIO for code in ("USA", "JPN")}
 

@@ -628,7 +628,7 @@ def test_the_projector_view_draws_the_world_on_one_scale(clock):
 def test_an_ended_game_has_its_debrief_and_each_countrys_outcome(clock):
     pytest.importorskip("solara")
     from tppgame.classroom.brief import needs, outcome_line
-    from tppgame.classroom.dashboard import debrief_markdown
+    from tppgame.classroom.game_text import debrief_markdown
 
     room = played(clock, 3)
     room.end(room.teacher_token)

@@ -11,7 +11,7 @@ import solara
 
 from tppgame.classroom.brief import outcome_line
 from tppgame.classroom.class_session import page_link, registry
-from tppgame.classroom.dashboard import debrief_markdown
+from tppgame.classroom.game_text import debrief_markdown
 from tppgame.classroom.documents import to_html, to_markdown
 from tppgame.classroom.markup import Md
 from tppgame.classroom.room_debrief import (

@@ -21,11 +21,11 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 from mesa.visualization.utils import force_update, update_counter
 
+from tppgame.classroom.game_text import CELL as _CELL
+from tppgame.classroom.game_text import agreement_markdown, debrief_markdown, event_lines, power_html
 from tppgame.classroom.markup import MD_STYLE, Md
 from tppgame.game.agreement import assemble_package
-from tppgame.game.outcome import power_now
 from tppgame.model import TPPModel
-from tppgame.report import month_label, round_lines
 from tppgame.game.scenario import Scenario, ScenarioError, available_scenarios, load_scenario
 from tppgame.game.seat import OfferError, SeatTalk, utilities
 from tppgame.game.negotiators import negotiator_names
@@ -347,7 +347,6 @@ def concessions_html(model: TPPModel) -> str:
             f"<tr><th></th>{head}</tr>{''.join(rows)}</table>")
 
 
-_CELL = "border:1px solid #ddd;padding:2px 5px;text-align:center;min-width:38px"
 
 
 # ----------------------------------------------------------------------------- views
@@ -378,60 +377,6 @@ def ConcessionsView(model: TPPModel):
         solara.HTML(tag="div", unsafe_innerHTML=concessions_html(model))
 
 
-def round_heading(model: TPPModel) -> str:
-    """'Round 12 of 40 (June 2014)', or 'Round 0 of 40 (before the talks)'."""
-    when = month_label(model, model.round) if model.round >= 1 else "before the talks"
-    return f"Round {model.round} of {model.config.rounds} ({when})"
-
-
-def agreement_markdown(model: TPPModel) -> str:
-    """The agreement panel: who accepts, the hold-outs, GDP share against the threshold, formed and in force."""
-    check = model.last_check
-    rule = model.config.entry_rule
-    lines = [f"### {round_heading(model)}", ""]
-    if model.waiting_for_seat:
-        lines += ["**Waiting for your offers** (see *Your seat*).", ""]
-    if check.formed:
-        lines.append(f"**Agreement formed** in round {model.formed_round} "
-                     f"({month_label(model, model.formed_round)}) by {len(check.signatories)} signatories.")
-        lines.append("")
-    else:
-        lines.append("**No agreement yet.**")
-    lines.append("")
-    lines.append(f"- Would ratify the package as it stands: {', '.join(check.accepting) or 'nobody'}")
-    lines.append(f"- Hold-outs: {', '.join(check.holdouts) or 'none'}")
-    if check.open_pairs:
-        lines.append(f"- Talks with a zone of agreement still open: {len(check.open_pairs)}")
-    threshold = f" (needs {rule.min_gdp_share:.0%})" if rule.min_gdp_share > 0 else ""
-    lines.append(f"- GDP share of those who would ratify: {check.gdp_share:.1%}{threshold}")
-    lines.append(f"- Entry into force ({rule.name}: {rule.describe()}): "
-                 f"**{'yes' if check.in_force else 'no'}**")
-    power = power_now(model)
-    lines.append(f"- Veto under this rule: {', '.join(power.veto_players) or 'nobody'}"
-                 if power.decisive else "- Power under this rule: none (no group of them can meet it)")
-    notes = getattr(model, "notes", [])
-    return "\n".join(lines + [f"\n*{note}*" for note in notes])
-
-
-def power_html(model: TPPModel) -> str:
-    """The power indices under the entry rule in force as a small table, a column per player:
-    Banzhaf (share of the decisive ratifications) and Shapley-Shubik (share of the orders in which it
-    is the pivot), veto players in bold. Empty when nobody can meet the rule."""
-    power = power_now(model)
-    if not power.decisive:
-        return ""
-    bold = ["font-weight:700;background:#fde2c8" if v else "" for v in power.veto]
-    head = "".join(f"<th style='{_CELL};{b}'>{p}</th>" for p, b in zip(power.players, bold))
-
-    def row(label: str, values: np.ndarray) -> str:
-        cells = "".join(f"<td style='{_CELL};{b}'>{v:.2f}</td>" for v, b in zip(values, bold))
-        return f"<tr><th style='{_CELL};text-align:left;white-space:nowrap'>{label}</th>{cells}</tr>"
-
-    return (f"<table class='tpp-power' style='border-collapse:collapse;font-size:12px;margin-top:6px'>"
-            f"<tr><th style='{_CELL};text-align:left'>power</th>{head}</tr>"
-            f"{row('Banzhaf', power.banzhaf)}{row('Shapley-Shubik', power.shapley_shubik)}</table>")
-
-
 @solara.component
 def AgreementPanel(model: TPPModel):
     update_counter.get()
@@ -441,65 +386,11 @@ def AgreementPanel(model: TPPModel):
         solara.HTML(tag="div", unsafe_innerHTML=power_html(model))
 
 
-def event_lines(model: TPPModel, rounds: int = 8) -> list[str]:
-    """The last few rounds in plain sentences, newest first."""
-    out = []
-    for r in range(model.round, max(model.round - rounds, 0), -1):
-        lines = round_lines(model, r)
-        if lines:
-            out.append(f"**Round {r} ({month_label(model, r)})**\n")
-            out += [f"- {line}" for line in lines]
-            out.append("")
-    return out or ["Nothing has happened yet: press Step."]
-
-
 @solara.component
 def EventLogView(model: TPPModel):
     update_counter.get()
     with solara.Card("What happened", style=SCROLL):
         Md("\n".join(event_lines(model)))
-
-
-def debrief_markdown(model: TPPModel, ended: bool = False) -> str:
-    """At the end of the game (or once ``ended``, a class game the teacher stopped early): the
-    outcome next to what happened in fact (the scenario's history)."""
-    if model.running and not ended:
-        return "The debrief appears when the last round has been played."
-    history = model.config.history
-    summary = model.summary()
-    outcome = (f"formed in round {summary['round']} ({month_label(model, summary['round'])}), "
-               f"{len(summary['members'])} signatories, {'could' if summary['in_force'] else 'could not'} "
-               "enter into force" if summary["formed"] else "no agreement formed")
-    lines = ["### Debrief", f"- **In this game:** {outcome}."]
-    if history:
-        fact = "formed" if history.get("formed") else "did not form"
-        when = f" ({history['date']:%d %B %Y})" if history.get("date") else ""
-        lines.append(f"- **In fact:** the agreement {fact}{when}.")
-        lines.append(f"\n{history.get('summary', '')}")
-        if history.get("formed") is not None and bool(history["formed"]) == summary["formed"]:
-            lines.append("\nThe game matches history on whether an agreement formed.")
-        elif history.get("formed") is not None:
-            lines.append("\nThe game differs from history on whether an agreement formed: what made the difference?")
-        sources = history.get("sources", [])
-        if sources:
-            lines.append("\nSources: " + " · ".join(sources))
-    else:
-        lines.append("- This scenario has no historical record to compare with.")
-    return "\n".join(lines + ["", welfare_markdown(summary)])
-
-
-def welfare_markdown(summary: dict) -> str:
-    """Each country's welfare account of the outcome (``summary.json``'s ``welfare``) as a table:
-    the gain in % of its 2013 GDP and in US$ m, from exports, erosion, efficiency and terms of trade."""
-    rows = ["#### Welfare of the outcome", "",
-            "What it is worth to each economy in the ten sectors (not what its government bargained for):",
-            "", "| country | % of GDP | US$ m | exports | erosion | efficiency | terms of trade |",
-            "|---|---:|---:|---:|---:|---:|---:|"]
-    for code, c in summary["countries"].items():
-        w = c["welfare"]
-        rows.append(f"| {code} | {w['percent_gdp']:+.4f} | {w['total_usd_m']:+.1f} | {w['exports_usd_m']:+.1f} | "
-                    f"{w['erosion_usd_m']:+.1f} | {w['efficiency_usd_m']:+.1f} | {w['terms_of_trade_usd_m']:+.1f} |")
-    return "\n".join(rows)
 
 
 @solara.component

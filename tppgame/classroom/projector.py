@@ -17,7 +17,8 @@ import solara
 
 from tppgame.classroom.brief import needs
 from tppgame.classroom.class_session import page_link, use_room
-from tppgame.classroom.dashboard import EDGE_STYLES, LAYOUT, edge_kinds, round_heading
+from tppgame.classroom.dashboard import EDGE_STYLES, LAYOUT, edge_kinds
+from tppgame.classroom.game_text import round_heading
 from tppgame.classroom.rooms import Room
 from tppgame.model import TPPModel
 from tppgame.report import month_label, round_lines

@@ -15,10 +15,7 @@ import solara
 
 from tppgame.classroom.class_debrief import DebriefCard, comparison_link
 from tppgame.classroom.class_session import page_link, registry, use_room
-from tppgame.classroom.dashboard import (
-    agreement_markdown,
-    event_lines,
-)
+from tppgame.classroom.game_text import agreement_markdown, event_lines
 from tppgame.classroom.markup import Md
 from tppgame.classroom.rooms import (
     ADVANCE_POLICIES,
