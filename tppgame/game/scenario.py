@@ -17,7 +17,7 @@ import calendar
 import datetime as dt
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -147,6 +147,12 @@ class Scenario:
             check_override(after[1], value, spec, f"{origin} ({dotted.rpartition(':')[0]})")
             tree = {**tree, "events": events}
         return _compile(tree, self.calibration, self.file, self.origins)
+
+    def with_headlines(self, entries: list[dict[str, Any]], origin: str) -> Scenario:
+        """A new scenario with these ``[[headlines]]`` entries (as a file writes them) in place of its
+        own, checked like a file's; a bad entry's error names ``origin`` (where the entries come from)."""
+        compiled = _compile({**self.settings, "headlines": entries}, self.calibration, origin, self.origins)
+        return replace(compiled, file=self.file)
 
     def without_events(self, labels: Sequence[str]) -> Scenario:
         """A new scenario without the scheduled events of these labels (every label must name one)."""
