@@ -15,6 +15,9 @@ from types import SimpleNamespace
 import jsonschema
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 from tppgame.experiments.headlines import (CHECKS, among_top, concedes_in_protected, final_concessions, holds,
                                            others_can_enter_into_force, own_cuts, package_schedule, play,
@@ -64,6 +67,28 @@ def test_concedes_in_protected_needs_one_of_the_top_sectors():
     assert concedes_in_protected(concessions, barrier, 2, 0.05).tolist() == [False, True, True]
     assert concedes_in_protected(concessions, barrier, 2, 0.2).tolist() == [False, False, True]
     assert concedes_in_protected(concessions, barrier, 3, 0.5).tolist() == [True, False, True]
+
+
+shares = arrays(float, (4, 5), elements=st.floats(0, 1))
+
+
+@settings(max_examples=60, deadline=None)
+@given(shares, shares, st.integers(1, 5), st.floats(0, 1), st.integers(0, 3), st.integers(0, 4))
+def test_measures_are_monotone(concessions, barrier, top, at_least, country, sector):
+    """Conceding more never lowers a cut, never drops a country from conceding in its protected sectors;
+    a country among the top N is among the top N + 1; a higher bar never holds where a lower one fails."""
+    more = concessions.copy()
+    more[country, sector] = 1.0
+    assert (own_cuts(more, barrier) >= own_cuts(concessions, barrier) - 1e-12).all()
+    conceded = concedes_in_protected(concessions, barrier, top, at_least)
+    assert (concedes_in_protected(more, barrier, top, at_least) >= conceded).all()
+    assert (concedes_in_protected(concessions, barrier, top, at_least / 2) >= conceded).all()
+    players = np.ones(4, dtype=bool)
+    cuts = own_cuts(concessions, barrier)
+    top_cuts = min(top, 4)
+    assert (among_top(cuts, players, top_cuts + 1) >= among_top(cuts, players, top_cuts)).all()
+    assert among_top(cuts, players, 4).tolist() == (cuts > 0).tolist()
+    assert (protected_sectors(barrier, top).sum(axis=1) <= top).all()
 
 
 # ------------------------------------------------------------------ a constructed run

@@ -170,7 +170,7 @@ def _headline(cal: Calibration) -> Check:
         plain = [key for key in HEADLINE_NEEDS[kind] if not key.endswith("_")]
         timed = [{"anyOf": [{"required": [f"{key}round"]}, {"required": [f"{key}date"]}]}
                  for key in HEADLINE_NEEDS[kind] if key.endswith("_")]
-        return {"required": plain, **({"allOf": timed} if timed else {})}
+        return {**({"required": plain} if plain else {}), **({"allOf": timed} if timed else {})}
 
     return with_schema(check, {
         **schema_of(base),
