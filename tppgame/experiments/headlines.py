@@ -102,8 +102,8 @@ def package_schedule(model: TPPModel) -> np.ndarray:
 
 
 def own_cuts(concessions: np.ndarray, barrier: np.ndarray) -> np.ndarray:
-    """[country]: the cut of its own protection: the mean over sectors of concession times barrier,
-    the share of its average protection (0 = none, 1 = prohibitive everywhere) it removed."""
+    """[country]: the cut of its own protection: the mean over sectors of concession times barrier, the
+    protection it removed on average, in barrier units (opening one prohibitive sector of ten fully: 0.1)."""
     return (concessions * barrier).mean(axis=1)
 
 
