@@ -191,7 +191,7 @@ def baseline_run():
 
 
 def test_veto_in_the_baseline_is_the_us_and_japan(baseline_run):
-    """2013 GDP: the US holds about 62% of the twelve's and Japan about 17%, so without either the others
+    """2013 GDP: the US holds about 60% of the twelve's and Japan about 18%, so without either the others
     stay under 85%; without Canada (about 6.6%) the other eleven hold over 93%."""
     model = baseline_run
     vetoes = [c for c in model.countries if CHECKS["veto"](model, headline("veto", country=c))]
