@@ -13,7 +13,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
+
+from tppgame.game.power import entry_rule_game, membership
 from tppgame.game.scenario import HeadlineSpec, Scenario
+from tppgame.game.utility import deepest_concessions
 
 if TYPE_CHECKING:
     from tppgame.model import TPPModel
@@ -79,10 +83,109 @@ def _access_at_least(model: TPPModel, h: HeadlineSpec) -> bool:
     return float(value) >= h.get("at_least") - 1e-9
 
 
+# ------------------------------------------------------- the stylised facts' measures
+# Pure functions of arrays, so that a test can check them by hand; the checks below feed them a run.
+
+def final_concessions(model: TPPModel) -> np.ndarray:
+    """[country, sector]: the most each country opened each sector to any partner at the end, by the
+    agreement if it formed or by the side deals in force (what ``summary.json`` reports as concessions)."""
+    check = model.last_check
+    return deepest_concessions(check.access if check.formed else model.side_access)
+
+
+def package_schedule(model: TPPModel) -> np.ndarray:
+    """[country, sector]: each country's TPP schedule as signed (suspended sectors count for nothing);
+    zeros when no agreement formed. Side deals are not in it."""
+    if model.formed_round is None:
+        return np.zeros((len(model.countries), len(model.sectors)))
+    return model.agreement.in_force_schedule(model.agreement.signed_schedule)
+
+
+def own_cuts(concessions: np.ndarray, barrier: np.ndarray) -> np.ndarray:
+    """[country]: the cut of its own protection: the mean over sectors of concession times barrier, the
+    protection it removed on average, in barrier units (opening one prohibitive sector of ten fully: 0.1)."""
+    return (concessions * barrier).mean(axis=1)
+
+
+def among_top(values: np.ndarray, players: np.ndarray, top: int) -> np.ndarray:
+    """[country]: whether a player's value is above 0 and fewer than ``top`` players have a larger
+    one (ties share a place); False for countries that are not ``players``."""
+    counted = np.where(players, values, -np.inf)
+    larger = (counted[None, :] > counted[:, None]).sum(axis=1)
+    return players & (values > 0) & (larger < top)
+
+
+def protected_sectors(barrier: np.ndarray, top: int) -> np.ndarray:
+    """[country, sector]: each country's ``top`` most protected sectors by barrier (ties: the
+    calibration's sector order), leaving out any it does not protect at all (barrier 0)."""
+    order = np.argsort(-barrier, axis=1, kind="stable")[:, :top]
+    chosen = np.zeros(barrier.shape, dtype=bool)
+    np.put_along_axis(chosen, order, True, axis=1)
+    return chosen & (barrier > 0)
+
+
+def concedes_in_protected(concessions: np.ndarray, barrier: np.ndarray, top: int, at_least: float) -> np.ndarray:
+    """[country]: whether the country concedes at least ``at_least`` in one of its ``top`` most protected
+    sectors (:func:`protected_sectors`); a country that protects nothing has nothing to concede (True)."""
+    chosen = protected_sectors(barrier, top)
+    best = np.where(chosen, concessions, -np.inf).max(axis=1)
+    return ~chosen.any(axis=1) | (best >= at_least - 1e-9)
+
+
+def others_can_enter_into_force(model: TPPModel, code: str) -> bool:
+    """Whether some group of the members at the end, without ``code``, meets the entry rule as it
+    stands at the end (the simple game of :mod:`tppgame.game.power`)."""
+    game = entry_rule_game(model.config.entry_rule, model.countries, model.members, model.original,
+                           model.config.params["gdp"])
+    if code not in game.players:
+        return bool(game.winning.any())
+    without = ~membership(len(game.players))[:, game.players.index(code)]
+    return bool(game.winning[without].any())
+
+
+def _formed_between(model: TPPModel, h: HeadlineSpec) -> bool:
+    return model.formed_round is not None and h.get("from") <= model.formed_round <= _by(model, h)
+
+
+def _veto(model: TPPModel, h: HeadlineSpec) -> bool:
+    return not others_can_enter_into_force(model, h.get("country"))
+
+
+def _smallest_concession(model: TPPModel, h: HeadlineSpec) -> bool:
+    """Ties count: a sector conceded no more than each of the others (all at 0 holds)."""
+    row = final_concessions(model)[model.countries.index(h.get("country"))]
+    k = model.sectors.index
+    return all(row[k(h.get("sector"))] <= row[k(other)] + 1e-9 for other in h.get("among"))
+
+
+def _deeper_than_side_deal(model: TPPModel, h: HeadlineSpec) -> bool:
+    c, k = model.countries.index, model.sectors.index(h.get("sector"))
+    importer, exporter = c(h.get("importer")), c(h.get("exporter"))
+    return bool(package_schedule(model)[importer, k] > model.side_access[exporter, importer, k] + 1e-9)
+
+
+def _largest_cuts(model: TPPModel, h: HeadlineSpec) -> bool:
+    cuts = own_cuts(final_concessions(model), model.config.params["barrier"])
+    top = among_top(cuts, model.members, h.get("top"))
+    return all(top[model.countries.index(code)] for code in h.get("countries"))
+
+
+def _concedes_in_protected(model: TPPModel, h: HeadlineSpec) -> bool:
+    """The country's, or else every member's (at the end)."""
+    conceded = concedes_in_protected(final_concessions(model), model.config.params["barrier"], h.get("top"),
+                                     h.get("at_least"))
+    if h.get("country") is not None:
+        return bool(conceded[model.countries.index(h.get("country"))])
+    return bool(conceded[model.members].all())
+
+
 CHECKS: dict[str, Callable[[TPPModel, HeadlineSpec], bool]] = {
     "formed": _formed, "in_force": _in_force, "deal_by": _deal_by, "no_deal_by": _no_deal_by,
     "deal_order": _deal_order, "signatory": _signatory, "holdout": _holdout,
     "concession_at_least": _concession_at_least, "access_at_least": _access_at_least,
+    "formed_between": _formed_between, "veto": _veto, "smallest_concession": _smallest_concession,
+    "deeper_than_side_deal": _deeper_than_side_deal, "largest_cuts": _largest_cuts,
+    "concedes_in_protected": _concedes_in_protected,
 }
 
 
@@ -124,14 +227,14 @@ def play(scenario: Scenario, seed: int, shared: SharedWork | None = None, record
     return model
 
 
-def over_seeds(scenario: Scenario, seeds: range) -> Iterator[tuple[int, TPPModel, list[bool]]]:
+def over_seeds(scenario: Scenario, seeds: range, record: bool = True) -> Iterator[tuple[int, TPPModel, list[bool]]]:
     """Play the scenario once per seed (sharing work between them); yield each run with which
-    headlines it bears out."""
+    headlines it bears out (``record=False``: faster games without event logs, see :class:`TPPModel`)."""
     from tppgame.experiments.memo import SharedWork
 
     shared = SharedWork()
     for seed in seeds:
-        model = play(scenario, seed, shared=shared)
+        model = play(scenario, seed, shared=shared, record=record)
         yield seed, model, [holds(model, h) for h in scenario.headlines]
 
 

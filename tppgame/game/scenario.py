@@ -17,7 +17,7 @@ import calendar
 import datetime as dt
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -147,6 +147,12 @@ class Scenario:
             check_override(after[1], value, spec, f"{origin} ({dotted.rpartition(':')[0]})")
             tree = {**tree, "events": events}
         return _compile(tree, self.calibration, self.file, self.origins)
+
+    def with_headlines(self, entries: list[dict[str, Any]], origin: str) -> Scenario:
+        """A new scenario with these ``[[headlines]]`` entries (as a file writes them) in place of its
+        own, checked like a file's; a bad entry's error names ``origin`` (where the entries come from)."""
+        compiled = _compile({**self.settings, "headlines": entries}, self.calibration, origin, self.origins)
+        return replace(compiled, file=self.file)
 
     def without_events(self, labels: Sequence[str]) -> Scenario:
         """A new scenario without the scheduled events of these labels (every label must name one)."""
@@ -341,12 +347,18 @@ def _compile(tree: dict[str, Any], cal: Calibration, file: str, origins: Origins
 
 
 def _compile_headlines(entries: list[dict[str, Any]], file: str, to_round: Callable[..., int]) -> list[HeadlineSpec]:
-    """Headlines with their date turned into a round (``by``: the claim is about the rounds up to it)."""
+    """Headlines with their dates turned into rounds (``by``: the claim is about the rounds up to it;
+    ``from``: from it on)."""
     out = []
+    times = ("by_date", "by_round", "from_date", "from_round")
     for k, entry in enumerate(entries):
-        params = {key: value for key, value in entry.items() if key not in ("claim", "kind", "by_date", "by_round")}
-        if "by_round" in entry or "by_date" in entry:
-            params["by"] = to_round(entry, "by_", f"headlines[{k}]", file)
+        params = {key: value for key, value in entry.items() if key not in ("claim", "kind", *times)}
+        for name in ("by", "from"):
+            if f"{name}_round" in entry or f"{name}_date" in entry:
+                params[name] = to_round(entry, f"{name}_", f"headlines[{k}]", file)
+        if params.get("from", 1) > params.get("by", params.get("from", 1)):
+            raise ScenarioError(file, f"headlines[{k}]", f"a window whose start (round {params['from']}) is not "
+                                f"after its end (round {params['by']})", show_got=False)
         out.append(HeadlineSpec(entry["claim"], entry["kind"], tuple(sorted(params.items()))))
     return out
 

@@ -119,14 +119,25 @@ def _existing_agreement(cal: Calibration) -> Check:
 
 
 HEADLINE_KINDS = ("formed", "in_force", "deal_by", "no_deal_by", "deal_order", "signatory",
-                  "holdout", "concession_at_least", "access_at_least")
-# what each kind of headline needs besides its claim
+                  "holdout", "concession_at_least", "access_at_least",
+                  # the stylised facts of the talks (see Write a scenario: Headlines)
+                  "formed_between", "veto", "smallest_concession", "deeper_than_side_deal", "largest_cuts",
+                  "concedes_in_protected")
+# what each kind of headline needs besides its claim; a need ending in "_" is a round or a date
+# (``from_``: ``from_round`` or ``from_date``)
 HEADLINE_NEEDS = {
-    "formed": ("expect",), "in_force": ("expect",), "deal_by": ("pair",), "no_deal_by": ("pair",),
+    "formed": ("expect",), "in_force": ("expect",), "formed_between": ("from_",),
+    "deal_by": ("pair",), "no_deal_by": ("pair",),
     "deal_order": ("first", "then"), "signatory": ("country", "expect"), "holdout": ("country",),
+    "veto": ("country",),
     "concession_at_least": ("country", "sector", "at_least"),
     "access_at_least": ("exporter", "importer", "sector", "at_least"),
+    "smallest_concession": ("country", "sector", "among"),
+    "deeper_than_side_deal": ("importer", "exporter", "sector"),
+    "largest_cuts": ("countries", "top"),
+    "concedes_in_protected": ("top", "at_least"),
 }
+TIMES = ("by_", "from_")   # a headline's round or date fields: at most one of ``X_round`` and ``X_date`` each
 
 
 def _headline(cal: Calibration) -> Check:
@@ -134,27 +145,52 @@ def _headline(cal: Calibration) -> Check:
     base = record(
         {"claim": text, "kind": choice(*HEADLINE_KINDS)},
         {"expect": boolean, "pair": pair, "first": pair, "then": pair, "country": choice(*cal.countries),
-         "exporter": choice(*cal.countries), "importer": choice(*cal.countries),
-         "sector": choice(*cal.sectors), "at_least": number(0, 1), "by_round": number(1, 1000, integer=True),
-         "by_date": a_date},
+         "countries": country_list(cal.countries), "exporter": choice(*cal.countries),
+         "importer": choice(*cal.countries), "sector": choice(*cal.sectors), "among": _sector_list(cal),
+         "at_least": number(0, 1), "top": number(1, max(len(cal.countries), len(cal.sectors)), integer=True),
+         "by_round": number(1, 1000, integer=True), "by_date": a_date,
+         "from_round": number(1, 1000, integer=True), "from_date": a_date},
     )
 
     def check(value: Any, file: str, path: str) -> dict[str, Any]:
         headline = base(value, file, path)
-        for key in HEADLINE_NEEDS[headline["kind"]]:
-            if key not in headline:
-                raise ScenarioError(file, f"{path}.{key}", f"a value for a {headline['kind']} headline",
-                                    show_got=False)
-        if "by_round" in headline and "by_date" in headline:
-            raise ScenarioError(file, path, "at most one of by_round or by_date", show_got=False)
+        kind = headline["kind"]
+        for key in HEADLINE_NEEDS[kind]:
+            if key.endswith("_") and f"{key}round" not in headline and f"{key}date" not in headline:
+                raise ScenarioError(file, path, f"{key}round or {key}date for a {kind} headline", show_got=False)
+            if not key.endswith("_") and key not in headline:
+                raise ScenarioError(file, f"{path}.{key}", f"a value for a {kind} headline", show_got=False)
+        for key in TIMES:
+            if f"{key}round" in headline and f"{key}date" in headline:
+                raise ScenarioError(file, path, f"at most one of {key}round or {key}date", show_got=False)
+        _check_headline_terms(headline, cal, file, path)
         return headline
+
+    def needs(kind: str) -> dict[str, Any]:
+        plain = [key for key in HEADLINE_NEEDS[kind] if not key.endswith("_")]
+        timed = [{"anyOf": [{"required": [f"{key}round"]}, {"required": [f"{key}date"]}]}
+                 for key in HEADLINE_NEEDS[kind] if key.endswith("_")]
+        return {**({"required": plain} if plain else {}), **({"allOf": timed} if timed else {})}
 
     return with_schema(check, {
         **schema_of(base),
-        "not": {"required": ["by_round", "by_date"]},
-        "allOf": [{"if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]}, "then": {"required": list(needs)}}
-                  for kind, needs in HEADLINE_NEEDS.items()],
+        "allOf": [*({"not": {"required": [f"{key}round", f"{key}date"]}} for key in TIMES),
+                  *({"if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]}, "then": needs(kind)}
+                    for kind in HEADLINE_NEEDS)],
     })
+
+
+def _check_headline_terms(headline: dict[str, Any], cal: Calibration, file: str, path: str) -> None:
+    """What a headline's fields must say together for its kind to be a claim a run can bear out."""
+    kind = headline["kind"]
+    if kind == "deeper_than_side_deal" and headline["importer"] == headline["exporter"]:
+        raise ScenarioError(file, f"{path}.exporter", "a country other than the importer", headline["exporter"])
+    if kind == "largest_cuts" and not len(headline["countries"]) <= headline["top"] <= len(cal.countries):
+        raise ScenarioError(file, f"{path}.top", f"a number from the {len(headline['countries'])} countries listed "
+                            f"to the {len(cal.countries)} countries of the game", headline["top"])
+    if kind == "concedes_in_protected" and headline["top"] > len(cal.sectors):
+        raise ScenarioError(file, f"{path}.top", f"at most the {len(cal.sectors)} sectors of the game",
+                            headline["top"])
 
 
 def _side_deal(cal: Calibration) -> Check:

@@ -1,0 +1,253 @@
+"""Measure how often the model reproduces the stylised facts of the TPP talks:
+python benchmarks/stylised_facts.py [SCENARIO] [--seeds N] [--first-seed K] [--set PATH=VALUE ...] [--facts FILE] [--json FILE].
+
+The facts are scenario headlines (``benchmarks/stylised_facts.toml``, each with its source); the
+scenario (default: the baseline, with any ``--set`` overrides, as ``run.py robustness`` takes them)
+is played over the seeds with those headlines in place of its own, games without records sharing
+their work (as ``run.py robustness`` and sweeps do). It prints, per fact, the share of seeds in which
+it holds (a fact is reproduced at 80% or more), then the numbers behind the facts:
+
+* **formation**: the share of seeds the agreement forms, by year, and the median date;
+* **Japan**: per sector its barrier, its final concession (the most it opened the sector to any
+  partner, by the agreement or a side deal) and its signed TPP schedule, means over seeds; the side
+  deal's beef access for Australia; how often rice is *strictly* its smallest sacred concession;
+* **each country**: its mean barrier; its cut of its own protection (the mean over sectors of
+  concession times barrier) and its rank among the members (1 = the largest cut); the share of seeds
+  it makes one of the two largest cuts; the correlation across sectors between its concession and its
+  barrier (mean over the seeds where both vary); its three most protected sectors, the most it
+  concedes in them, and the share of seeds it concedes nothing there, under 0.05 there, nothing at all.
+
+``--json FILE`` writes all of it as JSON, to compare two models (say a new utility against the
+current one) side by side. Bad input: one line on stderr, exit 2.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+import tomllib
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tppgame import load_scenario
+from tppgame.cli_args import EXIT_BAD_INPUT, Parser, UsageError, parse_setting, path_arg, seed_arg
+from tppgame.experiments.headlines import (ROBUST_SHARE, among_top, final_concessions, over_seeds, own_cuts,
+                                           package_schedule, protected_sectors)
+from tppgame.game.fields import ScenarioError
+from tppgame.game.scenario import Scenario
+
+FACTS_FILE = Path(__file__).with_name("stylised_facts.toml")
+SACRED = ("rice", "wheat", "beef", "pork", "dairy", "sugar")   # Japan's five sacred categories (beef and pork one)
+TOP_CUTS = 2          # "the largest cuts": the two largest
+TOP_PROTECTED = 3     # "its most protected sectors": its three most protected
+SOMETHING = 0.05      # the concession the facts count as "something"
+NOT_IN_PLAY = (
+    "Japan opens rice only through quotas (needs tariff-rate quotas in play)",
+    "Canada opens dairy only through a small quota (needs tariff-rate quotas in play)",
+    "The US phases out its car tariff slowly (needs phase-outs in play)",
+    "Biologics data protection settles between 5 and 8 years (needs the rules chapters in play)",
+)
+
+
+def with_facts(scenario: Scenario, facts_file: Path) -> Scenario:
+    """The scenario with the facts file's ``[[headlines]]`` in place of its own (checked like any headline)."""
+    try:
+        data = tomllib.loads(facts_file.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise UsageError(f"--facts {facts_file}: could not read it ({err.strerror or err})") from None
+    except tomllib.TOMLDecodeError as err:
+        raise UsageError(f"--facts {facts_file}: expected valid TOML ({err})") from None
+    if not data.get("headlines"):
+        raise UsageError(f"--facts {facts_file}: expected [[headlines]] entries, found none")
+    return scenario.with_headlines(data["headlines"], str(facts_file))
+
+
+def correlation(x: np.ndarray, y: np.ndarray) -> float | None:
+    """Pearson's correlation of two rows, or None where either does not vary."""
+    if np.ptp(x) <= 1e-12 or np.ptp(y) <= 1e-12:
+        return None
+    return float(np.corrcoef(x, y)[0, 1])
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return float(np.mean(values)) if len(values) else None
+
+
+def measure(scenario: Scenario, seeds: range) -> dict[str, Any]:
+    """Play ``scenario`` (its headlines: the facts) over ``seeds``; the share of seeds each fact holds and
+    the diagnostics (see the module's docstring), as plain data."""
+    codes, sectors = scenario.countries, scenario.sectors
+    n = len(seeds)
+    held = np.zeros(len(scenario.headlines), dtype=int)
+    years: Counter[int] = Counter()
+    rounds: list[int] = []
+    conc_sum = np.zeros((len(codes), len(sectors)))
+    sched_sum = np.zeros((len(codes), len(sectors)))
+    barrier_sum = np.zeros((len(codes), len(sectors)))
+    cut, rank, top_cut = ([[] for _ in codes] for _ in range(3))
+    corr: list[list[float]] = [[] for _ in codes]
+    best_top = [[] for _ in codes]
+    none_top, under_top, none_at_all = (np.zeros(len(codes), dtype=int) for _ in range(3))
+    jaepa_beef, strict_rice = [], 0
+    jp, au = codes.index("JPN"), codes.index("AUS")
+    beef, rice = sectors.index("beef"), sectors.index("rice")
+    sacred = [sectors.index(s) for s in SACRED if s != "rice"]
+    for _seed, model, verdicts in over_seeds(scenario, seeds, record=False):
+        held += np.array(verdicts, dtype=int)
+        if model.formed_round is not None:
+            rounds.append(model.formed_round)
+            years[scenario.round_date(model.formed_round).year] += 1
+        conc, sched = final_concessions(model), package_schedule(model)
+        barrier = model.config.params["barrier"]
+        conc_sum += conc
+        sched_sum += sched
+        barrier_sum += barrier
+        jaepa_beef.append(float(model.side_access[au, jp, beef]))
+        strict_rice += bool(all(conc[jp, rice] < conc[jp, k] - 1e-9 for k in sacred))
+        cuts = own_cuts(conc, barrier)
+        tops = among_top(cuts, model.members, TOP_CUTS)
+        chosen = protected_sectors(barrier, TOP_PROTECTED)
+        best = np.where(chosen, conc, -np.inf).max(axis=1)
+        for k in np.flatnonzero(model.members):
+            cut[k].append(float(cuts[k]))
+            rank[k].append(1 + int((cuts[model.members] > cuts[k]).sum()))
+            top_cut[k].append(bool(tops[k]))
+            r = correlation(conc[k], barrier[k])
+            if r is not None:
+                corr[k].append(r)
+            if chosen[k].any():
+                best_top[k].append(float(best[k]))
+                none_top[k] += best[k] <= 1e-9
+                under_top[k] += best[k] < SOMETHING - 1e-9
+            none_at_all[k] += conc[k].max() <= 1e-9
+    top_names = [[sectors[s] for s in np.argsort(-barrier_sum[k], kind="stable")[:TOP_PROTECTED]
+                  if barrier_sum[k, s] > 0] for k in range(len(codes))]
+    median = int(statistics.median(rounds)) if rounds else None
+
+    def share(count: int | float, of: int) -> float | None:
+        return float(count) / of if of else None
+
+    return {
+        "scenario": scenario.name, "seeds": [seeds.start, seeds.stop - 1], "games": n,
+        "facts": [{"claim": h.claim, "kind": h.kind, "held": int(c), "share": c / n,
+                   "reproduced": c / n >= ROBUST_SHARE} for h, c in zip(scenario.headlines, held.tolist())],
+        "not_in_play": list(NOT_IN_PLAY),
+        "formation": {"share": len(rounds) / n, "by_year": {str(y): c / n for y, c in sorted(years.items())},
+                      "median_date": scenario.round_date(median).isoformat() if median else None},
+        "japan": {
+            "sectors": {s: {"barrier": float(barrier_sum[jp, k] / n), "concession": float(conc_sum[jp, k] / n),
+                            "tpp_schedule": float(sched_sum[jp, k] / n)} for k, s in enumerate(sectors)},
+            "side_deal_beef_access_aus": _mean(jaepa_beef),
+            "rice_strictly_smallest_sacred": strict_rice / n,
+        },
+        "countries": {code: {
+            "barrier": float(barrier_sum[k].mean() / n),
+            "seeds_a_member": len(cut[k]),
+            "cut": _mean(cut[k]), "rank": _mean(rank[k]),
+            f"in_top_{TOP_CUTS}_cuts": share(sum(top_cut[k]), len(top_cut[k])),
+            "corr_concession_barrier": _mean(corr[k]), "corr_seeds": len(corr[k]),
+            "most_protected": top_names[k],
+            "best_in_most_protected": _mean(best_top[k]),
+            "nothing_in_most_protected": share(none_top[k], len(best_top[k])),
+            f"under_{SOMETHING}_in_most_protected": share(under_top[k], len(best_top[k])),
+            "nothing_at_all": share(none_at_all[k], len(cut[k])),
+            "concessions": {s: float(conc_sum[k, j] / n) for j, s in enumerate(sectors)},
+        } for k, code in enumerate(codes)},
+    }
+
+
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{100 * x:.0f}%"
+
+
+def _num(x: float | None, digits: int = 2) -> str:
+    return "-" if x is None else f"{x:+.{digits}f}" if digits == 2 and x < 0 else f"{x:.{digits}f}"
+
+
+def report(out: dict[str, Any]) -> str:
+    """The measurement as tables of text."""
+    lines = [f"Stylised facts: {out['scenario']}, seeds {out['seeds'][0]}-{out['seeds'][1]} ({out['games']} games)",
+             "", f" #  {'fact':<92} holds"]
+    for k, fact in enumerate(out["facts"], start=1):
+        verdict = "" if fact["reproduced"] else f"  (under {ROBUST_SHARE:.0%})"
+        lines.append(f"{k:>2}  {fact['claim']:<92} {_pct(fact['share']):>5}{verdict}")
+    reproduced = sum(f["reproduced"] for f in out["facts"])
+    lines.append(f"reproduced (in at least {ROBUST_SHARE:.0%} of seeds): {reproduced} of {len(out['facts'])}")
+    lines += ["", "Not checkable yet:"] + [f"  - {text}" for text in out["not_in_play"]]
+    f = out["formation"]
+    years = ", ".join(f"{y} {_pct(s)}" for y, s in f["by_year"].items()) or "never"
+    lines += ["", f"Formation: in {_pct(f['share'])} of seeds ({years}); median date {f['median_date'] or '-'}"]
+    jp = out["japan"]
+    lines += ["", "Japan, means over seeds: its barrier, its final concession (package or side deal), its TPP schedule",
+              f"  {'sector':<11}{'barrier':>8}{'final':>8}{'TPP':>8}"]
+    lines += [f"  {s:<11}{v['barrier']:>8.2f}{v['concession']:>8.2f}{v['tpp_schedule']:>8.2f}"
+              for s, v in jp["sectors"].items()]
+    lines.append(f"  side-deal beef access for Australia {_num(jp['side_deal_beef_access_aus'])}; rice strictly its "
+                 f"smallest sacred concession in {_pct(jp['rice_strictly_smallest_sacred'])} of seeds")
+    lines += ["", "Each country, over the seeds it is a member: cut = mean over sectors of concession x barrier; "
+              f"rank 1 = the largest cut; top {TOP_CUTS} = share of seeds among the {TOP_CUTS} largest;",
+              "corr = correlation across sectors of its concession with its barrier (mean over seeds where both vary); "
+              f"its {TOP_PROTECTED} most protected sectors, the most it concedes in them, and the share of seeds",
+              f"it concedes 0 there, under {SOMETHING} there, 0 everywhere",
+              f"  {'':<4}{'barrier':>8}{'cut':>7}{'rank':>6}{f'top {TOP_CUTS}':>7}{'corr':>7}  "
+              f"{'most protected':<26}{'best':>6}{'0 there':>9}{f'<{SOMETHING}':>7}{'0 all':>7}"]
+    for code, c in out["countries"].items():
+        lines.append(f"  {code:<4}{c['barrier']:>8.2f}{_num(c['cut'], 3):>7}{_num(c['rank'], 1):>6}"
+                     f"{_pct(c[f'in_top_{TOP_CUTS}_cuts']):>7}{_num(c['corr_concession_barrier']):>7}  "
+                     f"{' '.join(c['most_protected']):<26}{_num(c['best_in_most_protected']):>6}"
+                     f"{_pct(c['nothing_in_most_protected']):>9}{_pct(c[f'under_{SOMETHING}_in_most_protected']):>7}"
+                     f"{_pct(c['nothing_at_all']):>7}")
+    can = out["countries"].get("CAN")
+    if can:
+        lines.append(f"  Canada's mean concession: autos {can['concessions']['autos']:.2f}, "
+                     f"dairy {can['concessions']['dairy']:.2f}")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = Parser(prog="benchmarks/stylised_facts.py", description=__doc__.splitlines()[0])
+    parser.add_argument("scenario", nargs="?", default="baseline")
+    parser.add_argument("--seeds", type=int, default=100, help="how many seeds (default 100)")
+    parser.add_argument("--first-seed", type=seed_arg, default=0)
+    parser.add_argument("--set", dest="settings", action="append", default=[], metavar="PATH=VALUE",
+                        help="override a setting, e.g. --set bargaining.reciprocity=0.2 (repeatable)")
+    parser.add_argument("--facts", type=path_arg("file"), default=FACTS_FILE,
+                        help="the facts as [[headlines]] (default: benchmarks/stylised_facts.toml)")
+    parser.add_argument("--json", type=path_arg("file"), default=None, help="also write the numbers as JSON")
+    try:
+        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+        if args.seeds < 1:
+            raise UsageError(f"--seeds {args.seeds}: expected a whole number of at least 1")
+        if args.json is not None and args.json.is_dir():
+            raise UsageError(f"--json {args.json}: expected a file, found a folder")
+        scenario = load_scenario(args.scenario)
+        overrides = dict(parse_setting(text) for text in args.settings)
+        if overrides:
+            scenario = scenario.with_overrides(overrides, origin="--set")
+        scenario = with_facts(scenario, args.facts)
+        started = time.perf_counter()
+        out = measure(scenario, range(args.first_seed, args.first_seed + args.seeds))
+        out["seconds"] = round(time.perf_counter() - started, 1)
+        out["settings"] = args.settings
+        print(report(out), end="")
+        print(f"({out['seconds']} s)")
+        if args.json is not None:
+            try:
+                args.json.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
+            except OSError as err:
+                raise UsageError(f"--json {args.json}: could not write it ({err.strerror or err})") from None
+            print(f"Wrote {args.json}")
+    except (UsageError, ScenarioError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

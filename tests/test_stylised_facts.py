@@ -1,0 +1,102 @@
+"""benchmarks/stylised_facts.py: the facts file loads as headlines, the shares it reports are the
+share of seeds each headline holds, its diagnostics are the runs' own figures, and bad input is one
+line with exit 2."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tppgame.experiments.headlines import final_concessions, holds, own_cuts, play
+from tppgame.game.scenario import ScenarioError, load_scenario
+
+REPO = Path(__file__).resolve().parent.parent
+SCRIPT = REPO / "benchmarks" / "stylised_facts.py"
+
+
+@pytest.fixture(scope="module")
+def facts():
+    spec = importlib.util.spec_from_file_location("stylised_facts", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def measured(facts, tmp_path_factory):
+    out = tmp_path_factory.mktemp("facts") / "facts.json"
+    assert facts.main(["--seeds", "3", "--first-seed", "4", "--json", str(out)]) == 0
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def test_the_facts_file_is_headlines_of_the_baseline(facts):
+    scenario = facts.with_facts(load_scenario(), facts.FACTS_FILE)
+    entries = tomllib.loads(facts.FACTS_FILE.read_text(encoding="utf-8"))["headlines"]
+    assert [h.claim for h in scenario.headlines] == [e["claim"] for e in entries]
+    assert scenario.file == load_scenario().file      # the scenario stays the baseline; only its headlines change
+    assert {"smallest_concession", "deeper_than_side_deal", "largest_cuts", "concedes_in_protected",
+            "formed_between", "veto"} <= {h.kind for h in scenario.headlines}
+
+
+def test_shares_are_the_share_of_seeds_each_fact_holds(facts, measured):
+    scenario = facts.with_facts(load_scenario(), facts.FACTS_FILE)
+    models = [play(scenario, seed, record=False) for seed in (4, 5, 6)]
+    assert measured["games"] == 3 and measured["seeds"] == [4, 6]
+    for k, (h, fact) in enumerate(zip(scenario.headlines, measured["facts"])):
+        held = sum(holds(m, h) for m in models)
+        assert (fact["claim"], fact["held"]) == (h.claim, held), k
+        assert fact["share"] == pytest.approx(held / 3)
+        assert fact["reproduced"] is (held / 3 >= 0.8)
+
+
+def test_diagnostics_are_the_runs_figures(facts, measured):
+    scenario = load_scenario()
+    models = [play(scenario, seed, record=False) for seed in (4, 5, 6)]
+    summaries = [m.summary()["countries"] for m in models]
+    rice = np.mean([s["JPN"]["concessions"]["rice"] for s in summaries])
+    assert measured["japan"]["sectors"]["rice"]["concession"] == pytest.approx(rice, abs=1e-4)
+    assert measured["japan"]["sectors"]["rice"]["barrier"] == pytest.approx(1.0)
+    barrier = scenario.params["barrier"]
+    vnm = scenario.countries.index("VNM")
+    cut = np.mean([own_cuts(final_concessions(m), barrier)[vnm] for m in models])
+    assert measured["countries"]["VNM"]["cut"] == pytest.approx(cut)
+    assert measured["countries"]["VNM"]["most_protected"] == ["autos", "biologics", "sugar"]   # 0.9, 0.7, 0.6
+    formed = [m.formed_round is not None for m in models]
+    assert measured["formation"]["share"] == pytest.approx(sum(formed) / 3)
+    assert -1 <= measured["countries"]["JPN"]["corr_concession_barrier"] <= 1
+
+
+def test_the_report_prints_a_row_per_fact_and_per_country(facts, measured):
+    text = facts.report(measured)
+    for k, fact in enumerate(measured["facts"], start=1):
+        assert any(line.startswith(f"{k:>2}  {fact['claim']}") for line in text.splitlines())
+    for code in ("USA", "JPN", "VNM", "BRN"):
+        assert any(line.startswith(f"  {code} ") for line in text.splitlines())
+    assert "Not checkable yet:" in text and "quotas" in text
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["--seeds", "0"], "--seeds 0: expected a whole number of at least 1"),
+    (["--set", "bargaining.nothing=1"], "bargaining.nothing"),
+    (["nosuch"], "nosuch.toml"),
+])
+def test_bad_input_is_one_line_and_exit_2(facts, capsys, argv, needle):
+    assert facts.main(argv) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and needle in err, err
+
+
+def test_a_bad_facts_file_is_named_in_its_error(facts, tmp_path, capsys):
+    bad = tmp_path / "facts.toml"
+    bad.write_text('[[headlines]]\nclaim = "x"\nkind = "largest_cuts"\ncountries = ["VNM"]\n', encoding="utf-8")
+    assert facts.main(["--seeds", "1", "--facts", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1
+    assert f"{bad}: headlines[0].top" in err, err
+    with pytest.raises(ScenarioError, match="facts.toml: headlines"):
+        load_scenario().with_headlines([{"claim": "x", "kind": "veto"}], str(bad))
