@@ -24,9 +24,9 @@ def test_output_figures_read_as_their_sources_state_them():
     economy = load_economy()
     code, sector = economy.countries.index, economy.sectors.index
     out = economy.output
-    # MAFF's 2013 rice output, 1,780.7 bn yen, at 97.6 yen per US$ (a stated judgment in the method)
-    assert out[code("JPN"), sector("rice")] == pytest.approx(1780.7 / 97.6, abs=5e-4)
-    assert economy.figure_sources["output.JPN.rice"].startswith("method: MAFF 2013 rice output")
+    # MAFF's 2013 rice output, 1,780.7 bn yen, at the Federal Reserve's 2013 average of 97.60 yen per US$
+    assert out[code("JPN"), sector("rice")] == pytest.approx(1780.7 / 97.60, abs=5e-4)
+    assert economy.figure_sources["output.JPN.rice"] == "jacom_2014_japan_output"
     # US milk receipts, a record US$40.3 bn (NASS via Capital Press)
     assert out[code("USA"), sector("dairy")] == 40.3
     assert economy.figure_sources["output.USA.dairy"] == "capitalpress_2014_milk"
@@ -59,7 +59,7 @@ def test_no_country_exports_more_of_a_sector_to_the_twelve_than_it_produces_exce
     economy = load_economy()
     exports = economy.trade.sum(axis=1)                                   # [i, s] to the other eleven
     over = {(economy.countries[i], economy.sectors[s]) for i, s in zip(*np.nonzero(exports > economy.output + 1e-9))}
-    assert over == {("SGP", "autos")}                                     # Singapore re-exports vehicles it does not make
+    assert over == {("SGP", "autos")}                   # Singapore re-exports vehicles it does not make
 
 
 def test_select_keeps_each_countrys_output_with_it():
@@ -79,11 +79,10 @@ def test_an_economy_built_by_hand_without_output_has_none():
 
 
 # ------------------------------------------------------------------ bad data
-JPN_RICE = 'rice = { value = 18.245, method = "MAFF 2013 rice output'
 USA_WHEAT = 'wheat = { value = 14.4, source = "agripulse_2014_crop_values"'
 BAD = [
-    (JPN_RICE, 'rice = { value = 18.245, note = "MAFF 2013 rice output',
-     "output.JPN.rice: expected exactly one of source, judgment or method"),
+    ('rice = { value = 0.0, judgment = "Canada grows no rice (climate)" }', 'rice = { value = 0.0 }',
+     "output.CAN.rice: expected exactly one of source, judgment or method"),
     (USA_WHEAT, 'wheat = { value = -14.4, source = "agripulse_2014_crop_values"',
      "output.USA.wheat.value: expected a number from 0 to 5000, got -14.4"),
     (USA_WHEAT, 'wheat = { value = 14400.0, source = "agripulse_2014_crop_values"',
@@ -95,7 +94,8 @@ BAD = [
     ('[output.BRN]', '[output.XYZ]', "output.XYZ: expected a country code"),
     ('[output.NZL]\nrice = { value = 0.0, judgment = "New Zealand grows no rice (climate)" }\n', '[output.NZL]\n',
      "output.NZL.rice: expected a figure for every sector"),
-    ('[output.BRN]', '[not_output.BRN]', "output.BRN: expected a table of 2013 production values (US$ bn), one per sector"),
+    ('[output.BRN]', '[not_output.BRN]',
+     "output.BRN: expected a table of 2013 production values (US$ bn), one per sector"),
 ]
 
 

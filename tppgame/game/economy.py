@@ -237,7 +237,8 @@ def _load_economy(path: Path) -> Economy:
     substitution = _per_sector(_table(elastic, "substitution", file), "elasticities.substitution", file, sectors,
                                sources, 1e-6, MAX_ELASTICITY, figures)
     tariff = _country_by_sector(raw, "tariffs", file, cal, sources, MAX_TARIFF, figures, "tariffs")
-    output = _country_by_sector(raw, "output", file, cal, sources, MAX_OUTPUT, figures, "2013 production values (US$ bn)")
+    output = _country_by_sector(raw, "output", file, cal, sources, MAX_OUTPUT, figures,
+                                "2013 production values (US$ bn)")
     cover_table = _table(raw, "agreement_coverage", file)
     default = float(_figure(cover_table.get("default"), file, "agreement_coverage.default", sources, 0, 1, figures))
     _per_country({k: v for k, v in cover_table.items() if k != "default"}, "agreement_coverage", file, countries)
