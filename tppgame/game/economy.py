@@ -41,7 +41,7 @@ EARTH_RADIUS_KM = 6371.0
 
 @dataclass(frozen=True)
 class Economy:
-    """Trade, tariffs and elasticities as arrays over countries ``i, j`` and sectors ``s``."""
+    """Trade, tariffs, elasticities and domestic production as arrays over countries ``i, j`` and sectors ``s``."""
 
     countries: tuple[str, ...]
     sectors: tuple[str, ...]
