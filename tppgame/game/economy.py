@@ -8,6 +8,9 @@ modelling choice and ``method`` states how a figure no source gives is computed.
 (no origin, an unknown source, a tariff or elasticity out of range) stops the load with a
 :class:`~tppgame.game.fields.ScenarioError` naming the file, the setting and what was expected.
 
+``[output.XXX]`` gives each country's 2013 domestic production by sector (US$ bn, producer prices
+or gross output value): what an import-competing lobby stands to lose when its price falls.
+
 Trade is built in three layers: a gravity estimate for every directed pair (GDP times GDP over
 distance, its constant fitted to the sourced pairs), replaced by the sourced pair totals where
 the file gives them; each exporter's sector shares applied to its pair totals; and sourced
@@ -18,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -32,12 +35,13 @@ from tppgame.game.scenario_files import _display, _read_toml
 ECONOMY_FILE = PACKAGE_DIR / "data" / "economy.toml"
 MAX_TARIFF = 10.0          # 1000% ad valorem: above Japan's rice (778%), below any real tariff's typo
 MAX_ELASTICITY = 20.0
+MAX_OUTPUT = 5000.0        # US$ bn: above any one sector of any member (US cattle ~US$70 bn, US cars ~US$300 bn)
 EARTH_RADIUS_KM = 6371.0
 
 
 @dataclass(frozen=True)
 class Economy:
-    """Trade, tariffs and elasticities as arrays over countries ``i, j`` and sectors ``s``."""
+    """Trade, tariffs, elasticities and domestic production as arrays over countries ``i, j`` and sectors ``s``."""
 
     countries: tuple[str, ...]
     sectors: tuple[str, ...]
@@ -49,6 +53,13 @@ class Economy:
     rent_share: float            # share of a tariff cut reaching the exporter as a higher price
     gdp: np.ndarray              # [i]: 2013 GDP, US$ bn (the calibration's)
     figure_sources: dict[str, str]
+    # [i, s]: 2013 domestic production value, US$ bn (the data file's [output]); an economy built by
+    # hand without it (a test's toy) has no domestic production, zeros
+    output: np.ndarray = field(default=None)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.output is None:
+            object.__setattr__(self, "output", np.zeros((len(self.countries), len(self.sectors))))
 
     def select(self, countries: tuple[str, ...], sectors: tuple[str, ...]) -> Economy:
         """The same economy over a scenario's countries and sectors (in its order)."""
@@ -62,7 +73,7 @@ class Economy:
                                 show_got=False) from None
         return Economy(tuple(countries), tuple(sectors), self.trade[np.ix_(c, c, s)], self.tariff[np.ix_(c, s)],
                        self.coverage[np.ix_(c, s)], self.import_demand[s], self.substitution[s], self.rent_share,
-                       self.gdp[c], self.figure_sources)
+                       self.gdp[c], self.figure_sources, self.output[np.ix_(c, s)])
 
 
 def _figure(value: Any, file: str, path: str, sources: Mapping[str, str], low: float, high: float,
@@ -225,19 +236,26 @@ def _load_economy(path: Path) -> Economy:
                          sources, 1e-6, MAX_ELASTICITY, figures)
     substitution = _per_sector(_table(elastic, "substitution", file), "elasticities.substitution", file, sectors,
                                sources, 1e-6, MAX_ELASTICITY, figures)
-    tariffs = _table(raw, "tariffs", file)
-    _per_country(tariffs, "tariffs", file, countries)
-    tariff = np.array([_per_sector(_table(tariffs, code, file) if code in tariffs else
-                                   _missing(file, f"tariffs.{code}"), f"tariffs.{code}", file, sectors, sources,
-                                   0, MAX_TARIFF, figures) for code in countries])
+    tariff = _country_by_sector(raw, "tariffs", file, cal, sources, MAX_TARIFF, figures, "tariffs")
+    output = _country_by_sector(raw, "output", file, cal, sources, MAX_OUTPUT, figures,
+                                "2013 production values (US$ bn)")
     cover_table = _table(raw, "agreement_coverage", file)
     default = float(_figure(cover_table.get("default"), file, "agreement_coverage.default", sources, 0, 1, figures))
     _per_country({k: v for k, v in cover_table.items() if k != "default"}, "agreement_coverage", file, countries)
     coverage = np.array([_per_sector(cover_table.get(code, {}), f"agreement_coverage.{code}", file, sectors,
                                      sources, 0, 1, figures, complete=False, default=default) for code in countries])
     trade = _trade(raw, file, cal, sources, gdp, figures)
-    return Economy(countries, sectors, trade, tariff, coverage, demand, substitution, rent, gdp, figures)
+    return Economy(countries, sectors, trade, tariff, coverage, demand, substitution, rent, gdp, figures, output)
 
 
-def _missing(file: str, where: str) -> dict[str, Any]:
-    raise ScenarioError(file, where, "a table of tariffs, one per sector", show_got=False)
+def _country_by_sector(raw: Mapping[str, Any], key: str, file: str, cal: Calibration, sources: Mapping[str, str],
+                       high: float, figures: dict[str, str], what: str) -> np.ndarray:
+    """[i, s]: a ``[key.XXX]`` table per country with a figure in ``[0, high]`` for every sector."""
+    tables = _table(raw, key, file)
+    _per_country(tables, key, file, cal.countries)
+    rows = []
+    for code in cal.countries:
+        if not isinstance(tables.get(code), dict):
+            raise ScenarioError(file, f"{key}.{code}", f"a table of {what}, one per sector", show_got=False)
+        rows.append(_per_sector(tables[code], f"{key}.{code}", file, cal.sectors, sources, 0, high, figures))
+    return np.array(rows)
