@@ -13,9 +13,9 @@ from tppgame.report import _new_in_schedule, _status_line, final_table
 CODES = ["USA", "JPN", "CAN", "MEX", "AUS", "NZL", "CHL", "PER", "SGP", "MYS", "VNM", "BRN"]
 
 
-def check(accepting: list[str], holdouts: list[str]) -> SimpleNamespace:
+def check(accepting: list[str], holdouts: list[str], refused: list[str] | None = None) -> SimpleNamespace:
     return SimpleNamespace(formed=False, members=CODES, accepting=accepting, holdouts=holdouts, open_pairs=[],
-                           rest_could_conclude=False)
+                           rest_could_conclude=False, refused=refused or [])
 
 
 @pytest.mark.parametrize("accepting, line", [
@@ -29,6 +29,16 @@ def check(accepting: list[str], holdouts: list[str]) -> SimpleNamespace:
 ])
 def test_the_agreement_line_names_the_fewer_and_says_why(accepting, line):
     assert _status_line(check(accepting, [c for c in CODES if c not in accepting])) == line
+
+
+def test_a_refused_member_is_not_said_to_get_less_than_it_needs():
+    """Peru would ratify, but its partners refuse it for a token offer; the US gets too little."""
+    line = _status_line(check(CODES[2:7] + CODES[8:], ["USA", "JPN", "PER"], refused=["PER"]))
+    assert line == ("Agreement: not yet; 9 of 12 members would ratify the package so far; not USA, JPN, PER (it "
+                    "gives USA, JPN less than they need); the partners refuse PER for offering too little in "
+                    "their own protected sectors; the rest could not conclude without them.")
+    only_refused = _status_line(check(CODES[1:], ["USA"], refused=["USA"]))
+    assert "less than" not in only_refused and "the partners refuse USA" in only_refused
 
 
 def test_a_deal_line_names_only_what_is_new_in_a_countrys_schedule():

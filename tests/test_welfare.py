@@ -21,7 +21,7 @@ from tppgame.cli import main
 from tppgame.game.economy import ECONOMY_FILE, Economy, gravity_flows, great_circle_km, load_economy
 from tppgame.game.fields import ScenarioError
 from tppgame.game.welfare import (TERMS, baseline_tariffs, erosion_loss, exporter_surplus, harberger, rival_gap,
-                                  welfare)
+                                  trade_response, welfare)
 from tppgame.model import TPPModel
 
 
@@ -86,7 +86,7 @@ def test_a_preference_for_one_exporter_by_hand():
     access = np.zeros((3, 3, 1))
     access[0, 2, 0] = 1.0                               # 2 removes its 50% tariff for 0 only
     account = welfare(economy, access, fta)
-    k = (1 - 0.25) * 2.0
+    k = (1 - 0.25) * 2.0 / (1 + 0.5)                   # the buyer's price falls by 0.375 of 1.5: imports by k d
     assert account.exports[0] == pytest.approx(0.25 * 0.5 * 100 * (1 + 0.5 * k * 0.5))
     assert account.erosion[1] == pytest.approx(-0.25 * 0.5 * 50 * (1 - 0.5 * min(1.0, 4 * 0.75 * 0.5)))
     assert account.efficiency[2] == pytest.approx(0.5 * k * 100 * 0.25)
@@ -94,6 +94,15 @@ def test_a_preference_for_one_exporter_by_hand():
     assert account.total == pytest.approx([account.exports[0], account.erosion[1],
                                            account.efficiency[2] + account.terms_of_trade[2]])
     assert account.percent_gdp == pytest.approx(account.total / 1000 * 100)
+
+
+def test_trade_responds_to_the_proportional_fall_of_the_buyers_price():
+    """SMART's trade creation, M * eps * dt / (1 + t0): a 778% tariff's cut moves the buyer's price
+    by a 8.78th of what a tariff near zero's would."""
+    t0 = np.array([[[0.0, 7.78]]])
+    k = trade_response(np.array([1.5, 1.5]), 1 / 3, t0)
+    assert k[0, 0, 0] == pytest.approx(1.0)
+    assert k[0, 0, 1] == pytest.approx(1.0 / 8.78)
 
 
 def test_the_terms_sum_to_the_total_and_revenue_is_inside_efficiency():

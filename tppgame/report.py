@@ -172,17 +172,23 @@ def _status_line(check: Any) -> str:
 
 def _who_would_ratify(check: Any) -> str:
     """Who would ratify the package so far, in few words: the shorter list is named, and why the
-    others would not."""
+    others would not. Members the partners refuse (for offering too little) are among those who do
+    not ratify, but not because the package gives them too little: the status line says why."""
     members, yes, no = len(check.members), check.accepting, check.holdouts
+    refused = set(getattr(check, "refused", []))
+    short = [c for c in no if c not in refused]          # the package gives them less than they need
     if not yes:
-        return f"none of the {members} members would ratify the package so far (it gives each less than it needs)"
+        why = "" if not short else (" (it gives each less than it needs)" if len(short) == len(no)
+                                    else f" (it gives {', '.join(short)} less than they need)")
+        return f"none of the {members} members would ratify the package so far{why}"
     if not no:
         return f"all {members} members would ratify the package so far"
     if len(yes) < len(no):
-        return (f"only {', '.join(yes)} of {members} members would ratify the package so far "
-                "(it gives the others less than they need)")
-    return (f"{len(yes)} of {members} members would ratify the package so far; not {', '.join(no)} "
-            "(it gives them less than they need)")
+        why = "" if not short else (" (it gives the others less than they need)" if len(short) == len(no)
+                                    else f" (it gives {', '.join(short)} less than they need)")
+        return f"only {', '.join(yes)} of {members} members would ratify the package so far{why}"
+    why = f" (it gives {'them' if len(short) == len(no) else ', '.join(short)} less than they need)" if short else ""
+    return f"{len(yes)} of {members} members would ratify the package so far; not {', '.join(no)}{why}"
 
 
 def final_table(summary: dict[str, Any], sectors: tuple[str, ...]) -> str:

@@ -23,7 +23,8 @@ from tppgame.game.calibration import CALIBRATION_FILE
 from tppgame.game.events import Join, Shock, Withdraw
 from tppgame.game.power import Stage
 from tppgame.game.scenario import Scenario
-from tppgame.game.utility import Weights, attainable_gain, make_weights
+from tppgame.game.settings import weights_of
+from tppgame.game.utility import Weights, attainable_gain
 
 INTEREST_MIN = 0.3        # an export interest worth a line on the card
 SENSITIVE_MIN = 1.0       # sensitivity at or above an ordinary lobby's
@@ -95,7 +96,7 @@ class CountryContext:
     def of(cls, scenario: Scenario, stages: list[Stage]) -> CountryContext:
         joining = {e.country for e in scenario.events if isinstance(e, Join)}
         players = np.array([c in scenario.members or c in joining for c in scenario.countries])
-        return cls(scenario, make_weights(scenario.params), players, stages)
+        return cls(scenario, weights_of(scenario), players, stages)
 
 
 def card_countries(scenario: Scenario) -> list[str]:

@@ -40,6 +40,11 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
                                           "export interest, 0 to 1"),
     "bargaining.spillover": ("Share of the cost of extending a concession to every member that negotiators "
                              "count", SHARE),
+    "bargaining.payoff": ("Where a government's values come from: `judgment` (the calibration's indices of export "
+                          "interest, barrier and sensitivity) or `political_economy` (the welfare account's trade and "
+                          "tariffs, with lobby weights: Grossman-Helpman)", ""),
+    "bargaining.lobby_weight": ("`political_economy`: extra weight on organised producers per unit of sensitivity "
+                                "(import-competing) or export interest (exporters), beyond welfare", "weight"),
     "bargaining.reciprocity": ("Share of what its partners could gain from its full opening that a member's own schedule "
                                "must give them before they accept it in the agreement (0: anything above nothing)",
                                "share"),

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 PROTOCOLS = ("alternating", "nash", "kalai_smorodinsky", "rubinstein")
 INFORMATION = ("full", "private")   # what a negotiator knows of its partner's utility (see Talks)
 ENTRY_RULES = ("tpp", "cptpp", "custom")
+PAYOFFS = ("judgment", "political_economy")   # bargaining.payoff: where a government's values come from
 SIDE_DEAL_KINDS = ("standalone", "conditional")
 SECTOR_TABLES = ("export_interest", "barrier", "sensitivity", "red_line")
 FILE_ONLY = ("extends", "drop_events", "drop_side_deals")   # how files combine, not settings of a game
@@ -94,6 +95,8 @@ def _build_schema(cal: Calibration) -> dict[str, Any]:
             "spillover": number(0, 1),
             "endgame_share": number(0, 1),
             "reciprocity": number(0, 1),
+            "payoff": choice(*PAYOFFS),
+            "lobby_weight": number(0, 100),
         },
         "agreement": {
             "members": country_list(cal.countries),
@@ -282,7 +285,7 @@ def _check_tree(value: Any, spec: Any, file: str, path: str) -> Any:
 
 def _require_complete(value: Any, spec: Any, file: str, path: str) -> None:
     """Every leaf of the schema that the game needs must be set after merging."""
-    optional = {"extends", "drop_events", "drop_side_deals", "existing_agreements", "history", "events", "side_deals", "headlines", "description",
+    optional = {"bargaining.payoff", "bargaining.lobby_weight", "extends", "drop_events", "drop_side_deals", "existing_agreements", "history", "events", "side_deals", "headlines", "description",
                 "agreement.min_signatories", "agreement.min_gdp_share", "agreement.original_signatories",
                 "agreement.suspended_sectors", "bargaining.information", "history.summary", "history.formed",
                 "history.date",

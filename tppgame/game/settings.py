@@ -12,6 +12,7 @@ from typing import Any
 
 from mesa.experimental.scenarios import Scenario as MesaScenario
 
+from tppgame.game.political import political_weights
 from tppgame.game.scenario import Scenario
 from tppgame.game.utility import Weights, make_weights
 
@@ -50,9 +51,18 @@ class _SameObject:
         return isinstance(other, _SameObject) and other.obj is self.obj
 
 
+def weights_for(params: dict[str, Any]) -> Weights:
+    """The utility weights of a scenario's figures, by its ``bargaining.payoff``: the calibration's
+    judgments (:func:`tppgame.game.utility.make_weights`) or the Grossman-Helpman government's
+    (:func:`tppgame.game.political.political_weights`)."""
+    if params.get("payoff", "judgment") == "political_economy":
+        return political_weights(params)
+    return make_weights(params)
+
+
 @lru_cache(maxsize=16)
 def _weights_of(config: _SameObject) -> Weights:
-    return make_weights(config.obj.params)
+    return weights_for(config.obj.params)
 
 
 def weights_of(config: Scenario) -> Weights:

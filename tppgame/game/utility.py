@@ -35,7 +35,12 @@ class Weights:
 
 
 def make_weights(params: dict[str, Any]) -> Weights:
-    """Turn a scenario's figures into utility weights (pure; called again after a shock)."""
+    """Turn a scenario's figures into utility weights (pure; called again after a shock).
+
+    These are the ``judgment`` payoff's weights: access and its cost valued from the calibration's
+    indices (export interest, barrier, sensitivity). :func:`tppgame.game.settings.weights_for`
+    chooses between them and the ``political_economy`` payoff's (:mod:`tppgame.game.political`).
+    """
     interest = params["export_interest"]
     barrier = params["barrier"]
     market = params["gdp"] / params["gdp"].sum()

@@ -11,9 +11,10 @@ Partial equilibrium in the spirit of the WITS/SMART model, one market (importer 
   ``d = a * t0`` and the new tariff ``t1 = t0 - d``.
 
 A cut ``d`` is shared: the exporter's price rises by ``w * d`` (``w`` the rent share, about a
-third: Olarreaga and Ozden 2005) and the buyer's price falls by ``(1 - w) * d``, so trade grows by
-``dX = k * X * d`` with ``k = (1 - w) * eps`` (``eps`` the import demand elasticity; this is SMART's
-trade creation with linear demand and supply). The terms, in US$ bn per country:
+third: Olarreaga and Ozden 2005) and the buyer's price, ``1 + t0`` times the world price, falls by
+``(1 - w) * d`` of it, so trade grows by ``dX = k * X * d`` with ``k = (1 - w) * eps / (1 + t0)``
+(``eps`` the import demand elasticity, applied to the proportional fall of the buyer's price: SMART's
+trade creation, ``M * eps * dt / (1 + t0)``, with linear demand). The terms, in US$ bn per country:
 
 * **exports**: the exporter's surplus on its exports to each partner,
   ``w * d * (X + dX / 2)`` = trade x margin x (1 + elasticity x margin / 2), summed over its markets;
@@ -22,7 +23,7 @@ trade creation with linear demand and supply). The terms, in US$ bn per country:
   exports by up to ``sigma * (1 - w) * g`` of them (``sigma`` the substitution elasticity):
   ``-w * g * X * (1 - min(1, sigma * (1 - w) * g) / 2)``;
 * **efficiency** (>= 0): the Harberger triangle the importer's own cuts remove from its market,
-  ``k / 2 * X * (t0**2 - t1**2)`` summed over its suppliers (with ``w = 0``: ``eps / 2 * M * tau**2``
+  ``k / 2 * X * (t0**2 - t1**2)`` summed over its suppliers (with ``w = 0``: ``eps / 2 * M * tau**2 / (1 + tau)``
   for a full cut); it only grows with a deeper own cut;
 * **terms_of_trade** (<= 0): what the importer's cuts pay its suppliers, ``-w * d * (X + dX / 2)``,
   exactly the partners' ``exports`` term (summed over the world they cancel);
@@ -71,6 +72,13 @@ def baseline_tariffs(tariff: np.ndarray, coverage: np.ndarray, fta: np.ndarray) 
     return tariff[None, :, :] * (1.0 - coverage[None, :, :] * fta[:, :, None])
 
 
+def trade_response(import_demand: np.ndarray, rent_share: float, t0: np.ndarray) -> np.ndarray:
+    """[i, j, s]: ``k``, how much trade grows per unit of tariff cut, as a share of itself:
+    ``(1 - w) * eps / (1 + t0)``: the buyer's price falls by ``(1 - w)`` of the cut, and by that over
+    ``1 + t0`` in proportion, to which imports respond with the elasticity ``eps``."""
+    return (1.0 - rent_share) * import_demand[None, None, :] / (1.0 + t0)
+
+
 def exporter_surplus(trade: np.ndarray, cut: np.ndarray, k: np.ndarray, w: float) -> np.ndarray:
     """[i, j, s]: the exporter's surplus from a cut ``cut`` of its tariff, ``w * d * (X + k X d / 2)``."""
     return w * cut * trade * (1.0 + 0.5 * k * cut)
@@ -111,9 +119,9 @@ def welfare(economy: Economy, access: np.ndarray, fta: np.ndarray, gdp: np.ndarr
     array of the account then has the same leading axes, ``[..., i]``.
     """
     x, w = economy.trade, economy.rent_share
-    k = ((1.0 - w) * economy.import_demand)[None, None, :]
     sigma = economy.substitution[None, None, :]
     t0 = baseline_tariffs(economy.tariff, economy.coverage, np.asarray(fta, dtype=float))
+    k = trade_response(economy.import_demand, w, t0)
     cut = np.clip(access, 0.0, 1.0) * t0
     t1 = t0 - cut
     surplus = exporter_surplus(x, cut, k, w)

@@ -1,0 +1,177 @@
+"""What a government bargains for (tppgame.game.political): the Grossman-Helpman payoff.
+
+Hand-checkable values on a two-country economy, the biologics issue's values, properties over
+lobby weights, and whole games under ``bargaining.payoff = "political_economy"``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tppgame import load_scenario
+from tppgame.cli import main
+from tppgame.game.economy import Economy, load_economy
+from tppgame.game.political import (
+    biologics_opening,
+    full_opening,
+    political_values,
+    political_weights,
+    with_rules,
+)
+from tppgame.game.rules import load_rules
+from tppgame.game.settings import weights_for
+from tppgame.game.utility import make_weights
+from tppgame.model import TPPModel
+
+
+def two_countries() -> Economy:
+    """A exports 10 of sector 0 to B (B's tariff 50%, B produces 40 of it); B exports 5 of sector 1
+    to A (A's tariff 10%, A produces 3). Rent share 0.2, import demand elasticity 2, so trade grows by
+    k = (1 - 0.2) * 2 / (1 + t0) per unit of cut: 16/15 in B's market, 16/11 in A's."""
+    trade = np.zeros((2, 2, 2))
+    trade[0, 1, 0], trade[1, 0, 1] = 10.0, 5.0
+    return Economy(countries=("A", "B"), sectors=("s0", "s1"), trade=trade,
+                   tariff=np.array([[0.0, 0.1], [0.5, 0.0]]), coverage=np.zeros((2, 2)),
+                   import_demand=np.full(2, 2.0), substitution=np.full(2, 4.0), rent_share=0.2,
+                   gdp=np.array([1000.0, 100.0]), figure_sources={},
+                   output=np.array([[0.0, 3.0], [40.0, 0.0]]))
+
+
+# the full opening by hand (k = 16/15 in B's market, 16/11 in A's)
+S_AB = 0.2 * 0.5 * 10 * (1 + 16 / 15 * 0.5 / 2)        # A's surplus in B: w t0 X (1 + k t0 / 2) = 19/15
+H_B = 16 / 15 / 2 * 10 * 0.25                          # B's triangle: k / 2 X t0^2 = 4/3
+L_B = 0.8 * 0.5 / 1.5 * 40                             # B's producers: (1 - w) t0 / (1 + t0) Q m = 32/3
+S_BA = 0.2 * 0.1 * 5 * (1 + 16 / 11 * 0.1 / 2)         # B's surplus in A = 0.1072...
+H_A = 16 / 11 / 2 * 5 * 0.01
+L_A = 0.8 * 0.1 / 1.1 * 3
+
+
+def test_a_full_opening_by_hand():
+    opening = full_opening(two_countries(), np.zeros((2, 2), dtype=bool))
+    assert opening.surplus[0, 1, 0] == pytest.approx(19 / 15)
+    assert opening.efficiency[0, 1, 0] == pytest.approx(4 / 3)
+    assert opening.producers[0, 1, 0] == pytest.approx(32 / 3)      # A is B's only supplier: m = 1
+    assert opening.surplus[1, 0, 1] == pytest.approx(S_BA)
+    assert opening.efficiency[1, 0, 1] == pytest.approx(H_A)
+    assert opening.producers[1, 0, 1] == pytest.approx(L_A)
+    assert opening.erosion[0, 1, 0] == pytest.approx(0.2 * 0.5 * 10)   # first order: w t0 X
+
+
+def test_the_governments_values_by_hand():
+    opening = full_opening(two_countries(), np.zeros((2, 2), dtype=bool))
+    sensitivity = np.array([[0.0, 1.0], [2.0, 0.0]])
+    interest = np.array([[1.0, 0.0], [0.0, 0.0]])
+    values = political_values(opening, sensitivity, interest, lobby_weight=0.1, precedent_weight=0.5)
+    gain_a = 1.1 * S_AB              # A's exporters are organised (interest 1): all A can gain
+    assert values.gain[0, 1, 0] == pytest.approx(1.0)
+    # B's lobby weight 0.1 * 2: opening costs S + 0.2 L - H, over B's attainable gain S_BA
+    assert values.cost[1, 0, 0] == pytest.approx((S_AB + 0.2 * L_B - H_B) / S_BA)
+    # A's lobby 0.1 * 1, over A's attainable gain
+    assert values.cost[0, 1, 1] == pytest.approx((S_BA + 0.1 * L_A - H_A) / gain_a)
+    # the precedent: half the first-order erosion, weighted and scaled as the gain
+    assert values.precedent[0, 1, 0] == pytest.approx(0.5 * 1.1 * 1.0 / gain_a)
+
+
+def test_a_government_that_gains_from_opening_pays_nothing_to_open():
+    opening = full_opening(two_countries(), np.zeros((2, 2), dtype=bool))
+    values = political_values(opening, np.zeros((2, 2)), np.zeros((2, 2)), lobby_weight=0.0, precedent_weight=0.0)
+    assert S_AB - H_B < 0                      # without lobbies B gains from opening: floored at 0
+    assert values.cost[1, 0, 0] == 0.0
+    assert values.cost[0, 1, 1] == pytest.approx((S_BA - H_A) / S_AB)
+
+
+def test_an_agreement_in_force_leaves_less_to_open():
+    economy = replace(two_countries(), coverage=np.full((2, 2), 0.6))
+    none = full_opening(economy, np.zeros((2, 2), dtype=bool))
+    fta = full_opening(economy, ~np.eye(2, dtype=bool))
+    # the tariff A faced falls from 0.5 to 0.2, and k to 1.6 / 1.2
+    assert fta.surplus[0, 1, 0] == pytest.approx(0.2 * 0.2 * 10 * (1 + 1.6 / 1.2 * 0.1))
+    assert fta.surplus[0, 1, 0] < none.surplus[0, 1, 0]
+
+
+def test_biologics_value_the_protection_raised_to_the_top_of_the_scale():
+    issue = load_rules().issues["biologics"]
+    gain = biologics_opening(issue, len(load_rules().countries))
+    usa, aus = load_rules().countries.index("USA"), load_rules().countries.index("AUS")
+    # Australia from 5 to 12 years: 7/life of a product's life at the premium, on its market, for the
+    # US's originators' share
+    p = issue.parameters
+    expected = issue.figures["originator_share"][usa] * issue.figures["market"][aus] * p["premium"] * 7.0 / p["life"]
+    assert gain[usa, aus] == pytest.approx(expected)
+    assert gain[aus, usa] == 0.0             # the US already gives 12 years
+    assert np.all(np.diag(gain) == 0.0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(low=st.floats(0.0, 2.0), more=st.floats(0.0, 2.0))
+def test_a_stronger_lobby_never_makes_opening_cheaper(low, more):
+    opening = full_opening(two_countries(), np.zeros((2, 2), dtype=bool))
+    sensitivity = np.array([[0.5, 1.0], [2.0, 0.0]])
+    weak = political_values(opening, sensitivity, np.zeros((2, 2)), low, 0.5)
+    strong = political_values(opening, sensitivity, np.zeros((2, 2)), low + more, 0.5)
+    assert np.all(strong.cost >= weak.cost - 1e-12)
+    assert np.all(np.isfinite(strong.cost)) and np.all(strong.cost >= 0.0)
+
+
+def baseline_pe(lobby_weight: float = 0.02):
+    return load_scenario("baseline").with_overrides(
+        {"bargaining.payoff": "political_economy", "bargaining.lobby_weight": lobby_weight}, origin="test")
+
+
+def test_the_real_economy_gives_finite_weights_and_japans_rice_lobby_the_dearest_tariff_to_open():
+    scenario = baseline_pe()
+    weights = weights_for(scenario.params)
+    assert all(np.all(np.isfinite(a)) for a in (weights.gain, weights.precedent, weights.cost))
+    countries, sectors = scenario.countries, scenario.sectors
+    jpn, usa = countries.index("JPN"), countries.index("USA")
+    rice = sectors.index("rice")
+    # of its tariffs, Japan opening rice to the US costs its government the most (biologics, a rule
+    # whose premium its health budget pays US originators, is apart)
+    tariffs = [k for k, name in enumerate(sectors) if name != "biologics"]
+    assert weights.cost[jpn, usa, rice] == weights.cost[jpn, usa, tariffs].max()
+    # each exporter's gains are shares of what free trade with every partner would give it
+    totals = weights.gain.sum(axis=(1, 2))
+    assert np.allclose(totals[totals > 0], 1.0)
+
+
+def test_the_judgment_payoff_is_the_default_and_unchanged():
+    scenario = load_scenario("baseline")
+    assert scenario.params["payoff"] == "judgment"
+    assert np.array_equal(weights_for(scenario.params).cost, make_weights(scenario.params).cost)
+
+
+def test_a_lobby_weight_of_zero_is_the_welfare_maximising_government():
+    scenario = baseline_pe(0.0)
+    params = scenario.params
+    economy = load_economy().select(scenario.countries, scenario.sectors)
+    opening = with_rules(full_opening(economy, params["fta"]), scenario.sectors,
+                         load_rules().select(scenario.countries).issues)
+    weights = political_weights(params)
+    scale = opening.surplus.sum(axis=(1, 2))
+    net = np.maximum(opening.surplus - opening.efficiency, 0.0)        # [i, j, s]: j opening to i
+    expected = np.transpose(net, (1, 0, 2)) / np.where(scale > 0, scale, 1.0)[:, None, None]
+    assert np.allclose(weights.cost, expected)
+
+
+def test_a_whole_game_plays_under_the_political_economy_payoff():
+    model = TPPModel(baseline_pe(), rng=3, record=False)
+    while model.running:
+        model.step()
+    summary = model.summary()
+    assert summary["rounds"] == model.config.rounds
+    assert np.isfinite([c["welfare"]["percent_gdp"] for c in summary["countries"].values()]).all()
+
+
+def test_the_setting_from_the_command_line_and_a_bad_value(tmp_path, capsys):
+    assert main(["baseline", "--seed", "1", "--quiet", "--out", str(tmp_path / "o"),
+                 "--set", "bargaining.payoff=political_economy", "--set", "bargaining.lobby_weight=0.02"]) == 0
+    capsys.readouterr()
+    assert main(["baseline", "--quiet", "--out", str(tmp_path / "bad"), "--set", "bargaining.payoff=lobbyist"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "bargaining.payoff" in err
+    assert not (tmp_path / "bad").exists()

@@ -1,0 +1,146 @@
+"""What a government bargains for: welfare plus extra weight on organised producers.
+
+In the spirit of Grossman and Helpman ("Protection for Sale", AER 1994; "Trade Wars and Trade
+Talks", JPE 1995), a government values a change of policy at the change in its country's welfare
+plus ``lambda`` times the change in the surplus of producers organised in a lobby. The figures
+are those of the welfare account (:mod:`tppgame.game.welfare`: 2013 trade ``X``, the tariff ``t0``
+an exporter faced before, the rent share ``w``, ``k = (1 - w) * eps / (1 + t0)``), for a full opening of one
+importer's market in one sector to one exporter, in US$ bn:
+
+* the exporter's surplus ``S = w t0 X (1 + k t0 / 2)``; its government values it at
+  ``(1 + lambda_x) S``, ``lambda_x`` its exporters' lobby weight in the sector;
+* the importer's welfare changes by ``H - S``: the Harberger triangle its cut removes,
+  ``H = k / 2 X t0**2``, less what its cut pays the exporter (the terms of trade);
+* its import-competing producers lose the fall of their price, ``(1 - w) t0 / (1 + t0)`` in
+  proportion (the domestic price is ``1 + t0`` times the world price), on their output ``Q`` (the
+  economy's ``output``, at producer prices), in the proportion ``m = X / M`` the exporter holds of
+  its imports from the twelve (opening to every member lowers the price by the whole cut):
+  ``L = (1 - w) t0 / (1 + t0) Q m``; the government counts ``lambda_m L`` of it beyond welfare;
+* so opening costs the importer's government ``S + lambda_m L - H`` (never below 0: a government
+  whose own gain exceeds what it pays gives the access as soon as a partner asks).
+
+Biologics carry no tariff: data protection is a rule (:mod:`tppgame.game.rules`). Raising an
+importer's protection to the top of the issue's scale moves ``e_j = (high - y0_j) / life`` of a
+product's life onto the originators' price premium ``p`` on its market ``M_j``; exporter ``i``'s
+originators (share ``o_i``) gain ``S = o_i M_j p e_j``, which the importer's health budget pays
+(``H = L = 0``).
+
+The lobby weights are judgments stated in the scenario: ``lambda_m = lobby_weight x sensitivity``
+(the calibration's 0..3 scale of how strongly the import-competing lobby resists: 1 an ordinary
+lobby, 3 near-untouchable) and ``lambda_x = lobby_weight x export_interest``. The game keeps its
+shape: a gain linear in the concession and a cost rising with its power ``cost_exponent``; here
+the values at full opening come from the economy instead of from the calibration's indices. Each
+government's numbers are divided by what it would gain if every partner opened fully to it, so a
+ratification threshold keeps its meaning (a share of the attainable gain).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from tppgame.game.economy import Economy, load_economy
+from tppgame.game.rules import Issue, load_rules, protected_share
+from tppgame.game.utility import Weights
+from tppgame.game.welfare import (
+    baseline_tariffs,
+    exporter_surplus,
+    harberger,
+    trade_response,
+)
+
+
+@dataclass(frozen=True)
+class FullOpening:
+    """Each term of a full opening, US$ bn, ``[exporter i, importer j, sector s]``."""
+
+    surplus: np.ndarray       # S: the exporter's surplus
+    efficiency: np.ndarray    # H: the importer's Harberger triangle removed
+    producers: np.ndarray     # L: the importer's import-competing producers' loss
+    erosion: np.ndarray       # the exporter's loss per unit of a rival's better access (first order)
+
+
+def full_opening(economy: Economy, fta: np.ndarray) -> FullOpening:
+    """The welfare account's terms for a full opening of each market, sector and exporter alone."""
+    x, w = economy.trade, economy.rent_share
+    t0 = baseline_tariffs(economy.tariff, economy.coverage, np.asarray(fta, dtype=float))
+    k = trade_response(economy.import_demand, w, t0)
+    n = len(economy.countries)
+    off_diagonal = (~np.eye(n, dtype=bool))[:, :, None]
+    x = np.where(off_diagonal, x, 0.0)
+    imports = x.sum(axis=0, keepdims=True)                                       # [1, j, s] from the twelve
+    held = np.divide(x, imports, out=np.zeros_like(x), where=imports > 0)         # m[i, j, s]
+    return FullOpening(
+        surplus=exporter_surplus(x, t0, k, w),
+        efficiency=harberger(x, t0, np.zeros_like(t0), k),
+        producers=(1.0 - w) * t0 / (1.0 + t0) * economy.output[None, :, :] * held,
+        erosion=w * t0 * x,
+    )
+
+
+def biologics_opening(issue: Issue, n: int) -> np.ndarray:
+    """[i, j]: what exporter ``i``'s originators gain when importer ``j`` raises its data protection
+    to the top of the issue's scale (and what ``j``'s health budget pays them), US$ bn a year."""
+    paid = issue.figures["market"] * issue.parameters["premium"] * protected_share(
+        issue.high, issue.status_quo, issue.parameters["life"])                  # [j]
+    gain = issue.figures["originator_share"][:, None] * paid[None, :]
+    return np.where(np.eye(n, dtype=bool), 0.0, gain)
+
+
+def with_rules(opening: FullOpening, sectors: tuple[str, ...], issues: dict[str, Issue]) -> FullOpening:
+    """The full opening with each sector that is a biologics rules issue valued by that issue."""
+    surplus, erosion = opening.surplus.copy(), opening.erosion.copy()
+    n = surplus.shape[0]
+    for s, name in enumerate(sectors):
+        issue = issues.get(name)
+        if issue is not None and issue.kind == "biologics":
+            surplus[:, :, s] = erosion[:, :, s] = biologics_opening(issue, n)
+    return FullOpening(surplus, opening.efficiency, opening.producers, erosion)
+
+
+@dataclass(frozen=True)
+class PoliticalValues:
+    """A government's values of a full opening, each divided by its attainable gain."""
+
+    gain: np.ndarray          # [i, j, s]: to i, of j's full opening to it
+    precedent: np.ndarray     # [i, j, s]: to i, per unit a rival's access in j exceeds its own
+    cost: np.ndarray          # [j, i, s]: to j, of opening s fully to exporter i
+
+
+def political_values(opening: FullOpening, sensitivity: np.ndarray, export_interest: np.ndarray,
+                     lobby_weight: float, precedent_weight: float) -> PoliticalValues:
+    """Gains, precedent and costs of the Grossman-Helpman government (module docstring).
+
+    ``sensitivity`` and ``export_interest`` are ``[country, sector]``. Agreements in force need no
+    discount here: the tariff an exporter faced before is already net of what they removed.
+    """
+    lobby_x = (1.0 + lobby_weight * export_interest)[:, None, :]                 # exporter i's weight
+    lobby_m = (lobby_weight * sensitivity)[None, :, :]                            # importer j's
+    gain = lobby_x * opening.surplus
+    cost = np.maximum(opening.surplus + lobby_m * opening.producers - opening.efficiency, 0.0)   # [i, j, s]
+    potential = gain.sum(axis=(1, 2))
+    scale = np.where(potential > 0, potential, 1.0)
+    return PoliticalValues(
+        gain=gain / scale[:, None, None],
+        precedent=precedent_weight * lobby_x * opening.erosion / scale[:, None, None],
+        cost=np.transpose(cost, (1, 0, 2)) / scale[:, None, None],
+    )
+
+
+def political_weights(params: dict[str, Any]) -> Weights:
+    """The Grossman-Helpman government's weights, over the scenario's countries and sectors."""
+    countries, sectors = params["countries"], params["sectors"]
+    economy = load_economy().select(countries, sectors)
+    issues = load_rules().select(countries).issues
+    opening = with_rules(full_opening(economy, params["fta"]), sectors, issues)
+    values = political_values(opening, params["sensitivity"], params["export_interest"],
+                              params["lobby_weight"], params["precedent_weight"])
+    market = params["gdp"] / params["gdp"].sum()
+    return Weights(
+        gain=values.gain, precedent=values.precedent, cost=values.cost,
+        gamma=float(params["cost_exponent"]),
+        rival=params["export_interest"] >= params["precedent_min_interest"],
+        red_line=params["red_line"], threshold=params["ratification_threshold"], market=market,
+    )
