@@ -14,8 +14,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from tppgame.game.data_files import read_sourced
 from tppgame.game.fields import ScenarioError, text
-from tppgame.game.scenario_files import _display, _read_toml
 from tppgame.game.scenario_schema import SECTOR_TABLES, _check_tree, _schema
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -60,11 +60,7 @@ def _figure(value: Any, file: str, path: str, sources: Mapping[str, str]) -> tup
 @lru_cache(maxsize=4)
 def load_calibration(path: Path = CALIBRATION_FILE) -> Calibration:
     """Read the calibration data file once per process."""
-    file = _display(path)
-    raw = _read_toml(path)
-    sources = raw.get("sources", {})
-    if not isinstance(sources, dict) or not all(isinstance(v, str) for v in sources.values()):
-        raise ScenarioError(file, "sources", "a table of id = citation strings", sources)
+    file, raw, sources = read_sourced(path)
     sector_table = raw.get("sectors")
     if not isinstance(sector_table, dict) or not isinstance(sector_table.get("order"), list):
         raise ScenarioError(file, "sectors.order", "a list of sector names", sector_table)

@@ -6,7 +6,8 @@ Each figure is a table ``{value, source|judgment|method, note?}``: ``source`` na
 ``[sources]`` (of this file or of ``calibration.toml``), ``judgment`` gives the reason for a
 modelling choice and ``method`` states how a figure no source gives is computed. A bad figure
 (no origin, an unknown source, a tariff or elasticity out of range) stops the load with a
-:class:`~tppgame.game.fields.ScenarioError` naming the file, the setting and what was expected.
+:class:`~tppgame.game.fields.ScenarioError` naming the file, the setting and what was expected
+(the checks are :mod:`tppgame.game.data_files`', shared with the quotas and rules files).
 
 ``[output.XXX]`` gives each country's 2013 domestic production by sector (US$ bn, producer prices
 or gross output value): what an import-competing lobby stands to lose when its price falls.
@@ -19,7 +20,6 @@ pair-by-sector flows in place of those where the file gives them.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -29,8 +29,8 @@ from typing import Any
 import numpy as np
 
 from tppgame.game.calibration import PACKAGE_DIR, Calibration, load_calibration
+from tppgame.game.data_files import display_path, figure, per_country, per_sector, read_sourced, sub_table
 from tppgame.game.fields import ScenarioError
-from tppgame.game.scenario_files import _display, _read_toml
 
 ECONOMY_FILE = PACKAGE_DIR / "data" / "economy.toml"
 MAX_TARIFF = 10.0          # 1000% ad valorem: above Japan's rice (778%), below any real tariff's typo
@@ -69,70 +69,11 @@ class Economy:
             c = [self.countries.index(code) for code in countries]
             s = [self.sectors.index(name) for name in sectors]
         except ValueError as err:
-            raise ScenarioError(_display(ECONOMY_FILE), "", f"figures for every country and sector ({err})",
+            raise ScenarioError(display_path(ECONOMY_FILE), "", f"figures for every country and sector ({err})",
                                 show_got=False) from None
         return Economy(tuple(countries), tuple(sectors), self.trade[np.ix_(c, c, s)], self.tariff[np.ix_(c, s)],
                        self.coverage[np.ix_(c, s)], self.import_demand[s], self.substitution[s], self.rent_share,
                        self.gdp[c], self.figure_sources, self.output[np.ix_(c, s)])
-
-
-def _figure(value: Any, file: str, path: str, sources: Mapping[str, str], low: float, high: float,
-            figures: dict[str, str]) -> Any:
-    """One figure ``{value, source|judgment|method, note?}``: its value, checked in ``[low, high]``."""
-    if not isinstance(value, dict):
-        raise ScenarioError(file, path, "a table {value = ..., source, judgment or method = ...}", value)
-    unknown = set(value) - {"value", "source", "judgment", "method", "note"}
-    if unknown:
-        raise ScenarioError(file, f"{path}.{sorted(unknown)[0]}", "only value, source, judgment, method, note",
-                            show_got=False)
-    origins = [key for key in ("source", "judgment", "method") if key in value]
-    if len(origins) != 1:
-        raise ScenarioError(file, path, "exactly one of source, judgment or method", show_got=False)
-    origin = origins[0]
-    if not isinstance(value[origin], str) or not value[origin].strip():
-        raise ScenarioError(file, f"{path}.{origin}", "a non-empty text", value[origin])
-    if origin == "source" and value["source"] not in sources:
-        raise ScenarioError(file, f"{path}.source", "an id defined in [sources] (here or in calibration.toml)",
-                            value["source"])
-    figures[path] = value["source"] if origin == "source" else f"{origin}: {value[origin]}"
-    if "value" not in value:
-        raise ScenarioError(file, f"{path}.value", "a value", show_got=False)
-    number = value["value"]
-    numbers = number if isinstance(number, list) else [number]
-    for x in numbers:
-        if isinstance(x, bool) or not isinstance(x, int | float) or not math.isfinite(x) or not low <= x <= high:
-            raise ScenarioError(file, f"{path}.value", f"a number from {low:g} to {high:g}", x)
-    return number
-
-
-def _table(raw: Mapping[str, Any], key: str, file: str) -> dict[str, Any]:
-    sub = raw.get(key)
-    if not isinstance(sub, dict):
-        raise ScenarioError(file, key, "a table", sub)
-    return sub
-
-
-def _per_sector(table: Mapping[str, Any], where: str, file: str, sectors: tuple[str, ...],
-                sources: Mapping[str, str], low: float, high: float, figures: dict[str, str],
-                complete: bool = True, default: float = 0.0) -> np.ndarray:
-    """A ``{sector: figure}`` table as an array over ``sectors`` (missing: an error, or ``default``)."""
-    for name in table:
-        if name not in sectors:
-            raise ScenarioError(file, f"{where}.{name}", f"a sector ({', '.join(sectors)})", show_got=False)
-    out = np.full(len(sectors), float(default))
-    for k, name in enumerate(sectors):
-        if name in table:
-            out[k] = _figure(table[name], file, f"{where}.{name}", sources, low, high, figures)
-        elif complete:
-            raise ScenarioError(file, f"{where}.{name}", "a figure for every sector", show_got=False)
-    return out
-
-
-def _per_country(table: Mapping[str, Any], where: str, file: str, countries: tuple[str, ...]) -> None:
-    """Every table in ``table`` must be a country's (a text beside them, such as ``method``, may stand)."""
-    for code in table:
-        if code not in countries and not isinstance(table[code], str):
-            raise ScenarioError(file, f"{where}.{code}", f"a country code ({', '.join(countries)})", show_got=False)
 
 
 def great_circle_km(lat_lon: np.ndarray) -> np.ndarray:
@@ -168,47 +109,47 @@ def _trade(raw: Mapping[str, Any], file: str, cal: Calibration, sources: Mapping
     """[i, j, s]: 2013 exports by pair and sector (the three layers of the module docstring)."""
     countries, sectors = cal.countries, cal.sectors
     n, s = len(countries), len(sectors)
-    trade = _table(raw, "trade", file)
-    gravity = _table(trade, "gravity", file)
+    trade = sub_table(raw, "trade", file)
+    gravity = sub_table(trade, "gravity", file)
     if not isinstance(gravity.get("method"), str):
         raise ScenarioError(file, "trade.gravity.method", "a text stating the gravity method", gravity.get("method"))
-    capitals = _table(trade, "capitals", file)
+    capitals = sub_table(trade, "capitals", file)
     lat_lon = np.zeros((n, 2))
     for k, code in enumerate(countries):
         if code not in capitals:
             raise ScenarioError(file, f"trade.capitals.{code}", "a [latitude, longitude] figure", show_got=False)
-        point = _figure(capitals[code], file, f"trade.capitals.{code}", sources, -180, 180, figures)
+        point = figure(capitals[code], file, f"trade.capitals.{code}", sources, -180, 180, figures)
         if not isinstance(point, list) or len(point) != 2 or abs(point[0]) > 90:
             raise ScenarioError(file, f"trade.capitals.{code}.value", "[latitude, longitude] in degrees", point)
         lat_lon[k] = point
     observed = np.full((n, n), np.nan)
-    for key, fig in _table(trade, "flows", file).items():
+    for key, fig in sub_table(trade, "flows", file).items():
         i, j, _ = _pair(key, countries, file, "trade.flows")
-        observed[i, j] = _figure(fig, file, f"trade.flows.{key}", sources, 0, 1e5, figures)
+        observed[i, j] = figure(fig, file, f"trade.flows.{key}", sources, 0, 1e5, figures)
     if not np.isfinite(observed).any():
         raise ScenarioError(file, "trade.flows", "at least one sourced pair to fit the gravity constant", show_got=False)
     totals = np.where(np.isfinite(observed), observed, gravity_flows(gdp, great_circle_km(lat_lon), observed))
-    shares_table = _table(trade, "sector_shares", file)
+    shares_table = sub_table(trade, "sector_shares", file)
     if not isinstance(shares_table.get("method"), str):
         raise ScenarioError(file, "trade.sector_shares.method", "a text stating how sector shares make flows",
                             shares_table.get("method"))
-    _per_country(shares_table, "trade.sector_shares", file, countries)
+    per_country(shares_table, "trade.sector_shares", file, countries)
     shares = np.zeros((n, s))
     for k, code in enumerate(countries):
         block = shares_table.get(code, {})
         if not isinstance(block, dict):
             raise ScenarioError(file, f"trade.sector_shares.{code}", "a table of sector shares", block)
-        shares[k] = _per_sector(block, f"trade.sector_shares.{code}", file, sectors, sources, 0, 1, figures,
+        shares[k] = per_sector(block, f"trade.sector_shares.{code}", file, sectors, sources, 0, 1, figures,
                                 complete=False)
         if shares[k].sum() > 1 + 1e-9:
             raise ScenarioError(file, f"trade.sector_shares.{code}", "shares summing to at most 1", float(shares[k].sum()))
     flows = totals[:, :, None] * shares[:, None, :]
-    for key, fig in _table(trade, "sector_flows", file).items():
+    for key, fig in sub_table(trade, "sector_flows", file).items():
         i, j, sector = _pair(key, countries, file, "trade.sector_flows")
         if sector not in sectors:
             raise ScenarioError(file, f"trade.sector_flows.{key}", "EXPORTER_IMPORTER_SECTOR with a game sector",
                                 show_got=False)
-        flows[i, j, sectors.index(sector)] = _figure(fig, file, f"trade.sector_flows.{key}", sources, 0, 1e5, figures)
+        flows[i, j, sectors.index(sector)] = figure(fig, file, f"trade.sector_flows.{key}", sources, 0, 1e5, figures)
     return flows
 
 
@@ -220,29 +161,25 @@ def load_economy(path: Path | None = None) -> Economy:
 
 @lru_cache(maxsize=4)
 def _load_economy(path: Path) -> Economy:
-    file = _display(path)
     cal = load_calibration()
-    raw = _read_toml(path)
-    own = raw.get("sources", {})
-    if not isinstance(own, dict) or not all(isinstance(v, str) for v in own.values()):
-        raise ScenarioError(file, "sources", "a table of id = citation strings", own)
+    file, raw, own = read_sourced(path)
     sources = {**cal.sources, **own}
     figures: dict[str, str] = {}
     countries, sectors = cal.countries, cal.sectors
     gdp = np.array([cal.settings["countries"][c]["gdp_2013"] for c in countries], dtype=float)
-    elastic = _table(raw, "elasticities", file)
-    rent = float(_figure(elastic.get("rent_share"), file, "elasticities.rent_share", sources, 0, 1, figures))
-    demand = _per_sector(_table(elastic, "import_demand", file), "elasticities.import_demand", file, sectors,
+    elastic = sub_table(raw, "elasticities", file)
+    rent = float(figure(elastic.get("rent_share"), file, "elasticities.rent_share", sources, 0, 1, figures))
+    demand = per_sector(sub_table(elastic, "import_demand", file), "elasticities.import_demand", file, sectors,
                          sources, 1e-6, MAX_ELASTICITY, figures)
-    substitution = _per_sector(_table(elastic, "substitution", file), "elasticities.substitution", file, sectors,
+    substitution = per_sector(sub_table(elastic, "substitution", file), "elasticities.substitution", file, sectors,
                                sources, 1e-6, MAX_ELASTICITY, figures)
     tariff = _country_by_sector(raw, "tariffs", file, cal, sources, MAX_TARIFF, figures, "tariffs")
     output = _country_by_sector(raw, "output", file, cal, sources, MAX_OUTPUT, figures,
                                 "2013 production values (US$ bn)")
-    cover_table = _table(raw, "agreement_coverage", file)
-    default = float(_figure(cover_table.get("default"), file, "agreement_coverage.default", sources, 0, 1, figures))
-    _per_country({k: v for k, v in cover_table.items() if k != "default"}, "agreement_coverage", file, countries)
-    coverage = np.array([_per_sector(cover_table.get(code, {}), f"agreement_coverage.{code}", file, sectors,
+    cover_table = sub_table(raw, "agreement_coverage", file)
+    default = float(figure(cover_table.get("default"), file, "agreement_coverage.default", sources, 0, 1, figures))
+    per_country({k: v for k, v in cover_table.items() if k != "default"}, "agreement_coverage", file, countries)
+    coverage = np.array([per_sector(cover_table.get(code, {}), f"agreement_coverage.{code}", file, sectors,
                                      sources, 0, 1, figures, complete=False, default=default) for code in countries])
     trade = _trade(raw, file, cal, sources, gdp, figures)
     return Economy(countries, sectors, trade, tariff, coverage, demand, substitution, rent, gdp, figures, output)
@@ -251,11 +188,11 @@ def _load_economy(path: Path) -> Economy:
 def _country_by_sector(raw: Mapping[str, Any], key: str, file: str, cal: Calibration, sources: Mapping[str, str],
                        high: float, figures: dict[str, str], what: str) -> np.ndarray:
     """[i, s]: a ``[key.XXX]`` table per country with a figure in ``[0, high]`` for every sector."""
-    tables = _table(raw, key, file)
-    _per_country(tables, key, file, cal.countries)
+    tables = sub_table(raw, key, file)
+    per_country(tables, key, file, cal.countries)
     rows = []
     for code in cal.countries:
         if not isinstance(tables.get(code), dict):
             raise ScenarioError(file, f"{key}.{code}", f"a table of {what}, one per sector", show_got=False)
-        rows.append(_per_sector(tables[code], f"{key}.{code}", file, cal.sectors, sources, 0, high, figures))
+        rows.append(per_sector(tables[code], f"{key}.{code}", file, cal.sectors, sources, 0, high, figures))
     return np.array(rows)

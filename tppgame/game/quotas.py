@@ -55,9 +55,9 @@ from typing import Any
 import numpy as np
 
 from tppgame.game.calibration import PACKAGE_DIR, load_calibration
-from tppgame.game.economy import ECONOMY_FILE, _figure, _table, load_economy
+from tppgame.game.data_files import figure, read_sourced, read_toml, required_text, sub_table
+from tppgame.game.economy import ECONOMY_FILE, load_economy
 from tppgame.game.fields import ScenarioError
-from tppgame.game.scenario_files import _display, _read_toml
 from tppgame.game.welfare import WelfareAccount
 
 QUOTAS_FILE = PACKAGE_DIR / "data" / "quotas.toml"
@@ -258,20 +258,9 @@ PARTNER_FIGURES = {"before": (0.0, MAX_TONNES), "first_year": (0.0, MAX_TONNES),
 def read_data_file(path: Path) -> tuple[str, dict[str, Any], dict[str, str]]:
     """A data file's name as errors show it, its tables, and the source ids it may cite: its own
     ``[sources]``, the calibration's and economy.toml's."""
-    file = _display(path)
-    raw = _read_toml(path)
-    own = raw.get("sources", {})
-    if not isinstance(own, dict) or not all(isinstance(v, str) for v in own.values()):
-        raise ScenarioError(file, "sources", "a table of id = citation strings", own)
-    economy = _read_toml(ECONOMY_FILE).get("sources", {})
+    file, raw, own = read_sourced(path)
+    economy = read_toml(ECONOMY_FILE).get("sources", {})
     return file, raw, {**load_calibration().sources, **economy, **own}
-
-
-def _text(table: Mapping[str, Any], key: str, file: str, where: str) -> str:
-    value = table.get(key)
-    if not isinstance(value, str) or not value.strip():
-        raise ScenarioError(file, f"{where}.{key}", "a non-empty text", value)
-    return value
 
 
 def _code(code: str, countries: tuple[str, ...], file: str, where: str, allow_any: bool = False) -> int:
@@ -286,9 +275,9 @@ def _code(code: str, countries: tuple[str, ...], file: str, where: str, allow_an
 def _quota(importer: str, sector: str, table: Mapping[str, Any], file: str, sources: Mapping[str, str],
            countries: tuple[str, ...], figures: dict[str, str]) -> Quota:
     where = f"quotas.{importer}.{sector}"
-    values = {name: float(_figure(table.get(name), file, f"{where}.{name}", sources, lo, hi, figures))
+    values = {name: float(figure(table.get(name), file, f"{where}.{name}", sources, lo, hi, figures))
               for name, (lo, hi) in QUOTA_FIGURES.items()}
-    allocation = _text(table, "allocation", file, where)
+    allocation = required_text(table, "allocation", file, where)
     n = len(countries)
     per = {name: np.zeros(n) for name in PARTNER_FIGURES}
     partners = {k: v for k, v in table.items() if isinstance(v, dict) and k not in QUOTA_FIGURES}
@@ -299,7 +288,7 @@ def _quota(importer: str, sector: str, table: Mapping[str, Any], file: str, sour
         k = _code(code, countries, file, f"{where}.{code}", allow_any=True)
         if k == imp:
             raise ScenarioError(file, f"{where}.{code}", "a partner other than the importer", show_got=False)
-        got = {name: float(_figure(block.get(name), file, f"{where}.{code}.{name}", sources, lo, hi, figures))
+        got = {name: float(figure(block.get(name), file, f"{where}.{code}.{name}", sources, lo, hi, figures))
                for name, (lo, hi) in PARTNER_FIGURES.items()}
         if not got["before"] <= got["first_year"] <= got["after"]:
             raise ScenarioError(file, f"{where}.{code}.first_year",
@@ -308,7 +297,7 @@ def _quota(importer: str, sector: str, table: Mapping[str, Any], file: str, sour
         if k >= 0:
             weights = np.eye(n)[k]
         else:
-            _text(block, "split", file, f"{where}.{code}")
+            required_text(block, "split", file, f"{where}.{code}")
             weights = _member_weights(imp, sector)
         for name in PARTNER_FIGURES:
             per[name] = per[name] + weights * got[name] if name != "years_to_full" else np.maximum(
@@ -336,15 +325,15 @@ def _phase_out(name: str, table: Mapping[str, Any], file: str, sources: Mapping[
     where = f"phase_outs.{name}"
     if not isinstance(table, dict):
         raise ScenarioError(file, where, "a table", table)
-    importer = _text(table, "importer", file, where)
-    exporter = _text(table, "exporter", file, where)
+    importer = required_text(table, "importer", file, where)
+    exporter = required_text(table, "exporter", file, where)
     _code(importer, countries, file, f"{where}.importer")
     _code(exporter, countries, file, f"{where}.exporter", allow_any=True)
-    sector = _text(table, "sector", file, where)
+    sector = required_text(table, "sector", file, where)
     if sector not in sectors:
         raise ScenarioError(file, f"{where}.sector", f"a sector ({', '.join(sectors)})", sector)
-    years = _figure(table.get("years"), file, f"{where}.years", sources, 0, 100, figures)
-    shares = _figure(table.get("shares"), file, f"{where}.shares", sources, 0, 1, figures)
+    years = figure(table.get("years"), file, f"{where}.years", sources, 0, 100, figures)
+    shares = figure(table.get("shares"), file, f"{where}.shares", sources, 0, 1, figures)
     if not isinstance(years, list) or not isinstance(shares, list) or len(years) != len(shares) or not years:
         raise ScenarioError(file, f"{where}.shares", "a list as long as years (one share per staging year)",
                             show_got=False)
@@ -363,10 +352,10 @@ def _load_quotas(path: Path) -> Quotas:
     file, raw, sources = read_data_file(path)
     cal = load_calibration()
     figures: dict[str, str] = {}
-    rate = float(_figure(_table(raw, "discount", file).get("rate"), file, "discount.rate", sources, 1e-6, 1.0,
+    rate = float(figure(sub_table(raw, "discount", file).get("rate"), file, "discount.rate", sources, 1e-6, 1.0,
                          figures))
     quotas: dict[tuple[str, str], Quota] = {}
-    for importer, by_sector in _table(raw, "quotas", file).items():
+    for importer, by_sector in sub_table(raw, "quotas", file).items():
         _code(importer, cal.countries, file, f"quotas.{importer}")
         if not isinstance(by_sector, dict):
             raise ScenarioError(file, f"quotas.{importer}", "a table of sectors", by_sector)
@@ -376,7 +365,7 @@ def _load_quotas(path: Path) -> Quotas:
                                     show_got=False)
             quotas[importer, sector] = _quota(importer, sector, table, file, sources, cal.countries, figures)
     phase_outs = {name: _phase_out(name, table, file, sources, cal.countries, cal.sectors, figures)
-                  for name, table in _table(raw, "phase_outs", file).items()}
+                  for name, table in sub_table(raw, "phase_outs", file).items()}
     return Quotas(quotas, phase_outs, rate, figures)
 
 

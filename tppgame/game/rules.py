@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from tppgame.game.calibration import PACKAGE_DIR, load_calibration
-from tppgame.game.economy import _figure, _table
+from tppgame.game.data_files import figure, required_text, sub_table
 from tppgame.game.fields import ScenarioError
 from tppgame.game.quotas import read_data_file
 
@@ -177,26 +177,22 @@ def _issue(name: str, table: Any, file: str, sources: Mapping[str, str], countri
     where = f"issues.{name}"
     if not isinstance(table, dict):
         raise ScenarioError(file, where, "a table", table)
-    texts = {}
-    for key in ("label", "kind", "unit"):
-        if not isinstance(table.get(key), str) or not table[key].strip():
-            raise ScenarioError(file, f"{where}.{key}", "a non-empty text", table.get(key))
-        texts[key] = table[key]
+    texts = {key: required_text(table, key, file, where) for key in ("label", "kind", "unit")}
     kind = texts["kind"]
     if kind not in KINDS:
         raise ScenarioError(file, f"{where}.kind", f"one of {', '.join(KINDS)}", kind)
     needed, per_country = KINDS[kind]
-    low = float(_figure(table.get("low"), file, f"{where}.low", sources, -1e9, 1e9, figures))
-    high = float(_figure(table.get("high"), file, f"{where}.high", sources, low, 1e9, figures))
+    low = float(figure(table.get("low"), file, f"{where}.low", sources, -1e9, 1e9, figures))
+    high = float(figure(table.get("high"), file, f"{where}.high", sources, low, 1e9, figures))
     if high <= low:
         raise ScenarioError(file, f"{where}.high", f"a number above low ({low:g})", high)
-    outcome = float(_figure(table.get("outcome"), file, f"{where}.outcome", sources, low, high, figures))
+    outcome = float(figure(table.get("outcome"), file, f"{where}.outcome", sources, low, high, figures))
     raw_params = table.get("parameters", {})
     if not isinstance(raw_params, dict):
         raise ScenarioError(file, f"{where}.parameters", "a table of figures", raw_params)
-    params = {key: float(_figure(raw_params.get(key), file, f"{where}.parameters.{key}", sources, 0, 1e9, figures))
+    params = {key: float(figure(raw_params.get(key), file, f"{where}.parameters.{key}", sources, 0, 1e9, figures))
               for key in (*needed, *(k for k in raw_params if k not in needed))}
-    by_country = _table(table, "countries", file) if "countries" in table else _missing(file, f"{where}.countries")
+    by_country = sub_table(table, "countries", file) if "countries" in table else _missing(file, f"{where}.countries")
     n = len(countries)
     values = {key: np.zeros(n) for key in (*POSITIONS, *per_country)}
     for code in by_country:
@@ -209,10 +205,10 @@ def _issue(name: str, table: Any, file: str, sources: Mapping[str, str], countri
             raise ScenarioError(file, f"{where}.countries.{code}", "a table of positions for every country",
                                 show_got=False)
         for key in POSITIONS:
-            values[key][k] = _figure(block.get(key), file, f"{where}.countries.{code}.{key}", sources, low, high,
+            values[key][k] = figure(block.get(key), file, f"{where}.countries.{code}.{key}", sources, low, high,
                                      figures)
         for key, (lo, hi) in per_country.items():
-            values[key][k] = _figure(block.get(key), file, f"{where}.countries.{code}.{key}", sources, lo, hi,
+            values[key][k] = figure(block.get(key), file, f"{where}.countries.{code}.{key}", sources, lo, hi,
                                      figures)
     return Issue(name, texts["label"], kind, texts["unit"], low, high, outcome, values["status_quo"],
                  values["ideal"], values["red_line"], {key: values[key] for key in per_country}, params)
@@ -233,5 +229,5 @@ def _load_rules(path: Path) -> Rules:
     countries = load_calibration().countries
     figures: dict[str, str] = {}
     issues = {name: _issue(name, table, file, sources, countries, figures)
-              for name, table in _table(raw, "issues", file).items()}
+              for name, table in sub_table(raw, "issues", file).items()}
     return Rules(countries, issues, figures)

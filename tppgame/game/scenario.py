@@ -25,11 +25,11 @@ from typing import Any
 import numpy as np
 
 from tppgame.game.calibration import PACKAGE_DIR, Calibration, load_calibration
+from tppgame.game.data_files import check_scenario_file, display_path, scenario_file_error
 from tppgame.game.events import KINDS, Event, after_event, set_after_event
 from tppgame.game.fields import ScenarioError
 from tppgame.game.negotiators import takes_beta
-from tppgame.game.scenario_files import (Origins, _display, _load_chain, check_scenario_file, deep_merge,
-                                         is_scenario_name, scenario_file_error, set_path)
+from tppgame.game.scenario_files import Origins, deep_merge, is_scenario_name, load_chain, set_path
 from tppgame.game.scenario_schema import SECTOR_TABLES, _check_tree, _require_complete, _schema, check_override
 
 BUNDLED_SCENARIOS = PACKAGE_DIR.parent.parent / "scenarios"
@@ -196,7 +196,7 @@ def load_scenario(name_or_path: str | Path = "baseline", overrides: Mapping[str,
     result is immutable, so runs of the same scenario share it.
     """
     path = resolve_scenario(name_or_path)
-    scenario = _load_file(check_scenario_file(path), _chain_mtimes(path), _display(path))
+    scenario = _load_file(check_scenario_file(path), _chain_mtimes(path), display_path(path))
     if overrides:
         scenario = scenario.with_overrides(overrides)
     return scenario
@@ -226,7 +226,7 @@ def _mtime(path: Path) -> int:
 @lru_cache(maxsize=32)
 def _load_file(path: Path, _mtimes: tuple[int, ...], display: str) -> Scenario:
     calibration = load_calibration()
-    tree, origins = _load_chain(path, calibration, seen=())
+    tree, origins = load_chain(path, calibration, seen=())
     return _compile(deep_merge(calibration.settings, tree), calibration, display, origins)
 
 
