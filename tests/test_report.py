@@ -8,7 +8,7 @@ import pytest
 
 from tppgame import TPPModel
 from tppgame.game.scenario import available_scenarios
-from tppgame.report import _new_in_schedule, _status_line, final_table
+from tppgame.report import _new_in_schedule, _status_line, final_table, welfare_line
 
 CODES = ["USA", "JPN", "CAN", "MEX", "AUS", "NZL", "CHL", "PER", "SGP", "MYS", "VNM", "BRN"]
 
@@ -61,3 +61,20 @@ def test_the_final_table_fits_a_hundred_columns(path):
     lines = final_table(model.summary(), model.sectors).splitlines()
     table = lines[lines.index("") + 1:]
     assert max(len(line) for line in table) <= 100
+
+
+def _welfare(name: str, usd_m: float, pct: float) -> dict:
+    return {"name": name, "welfare": {"total_usd_m": usd_m, "percent_gdp": pct}}
+
+
+def test_the_welfare_line_sums_the_gains_and_names_the_extremes():
+    summary = {"formed": True, "countries": {"A": _welfare("Aland", 120.0, 0.05), "B": _welfare("Bland", -20.5, -0.01),
+                                             "C": _welfare("Cland", 0.0, 0.0)}}
+    assert welfare_line(summary) == ("Welfare of the agreement: US$ +100 m a year for the 3 countries together; "
+                                     "most Aland (+0.050% of its GDP), least Bland (-0.010%); 1 country loses.")
+    summary["formed"] = False
+    summary["countries"]["B"] = _welfare("Bland", 0.0, 0.0)
+    assert welfare_line(summary).startswith("Welfare of the side deals in force: US$ +120 m")
+    assert welfare_line(summary).endswith("; nobody loses.")
+    nothing = {"formed": False, "countries": {"A": _welfare("Aland", 0.0, 0.0)}}
+    assert welfare_line(nothing) == "Welfare: nothing changes (no concession in force)."

@@ -205,6 +205,7 @@ def final_table(summary: dict[str, Any], sectors: tuple[str, ...]) -> str:
         if summary["holdouts"]:
             out.write(" Hold-outs at the end: " + ", ".join(summary["holdouts"]) + ".")
         out.write("\n")
+    out.write(welfare_line(summary) + "\n")
     short = [s.replace("_", "")[:5] for s in sectors]       # fits 100 columns with ten sectors
     header = f"{'Country':<13} {'Sig':>3} {'Util':>6} {'Outsd':>6} {'Gain':>6}  " + " ".join(f"{s:>5}" for s in short)
     out.write("\n" + header + "\n" + "-" * len(header) + "\n")
@@ -218,6 +219,24 @@ def final_table(summary: dict[str, Any], sectors: tuple[str, ...]) -> str:
               "protection) to 1 (free trade), the deepest to any partner.\n")
     out.write(welfare_table(summary))
     return out.getvalue()
+
+
+def welfare_line(summary: dict[str, Any]) -> str:
+    """The outcome's welfare in one sentence: what all the countries gain together, who gains most
+    and least in % of its GDP, and how many lose (the account of the agreement if it formed, else of
+    the side deals in force)."""
+    countries = summary["countries"].values()
+    total = sum(c["welfare"]["total_usd_m"] for c in countries)
+    ranked = sorted(countries, key=lambda c: c["welfare"]["percent_gdp"])
+    if all(c["welfare"]["total_usd_m"] == 0 for c in countries):
+        return "Welfare: nothing changes (no concession in force)."
+    low, high = ranked[0], ranked[-1]
+    losers = sum(c["welfare"]["total_usd_m"] < 0 for c in countries)
+    what = "the agreement" if summary["formed"] else "the side deals in force"
+    lose = {0: "nobody loses", 1: "1 country loses"}.get(losers, f"{losers} countries lose")
+    return (f"Welfare of {what}: US$ {total:+,.0f} m a year for the {len(ranked)} countries together; most "
+            f"{high['name']} ({high['welfare']['percent_gdp']:+.3f}% of its GDP), least {low['name']} "
+            f"({low['welfare']['percent_gdp']:+.3f}%); {lose}.")
 
 
 def welfare_table(summary: dict[str, Any]) -> str:
