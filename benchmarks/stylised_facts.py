@@ -48,8 +48,6 @@ TOP_CUTS = 2          # "the largest cuts": the two largest
 TOP_PROTECTED = 3     # "its most protected sectors": its three most protected
 SOMETHING = 0.05      # the concession the facts count as "something"
 NOT_IN_PLAY = (
-    "Japan opens rice only through quotas (needs tariff-rate quotas in play)",
-    "Canada opens dairy only through a small quota (needs tariff-rate quotas in play)",
     "The US phases out its car tariff slowly (needs phase-outs in play)",
     "Biologics data protection settles between 5 and 8 years (needs the rules chapters in play)",
 )

@@ -54,10 +54,10 @@ L_A = 0.8 * 0.1 / 1.1 * 3
 def test_a_full_opening_by_hand():
     opening = full_opening(two_countries(), np.zeros((2, 2), dtype=bool))
     assert opening.surplus[0, 1, 0] == pytest.approx(19 / 15)
-    assert opening.efficiency[0, 1, 0] == pytest.approx(4 / 3)
+    assert opening.importer[0, 1, 0] == pytest.approx(4 / 3 - 19 / 15)    # B's triangle less what it pays A
     assert opening.producers[0, 1, 0] == pytest.approx(32 / 3)      # A is B's only supplier: m = 1
     assert opening.surplus[1, 0, 1] == pytest.approx(S_BA)
-    assert opening.efficiency[1, 0, 1] == pytest.approx(H_A)
+    assert opening.importer[1, 0, 1] == pytest.approx(H_A - S_BA)
     assert opening.producers[1, 0, 1] == pytest.approx(L_A)
     assert opening.erosion[0, 1, 0] == pytest.approx(0.2 * 0.5 * 10)   # first order: w t0 X
 
@@ -118,13 +118,14 @@ def test_a_stronger_lobby_never_makes_opening_cheaper(low, more):
     assert np.all(np.isfinite(strong.cost)) and np.all(strong.cost >= 0.0)
 
 
-def baseline_pe(lobby_weight: float = 0.02):
+def baseline_pe(lobby_weight: float = 0.02, quotas: bool = True):
     return load_scenario("baseline").with_overrides(
-        {"bargaining.payoff": "political_economy", "bargaining.lobby_weight": lobby_weight}, origin="test")
+        {"bargaining.payoff": "political_economy", "bargaining.lobby_weight": lobby_weight,
+         "bargaining.quotas": quotas}, origin="test")
 
 
 def test_the_real_economy_gives_finite_weights_and_japans_rice_lobby_the_dearest_tariff_to_open():
-    scenario = baseline_pe()
+    scenario = baseline_pe(quotas=False)
     weights = weights_for(scenario.params)
     assert all(np.all(np.isfinite(a)) for a in (weights.gain, weights.precedent, weights.cost))
     countries, sectors = scenario.countries, scenario.sectors
@@ -146,14 +147,14 @@ def test_the_judgment_payoff_is_the_default_and_unchanged():
 
 
 def test_a_lobby_weight_of_zero_is_the_welfare_maximising_government():
-    scenario = baseline_pe(0.0)
+    scenario = baseline_pe(0.0, quotas=False)
     params = scenario.params
     economy = load_economy().select(scenario.countries, scenario.sectors)
     opening = with_rules(full_opening(economy, params["fta"]), scenario.sectors,
                          load_rules().select(scenario.countries).issues)
     weights = political_weights(params)
     scale = opening.surplus.sum(axis=(1, 2))
-    net = np.maximum(opening.surplus - opening.efficiency, 0.0)        # [i, j, s]: j opening to i
+    net = np.maximum(-opening.importer, 0.0)        # [i, j, s]: j opening to i costs what its welfare loses
     expected = np.transpose(net, (1, 0, 2)) / np.where(scale > 0, scale, 1.0)[:, None, None]
     assert np.allclose(weights.cost, expected)
 
@@ -175,3 +176,15 @@ def test_the_setting_from_the_command_line_and_a_bad_value(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "bargaining.payoff" in err
     assert not (tmp_path / "bad").exists()
+
+
+def test_a_quota_market_is_valued_by_its_quota():
+    """With quotas in play, Japan's rice is opened by quota: the US's gain is its rent on the tonnes it
+    asked for, and Japan's lobby's loss the price fall on its rice output, far above that gain."""
+    tariffs, quotas = weights_for(baseline_pe(quotas=False).params), weights_for(baseline_pe().params)
+    scenario = baseline_pe()
+    jpn, usa = scenario.countries.index("JPN"), scenario.countries.index("USA")
+    rice, beef = scenario.sectors.index("rice"), scenario.sectors.index("beef")
+    assert quotas.gain[usa, jpn, rice] != tariffs.gain[usa, jpn, rice]
+    assert quotas.cost[jpn, usa, rice] > 10 * quotas.gain[usa, jpn, rice]
+    assert quotas.cost[jpn, usa, beef] == pytest.approx(tariffs.cost[jpn, usa, beef])   # Japan's own gains are the same

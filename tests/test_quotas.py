@@ -241,6 +241,10 @@ BAD = [
     ('sector = "autos"', 'sector = "steel"', "phase_outs.usa_cars_from_japan.sector: expected a sector"),
     ('allocation = "state trading', 'allocation_note = "state trading', "quotas.JPN.rice.allocation: expected a non-empty text"),
     ('split = "method:', 'splitting = "method:', "quotas.CAN.dairy.TPP.split: expected a non-empty text"),
+    ('ask = { value = 174804.0,', 'ask = { value = 80000.0,',
+     "quotas.USA.sugar.AUS.ask: expected tonnes from before (87402) up, got 80000.0"),
+    ('ask = { value = 175000.0, source = "jiji_2015_rice_quota",', 'ask = { value = 175000.0,',
+     "quotas.JPN.rice.USA.ask: expected exactly one of source, judgment or method"),
 ]
 
 

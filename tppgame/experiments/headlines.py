@@ -16,12 +16,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tppgame.game.power import entry_rule_game, membership
+from tppgame.game.quota_play import QuotaMarket, quota_markets
 from tppgame.game.scenario import HeadlineSpec, Scenario
 from tppgame.game.utility import deepest_concessions
 
 if TYPE_CHECKING:
-    from tppgame.model import TPPModel
     from tppgame.experiments.memo import SharedWork
+    from tppgame.model import TPPModel
 
 ROBUST_SHARE = 0.8
 
@@ -179,13 +180,49 @@ def _concedes_in_protected(model: TPPModel, h: HeadlineSpec) -> bool:
     return bool(conceded[model.members].all())
 
 
+def quota_market(model: TPPModel, importer: str, sector: str) -> QuotaMarket | None:
+    """The game's quota market for an importer's sector: None unless quotas are in play
+    (``bargaining.quotas``) and the data gives that market a tariff-rate quota."""
+    if not model.config.params.get("quotas", False):
+        return None
+    wanted = (model.countries.index(importer), model.sectors.index(sector))
+    return next((m for m in quota_markets(model.countries, model.sectors) if (m.importer, m.sector) == wanted), None)
+
+
+def new_quota_share(market: QuotaMarket, access: np.ndarray) -> float:
+    """The tonnes the talks added to a market's quotas, as a share of its consumption."""
+    return float((market.tonnes(access) - market.before).sum()) / market.quota.consumption
+
+
+def _opens_by_quota(model: TPPModel, h: HeadlineSpec) -> bool:
+    """The importer opened the sector by quota (its tariff kept): quotas in play there, and some
+    partner's quota grew."""
+    market = quota_market(model, h.get("importer"), h.get("sector"))
+    return market is not None and new_quota_share(market, _final_access(model)) > 0.0
+
+
+def _quota_at_most(model: TPPModel, h: HeadlineSpec) -> bool:
+    """Opened by quota, and by no more new quota than ``at_most`` of the market's consumption."""
+    market = quota_market(model, h.get("importer"), h.get("sector"))
+    if market is None:
+        return False
+    share = new_quota_share(market, _final_access(model))
+    return 0.0 < share <= h.get("at_most") + 1e-12
+
+
+def _final_access(model: TPPModel) -> np.ndarray:
+    check = model.last_check
+    return check.access if check.formed else model.side_access
+
+
 CHECKS: dict[str, Callable[[TPPModel, HeadlineSpec], bool]] = {
     "formed": _formed, "in_force": _in_force, "deal_by": _deal_by, "no_deal_by": _no_deal_by,
     "deal_order": _deal_order, "signatory": _signatory, "holdout": _holdout,
     "concession_at_least": _concession_at_least, "access_at_least": _access_at_least,
     "formed_between": _formed_between, "veto": _veto, "smallest_concession": _smallest_concession,
     "deeper_than_side_deal": _deeper_than_side_deal, "largest_cuts": _largest_cuts,
-    "concedes_in_protected": _concedes_in_protected,
+    "concedes_in_protected": _concedes_in_protected, "opens_by_quota": _opens_by_quota,
+    "quota_at_most": _quota_at_most,
 }
 
 

@@ -10,6 +10,8 @@ import numpy as np
 
 from tppgame.game.power import PowerIndices, power_at
 from tppgame.game.economy import load_economy
+from tppgame.game.quota_play import quota_markets, quota_welfare, tariff_access
+from tppgame.game.quotas import add_accounts
 from tppgame.game.utility import deepest_concessions
 from tppgame.game.welfare import WelfareAccount, country_welfare, welfare
 
@@ -28,9 +30,15 @@ def power_now(model: TPPModel) -> PowerIndices:
                     model.config.params["gdp"])
 def welfare_of(model: TPPModel, access: np.ndarray) -> WelfareAccount:
     """The welfare account (:mod:`tppgame.game.welfare`) of ``access`` [exporter, importer, sector]
-    in the model's world: its agreements in force before the talks and its 2013 GDP."""
+    in the model's world: its agreements in force before the talks and its 2013 GDP. With quotas in
+    play (``bargaining.quotas``), the quota markets' account is their quotas' (:mod:`tppgame.game.quota_play`)."""
+    params = model.config.params
     economy = load_economy().select(model.countries, model.sectors)
-    return welfare(economy, access, model.config.params["fta"], model.config.params["gdp"])
+    if not params.get("quotas", False):
+        return welfare(economy, access, params["fta"], params["gdp"])
+    markets = quota_markets(model.countries, model.sectors)
+    tariffs = welfare(economy, tariff_access(access, markets), params["fta"], params["gdp"])
+    return add_accounts(tariffs, quota_welfare(markets, access, params["gdp"]))
 
 
 def summary(model: TPPModel) -> dict[str, Any]:

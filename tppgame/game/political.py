@@ -42,6 +42,7 @@ from typing import Any
 import numpy as np
 
 from tppgame.game.economy import Economy, load_economy
+from tppgame.game.quota_play import QuotaMarket, quota_markets, quota_opening
 from tppgame.game.rules import Issue, load_rules, protected_share
 from tppgame.game.utility import Weights
 from tppgame.game.welfare import (
@@ -57,7 +58,7 @@ class FullOpening:
     """Each term of a full opening, US$ bn, ``[exporter i, importer j, sector s]``."""
 
     surplus: np.ndarray       # S: the exporter's surplus
-    efficiency: np.ndarray    # H: the importer's Harberger triangle removed
+    importer: np.ndarray      # the importer's welfare change: H - S for a tariff (its triangle less what it pays)
     producers: np.ndarray     # L: the importer's import-competing producers' loss
     erosion: np.ndarray       # the exporter's loss per unit of a rival's better access (first order)
 
@@ -72,9 +73,10 @@ def full_opening(economy: Economy, fta: np.ndarray) -> FullOpening:
     x = np.where(off_diagonal, x, 0.0)
     imports = x.sum(axis=0, keepdims=True)                                       # [1, j, s] from the twelve
     held = np.divide(x, imports, out=np.zeros_like(x), where=imports > 0)         # m[i, j, s]
+    surplus = exporter_surplus(x, t0, k, w)
     return FullOpening(
-        surplus=exporter_surplus(x, t0, k, w),
-        efficiency=harberger(x, t0, np.zeros_like(t0), k),
+        surplus=surplus,
+        importer=harberger(x, t0, np.zeros_like(t0), k) - surplus,
         producers=(1.0 - w) * t0 / (1.0 + t0) * economy.output[None, :, :] * held,
         erosion=w * t0 * x,
     )
@@ -91,13 +93,29 @@ def biologics_opening(issue: Issue, n: int) -> np.ndarray:
 
 def with_rules(opening: FullOpening, sectors: tuple[str, ...], issues: dict[str, Issue]) -> FullOpening:
     """The full opening with each sector that is a biologics rules issue valued by that issue."""
-    surplus, erosion = opening.surplus.copy(), opening.erosion.copy()
+    surplus, importer, erosion = opening.surplus.copy(), opening.importer.copy(), opening.erosion.copy()
     n = surplus.shape[0]
     for s, name in enumerate(sectors):
         issue = issues.get(name)
         if issue is not None and issue.kind == "biologics":
             surplus[:, :, s] = erosion[:, :, s] = biologics_opening(issue, n)
-    return FullOpening(surplus, opening.efficiency, opening.producers, erosion)
+            importer[:, :, s] = -surplus[:, :, s]
+    return FullOpening(surplus, importer, opening.producers, erosion)
+
+
+def with_quotas(opening: FullOpening, markets: tuple[QuotaMarket, ...], output: np.ndarray) -> FullOpening:
+    """The full opening with each quota market valued by its quota (:mod:`tppgame.game.quota_play`): the
+    exporter's rent on the tonnes it asked for, the importer's efficiency and terms of trade, and its
+    producers' loss, the price fall on their output ``output[j, s]`` (US$ bn at the domestic price)."""
+    surplus, importer, producers = opening.surplus.copy(), opening.importer.copy(), opening.producers.copy()
+    erosion = opening.erosion.copy()
+    for m in markets:
+        values = quota_opening(m)
+        j, s = m.importer, m.sector
+        surplus[:, j, s] = erosion[:, j, s] = values.exporter_gain
+        importer[:, j, s] = values.importer_welfare
+        producers[:, j, s] = output[j, s] * values.price_fall / m.quota.domestic_price
+    return FullOpening(surplus, importer, producers, erosion)
 
 
 @dataclass(frozen=True)
@@ -119,7 +137,7 @@ def political_values(opening: FullOpening, sensitivity: np.ndarray, export_inter
     lobby_x = (1.0 + lobby_weight * export_interest)[:, None, :]                 # exporter i's weight
     lobby_m = (lobby_weight * sensitivity)[None, :, :]                            # importer j's
     gain = lobby_x * opening.surplus
-    cost = np.maximum(opening.surplus + lobby_m * opening.producers - opening.efficiency, 0.0)   # [i, j, s]
+    cost = np.maximum(lobby_m * opening.producers - opening.importer, 0.0)   # [i, j, s]: j opening s to i
     potential = gain.sum(axis=(1, 2))
     scale = np.where(potential > 0, potential, 1.0)
     return PoliticalValues(
@@ -135,6 +153,8 @@ def political_weights(params: dict[str, Any]) -> Weights:
     economy = load_economy().select(countries, sectors)
     issues = load_rules().select(countries).issues
     opening = with_rules(full_opening(economy, params["fta"]), sectors, issues)
+    if params.get("quotas", False):
+        opening = with_quotas(opening, quota_markets(countries, sectors), economy.output)
     values = political_values(opening, params["sensitivity"], params["export_interest"],
                               params["lobby_weight"], params["precedent_weight"])
     market = params["gdp"] / params["gdp"].sum()

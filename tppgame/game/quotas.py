@@ -1,7 +1,8 @@
 """Tariff-rate quotas and phase-outs: concession forms beside a tariff cut, as data and pure mechanics.
 
-Not yet part of play: nothing here enters a government's utility or the talks (the step that
-wires them in is described in ``docs/explanation/rules-and-quotas.md``).
+Quotas are in play through :mod:`tppgame.game.quota_play` (``bargaining.quotas``: a concession in
+a quota market is quota tonnes, up to what the exporter asked); phase-outs are not yet (the step
+that wires them in is described in ``docs/explanation/rules-and-quotas.md``).
 
 **A tariff-rate quota** (TRQ) lets an exporter sell a quantity at the in-quota tariff while the
 over-quota tariff stays. One product market of one importer, with quantities in tonnes and prices
@@ -208,6 +209,7 @@ class Quota:
     first_year: np.ndarray      # [i] tonnes in the first year of the agreement
     after: np.ndarray           # [i] tonnes, once fully phased in
     years_to_full: np.ndarray   # [i] years until ``after`` is reached (0 where no quota)
+    ask: np.ndarray             # [i] tonnes: the most the exporter asked for at the outset (the talks' full opening)
 
     def phase_in(self, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Exporter ``k``'s quota increase as a staging (years, shares of the final increase), for
@@ -252,6 +254,7 @@ QUOTA_FIGURES = {   # name: (low, high)
     "elasticity": (1e-6, 20.0), "other_quota": (0.0, MAX_TONNES), "over_quota": (0.0, MAX_TONNES),
 }
 PARTNER_FIGURES = {"before": (0.0, MAX_TONNES), "first_year": (0.0, MAX_TONNES), "after": (0.0, MAX_TONNES),
+                   "ask": (0.0, MAX_TONNES),
                    "years_to_full": (0.0, 100.0)}
 
 
@@ -290,6 +293,9 @@ def _quota(importer: str, sector: str, table: Mapping[str, Any], file: str, sour
             raise ScenarioError(file, f"{where}.{code}", "a partner other than the importer", show_got=False)
         got = {name: float(figure(block.get(name), file, f"{where}.{code}.{name}", sources, lo, hi, figures))
                for name, (lo, hi) in PARTNER_FIGURES.items()}
+        if got["ask"] < got["before"]:
+            raise ScenarioError(file, f"{where}.{code}.ask", f"tonnes from before ({got['before']:g}) up",
+                                got["ask"])
         if not got["before"] <= got["first_year"] <= got["after"]:
             raise ScenarioError(file, f"{where}.{code}.first_year",
                                 f"tonnes from before ({got['before']:g}) up to after ({got['after']:g})",
@@ -307,7 +313,7 @@ def _quota(importer: str, sector: str, table: Mapping[str, Any], file: str, sour
         raise ScenarioError(file, f"{where}.domestic_price.value",
                             f"a price no higher than the over-quota tariff allows ({world * (1 + values['over_quota_tariff']):g})",
                             values["domestic_price"])
-    return Quota(importer, sector, allocation, before=per["before"], first_year=per["first_year"],
+    return Quota(importer, sector, allocation, before=per["before"], first_year=per["first_year"], ask=per["ask"],
                  after=per["after"], years_to_full=per["years_to_full"], **values)
 
 

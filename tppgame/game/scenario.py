@@ -459,6 +459,7 @@ def _arrays(checked: dict[str, Any], countries: tuple[str, ...], sectors: tuple[
         "sectors": tuple(sectors),
         "payoff": bargaining.get("payoff", "judgment"),
         "lobby_weight": bargaining.get("lobby_weight", 0.0),
+        "quotas": bargaining.get("quotas", False),
         "cost_scale": bargaining["cost_scale"],
         "cost_exponent": bargaining["cost_exponent"],
         "precedent_weight": bargaining["precedent_weight"],

@@ -45,6 +45,8 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
                           "tariffs, with lobby weights: Grossman-Helpman)", ""),
     "bargaining.lobby_weight": ("`political_economy`: extra weight on organised producers per unit of sensitivity "
                                 "(import-competing) or export interest (exporters), beyond welfare", "weight"),
+    "bargaining.quotas": ("Open the markets the data gives a tariff-rate quota (Japan's rice, Canada's dairy, US "
+                          "sugar) by quota tonnes, up to each exporter's ask, instead of by tariff cuts", ""),
     "bargaining.reciprocity": ("Share of what its partners could gain from its full opening that a member's own schedule "
                                "must give them before they accept it in the agreement (0: anything above nothing)",
                                "share"),
@@ -117,6 +119,8 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "headlines[].among": ("`smallest_concession`: the sectors the country's concession in `sector` is compared with",
                           "sectors"),
     "headlines[].at_least": ("The least concession or access claimed", CONCESSION),
+    "headlines[].at_most": ("`quota_at_most`: the most new quota claimed, a share of the market's consumption",
+                            "share, 0 to 1"),
     "headlines[].top": ("`largest_cuts`: how many of the largest cuts count; `concedes_in_protected`: how many of "
                         "a country's most protected sectors", "countries or sectors"),
     "headlines[].by_round": ("The claim holds by this round (or `by_date`); `formed_between`: the window's end",

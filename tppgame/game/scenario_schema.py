@@ -97,6 +97,7 @@ def _build_schema(cal: Calibration) -> dict[str, Any]:
             "reciprocity": number(0, 1),
             "payoff": choice(*PAYOFFS),
             "lobby_weight": number(0, 100),
+            "quotas": boolean,
         },
         "agreement": {
             "members": country_list(cal.countries),
@@ -125,7 +126,7 @@ HEADLINE_KINDS = ("formed", "in_force", "deal_by", "no_deal_by", "deal_order", "
                   "holdout", "concession_at_least", "access_at_least",
                   # the stylised facts of the talks (see Write a scenario: Headlines)
                   "formed_between", "veto", "smallest_concession", "deeper_than_side_deal", "largest_cuts",
-                  "concedes_in_protected")
+                  "concedes_in_protected", "opens_by_quota", "quota_at_most")
 # what each kind of headline needs besides its claim; a need ending in "_" is a round or a date
 # (``from_``: ``from_round`` or ``from_date``)
 HEADLINE_NEEDS = {
@@ -139,6 +140,8 @@ HEADLINE_NEEDS = {
     "deeper_than_side_deal": ("importer", "exporter", "sector"),
     "largest_cuts": ("countries", "top"),
     "concedes_in_protected": ("top", "at_least"),
+    "opens_by_quota": ("importer", "sector"),
+    "quota_at_most": ("importer", "sector", "at_most"),
 }
 TIMES = ("by_", "from_")   # a headline's round or date fields: at most one of ``X_round`` and ``X_date`` each
 
@@ -150,7 +153,7 @@ def _headline(cal: Calibration) -> Check:
         {"expect": boolean, "pair": pair, "first": pair, "then": pair, "country": choice(*cal.countries),
          "countries": country_list(cal.countries), "exporter": choice(*cal.countries),
          "importer": choice(*cal.countries), "sector": choice(*cal.sectors), "among": _sector_list(cal),
-         "at_least": number(0, 1), "top": number(1, max(len(cal.countries), len(cal.sectors)), integer=True),
+         "at_least": number(0, 1), "at_most": number(0, 1), "top": number(1, max(len(cal.countries), len(cal.sectors)), integer=True),
          "by_round": number(1, 1000, integer=True), "by_date": a_date,
          "from_round": number(1, 1000, integer=True), "from_date": a_date},
     )
@@ -285,7 +288,7 @@ def _check_tree(value: Any, spec: Any, file: str, path: str) -> Any:
 
 def _require_complete(value: Any, spec: Any, file: str, path: str) -> None:
     """Every leaf of the schema that the game needs must be set after merging."""
-    optional = {"bargaining.payoff", "bargaining.lobby_weight", "extends", "drop_events", "drop_side_deals", "existing_agreements", "history", "events", "side_deals", "headlines", "description",
+    optional = {"bargaining.payoff", "bargaining.lobby_weight", "bargaining.quotas", "extends", "drop_events", "drop_side_deals", "existing_agreements", "history", "events", "side_deals", "headlines", "description",
                 "agreement.min_signatories", "agreement.min_gdp_share", "agreement.original_signatories",
                 "agreement.suspended_sectors", "bargaining.information", "history.summary", "history.formed",
                 "history.date",
