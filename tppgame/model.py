@@ -252,6 +252,7 @@ class TPPModel(mesa.Model):
         enters into force at once."""
         talk.deal = (np.asarray(x_ab, dtype=float), np.asarray(x_ba, dtype=float))
         talk.closed_round = round_number
+        talk.provisional = talk.negotiated and not self.config.params["authority"][[talk.a, talk.b]].all()
         self.table.package_open[talk.index] = False
         self.changed({talk.a, talk.b})
         self.deals.append(ClosedDeal(talk.a, talk.b, talk.kind, talk.label, round_number, *talk.deal,
@@ -281,8 +282,10 @@ class TPPModel(mesa.Model):
 
     def apply_shock(self, changes: dict[str, Any], label: str, kind: str = "shock") -> None:
         """A domestic or external shock (or a saved game's branch, ``kind="branch"``): settings change
-        from this round on."""
+        from this round on; package deals closed without a side's authority reopen when it comes."""
+        authority = self.config.params["authority"]
         self.config = shocked(self.config, changes, label)
+        self.table.reopen_provisional(authority)
         self.weights = weights_of(self.config)
         self.protocol = PROTOCOLS[self.config.protocol]()
         self._choose_negotiators()

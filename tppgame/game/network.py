@@ -26,3 +26,11 @@ def add_deal(graph: nx.Graph, a: str, b: str, kind: str) -> None:
     edge = graph.get_edge_data(a, b) or {}
     edge.setdefault("deals", []).append(kind)
     graph.add_edge(a, b, **edge)
+
+
+def remove_deal(graph: nx.Graph, a: str, b: str, kind: str) -> None:
+    """A deal of ``kind`` between ``a`` and ``b`` reopened: it no longer counts as closed."""
+    edge = graph.get_edge_data(a, b) or {}
+    deals = edge.get("deals", [])
+    if kind in deals:
+        deals.remove(kind)

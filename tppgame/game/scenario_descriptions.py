@@ -45,6 +45,10 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
                           "tariffs, with lobby weights: Grossman-Helpman)", ""),
     "bargaining.lobby_weight": ("`political_economy`: extra weight on organised producers per unit of sensitivity "
                                 "(import-competing) or export interest (exporters), beyond welfare", "weight"),
+    "bargaining.held_back": ("Share of an offer a country expects to keep when it makes it to a partner without "
+                             "`authority` (whose legislature may amend the deal and ask for more): it counts its "
+                             "concessions in that talk at 1 / this times their political cost; 1 (when unset): no "
+                             "effect", SHARE),
     "bargaining.reciprocity": ("Share of what its partners could gain from its full opening that a member's own schedule "
                                "must give them before they accept it in the agreement (0: anything above nothing)",
                                "share"),
@@ -65,6 +69,11 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "countries.CODE.ratification_threshold": ("Share of the attainable gains the country needs to ratify",
                                               SHARE),
     "countries.CODE.patience": ("Discount factor per round, for the Rubinstein benchmark", "per round"),
+    "countries.CODE.authority": ("Whether the country's negotiator can commit its government (for the US, trade "
+                                 "promotion authority: Congress votes the deal up or down without amending it); "
+                                 "`true` when unset. Partners hold back their concessions from a country without it "
+                                 "(`bargaining.held_back`), and its package deals closed without it reopen when it "
+                                 "gains it (a shock setting it to `true`)", ""),
     "countries.CODE.tactic": ("The country's negotiator (default: `bargaining.tactic`)", ""),
     "countries.CODE.beta": ("A time-dependent tactic's concession exponent (default: the tactic's own)",
                             "exponent"),
