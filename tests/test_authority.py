@@ -1,0 +1,136 @@
+"""Trade promotion authority as the negotiator's authority (docs/explanation/timeline.md): partners
+hold back their concessions from a country whose negotiator cannot commit its government
+(``countries.CODE.authority = false``, ``bargaining.held_back``), and package deals closed without
+authority reopen when a shock gives it.
+
+Hand-made world for the cost rule: two countries A and B, one sector; A would gain 0.4 from B's full
+opening and B 0.2 from A's, each pays 0.1 for its own full opening (quadratic cost: 0.1 x x^2)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tppgame import TPPModel
+from tppgame.game.fields import ScenarioError
+from tppgame.game.scenario import load_scenario
+from tppgame.game.talks import kept_share, world_terms
+from tppgame.game.utility import Weights
+
+TPA = "Congress passes trade promotion authority"
+# the baseline with one US bar (the up-or-down vote's) and authority only from the TPA shock on
+VARIANT = {"countries.USA.ratification_threshold": 0.10, "countries.USA.authority": False,
+           f"after:{TPA}:countries.USA.ratification_threshold": 0.10}
+
+
+def weights() -> Weights:
+    gain = np.zeros((2, 2, 1))
+    gain[0, 1, 0], gain[1, 0, 0] = 0.4, 0.2     # exporter, importer, sector
+    cost = np.zeros((2, 2, 1))
+    cost[0, 1, 0] = cost[1, 0, 0] = 0.1         # importer, exporter, sector: each opening costs 0.1
+    return Weights(gain=gain, precedent=np.zeros_like(gain), cost=cost, gamma=2.0,
+                   rival=np.zeros((2, 1), dtype=bool), red_line=np.ones((2, 1)), threshold=np.zeros(2),
+                   market=np.full(2, 0.5))
+
+
+def terms(kept: np.ndarray | None):
+    return world_terms(weights(), np.zeros((2, 2, 1)), np.array([0]), np.array([1]), np.ones((1, 1), dtype=bool),
+                       kept=kept)
+
+
+def test_the_share_kept_is_held_back_only_towards_a_country_without_authority() -> None:
+    assert kept_share(np.array([True, False, True]), 0.5).tolist() == [1.0, 0.5, 1.0]
+    assert kept_share(np.array([True, False]), 1.0) is None          # nobody holds anything back
+    assert kept_share(np.array([True, True]), 0.3) is None           # everyone can commit
+
+
+def test_a_concession_to_a_partner_without_authority_costs_one_over_h_as_much() -> None:
+    """B lacks authority, h = 0.5: A's opening to B costs 0.1 x 0.5^2 / 0.5 = 0.05 for half, against
+    0.025 with authority; B's opening to A (who has authority) is charged as before."""
+    whole, held = terms(None), terms(kept_share(np.array([True, False]), 0.5))
+    half = np.array([[0.5]])
+    u_a, u_b = whole.utilities(half, np.zeros((1, 1)))
+    h_a, h_b = held.utilities(half, np.zeros((1, 1)))
+    assert (u_a[0], u_b[0]) == pytest.approx((-0.025, 0.1))          # B gains 0.2 x 0.5
+    assert (h_a[0], h_b[0]) == pytest.approx((-0.05, 0.1))           # what B gains does not change
+    # B's opening to A, who has authority, costs B what it always did: 0.1 x 0.5^2
+    assert np.concatenate(held.utilities(np.zeros((1, 1)), half)) == pytest.approx([0.2, -0.025])
+    # where the pair's efficient deal sits: A concedes until B's marginal gain equals its marginal cost
+    # (equal weights: B's gain 0.2 against twice A's cost coefficient)
+    assert whole.deal_at(np.array([0.5]))[0][0, 0] == pytest.approx(1.0)   # 0.2 / (2 x 0.1)
+    assert held.deal_at(np.array([0.5]))[0][0, 0] == pytest.approx(0.5)    # 0.2 / (2 x 0.2)
+    # weight 0.8 on A: B's gain counts 0.2 / 0.8 = 0.25 against A's cost
+    assert whole.deal_at(np.array([0.8]))[0][0, 0] == pytest.approx(0.25)  # 0.25 x 0.2 / (2 x 0.1)
+    assert held.deal_at(np.array([0.8]))[0][0, 0] == pytest.approx(0.125)  # 0.25 x 0.2 / (2 x 0.2)
+
+
+def test_the_settings_default_to_todays_game_and_are_checked() -> None:
+    params = load_scenario("baseline").params
+    assert params["authority"].all() and params["held_back"] == 1.0
+    with pytest.raises(ScenarioError, match="held_back"):
+        load_scenario("baseline", {"bargaining.held_back": 0.0})
+    with pytest.raises(ScenarioError, match="authority"):
+        load_scenario("baseline", {"countries.USA.authority": "no"})
+
+
+def play(overrides: dict, stop: int | None = None) -> TPPModel:
+    model = TPPModel("baseline", overrides=overrides)
+    while model.running and (stop is None or model.round < stop):
+        model.step()
+    return model
+
+
+def us_japan(model: TPPModel):
+    return next(t for t in model.talks if t.pair == frozenset(("USA", "JPN")) and t.in_package)
+
+
+def test_the_tpa_shock_gives_authority() -> None:
+    """A shock can set authority (as the variant's TPA event does): before it the US has none, from its
+    round on it has, and the story names the change."""
+    model = play(VARIANT, stop=5)
+    assert not model.config.params["authority"][model.config.index("USA")]
+    model.apply_shock({"countries.USA.authority": True}, TPA)
+    assert model.config.params["authority"][model.config.index("USA")]
+    shock = model.log.of_kind("shock")[-1]
+    assert shock["changes"] == {"countries.USA.authority": True}
+
+
+def test_a_deal_closed_without_authority_reopens_when_it_comes() -> None:
+    """h = 0.5, seed 2013: the US-Japan deal closes at Obama's visit (April 2014, round 10) on held-back
+    terms, provisional. When authority comes (a shock in round 12), it reopens: the deal leaves the
+    package, the talk can meet again, and it closes anew on terms counted at full cost."""
+    model = play({**VARIANT, "bargaining.held_back": 0.5}, stop=11)
+    talk = us_japan(model)
+    assert talk.deal is not None and talk.closed_round == 10 and talk.provisional
+    held = talk.deal
+    assert model.formed_round is None
+    # deals between countries with authority are never provisional
+    assert not any(t.provisional for t in model.talks if t.deal is not None and "USA" not in t.pair)
+    model.step()
+    model.apply_shock({"countries.USA.authority": True}, TPA)
+    assert talk.deal is None and not talk.provisional
+    assert not any(d.label == talk.label for d in model.deals)
+    assert model.log.of_kind("reopened")[-1]["authority"] == ["USA"]
+    while model.running and talk.deal is None:
+        model.step()
+    assert talk.deal is not None and talk.closed_round >= 12 and not talk.provisional
+    # Japan, no longer holding back, opens more to the US than it did on held-back terms
+    jpn_is_a = model.countries[talk.a] == "JPN"
+    gives = lambda deal: deal[0] if jpn_is_a else deal[1]   # noqa: E731
+    assert gives(talk.deal).sum() > gives(held).sum()
+
+
+def test_nothing_reopens_once_the_agreement_has_formed() -> None:
+    """h = 0.5, seed 2013: the agreement forms in October 2014 (round 16), before any authority (the
+    held-back package is enough for a US bar of 0.10); the signed text stands when authority comes."""
+    model = play({**VARIANT, "bargaining.held_back": 0.5}, stop=17)
+    assert model.formed_round == 16 and us_japan(model).provisional
+    model.apply_shock({"countries.USA.authority": True}, TPA)
+    assert not model.log.of_kind("reopened")
+    assert us_japan(model).deal is not None
+
+
+def test_a_game_with_authority_everywhere_never_reopens() -> None:
+    model = play({})
+    assert not model.log.of_kind("reopened")
+    assert not any(t.provisional for t in model.talks)
