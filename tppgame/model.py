@@ -285,7 +285,6 @@ class TPPModel(mesa.Model):
         from this round on; package deals closed without a side's authority reopen when it comes."""
         authority = self.config.params["authority"]
         self.config = shocked(self.config, changes, label)
-        self.table.reopen_provisional(authority)
         self.weights = weights_of(self.config)
         self.protocol = PROTOCOLS[self.config.protocol]()
         self._choose_negotiators()
@@ -295,6 +294,7 @@ class TPPModel(mesa.Model):
         self.outside = world_utility(self.weights, self.side_access)
         self.changed()
         self.log.add(self.round_now(), kind, label=label, changes=changes)
+        self.table.reopen_provisional(authority)
 
     def round_now(self) -> int:
         """The round an event firing now belongs to (start-of-round events fire before ``steps`` advances)."""
@@ -305,14 +305,12 @@ class TPPModel(mesa.Model):
         if self.waiting_for_seat:
             self._deferred_reviews.append(spec)
             return
-        pairs = [frozenset(p) for p in spec.pairs]
-        if pairs:
-            closed = {frozenset((self.countries[t.a], self.countries[t.b])) for t in self.talks if t.deal is not None}
-            met = all(p in closed for p in pairs)
-        else:
-            met = self.formed_round is not None
+        closed = {t.pair for t in self.talks if t.deal is not None}
+        met = all(frozenset(p) in closed for p in spec.pairs) if spec.pairs else self.formed_round is not None
         self.log.add(spec.round, "deadline", label=spec.label, event=spec.kind, met=met,
                      pairs=[sorted(p) for p in spec.pairs])
+        if not met:
+            spec.missed(self)
 
     # --------------------------------------------------------------- the seats
     @property

@@ -28,9 +28,9 @@ def add_deal(graph: nx.Graph, a: str, b: str, kind: str) -> None:
     graph.add_edge(a, b, **edge)
 
 
+
 def remove_deal(graph: nx.Graph, a: str, b: str, kind: str) -> None:
     """A deal of ``kind`` between ``a`` and ``b`` reopened: it no longer counts as closed."""
-    edge = graph.get_edge_data(a, b) or {}
-    deals = edge.get("deals", [])
+    deals = (graph.get_edge_data(a, b) or {}).get("deals", [])
     if kind in deals:
         deals.remove(kind)

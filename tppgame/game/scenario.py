@@ -463,6 +463,8 @@ def _arrays(checked: dict[str, Any], countries: tuple[str, ...], sectors: tuple[
         "lobby_weight": bargaining.get("lobby_weight", 0.0),
         # 1 when a scenario does not set it: partners of a country without authority hold nothing back
         "held_back": bargaining.get("held_back", 1.0),
+        # 0 when a scenario does not set it: a missed deadline costs nothing but the time
+        "deadline_cost": bargaining.get("deadline_cost", 0.0),
         "cost_scale": bargaining["cost_scale"],
         "cost_exponent": bargaining["cost_exponent"],
         "precedent_weight": bargaining["precedent_weight"],

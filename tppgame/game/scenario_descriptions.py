@@ -49,6 +49,9 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
                              "`authority` (whose legislature may amend the deal and ask for more): it counts its "
                              "concessions in that talk at 1 / this times their political cost; 1 (when unset): no "
                              "effect", SHARE),
+    "bargaining.deadline_cost": ("Audience cost of a missed deadline or summit, as rounds of delay: the ratification "
+                                 "bar of each government it applied to falls by the share 1 - patience^this (the more "
+                                 "patient lose less); 0 (when unset): none", "rounds"),
     "bargaining.reciprocity": ("Share of what its partners could gain from its full opening that a member's own schedule "
                                "must give them before they accept it in the agreement (0: anything above nothing)",
                                "share"),

@@ -157,11 +157,12 @@ class Table:
         return self.model.config.rounds
 
     def reopen_provisional(self, authority_before: np.ndarray) -> list[Talk]:
-        """Package deals closed while a side lacked authority reopen when it gains it (a shock), as
-        long as the agreement has not formed: a negotiator without authority does not lock in terms
-        its partner held back for fear of amendment (``bargaining.held_back``). The talk keeps its
-        history and its progress towards its deadline; its deal leaves the package. Returns the
-        talks reopened."""
+        """Package talks whose deal closed while a side lacked authority reopen when it gains it (a
+        shock), as long as the agreement has not formed: a negotiator without authority does not lock
+        in terms its partner held back for fear of amendment (``bargaining.held_back``). The deal
+        leaves the package (what it conceded is open again), and the talk meets again, each
+        concession now counted at its full cost; it keeps its history and its progress towards its
+        deadline. Returns the talks reopened."""
         m = self.model
         now = m.config.params["authority"]
         gained = now & ~authority_before
