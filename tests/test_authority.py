@@ -129,3 +129,44 @@ def test_a_game_with_authority_everywhere_never_reopens() -> None:
     model = play({})
     assert not model.log.of_kind("reopened")
     assert not any(t.provisional for t in model.talks)
+
+
+SINGAPORE = "Singapore ministerial: the end-2013 target"
+OBAMA = "Obama's state visit to Tokyo"
+
+
+def audience_costs(model: TPPModel) -> dict[str, dict[str, float]]:
+    """The audience-cost shocks of a game so far: the missed deadline's label -> the bars it set."""
+    prefix = "audience cost of the missed deadline: "
+    return {e["label"][len(prefix):]: e["changes"] for e in model.log.of_kind("shock") if e["label"].startswith(prefix)}
+
+
+def test_a_missed_deadline_lowers_the_bars_by_one_minus_patience_to_the_k() -> None:
+    """K = 3, seed 2013 (the baseline otherwise): the Singapore target (no pairs) passes unmet in
+    December 2013, so every member's bar falls to bar x patience^3 (0.97^3 = 0.9127 of it); Obama's
+    visit (April 2014) passes without a US-Japan deal, so the US's and Japan's fall again, and only
+    theirs."""
+    start = load_scenario("baseline").params
+    model = play({"bargaining.deadline_cost": 3}, stop=10)
+    costs = audience_costs(model)
+    assert list(costs) == [SINGAPORE, OBAMA]
+    members = [c for c in model.countries]
+    assert sorted(costs[SINGAPORE]) == sorted(f"countries.{c}.ratification_threshold" for c in members)
+    for c in members:
+        i = model.config.index(c)
+        once = start["ratification_threshold"][i] * start["patience"][i] ** 3
+        assert costs[SINGAPORE][f"countries.{c}.ratification_threshold"] == pytest.approx(once, abs=1e-6)
+    assert sorted(costs[OBAMA]) == ["countries.JPN.ratification_threshold", "countries.USA.ratification_threshold"]
+    usa = model.config.index("USA")
+    twice = start["ratification_threshold"][usa] * start["patience"][usa] ** 6
+    assert costs[OBAMA]["countries.USA.ratification_threshold"] == pytest.approx(twice, abs=2e-6)
+    assert model.config.params["ratification_threshold"][usa] == pytest.approx(twice, abs=2e-6)
+
+
+def test_a_met_deadline_and_the_default_cost_nothing() -> None:
+    """Without the setting no deadline costs anything; a met deadline never does (Abbott's visit, April
+    2014: the Japan-Australia deal closes at it in the baseline)."""
+    assert not audience_costs(play({}, stop=12))
+    model = play({"bargaining.deadline_cost": 3}, stop=12)
+    met = {e["label"] for e in model.log.of_kind("deadline") if e["met"]}
+    assert met and not met & set(audience_costs(model))
