@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tppgame import TPPModel
 from tppgame.game.fields import ScenarioError
 from tppgame.game.scenario import load_scenario
 from tppgame.game.talks import kept_share, world_terms
 from tppgame.game.utility import Weights
+from tppgame.report import narrate
 
 TPA = "Congress passes trade promotion authority"
 # the baseline with one US bar (the up-or-down vote's) and authority only from the TPA shock on
@@ -110,9 +113,12 @@ def test_a_deal_closed_without_authority_reopens_when_it_comes() -> None:
     assert talk.deal is None and not talk.provisional
     assert not any(d.label == talk.label for d in model.deals)
     assert model.log.of_kind("reopened")[-1]["authority"] == ["USA"]
-    assert not model.network.edges["USA", "JPN"].get("deals")
+    assert not model.network.has_edge("USA", "JPN")            # no agreement in force between them either
     model.step()
     assert talk in model.table.available_talks
+    story = list(narrate(model))
+    assert any(line.strip().startswith("Reopened: US-Japan bilateral deal") and "United States" in line
+               for line in story)
 
 
 def test_nothing_reopens_once_the_agreement_has_formed() -> None:
@@ -170,3 +176,27 @@ def test_a_met_deadline_and_the_default_cost_nothing() -> None:
     model = play({"bargaining.deadline_cost": 3}, stop=12)
     met = {e["label"] for e in model.log.of_kind("deadline") if e["met"]}
     assert met and not met & set(audience_costs(model))
+
+
+@pytest.mark.parametrize("setting, value, expected", [
+    ("bargaining.held_back", "0", "bargaining.held_back"),
+    ("bargaining.held_back", "1.5", "bargaining.held_back"),
+    ("bargaining.deadline_cost", "-1", "bargaining.deadline_cost"),
+    ("countries.USA.authority", "maybe", "countries.USA.authority"),
+])
+def test_a_bad_value_is_one_line_naming_the_setting(one_error_line, setting: str, value: str, expected: str) -> None:
+    line = one_error_line(["baseline", "--set", f"{setting}={value}"])
+    assert expected in line
+
+
+@settings(max_examples=40, deadline=None)
+@given(h=st.floats(0.01, 1.0), x=st.floats(0.0, 1.0))
+def test_holding_back_never_makes_a_concession_cheaper_nor_changes_what_the_partner_gains(h: float, x: float) -> None:
+    """For any h and any concession by A to B (who lacks authority): A's utility is 1/h times what it
+    is with authority (the cost alone, since A receives nothing), and B's gain is unchanged."""
+    whole, held = terms(None), terms(kept_share(np.array([True, False]), h))
+    give = np.array([[x]])
+    u_a, u_b = whole.utilities(give, np.zeros((1, 1)))
+    h_a, h_b = held.utilities(give, np.zeros((1, 1)))
+    assert h_a[0] == pytest.approx(u_a[0] / h) and h_a[0] <= u_a[0] + 1e-15
+    assert h_b[0] == pytest.approx(u_b[0])

@@ -30,7 +30,11 @@ def add_deal(graph: nx.Graph, a: str, b: str, kind: str) -> None:
 
 
 def remove_deal(graph: nx.Graph, a: str, b: str, kind: str) -> None:
-    """A deal of ``kind`` between ``a`` and ``b`` reopened: it no longer counts as closed."""
-    deals = (graph.get_edge_data(a, b) or {}).get("deals", [])
-    if kind in deals:
-        deals.remove(kind)
+    """A deal of ``kind`` between ``a`` and ``b`` reopened: it no longer counts as closed (the edge
+    goes if nothing else ties the two)."""
+    edge = graph.get_edge_data(a, b)
+    if edge is None or kind not in edge.get("deals", []):
+        return
+    edge["deals"].remove(kind)
+    if not edge["deals"] and not edge.get("existing_agreement"):
+        graph.remove_edge(a, b)
