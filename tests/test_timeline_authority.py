@@ -5,6 +5,7 @@ project's sweep tool bears out the page's central claims on a few seeds."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -13,13 +14,16 @@ import pandas as pd
 import pytest
 
 from tppgame.cli import main
+from tppgame.experiments.memo import SharedWork
 from tppgame.experiments.sweep_plan import build_plan, load_sweep_file
+from tppgame.game.scenario import load_scenario
+from tppgame.model import TPPModel
 
 REPO = Path(__file__).resolve().parent.parent
 PAGE = REPO / "docs" / "explanation" / "timeline.md"
 SWEEPS = sorted((REPO / "scenarios" / "sweeps" / "timeline" / "authority").glob("*.toml"))
 TPA = "Congress passes trade promotion authority"
-BLOCK = re.compile(r'```toml title="(scenarios/tpa_authority[^"]*)"\n(.*?)```', re.S)
+BLOCK = re.compile(r'```toml title="(scenarios/tpa_authority[^"]*)"\n(.*?)```', re.DOTALL)
 
 
 @pytest.fixture
@@ -75,3 +79,22 @@ def test_without_tpa_the_agreement_forms_once_missed_deadlines_cost_something(ch
     share = formed_share(out)
     assert share[0] == 0.0
     assert share[1] > 0.0 and share[3] == 1.0
+
+
+def test_the_variant_plays_the_same_with_shared_work_and_without_records(checkout: Path) -> None:
+    """Sweeps play with a memo shared between games and without records: the variant's reopened deals
+    and audience costs must come out as in a full game played alone (seeds 0-2)."""
+    scenario, work = load_scenario("scenarios/tpa_authority.toml"), SharedWork()
+    for seed in range(3):
+        alone = TPPModel(scenario, rng=seed)
+        lean = TPPModel(scenario, rng=seed, shared=work, record=False)
+        for model in (alone, lean):
+            while model.running:
+                model.step()
+        assert json_of(lean.summary()) == json_of(alone.summary()), seed
+        assert [(d.label, d.round) for d in lean.deals] == [(d.label, d.round) for d in alone.deals]
+    assert work.frontiers.hits > 0
+
+
+def json_of(summary: dict) -> str:
+    return json.dumps(summary, sort_keys=True, default=str)
