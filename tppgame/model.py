@@ -252,6 +252,7 @@ class TPPModel(mesa.Model):
         enters into force at once."""
         talk.deal = (np.asarray(x_ab, dtype=float), np.asarray(x_ba, dtype=float))
         talk.closed_round = round_number
+        talk.provisional = talk.negotiated and not self.config.params["authority"][[talk.a, talk.b]].all()
         self.table.package_open[talk.index] = False
         self.changed({talk.a, talk.b})
         self.deals.append(ClosedDeal(talk.a, talk.b, talk.kind, talk.label, round_number, *talk.deal,
@@ -281,7 +282,8 @@ class TPPModel(mesa.Model):
 
     def apply_shock(self, changes: dict[str, Any], label: str, kind: str = "shock") -> None:
         """A domestic or external shock (or a saved game's branch, ``kind="branch"``): settings change
-        from this round on."""
+        from this round on; package deals closed without a side's authority reopen when it comes."""
+        authority = self.config.params["authority"]
         self.config = shocked(self.config, changes, label)
         self.weights = weights_of(self.config)
         self.protocol = PROTOCOLS[self.config.protocol]()
@@ -292,6 +294,7 @@ class TPPModel(mesa.Model):
         self.outside = world_utility(self.weights, self.side_access)
         self.changed()
         self.log.add(self.round_now(), kind, label=label, changes=changes)
+        self.table.reopen_provisional(authority)
 
     def round_now(self) -> int:
         """The round an event firing now belongs to (start-of-round events fire before ``steps`` advances)."""
@@ -302,14 +305,12 @@ class TPPModel(mesa.Model):
         if self.waiting_for_seat:
             self._deferred_reviews.append(spec)
             return
-        pairs = [frozenset(p) for p in spec.pairs]
-        if pairs:
-            closed = {frozenset((self.countries[t.a], self.countries[t.b])) for t in self.talks if t.deal is not None}
-            met = all(p in closed for p in pairs)
-        else:
-            met = self.formed_round is not None
+        closed = {t.pair for t in self.talks if t.deal is not None}
+        met = all(frozenset(p) in closed for p in spec.pairs) if spec.pairs else self.formed_round is not None
         self.log.add(spec.round, "deadline", label=spec.label, event=spec.kind, met=met,
                      pairs=[sorted(p) for p in spec.pairs])
+        if not met:
+            spec.missed(self)
 
     # --------------------------------------------------------------- the seats
     @property

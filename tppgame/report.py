@@ -140,6 +140,10 @@ def _round_lines(model: TPPModel, entries: list[dict[str, Any]], names: dict[str
             new_a, new_b = _new_in_schedule(schedules, e)
             yield (f"Deal: {e['talk']} closed{what}. {names[a]} opens {main_concessions(new_a)}; "
                    f"{names[b]} opens {main_concessions(new_b)}.")
+        elif kind == "reopened":
+            who = " and ".join(names[c] for c in e["authority"])
+            yield (f"Reopened: {e['talk']}, closed before {who} had the authority to commit its government; "
+                   "the partners may now offer what they held back.")
         elif kind == "agreement_formed":
             yield (f"AGREEMENT FORMED among {len(e['signatories'])} countries holding {e['gdp_share']:.1%} "
                    "of the original signatories' 2013 GDP.")

@@ -157,6 +157,22 @@ class Deadline(Event):
     def happen(self, model: TPPModel) -> None:
         model.review_deadline(self)
 
+    def missed(self, model: TPPModel) -> None:
+        """The deadline passed unmet: with ``bargaining.deadline_cost`` K above 0 and the agreement not
+        yet formed, each government it applies to (its pairs' countries; without pairs, every member)
+        pays an audience cost: having staked its word on the date, it now settles for less, its
+        ratification bar (and so its reservation in every talk) falling by the share 1 - patience^K
+        of what it was, as K more rounds of delay would discount it. The more patient lose less."""
+        p = model.config.params
+        if p["deadline_cost"] <= 0 or model.formed_round is not None:
+            return
+        codes = sorted({c for pair in self.pairs for c in pair} if self.pairs else
+                       {c for c, member in zip(model.countries, model.members.tolist()) if member})
+        k = [model.config.index(c) for c in codes]
+        bars = p["ratification_threshold"][k] * p["patience"][k] ** p["deadline_cost"]
+        model.apply_shock({f"countries.{c}.ratification_threshold": round(float(bar), 6) for c, bar in zip(codes, bars)},
+                          f"audience cost of the missed deadline: {self.label}")
+
     @classmethod
     def narrate(cls, entry: Mapping[str, Any], names: Mapping[str, str]) -> str:
         return f"{cls.title} {'met' if entry['met'] else 'missed'}: {entry['label']}."

@@ -26,3 +26,15 @@ def add_deal(graph: nx.Graph, a: str, b: str, kind: str) -> None:
     edge = graph.get_edge_data(a, b) or {}
     edge.setdefault("deals", []).append(kind)
     graph.add_edge(a, b, **edge)
+
+
+
+def remove_deal(graph: nx.Graph, a: str, b: str, kind: str) -> None:
+    """A deal of ``kind`` between ``a`` and ``b`` reopened: it no longer counts as closed (the edge
+    goes if nothing else ties the two)."""
+    edge = graph.get_edge_data(a, b)
+    if edge is None or kind not in edge.get("deals", []):
+        return
+    edge["deals"].remove(kind)
+    if not edge["deals"] and not edge.get("existing_agreement"):
+        graph.remove_edge(a, b)

@@ -449,6 +449,8 @@ def _arrays(checked: dict[str, Any], countries: tuple[str, ...], sectors: tuple[
         "red_line": matrix("red_line"),
         "ratification_threshold": np.array([table[c]["ratification_threshold"] for c in countries]),
         "patience": np.array([table[c]["patience"] for c in countries]),
+        # True when a scenario does not set it: the country's negotiator can commit its government
+        "authority": np.array([table[c].get("authority", True) for c in countries], dtype=bool),
         "tactic": tactics,
         "beta": tuple(table[c].get("beta") for c in countries),      # None: the negotiator's own default
         "talks_per_round": np.array([table[c].get("talks_per_round", default_talks) for c in countries]),
@@ -460,6 +462,10 @@ def _arrays(checked: dict[str, Any], countries: tuple[str, ...], sectors: tuple[
         "payoff": bargaining.get("payoff", "judgment"),
         "lobby_weight": bargaining.get("lobby_weight", 0.0),
         "quotas": bargaining.get("quotas", False),
+        # 1 when a scenario does not set it: partners of a country without authority hold nothing back
+        "held_back": bargaining.get("held_back", 1.0),
+        # 0 when a scenario does not set it: a missed deadline costs nothing but the time
+        "deadline_cost": bargaining.get("deadline_cost", 0.0),
         "cost_scale": bargaining["cost_scale"],
         "cost_exponent": bargaining["cost_exponent"],
         "precedent_weight": bargaining["precedent_weight"],

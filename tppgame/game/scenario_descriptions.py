@@ -47,6 +47,13 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
                                 "(import-competing) or export interest (exporters), beyond welfare", "weight"),
     "bargaining.quotas": ("Open the markets the data gives a tariff-rate quota (Japan's rice, Canada's dairy, US "
                           "sugar) by quota tonnes, up to each exporter's ask, instead of by tariff cuts", ""),
+    "bargaining.held_back": ("Share of an offer a country expects to keep when it makes it to a partner without "
+                             "`authority` (whose legislature may amend the deal and ask for more): it counts its "
+                             "concessions in that talk at 1 / this times their political cost; 1 (when unset): no "
+                             "effect", SHARE),
+    "bargaining.deadline_cost": ("Audience cost of a missed deadline or summit, as rounds of delay: the ratification "
+                                 "bar of each government it applied to falls by the share 1 - patience^this (the more "
+                                 "patient lose less); 0 (when unset): none", "rounds"),
     "bargaining.reciprocity": ("Share of what its partners could gain from its full opening that a member's own schedule "
                                "must give them before they accept it in the agreement (0: anything above nothing)",
                                "share"),
@@ -67,6 +74,11 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "countries.CODE.ratification_threshold": ("Share of the attainable gains the country needs to ratify",
                                               SHARE),
     "countries.CODE.patience": ("Discount factor per round, for the Rubinstein benchmark", "per round"),
+    "countries.CODE.authority": ("Whether the country's negotiator can commit its government (for the US, trade "
+                                 "promotion authority: Congress votes the deal up or down without amending it); "
+                                 "`true` when unset. Partners hold back their concessions from a country without it "
+                                 "(`bargaining.held_back`), and its package deals closed without it reopen when it "
+                                 "gains it (a shock setting it to `true`)", ""),
     "countries.CODE.tactic": ("The country's negotiator (default: `bargaining.tactic`)", ""),
     "countries.CODE.beta": ("A time-dependent tactic's concession exponent (default: the tactic's own)",
                             "exponent"),

@@ -68,6 +68,7 @@ def _build_schema(cal: Calibration) -> dict[str, Any]:
         "barrier": sector_share,
         "sensitivity": {s: number(0, 10) for s in cal.sectors},
         "red_line": sector_share,
+        "authority": boolean,
     }
     return {
         "name": text,
@@ -98,6 +99,8 @@ def _build_schema(cal: Calibration) -> dict[str, Any]:
             "payoff": choice(*PAYOFFS),
             "lobby_weight": number(0, 100),
             "quotas": boolean,
+            "held_back": number(0, 1, lo_open=True),
+            "deadline_cost": number(0, 100),
         },
         "agreement": {
             "members": country_list(cal.countries),
@@ -288,12 +291,12 @@ def _check_tree(value: Any, spec: Any, file: str, path: str) -> Any:
 
 def _require_complete(value: Any, spec: Any, file: str, path: str) -> None:
     """Every leaf of the schema that the game needs must be set after merging."""
-    optional = {"bargaining.payoff", "bargaining.lobby_weight", "bargaining.quotas", "extends", "drop_events", "drop_side_deals", "existing_agreements", "history", "events", "side_deals", "headlines", "description",
+    optional = {"bargaining.payoff", "bargaining.lobby_weight", "bargaining.quotas", "bargaining.held_back", "bargaining.deadline_cost", "extends", "drop_events", "drop_side_deals", "existing_agreements", "history", "events", "side_deals", "headlines", "description",
                 "agreement.min_signatories", "agreement.min_gdp_share", "agreement.original_signatories",
                 "agreement.suspended_sectors", "bargaining.information", "history.summary", "history.formed",
                 "history.date",
                 "history.sources"}
-    optional_per_country = {"beta", "talks_per_round", "tactic"}
+    optional_per_country = {"beta", "talks_per_round", "tactic", "authority"}
     if isinstance(spec, dict):
         for key, sub in spec.items():
             where = f"{path}.{key}" if path else key

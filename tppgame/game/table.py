@@ -18,10 +18,11 @@ from tppgame.game.events import Deadline, Summit
 from tppgame.game.eventlog import SectorValues
 from tppgame.game.frontier import FrontierSummary, PairTerms
 from tppgame.game.negotiators import Move
+from tppgame.game.network import remove_deal
 from tppgame.game.protocols import SessionInput, SessionResult, deadline_point, tell
 from tppgame.game.solutions import rubinstein_split
 from tppgame.game.side_deals import fixed_terms
-from tppgame.game.talks import Talk, progress, world_terms
+from tppgame.game.talks import Talk, kept_share, progress, world_terms
 from tppgame.game.utility import package_access
 
 if TYPE_CHECKING:
@@ -155,6 +156,32 @@ class Table:
                 return r
         return self.model.config.rounds
 
+    def reopen_provisional(self, authority_before: np.ndarray) -> list[Talk]:
+        """Package talks whose deal closed while a side lacked authority reopen when it gains it (a
+        shock), as long as the agreement has not formed: a negotiator without authority does not lock
+        in terms its partner held back for fear of amendment (``bargaining.held_back``). The deal
+        leaves the package (what it conceded is open again), and the talk meets again, each
+        concession now counted at its full cost; it keeps its history and its progress towards its
+        deadline. Returns the talks reopened."""
+        m = self.model
+        now = m.config.params["authority"]
+        gained = now & ~authority_before
+        if not gained.any() or m.formed_round is not None:
+            return []
+        reopened = [t for t in self.talks if t.deal is not None and t.provisional and t.in_package
+                    and (gained[t.a] or gained[t.b]) and now[t.a] and now[t.b]]
+        for talk in reopened:
+            a, b = m.countries[talk.a], m.countries[talk.b]
+            m.deals = [d for d in m.deals if d.label != talk.label]
+            talk.deal, talk.closed_round, talk.provisional = None, None, False
+            self.package_open[talk.index] = True
+            remove_deal(m.network, a, b, talk.kind)
+            m.log.add(m.round_now(), "reopened", talk=talk.label, track=talk.kind, a=a, b=b,
+                      authority=[c for c, i in ((a, talk.a), (b, talk.b)) if gained[i]])
+        if reopened:
+            self._undecided = [t for t in self.talks if t.deal is None]
+        return reopened
+
     def refresh(self) -> None:
         """Rebuild the frontiers of the undecided talks the last changes touched.
 
@@ -242,10 +269,18 @@ class Table:
         a = np.array([t.a for t in talks])
         b = np.array([t.b for t in talks])
         sectors = np.array([t.sectors for t in talks])
+        kept = self.kept()
         if side_world:
-            return world_terms(m.weights, m.side_access, a, b, sectors)
+            return world_terms(m.weights, m.side_access, a, b, sectors, kept=kept)
         schedule, access = self._package_world()
-        return world_terms(m.weights, access, a, b, sectors, schedule, m.members, m.config.params["spillover"])
+        return world_terms(m.weights, access, a, b, sectors, schedule, m.members, m.config.params["spillover"],
+                           kept)
+
+    def kept(self) -> np.ndarray | None:
+        """Per country, the share of an offer to it its partners expect to keep (None: all of it):
+        :func:`tppgame.game.talks.kept_share` of the settings in force."""
+        p = self.model.config.params
+        return kept_share(p["authority"], p["held_back"])
 
     def _package_world(self) -> tuple[np.ndarray, np.ndarray]:
         """The members' package schedules as they stand, and the access they give (with side deals)."""
@@ -365,7 +400,7 @@ class Table:
         schedule, access = self._package_world()
         terms = world_terms(m.weights, access, np.array([i]), np.array([j]),
                             np.ones((1, len(m.sectors)), dtype=bool), schedule, m.members,
-                            m.config.params["spillover"])
+                            m.config.params["spillover"], self.kept())
         thresholds = m.config.params["ratification_threshold"]
         a, b = np.array([i]), np.array([j])
         return FrontierSummary.build(terms, thresholds[a], thresholds[b],

@@ -48,6 +48,7 @@ class Talk:
     deadlines: list[int] | None = None  # rounds of the deadlines and summits that apply to it
     met_version: int = -1             # the model's version of the world when the talk last met
     pair: frozenset[str] = frozenset()  # the two countries' codes
+    provisional: bool = False         # its deal was closed while a side lacked authority (reopens when it comes)
 
     @property
     def in_package(self) -> bool:
@@ -66,7 +67,7 @@ class Talk:
 
 def world_terms(weights: Weights, access: np.ndarray, a: np.ndarray, b: np.ndarray, sectors: np.ndarray,
                 schedule: np.ndarray | None = None, group: np.ndarray | None = None,
-                spillover: float = 0.0) -> PairTerms:
+                spillover: float = 0.0, kept: np.ndarray | None = None) -> PairTerms:
     """The terms of talks between ``a[k]`` and ``b[k]`` (rows) in a world with the given access.
 
     Each side is charged the part of its political cost that the partner's exports cause
@@ -76,6 +77,10 @@ def world_terms(weights: Weights, access: np.ndarray, a: np.ndarray, b: np.ndarr
     and ``spillover`` (0 to 1) is how much of the cost of extending it to the other members
     the negotiators also count. A standalone side deal opens the market to the partner
     alone and costs nothing up to the access the partner already has.
+
+    ``kept`` (per country, 0 to 1; None: 1 for all) is the share of an offer to that country its
+    partners expect to keep (:func:`kept_share`): a side counts its concessions to a partner at
+    ``1 / kept[partner]`` times their political cost.
     """
     rival = best_rival_access(access, weights.rival)
     red = weights.red_line
@@ -88,6 +93,8 @@ def world_terms(weights: Weights, access: np.ndarray, a: np.ndarray, b: np.ndarr
             full = np.einsum("iks,k->is", weights.cost, group.astype(float))
             c_a = c_a + spillover * (full[a] - c_a)
             c_b = c_b + spillover * (full[b] - c_b)
+    if kept is not None:
+        c_a, c_b = c_a / kept[b][:, None], c_b / kept[a][:, None]
     return PairTerms(
         w_a=weights.gain[a, b] * sectors, p_a=weights.precedent[a, b] * sectors,
         base_a=access[a, b], rival_a=rival[a, b], c_a=c_a, own_a=own_a,
@@ -97,6 +104,16 @@ def world_terms(weights: Weights, access: np.ndarray, a: np.ndarray, b: np.ndarr
         cap_b=np.where(sectors, red[b], 0.0),
         gamma=weights.gamma,
     )
+
+
+def kept_share(authority: np.ndarray, held_back: float) -> np.ndarray | None:
+    """Per country: the share of an offer made to it that its partners expect to keep, 1 where it
+    has authority (its government takes the deal as negotiated) and ``held_back`` where it has not
+    (its legislature may amend the deal and ask again, so an offer made now is the floor of the next
+    round); None where every offer is kept whole (no partner holds anything back)."""
+    if held_back >= 1.0 or authority.all():
+        return None
+    return np.where(authority, 1.0, held_back)
 
 
 def progress(round_number: int, opened: int, horizon: int) -> float:
