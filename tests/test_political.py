@@ -16,13 +16,7 @@ from hypothesis import strategies as st
 from tppgame import load_scenario
 from tppgame.cli import main
 from tppgame.game.economy import Economy, load_economy
-from tppgame.game.political import (
-    biologics_opening,
-    full_opening,
-    political_values,
-    political_weights,
-    with_rules,
-)
+from tppgame.game.political import biologics_opening, full_opening, political_values, political_weights, with_rules
 from tppgame.game.rules import load_rules
 from tppgame.game.settings import weights_for
 from tppgame.game.utility import make_weights

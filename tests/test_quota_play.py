@@ -13,12 +13,7 @@ from tppgame import TPPModel, load_scenario
 from tppgame.experiments.headlines import holds, new_quota_share, quota_market
 from tppgame.game.economy import load_economy
 from tppgame.game.outcome import welfare_of
-from tppgame.game.quota_play import (
-    quota_markets,
-    quota_opening,
-    quota_welfare,
-    tariff_access,
-)
+from tppgame.game.quota_play import quota_markets, quota_opening, quota_welfare, tariff_access
 from tppgame.game.quotas import load_quotas, quota_account
 from tppgame.game.scenario import HeadlineSpec
 from tppgame.game.welfare import welfare

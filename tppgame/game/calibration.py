@@ -16,7 +16,7 @@ from typing import Any
 
 from tppgame.game.data_files import read_sourced
 from tppgame.game.fields import ScenarioError, text
-from tppgame.game.scenario_schema import SECTOR_TABLES, _check_tree, _schema
+from tppgame.game.scenario_schema import SECTOR_TABLES, check_tree, settings_schema
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 CALIBRATION_FILE = PACKAGE_DIR / "data" / "calibration.toml"
@@ -100,5 +100,5 @@ def load_calibration(path: Path = CALIBRATION_FILE) -> Calibration:
     settings = {"countries": countries, "existing_agreements": agreements}
     calibration = Calibration(tuple(countries), sectors, labels, settings, dict(sources), figure_sources)
     # The calibration must itself be a valid (complete) scenario body.
-    _check_tree(settings, _schema(calibration), file, "")
+    check_tree(settings, settings_schema(calibration), file, "")
     return calibration

@@ -1,7 +1,7 @@
 """The scenario schema written out: a JSON Schema of scenario files and the settings reference page.
 
 Both come from the one definition the loader validates against, the tree of field checks of
-:func:`tppgame.game.scenario_schema._build_schema` (each check carries its JSON Schema,
+:func:`tppgame.game.scenario_schema.build_schema` (each check carries its JSON Schema,
 :func:`tppgame.game.fields.with_schema`), with the words of
 :data:`tppgame.game.scenario_descriptions.DESCRIPTIONS`. Both are committed beside what they
 describe, and ``tests/test_scenario_reference.py`` checks that they are what this module writes::
@@ -22,7 +22,7 @@ from typing import Any
 from tppgame.game.calibration import Calibration, load_calibration
 from tppgame.game.fields import schema_of
 from tppgame.game.scenario_descriptions import DESCRIPTIONS
-from tppgame.game.scenario_schema import _build_schema
+from tppgame.game.scenario_schema import build_schema
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"   # the dialect's identifier, never fetched
 COUNTRY, SECTOR, ENTRY = "CODE", "SECTOR", "[]"           # how leaf paths name a country, a sector, a list entry
@@ -69,7 +69,7 @@ def leaves(schema: dict[str, Any], cal: Calibration) -> dict[str, dict[str, Any]
 
 def annotated_schema(cal: Calibration) -> dict[str, Any]:
     """The scenario schema as one JSON Schema tree (each country spelt out), every leaf with its description."""
-    schema = json.loads(json.dumps(_tree_schema(_build_schema(cal))))   # a deep copy: checks share theirs
+    schema = json.loads(json.dumps(_tree_schema(build_schema(cal))))   # a deep copy: checks share theirs
     for path, leaf in _walk(schema, cal):   # the words editors show on hover
         if path in DESCRIPTIONS:
             meaning, unit = DESCRIPTIONS[path]

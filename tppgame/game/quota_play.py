@@ -20,13 +20,7 @@ from functools import lru_cache
 import numpy as np
 
 from tppgame.game.calibration import load_calibration
-from tppgame.game.quotas import (
-    Quota,
-    add_accounts,
-    load_quotas,
-    quota_fill,
-    trq_account,
-)
+from tppgame.game.quotas import Quota, add_accounts, load_quotas, quota_fill, trq_account
 from tppgame.game.welfare import WelfareAccount
 
 

@@ -30,7 +30,7 @@ from tppgame.game.events import KINDS, Event, after_event, set_after_event
 from tppgame.game.fields import ScenarioError
 from tppgame.game.negotiators import takes_beta
 from tppgame.game.scenario_files import Origins, deep_merge, is_scenario_name, load_chain, set_path
-from tppgame.game.scenario_schema import SECTOR_TABLES, _check_tree, _require_complete, _schema, check_override
+from tppgame.game.scenario_schema import SECTOR_TABLES, check_override, check_tree, require_complete, settings_schema
 
 BUNDLED_SCENARIOS = PACKAGE_DIR.parent.parent / "scenarios"
 
@@ -136,7 +136,7 @@ class Scenario:
         """A new scenario with dotted-path settings replaced, validated again. A path
         ``after:LABEL:PATH`` replaces the value the scheduled shock labelled LABEL gives PATH
         (:func:`tppgame.game.events.after_event`): the setting as it stands after that event."""
-        spec = _schema(self.calibration)
+        spec = settings_schema(self.calibration)
         tree = self.settings
         for dotted, value in overrides.items():
             after = after_event(dotted)
@@ -232,15 +232,15 @@ def _load_file(path: Path, _mtimes: tuple[int, ...], display: str) -> Scenario:
 
 # -------------------------------------------------------------- compiling
 def _compile(tree: dict[str, Any], cal: Calibration, file: str, origins: Origins | None = None) -> Scenario:
-    spec = _schema(cal)
+    spec = settings_schema(cal)
 
     def origin(key: str, k: int) -> tuple[str, str]:
         """The file an event or side deal was written in, and its key path there."""
         source, index = origins[key][k] if origins and k < len(origins.get(key, [])) else (file, k)
         return source, f"{key}[{index}]"
 
-    checked = _check_tree(tree, spec, file, "")
-    _require_complete(checked, spec, file, "")
+    checked = check_tree(tree, spec, file, "")
+    require_complete(checked, spec, file, "")
     countries, sectors = cal.countries, cal.sectors
     for code in countries:
         for table in SECTOR_TABLES:

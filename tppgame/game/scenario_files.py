@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from tppgame.game.data_files import display_path, read_toml
 from tppgame.game.fields import ScenarioError
-from tppgame.game.scenario_schema import _check_tree, _schema
+from tppgame.game.scenario_schema import check_tree, settings_schema
 
 if TYPE_CHECKING:
     from tppgame.game.calibration import Calibration
@@ -57,7 +57,7 @@ def load_chain(path: Path, cal: Calibration, seen: tuple[Path, ...]) -> tuple[di
     if path.resolve() in seen:
         raise ScenarioError(file, "extends", "no cycle of extended scenarios", show_got=False)
     raw = read_toml(path)
-    checked = _check_tree(raw, _schema(cal), file, "")
+    checked = check_tree(raw, settings_schema(cal), file, "")
     own: Origins = {key: [(file, k) for k in range(len(raw.get(key, [])))] for key in ("events", "side_deals")}
     parent = checked.get("extends")
     if parent is None:

@@ -3,7 +3,7 @@
 Built once per calibration (its countries and sectors) from the checks in
 :mod:`tppgame.game.fields`, with an ``[[events]]`` entry checked by the class of its kind
 (:mod:`tppgame.game.events`). A scenario's settings are checked against it as they are read
-(:func:`_check_tree`), once merged with the files they extend (:func:`_require_complete`), and
+(:func:`check_tree`), once merged with the files they extend (:func:`require_complete`), and
 one dotted-path override at a time (:func:`check_override`).
 """
 
@@ -44,15 +44,15 @@ with_schema(a_negotiator, {"type": "string", "examples": list(BUILT_IN)})
 _SCHEMAS: dict[int, tuple[Calibration, dict[str, Any]]] = {}
 
 
-def _schema(cal: Calibration) -> dict[str, Any]:
+def settings_schema(cal: Calibration) -> dict[str, Any]:
     """The scenario schema for a calibration (built once per calibration)."""
     cached = _SCHEMAS.get(id(cal))
     if cached is None or cached[0] is not cal:
-        cached = _SCHEMAS[id(cal)] = (cal, _build_schema(cal))
+        cached = _SCHEMAS[id(cal)] = (cal, build_schema(cal))
     return cached[1]
 
 
-def _build_schema(cal: Calibration) -> dict[str, Any]:
+def build_schema(cal: Calibration) -> dict[str, Any]:
     """The scenario schema: a tree of field checks mirroring the TOML layout."""
     sector_share = {s: number(0, 1) for s in cal.sectors}
     country = {
@@ -271,7 +271,7 @@ def _sector_list(cal: Calibration) -> Check:
     return with_schema(check, {"type": "array", "items": {"enum": list(cal.sectors)}})
 
 
-def _check_tree(value: Any, spec: Any, file: str, path: str) -> Any:
+def check_tree(value: Any, spec: Any, file: str, path: str) -> Any:
     """Check a (possibly partial) settings tree against the schema."""
     if isinstance(spec, dict):
         if not isinstance(value, dict):
@@ -284,12 +284,12 @@ def _check_tree(value: Any, spec: Any, file: str, path: str) -> Any:
                 if path == "countries" or path.endswith(tuple(f".{t}" for t in SECTOR_TABLES)):
                     raise ScenarioError(file, where, f"a known key ({known})", key)
                 raise ScenarioError(file, where, f"a known key ({known})", show_got=False)
-            out[key] = _check_tree(sub, spec[key], file, where)
+            out[key] = check_tree(sub, spec[key], file, where)
         return out
     return spec(value, file, path)
 
 
-def _require_complete(value: Any, spec: Any, file: str, path: str) -> None:
+def require_complete(value: Any, spec: Any, file: str, path: str) -> None:
     """Every leaf of the schema that the game needs must be set after merging."""
     optional = {"bargaining.payoff", "bargaining.lobby_weight", "bargaining.quotas", "bargaining.held_back", "bargaining.deadline_cost", "extends", "drop_events", "drop_side_deals", "existing_agreements", "history", "events", "side_deals", "headlines", "description",
                 "agreement.min_signatories", "agreement.min_gdp_share", "agreement.original_signatories",
@@ -305,7 +305,7 @@ def _require_complete(value: Any, spec: Any, file: str, path: str) -> None:
                     continue
                 raise ScenarioError(file, where, "this setting (in the scenario or the files it extends)",
                                     show_got=False)
-            _require_complete(value[key], sub, file, where)
+            require_complete(value[key], sub, file, where)
 
 
 def check_override(dotted: str, value: Any, spec: Mapping[str, Any], file: str) -> Any:
