@@ -271,6 +271,7 @@ def in_process(args: argparse.Namespace) -> list[list[float]]:
     from tppgame.classroom.seat_view import StudentView
     from tppgame.classroom.teacher_console import TeacherConsole
 
+    class_session.fast_renderer()         # as the class server's app does
     finished: list[float] = []
     run = room_registry._Listening._run
 

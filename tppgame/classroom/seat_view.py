@@ -18,7 +18,7 @@ from tppgame.classroom.brief import (
     short_of_needs,
 )
 from tppgame.classroom.class_debrief import DebriefCard
-from tppgame.classroom.class_session import page_link, registry, use_room
+from tppgame.classroom.class_session import page_link, registry, shared, use_room
 from tppgame.classroom.markup import Md
 from tppgame.classroom.rooms import (
     MESSAGE_LIMIT,
@@ -99,12 +99,11 @@ def StudentView(room: Room, student: Student, token: str):
         if country is None:
             _pick(room, act)
             return
-        Md(f"**{_status_line(room, country)}**")
+        RoundLine(room, country)
         if room.status == "ended" and room.model is not None:
             DebriefCard(room, country)
         if room.model is not None:
-            with solara.Card("Your brief"):
-                Md("\n\n".join(brief_lines(room.model, country)))
+            BriefCard(shared(room, ("brief", country), lambda: "\n\n".join(brief_lines(room.model, country))))
         talks = room.talks_of(country)
         if room.status == "running" and not talks:
             Md("Your country holds no talk this round: wait for the next round.")
@@ -112,6 +111,22 @@ def StudentView(room: Room, student: Student, token: str):
             TalksPanel(room, talks, act, talks_state(room, talks))
         with solara.Card("Plenary board (every student and the teacher read it)"):
             MessageBox(room.channel(PLENARY), lambda text: act(room.say, PLENARY, text), len(room.messages))
+
+
+@solara.component
+def RoundLine(room: Room, country: str):
+    """The round and what the student waits for. Its own listener, told before the pages' whole
+    redraws (:func:`~tppgame.classroom.class_session.use_room`), so every page shows a new round at
+    once; the page's redraw after it finds it drawn (same arguments: not drawn again)."""
+    use_room(room, first=True)
+    Md(f"**{_status_line(room, country)}**")
+
+
+@solara.component
+def BriefCard(brief: str):
+    """The country's brief (drawn again only when its text changes: once a round at most)."""
+    with solara.Card("Your brief"):
+        Md(brief)
 
 
 def _status_line(room: Room, country: str) -> str:
@@ -173,8 +188,7 @@ def TalksPanel(room: Room, talks: list[SeatTalk], act, state: tuple):
 
     with solara.Card("Your talks this round"):
         solara.ToggleButtonsSingle(value=seat.label, values=labels, on_value=set_chosen)
-        for talk in talks:
-            Md(f"- **{talk.label}** with {talk.partner}: {STATUS[talk.status]}")
+        Md("\n".join(f"- **{talk.label}** with {talk.partner}: {STATUS[talk.status]}" for talk in talks))
         me = _own(room, seat)
         u_seat, u_partner = offer_values(seat, gives, asks, model.sectors)
         draft_line = (f" Your offer below gives **{me} {u_seat:+.4f}** and **{seat.partner} {u_partner:+.4f}**. "
