@@ -24,6 +24,17 @@ drawing (and the values their sliders send back) is what the chromium mode adds.
 and the teacher's console drawn by Solara's renderer in this process (the widgets are made and
 updated as on the server, but no websocket and no browser), and the time from the advance until
 each view has finished redrawing.
+
+To measure on a quiet machine (nothing else running; ``uptime`` before and after each run, and
+say the load with the numbers), from the repository's folder, three runs of each mode:
+
+    python benchmarks/bench_classroom.py --clients --students 30 --rounds 5
+    python benchmarks/bench_classroom.py --students 30 --rounds 5
+    python benchmarks/bench_classroom.py --in-process --students 30 --rounds 5
+
+Each prints the machine's load average with its numbers. The target (issue 13, item 10): after a
+round advances, every page shows it within 1 s, median. The README's speed table and
+``docs/reference/performance.md`` hold the runs so far.
 """
 
 from __future__ import annotations
@@ -271,15 +282,23 @@ def in_process(args: argparse.Namespace) -> list[list[float]]:
     from tppgame.classroom.seat_view import StudentView
     from tppgame.classroom.teacher_console import TeacherConsole
 
+    import reacton.core
+
     class_session.fast_renderer()         # as the class server's app does
-    finished: list[float] = []
-    run = room_registry._Listening._run
+    finished: dict[int, float] = {}       # view (its render context) -> when its last listener ended
+    subscribe = room_registry.Registry.subscribe
 
-    def timed(listening) -> None:            # a view's listener: the redraw of one page
-        run(listening)
-        finished.append(time.perf_counter())
+    def timed(registry, room_id, listener, first=False):
+        """A view's listeners (its round line's and the page's), timed together: the view has redrawn
+        when the later of them ends (either may leave the render to the other, running at once)."""
+        view = id(reacton.core.get_render_context(required=False))
 
-    room_registry._Listening._run = timed
+        def told() -> None:
+            listener()
+            finished[view] = max(finished.get(view, 0.0), time.perf_counter())
+        return subscribe(registry, room_id, told, first)
+
+    room_registry.Registry.subscribe = timed
     with tempfile.TemporaryDirectory() as folder:
         registry = class_session._registry = room_registry.Registry(Path(folder) / "class.sqlite")
         room = registry.create("baseline", settings=Settings(assign="assign"))
@@ -294,7 +313,8 @@ def in_process(args: argparse.Namespace) -> list[list[float]]:
             clicked = time.perf_counter()
             registry.act(room, lambda: room.advance(room.teacher_token))
             registry.told()
-            delays.append([t - clicked for t in finished])
+            delays.append([t - clicked for t in finished.values()])
+            assert len(finished) == len(views), (len(finished), len(views))
         for _, context in drawn:
             context.close()
         registry.store.close()
