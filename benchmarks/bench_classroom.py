@@ -242,6 +242,12 @@ class PageClient:
         self.reader.cancel()
 
 
+async def settled_down(pages: list[PageClient]) -> None:
+    """Wait until no page has had a message changing its widgets for :data:`QUIET` seconds."""
+    while max(page.last_change for page in pages) > time.time() - QUIET:
+        await asyncio.sleep(0.25)
+
+
 async def clients(args: argparse.Namespace, url: str, teacher_token: str, tokens: list[str],
                   pid: int) -> tuple[list[list[float]], list[list[float]], list[float]]:
     """With a websocket client per page: for each advance, when each student's page showed the new
@@ -259,12 +265,11 @@ async def clients(args: argparse.Namespace, url: str, teacher_token: str, tokens
     await asyncio.gather(*(page.wait_for("Round 1 of 40") for page in students))
     delays, settled, server_cpu = [], [], []
     for r in range(2, args.rounds + 2):
-        await asyncio.sleep(QUIET)
+        await settled_down(students)       # the last round's (or the start's) whole redraw done
         used = cpu_seconds(pid)
         clicked = await teacher.click("Advance the round")
         await asyncio.gather(*(page.wait_for(f"Round {r} of") for page in students))
-        while max(page.last_change for page in students) > time.time() - QUIET:
-            await asyncio.sleep(0.25)
+        await settled_down(students)
         delays.append([page.seen(f"Round {r} of", clicked) - clicked for page in students])
         settled.append([page.last_change - clicked for page in students])
         server_cpu.append(cpu_seconds(pid) - used)
@@ -355,6 +360,12 @@ def main() -> None:
           + " ".join(f"{t:.2f}" for t in server_cpu))
 
 
+def quiet(pages, r: int) -> None:
+    """Wait until no page has changed for :data:`QUIET` seconds since it showed round ``r``."""
+    while max(page.evaluate(f"window.__last[{r}]") for page in pages) > time.time() * 1000 - QUIET * 1000:
+        time.sleep(0.5)
+
+
 def browsers(args: argparse.Namespace, url: str, teacher_token: str, tokens: list[str],
              pid: int) -> tuple[list[list[float]], list[list[float]], list[float]]:
     """With a chromium context per page: for each advance, when each student's page showed the new
@@ -379,9 +390,12 @@ def browsers(args: argparse.Namespace, url: str, teacher_token: str, tokens: lis
         teacher, students = pages[0], pages[1:]
         print(f"{args.students} students' pages and the console open in {time.perf_counter() - opened:.1f} s")
         teacher.get_by_text("Teacher's console").wait_for(timeout=60_000)
+        for page in students:
+            page.evaluate(WATCH, 1)
         teacher.get_by_role("button", name="Start the game").click()
         for page in students:
             page.get_by_text("Round 1 of 40").wait_for(timeout=60_000)
+        quiet(students, 1)          # the start's whole redraw done before the first advance
         for r in range(2, args.rounds + 2):
             for page in students:
                 page.evaluate(WATCH, r)
@@ -390,8 +404,7 @@ def browsers(args: argparse.Namespace, url: str, teacher_token: str, tokens: lis
             teacher.get_by_role("button", name="Advance the round", exact=True).click()
             for page in students:
                 page.wait_for_function(f"() => window.__seen && window.__seen[{r}]", timeout=60_000)
-            while max(page.evaluate(f"window.__last[{r}]") for page in students) > time.time() * 1000 - QUIET * 1000:
-                time.sleep(0.5)
+            quiet(students, r)
             delays.append([(page.evaluate(f"window.__seen[{r}]") - clicked) / 1000 for page in students])
             settled.append([(page.evaluate(f"window.__last[{r}]") - clicked) / 1000 for page in students])
             server_cpu.append(cpu_seconds(pid) - used)
