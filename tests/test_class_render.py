@@ -132,3 +132,36 @@ def test_listeners_that_ask_to_be_first_are_started_before_the_others(tmp_path):
     registry.changed(room)
     assert started == ["round line 1", "round line 2", "page 1", "page 2"]
     registry.store.close()
+
+
+def widgets_of(widget, kind: type) -> list:
+    """The widgets of a type in a page drawn in this process, in order."""
+    found = [widget] if isinstance(widget, kind) else []
+    for child in getattr(widget, "children", ()) or ():
+        if not isinstance(child, str):
+            found += widgets_of(child, kind)
+    return found
+
+
+def test_moving_an_offer_slider_changes_the_draft_the_page_shows(tmp_path, monkeypatch):
+    """The offer builder's sliders are Vuetify's slider itself: a value the browser sends becomes the
+    draft, and the slider's label and the offer's worth follow it."""
+    import ipyvuetify
+
+    registry = Registry(tmp_path / "class.sqlite")
+    monkeypatch.setattr(class_session, "_registry", registry)
+    room = registry.create("baseline", seed=3, settings=Settings(assign="pick"))
+    me = room.join("Ann", "JPN")
+    registry.act(room, lambda: room.start(room.teacher_token))
+    box, context = solara.render(StudentView(room, me, me.token), handle_error=False)
+    asks = [s for s in widgets_of(box, ipyvuetify.Slider) if s.label.startswith("ask ")]
+    assert asks and all(s.step == 0.01 and s.thumb_label == "always" for s in asks)
+    slider = asks[0]
+    sector = slider.label.split(":")[0].removeprefix("ask ")
+    before = page_text(box)
+    new = 0.37 if slider.v_model != 0.37 else 0.38
+    slider.v_model = new
+    assert slider.label == f"ask {sector}: {new:.2f}" and slider.v_model == new
+    assert page_text(box) != before            # the offer's worth to each side is drawn again
+    context.close()
+    registry.store.close()

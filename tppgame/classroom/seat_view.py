@@ -204,17 +204,14 @@ def TalksPanel(room: Room, talks: list[SeatTalk], act, state: tuple):
                     Md(f"**{me} opens** (up to your red line)")
                     for sector in seat.sectors:
                         value, top = on_grid(gives[sector], seat.red_line_seat[sector])
-                        solara.SliderFloat(f"give {sector}: {gives[sector]:.2f}", value=value, min=0.0,
-                                           max=top, step=0.01, thumb_label="always",
-                                           on_value=lambda v, s=sector: set_value("gives", s, v))
+                        offer_slider(f"give {sector}: {gives[sector]:.2f}", value, top,
+                                     lambda v, s=sector: set_value("gives", s, v))
                 with solara.Column(style={"min-width": "320px"}):
                     Md(f"**{seat.partner} opens** (its red lines: "
                                     f"{', '.join(f'{s} {v:.2f}' for s, v in seat.red_line_partner.items() if v < 1) or 'none'})")
                     for sector in seat.sectors:
-                        solara.SliderFloat(f"ask {sector}: {asks[sector]:.2f}", value=on_grid(asks[sector], 1.0)[0],
-                                           min=0.0, max=1.0,
-                                           step=0.01, thumb_label="always",
-                                           on_value=lambda v, s=sector: set_value("asks", s, v))
+                        offer_slider(f"ask {sector}: {asks[sector]:.2f}", on_grid(asks[sector], 1.0)[0], 1.0,
+                                     lambda v, s=sector: set_value("asks", s, v))
             solara.Button("Back to " + ("their offer" if seat.status == "received" else "your negotiators' suggestion"),
                           text=True,
                           on_click=lambda: set_drafts({k: v for k, v in drafts.items() if k != key}))
@@ -253,6 +250,14 @@ def TalksPanel(room: Room, talks: list[SeatTalk], act, state: tuple):
                           disabled=seat.status not in ("waiting", "rejected", "received"))
         Md(f"**Talk channel with {seat.partner}** (both delegations read it)")
         MessageBox(room.channel(seat.label), lambda text: act(room.say, seat.label, text), len(room.messages))
+
+
+def offer_slider(label: str, value: float, top: float, on_value) -> None:
+    """One slider of the offer builder, from 0 to ``top`` on 0.01 steps: Vuetify's slider as
+    ``solara.SliderFloat`` draws it, without that component's own state around each one (thirty
+    pages redraw about fourteen of them after every round, and the draft is the page's state already)."""
+    solara.v.Slider(v_model=value, on_v_model=lambda v: on_value(float(v)), label=label, min=0.0, max=top,
+                    step=0.01, thumb_label="always", dense=False, hide_details=True)
 
 
 def on_grid(value: float, top: float) -> tuple[float, float]:
