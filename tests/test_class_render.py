@@ -3,6 +3,8 @@ however many pages show it (drawn here in this process with Solara's renderer: n
 
 from __future__ import annotations
 
+from concurrent.futures import Future
+
 import markdown
 import pytest
 from hypothesis import given
@@ -66,3 +68,100 @@ def test_on_grid_values_are_what_a_browser_slider_keeps(value, top):
     assert shown_top <= top + 1e-9 and 0.0 <= shown <= shown_top      # the game's own tolerance at a red line
     for x in (shown, shown_top):       # what a Vuetify slider with step 0.01 makes of it: the same number
         assert float(f"{round(x / 0.01) * 0.01:.2f}") == x
+
+
+def page_text(widget) -> str:
+    """The text of a page drawn in this process: its HTML widgets' markup, in order."""
+    own = getattr(widget, "unsafe_innerHTML", "") or ""
+    children = getattr(widget, "children", ()) or ()
+    return own + "".join(page_text(child) for child in children if not isinstance(child, str))
+
+
+def drawn(component) -> int:
+    return component.render_count
+
+
+def test_a_page_draws_again_only_the_parts_a_change_touches(tmp_path, monkeypatch):
+    """Another delegation's move redraws none of a student's brief, talks or plenary board (their
+    arguments are as before), and an advance draws the new round line and the brief once each."""
+    from tppgame.classroom import seat_view
+
+    monkeypatch.setenv(class_session.FAST_RENDERER, "1")       # as the class server draws
+    registry = Registry(tmp_path / "class.sqlite")
+    monkeypatch.setattr(class_session, "_registry", registry)
+    room = registry.create("baseline", seed=3, settings=Settings(assign="pick"))
+    me = room.join("Ann", "JPN")
+    others = {c: room.join(f"Student {c}", c) for c in room.countries if c != "JPN"}
+    registry.act(room, lambda: room.start(room.teacher_token))
+    box, context = solara.render(StudentView(room, me, me.token), handle_error=False)
+    registry.told()
+    assert "Round 1 of" in page_text(box) and room.talks_of("JPN")
+    mine = {t.partner for t in room.talks_of("JPN")}
+    country, talk = next((c, t) for c in others for t in room.talks_of(c) if c not in mine and t.partner not in mine
+                         and t.partner != "JPN")
+    parts = [seat_view.StudentView, seat_view.BriefCard, seat_view.TalksPanel, seat_view.MessageBox]
+    before = [drawn(p) for p in parts]
+    registry.act(room, lambda: room.pass_talk(others[country].token, talk.label))
+    registry.told()
+    page, brief, talks, board = (drawn(p) - b for p, b in zip(parts, before))
+    assert page >= 1 and (brief, talks, board) == (0, 0, 0)
+    before = [drawn(p) for p in parts] + [drawn(seat_view.RoundLine)]
+    registry.act(room, lambda: room.advance(room.teacher_token))
+    registry.told()
+    assert "Round 2 of" in page_text(box) and "Round 1 of" not in page_text(box)
+    assert drawn(seat_view.RoundLine) - before[-1] == 1 and drawn(seat_view.BriefCard) - before[1] <= 1
+    context.close()
+    registry.store.close()
+
+
+def test_listeners_that_ask_to_be_first_are_started_before_the_others(tmp_path):
+    registry = Registry(tmp_path / "class.sqlite")
+    room = registry.create("baseline", seed=3)
+    started: list[str] = []
+
+    class InTurn:            # the registry's workers, one job after another in the order given
+        def submit(self, job):
+            job()
+            done = Future()
+            done.set_result(None)
+            return done
+
+    registry._workers = InTurn()
+    for name, first in [("page 1", False), ("round line 1", True), ("page 2", False), ("round line 2", True)]:
+        registry.subscribe(room.id, lambda name=name: started.append(name), first=first)
+    registry.changed(room)
+    assert started == ["round line 1", "round line 2", "page 1", "page 2"]
+    registry.store.close()
+
+
+def widgets_of(widget, kind: type) -> list:
+    """The widgets of a type in a page drawn in this process, in order."""
+    found = [widget] if isinstance(widget, kind) else []
+    for child in getattr(widget, "children", ()) or ():
+        if not isinstance(child, str):
+            found += widgets_of(child, kind)
+    return found
+
+
+def test_moving_an_offer_slider_changes_the_draft_the_page_shows(tmp_path, monkeypatch):
+    """The offer builder's sliders are Vuetify's slider itself: a value the browser sends becomes the
+    draft, and the slider's label and the offer's worth follow it."""
+    import ipyvuetify
+
+    registry = Registry(tmp_path / "class.sqlite")
+    monkeypatch.setattr(class_session, "_registry", registry)
+    room = registry.create("baseline", seed=3, settings=Settings(assign="pick"))
+    me = room.join("Ann", "JPN")
+    registry.act(room, lambda: room.start(room.teacher_token))
+    box, context = solara.render(StudentView(room, me, me.token), handle_error=False)
+    asks = [s for s in widgets_of(box, ipyvuetify.Slider) if s.label.startswith("ask ")]
+    assert asks and all(s.step == 0.01 and s.thumb_label == "always" for s in asks)
+    slider = asks[0]
+    sector = slider.label.split(":")[0].removeprefix("ask ")
+    before = page_text(box)
+    new = 0.37 if slider.v_model != 0.37 else 0.38
+    slider.v_model = new
+    assert slider.label == f"ask {sector}: {new:.2f}" and slider.v_model == new
+    assert page_text(box) != before            # the offer's worth to each side is drawn again
+    context.close()
+    registry.store.close()

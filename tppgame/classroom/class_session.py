@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from contextlib import nullcontext
+from typing import TypeVar
 from urllib.parse import urlencode
 
 import reacton.core
@@ -22,8 +24,10 @@ from tppgame.classroom.rooms import Room
 
 DB_VARIABLE = "TPPGAME_CLASS_DB"
 URL_VARIABLE = "TPPGAME_CLASS_URL"
+FAST_RENDERER = "REACTON_FAST"
 _registry: Registry | None = None
 _made = threading.Lock()
+T = TypeVar("T")
 
 
 def registry() -> Registry:
@@ -34,6 +38,15 @@ def registry() -> Registry:
             _registry = Registry(os.environ.get(DB_VARIABLE, "classroom.sqlite"))
             _registry.start_timer()
         return _registry
+
+
+def fast_renderer() -> None:
+    """Draw this process's pages with Reacton's fast renderer (``REACTON_FAST=1``, unless the
+    environment says otherwise). It walks only the parts of a page whose state or arguments changed,
+    where the default renderer walks and compares the whole page on every change: with it, the round
+    line's own redraw (:func:`use_room` with ``first``) costs that line, not a second pass over the
+    page. The class server's app calls it; the single-player dashboard keeps the default."""
+    os.environ.setdefault(FAST_RENDERER, "1")
 
 
 def base_url() -> str:
@@ -54,8 +67,10 @@ def _session_context() -> Context:
     return Context(reacton.core.get_render_context(required=False), kernel)
 
 
-def use_room(room: Room) -> int:
-    """Redraw the calling page whenever ``room`` changes (in any session); returns a change counter."""
+def use_room(room: Room, first: bool = False) -> int:
+    """Redraw the calling component whenever ``room`` changes (in any session); returns a change
+    counter. ``first``: told before the components that are not (a small part every page shows,
+    such as the round line, is redrawn on every page before any page's whole redraw)."""
     version, set_version = solara.use_state(0)
 
     def subscribe():
@@ -65,7 +80,20 @@ def use_room(room: Room) -> int:
             seen[0] += 1
             with context:
                 set_version(seen[0])
-        return registry().subscribe(room.id, changed)
+        return registry().subscribe(room.id, changed, first)
 
     solara.use_effect(subscribe, [room.id])
     return version
+
+
+def shared(room: Room, name: tuple, make: Callable[[], T]) -> T:
+    """What every page of a room shows alike (a country's brief, for each of its delegation's pages),
+    made once per state of the room (its count of actions: every change is one) and handed to every
+    page that asks, instead of once per page. ``name`` tells the text apart within the room; the room
+    keeps the texts of its current state only (:attr:`~tppgame.classroom.rooms.Room.shown`)."""
+    state, kept = len(room.actions), room.shown
+    if kept.get("state") != state:      # a new dict, not a cleared one: a page reading the old one keeps it
+        kept = room.shown = {"state": state}
+    if name not in kept:
+        kept[name] = make()
+    return kept[name]

@@ -4,7 +4,10 @@ Solara's reactive state is per browser session; a class shares one game between 
 shared state is deliberate and lives here: a :class:`Registry` of rooms (loaded from the
 server's SQLite file), each room guarded by a lock (a room changes one action at a time), and
 per room the listeners of the pages showing it, called after every change. A page subscribes
-when it opens and unsubscribes when it closes (:mod:`tppgame.classroom.class_pages`).
+when it opens and unsubscribes when it closes (:mod:`tppgame.classroom.class_pages`). A listener
+may ask to be told first: after a change, the registry starts every page's first listeners (the
+round line, one small part of each page) before any page's whole redraw, so thirty pages show the
+new round before the first of them redraws its talks.
 
 The registry also runs the rooms' timers (one thread, once a second) and refuses wrong join
 codes beyond :data:`~tppgame.classroom.rooms.WRONG_CODES_PER_SECOND` a second across the server.
@@ -38,8 +41,9 @@ class _Listening:
     """One page's listener: run on a worker when due, never twice at once, coalescing changes that
     come while it runs into one more run."""
 
-    def __init__(self, listener: Listener):
+    def __init__(self, listener: Listener, first: bool = False):
         self.listener = listener
+        self.first = first
         self._lock = threading.Lock()
         self._running = self._again = False
 
@@ -135,9 +139,10 @@ class Registry:
             return look()
 
     # ------------------------------------------------------------------ listeners
-    def subscribe(self, room_id: int, listener: Listener) -> Callable[[], None]:
-        """Call ``listener`` after each change to the room; returns the function that stops it."""
-        entry = _Listening(listener)
+    def subscribe(self, room_id: int, listener: Listener, first: bool = False) -> Callable[[], None]:
+        """Call ``listener`` after each change to the room (``first``: before the listeners that are
+        not); returns the function that stops it."""
+        entry = _Listening(listener, first)
         with self._guard:
             self._listeners.setdefault(room_id, []).append(entry)
 
@@ -151,9 +156,9 @@ class Registry:
     def changed(self, room: Room) -> None:
         """Tell the room's pages, each on the registry's workers: the session that acted goes on at
         once, pages redraw side by side, and a page still redrawing redraws once more afterwards
-        (never twice at the same time)."""
+        (never twice at the same time). The listeners that asked to be first are started first."""
         with self._guard:
-            entries = list(self._listeners.get(room.id, []))
+            entries = sorted(self._listeners.get(room.id, []), key=lambda entry: not entry.first)
         for entry in entries:
             job = entry.due(self._workers)
             if job is not None:

@@ -87,6 +87,7 @@ class Room(RoomReplay):
     countries: tuple[str, ...] = ()
     connected: dict[int, int] = field(default_factory=dict)     # student id -> open pages (not stored)
     messages: list[Message] = field(default_factory=list)
+    shown: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)  # pages' shared text (not stored)
 
     def __post_init__(self) -> None:
         config = load_scenario(self.scenario)

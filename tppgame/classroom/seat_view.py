@@ -18,7 +18,7 @@ from tppgame.classroom.brief import (
     short_of_needs,
 )
 from tppgame.classroom.class_debrief import DebriefCard
-from tppgame.classroom.class_session import page_link, registry, use_room
+from tppgame.classroom.class_session import page_link, registry, shared, use_room
 from tppgame.classroom.markup import Md
 from tppgame.classroom.rooms import (
     MESSAGE_LIMIT,
@@ -99,12 +99,11 @@ def StudentView(room: Room, student: Student, token: str):
         if country is None:
             _pick(room, act)
             return
-        Md(f"**{_status_line(room, country)}**")
+        RoundLine(room, country)
         if room.status == "ended" and room.model is not None:
             DebriefCard(room, country)
         if room.model is not None:
-            with solara.Card("Your brief"):
-                Md("\n\n".join(brief_lines(room.model, country)))
+            BriefCard(shared(room, ("brief", country), lambda: "\n\n".join(brief_lines(room.model, country))))
         talks = room.talks_of(country)
         if room.status == "running" and not talks:
             Md("Your country holds no talk this round: wait for the next round.")
@@ -112,6 +111,22 @@ def StudentView(room: Room, student: Student, token: str):
             TalksPanel(room, talks, act, talks_state(room, talks))
         with solara.Card("Plenary board (every student and the teacher read it)"):
             MessageBox(room.channel(PLENARY), lambda text: act(room.say, PLENARY, text), len(room.messages))
+
+
+@solara.component
+def RoundLine(room: Room, country: str):
+    """The round and what the student waits for. Its own listener, told before the pages' whole
+    redraws (:func:`~tppgame.classroom.class_session.use_room`), so every page shows a new round at
+    once; the page's redraw after it finds it drawn (same arguments: not drawn again)."""
+    use_room(room, first=True)
+    Md(f"**{_status_line(room, country)}**")
+
+
+@solara.component
+def BriefCard(brief: str):
+    """The country's brief (drawn again only when its text changes: once a round at most)."""
+    with solara.Card("Your brief"):
+        Md(brief)
 
 
 def _status_line(room: Room, country: str) -> str:
@@ -173,8 +188,7 @@ def TalksPanel(room: Room, talks: list[SeatTalk], act, state: tuple):
 
     with solara.Card("Your talks this round"):
         solara.ToggleButtonsSingle(value=seat.label, values=labels, on_value=set_chosen)
-        for talk in talks:
-            Md(f"- **{talk.label}** with {talk.partner}: {STATUS[talk.status]}")
+        Md("\n".join(f"- **{talk.label}** with {talk.partner}: {STATUS[talk.status]}" for talk in talks))
         me = _own(room, seat)
         u_seat, u_partner = offer_values(seat, gives, asks, model.sectors)
         draft_line = (f" Your offer below gives **{me} {u_seat:+.4f}** and **{seat.partner} {u_partner:+.4f}**. "
@@ -190,17 +204,14 @@ def TalksPanel(room: Room, talks: list[SeatTalk], act, state: tuple):
                     Md(f"**{me} opens** (up to your red line)")
                     for sector in seat.sectors:
                         value, top = on_grid(gives[sector], seat.red_line_seat[sector])
-                        solara.SliderFloat(f"give {sector}: {gives[sector]:.2f}", value=value, min=0.0,
-                                           max=top, step=0.01, thumb_label="always",
-                                           on_value=lambda v, s=sector: set_value("gives", s, v))
+                        offer_slider(f"give {sector}: {gives[sector]:.2f}", value, top,
+                                     lambda v, s=sector: set_value("gives", s, v))
                 with solara.Column(style={"min-width": "320px"}):
                     Md(f"**{seat.partner} opens** (its red lines: "
                                     f"{', '.join(f'{s} {v:.2f}' for s, v in seat.red_line_partner.items() if v < 1) or 'none'})")
                     for sector in seat.sectors:
-                        solara.SliderFloat(f"ask {sector}: {asks[sector]:.2f}", value=on_grid(asks[sector], 1.0)[0],
-                                           min=0.0, max=1.0,
-                                           step=0.01, thumb_label="always",
-                                           on_value=lambda v, s=sector: set_value("asks", s, v))
+                        offer_slider(f"ask {sector}: {asks[sector]:.2f}", on_grid(asks[sector], 1.0)[0], 1.0,
+                                     lambda v, s=sector: set_value("asks", s, v))
             solara.Button("Back to " + ("their offer" if seat.status == "received" else "your negotiators' suggestion"),
                           text=True,
                           on_click=lambda: set_drafts({k: v for k, v in drafts.items() if k != key}))
@@ -239,6 +250,14 @@ def TalksPanel(room: Room, talks: list[SeatTalk], act, state: tuple):
                           disabled=seat.status not in ("waiting", "rejected", "received"))
         Md(f"**Talk channel with {seat.partner}** (both delegations read it)")
         MessageBox(room.channel(seat.label), lambda text: act(room.say, seat.label, text), len(room.messages))
+
+
+def offer_slider(label: str, value: float, top: float, on_value) -> None:
+    """One slider of the offer builder, from 0 to ``top`` on 0.01 steps: Vuetify's slider as
+    ``solara.SliderFloat`` draws it, without that component's own state around each one (thirty
+    pages redraw about fourteen of them after every round, and the draft is the page's state already)."""
+    solara.v.Slider(v_model=value, on_v_model=lambda v: on_value(float(v)), label=label, min=0.0, max=top,
+                    step=0.01, thumb_label="always", dense=False, hide_details=True)
 
 
 def on_grid(value: float, top: float) -> tuple[float, float]:

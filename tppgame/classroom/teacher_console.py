@@ -9,6 +9,7 @@ the page's link, so the room itself checks the right to act.
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any
 
 import solara
@@ -31,8 +32,10 @@ NO_SEAT = "no seat"          # out of any delegation (a country its last student
 BIG = {"font-size": "20px"}
 
 
+@lru_cache(maxsize=64)
 def qr_svg(text: str) -> str | None:
-    """``text`` as a QR code in inline SVG (None if the ``qrcode`` package is not installed)."""
+    """``text`` as a QR code in inline SVG (None if the ``qrcode`` package is not installed); made
+    once per link (about 9 ms each), not on every redraw of the console (one per change to the room)."""
     try:
         import qrcode
         import qrcode.image.svg
