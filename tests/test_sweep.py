@@ -620,6 +620,21 @@ def test_a_sweep_in_this_process_lets_its_memo_go_when_it_ends(tmp_path):
     assert not sweep._POINTS
 
 
+def test_a_sweep_in_this_process_hands_back_its_start_up_to_the_collector(tmp_path, monkeypatch):
+    """The start-up (libraries, scenario) is left out of the collector's full passes while the
+    games play, and handed back when the sweep ends."""
+    import gc
+
+    plan = build_plan(make_spec("tokyo_2014", [f"{RICE}=[1.0]"], reps=2, seed=5))
+    frozen_while = []
+    real_run_chunk = sweep.run_chunk
+    monkeypatch.setattr(sweep, "run_chunk", lambda *a: frozen_while.append(gc.get_freeze_count()) or real_run_chunk(*a))
+    before = gc.get_freeze_count()
+    run_sweep(plan, tmp_path / "out", workers=1, progress=quiet())
+    assert frozen_while and min(frozen_while) > before + 10_000    # every module's functions, at least
+    assert gc.get_freeze_count() == 0
+
+
 def test_sweep_rows_are_the_games_played_on_their_own():
     """The sweep plays without records and with shared work: its outcomes are those of full games."""
     plan = build_plan(make_spec("tokyo_2014", [f"{RICE}=[1.0, 2.5]"], reps=3, seed=9))

@@ -19,6 +19,7 @@ its plan (seeds, sweep files) in :mod:`tppgame.experiments.sweep_plan`, and its 
 
 from __future__ import annotations
 
+import gc
 import math
 import multiprocessing
 import os
@@ -28,7 +29,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -204,6 +205,20 @@ def _one_blas_thread() -> Any:
     return threadpool_limits(limits=1)
 
 
+@contextmanager
+def start_up_left_alone() -> Iterator[None]:
+    """Leave the objects that exist now (the libraries imported, the scenario) out of the garbage
+    collector's full passes while the games play (``gc.freeze``), and hand them all back after
+    (``gc.unfreeze``). They live as long as the process, yet each full pass walked all of them
+    again: about 2 ms of a 30 ms baseline game in a sweep. The games themselves are the same: the
+    collector decides nothing in them."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 _WORKER_BASE: Scenario | None = None
 
 
@@ -214,6 +229,7 @@ def _init_worker(base: Scenario, main_pid: int) -> None:
     _WORKER_BASE = base
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _one_blas_thread()
+    gc.freeze()      # as start_up_left_alone: the worker's start-up lives as long as the worker
     threading.Thread(target=_exit_without, args=(main_pid,), name="sweep-watchdog", daemon=True).start()
 
 
@@ -252,7 +268,7 @@ def local_engine(base: Scenario, chunks: Iterator[list[RunSpec]], workers: int) 
     if workers == 1:
         yield []
         try:
-            with _one_blas_thread():
+            with _one_blas_thread(), start_up_left_alone():
                 for chunk in chunks:
                     yield run_chunk(base, chunk)
         finally:
