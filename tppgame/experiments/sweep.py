@@ -173,18 +173,29 @@ def run_chunk(base: Scenario, runs: Sequence[RunSpec]) -> list[dict[str, Any]]:
     return rows
 
 
-def chunks_of(plan: SweepPlan, skip: set[int], size: int) -> Iterator[list[RunSpec]]:
-    """The runs not yet stored, in index order, ``size`` at a time (replicates of a point together)."""
+def chunks_of(plan: SweepPlan, skip: set[int], size: int, workers: int = 0) -> Iterator[list[RunSpec]]:
+    """The runs not yet stored, in index order, ``size`` at a time (replicates of a point together).
+    With ``workers``, the last chunks are smaller (at most a quarter of the runs left per worker),
+    so that the workers finish together, not one idle while another plays a whole chunk."""
+    left = plan.total - len(skip & set(range(plan.total)))
     chunk: list[RunSpec] = []
+    target = tail_size(size, left, workers)
     for index in range(plan.total):
         if index in skip:
             continue
         chunk.append(plan.run(index))
-        if len(chunk) == size:
+        if len(chunk) == target:
             yield chunk
-            chunk = []
+            left -= len(chunk)
+            chunk, target = [], tail_size(size, left, workers)
     if chunk:
         yield chunk
+
+
+def tail_size(size: int, left: int, workers: int) -> int:
+    """The next chunk's size with ``left`` runs to hand out: ``size``, or near the end a quarter of
+    what is left per worker (at least 1); always ``size`` without ``workers``."""
+    return min(size, max(1, math.ceil(left / (4 * workers)))) if workers else size
 
 
 def auto_chunk(pending: int, workers: int) -> int:
@@ -440,7 +451,9 @@ def _run_into(store: ResultStore, plan: SweepPlan, out: Path, workers: int, engi
     if retry_failed:
         done -= store.failed()
     pending = plan.total - len(done)
-    chunks = chunks_of(plan, done, chunk_size or auto_chunk(pending, workers))
+    # chunks of the size asked for, or of auto_chunk's, smaller towards the end across several workers
+    chunks = (chunks_of(plan, done, chunk_size) if chunk_size else
+              chunks_of(plan, done, auto_chunk(pending, workers), workers if workers > 1 else 0))
     if pending == 0:
         batches: Batches = iter([[]])    # nothing left to run: no pool, no cluster
     elif engine == "local":
