@@ -9,7 +9,9 @@ number_processes=2, max_steps=40)`` with the same per-run seeds — prints the w
 ratios and the peak memory of the 1-worker sweep, and checks that all three give the same
 outcome for every seed. Targets (issue 4, on a 2-core machine): 2 workers at least 1.7x as fast
 as 1, and the sweep at least 1.5x as fast as batch_run. ``--also-pinned`` adds batch_run with its
-workers' BLAS limited to one thread, to show how much of the difference that accounts for.
+workers' BLAS limited to one thread, to show how much of the difference that accounts for. On a
+busy machine wall times swing with the load; the CPU time a game (the 1-worker sweep's, in this
+process, against batch_run's processes') is printed too, and swings less.
 
 The sweep plays the same model, but its games keep no event log or per-round DataCollector rows
 (``TPPModel(record=False)``: a sweep stores only outcomes), and the replicates of a point share a
@@ -80,7 +82,9 @@ def main() -> None:
           f"{platform.python_version()}, load average before: {os.getloadavg()[0]:.2f}", flush=True)
 
     with tempfile.TemporaryDirectory() as tmp:
+        cpu_start = time.process_time()
         one, table = time_sweep(args.games, args.seed, 1, Path(tmp))
+        cpu_one = time.process_time() - cpu_start
         print(f"sweep, local engine, 1 worker:  {one:7.1f} s  ({1000 * one / args.games:.1f} ms a game)", flush=True)
         two, table_two = time_sweep(args.games, args.seed, 2, Path(tmp))
         print(f"sweep, local engine, 2 workers: {two:7.1f} s", flush=True)
@@ -88,7 +92,10 @@ def main() -> None:
     # forkserver's children, out of reach of RUSAGE_CHILDREN)
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory of this process (the 1-worker sweep ran here): {own:.0f} MB", flush=True)
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     batch, rows = time_batch_run(seeds)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_batch = (children.ru_utime - children_before.ru_utime) + (children.ru_stime - children_before.ru_stime)
     print(f"mesa.batch_run, 2 processes:    {batch:7.1f} s", flush=True)
     pinned = None
     if args.also_pinned:
@@ -105,6 +112,10 @@ def main() -> None:
     print(f"sweep (2 workers) vs batch_run: {batch / two:.2f}x (target 1.5x)")
     if pinned is not None:
         print(f"sweep (2 workers) vs batch_run with one BLAS thread: {pinned / two:.2f}x")
+    # CPU time holds better than wall time on a busy machine: the 1-worker sweep's games ran in this
+    # process; batch_run's in the pool's processes, this process's children (reaped when the pool ends)
+    print(f"CPU time a game: sweep, 1 worker {1000 * cpu_one / args.games:.1f} ms; batch_run's processes "
+          f"{1000 * cpu_batch / args.games:.1f} ms ({cpu_batch / cpu_one:.2f}x the sweep's)")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 

@@ -19,7 +19,7 @@ from test_frontier_reuse import FIELDS, SUMMARY, assert_same_summary, random_ter
 from tppgame import TPPModel
 from tppgame.game.agreement import accepting
 from tppgame.game.frontier import FrontierSummary, PairTerms
-from tppgame.game.protocols import PROTOCOLS
+from tppgame.game.protocols import PROTOCOLS, deadline_point
 from tppgame.experiments.memo import RowMemo, SharedWork, pack, unpack
 from tppgame.game.scenario import available_scenarios, load_scenario
 from tppgame.game.utility import world_utility
@@ -164,6 +164,69 @@ def test_a_tactic_is_part_of_what_a_meeting_is_remembered_by():
     boulware = work.session(rule, session_input(summary, [True], tactic="boulware", beta=0.3, progress=0.3))
     assert work.sessions.hits == 0
     assert boulware.aspiration_proposer[0] > linear.aspiration_proposer[0]
+
+
+def test_remembered_splits_are_the_deadline_points():
+    """Where demands overlap, the split (an asymmetric Nash search) is remembered by the frontier's
+    number and both sides' patience: asked again, alone or mixed with new rows, it is
+    deadline_point's answer to the last bit, and only the new rows are searched."""
+    work = SharedWork()
+    thresholds = np.full(5, 0.15)
+    summary = work.summary(random_terms(5, seed=31), thresholds, thresholds)
+    patience_a, patience_b = np.array([0.9, 0.95, 0.8, 0.9, 0.99]), np.array([0.9, 0.85, 0.97, 0.6, 0.9])
+    fresh = deadline_point(summary, patience_a, patience_b)
+    for _ in range(2):
+        np.testing.assert_array_equal(work.split_points(summary, patience_a, patience_b), fresh)
+    assert (work.splits.hits, work.splits.misses) == (5, 5)
+    # rows 3 and 1 again, row 1 with other patience (another split), in another order
+    rows, other_a = np.array([3, 1, 1]), np.array([0.9, 0.95, 0.5])
+    mixed = work.split_points(summary.rows(rows), other_a, patience_b[rows])
+    np.testing.assert_array_equal(mixed, deadline_point(summary.rows(rows), other_a, patience_b[rows]))
+    assert (work.splits.hits, work.splits.misses) == (7, 6)
+    assert mixed[2] != fresh[1]                         # less patience for a: another split
+
+
+def test_a_split_on_a_frontier_the_memo_did_not_build_is_searched_afresh():
+    work = SharedWork()
+    thresholds = np.full(3, 0.15)
+    summary = FrontierSummary.build(random_terms(3, seed=32), thresholds, thresholds)   # no memo numbers
+    patience = np.full(3, 0.9)
+    np.testing.assert_array_equal(work.split_points(summary, patience, patience),
+                                  deadline_point(summary, patience, patience))
+    assert len(work.splits) == 0
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 7), st.sampled_from([0.6, 0.9, 0.99]), st.sampled_from([0.6, 0.9, 0.99])),
+                min_size=1, max_size=12), st.integers(0, 3))
+def test_no_frontier_row_gets_another_rows_split(picks, seed):
+    """Rows of two frontiers (different talks, the same patience values), in any order and repeated,
+    asked of one memo: each row's split is the one searched afresh for that row."""
+    work = SharedWork()
+    thresholds = np.full(4, 0.15)
+    both = FrontierSummary.concat([work.summary(random_terms(4, seed=40 + seed), thresholds, thresholds),
+                                   work.summary(random_terms(4, seed=50 + seed), thresholds, thresholds)])
+    index = np.array([k for k, _, _ in picks])
+    patience_a, patience_b = np.array([a for _, a, _ in picks]), np.array([b for _, _, b in picks])
+    for cut in ((len(picks) + 1) // 2, len(picks)):      # half of them first: the rest mixes remembered and new
+        part = both.rows(index[:cut])
+        np.testing.assert_array_equal(work.split_points(part, patience_a[:cut], patience_b[:cut]),
+                                      deadline_point(part, patience_a[:cut], patience_b[:cut]))
+
+
+def test_meetings_at_a_deadline_take_their_splits_from_the_memo():
+    """At the deadline time-dependent negotiators demand only their reservations, so demands overlap
+    and the alternating protocol settles at the split: from the memo, the protocol's own answer."""
+    work, rule = SharedWork(), PROTOCOLS["alternating"]()
+    thresholds = np.full(6, 0.1)
+    summary = work.summary(random_terms(6, seed=33), thresholds, thresholds)
+    proposer = np.array([True, False] * 3)
+    for progress in (1.0, 0.999):                       # the second misses the session memo, not the splits
+        inp = session_input(summary, proposer, progress=progress, patience=(0.95, 0.8))
+        mine, theirs = work.session(rule, inp), rule.session(inp)
+        for name in ("theta", "x_ab", "x_ba", "u_a", "u_b", "accepted"):
+            np.testing.assert_array_equal(getattr(mine, name), getattr(theirs, name), err_msg=name)
+    assert work.splits.misses > 0 and work.splits.hits == work.splits.misses
 
 
 def test_who_would_ratify_is_remembered_read_only():

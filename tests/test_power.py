@@ -13,8 +13,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tppgame.game.agreement import entry_into_force
-from tppgame.game.power import (PowerIndices, SimpleGame, entry_rule_game, membership, power_indices, power_stages,
-                                weighted_game)
+from tppgame.game.power import (PowerIndices, SimpleGame, entry_rule_game, membership, power_at, power_indices,
+                                power_stages, weighted_game)
 from tppgame.game.scenario import EntryRule, load_scenario
 
 F = Fraction
@@ -187,6 +187,24 @@ def test_entry_rule_power_equals_brute_force_over_coalitions_and_orders(world):
         assert list(power.banzhaf_exact) == banzhaf and list(power.shapley_shubik_exact) == shapley
     else:
         assert sum(power.swings) == 0 and banzhaf == shapley == []
+
+
+@settings(max_examples=30, deadline=None)
+@given(worlds(), worlds())
+def test_remembered_power_is_the_power_of_those_players(world, other):
+    """power_at remembers the indices of the last sets of players (every game's summary asks): asked
+    again, or asked between for other players, it answers each with that game's own indices,
+    read-only because games share them."""
+    for codes, gdp, members, original, rule in (world, other, world):
+        mine, theirs = power_at(rule, codes, members, original, gdp), power_indices(
+            entry_rule_game(rule, codes, members, original, gdp))
+        assert (mine.players, mine.banzhaf_exact, mine.shapley_shubik_exact, mine.winning_coalitions) == (
+            theirs.players, theirs.banzhaf_exact, theirs.shapley_shubik_exact, theirs.winning_coalitions)
+        np.testing.assert_array_equal(mine.swings, theirs.swings)
+        np.testing.assert_array_equal(mine.veto, theirs.veto)
+        assert not mine.swings.flags.writeable and not mine.veto.flags.writeable
+    codes, gdp, members, original, rule = world
+    assert power_at(rule, codes, members, original, gdp) is power_at(rule, codes, members, original, gdp)
 
 
 WEIGHTED = st.lists(st.integers(0, 9), min_size=1, max_size=7).flatmap(

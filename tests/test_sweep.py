@@ -338,6 +338,22 @@ def test_the_table_does_not_depend_on_workers_or_chunks(reference, tmp_path):
     assert isinstance(first["utility_JPN"], float) and isinstance(first["formed"], bool)
 
 
+def test_chunks_shrink_towards_the_end_across_workers_and_keep_every_run_once_in_order():
+    """Across workers the last chunks are at most a quarter of the runs left per worker (the workers
+    then finish together); the runs are still each handed out once, in index order."""
+    plan = build_plan(make_spec("tokyo_2014", [f"{RICE}=[1.0, 2.5]"], reps=100, seed=3))
+    stored = {0, 1, 57, 199}
+    sizes, order = [], []
+    for chunk in sweep.chunks_of(plan, stored, 10, workers=2):
+        sizes.append(len(chunk))
+        order += [run.index for run in chunk]
+    assert order == [k for k in range(200) if k not in stored]
+    # 196 left: chunks of 10 while ceil(left / 8) is at least 10 (down to 76 left), then ceil(left / 8):
+    # 66 -> 9, 57 -> 8, 49 -> 7, 42 -> 6, 36 -> 5, 31 -> 4, 27 -> 4, 23 -> 3, ..., 10 -> 2, then 8 of 1
+    assert sizes == [10] * 13 + [9, 8, 7, 6, 5, 4, 4, 3, 3, 3, 2, 2, 2] + [1] * 8
+    assert [len(c) for c in sweep.chunks_of(plan, stored, 10)] == [10] * 19 + [6]   # without workers: as asked
+
+
 def test_rerunning_resumes_and_a_different_sweep_is_refused(reference, tmp_path):
     out = tmp_path / "again"
     run_sweep(small_plan(), out, workers=1, progress=quiet())
@@ -618,6 +634,21 @@ def test_a_sweep_in_this_process_lets_its_memo_go_when_it_ends(tmp_path):
     assert sweep._POINTS
     run_sweep(plan, tmp_path / "out", workers=1, progress=quiet())
     assert not sweep._POINTS
+
+
+def test_a_sweep_in_this_process_hands_back_its_start_up_to_the_collector(tmp_path, monkeypatch):
+    """The start-up (libraries, scenario) is left out of the collector's full passes while the
+    games play, and handed back when the sweep ends."""
+    import gc
+
+    plan = build_plan(make_spec("tokyo_2014", [f"{RICE}=[1.0]"], reps=2, seed=5))
+    frozen_while = []
+    real_run_chunk = sweep.run_chunk
+    monkeypatch.setattr(sweep, "run_chunk", lambda *a: frozen_while.append(gc.get_freeze_count()) or real_run_chunk(*a))
+    before = gc.get_freeze_count()
+    run_sweep(plan, tmp_path / "out", workers=1, progress=quiet())
+    assert frozen_while and min(frozen_while) > before + 10_000    # every module's functions, at least
+    assert gc.get_freeze_count() == 0
 
 
 def test_sweep_rows_are_the_games_played_on_their_own():

@@ -21,7 +21,7 @@ import numpy as np
 
 from tppgame.game.agreement import accepting
 from tppgame.game.frontier import TERMS_FIELDS, THETA_GRID, FrontierSummary, PairTerms
-from tppgame.game.protocols import Protocol, SessionInput, SessionResult
+from tppgame.game.protocols import Protocol, SessionInput, SessionResult, deadline_point
 from tppgame.game.utility import Weights
 from tppgame.game.work import Work
 
@@ -112,6 +112,7 @@ class SharedWork(Work):
         limit = DEFAULT_LIMIT if limit is None else limit
         self.frontiers = RowMemo(limit)
         self.sessions = RowMemo(limit)
+        self.splits = RowMemo(limit)              # where demands overlap: the split, by frontier and patience
         self.packages = RowMemo(limit // 30)      # whole-world results are larger: fewer of them
         # whole rounds' meetings seen before (the same talks in the same state): one look-up
         self._whole_sessions: dict[tuple[int, bytes], SessionResult] = {}
@@ -156,13 +157,16 @@ class SharedWork(Work):
         results: list[SessionResult] = []
 
         def compute(index: np.ndarray) -> np.ndarray:
-            # the whole session, not the missing rows alone: a protocol's fixed cost is most of its
-            # cost, and slicing the input and patching the result would cost more than it saves
-            result = protocol.session(inp)
+            # the missing rows alone (each row is computed on its own), the splits where demands
+            # overlap taken from the memo too
+            whole = len(index) == rows
+            part = inp if whole else inp.rows(index)
+            result = protocol.session(dataclasses.replace(part, split_points=self.split_points))
             if result.responder_yes is None:
                 result.responder_yes = result.accepted
-            results.append(result)
-            return pack([getattr(result, k)[index] for k in RESULT_FIELDS])
+            if whole:
+                results.append(result)
+            return pack([getattr(result, k) for k in RESULT_FIELDS])
 
         codes = self._codes
         if np.isnan(s.memo_id).any():     # a frontier this memo did not build: the frontier's own inputs
@@ -197,6 +201,20 @@ class SharedWork(Work):
             forget_oldest_half(self._whole_sessions)
         self._whole_sessions[whole] = result
         return result
+
+    def split_points(self, summary: FrontierSummary, patience_a: np.ndarray, patience_b: np.ndarray) -> np.ndarray:
+        """:func:`tppgame.game.protocols.deadline_point`, with the rows seen before taken from the memo:
+        a row's split depends only on its frontier (its number here stands for the frontier's inputs)
+        and the two sides' patience."""
+        if np.isnan(summary.memo_id).any():      # a frontier this memo did not build: computed afresh
+            return deadline_point(summary, patience_a, patience_b)
+        rows = len(patience_a)
+
+        def compute(index: np.ndarray) -> np.ndarray:
+            part = summary if len(index) == rows else summary.rows(index)
+            return deadline_point(part, patience_a[index], patience_b[index])[:, None]
+
+        return self.splits.rows(pack([summary.memo_id, patience_a, patience_b]), compute)[:, 0]
 
     def accepting(self, weights: Weights, schedule: np.ndarray, group: np.ndarray, side_access: np.ndarray,
                   outside: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

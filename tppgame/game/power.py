@@ -208,8 +208,19 @@ class Stage:
 
 def power_at(rule: EntryRule, codes: Sequence[str], players: np.ndarray, original: np.ndarray,
              gdp: np.ndarray) -> PowerIndices:
-    """The power indices of ``players`` under ``rule``."""
-    return power_indices(entry_rule_game(rule, codes, players, original, gdp))
+    """The power indices of ``players`` under ``rule``, remembered for the last few sets of players
+    (every game's summary asks, the games of a scenario end with few different sets, and the
+    indices count all ``2**n`` coalitions). Its arrays are read-only: games share them."""
+    return _power_at(rule, tuple(codes), tuple(map(bool, players)), tuple(map(bool, original)),
+                     tuple(map(float, gdp)))
+
+
+@lru_cache(maxsize=64)
+def _power_at(rule: EntryRule, codes: tuple[str, ...], players: tuple[bool, ...], original: tuple[bool, ...],
+              gdp: tuple[float, ...]) -> PowerIndices:
+    found = power_indices(_entry_rule_game(rule, codes, players, original, gdp))
+    found.swings.flags.writeable = found.veto.flags.writeable = False
+    return found
 
 
 def power_stages(scenario: Scenario) -> list[Stage]:

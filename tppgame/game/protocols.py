@@ -53,6 +53,10 @@ class SessionResult:
     responder_yes: np.ndarray | None = None   # the responder's own verdict, before the proposer's check
 
 
+# the split where demands overlap, as theta, for a summary's rows given a's and b's patience
+SplitPoints = Callable[[FrontierSummary, np.ndarray, np.ndarray], np.ndarray]
+
+
 @dataclass(frozen=True)
 class SessionInput:
     """What the protocol needs about the talks meeting this round (one row per talk)."""
@@ -77,6 +81,9 @@ class SessionInput:
     names: tuple[str, ...] = ()    # every country's code
     sectors: tuple[str, ...] = ()  # every sector's name
     information: str = "full"
+    # where demands overlap, the split's theta for some rows (summary's rows, a's and b's patience):
+    # :func:`deadline_point` unless a memo of the game's work passes its remembered one
+    split_points: SplitPoints | None = None
 
     @cached_property
     def labels(self) -> tuple[str, ...]:
@@ -337,7 +344,7 @@ def settle_overlap(inp: SessionInput, demand_responder: np.ndarray, x_ab: np.nda
         return x_ab, x_ba, theta, u_a, u_b
     rows = np.flatnonzero(overlap)
     part = s.rows(rows)
-    target = deadline_point(part, inp.patience_a[rows], inp.patience_b[rows])
+    target = (inp.split_points or deadline_point)(part, inp.patience_a[rows], inp.patience_b[rows])
     offer, a_proposes, wanted = theta[rows], prop_a[rows], demand_responder[rows]
     # The overlap runs from the offer (the proposer's end) to the point that just gives the responder
     # its demand (the responder's end): the target, or the end nearest to it. The responder's end is
