@@ -56,7 +56,9 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _label(value: Any) -> str:
+def value_label(value: Any) -> str:
+    """A setting's value as a table or an axis shows it: text as is, floats to 6 significant figures,
+    anything else as JSON."""
     if isinstance(value, str):
         return value
     if isinstance(value, float):
@@ -75,7 +77,8 @@ def _key(value: Any) -> Any:
     return ("json", json.dumps(value, sort_keys=True))
 
 
-def _grid_counts(data: SweepData) -> list[int]:
+def grid_counts(data: SweepData) -> list[int]:
+    """How many values each setting of a full-grid sweep takes, in the settings' order (the grid's shape)."""
     return [len(s.options or ()) for s in data.settings]
 
 
@@ -85,7 +88,7 @@ def option_index(data: SweepData, position: int, point: Point) -> int | None:
     if setting.options is None:
         return None
     if data.design == "grid":
-        coords = np.unravel_index(point.index, _grid_counts(data))
+        coords = np.unravel_index(point.index, grid_counts(data))
         return int(coords[position])
     wanted = _key(point.values[setting.path])
     for k, option in enumerate(setting.options):
@@ -118,11 +121,11 @@ def agreement_curve(data: SweepData, setting: Setting) -> list[Cell]:
             runs[k] = runs.get(k, 0) + point.runs
             formed[k] = formed.get(k, 0) + point.formed
         numeric = all(_is_number(v) for v in setting.options)
-        return [Cell(setting.path, _label(setting.options[k]), float(setting.options[k]) if numeric else None,
+        return [Cell(setting.path, value_label(setting.options[k]), float(setting.options[k]) if numeric else None,
                      None, None, runs[k], formed[k]) for k in _option_order(setting) if k in runs]
     values = np.array([float(p.values[setting.path]) for p in finished])
     if data.design == "morris":        # four levels a setting: a cell per level, as for listed values
-        return [Cell(setting.path, _label(float(level)), float(level), None, None,
+        return [Cell(setting.path, value_label(float(level)), float(level), None, None,
                      sum(p.runs for p, v in zip(finished, values) if v == level),
                      sum(p.formed for p, v in zip(finished, values) if v == level)) for level in np.unique(values)]
     bins = max(1, min(MAX_BINS, len(finished) // MIN_POINTS_PER_BIN))

@@ -50,7 +50,7 @@ from typing import Any
 
 import numpy as np
 
-from tppgame.experiments.sweep_agreement import Cell, _label, agreement_curve, agreement_grid, wilson
+from tppgame.experiments.sweep_agreement import Cell, value_label, agreement_curve, agreement_grid, wilson
 from tppgame.experiments.sweep_data import Point, ReportError, Setting, SweepData, load_sweep
 from tppgame.experiments.sweep_discovery import (TABLE_HEADER, TRAJECTORY_HEADER, Discovery, plot_trajectory, prim,
                                                  run_table, table_rows, trajectory_rows)
@@ -178,8 +178,8 @@ def plot_heatmap(data: SweepData, first: Setting, second: Setting, stem: Path,
     cmap = matplotlib.colormaps["viridis"].with_extremes(bad="#dddddd")
     image = ax.imshow(np.ma.masked_invalid(probability), origin="lower", vmin=0.0, vmax=1.0, cmap=cmap,
                       aspect="auto", interpolation="nearest")
-    ax.set_xticks(np.arange(len(cols)), [_label(v) for v in cols], rotation=30 if len(cols) > 6 else 0)
-    ax.set_yticks(np.arange(len(rows)), [_label(v) for v in rows])
+    ax.set_xticks(np.arange(len(cols)), [value_label(v) for v in cols], rotation=30 if len(cols) > 6 else 0)
+    ax.set_yticks(np.arange(len(rows)), [value_label(v) for v in rows])
     ax.set_xlabel(setting_words(second.path, width=70))
     ax.set_ylabel(setting_words(first.path, width=45))
     if probability.size <= 225:

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from tppgame.experiments.sweep_agreement import Z95, _grid_counts, option_index
+from tppgame.experiments.sweep_agreement import Z95, grid_counts, option_index
 from tppgame.experiments.store import WELFARE_PREFIX
 from tppgame.experiments.sweep_data import ReportError, SweepData
 from tppgame.experiments.sweep_variance import BOOT_RESAMPLES, grid_bootstrap
@@ -345,7 +345,7 @@ def _grid_anova(data: SweepData, output: str, y: np.ndarray,
     """Exact first-order and total variance shares over a complete grid (points in grid order, the
     last setting fastest): S1 = Var(E[Y | X_i]) / Var(Y), ST = E[Var(Y | X_~i)] / Var(Y); with the
     confidence of each pair (S1, ST) when given."""
-    grid = y.reshape(_grid_counts(data))
+    grid = y.reshape(grid_counts(data))
     variance = float(grid.var())
     rows = []
     for i, setting in enumerate(data.settings):

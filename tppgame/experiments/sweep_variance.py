@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tppgame.experiments.sweep_agreement import Z95, _grid_counts, option_index
+from tppgame.experiments.sweep_agreement import Z95, grid_counts, option_index
 from tppgame.experiments.sweep_data import Point, SweepData
 
 if TYPE_CHECKING:
@@ -202,14 +202,14 @@ def grid_bootstrap(data: SweepData, output: str, seed: int,
     point has no run of this output."""
     by_point = run_outputs(data)[output]
     order = sorted(by_point)
-    if len(order) != math.prod(_grid_counts(data)):
+    if len(order) != math.prod(grid_counts(data)):
         return None
     rng = np.random.default_rng(seed)
     means = np.empty((resamples, len(order)))
     for column, index in enumerate(order):
         values = by_point[index]
         means[:, column] = values[rng.integers(0, len(values), size=(resamples, len(values)))].mean(axis=1)
-    grids = means.reshape(resamples, *_grid_counts(data))
+    grids = means.reshape(resamples, *grid_counts(data))
     variance = grids.reshape(resamples, -1).var(axis=1)
     keep = variance > 1e-15
     if keep.sum() < 2:
