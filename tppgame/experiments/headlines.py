@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from tppgame.game.outcome import final_access
 from tppgame.game.power import entry_rule_game, membership
 from tppgame.game.quota_play import QuotaMarket, quota_markets
 from tppgame.game.scenario import HeadlineSpec, Scenario
@@ -79,7 +80,7 @@ def _concession_at_least(model: TPPModel, h: HeadlineSpec) -> bool:
 def _access_at_least(model: TPPModel, h: HeadlineSpec) -> bool:
     """The exporter's final access to the importer's market in a sector (package or side deal)."""
     c, k = model.countries, model.sectors
-    access = model.last_check.access if model.last_check.formed else model.side_access
+    access = final_access(model)
     value = access[c.index(h.get("exporter")), c.index(h.get("importer")), k.index(h.get("sector"))]
     return float(value) >= h.get("at_least") - 1e-9
 
@@ -90,8 +91,7 @@ def _access_at_least(model: TPPModel, h: HeadlineSpec) -> bool:
 def final_concessions(model: TPPModel) -> np.ndarray:
     """[country, sector]: the most each country opened each sector to any partner at the end, by the
     agreement if it formed or by the side deals in force (what ``summary.json`` reports as concessions)."""
-    check = model.last_check
-    return deepest_concessions(check.access if check.formed else model.side_access)
+    return deepest_concessions(final_access(model))
 
 
 def package_schedule(model: TPPModel) -> np.ndarray:
@@ -198,7 +198,7 @@ def _opens_by_quota(model: TPPModel, h: HeadlineSpec) -> bool:
     """The importer opened the sector by quota (its tariff kept): quotas in play there, and some
     partner's quota grew."""
     market = quota_market(model, h.get("importer"), h.get("sector"))
-    return market is not None and new_quota_share(market, _final_access(model)) > 0.0
+    return market is not None and new_quota_share(market, final_access(model)) > 0.0
 
 
 def _quota_at_most(model: TPPModel, h: HeadlineSpec) -> bool:
@@ -206,13 +206,8 @@ def _quota_at_most(model: TPPModel, h: HeadlineSpec) -> bool:
     market = quota_market(model, h.get("importer"), h.get("sector"))
     if market is None:
         return False
-    share = new_quota_share(market, _final_access(model))
+    share = new_quota_share(market, final_access(model))
     return 0.0 < share <= h.get("at_most") + 1e-12
-
-
-def _final_access(model: TPPModel) -> np.ndarray:
-    check = model.last_check
-    return check.access if check.formed else model.side_access
 
 
 CHECKS: dict[str, Callable[[TPPModel, HeadlineSpec], bool]] = {

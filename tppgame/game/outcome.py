@@ -28,6 +28,13 @@ def power_now(model: TPPModel) -> PowerIndices:
                else model.members)
     return power_at(model.config.entry_rule, model.countries, players, model.original,
                     model.config.params["gdp"])
+def final_access(model: TPPModel) -> np.ndarray:
+    """Access [exporter, importer, sector] as the game stands: the agreement's if it formed, else
+    the side deals in force (what the summary's concessions and welfare are of)."""
+    check = model.last_check
+    return check.access if check.formed else model.side_access
+
+
 def welfare_of(model: TPPModel, access: np.ndarray) -> WelfareAccount:
     """The welfare account (:mod:`tppgame.game.welfare`) of ``access`` [exporter, importer, sector]
     in the model's world: its agreements in force before the talks and its 2013 GDP. With quotas in
@@ -48,7 +55,7 @@ def summary(model: TPPModel) -> dict[str, Any]:
     check = model.last_check
     formed = check.formed
     countries = {}
-    access = check.access if formed else model.side_access
+    access = final_access(model)
     own = deepest_concessions(access)
     account = welfare_of(model, access)
     for k, code in enumerate(model.countries):
