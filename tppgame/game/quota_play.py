@@ -14,7 +14,7 @@ The form is data (where history had quotas); how large a quota the talks give em
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
 
 import numpy as np
@@ -78,8 +78,7 @@ def tariff_access(access: np.ndarray, markets: tuple[QuotaMarket, ...]) -> np.nd
 def quota_welfare(markets: tuple[QuotaMarket, ...], access: np.ndarray, gdp: np.ndarray) -> WelfareAccount:
     """The quota markets' welfare account for ``access`` [exporter, importer, sector], summed (US$ bn)."""
     n = access.shape[0]
-    zero = np.zeros(n)
-    total = WelfareAccount(*(zero.copy() for _ in range(8)))
+    total = WelfareAccount(**{f.name: np.zeros(n) for f in fields(WelfareAccount)})
     for m in markets:
         total = add_accounts(total, m.account(m.tonnes(access), gdp))
     return total
