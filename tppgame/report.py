@@ -181,18 +181,22 @@ def _who_would_ratify(check: Any) -> str:
     members, yes, no = len(check.members), check.accepting, check.holdouts
     refused = set(getattr(check, "refused", []))
     short = [c for c in no if c not in refused]          # the package gives them less than they need
+
+    def why(all_of_them: str) -> str:
+        """Why the package falls short, naming the short ones unless they are all the hold-outs."""
+        if not short:
+            return ""
+        return f" (it gives {all_of_them if len(short) == len(no) else ', '.join(short) + ' less than they need'})"
+
     if not yes:
-        why = "" if not short else (" (it gives each less than it needs)" if len(short) == len(no)
-                                    else f" (it gives {', '.join(short)} less than they need)")
-        return f"none of the {members} members would ratify the package so far{why}"
+        return f"none of the {members} members would ratify the package so far{why('each less than it needs')}"
     if not no:
         return f"all {members} members would ratify the package so far"
     if len(yes) < len(no):
-        why = "" if not short else (" (it gives the others less than they need)" if len(short) == len(no)
-                                    else f" (it gives {', '.join(short)} less than they need)")
-        return f"only {', '.join(yes)} of {members} members would ratify the package so far{why}"
-    why = f" (it gives {'them' if len(short) == len(no) else ', '.join(short)} less than they need)" if short else ""
-    return f"{len(yes)} of {members} members would ratify the package so far; not {', '.join(no)}{why}"
+        return (f"only {', '.join(yes)} of {members} members would ratify the package so far"
+                f"{why('the others less than they need')}")
+    return (f"{len(yes)} of {members} members would ratify the package so far; not {', '.join(no)}"
+            f"{why('them less than they need')}")
 
 
 def final_table(summary: dict[str, Any], sectors: tuple[str, ...]) -> str:
