@@ -49,7 +49,6 @@ TOP_PROTECTED = 3     # "its most protected sectors": its three most protected
 SOMETHING = 0.05      # the concession the facts count as "something"
 NOT_IN_PLAY = (
     "The US phases out its car tariff slowly (needs phase-outs in play)",
-    "Biologics data protection settles between 5 and 8 years (needs the rules chapters in play)",
 )
 
 

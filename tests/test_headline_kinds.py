@@ -247,6 +247,29 @@ def test_largest_cuts_in_a_real_run_ranks_the_members(baseline_run):
     assert holds(model, headline("largest_cuts", countries=[last], top=12)) is bool(cuts.min() > 0)
 
 
+def test_term_between_reads_the_agreements_biologics_standard(baseline_run):
+    """The standard is the least any signatory binds (summary's rules_terms); a window around it holds,
+    one above it does not."""
+    model = baseline_run
+    biologics = model.summary()["rules_terms"]["biologics"]
+    term = biologics["term"]
+    assert term == pytest.approx(min(biologics["bound"].values()))
+    around = headline("term_between", sector="biologics", low=term - 0.01, high=term + 0.01)
+    above = headline("term_between", sector="biologics", low=term + 0.01, high=12.0)
+    assert holds(model, around) is True and holds(model, above) is False
+
+
+def test_no_agreement_sets_no_term():
+    from tppgame import TPPModel
+
+    model = TPPModel(scenario="baseline", rng=0, record=False)
+    model.step()                                   # July 2013: nothing formed yet
+    assert model.formed_round is None
+    assert model.summary()["rules_terms"]["biologics"] == {
+        "label": "Biologics data protection", "unit": "years", "suspended": False, "term": None, "bound": {}}
+    assert holds(model, headline("term_between", sector="biologics", low=0.0, high=12.0)) is False
+
+
 # ------------------------------------------------------------------ an example scenario with every kind
 EXAMPLE = '''extends = "baseline"
 name = "Stylised facts"
@@ -353,6 +376,12 @@ BAD_HEADLINES = {
                                 "headlines[0]", "at most one of from_round or from_date"),
     "window ending before it starts": ('kind = "formed_between"\nfrom_date = 2015-06-01\nby_date = 2015-01-31\n',
                                        "headlines[0]", "a window whose start (round 24)"),
+    "term on a tariff sector": ('kind = "term_between"\nsector = "rice"\nlow = 5\nhigh = 8\n', "headlines[0].sector",
+                                "a sector that is a rules issue (biologics)"),
+    "term window upside down": ('kind = "term_between"\nsector = "biologics"\nlow = 8\nhigh = 5\n',
+                                "headlines[0].high", "a term at least low (8)"),
+    "term without high": ('kind = "term_between"\nsector = "biologics"\nlow = 5\n', "headlines[0].high",
+                          "a value for a term_between headline"),
     "start after the game": ('kind = "formed_between"\nfrom_date = 2030-01-01\n', "headlines[0].from_date",
                              "a time within the 40 rounds"),
 }

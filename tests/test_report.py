@@ -8,7 +8,7 @@ import pytest
 
 from tppgame import TPPModel
 from tppgame.game.scenario import available_scenarios
-from tppgame.report import _new_in_schedule, _status_line, final_table, welfare_line
+from tppgame.report import _new_in_schedule, _status_line, final_table, terms_lines, welfare_line
 
 CODES = ["USA", "JPN", "CAN", "MEX", "AUS", "NZL", "CHL", "PER", "SGP", "MYS", "VNM", "BRN"]
 
@@ -78,3 +78,15 @@ def test_the_welfare_line_sums_the_gains_and_names_the_extremes():
     assert welfare_line(summary).endswith("; nobody loses.")
     nothing = {"formed": False, "countries": {"A": _welfare("Aland", 0.0, 0.0)}}
     assert welfare_line(nothing) == "Welfare: nothing changes (no concession in force)."
+
+
+def test_the_terms_line_names_the_standard_and_who_binds_it():
+    summary = {"countries": {"AUS": {"name": "Australia"}, "BRN": {"name": "Brunei"}},
+               "rules_terms": {"biologics": {"label": "Biologics data protection", "unit": "years",
+                                             "suspended": False, "term": 5.0, "bound": {"AUS": 5.0, "BRN": 6.5}}}}
+    assert terms_lines(summary) == ["Biologics data protection: at least 5.0 years (the least a signatory binds: "
+                                    "Australia)."]
+    summary["rules_terms"]["biologics"]["suspended"] = True
+    assert terms_lines(summary) == ["Biologics data protection: suspended."]
+    summary["rules_terms"]["biologics"].update(suspended=False, term=None, bound={})
+    assert terms_lines(summary) == []

@@ -17,12 +17,15 @@ from hypothesis.extra.numpy import arrays
 
 from tppgame.game.rules import (
     RULES_FILE,
+    agreement_term,
     biologics_value,
+    bound_terms,
     compliance_cost,
     load_rules,
     origin_value,
     position_value,
     preference_split,
+    rules_sectors,
     utilisation,
     within_red_line,
 )
@@ -187,3 +190,28 @@ BAD = [
 @pytest.mark.parametrize("old, new, message", BAD)
 def test_bad_data_names_the_file_the_setting_and_what_was_expected(bad_data, old, new, message):
     bad_data(load_rules, RULES_FILE, old, new, message)
+
+
+# ------------------------------------------------------------------ the terms a schedule binds
+def test_the_years_each_country_binds_and_the_agreements_standard_by_hand():
+    """Australia at 5 years conceding 3/7 of the way to 12 binds 8; Brunei at 0 conceding half binds 6;
+    the US, already at 12, keeps 12 whatever it concedes. The standard is the least a signatory binds."""
+    bound = bound_terms(np.array([3 / 7, 0.5, 0.2]), np.array([5.0, 0.0, 12.0]), 12.0)
+    assert bound.tolist() == pytest.approx([8.0, 6.0, 12.0])
+    assert agreement_term(bound, np.array([True, True, True])) == pytest.approx(6.0)
+    assert agreement_term(bound, np.array([True, False, True])) == pytest.approx(8.0)
+    assert agreement_term(bound, np.zeros(3, dtype=bool)) is None
+
+
+@settings(max_examples=60, deadline=None)
+@given(arrays(float, 4, elements=st.floats(0, 1)), arrays(float, 4, elements=st.floats(0, 1)),
+       arrays(float, 4, elements=st.floats(0, 12)))
+def test_a_deeper_concession_never_binds_a_shorter_term(concession, more, status_quo):
+    deeper = np.maximum(concession, more)
+    shallow, deep = bound_terms(concession, status_quo, 12.0), bound_terms(deeper, status_quo, 12.0)
+    assert (deep >= shallow - 1e-12).all()
+    assert (shallow >= status_quo - 1e-12).all() and (deep <= np.maximum(status_quo, 12.0) + 1e-12).all()
+
+
+def test_biologics_is_the_rules_issue_among_the_games_sectors():
+    assert rules_sectors(("rice", "biologics", "autos")) == ("biologics",)

@@ -214,6 +214,8 @@ def final_table(summary: dict[str, Any], sectors: tuple[str, ...]) -> str:
             out.write(" Hold-outs at the end: " + ", ".join(summary["holdouts"]) + ".")
         out.write("\n")
     out.write(welfare_line(summary) + "\n")
+    for line in terms_lines(summary):
+        out.write(line + "\n")
     short = [s.replace("_", "")[:5] for s in sectors]       # fits 100 columns with ten sectors
     header = f"{'Country':<13} {'Sig':>3} {'Util':>6} {'Outsd':>6} {'Gain':>6}  " + " ".join(f"{s:>5}" for s in short)
     out.write("\n" + header + "\n" + "-" * len(header) + "\n")
@@ -245,6 +247,21 @@ def welfare_line(summary: dict[str, Any]) -> str:
     return (f"Welfare of {what}: US$ {total:+,.0f} m a year for the {len(ranked)} countries together; most "
             f"{high['name']} ({high['welfare']['percent_gdp']:+.3f}% of its GDP), least {low['name']} "
             f"({low['welfare']['percent_gdp']:+.3f}%); {lose}.")
+
+
+def terms_lines(summary: dict[str, Any]) -> list[str]:
+    """One sentence per rules issue the agreement sets a standard on (``summary['rules_terms']``): the
+    standard, the least any signatory binds, and who binds it; nothing when no agreement formed."""
+    lines = []
+    for issue in summary.get("rules_terms", {}).values():
+        if issue["suspended"]:
+            lines.append(f"{issue['label']}: suspended.")
+        elif issue["term"] is not None:
+            least = [summary["countries"][code]["name"] for code, term in issue["bound"].items()
+                     if abs(term - issue["term"]) < 1e-9]
+            lines.append(f"{issue['label']}: at least {issue['term']:.1f} {issue['unit']} (the least a signatory "
+                         f"binds: {', '.join(least)}).")
+    return lines
 
 
 def welfare_table(summary: dict[str, Any]) -> str:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tppgame.game.outcome import final_access
+from tppgame.game.outcome import final_access, rules_terms
 from tppgame.game.power import entry_rule_game, membership
 from tppgame.game.quota_play import QuotaMarket, quota_markets
 from tppgame.game.scenario import HeadlineSpec, Scenario
@@ -210,6 +210,13 @@ def _quota_at_most(model: TPPModel, h: HeadlineSpec) -> bool:
     return 0.0 < share <= h.get("at_most") + 1e-12
 
 
+def _term_between(model: TPPModel, h: HeadlineSpec) -> bool:
+    """The agreement formed and its standard on a rules issue (the least a signatory binds, summary's
+    ``rules_terms``) lies between ``low`` and ``high``."""
+    term = rules_terms(model)[h.get("sector")]["term"]
+    return term is not None and h.get("low") - 1e-9 <= term <= h.get("high") + 1e-9
+
+
 CHECKS: dict[str, Callable[[TPPModel, HeadlineSpec], bool]] = {
     "formed": _formed, "in_force": _in_force, "deal_by": _deal_by, "no_deal_by": _no_deal_by,
     "deal_order": _deal_order, "signatory": _signatory, "holdout": _holdout,
@@ -217,7 +224,7 @@ CHECKS: dict[str, Callable[[TPPModel, HeadlineSpec], bool]] = {
     "formed_between": _formed_between, "veto": _veto, "smallest_concession": _smallest_concession,
     "deeper_than_side_deal": _deeper_than_side_deal, "largest_cuts": _largest_cuts,
     "concedes_in_protected": _concedes_in_protected, "opens_by_quota": _opens_by_quota,
-    "quota_at_most": _quota_at_most,
+    "quota_at_most": _quota_at_most, "term_between": _term_between,
 }
 
 

@@ -1,4 +1,8 @@
-"""Rules chapters as issues with target terms: data and pure payoff functions, not yet part of play.
+"""Rules chapters as issues with target terms: data, pure payoff functions and the terms a schedule binds.
+
+Biologics is a sector of the game: a country's concession there binds a term of years of data
+protection (:func:`bound_terms`), and an agreement's standard is the least a signatory binds
+(:func:`agreement_term`). The other issues are not yet in play.
 
 Each issue is a term on a scale (years of biologics data protection, a rule of origin's required
 in-zone share, a threshold in SDR, a depth of disciplines) with, per country, a status quo, an
@@ -120,6 +124,22 @@ def within_red_line(term: float, ideal: np.ndarray, red_line: np.ndarray) -> np.
     return np.where(ideal >= red_line, term >= red_line, term <= red_line)
 
 
+# ------------------------------------------------------------------ terms a schedule binds
+def bound_terms(concessions: np.ndarray, status_quo: np.ndarray, high: float) -> np.ndarray:
+    """[c]: the term each country binds when it concedes ``concessions[c]`` of the way from its status
+    quo to the top of the issue's scale (a concession of 1 is the top): ``q + c (high - q)``; a country
+    already past the top keeps its own term. For biologics, the years of data protection it grants."""
+    q = np.asarray(status_quo, dtype=float)
+    return np.where(q >= high, q, q + np.asarray(concessions, dtype=float) * (high - q))
+
+
+def agreement_term(bound: np.ndarray, signatories: np.ndarray) -> float | None:
+    """The standard an agreement sets on an issue: the least any signatory binds (every signatory
+    grants at least that much, as the TPP's minimum standards read); None without signatories."""
+    signed = np.asarray(signatories, dtype=bool)
+    return float(np.asarray(bound, dtype=float)[signed].min()) if signed.any() else None
+
+
 # ------------------------------------------------------------------ the data file
 @dataclass(frozen=True)
 class Issue:
@@ -216,6 +236,12 @@ def _issue(name: str, table: Any, file: str, sources: Mapping[str, str], countri
 
 def _missing(file: str, where: str) -> dict[str, Any]:
     raise ScenarioError(file, where, "a table of countries", show_got=False)
+
+
+def rules_sectors(sectors: tuple[str, ...]) -> tuple[str, ...]:
+    """The sectors of a game that are rules issues (their concession binds a term: biologics)."""
+    issues = load_rules().issues
+    return tuple(s for s in sectors if s in issues)
 
 
 def load_rules(path: Path | None = None) -> Rules:

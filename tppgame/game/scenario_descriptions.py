@@ -133,6 +133,9 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "headlines[].at_least": ("The least concession or access claimed", CONCESSION),
     "headlines[].at_most": ("`quota_at_most`: the most new quota claimed, a share of the market's consumption",
                             "share, 0 to 1"),
+    "headlines[].low": ("`term_between`: the least term claimed for the agreement's standard, in the issue's unit "
+                        "(biologics: years)", "issue's unit"),
+    "headlines[].high": ("`term_between`: the most term claimed for the agreement's standard", "issue's unit"),
     "headlines[].top": ("`largest_cuts`: how many of the largest cuts count; `concedes_in_protected`: how many of "
                         "a country's most protected sectors", "countries or sectors"),
     "headlines[].by_round": ("The claim holds by this round (or `by_date`); `formed_between`: the window's end",

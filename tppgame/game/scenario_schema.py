@@ -129,7 +129,7 @@ HEADLINE_KINDS = ("formed", "in_force", "deal_by", "no_deal_by", "deal_order", "
                   "holdout", "concession_at_least", "access_at_least",
                   # the stylised facts of the talks (see Write a scenario: Headlines)
                   "formed_between", "veto", "smallest_concession", "deeper_than_side_deal", "largest_cuts",
-                  "concedes_in_protected", "opens_by_quota", "quota_at_most")
+                  "concedes_in_protected", "opens_by_quota", "quota_at_most", "term_between")
 # what each kind of headline needs besides its claim; a need ending in "_" is a round or a date
 # (``from_``: ``from_round`` or ``from_date``)
 HEADLINE_NEEDS = {
@@ -145,6 +145,7 @@ HEADLINE_NEEDS = {
     "concedes_in_protected": ("top", "at_least"),
     "opens_by_quota": ("importer", "sector"),
     "quota_at_most": ("importer", "sector", "at_most"),
+    "term_between": ("sector", "low", "high"),
 }
 TIMES = ("by_", "from_")   # a headline's round or date fields: at most one of ``X_round`` and ``X_date`` each
 
@@ -156,7 +157,8 @@ def _headline(cal: Calibration) -> Check:
         {"expect": boolean, "pair": pair, "first": pair, "then": pair, "country": choice(*cal.countries),
          "countries": country_list(cal.countries), "exporter": choice(*cal.countries),
          "importer": choice(*cal.countries), "sector": choice(*cal.sectors), "among": _sector_list(cal),
-         "at_least": number(0, 1), "at_most": number(0, 1), "top": number(1, max(len(cal.countries), len(cal.sectors)), integer=True),
+         "at_least": number(0, 1), "at_most": number(0, 1), "low": number(-1e9, 1e9), "high": number(-1e9, 1e9),
+         "top": number(1, max(len(cal.countries), len(cal.sectors)), integer=True),
          "by_round": number(1, 1000, integer=True), "by_date": a_date,
          "from_round": number(1, 1000, integer=True), "from_date": a_date},
     )
@@ -197,6 +199,13 @@ def _check_headline_terms(headline: dict[str, Any], cal: Calibration, file: str,
     if kind == "largest_cuts" and not len(headline["countries"]) <= headline["top"] <= len(cal.countries):
         raise ScenarioError(file, f"{path}.top", f"a number from the {len(headline['countries'])} countries listed "
                             f"to the {len(cal.countries)} countries of the game", headline["top"])
+    if kind == "term_between":
+        from tppgame.game.rules import rules_sectors   # here: the rules data is read with the calibration's countries
+        if headline["sector"] not in rules_sectors(cal.sectors):
+            raise ScenarioError(file, f"{path}.sector", "a sector that is a rules issue ("
+                                + ", ".join(rules_sectors(cal.sectors)) + ")", headline["sector"])
+        if headline["low"] > headline["high"]:
+            raise ScenarioError(file, f"{path}.high", f"a term at least low ({headline['low']:g})", headline["high"])
     if kind == "concedes_in_protected" and headline["top"] > len(cal.sectors):
         raise ScenarioError(file, f"{path}.top", f"at most the {len(cal.sectors)} sectors of the game",
                             headline["top"])
