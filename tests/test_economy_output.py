@@ -12,7 +12,7 @@ from tppgame.game.economy import ECONOMY_FILE, Economy, load_economy
 
 def test_output_is_a_country_by_sector_array_of_finite_us_dollar_billions():
     economy = load_economy()
-    assert economy.output.shape == (12, 10)
+    assert economy.output.shape == (12, 11)      # the ten sectors and the services chapter
     assert np.isfinite(economy.output).all() and (economy.output >= 0).all()
     assert all(economy.figure_sources[f"output.{c}.{s}"] for c in economy.countries for s in economy.sectors)
 

@@ -179,10 +179,13 @@ def test_many_candidate_worlds_at_once_give_each_ones_account(world, count, data
 # ------------------------------------------------------------------ the data file
 def test_the_data_file_loads_with_an_origin_for_every_figure():
     economy = load_economy()
-    assert economy.trade.shape == (12, 12, 10) and np.isfinite(economy.trade).all() and (economy.trade >= 0).all()
+    assert economy.trade.shape == (12, 12, 11) and np.isfinite(economy.trade).all() and (economy.trade >= 0).all()
     i, j, beef = economy.countries.index("USA"), economy.countries.index("JPN"), economy.sectors.index("beef")
     assert economy.trade[i, j, beef] == pytest.approx(1.389)                 # sourced: Agri-Pulse, 2013
-    assert economy.trade[i, j].sum() <= 65.206 + 1e-9                        # within the sourced pair total
+    goods, services = economy.trade[i, j, :10], economy.trade[i, j, economy.sectors.index("services")]
+    assert goods.sum() <= 65.206 + 1e-9                                      # within the sourced pair total
+    # the services chapter: the goods pair total times the US's services exports per dollar of goods, 2013
+    assert services == pytest.approx(65.206 * 700.487 / 1593.708, rel=1e-3)
     assert economy.tariff[j, economy.sectors.index("rice")] == pytest.approx(7.78)
     assert economy.figure_sources["tariffs.JPN.rice"] == "jt_2005_rice_778"
     assert economy.figure_sources["elasticities.rent_share"] == "olarreaga_ozden_2005"
@@ -214,7 +217,10 @@ def test_applied_tariffs_read_as_their_sources_state_them():
     # Malaysia's 30% on completely built-up cars (Malaysian Automotive Association); Singapore levies none
     assert economy.tariff[code("MYS"), sector("autos")] == 0.30
     assert economy.figure_sources["tariffs.MYS.autos"] == "maa_duties"
-    assert not economy.tariff[code("SGP"), :].any()
+    assert not economy.tariff[code("SGP"), :sector("services")].any()
+    # its services restrictions are a tariff equivalent (the services chapter): the OECD STRI's, a method
+    assert economy.tariff[code("SGP"), sector("services")] > 0
+    assert economy.figure_sources["tariffs.SGP.services"].startswith("method")
     # Vietnam's boneless beef at 14% after its WTO accession cut from 20%
     assert economy.tariff[code("VNM"), sector("beef")] == 0.14
 
@@ -229,7 +235,7 @@ def test_sector_shares_read_as_their_sources_state_them():
     assert economy.figure_sources["trade.sector_shares.USA.dairy"] == "usdec_2014_dairy"
     assert economy.trade[code("USA"), code("CAN"), sector("dairy")] == pytest.approx(6.7 / 1579.6 * 300.2, rel=1e-3)
     # copper is not a game sector: Chile's listed shares leave most of its exports outside the account
-    assert economy.trade[code("CHL"), code("USA")].sum() < 0.05 * 9.4
+    assert economy.trade[code("CHL"), code("USA"), :sector("services")].sum() < 0.05 * 9.4
 
 
 def test_a_japan_australia_beef_cut_erodes_us_beef_in_japan():
@@ -304,10 +310,14 @@ def test_the_origin_counts_the_welfare_page_states():
     # docs/explanation/welfare.md's table: how many figures are sourced, a method or a judgment
     origins = load_economy().figure_sources
 
-    def count(prefix: str, kind: str) -> int:
+    def count(prefix: str, kind: str, services: bool = False) -> int:
         return sum(1 for path, origin in origins.items() if path.startswith(prefix)
+                   and path.endswith(".services") == services
                    and (origin.startswith(f"{kind}:") if kind != "source" else ":" not in origin))
 
     assert (count("trade.flows.", "source"), count("trade.flows.", "method")) == (18, 6)   # 108 pairs left to gravity
     assert (count("trade.sector_shares.", "source"), count("trade.sector_shares.", "judgment")) == (12, 46)
     assert (count("tariffs.", "source"), count("tariffs.", "method"), count("tariffs.", "judgment")) == (45, 12, 63)
+    # the services chapter: sourced export ratios, tariff equivalents and output by a stated method
+    assert count("trade.sector_shares.", "source", True) == count("tariffs.", "method", True) == 12
+    assert count("output.", "method", True) == count("agreement_coverage.", "source", True) == 12

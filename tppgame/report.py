@@ -144,6 +144,9 @@ def _round_lines(model: TPPModel, entries: list[dict[str, Any]], names: dict[str
             who = " and ".join(names[c] for c in e["authority"])
             yield (f"Reopened: {e['talk']}, closed before {who} had the authority to commit its government; "
                    "the partners may now offer what they held back.")
+        elif kind == "buy_in":
+            yield (f"Offer: {names[e['country']]}, refused for offering too little, opens "
+                   f"{main_concessions(e['gives'])} to every member to be accepted.")
         elif kind == "agreement_formed":
             yield (f"AGREEMENT FORMED among {len(e['signatories'])} countries holding {e['gdp_share']:.1%} "
                    "of the original signatories' 2013 GDP.")
@@ -199,6 +202,15 @@ def _who_would_ratify(check: Any) -> str:
             f"{why('them less than they need')}")
 
 
+def _abbreviation(sector: str, width: int) -> str:
+    """A sector's name in ``width`` letters for a column head: the first word's first letters and the
+    second word's first (auto_parts: ``autop`` or ``autp``), so no two heads of the game's sectors agree."""
+    words = sector.split("_")
+    if len(words) == 1:
+        return sector[:width]
+    return words[0][:width - 1] + words[1][:1]
+
+
 def final_table(summary: dict[str, Any], sectors: tuple[str, ...]) -> str:
     """The final record as a table a class can read: outcome line, then one row per country."""
     out = io.StringIO()
@@ -216,13 +228,16 @@ def final_table(summary: dict[str, Any], sectors: tuple[str, ...]) -> str:
     out.write(welfare_line(summary) + "\n")
     for line in terms_lines(summary):
         out.write(line + "\n")
-    short = [s.replace("_", "")[:5] for s in sectors]       # fits 100 columns with ten sectors
-    header = f"{'Country':<13} {'Sig':>3} {'Util':>6} {'Outsd':>6} {'Gain':>6}  " + " ".join(f"{s:>5}" for s in short)
+    width = 5 if len(sectors) <= 10 else 4       # fits 100 columns with up to twelve sectors
+    short = [_abbreviation(s, width) for s in sectors]
+    header = (f"{'Country':<13} {'Sig':>3} {'Util':>6} {'Outsd':>6} {'Gain':>6}  "
+              + " ".join(f"{s:>{width}}" for s in short))
     out.write("\n" + header + "\n" + "-" * len(header) + "\n")
     for code, c in summary["countries"].items():
         gain = c["utility"] - c["outside_option"]
         row = (f"{c['name'][:13]:<13} {'yes' if c['signatory'] else 'no':>3} {c['utility']:>6.3f} "
-               f"{c['outside_option']:>6.3f} {gain:>+6.3f}  " + " ".join(f"{c['concessions'][s]:>5.2f}" for s in sectors))
+               f"{c['outside_option']:>6.3f} {gain:>+6.3f}  "
+               + " ".join(f"{c['concessions'][s]:>{width}.2f}" for s in sectors))
         out.write(row + "\n")
     out.write("\nUtil: utility (1 = full access to every partner's market); Outsd: outside option (status\n"
               "quo plus side deals in force); sectors, by their first letters: concession from 0 (today's\n"

@@ -91,11 +91,50 @@ def gives_nothing(weights: Weights, schedule: np.ndarray, group: np.ndarray, par
     all, or it does not get their access for free and counts as not ratifying until it offers
     more. A member nobody asks anything of is not judged.
     """
-    asked = partners & group[None, :] & group[:, None]
-    wanted = np.einsum("kjs,jk->js", weights.gain, asked.astype(float))   # [j, s]
+    wanted = wanted_of(weights, group, partners)
     total = wanted.sum(axis=1)
     offered = (wanted * schedule).sum(axis=1)
     return group & (total > 0) & (offered <= reciprocity * total + 1e-12 * total)
+
+
+def wanted_of(weights: Weights, group: np.ndarray, partners: np.ndarray) -> np.ndarray:
+    """[j, s]: what the members of ``group`` that member ``j`` negotiates with (``partners[j, k]``) would
+    gain from its full opening of each sector: what its partners want from it (:func:`gives_nothing`)."""
+    asked = partners & group[None, :] & group[:, None]
+    return np.einsum("kjs,jk->js", weights.gain, asked.astype(float))
+
+
+def cheapest_offer(wanted: np.ndarray, cost: np.ndarray, gamma: float, floor: np.ndarray, cap: np.ndarray,
+                   needed: float) -> np.ndarray | None:
+    """[s]: the schedule, from ``floor`` up to ``cap`` (its red lines), that gives partners ``needed`` of
+    what they want (``sum(wanted * x) >= needed``) at the least cost ``sum(cost * x**gamma)``; None when
+    even the red lines give less.
+
+    With a convex cost (``gamma > 1``) the cheapest schedule equalises the marginal cost per unit the
+    partners gain: ``gamma cost_s x_s**(gamma - 1) = mu wanted_s`` (clipped to ``[floor, cap]``), so
+    ``x_s = (mu wanted_s / (gamma cost_s))**(1 / (gamma - 1))``; ``mu`` is found by bisection. A sector that
+    costs nothing and that partners want opens to its cap.
+    """
+    wanted, cost = np.asarray(wanted, dtype=float), np.asarray(cost, dtype=float)
+    floor, cap = np.asarray(floor, dtype=float), np.maximum(np.asarray(cap, dtype=float), floor)
+    if float((wanted * cap).sum()) < needed:
+        return None
+    if float((wanted * floor).sum()) >= needed:
+        return floor.copy()
+    free = (cost <= 0) & (wanted > 0)
+
+    def schedule(mu: float) -> np.ndarray:
+        with np.errstate(over="ignore"):       # a near-free sector's ratio may overflow: it opens to its cap
+            ratio = np.divide(mu * wanted, gamma * cost, out=np.zeros_like(wanted), where=cost > 0)
+            return np.clip(np.where(free, cap, ratio ** (1.0 / (gamma - 1.0))), floor, cap)
+
+    low, high = 0.0, 1.0
+    while float((wanted * schedule(high)).sum()) < needed and high < 1e300:
+        high *= 2.0
+    for _ in range(200):
+        mid = 0.5 * (low + high)
+        low, high = (mid, high) if float((wanted * schedule(mid)).sum()) < needed else (low, mid)
+    return schedule(high)
 
 
 Accepting = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]]

@@ -27,34 +27,38 @@ class Calibration:
     """The package's data file: countries, sectors and the figures with their sources."""
 
     countries: tuple[str, ...]
-    sectors: tuple[str, ...]
+    sectors: tuple[str, ...]          # every sector with figures: the core ones, then the chapters
     sector_labels: dict[str, str]
     settings: dict[str, Any]          # countries.* and existing_agreements, as plain values
     sources: dict[str, str]
     figure_sources: dict[str, str]   # dotted path -> "source id" or "judgment: ..."
+    chapters: tuple[str, ...] = ()   # sectors in play only when a scenario names them (bargaining.chapters)
+
+    def played(self, chapters: tuple[str, ...] | list[str] = ()) -> tuple[str, ...]:
+        """The sectors of a game that plays ``chapters``: the core sectors and those chapters, in the
+        calibration's order."""
+        return tuple(s for s in self.sectors if s not in self.chapters or s in chapters)
 
 
 def _figure(value: Any, file: str, path: str, sources: Mapping[str, str]) -> tuple[Any, str]:
-    """Unpack one calibration figure ``{value, source|judgment, note?}``."""
+    """Unpack one calibration figure ``{value, source|judgment|method, note?}``."""
     if not isinstance(value, dict):
         raise ScenarioError(file, path, "a table {value = ..., source = ... or judgment = ...}", value)
-    unknown = set(value) - {"value", "source", "judgment", "note"}
+    unknown = set(value) - {"value", "source", "judgment", "method", "note"}
     if unknown:
-        raise ScenarioError(file, f"{path}.{sorted(unknown)[0]}", "only value, source, judgment, note",
+        raise ScenarioError(file, f"{path}.{sorted(unknown)[0]}", "only value, source, judgment, method, note",
                             show_got=False)
     if "value" not in value:
         raise ScenarioError(file, f"{path}.value", "a value", show_got=False)
-    has_source, has_judgment = "source" in value, "judgment" in value
-    if has_source == has_judgment:
-        raise ScenarioError(file, path, "exactly one of source or judgment", show_got=False)
-    if has_source:
+    origins = [key for key in ("source", "judgment", "method") if key in value]
+    if len(origins) != 1:
+        raise ScenarioError(file, path, "exactly one of source, judgment or method", show_got=False)
+    if origins[0] == "source":
         source = text(value["source"], file, f"{path}.source")
         if source not in sources:
             raise ScenarioError(file, f"{path}.source", "an id defined in [sources]", source)
-        origin = source
-    else:
-        origin = "judgment: " + text(value["judgment"], file, f"{path}.judgment")
-    return value["value"], origin
+        return value["value"], source
+    return value["value"], f"{origins[0]}: " + text(value[origins[0]], file, f"{path}.{origins[0]}")
 
 
 @lru_cache(maxsize=4)
@@ -64,7 +68,15 @@ def load_calibration(path: Path = CALIBRATION_FILE) -> Calibration:
     sector_table = raw.get("sectors")
     if not isinstance(sector_table, dict) or not isinstance(sector_table.get("order"), list):
         raise ScenarioError(file, "sectors.order", "a list of sector names", sector_table)
+    chapters_raw = sector_table.get("chapters", [])
+    if not isinstance(chapters_raw, list):
+        raise ScenarioError(file, "sectors.chapters", "a list of sector names", chapters_raw)
     sectors = tuple(text(s, file, "sectors.order") for s in sector_table["order"])
+    chapters = tuple(text(s, file, "sectors.chapters") for s in chapters_raw)
+    if len(set(sectors + chapters)) < len(sectors + chapters):
+        raise ScenarioError(file, "sectors.chapters", "sector names not repeated in order or chapters",
+                            chapters_raw)
+    sectors += chapters
     labels = {s: str(sector_table.get(s, {}).get("label", s)) for s in sectors}
     countries_raw = raw.get("countries")
     if not isinstance(countries_raw, dict) or not countries_raw:
@@ -98,7 +110,7 @@ def load_calibration(path: Path = CALIBRATION_FILE) -> Calibration:
                 raise ScenarioError(file, f"{where}.source", "ids defined in [sources]", source)
         agreements.append({key: entry[key] for key in ("pair", "name", "year") if key in entry})
     settings = {"countries": countries, "existing_agreements": agreements}
-    calibration = Calibration(tuple(countries), sectors, labels, settings, dict(sources), figure_sources)
+    calibration = Calibration(tuple(countries), sectors, labels, settings, dict(sources), figure_sources, chapters)
     # The calibration must itself be a valid (complete) scenario body.
     check_tree(settings, settings_schema(calibration), file, "")
     return calibration

@@ -265,9 +265,13 @@ def set_after_event(entries: list[dict[str, Any]], dotted: str, value: Any, file
     out = list(entries)
     out[found[0]] = {**entry, "set": {**sets, path: value}}
     return out
-# settings a shock cannot change: the scenario's frame, and membership (join and withdraw events)
-FIXED_SETTINGS = ("events", "side_deals", "rounds", "calendar", "seed", "extends", "agreement.members",
-                  "agreement.original_signatories", "existing_agreements", "name", "description")
+
+
+# settings a shock cannot change: the scenario's frame (its calendar, its sectors: the chapters in play),
+# and membership (join and withdraw events)
+FIXED_SETTINGS = ("events", "side_deals", "rounds", "calendar", "seed", "extends", "bargaining.chapters",
+                  "agreement.members", "agreement.original_signatories", "existing_agreements", "name",
+                  "description")
 
 
 def _settings_table(value: Any, file: str, path: str) -> dict[str, Any]:

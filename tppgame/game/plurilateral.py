@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tppgame.game.agreement import (AgreementCheck, assemble_package, conclude_without, entry_into_force,
-                                    gdp_share, gives_nothing)
+from tppgame.game.agreement import (AgreementCheck, assemble_package, cheapest_offer, conclude_without,
+                                    entry_into_force, gdp_share, gives_nothing, wanted_of)
 from tppgame.game.utility import attainable_gain
 
 if TYPE_CHECKING:
@@ -42,6 +42,7 @@ class Plurilateral:
         self.holdout_mask = np.zeros(n, dtype=bool)   # members holding out of the package as it stands
         self.endgame_relief = np.zeros(n)             # what each member will give up to bring one in
         self.pays_all = np.zeros(n, dtype=bool)       # members refused for offering too little, paying in all talks
+        self.offers = np.zeros((n, s))                # buy-in offers: what refused members added to their schedules
         self.records: list[AgreementCheck] = []
         self._check_key: tuple | None = None
         self.last_check: AgreementCheck | None = None
@@ -88,8 +89,43 @@ class Plurilateral:
         return gives_nothing(m.weights, schedule, group, m.table.partners(), m.config.params["reciprocity"])
 
     def _package(self, group: np.ndarray) -> np.ndarray:
+        return self.in_force_schedule(self._schedules(group))
+
+    def _schedules(self, group: np.ndarray) -> np.ndarray:
+        """Each member's schedule: the most it gave in the group's package deals, or in a buy-in offer."""
         m = self.model
-        return self.in_force_schedule(assemble_package(m.deals, group, len(m.countries), len(m.sectors)))
+        schedule = assemble_package(m.deals, group, len(m.countries), len(m.sectors))
+        return np.maximum(schedule, self.offers) if self.offers.any() else schedule
+
+    def _buy_in(self, group: np.ndarray, package: np.ndarray, refused: np.ndarray) -> bool:
+        """Buy-in offers (``bargaining.buy_in``): each member its partners refuse for offering too little
+        adds to its schedule the cheapest opening that gives them what reciprocity asks
+        (:func:`tppgame.game.agreement.cheapest_offer`, its cost to every other member of the group, up to
+        its red lines), if it would still ratify the package with it; otherwise it stays refused. Returns
+        whether anyone offered."""
+        m = self.model
+        w, reciprocity = m.weights, m.config.params["reciprocity"]
+        wanted = wanted_of(w, group, m.table.partners())
+        others = (group[None, :] & ~np.eye(len(group), dtype=bool)).astype(float)
+        offered = False
+        for j in np.flatnonzero(refused & group):
+            needed = reciprocity * wanted[j].sum() * (1 + 1e-6) + 1e-12
+            # up to its red lines; a suspended provision counts for nothing, so it is not offered
+            cap = np.where(m.config.params["suspended"], package[j], w.red_line[j])
+            offer = cheapest_offer(wanted[j], np.einsum("ks,k->s", w.cost[j], others[j]), w.gamma, package[j], cap,
+                                   needed)
+            if offer is None:
+                continue
+            trial = package.copy()
+            trial[j] = offer
+            ok, _, _ = m.work.accepting(w, self.in_force_schedule(trial), group, m.side_access, m.outside)
+            if ok[j]:
+                m.log.add(m.round, "buy_in", country=m.countries[j],
+                          gives={s: round(float(x), 4) for s, x, was in zip(m.sectors, offer, package[j]) if x > was})
+                self.offers[j] = np.maximum(self.offers[j], offer)
+                package, offered = trial, True
+                m.changed({int(j)})
+        return offered
 
     def _check(self) -> AgreementCheck:
         m = self.model
@@ -98,11 +134,15 @@ class Plurilateral:
         def codes(mask: np.ndarray) -> list[str]:
             return [names[i] for i in np.flatnonzero(mask)]
 
-        n, s = len(names), len(m.sectors)
+        n = len(names)
         if self.formed_round is None:
             group = m.members.copy()
             package = self._package(group)
             ok, utility, access, refused = self._judged(package, group)
+            if (m.config.params["buy_in"] and m.round >= 1 and refused.any()
+                    and self._buy_in(group, package, refused)):
+                package = self._package(group)
+                ok, utility, access, refused = self._judged(package, group)
             holdouts = group & ~ok
             margin = utility - m.outside - w.threshold * attainable_gain(w, group)
             if self._update_endgame(holdouts, margin, refused) and not holdouts.any() and m.round >= 1:
@@ -118,7 +158,7 @@ class Plurilateral:
             if formed_now:
                 self.formed_round = m.round
                 self.signatories = group.copy()
-                self.signed_schedule = assemble_package(m.deals, group, n, s)
+                self.signed_schedule = self._schedules(group)
                 m.log.add(m.round, "agreement_formed", signatories=codes(group),
                           gdp_share=gdp_share(group, m.original, gdp))
         else:

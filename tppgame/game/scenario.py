@@ -241,7 +241,8 @@ def _compile(tree: dict[str, Any], cal: Calibration, file: str, origins: Origins
 
     checked = check_tree(tree, spec, file, "")
     require_complete(checked, spec, file, "")
-    countries, sectors = cal.countries, cal.sectors
+    countries, sectors = cal.countries, cal.played(checked["bargaining"].get("chapters", []))
+    _check_in_play(checked, sectors, cal, file)
     for code in countries:
         for table in SECTOR_TABLES:
             missing = [s for s in sectors if s not in checked["countries"][code][table]]
@@ -344,6 +345,30 @@ def _compile(tree: dict[str, Any], cal: Calibration, file: str, origins: Origins
         headlines=tuple(_compile_headlines(checked.get("headlines", []), file, to_round)),
         history=checked.get("history", {}), information=information,
     )
+
+
+def _check_in_play(checked: dict[str, Any], sectors: tuple[str, ...], cal: Calibration, file: str) -> None:
+    """A sector a scenario names in its headlines, side deals or suspended provisions must be in play: a
+    chapter plays only when ``bargaining.chapters`` names it."""
+    def refuse(path: str, sector: str) -> None:
+        raise ScenarioError(file, path, f"a sector in play ({sector} is a chapter: add it to bargaining.chapters)",
+                            sector)
+
+    for k, sector in enumerate(checked["agreement"].get("suspended_sectors", [])):
+        if sector not in sectors:
+            refuse(f"agreement.suspended_sectors[{k}]", sector)
+    for k, headline in enumerate(checked.get("headlines", [])):
+        for key in ("sector", "among"):
+            named = headline.get(key)
+            for sector in [named] if isinstance(named, str) else named or []:
+                if sector not in sectors:
+                    refuse(f"headlines[{k}].{key}", sector)
+    for k, deal in enumerate(checked.get("side_deals", [])):
+        named = [*deal.get("sectors", []), *deal.get("exclude", []),
+                 *(s for terms in deal.get("terms", {}).values() for s in terms)]
+        for sector in named:
+            if sector not in sectors:
+                refuse(f"side_deals[{k}]", sector)
 
 
 def _compile_headlines(entries: list[dict[str, Any]], file: str, to_round: Callable[..., int]) -> list[HeadlineSpec]:
@@ -462,6 +487,8 @@ def _arrays(checked: dict[str, Any], countries: tuple[str, ...], sectors: tuple[
         "payoff": bargaining.get("payoff", "judgment"),
         "lobby_weight": bargaining.get("lobby_weight", 0.0),
         "quotas": bargaining.get("quotas", False),
+        # False when a scenario does not set it: a refused member offers more only through its talks
+        "buy_in": bargaining.get("buy_in", False),
         # 1 when a scenario does not set it: partners of a country without authority hold nothing back
         "held_back": bargaining.get("held_back", 1.0),
         # 0 when a scenario does not set it: a missed deadline costs nothing but the time

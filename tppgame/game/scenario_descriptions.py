@@ -47,6 +47,13 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
                                 "(import-competing) or export interest (exporters), beyond welfare", "weight"),
     "bargaining.quotas": ("Open the markets the data gives a tariff-rate quota (Japan's rice, Canada's dairy, US "
                           "sugar) by quota tonnes, up to each exporter's ask, instead of by tariff cuts", ""),
+    "bargaining.chapters": ("Chapters in play beside the ten core sectors, each a sector of the game from the start "
+                            "(`services`: services and investment, valued by the tariff equivalent of each "
+                            "country's restrictions); none when not set. A shock cannot change them",
+                            "chapter names"),
+    "bargaining.buy_in": ("A member its partners refuse for offering too little (`reciprocity`) adds to its schedule "
+                          "the cheapest opening that meets the bar, up to its red lines, if it would still ratify "
+                          "with it; otherwise it offers more only through its open talks", ""),
     "bargaining.held_back": ("Share of an offer a country expects to keep when it makes it to a partner without "
                              "`authority` (whose legislature may amend the deal and ask for more): it counts its "
                              "concessions in that talk at 1 / this times their political cost; 1 (when unset): no "

@@ -99,6 +99,8 @@ def build_schema(cal: Calibration) -> dict[str, Any]:
             "payoff": choice(*PAYOFFS),
             "lobby_weight": number(0, 100),
             "quotas": boolean,
+            "chapters": _sector_list(cal, cal.chapters, "a chapter"),
+            "buy_in": boolean,
             "held_back": number(0, 1, lo_open=True),
             "deadline_cost": number(0, 100),
         },
@@ -268,16 +270,18 @@ def _side_deal(cal: Calibration) -> Check:
     })
 
 
-def _sector_list(cal: Calibration) -> Check:
+def _sector_list(cal: Calibration, among: tuple[str, ...] | None = None, what: str = "a sector") -> Check:
+    names = cal.sectors if among is None else among
+
     def check(value: Any, file: str, path: str) -> list[str]:
         if not isinstance(value, list):
-            raise ScenarioError(file, path, "a list of sectors", value)
+            raise ScenarioError(file, path, f"a list of {what}s", value)
         for k, sector in enumerate(value):
-            if sector not in cal.sectors:
-                raise ScenarioError(file, f"{path}[{k}]", "a sector, one of " + " ".join(cal.sectors), sector)
+            if sector not in names:
+                raise ScenarioError(file, f"{path}[{k}]", f"{what}, one of " + (" ".join(names) or "(none)"), sector)
         return list(value)
 
-    return with_schema(check, {"type": "array", "items": {"enum": list(cal.sectors)}})
+    return with_schema(check, {"type": "array", "items": {"enum": list(names)}})
 
 
 def check_tree(value: Any, spec: Any, file: str, path: str) -> Any:
@@ -300,7 +304,8 @@ def check_tree(value: Any, spec: Any, file: str, path: str) -> Any:
 
 def require_complete(value: Any, spec: Any, file: str, path: str) -> None:
     """Every leaf of the schema that the game needs must be set after merging."""
-    optional = {"bargaining.payoff", "bargaining.lobby_weight", "bargaining.quotas", "bargaining.held_back", "bargaining.deadline_cost", "extends", "drop_events", "drop_side_deals", "existing_agreements", "history", "events", "side_deals", "headlines", "description",
+    optional = {"bargaining.payoff", "bargaining.lobby_weight", "bargaining.quotas", "bargaining.chapters", "bargaining.buy_in",
+                "bargaining.held_back", "bargaining.deadline_cost", "extends", "drop_events", "drop_side_deals", "existing_agreements", "history", "events", "side_deals", "headlines", "description",
                 "agreement.min_signatories", "agreement.min_gdp_share", "agreement.original_signatories",
                 "agreement.suspended_sectors", "bargaining.information", "history.summary", "history.formed",
                 "history.date",
