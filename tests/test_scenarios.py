@@ -12,7 +12,7 @@ from tppgame.game.scenario import available_scenarios, load_scenario
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = [p.stem for p in available_scenarios()]
 EXPECTED = {"baseline", "tokyo_2014", "australia_japan_first", "us_japan_endgame_2015", "tpp_without_japan",
-            "us_withdrawal_cptpp"}
+            "us_withdrawal_cptpp", "lobbies_and_welfare"}
 
 
 def test_the_library_has_the_scenarios_users_expect():

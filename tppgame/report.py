@@ -274,8 +274,9 @@ def terms_lines(summary: dict[str, Any]) -> list[str]:
         elif issue["term"] is not None:
             least = [summary["countries"][code]["name"] for code, term in issue["bound"].items()
                      if abs(term - issue["term"]) < 1e-9]
-            lines.append(f"{issue['label']}: at least {issue['term']:.1f} {issue['unit']} (the least a signatory "
-                         f"binds: {', '.join(least)}).")
+            digits = 2 if issue["term"] <= 1 and all(v <= 1 for v in issue["bound"].values()) else 1
+            lines.append(f"{issue['label']}: at least {issue['term']:.{digits}f} {issue['unit']} (the least a "
+                         f"signatory binds: {', '.join(least)}).")
     return lines
 
 
