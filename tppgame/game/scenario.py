@@ -29,6 +29,7 @@ from tppgame.game.data_files import check_scenario_file, display_path, scenario_
 from tppgame.game.events import KINDS, Event, after_event, set_after_event
 from tppgame.game.fields import ScenarioError
 from tppgame.game.negotiators import takes_beta
+from tppgame.game.phase_out import LONGEST_PHASE_OUT
 from tppgame.game.scenario_files import Origins, deep_merge, is_scenario_name, load_chain, set_path
 from tppgame.game.scenario_schema import SECTOR_TABLES, check_override, check_tree, require_complete, settings_schema
 
@@ -475,5 +476,7 @@ def _arrays(checked: dict[str, Any], countries: tuple[str, ...], sectors: tuple[
         "endgame_share": bargaining["endgame_share"],
         # 0 when a scenario does not set it: a member must still offer more than nothing
         "reciprocity": bargaining.get("reciprocity", 0.0),
+        # the TPP's longest when a scenario does not set it (tppgame.game.phase_out)
+        "max_phase_out": bargaining.get("max_phase_out", LONGEST_PHASE_OUT),
         "suspended": np.array([sec in checked["agreement"].get("suspended_sectors", []) for sec in sectors]),
     }

@@ -31,6 +31,9 @@ class ClosedDeal:
     # the talk's frontier as it stood when the deal closed (a one-row FrontierSummary; None for a
     # deal a scenario states outright): what benchmarks such as the Nash point are measured on
     frontier: Any = None
+    # the phase-out of each side's concessions, {sector: years} per side (a's, then b's), settled
+    # when the deal closed (:mod:`tppgame.game.phase_out`); the depth above does not depend on it
+    years: tuple[dict[str, int], dict[str, int]] = ({}, {})
 
 
 def side_deal_access(deals: list[ClosedDeal], n: int, s: int) -> np.ndarray:

@@ -1,0 +1,118 @@
+"""Phase-outs: how many years a concession the game agrees takes to reach its full depth.
+
+A two-stage deal. The depth of each concession is bargained first, as the talks do (the split
+between the sides is in the depth); the schedule is then settled by efficient bargaining: the
+pair picks the length that maximises their joint value, since whatever one side loses by it the
+depth has already been traded for.
+
+A cut ``c`` phased out over ``T`` years goes in ``T`` equal annual stages, the first on entry into
+force, whole from year ``T`` on (the TPP's own staging; ``T = 1`` is a cut at once, reported as 0).
+
+* The **exporter's gain** ``g c`` (its utility weight ``gain[k, j, s]`` times the cut) is delayed:
+  its present value is ``a(T) g c``, with ``a(T)`` the present-value factor of the staging at the
+  exporter's yearly discount factor ``d`` (its per-round ``patience`` raised to the rounds in a year),
+  the mean discount over the ``T`` stages::
+
+      a(T) = (1 + d + ... + d^(T-1)) / T = (1 - d^T) / (T (1 - d)),   a(1) = 1
+
+  (:func:`tppgame.game.quotas.linear_phase_out_factor` at the rate ``1/d - 1``).
+* The **importer's political cost** is an adjustment cost of each year's cut, convex like its
+  cost of a concession (``cost[j, k, s]`` times the cut to the power ``gamma``, the
+  ``cost_exponent`` > 1): ``T`` stages of ``c / T`` cost ``T k (c / T)^gamma = k c^gamma
+  T^(1 - gamma)``, so spreading a cut lowers it.
+
+The pair's joint value of ``T`` stages is ``V(T) = a(T) g c - k c^gamma T^(1-gamma)`` and the
+phase-out is the ``T`` in 1..``longest`` that maximises it, the shortest on a tie: at once when the
+cut is 0 or spreading saves nothing. The length never shortens as the importer's cost rises;
+whether a cut is phased out at all never switches off as the exporter grows more patient, but the
+length itself can shorten when the cut costs the importer more at once than it is worth to the
+exporter (see ``docs/explanation/phase-outs.md``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from typing import TYPE_CHECKING
+
+from tppgame.game.utility import Weights
+
+if TYPE_CHECKING:
+    from tppgame.game.scenario import Scenario
+
+MONTHS_PER_YEAR = 12
+# the longest phase-out a schedule allows when a scenario does not set ``bargaining.max_phase_out``:
+# the TPP's own longest, the US tariffs on Japan's cars and trucks, at their MFN rates until year 30
+# (PIIE, "How Quickly Are Tariffs Eliminated in the TPP?", 2 Dec 2015,
+# https://piie.com/research/piie-charts/how-quickly-are-tariffs-eliminated-tpp)
+LONGEST_PHASE_OUT = 30
+
+
+def yearly_discount(patience: np.ndarray | float, months_per_round: int) -> np.ndarray:
+    """The yearly discount factor of a per-round ``patience``: raised to the rounds in a year."""
+    return np.asarray(patience, dtype=float) ** (MONTHS_PER_YEAR / months_per_round)
+
+
+def delay_share(discount: np.ndarray | float, years: np.ndarray | int) -> np.ndarray:
+    """``a(T)``: the present value of a cut in ``years`` equal annual stages, the first on entry into
+    force, as a share of the same cut at once (1 for 0 or 1 years), at the yearly ``discount``
+    factor in (0, 1]; computed without cancellation near 1 (a discount of 1 counts no delay)."""
+    d = np.asarray(discount, dtype=float)
+    t = np.maximum(np.asarray(years, dtype=float), 1.0)
+    log_d = np.log(d)
+    discounted = log_d != 0
+    safe = np.where(discounted, log_d, -1.0)
+    return np.where(discounted, np.expm1(t * safe) / (t * np.expm1(safe)), 1.0)
+
+
+def phase_out_years(cut: np.ndarray, gain: np.ndarray, cost: np.ndarray, discount: np.ndarray,
+                    gamma: float, longest: int) -> np.ndarray:
+    """The phase-out of each cut in whole years (0 = at once, else 2 to ``longest``), element by element.
+
+    ``cut`` (0..1) the concession's depth, ``gain`` the exporter's utility weight of the access,
+    ``cost`` the importer's political cost coefficient, ``discount`` the exporter's yearly discount
+    factor (0, 1], ``gamma`` > 1 the cost's exponent, ``longest`` the longest phase-out a schedule
+    allows. All broadcast together; returns an int array of their common shape.
+    """
+    cut, gain, cost, discount = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (cut, gain, cost, discount)))
+    years = np.arange(1, longest + 1).reshape((-1,) + (1,) * cut.ndim)
+    value = gain * cut                                   # the gain at once
+    burden = cost * cut**gamma                           # the cost at once
+    joint = delay_share(discount, years) * value - burden * years.astype(float) ** (1.0 - gamma)
+    # the shortest length whose joint value is the best, up to rounding
+    best = joint.max(axis=0)
+    close = joint >= best - 1e-12 * np.maximum(np.abs(value) + np.abs(burden), 1e-300)
+    chosen = close.argmax(axis=0) + 1
+    return np.where((cut > 0) & (chosen > 1), chosen, 0).astype(int)
+
+
+def pair_years(weights: Weights, patience: np.ndarray, months_per_round: int, longest: int,
+               conceder: int, partner: int, cut: np.ndarray) -> np.ndarray:
+    """[sector]: the phase-out of ``conceder`` opening ``cut`` to ``partner`` (a bilateral package
+    deal or a side deal): the partner's gain ``gain[partner, conceder]`` and patience, the conceder's
+    cost of opening to it ``cost[conceder, partner]``."""
+    return phase_out_years(cut, weights.gain[partner, conceder], weights.cost[conceder, partner],
+                           yearly_discount(patience[partner], months_per_round), weights.gamma, longest)
+
+
+def deal_years(weights: Weights, scenario: Scenario, a: int, b: int, x_ab: np.ndarray,
+               x_ba: np.ndarray) -> tuple[dict[str, int], dict[str, int]]:
+    """The phase-outs of a closed deal, per side: ``{sector: years}`` for each sector the side opens
+    (``x_ab``: what ``a`` opens to ``b``), with the scenario's patience, calendar and longest phase-out."""
+    params, sectors = scenario.params, scenario.sectors
+    longest = params.get("max_phase_out", LONGEST_PHASE_OUT)
+
+    def side(conceder: int, partner: int, cut: np.ndarray) -> dict[str, int]:
+        years = pair_years(weights, params["patience"], scenario.months_per_round, longest, conceder, partner, cut)
+        return {s: int(t) for s, t, c in zip(sectors, years, cut) if c > 1e-6}
+
+    return side(a, b, x_ab), side(b, a, x_ba)
+
+
+def access_years(weights: Weights, patience: np.ndarray, months_per_round: int, longest: int,
+                 access: np.ndarray) -> np.ndarray:
+    """[exporter, importer, sector]: the phase-out of every concession in ``access`` (an agreement's
+    schedule as the exporters have it): each pair settles its own length."""
+    cost = np.swapaxes(weights.cost, 0, 1)               # cost[importer, exporter] as [exporter, importer]
+    discount = yearly_discount(patience, months_per_round)[:, None, None]
+    return phase_out_years(access, weights.gain, cost, discount, weights.gamma, longest)
