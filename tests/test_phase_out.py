@@ -134,6 +134,17 @@ def test_every_deal_says_how_long_each_side_takes(game):
         assert all(0 <= v <= 30 and v != 1 for side in deal.years for v in side.values())
 
 
+def test_a_deals_lengths_are_each_sides_by_the_theory(game):
+    p, w = game.config.params, game.weights
+    d = yearly_discount(p["patience"], game.config.months_per_round)
+    for deal in game.deals:
+        for (conceder, partner, cut), years in zip(((deal.a, deal.b, deal.x_ab), (deal.b, deal.a, deal.x_ba)),
+                                                   deal.years):
+            expected = phase_out_years(cut, w.gain[partner, conceder], w.cost[conceder, partner], d[partner],
+                                       w.gamma, p["max_phase_out"])
+            assert years == {s: int(n) for s, n in zip(game.sectors, expected) if s in years}
+
+
 def test_the_summary_lists_the_agreements_phase_outs_and_each_side_deals(game):
     summary = json.loads(json.dumps(game.summary()))
     outs = summary["phase_outs"]

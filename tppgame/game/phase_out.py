@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from tppgame.game.utility import Weights
@@ -76,37 +77,48 @@ def phase_out_years(cut: np.ndarray, gain: np.ndarray, cost: np.ndarray, discoun
     """
     cut, gain, cost, discount = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (cut, gain, cost, discount)))
     years = np.arange(1, longest + 1).reshape((-1,) + (1,) * cut.ndim)
-    value = gain * cut                                   # the gain at once
-    burden = cost * cut**gamma                           # the cost at once
-    joint = delay_share(discount, years) * value - burden * years.astype(float) ** (1.0 - gamma)
-    # the shortest length whose joint value is the best, up to rounding
+    return _best_length(cut, gain * cut, cost * cut**gamma, delay_share(discount, years),
+                        years.astype(float) ** (1.0 - gamma))
+
+
+def _best_length(cut: np.ndarray, value: np.ndarray, burden: np.ndarray, shares: np.ndarray,
+                 spread: np.ndarray) -> np.ndarray:
+    """The shortest number of stages whose joint value ``shares * value - burden * spread`` is the
+    best, up to rounding (``shares`` and ``spread``: a(T) and T^(1-gamma) for T = 1, 2, ... along the
+    first axis; ``value`` and ``burden``: the gain and the cost at once), as years (0 = at once)."""
+    joint = shares * value - burden * spread
     best = joint.max(axis=0)
     close = joint >= best - 1e-12 * np.maximum(np.abs(value) + np.abs(burden), 1e-300)
     chosen = close.argmax(axis=0) + 1
     return np.where((cut > 0) & (chosen > 1), chosen, 0).astype(int)
 
 
-def pair_years(weights: Weights, patience: np.ndarray, months_per_round: int, longest: int,
-               conceder: int, partner: int, cut: np.ndarray) -> np.ndarray:
-    """[sector]: the phase-out of ``conceder`` opening ``cut`` to ``partner`` (a bilateral package
-    deal or a side deal): the partner's gain ``gain[partner, conceder]`` and patience, the conceder's
-    cost of opening to it ``cost[conceder, partner]``."""
-    return phase_out_years(cut, weights.gain[partner, conceder], weights.cost[conceder, partner],
-                           yearly_discount(patience[partner], months_per_round), weights.gamma, longest)
+@lru_cache(maxsize=32)
+def _stage_table(discounts: tuple[float, ...], gamma: float, longest: int) -> tuple[np.ndarray, np.ndarray]:
+    """a(T) per country [country, T] and T^(1-gamma) [T], for T = 1..``longest``: what every deal
+    of a game shares (made once per set of settings)."""
+    years = np.arange(1, longest + 1, dtype=float)
+    return delay_share(np.array(discounts)[:, None], years[None, :]), years ** (1.0 - gamma)
 
 
 def deal_years(weights: Weights, scenario: Scenario, a: int, b: int, x_ab: np.ndarray,
                x_ba: np.ndarray) -> tuple[dict[str, int], dict[str, int]]:
     """The phase-outs of a closed deal, per side: ``{sector: years}`` for each sector the side opens
-    (``x_ab``: what ``a`` opens to ``b``), with the scenario's patience, calendar and longest phase-out."""
-    params, sectors = scenario.params, scenario.sectors
-    longest = params.get("max_phase_out", LONGEST_PHASE_OUT)
-
-    def side(conceder: int, partner: int, cut: np.ndarray) -> dict[str, int]:
-        years = pair_years(weights, params["patience"], scenario.months_per_round, longest, conceder, partner, cut)
-        return {s: int(t) for s, t, c in zip(sectors, years, cut) if c > 1e-6}
-
-    return side(a, b, x_ab), side(b, a, x_ba)
+    (``x_ab``: what ``a`` opens to ``b``). Each side's cut is valued with its partner's gain
+    ``gain[partner, conceder]`` and patience and its own cost of opening to that partner
+    ``cost[conceder, partner]`` (:func:`phase_out_years`, both sides in one pass)."""
+    params = scenario.params
+    discounts = yearly_discount(params["patience"], scenario.months_per_round)
+    shares, spread = _stage_table(tuple(discounts.tolist()), weights.gamma,
+                                  params.get("max_phase_out", LONGEST_PHASE_OUT))
+    conceders, partners = [a, b], [b, a]
+    cut = np.stack([x_ab, x_ba])                                     # [side, sector]
+    years = _best_length(cut, weights.gain[partners, conceders] * cut,
+                         weights.cost[conceders, partners] * cut**weights.gamma,
+                         shares[partners].T[:, :, None], spread[:, None, None])
+    of_a, of_b = ({s: n for s, n, c in zip(scenario.sectors, row, side) if c > 1e-6}
+                  for row, side in zip(years.tolist(), cut.tolist()))
+    return of_a, of_b
 
 
 def access_years(weights: Weights, patience: np.ndarray, months_per_round: int, longest: int,
