@@ -145,6 +145,15 @@ def test_a_deals_lengths_are_each_sides_by_the_theory(game):
             assert years == {s: int(n) for s, n in zip(game.sectors, expected) if s in years}
 
 
+def test_an_access_arrays_lengths_are_each_pairs_by_the_theory(game):
+    p, w = game.config.params, game.weights
+    access = final_access(game)
+    d = yearly_discount(p["patience"], game.config.months_per_round)
+    expected = phase_out_years(access, w.gain, np.swapaxes(w.cost, 0, 1), d[:, None, None], w.gamma,
+                               p["max_phase_out"])
+    assert np.array_equal(final_phase_outs(game), expected)
+
+
 def test_the_summary_lists_the_agreements_phase_outs_and_each_side_deals(game):
     summary = json.loads(json.dumps(game.summary()))
     outs = summary["phase_outs"]

@@ -52,9 +52,10 @@ def phase_outs(model: TPPModel) -> dict[str, Any]:
     agreement: dict[str, dict[str, dict[str, int]]] = {}
     if model.last_check.formed:
         years = final_phase_outs(model)
-        for k, j, s in zip(*np.nonzero(years > 0)):
+        phased = np.nonzero(years > 0)
+        for k, j, s, n in zip(*(i.tolist() for i in phased), years[phased].tolist()):
             partners = agreement.setdefault(model.countries[j], {})
-            partners.setdefault(model.countries[k], {})[model.sectors[s]] = int(years[k, j, s])
+            partners.setdefault(model.countries[k], {})[model.sectors[s]] = n
     side = [{"label": d.label, "kind": d.kind,
              "years": {model.countries[d.a]: d.years[0], model.countries[d.b]: d.years[1]}}
             for d in model.deals if d.kind != "tpp"]

@@ -77,20 +77,19 @@ def phase_out_years(cut: np.ndarray, gain: np.ndarray, cost: np.ndarray, discoun
     """
     cut, gain, cost, discount = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (cut, gain, cost, discount)))
     years = np.arange(1, longest + 1).reshape((-1,) + (1,) * cut.ndim)
-    return _best_length(cut, gain * cut, cost * cut**gamma, delay_share(discount, years),
+    return _best_length(gain * cut, cost * cut**gamma, delay_share(discount, years),
                         years.astype(float) ** (1.0 - gamma))
 
 
-def _best_length(cut: np.ndarray, value: np.ndarray, burden: np.ndarray, shares: np.ndarray,
-                 spread: np.ndarray) -> np.ndarray:
+def _best_length(value: np.ndarray, burden: np.ndarray, shares: np.ndarray, spread: np.ndarray) -> np.ndarray:
     """The shortest number of stages whose joint value ``shares * value - burden * spread`` is the
     best, up to rounding (``shares`` and ``spread``: a(T) and T^(1-gamma) for T = 1, 2, ... along the
     first axis; ``value`` and ``burden``: the gain and the cost at once), as years (0 = at once)."""
     joint = shares * value - burden * spread
-    best = joint.max(axis=0)
-    close = joint >= best - 1e-12 * np.maximum(np.abs(value) + np.abs(burden), 1e-300)
+    # a cut of 0 has nothing at stake: every length ties, and the shortest, at once, is taken
+    close = joint >= joint.max(axis=0) - 1e-12 * (np.abs(value) + np.abs(burden))
     chosen = close.argmax(axis=0) + 1
-    return np.where((cut > 0) & (chosen > 1), chosen, 0).astype(int)
+    return np.where(chosen > 1, chosen, 0)
 
 
 @lru_cache(maxsize=32)
@@ -113,7 +112,7 @@ def deal_years(weights: Weights, scenario: Scenario, a: int, b: int, x_ab: np.nd
                                   params.get("max_phase_out", LONGEST_PHASE_OUT))
     conceders, partners = [a, b], [b, a]
     cut = np.stack([x_ab, x_ba])                                     # [side, sector]
-    years = _best_length(cut, weights.gain[partners, conceders] * cut,
+    years = _best_length(weights.gain[partners, conceders] * cut,
                          weights.cost[conceders, partners] * cut**weights.gamma,
                          shares[partners].T[:, :, None], spread[:, None, None])
     of_a, of_b = ({s: n for s, n, c in zip(scenario.sectors, row, side) if c > 1e-6}
@@ -124,7 +123,9 @@ def deal_years(weights: Weights, scenario: Scenario, a: int, b: int, x_ab: np.nd
 def access_years(weights: Weights, patience: np.ndarray, months_per_round: int, longest: int,
                  access: np.ndarray) -> np.ndarray:
     """[exporter, importer, sector]: the phase-out of every concession in ``access`` (an agreement's
-    schedule as the exporters have it): each pair settles its own length."""
+    schedule as the exporters have it): each pair settles its own length, as :func:`phase_out_years`
+    with the exporter's patience."""
     cost = np.swapaxes(weights.cost, 0, 1)               # cost[importer, exporter] as [exporter, importer]
-    discount = yearly_discount(patience, months_per_round)[:, None, None]
-    return phase_out_years(access, weights.gain, cost, discount, weights.gamma, longest)
+    shares, spread = _stage_table(tuple(yearly_discount(patience, months_per_round).tolist()), weights.gamma, longest)
+    return _best_length(weights.gain * access, cost * access**weights.gamma,
+                        shares.T[:, :, None, None], spread[:, None, None, None])
