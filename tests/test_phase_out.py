@@ -128,10 +128,22 @@ def test_every_deal_says_how_long_each_side_takes(game):
     assert deals
     for entry, deal in zip(deals, game.deals, strict=True):
         # a length for every sector a side opens, and only for those
-        assert set(entry["a_years"]) == set(entry["a_gives"].as_dict())
-        assert set(entry["b_years"]) == set(entry["b_gives"].as_dict())
-        assert entry["a_years"] == deal.years[0] and entry["b_years"] == deal.years[1]
+        assert set(entry["a_years"].as_dict()) == set(entry["a_gives"].as_dict())
+        assert set(entry["b_years"].as_dict()) == set(entry["b_gives"].as_dict())
+        assert entry["a_years"].as_dict() == deal.years[0] and entry["b_years"].as_dict() == deal.years[1]
         assert all(0 <= v <= 30 and v != 1 for side in deal.years for v in side.values())
+
+
+def test_the_event_file_holds_each_sides_lengths(game):
+    events = [json.loads(line) for line in game.log.to_jsonl().splitlines()]
+    deals = [e for e in events if e["kind"] == "deal"]
+    assert [(e["a_years"], e["b_years"]) for e in deals] == [d.years for d in game.deals]
+
+
+def test_a_game_without_records_settles_no_lengths_until_asked():
+    model = play(load_scenario("baseline"), 0, record=False)
+    assert not any(d.phase_outs.settled for d in model.deals)        # nothing read yet
+    assert [d.years for d in model.deals] == [d.years for d in play(load_scenario("baseline"), 0).deals]
 
 
 def test_a_deals_lengths_are_each_sides_by_the_theory(game):

@@ -140,8 +140,9 @@ def _round_lines(model: TPPModel, entries: list[dict[str, Any]], names: dict[str
             what = {"standalone": " (a side deal, in force from now on)",
                     "conditional": " (binding only if the TPP forms)", "tpp": ""}[e["track"]]
             new_a, new_b = _new_in_schedule(schedules, e)
-            yield (f"Deal: {e['talk']} closed{what}. {names[a]} opens {main_concessions(new_a, years=e.get('a_years'))}; "
-                   f"{names[b]} opens {main_concessions(new_b, years=e.get('b_years'))}.")
+            years = [_values(e.get(key) or {}) for key in ("a_years", "b_years")]
+            yield (f"Deal: {e['talk']} closed{what}. {names[a]} opens {main_concessions(new_a, years=years[0])}; "
+                   f"{names[b]} opens {main_concessions(new_b, years=years[1])}.")
         elif kind == "reopened":
             who = " and ".join(names[c] for c in e["authority"])
             yield (f"Reopened: {e['talk']}, closed before {who} had the authority to commit its government; "

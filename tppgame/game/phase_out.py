@@ -120,6 +120,53 @@ def deal_years(weights: Weights, scenario: Scenario, a: int, b: int, x_ab: np.nd
     return of_a, of_b
 
 
+class DealYears:
+    """A closed deal's phase-outs (:func:`deal_years`), settled when first read with the weights and
+    settings in force when the deal closed: a game that keeps no records may never read them, and
+    then pays nothing for them."""
+
+    __slots__ = ("_inputs", "_years")
+
+    def __init__(self, weights: Weights, scenario: Scenario, a: int, b: int, x_ab: np.ndarray, x_ba: np.ndarray):
+        self._inputs: tuple | None = (weights, scenario, a, b, x_ab, x_ba)
+        self._years: tuple[dict[str, int], dict[str, int]] | None = None
+
+    @property
+    def sides(self) -> tuple[dict[str, int], dict[str, int]]:
+        """``{sector: years}`` for what ``a`` opens, then for what ``b`` opens."""
+        if self._years is None:
+            self._years, self._inputs = deal_years(*self._inputs), None
+        return self._years
+
+    @property
+    def settled(self) -> bool:
+        """Whether the lengths have been worked out (they are once read)."""
+        return self._years is not None
+
+    def side(self, k: int) -> SideYears:
+        """Side ``k``'s phase-outs (0: ``a``'s) as an event log value, read when the log is."""
+        return SideYears(self, k)
+
+
+class SideYears:
+    """One side's phase-outs in a deal's event log entry: ``as_dict()`` reads them (as the log's
+    other per-sector values do, :class:`tppgame.game.eventlog.SectorValues`)."""
+
+    __slots__ = ("deal", "k")
+
+    def __init__(self, deal: DealYears, k: int):
+        self.deal, self.k = deal, k
+
+    def as_dict(self) -> dict[str, int]:
+        return self.deal.sides[self.k]
+
+    def __eq__(self, other: object) -> bool:
+        return self.as_dict() == (other.as_dict() if isinstance(other, SideYears) else other)
+
+    def __repr__(self) -> str:
+        return f"SideYears({self.as_dict()})"
+
+
 def access_years(weights: Weights, patience: np.ndarray, months_per_round: int, longest: int,
                  access: np.ndarray) -> np.ndarray:
     """[exporter, importer, sector]: the phase-out of every concession in ``access`` (an agreement's
