@@ -11,6 +11,8 @@ it holds (a fact is reproduced at 80% or more), then the numbers behind the fact
 * **Japan**: per sector its barrier, its final concession (the most it opened the sector to any
   partner, by the agreement or a side deal) and its signed TPP schedule, means over seeds; the side
   deal's beef access for Australia; how often rice is *strictly* its smallest sacred concession;
+* **phase-outs**: the US's car phase-out for Japan, years by number of seeds, and the share of all
+  concessions at the end that are phased out rather than made at once;
 * **each country**: its mean barrier; its cut of its own protection (the mean over sectors of
   concession times barrier) and its rank among the members (1 = the largest cut); the share of seeds
   it makes one of the two largest cuts; the correlation across sectors between its concession and its
