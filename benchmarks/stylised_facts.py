@@ -11,6 +11,8 @@ it holds (a fact is reproduced at 80% or more), then the numbers behind the fact
 * **Japan**: per sector its barrier, its final concession (the most it opened the sector to any
   partner, by the agreement or a side deal) and its signed TPP schedule, means over seeds; the side
   deal's beef access for Australia; how often rice is *strictly* its smallest sacred concession;
+* **phase-outs**: the US's car phase-out for Japan, years by number of seeds, and the share of all
+  concessions at the end that are phased out rather than made at once;
 * **each country**: its mean barrier; its cut of its own protection (the mean over sectors of
   concession times barrier) and its rank among the members (1 = the largest cut); the share of seeds
   it makes one of the two largest cuts; the correlation across sectors between its concession and its
@@ -40,6 +42,7 @@ from tppgame.cli_args import EXIT_BAD_INPUT, Parser, UsageError, parse_setting, 
 from tppgame.experiments.headlines import (ROBUST_SHARE, among_top, final_concessions, over_seeds, own_cuts,
                                            package_schedule, protected_sectors)
 from tppgame.game.fields import ScenarioError
+from tppgame.game.outcome import final_access, final_phase_outs
 from tppgame.game.scenario import Scenario
 
 FACTS_FILE = Path(__file__).with_name("stylised_facts.toml")
@@ -47,9 +50,7 @@ SACRED = ("rice", "wheat", "beef", "pork", "dairy", "sugar")   # Japan's five sa
 TOP_CUTS = 2          # "the largest cuts": the two largest
 TOP_PROTECTED = 3     # "its most protected sectors": its three most protected
 SOMETHING = 0.05      # the concession the facts count as "something"
-NOT_IN_PLAY = (
-    "The US phases out its car tariff slowly (needs phase-outs in play)",
-)
+NOT_IN_PLAY: tuple[str, ...] = ()   # facts the game cannot check yet (every one in the facts file it can)
 
 
 def with_facts(scenario: Scenario, facts_file: Path) -> Scenario:
@@ -92,6 +93,7 @@ def measure(scenario: Scenario, seeds: range) -> dict[str, Any]:
     best_top = [[] for _ in codes]
     none_top, under_top, none_at_all = (np.zeros(len(codes), dtype=int) for _ in range(3))
     jaepa_beef, strict_rice = [], 0
+    car_years, phased, conceded = [], 0, 0      # the US's car phase-out for Japan; concessions phased out
     jp, au = codes.index("JPN"), codes.index("AUS")
     beef, rice = sectors.index("beef"), sectors.index("rice")
     sacred = [sectors.index(s) for s in SACRED if s != "rice"]
@@ -106,6 +108,9 @@ def measure(scenario: Scenario, seeds: range) -> dict[str, Any]:
         sched_sum += sched
         barrier_sum += barrier
         jaepa_beef.append(float(model.side_access[au, jp, beef]))
+        phase_outs, access = final_phase_outs(model), final_access(model)
+        car_years.append(int(phase_outs[jp, codes.index("USA"), sectors.index("autos")]))
+        phased, conceded = phased + int((phase_outs > 0).sum()), conceded + int((access > 0).sum())
         strict_rice += bool(all(conc[jp, rice] < conc[jp, k] - 1e-9 for k in sacred))
         cuts = own_cuts(conc, barrier)
         tops = among_top(cuts, model.members, TOP_CUTS)
@@ -143,6 +148,8 @@ def measure(scenario: Scenario, seeds: range) -> dict[str, Any]:
             "side_deal_beef_access_aus": _mean(jaepa_beef),
             "rice_strictly_smallest_sacred": strict_rice / n,
         },
+        "phase_outs": {"us_cars_for_japan_years": dict(sorted(Counter(car_years).items())),
+                       "share_of_concessions_phased_out": share(phased, conceded)},
         "countries": {code: {
             "barrier": float(barrier_sum[k].mean() / n),
             "seeds_a_member": len(cut[k]),
@@ -176,7 +183,8 @@ def report(out: dict[str, Any]) -> str:
         lines.append(f"{k:>2}  {fact['claim']:<92} {_pct(fact['share']):>5}{verdict}")
     reproduced = sum(f["reproduced"] for f in out["facts"])
     lines.append(f"reproduced (in at least {ROBUST_SHARE:.0%} of seeds): {reproduced} of {len(out['facts'])}")
-    lines += ["", "Not checkable yet:"] + [f"  - {text}" for text in out["not_in_play"]]
+    if out["not_in_play"]:
+        lines += ["", "Not checkable yet:"] + [f"  - {text}" for text in out["not_in_play"]]
     f = out["formation"]
     years = ", ".join(f"{y} {_pct(s)}" for y, s in f["by_year"].items()) or "never"
     lines += ["", f"Formation: in {_pct(f['share'])} of seeds ({years}); median date {f['median_date'] or '-'}"]
@@ -187,6 +195,10 @@ def report(out: dict[str, Any]) -> str:
               for s, v in jp["sectors"].items()]
     lines.append(f"  side-deal beef access for Australia {_num(jp['side_deal_beef_access_aus'])}; rice strictly its "
                  f"smallest sacred concession in {_pct(jp['rice_strictly_smallest_sacred'])} of seeds")
+    po = out["phase_outs"]
+    lines += ["", f"Phase-outs: the US's car phase-out for Japan, years: seeds "
+              + ", ".join(f"{y}: {c}" for y, c in po["us_cars_for_japan_years"].items())
+              + f"; concessions phased out (not at once): {_pct(po['share_of_concessions_phased_out'])}"]
     lines += ["", "Each country, over the seeds it is a member: cut = mean over sectors of concession x barrier; "
               f"rank 1 = the largest cut; top {TOP_CUTS} = share of seeds among the {TOP_CUTS} largest;",
               "corr = correlation across sectors of its concession with its barrier (mean over seeds where both vary); "

@@ -27,6 +27,7 @@ from tppgame.game.frontier import FrontierSummary
 from tppgame.game.negotiators import Negotiator, Person, chosen_negotiators, make_negotiator
 from tppgame.game.network import add_deal, country_network
 from tppgame.game.outcome import summary
+from tppgame.game.phase_out import DealYears
 from tppgame.game.plurilateral import Plurilateral
 from tppgame.game.protocols import PROTOCOLS
 from tppgame.game.reporters import AGENT_REPORTERS, MODEL_REPORTERS
@@ -255,12 +256,13 @@ class TPPModel(mesa.Model):
         talk.provisional = talk.negotiated and not self.config.params["authority"][[talk.a, talk.b]].all()
         self.table.package_open[talk.index] = False
         self.changed({talk.a, talk.b})
-        self.deals.append(ClosedDeal(talk.a, talk.b, talk.kind, talk.label, round_number, *talk.deal,
-                                     frontier=frontier))
         a, b = self.countries[talk.a], self.countries[talk.b]
         gives = [SectorValues(np.where(talk.sectors, x, 0.0), self.sectors) for x in talk.deal]
+        years = DealYears(self.weights, self.config, talk.a, talk.b, gives[0].values, gives[1].values)
+        self.deals.append(ClosedDeal(talk.a, talk.b, talk.kind, talk.label, round_number, *talk.deal,
+                                     frontier=frontier, phase_outs=years))
         self.log.add(round_number, "deal", talk=talk.label, track=talk.kind, a=a, b=b, a_gives=gives[0],
-                     b_gives=gives[1])
+                     b_gives=gives[1], a_years=years.side(0), b_years=years.side(1))
         add_deal(self.network, a, b, talk.kind)
         if talk.kind == "standalone":
             self.side_access = side_deal_access(self.deals, len(self.countries), len(self.sectors))

@@ -35,8 +35,9 @@ def _month(iso_date: str) -> str:
     return f"{MONTHS[int(month) - 1]} {year}"
 
 
-def main_concessions(values: dict[str, float], top: int = 3) -> str:
-    """The largest concessions in a deal, as words: 'beef 0.52, pork 0.40, dairy 0.27'."""
+def main_concessions(values: dict[str, float], top: int = 3, years: dict[str, int] | None = None) -> str:
+    """The largest concessions in a deal, as words: 'beef 0.52, pork 0.40, dairy 0.27'; with
+    ``years`` (phase-outs), those phased out say over how long: 'beef 0.52 over 16 years'."""
     if not values:
         return "nothing new"
     values = {k: v for k, v in values.items() if v >= 0.005}     # what shows at two decimals
@@ -44,7 +45,8 @@ def main_concessions(values: dict[str, float], top: int = 3) -> str:
         return "nothing new"
     ranked = sorted(values.items(), key=lambda kv: -kv[1])[:top]
     more = len(values) - len(ranked)
-    text = ", ".join(f"{sector.replace('_', ' ')} {value:.2f}" for sector, value in ranked)
+    spread = {s: f" over {n} years" for s, n in (years or {}).items() if n > 0}
+    text = ", ".join(f"{sector.replace('_', ' ')} {value:.2f}{spread.get(sector, '')}" for sector, value in ranked)
     return text + (f" and {more} more" if more > 0 else "")
 
 
@@ -138,8 +140,9 @@ def _round_lines(model: TPPModel, entries: list[dict[str, Any]], names: dict[str
             what = {"standalone": " (a side deal, in force from now on)",
                     "conditional": " (binding only if the TPP forms)", "tpp": ""}[e["track"]]
             new_a, new_b = _new_in_schedule(schedules, e)
-            yield (f"Deal: {e['talk']} closed{what}. {names[a]} opens {main_concessions(new_a)}; "
-                   f"{names[b]} opens {main_concessions(new_b)}.")
+            years = [_values(e.get(key) or {}) for key in ("a_years", "b_years")]
+            yield (f"Deal: {e['talk']} closed{what}. {names[a]} opens {main_concessions(new_a, years=years[0])}; "
+                   f"{names[b]} opens {main_concessions(new_b, years=years[1])}.")
         elif kind == "reopened":
             who = " and ".join(names[c] for c in e["authority"])
             yield (f"Reopened: {e['talk']}, closed before {who} had the authority to commit its government; "

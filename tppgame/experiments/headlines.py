@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tppgame.game.outcome import final_access, rules_terms
+from tppgame.game.outcome import final_access, final_phase_outs, rules_terms
 from tppgame.game.power import entry_rule_game, membership
 from tppgame.game.quota_play import QuotaMarket, quota_markets
 from tppgame.game.scenario import HeadlineSpec, Scenario
@@ -217,6 +217,25 @@ def _term_between(model: TPPModel, h: HeadlineSpec) -> bool:
     return term is not None and h.get("low") - 1e-9 <= term <= h.get("high") + 1e-9
 
 
+def phase_out_leads(years: np.ndarray, importer: int, members: np.ndarray, at_least: int = 1,
+                    exporter: int | None = None) -> bool:
+    """Whether ``importer``'s phase-out in a sector (``years`` [exporter, importer] of that sector;
+    towards ``exporter`` if given, else its longest towards any partner) is at least ``at_least``
+    years and longer than every other member's longest in the sector."""
+    own = years[:, importer]
+    mine = int(own[exporter] if exporter is not None else own.max())
+    others = np.delete(np.where(members[None, :], years, 0).max(axis=0), importer)
+    return mine >= at_least and mine > int(others.max(initial=0))
+
+
+def _longest_phase_out(model: TPPModel, h: HeadlineSpec) -> bool:
+    """At the end (the agreement's schedule if it formed, else the side deals in force)."""
+    c = model.countries.index
+    years = final_phase_outs(model)[:, :, model.sectors.index(h.get("sector"))]
+    exporter = c(h.get("exporter")) if h.get("exporter") is not None else None
+    return phase_out_leads(years, c(h.get("country")), model.members, h.get("years", 1), exporter)
+
+
 CHECKS: dict[str, Callable[[TPPModel, HeadlineSpec], bool]] = {
     "formed": _formed, "in_force": _in_force, "deal_by": _deal_by, "no_deal_by": _no_deal_by,
     "deal_order": _deal_order, "signatory": _signatory, "holdout": _holdout,
@@ -224,7 +243,7 @@ CHECKS: dict[str, Callable[[TPPModel, HeadlineSpec], bool]] = {
     "formed_between": _formed_between, "veto": _veto, "smallest_concession": _smallest_concession,
     "deeper_than_side_deal": _deeper_than_side_deal, "largest_cuts": _largest_cuts,
     "concedes_in_protected": _concedes_in_protected, "opens_by_quota": _opens_by_quota,
-    "quota_at_most": _quota_at_most, "term_between": _term_between,
+    "quota_at_most": _quota_at_most, "term_between": _term_between, "longest_phase_out": _longest_phase_out,
 }
 
 

@@ -60,7 +60,7 @@ class NullLog(EventLog):
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, SectorValues):
+    if hasattr(value, "as_dict"):       # per-sector values kept as they were made until read
         return value.as_dict()
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}

@@ -10,6 +10,7 @@ import numpy as np
 
 from tppgame.game.power import PowerIndices, power_at
 from tppgame.game.economy import load_economy
+from tppgame.game.phase_out import access_years
 from tppgame.game.quota_play import quota_markets, quota_welfare, tariff_access
 from tppgame.game.quotas import add_accounts
 from tppgame.game.rules import agreement_term, bound_terms, load_rules
@@ -34,6 +35,32 @@ def final_access(model: TPPModel) -> np.ndarray:
     the side deals in force (what the summary's concessions and welfare are of)."""
     check = model.last_check
     return check.access if check.formed else model.side_access
+
+
+def final_phase_outs(model: TPPModel) -> np.ndarray:
+    """[exporter, importer, sector]: the phase-out in years (0: at once) of every concession in the
+    access the game stands at (:func:`final_access`), each pair's settled by
+    :func:`tppgame.game.phase_out.access_years` with the weights in force at the end."""
+    params = model.config.params
+    return access_years(model.weights, params["patience"], model.config.months_per_round,
+                        params["max_phase_out"], final_access(model))
+
+
+def phase_outs(model: TPPModel) -> dict[str, Any]:
+    """What ``summary.json`` says of phase-outs: in the agreement (if it formed), per conceder,
+    partner and sector, the years each concession phased out takes (every other one is at once);
+    per side deal, each side's concessions and their years (0: at once), settled when it closed."""
+    agreement: dict[str, dict[str, dict[str, int]]] = {}
+    if model.last_check.formed:
+        years = final_phase_outs(model)
+        phased = np.nonzero(years > 0)
+        for k, j, s, n in zip(*(i.tolist() for i in phased), years[phased].tolist()):
+            partners = agreement.setdefault(model.countries[j], {})
+            partners.setdefault(model.countries[k], {})[model.sectors[s]] = n
+    side = [{"label": d.label, "kind": d.kind,
+             "years": {model.countries[d.a]: d.years[0], model.countries[d.b]: d.years[1]}}
+            for d in model.deals if d.kind != "tpp"]
+    return {"agreement": agreement, "side_deals": side}
 
 
 def welfare_of(model: TPPModel, access: np.ndarray) -> WelfareAccount:
@@ -92,6 +119,7 @@ def summary(model: TPPModel) -> dict[str, Any]:
         ],
         "rules_terms": rules_terms(model),
         "countries": countries,
+        "phase_outs": phase_outs(model),
     }
 
 

@@ -29,6 +29,7 @@ from tppgame.game.data_files import check_scenario_file, display_path, scenario_
 from tppgame.game.events import KINDS, Event, after_event, set_after_event
 from tppgame.game.fields import ScenarioError
 from tppgame.game.negotiators import takes_beta
+from tppgame.game.phase_out import LONGEST_PHASE_OUT
 from tppgame.game.scenario_files import Origins, deep_merge, is_scenario_name, load_chain, set_path
 from tppgame.game.scenario_schema import SECTOR_TABLES, check_override, check_tree, require_complete, settings_schema
 
@@ -348,8 +349,8 @@ def _compile(tree: dict[str, Any], cal: Calibration, file: str, origins: Origins
 
 
 def _check_in_play(checked: dict[str, Any], sectors: tuple[str, ...], cal: Calibration, file: str) -> None:
-    """A sector a scenario names in its headlines, side deals or suspended provisions must be in play: a
-    chapter plays only when ``bargaining.chapters`` names it."""
+    """A sector a scenario names in its headlines, side deals or suspended provisions must be in play (a
+    chapter plays only when ``bargaining.chapters`` names it), and a headline's ``top`` sectors among them."""
     def refuse(path: str, sector: str) -> None:
         raise ScenarioError(file, path, f"a sector in play ({sector} is a chapter: add it to bargaining.chapters)",
                             sector)
@@ -358,6 +359,9 @@ def _check_in_play(checked: dict[str, Any], sectors: tuple[str, ...], cal: Calib
         if sector not in sectors:
             refuse(f"agreement.suspended_sectors[{k}]", sector)
     for k, headline in enumerate(checked.get("headlines", [])):
+        if headline["kind"] == "concedes_in_protected" and headline["top"] > len(sectors):
+            raise ScenarioError(file, f"headlines[{k}].top", f"at most the {len(sectors)} sectors of the game",
+                                headline["top"])
         for key in ("sector", "among"):
             named = headline.get(key)
             for sector in [named] if isinstance(named, str) else named or []:
@@ -502,5 +506,7 @@ def _arrays(checked: dict[str, Any], countries: tuple[str, ...], sectors: tuple[
         "endgame_share": bargaining["endgame_share"],
         # 0 when a scenario does not set it: a member must still offer more than nothing
         "reciprocity": bargaining.get("reciprocity", 0.0),
+        # the TPP's longest when a scenario does not set it (tppgame.game.phase_out)
+        "max_phase_out": bargaining.get("max_phase_out", LONGEST_PHASE_OUT),
         "suspended": np.array([sec in checked["agreement"].get("suspended_sectors", []) for sec in sectors]),
     }

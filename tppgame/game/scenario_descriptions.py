@@ -64,6 +64,9 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "bargaining.reciprocity": ("Share of what its partners could gain from its full opening that a member's own schedule "
                                "must give them before they accept it in the agreement (0: anything above nothing)",
                                "share"),
+    "bargaining.max_phase_out": ("Longest phase-out a schedule allows: each concession agreed reaches its full depth in "
+                                 "a whole number of years up to this, chosen by the pair (see Phase-outs); 30 when unset",
+                                 "years"),
     "bargaining.endgame_share": ("Share of its margin above what it needs to ratify that a member gives up to "
                                  "bring hold-outs in", SHARE),
     "agreement.members": ("Countries at the table in round 1", "country codes"),
@@ -132,7 +135,8 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "headlines[].then": ("`deal_order`: the pair that closes after", "country codes"),
     "headlines[].country": ("The country the claim is about", "country code"),
     "headlines[].countries": ("`largest_cuts`: the countries claimed to be among the largest cuts", "country codes"),
-    "headlines[].exporter": ("`access_at_least`, `deeper_than_side_deal`: the exporting country", "country code"),
+    "headlines[].exporter": ("`access_at_least`, `deeper_than_side_deal`, `longest_phase_out`: the exporting country",
+                             "country code"),
     "headlines[].importer": ("`access_at_least`, `deeper_than_side_deal`: the importing country", "country code"),
     "headlines[].sector": ("The sector the claim is about", "sector"),
     "headlines[].among": ("`smallest_concession`: the sectors the country's concession in `sector` is compared with",
@@ -149,6 +153,7 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
                              "round"),
     "headlines[].by_date": ("The claim holds by this date (or `by_round`); `formed_between`: the window's end",
                             "date"),
+    "headlines[].years": ("`longest_phase_out`: the shortest phase-out claimed (default 1)", "years"),
     "headlines[].from_round": ("`formed_between`: the window's first round (or `from_date`)", "round"),
     "headlines[].from_date": ("`formed_between`: the window's first date (or `from_round`)", "date"),
     "history.summary": ("What happened in fact, for debriefs", ""),

@@ -103,6 +103,7 @@ def build_schema(cal: Calibration) -> dict[str, Any]:
             "buy_in": boolean,
             "held_back": number(0, 1, lo_open=True),
             "deadline_cost": number(0, 100),
+            "max_phase_out": number(1, 100, integer=True),
         },
         "agreement": {
             "members": country_list(cal.countries),
@@ -131,7 +132,7 @@ HEADLINE_KINDS = ("formed", "in_force", "deal_by", "no_deal_by", "deal_order", "
                   "holdout", "concession_at_least", "access_at_least",
                   # the stylised facts of the talks (see Write a scenario: Headlines)
                   "formed_between", "veto", "smallest_concession", "deeper_than_side_deal", "largest_cuts",
-                  "concedes_in_protected", "opens_by_quota", "quota_at_most", "term_between")
+                  "concedes_in_protected", "opens_by_quota", "quota_at_most", "term_between", "longest_phase_out")
 # what each kind of headline needs besides its claim; a need ending in "_" is a round or a date
 # (``from_``: ``from_round`` or ``from_date``)
 HEADLINE_NEEDS = {
@@ -148,6 +149,7 @@ HEADLINE_NEEDS = {
     "opens_by_quota": ("importer", "sector"),
     "quota_at_most": ("importer", "sector", "at_most"),
     "term_between": ("sector", "low", "high"),
+    "longest_phase_out": ("country", "sector"),
 }
 TIMES = ("by_", "from_")   # a headline's round or date fields: at most one of ``X_round`` and ``X_date`` each
 
@@ -162,7 +164,8 @@ def _headline(cal: Calibration) -> Check:
          "at_least": number(0, 1), "at_most": number(0, 1), "low": number(-1e9, 1e9), "high": number(-1e9, 1e9),
          "top": number(1, max(len(cal.countries), len(cal.sectors)), integer=True),
          "by_round": number(1, 1000, integer=True), "by_date": a_date,
-         "from_round": number(1, 1000, integer=True), "from_date": a_date},
+         "from_round": number(1, 1000, integer=True), "from_date": a_date,
+         "years": number(1, 100, integer=True)},
     )
 
     def check(value: Any, file: str, path: str) -> dict[str, Any]:
@@ -198,6 +201,9 @@ def _check_headline_terms(headline: dict[str, Any], cal: Calibration, file: str,
     kind = headline["kind"]
     if kind == "deeper_than_side_deal" and headline["importer"] == headline["exporter"]:
         raise ScenarioError(file, f"{path}.exporter", "a country other than the importer", headline["exporter"])
+    if kind == "longest_phase_out" and headline.get("exporter") == headline["country"]:
+        raise ScenarioError(file, f"{path}.exporter", "a country other than the importer (`country`)",
+                            headline["exporter"])
     if kind == "largest_cuts" and not len(headline["countries"]) <= headline["top"] <= len(cal.countries):
         raise ScenarioError(file, f"{path}.top", f"a number from the {len(headline['countries'])} countries listed "
                             f"to the {len(cal.countries)} countries of the game", headline["top"])
@@ -208,9 +214,6 @@ def _check_headline_terms(headline: dict[str, Any], cal: Calibration, file: str,
                                 + ", ".join(rules_sectors(cal.sectors)) + ")", headline["sector"])
         if headline["low"] > headline["high"]:
             raise ScenarioError(file, f"{path}.high", f"a term at least low ({headline['low']:g})", headline["high"])
-    if kind == "concedes_in_protected" and headline["top"] > len(cal.sectors):
-        raise ScenarioError(file, f"{path}.top", f"at most the {len(cal.sectors)} sectors of the game",
-                            headline["top"])
 
 
 def _side_deal(cal: Calibration) -> Check:
@@ -305,7 +308,8 @@ def check_tree(value: Any, spec: Any, file: str, path: str) -> Any:
 def require_complete(value: Any, spec: Any, file: str, path: str) -> None:
     """Every leaf of the schema that the game needs must be set after merging."""
     optional = {"bargaining.payoff", "bargaining.lobby_weight", "bargaining.quotas", "bargaining.chapters", "bargaining.buy_in",
-                "bargaining.held_back", "bargaining.deadline_cost", "extends", "drop_events", "drop_side_deals", "existing_agreements", "history", "events", "side_deals", "headlines", "description",
+                "bargaining.held_back", "bargaining.deadline_cost", "bargaining.max_phase_out", "extends", "drop_events",
+                "drop_side_deals", "existing_agreements", "history", "events", "side_deals", "headlines", "description",
                 "agreement.min_signatories", "agreement.min_gdp_share", "agreement.original_signatories",
                 "agreement.suspended_sectors", "bargaining.information", "history.summary", "history.formed",
                 "history.date",

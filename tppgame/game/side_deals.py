@@ -31,6 +31,14 @@ class ClosedDeal:
     # the talk's frontier as it stood when the deal closed (a one-row FrontierSummary; None for a
     # deal a scenario states outright): what benchmarks such as the Nash point are measured on
     frontier: Any = None
+    # the phase-outs of its concessions (:class:`tppgame.game.phase_out.DealYears`; None for none),
+    # settled with the weights of the round it closed; the depth above does not depend on them
+    phase_outs: Any = None
+
+    @property
+    def years(self) -> tuple[dict[str, int], dict[str, int]]:
+        """``{sector: years}`` (0 = at once) for what ``a`` opens, then for what ``b`` opens."""
+        return self.phase_outs.sides if self.phase_outs is not None else ({}, {})
 
 
 def side_deal_access(deals: list[ClosedDeal], n: int, s: int) -> np.ndarray:
