@@ -67,6 +67,7 @@ def test_buy_in_is_off_unless_a_scenario_sets_it():
     while model.running:
         model.step()
     assert not model.log.of_kind("buy_in") and not model.agreement.offers.any()
+    assert model.summary()["buy_in"] == {}
 
 
 def test_refused_members_buy_in_and_the_agreement_forms():
@@ -86,6 +87,9 @@ def test_refused_members_buy_in_and_the_agreement_forms():
             assert model.agreement.offers[j, k] >= value - 1e-4       # the log rounds to 4 decimals
             assert model.agreement.signed_schedule[j, k] >= value - 1e-4   # the signed text holds it
             assert value <= model.weights.red_line[j, k] + 1e-4
+    bought = model.summary()["buy_in"]
+    assert set(bought) == {entry["country"] for entry in offers}
+    assert all(value > 0 for row in bought.values() for value in row.values())
     first = offers[0]
     lines = round_lines(model, first["round"])
     name = model.config.params["names"][first["country"]]

@@ -118,6 +118,9 @@ def summary(model: TPPModel) -> dict[str, Any]:
             for d in model.deals if d.kind != "tpp"
         ],
         "rules_terms": rules_terms(model),
+        # what members refused for offering too little opened to buy their way in (bargaining.buy_in)
+        "buy_in": {code: {sector: round(float(v), 4) for sector, v in zip(model.sectors, row) if v > 0}
+                   for code, row in zip(model.countries, model.agreement.offers) if row.any()},
         "countries": countries,
         "phase_outs": phase_outs(model),
     }
