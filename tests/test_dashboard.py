@@ -167,6 +167,14 @@ def test_dashboard_model_with_default_controls_plays_the_scenario_game():
     assert ours.formed_round == plain.formed_round
 
 
+def test_a_scenario_with_the_services_chapter_shows_eleven_sectors():
+    model = DashboardModel(scenario_name="lobbies_and_welfare", seed="3")
+    while model.running:
+        model.step()
+    assert model.sectors[-1] == "services" and concessions_matrix(model).shape == (12, 11)
+    assert "Agreement formed" in agreement_markdown(model) and "Welfare of the outcome" in debrief_markdown(model)
+
+
 def test_controls_match_the_model_parameters():
     import inspect
 

@@ -288,7 +288,7 @@ def debrief_document(model: TPPModel, room: str | None = None,
                       "plus the country's ratification threshold times what free trade with the other members "
                       "would give it. Package: its utility from the package (as signed, or as it stood at the end); "
                       "margin: package minus needs (negative: its parliament would not ratify). "
-                      + ("Welfare: the welfare account of the outcome in the ten sectors. " if has_welfare else "")),
+                      + ("Welfare: the welfare account of the outcome in the game's sectors. " if has_welfare else "")),
             table(header, rows), outcome_figure(outcomes))
     doc.add(Heading("Concessions per sector", 3),
             Paragraph("From 0 (today's protection) to 1 (free trade): the deepest each country opened to any "

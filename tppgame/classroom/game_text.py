@@ -114,7 +114,7 @@ def welfare_markdown(summary: dict) -> str:
     """Each country's welfare account of the outcome (``summary.json``'s ``welfare``) as a table:
     the gain in % of its 2013 GDP and in US$ m, from exports, erosion, efficiency and terms of trade."""
     rows = ["#### Welfare of the outcome", "",
-            "What it is worth to each economy in the ten sectors (not what its government bargained for):",
+            "What it is worth to each economy in the game's sectors (not what its government bargained for):",
             "", "| country | % of GDP | US$ m | exports | erosion | efficiency | terms of trade |",
             "|---|---:|---:|---:|---:|---:|---:|"]
     for code, c in summary["countries"].items():
