@@ -31,10 +31,10 @@ exporter (see ``docs/explanation/phase-outs.md``).
 
 from __future__ import annotations
 
-import numpy as np
-
 from functools import lru_cache
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from tppgame.game.utility import Weights
 
