@@ -275,6 +275,8 @@ def test_summary_and_rounds_carry_the_welfare(tmp_path, capsys):
 
 # ------------------------------------------------------------------ bad data
 BAD = [
+    # a nested table named in full, not by its last key alone
+    ("[trade.gravity]\n", "[trade.gravity_estimate]\n", "trade.gravity: expected a table"),
     ('rice = { value = 7.78, source = "jt_2005_rice_778"', 'rice = { value = 12.0, source = "jt_2005_rice_778"',
      "tariffs.JPN.rice.value: expected a number from 0 to 10, got 12.0"),
     ('rice = { value = 7.78, source = "jt_2005_rice_778"', 'rice = { value = 7.78, source = "nowhere"',

@@ -153,11 +153,12 @@ def figure(value: Any, file: str, path: str, sources: Mapping[str, str], low: fl
     return number
 
 
-def sub_table(raw: Mapping[str, Any], key: str, file: str) -> dict[str, Any]:
-    """The required table ``raw[key]`` (an error names the setting by ``key`` alone)."""
+def sub_table(raw: Mapping[str, Any], key: str, file: str, within: str = "") -> dict[str, Any]:
+    """The required table ``raw[key]``; ``within`` is the dotted path of ``raw`` in the file, so an
+    error names the setting in full (``trade.gravity``, not ``gravity``)."""
     sub = raw.get(key)
     if not isinstance(sub, dict):
-        raise ScenarioError(file, key, "a table", sub)
+        raise ScenarioError(file, f"{within}.{key}" if within else key, "a table", sub)
     return sub
 
 

@@ -110,10 +110,10 @@ def _trade(raw: Mapping[str, Any], file: str, cal: Calibration, sources: Mapping
     countries, sectors = cal.countries, cal.sectors
     n, s = len(countries), len(sectors)
     trade = sub_table(raw, "trade", file)
-    gravity = sub_table(trade, "gravity", file)
+    gravity = sub_table(trade, "gravity", file, "trade")
     if not isinstance(gravity.get("method"), str):
         raise ScenarioError(file, "trade.gravity.method", "a text stating the gravity method", gravity.get("method"))
-    capitals = sub_table(trade, "capitals", file)
+    capitals = sub_table(trade, "capitals", file, "trade")
     lat_lon = np.zeros((n, 2))
     for k, code in enumerate(countries):
         if code not in capitals:
@@ -123,13 +123,13 @@ def _trade(raw: Mapping[str, Any], file: str, cal: Calibration, sources: Mapping
             raise ScenarioError(file, f"trade.capitals.{code}.value", "[latitude, longitude] in degrees", point)
         lat_lon[k] = point
     observed = np.full((n, n), np.nan)
-    for key, fig in sub_table(trade, "flows", file).items():
+    for key, fig in sub_table(trade, "flows", file, "trade").items():
         i, j, _ = _pair(key, countries, file, "trade.flows")
         observed[i, j] = figure(fig, file, f"trade.flows.{key}", sources, 0, 1e5, figures)
     if not np.isfinite(observed).any():
         raise ScenarioError(file, "trade.flows", "at least one sourced pair to fit the gravity constant", show_got=False)
     totals = np.where(np.isfinite(observed), observed, gravity_flows(gdp, great_circle_km(lat_lon), observed))
-    shares_table = sub_table(trade, "sector_shares", file)
+    shares_table = sub_table(trade, "sector_shares", file, "trade")
     if not isinstance(shares_table.get("method"), str):
         raise ScenarioError(file, "trade.sector_shares.method", "a text stating how sector shares make flows",
                             shares_table.get("method"))
@@ -144,7 +144,7 @@ def _trade(raw: Mapping[str, Any], file: str, cal: Calibration, sources: Mapping
         if shares[k].sum() > 1 + 1e-9:
             raise ScenarioError(file, f"trade.sector_shares.{code}", "shares summing to at most 1", float(shares[k].sum()))
     flows = totals[:, :, None] * shares[:, None, :]
-    for key, fig in sub_table(trade, "sector_flows", file).items():
+    for key, fig in sub_table(trade, "sector_flows", file, "trade").items():
         i, j, sector = _pair(key, countries, file, "trade.sector_flows")
         if sector not in sectors:
             raise ScenarioError(file, f"trade.sector_flows.{key}", "EXPORTER_IMPORTER_SECTOR with a game sector",
@@ -169,10 +169,10 @@ def _load_economy(path: Path) -> Economy:
     gdp = np.array([cal.settings["countries"][c]["gdp_2013"] for c in countries], dtype=float)
     elastic = sub_table(raw, "elasticities", file)
     rent = float(figure(elastic.get("rent_share"), file, "elasticities.rent_share", sources, 0, 1, figures))
-    demand = per_sector(sub_table(elastic, "import_demand", file), "elasticities.import_demand", file, sectors,
-                         sources, 1e-6, MAX_ELASTICITY, figures)
-    substitution = per_sector(sub_table(elastic, "substitution", file), "elasticities.substitution", file, sectors,
-                               sources, 1e-6, MAX_ELASTICITY, figures)
+    demand = per_sector(sub_table(elastic, "import_demand", file, "elasticities"), "elasticities.import_demand", file,
+                        sectors, sources, 1e-6, MAX_ELASTICITY, figures)
+    substitution = per_sector(sub_table(elastic, "substitution", file, "elasticities"), "elasticities.substitution",
+                              file, sectors, sources, 1e-6, MAX_ELASTICITY, figures)
     tariff = _country_by_sector(raw, "tariffs", file, cal, sources, MAX_TARIFF, figures, "tariffs")
     output = _country_by_sector(raw, "output", file, cal, sources, MAX_OUTPUT, figures,
                                 "2013 production values (US$ bn)")

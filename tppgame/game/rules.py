@@ -212,7 +212,7 @@ def _issue(name: str, table: Any, file: str, sources: Mapping[str, str], countri
         raise ScenarioError(file, f"{where}.parameters", "a table of figures", raw_params)
     params = {key: float(figure(raw_params.get(key), file, f"{where}.parameters.{key}", sources, 0, 1e9, figures))
               for key in (*needed, *(k for k in raw_params if k not in needed))}
-    by_country = sub_table(table, "countries", file) if "countries" in table else _missing(file, f"{where}.countries")
+    by_country = sub_table(table, "countries", file, where) if "countries" in table else _missing(file, f"{where}.countries")
     n = len(countries)
     values = {key: np.zeros(n) for key in (*POSITIONS, *per_country)}
     for code in by_country:
