@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tppgame import TPPModel
+from tppgame.experiments.headlines import first_deal_round
 from tppgame.game.fields import ScenarioError
 from tppgame.game.scenario import load_scenario
 from tppgame.game.talks import kept_share, world_terms
@@ -114,6 +115,9 @@ def test_a_deal_closed_without_authority_reopens_when_it_comes() -> None:
     assert not any(d.label == talk.label for d in model.deals)
     assert model.log.of_kind("reopened")[-1]["authority"] == ["USA"]
     assert not model.network.has_edge("USA", "JPN")            # no agreement in force between them either
+    # the deal did close in April 2014: a headline about when a pair first dealt still sees it
+    assert [d.round for d in model.table.reopened_deals if d.label == talk.label] == [10]
+    assert first_deal_round(model, ("USA", "JPN")) == 10
     model.step()
     assert talk in model.table.available_talks
     story = list(narrate(model))

@@ -29,9 +29,11 @@ ROBUST_SHARE = 0.8
 
 
 def first_deal_round(model: TPPModel, pair: tuple[str, str]) -> int | None:
-    """The round the first deal between a pair closed (any track), or None."""
+    """The round the first deal between a pair closed (any track), or None; a deal reopened later (when
+    a side gained the authority to commit) counts from when it first closed."""
     wanted = set(pair)
-    rounds = [d.round for d in model.deals if {model.countries[d.a], model.countries[d.b]} == wanted]
+    rounds = [d.round for d in [*model.deals, *model.table.reopened_deals]
+              if {model.countries[d.a], model.countries[d.b]} == wanted]
     return min(rounds) if rounds else None
 
 

@@ -68,6 +68,7 @@ class Table:
         self.package_open = np.array([t.in_package for t in talks], dtype=bool)     # undecided package talks
         self.in_package = self.package_open.copy()
         self.has_stake = np.array([t.has_stake for t in talks], dtype=bool)         # as refresh last found it
+        self.reopened_deals: list = []      # deals that closed and were reopened (ClosedDeal), in that order
         self._world_talks: dict[bool, list[Talk]] = {
             side_world: [t for t in talks if (t.kind == "standalone") == side_world] for side_world in (False, True)}
         for group in self._world_talks.values():
@@ -172,6 +173,7 @@ class Table:
                     and (gained[t.a] or gained[t.b]) and now[t.a] and now[t.b]]
         for talk in reopened:
             a, b = m.countries[talk.a], m.countries[talk.b]
+            self.reopened_deals += [d for d in m.deals if d.label == talk.label]
             m.deals = [d for d in m.deals if d.label != talk.label]
             talk.deal, talk.closed_round, talk.provisional = None, None, False
             self.package_open[talk.index] = True
