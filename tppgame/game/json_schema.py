@@ -156,7 +156,9 @@ def _range(schema: dict[str, Any], cal: Calibration) -> str:
     if kind == "boolean":
         return "true or false"
     if kind == "array":
-        what = "country codes" if items.get("enum") == list(cal.countries) else "sectors" if "enum" in items else ""
+        enum = items.get("enum")
+        what = ("country codes" if enum == list(cal.countries) else "chapters" if enum == list(cal.chapters)
+                else "sectors" if enum is not None else "")
         if schema.get("maxItems") == 2:
             return "two different country codes"
         if what:
