@@ -81,8 +81,11 @@ def history_keys(inp: SessionInput) -> list[np.ndarray]:
     the side of a negotiator that :func:`reads_no_history`."""
     columns = [inp.previous_a, inp.received_gain_a, inp.previous_b, inp.received_gain_b]
     for k, side in enumerate((inp.negotiator_a, inp.negotiator_b)):
-        blind = np.array([reads_no_history(type(n)) for n in side], dtype=bool)
-        if blind.any():
+        kinds = set(map(type, side))        # a few classes for many rows: asked once each
+        if all(map(reads_no_history, kinds)):
+            columns[2 * k:2 * k + 2] = [np.zeros(len(side))] * 2
+        elif any(map(reads_no_history, kinds)):
+            blind = np.array([reads_no_history(type(n)) for n in side], dtype=bool)
             columns[2 * k:2 * k + 2] = [np.where(blind, 0.0, c) for c in columns[2 * k:2 * k + 2]]
     return columns
 
