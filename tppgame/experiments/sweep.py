@@ -447,11 +447,12 @@ def run_sweep(plan: SweepPlan, out: Path | None = None, *, workers: int | None =
               retry_failed: bool = False, mix_versions: bool = False) -> SweepReport:
     """Run the plan's runs not yet in the store at ``out``, storing each batch as it arrives;
     then export CSV and Parquet and report. ``on_start(plan, stored)`` is called once the store
-    is open and the engine ready, before the first run. With ``retry_failed``, runs stored as
-    failed are run again (their new rows replace the old). A store this call created is removed
-    again when the sweep stops (an engine that cannot start, say) before any run was stored. A store
-    holding runs of another version of the code (:func:`code_version`) is refused unless
-    ``mix_versions``; then the report gives the runs per version."""
+    is open and the engine ready, before the first run is stored (some may have been played while a
+    pool started). With ``retry_failed``, runs stored as failed are run again (their new rows replace
+    the old). A store this call created is removed again when the sweep stops (an engine that cannot
+    start, say) before any run was stored. A store holding runs of another version of the code
+    (:func:`code_version`) is refused unless ``mix_versions``; then the report gives the runs per
+    version."""
     if worker_bootstrapping():
         raise EngineError(f"a sweep started while a worker process imported its script; {NO_GUARD_HINT}")
     workers = (os.cpu_count() or 1) if workers is None else workers
