@@ -124,3 +124,14 @@ def test_ctrl_c_while_the_workers_start_stops_the_pool_and_leaves_no_store(monke
         run_sweep(small_plan(), out, workers=2, chunk_size=1, progress=quiet())
     assert len(here) == 2 and pool.shut_down and not out.exists()
     assert not sweep._POINTS and gc.get_freeze_count() == 0
+
+
+def test_runs_played_while_the_workers_start_count_as_there_before_the_progress(slow_start, tmp_path, capsys):
+    """They came in no time: counted as the progress's start, not in its rate and time left."""
+    pool, here = slow_start
+    pool.after = 3
+    report = run_sweep(small_plan(), tmp_path / "progress", workers=2, chunk_size=2)
+    lines = capsys.readouterr().err.splitlines()
+    assert report.ran == 12 and len(here) >= 3
+    assert lines[0] == f"sweep: {len(here)}/12 runs stored; {12 - len(here)} to go"
+    assert lines[-1].startswith("sweep: 12/12 runs (100%), ")

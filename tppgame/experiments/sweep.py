@@ -274,10 +274,10 @@ def _pool_context() -> multiprocessing.context.BaseContext:
 def local_engine(base: Scenario, chunks: Iterator[list[RunSpec]], workers: int) -> Batches:
     """Run chunks in this process (one worker) or a process pool; yield each chunk's rows as it finishes.
 
-    The first batch is empty (the engine is ready: the pool's workers started). A new chunk is handed out only after the
-    caller has taken (and stored) a finished one. While a pool's workers start (about a second: the
-    forkserver imports Mesa and the game), this process plays runs itself (:func:`play_while`); their
-    rows come as the first batch after the empty one, and are dropped if the workers cannot start.
+    The first batch comes once the engine is ready (the pool's workers started): empty, or the runs
+    this process played while a pool's workers started (about a second: the forkserver imports Mesa
+    and the game; :func:`play_while`), which are dropped if the workers cannot start. A new chunk is
+    handed out only after the caller has taken (and stored) a finished one.
     """
     if workers == 1:
         yield []
@@ -305,9 +305,7 @@ def local_engine(base: Scenario, chunks: Iterator[list[RunSpec]], workers: int) 
                 running.add(pool.submit(_run_chunk_in_worker, unplayed))
         except WORKER_FAULTS as err:
             raise EngineError(f"the worker processes could not start ({_fault(err)}); {NO_GUARD_HINT}") from None
-        yield []
-        if played:
-            yield played
+        yield played
 
         def hand_out() -> None:
             while len(running) < IN_FLIGHT_PER_WORKER * workers and (chunk := next(chunks, None)) is not None:
@@ -503,11 +501,17 @@ def _run_into(store: ResultStore, plan: SweepPlan, out: Path, workers: int, engi
         batches = dask_engine(plan.scenario, chunks, workers, scheduler)
     ran = 0
     try:
-        next(batches)               # the engine is up (a cluster connected) before anything is said
+        # the engine is up (a cluster connected) before anything is said, with the runs it played
+        # while it started, if any: stored at once, and counted as there before the progress, whose
+        # rate and time left come from the runs that follow (not from a batch that took no time)
+        early = next(batches)
         if on_start is not None:
             on_start(plan, len(done))
-        bar = progress or make_progress(plan.total, len(done))
+        ran = store.add(early)
+        early_failed = sum(row["status"] != "ok" for row in early)
+        bar = progress or make_progress(plan.total, len(done) + ran)
         try:
+            bar.update(ran if progress else 0, early_failed)
             for rows in batches:
                 store.add(rows)
                 ran += len(rows)
