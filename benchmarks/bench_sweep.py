@@ -16,7 +16,9 @@ process, against batch_run's processes') is printed too, and swings less.
 The sweep plays the same model, but its games keep no event log or per-round DataCollector rows
 (``TPPModel(record=False)``: a sweep stores only outcomes), and the replicates of a point share a
 memo of the game's row-wise work (``tppgame.experiments.memo``) in each worker; batch_run plays full games
-(it collects the DataCollector's tables), each from scratch.
+(it collects the DataCollector's tables), each from scratch. The 1-worker sweep plays in this process and
+starts no workers; the 2-worker sweep's process plays runs itself while its workers start (their
+forkserver imports Mesa and the game first: about a second), so its time includes that start-up.
 """
 
 from __future__ import annotations

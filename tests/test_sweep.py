@@ -712,6 +712,9 @@ class _DyingPool:
 def test_a_worker_that_dies_is_one_line_and_exit_2_and_the_stored_runs_stay(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(sweep, "ProcessPoolExecutor", _DyingPool)
     monkeypatch.setattr(sweep, "IN_FLIGHT_PER_WORKER", 1)
+    # this process plays no runs of its own while the pool "starts": the pool's tasks are all the runs
+    # (runs played meanwhile: tests/test_sweep_engine.py)
+    monkeypatch.setattr(sweep, "play_while", lambda busy, base, chunks: ([], []))
     out = tmp_path / "died"
     assert main(["sweep", *SMALL, "--workers", "1", "--chunk", "4", "--out", str(out)]) == 0  # one worker: no pool
     assert main(["sweep", *SMALL, "--workers", "2", "--chunk", "4", "--out", str(tmp_path / "pool")]) == 2

@@ -14,6 +14,7 @@ without it, which the tests check over whole event logs.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Sequence
 from itertools import islice
 
@@ -21,6 +22,7 @@ import numpy as np
 
 from tppgame.game.agreement import accepting
 from tppgame.game.frontier import TERMS_FIELDS, THETA_GRID, FrontierSummary, PairTerms
+from tppgame.game.negotiators import Negotiator, TimeDependent
 from tppgame.game.protocols import Protocol, SessionInput, SessionResult, deadline_point
 from tppgame.game.utility import Weights
 from tppgame.game.work import Work
@@ -57,6 +59,35 @@ def forget_oldest_half(memo: dict) -> None:
     it keeps the newer half, which the games still playing are the likelier to meet again."""
     for name in list(islice(memo, len(memo) // 2 + 1)):
         del memo[name]
+
+
+@functools.cache
+def reads_no_history(cls: type) -> bool:
+    """Whether a negotiator class decides by the time-dependent rule alone: its demand from its best,
+    its reservation, the talk's progress and its ``beta`` (:class:`TimeDependent`'s own array pass),
+    the default offer and reply, nothing learnt. Its side's demand at its previous turn and the gain
+    of the partner's last offer then change nothing in a meeting, and the memo leaves them out of
+    the meeting's key: the same meeting reached by another history is found. A class that overrides
+    any of these (tit-for-tat, a subclass of its own) keeps them in."""
+    return (cls.demands.__func__ is TimeDependent.demands.__func__
+            and cls.demand is TimeDependent.demand
+            and all(getattr(cls, name) is getattr(Negotiator, name) for name in ("propose", "respond", "observe"))
+            and all(getattr(cls, name).__func__ is getattr(Negotiator, name).__func__
+                    for name in ("proposals", "responses")))
+
+
+def history_keys(inp: SessionInput) -> list[np.ndarray]:
+    """The history columns of a meeting's key: each side's previous demand and received gain, 0 on
+    the side of a negotiator that :func:`reads_no_history`."""
+    columns = [inp.previous_a, inp.received_gain_a, inp.previous_b, inp.received_gain_b]
+    for k, side in enumerate((inp.negotiator_a, inp.negotiator_b)):
+        kinds = set(map(type, side))        # a few classes for many rows: asked once each
+        if all(map(reads_no_history, kinds)):
+            columns[2 * k:2 * k + 2] = [np.zeros(len(side))] * 2
+        elif any(map(reads_no_history, kinds)):
+            blind = np.array([reads_no_history(type(n)) for n in side], dtype=bool)
+            columns[2 * k:2 * k + 2] = [np.where(blind, 0.0, c) for c in columns[2 * k:2 * k + 2]]
+    return columns
 
 
 class Codes(dict):
@@ -177,7 +208,7 @@ class SharedWork(Work):
         keys = pack(frontier + [
             inp.proposer_is_a, inp.progress_a, inp.progress_b,
             np.array([codes[n.memo_key] for n in inp.negotiator_a + inp.negotiator_b], dtype=float).reshape(2, rows).T,
-            inp.previous_a, inp.previous_b, inp.received_gain_a, inp.received_gain_b,
+            *history_keys(inp),
             inp.patience_a, inp.patience_b, inp.red_line_a, inp.red_line_b,
             # the same inputs answer differently under private information (the offers are not the frontier's)
             np.full(rows, codes[protocol.name if inp.information == "full" else (protocol.name, inp.information)])])

@@ -290,11 +290,13 @@ class ResultStore:
         """The meta table, values decoded from JSON."""
         return {key: json.loads(value) for key, value in self._db.execute("SELECT key, value FROM meta")}
 
-    def batches(self, size: int = EXPORT_BATCH) -> Iterator[list[tuple[Any, ...]]]:
-        """The runs ordered by run index, ``size`` rows at a time, as Python values per column."""
-        names = ", ".join(_quote(c.name) for c in self.columns)
-        cursor = self._db.execute(f"SELECT {names} FROM runs ORDER BY run_index")
-        kinds = [c.kind for c in self.columns]
+    def batches(self, size: int = EXPORT_BATCH, names: Sequence[str] | None = None) -> Iterator[list[tuple[Any, ...]]]:
+        """The runs ordered by run index, ``size`` rows at a time, as Python values per column: every
+        column, or those ``names`` (in that order)."""
+        kind_of_column = {c.name: c.kind for c in self.columns}
+        names = [c.name for c in self.columns] if names is None else list(names)
+        cursor = self._db.execute(f"SELECT {', '.join(map(_quote, names))} FROM runs ORDER BY run_index")
+        kinds = [kind_of_column[name] for name in names]
         while rows := cursor.fetchmany(size):
             yield [tuple(from_sql(v, k) for v, k in zip(row, kinds)) for row in rows]
 

@@ -31,6 +31,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -273,8 +274,10 @@ def _pool_context() -> multiprocessing.context.BaseContext:
 def local_engine(base: Scenario, chunks: Iterator[list[RunSpec]], workers: int) -> Batches:
     """Run chunks in this process (one worker) or a process pool; yield each chunk's rows as it finishes.
 
-    The first batch is empty (the engine is ready: the pool's workers started). A new chunk is handed out only after the
-    caller has taken (and stored) a finished one.
+    The first batch comes once the engine is ready (the pool's workers started): empty, or the runs
+    this process played while a pool's workers started (about a second: the forkserver imports Mesa
+    and the game; :func:`play_while`), which are dropped if the workers cannot start. A new chunk is
+    handed out only after the caller has taken (and stored) a finished one.
     """
     if workers == 1:
         yield []
@@ -285,22 +288,29 @@ def local_engine(base: Scenario, chunks: Iterator[list[RunSpec]], workers: int) 
         finally:
             forget_points()     # the memo goes with the sweep: this process (a notebook, say) goes on
         return
+    first = list(islice(chunks, IN_FLIGHT_PER_WORKER * workers))
     pool = ProcessPoolExecutor(workers, mp_context=_pool_context(), initializer=_init_worker,
                                initargs=(base, os.getpid()))
-    running: set[Future] = set()
+    starting: Future = Future()     # the first chunks' futures, once the workers started
     try:
+        threading.Thread(target=_submit_all, args=(pool, first, starting), name="sweep-start", daemon=True).start()
+        played, unplayed = play_while(lambda: not starting.done(), base, chunks)
+        running: set[Future] = set()
+        try:
+            running.update(starting.result())       # the workers are up
+            for future in running:
+                if future.done():
+                    future.result()
+            if unplayed:                            # the rest of the chunk this process had begun
+                running.add(pool.submit(_run_chunk_in_worker, unplayed))
+        except WORKER_FAULTS as err:
+            raise EngineError(f"the worker processes could not start ({_fault(err)}); {NO_GUARD_HINT}") from None
+        yield played
+
         def hand_out() -> None:
             while len(running) < IN_FLIGHT_PER_WORKER * workers and (chunk := next(chunks, None)) is not None:
                 running.add(pool.submit(_run_chunk_in_worker, chunk))
 
-        try:
-            hand_out()       # the workers start here
-            for future in running:
-                if future.done():
-                    future.result()
-        except WORKER_FAULTS as err:
-            raise EngineError(f"the worker processes could not start ({_fault(err)}); {NO_GUARD_HINT}") from None
-        yield []             # the workers are up
         while running:
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
@@ -317,7 +327,35 @@ def local_engine(base: Scenario, chunks: Iterator[list[RunSpec]], workers: int) 
                 raise EngineError(f"a worker process died ({_fault(err)}); the runs finished so far are "
                                   "stored: run the same command again to resume") from None
     finally:
+        # a start still under way (stopped by Ctrl-C, say) ends first: the pool's submissions and its
+        # shutdown hold the same lock; the submissions after it fail into ``starting``, unread
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _submit_all(pool: ProcessPoolExecutor, chunks: list[list[RunSpec]], done: Future) -> None:
+    """Hand the first chunks to a new pool (its workers start on the first submissions: they wait for
+    the forkserver) and set ``done`` to their futures, or to the error that stopped them."""
+    try:
+        done.set_result([pool.submit(_run_chunk_in_worker, chunk) for chunk in chunks])
+    except BaseException as err:   # noqa: BLE001 - handed to the sweep's thread, which says what failed
+        done.set_exception(err)
+
+
+def play_while(busy: Callable[[], bool], base: Scenario,
+               chunks: Iterator[list[RunSpec]]) -> tuple[list[dict[str, Any]], list[RunSpec]]:
+    """Play runs of the next chunks in this process, one at a time, as long as ``busy()`` (the
+    workers are starting: a core would idle); return their rows and the rest of the chunk begun,
+    for the workers. The memo of these games goes when they end."""
+    rows: list[dict[str, Any]] = []
+    chunk: list[RunSpec] = []
+    try:
+        with _one_blas_thread(), start_up_left_alone():
+            while busy() and (chunk or (chunk := next(chunks, []))):
+                rows.extend(run_chunk(base, chunk[:1]))
+                chunk = chunk[1:]
+    finally:
+        forget_points()
+    return rows, chunk
 
 
 def dask_engine(base: Scenario, chunks: Iterator[list[RunSpec]], workers: int,
@@ -407,11 +445,12 @@ def run_sweep(plan: SweepPlan, out: Path | None = None, *, workers: int | None =
               retry_failed: bool = False, mix_versions: bool = False) -> SweepReport:
     """Run the plan's runs not yet in the store at ``out``, storing each batch as it arrives;
     then export CSV and Parquet and report. ``on_start(plan, stored)`` is called once the store
-    is open and the engine ready, before the first run. With ``retry_failed``, runs stored as
-    failed are run again (their new rows replace the old). A store this call created is removed
-    again when the sweep stops (an engine that cannot start, say) before any run was stored. A store
-    holding runs of another version of the code (:func:`code_version`) is refused unless
-    ``mix_versions``; then the report gives the runs per version."""
+    is open and the engine ready, before the first run is stored (some may have been played while a
+    pool started). With ``retry_failed``, runs stored as failed are run again (their new rows replace
+    the old). A store this call created is removed again when the sweep stops (an engine that cannot
+    start, say) before any run was stored. A store holding runs of another version of the code
+    (:func:`code_version`) is refused unless ``mix_versions``; then the report gives the runs per
+    version."""
     if worker_bootstrapping():
         raise EngineError(f"a sweep started while a worker process imported its script; {NO_GUARD_HINT}")
     workers = (os.cpu_count() or 1) if workers is None else workers
@@ -462,11 +501,17 @@ def _run_into(store: ResultStore, plan: SweepPlan, out: Path, workers: int, engi
         batches = dask_engine(plan.scenario, chunks, workers, scheduler)
     ran = 0
     try:
-        next(batches)               # the engine is up (a cluster connected) before anything is said
+        # the engine is up (a cluster connected) before anything is said, with the runs it played
+        # while it started, if any: stored at once, and counted as there before the progress, whose
+        # rate and time left come from the runs that follow (not from a batch that took no time)
+        early = next(batches)
         if on_start is not None:
             on_start(plan, len(done))
-        bar = progress or make_progress(plan.total, len(done))
+        ran = store.add(early)
+        early_failed = sum(row["status"] != "ok" for row in early)
+        bar = progress or make_progress(plan.total, len(done) + ran)
         try:
+            bar.update(ran if progress else 0, early_failed)
             for rows in batches:
                 store.add(rows)
                 ran += len(rows)

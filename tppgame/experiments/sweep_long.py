@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -50,29 +51,43 @@ def long_columns(store: ResultStore) -> list[Column]:
     return [by_name[k] for k in KEYS] + _parameters(store) + list(COUNTRY_COLUMNS)
 
 
-def long_batches(store: ResultStore, size: int = EXPORT_BATCH) -> Iterator[list[tuple[Any, ...]]]:
-    """The long table's rows, in run index, country and sector order, about ``size`` at a time."""
+def long_column_batches(store: ResultStore, size: int = EXPORT_BATCH) -> Iterator[list[list[Any]]]:
+    """The long table's rows, in run index, country and sector order, about ``size`` at a time, each
+    batch as one list per column of :func:`long_columns` (a run's values repeated over its rows:
+    Arrow takes columns, and no row is made only to be taken apart again)."""
     names = [c.name for c in store.columns]
     if "detail" not in names:
         return
-    picks = [names.index(c) for c in (*KEYS, *(c.name for c in _parameters(store)))]
-    detail_at = names.index("detail")
-    rows: list[tuple[Any, ...]] = []
-    for batch in store.batches(size):
-        for run in batch:
-            if run[detail_at] is None:
+    wanted = [*KEYS, *(c.name for c in _parameters(store)), "detail"]
+    width = len(wanted) - 1 + len(COUNTRY_COLUMNS)
+    columns: list[list[Any]] = [[] for _ in range(width)]
+    for batch in store.batches(size, wanted):
+        for *key, detail in batch:
+            if detail is None:
                 continue
-            key = tuple(run[k] for k in picks)
-            for code, c in json.loads(run[detail_at]).items():
+            for code, c in json.loads(detail).items():
+                concessions = c["concessions"]
                 welfare = c.get("welfare") or NO_WELFARE
-                facts = (c["utility"], c["outside_option"], c["would_ratify"], c["member"], c["signatory"],
-                         welfare["percent_gdp"], welfare["total_usd_m"])
-                rows.extend((*key, code, sector, value, *facts) for sector, value in c["concessions"].items())
-            if len(rows) >= size:
-                yield rows
-                rows = []
-    if rows:
-        yield rows
+                rows = len(concessions)
+                for column, value in zip(columns, (*key, code)):
+                    column.extend(repeat(value, rows))
+                columns[len(key) + 1].extend(concessions)
+                columns[len(key) + 2].extend(concessions.values())
+                for column, value in zip(columns[len(key) + 3:], (
+                        c["utility"], c["outside_option"], c["would_ratify"], c["member"], c["signatory"],
+                        welfare["percent_gdp"], welfare["total_usd_m"])):
+                    column.extend(repeat(value, rows))
+            if len(columns[0]) >= size:
+                yield columns
+                columns = [[] for _ in range(width)]
+    if columns[0]:
+        yield columns
+
+
+def long_batches(store: ResultStore, size: int = EXPORT_BATCH) -> Iterator[list[tuple[Any, ...]]]:
+    """The long table's rows as tuples, in run index, country and sector order, about ``size`` at a time."""
+    for columns in long_column_batches(store, size):
+        yield list(zip(*columns))
 
 
 def export_long_csv(store: ResultStore, path: Path | None = None) -> Path:
@@ -97,8 +112,8 @@ def export_long(store: ResultStore) -> tuple[Path, Path | None]:
     except ImportError:
         return export_long_csv(store), None
     schema = arrow_schema(long_columns(store))
-    batches = [pa.record_batch([pa.array(col, type=f.type) for col, f in zip(zip(*batch), schema)], schema=schema)
-               for batch in long_batches(store) if batch]
+    batches = [pa.record_batch([pa.array(col, type=f.type) for col, f in zip(columns, schema)], schema=schema)
+               for columns in long_column_batches(store)]
     table = pa.Table.from_batches(batches, schema=schema) if batches else schema.empty_table()
     paths = (store.folder / LONG_CSV, store.folder / LONG_PARQUET)
     for path, write in zip(paths, (

@@ -43,7 +43,7 @@ class PlainProgress:
         self._step = max(1, math.ceil(total * every_share))
         self._next = initial + self._step
         if initial:
-            self._print(f"sweep: {initial}/{total} runs already stored; {total - initial} to go")
+            self._print(f"sweep: {initial}/{total} runs stored; {total - initial} to go")
 
     def line(self) -> str:
         """The current progress, with rate and time left from the runs finished in this session."""
