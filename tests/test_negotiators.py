@@ -192,6 +192,21 @@ def test_mirror_is_stateless_one_class_pass_and_its_own_settings_in_the_memo_key
     np.testing.assert_array_equal(demands(mirrors, Talks(inp, np.ones(3, dtype=bool))), first)
     assert Mirror().stateless and not Mirror().classifier["time_dependent"]
     assert Mirror().memo_key == Mirror().memo_key != Mirror(opening=0.2).memo_key
+
+
+def test_a_subclass_that_keeps_the_name_gets_memo_keys_of_its_own():
+    """A user's negotiator that keeps Boulware's name (and beta) but decides otherwise must not answer
+    from Boulware's remembered meetings in a sweep."""
+    from tppgame.game.negotiators.time_dependent import Boulware
+
+    class Stubborn(Boulware):
+        @classmethod
+        def demands(cls, negotiators, talks):
+            return talks.best.copy()              # never concedes
+
+    assert Stubborn().name == Boulware().name and Stubborn().beta == Boulware().beta
+    assert Stubborn().memo_key != Boulware().memo_key
+    assert Boulware().memo_key == Boulware().memo_key
     with pytest.raises(ValueError, match="opening must be from 0 to 1"):
         Mirror(opening=1.5)
 

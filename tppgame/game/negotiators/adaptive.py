@@ -40,7 +40,8 @@ class Mirror(Negotiator):
 
     @property
     def memo_key(self) -> tuple[Any, ...]:
-        return (self.name, self.opening)
+        """Its class and its ``opening`` (a subclass gets keys of its own, as for the time-dependent ones)."""
+        return (type(self).__module__, type(self).__qualname__, self.opening)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(opening={self.opening})"

@@ -35,7 +35,9 @@ class TimeDependent(Negotiator):
 
     @property
     def memo_key(self) -> tuple[Any, ...]:
-        return (self.name, self.beta)
+        """Its class and its ``beta``: a subclass that keeps the name but decides otherwise gets a key
+        of its own, so it never answers from another class's remembered meetings."""
+        return (type(self).__module__, type(self).__qualname__, self.beta)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(beta={self.beta})"
