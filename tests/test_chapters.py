@@ -87,6 +87,10 @@ def test_a_chapter_named_outside_play_is_refused_in_one_line(tmp_path, body, whe
 def test_only_a_chapter_can_be_named_and_no_shock_changes_them(one_error_line):
     message = one_error_line(["baseline", "--set", 'bargaining.chapters=["rice"]'])
     assert "bargaining.chapters[0]" in message and "a chapter, one of services" in message
+    message = one_error_line(["baseline", "--set", 'bargaining.chapters="services"'])
+    assert "bargaining.chapters: expected a list of chapters, got 'services'" in message
+    message = one_error_line(["baseline", "--set", 'agreement.suspended_sectors="rice"'])
+    assert "agreement.suspended_sectors: expected a list of sectors, got 'rice'" in message
     with pytest.raises(ScenarioError, match="a country, bargaining or agreement setting"):
         load_scenario(overrides={"events": [{"kind": "shock", "round": 3, "label": "more",
                                              "set": {"bargaining.chapters": ["services"]}}]})

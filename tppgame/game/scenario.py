@@ -243,7 +243,7 @@ def _compile(tree: dict[str, Any], cal: Calibration, file: str, origins: Origins
     checked = check_tree(tree, spec, file, "")
     require_complete(checked, spec, file, "")
     countries, sectors = cal.countries, cal.played(checked["bargaining"].get("chapters", []))
-    _check_in_play(checked, sectors, cal, file)
+    _check_in_play(checked, sectors, file)
     for code in countries:
         for table in SECTOR_TABLES:
             missing = [s for s in sectors if s not in checked["countries"][code][table]]
@@ -348,7 +348,7 @@ def _compile(tree: dict[str, Any], cal: Calibration, file: str, origins: Origins
     )
 
 
-def _check_in_play(checked: dict[str, Any], sectors: tuple[str, ...], cal: Calibration, file: str) -> None:
+def _check_in_play(checked: dict[str, Any], sectors: tuple[str, ...], file: str) -> None:
     """A sector a scenario names in its headlines, side deals or suspended provisions must be in play (a
     chapter plays only when ``bargaining.chapters`` names it), and a headline's ``top`` sectors among them."""
     def refuse(path: str, sector: str) -> None:

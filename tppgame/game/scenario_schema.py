@@ -99,7 +99,7 @@ def build_schema(cal: Calibration) -> dict[str, Any]:
             "payoff": choice(*PAYOFFS),
             "lobby_weight": number(0, 100),
             "quotas": boolean,
-            "chapters": _sector_list(cal, cal.chapters, "a chapter"),
+            "chapters": _sector_list(cal, cal.chapters, "chapter"),
             "buy_in": boolean,
             "held_back": number(0, 1, lo_open=True),
             "deadline_cost": number(0, 100),
@@ -273,15 +273,15 @@ def _side_deal(cal: Calibration) -> Check:
     })
 
 
-def _sector_list(cal: Calibration, among: tuple[str, ...] | None = None, what: str = "a sector") -> Check:
+def _sector_list(cal: Calibration, among: tuple[str, ...] | None = None, noun: str = "sector") -> Check:
     names = cal.sectors if among is None else among
 
     def check(value: Any, file: str, path: str) -> list[str]:
         if not isinstance(value, list):
-            raise ScenarioError(file, path, f"a list of {what}s", value)
+            raise ScenarioError(file, path, f"a list of {noun}s", value)
         for k, sector in enumerate(value):
             if sector not in names:
-                raise ScenarioError(file, f"{path}[{k}]", f"{what}, one of " + (" ".join(names) or "(none)"), sector)
+                raise ScenarioError(file, f"{path}[{k}]", f"a {noun}, one of " + (" ".join(names) or "(none)"), sector)
         return list(value)
 
     return with_schema(check, {"type": "array", "items": {"enum": list(names)}})
