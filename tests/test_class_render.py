@@ -26,8 +26,10 @@ def test_md_html_is_python_markdowns_html_with_tables():
 
 def conversions_on_advance(tmp_path, monkeypatch, pages: int) -> int:
     """Markdown conversions while ``pages`` pages of one delegation (students seated as JPN) redraw
-    after the teacher advances the round."""
-    registry = Registry(tmp_path / f"class{pages}.sqlite")
+    after the teacher advances the round. The clock stands still: the countdown in the status line
+    ("ends in about 300 s") would otherwise differ between pages drawn either side of a second's
+    boundary on a slow machine, and two different texts are rightly two conversions."""
+    registry = Registry(tmp_path / f"class{pages}.sqlite", clock=lambda: 1_000_000.0)
     monkeypatch.setattr(class_session, "_registry", registry)
     room = registry.create("baseline", seed=3, settings=Settings(assign="pick"))
     students = [room.join(f"Student {k}", "JPN") for k in range(pages)]
