@@ -295,10 +295,11 @@ def welfare_table(summary: dict[str, Any]) -> str:
         out.write(f"{c['name'][:13]:<13} {w['percent_gdp']:>+8.4f} {w['total_usd_m']:>+9.1f}  "
                   f"{w['exports_usd_m']:>+8.1f} {w['erosion_usd_m']:>+8.1f} {w['efficiency_usd_m']:>+8.1f} "
                   f"{w['terms_of_trade_usd_m']:>+8.1f} {w['tariff_revenue_usd_m']:>+8.1f}\n")
-    out.write("\nWelfare of the outcome (the agreement if formed, else the side deals in force) in the ten\n"
-              "sectors, from 2013 trade and tariffs: US$ m = exports + erosion + effic (efficiency) + ToT\n"
-              "(terms of trade); revenue (the change in tariff revenue) is a transfer inside effic + ToT,\n"
-              "shown, not added. See docs/explanation/welfare.md.\n")
+    out.write("\nWelfare of the outcome (the agreement if formed, else the side deals in force) in the\n"
+              "sectors in play, from 2013 trade and tariffs (a chapter's by its tariff equivalent):\n"
+              "US$ m = exports + erosion + effic (efficiency) + ToT (terms of trade); revenue (the change\n"
+              "in tariff revenue) is a transfer inside effic + ToT, shown, not added. See\n"
+              "docs/explanation/welfare.md.\n")
     return out.getvalue()
 
 
