@@ -159,7 +159,8 @@ class SharedWork(Work):
         return known[1]
 
     def summary(self, terms: PairTerms, threshold_a: np.ndarray, threshold_b: np.ndarray,
-                relief_a: np.ndarray | float = 0.0, relief_b: np.ndarray | float = 0.0) -> FrontierSummary:
+                relief_a: np.ndarray | float = 0.0, relief_b: np.ndarray | float = 0.0,
+                efficient_stake: bool = False) -> FrontierSummary:
         """:meth:`FrontierSummary.build`, with the talks seen before taken from the memo; every row
         carries the number of its inputs in this memo (``memo_id``)."""
         built: list[FrontierSummary] = []
@@ -168,14 +169,15 @@ class SharedWork(Work):
 
         def compute(index: np.ndarray) -> np.ndarray:
             part = FrontierSummary.build(terms if len(index) == rows else terms.rows(index), threshold_a[index],
-                                         threshold_b[index], relief_a[index], relief_b[index])
+                                         threshold_b[index], relief_a[index], relief_b[index], efficient_stake)
             first, self._next_frontier = self._next_frontier, self._next_frontier + len(index)
             part = dataclasses.replace(part, memo_id=np.arange(first, self._next_frontier, dtype=float))
             built.append(part)
             return pack([getattr(part, k) for k in SUMMARY_FIELDS])
 
         keys = pack([getattr(terms, k) for k in TERMS_FIELDS]
-                    + [threshold_a, threshold_b, relief_a, relief_b, np.full(rows, terms.gamma)])
+                    + [threshold_a, threshold_b, relief_a, relief_b, np.full(rows, terms.gamma),
+                       np.full(rows, float(efficient_stake))])
         matrix = self.frontiers.rows(keys, compute)
         if built and len(built[0].zopa) == rows:      # nothing was remembered: the build as it came
             return built[0]

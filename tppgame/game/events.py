@@ -268,8 +268,10 @@ def set_after_event(entries: list[dict[str, Any]], dotted: str, value: Any, file
 
 
 # settings a shock cannot change: the scenario's frame (its calendar, its sectors: the chapters in play),
-# and membership (join and withdraw events)
+# the measure of a stake (the talks' frontiers keep their stakes between rounds), and membership (join
+# and withdraw events)
 FIXED_SETTINGS = ("events", "side_deals", "rounds", "calendar", "seed", "extends", "bargaining.chapters",
+                  "bargaining.stake",
                   "agreement.members", "agreement.original_signatories", "existing_agreements", "name",
                   "description")
 

@@ -247,14 +247,24 @@ class PairTerms:
             return self._utilities_stacked(self._concessions(theta), granted=True)
         return _rows_first(*self._utilities_stacked(self._concessions(theta.T), granted=True))
 
-    def stakes(self) -> tuple[np.ndarray, np.ndarray]:
-        """What each side stands to gain from the other's full liberalisation of the sectors on the table.
+    def stakes(self, efficient: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """What each side stands to gain from the other, the yardstick of its reservation.
 
-        Red lines do not shrink the stake: a side's reservation is measured against what free
-        trade would give it, so a partner's red lines can leave it short of what it can ratify.
+        By default (``bargaining.stake = "free_trade"``) the other's full liberalisation of the
+        sectors on the table. Red lines do not shrink that stake: a side's reservation is measured
+        against what free trade would give it, so a partner's red lines can leave it short of what
+        it can ratify. With ``efficient`` (``"efficient"``) the stake is what the other opens at
+        the pair's efficient deal with equal weights (theta 0.5): in each sector the opening at
+        which the receiver's marginal gain meets the giver's marginal cost, within the red lines.
+        A government then measures what it must bring home against what the partner could open
+        while the pair gains, not against an opening that costs the partner more than it gives.
         """
-        stake_a = pair_gain(np.ones_like(self.w_a), self.w_a, self.p_a, self.base_a, self.rival_a).sum(axis=-1)
-        stake_b = pair_gain(np.ones_like(self.w_b), self.w_b, self.p_b, self.base_b, self.rival_b).sum(axis=-1)
+        if efficient:
+            x_ab, x_ba = self.deal_at(np.full(self.w_a.shape[0], 0.5))
+        else:
+            x_ab, x_ba = np.ones_like(self.w_b), np.ones_like(self.w_a)
+        stake_a = pair_gain(x_ba, self.w_a, self.p_a, self.base_a, self.rival_a).sum(axis=-1)
+        stake_b = pair_gain(x_ab, self.w_b, self.p_b, self.base_b, self.rival_b).sum(axis=-1)
         return stake_a, stake_b
 
 
@@ -348,12 +358,14 @@ class FrontierSummary:
 
     @classmethod
     def build(cls, terms: PairTerms, threshold_a: np.ndarray, threshold_b: np.ndarray,
-              relief_a: np.ndarray | float = 0.0, relief_b: np.ndarray | float = 0.0) -> FrontierSummary:
-        """Sample the frontier; each side's reservation is its threshold times its stake, less any
-        relief (what it will give up in this talk to bring a hold-out into the agreement)."""
+              relief_a: np.ndarray | float = 0.0, relief_b: np.ndarray | float = 0.0,
+              efficient_stake: bool = False) -> FrontierSummary:
+        """Sample the frontier; each side's reservation is its threshold times its stake (at free
+        trade, or at the pair's efficient deal with ``efficient_stake``: :meth:`PairTerms.stakes`),
+        less any relief (what it will give up in this talk to bring a hold-out into the agreement)."""
         rows = len(threshold_a)
         u_a, u_b = terms.frontier(np.broadcast_to(THETA_GRID, (rows, len(THETA_GRID))))
-        stake_a, stake_b = terms.stakes()
+        stake_a, stake_b = terms.stakes(efficient_stake)
         reserve_a, reserve_b = threshold_a * stake_a - relief_a, threshold_b * stake_b - relief_b
         # b's best: the smallest theta at which a gets its reservation; a's best: the largest for b.
         # Both searches run as one over the rows twice (a's, then b's): each row is its own search.

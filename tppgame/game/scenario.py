@@ -493,6 +493,8 @@ def _arrays(checked: dict[str, Any], countries: tuple[str, ...], sectors: tuple[
         "quotas": bargaining.get("quotas", False),
         # False when a scenario does not set it: a refused member offers more only through its talks
         "buy_in": bargaining.get("buy_in", False),
+        # "free_trade" when a scenario does not set it: a reservation is a share of the partner's full opening
+        "stake": bargaining.get("stake", "free_trade"),
         # 1 when a scenario does not set it: partners of a country without authority hold nothing back
         "held_back": bargaining.get("held_back", 1.0),
         # 0 when a scenario does not set it: a missed deadline costs nothing but the time

@@ -54,6 +54,11 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "bargaining.buy_in": ("A member its partners refuse for offering too little (`reciprocity`) adds to its schedule "
                           "the cheapest opening that meets the bar, up to its red lines, if it would still ratify "
                           "with it; otherwise it offers more only through its open talks", ""),
+    "bargaining.stake": ("What a side's reservation in a talk is a share of (its ratification threshold times "
+                         "this stake): `free_trade` (when unset), what the partner's full opening of the sectors on "
+                         "the table would give it; `efficient`, what the partner opens at the pair's efficient deal "
+                         "with equal weights, where in each sector the receiver's marginal gain meets the giver's "
+                         "marginal cost. A shock cannot change it", ""),
     "bargaining.held_back": ("Share of an offer a country expects to keep when it makes it to a partner without "
                              "`authority` (whose legislature may amend the deal and ask for more): it counts its "
                              "concessions in that talk at 1 / this times their political cost; 1 (when unset): no "

@@ -25,6 +25,7 @@ PROTOCOLS = ("alternating", "nash", "kalai_smorodinsky", "rubinstein")
 INFORMATION = ("full", "private")   # what a negotiator knows of its partner's utility (see Talks)
 ENTRY_RULES = ("tpp", "cptpp", "custom")
 PAYOFFS = ("judgment", "political_economy")   # bargaining.payoff: where a government's values come from
+STAKES = ("free_trade", "efficient")   # bargaining.stake: what a side's reservation in a talk is a share of
 SIDE_DEAL_KINDS = ("standalone", "conditional")
 SECTOR_TABLES = ("export_interest", "barrier", "sensitivity", "red_line")
 FILE_ONLY = ("extends", "drop_events", "drop_side_deals")   # how files combine, not settings of a game
@@ -101,6 +102,7 @@ def build_schema(cal: Calibration) -> dict[str, Any]:
             "quotas": boolean,
             "chapters": _sector_list(cal, cal.chapters, "chapter"),
             "buy_in": boolean,
+            "stake": choice(*STAKES),
             "held_back": number(0, 1, lo_open=True),
             "deadline_cost": number(0, 100),
             "max_phase_out": number(1, 100, integer=True),
@@ -308,6 +310,7 @@ def check_tree(value: Any, spec: Any, file: str, path: str) -> Any:
 def require_complete(value: Any, spec: Any, file: str, path: str) -> None:
     """Every leaf of the schema that the game needs must be set after merging."""
     optional = {"bargaining.payoff", "bargaining.lobby_weight", "bargaining.quotas", "bargaining.chapters", "bargaining.buy_in",
+                "bargaining.stake",
                 "bargaining.held_back", "bargaining.deadline_cost", "bargaining.max_phase_out", "extends", "drop_events",
                 "drop_side_deals", "existing_agreements", "history", "events", "side_deals", "headlines", "description",
                 "agreement.min_signatories", "agreement.min_gdp_share", "agreement.original_signatories",

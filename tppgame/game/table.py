@@ -235,8 +235,13 @@ class Table:
         self.summary_version = m.version
 
     def _build_summaries(self, terms: PairTerms, *reservations: np.ndarray) -> FrontierSummary:
-        """The talks' frontiers (from the shared memo, if any)."""
-        return self.model.work.summary(terms, *reservations)
+        """The talks' frontiers (from the shared memo, if any), with the scenario's measure of a stake."""
+        return self.model.work.summary(terms, *reservations, efficient_stake=self.efficient_stake)
+
+    @property
+    def efficient_stake(self) -> bool:
+        """Whether a side's stake is measured at the pair's efficient deal (``bargaining.stake``)."""
+        return self.model.config.params["stake"] == "efficient"
 
     def _open_talks(self) -> list[Talk]:
         """Talks that can meet this round: undecided, started, between members (for package talks),
@@ -406,7 +411,7 @@ class Table:
         thresholds = m.config.params["ratification_threshold"]
         a, b = np.array([i]), np.array([j])
         return FrontierSummary.build(terms, thresholds[a], thresholds[b],
-                                     m.agreement.relief(a, b), m.agreement.relief(b, a))
+                                     m.agreement.relief(a, b), m.agreement.relief(b, a), self.efficient_stake)
 
     def benchmarks(self, a: str, b: str) -> dict[str, Any]:
         """The analytic benchmarks for one pair's TPP talk in the current state of the game.

@@ -22,9 +22,10 @@ class Work:
     remembers = False     # whether the results are shared with other games
 
     def summary(self, terms: PairTerms, threshold_a: np.ndarray, threshold_b: np.ndarray,
-                relief_a: np.ndarray | float = 0.0, relief_b: np.ndarray | float = 0.0) -> FrontierSummary:
+                relief_a: np.ndarray | float = 0.0, relief_b: np.ndarray | float = 0.0,
+                efficient_stake: bool = False) -> FrontierSummary:
         """The talks' frontiers (:meth:`FrontierSummary.build`)."""
-        return FrontierSummary.build(terms, threshold_a, threshold_b, relief_a, relief_b)
+        return FrontierSummary.build(terms, threshold_a, threshold_b, relief_a, relief_b, efficient_stake)
 
     def session(self, protocol: Protocol, inp: SessionInput) -> SessionResult:
         """A round's meetings under a protocol."""
