@@ -54,6 +54,11 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "bargaining.buy_in": ("A member its partners refuse for offering too little (`reciprocity`) adds to its schedule "
                           "the cheapest opening that meets the bar, up to its red lines, if it would still ratify "
                           "with it; otherwise it offers more only through its open talks", ""),
+    "bargaining.rules_of_origin": ("`political_economy` only: a textile or car preference counts only the part an "
+                                   "exporter can use under the rule of origin the members settle (their median "
+                                   "ideal within every red line; yarn-forward, regional value content), net of "
+                                   "complying, and in-zone suppliers gain from the dearer inputs; false (when "
+                                   "unset): a preference is used in full", ""),
     "bargaining.held_back": ("Share of an offer a country expects to keep when it makes it to a partner without "
                              "`authority` (whose legislature may amend the deal and ask for more): it counts its "
                              "concessions in that talk at 1 / this times their political cost; 1 (when unset): no "

@@ -101,6 +101,7 @@ def build_schema(cal: Calibration) -> dict[str, Any]:
             "quotas": boolean,
             "chapters": _sector_list(cal, cal.chapters, "chapter"),
             "buy_in": boolean,
+            "rules_of_origin": boolean,
             "held_back": number(0, 1, lo_open=True),
             "deadline_cost": number(0, 100),
             "max_phase_out": number(1, 100, integer=True),
@@ -308,6 +309,7 @@ def check_tree(value: Any, spec: Any, file: str, path: str) -> Any:
 def require_complete(value: Any, spec: Any, file: str, path: str) -> None:
     """Every leaf of the schema that the game needs must be set after merging."""
     optional = {"bargaining.payoff", "bargaining.lobby_weight", "bargaining.quotas", "bargaining.chapters", "bargaining.buy_in",
+                "bargaining.rules_of_origin",
                 "bargaining.held_back", "bargaining.deadline_cost", "bargaining.max_phase_out", "extends", "drop_events",
                 "drop_side_deals", "existing_agreements", "history", "events", "side_deals", "headlines", "description",
                 "agreement.min_signatories", "agreement.min_gdp_share", "agreement.original_signatories",
