@@ -20,12 +20,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tppgame import load_scenario
+from tppgame.experiments.headlines import holds
 from tppgame.game.economy import load_economy
 from tppgame.game.fields import ScenarioError
 from tppgame.game.origin_play import full_margins, origin_rules, origin_split, supplier_gains
 from tppgame.game.political import FullOpening, political_values, with_origin
 from tppgame.game.rules import RULES_FILE, load_rules, settled_term
 from tppgame.game.settings import weights_for
+from tppgame.game.scenario import HeadlineSpec
 from tppgame.game.utility import world_utility
 from tppgame.model import TPPModel
 from tppgame.report import final_table
@@ -180,6 +182,15 @@ def test_a_game_with_rules_of_origin_shows_the_rule_in_the_summary_and_the_table
     while plain.running:
         plain.step()
     assert "rules_of_origin" not in plain.summary()
+    # the headline reads the signatories' rule, whether or not the game bargained with it
+    def under(country: str, sector: str, at_most: float) -> HeadlineSpec:
+        return HeadlineSpec("claim", "utilisation_at_most",
+                            tuple(sorted({"country": country, "sector": sector, "at_most": at_most}.items())))
+    share = vnm["utilisation"]
+    assert holds(model, under("VNM", "textiles", share)) and not holds(model, under("VNM", "textiles", share - 0.01))
+    assert not holds(model, under("USA", "textiles", 0.5))         # the US uses all of its preference
+    assert not holds(model, under("BRN", "autos", 1.0))            # no preference at stake: no claim borne out
+    assert holds(plain, under("VNM", "textiles", 0.5))
 
 
 # ------------------------------------------------------------------ bad input
@@ -198,6 +209,13 @@ def test_rules_of_origin_under_the_judgment_payoff_is_one_line_and_exit_2(tmp_pa
         assert result.returncode == 2 and result.stdout == "" and "Traceback" not in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1 and needle in result.stderr
         assert not (tmp_path / "o").exists()
+
+
+def test_a_utilisation_headline_on_a_sector_no_rule_governs_is_refused():
+    entry = {"claim": "c", "kind": "utilisation_at_most", "country": "VNM", "sector": "rice", "at_most": 0.5}
+    with pytest.raises(ScenarioError, match=r"headlines\[0\]\.sector: expected a sector a rule of origin governs "
+                                            r"\(textiles, autos, auto_parts\)"):
+        load_scenario("lobbies_and_welfare").with_headlines([entry], "test")
 
 
 def test_bad_origin_sectors_in_the_data_file_are_one_line(bad_data):

@@ -147,8 +147,9 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "headlines[].among": ("`smallest_concession`: the sectors the country's concession in `sector` is compared with",
                           "sectors"),
     "headlines[].at_least": ("The least concession or access claimed", CONCESSION),
-    "headlines[].at_most": ("`quota_at_most`: the most new quota claimed, a share of the market's consumption",
-                            "share, 0 to 1"),
+    "headlines[].at_most": ("`quota_at_most`: the most new quota claimed, a share of the market's consumption; "
+                            "`utilisation_at_most`: the most utilisation claimed, the share of the country's exports "
+                            "in the sector's rule of origin that claim the preference", "share, 0 to 1"),
     "headlines[].low": ("`term_between`: the least term claimed for the agreement's standard, in the issue's unit "
                         "(biologics: years)", "issue's unit"),
     "headlines[].high": ("`term_between`: the most term claimed for the agreement's standard", "issue's unit"),
