@@ -23,7 +23,7 @@ from tppgame import load_scenario
 from tppgame.experiments.headlines import holds
 from tppgame.game.economy import load_economy
 from tppgame.game.fields import ScenarioError
-from tppgame.game.origin_play import full_margins, origin_rules, origin_split, supplier_gains
+from tppgame.game.origin_play import full_margins, origin_rules, origin_split, origin_summary, supplier_gains
 from tppgame.game.political import FullOpening, political_values, with_origin
 from tppgame.game.rules import RULES_FILE, load_rules, settled_term
 from tppgame.game.settings import weights_for
@@ -96,6 +96,27 @@ def test_vietnams_textile_preference_in_the_us_under_the_settled_rule_by_hand():
     rice = economy.sectors.index("rice")
     assert split.utilisation[VNM, USA, rice] == 1.0 and split.usable[VNM, USA, rice] == 1.0
     assert split.spent[..., rice].max() == 0.0
+
+
+def test_what_the_summary_says_of_one_preference_by_hand():
+    economy = load_economy()
+    fta = np.zeros((12, 12))
+    tex = economy.sectors.index("textiles")
+    access = np.zeros((12, 12, len(economy.sectors)))
+    access[VNM, USA, tex] = 0.5                      # the US halves its 11% textile tariff for Vietnam
+    x = economy.trade[VNM, USA, tex]
+    out = origin_summary(_rules(), COUNTRIES, economy, fta, access, EVERYONE)["textiles_origin"]
+    m, cost = 0.055, (0.9 - 0.12) * 0.5 * 0.2
+    u = m / (2 * cost)                               # 0.353: a smaller margin is used less
+    assert list(out["exporters"]) == ["VNM"] and out["set_by"] == ["USA"]
+    assert out["exporters"]["VNM"] == {
+        "utilisation": round(u, 4), "margin_usd_m": round(x * m * 1000, 3),
+        "kept_usd_m": round(x * u * m / 2 * 1000, 3), "compliance_usd_m": round(x * u * m / 2 * 1000, 3)}
+    assert out["suppliers_usd_m"]["USA"] == round(0.3 * 0.5 * x * u * m / 2 * 1000, 3)
+    # a preference between a signatory and a country that did not sign is not the agreement's
+    signed = EVERYONE.copy()
+    signed[USA] = False
+    assert origin_summary(_rules(signed), COUNTRIES, economy, fta, access, signed)["textiles_origin"]["exporters"] == {}
 
 
 def test_the_rule_enters_the_governments_values():
