@@ -13,6 +13,11 @@ it holds (a fact is reproduced at 80% or more), then the numbers behind the fact
   deal's beef access for Australia; how often rice is *strictly* its smallest sacred concession;
 * **phase-outs**: the US's car phase-out for Japan, years by number of seeds, and the share of all
   concessions at the end that are phased out rather than made at once;
+* **rules of origin**: per rule (textiles, autos), over the games that formed, the rule the signatories
+  settle and whose red line it sits on, and per exporter its utilisation, the margin its partners
+  granted, what it keeps net of complying and what complying costs (US$ m a year on 2013 trade),
+  means over seeds; measured whether or not the game bargained with the rule
+  (``bargaining.rules_of_origin``: :mod:`tppgame.game.origin_play`);
 * **each country**: its mean barrier; its cut of its own protection (the mean over sectors of
   concession times barrier) and its rank among the members (1 = the largest cut); the share of seeds
   it makes one of the two largest cuts; the correlation across sectors between its concession and its
@@ -42,7 +47,7 @@ from tppgame.cli_args import EXIT_BAD_INPUT, Parser, UsageError, parse_setting, 
 from tppgame.experiments.headlines import (ROBUST_SHARE, among_top, final_concessions, over_seeds, own_cuts,
                                            package_schedule, protected_sectors)
 from tppgame.game.fields import ScenarioError
-from tppgame.game.outcome import final_access, final_phase_outs
+from tppgame.game.outcome import final_access, final_phase_outs, rules_of_origin
 from tppgame.game.scenario import Scenario
 
 FACTS_FILE = Path(__file__).with_name("stylised_facts.toml")
@@ -95,6 +100,7 @@ def measure(scenario: Scenario, seeds: range) -> dict[str, Any]:
     jaepa_beef, strict_rice = [], 0
     car_years, phased, conceded = [], 0, 0      # the US's car phase-out for Japan; concessions phased out
     jp, au = codes.index("JPN"), codes.index("AUS")
+    origin: dict[str, dict[str, Any]] = {}      # per origin rule: its terms, who set them, per exporter its figures
     beef, rice = sectors.index("beef"), sectors.index("rice")
     sacred = [sectors.index(s) for s in SACRED if s != "rice"]
     for _seed, model, verdicts in over_seeds(scenario, seeds, record=False):
@@ -112,6 +118,7 @@ def measure(scenario: Scenario, seeds: range) -> dict[str, Any]:
         car_years.append(int(phase_outs[jp, codes.index("USA"), sectors.index("autos")]))
         phased, conceded = phased + int((phase_outs > 0).sum()), conceded + int((access > 0).sum())
         strict_rice += bool(all(conc[jp, rice] < conc[jp, k] - 1e-9 for k in sacred))
+        _add_origin(origin, rules_of_origin(model))
         cuts = own_cuts(conc, barrier)
         tops = among_top(cuts, model.members, TOP_CUTS)
         chosen = protected_sectors(barrier, TOP_PROTECTED)
@@ -150,6 +157,7 @@ def measure(scenario: Scenario, seeds: range) -> dict[str, Any]:
         },
         "phase_outs": {"us_cars_for_japan_years": dict(sorted(Counter(car_years).items())),
                        "share_of_concessions_phased_out": share(phased, conceded)},
+        "rules_of_origin": _origin_means(origin),
         "countries": {code: {
             "barrier": float(barrier_sum[k].mean() / n),
             "seeds_a_member": len(cut[k]),
@@ -164,6 +172,31 @@ def measure(scenario: Scenario, seeds: range) -> dict[str, Any]:
             "concessions": {s: float(conc_sum[k, j] / n) for j, s in enumerate(sectors)},
         } for k, code in enumerate(codes)},
     }
+
+
+def _add_origin(origin: dict[str, dict[str, Any]], rules: dict[str, dict[str, Any]]) -> None:
+    """Add one formed game's rules of origin (``summary.json``'s, settled by its signatories; measured
+    whether or not the game bargained with them) to the tallies."""
+    for name, rule in rules.items():
+        tally = origin.setdefault(name, {"label": rule["label"], "games": 0, "rules": Counter(), "set_by": Counter(),
+                                         "exporters": {}})
+        tally["games"] += 1
+        tally["rules"][rule["rule"]] += 1
+        tally["set_by"][" and ".join(rule["set_by"]) or "the median ideal"] += 1
+        for code, figures in rule["exporters"].items():
+            for key, value in figures.items():
+                tally["exporters"].setdefault(code, {}).setdefault(key, []).append(value)
+
+
+def _origin_means(origin: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Per origin rule over the formed games: how often each term and each setter, and per exporter the
+    means of its utilisation, margin, kept margin and compliance cost."""
+    return {name: {"label": t["label"], "games": t["games"],
+                   "rules": {str(k): v / t["games"] for k, v in sorted(t["rules"].items())},
+                   "set_by": {k: v / t["games"] for k, v in t["set_by"].most_common()},
+                   "exporters": {code: {key: float(np.mean(v)) for key, v in figures.items()}
+                                 for code, figures in t["exporters"].items()}}
+            for name, t in origin.items()}
 
 
 def _pct(x: float | None) -> str:
@@ -212,6 +245,14 @@ def report(out: dict[str, Any]) -> str:
                      f"{' '.join(c['most_protected']):<26}{_num(c['best_in_most_protected']):>6}"
                      f"{_pct(c['nothing_in_most_protected']):>9}{_pct(c[f'under_{SOMETHING}_in_most_protected']):>7}"
                      f"{_pct(c['nothing_at_all']):>7}")
+    for rule in out.get("rules_of_origin", {}).values():
+        lines += ["", f"{rule['label']}, over the {rule['games']} games that formed (the signatories' rule, measured "
+                  "whether or not they bargained with it): rule "
+                  + ", ".join(f"{k} in {_pct(v)}" for k, v in rule["rules"].items()) + "; set by "
+                  + ", ".join(f"{k} {_pct(v)}" for k, v in rule["set_by"].items()),
+                  f"  {'':<4}{'util':>6}{'margin':>9}{'kept':>9}{'comply':>9}  (means; US$ m a year on 2013 trade)"]
+        lines += [f"  {code:<4}{_pct(e['utilisation']):>6}{e['margin_usd_m']:>9.1f}{e['kept_usd_m']:>9.1f}"
+                  f"{e['compliance_usd_m']:>9.1f}" for code, e in rule["exporters"].items()]
     can = out["countries"].get("CAN")
     if can:
         lines.append(f"  Canada's mean concession: autos {can['concessions']['autos']:.2f}, "

@@ -280,6 +280,25 @@ def terms_lines(summary: dict[str, Any]) -> list[str]:
             digits = 2 if issue["term"] <= 1 and all(v <= 1 for v in issue["bound"].values()) else 1
             lines.append(f"{issue['label']}: at least {issue['term']:.{digits}f} {issue['unit']} (the least a "
                          f"signatory binds: {', '.join(least)}).")
+    return lines + origin_lines(summary)
+
+
+def origin_lines(summary: dict[str, Any], shown: int = 3) -> list[str]:
+    """One sentence per rule of origin the signatories settled (``summary['rules_of_origin']``): the rule,
+    whose red line it sits on (or the median ideal), and the utilisation of the ``shown`` exporters with
+    the largest preference margins."""
+    lines = []
+    names = {code: c["name"] for code, c in summary["countries"].items()}
+    for issue in summary.get("rules_of_origin", {}).values():
+        setters = [names[c] for c in issue["set_by"]]
+        who = (f"the red line of {' and '.join(filter(None, [', '.join(setters[:-1]), setters[-1]]))}" if setters
+               else "the members' median ideal")
+        if not issue["within_red_lines"]:
+            who += ", past some red line"
+        largest = sorted(issue["exporters"].items(), key=lambda kv: -kv[1]["margin_usd_m"])[:shown]
+        used = ", ".join(f"{names[code]} {e['utilisation']:.0%}" for code, e in largest)
+        lines.append(f"{issue['label']}: {issue['rule']:.2f} ({who}); share of exports claiming the "
+                     f"preference: {used or 'no preference granted'}.")
     return lines
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tppgame.game.outcome import final_access, final_phase_outs, rules_terms
+from tppgame.game.outcome import final_access, final_phase_outs, rules_of_origin, rules_terms
 from tppgame.game.power import entry_rule_game, membership
 from tppgame.game.quota_play import QuotaMarket, quota_markets
 from tppgame.game.scenario import HeadlineSpec, Scenario
@@ -219,6 +219,17 @@ def _term_between(model: TPPModel, h: HeadlineSpec) -> bool:
     return term is not None and h.get("low") - 1e-9 <= term <= h.get("high") + 1e-9
 
 
+def _utilisation_at_most(model: TPPModel, h: HeadlineSpec) -> bool:
+    """The agreement formed, the country had a preference under the rule of origin that governs the sector
+    (the signatories' rule, summary's ``rules_of_origin``, whether or not the game bargained with it), and
+    at most ``at_most`` of those exports claim it."""
+    for rule in rules_of_origin(model).values():
+        if h.get("sector") in rule["sectors"]:
+            exporter = rule["exporters"].get(h.get("country"))
+            return exporter is not None and exporter["utilisation"] <= h.get("at_most") + 1e-12
+    return False
+
+
 def phase_out_leads(years: np.ndarray, importer: int, members: np.ndarray, at_least: int = 1,
                     exporter: int | None = None) -> bool:
     """Whether ``importer``'s phase-out in a sector (``years`` [exporter, importer] of that sector;
@@ -246,6 +257,7 @@ CHECKS: dict[str, Callable[[TPPModel, HeadlineSpec], bool]] = {
     "deeper_than_side_deal": _deeper_than_side_deal, "largest_cuts": _largest_cuts,
     "concedes_in_protected": _concedes_in_protected, "opens_by_quota": _opens_by_quota,
     "quota_at_most": _quota_at_most, "term_between": _term_between, "longest_phase_out": _longest_phase_out,
+    "utilisation_at_most": _utilisation_at_most,
 }
 
 

@@ -10,6 +10,7 @@ import numpy as np
 
 from tppgame.game.power import PowerIndices, power_at
 from tppgame.game.economy import load_economy
+from tppgame.game.origin_play import origin_rules, origin_summary
 from tppgame.game.phase_out import access_years
 from tppgame.game.quota_play import quota_markets, quota_welfare, tariff_access
 from tppgame.game.quotas import add_accounts
@@ -118,12 +119,27 @@ def summary(model: TPPModel) -> dict[str, Any]:
             for d in model.deals if d.kind != "tpp"
         ],
         "rules_terms": rules_terms(model),
+        **({"rules_of_origin": rules_of_origin(model)} if model.config.params.get("rules_of_origin") else {}),
         # what members refused for offering too little opened to buy their way in (bargaining.buy_in)
         "buy_in": {code: {sector: round(float(v), 4) for sector, v in zip(model.sectors, row) if v > 0}
                    for code, row in zip(model.countries, model.agreement.offers) if row.any()},
         "countries": countries,
         "phase_outs": phase_outs(model),
     }
+
+
+def rules_of_origin(model: TPPModel) -> dict[str, dict[str, Any]]:
+    """Per origin rule (``bargaining.rules_of_origin``): the rule the signatories settle, who it sits on,
+    each signatory exporter's utilisation and kept margin, and the in-zone suppliers' gain
+    (:func:`tppgame.game.origin_play.origin_summary`); empty when no agreement formed."""
+    check = model.last_check
+    if not check.formed:
+        return {}
+    signed = np.array([c in check.signatories for c in model.countries])
+    issues = load_rules().select(model.countries).issues
+    rules = origin_rules(issues, model.countries, model.sectors, signed)
+    economy = load_economy().select(model.countries, model.sectors)
+    return origin_summary(rules, model.countries, economy, model.config.params["fta"], final_access(model), signed)
 
 
 def rules_terms(model: TPPModel) -> dict[str, dict[str, Any]]:

@@ -19,6 +19,10 @@ importer's market in one sector to one exporter, in US$ bn:
 * so opening costs the importer's government ``S + lambda_m L - H`` (never below 0: a government
   whose own gain exceeds what it pays gives the access as soon as a partner asks).
 
+With ``bargaining.rules_of_origin``, a textile or car preference counts only the part an exporter can
+use under the rule of origin, net of complying, and in-zone suppliers gain from the dearer inputs
+(:func:`with_origin`, :mod:`tppgame.game.origin_play`).
+
 Biologics carry no tariff: data protection is a rule (:mod:`tppgame.game.rules`). Raising an
 importer's protection to the top of the issue's scale moves ``e_j = (high - y0_j) / life`` of a
 product's life onto the originators' price premium ``p`` on its market ``M_j``; exporter ``i``'s
@@ -42,6 +46,7 @@ from typing import Any
 import numpy as np
 
 from tppgame.game.economy import Economy, load_economy
+from tppgame.game.origin_play import OriginRule, full_margins, origin_rules, origin_split, supplier_gains
 from tppgame.game.quota_play import QuotaMarket, quota_markets, quota_opening
 from tppgame.game.rules import Issue, load_rules, protected_share
 from tppgame.game.utility import Weights
@@ -61,6 +66,7 @@ class FullOpening:
     importer: np.ndarray      # the importer's welfare change: H - S for a tariff (its triangle less what it pays)
     producers: np.ndarray     # L: the importer's import-competing producers' loss
     erosion: np.ndarray       # the exporter's loss per unit of a rival's better access (first order)
+    suppliers: np.ndarray | None = None   # [k, i, j, s]: k's in-zone suppliers' gain (rules of origin)
 
 
 def full_opening(economy: Economy, fta: np.ndarray) -> FullOpening:
@@ -118,6 +124,17 @@ def with_quotas(opening: FullOpening, markets: tuple[QuotaMarket, ...], output: 
     return FullOpening(surplus, importer, producers, erosion)
 
 
+def with_origin(opening: FullOpening, economy: Economy, fta: np.ndarray,
+                rules: tuple[OriginRule, ...]) -> FullOpening:
+    """The full opening under rules of origin (:mod:`tppgame.game.origin_play`): the exporter's surplus
+    scaled by the share of the margin it can use net of compliance, the importer's terms by its
+    utilisation, and each country's in-zone suppliers' share of what compliers spend."""
+    split = origin_split(full_margins(economy, fta), rules)
+    trade = np.where(np.eye(len(economy.countries), dtype=bool)[:, :, None], 0.0, economy.trade)
+    return FullOpening(opening.surplus * split.usable, opening.importer * split.utilisation,
+                       opening.producers * split.utilisation, opening.erosion, supplier_gains(split, trade))
+
+
 @dataclass(frozen=True)
 class PoliticalValues:
     """A government's values of a full opening, each divided by its attainable gain."""
@@ -125,6 +142,7 @@ class PoliticalValues:
     gain: np.ndarray          # [i, j, s]: to i, of j's full opening to it
     precedent: np.ndarray     # [i, j, s]: to i, per unit a rival's access in j exceeds its own
     cost: np.ndarray          # [j, i, s]: to j, of opening s fully to exporter i
+    bystander: np.ndarray | None = None   # [k, i, j, s]: to k (neither i nor j), of j's full opening to i
 
 
 def political_values(opening: FullOpening, sensitivity: np.ndarray, export_interest: np.ndarray,
@@ -137,13 +155,23 @@ def political_values(opening: FullOpening, sensitivity: np.ndarray, export_inter
     lobby_x = (1.0 + lobby_weight * export_interest)[:, None, :]                 # exporter i's weight
     lobby_m = (lobby_weight * sensitivity)[None, :, :]                            # importer j's
     gain = lobby_x * opening.surplus
-    cost = np.maximum(lobby_m * opening.producers - opening.importer, 0.0)   # [i, j, s]: j opening s to i
+    importer = opening.importer
+    bystander = None
+    if opening.suppliers is not None:          # rules of origin: suppliers' gains count as welfare
+        n = gain.shape[0]
+        idx = np.arange(n)
+        gain = gain + opening.suppliers[idx, idx]                                  # the exporter's own
+        importer = importer + opening.suppliers[idx[None, :], idx[:, None], idx[None, :]]   # the importer's own
+        k, i, j = np.ix_(idx, idx, idx)
+        bystander = np.where(((k != i) & (k != j))[..., None], opening.suppliers, 0.0)
+    cost = np.maximum(lobby_m * opening.producers - importer, 0.0)   # [i, j, s]: j opening s to i
     potential = gain.sum(axis=(1, 2))
     scale = np.where(potential > 0, potential, 1.0)
     return PoliticalValues(
         gain=gain / scale[:, None, None],
         precedent=precedent_weight * lobby_x * opening.erosion / scale[:, None, None],
         cost=np.transpose(cost, (1, 0, 2)) / scale[:, None, None],
+        bystander=None if bystander is None else bystander / scale[:, None, None, None],
     )
 
 
@@ -155,6 +183,9 @@ def political_weights(params: dict[str, Any]) -> Weights:
     opening = with_rules(full_opening(economy, params["fta"]), sectors, issues)
     if params.get("quotas", False):
         opening = with_quotas(opening, quota_markets(countries, sectors), economy.output)
+    if params.get("rules_of_origin", False):       # the rule the whole table settles (origin_play)
+        table = np.ones(len(countries), dtype=bool)
+        opening = with_origin(opening, economy, params["fta"], origin_rules(issues, countries, sectors, table))
     values = political_values(opening, params["sensitivity"], params["export_interest"],
                               params["lobby_weight"], params["precedent_weight"])
     market = params["gdp"] / params["gdp"].sum()
@@ -163,4 +194,5 @@ def political_weights(params: dict[str, Any]) -> Weights:
         gamma=float(params["cost_exponent"]),
         rival=params["export_interest"] >= params["precedent_min_interest"],
         red_line=params["red_line"], threshold=params["ratification_threshold"], market=market,
+        bystander=values.bystander,
     )

@@ -2,7 +2,9 @@
 
 Biologics is a sector of the game: a country's concession there binds a term of years of data
 protection (:func:`bound_terms`), and an agreement's standard is the least a signatory binds
-(:func:`agreement_term`). The other issues are not yet in play.
+(:func:`agreement_term`). Rules of origin are in play with ``bargaining.rules_of_origin``
+(:mod:`tppgame.game.origin_play`): the rule is the term the members settle (:func:`settled_term`) and
+governs the preferences of the sectors the data file names. The other issues are not yet in play.
 
 Each issue is a term on a scale (years of biologics data protection, a rule of origin's required
 in-zone share, a threshold in SDR, a depth of disciplines) with, per country, a status quo, an
@@ -140,6 +142,28 @@ def agreement_term(bound: np.ndarray, signatories: np.ndarray) -> float | None:
     return float(np.asarray(bound, dtype=float)[signed].min()) if signed.any() else None
 
 
+def settled_term(ideal: np.ndarray, red_line: np.ndarray, members: np.ndarray) -> tuple[float, bool] | None:
+    """The term ``members`` settle on a rule (a rule of origin's in-zone share) and whether it respects every
+    member's red line; None without members.
+
+    Consensus with a median: any member can block a term past its red line, so the term lies in the
+    range every red line allows, ``[lower, upper]`` (``lower`` the highest red line of those whose ideal
+    lies above it, ``upper`` the lowest of the others); within it, the term is the members' median ideal
+    projected onto that range (no majority can move a median, Black 1948). Red lines that leave no common
+    term give the median projected onto the gap between them, flagged False."""
+    on = np.asarray(members, dtype=bool)
+    if not on.any():
+        return None
+    ideal, red = np.asarray(ideal, dtype=float)[on], np.asarray(red_line, dtype=float)[on]
+    above = ideal >= red
+    lower = float(red[above].max()) if above.any() else -np.inf
+    upper = float(red[~above].min()) if (~above).any() else np.inf
+    median = float(np.median(ideal))
+    if lower <= upper:
+        return min(max(median, lower), upper), True
+    return min(max(median, upper), lower), False
+
+
 # ------------------------------------------------------------------ the data file
 @dataclass(frozen=True)
 class Issue:
@@ -157,6 +181,7 @@ class Issue:
     red_line: np.ndarray
     figures: dict[str, np.ndarray]          # the kind's per-country figures, [c]
     parameters: dict[str, float]
+    sectors: tuple[str, ...] = ()           # an origin rule: the game's sectors whose preferences it governs
 
     def values(self, term: float) -> np.ndarray:
         """[c]: every country's value of ``term`` (US$ bn a year), by the issue's kind."""
@@ -230,8 +255,13 @@ def _issue(name: str, table: Any, file: str, sources: Mapping[str, str], countri
         for key, (lo, hi) in per_country.items():
             values[key][k] = figure(block.get(key), file, f"{where}.countries.{code}.{key}", sources, lo, hi,
                                      figures)
+    governs = table.get("sectors", [])
+    known = load_calibration().sectors
+    if not isinstance(governs, list) or any(s not in known for s in governs):
+        raise ScenarioError(file, f"{where}.sectors", f"a list of the game's sectors ({', '.join(known)})", governs)
     return Issue(name, texts["label"], kind, texts["unit"], low, high, outcome, values["status_quo"],
-                 values["ideal"], values["red_line"], {key: values[key] for key in per_country}, params)
+                 values["ideal"], values["red_line"], {key: values[key] for key in per_country}, params,
+                 tuple(governs))
 
 
 def _missing(file: str, where: str) -> dict[str, Any]:

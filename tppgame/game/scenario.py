@@ -334,6 +334,11 @@ def _compile(tree: dict[str, Any], cal: Calibration, file: str, origins: Origins
         raise ScenarioError(file, "bargaining.information", "full information with the benchmark protocol "
                             f"'{checked['bargaining']['protocol']}' (private information needs alternating)",
                             information)
+    bargaining = checked["bargaining"]
+    if bargaining.get("rules_of_origin", False) and bargaining.get("payoff") != "political_economy":
+        # the judgment payoff's indices have no trade or margin in US$ for a compliance cost to be a share of
+        raise ScenarioError(file, "bargaining.rules_of_origin", "false unless bargaining.payoff is "
+                            "political_economy (the judgment payoff has no margins to split)", True)
     params = _arrays(checked, countries, sectors)
     return Scenario(
         file=file, settings=tree, calibration=cal,
@@ -495,6 +500,8 @@ def _arrays(checked: dict[str, Any], countries: tuple[str, ...], sectors: tuple[
         "buy_in": bargaining.get("buy_in", False),
         # "free_trade" when a scenario does not set it: a reservation is a share of the partner's full opening
         "stake": bargaining.get("stake", "free_trade"),
+        # False when a scenario does not set it: every preference is used in full (tppgame.game.origin_play)
+        "rules_of_origin": bargaining.get("rules_of_origin", False),
         # 1 when a scenario does not set it: partners of a country without authority hold nothing back
         "held_back": bargaining.get("held_back", 1.0),
         # 0 when a scenario does not set it: a missed deadline costs nothing but the time

@@ -59,6 +59,11 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
                          "the table would give it; `efficient`, what the partner opens at the pair's efficient deal "
                          "with equal weights, where in each sector the receiver's marginal gain meets the giver's "
                          "marginal cost. A shock cannot change it", ""),
+    "bargaining.rules_of_origin": ("`political_economy` only: a textile or car preference counts only the part an "
+                                   "exporter can use under the rule of origin the members settle (their median "
+                                   "ideal within every red line; yarn-forward, regional value content), net of "
+                                   "complying, and in-zone suppliers gain from the dearer inputs; false (when "
+                                   "unset): a preference is used in full", ""),
     "bargaining.held_back": ("Share of an offer a country expects to keep when it makes it to a partner without "
                              "`authority` (whose legislature may amend the deal and ask for more): it counts its "
                              "concessions in that talk at 1 / this times their political cost; 1 (when unset): no "
@@ -147,8 +152,9 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "headlines[].among": ("`smallest_concession`: the sectors the country's concession in `sector` is compared with",
                           "sectors"),
     "headlines[].at_least": ("The least concession or access claimed", CONCESSION),
-    "headlines[].at_most": ("`quota_at_most`: the most new quota claimed, a share of the market's consumption",
-                            "share, 0 to 1"),
+    "headlines[].at_most": ("`quota_at_most`: the most new quota claimed, a share of the market's consumption; "
+                            "`utilisation_at_most`: the most utilisation claimed, the share of the country's exports "
+                            "in the sector's rule of origin that claim the preference", "share, 0 to 1"),
     "headlines[].low": ("`term_between`: the least term claimed for the agreement's standard, in the issue's unit "
                         "(biologics: years)", "issue's unit"),
     "headlines[].high": ("`term_between`: the most term claimed for the agreement's standard", "issue's unit"),

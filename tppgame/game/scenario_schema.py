@@ -103,6 +103,7 @@ def build_schema(cal: Calibration) -> dict[str, Any]:
             "chapters": _sector_list(cal, cal.chapters, "chapter"),
             "buy_in": boolean,
             "stake": choice(*STAKES),
+            "rules_of_origin": boolean,
             "held_back": number(0, 1, lo_open=True),
             "deadline_cost": number(0, 100),
             "max_phase_out": number(1, 100, integer=True),
@@ -134,7 +135,8 @@ HEADLINE_KINDS = ("formed", "in_force", "deal_by", "no_deal_by", "deal_order", "
                   "holdout", "concession_at_least", "access_at_least",
                   # the stylised facts of the talks (see Write a scenario: Headlines)
                   "formed_between", "veto", "smallest_concession", "deeper_than_side_deal", "largest_cuts",
-                  "concedes_in_protected", "opens_by_quota", "quota_at_most", "term_between", "longest_phase_out")
+                  "concedes_in_protected", "opens_by_quota", "quota_at_most", "term_between", "longest_phase_out",
+                  "utilisation_at_most")
 # what each kind of headline needs besides its claim; a need ending in "_" is a round or a date
 # (``from_``: ``from_round`` or ``from_date``)
 HEADLINE_NEEDS = {
@@ -152,6 +154,7 @@ HEADLINE_NEEDS = {
     "quota_at_most": ("importer", "sector", "at_most"),
     "term_between": ("sector", "low", "high"),
     "longest_phase_out": ("country", "sector"),
+    "utilisation_at_most": ("country", "sector", "at_most"),
 }
 TIMES = ("by_", "from_")   # a headline's round or date fields: at most one of ``X_round`` and ``X_date`` each
 
@@ -209,6 +212,8 @@ def _check_headline_terms(headline: dict[str, Any], cal: Calibration, file: str,
     if kind == "largest_cuts" and not len(headline["countries"]) <= headline["top"] <= len(cal.countries):
         raise ScenarioError(file, f"{path}.top", f"a number from the {len(headline['countries'])} countries listed "
                             f"to the {len(cal.countries)} countries of the game", headline["top"])
+    if kind == "utilisation_at_most":
+        _check_origin_sector(headline, cal, file, path)
     if kind == "term_between":
         from tppgame.game.rules import rules_sectors   # here: the rules data is read with the calibration's countries
         if headline["sector"] not in rules_sectors(cal.sectors):
@@ -216,6 +221,14 @@ def _check_headline_terms(headline: dict[str, Any], cal: Calibration, file: str,
                                 + ", ".join(rules_sectors(cal.sectors)) + ")", headline["sector"])
         if headline["low"] > headline["high"]:
             raise ScenarioError(file, f"{path}.high", f"a term at least low ({headline['low']:g})", headline["high"])
+
+
+def _check_origin_sector(headline: dict[str, Any], cal: Calibration, file: str, path: str) -> None:
+    from tppgame.game.rules import load_rules   # here: the rules data is read with the calibration's countries
+    governed = [s for issue in load_rules().issues.values() if issue.kind == "origin" for s in issue.sectors]
+    if headline["sector"] not in governed:
+        raise ScenarioError(file, f"{path}.sector", "a sector a rule of origin governs (" + ", ".join(governed) + ")",
+                            headline["sector"])
 
 
 def _side_deal(cal: Calibration) -> Check:
@@ -311,6 +324,7 @@ def require_complete(value: Any, spec: Any, file: str, path: str) -> None:
     """Every leaf of the schema that the game needs must be set after merging."""
     optional = {"bargaining.payoff", "bargaining.lobby_weight", "bargaining.quotas", "bargaining.chapters", "bargaining.buy_in",
                 "bargaining.stake",
+                "bargaining.rules_of_origin",
                 "bargaining.held_back", "bargaining.deadline_cost", "bargaining.max_phase_out", "extends", "drop_events",
                 "drop_side_deals", "existing_agreements", "history", "events", "side_deals", "headlines", "description",
                 "agreement.min_signatories", "agreement.min_gdp_share", "agreement.original_signatories",

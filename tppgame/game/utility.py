@@ -32,6 +32,9 @@ class Weights:
     red_line: np.ndarray      # [i, s]: most-acceptable concession
     threshold: np.ndarray     # [i]: ratification threshold (share of attainable gains)
     market: np.ndarray        # [j]: GDP share, the market-size weight
+    # [k, i, j, s]: value to k, neither i nor j, of j's full access to i (in-zone suppliers under rules
+    # of origin, tppgame.game.origin_play); None: nobody gains from others' access
+    bystander: np.ndarray | None = None
 
 
 def make_weights(params: dict[str, Any]) -> Weights:
@@ -103,6 +106,8 @@ def world_utility(weights: Weights, access: np.ndarray) -> np.ndarray:
     cost = np.einsum("iks,kis->i", weights.cost, access**weights.gamma)
     gap = np.maximum(best_rival_access(access, weights.rival) - access, 0.0)
     precedent = np.einsum("ijs,ijs->i", weights.precedent, gap)
+    if weights.bystander is not None:
+        gain = gain + np.einsum("kijs,ijs->k", weights.bystander, access)
     return gain - cost - precedent
 
 
