@@ -287,7 +287,8 @@ def terms_lines(summary: dict[str, Any]) -> list[str]:
             least = [summary["countries"][code]["name"] for code, term in issue["bound"].items()
                      if abs(term - issue["term"]) < 1e-9]
             digits = 2 if issue["term"] <= 1 and all(v <= 1 for v in issue["bound"].values()) else 1
-            lines.append(f"{issue['label']}: at least {issue['term']:.{digits}f} {issue['unit']} (the least a "
+            bound, who = ("at most", "the most") if issue.get("at_most") else ("at least", "the least")
+            lines.append(f"{issue['label']}: {bound} {issue['term']:.{digits}f} {issue['unit']} ({who} a "
                          f"signatory binds: {', '.join(least)}).")
     return lines
 
