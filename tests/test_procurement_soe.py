@@ -166,3 +166,8 @@ def test_an_unknown_chapter_is_one_line_and_exit_2(one_error_line):
     message = one_error_line(["baseline", "--set", 'bargaining.chapters=["procurment"]'])
     assert "bargaining.chapters[0]" in message and "one of services procurement soe" in message
     assert "'procurment'" in message
+
+
+def test_a_chapter_named_twice_is_one_line_and_exit_2(one_error_line):
+    message = one_error_line(["baseline", "--set", 'bargaining.chapters=["soe","procurement","soe"]'])
+    assert "bargaining.chapters[2]: expected each chapter named once, got 'soe'" in message
