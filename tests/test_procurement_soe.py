@@ -171,3 +171,16 @@ def test_an_unknown_chapter_is_one_line_and_exit_2(one_error_line):
 def test_a_chapter_named_twice_is_one_line_and_exit_2(one_error_line):
     message = one_error_line(["baseline", "--set", 'bargaining.chapters=["soe","procurement","soe"]'])
     assert "bargaining.chapters[2]: expected each chapter named once, got 'soe'" in message
+
+
+def test_no_module_names_a_chapter_so_a_fourth_is_data_alone(cal):
+    """The chapters live in the data files: no Python module of the package quotes a chapter's name."""
+    from pathlib import Path
+
+    import tppgame
+
+    package = Path(tppgame.__file__).resolve().parent
+    for path in package.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        for chapter in cal.chapters:
+            assert f'"{chapter}"' not in text and f"'{chapter}'" not in text, (path, chapter)
