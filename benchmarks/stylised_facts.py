@@ -22,7 +22,12 @@ it holds (a fact is reproduced at 80% or more), then the numbers behind the fact
   concession times barrier) and its rank among the members (1 = the largest cut); the share of seeds
   it makes one of the two largest cuts; the correlation across sectors between its concession and its
   barrier (mean over the seeds where both vary); its three most protected sectors, the most it
-  concedes in them, and the share of seeds it concedes nothing there, under 0.05 there, nothing at all.
+  concedes in them, and the share of seeds it concedes nothing there, under 0.05 there, nothing at all;
+* **chapters** (the scenario's ``bargaining.chapters``, each an optional sector): per chapter and
+  country its barrier, its TPP schedule and final concession (means over seeds), the share of seeds
+  its schedule opens the chapter by at least 0.05, and its stake: the share of its attainable gain
+  (full access to every partner) that lies in the chapter, and the share of its cost of opening
+  everything fully that the chapter's opening makes (from the game's utility weights).
 
 ``--json FILE`` writes all of it as JSON, to compare two models (say a new utility against the
 current one) side by side. Bad input: one line on stderr, exit 2.
@@ -48,7 +53,9 @@ from tppgame.experiments.headlines import (ROBUST_SHARE, among_top, final_conces
                                            package_schedule, protected_sectors)
 from tppgame.game.fields import ScenarioError
 from tppgame.game.outcome import final_access, final_phase_outs, rules_of_origin
+from tppgame.game.calibration import load_calibration
 from tppgame.game.scenario import Scenario
+from tppgame.game.settings import weights_of
 
 FACTS_FILE = Path(__file__).with_name("stylised_facts.toml")
 SACRED = ("rice", "wheat", "beef", "pork", "dairy", "sugar")   # Japan's five sacred categories (beef and pork one)
@@ -103,6 +110,8 @@ def measure(scenario: Scenario, seeds: range) -> dict[str, Any]:
     origin: dict[str, dict[str, Any]] = {}      # per origin rule: its terms, who set them, per exporter its figures
     beef, rice = sectors.index("beef"), sectors.index("rice")
     sacred = [sectors.index(s) for s in SACRED if s != "rice"]
+    chapters = [s for s in sectors if s in load_calibration().chapters]
+    opened = np.zeros((len(codes), len(sectors)), dtype=int)      # seeds a member's schedule opens a sector
     for _seed, model, verdicts in over_seeds(scenario, seeds, record=False):
         held += np.array(verdicts, dtype=int)
         if model.formed_round is not None:
@@ -112,6 +121,7 @@ def measure(scenario: Scenario, seeds: range) -> dict[str, Any]:
         barrier = model.config.params["barrier"]
         conc_sum += conc
         sched_sum += sched
+        opened += (sched >= SOMETHING - 1e-9) & model.members[:, None]
         barrier_sum += barrier
         jaepa_beef.append(float(model.side_access[au, jp, beef]))
         phase_outs, access = final_phase_outs(model), final_access(model)
@@ -138,6 +148,10 @@ def measure(scenario: Scenario, seeds: range) -> dict[str, Any]:
     top_names = [[sectors[s] for s in np.argsort(-barrier_sum[k], kind="stable")[:TOP_PROTECTED]
                   if barrier_sum[k, s] > 0] for k in range(len(codes))]
     median = int(statistics.median(rounds)) if rounds else None
+    weights = weights_of(scenario)          # the stakes as the game values them, at the start
+    gain = weights.gain.sum(axis=1)         # [i, s]: i's attainable gain by sector (each row sums to 1)
+    cost = weights.cost.sum(axis=1)         # [i, s]: i's cost of opening s fully to every partner
+    cost_share = cost / np.where(cost.sum(axis=1, keepdims=True) > 0, cost.sum(axis=1, keepdims=True), 1.0)
 
     def share(count: int | float, of: int) -> float | None:
         return float(count) / of if of else None
@@ -171,6 +185,13 @@ def measure(scenario: Scenario, seeds: range) -> dict[str, Any]:
             "nothing_at_all": share(none_at_all[k], len(cut[k])),
             "concessions": {s: float(conc_sum[k, j] / n) for j, s in enumerate(sectors)},
         } for k, code in enumerate(codes)},
+        "chapters": {s: {code: {
+            "barrier": float(barrier_sum[k, j] / n), "tpp_schedule": float(sched_sum[k, j] / n),
+            "concession": float(conc_sum[k, j] / n),
+            "opens": share(opened[k, j], len(cut[k])),
+            "gain_share": float(gain[k, j] / gain[k].sum()) if gain[k].sum() > 0 else 0.0,
+            "cost_share": float(cost_share[k, j]),
+        } for k, code in enumerate(codes)} for j, s in ((sectors.index(s), s) for s in chapters)},
     }
 
 
@@ -253,6 +274,14 @@ def report(out: dict[str, Any]) -> str:
                   f"  {'':<4}{'util':>6}{'margin':>9}{'kept':>9}{'comply':>9}  (means; US$ m a year on 2013 trade)"]
         lines += [f"  {code:<4}{_pct(e['utilisation']):>6}{e['margin_usd_m']:>9.1f}{e['kept_usd_m']:>9.1f}"
                   f"{e['compliance_usd_m']:>9.1f}" for code, e in rule["exporters"].items()]
+    for chapter, by_country in out.get("chapters", {}).items():
+        lines += ["", f"Chapter {chapter}, means over seeds: barrier, TPP schedule, final concession, share of seeds its "
+                  f"schedule opens it by {SOMETHING} or more; stake: the",
+                  "share of its attainable gain in the chapter, and of its cost of opening everything fully",
+                  f"  {'':<4}{'barrier':>8}{'TPP':>7}{'final':>7}{'opens':>7}{'gain':>8}{'cost':>7}"]
+        lines += [f"  {code:<4}{c['barrier']:>8.2f}{c['tpp_schedule']:>7.2f}{c['concession']:>7.2f}"
+                  f"{_pct(c['opens']):>7}{_pct(c['gain_share']):>8}{_pct(c['cost_share']):>7}"
+                  for code, c in by_country.items()]
     can = out["countries"].get("CAN")
     if can:
         lines.append(f"  Canada's mean concession: autos {can['concessions']['autos']:.2f}, "

@@ -22,11 +22,13 @@ WITH_SERVICES = {"bargaining.chapters": ["services"]}
 TEN = ("rice", "wheat", "beef", "pork", "dairy", "sugar", "autos", "auto_parts", "textiles", "biologics")
 
 
-def test_the_calibration_holds_services_as_a_chapter():
+def test_the_calibration_holds_the_chapters_each_played_only_when_named():
     cal = load_calibration()
-    assert cal.chapters == ("services",)
-    assert cal.sectors == (*TEN, "services")
+    assert cal.chapters == ("services", "procurement", "soe")
+    assert cal.sectors == (*TEN, "services", "procurement", "soe")
     assert cal.played() == TEN and cal.played(["services"]) == (*TEN, "services")
+    # any combination, always in the calibration's order
+    assert cal.played(["soe", "procurement"]) == (*TEN, "procurement", "soe")
 
 
 def test_a_scenario_plays_the_core_sectors_unless_it_names_a_chapter():
@@ -97,7 +99,9 @@ def test_only_a_chapter_can_be_named_and_no_shock_changes_them(one_error_line):
 
 
 def test_the_calibration_refuses_a_malformed_chapter_list(bad_data):
-    order = 'chapters = ["services"]'
+    order = 'chapters = ["services", "procurement", "soe"]'
     bad_data(load_calibration, CALIBRATION_FILE, order, 'chapters = "services"', "sectors.chapters: expected a list")
-    bad_data(load_calibration, CALIBRATION_FILE, order, 'chapters = ["services", "rice"]',
+    bad_data(load_calibration, CALIBRATION_FILE, order, 'chapters = ["services", "procurement", "soe", "rice"]',
+             "sectors.chapters: expected sector names not repeated")
+    bad_data(load_calibration, CALIBRATION_FILE, order, 'chapters = ["services", "soe", "soe"]',
              "sectors.chapters: expected sector names not repeated")

@@ -377,7 +377,7 @@ BAD_HEADLINES = {
     "window ending before it starts": ('kind = "formed_between"\nfrom_date = 2015-06-01\nby_date = 2015-01-31\n',
                                        "headlines[0]", "a window whose start (round 24)"),
     "term on a tariff sector": ('kind = "term_between"\nsector = "rice"\nlow = 5\nhigh = 8\n', "headlines[0].sector",
-                                "a sector that is a rules issue (biologics, services)"),
+                                "a sector that is a rules issue (biologics, services, procurement, soe)"),
     "term window upside down": ('kind = "term_between"\nsector = "biologics"\nlow = 8\nhigh = 5\n',
                                 "headlines[0].high", "a term at least low (8)"),
     "term without high": ('kind = "term_between"\nsector = "biologics"\nlow = 5\n', "headlines[0].high",

@@ -100,3 +100,23 @@ def test_a_bad_facts_file_is_named_in_its_error(facts, tmp_path, capsys):
     assert f"{bad}: headlines[0].top" in err, err
     with pytest.raises(ScenarioError, match="facts.toml: headlines"):
         load_scenario().with_headlines([{"claim": "x", "kind": "veto"}], str(bad))
+
+
+def test_the_chapters_in_play_get_a_table_of_schedules_and_stakes(facts):
+    """Per chapter and country: the TPP schedule's mean over the runs and the stake from the game's weights."""
+    from tppgame.experiments.headlines import package_schedule
+    from tppgame.game.settings import weights_of
+
+    chapters = {"bargaining.chapters": ["services", "procurement", "soe"]}
+    scenario = facts.with_facts(load_scenario("lobbies_and_welfare").with_overrides(chapters, origin="--set"),
+                                facts.FACTS_FILE)
+    out = facts.measure(scenario, range(2))
+    assert list(out["chapters"]) == ["services", "procurement", "soe"]
+    models = [play(scenario, seed, record=False) for seed in (0, 1)]
+    s, brn = scenario.sectors.index("procurement"), scenario.countries.index("BRN")
+    schedule = np.mean([package_schedule(m)[brn, s] for m in models])
+    assert out["chapters"]["procurement"]["BRN"]["tpp_schedule"] == pytest.approx(schedule)
+    gain = weights_of(scenario).gain[brn]
+    assert out["chapters"]["procurement"]["BRN"]["gain_share"] == pytest.approx(gain[:, s].sum() / gain.sum())
+    assert "Chapter soe, means over seeds" in facts.report(out)
+    assert facts.measure(facts.with_facts(load_scenario(), facts.FACTS_FILE), range(1))["chapters"] == {}

@@ -16,6 +16,7 @@ from hypothesis.extra.numpy import arrays
 
 import tppgame.game.economy as economy_module
 from tppgame.cli import main
+from tppgame.game.calibration import load_calibration
 from tppgame.game.economy import ECONOMY_FILE, Economy, gravity_flows, great_circle_km, load_economy
 from tppgame.game.welfare import (TERMS, baseline_tariffs, erosion_loss, exporter_surplus, harberger, rival_gap,
                                   trade_response, welfare)
@@ -179,7 +180,7 @@ def test_many_candidate_worlds_at_once_give_each_ones_account(world, count, data
 # ------------------------------------------------------------------ the data file
 def test_the_data_file_loads_with_an_origin_for_every_figure():
     economy = load_economy()
-    assert economy.trade.shape == (12, 12, 11) and np.isfinite(economy.trade).all() and (economy.trade >= 0).all()
+    assert economy.trade.shape == (12, 12, 13) and np.isfinite(economy.trade).all() and (economy.trade >= 0).all()
     i, j, beef = economy.countries.index("USA"), economy.countries.index("JPN"), economy.sectors.index("beef")
     assert economy.trade[i, j, beef] == pytest.approx(1.389)                 # sourced: Agri-Pulse, 2013
     goods, services = economy.trade[i, j, :10], economy.trade[i, j, economy.sectors.index("services")]
@@ -311,10 +312,14 @@ def test_bad_data_stops_the_command_line_with_one_line_and_exit_2(tmp_path, caps
 def test_the_origin_counts_the_welfare_page_states():
     # docs/explanation/welfare.md's table: how many figures are sourced, a method or a judgment
     origins = load_economy().figure_sources
+    chapters = load_calibration().chapters
 
-    def count(prefix: str, kind: str, services: bool = False) -> int:
+    def count(prefix: str, kind: str, services: bool = False, chapter: str | None = None) -> int:
+        """Figures under ``prefix`` of origin ``kind``: the core sectors', the services chapter's
+        (``services``) or another chapter's (``chapter``)."""
+        name = "services" if services else chapter
         return sum(1 for path, origin in origins.items() if path.startswith(prefix)
-                   and path.endswith(".services") == services
+                   and (path.endswith(f".{name}") if name else path.rsplit(".", 1)[-1] not in chapters)
                    and (origin.startswith(f"{kind}:") if kind != "source" else ":" not in origin))
 
     assert (count("trade.flows.", "source"), count("trade.flows.", "method")) == (18, 6)   # 108 pairs left to gravity
@@ -323,3 +328,14 @@ def test_the_origin_counts_the_welfare_page_states():
     # the services chapter: sourced export ratios, tariff equivalents and output by a stated method
     assert count("trade.sector_shares.", "source", True) == count("tariffs.", "method", True) == 12
     assert count("output.", "method", True) == count("agreement_coverage.", "source", True) == 12
+    # procurement: exports and output by a stated method, the US's Buy American margin sourced
+    assert count("trade.sector_shares.", "method", chapter="procurement") == 12
+    assert (count("tariffs.", "source", chapter="procurement"), count("tariffs.", "judgment", chapter="procurement")) \
+        == (1, 11)
+    assert count("output.", "method", chapter="procurement") == 12
+    assert [count("agreement_coverage.", k, chapter="procurement") for k in ("source", "method", "judgment")] \
+        == [1, 9, 2]
+    # SOEs: exports a judgment, the tariff equivalent and output a stated method, no coverage (judgments)
+    assert count("trade.sector_shares.", "judgment", chapter="soe") == count("agreement_coverage.", "judgment",
+                                                                             chapter="soe") == 12
+    assert count("tariffs.", "method", chapter="soe") == count("output.", "method", chapter="soe") == 12

@@ -214,6 +214,11 @@ def _abbreviation(sector: str, width: int) -> str:
     return words[0][:width - 1] + words[1][:1]
 
 
+def _concession_cell(value: float, width: int) -> str:
+    """A concession in a column ``width`` wide: two decimals, or whole per cents in three columns."""
+    return f"{value * 100:>{width}.0f}" if width == 3 else f"{value:>{width}.2f}"
+
+
 def final_table(summary: dict[str, Any], sectors: tuple[str, ...]) -> str:
     """The final record as a table a class can read: outcome line, then one row per country."""
     out = io.StringIO()
@@ -231,7 +236,9 @@ def final_table(summary: dict[str, Any], sectors: tuple[str, ...]) -> str:
     out.write(welfare_line(summary) + "\n")
     for line in terms_lines(summary):
         out.write(line + "\n")
-    width = 5 if len(sectors) <= 10 else 4       # fits 100 columns with up to twelve sectors
+    # fits 100 columns: five letters and two decimals up to ten sectors, four up to twelve, then three
+    # letters and whole per cents up to fifteen
+    width = 5 if len(sectors) <= 10 else 4 if len(sectors) <= 12 else 3
     short = [_abbreviation(s, width) for s in sectors]
     header = (f"{'Country':<13} {'Sig':>3} {'Util':>6} {'Outsd':>6} {'Gain':>6}  "
               + " ".join(f"{s:>{width}}" for s in short))
@@ -240,11 +247,13 @@ def final_table(summary: dict[str, Any], sectors: tuple[str, ...]) -> str:
         gain = c["utility"] - c["outside_option"]
         row = (f"{c['name'][:13]:<13} {'yes' if c['signatory'] else 'no':>3} {c['utility']:>6.3f} "
                f"{c['outside_option']:>6.3f} {gain:>+6.3f}  "
-               + " ".join(f"{c['concessions'][s]:>{width}.2f}" for s in sectors))
+               + " ".join(_concession_cell(c["concessions"][s], width) for s in sectors))
         out.write(row + "\n")
+    scale = ("0 (today's\nprotection) to 1 (free trade)" if width > 3
+             else "0 (today's\nprotection) to 100 (free trade) in per cent")
     out.write("\nUtil: utility (1 = full access to every partner's market); Outsd: outside option (status\n"
-              "quo plus side deals in force); sectors, by their first letters: concession from 0 (today's\n"
-              "protection) to 1 (free trade), the deepest to any partner.\n")
+              f"quo plus side deals in force); sectors, by their first letters: concession from {scale}, "
+              "the deepest to any partner.\n")
     out.write(welfare_table(summary))
     return out.getvalue()
 
@@ -278,7 +287,8 @@ def terms_lines(summary: dict[str, Any]) -> list[str]:
             least = [summary["countries"][code]["name"] for code, term in issue["bound"].items()
                      if abs(term - issue["term"]) < 1e-9]
             digits = 2 if issue["term"] <= 1 and all(v <= 1 for v in issue["bound"].values()) else 1
-            lines.append(f"{issue['label']}: at least {issue['term']:.{digits}f} {issue['unit']} (the least a "
+            bound, who = ("at most", "the most") if issue.get("at_most") else ("at least", "the least")
+            lines.append(f"{issue['label']}: {bound} {issue['term']:.{digits}f} {issue['unit']} ({who} a "
                          f"signatory binds: {', '.join(least)}).")
     return lines + origin_lines(summary)
 

@@ -14,7 +14,7 @@ from tppgame.game.origin_play import origin_rules, origin_summary
 from tppgame.game.phase_out import access_years
 from tppgame.game.quota_play import quota_markets, quota_welfare, tariff_access
 from tppgame.game.quotas import add_accounts
-from tppgame.game.rules import agreement_term, bound_terms, load_rules
+from tppgame.game.rules import agreement_term, bound_terms, liberal_end, load_rules
 from tppgame.game.utility import deepest_concessions
 from tppgame.game.welfare import WelfareAccount, country_welfare, welfare
 
@@ -143,9 +143,11 @@ def rules_of_origin(model: TPPModel) -> dict[str, dict[str, Any]]:
 
 
 def rules_terms(model: TPPModel) -> dict[str, dict[str, Any]]:
-    """Per rules issue that is a sector of the game (biologics): the term each signatory binds by the
-    agreement's schedule as signed (:func:`tppgame.game.rules.bound_terms`) and the agreement's standard,
-    the least of them; ``term`` is None when no agreement formed or the sector is suspended."""
+    """Per rules issue that is a sector of the game (biologics, a chapter in play): the term each
+    signatory binds by the agreement's schedule as signed (:func:`tppgame.game.rules.bound_terms`) and
+    the agreement's standard, the least liberal of them; ``term`` is None when no agreement formed or
+    the sector is suspended. ``at_most`` marks an issue whose scale falls as it opens (procurement
+    thresholds): its standard is the most any signatory binds."""
     issues = load_rules().select(model.countries).issues
     check, agreement = model.last_check, model.agreement
     signed = np.array([c in check.signatories for c in model.countries]) if check.formed else np.zeros(
@@ -156,11 +158,14 @@ def rules_terms(model: TPPModel) -> dict[str, dict[str, Any]]:
         issue = issues.get(sector)
         if issue is None:
             continue
-        bound = bound_terms(agreement.signed_schedule[:, s], issue.status_quo, issue.high)
-        term = None if suspended[s] else agreement_term(bound, signed)
+        end, rising = liberal_end(issue)
+        bound = bound_terms(agreement.signed_schedule[:, s], issue.status_quo, end, rising)
+        term = None if suspended[s] else agreement_term(bound, signed, rising)
         out[sector] = {
             "label": issue.label, "unit": issue.unit, "suspended": bool(suspended[s]),
             "term": None if term is None else round(term, 4),
             "bound": {code: round(float(bound[k]), 4) for k, code in enumerate(model.countries) if signed[k]},
         }
+        if not rising:
+            out[sector]["at_most"] = True
     return out

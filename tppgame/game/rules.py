@@ -2,9 +2,11 @@
 
 Biologics is a sector of the game: a country's concession there binds a term of years of data
 protection (:func:`bound_terms`), and an agreement's standard is the least a signatory binds
-(:func:`agreement_term`). Rules of origin are in play with ``bargaining.rules_of_origin``
-(:mod:`tppgame.game.origin_play`): the rule is the term the members settle (:func:`settled_term`) and
-governs the preferences of the sectors the data file names. The other issues are not yet in play.
+(:func:`agreement_term`). So does an issue that is a chapter in play (services, procurement, SOEs:
+``bargaining.chapters``), its concession read on the issue's scale towards its liberal end
+(:func:`liberal_end`: for procurement thresholds, downwards). Rules of origin are in play with
+``bargaining.rules_of_origin`` (:mod:`tppgame.game.origin_play`): the rule is the term the members
+settle (:func:`settled_term`) and governs the preferences of the sectors the data file names.
 
 Each issue is a term on a scale (years of biologics data protection, a rule of origin's required
 in-zone share, a threshold in SDR, a depth of disciplines) with, per country, a status quo, an
@@ -127,19 +129,34 @@ def within_red_line(term: float, ideal: np.ndarray, red_line: np.ndarray) -> np.
 
 
 # ------------------------------------------------------------------ terms a schedule binds
-def bound_terms(concessions: np.ndarray, status_quo: np.ndarray, high: float) -> np.ndarray:
+def bound_terms(concessions: np.ndarray, status_quo: np.ndarray, high: float, rising: bool = True) -> np.ndarray:
     """[c]: the term each country binds when it concedes ``concessions[c]`` of the way from its status
-    quo to the top of the issue's scale (a concession of 1 is the top): ``q + c (high - q)``; a country
-    already past the top keeps its own term. For biologics, the years of data protection it grants."""
+    quo to the liberal end of the issue's scale, ``high`` (a concession of 1 is that end):
+    ``q + c (high - q)``; a country already past the end keeps its own term. For biologics, the years
+    of data protection it grants; ``rising=False`` for a scale whose liberal end is its bottom (a
+    procurement threshold), ``high`` then that bottom."""
     q = np.asarray(status_quo, dtype=float)
-    return np.where(q >= high, q, q + np.asarray(concessions, dtype=float) * (high - q))
+    past = q >= high if rising else q <= high
+    return np.where(past, q, q + np.asarray(concessions, dtype=float) * (high - q))
 
 
-def agreement_term(bound: np.ndarray, signatories: np.ndarray) -> float | None:
-    """The standard an agreement sets on an issue: the least any signatory binds (every signatory
-    grants at least that much, as the TPP's minimum standards read); None without signatories."""
+def agreement_term(bound: np.ndarray, signatories: np.ndarray, rising: bool = True) -> float | None:
+    """The standard an agreement sets on an issue: the least liberal term any signatory binds (every
+    signatory grants at least that much, as the TPP's minimum standards read: the least on a rising
+    scale, the most on a falling one); None without signatories."""
     signed = np.asarray(signatories, dtype=bool)
-    return float(np.asarray(bound, dtype=float)[signed].min()) if signed.any() else None
+    if not signed.any():
+        return None
+    bound = np.asarray(bound, dtype=float)[signed]
+    return float(bound.min() if rising else bound.max())
+
+
+def liberal_end(issue: Issue) -> tuple[float, bool]:
+    """The end of an issue's scale a concession moves a country towards, and whether it is the top:
+    the side the TPP's outcome lies on from the members' median status quo (biologics' years and
+    SOE disciplines rise; a procurement threshold falls to the GPA's 130,000 SDR)."""
+    rising = issue.outcome >= float(np.median(issue.status_quo))
+    return (issue.high if rising else issue.low), rising
 
 
 def settled_term(ideal: np.ndarray, red_line: np.ndarray, members: np.ndarray) -> tuple[float, bool] | None:

@@ -49,7 +49,9 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
                           "sugar) by quota tonnes, up to each exporter's ask, instead of by tariff cuts", ""),
     "bargaining.chapters": ("Chapters in play beside the ten core sectors, each a sector of the game from the start "
                             "(`services`: services and investment, valued by the tariff equivalent of each "
-                            "country's restrictions); none when not set. A shock cannot change them",
+                            "country's restrictions; `procurement`: government procurement, by the tariff "
+                            "equivalent of its home bias; `soe`: state-owned enterprises, by its SOEs' share of "
+                            "its economy), in any combination; none when not set. A shock cannot change them",
                             "chapter names"),
     "bargaining.buy_in": ("A member its partners refuse for offering too little (`reciprocity`) adds to its schedule "
                           "the cheapest opening that meets the bar, up to its red lines, if it would still ratify "

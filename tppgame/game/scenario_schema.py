@@ -297,9 +297,11 @@ def _sector_list(cal: Calibration, among: tuple[str, ...] | None = None, noun: s
         for k, sector in enumerate(value):
             if sector not in names:
                 raise ScenarioError(file, f"{path}[{k}]", f"a {noun}, one of " + (" ".join(names) or "(none)"), sector)
+            if sector in value[:k]:
+                raise ScenarioError(file, f"{path}[{k}]", f"each {noun} named once", sector)
         return list(value)
 
-    return with_schema(check, {"type": "array", "items": {"enum": list(names)}})
+    return with_schema(check, {"type": "array", "items": {"enum": list(names)}, "uniqueItems": True})
 
 
 def check_tree(value: Any, spec: Any, file: str, path: str) -> Any:
