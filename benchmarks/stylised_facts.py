@@ -51,9 +51,9 @@ from tppgame import load_scenario
 from tppgame.cli_args import EXIT_BAD_INPUT, Parser, UsageError, parse_setting, path_arg, seed_arg
 from tppgame.experiments.headlines import (ROBUST_SHARE, among_top, final_concessions, over_seeds, own_cuts,
                                            package_schedule, protected_sectors)
+from tppgame.game.calibration import load_calibration
 from tppgame.game.fields import ScenarioError
 from tppgame.game.outcome import final_access, final_phase_outs, rules_of_origin
-from tppgame.game.calibration import load_calibration
 from tppgame.game.scenario import Scenario
 from tppgame.game.settings import weights_of
 
