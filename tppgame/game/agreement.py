@@ -122,17 +122,27 @@ def cheapest_offer(wanted: np.ndarray, cost: np.ndarray, gamma: float, floor: np
     if float((wanted * floor).sum()) >= needed:
         return floor.copy()
     free = (cost <= 0) & (wanted > 0)
+    priced, scaled, power = cost > 0, gamma * cost, 1.0 / (gamma - 1.0)
 
     def schedule(mu: float) -> np.ndarray:
-        with np.errstate(over="ignore"):       # a near-free sector's ratio may overflow: it opens to its cap
-            ratio = np.divide(mu * wanted, gamma * cost, out=np.zeros_like(wanted), where=cost > 0)
-            return np.clip(np.where(free, cap, ratio ** (1.0 / (gamma - 1.0))), floor, cap)
+        ratio = np.divide(mu * wanted, scaled, out=np.zeros_like(wanted), where=priced)
+        if power != 1.0:      # (x ** 1.0 is x: the quadratic cost skips the power)
+            ratio **= power
+        return np.minimum(np.maximum(np.where(free, cap, ratio), floor), cap)
 
+    with np.errstate(over="ignore"):       # a near-free sector's ratio may overflow: it opens to its cap
+        return _cheapest(schedule, wanted, needed)
+
+
+def _cheapest(schedule: Callable[[float], np.ndarray], wanted: np.ndarray, needed: float) -> np.ndarray:
+    """The schedule at the least ``mu`` whose schedule gives ``needed`` (bisection on ``mu``)."""
     low, high = 0.0, 1.0
     while float((wanted * schedule(high)).sum()) < needed and high < 1e300:
         high *= 2.0
     for _ in range(200):
         mid = 0.5 * (low + high)
+        if mid <= low or mid >= high:     # the bracket cannot narrow in floating point: every later step is this one
+            break
         low, high = (mid, high) if float((wanted * schedule(mid)).sum()) < needed else (low, mid)
     return schedule(high)
 
