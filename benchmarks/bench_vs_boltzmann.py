@@ -1,6 +1,6 @@
 """A whole baseline game side by side with Mesa's own BoltzmannWealth example, in one process.
 
-    python benchmarks/bench_vs_boltzmann.py [--games 100]
+    python benchmarks/bench_vs_boltzmann.py [--games 100] [--scenario baseline]
 
 Plays, in turn, one baseline game (create the model, play its 40 rounds) and one BoltzmannWealth
 game (Mesa's example: 100 agents, 40 steps), each with the next seed, and reports each one's
@@ -40,15 +40,16 @@ def boltzmann_game(seed: int, steps: int = 40) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--games", type=int, default=100)
+    parser.add_argument("--scenario", default="baseline", help="the scenario to time (default: the baseline)")
     args = parser.parse_args()
-    config = load_scenario("baseline")
+    config = load_scenario(args.scenario)
     tpp_game(config, 0), boltzmann_game(0)          # warm-up: imports and caches
     tpp, boltzmann = [], []
     for seed in range(args.games):
         tpp.append(tpp_game(config, seed))
         boltzmann.append(boltzmann_game(seed))
     ratios = [t / b for t, b in zip(tpp, boltzmann)]
-    print(f"{args.games} pairs: baseline median {statistics.median(tpp) * 1000:.1f} ms, BoltzmannWealth "
+    print(f"{args.games} pairs: {args.scenario} median {statistics.median(tpp) * 1000:.1f} ms, BoltzmannWealth "
           f"(100 agents, 40 steps) median {statistics.median(boltzmann) * 1000:.1f} ms; "
           f"ratio median {statistics.median(ratios):.2f}x (p10 {sorted(ratios)[len(ratios) // 10]:.2f}, "
           f"p90 {sorted(ratios)[9 * len(ratios) // 10]:.2f})")
