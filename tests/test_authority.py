@@ -125,6 +125,20 @@ def test_a_deal_closed_without_authority_reopens_when_it_comes() -> None:
                for line in story)
 
 
+def test_a_deal_with_a_member_that_has_left_does_not_reopen() -> None:
+    """tpp_without_japan, seed 2013: the US and Japan close a provisional deal in March 2014 and Japan
+    leaves in May; when trade promotion authority comes (June 2015) the US's talks with the members
+    reopen, but not the one with Japan: its deal stays as it closed, binding only within a TPP Japan
+    is no longer in."""
+    model = TPPModel("tpp_without_japan")
+    while model.running and model.round < 24:
+        model.step()
+    reopened = [e["talk"] for e in model.log.of_kind("reopened")]
+    assert reopened and all("USA" in (e["a"], e["b"]) for e in model.log.of_kind("reopened"))
+    assert not any("Japan" in label or "JPN" in label for label in reopened)
+    assert us_japan(model).deal is not None and not model.members[model.config.index("JPN")]
+
+
 def test_nothing_reopens_once_the_agreement_has_formed() -> None:
     """h = 0.5, seed 2013: the agreement forms in October 2014 (round 16), before any authority (the
     held-back package is enough for a US bar of 0.10); the signed text stands when authority comes."""

@@ -159,8 +159,9 @@ class Table:
 
     def reopen_provisional(self, authority_before: np.ndarray) -> list[Talk]:
         """Package talks whose deal closed while a side lacked authority reopen when it gains it (a
-        shock), as long as the agreement has not formed: a negotiator without authority does not lock
-        in terms its partner held back for fear of amendment (``bargaining.held_back``). The deal
+        shock), as long as the agreement has not formed and both sides are still members: a negotiator
+        without authority does not lock in terms its partner held back for fear of amendment
+        (``bargaining.held_back``). The deal
         leaves the package (what it conceded is open again), and the talk meets again, each
         concession now counted at its full cost; it keeps its history and its progress towards its
         deadline. Returns the talks reopened."""
@@ -169,8 +170,9 @@ class Table:
         gained = now & ~authority_before
         if not gained.any() or m.formed_round is not None:
             return []
+        members = m.members
         reopened = [t for t in self.talks if t.deal is not None and t.provisional and t.in_package
-                    and (gained[t.a] or gained[t.b]) and now[t.a] and now[t.b]]
+                    and (gained[t.a] or gained[t.b]) and now[t.a] and now[t.b] and members[t.a] and members[t.b]]
         for talk in reopened:
             a, b = m.countries[talk.a], m.countries[talk.b]
             self.reopened_deals += [d for d in m.deals if d.label == talk.label]
