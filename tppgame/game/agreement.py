@@ -136,15 +136,39 @@ def cheapest_offer(wanted: np.ndarray, cost: np.ndarray, gamma: float, floor: np
 
 def _cheapest(schedule: Callable[[float], np.ndarray], wanted: np.ndarray, needed: float) -> np.ndarray:
     """The schedule at the least ``mu`` whose schedule gives ``needed`` (bisection on ``mu``)."""
+    def short(mu: float) -> float:             # how far the schedule at mu falls short of the bar (< 0: past it)
+        return needed - float((wanted * schedule(mu)).sum())
+
     low, high = 0.0, 1.0
-    while float((wanted * schedule(high)).sum()) < needed and high < 1e300:
+    while short(high) > 0 and high < 1e300:
         high *= 2.0
+    return schedule(_first_past(short, low, high, 1e-12 * needed))
+
+
+def _first_past(short: Callable[[float], float], low: float, high: float, tolerance: float) -> float:
+    """A ``mu`` in ``[low, high]`` past the bar (``short(mu) <= 0``) by at most ``tolerance`` (``low``
+    itself if it is past), for ``short`` falling in ``mu`` with ``short(high) <= 0``: regula falsi, Illinois
+    variant (an end kept twice has its value halved), a few evaluations where bisection takes fifty;
+    ``high`` stays past the bar throughout."""
+    f_low, f_high, kept = short(low), short(high), 0
+    if f_low <= 0:
+        return low
     for _ in range(200):
-        mid = 0.5 * (low + high)
-        if mid <= low or mid >= high:     # the bracket cannot narrow in floating point: every later step is this one
+        if f_high >= -tolerance or high - low <= 1e-15 * high:
             break
-        low, high = (mid, high) if float((wanted * schedule(mid)).sum()) < needed else (low, mid)
-    return schedule(high)
+        mid = high - f_high * (high - low) / (f_high - f_low) if f_high != f_low else low
+        if not low < mid < high:                 # a flat stretch or rounding: fall back to halving
+            mid = 0.5 * (low + high)
+            if not low < mid < high:
+                break
+        f_mid = short(mid)
+        if f_mid > 0:
+            low, f_low = mid, f_mid
+            f_high, kept = (f_high / 2, kept) if kept == 1 else (f_high, 1)
+        else:
+            high, f_high = mid, f_mid
+            f_low, kept = (f_low / 2, kept) if kept == -1 else (f_low, -1)
+    return high
 
 
 Accepting = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]]
