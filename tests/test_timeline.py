@@ -1,7 +1,8 @@
 """The timeline study (docs/explanation/timeline.md): its sweep files stay valid, and the page's
-central claims about what decides the date still hold for the baseline's own seed.
+central claims about what decides the date still hold for its model's own seed. The study was made
+on the judged-indices model (the scenario judged_indices, the baseline before it played the economy).
 
-If a change to the game makes one of the claims below fail, the page's tables and the baseline's
+If a change to the game makes one of the claims below fail, the page's tables and judged_indices'
 teaching note ("What decides the date") need measuring again, not only this test.
 """
 
@@ -21,8 +22,9 @@ TPA_BAR = f"after:{TPA}:countries.USA.ratification_threshold"
 
 
 def formed_round(**overrides: float) -> int | None:
-    """The round the baseline (seed 2013) forms the agreement in, with these settings."""
-    model = TPPModel("baseline", overrides=overrides or None, record=False)
+    """The round the judged-indices model (seed 2013; the page's study was made on it) forms the
+    agreement in, with these settings."""
+    model = TPPModel("judged_indices", overrides=overrides or None, record=False)
     while model.running:
         model.step()
     return model.formed_round
@@ -34,12 +36,12 @@ def test_the_timeline_sweeps_are_found() -> None:
 
 
 @pytest.mark.parametrize("path", SWEEPS, ids=lambda p: p.stem)
-def test_each_timeline_sweep_checks_against_the_baseline(path: Path) -> None:
-    """Every point of every file is a valid setting of the baseline (checked before any run), with
-    30 seeds a point and its own out folder, as the page says."""
+def test_each_timeline_sweep_checks_against_the_judged_indices_model(path: Path) -> None:
+    """Every point of every file is a valid setting of the judged-indices model, the page's (checked
+    before any run), with 30 seeds a point and its own out folder, as the page says."""
     spec = load_sweep_file(path)
     plan = build_plan(spec)
-    assert spec.scenario == "baseline" and plan.reps == 30 and plan.seed == 2013
+    assert spec.scenario == "judged_indices" and plan.reps == 30 and plan.seed == 2013
     assert spec.out == Path("out/timeline") / path.stem
     assert len(plan.design) >= 2
     if "no_tpa" in path.stem:
