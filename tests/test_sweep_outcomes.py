@@ -104,7 +104,8 @@ def test_the_long_table_has_a_row_per_run_country_and_sector(swept):
     runs = read_runs(out)
     countries, sectors = plan.scenario.countries, plan.scenario.sectors
     from_csv, from_parquet = pd.read_csv(out / "runs_long.csv"), pd.read_parquet(out / "runs_long.parquet")
-    assert len(from_csv) == len(runs) * len(countries) * len(sectors) == 4 * 12 * 10
+    # 12 countries x the ten sectors and the services chapter
+    assert len(from_csv) == len(runs) * len(countries) * len(sectors) == 4 * 12 * 11
     assert list(from_csv.columns) == ["run_index", "point", "rep", "seed", RICE, "country", "sector", "concession",
                                       "utility", "outside_option", "would_ratify", "member", "signatory",
                                       "welfare_pct_gdp", "welfare_usd_m"]

@@ -446,9 +446,10 @@ def run_quietly(args: list[str], capsys) -> str:
 
 
 def test_report_of_a_real_grid_sweep(tmp_path, capsys):
-    """6 x 2 points x 2 replicates = 24 games; agreement gets less likely as the political cost rises."""
+    """6 x 2 points x 2 replicates = 24 games of the judged-indices model (where the cost scale is its
+    payoff's): agreement gets less likely as the political cost rises."""
     out = tmp_path / "sweep"
-    run_quietly(["sweep", "tokyo_2014", "--vary", f"{COST}=0.05:0.3:6", "--vary", f"{ENDGAME}=[0, 1]",
+    run_quietly(["sweep", "judged_indices", "--vary", f"{COST}=0.05:0.3:6", "--vary", f"{ENDGAME}=[0, 1]",
                  "--reps", "2", "--seed", "3", "--workers", "1", "--out", str(out)], capsys)
     printed = run_quietly(["sweep-report", str(out)], capsys)
     runs = read_runs(out)
@@ -470,8 +471,9 @@ def test_report_of_a_real_grid_sweep(tmp_path, capsys):
 def test_report_of_a_real_sobol_sweep(tmp_path, capsys):
     """8 base samples of 2 settings: 48 games in Saltelli order, read back by point index."""
     out = tmp_path / "sweep"
-    run_quietly(["sweep", "tokyo_2014", "--design", "sobol", "--samples", "8", "--vary", f"{COST}=uniform(0.05, 0.3)",
-                 "--vary", f"{ENDGAME}=uniform(0, 1)", "--seed", "3", "--workers", "1", "--out", str(out)], capsys)
+    run_quietly(["sweep", "judged_indices", "--design", "sobol", "--samples", "8", "--vary",
+                 f"{COST}=uniform(0.05, 0.3)", "--vary", f"{ENDGAME}=uniform(0, 0.2)", "--seed", "3",
+                 "--workers", "1", "--out", str(out)], capsys)
     report = make_report(out)
     assert report.sensitivity.method == "sobol"
     assert report.sensitivity.points == 48
@@ -494,7 +496,7 @@ def test_a_real_morris_sweep_through_run_py(tmp_path):
         return subprocess.run([sys.executable, str(ROOT / "run.py"), *args], cwd=ROOT, capture_output=True,
                               text=True, stdin=subprocess.DEVNULL, timeout=300)
 
-    swept = run_py("sweep", "tokyo_2014", "--design", "morris", "--samples", "4", "--vary",
+    swept = run_py("sweep", "judged_indices", "--design", "morris", "--samples", "4", "--vary",
                    f"{COST}=uniform(0.05, 0.3)", "--vary", f"{ENDGAME}=uniform(0, 1)", "--seed", "3",
                    "--workers", "1", "--out", str(out))
     assert swept.returncode == 0, swept.stderr
