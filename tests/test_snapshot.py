@@ -95,8 +95,12 @@ def test_the_saved_file_is_plain_json_naming_scenario_seed_round_and_code(tmp_pa
     assert data["state"]["events"] == len(model.log)
     assert data["moves"] == [] and data["branches"] == [] and data["negotiators"] == {}
     assert data["changed_settings"] == {}
-    late = stopped("baseline", 3, 30).snapshot()         # after trade promotion authority (round 24)
-    assert late["changed_settings"] == {"countries.USA.ratification_threshold": 0.1}
+    late = stopped("judged_indices", 3, 30).snapshot()   # after trade promotion authority (round 24)
+    assert late["changed_settings"] == {"countries.USA.ratification_threshold": 0.1, "countries.USA.authority": True}
+    # in the baseline the missed Maui deadline (round 25) then costs the US face: 0.1 x 0.97 (its patience)
+    changed = stopped("baseline", 3, 30).snapshot()["changed_settings"]
+    assert changed["countries.USA.authority"] is True
+    assert changed["countries.USA.ratification_threshold"] == pytest.approx(0.097)
 
 
 def test_a_game_with_a_person_seated_replays_the_players_moves(tmp_path):
@@ -197,14 +201,16 @@ def test_a_branch_keeps_the_rounds_before_and_changes_what_follows():
     whole = played(TPPModel("baseline"))
     assert whole.summary()["formed"]
     saved = stopped("baseline", 2013, 10).snapshot()
-    branch = played(TPPModel.from_snapshot(saved, overrides={"countries.JPN.ratification_threshold": 1.0}))
+    branch = TPPModel.from_snapshot(saved, overrides={"countries.JPN.ratification_threshold": 1.0})
+    # (later, each missed deadline's audience cost lowers every bar a little: bargaining.deadline_cost)
+    assert branch.config.params["ratification_threshold"][branch.config.index("JPN")] == 1.0
+    branch = played(branch)
     assert not branch.summary()["formed"]
     lines, whole_lines = branch.log.to_jsonl().splitlines(), whole.log.to_jsonl().splitlines()
     before = sum(e["round"] <= 10 for e in whole.log)
     assert lines[:before] == whole_lines[:before]
     assert json.loads(lines[before]) == {"round": 10, "kind": "branch", "label": "branch from round 10",
                                          "changes": {"countries.JPN.ratification_threshold": 1.0}}
-    assert branch.config.params["ratification_threshold"][branch.config.index("JPN")] == 1.0
 
 
 def test_a_branched_game_saved_again_replays_its_branch():
