@@ -93,11 +93,14 @@ def test_role_cards_name_the_calibrations_figures(packs, code):
             assert f"- {label}, red line: {red_line:.2f} ({red_note}" in card
 
 
-def test_japans_card_names_its_farm_barriers_and_the_us_as_its_main_market(packs):
+def test_japans_card_names_its_farm_barriers_and_its_main_car_markets(packs):
+    """Its car markets ranked by what each partner's opening is worth to Japan in the baseline's economy:
+    Vietnam's tariff of about 70% first, then the United States (2.5% on cars, 25% on trucks)."""
     card = packs["baseline"][Path("role-cards/JPN.md")]
     assert "- Rice, your barrier: 1.00 (out-of-quota duty 341 yen/kg, ad valorem equivalent 778%" in card
     assert "| Rice | 3.00 | 1.00 | 0.10 | United States |" in card   # sensitivity, barrier, red line
-    assert "| Autos (cars and light trucks) | 1.00 | United States 0.35, Canada 0.30, Australia 0.15 |" in card
+    assert ("| Autos (cars and light trucks) | 1.00 | Vietnam 0.90 (AJCEP; Japan-Vietnam EPA in force), "
+            "United States 0.35, Australia 0.15 |") in card
     assert "- Autos (cars and light trucks), barrier of United States: 0.35 (US tariffs: 2.5% on cars, 25% on" in card
     assert "| the start | tpp | 0.307 | 0.406 | yes |" in card         # a veto under the 85% rule
     assert "[jt_2005_rice_778] Japan Times, 10 Jun 2005" in card        # its sources listed
