@@ -31,8 +31,11 @@ def test_default_run_tells_the_story_and_ends_with_the_table(baseline_run):
     assert result.returncode == 0, result.stderr
     text = result.stdout
     assert "Round 1 (July 2013)" in text
-    assert "Summit missed: Obama's state visit to Tokyo." in text
+    assert "Summit met: Obama's state visit to Tokyo." in text        # a provisional deal (seed 2013)
+    assert "Deadline missed: Singapore ministerial: the end-2013 target." in text
     assert "Event: Congress passes trade promotion authority" in text
+    assert "Reopened: US-Japan bilateral deal (binding only within the TPP)" in text
+    assert "Offer: Brunei, refused for offering too little, opens services" in text
     assert "Deal: Japan-Australia EPA closed (a side deal, in force from now on)" in text
     assert "AGREEMENT FORMED" in text
     assert "Outcome: agreement formed in round" in text
@@ -50,7 +53,7 @@ def test_outputs_are_written(baseline_run):
                                          "VNM", "BRN"}
     for country in summary["countries"].values():
         assert {"utility", "outside_option", "concessions"} <= set(country)
-        assert len(country["concessions"]) == 10
+        assert len(country["concessions"]) == 11          # the ten sectors and the services chapter
     assert {"gdp_share", "in_force", "members"} <= set(summary)
     rows = (out / "rounds.csv").read_text().splitlines()
     assert rows[0].startswith("round,date,country,member,accepts,utility,outside_option")

@@ -95,13 +95,13 @@ def test_list_shows_every_scenario_with_its_description():
 
 def test_compare_runs_two_scenarios_with_one_seed_and_writes_csv(tmp_path):
     out = tmp_path / "cmp.csv"
-    result = run_cli("compare", "baseline", "tpp_without_japan", "--seed", "4", "--out", str(out))
+    result = run_cli("compare", "baseline", "tokyo_2014", "--seed", "4", "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert "Same seed (4) for both." in result.stdout
     lines = out.read_text().splitlines()
-    assert lines[0] == "measure,baseline,tpp_without_japan"
+    assert lines[0] == "measure,baseline,tokyo_2014"
     rows = {line.split(",")[0]: line.split(",")[1:] for line in lines[1:]}
-    assert rows["formed"] == ["True", "False"]
+    assert rows["formed"] == ["True", "False"]          # tokyo_2014 ends in mid-2014, before any agreement
     assert "utility USA" in rows and "in_force" in rows
 
 
