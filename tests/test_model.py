@@ -81,11 +81,21 @@ def test_an_accepted_offer_meets_the_responders_rule():
 
 
 def test_us_japan_deal_waits_for_trade_promotion_authority():
-    """Before TPA the US needs more than Japan's red lines allow: no zone of agreement."""
+    """The US-Japan deal that stands closes only once TPA has come. In the baseline the pair may close
+    earlier on held-back terms (seeds 0, 2-5, rounds 8 to 20), but such a deal is provisional and
+    reopens at TPA; in judged_indices (the old baseline's game) the US needs more than Japan's red lines
+    allow before TPA: no zone of agreement, no deal."""
+    early = []
     for seed in range(6):
         model = play(rng=seed)
         usjp = first_round(model, "conditional")
         assert usjp is not None and usjp >= TPA_ROUND, f"seed {seed}: US-Japan deal in round {usjp}"
+        reopened = [d.round for d in model.table.reopened_deals if d.kind == "conditional"]
+        assert all(r < TPA_ROUND for r in reopened)
+        early += reopened
+        judged = play("judged_indices", rng=seed)
+        assert first_round(judged, "conditional") >= TPA_ROUND and not judged.table.reopened_deals
+    assert len(early) == 5
 
 
 def test_australia_japan_deal_closes_before_any_us_japan_deal():
