@@ -3,7 +3,9 @@
 
 In the baseline, the US needs 30% of the attainable gains to ratify until Congress passes trade
 promotion authority (round 24, June 2015), and 10% from then on: ``--set THRESHOLD=...`` changes
-the first, ``--set after:TPA:THRESHOLD=...`` the second.
+the first, ``--set after:TPA:THRESHOLD=...`` the second. (The baseline's missed deadlines lower the
+bar further; the bar before and after the event is checked on judged_indices, the old baseline's
+games, where TPA is the only change.)
 """
 
 from __future__ import annotations
@@ -30,10 +32,11 @@ def usa_threshold(model: TPPModel) -> float:
 
 
 def test_the_value_after_the_event_changes_and_the_value_before_does_not():
-    baseline = load_scenario("baseline")
+    """On judged_indices, where nothing but TPA moves the US bar (the baseline's missed deadlines do too)."""
+    baseline = load_scenario("judged_indices")
     changed = baseline.with_overrides({AFTER: 0.4}, origin="--set")
     (tpa,) = [e for e in changed.events if e.label == TPA]
-    assert tpa.changes == ((THRESHOLD, 0.4),) and tpa.round == 24
+    assert tpa.changes == ((THRESHOLD, 0.4), ("countries.USA.authority", True)) and tpa.round == 24
     assert changed.params["ratification_threshold"][changed.index("USA")] == 0.30   # before the event: as it was
     model = TPPModel(changed)
     for _ in range(23):
@@ -48,7 +51,9 @@ def test_run_logs_the_event_with_the_value_given(tmp_path, capsys):
     assert main(["baseline", "--quiet", "--out", str(tmp_path), "--set", f"{AFTER}=0.4"]) == 0
     shocks = [json.loads(line) for line in (tmp_path / "events.jsonl").read_text().splitlines()
               if '"shock"' in line]
-    assert shocks == [{"round": 24, "kind": "shock", "label": TPA, "changes": {THRESHOLD: 0.4}}]
+    # the missed deadlines' audience costs are shocks of their own, logged under their own labels
+    assert [shock for shock in shocks if shock["label"] == TPA] == [
+        {"round": 24, "kind": "shock", "label": TPA, "changes": {THRESHOLD: 0.4, "countries.USA.authority": True}}]
 
 
 def test_a_sweep_varies_the_value_after_the_event(tmp_path):
@@ -83,7 +88,7 @@ def test_an_axis_label_says_after_which_event():
      ('expected a setting the event "Singapore ministerial: the end-2013 target" sets (a deadline event sets no '
       "setting; ")),
     (f"after:{TPA}:countries.JPN.ratification_threshold=0.4",
-     f'expected a setting the event "{TPA}" sets (it sets {THRESHOLD}; '),
+     f'expected a setting the event "{TPA}" sets (it sets {THRESHOLD}, countries.USA.authority; '),
     (f"{AFTER}=7", f"--set (after:{TPA}): {THRESHOLD}: expected a number from 0 to 1, got 7"),
     (f"after:{THRESHOLD}=0.4", "expected after:EVENT LABEL:SETTING.PATH, for example"),
 ])

@@ -16,13 +16,16 @@ from hypothesis import strategies as st
 from tppgame import TPPModel
 from tppgame.experiments.headlines import first_deal_round
 from tppgame.game.fields import ScenarioError
-from tppgame.game.scenario import load_scenario
+from tppgame.game.scenario import BUNDLED_SCENARIOS, load_scenario
 from tppgame.game.talks import kept_share, world_terms
 from tppgame.game.utility import Weights
 from tppgame.report import narrate
 
 TPA = "Congress passes trade promotion authority"
-# the baseline with one US bar (the up-or-down vote's) and authority only from the TPA shock on
+# The games below are judged_indices' (the old baseline's, where the US has authority throughout, nobody
+# holds back and missed deadlines cost nothing), with the settings each test names: the rounds and
+# deals they check were observed there.
+# judged_indices with one US bar (the up-or-down vote's) and authority only from the TPA shock on
 VARIANT = {"countries.USA.ratification_threshold": 0.10, "countries.USA.authority": False,
            f"after:{TPA}:countries.USA.ratification_threshold": 0.10}
 
@@ -68,9 +71,19 @@ def test_a_concession_to_a_partner_without_authority_costs_one_over_h_as_much() 
     assert held.deal_at(np.array([0.8]))[0][0, 0] == pytest.approx(0.125)  # 0.25 x 0.2 / (2 x 0.2)
 
 
-def test_the_settings_default_to_todays_game_and_are_checked() -> None:
-    params = load_scenario("baseline").params
+def test_the_settings_default_to_todays_game_and_are_checked(tmp_path) -> None:
+    """A scenario that sets neither gives every negotiator authority and nobody holds back (a copy of
+    the baseline without its lines); the baseline itself sets the US without authority until TPA."""
+    text = (BUNDLED_SCENARIOS / "baseline.toml").read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    dropped = [line for line in lines if line.startswith(("authority =", "held_back ="))]
+    assert len(dropped) == 2
+    unset = tmp_path / "unset.toml"
+    unset.write_text("".join(line for line in lines if line not in dropped), encoding="utf-8")
+    params = load_scenario(unset).params
     assert params["authority"].all() and params["held_back"] == 1.0
+    baseline = load_scenario("baseline").params
+    assert baseline["authority"].tolist() == [False] + [True] * 11 and baseline["held_back"] == 0.25
     with pytest.raises(ScenarioError, match="held_back"):
         load_scenario("baseline", {"bargaining.held_back": 0.0})
     with pytest.raises(ScenarioError, match="authority"):
@@ -78,7 +91,7 @@ def test_the_settings_default_to_todays_game_and_are_checked() -> None:
 
 
 def play(overrides: dict, stop: int | None = None) -> TPPModel:
-    model = TPPModel("baseline", overrides=overrides)
+    model = TPPModel("judged_indices", overrides=overrides)
     while model.running and (stop is None or model.round < stop):
         model.step()
     return model
@@ -166,11 +179,11 @@ def audience_costs(model: TPPModel) -> dict[str, dict[str, float]]:
 
 
 def test_a_missed_deadline_lowers_the_bars_by_one_minus_patience_to_the_k() -> None:
-    """K = 3, seed 2013 (the baseline otherwise): the Singapore target (no pairs) passes unmet in
+    """K = 3, seed 2013 (judged_indices otherwise): the Singapore target (no pairs) passes unmet in
     December 2013, so every member's bar falls to bar x patience^3 (0.97^3 = 0.9127 of it); Obama's
     visit (April 2014) passes without a US-Japan deal, so the US's and Japan's fall again, and only
     theirs."""
-    start = load_scenario("baseline").params
+    start = load_scenario("judged_indices").params
     model = play({"bargaining.deadline_cost": 3}, stop=10)
     costs = audience_costs(model)
     assert list(costs) == [SINGAPORE, OBAMA]
@@ -188,8 +201,9 @@ def test_a_missed_deadline_lowers_the_bars_by_one_minus_patience_to_the_k() -> N
 
 
 def test_a_met_deadline_and_the_default_cost_nothing() -> None:
-    """Without the setting no deadline costs anything; a met deadline never does (Abbott's visit, April
-    2014: the Japan-Australia deal closes at it in the baseline)."""
+    """With the setting at its default (0, as judged_indices sets it) no deadline costs anything; a met
+    deadline never does (Abbott's visit, April 2014: the Japan-Australia deal closes at it in
+    judged_indices)."""
     assert not audience_costs(play({}, stop=12))
     model = play({"bargaining.deadline_cost": 3}, stop=12)
     met = {e["label"] for e in model.log.of_kind("deadline") if e["met"]}

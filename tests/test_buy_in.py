@@ -3,8 +3,9 @@ the cheapest opening that meets reciprocity's bar to its schedule, if it would s
 
 The cheapest schedule by hand (a convex cost equalises the marginal cost per unit partners gain),
 hypothesis properties (it meets the bar, keeps to its bounds and no other schedule that meets the bar
-costs less), and games: off by default (the bundled games are unchanged), on it brings the refused
-members in under the political-economy payoff with the services chapter, and the story says so.
+costs less), and games: off by default (the baseline turns it on), on it brings the refused members
+of judged_indices (the old baseline's games) in under the political-economy payoff with the services
+chapter, and the story says so.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from hypothesis.extra.numpy import arrays
 
 from tppgame import TPPModel
 from tppgame.game.agreement import cheapest_offer
+from tppgame.game.scenario import BUNDLED_SCENARIOS, load_scenario
 from tppgame.report import round_lines
 
 
@@ -61,8 +63,17 @@ def test_the_offer_meets_the_bar_within_its_bounds_at_the_least_cost(wanted, cos
 PE_SERVICES = {"bargaining.payoff": "political_economy", "bargaining.chapters": ["services"]}
 
 
-def test_buy_in_is_off_unless_a_scenario_sets_it():
-    model = TPPModel("baseline", rng=1, record=True)
+def test_buy_in_is_off_unless_a_scenario_sets_it(tmp_path):
+    """Off where a scenario names it not (a copy of the baseline without its line) and in judged_indices
+    (the old baseline's games), whose game has no buy-in; the baseline itself sets it."""
+    text = (BUNDLED_SCENARIOS / "baseline.toml").read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    assert sum(line.startswith("buy_in =") for line in lines) == 1
+    unset = tmp_path / "unset.toml"
+    unset.write_text("".join(line for line in lines if not line.startswith("buy_in =")), encoding="utf-8")
+    assert load_scenario(unset).params["buy_in"] is False
+    assert load_scenario("baseline").params["buy_in"] is True
+    model = TPPModel("judged_indices", rng=1, record=True)
     assert model.config.params["buy_in"] is False
     while model.running:
         model.step()
@@ -71,11 +82,12 @@ def test_buy_in_is_off_unless_a_scenario_sets_it():
 
 
 def test_refused_members_buy_in_and_the_agreement_forms():
-    without = TPPModel("baseline", rng=1, overrides=PE_SERVICES)
+    """judged_indices (the old baseline's games) with the political-economy payoff and services, seed 1."""
+    without = TPPModel("judged_indices", rng=1, overrides=PE_SERVICES)
     while without.running:
         without.step()
     assert without.formed_round is None and without.last_check.refused, "refused members keep it from forming"
-    model = TPPModel("baseline", rng=1, overrides={**PE_SERVICES, "bargaining.buy_in": True})
+    model = TPPModel("judged_indices", rng=1, overrides={**PE_SERVICES, "bargaining.buy_in": True})
     while model.running:
         model.step()
     offers = model.log.of_kind("buy_in")

@@ -32,7 +32,10 @@ def test_the_calibration_holds_the_chapters_each_played_only_when_named():
 
 
 def test_a_scenario_plays_the_core_sectors_unless_it_names_a_chapter():
-    plain, with_services = load_scenario(), load_scenario(overrides=WITH_SERVICES)
+    """judged_indices names no chapter (the baseline names services)."""
+    plain = load_scenario("judged_indices")
+    with_services = load_scenario("judged_indices", overrides=WITH_SERVICES)
+    assert load_scenario().sectors == (*TEN, "services")
     assert plain.sectors == TEN and plain.params["barrier"].shape == (12, 10)
     assert with_services.sectors == (*TEN, "services")
     assert with_services.params["barrier"].shape == (12, 11)
@@ -73,15 +76,17 @@ def test_each_column_head_is_distinct_with_eleven_sectors():
     ('[agreement]\nsuspended_sectors = ["services"]\n', "agreement.suspended_sectors[0]"),
 ])
 def test_a_chapter_named_outside_play_is_refused_in_one_line(tmp_path, body, where):
-    (tmp_path / "baseline.toml").write_text((BUNDLED_SCENARIOS / "baseline.toml").read_text(), encoding="utf-8")
+    """Extends judged_indices, which names no chapter (the baseline names services)."""
+    for name in ("baseline.toml", "judged_indices.toml"):
+        (tmp_path / name).write_text((BUNDLED_SCENARIOS / name).read_text(), encoding="utf-8")
     path = tmp_path / "named.toml"
-    path.write_text(f'extends = "baseline"\n\n{body}', encoding="utf-8")
+    path.write_text(f'extends = "judged_indices"\n\n{body}', encoding="utf-8")
     with pytest.raises(ScenarioError) as info:
         load_scenario(path)
     message = str(info.value)
     assert "\n" not in message and f"named.toml: {where}:" in message
     assert "a sector in play (services is a chapter: add it to bargaining.chapters)" in message
-    path.write_text(f'extends = "baseline"\n\n[bargaining]\nchapters = ["services"]\n\n{body}'.replace(
+    path.write_text(f'extends = "judged_indices"\n\n[bargaining]\nchapters = ["services"]\n\n{body}'.replace(
         "\n\n[agreement]", "\n\n[agreement]"), encoding="utf-8")
     assert "services" in load_scenario(path).sectors
 

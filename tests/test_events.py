@@ -54,10 +54,12 @@ def test_an_unknown_kind_is_a_one_line_error_naming_file_path_and_known_kinds(tm
 
 
 def test_each_kind_builds_its_own_event_from_the_baseline():
-    """The baseline's TPA event is a shock holding its setting; Obama's visit a summit of USA and JPN."""
+    """The baseline's TPA event is a shock holding its settings (the US bar and the negotiator's
+    authority); Obama's visit a summit of USA and JPN."""
     by_label = {e.label: e for e in load_scenario("baseline").events}
     tpa = by_label["Congress passes trade promotion authority"]
-    assert (tpa.kind, tpa.round, tpa.changes) == ("shock", 24, (("countries.USA.ratification_threshold", 0.10),))
+    assert (tpa.kind, tpa.round, tpa.changes) == ("shock", 24, (("countries.USA.ratification_threshold", 0.10),
+                                                                ("countries.USA.authority", True)))
     visit = by_label["Obama's state visit to Tokyo"]
     assert (visit.kind, visit.round, visit.pairs) == ("summit", 10, (("USA", "JPN"),))
 

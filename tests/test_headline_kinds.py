@@ -366,8 +366,8 @@ BAD_HEADLINES = {
                                        "headlines[0].top", "from the 2 countries listed"),
     "unknown country listed": ('kind = "largest_cuts"\ncountries = ["VNM", "XXX"]\ntop = 2\n',
                                "headlines[0].countries[1]", "a country code"),
-    "top beyond the sectors": ('kind = "concedes_in_protected"\ntop = 11\nat_least = 0.1\n', "headlines[0].top",
-                               "at most the 10 sectors"),
+    "top beyond the sectors": ('kind = "concedes_in_protected"\ntop = 12\nat_least = 0.1\n', "headlines[0].top",
+                               "at most the 11 sectors"),   # the baseline plays ten sectors and services
     "missing at_least": ('kind = "concedes_in_protected"\ntop = 3\n', "headlines[0].at_least",
                          "a value for a concedes_in_protected headline"),
     "window without a start": ('kind = "formed_between"\nby_date = 2015-12-31\n', "headlines[0]",

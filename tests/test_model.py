@@ -81,11 +81,21 @@ def test_an_accepted_offer_meets_the_responders_rule():
 
 
 def test_us_japan_deal_waits_for_trade_promotion_authority():
-    """Before TPA the US needs more than Japan's red lines allow: no zone of agreement."""
+    """The US-Japan deal that stands closes only once TPA has come. In the baseline the pair may close
+    earlier on held-back terms (seeds 0, 2-5, rounds 8 to 20), but such a deal is provisional and
+    reopens at TPA; in judged_indices (the old baseline's game) the US needs more than Japan's red lines
+    allow before TPA: no zone of agreement, no deal."""
+    early = []
     for seed in range(6):
         model = play(rng=seed)
         usjp = first_round(model, "conditional")
         assert usjp is not None and usjp >= TPA_ROUND, f"seed {seed}: US-Japan deal in round {usjp}"
+        reopened = [d.round for d in model.table.reopened_deals if d.kind == "conditional"]
+        assert all(r < TPA_ROUND for r in reopened)
+        early += reopened
+        judged = play("judged_indices", rng=seed)
+        assert first_round(judged, "conditional") >= TPA_ROUND and not judged.table.reopened_deals
+    assert len(early) == 5
 
 
 def test_australia_japan_deal_closes_before_any_us_japan_deal():
@@ -95,9 +105,19 @@ def test_australia_japan_deal_closes_before_any_us_japan_deal():
 
 
 def test_obama_tokyo_summit_passes_without_a_us_japan_deal():
-    model = play()
+    """In judged_indices (the old baseline's game) the summit passes without a deal. In the baseline the
+    US and Japan close a deal on held-back terms in March 2014 (seed 2013), so the summit counts as met,
+    but that deal is provisional: it reopens when trade promotion authority comes (round 24)."""
+    model = play("judged_indices")
     summit = [e for e in model.log.of_kind("deadline") if "Obama" in e["label"]]
     assert len(summit) == 1 and summit[0]["met"] is False
+    model = play()
+    summit = [e for e in model.log.of_kind("deadline") if "Obama" in e["label"]]
+    assert len(summit) == 1 and summit[0]["met"] is True
+    (early,) = [d for d in model.table.reopened_deals if d.kind == "conditional"]
+    assert early.round < summit[0]["round"]
+    reopened = [e for e in model.log.of_kind("reopened") if e["talk"] == early.label]
+    assert [e["round"] for e in reopened] == [TPA_ROUND]
 
 
 def test_baseline_forms_with_all_twelve_in_2015_and_could_enter_into_force():
@@ -119,12 +139,20 @@ def test_australias_beef_preference_lowers_the_us_outside_option():
 
 
 def test_without_tpa_no_agreement_forms(tmp_path):
+    """Without TPA nothing forms. In the baseline the US and Japan may still close a deal, on held-back
+    terms, but it stays provisional (the US never gets the authority); in judged_indices (the old
+    baseline's game) they close none."""
     path = scenario_file(tmp_path, 'drop_events = ["Congress passes trade promotion authority"]\n', "no_tpa")
     assert not any(e.kind == "shock" for e in load_scenario(path).events)
     for seed in range(3):
         model = play(path, rng=seed)
-        assert first_round(model, "conditional") is None
         assert model.summary()["formed"] is False
+        assert all(t.provisional for t in model.talks if t.kind == "conditional" and t.deal is not None)
+        assert not model.log.of_kind("reopened")
+        judged = play(load_scenario("judged_indices").without_events(["Congress passes trade promotion authority"]),
+                      rng=seed)
+        assert first_round(judged, "conditional") is None
+        assert judged.summary()["formed"] is False
 
 
 def test_a_country_that_withdraws_leaves_the_agreement(tmp_path):
@@ -202,8 +230,9 @@ def test_datacollector_records_every_round():
 
 def test_pair_benchmarks_respect_both_reservations_once_a_zone_exists():
     """Before TPA the US and Japan have no deal both could ratify; after it the Nash, Kalai-Smorodinsky
-    and Rubinstein points all give each side at least its reservation."""
-    model = TPPModel()
+    and Rubinstein points all give each side at least its reservation. On judged_indices (the old
+    baseline's game): the baseline's efficient stakes leave the pair a zone from the start."""
+    model = TPPModel("judged_indices")
     before = model.pair_benchmarks("USA", "JPN")
     assert before["zone_of_agreement"] is False and before["nash"] is None
     model.apply_shock({"countries.USA.ratification_threshold": 0.10}, "TPA")

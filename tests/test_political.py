@@ -18,6 +18,7 @@ from tppgame.cli import main
 from tppgame.game.economy import Economy, load_economy
 from tppgame.game.political import biologics_opening, full_opening, political_values, political_weights, with_rules
 from tppgame.game.rules import load_rules
+from tppgame.game.scenario import BUNDLED_SCENARIOS
 from tppgame.game.settings import weights_for
 from tppgame.game.utility import make_weights
 from tppgame.model import TPPModel
@@ -126,18 +127,27 @@ def test_the_real_economy_gives_finite_weights_and_japans_rice_lobby_the_dearest
     jpn, usa = countries.index("JPN"), countries.index("USA")
     rice = sectors.index("rice")
     # of its tariffs, Japan opening rice to the US costs its government the most (biologics, a rule
-    # whose premium its health budget pays US originators, is apart)
-    tariffs = [k for k, name in enumerate(sectors) if name != "biologics"]
+    # whose premium its health budget pays US originators, and the services chapter, valued by the
+    # tariff equivalent of its restrictions, are apart)
+    assert "services" in sectors
+    tariffs = [k for k, name in enumerate(sectors) if name not in ("biologics", "services")]
     assert weights.cost[jpn, usa, rice] == weights.cost[jpn, usa, tariffs].max()
     # each exporter's gains are shares of what free trade with every partner would give it
     totals = weights.gain.sum(axis=(1, 2))
     assert np.allclose(totals[totals > 0], 1.0)
 
 
-def test_the_judgment_payoff_is_the_default_and_unchanged():
-    scenario = load_scenario("baseline")
+def test_the_judgment_payoff_is_the_default_and_unchanged(tmp_path):
+    """A scenario that names no payoff plays the judgment payoff; judged_indices (the old baseline's
+    games) names it, and its weights are the calibration's indices, unchanged."""
+    scenario = load_scenario("judged_indices")
     assert scenario.params["payoff"] == "judgment"
     assert np.array_equal(weights_for(scenario.params).cost, make_weights(scenario.params).cost)
+    text = (BUNDLED_SCENARIOS / "baseline.toml").read_text(encoding="utf-8")
+    assert 'payoff = "political_economy"' in text
+    unnamed = tmp_path / "unnamed.toml"
+    unnamed.write_text(text.replace('payoff = "political_economy"', ""), encoding="utf-8")
+    assert load_scenario(unnamed).params["payoff"] == "judgment"
 
 
 def test_a_lobby_weight_of_zero_is_the_welfare_maximising_government():

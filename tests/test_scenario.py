@@ -29,6 +29,7 @@ from tppgame.game.scenario import (
 
 TPP12 = ["USA", "JPN", "CAN", "MEX", "AUS", "NZL", "CHL", "PER", "SGP", "MYS", "VNM", "BRN"]
 SECTORS = ["rice", "wheat", "beef", "pork", "dairy", "sugar", "autos", "auto_parts", "textiles", "biologics"]
+CHAPTERS = ["services"]     # the baseline's chapter beyond the ten core sectors
 
 
 @pytest.fixture(scope="module")
@@ -73,12 +74,13 @@ def assert_good_message(message: str, file_name: str, key_path: str) -> None:
 
 # ----------------------------------------------------------------- the baseline
 def test_baseline_has_the_twelve_tpp_countries_and_ten_sectors(baseline):
-    """The baseline: twelve countries in the calibration's order, ten sectors, all twelve members."""
+    """The baseline: twelve countries in the calibration's order, the ten core sectors then the
+    services chapter, all twelve members."""
     assert list(baseline.countries) == TPP12
-    assert list(baseline.sectors) == SECTORS
+    assert list(baseline.sectors) == SECTORS + CHAPTERS
     assert list(baseline.members) == TPP12
     assert list(baseline.original_signatories) == TPP12
-    assert baseline.params["export_interest"].shape == (12, 10)
+    assert baseline.params["export_interest"].shape == (12, 11)
     assert baseline.params["gdp"].shape == (12,)
 
 
@@ -106,24 +108,27 @@ def test_baseline_calendar_and_settings(baseline):
 
 def test_baseline_events_fall_in_the_right_rounds(baseline):
     """Obama's Tokyo visit (24 Apr 2014) is in round 10, Abe's Washington visit (28 Apr 2015) in round 22,
-    trade promotion authority (24 Jun 2015) in round 24 and lowers the US ratification threshold to 0.10."""
+    trade promotion authority (24 Jun 2015) in round 24, lowers the US ratification threshold to 0.10
+    and gives the US negotiator authority."""
     by_label = {e.label: e for e in baseline.events}
     assert by_label["Obama's state visit to Tokyo"].round == 10
     assert by_label["Obama's state visit to Tokyo"].pairs == (("USA", "JPN"),)
     assert by_label["Abe's visit to Washington"].round == 22
     tpa = by_label["Congress passes trade promotion authority"]
     assert (tpa.round, tpa.kind) == (24, "shock")
-    assert tpa.changes == (("countries.USA.ratification_threshold", 0.10),)
+    assert tpa.changes == (("countries.USA.ratification_threshold", 0.10), ("countries.USA.authority", True))
     assert [e.round for e in baseline.events] == sorted(e.round for e in baseline.events)
 
 
 def test_baseline_side_deals(baseline):
-    """Australia-Japan is standalone and leaves out rice, wheat, sugar and biologics; US-Japan is conditional."""
+    """Australia-Japan is standalone and leaves out rice, wheat, sugar and biologics (services stay
+    in); US-Japan is conditional and covers every sector."""
     deals = {d.parties: d for d in baseline.side_deals}
     aus_jpn = deals[("AUS", "JPN")]
     assert aus_jpn.kind == "standalone"
-    assert set(aus_jpn.sectors) == set(SECTORS) - {"rice", "wheat", "sugar", "biologics"}
+    assert set(aus_jpn.sectors) == set(SECTORS + CHAPTERS) - {"rice", "wheat", "sugar", "biologics"}
     assert deals[("USA", "JPN")].kind == "conditional"
+    assert set(deals[("USA", "JPN")].sectors) == set(SECTORS + CHAPTERS)
 
 
 def test_baseline_figures_come_from_the_calibration(baseline):
@@ -379,7 +384,7 @@ def test_parameters_are_arrays_in_country_and_sector_order(baseline):
     """params['sensitivity'][i, s] is country i's figure for sector s, in the scenario's orders."""
     p = baseline.params
     for key in ("export_interest", "barrier", "sensitivity", "red_line"):
-        assert p[key].shape == (12, 10)
+        assert p[key].shape == (12, len(SECTORS + CHAPTERS))
         assert np.all(np.isfinite(p[key]))
     assert np.all((p["red_line"] >= 0) & (p["red_line"] <= 1))
     assert p["fta"].dtype == bool and np.array_equal(p["fta"], p["fta"].T)
