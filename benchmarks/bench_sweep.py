@@ -1,6 +1,6 @@
 """The sweep engine against itself and against mesa.batch_run, on the same baseline games and seeds.
 
-    python benchmarks/bench_sweep.py [--games 2000] [--seed 2013] [--also-pinned]
+    python benchmarks/bench_sweep.py [--games 2000] [--seed 2013] [--scenario baseline] [--also-pinned]
 
 Plays the same games three ways in one go — the local sweep engine with 1 worker and with 2
 workers (``run_sweep``: whole games, stored in a SQLite result store, CSV and Parquet exports
@@ -41,9 +41,9 @@ from tppgame.experiments.sweep import PlainProgress, SweepSpec, build_plan, run_
 BLAS_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
-def time_sweep(games: int, seed: int, workers: int, folder: Path) -> tuple[float, list[dict]]:
-    """Wall seconds of a whole sweep of ``games`` baseline games, and its table."""
-    plan = build_plan(SweepSpec("baseline", reps=games, seed=seed))
+def time_sweep(scenario: str, games: int, seed: int, workers: int, folder: Path) -> tuple[float, list[dict]]:
+    """Wall seconds of a whole sweep of ``games`` games of ``scenario``, and its table."""
+    plan = build_plan(SweepSpec(scenario, reps=games, seed=seed))
     out = folder / f"workers-{workers}"
     start = time.perf_counter()
     report = run_sweep(plan, out, workers=workers, progress=PlainProgress(plan.total, stream=io.StringIO()))
@@ -52,14 +52,14 @@ def time_sweep(games: int, seed: int, workers: int, folder: Path) -> tuple[float
     return elapsed, read_runs(out)
 
 
-def time_batch_run(seeds: list[int], pinned: bool = False) -> tuple[float, list[dict]]:
+def time_batch_run(scenario: str, seeds: list[int], pinned: bool = False) -> tuple[float, list[dict]]:
     """Wall seconds of mesa.batch_run over the same seeds with 2 processes, and its final rows (one per run)."""
     saved = {name: os.environ.get(name) for name in BLAS_VARIABLES}
     if pinned:
         os.environ.update({name: "1" for name in BLAS_VARIABLES})
     try:
         start = time.perf_counter()
-        rows = mesa.batch_run(TPPModel, parameters={"scenario": "baseline"}, rng=seeds, number_processes=2,
+        rows = mesa.batch_run(TPPModel, parameters={"scenario": scenario}, rng=seeds, number_processes=2,
                               max_steps=40, display_progress=False)
         elapsed = time.perf_counter() - start
     finally:
@@ -76,32 +76,33 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--games", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=2013, help="the sweep seed the run seeds derive from")
+    parser.add_argument("--scenario", default="baseline", help="the scenario to play (default: the baseline)")
     parser.add_argument("--also-pinned", action="store_true",
                         help="also time batch_run with one BLAS thread per worker process")
     args = parser.parse_args()
     seeds = [run_seed(args.seed, k) for k in range(args.games)]
-    print(f"{args.games} baseline games, {os.cpu_count()} cores, {platform.python_implementation()} "
+    print(f"{args.games} {args.scenario} games, {os.cpu_count()} cores, {platform.python_implementation()} "
           f"{platform.python_version()}, load average before: {os.getloadavg()[0]:.2f}", flush=True)
 
     with tempfile.TemporaryDirectory() as tmp:
         cpu_start = time.process_time()
-        one, table = time_sweep(args.games, args.seed, 1, Path(tmp))
+        one, table = time_sweep(args.scenario, args.games, args.seed, 1, Path(tmp))
         cpu_one = time.process_time() - cpu_start
         print(f"sweep, local engine, 1 worker:  {one:7.1f} s  ({1000 * one / args.games:.1f} ms a game)", flush=True)
-        two, table_two = time_sweep(args.games, args.seed, 2, Path(tmp))
+        two, table_two = time_sweep(args.scenario, args.games, args.seed, 2, Path(tmp))
         print(f"sweep, local engine, 2 workers: {two:7.1f} s", flush=True)
     # ru_maxrss is in kB on Linux; the 1-worker sweep ran in this process (the pool's workers are the
     # forkserver's children, out of reach of RUSAGE_CHILDREN)
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory of this process (the 1-worker sweep ran here): {own:.0f} MB", flush=True)
     children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    batch, rows = time_batch_run(seeds)
+    batch, rows = time_batch_run(args.scenario, seeds)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu_batch = (children.ru_utime - children_before.ru_utime) + (children.ru_stime - children_before.ru_stime)
     print(f"mesa.batch_run, 2 processes:    {batch:7.1f} s", flush=True)
     pinned = None
     if args.also_pinned:
-        pinned, _ = time_batch_run(seeds, pinned=True)
+        pinned, _ = time_batch_run(args.scenario, seeds, pinned=True)
         print(f"mesa.batch_run, 2 processes, one BLAS thread each: {pinned:7.1f} s", flush=True)
 
     assert table == table_two, "1 and 2 workers gave different tables"
