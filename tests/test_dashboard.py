@@ -199,7 +199,7 @@ def test_views_follow_the_game():
     kinds = set(edge_kinds(model).values())
     assert {"tpp", "side"} <= kinds
     matrix = concessions_matrix(model)
-    assert matrix.shape == (12, 10) and 0.0 < matrix.max() <= 1.0
+    assert matrix.shape == (12, 11) and 0.0 < matrix.max() <= 1.0     # ten goods and the services chapter
     summary = model.summary()
     for k, code in enumerate(model.countries):   # the heatmap shows at least what the final table shows
         assert np.all(matrix[k] >= np.array(list(summary["countries"][code]["concessions"].values())) - 1e-4)
@@ -336,7 +336,7 @@ def test_page_draws_views_steps_and_reports_the_agreement(tab):
     page.screenshot(path=str(ARTIFACTS / "start.png"), full_page=True)
     times = [_step_and_time(page, r) for r in range(1, 11)]
     assert _figures_drawn(page) == 2
-    assert page.locator("table.tpp-concessions td").count() == 120
+    assert page.locator("table.tpp-concessions td").count() == 12 * 11    # ten goods and services
     panel = page.locator(".v-card", has_text="Entry into force (")
     assert "GDP share of those who would ratify" in panel.inner_text()
     assert "Hold-outs:" in panel.inner_text()

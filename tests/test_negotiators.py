@@ -283,14 +283,16 @@ def test_a_package_registers_negotiators_through_its_entry_point(tmp_path, monke
 # --------------------------------------------------------------- custom negotiators in the game
 def test_a_japan_that_never_concedes_gives_less_and_loses_its_side_deal():
     """A teacher's prediction: if Japan never moves from its best offer, it grants less than the
-    Boulware Japan of the baseline, and Australia does not settle the side deal with it. (Inside the
-    package, partners that have offered nothing must settle with someone to be accepted, so in the
-    end game they settle even with a stubborn Japan; outside it nothing presses Australia.)"""
+    Boulware Japan of the judged-indices game (the old baseline, where it was made), and Australia
+    does not settle the side deal with it. (Inside the package, partners that have offered nothing
+    must settle with someone to be accepted, so in the end game they settle even with a stubborn
+    Japan; outside it nothing presses Australia.)"""
     def side_deal(model: TPPModel) -> bool:
         return any(d.kind == "standalone" and model.config.index("JPN") in (d.a, d.b) for d in model.deals)
 
     for seed in range(4):
-        usual, stubborn = play(rng=seed), play(rng=seed, negotiators={"JPN": Stubborn()})
+        usual = play("judged_indices", rng=seed)
+        stubborn = play("judged_indices", rng=seed, negotiators={"JPN": Stubborn()})
         assert sum(stubborn.summary()["countries"]["JPN"]["concessions"].values()) < \
             sum(usual.summary()["countries"]["JPN"]["concessions"].values())
         assert side_deal(usual) and not side_deal(stubborn)

@@ -1,8 +1,9 @@
 """Play mode: a person negotiates for Japan at the terminal (tppgame.classroom.play and ``run.py play``).
 
-The baseline with seed 3: in round 1 Japan's talks with the US, Canada, Australia and New
-Zealand meet, none with a zone of agreement, so the partners say no to modest offers and
-counter with their reservation; a generous offer to New Zealand is accepted.
+The judged-indices game (the old baseline, on which the script's replies were observed) with seed
+3: in round 1 Japan's talks with the US, Canada, Australia and New Zealand meet, none with a zone
+of agreement, so the partners say no to modest offers and counter with their reservation; a
+generous offer to New Zealand is accepted.
 """
 
 import json
@@ -18,6 +19,7 @@ from tppgame.cli import main
 from tppgame.classroom.play import HELP, play
 
 ROOT = Path(__file__).resolve().parents[1]
+SCENARIO = "judged_indices"      # the old baseline's game: the script below was written against it
 PROMPT = "[? for help]: "
 US_TALK = "US-Japan bilateral deal (binding only within the TPP)"
 GENEROUS_TO_NZL = "give beef=0.3 autos=1 auto_parts=1 textiles=1 biologics=1 ask autos=1"
@@ -34,7 +36,7 @@ ROUND_1 = [
 
 def run_play(*args: str, script: list[str]) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONHASHSEED": "random"}
-    return subprocess.run([sys.executable, str(ROOT / "run.py"), "play", *args], cwd=ROOT, capture_output=True,
+    return subprocess.run([sys.executable, str(ROOT / "run.py"), "play", SCENARIO, *args], cwd=ROOT, capture_output=True,
                           text=True, env=env, input="".join(line + "\n" for line in script), timeout=120)
 
 
@@ -53,7 +55,7 @@ def scripted(lines: list[str]):
 
 
 def in_process(lines: list[str], **kwargs) -> tuple[TPPModel, list[str], list[str]]:
-    model = TPPModel("baseline", rng=3, seat="JPN", **kwargs)
+    model = TPPModel(SCENARIO, rng=3, seat="JPN", **kwargs)
     ask, prompts = scripted(lines)
     said: list[str] = []
     play(model, ask=ask, say=said.append)
@@ -72,7 +74,7 @@ def test_play_answers_each_command(session):
     result, _ = session
     assert result.returncode == 0, result.stderr
     text = result.stdout
-    assert text.startswith("You negotiate for Japan (JPN) in 'Baseline: TPP talks from Japan's entry (July 2013)'.")
+    assert text.startswith("You negotiate for Japan (JPN) in 'Judged indices: the talks valued by judgment'.")
     assert "=== Round 1 (July 2013): 4 of your talks meet" in text
     assert f"-- {US_TALK}: you (Japan) and United States" in text
     # the US says no, with its counter-offer, which Japan takes although it is short of what Japan needs

@@ -42,8 +42,8 @@ def pair(information: str = "private", rows: int = 1, **changes) -> tuple[Talks,
     return Talks(inp, np.ones(rows, dtype=bool)), Talks(inp, np.zeros(rows, dtype=bool))
 
 
-def play(rng: int, **kwargs) -> TPPModel:
-    model = TPPModel("baseline", rng=rng, **kwargs)
+def play(rng: int, scenario: str = "baseline", **kwargs) -> TPPModel:
+    model = TPPModel(scenario, rng=rng, **kwargs)
     while model.running:
         model.step()
     return model
@@ -224,12 +224,14 @@ def test_it_never_proposes_past_its_red_lines_nor_accepts_below_its_reservation(
 
 
 @pytest.mark.parametrize("who", [COUNTRIES, ["JPN", "USA"]], ids=["every country", "Japan and the US"])
-def test_the_baseline_under_private_information_closes_deals_and_forms_the_agreement(who):
-    """Measured over seeds 0-15 (every country, or Japan and the US, playing opponent_model): the
-    agreement forms in every seed; here four seeds, of which at least three must form."""
+def test_the_judged_indices_game_under_private_information_closes_deals_and_forms_the_agreement(who):
+    """Measured on the judged-indices game (the old baseline) over seeds 0-15: the agreement forms in
+    every seed with every country playing opponent_model, in 14 with Japan and the US playing it; here
+    four seeds, of which at least three must form. (The new baseline, whose economy gives some pairs
+    tiny stakes, forms it in none of seeds 0-3 under private information.)"""
     formed = 0
     for seed in range(4):
-        model = play(seed, overrides=PRIVATE, negotiators={code: OpponentModel() for code in who})
+        model = play(seed, "judged_indices", overrides=PRIVATE, negotiators={code: OpponentModel() for code in who})
         assert len(model.deals) >= 5
         formed += model.formed_round is not None
     assert formed >= 3
