@@ -112,7 +112,7 @@ def cheapest_offer(wanted: np.ndarray, cost: np.ndarray, gamma: float, floor: np
 
     With a convex cost (``gamma > 1``) the cheapest schedule equalises the marginal cost per unit the
     partners gain: ``gamma cost_s x_s**(gamma - 1) = mu wanted_s`` (clipped to ``[floor, cap]``), so
-    ``x_s = (mu wanted_s / (gamma cost_s))**(1 / (gamma - 1))``; ``mu`` is found by bisection. A sector that
+    ``x_s = (mu wanted_s / (gamma cost_s))**(1 / (gamma - 1))``; ``mu`` is found by regula falsi. A sector that
     costs nothing and that partners want opens to its cap.
     """
     wanted, cost = np.asarray(wanted, dtype=float), np.asarray(cost, dtype=float)
@@ -135,7 +135,8 @@ def cheapest_offer(wanted: np.ndarray, cost: np.ndarray, gamma: float, floor: np
 
 
 def _cheapest(schedule: Callable[[float], np.ndarray], wanted: np.ndarray, needed: float) -> np.ndarray:
-    """The schedule at the least ``mu`` whose schedule gives ``needed`` (bisection on ``mu``)."""
+    """The schedule at (within 1e-12 of the bar past) the least ``mu`` whose schedule gives ``needed``:
+    the bracket is doubled until it holds the bar, then narrowed by :func:`_first_past`."""
     def short(mu: float) -> float:             # how far the schedule at mu falls short of the bar (< 0: past it)
         return needed - float((wanted * schedule(mu)).sum())
 

@@ -161,10 +161,9 @@ class Table:
         """Package talks whose deal closed while a side lacked authority reopen when it gains it (a
         shock), as long as the agreement has not formed and both sides are still members: a negotiator
         without authority does not lock in terms its partner held back for fear of amendment
-        (``bargaining.held_back``). The deal
-        leaves the package (what it conceded is open again), and the talk meets again, each
-        concession now counted at its full cost; it keeps its history and its progress towards its
-        deadline. Returns the talks reopened."""
+        (``bargaining.held_back``). The deal leaves the package (what it conceded is open again),
+        and the talk meets again, each concession now counted at its full cost; it keeps its history
+        and its progress towards its deadline. Returns the talks reopened."""
         m = self.model
         now = m.config.params["authority"]
         gained = now & ~authority_before
