@@ -112,8 +112,8 @@ def cheapest_offer(wanted: np.ndarray, cost: np.ndarray, gamma: float, floor: np
 
     With a convex cost (``gamma > 1``) the cheapest schedule equalises the marginal cost per unit the
     partners gain: ``gamma cost_s x_s**(gamma - 1) = mu wanted_s`` (clipped to ``[floor, cap]``), so
-    ``x_s = (mu wanted_s / (gamma cost_s))**(1 / (gamma - 1))``; ``mu`` is found by regula falsi. A sector that
-    costs nothing and that partners want opens to its cap.
+    ``x_s = (mu wanted_s / (gamma cost_s))**(1 / (gamma - 1))``; ``mu`` is found by regula falsi. A
+    sector that costs nothing and that partners want opens to its cap.
     """
     wanted, cost = np.asarray(wanted, dtype=float), np.asarray(cost, dtype=float)
     floor, cap = np.asarray(floor, dtype=float), np.maximum(np.asarray(cap, dtype=float), floor)
