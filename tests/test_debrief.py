@@ -24,7 +24,8 @@ from hypothesis import strategies as st
 
 from tppgame import report
 from tppgame.classroom.debrief import (CURVE, DEAL_COLUMNS, country_outcomes, deal_points, debrief_document,
-                                       debrief_files, deadline_rows, history_blocks, surplus_share, timeline)
+                                       debrief_files, deadline_rows, history_blocks, outcome_lines, surplus_share,
+                                       timeline)
 from tppgame.classroom.debrief_compare import GameRecord, comparison_rows
 from tppgame.classroom.documents import Bullets, Figure, table, to_html
 from tppgame.cli import main
@@ -95,6 +96,9 @@ def test_the_deals_listed_are_the_deals_the_game_closed(game, written):
     for talk, *_ in closed:
         times = 2 if talk in reopened else 1
         assert sum(line.startswith(f"Deal: {talk} closed") for line in lines) == times, talk
+    # the outcome counts the deals the table lists, and says how many more reopened
+    said = next(line for line in outcome_lines(game) if " closed" in line)
+    assert said.startswith(f"{len(closed)} deals closed (besides 7 closed without the authority to commit, ")
 
 
 def test_the_timeline_names_every_deadline_shock_and_the_agreement(game):

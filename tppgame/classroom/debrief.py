@@ -235,9 +235,12 @@ def outcome_lines(model: TPPModel) -> list[str]:
         lines = [f"No agreement formed in {_count(s['rounds'], 'round')}."]
     if s["holdouts"]:
         lines.append(f"Holding out at the end: {', '.join(names[c] for c in s['holdouts'])}.")
-    deals = len(model.log.of_kind("deal"))
+    reopened = len(model.log.of_kind("reopened"))     # provisional deals reopened when authority came
+    deals = len(model.log.of_kind("deal")) - reopened  # the deals that stand, as the table lists them
     sides = [f"{d['label']} ({model.config.round_date(d['round']):%B %Y})" for d in s["side_deals"]]
-    lines.append(f"{_count(deals, 'deal')} closed"
+    again = (f" (besides {reopened} closed without the authority to commit, reopened when it came)"
+             if reopened else "")
+    lines.append(f"{_count(deals, 'deal')} closed{again}"
                  + (f", among them the side deals {'; '.join(sides)}." if sides else "; no side deal."))
     fact = _in_fact(model.config)
     if fact:
