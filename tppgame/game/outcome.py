@@ -22,13 +22,19 @@ if TYPE_CHECKING:
     from tppgame.model import TPPModel
 
 
+def signed_mask(model: TPPModel) -> np.ndarray:
+    """[c]: the countries that signed the agreement (none while it has not formed)."""
+    check = model.last_check
+    if not check.formed:
+        return np.zeros(len(model.countries), dtype=bool)
+    return np.array([c in check.signatories for c in model.countries])
+
+
 def power_now(model: TPPModel) -> PowerIndices:
     """The players' power under the entry rule in force (:mod:`tppgame.game.power`). The players are
     those whose ratification counts: the signatories still members once the agreement formed, else
     the members."""
-    check = model.last_check
-    players = (np.array([c in check.signatories for c in model.countries]) if check.formed
-               else model.members)
+    players = signed_mask(model) if model.last_check.formed else model.members
     return power_at(model.config.entry_rule, model.countries, players, model.original,
                     model.config.params["gdp"])
 def final_access(model: TPPModel) -> np.ndarray:
@@ -132,10 +138,9 @@ def rules_of_origin(model: TPPModel) -> dict[str, dict[str, Any]]:
     """Per origin rule (``bargaining.rules_of_origin``): the rule the signatories settle, who it sits on,
     each signatory exporter's utilisation and kept margin, and the in-zone suppliers' gain
     (:func:`tppgame.game.origin_play.origin_summary`); empty when no agreement formed."""
-    check = model.last_check
-    if not check.formed:
+    if not model.last_check.formed:
         return {}
-    signed = np.array([c in check.signatories for c in model.countries])
+    signed = signed_mask(model)
     issues = load_rules().select(model.countries).issues
     rules = origin_rules(issues, model.countries, model.sectors, signed)
     economy = load_economy().select(model.countries, model.sectors)
@@ -149,9 +154,7 @@ def rules_terms(model: TPPModel) -> dict[str, dict[str, Any]]:
     the sector is suspended. ``at_most`` marks an issue whose scale falls as it opens (procurement
     thresholds): its standard is the most any signatory binds."""
     issues = load_rules().select(model.countries).issues
-    check, agreement = model.last_check, model.agreement
-    signed = np.array([c in check.signatories for c in model.countries]) if check.formed else np.zeros(
-        len(model.countries), dtype=bool)
+    agreement, signed = model.agreement, signed_mask(model)
     suspended = model.config.params["suspended"]
     out = {}
     for s, sector in enumerate(model.sectors):

@@ -324,11 +324,9 @@ def check_tree(value: Any, spec: Any, file: str, path: str) -> Any:
 
 def require_complete(value: Any, spec: Any, file: str, path: str) -> None:
     """Every leaf of the schema that the game needs must be set after merging."""
-    optional = {"bargaining.payoff", "bargaining.lobby_weight", "bargaining.quotas", "bargaining.chapters", "bargaining.buy_in",
-                "bargaining.stake",
-                "bargaining.rules_of_origin",
-                "bargaining.held_back", "bargaining.deadline_cost", "bargaining.max_phase_out", "extends", "drop_events",
-                "drop_side_deals", "existing_agreements", "history", "events", "side_deals", "headlines", "description",
+    optional = {"bargaining.payoff", "bargaining.lobby_weight", "bargaining.quotas", "bargaining.chapters",
+                "bargaining.buy_in", "bargaining.stake", "bargaining.rules_of_origin", "bargaining.held_back",
+                "bargaining.deadline_cost", "bargaining.max_phase_out", "extends", "drop_events", "drop_side_deals", "existing_agreements", "history", "events", "side_deals", "headlines", "description",
                 "agreement.min_signatories", "agreement.min_gdp_share", "agreement.original_signatories",
                 "agreement.suspended_sectors", "bargaining.information", "history.summary", "history.formed",
                 "history.date",
