@@ -71,15 +71,13 @@ def test_a_concession_to_a_partner_without_authority_costs_one_over_h_as_much() 
     assert held.deal_at(np.array([0.8]))[0][0, 0] == pytest.approx(0.125)  # 0.25 x 0.2 / (2 x 0.2)
 
 
-def test_the_settings_default_to_todays_game_and_are_checked(tmp_path) -> None:
+def test_the_settings_default_to_todays_game_and_are_checked(edited_copy) -> None:
     """A scenario that sets neither gives every negotiator authority and nobody holds back (a copy of
     the baseline without its lines); the baseline itself sets the US without authority until TPA."""
-    text = (BUNDLED_SCENARIOS / "baseline.toml").read_text(encoding="utf-8")
-    lines = text.splitlines(keepends=True)
-    dropped = [line for line in lines if line.startswith(("authority =", "held_back ="))]
-    assert len(dropped) == 2
-    unset = tmp_path / "unset.toml"
-    unset.write_text("".join(line for line in lines if line not in dropped), encoding="utf-8")
+    original = BUNDLED_SCENARIOS / "baseline.toml"
+    text = original.read_text(encoding="utf-8")
+    assert text.count("\nauthority =") == 1 and text.count("\nheld_back =") == 1
+    unset = edited_copy(edited_copy(original, "\nauthority = false", "\n"), "\nheld_back = 0.25", "\n")
     params = load_scenario(unset).params
     assert params["authority"].all() and params["held_back"] == 1.0
     baseline = load_scenario("baseline").params

@@ -63,14 +63,12 @@ def test_the_offer_meets_the_bar_within_its_bounds_at_the_least_cost(wanted, cos
 PE_SERVICES = {"bargaining.payoff": "political_economy", "bargaining.chapters": ["services"]}
 
 
-def test_buy_in_is_off_unless_a_scenario_sets_it(tmp_path):
+def test_buy_in_is_off_unless_a_scenario_sets_it(edited_copy):
     """Off where a scenario names it not (a copy of the baseline without its line) and in judged_indices
     (the old baseline's games), whose game has no buy-in; the baseline itself sets it."""
-    text = (BUNDLED_SCENARIOS / "baseline.toml").read_text(encoding="utf-8")
-    lines = text.splitlines(keepends=True)
-    assert sum(line.startswith("buy_in =") for line in lines) == 1
-    unset = tmp_path / "unset.toml"
-    unset.write_text("".join(line for line in lines if not line.startswith("buy_in =")), encoding="utf-8")
+    original = BUNDLED_SCENARIOS / "baseline.toml"
+    assert original.read_text(encoding="utf-8").count("\nbuy_in =") == 1
+    unset = edited_copy(original, "\nbuy_in = true", "\n")
     assert load_scenario(unset).params["buy_in"] is False
     assert load_scenario("baseline").params["buy_in"] is True
     model = TPPModel("judged_indices", rng=1, record=True)

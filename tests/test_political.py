@@ -137,16 +137,13 @@ def test_the_real_economy_gives_finite_weights_and_japans_rice_lobby_the_dearest
     assert np.allclose(totals[totals > 0], 1.0)
 
 
-def test_the_judgment_payoff_is_the_default_and_unchanged(tmp_path):
+def test_the_judgment_payoff_is_the_default_and_unchanged(edited_copy):
     """A scenario that names no payoff plays the judgment payoff; judged_indices (the old baseline's
     games) names it, and its weights are the calibration's indices, unchanged."""
     scenario = load_scenario("judged_indices")
     assert scenario.params["payoff"] == "judgment"
     assert np.array_equal(weights_for(scenario.params).cost, make_weights(scenario.params).cost)
-    text = (BUNDLED_SCENARIOS / "baseline.toml").read_text(encoding="utf-8")
-    assert 'payoff = "political_economy"' in text
-    unnamed = tmp_path / "unnamed.toml"
-    unnamed.write_text(text.replace('payoff = "political_economy"', ""), encoding="utf-8")
+    unnamed = edited_copy(BUNDLED_SCENARIOS / "baseline.toml", 'payoff = "political_economy"', "")
     assert load_scenario(unnamed).params["payoff"] == "judgment"
 
 
