@@ -268,6 +268,53 @@ class PairTerms:
         return stake_a, stake_b
 
 
+@dataclass(frozen=True)
+class _Zone:
+    """Where each side's reservation is first met on a pair's frontier (rows), and the zone between."""
+
+    theta_best_a: np.ndarray
+    theta_best_b: np.ndarray
+    best_a: np.ndarray
+    best_b: np.ndarray
+    ok_a: np.ndarray
+    ok_b: np.ndarray
+    zopa: np.ndarray
+
+    def with_rows(self, index: np.ndarray, part: _Zone) -> _Zone:
+        fields = {}
+        for name in self.__dataclass_fields__:
+            column = getattr(self, name).copy()
+            column[index] = getattr(part, name)
+            fields[name] = column
+        return _Zone(**fields)
+
+
+def _zone(terms: PairTerms, u_a: np.ndarray, u_b: np.ndarray, reserve_a: np.ndarray, reserve_b: np.ndarray,
+          steps: int = 4, bisect: bool = False) -> _Zone:
+    """The crossings of each side's reservation on the frontier sampled as ``u_a``, ``u_b`` (rows x grid).
+
+    b's best is the smallest theta at which a gets its reservation, a's best the largest for b; both
+    searches run as one over the rows twice (a's, then b's), each row its own search (:func:`reach`).
+    Reservations are met within the tolerance the protocols accept a deal with (RESERVE_TOLERANCE),
+    so a zone reported empty never holds a deal that closes."""
+    rows = len(reserve_a)
+    twice = np.concatenate([np.arange(rows), np.arange(rows)])
+    theta_best, ok = reach(terms.rows(twice), np.concatenate([u_a, u_b[:, ::-1]]), np.arange(2 * rows) < rows,
+                           np.concatenate([reserve_a, reserve_b]) - RESERVE_TOLERANCE, steps=steps, bisect=bisect)
+    theta_best_b, theta_best_a, ok_a, ok_b = theta_best[:rows], theta_best[rows:], ok[:rows], ok[rows:]
+    (ua_at_a, ua_at_b), (ub_at_a, ub_at_b) = (v.T for v in terms.frontier(
+        np.stack([theta_best_a, theta_best_b], axis=1)))
+    # The refined crossings err towards each side's own region, so in a very thin zone they
+    # may cross over; then a point that satisfies both sides is the whole zone.
+    inverted = theta_best_b > theta_best_a
+    b_point = inverted & (ub_at_b >= reserve_b - RESERVE_TOLERANCE)   # a surely gets its reservation there
+    a_point = inverted & ~b_point & (ua_at_a >= reserve_a - RESERVE_TOLERANCE)
+    return _Zone(theta_best_a=np.where(b_point, theta_best_b, theta_best_a),
+                 theta_best_b=np.where(a_point, theta_best_a, theta_best_b),
+                 best_a=np.where(b_point, ua_at_b, ua_at_a), best_b=np.where(a_point, ub_at_a, ub_at_b),
+                 ok_a=ok_a, ok_b=ok_b, zopa=ok_a & ok_b & (~inverted | b_point | a_point))
+
+
 TERMS_FIELDS = tuple(k for k in PairTerms.__dataclass_fields__ if k != "gamma")   # the per-row arrays
 
 
@@ -367,27 +414,18 @@ class FrontierSummary:
         u_a, u_b = terms.frontier(np.broadcast_to(THETA_GRID, (rows, len(THETA_GRID))))
         stake_a, stake_b = terms.stakes(efficient_stake)
         reserve_a, reserve_b = threshold_a * stake_a - relief_a, threshold_b * stake_b - relief_b
-        # b's best: the smallest theta at which a gets its reservation; a's best: the largest for b.
-        # Both searches run as one over the rows twice (a's, then b's): each row is its own search.
-        # Reservations are met within the tolerance the protocols accept a deal with (RESERVE_TOLERANCE),
-        # so a zone reported empty never holds a deal that closes.
-        twice = np.concatenate([np.arange(rows), np.arange(rows)])
-        theta_best, ok = reach(terms.rows(twice), np.concatenate([u_a, u_b[:, ::-1]]),
-                               np.arange(2 * rows) < rows,
-                               np.concatenate([reserve_a, reserve_b]) - RESERVE_TOLERANCE)
-        theta_best_b, theta_best_a, ok_a, ok_b = theta_best[:rows], theta_best[rows:], ok[:rows], ok[rows:]
-        (ua_at_a, ua_at_b), (ub_at_a, ub_at_b) = (v.T for v in terms.frontier(
-            np.stack([theta_best_a, theta_best_b], axis=1)))
-        # The refined crossings err towards each side's own region, so in a very thin zone they
-        # may cross over; then a point that satisfies both sides is the whole zone.
-        inverted = theta_best_b > theta_best_a
-        b_point = inverted & (ub_at_b >= reserve_b - RESERVE_TOLERANCE)   # a surely gets its reservation there
-        a_point = inverted & ~b_point & (ua_at_a >= reserve_a - RESERVE_TOLERANCE)
-        theta_best_a = np.where(b_point, theta_best_b, theta_best_a)
-        theta_best_b = np.where(a_point, theta_best_a, theta_best_b)
-        best_a = np.where(b_point, ua_at_b, ua_at_a)
-        best_b = np.where(a_point, ub_at_a, ub_at_b)
-        zopa = ok_a & ok_b & (~inverted | b_point | a_point)
+        found = _zone(terms, u_a, u_b, reserve_a, reserve_b)
+        # A zone thinner than the grid at a sharp bend of the frontier can leave both refined
+        # crossings past each other with neither point meeting both reservations: search those
+        # rows again by bisection, which narrows the bracket on both sides until one does.
+        unsure = found.ok_a & found.ok_b & ~found.zopa
+        if unsure.any():
+            index = np.flatnonzero(unsure)
+            again = _zone(terms.rows(index), u_a[index], u_b[index], reserve_a[index], reserve_b[index],
+                          steps=40, bisect=True)
+            found = found.with_rows(index, again)
+        theta_best_a, theta_best_b, best_a, best_b, zopa = (found.theta_best_a, found.theta_best_b,
+                                                            found.best_a, found.best_b, found.zopa)
         return cls(terms, u_a, u_b, reserve_a, reserve_b, stake_a, stake_b, best_a, best_b,
                    theta_best_a, theta_best_b, zopa, np.full(rows, np.nan))
 
