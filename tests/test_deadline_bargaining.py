@@ -143,14 +143,7 @@ def test_time_dependent_demand_is_faratins_formula():
 
 
 # ================================================================ the benchmarks against the game
-ZONE_BUG = ("a zone thinner than the frontier's grid at a sharp bend is reported empty: baseline seeds 0 and 1, "
-            "the JPN-SGP talk (a zone from theta 0.9073 to 0.9205) while a deal inside it closes; the fix (such "
-            "rows searched again by bisection) changes the games valued from trade, and waits for the notes' "
-            "figures to be measured again")
-
-
-@pytest.mark.parametrize("scenario", ["judged_indices",
-                                      pytest.param("baseline", marks=pytest.mark.xfail(strict=True, reason=ZONE_BUG))])
+@pytest.mark.parametrize("scenario", ["judged_indices", "baseline"])
 def test_every_closed_deal_lies_in_the_zone_pair_benchmarks_reports(scenario):
     """Over several seeds, each package talk over every sector that closes does so inside the zone
     that pair_benchmarks reports for the pair just before the meeting (the same reservations and
