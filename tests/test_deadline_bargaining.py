@@ -12,14 +12,15 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from test_bargaining import session_input, summary_of
 from tppgame import TPPModel
 from tppgame.game.negotiators import TimeDependent, make_negotiator
 from tppgame.game.protocols import AlternatingOffers, RubinsteinProtocol, deadline_point
-from tppgame.game.solutions import nash_solution, nash_weights, rubinstein_solution, rubinstein_split
+from tppgame.game.solutions import (nash_solution, nash_weights, rubinstein_solution, rubinstein_split,
+                                   weighted_nash_solution)
 
 
 def pie(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -89,6 +90,47 @@ def test_rubinstein_protocol_offers_make_each_responder_indifferent():
     assert a_first.accepted[0] and b_first.accepted[0]
     assert a_first.u_b[0] - s.reserve_b[0] == pytest.approx(db * (b_first.u_b[0] - s.reserve_b[0]), rel=1e-4)
     assert b_first.u_a[0] - s.reserve_a[0] == pytest.approx(da * (a_first.u_a[0] - s.reserve_a[0]), rel=1e-4)
+
+
+def circle(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The quarter circle u1**2 + u2**2 = 1 as a frontier of weighted-sum optima: the point that
+    maximises theta u1 + (1 - theta) u2 on it is (theta, 1 - theta) / its length."""
+    length = np.hypot(theta, 1.0 - theta)
+    return theta / length, (1.0 - theta) / length
+
+
+@pytest.mark.parametrize("weight, u1", [(0.5, math.sqrt(0.5)), (0.75, math.sqrt(3) / 2), (0.0, 0.0), (1.0, 1.0)])
+def test_the_weighted_nash_point_of_a_quarter_circle(weight, u1):
+    """On u1**2 + u2**2 = 1 with no reservations, the point maximising w ln u1 + (1 - w) ln u2 has
+    u1**2 = w, so u1 = 0.7071 for w = 1/2 and sqrt(3)/2 for w = 3/4 (where theta / (1 - theta) =
+    u1 / u2 = sqrt(3)); a side with no weight gets nothing, one with all of it everything."""
+    grid = np.linspace(0.0, 1.0, 17)
+    g1, g2 = circle(np.broadcast_to(grid, (1, 17)))
+    theta = weighted_nash_solution(circle, np.zeros(1), np.zeros(1), np.array([weight]), np.zeros(1),
+                                   np.ones(1), grid, g1, g2)
+    assert circle(theta)[0][0] == pytest.approx(u1, abs=1e-9)
+    if weight == 0.75:
+        assert theta[0] == pytest.approx(math.sqrt(3) / (1 + math.sqrt(3)), abs=1e-9)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.floats(0.05, 0.25), st.floats(0.05, 0.25), st.floats(0.0, 1.0), st.floats(0.5, 3.0), st.floats(0.1, 1.0))
+def test_the_weighted_nash_point_is_the_best_the_grid_search_finds(threshold_a, threshold_b, weight, cost, cap):
+    """On the hand-made pair's frontier (with a red line ``cap`` on a's second sector, a kink), the
+    point found from the first-order condition gives a weighted Nash product at least as high as the
+    grid-and-zoom search's on 1025 points, and lies in the zone of agreement."""
+    s = summary_of(thresholds=(threshold_a, threshold_b), c_a=np.array([[cost, 0.4]]), cap_a=np.array([[1.0, cap]]))
+    assume(s.zopa[0])
+    w = np.array([weight])
+    new, grid = s.weighted_nash(w), s.nash(w, points=1025, keep=8)
+
+    def product(theta: np.ndarray) -> float:
+        u_a, u_b = s.terms.frontier(theta)
+        g_a, g_b = max(u_a[0] - s.reserve_a[0], 0.0), max(u_b[0] - s.reserve_b[0], 0.0)
+        return g_a**weight * g_b ** (1.0 - weight)
+
+    assert s.theta_best_b[0] <= new[0] <= s.theta_best_a[0]
+    assert product(new) >= product(grid) * (1.0 - 1e-9) - 1e-15
 
 
 # ================================================================ the alternating protocol at a deadline

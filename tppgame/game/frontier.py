@@ -18,7 +18,8 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 
-from tppgame.game.solutions import kalai_smorodinsky_solution, nash_solution, rubinstein_solution
+from tppgame.game.solutions import (false_position, kalai_smorodinsky_solution, nash_solution,
+                                   rubinstein_solution, weighted_nash_solution)
 from tppgame.game.utility import pair_gain
 
 # How far below its reservation a deal may leave a side and still count as meeting it (rounding)
@@ -349,7 +350,7 @@ def reach(terms: PairTerms, table: np.ndarray, side_is_a: np.ndarray, level: np.
 
     kept = np.zeros(len(level))        # Illinois: how often in a row hi (> 0) or lo (< 0) stayed put
     for _ in range(steps if bracket.any() else 0):
-        mid = 0.5 * (lo + hi) if bisect else _false_position(lo, hi, f_lo - level, f_hi - level, kept)
+        mid = 0.5 * (lo + hi) if bisect else false_position(lo, hi, f_lo - level, f_hi - level, kept)
         mid = np.where(bracket, mid, hi)
         f_mid = side_utility(mid)
         up = bracket & (f_mid >= level)
@@ -365,18 +366,6 @@ def reach(terms: PairTerms, table: np.ndarray, side_is_a: np.ndarray, level: np.
         view = np.where(bracket, _clamp(lo + (level - f_lo) / span * (hi - lo), lo, hi), hi)
     view = np.where(k == 0, grid[0], view)
     return np.where(side_is_a, view, 1.0 - view), reachable
-
-
-def _false_position(lo: np.ndarray, hi: np.ndarray, g_lo: np.ndarray, g_hi: np.ndarray,
-                    kept: np.ndarray) -> np.ndarray:
-    """The next regula falsi point in [lo, hi] for values ``g_lo`` and ``g_hi`` at the ends, the end
-    that stayed put more than once in a row (``kept``) halved per extra time (Illinois)."""
-    if (kept > 1).any():
-        g_hi = np.where(kept > 1, g_hi / 2.0 ** (kept - 1), g_hi)
-    if (kept < -1).any():
-        g_lo = np.where(kept < -1, g_lo / 2.0 ** (-kept - 1), g_lo)
-    span = np.where(g_hi > g_lo, g_hi - g_lo, 1.0)
-    return _clamp(lo - g_lo / span * (hi - lo), lo, hi)
 
 
 def _clamp(x: np.ndarray, lo: np.ndarray | float, hi: np.ndarray | float) -> np.ndarray:
@@ -498,6 +487,15 @@ class FrontierSummary:
         return nash_solution(self.terms.frontier, self.reserve_a, self.reserve_b, self.theta_best_b,
                              self.theta_best_a, rows=len(self.reserve_a), weight=weight, points=points,
                              keep=keep)
+
+    def weighted_nash(self, weight: np.ndarray) -> np.ndarray:
+        """Theta of the asymmetric Nash point (a's ``weight`` per row, reservations as disagreement
+        point), from its first-order condition on the frontier of weighted-sum optima
+        (:func:`~tppgame.game.solutions.weighted_nash_solution`): the same point :meth:`nash` searches
+        for on a grid, found exactly and in a few evaluations."""
+        return weighted_nash_solution(self.terms.frontier, self.reserve_a, self.reserve_b,
+                                      np.broadcast_to(np.asarray(weight, dtype=float), self.reserve_a.shape),
+                                      self.theta_best_b, self.theta_best_a, THETA_GRID, self.u_a, self.u_b)
 
     def rubinstein(self, patience_a: np.ndarray, patience_b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Thetas of Rubinstein's equilibrium offers on the pair's frontier, with the reservations as
