@@ -20,7 +20,13 @@ def assemble_package(deals: list[ClosedDeal], group: np.ndarray, n: int, s: int)
     Bilateral market-access deals are multilateralised: a country has one schedule, open to
     every member, as in the TPP's common tariff schedules.
     """
-    schedule = np.zeros((n, s))
+    return extend_package(np.zeros((n, s)), deals, group)
+
+
+def extend_package(schedule: np.ndarray, deals: list[ClosedDeal], group: np.ndarray) -> np.ndarray:
+    """``schedule`` (changed in place and returned) raised by ``deals``' concessions within ``group``, one
+    deal after another: a package assembled from a list's first deals is brought up to date with the
+    deals appended since by the very operations :func:`assemble_package` makes on the whole list."""
     for deal in deals:
         if deal.kind == "standalone" or not (group[deal.a] and group[deal.b]):
             continue

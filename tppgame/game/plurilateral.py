@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tppgame.game.agreement import (AgreementCheck, assemble_package, cheapest_offer, conclude_without,
-                                    entry_into_force, gdp_share, gives_nothing, wanted_of)
+from tppgame.game.agreement import (AgreementCheck, cheapest_offer, conclude_without, entry_into_force,
+                                    extend_package, gdp_share, gives_nothing, wanted_of)
 from tppgame.game.utility import attainable_gain
 
 if TYPE_CHECKING:
@@ -46,6 +46,13 @@ class Plurilateral:
         self.records: list[AgreementCheck] = []
         self._check_key: tuple | None = None
         self.last_check: AgreementCheck | None = None
+        # what the checks work out again and again in one game, by the exact inputs (see _ratifying,
+        # _assembled, _cheapest): the same answers, computed once
+        self._world: tuple = ()
+        self._ratified: dict[tuple[bytes, bytes], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._deals: list | None = None
+        self._assembled_of: dict[bytes, tuple[int, np.ndarray]] = {}
+        self._offers_of: dict[tuple, np.ndarray | None] = {}
 
     def check(self) -> AgreementCheck:
         """The plurilateral check after a round, kept as the last check and in the records.
@@ -77,10 +84,28 @@ class Plurilateral:
     def _judged(self, schedule: np.ndarray, group: np.ndarray,
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """:meth:`_accepting`'s answer with the members refused for offering nothing beside it."""
-        m = self.model
-        ok, utility, access = m.work.accepting(m.weights, schedule, group, m.side_access, m.outside)
+        ok, utility, access = self._ratifying(schedule, group)
         refused = self._refused(schedule, group)
         return ok & ~refused, utility, access, refused
+
+    def _ratifying(self, schedule: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Who in ``group`` would ratify these schedules, with utilities and access (the model's
+        ``work.accepting``), remembered for the game while the weights, side deals and outside options
+        stay the same objects (the model replaces them, never changes them in place): a check asks
+        again about the package it judged before, after a buy-in or in :func:`conclude_without`. The
+        arrays are read-only, as a sweep's memo gives them."""
+        m = self.model
+        world = (m.weights, m.side_access, m.outside)
+        if len(self._world) != 3 or any(now is not was for now, was in zip(world, self._world)):
+            self._world, self._ratified = world, {}
+        key = (schedule.tobytes(), group.tobytes())
+        known = self._ratified.get(key)
+        if known is None:
+            known = m.work.accepting(m.weights, schedule, group, m.side_access, m.outside)
+            for array in known:
+                array.flags.writeable = False
+            self._ratified[key] = known
+        return known
 
     def _refused(self, schedule: np.ndarray, group: np.ndarray) -> np.ndarray:
         """Members of ``group`` their partners refuse for offering nothing in these schedules
@@ -93,9 +118,35 @@ class Plurilateral:
 
     def _schedules(self, group: np.ndarray) -> np.ndarray:
         """Each member's schedule: the most it gave in the group's package deals, or in a buy-in offer."""
+        schedule = self._assembled(group)
+        return np.maximum(schedule, self.offers) if self.offers.any() else schedule.copy()
+
+    def _assembled(self, group: np.ndarray) -> np.ndarray:
+        """:func:`tppgame.game.agreement.assemble_package` of the game's deals within ``group`` (read it,
+        do not change it): kept per group and brought up to date with the deals closed since
+        (:func:`tppgame.game.agreement.extend_package`). The model only appends to its list of deals,
+        or replaces the list when deals reopen, which starts afresh."""
         m = self.model
-        schedule = assemble_package(m.deals, group, len(m.countries), len(m.sectors))
-        return np.maximum(schedule, self.offers) if self.offers.any() else schedule
+        if self._deals is not m.deals:
+            self._deals, self._assembled_of = m.deals, {}
+        key = group.tobytes()
+        count, schedule = self._assembled_of.get(key, (0, None))
+        if schedule is None or count > len(m.deals):
+            count, schedule = 0, np.zeros((len(m.countries), len(m.sectors)))
+        if count < len(m.deals) or key not in self._assembled_of:
+            self._assembled_of[key] = (len(m.deals), extend_package(schedule, m.deals[count:], group))
+        return schedule
+
+    def _cheapest(self, *inputs: np.ndarray | float) -> np.ndarray | None:
+        """:func:`tppgame.game.agreement.cheapest_offer` of these inputs, remembered for the game by their
+        exact values: a member refused round after round is offered the same search's answer."""
+        key = tuple(x.tobytes() if isinstance(x, np.ndarray) else float(x) for x in inputs)
+        if key not in self._offers_of:
+            offer = cheapest_offer(*inputs)
+            if offer is not None:
+                offer.flags.writeable = False
+            self._offers_of[key] = offer
+        return self._offers_of[key]
 
     def _buy_in(self, group: np.ndarray, package: np.ndarray, refused: np.ndarray) -> bool:
         """Buy-in offers (``bargaining.buy_in``): each member its partners refuse for offering too little
@@ -112,13 +163,13 @@ class Plurilateral:
             needed = reciprocity * wanted[j].sum() * (1 + 1e-6) + 1e-12
             # up to its red lines; a suspended provision counts for nothing, so it is not offered
             cap = np.where(m.config.params["suspended"], package[j], w.red_line[j])
-            offer = cheapest_offer(wanted[j], np.einsum("ks,k->s", w.cost[j], others[j]), w.gamma, package[j], cap,
+            offer = self._cheapest(wanted[j], np.einsum("ks,k->s", w.cost[j], others[j]), w.gamma, package[j], cap,
                                    needed)
             if offer is None:
                 continue
             trial = package.copy()
             trial[j] = offer
-            ok, _, _ = m.work.accepting(w, self.in_force_schedule(trial), group, m.side_access, m.outside)
+            ok, _, _ = self._ratifying(self.in_force_schedule(trial), group)
             if ok[j]:
                 m.log.add(m.round, "buy_in", country=m.countries[j],
                           gives={s: round(float(x), 4) for s, x, was in zip(m.sectors, offer, package[j]) if x > was})
@@ -166,8 +217,7 @@ class Plurilateral:
             # Contributions were judged while the package was negotiated: each member now ratifies or not
             # on what the text gives it.
             group = self.signatories & m.members
-            ok, utility, access = m.work.accepting(m.weights, self.in_force_schedule(self.signed_schedule), group,
-                                                   m.side_access, m.outside)
+            ok, utility, access = self._ratifying(self.in_force_schedule(self.signed_schedule), group)
             holdouts, open_pairs, rest, rest_could = group & ~ok, [], group & ok, False
             refused = np.zeros(n, dtype=bool)
         formed = self.formed_round is not None
