@@ -49,7 +49,7 @@ class Plurilateral:
         # what the checks work out again and again in one game, by the exact inputs (see _ratifying,
         # _assembled, _cheapest): the same answers, computed once
         self._world: tuple = ()
-        self._ratified: dict[tuple[bytes, bytes], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._ratified: dict[tuple, tuple[np.ndarray, ...] | np.ndarray] = {}
         self._deals: list | None = None
         self._assembled_of: dict[bytes, tuple[int, np.ndarray]] = {}
         self._offers_of: dict[tuple, np.ndarray | None] = {}
@@ -95,11 +95,8 @@ class Plurilateral:
         again about the package it judged before, after a buy-in or in :func:`conclude_without`. The
         arrays are read-only, as a sweep's memo gives them."""
         m = self.model
-        world = (m.weights, m.side_access, m.outside)
-        if len(self._world) != 3 or any(now is not was for now, was in zip(world, self._world)):
-            self._world, self._ratified = world, {}
-        key = (schedule.tobytes(), group.tobytes())
-        known = self._ratified.get(key)
+        key = ("ratify", schedule.tobytes(), group.tobytes())
+        known = self._in_this_world().get(key)
         if known is None:
             known = m.work.accepting(m.weights, schedule, group, m.side_access, m.outside)
             for array in known:
@@ -107,11 +104,27 @@ class Plurilateral:
             self._ratified[key] = known
         return known
 
+    def _in_this_world(self) -> dict[tuple, tuple[np.ndarray, ...] | np.ndarray]:
+        """The answers of :meth:`_ratifying` and :meth:`_refused` remembered since the model last replaced
+        its weights, side deals or outside options (emptied then)."""
+        m = self.model
+        world = (m.weights, m.side_access, m.outside)
+        if len(self._world) != 3 or any(now is not was for now, was in zip(world, self._world)):
+            self._world, self._ratified = world, {}
+        return self._ratified
+
     def _refused(self, schedule: np.ndarray, group: np.ndarray) -> np.ndarray:
         """Members of ``group`` their partners refuse for offering nothing in these schedules
-        (:func:`tppgame.game.agreement.gives_nothing`), judged by the partners they have talks with."""
+        (:func:`tppgame.game.agreement.gives_nothing`), judged by the partners they have talks with;
+        remembered like :meth:`_ratifying`, by the partners and the reciprocity asked too."""
         m = self.model
-        return gives_nothing(m.weights, schedule, group, m.table.partners(), m.config.params["reciprocity"])
+        partners, reciprocity = m.table.partners(), m.config.params["reciprocity"]
+        key = ("refuse", schedule.tobytes(), group.tobytes(), partners.tobytes(), float(reciprocity))
+        known = self._in_this_world().get(key)
+        if known is None:
+            known = self._ratified[key] = gives_nothing(m.weights, schedule, group, partners, reciprocity)
+            known.flags.writeable = False
+        return known
 
     def _package(self, group: np.ndarray) -> np.ndarray:
         return self.in_force_schedule(self._schedules(group))
