@@ -128,15 +128,24 @@ def cheapest_offer(wanted: np.ndarray, cost: np.ndarray, gamma: float, floor: np
     if float((wanted * floor).sum()) >= needed:
         return floor.copy()
     free = (cost <= 0) & (wanted > 0)
-    priced, scaled, power = cost > 0, gamma * cost, 1.0 / (gamma - 1.0)
+    priced, power = cost > 0, 1.0 / (gamma - 1.0)
+    divisor = np.where(priced, gamma * cost, 1.0)   # a sector without a price takes ``unpriced`` instead
+    unpriced = np.zeros_like(wanted)
+    if power != 1.0:      # (x ** 1.0 is x: the quadratic cost skips the power)
+        unpriced **= power
+    unpriced = np.where(free, cap, unpriced)
 
     def schedule(mu: float) -> np.ndarray:
-        ratio = np.divide(mu * wanted, scaled, out=np.zeros_like(wanted), where=priced)
-        if power != 1.0:      # (x ** 1.0 is x: the quadratic cost skips the power)
+        ratio = mu * wanted
+        ratio /= divisor
+        if power != 1.0:
             ratio **= power
-        return np.minimum(np.maximum(np.where(free, cap, ratio), floor), cap)
+        x = np.where(priced, ratio, unpriced)
+        np.maximum(x, floor, out=x)
+        return np.minimum(x, cap, out=x)
 
-    with np.errstate(over="ignore"):       # a near-free sector's ratio may overflow: it opens to its cap
+    # a near-free sector's ratio may overflow: it opens to its cap (and an unpriced one's is not used)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         return _cheapest(schedule, wanted, needed)
 
 
