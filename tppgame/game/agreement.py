@@ -97,7 +97,12 @@ def gives_nothing(weights: Weights, schedule: np.ndarray, group: np.ndarray, par
     all, or it does not get their access for free and counts as not ratifying until it offers
     more. A member nobody asks anything of is not judged.
     """
-    wanted = wanted_of(weights, group, partners)
+    return offers_too_little(wanted_of(weights, group, partners), schedule, group, reciprocity)
+
+
+def offers_too_little(wanted: np.ndarray, schedule: np.ndarray, group: np.ndarray, reciprocity: float) -> np.ndarray:
+    """:func:`gives_nothing` from what each member's partners want of it (:func:`wanted_of`), which does
+    not depend on the schedules judged."""
     total = wanted.sum(axis=1)
     offered = (wanted * schedule).sum(axis=1)
     return group & (total > 0) & (offered <= reciprocity * total + 1e-12 * total)

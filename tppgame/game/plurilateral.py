@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tppgame.game.agreement import (AgreementCheck, cheapest_offer, conclude_without, entry_into_force,
-                                    extend_package, gdp_share, gives_nothing, wanted_of)
+                                    extend_package, gdp_share, offers_too_little, wanted_of)
 from tppgame.game.utility import attainable_gain
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ class Plurilateral:
         # what the checks work out again and again in one game, by the exact inputs (see _ratifying,
         # _assembled, _cheapest): the same answers, computed once
         self._world: tuple = ()
-        self._ratified: dict[tuple, tuple[np.ndarray, ...] | np.ndarray] = {}
+        self._known: dict[tuple, tuple[np.ndarray, ...] | np.ndarray] = {}
         self._deals: list | None = None
         self._assembled_of: dict[bytes, tuple[int, np.ndarray]] = {}
         self._offers_of: dict[tuple, np.ndarray | None] = {}
@@ -101,17 +101,17 @@ class Plurilateral:
             known = m.work.accepting(m.weights, schedule, group, m.side_access, m.outside)
             for array in known:
                 array.flags.writeable = False
-            self._ratified[key] = known
+            self._known[key] = known
         return known
 
     def _in_this_world(self) -> dict[tuple, tuple[np.ndarray, ...] | np.ndarray]:
-        """The answers of :meth:`_ratifying` and :meth:`_refused` remembered since the model last replaced
-        its weights, side deals or outside options (emptied then)."""
+        """The answers of :meth:`_ratifying`, :meth:`_refused` and :meth:`_wanted` remembered since the
+        model last replaced its weights, side deals or outside options (emptied then)."""
         m = self.model
         world = (m.weights, m.side_access, m.outside)
         if len(self._world) != 3 or any(now is not was for now, was in zip(world, self._world)):
-            self._world, self._ratified = world, {}
-        return self._ratified
+            self._world, self._known = world, {}
+        return self._known
 
     def _refused(self, schedule: np.ndarray, group: np.ndarray) -> np.ndarray:
         """Members of ``group`` their partners refuse for offering nothing in these schedules
@@ -122,7 +122,18 @@ class Plurilateral:
         key = ("refuse", schedule.tobytes(), group.tobytes(), partners.tobytes(), float(reciprocity))
         known = self._in_this_world().get(key)
         if known is None:
-            known = self._ratified[key] = gives_nothing(m.weights, schedule, group, partners, reciprocity)
+            wanted = self._wanted(group, partners)
+            known = self._known[key] = offers_too_little(wanted, schedule, group, reciprocity)
+            known.flags.writeable = False
+        return known
+
+    def _wanted(self, group: np.ndarray, partners: np.ndarray) -> np.ndarray:
+        """:func:`tppgame.game.agreement.wanted_of` in the model's weights, remembered like
+        :meth:`_ratifying` (read-only)."""
+        key = ("want", group.tobytes(), partners.tobytes())
+        known = self._in_this_world().get(key)
+        if known is None:
+            known = self._known[key] = wanted_of(self.model.weights, group, partners)
             known.flags.writeable = False
         return known
 
@@ -169,7 +180,7 @@ class Plurilateral:
         whether anyone offered."""
         m = self.model
         w, reciprocity = m.weights, m.config.params["reciprocity"]
-        wanted = wanted_of(w, group, m.table.partners())
+        wanted = self._wanted(group, m.table.partners())
         others = (group[None, :] & ~np.eye(len(group), dtype=bool)).astype(float)
         offered = False
         for j in np.flatnonzero(refused & group):
