@@ -81,6 +81,8 @@ def test_a_games_checks_remember_exactly_what_they_would_work_out_again():
     assert len(model.deals) > 2
     model.deals = model.deals[:-2]
     assert check._assembled(group).tobytes() == assemble_package(model.deals, group, n, s).tobytes()
+    model.deals[-1] = model.deals[0]      # changed in place: the last deal seen is no longer there
+    assert check._assembled(group).tobytes() == assemble_package(model.deals, group, n, s).tobytes()
 
 
 def test_a_refused_members_offer_is_searched_once_per_game_for_the_same_inputs():

@@ -51,7 +51,7 @@ class Plurilateral:
         self._world: tuple = ()
         self._known: dict[tuple, tuple[np.ndarray, ...] | np.ndarray] = {}
         self._deals: list | None = None
-        self._assembled_of: dict[bytes, tuple[int, np.ndarray]] = {}
+        self._assembled_of: dict[bytes, tuple[int, object, np.ndarray]] = {}
         self._offers_of: dict[tuple, np.ndarray | None] = {}
 
     def check(self) -> AgreementCheck:
@@ -149,16 +149,19 @@ class Plurilateral:
         """:func:`tppgame.game.agreement.assemble_package` of the game's deals within ``group`` (read it,
         do not change it): kept per group and brought up to date with the deals closed since
         (:func:`tppgame.game.agreement.extend_package`). The model only appends to its list of deals,
-        or replaces the list when deals reopen, which starts afresh."""
+        or replaces the list when deals reopen, which starts afresh (so does a list whose last deal
+        seen is no longer where it was)."""
         m = self.model
-        if self._deals is not m.deals:
-            self._deals, self._assembled_of = m.deals, {}
+        deals = m.deals
+        if self._deals is not deals:
+            self._deals, self._assembled_of = deals, {}
         key = group.tobytes()
-        count, schedule = self._assembled_of.get(key, (0, None))
-        if schedule is None or count > len(m.deals):
+        count, last, schedule = self._assembled_of.get(key, (0, None, None))
+        if schedule is None or count > len(deals) or (count and deals[count - 1] is not last):
             count, schedule = 0, np.zeros((len(m.countries), len(m.sectors)))
-        if count < len(m.deals) or key not in self._assembled_of:
-            self._assembled_of[key] = (len(m.deals), extend_package(schedule, m.deals[count:], group))
+        if count < len(deals) or key not in self._assembled_of:
+            extend_package(schedule, deals[count:], group)
+            self._assembled_of[key] = (len(deals), deals[-1] if deals else None, schedule)
         return schedule
 
     def _cheapest(self, *inputs: np.ndarray | float) -> np.ndarray | None:
