@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from tppgame.game.agreement import assemble_package, entry_into_force, gdp_share
+from tppgame import TPPModel
+from tppgame.game.agreement import assemble_package, entry_into_force, extend_package, gdp_share
 from tppgame.game.scenario import EntryRule, load_scenario
 from tppgame.game.side_deals import ClosedDeal, fixed_terms, side_deal_access
 
@@ -84,6 +85,23 @@ def test_package_takes_each_countrys_deepest_concession_among_the_group():
     assert schedule.tolist() == [[0.4, 0.1], [0.0, 0.5], [0.3, 0.0]]
     without_c = assemble_package(deals, np.array([True, True, False]), 3, 2)
     assert without_c.tolist() == [[0.2, 0.0], [0.0, 0.5], [0.0, 0.0]]
+
+
+def test_a_package_brought_up_to_date_is_the_package_assembled_afresh():
+    """Assembled from a game's first deals, then extended by the deals closed since, a package is the
+    package of all of them assembled at once, to the bit, for the whole group and a part of it."""
+    config = load_scenario("baseline")
+    model = TPPModel(config, rng=2)
+    while model.running:
+        model.step()
+    n, s = len(config.countries), len(config.sectors)
+    deals = model.deals
+    assert len(deals) > 10
+    for group in (model.members, model.members & (np.arange(n) % 3 > 0)):
+        for count in (0, 1, len(deals) // 2, len(deals)):
+            early = assemble_package(deals[:count], group, n, s)
+            whole = extend_package(early, deals[count:], group)
+            assert whole is early and whole.tobytes() == assemble_package(deals, group, n, s).tobytes()
 
 
 def test_standalone_side_deal_gives_access_to_the_partner_only():

@@ -49,3 +49,51 @@ def test_a_shared_shock_gives_the_game_a_fresh_model_would_play():
     again = play(config, 4)
     fresh = play(load_scenario("baseline").with_overrides({}), 4)
     assert again.log.to_jsonl() == fresh.log.to_jsonl()
+
+
+def test_a_games_checks_remember_exactly_what_they_would_work_out_again():
+    """Who would ratify, who is refused and the package from the deals, as the plurilateral check
+    remembers them within a game, are the answers worked out afresh to the bit; the remembered
+    arrays are read-only; a new set of side deals (the model replaces the array) starts afresh,
+    and so does a list of deals replaced when deals reopen."""
+    from tppgame.game.agreement import accepting, assemble_package, gives_nothing
+
+    config = load_scenario("baseline")
+    model = TPPModel(config, rng=1)
+    for _ in range(6):
+        model.step()
+    check, n, s = model.agreement, len(config.countries), len(config.sectors)
+    group = model.members.copy()
+    assert check._assembled(group).tobytes() == assemble_package(model.deals, group, n, s).tobytes()
+    package = check._package(group)
+    fresh = accepting(model.weights, package, group, model.side_access, model.outside)
+    remembered = check._ratifying(package, group)
+    assert check._ratifying(package, group) is remembered
+    for got, expected in zip(remembered, fresh):
+        assert got.tobytes() == expected.tobytes() and not got.flags.writeable
+    refused = gives_nothing(model.weights, package, group, model.table.partners(), config.params["reciprocity"])
+    assert check._refused(package, group).tobytes() == refused.tobytes()
+
+    model.side_access = model.side_access.copy()
+    again = check._ratifying(package, group)
+    assert again is not remembered and all(a.tobytes() == b.tobytes() for a, b in zip(again, fresh))
+
+    assert len(model.deals) > 2
+    model.deals = model.deals[:-2]
+    assert check._assembled(group).tobytes() == assemble_package(model.deals, group, n, s).tobytes()
+    model.deals[-1] = model.deals[0]      # changed in place: the last deal seen is no longer there
+    assert check._assembled(group).tobytes() == assemble_package(model.deals, group, n, s).tobytes()
+
+
+def test_a_refused_members_offer_is_searched_once_per_game_for_the_same_inputs():
+    """The check remembers a buy-in offer by its exact inputs: the same inputs give the same (read-only)
+    offer, which is cheapest_offer's, and other inputs search again."""
+    from tppgame.game.agreement import cheapest_offer
+
+    check = TPPModel(load_scenario("baseline"), rng=0).agreement
+    inputs = (np.array([0.5, 0.25]), np.array([1.0, 2.0]), 2.0, np.zeros(2), np.ones(2), 0.2)
+    offer = check._cheapest(*inputs)
+    assert check._cheapest(*inputs) is offer and not offer.flags.writeable
+    assert offer.tobytes() == cheapest_offer(*inputs).tobytes()
+    other = check._cheapest(*inputs[:5], 0.3)
+    assert other.tobytes() == cheapest_offer(*inputs[:5], 0.3).tobytes() and other is not offer

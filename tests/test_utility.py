@@ -36,6 +36,7 @@ from tppgame.game.utility import (
     package_access,
     pair_cost,
     pair_gain,
+    rival_gap,
     world_utility,
 )
 
@@ -417,6 +418,33 @@ def test_best_rival_access_matches_a_brute_force_search(access, data):
             if k != i:
                 expected[i] = np.maximum(expected[i], np.where(rival[k][None, :], access[k], 0.0))
     np.testing.assert_array_equal(got, expected)
+
+
+
+def test_rival_gap_by_hand():
+    """C has 0.75 of A's market, B 0.25: A (with none) falls 0.75 short, B 0.5, C (the leader)
+    nothing; with a negative or infinite access somewhere the gap is taken the long way, to
+    the same result."""
+    access = np.zeros((3, 3, 1))
+    access[C, A, 0], access[B, A, 0] = 0.75, 0.25
+    gap = rival_gap(access, np.ones((3, 1), dtype=bool))
+    assert gap[:, A, 0].tolist() == [0.75, 0.5, 0.0]
+    access[A, B, 0] = -1.0
+    assert rival_gap(access, np.ones((3, 1), dtype=bool))[:, A, 0].tolist() == [0.75, 0.5, 0.0]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    hnp.arrays(float, st.tuples(st.integers(1, 5), st.integers(1, 4), st.integers(1, 3)),
+               elements=st.sampled_from([0.0, -0.0, 0.25, 0.5, 1.0]) | st.floats(0, 1) | st.floats(-1, np.inf)),
+    st.data(),
+)
+def test_rival_gap_is_the_shortfall_from_the_best_rival_to_the_bit(access, data):
+    """rival_gap is ``max(best_rival_access - access, 0)`` in every bit (zeros of either sign, ties at
+    the top, exporters that are no rivals, negative and infinite access included)."""
+    rival = data.draw(hnp.arrays(bool, access.shape[::2]))
+    expected = np.maximum(best_rival_access(access, rival) - access, 0.0)
+    assert rival_gap(access, rival).tobytes() == expected.tobytes()
 
 
 concession_inputs = st.fixed_dictionaries({

@@ -20,7 +20,13 @@ def assemble_package(deals: list[ClosedDeal], group: np.ndarray, n: int, s: int)
     Bilateral market-access deals are multilateralised: a country has one schedule, open to
     every member, as in the TPP's common tariff schedules.
     """
-    schedule = np.zeros((n, s))
+    return extend_package(np.zeros((n, s)), deals, group)
+
+
+def extend_package(schedule: np.ndarray, deals: list[ClosedDeal], group: np.ndarray) -> np.ndarray:
+    """``schedule`` (changed in place and returned) raised by ``deals``' concessions within ``group``, one
+    deal after another: a package assembled from a list's first deals is brought up to date with the
+    deals appended since by the very operations :func:`assemble_package` makes on the whole list."""
     for deal in deals:
         if deal.kind == "standalone" or not (group[deal.a] and group[deal.b]):
             continue
@@ -91,7 +97,12 @@ def gives_nothing(weights: Weights, schedule: np.ndarray, group: np.ndarray, par
     all, or it does not get their access for free and counts as not ratifying until it offers
     more. A member nobody asks anything of is not judged.
     """
-    wanted = wanted_of(weights, group, partners)
+    return offers_too_little(wanted_of(weights, group, partners), schedule, group, reciprocity)
+
+
+def offers_too_little(wanted: np.ndarray, schedule: np.ndarray, group: np.ndarray, reciprocity: float) -> np.ndarray:
+    """:func:`gives_nothing` from what each member's partners want of it (:func:`wanted_of`), which does
+    not depend on the schedules judged."""
     total = wanted.sum(axis=1)
     offered = (wanted * schedule).sum(axis=1)
     return group & (total > 0) & (offered <= reciprocity * total + 1e-12 * total)
@@ -122,15 +133,24 @@ def cheapest_offer(wanted: np.ndarray, cost: np.ndarray, gamma: float, floor: np
     if float((wanted * floor).sum()) >= needed:
         return floor.copy()
     free = (cost <= 0) & (wanted > 0)
-    priced, scaled, power = cost > 0, gamma * cost, 1.0 / (gamma - 1.0)
+    priced, power = cost > 0, 1.0 / (gamma - 1.0)
+    divisor = np.where(priced, gamma * cost, 1.0)   # a sector without a price takes ``unpriced`` instead
+    unpriced = np.zeros_like(wanted)
+    if power != 1.0:      # (x ** 1.0 is x: the quadratic cost skips the power)
+        unpriced **= power
+    unpriced = np.where(free, cap, unpriced)
 
     def schedule(mu: float) -> np.ndarray:
-        ratio = np.divide(mu * wanted, scaled, out=np.zeros_like(wanted), where=priced)
-        if power != 1.0:      # (x ** 1.0 is x: the quadratic cost skips the power)
+        ratio = mu * wanted
+        ratio /= divisor
+        if power != 1.0:
             ratio **= power
-        return np.minimum(np.maximum(np.where(free, cap, ratio), floor), cap)
+        x = np.where(priced, ratio, unpriced)
+        np.maximum(x, floor, out=x)
+        return np.minimum(x, cap, out=x)
 
-    with np.errstate(over="ignore"):       # a near-free sector's ratio may overflow: it opens to its cap
+    # a near-free sector's ratio may overflow: it opens to its cap (and an unpriced one's is not used)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         return _cheapest(schedule, wanted, needed)
 
 

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tppgame.game.agreement import (AgreementCheck, assemble_package, cheapest_offer, conclude_without,
-                                    entry_into_force, gdp_share, gives_nothing, wanted_of)
+from tppgame.game.agreement import (AgreementCheck, cheapest_offer, conclude_without, entry_into_force,
+                                    extend_package, gdp_share, offers_too_little, wanted_of)
 from tppgame.game.utility import attainable_gain
 
 if TYPE_CHECKING:
@@ -46,6 +46,13 @@ class Plurilateral:
         self.records: list[AgreementCheck] = []
         self._check_key: tuple | None = None
         self.last_check: AgreementCheck | None = None
+        # what the checks work out again and again in one game, by the exact inputs (see _ratifying,
+        # _assembled, _cheapest): the same answers, computed once
+        self._world: tuple = ()
+        self._known: dict[tuple, tuple[np.ndarray, ...] | np.ndarray] = {}
+        self._deals: list | None = None
+        self._assembled_of: dict[bytes, tuple[int, object, np.ndarray]] = {}
+        self._offers_of: dict[tuple, np.ndarray | None] = {}
 
     def check(self) -> AgreementCheck:
         """The plurilateral check after a round, kept as the last check and in the records.
@@ -77,25 +84,96 @@ class Plurilateral:
     def _judged(self, schedule: np.ndarray, group: np.ndarray,
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """:meth:`_accepting`'s answer with the members refused for offering nothing beside it."""
-        m = self.model
-        ok, utility, access = m.work.accepting(m.weights, schedule, group, m.side_access, m.outside)
+        ok, utility, access = self._ratifying(schedule, group)
         refused = self._refused(schedule, group)
         return ok & ~refused, utility, access, refused
 
+    def _ratifying(self, schedule: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Who in ``group`` would ratify these schedules, with utilities and access (the model's
+        ``work.accepting``), remembered for the game while the weights, side deals and outside options
+        stay the same objects (the model replaces them, never changes them in place): a check asks
+        again about the package it judged before, after a buy-in or in :func:`conclude_without`. The
+        arrays are read-only, as a sweep's memo gives them."""
+        m = self.model
+        key = ("ratify", schedule.tobytes(), group.tobytes())
+        known = self._in_this_world().get(key)
+        if known is None:
+            known = m.work.accepting(m.weights, schedule, group, m.side_access, m.outside)
+            for array in known:
+                array.flags.writeable = False
+            self._known[key] = known
+        return known
+
+    def _in_this_world(self) -> dict[tuple, tuple[np.ndarray, ...] | np.ndarray]:
+        """The answers of :meth:`_ratifying`, :meth:`_refused` and :meth:`_wanted` remembered since the
+        model last replaced its weights, side deals or outside options (emptied then)."""
+        m = self.model
+        world = (m.weights, m.side_access, m.outside)
+        if len(self._world) != 3 or any(now is not was for now, was in zip(world, self._world)):
+            self._world, self._known = world, {}
+        return self._known
+
     def _refused(self, schedule: np.ndarray, group: np.ndarray) -> np.ndarray:
         """Members of ``group`` their partners refuse for offering nothing in these schedules
-        (:func:`tppgame.game.agreement.gives_nothing`), judged by the partners they have talks with."""
+        (:func:`tppgame.game.agreement.gives_nothing`), judged by the partners they have talks with;
+        remembered like :meth:`_ratifying`, by the partners and the reciprocity asked too."""
         m = self.model
-        return gives_nothing(m.weights, schedule, group, m.table.partners(), m.config.params["reciprocity"])
+        partners, reciprocity = m.table.partners(), m.config.params["reciprocity"]
+        key = ("refuse", schedule.tobytes(), group.tobytes(), partners.tobytes(), float(reciprocity))
+        known = self._in_this_world().get(key)
+        if known is None:
+            wanted = self._wanted(group, partners)
+            known = self._known[key] = offers_too_little(wanted, schedule, group, reciprocity)
+            known.flags.writeable = False
+        return known
+
+    def _wanted(self, group: np.ndarray, partners: np.ndarray) -> np.ndarray:
+        """:func:`tppgame.game.agreement.wanted_of` in the model's weights, remembered like
+        :meth:`_ratifying` (read-only)."""
+        key = ("want", group.tobytes(), partners.tobytes())
+        known = self._in_this_world().get(key)
+        if known is None:
+            known = self._known[key] = wanted_of(self.model.weights, group, partners)
+            known.flags.writeable = False
+        return known
 
     def _package(self, group: np.ndarray) -> np.ndarray:
         return self.in_force_schedule(self._schedules(group))
 
     def _schedules(self, group: np.ndarray) -> np.ndarray:
         """Each member's schedule: the most it gave in the group's package deals, or in a buy-in offer."""
+        schedule = self._assembled(group)
+        return np.maximum(schedule, self.offers) if self.offers.any() else schedule.copy()
+
+    def _assembled(self, group: np.ndarray) -> np.ndarray:
+        """:func:`tppgame.game.agreement.assemble_package` of the game's deals within ``group`` (read it,
+        do not change it): kept per group and brought up to date with the deals closed since
+        (:func:`tppgame.game.agreement.extend_package`). The model only appends to its list of deals,
+        or replaces the list when deals reopen, which starts afresh (so does a list whose last deal
+        seen is no longer where it was)."""
         m = self.model
-        schedule = assemble_package(m.deals, group, len(m.countries), len(m.sectors))
-        return np.maximum(schedule, self.offers) if self.offers.any() else schedule
+        deals = m.deals
+        if self._deals is not deals:
+            self._deals, self._assembled_of = deals, {}
+        key = group.tobytes()
+        count, last, schedule = self._assembled_of.get(key, (0, None, None))
+        if schedule is None or count > len(deals) or (count and deals[count - 1] is not last):
+            count, schedule = 0, np.zeros((len(m.countries), len(m.sectors)))
+        if count < len(deals) or key not in self._assembled_of:
+            extend_package(schedule, deals[count:], group)
+            self._assembled_of[key] = (len(deals), deals[-1] if deals else None, schedule)
+        return schedule
+
+    def _cheapest(self, *inputs: np.ndarray | float) -> np.ndarray | None:
+        """:func:`tppgame.game.agreement.cheapest_offer` of these inputs, remembered for the game by their
+        exact values: a member refused round after round is offered the same search's answer."""
+        key = tuple(x.tobytes() if isinstance(x, np.ndarray) else float(x) for x in inputs)
+        if key not in self._offers_of:
+            offer = cheapest_offer(*inputs)
+            if offer is not None:
+                offer.flags.writeable = False
+            self._offers_of[key] = offer
+        return self._offers_of[key]
 
     def _buy_in(self, group: np.ndarray, package: np.ndarray, refused: np.ndarray) -> bool:
         """Buy-in offers (``bargaining.buy_in``): each member its partners refuse for offering too little
@@ -105,20 +183,20 @@ class Plurilateral:
         whether anyone offered."""
         m = self.model
         w, reciprocity = m.weights, m.config.params["reciprocity"]
-        wanted = wanted_of(w, group, m.table.partners())
+        wanted = self._wanted(group, m.table.partners())
         others = (group[None, :] & ~np.eye(len(group), dtype=bool)).astype(float)
         offered = False
         for j in np.flatnonzero(refused & group):
             needed = reciprocity * wanted[j].sum() * (1 + 1e-6) + 1e-12
             # up to its red lines; a suspended provision counts for nothing, so it is not offered
             cap = np.where(m.config.params["suspended"], package[j], w.red_line[j])
-            offer = cheapest_offer(wanted[j], np.einsum("ks,k->s", w.cost[j], others[j]), w.gamma, package[j], cap,
+            offer = self._cheapest(wanted[j], np.einsum("ks,k->s", w.cost[j], others[j]), w.gamma, package[j], cap,
                                    needed)
             if offer is None:
                 continue
             trial = package.copy()
             trial[j] = offer
-            ok, _, _ = m.work.accepting(w, self.in_force_schedule(trial), group, m.side_access, m.outside)
+            ok, _, _ = self._ratifying(self.in_force_schedule(trial), group)
             if ok[j]:
                 m.log.add(m.round, "buy_in", country=m.countries[j],
                           gives={s: round(float(x), 4) for s, x, was in zip(m.sectors, offer, package[j]) if x > was})
@@ -166,8 +244,7 @@ class Plurilateral:
             # Contributions were judged while the package was negotiated: each member now ratifies or not
             # on what the text gives it.
             group = self.signatories & m.members
-            ok, utility, access = m.work.accepting(m.weights, self.in_force_schedule(self.signed_schedule), group,
-                                                   m.side_access, m.outside)
+            ok, utility, access = self._ratifying(self.in_force_schedule(self.signed_schedule), group)
             holdouts, open_pairs, rest, rest_could = group & ~ok, [], group & ok, False
             refused = np.zeros(n, dtype=bool)
         formed = self.formed_round is not None

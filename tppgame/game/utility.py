@@ -74,11 +74,10 @@ def make_weights(params: dict[str, Any]) -> Weights:
 def package_access(schedule: np.ndarray, group: np.ndarray, side_access: np.ndarray) -> np.ndarray:
     """Access [exporter, importer, sector]: each member's package schedule, open to every other
     member of ``group`` (one TPP schedule per country), on top of side deals in force."""
-    inside = (group[:, None] & group[None, :])[:, :, None]
-    access = np.where(inside, schedule[None, :, :], 0.0)
-    idx = np.arange(len(group))
-    access[idx, idx, :] = 0.0
-    return np.maximum(access, side_access)
+    inside = group[:, None] & group[None, :]
+    np.fill_diagonal(inside, False)      # nobody gives itself access
+    access = np.where(inside[:, :, None], schedule[None, :, :], 0.0)
+    return np.maximum(access, side_access, out=access)
 
 
 def deepest_concessions(access: np.ndarray) -> np.ndarray:
@@ -99,12 +98,26 @@ def best_rival_access(access: np.ndarray, rival: np.ndarray) -> np.ndarray:
     return np.where(is_leader, second[None], first[None])
 
 
+def rival_gap(access: np.ndarray, rival: np.ndarray) -> np.ndarray:
+    """[i, j, s]: how far i's access in j's market for s falls short of the best rival's
+    (``max(best_rival_access - access, 0)``), to the bit.
+
+    Where access is finite and never negative the best rival's access can stand at the most any
+    rival has for every exporter: the leader the two differ on has at least that access itself (or,
+    if it is no rival, nobody has any) and falls short of nothing either way, and ``np.maximum`` of a
+    zero of either sign and ``0.0`` is ``0.0``. Other access takes :func:`best_rival_access`."""
+    if access.shape[0] < 2 or not (access.min() >= 0.0 and access.max() < np.inf):
+        return np.maximum(best_rival_access(access, rival) - access, 0.0)
+    first = np.where(rival[:, None, :], access, 0.0).max(axis=0)
+    return np.maximum(first[None] - access, 0.0)
+
+
 def world_utility(weights: Weights, access: np.ndarray) -> np.ndarray:
     """Each country's utility given who has which access in whose market."""
     gain = np.einsum("ijs,ijs->i", weights.gain, access)
     # cost[i, k, s] weighs access[k, i, s]: what i has opened to k
     cost = np.einsum("iks,kis->i", weights.cost, access**weights.gamma)
-    gap = np.maximum(best_rival_access(access, weights.rival) - access, 0.0)
+    gap = rival_gap(access, weights.rival)
     precedent = np.einsum("ijs,ijs->i", weights.precedent, gap)
     if weights.bystander is not None:
         gain = gain + np.einsum("kijs,ijs->k", weights.bystander, access)
