@@ -14,9 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tppgame import TPPModel
-from tppgame.experiments.headlines import first_deal_round
+from tppgame.experiments.headlines import first_deal_round, holds
 from tppgame.game.fields import ScenarioError
-from tppgame.game.scenario import BUNDLED_SCENARIOS, load_scenario
+from tppgame.game.scenario import BUNDLED_SCENARIOS, HeadlineSpec, load_scenario
 from tppgame.game.talks import kept_share, world_terms
 from tppgame.game.utility import Weights
 from tppgame.report import narrate
@@ -129,6 +129,11 @@ def test_a_deal_closed_without_authority_reopens_when_it_comes() -> None:
     # the deal did close in April 2014: a headline about when a pair first dealt still sees it
     assert [d.round for d in model.table.reopened_deals if d.label == talk.label] == [10]
     assert first_deal_round(model, ("USA", "JPN")) == 10
+    assert first_deal_round(model, ("USA", "JPN"), standing=True) is None     # it does not stand
+    no_deal = {"kind": "no_deal_by", "pair": ("USA", "JPN"), "by": 12}   # as the loader gives by_round
+    assert not holds(model, HeadlineSpec("no US-Japan deal by round 12", "no_deal_by", tuple(no_deal.items())))
+    standing = tuple({**no_deal, "standing": True}.items())
+    assert holds(model, HeadlineSpec("no US-Japan deal that stands by round 12", "no_deal_by", standing))
     model.step()
     assert talk in model.table.available_talks
     story = list(narrate(model))

@@ -12,6 +12,8 @@ import shutil
 from pathlib import Path
 from types import SimpleNamespace
 
+import tomllib
+
 import jsonschema
 import numpy as np
 import pytest
@@ -335,8 +337,6 @@ def test_the_example_scenario_uses_every_new_kind_and_plays(folder):
 
 
 def test_the_json_schema_accepts_the_example_and_wants_each_kinds_fields(folder):
-    import tomllib
-
     validator = jsonschema.Draft202012Validator(json_schema())
     document = as_json(tomllib.loads(EXAMPLE))
     assert list(validator.iter_errors(document)) == []
@@ -345,6 +345,18 @@ def test_the_json_schema_accepts_the_example_and_wants_each_kinds_fields(folder)
         for key in [key for key in entry if key not in ("claim", "kind", "by_date")]:
             broken = {**document, "headlines": [{n: v for n, v in entry.items() if n != key}]}
             assert list(validator.iter_errors(broken)), f"{kind} without {key}"
+
+
+def test_the_json_schema_allows_standing_only_on_headlines_about_deals():
+    validator = jsonschema.Draft202012Validator(json_schema())
+    document = as_json(tomllib.loads('extends = "baseline"'))
+
+    def with_headline(**entry: object) -> list:
+        return list(validator.iter_errors({**document, "headlines": [{"claim": "a claim", **entry}]}))
+
+    assert with_headline(kind="no_deal_by", pair=["USA", "JPN"], by_date="2015-06-01", standing=True) == []
+    assert with_headline(kind="deal_order", first=["AUS", "JPN"], then=["USA", "JPN"], standing=False) == []
+    assert with_headline(kind="formed", expect=True, standing=True)
 
 
 def test_every_kind_has_a_check_and_its_needs():
@@ -382,6 +394,8 @@ BAD_HEADLINES = {
                                 "headlines[0].high", "a term at least low (8)"),
     "term without high": ('kind = "term_between"\nsector = "biologics"\nlow = 5\n', "headlines[0].high",
                           "a value for a term_between headline"),
+    "standing on a headline not about deals": ('kind = "formed"\nexpect = true\nstanding = true\n',
+                                                "headlines[0].standing", "no `standing` on a formed headline"),
     "start after the game": ('kind = "formed_between"\nfrom_date = 2030-01-01\n', "headlines[0].from_date",
                              "a time within the 40 rounds"),
 }

@@ -28,12 +28,13 @@ if TYPE_CHECKING:
 ROBUST_SHARE = 0.8
 
 
-def first_deal_round(model: TPPModel, pair: tuple[str, str]) -> int | None:
-    """The round the first deal between a pair closed (any track), or None; a deal reopened later (when
-    a side gained the authority to commit) counts from when it first closed."""
+def first_deal_round(model: TPPModel, pair: tuple[str, str], standing: bool = False) -> int | None:
+    """The round the first deal between a pair closed (any track), or None. A deal reopened later (when
+    a side gained the authority to commit) counts from when it first closed; with ``standing``, only
+    the deals that stand count (a provisional deal that reopened is passed over)."""
     wanted = set(pair)
-    rounds = [d.round for d in [*model.deals, *model.table.reopened_deals]
-              if {model.countries[d.a], model.countries[d.b]} == wanted]
+    deals = model.deals if standing else [*model.deals, *model.table.reopened_deals]
+    rounds = [d.round for d in deals if {model.countries[d.a], model.countries[d.b]} == wanted]
     return min(rounds) if rounds else None
 
 
@@ -53,7 +54,7 @@ def _in_force(model: TPPModel, h: HeadlineSpec) -> bool:
 
 
 def _deal_by(model: TPPModel, h: HeadlineSpec) -> bool:
-    closed = first_deal_round(model, h.get("pair"))
+    closed = first_deal_round(model, h.get("pair"), h.get("standing", False))
     return closed is not None and closed <= _by(model, h)
 
 
@@ -62,7 +63,8 @@ def _no_deal_by(model: TPPModel, h: HeadlineSpec) -> bool:
 
 
 def _deal_order(model: TPPModel, h: HeadlineSpec) -> bool:
-    first, then = first_deal_round(model, h.get("first")), first_deal_round(model, h.get("then"))
+    standing = h.get("standing", False)
+    first, then = first_deal_round(model, h.get("first"), standing), first_deal_round(model, h.get("then"), standing)
     return first is not None and (then is None or first < then)
 
 

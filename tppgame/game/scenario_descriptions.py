@@ -145,6 +145,9 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "headlines[].pair": ("The pair whose deal is claimed", "country codes"),
     "headlines[].first": ("`deal_order`: the pair that closes first", "country codes"),
     "headlines[].then": ("`deal_order`: the pair that closes after", "country codes"),
+    "headlines[].standing": ("`deal_by`, `no_deal_by`, `deal_order`: count only the deals that stand at the end "
+                             "(`true`), not a provisional deal that reopened when a side gained the authority to "
+                             "commit (by default it counts from when it first closed)", ""),
     "headlines[].country": ("The country the claim is about", "country code"),
     "headlines[].countries": ("`largest_cuts`: the countries claimed to be among the largest cuts", "country codes"),
     "headlines[].exporter": ("`access_at_least`, `deeper_than_side_deal`, `longest_phase_out`: the exporting country",

@@ -156,6 +156,7 @@ HEADLINE_NEEDS = {
     "longest_phase_out": ("country", "sector"),
     "utilisation_at_most": ("country", "sector", "at_most"),
 }
+DEAL_KINDS = ("deal_by", "no_deal_by", "deal_order")   # the headlines about when deals close (``standing`` applies)
 TIMES = ("by_", "from_")   # a headline's round or date fields: at most one of ``X_round`` and ``X_date`` each
 
 
@@ -170,7 +171,7 @@ def _headline(cal: Calibration) -> Check:
          "top": number(1, max(len(cal.countries), len(cal.sectors)), integer=True),
          "by_round": number(1, 1000, integer=True), "by_date": a_date,
          "from_round": number(1, 1000, integer=True), "from_date": a_date,
-         "years": number(1, 100, integer=True)},
+         "years": number(1, 100, integer=True), "standing": boolean},
     )
 
     def check(value: Any, file: str, path: str) -> dict[str, Any]:
@@ -196,6 +197,7 @@ def _headline(cal: Calibration) -> Check:
     return with_schema(check, {
         **schema_of(base),
         "allOf": [*({"not": {"required": [f"{key}round", f"{key}date"]}} for key in TIMES),
+                  {"if": {"required": ["standing"]}, "then": {"properties": {"kind": {"enum": list(DEAL_KINDS)}}}},
                   *({"if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]}, "then": needs(kind)}
                     for kind in HEADLINE_NEEDS)],
     })
@@ -204,6 +206,9 @@ def _headline(cal: Calibration) -> Check:
 def _check_headline_terms(headline: dict[str, Any], cal: Calibration, file: str, path: str) -> None:
     """What a headline's fields must say together for its kind to be a claim a run can bear out."""
     kind = headline["kind"]
+    if "standing" in headline and kind not in DEAL_KINDS:
+        raise ScenarioError(file, f"{path}.standing", f"no `standing` on a {kind} headline (it applies to "
+                            f"{', '.join(DEAL_KINDS)})", show_got=False)
     if kind == "deeper_than_side_deal" and headline["importer"] == headline["exporter"]:
         raise ScenarioError(file, f"{path}.exporter", "a country other than the importer", headline["exporter"])
     if kind == "longest_phase_out" and headline.get("exporter") == headline["country"]:
