@@ -212,16 +212,27 @@ def test_a_subclass_that_keeps_the_name_gets_memo_keys_of_its_own():
 
 
 def test_two_mirrors_do_not_freeze_thanks_to_the_opening_step():
-    """Every country a mirror: the agreement forms; with no opening step nobody moves first, fewer talks
-    close and the agreement forms later, if at all. (Frozen mirrors are not wholly stuck: a shock such as
-    trade promotion authority, or the end game and the partners' refusal of members offering nothing,
-    move reservations and frontiers under demands that stay put, so some talks still close.)"""
+    """Every country a mirror, baseline seeds 0-9: with the opening step the agreement forms in most seeds
+    (measured: 7 of 10, and 24 of seeds 0-29), with no opening step nobody moves first and it forms in
+    none; every seed closes fewer talks without the step, and it never forms earlier. (Frozen mirrors
+    are not wholly stuck: a shock such as trade promotion authority, or the end game and the partners'
+    refusal of members offering nothing, move reservations and frontiers under demands that stay put,
+    so some talks still close.) The opening step starts a talk only once: two mirrors that both stop
+    conceding later, when the frontier moves under them, hold their demands for good, and one such talk
+    with a zone left keeps the agreement from forming although nobody holds out (seed 1: Japan-New
+    Zealand from September 2015, all twelve would ratify)."""
     codes = TPPModel("baseline").countries
-    moving = play(rng=1, negotiators={c: Mirror() for c in codes})
-    frozen = play(rng=1, negotiators={c: Mirror(opening=0.0) for c in codes})
-    assert moving.summary()["formed"]
-    assert frozen.formed_round is None or frozen.formed_round > moving.formed_round
-    assert len(moving.deals) > len(frozen.deals)
+    shared = SharedWork()
+    formed = {"moving": 0, "frozen": 0}
+    for seed in range(10):
+        moving = play(rng=seed, negotiators={c: Mirror() for c in codes}, shared=shared)
+        frozen = play(rng=seed, negotiators={c: Mirror(opening=0.0) for c in codes}, shared=shared)
+        formed["moving"] += moving.summary()["formed"]
+        formed["frozen"] += frozen.summary()["formed"]
+        assert frozen.formed_round is None or (moving.formed_round is not None
+                                               and frozen.formed_round > moving.formed_round), seed
+        assert len(moving.deals) > len(frozen.deals), seed
+    assert formed["moving"] > 5 and formed["frozen"] < formed["moving"], formed
 
 
 # --------------------------------------------------------------- registry
