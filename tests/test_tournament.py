@@ -27,6 +27,7 @@ from tppgame.experiments.tournament_report import ranking_columns, write_report
 from tppgame.game.frontier import FrontierSummary
 from tppgame.game.negotiators import BUILT_IN, Linear, register, unregister
 from tppgame.game.scenario import load_scenario
+from tppgame.game.solutions import nash_distance
 from test_bargaining import make_terms
 from test_sweep import kill_once_stored
 
@@ -49,22 +50,33 @@ def small(tmp_path_factory):
 
 
 # --------------------------------------------------------------------- measures
-def test_a_deal_at_the_nash_point_is_at_distance_0_and_one_at_a_reservation_is_a_whole_gain_off():
-    """Normalised gains: the Nash point is (1, 1); a deal giving b only its reservation is (g_a / n_a, 0)."""
+def test_a_deal_at_the_nash_point_is_at_distance_0_and_one_at_a_sides_best_is_measured_in_the_unit_zone():
+    """The zone scaled to a unit square: each side's gain over its reservation divided by its best gain
+    in the zone. At a's best (b at its reservation) the deal is (1, 0), the Nash point (g_a, g_b) / best."""
     frontier = FrontierSummary.build(make_terms(), np.array([0.2]), np.array([0.2]))
     terms = frontier.terms
     x_ab, x_ba = terms.deal_at(frontier.nash())
     at_nash = deal_benchmarks(frontier, x_ab[0], x_ba[0])
     n_a, n_b = (float(v[0]) for v in terms.utilities(x_ab, x_ba))
     r_a, r_b = float(frontier.reserve_a[0]), float(frontier.reserve_b[0])
+    best_a, best_b = float(frontier.best_a[0]), float(frontier.best_b[0])
     assert at_nash["nash_distance"] == pytest.approx(0.0, abs=1e-9)
     assert at_nash["joint_gain"] == pytest.approx((n_a - r_a) + (n_b - r_b))
     x_ab, x_ba = terms.deal_at(frontier.theta_best_a)           # a's best: b at its reservation
     u_a, u_b = (float(v[0]) for v in terms.utilities(x_ab, x_ba))
-    assert u_b == pytest.approx(r_b, abs=1e-6)
-    expected = math.hypot((u_a - r_a) / (n_a - r_a) - 1, (u_b - r_b) / (n_b - r_b) - 1)
-    assert deal_benchmarks(frontier, x_ab[0], x_ba[0])["nash_distance"] == pytest.approx(expected)
-    assert expected == pytest.approx(math.hypot((u_a - r_a) / (n_a - r_a) - 1, 1.0), abs=1e-5)
+    assert u_b == pytest.approx(r_b, abs=1e-6) and u_a == pytest.approx(best_a, abs=1e-9)
+    expected = math.hypot((best_a - n_a) / (best_a - r_a), (n_b - r_b) / (best_b - r_b))
+    assert deal_benchmarks(frontier, x_ab[0], x_ba[0])["nash_distance"] == pytest.approx(expected, abs=1e-5)
+    assert 0.0 < expected < math.sqrt(2.0)
+
+
+def test_the_distance_stays_bounded_in_a_thin_zone():
+    """A zone whose gains are a millionth of the normal ones: a deal at one side's best is as far from
+    the Nash point as in a wide zone of the same shape (it was dozens of Nash gains away when scaled
+    by the Nash point's gains)."""
+    assert nash_distance((1e-6, 0.0), (0.0, 0.0), (0.5e-6, 0.5e-6), (1e-6, 1e-6)) == pytest.approx(math.hypot(0.5, 0.5))
+    assert nash_distance((1.0, 0.0), (0.0, 0.0), (0.5, 0.5), (1.0, 1.0)) == pytest.approx(math.hypot(0.5, 0.5))
+    assert nash_distance((1.0, 0.0), (0.0, 0.0), (0.5, 0.5), (1.0, 0.0)) is None      # no zone for b
 
 
 def test_the_seat_measures_of_a_game_played_directly(small):

@@ -32,6 +32,7 @@ import numpy as np
 
 from tppgame.classroom.documents import Block, Document, Heading, Paragraph, bullets, table
 from tppgame.game.frontier import THETA_GRID
+from tppgame.game.solutions import nash_distance
 from tppgame.game.utility import attainable_gain
 
 if TYPE_CHECKING:
@@ -112,17 +113,16 @@ class DealPoint:
     nash: tuple[float, float] | None
     ks: tuple[float, float] | None
     curve: tuple[np.ndarray, np.ndarray] | None
+    ideal: tuple[float, float] | None = None     # each side's best utility the other could ratify (with a zone)
 
     @property
     def nash_distance(self) -> float | None:
-        """Distance from the deal to the Nash point, each side's gain over its reservation divided by
-        its gain at the Nash point (the Nash point is (1, 1), the disagreement point (0, 0))."""
-        if self.nash is None or self.utility is None or self.reserve is None:
+        """Distance from the deal to the Nash point in the zone of agreement scaled to a unit square:
+        each side's gain over its reservation divided by its best gain in the zone
+        (:func:`tppgame.game.solutions.nash_distance`)."""
+        if self.nash is None or self.utility is None or self.reserve is None or self.ideal is None:
             return None
-        scale = [n - r for n, r in zip(self.nash, self.reserve)]
-        if min(scale) <= 1e-12:
-            return None
-        return float(np.hypot(*((u - r) / s - 1.0 for u, r, s in zip(self.utility, self.reserve, scale))))
+        return nash_distance(self.utility, self.reserve, self.nash, self.ideal)
 
 
 def _point(terms: Any, theta: np.ndarray) -> tuple[float, float]:
@@ -140,7 +140,7 @@ def deal_points(model: TPPModel) -> list[DealPoint]:
                 "gives_a": gives[0], "gives_b": gives[1]}
         f = deal.frontier
         if f is None:          # terms the scenario states: not bargained, no frontier
-            out.append(DealPoint(**base, utility=None, reserve=None, nash=None, ks=None, curve=None))
+            out.append(DealPoint(**base, utility=None, reserve=None, nash=None, ks=None, curve=None, ideal=None))
             continue
         terms = f.terms
         u_a, u_b = terms.utilities(np.asarray(deal.x_ab)[None], np.asarray(deal.x_ba)[None])
@@ -149,7 +149,7 @@ def deal_points(model: TPPModel) -> list[DealPoint]:
         out.append(DealPoint(
             **base, utility=(float(u_a[0]), float(u_b[0])), reserve=(float(f.reserve_a[0]), float(f.reserve_b[0])),
             nash=_point(terms, f.nash()) if zone else None, ks=_point(terms, f.kalai_smorodinsky()) if zone else None,
-            curve=(curve_a[0], curve_b[0])))
+            curve=(curve_a[0], curve_b[0]), ideal=(float(f.best_a[0]), float(f.best_b[0])) if zone else None))
     return out
 
 

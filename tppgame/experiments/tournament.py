@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +30,7 @@ from tppgame.experiments.store import Column, ResultStore, StoreError
 from tppgame.experiments.sweep import PlainProgress, SweepError, build_plan, make_spec, run_sweep
 from tppgame.game.negotiators import negotiator_names, registered
 from tppgame.game.scenario import load_scenario
+from tppgame.game.solutions import nash_distance
 
 if TYPE_CHECKING:
     from tppgame.experiments.sweep import SweepPlan
@@ -85,11 +85,10 @@ def deal_benchmarks(frontier: Any, x_ab: np.ndarray, x_ba: np.ndarray) -> dict[s
     """A deal against its talk's frontier as it stood when the deal closed (a one-row FrontierSummary).
 
     ``joint_gain``: ``(u_a - r_a) + (u_b - r_b)``, both sides' utilities over their reservations.
-    ``nash_distance``: the Euclidean distance, in utility space, from the deal to the pair's Nash
-    point, each side's utility measured from its reservation and divided by its gain at the Nash
-    point: ``sqrt((g_a / n_a - 1)^2 + (g_b / n_b - 1)^2)`` with ``g`` the deal's gains and ``n``
-    the Nash point's, so the Nash point is (1, 1), the reservations (0, 0) and a distance of 1 is
-    one whole Nash gain off. None where the pair had no zone of agreement (no Nash gains to scale by).
+    ``nash_distance``: the distance from the deal to the pair's Nash point in the zone of agreement
+    scaled to a unit square (:func:`tppgame.game.solutions.nash_distance`): each side's gain over
+    its reservation divided by its best gain in the zone, so the reservations are (0, 0) and each
+    side's best is 1 on its axis. None where the pair had no zone of agreement.
     """
     terms = frontier.terms
     u_a, u_b = (float(v[0]) for v in terms.utilities(np.asarray(x_ab)[None], np.asarray(x_ba)[None]))
@@ -97,8 +96,8 @@ def deal_benchmarks(frontier: Any, x_ab: np.ndarray, x_ba: np.ndarray) -> dict[s
     out: dict[str, float | None] = {"joint_gain": (u_a - r_a) + (u_b - r_b), "nash_distance": None}
     if bool(frontier.zopa[0]):
         n_a, n_b = (float(v[0]) for v in terms.utilities(*terms.deal_at(frontier.nash())))
-        if n_a - r_a > 1e-12 and n_b - r_b > 1e-12:
-            out["nash_distance"] = math.hypot((u_a - r_a) / (n_a - r_a) - 1.0, (u_b - r_b) / (n_b - r_b) - 1.0)
+        out["nash_distance"] = nash_distance((u_a, u_b), (r_a, r_b), (n_a, n_b),
+                                             (float(frontier.best_a[0]), float(frontier.best_b[0])))
     return out
 
 

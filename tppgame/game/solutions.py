@@ -15,6 +15,7 @@ Wolinsky 1986, :func:`nash_weights`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -187,6 +188,23 @@ def false_position(lo: np.ndarray, hi: np.ndarray, g_lo: np.ndarray, g_hi: np.nd
 
 def _clip(x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     return np.minimum(np.maximum(x, lo), hi)
+
+
+def nash_distance(utility: tuple[float, float], reserve: tuple[float, float], nash: tuple[float, float],
+                  ideal: tuple[float, float]) -> float | None:
+    """How far a deal lies from the Nash point, inside the zone of agreement scaled to a unit square.
+
+    Each side's gain over its reservation is divided by its ideal gain (its best utility that the
+    other could still ratify, less its reservation: the Kalai-Smorodinsky ideal point), so the
+    reservations are (0, 0), each side's best is 1 on its axis, and the distance between the deal and
+    the Nash point so scaled is at most about 1.41 for deals inside the zone. None where a side's
+    ideal gain is nothing (no zone to scale by). Scaling by each side's gain at the Nash point
+    instead made a thin zone's hair-breadth differences look like dozens of Nash gains.
+    """
+    scale = [i - r for i, r in zip(ideal, reserve)]
+    if min(scale) <= 1e-12:
+        return None
+    return math.hypot(*((u - n) / s for u, n, s in zip(utility, nash, scale)))
 
 
 def kalai_smorodinsky_solution(frontier: Frontier, d1: np.ndarray | float, d2: np.ndarray | float,
