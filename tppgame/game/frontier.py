@@ -12,7 +12,7 @@ it its demand.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
@@ -214,12 +214,19 @@ class PairTerms:
         st = self._stack                  # z: [points x] rows x 2S, as from _concessions
         n = self.w_a.shape[-1]
         reached = np.maximum(z, st.base)
-        gain = st.w * (reached - st.base) + st.p * (np.minimum(reached, st.rival) - st.base_floor)
+        # gain and cost side by side in one block, so that one reduction sums each half of each (the
+        # same sums, term for term, as summing the halves one by one); the same operations in the same
+        # order as ``w * (reached - base) + p * (min(reached, rival) - base_floor)`` and
+        # ``c * (given ** gamma - own_cost)``, written in place
+        block = np.empty((2, *reached.shape))
+        gain, cost = block[0], block[1]
+        np.multiply(st.w, np.subtract(reached, st.base, out=gain), out=gain)
+        floor = np.subtract(np.minimum(reached, st.rival, out=reached), st.base_floor, out=reached)
+        np.add(gain, np.multiply(st.p, floor, out=floor), out=gain)
         given = z if granted else np.maximum(z, st.own)
-        cost = st.c * (given**self.gamma - st.own_cost)
-        u_a = gain[..., n:].sum(axis=-1) - cost[..., :n].sum(axis=-1)
-        u_b = gain[..., :n].sum(axis=-1) - cost[..., n:].sum(axis=-1)
-        return u_a, u_b
+        np.multiply(st.c, np.subtract(given**self.gamma, st.own_cost, out=cost), out=cost)
+        sums = np.add.reduce(block.reshape(*block.shape[:-1], 2, n), axis=-1)   # [gain, cost] x .. x halves
+        return sums[0, ..., 1] - sums[1, ..., 0], sums[0, ..., 0] - sums[1, ..., 1]
 
     def deal_at(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The efficient deal (a's concessions, b's concessions) for weight ``theta`` on a.
@@ -340,13 +347,37 @@ def reach(terms: PairTerms, table: np.ndarray, side_is_a: np.ndarray, level: np.
     bracket = reachable & (k > 0)
     only_a, only_b = bool(side_is_a.all()), not side_is_a.any()
 
-    def side_utility(view: np.ndarray) -> np.ndarray:
+    def side_utility(view: np.ndarray, on: PairTerms = terms, side: np.ndarray = side_is_a) -> np.ndarray:
         if only_a or only_b:      # one side for every row: no need to pick per row
-            u_a, u_b = terms.frontier(view if only_a else 1.0 - view)
+            u_a, u_b = on.frontier(view if only_a else 1.0 - view)
             return u_a if only_a else u_b
-        u_a, u_b = terms.frontier(np.where(side_is_a, view, 1.0 - view))
-        return np.where(side_is_a, u_a, u_b)
+        u_a, u_b = on.frontier(np.where(side, view, 1.0 - view))
+        return np.where(side, u_a, u_b)
 
+    if bisect and safe:               # the answer is hi alone: bisect without the values at the ends
+        tiled: dict[int, tuple[PairTerms, np.ndarray]] = {}
+
+        def points_utility(view: np.ndarray) -> np.ndarray:
+            """The side's utility at points x rows of views, evaluated as one stack of rows."""
+            if len(view) == 1:
+                return side_utility(view[0])[None]
+            if len(view) not in tiled:
+                index = np.tile(rows, len(view))
+                tiled[len(view)] = terms.rows(index), side_is_a[index]
+            return side_utility(view.ravel(), *tiled[len(view)]).reshape(view.shape)
+
+        view = _safe_bisection(points_utility, lo, hi, level, bracket, steps)
+    else:
+        view = _general_search(side_utility, lo, hi, f_lo, f_hi, level, bracket, steps, safe, bisect)
+    view = np.where(k == 0, grid[0], view)
+    return np.where(side_is_a, view, 1.0 - view), reachable
+
+
+def _general_search(side_utility: Callable[[np.ndarray], np.ndarray], lo: np.ndarray, hi: np.ndarray,
+                    f_lo: np.ndarray, f_hi: np.ndarray, level: np.ndarray, bracket: np.ndarray, steps: int,
+                    safe: bool, bisect: bool) -> np.ndarray:
+    """:func:`reach`'s answer as a view (theta on a for side a, on b for side b) before the rows at the
+    grid's start are set: regula falsi or bisection, the values at the ends of each bracket kept."""
     kept = np.zeros(len(level))        # Illinois: how often in a row hi (> 0) or lo (< 0) stayed put
     for _ in range(steps if bracket.any() else 0):
         mid = 0.5 * (lo + hi) if bisect else _false_position(lo, hi, f_lo - level, f_hi - level, kept)
@@ -359,12 +390,52 @@ def reach(terms: PairTerms, table: np.ndarray, side_is_a: np.ndarray, level: np.
         if not bisect:
             kept = np.where(up, np.minimum(kept, 0) - 1, np.maximum(kept, 0) + 1)
     if safe:
-        view = hi
-    else:
-        span = np.where(f_hi > f_lo, f_hi - f_lo, 1.0)
-        view = np.where(bracket, _clamp(lo + (level - f_lo) / span * (hi - lo), lo, hi), hi)
-    view = np.where(k == 0, grid[0], view)
-    return np.where(side_is_a, view, 1.0 - view), reachable
+        return hi
+    span = np.where(f_hi > f_lo, f_hi - f_lo, 1.0)
+    return np.where(bracket, _clamp(lo + (level - f_lo) / span * (hi - lo), lo, hi), hi)
+
+
+def _safe_bisection(points_utility: Callable[[np.ndarray], np.ndarray], lo: np.ndarray, hi: np.ndarray,
+                    level: np.ndarray, bracket: np.ndarray, steps: int, depth: int | None = None) -> np.ndarray:
+    """:func:`reach`'s answer (as :func:`_general_search`'s) by bisection on the safe side: ``hi`` after
+    ``steps`` halvings of each bracketed row's [lo, hi], taken ``depth`` at a time (by default as many
+    as pays for the rows: :func:`_bisection_depth`).
+
+    The points and comparisons are the sequential bisection's, to the last bit: every midpoint the
+    next ``depth`` halvings could reach is worked out first (each as ``0.5 * (lo + hi)`` of its own
+    bracket), the side's utility at all of them comes from one evaluation (a row's value does not
+    depend on the rows evaluated with it), and then each row follows its own path down that tree.
+    A row outside the bracket starts at lo = hi, so every midpoint it has is hi itself."""
+    if not bracket.any():
+        return hi
+    lo = np.where(bracket, lo, hi)
+    rows = np.arange(len(lo))
+    depth = _bisection_depth(len(lo)) if depth is None else depth
+    done = 0
+    while done < steps:
+        d = min(depth, steps - done)
+        # the brackets at each level of the tree, the lower halves (the side reached the level at the
+        # midpoint) first, then the upper halves: at level l, bracket j + 2**l is the upper half of j
+        lows, highs, mids = lo[None], hi[None], []
+        for _ in range(d):
+            mid = 0.5 * (lows + highs)
+            mids.append(mid)
+            lows, highs = np.concatenate([lows, mid]), np.concatenate([mid, highs])
+        up = points_utility(np.concatenate(mids) if d > 1 else mids[0]) >= level
+        place = np.zeros(len(lo), dtype=int)
+        for level_start in range(d):
+            width = 1 << level_start
+            place = np.where(up[width - 1 + place, rows], place, place + width)
+        lo, hi = lows[place, rows], highs[place, rows]
+        done += d
+    return hi
+
+
+def _bisection_depth(rows: int) -> int:
+    """Bisection steps worth taking at once for ``rows`` rows: the tree of ``d`` steps evaluates
+    ``2**d - 1`` points a row in one pass, which pays while a pass's fixed cost outweighs the
+    rows' (measured on the baseline's talks)."""
+    return 4 if rows <= 6 else 3 if rows <= 19 else 2 if rows <= 95 else 1
 
 
 def _false_position(lo: np.ndarray, hi: np.ndarray, g_lo: np.ndarray, g_hi: np.ndarray,
