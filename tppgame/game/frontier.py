@@ -80,9 +80,9 @@ class StackedTerms:
 
     def with_rows(self, index: np.ndarray, part: StackedTerms) -> StackedTerms:
         """A copy with the rows at ``index`` replaced by ``part``'s (in order)."""
-        arrays = {k: _put(getattr(self, k), index, getattr(part, k)) for k in self.__dataclass_fields__
-                  if k != "ordered"}
-        return StackedTerms(**arrays, ordered=self.ordered and part.ordered)
+        names = [k for k in self.__dataclass_fields__ if k not in ("ahead", "ordered")]
+        _, arrays = _put_rows(self, part, names, index)
+        return StackedTerms(**arrays, ahead=_put(self.ahead, index, part.ahead), ordered=self.ordered and part.ordered)
 
 
 def _put(whole: np.ndarray, index: np.ndarray, new: np.ndarray) -> np.ndarray:
@@ -90,6 +90,29 @@ def _put(whole: np.ndarray, index: np.ndarray, new: np.ndarray) -> np.ndarray:
     out = whole.copy()
     out[index] = new
     return out
+
+
+def _side_by_side(arrays: Sequence[np.ndarray]) -> np.ndarray:
+    """Arrays with one row per talk (1-D or rows x k) side by side in one new block, rows x columns."""
+    return np.concatenate([a if a.ndim == 2 else a[:, None] for a in arrays], axis=1)
+
+
+def _put_rows(whole: object, part: object, names: Sequence[str], index: np.ndarray,
+              block: np.ndarray | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Copies of ``whole``'s arrays ``names`` (numbers, one row per talk) with the rows at ``index``
+    replaced by ``part``'s, made as one block: one copy and one assignment in all, rather than one
+    of each per array (``block``: ``whole``'s arrays already side by side). Returns the block and
+    each array as a view of it."""
+    block = _side_by_side([getattr(whole, k) for k in names]) if block is None else block.copy()
+    block[index] = _side_by_side([getattr(part, k) for k in names])
+    views, start = {}, 0
+    for k in names:
+        like = getattr(part, k)
+        if like.ndim == 1:
+            views[k], start = block[:, start], start + 1
+        else:
+            views[k], start = block[:, start:start + like.shape[1]], start + like.shape[1]
+    return block, views
 
 
 def _rows_first(u_a: np.ndarray, u_b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -163,11 +186,17 @@ class PairTerms:
         return self
 
     def same_rows(self, index: np.ndarray, other: PairTerms) -> np.ndarray:
-        """Per row of ``other``: whether it is the same as this one's row at ``index``, field for field."""
-        same = np.full(len(index), self.gamma == other.gamma)
-        for k in TERMS_FIELDS:
-            same &= (getattr(self, k)[index] == getattr(other, k)).all(axis=-1)
+        """Per row of ``other``: whether it is the same as this one's row at ``index``, field for field
+        (every field's row compared at once, all of them side by side)."""
+        same = (self._side_by_side()[index] == other._side_by_side()).all(axis=-1)
+        same &= self.gamma == other.gamma
         return same
+
+    def _side_by_side(self) -> np.ndarray:
+        """Every field side by side (rows x fields' columns): the block the fields are views of, where
+        :meth:`FrontierSummary.with_rows` made them so, else a new one."""
+        block = self.__dict__.get("_block")
+        return _side_by_side([getattr(self, k) for k in TERMS_FIELDS]) if block is None else block
 
     @cached_property
     def _stack(self) -> StackedTerms:
@@ -521,12 +550,13 @@ class FrontierSummary:
 
     def with_rows(self, index: np.ndarray, part: FrontierSummary) -> FrontierSummary:
         """A copy with the talks at ``index`` replaced by ``part``'s rows (in order)."""
-        terms = PairTerms(**{k: _put(getattr(self.terms, k), index, getattr(part.terms, k))
-                             for k in TERMS_FIELDS}, gamma=part.terms.gamma)
+        block, fields = _put_rows(self.terms, part.terms, TERMS_FIELDS, index, self.terms.__dict__.get("_block"))
+        terms = PairTerms(**fields, gamma=part.terms.gamma)
+        terms.__dict__["_block"] = block          # the fields are views of it: same_rows compares it whole
         if "_stack" in self.terms.__dict__ and "_stack" in part.terms.__dict__:   # both stacked already
             terms._stacked_as(self.terms._stack.with_rows(index, part.terms._stack))
-        return FrontierSummary(terms=terms, **{k: _put(getattr(self, k), index, getattr(part, k))
-                                               for k in FrontierSummary.__dataclass_fields__ if k != "terms"})
+        _, numbers = _put_rows(self, part, _SUMMARY_NUMBERS, index)
+        return FrontierSummary(terms=terms, zopa=_put(self.zopa, index, part.zopa), **numbers)
 
     def unchanged(self, index: np.ndarray, terms: PairTerms, threshold_a: np.ndarray, threshold_b: np.ndarray,
                   relief_a: np.ndarray | float = 0.0, relief_b: np.ndarray | float = 0.0) -> np.ndarray:
@@ -589,3 +619,6 @@ class FrontierSummary:
         return kalai_smorodinsky_solution(self.terms.frontier, self.reserve_a, self.reserve_b,
                                           self.best_a, self.best_b, self.theta_best_b, self.theta_best_a,
                                           rows=len(self.reserve_a))
+
+
+_SUMMARY_NUMBERS = tuple(k for k in FrontierSummary.__dataclass_fields__ if k not in ("terms", "zopa"))
