@@ -387,7 +387,8 @@ def reach(terms: PairTerms, table: np.ndarray, side_is_a: np.ndarray, level: np.
         tiled: dict[int, tuple[PairTerms, np.ndarray]] = {}
 
         def points_utility(view: np.ndarray) -> np.ndarray:
-            """The side's utility at points x rows of views, evaluated as one stack of rows."""
+            """The side's utility at points x rows of views, evaluated as one stack of rows (faster than
+            the frontier's points x rows path, whose terms broadcast over the points)."""
             if len(view) == 1:
                 return side_utility(view[0])[None]
             if len(view) not in tiled:
@@ -450,14 +451,25 @@ def _safe_bisection(points_utility: Callable[[np.ndarray], np.ndarray], lo: np.n
             mid = 0.5 * (lows + highs)
             mids.append(mid)
             lows, highs = np.concatenate([lows, mid]), np.concatenate([mid, highs])
-        up = points_utility(np.concatenate(mids) if d > 1 else mids[0]) >= level
-        place = np.zeros(len(lo), dtype=int)
-        for level_start in range(d):
-            width = 1 << level_start
-            place = np.where(up[width - 1 + place, rows], place, place + width)
+        up = points_utility(np.concatenate(mids)) >= level          # points x rows
+        place = _tree_leaf(d)[np.dot(1 << np.arange(len(up)), up)]   # each row's path, by its comparisons
         lo, hi = lows[place, rows], highs[place, rows]
         done += d
     return hi
+
+
+@lru_cache(maxsize=8)
+def _tree_leaf(depth: int) -> np.ndarray:
+    """Where a row ends after ``depth`` halvings (its bracket's place among the last level's), for every
+    outcome of the comparisons at the tree's ``2**depth - 1`` midpoints (bit i: whether the side reached
+    the level at midpoint i, in :func:`_safe_bisection`'s order)."""
+    outcomes = np.arange(1 << ((1 << depth) - 1))
+    place = np.zeros_like(outcomes)
+    for level_start in range(depth):
+        width = 1 << level_start
+        reached = (outcomes >> (width - 1 + place)) & 1
+        place = np.where(reached == 1, place, place + width)
+    return place
 
 
 def _bisection_depth(rows: int) -> int:
