@@ -69,20 +69,38 @@ class StackedTerms:
             power = 1.0 / (gamma - 1.0)
             high, low = high**power, low**power
         high, low = np.where(w + p > 0, high, 0.0), np.where(w > 0, low, 0.0)
-        return cls(w=w, p=p, base=base, rival=rival, c=c, own=own, own_cost=own**gamma,
-                   base_floor=np.minimum(base, rival), high=high, low=low, ceiling=np.maximum(cap, own),
-                   ahead=base > own, ordered=bool((low <= high).all()))
+        numbers = np.stack([w, p, base, rival, c, own, own**gamma, np.minimum(base, rival), high, low,
+                            np.maximum(cap, own)])
+        return cls._of_block(numbers, base > own, bool((low <= high).all()))
+
+    @classmethod
+    def _of_block(cls, numbers: np.ndarray, ahead: np.ndarray, ordered: bool) -> StackedTerms:
+        """Stacked terms whose arrays of numbers are the layers of one block (arrays x rows x 2S), so that
+        taking or replacing rows is one pass over the block rather than one per array."""
+        stacked = cls(**dict(zip(_STACK_NUMBERS, numbers)), ahead=ahead, ordered=ordered)
+        stacked.__dict__["_numbers"] = numbers
+        return stacked
+
+    def _block(self) -> np.ndarray:
+        """The arrays of numbers as one block (arrays x rows x 2S): the one they are layers of, if any."""
+        numbers = self.__dict__.get("_numbers")
+        return np.stack([getattr(self, k) for k in _STACK_NUMBERS]) if numbers is None else numbers
 
     def rows(self, index: np.ndarray) -> StackedTerms:
         """The stacked terms of some rows (every entry is per row, so slicing is the same as restacking)."""
-        arrays = {k: getattr(self, k)[index] for k in self.__dataclass_fields__ if k != "ordered"}
-        return StackedTerms(**arrays, ordered=self.ordered)
+        # np.take keeps each layer contiguous (indexing [:, index] would lay the result out rows first)
+        index = np.asarray(index)
+        positions = np.flatnonzero(index) if index.dtype == bool else index
+        return StackedTerms._of_block(np.take(self._block(), positions, axis=1), self.ahead[index], self.ordered)
 
     def with_rows(self, index: np.ndarray, part: StackedTerms) -> StackedTerms:
         """A copy with the rows at ``index`` replaced by ``part``'s (in order)."""
-        names = [k for k in self.__dataclass_fields__ if k not in ("ahead", "ordered")]
-        _, arrays = _put_rows(self, part, names, index)
-        return StackedTerms(**arrays, ahead=_put(self.ahead, index, part.ahead), ordered=self.ordered and part.ordered)
+        numbers = self._block().copy()
+        numbers[:, index] = part._block()
+        return StackedTerms._of_block(numbers, _put(self.ahead, index, part.ahead), self.ordered and part.ordered)
+
+
+_STACK_NUMBERS = ("w", "p", "base", "rival", "c", "own", "own_cost", "base_floor", "high", "low", "ceiling")
 
 
 def _put(whole: np.ndarray, index: np.ndarray, new: np.ndarray) -> np.ndarray:
