@@ -353,11 +353,12 @@ def _zone(terms: PairTerms, u_a: np.ndarray, u_b: np.ndarray, reserve_a: np.ndar
     so a zone reported empty never holds a deal that closes."""
     rows = len(reserve_a)
     twice = np.concatenate([np.arange(rows), np.arange(rows)])
-    theta_best, ok = reach(terms.rows(twice), np.concatenate([u_a, u_b[:, ::-1]]), np.arange(2 * rows) < rows,
+    both = terms.rows(twice)
+    theta_best, ok = reach(both, np.concatenate([u_a, u_b[:, ::-1]]), np.arange(2 * rows) < rows,
                            np.concatenate([reserve_a, reserve_b]) - RESERVE_TOLERANCE, steps=steps, bisect=bisect)
     theta_best_b, theta_best_a, ok_a, ok_b = theta_best[:rows], theta_best[rows:], ok[:rows], ok[rows:]
-    (ua_at_a, ua_at_b), (ub_at_a, ub_at_b) = (v.T for v in terms.frontier(
-        np.stack([theta_best_a, theta_best_b], axis=1)))
+    # both sides' utilities at both crossings, as rows of the twice-stacked terms (b's best first)
+    (ua_at_b, ua_at_a), (ub_at_b, ub_at_a) = (np.split(v, 2) for v in both.frontier(theta_best))
     # The refined crossings err towards each side's own region, so in a very thin zone they
     # may cross over; then a point that satisfies both sides is the whole zone.
     inverted = theta_best_b > theta_best_a
