@@ -124,3 +124,28 @@ def test_bisection_in_batches_meets_the_same_points_as_step_by_step(monkeypatch,
     theta, reachable = reach(terms, table, side_is_a, level, steps=steps, safe=True, bisect=True)
     np.testing.assert_array_equal(theta, plain_bisection(terms, side_is_a, level, steps))
     np.testing.assert_array_equal(reachable, [True] * 7 + [False, True])
+
+
+def test_rows_patched_twice_equal_a_whole_build_and_are_found_unchanged():
+    """A patched summary patched again (its terms and stack kept as blocks) is still the whole build of
+    its terms, evaluates its frontier as fresh terms do, and knows its own rows as unchanged."""
+    first, second, third = (random_terms(8, seed=s) for s in (6, 7, 8))
+    thresholds = np.linspace(0.1, 0.4, 8)
+    one, two = np.array([1, 4, 6]), np.array([6, 0])
+    mixed = PairTerms(**{k: getattr(first, k).copy() for k in FIELDS}, gamma=2.0)
+    for index, terms in ((one, second), (two, third)):
+        for k in FIELDS:
+            getattr(mixed, k)[index] = getattr(terms, k)[index]
+    patched = FrontierSummary.build(first, thresholds, thresholds)
+    for index, terms in ((one, second), (two, third)):
+        patched = patched.with_rows(index, FrontierSummary.build(terms.rows(index), thresholds[index],
+                                                                 thresholds[index]))
+    assert_same_summary(patched, FrontierSummary.build(mixed, thresholds, thresholds))
+    theta = np.linspace(0.05, 0.95, 8)
+    for mine, theirs in zip(patched.terms.frontier(theta), mixed.frontier(theta)):
+        np.testing.assert_array_equal(mine, theirs)
+    rows = np.array([5, 0, 4])
+    np.testing.assert_array_equal(patched.rows(rows).terms.frontier(theta[:3])[0],
+                                  mixed.rows(rows).frontier(theta[:3])[0])
+    assert patched.unchanged(np.arange(8), mixed, thresholds, thresholds).all()
+    assert not patched.unchanged(np.arange(8), first, thresholds, thresholds)[[1, 4, 6, 0]].any()
