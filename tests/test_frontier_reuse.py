@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tppgame.game import frontier
+from tppgame.game import search
 from tppgame.game.frontier import THETA_GRID, FrontierSummary, PairTerms, reach
 
 FIELDS = ("w_a", "p_a", "base_a", "rival_a", "c_a", "own_a", "cap_a",
@@ -119,7 +119,7 @@ def test_bisection_in_batches_meets_the_same_points_as_step_by_step(monkeypatch,
     side_is_a = np.array([True, False] * 4 + [True])
     top = np.where(side_is_a, u_a.max(axis=1), u_b.max(axis=1))
     level = top * np.array([0.3, 0.5, 0.9, 0.99, 0.1, 0.7, -1.0, 2.0, 0.6])   # -1: met at once; 2: never
-    monkeypatch.setattr(frontier, "_bisection_depth", lambda rows: depth)
+    monkeypatch.setattr(search, "_bisection_depth", lambda rows: depth)
     table = np.where(side_is_a[:, None], u_a, u_b[:, ::-1])
     theta, reachable = reach(terms, table, side_is_a, level, steps=steps, safe=True, bisect=True)
     np.testing.assert_array_equal(theta, plain_bisection(terms, side_is_a, level, steps))
