@@ -8,8 +8,10 @@ to the last bit, what building everything afresh gives.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from tppgame.game.frontier import FrontierSummary, PairTerms
+from tppgame.game import search
+from tppgame.game.frontier import THETA_GRID, FrontierSummary, PairTerms, reach
 
 FIELDS = ("w_a", "p_a", "base_a", "rival_a", "c_a", "own_a", "cap_a",
           "w_b", "p_b", "base_b", "rival_b", "c_b", "own_b", "cap_b")
@@ -86,3 +88,64 @@ def test_placeholder_rows_never_pass_for_built_ones():
     empty = FrontierSummary.placeholder(built, 3)
     zero = PairTerms(**{k: np.zeros((3, 3)) for k in FIELDS}, gamma=2.0)
     assert not empty.unchanged(np.arange(3), zero, np.zeros(3), np.zeros(3)).any()
+
+
+def plain_bisection(terms: PairTerms, side_is_a: np.ndarray, level: np.ndarray, steps: int) -> np.ndarray:
+    """Bisection one step at a time, as :func:`reach` refined a crossing before it took steps in batches:
+    the theta on a at which each side first gets ``level``, on the safe side of the last bracket."""
+    u_a, u_b = terms.frontier(np.broadcast_to(THETA_GRID, (len(level), len(THETA_GRID))))
+    table = np.where(side_is_a[:, None], u_a, u_b[:, ::-1])
+    reached = table >= level[:, None]
+    reachable = reached.any(axis=1)
+    k = np.where(reachable, np.argmax(reached, axis=1), len(THETA_GRID) - 1)
+    lo, hi = THETA_GRID[np.maximum(k - 1, 0)], THETA_GRID[k]
+    bracket = reachable & (k > 0)
+    for _ in range(steps):
+        mid = np.where(bracket, 0.5 * (lo + hi), hi)
+        u_a, u_b = terms.frontier(np.where(side_is_a, mid, 1.0 - mid))
+        up = bracket & (np.where(side_is_a, u_a, u_b) >= level)
+        hi, lo = np.where(up, mid, hi), np.where(bracket & ~up, mid, lo)
+    view = np.where(k == 0, THETA_GRID[0], hi)
+    return np.where(side_is_a, view, 1.0 - view)
+
+
+@pytest.mark.parametrize("depth", [1, 2, 3, 4])
+@pytest.mark.parametrize("steps", [1, 4, 7, 40])
+def test_bisection_in_batches_meets_the_same_points_as_step_by_step(monkeypatch, depth, steps):
+    """However many halvings :func:`reach` takes at once, it ends on the very theta (bit for bit) that
+    halving one step at a time reaches, for either side and for levels out of reach or met at once."""
+    terms = random_terms(9, seed=5)
+    u_a, u_b = terms.frontier(np.broadcast_to(THETA_GRID, (9, len(THETA_GRID))))
+    side_is_a = np.array([True, False] * 4 + [True])
+    top = np.where(side_is_a, u_a.max(axis=1), u_b.max(axis=1))
+    level = top * np.array([0.3, 0.5, 0.9, 0.99, 0.1, 0.7, -1.0, 2.0, 0.6])   # -1: met at once; 2: never
+    monkeypatch.setattr(search, "_bisection_depth", lambda rows: depth)
+    table = np.where(side_is_a[:, None], u_a, u_b[:, ::-1])
+    theta, reachable = reach(terms, table, side_is_a, level, steps=steps, safe=True, bisect=True)
+    np.testing.assert_array_equal(theta, plain_bisection(terms, side_is_a, level, steps))
+    np.testing.assert_array_equal(reachable, [True] * 7 + [False, True])
+
+
+def test_rows_patched_twice_equal_a_whole_build_and_are_found_unchanged():
+    """A patched summary patched again (its terms and stack kept as blocks) is still the whole build of
+    its terms, evaluates its frontier as fresh terms do, and knows its own rows as unchanged."""
+    first, second, third = (random_terms(8, seed=s) for s in (6, 7, 8))
+    thresholds = np.linspace(0.1, 0.4, 8)
+    one, two = np.array([1, 4, 6]), np.array([6, 0])
+    mixed = PairTerms(**{k: getattr(first, k).copy() for k in FIELDS}, gamma=2.0)
+    for index, terms in ((one, second), (two, third)):
+        for k in FIELDS:
+            getattr(mixed, k)[index] = getattr(terms, k)[index]
+    patched = FrontierSummary.build(first, thresholds, thresholds)
+    for index, terms in ((one, second), (two, third)):
+        patched = patched.with_rows(index, FrontierSummary.build(terms.rows(index), thresholds[index],
+                                                                 thresholds[index]))
+    assert_same_summary(patched, FrontierSummary.build(mixed, thresholds, thresholds))
+    theta = np.linspace(0.05, 0.95, 8)
+    for mine, theirs in zip(patched.terms.frontier(theta), mixed.frontier(theta)):
+        np.testing.assert_array_equal(mine, theirs)
+    rows = np.array([5, 0, 4])
+    np.testing.assert_array_equal(patched.rows(rows).terms.frontier(theta[:3])[0],
+                                  mixed.rows(rows).frontier(theta[:3])[0])
+    assert patched.unchanged(np.arange(8), mixed, thresholds, thresholds).all()
+    assert not patched.unchanged(np.arange(8), first, thresholds, thresholds)[[1, 4, 6, 0]].any()

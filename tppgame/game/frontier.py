@@ -18,17 +18,14 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 
-from tppgame.game.solutions import (false_position, kalai_smorodinsky_solution, nash_solution,
-                                   rubinstein_solution, weighted_nash_solution)
+from tppgame.game.search import THETA_GRID, clamp, reach
+from tppgame.game.solutions import (kalai_smorodinsky_solution, nash_solution, rubinstein_solution,
+                                   weighted_nash_solution)
 from tppgame.game.utility import pair_gain
 
 # How far below its reservation a deal may leave a side and still count as meeting it (rounding)
 RESERVE_TOLERANCE = 1e-12
 
-# Weights on a's utility where the frontier is sampled: evenly, plus points close to each end,
-# where concessions change fastest with the weight.
-_ENDS = np.array([0.001, 0.003, 0.01, 0.03])
-THETA_GRID = np.unique(np.concatenate([np.linspace(0.0, 1.0, 17), _ENDS, 1.0 - _ENDS]))
 
 
 @dataclass(frozen=True, eq=False)
@@ -70,20 +67,38 @@ class StackedTerms:
             power = 1.0 / (gamma - 1.0)
             high, low = high**power, low**power
         high, low = np.where(w + p > 0, high, 0.0), np.where(w > 0, low, 0.0)
-        return cls(w=w, p=p, base=base, rival=rival, c=c, own=own, own_cost=own**gamma,
-                   base_floor=np.minimum(base, rival), high=high, low=low, ceiling=np.maximum(cap, own),
-                   ahead=base > own, ordered=bool((low <= high).all()))
+        numbers = np.stack([w, p, base, rival, c, own, own**gamma, np.minimum(base, rival), high, low,
+                            np.maximum(cap, own)])
+        return cls._of_block(numbers, base > own, bool((low <= high).all()))
+
+    @classmethod
+    def _of_block(cls, numbers: np.ndarray, ahead: np.ndarray, ordered: bool) -> StackedTerms:
+        """Stacked terms whose arrays of numbers are the layers of one block (arrays x rows x 2S), so that
+        taking or replacing rows is one pass over the block rather than one per array."""
+        stacked = cls(**dict(zip(_STACK_NUMBERS, numbers)), ahead=ahead, ordered=ordered)
+        stacked.__dict__["_numbers"] = numbers
+        return stacked
+
+    def _block(self) -> np.ndarray:
+        """The arrays of numbers as one block (arrays x rows x 2S): the one they are layers of, if any."""
+        numbers = self.__dict__.get("_numbers")
+        return np.stack([getattr(self, k) for k in _STACK_NUMBERS]) if numbers is None else numbers
 
     def rows(self, index: np.ndarray) -> StackedTerms:
         """The stacked terms of some rows (every entry is per row, so slicing is the same as restacking)."""
-        arrays = {k: getattr(self, k)[index] for k in self.__dataclass_fields__ if k != "ordered"}
-        return StackedTerms(**arrays, ordered=self.ordered)
+        # np.take keeps each layer contiguous (indexing [:, index] would lay the result out rows first)
+        index = np.asarray(index)
+        positions = np.flatnonzero(index) if index.dtype == bool else index
+        return StackedTerms._of_block(np.take(self._block(), positions, axis=1), self.ahead[index], self.ordered)
 
     def with_rows(self, index: np.ndarray, part: StackedTerms) -> StackedTerms:
         """A copy with the rows at ``index`` replaced by ``part``'s (in order)."""
-        arrays = {k: _put(getattr(self, k), index, getattr(part, k)) for k in self.__dataclass_fields__
-                  if k != "ordered"}
-        return StackedTerms(**arrays, ordered=self.ordered and part.ordered)
+        numbers = self._block().copy()
+        numbers[:, index] = part._block()
+        return StackedTerms._of_block(numbers, _put(self.ahead, index, part.ahead), self.ordered and part.ordered)
+
+
+_STACK_NUMBERS = ("w", "p", "base", "rival", "c", "own", "own_cost", "base_floor", "high", "low", "ceiling")
 
 
 def _put(whole: np.ndarray, index: np.ndarray, new: np.ndarray) -> np.ndarray:
@@ -91,6 +106,29 @@ def _put(whole: np.ndarray, index: np.ndarray, new: np.ndarray) -> np.ndarray:
     out = whole.copy()
     out[index] = new
     return out
+
+
+def _side_by_side(arrays: Sequence[np.ndarray]) -> np.ndarray:
+    """Arrays with one row per talk (1-D or rows x k) side by side in one new block, rows x columns."""
+    return np.concatenate([a if a.ndim == 2 else a[:, None] for a in arrays], axis=1)
+
+
+def _put_rows(whole: object, part: object, names: Sequence[str], index: np.ndarray,
+              block: np.ndarray | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Copies of ``whole``'s arrays ``names`` (numbers, one row per talk) with the rows at ``index``
+    replaced by ``part``'s, made as one block: one copy and one assignment in all, rather than one
+    of each per array (``block``: ``whole``'s arrays already side by side). Returns the block and
+    each array as a view of it."""
+    block = _side_by_side([getattr(whole, k) for k in names]) if block is None else block.copy()
+    block[index] = _side_by_side([getattr(part, k) for k in names])
+    views, start = {}, 0
+    for k in names:
+        like = getattr(part, k)
+        if like.ndim == 1:
+            views[k], start = block[:, start], start + 1
+        else:
+            views[k], start = block[:, start:start + like.shape[1]], start + like.shape[1]
+    return block, views
 
 
 def _rows_first(u_a: np.ndarray, u_b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -164,11 +202,17 @@ class PairTerms:
         return self
 
     def same_rows(self, index: np.ndarray, other: PairTerms) -> np.ndarray:
-        """Per row of ``other``: whether it is the same as this one's row at ``index``, field for field."""
-        same = np.full(len(index), self.gamma == other.gamma)
-        for k in TERMS_FIELDS:
-            same &= (getattr(self, k)[index] == getattr(other, k)).all(axis=-1)
+        """Per row of ``other``: whether it is the same as this one's row at ``index``, field for field
+        (every field's row compared at once, all of them side by side)."""
+        same = (self._side_by_side()[index] == other._side_by_side()).all(axis=-1)
+        same &= self.gamma == other.gamma
         return same
+
+    def _side_by_side(self) -> np.ndarray:
+        """Every field side by side (rows x fields' columns): the block the fields are views of, where
+        :meth:`FrontierSummary.with_rows` made them so, else a new one."""
+        block = self.__dict__.get("_block")
+        return _side_by_side([getattr(self, k) for k in TERMS_FIELDS]) if block is None else block
 
     @cached_property
     def _stack(self) -> StackedTerms:
@@ -183,7 +227,7 @@ class PairTerms:
         broadcasts over whole rows x 2S blocks, which numpy does much faster than over rows x 1 x 2S."""
         st = self._stack
         n = self.w_a.shape[-1]
-        t = _clamp(np.asarray(theta, dtype=float), 1e-12, 1.0 - 1e-12)[..., None]
+        t = clamp(np.asarray(theta, dtype=float), 1e-12, 1.0 - 1e-12)[..., None]
         ratio = (1.0 - t) / t                       # alpha / beta for a's concessions
         weight = np.where(_first_half(n), ratio, 1.0 / ratio)   # receiver's gain against giver's cost
         scale = weight ** (1.0 / (self.gamma - 1.0)) if self.gamma != 2.0 else weight
@@ -215,12 +259,19 @@ class PairTerms:
         st = self._stack                  # z: [points x] rows x 2S, as from _concessions
         n = self.w_a.shape[-1]
         reached = np.maximum(z, st.base)
-        gain = st.w * (reached - st.base) + st.p * (np.minimum(reached, st.rival) - st.base_floor)
+        # gain and cost side by side in one block, so that one reduction sums each half of each (the
+        # same sums, term for term, as summing the halves one by one); the same operations in the same
+        # order as ``w * (reached - base) + p * (min(reached, rival) - base_floor)`` and
+        # ``c * (given ** gamma - own_cost)``, written in place
+        block = np.empty((2, *reached.shape))
+        gain, cost = block[0], block[1]
+        np.multiply(st.w, np.subtract(reached, st.base, out=gain), out=gain)
+        floor = np.subtract(np.minimum(reached, st.rival, out=reached), st.base_floor, out=reached)
+        np.add(gain, np.multiply(st.p, floor, out=floor), out=gain)
         given = z if granted else np.maximum(z, st.own)
-        cost = st.c * (given**self.gamma - st.own_cost)
-        u_a = gain[..., n:].sum(axis=-1) - cost[..., :n].sum(axis=-1)
-        u_b = gain[..., :n].sum(axis=-1) - cost[..., n:].sum(axis=-1)
-        return u_a, u_b
+        np.multiply(st.c, np.subtract(given**self.gamma, st.own_cost, out=cost), out=cost)
+        sums = np.add.reduce(block.reshape(*block.shape[:-1], 2, n), axis=-1)   # [gain, cost] x .. x halves
+        return sums[0, ..., 1] - sums[1, ..., 0], sums[0, ..., 0] - sums[1, ..., 1]
 
     def deal_at(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The efficient deal (a's concessions, b's concessions) for weight ``theta`` on a.
@@ -300,11 +351,12 @@ def _zone(terms: PairTerms, u_a: np.ndarray, u_b: np.ndarray, reserve_a: np.ndar
     so a zone reported empty never holds a deal that closes."""
     rows = len(reserve_a)
     twice = np.concatenate([np.arange(rows), np.arange(rows)])
-    theta_best, ok = reach(terms.rows(twice), np.concatenate([u_a, u_b[:, ::-1]]), np.arange(2 * rows) < rows,
+    both = terms.rows(twice)
+    theta_best, ok = reach(both, np.concatenate([u_a, u_b[:, ::-1]]), np.arange(2 * rows) < rows,
                            np.concatenate([reserve_a, reserve_b]) - RESERVE_TOLERANCE, steps=steps, bisect=bisect)
     theta_best_b, theta_best_a, ok_a, ok_b = theta_best[:rows], theta_best[rows:], ok[:rows], ok[rows:]
-    (ua_at_a, ua_at_b), (ub_at_a, ub_at_b) = (v.T for v in terms.frontier(
-        np.stack([theta_best_a, theta_best_b], axis=1)))
+    # both sides' utilities at both crossings, as rows of the twice-stacked terms (b's best first)
+    (ua_at_b, ua_at_a), (ub_at_b, ub_at_a) = (np.split(v, 2) for v in both.frontier(theta_best))
     # The refined crossings err towards each side's own region, so in a very thin zone they
     # may cross over; then a point that satisfies both sides is the whole zone.
     inverted = theta_best_b > theta_best_a
@@ -317,60 +369,6 @@ def _zone(terms: PairTerms, u_a: np.ndarray, u_b: np.ndarray, reserve_a: np.ndar
 
 
 TERMS_FIELDS = tuple(k for k in PairTerms.__dataclass_fields__ if k != "gamma")   # the per-row arrays
-
-
-def reach(terms: PairTerms, table: np.ndarray, side_is_a: np.ndarray, level: np.ndarray,
-          grid: np.ndarray = THETA_GRID, steps: int = 4, safe: bool = True,
-          bisect: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """The efficient point where one side (a or b, per row) first gets ``level``, as theta on a.
-
-    ``table`` holds that side's utility on the grid, oriented so it rises (a's as is, b's
-    reversed). The crossing is bracketed on the grid and refined on the exact frontier by
-    regula falsi (Illinois variant), or by bisection with ``bisect`` (slower, but a higher
-    level then never gets a smaller theta). With ``safe`` the answer keeps the side that must
-    reach ``level`` on the safe side of the final bracket; without, it is the linear
-    interpolation within it. Returns the theta and whether the side can reach the level at all.
-    """
-    rows = np.arange(len(level))
-    reached = table >= level[:, None]
-    reachable = reached.any(axis=1)
-    k = np.where(reachable, np.argmax(reached, axis=1), len(grid) - 1)
-    k_lo = np.maximum(k - 1, 0)
-    lo, hi = grid[k_lo].astype(float), grid[k].astype(float)
-    f_lo, f_hi = table[rows, k_lo], table[rows, k]
-    bracket = reachable & (k > 0)
-    only_a, only_b = bool(side_is_a.all()), not side_is_a.any()
-
-    def side_utility(view: np.ndarray) -> np.ndarray:
-        if only_a or only_b:      # one side for every row: no need to pick per row
-            u_a, u_b = terms.frontier(view if only_a else 1.0 - view)
-            return u_a if only_a else u_b
-        u_a, u_b = terms.frontier(np.where(side_is_a, view, 1.0 - view))
-        return np.where(side_is_a, u_a, u_b)
-
-    kept = np.zeros(len(level))        # Illinois: how often in a row hi (> 0) or lo (< 0) stayed put
-    for _ in range(steps if bracket.any() else 0):
-        mid = 0.5 * (lo + hi) if bisect else false_position(lo, hi, f_lo - level, f_hi - level, kept)
-        mid = np.where(bracket, mid, hi)
-        f_mid = side_utility(mid)
-        up = bracket & (f_mid >= level)
-        down = bracket & ~up
-        hi, f_hi = np.where(up, mid, hi), np.where(up, f_mid, f_hi)
-        lo, f_lo = np.where(down, mid, lo), np.where(down, f_mid, f_lo)
-        if not bisect:
-            kept = np.where(up, np.minimum(kept, 0) - 1, np.maximum(kept, 0) + 1)
-    if safe:
-        view = hi
-    else:
-        span = np.where(f_hi > f_lo, f_hi - f_lo, 1.0)
-        view = np.where(bracket, _clamp(lo + (level - f_lo) / span * (hi - lo), lo, hi), hi)
-    view = np.where(k == 0, grid[0], view)
-    return np.where(side_is_a, view, 1.0 - view), reachable
-
-
-def _clamp(x: np.ndarray, lo: np.ndarray | float, hi: np.ndarray | float) -> np.ndarray:
-    """``np.clip(x, lo, hi)`` without its wrapper's overhead, which shows on small arrays."""
-    return np.minimum(np.maximum(x, lo), hi)
 
 
 @dataclass(frozen=True)
@@ -439,12 +437,13 @@ class FrontierSummary:
 
     def with_rows(self, index: np.ndarray, part: FrontierSummary) -> FrontierSummary:
         """A copy with the talks at ``index`` replaced by ``part``'s rows (in order)."""
-        terms = PairTerms(**{k: _put(getattr(self.terms, k), index, getattr(part.terms, k))
-                             for k in TERMS_FIELDS}, gamma=part.terms.gamma)
+        block, fields = _put_rows(self.terms, part.terms, TERMS_FIELDS, index, self.terms.__dict__.get("_block"))
+        terms = PairTerms(**fields, gamma=part.terms.gamma)
+        terms.__dict__["_block"] = block          # the fields are views of it: same_rows compares it whole
         if "_stack" in self.terms.__dict__ and "_stack" in part.terms.__dict__:   # both stacked already
             terms._stacked_as(self.terms._stack.with_rows(index, part.terms._stack))
-        return FrontierSummary(terms=terms, **{k: _put(getattr(self, k), index, getattr(part, k))
-                                               for k in FrontierSummary.__dataclass_fields__ if k != "terms"})
+        _, numbers = _put_rows(self, part, _SUMMARY_NUMBERS, index)
+        return FrontierSummary(terms=terms, zopa=_put(self.zopa, index, part.zopa), **numbers)
 
     def unchanged(self, index: np.ndarray, terms: PairTerms, threshold_a: np.ndarray, threshold_b: np.ndarray,
                   relief_a: np.ndarray | float = 0.0, relief_b: np.ndarray | float = 0.0) -> np.ndarray:
@@ -516,3 +515,6 @@ class FrontierSummary:
         return kalai_smorodinsky_solution(self.terms.frontier, self.reserve_a, self.reserve_b,
                                           self.best_a, self.best_b, self.theta_best_b, self.theta_best_a,
                                           rows=len(self.reserve_a))
+
+
+_SUMMARY_NUMBERS = tuple(k for k in FrontierSummary.__dataclass_fields__ if k not in ("terms", "zopa"))

@@ -20,6 +20,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from tppgame.game.search import clamp, false_position
+
 def rubinstein_split(delta_1: float, delta_2: float) -> float:
     """The first proposer's share of a unit pie in Rubinstein's alternating-offers equilibrium.
 
@@ -170,24 +172,7 @@ def weighted_nash_solution(frontier: Frontier, d1: np.ndarray, d2: np.ndarray, w
         kept = np.where(up, np.minimum(kept, 0) - 1, np.where(down, np.maximum(kept, 0) + 1, kept))
     # the end whose |g| is smaller (the root, where g reaches 0 within the bracket; ``lo`` or ``hi``
     # where g has one sign over the whole zone, which puts the point at that end)
-    return _clip(np.where(np.abs(g_a) <= np.abs(g_b), a, b), lo, hi)
-
-
-def false_position(lo: np.ndarray, hi: np.ndarray, g_lo: np.ndarray, g_hi: np.ndarray,
-                   kept: np.ndarray) -> np.ndarray:
-    """The next regula falsi point in [lo, hi] for values ``g_lo`` and ``g_hi`` at the ends, the end
-    that stayed put more than once in a row (``kept``: > 1 for ``hi``, < -1 for ``lo``) halved per
-    extra time (the Illinois variant)."""
-    if (kept > 1).any():
-        g_hi = np.where(kept > 1, g_hi / 2.0 ** (kept - 1), g_hi)
-    if (kept < -1).any():
-        g_lo = np.where(kept < -1, g_lo / 2.0 ** (-kept - 1), g_lo)
-    span = np.where(g_hi > g_lo, g_hi - g_lo, 1.0)
-    return _clip(lo - g_lo / span * (hi - lo), lo, hi)
-
-
-def _clip(x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    return np.minimum(np.maximum(x, lo), hi)
+    return clamp(np.where(np.abs(g_a) <= np.abs(g_b), a, b), lo, hi)
 
 
 def nash_distance(utility: tuple[float, float], reserve: tuple[float, float], nash: tuple[float, float],
