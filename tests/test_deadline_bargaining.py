@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from test_bargaining import session_input, summary_of
 from tppgame import TPPModel
 from tppgame.game.negotiators import TimeDependent, make_negotiator
+from tppgame.game.frontier import THETA_GRID, _beyond_every_line
 from tppgame.game.protocols import AlternatingOffers, RubinsteinProtocol, deadline_point
 from tppgame.game.solutions import (nash_solution, nash_weights, rubinstein_solution, rubinstein_split,
                                    weighted_nash_solution)
@@ -131,6 +132,31 @@ def test_the_weighted_nash_point_is_the_best_the_grid_search_finds(threshold_a, 
 
     assert s.theta_best_b[0] <= new[0] <= s.theta_best_a[0]
     assert product(new) >= product(grid) * (1.0 - 1e-9) - 1e-15
+
+
+def test_the_supporting_lines_prove_a_zone_empty_only_when_it_is():
+    """On the quarter circle, no point gives both sides 0.8 (0.8**2 + 0.8**2 > 1): the lines through a
+    few of its points prove it; both 0.6 (0.72 <= 1) is reachable, and no line may claim otherwise."""
+    theta = np.array([[0.1, 0.3, 0.5, 0.7, 0.9, 1.0]])
+    u1, u2 = circle(theta)
+    assert _beyond_every_line(theta, u1, u2, np.array([0.8]), np.array([0.8]))[0]
+    assert not _beyond_every_line(theta, u1, u2, np.array([0.6]), np.array([0.6]))[0]
+    assert not _beyond_every_line(theta, u1, u2, np.array([0.70]), np.array([0.71]))[0]    # on the circle
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.floats(0.05, 0.6), st.floats(0.05, 0.6), st.floats(0.3, 3.0), st.floats(0.1, 1.0))
+def test_a_zone_the_lines_rule_out_is_empty_on_the_exact_frontier(threshold_a, threshold_b, cost, cap):
+    """Wherever the supporting lines through the sampled frontier rule a zone out, a fine search
+    (600 points) finds no efficient deal that gives both sides their reservations."""
+    s = summary_of(thresholds=(threshold_a, threshold_b), c_a=np.array([[cost, 0.4]]), cap_a=np.array([[1.0, cap]]))
+    grid = np.broadcast_to(THETA_GRID, s.u_a.shape)
+    if not _beyond_every_line(grid, s.u_a, s.u_b, s.reserve_a, s.reserve_b)[0]:
+        return
+    assert not s.zopa[0]
+    fine = np.linspace(0.0, 1.0, 600)[None, :]
+    u_a, u_b = s.terms.frontier(fine)
+    assert not ((u_a >= s.reserve_a[0]) & (u_b >= s.reserve_b[0])).any()
 
 
 # ================================================================ the alternating protocol at a deadline

@@ -331,6 +331,7 @@ class _Zone:
     ok_a: np.ndarray
     ok_b: np.ndarray
     zopa: np.ndarray
+    unsure: np.ndarray     # crossings past each other within overlapping brackets: search more finely
 
     def with_rows(self, index: np.ndarray, part: _Zone) -> _Zone:
         fields = {}
@@ -348,24 +349,54 @@ def _zone(terms: PairTerms, u_a: np.ndarray, u_b: np.ndarray, reserve_a: np.ndar
     b's best is the smallest theta at which a gets its reservation, a's best the largest for b; both
     searches run as one over the rows twice (a's, then b's), each row its own search (:func:`reach`).
     Reservations are met within the tolerance the protocols accept a deal with (RESERVE_TOLERANCE),
-    so a zone reported empty never holds a deal that closes."""
+    so a zone reported empty never holds a deal that closes.
+
+    Each crossing is returned on its side's safe end of the final bracket, so in a zone thinner than
+    the brackets the two may pass each other. Where the brackets themselves do not overlap (a falls
+    short of its reservation at every theta where b still gets its own), there is surely no zone;
+    otherwise the row is ``unsure`` and must be searched more finely (:meth:`FrontierSummary.build`).
+    Once that cannot narrow it further, a point that satisfies both sides is the whole zone."""
     rows = len(reserve_a)
     twice = np.concatenate([np.arange(rows), np.arange(rows)])
     both = terms.rows(twice)
-    theta_best, ok = reach(both, np.concatenate([u_a, u_b[:, ::-1]]), np.arange(2 * rows) < rows,
-                           np.concatenate([reserve_a, reserve_b]) - RESERVE_TOLERANCE, steps=steps, bisect=bisect)
+    theta_best, ok, short = reach(both, np.concatenate([u_a, u_b[:, ::-1]]), np.arange(2 * rows) < rows,
+                                  np.concatenate([reserve_a, reserve_b]) - RESERVE_TOLERANCE, steps=steps,
+                                  bisect=bisect, short_end=True)
     theta_best_b, theta_best_a, ok_a, ok_b = theta_best[:rows], theta_best[rows:], ok[:rows], ok[rows:]
+    # a falls short of its reservation up to (and at) a_short; b falls short from b_short on
+    a_short, b_short = short[:rows], short[rows:]
     # both sides' utilities at both crossings, as rows of the twice-stacked terms (b's best first)
     (ua_at_b, ua_at_a), (ub_at_b, ub_at_a) = (np.split(v, 2) for v in both.frontier(theta_best))
-    # The refined crossings err towards each side's own region, so in a very thin zone they
-    # may cross over; then a point that satisfies both sides is the whole zone.
     inverted = theta_best_b > theta_best_a
     b_point = inverted & (ub_at_b >= reserve_b - RESERVE_TOLERANCE)   # a surely gets its reservation there
     a_point = inverted & ~b_point & (ua_at_a >= reserve_a - RESERVE_TOLERANCE)
+    unsure = ok_a & ok_b & inverted & ~(b_point | a_point) & (a_short < b_short)
+    if unsure.any():
+        # the frontier's supporting lines may prove the zone empty at once: see _beyond_every_line
+        thetas = np.concatenate([np.broadcast_to(THETA_GRID, u_a.shape), theta_best.reshape(2, rows).T], axis=1)
+        on_a = np.concatenate([u_a, ua_at_b[:, None], ua_at_a[:, None]], axis=1)
+        on_b = np.concatenate([u_b, ub_at_b[:, None], ub_at_a[:, None]], axis=1)
+        unsure &= ~_beyond_every_line(thetas, on_a, on_b, reserve_a - RESERVE_TOLERANCE, reserve_b - RESERVE_TOLERANCE)
     return _Zone(theta_best_a=np.where(b_point, theta_best_b, theta_best_a),
                  theta_best_b=np.where(a_point, theta_best_a, theta_best_b),
                  best_a=np.where(b_point, ua_at_b, ua_at_a), best_b=np.where(a_point, ub_at_a, ub_at_b),
-                 ok_a=ok_a, ok_b=ok_b, zopa=ok_a & ok_b & (~inverted | b_point | a_point))
+                 ok_a=ok_a, ok_b=ok_b, zopa=ok_a & ok_b & (~inverted | b_point | a_point), unsure=unsure)
+
+
+def _beyond_every_line(theta: np.ndarray, u_a: np.ndarray, u_b: np.ndarray, level_a: np.ndarray,
+                       level_b: np.ndarray) -> np.ndarray:
+    """Per row: whether no deal at all gives a at least ``level_a`` and b at least ``level_b``, proved by
+    the frontier's points ``u_a``, ``u_b`` at weights ``theta`` (rows x points).
+
+    The efficient deal at weight ``theta`` maximises ``theta u_a + (1 - theta) u_b`` over every deal, so
+    no deal lies beyond the line through it with that normal: a deal giving a at least ``level_a``
+    gives b at most ``(theta u_a + (1 - theta) u_b - theta level_a) / (1 - theta)``. Where one point's
+    line keeps b below ``level_b`` (by more than rounding), both levels together are out of reach."""
+    inner = theta < 1.0
+    most_b = np.where(inner, (theta * u_a + (1.0 - theta) * u_b - theta * level_a[:, None])
+                      / np.where(inner, 1.0 - theta, 1.0), np.inf)
+    scale = np.abs(u_a).max(axis=1) + np.abs(u_b).max(axis=1)
+    return (most_b.min(axis=1) < level_b - 1e-9 * scale)
 
 
 TERMS_FIELDS = tuple(k for k in PairTerms.__dataclass_fields__ if k != "gamma")   # the per-row arrays
@@ -402,10 +433,10 @@ class FrontierSummary:
         stake_a, stake_b = terms.stakes(efficient_stake)
         reserve_a, reserve_b = threshold_a * stake_a - relief_a, threshold_b * stake_b - relief_b
         found = _zone(terms, u_a, u_b, reserve_a, reserve_b)
-        # A zone thinner than the grid at a sharp bend of the frontier can leave both refined
-        # crossings past each other with neither point meeting both reservations: search those
-        # rows again by bisection, which narrows the bracket on both sides until one does.
-        unsure = found.ok_a & found.ok_b & ~found.zopa
+        # A zone thinner than the brackets (at a sharp bend of the frontier, where it is steep) leaves
+        # both refined crossings past each other: search those rows again by bisection, which narrows
+        # the brackets on both sides until the crossings are in order or the zone is surely empty.
+        unsure = found.unsure
         if unsure.any():
             index = np.flatnonzero(unsure)
             again = _zone(terms.rows(index), u_a[index], u_b[index], reserve_a[index], reserve_b[index],

@@ -26,7 +26,7 @@ THETA_GRID = np.unique(np.concatenate([np.linspace(0.0, 1.0, 17), _ENDS, 1.0 - _
 
 def reach(terms: PairTerms, table: np.ndarray, side_is_a: np.ndarray, level: np.ndarray,
           grid: np.ndarray = THETA_GRID, steps: int = 4, safe: bool = True,
-          bisect: bool = False) -> tuple[np.ndarray, np.ndarray]:
+          bisect: bool = False, short_end: bool = False) -> tuple[np.ndarray, ...]:
     """The efficient point where one side (a or b, per row) first gets ``level``, as theta on a.
 
     ``table`` holds that side's utility on the grid, oriented so it rises (a's as is, b's
@@ -34,7 +34,10 @@ def reach(terms: PairTerms, table: np.ndarray, side_is_a: np.ndarray, level: np.
     regula falsi (Illinois variant), or by bisection with ``bisect`` (slower, but a higher
     level then never gets a smaller theta). With ``safe`` the answer keeps the side that must
     reach ``level`` on the safe side of the final bracket; without, it is the linear
-    interpolation within it. Returns the theta and whether the side can reach the level at all.
+    interpolation within it. Returns the theta and whether the side can reach the level at all;
+    with ``short_end``, also the other end of each final bracket, as theta on a: a point where the
+    side surely falls short of ``level`` (the crossing lies strictly beyond it; where the side gets
+    ``level`` at the grid's start, that start itself).
     """
     rows = np.arange(len(level))
     reached = table >= level[:, None]
@@ -66,18 +69,23 @@ def reach(terms: PairTerms, table: np.ndarray, side_is_a: np.ndarray, level: np.
                 tiled[len(view)] = terms.rows(index), side_is_a[index]
             return side_utility(view.ravel(), *tiled[len(view)]).reshape(view.shape)
 
-        view = _safe_bisection(points_utility, lo, hi, level, bracket, steps)
+        view, short = _safe_bisection(points_utility, lo, hi, level, bracket, steps)
     else:
-        view = _general_search(side_utility, lo, hi, f_lo, f_hi, level, bracket, steps, safe, bisect)
+        view, short = _general_search(side_utility, lo, hi, f_lo, f_hi, level, bracket, steps, safe, bisect)
     view = np.where(k == 0, grid[0], view)
-    return np.where(side_is_a, view, 1.0 - view), reachable
+    theta = np.where(side_is_a, view, 1.0 - view)
+    if not short_end:
+        return theta, reachable
+    short = np.where(k == 0, grid[0], short)
+    return theta, reachable, np.where(side_is_a, short, 1.0 - short)
 
 
 def _general_search(side_utility: Callable[[np.ndarray], np.ndarray], lo: np.ndarray, hi: np.ndarray,
                     f_lo: np.ndarray, f_hi: np.ndarray, level: np.ndarray, bracket: np.ndarray, steps: int,
-                    safe: bool, bisect: bool) -> np.ndarray:
+                    safe: bool, bisect: bool) -> tuple[np.ndarray, np.ndarray]:
     """:func:`reach`'s answer as a view (theta on a for side a, on b for side b) before the rows at the
-    grid's start are set: regula falsi or bisection, the values at the ends of each bracket kept."""
+    grid's start are set, with the final bracket's short end (``lo``): regula falsi or bisection, the
+    values at the ends of each bracket kept."""
     kept = np.zeros(len(level))        # Illinois: how often in a row hi (> 0) or lo (< 0) stayed put
     for _ in range(steps if bracket.any() else 0):
         mid = 0.5 * (lo + hi) if bisect else false_position(lo, hi, f_lo - level, f_hi - level, kept)
@@ -90,13 +98,14 @@ def _general_search(side_utility: Callable[[np.ndarray], np.ndarray], lo: np.nda
         if not bisect:
             kept = np.where(up, np.minimum(kept, 0) - 1, np.maximum(kept, 0) + 1)
     if safe:
-        return hi
+        return hi, lo
     span = np.where(f_hi > f_lo, f_hi - f_lo, 1.0)
-    return np.where(bracket, clamp(lo + (level - f_lo) / span * (hi - lo), lo, hi), hi)
+    return np.where(bracket, clamp(lo + (level - f_lo) / span * (hi - lo), lo, hi), hi), lo
 
 
 def _safe_bisection(points_utility: Callable[[np.ndarray], np.ndarray], lo: np.ndarray, hi: np.ndarray,
-                    level: np.ndarray, bracket: np.ndarray, steps: int, depth: int | None = None) -> np.ndarray:
+                    level: np.ndarray, bracket: np.ndarray, steps: int, depth: int | None = None,
+                    ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`reach`'s answer (as :func:`_general_search`'s) by bisection on the safe side: ``hi`` after
     ``steps`` halvings of each bracketed row's [lo, hi], taken ``depth`` at a time (by default as many
     as pays for the rows: :func:`_bisection_depth`).
@@ -105,9 +114,10 @@ def _safe_bisection(points_utility: Callable[[np.ndarray], np.ndarray], lo: np.n
     next ``depth`` halvings could reach is worked out first (each as ``0.5 * (lo + hi)`` of its own
     bracket), the side's utility at all of them comes from one evaluation (a row's value does not
     depend on the rows evaluated with it), and then each row follows its own path down that tree.
-    A row outside the bracket starts at lo = hi, so every midpoint it has is hi itself."""
+    A row outside the bracket starts at lo = hi, so every midpoint it has is hi itself. Returns
+    ``hi`` and the final bracket's short end ``lo``."""
     if not bracket.any():
-        return hi
+        return hi, np.where(bracket, lo, hi)
     lo = np.where(bracket, lo, hi)
     rows = np.arange(len(lo))
     depth = _bisection_depth(len(lo)) if depth is None else depth
@@ -125,7 +135,7 @@ def _safe_bisection(points_utility: Callable[[np.ndarray], np.ndarray], lo: np.n
         place = _tree_leaf(d)[np.dot(1 << np.arange(len(up)), up)]   # each row's path, by its comparisons
         lo, hi = lows[place, rows], highs[place, rows]
         done += d
-    return hi
+    return hi, lo
 
 
 @lru_cache(maxsize=8)
