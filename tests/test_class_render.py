@@ -3,7 +3,9 @@ however many pages show it (drawn here in this process with Solara's renderer: n
 
 from __future__ import annotations
 
-from concurrent.futures import Future
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import markdown
 import pytest
@@ -50,11 +52,34 @@ def conversions_on_advance(tmp_path, monkeypatch, pages: int) -> int:
 
 
 def test_an_advance_converts_each_text_once_however_many_pages_show_it(tmp_path, monkeypatch):
-    markup.md_html.cache_clear()
+    markup.forget_conversions()
     one = conversions_on_advance(tmp_path, monkeypatch, 1)
-    markup.md_html.cache_clear()
+    markup.forget_conversions()
     three = conversions_on_advance(tmp_path, monkeypatch, 3)
     assert three == one > 0
+
+
+def test_pages_redrawing_at_once_convert_a_new_text_once(monkeypatch):
+    """Eight page threads that miss the same new text together: one converts it, the rest wait for it
+    (a cache alone let each of them convert it, which made the count above depend on the timing)."""
+    markup.forget_conversions()
+    calls, convert = [], markup.markdown.markdown
+
+    def slow(*args, **kwargs):
+        calls.append(args[0])
+        time.sleep(0.05)                 # long enough for every thread to miss the cache meanwhile
+        return convert(*args, **kwargs)
+
+    monkeypatch.setattr(markup.markdown, "markdown", slow)
+    start = threading.Barrier(8)
+
+    def page() -> str:
+        start.wait()
+        return markup.md_html("**Round 2 of 40**: a new status line")
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        shown = list(pool.map(lambda _: page(), range(8)))
+    assert len(calls) == 1 and len(set(shown)) == 1 and "<strong>Round 2 of 40</strong>" in shown[0]
 
 
 def test_a_sliders_value_and_top_lie_on_its_steps_and_the_red_line_holds():
