@@ -352,10 +352,12 @@ def _zone(terms: PairTerms, u_a: np.ndarray, u_b: np.ndarray, reserve_a: np.ndar
     so a zone reported empty never holds a deal that closes.
 
     Each crossing is returned on its side's safe end of the final bracket, so in a zone thinner than
-    the brackets the two may pass each other. Where the brackets themselves do not overlap (a falls
-    short of its reservation at every theta where b still gets its own), there is surely no zone;
-    otherwise the row is ``unsure`` and must be searched more finely (:meth:`FrontierSummary.build`).
-    Once that cannot narrow it further, a point that satisfies both sides is the whole zone."""
+    the brackets the two may pass each other. Then, where one of the two points meets both
+    reservations, that point is taken as the whole zone (the zone can be wider). Where neither does,
+    the zone is surely empty if the brackets themselves do not overlap (a falls short of its
+    reservation at every theta where b still gets its own) or if a supporting line of the frontier
+    proves it (:func:`_beyond_every_line`); otherwise the row is ``unsure`` and must be searched more
+    finely (:meth:`FrontierSummary.build`)."""
     rows = len(reserve_a)
     twice = np.concatenate([np.arange(rows), np.arange(rows)])
     both = terms.rows(twice)
@@ -376,7 +378,8 @@ def _zone(terms: PairTerms, u_a: np.ndarray, u_b: np.ndarray, reserve_a: np.ndar
         thetas = np.concatenate([np.broadcast_to(THETA_GRID, u_a.shape), theta_best.reshape(2, rows).T], axis=1)
         on_a = np.concatenate([u_a, ua_at_b[:, None], ua_at_a[:, None]], axis=1)
         on_b = np.concatenate([u_b, ub_at_b[:, None], ub_at_a[:, None]], axis=1)
-        unsure &= ~_beyond_every_line(thetas, on_a, on_b, reserve_a - RESERVE_TOLERANCE, reserve_b - RESERVE_TOLERANCE)
+        unsure &= ~_beyond_every_line(thetas, on_a, on_b, reserve_a - RESERVE_TOLERANCE,
+                                      reserve_b - RESERVE_TOLERANCE)
     return _Zone(theta_best_a=np.where(b_point, theta_best_b, theta_best_a),
                  theta_best_b=np.where(a_point, theta_best_a, theta_best_b),
                  best_a=np.where(b_point, ua_at_b, ua_at_a), best_b=np.where(a_point, ub_at_a, ub_at_b),
