@@ -372,7 +372,7 @@ def _zone(terms: PairTerms, u_a: np.ndarray, u_b: np.ndarray, reserve_a: np.ndar
     inverted = theta_best_b > theta_best_a
     b_point = inverted & (ub_at_b >= reserve_b - RESERVE_TOLERANCE)   # a surely gets its reservation there
     a_point = inverted & ~b_point & (ua_at_a >= reserve_a - RESERVE_TOLERANCE)
-    unsure = ok_a & ok_b & inverted & ~(b_point | a_point) & (a_short < b_short)
+    unsure = ok_a & ok_b & inverted & (a_short < b_short)
     if unsure.any():
         # the frontier's supporting lines may prove the zone empty at once: see _beyond_every_line
         thetas = np.concatenate([np.broadcast_to(THETA_GRID, u_a.shape), theta_best.reshape(2, rows).T], axis=1)
