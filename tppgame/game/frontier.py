@@ -352,12 +352,12 @@ def _zone(terms: PairTerms, u_a: np.ndarray, u_b: np.ndarray, reserve_a: np.ndar
     so a zone reported empty never holds a deal that closes.
 
     Each crossing is returned on its side's safe end of the final bracket, so in a zone thinner than
-    the brackets the two may pass each other. Then, where one of the two points meets both
-    reservations, that point is taken as the whole zone (the zone can be wider). Where neither does,
-    the zone is surely empty if the brackets themselves do not overlap (a falls short of its
-    reservation at every theta where b still gets its own) or if a supporting line of the frontier
-    proves it (:func:`_beyond_every_line`); otherwise the row is ``unsure`` and must be searched more
-    finely (:meth:`FrontierSummary.build`)."""
+    the brackets the two may pass each other. The zone is then surely empty if the brackets
+    themselves do not overlap (a falls short of its reservation at every theta where b still gets its
+    own) or if a supporting line of the frontier proves it (:func:`_beyond_every_line`); otherwise the
+    row is ``unsure`` and must be searched more finely (:meth:`FrontierSummary.build`), also where one
+    of the two points meets both reservations (the zone holds it but can be wider). Once a search
+    cannot narrow it further, a point that meets both reservations is taken as the whole zone."""
     rows = len(reserve_a)
     twice = np.concatenate([np.arange(rows), np.arange(rows)])
     both = terms.rows(twice)
@@ -372,7 +372,7 @@ def _zone(terms: PairTerms, u_a: np.ndarray, u_b: np.ndarray, reserve_a: np.ndar
     inverted = theta_best_b > theta_best_a
     b_point = inverted & (ub_at_b >= reserve_b - RESERVE_TOLERANCE)   # a surely gets its reservation there
     a_point = inverted & ~b_point & (ua_at_a >= reserve_a - RESERVE_TOLERANCE)
-    unsure = ok_a & ok_b & inverted & ~(b_point | a_point) & (a_short < b_short)
+    unsure = ok_a & ok_b & inverted & (a_short < b_short)
     if unsure.any():
         # the frontier's supporting lines may prove the zone empty at once: see _beyond_every_line
         thetas = np.concatenate([np.broadcast_to(THETA_GRID, u_a.shape), theta_best.reshape(2, rows).T], axis=1)
