@@ -48,7 +48,7 @@ class Plurilateral:
         self.last_check: AgreementCheck | None = None
         # what the checks work out again and again in one game, by the exact inputs (see _ratifying,
         # _assembled, _cheapest): the same answers, computed once
-        self._world: tuple = ()
+        self._world: tuple = (None, None, None)   # the weights, side access and outside options they hold for
         self._known: dict[tuple, tuple[np.ndarray, ...] | np.ndarray] = {}
         self._deals: list | None = None
         self._assembled_of: dict[bytes, tuple[int, object, np.ndarray]] = {}
@@ -109,7 +109,7 @@ class Plurilateral:
         model last replaced its weights, side deals or outside options (emptied then)."""
         m = self.model
         world = (m.weights, m.side_access, m.outside)
-        if len(self._world) != 3 or any(now is not was for now, was in zip(world, self._world)):
+        if any(now is not was for now, was in zip(world, self._world)):
             self._world, self._known = world, {}
         return self._known
 

@@ -22,6 +22,7 @@ import numpy as np
 
 from tppgame.game.search import clamp, false_position
 
+
 def rubinstein_split(delta_1: float, delta_2: float) -> float:
     """The first proposer's share of a unit pie in Rubinstein's alternating-offers equilibrium.
 
@@ -135,8 +136,13 @@ def weighted_nash_solution(frontier: Frontier, d1: np.ndarray, d2: np.ndarray, w
     takes over two hundred, and exact where that one is within a grid step's eighth cubed.
     """
     w = np.asarray(weight, dtype=float)
-    w_1, w_2 = (1.0 - w)[:, None], w[:, None]
-    g_grid = grid * w_1 * (u1_grid - d1[:, None]) - (1.0 - grid) * w_2 * (u2_grid - d2[:, None])
+
+    def gap(theta: np.ndarray, u1: np.ndarray, u2: np.ndarray) -> np.ndarray:
+        """g at ``theta`` (rows, or rows x points) from both sides' utilities there."""
+        col = (slice(None),) + (None,) * (theta.ndim - 1)      # per-row values against rows[ x points]
+        return theta * (1.0 - w)[col] * (u1 - d1[col]) - (1.0 - theta) * w[col] * (u2 - d2[col])
+
+    g_grid = gap(np.broadcast_to(grid, u1_grid.shape), u1_grid, u2_grid)
     # the last grid point inside the zone where g is still negative, and the first inside one after it
     inside = (grid > lo[:, None]) & (grid < hi[:, None])
     below = inside & (g_grid < 0)
@@ -149,10 +155,7 @@ def weighted_nash_solution(frontier: Frontier, d1: np.ndarray, d2: np.ndarray, w
     ends = (k_lo < 0) | (k_hi < 0)
 
     def g(theta: np.ndarray) -> np.ndarray:
-        u1, u2 = frontier(theta)
-        weights = (w_1, w_2) if theta.ndim == 2 else (w_1[:, 0], w_2[:, 0])
-        base = (d1, d2) if theta.ndim == 1 else (d1[:, None], d2[:, None])
-        return theta * weights[0] * (u1 - base[0]) - (1.0 - theta) * weights[1] * (u2 - base[1])
+        return gap(theta, *frontier(theta))
 
     if ends.any():        # a zone's end (lo or hi) is a bracket's end: its g is not on the grid
         at_ends = g(np.stack([a, b], axis=1))
