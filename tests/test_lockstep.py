@@ -79,6 +79,27 @@ def test_any_seeds_together_give_their_games_alone(seeds, name):
     assert [m.summary() for m in models] == [finished(scenario, s, record=False).summary() for s in seeds]
 
 
+SETTINGS = [{"bargaining.protocol": "nash"}, {"bargaining.protocol": "rubinstein"},
+            {"bargaining.information": "private"}, {"bargaining.cost_exponent": 2.5},
+            {"countries.USA.tactic": "boulware"}, {"countries.JPN.tactic": "tit_for_tat"},
+            {"bargaining.chapters": ["services", "procurement"]}, {"bargaining.reciprocity": 0.0},
+            {"bargaining.payoff": "judgment"}, {"bargaining.quotas": False}]
+
+
+@settings(max_examples=6, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(range(len(SETTINGS))), st.integers(min_value=0, max_value=2**32)),
+                min_size=2, max_size=4))
+def test_games_of_different_settings_played_together_play_as_alone(games):
+    """Games of different points (settings) pooled with the direct computation: a request pools only
+    with those it can share a pass with, and every game plays as alone."""
+    scenarios = [load_scenario("lobbies_and_welfare").with_overrides(SETTINGS[k]) for k, _ in games]
+    tasks = [functools.partial(lambda sc, seed, work: finished(sc, seed, shared=work, record=False), sc, seed)
+             for sc, (_, seed) in zip(scenarios, games)]
+    models = play_together(tasks)
+    assert [m.summary() for m in models] == [finished(sc, seed, record=False).summary()
+                                             for sc, (_, seed) in zip(scenarios, games)]
+
+
 def test_requests_are_pooled_into_fewer_larger_passes():
     """Three games ask for as many rows as one game three times over, in fewer passes: the first
     round's frontiers of all talks, for one, come in one pass of three times the rows."""
@@ -155,6 +176,35 @@ def test_a_sweep_chunk_plays_each_points_replicates_together_and_stores_their_ow
         assert {k: row[k] for k in expected} == expected
 
 
+def test_a_sampled_designs_single_runs_are_pooled_with_each_other_and_play_as_alone(monkeypatch):
+    """A chunk of points with one run each (a sampled design's) plays them all side by side with
+    the direct computation (one memo per point would serve a single game), builds pooled by cost
+    exponent: the first frontiers of the two games of each exponent in one pass; each run stores its
+    own row."""
+    plan = build_plan(make_spec("baseline", ["bargaining.cost_exponent=[2.0, 2.5, 3.0]",
+                                             "bargaining.reciprocity=[0.0, 0.1]"], reps=1, seed=3))
+    runs = [plan.run(i) for i in range(plan.total)]
+    assert [len(group) for group in same_point(runs)] == [1] * 6
+    counting = Counting()
+    monkeypatch.setattr("tppgame.experiments.sweep.DIRECT", counting)
+    rows = run_chunk(load_scenario("baseline"), runs)
+    assert counting.builds[:3] == [2 * 66] * 3
+    for spec, row in zip(runs, rows):
+        model = finished(load_scenario("baseline").with_overrides(dict(spec.overrides)), spec.seed, record=False)
+        assert row["status"] == "ok" and {k: row[k] for k in ("round", "members", "utility_JPN")} == {
+            "round": model.summary()["round"], "members": " ".join(model.summary()["members"]) or None,
+            "utility_JPN": float(model.summary()["countries"]["JPN"]["utility"])}
+
+
+def test_inner_works_are_one_for_all_or_one_per_task():
+    with pytest.raises(ValueError, match="2 tasks but 1 inner works"):
+        play_together([lambda work: 1, lambda work: 2], [DIRECT])
+    first, second = Counting(), Counting()
+    scenario = load_scenario("baseline")
+    play_together([lambda w: finished(scenario, 0, shared=w, record=False)] * 2, [first, second])
+    assert first.builds[0] == second.builds[0] == 66       # different inner works: never pooled
+
+
 def test_same_point_keeps_the_order_and_cuts_where_the_point_changes():
     class Spec:
         def __init__(self, point):
@@ -216,7 +266,10 @@ class Echo(Work):
 
 
 class Gamma:
+    """Stands for a talk's terms where only the table reads them (their cost exponent and sectors)."""
+
     gamma = 2.0
+    w_a = np.zeros((1, 3))
 
 
 def asking(times: int, stake: bool, log: list):

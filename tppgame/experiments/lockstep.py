@@ -118,20 +118,26 @@ class SeatWork(Work):
         return self.inner.accepting(weights, schedule, group, side_access, outside)
 
 
-def play_together[T](tasks: Sequence[Callable[[Work], T]], inner: Work = DIRECT) -> list[T | BaseException]:
+def play_together[T](tasks: Sequence[Callable[[Work], T]], inner: Work | Sequence[Work] = DIRECT,
+                     ) -> list[T | BaseException]:
     """Run each task (a game played with the :class:`~tppgame.game.work.Work` it is given) side by
     side, their frontier builds and meetings pooled (see the module's docstring); ``inner`` does the
-    work (the direct computation, or a sweep point's memo). Returns each task's result, or the
+    work (the direct computation, or a sweep point's memo), one for every task or one per task (only
+    the requests of tasks with the same inner work are pooled). Returns each task's result, or the
     exception it raised, in order."""
     return list(played_together(tasks, inner))
 
 
-def played_together[T](tasks: Sequence[Callable[[Work], T]], inner: Work = DIRECT) -> Iterator[T | BaseException]:
+def played_together[T](tasks: Sequence[Callable[[Work], T]], inner: Work | Sequence[Work] = DIRECT,
+                       ) -> Iterator[T | BaseException]:
     """:func:`play_together`, each result (or exception) yielded in the tasks' order as soon as its game
     and every game before it have finished, so a caller interrupted (Ctrl-C) keeps what it has.
     Closing the iterator early stops the games still playing (they raise :class:`Stopped`)."""
+    inners = [inner] * len(tasks) if isinstance(inner, Work) else list(inner)
+    if len(inners) != len(tasks):
+        raise ValueError(f"play_together: {len(tasks)} tasks but {len(inners)} inner works")
     back = threading.Semaphore(0)
-    players = [_Player(task, inner, back) for task in tasks]
+    players = [_Player(task, work, back) for task, work in zip(tasks, inners)]
     for player in players:
         player.start()
     playing, handed = players, 0
@@ -145,7 +151,7 @@ def played_together[T](tasks: Sequence[Callable[[Work], T]], inner: Work = DIREC
                 players[handed].join()
                 handed += 1
                 yield players[handed - 1].outcome
-            answer(playing, inner)
+            answer(playing)
     finally:                                 # stopped early (an interrupt, or the caller stopped reading):
         for player in players:               # every game still playing ends at its next turn
             if not player.finished:
@@ -154,25 +160,28 @@ def played_together[T](tasks: Sequence[Callable[[Work], T]], inner: Work = DIREC
 
 # ------------------------------------------------------------------ pooled requests
 def request_group(request: Request) -> Hashable:
-    """Requests that can be answered in one pass share a group: builds of the same kind of stake
-    and cost exponent; meetings under the same protocol and information, with the same split rule
-    and the same countries and sectors."""
+    """Requests that can be answered in one pass share a group: builds of the same kind of stake,
+    cost exponent and number of sectors; meetings on frontiers of the same cost exponent, under the same protocol and
+    information, with the same split rule and the same countries and sectors. Everything else a
+    request holds is per row (the cost exponent is the one number joined terms take from the first:
+    a shock can change it in one game and not another)."""
     kind, args = request
     if kind == "summary":
-        terms, *_, efficient_stake = args
-        return kind, bool(efficient_stake), terms.gamma
+        terms, threshold_a, *_, efficient_stake = args
+        return kind, bool(efficient_stake), terms.gamma, terms.w_a.shape[1:]
     protocol, inp = args
-    return (kind, type(protocol), inp.information, inp.split_points, inp.names, inp.sectors,
-            inp.a is None, bool(inp.talks))
+    return (kind, inp.summary.terms.gamma, type(protocol), inp.information, inp.split_points, inp.names,
+            inp.sectors, inp.a is None, bool(inp.talks))
 
 
-def answer(players: Sequence[_Player], inner: Work) -> None:
-    """Answer every waiting game's request, one pass per group of requests (:func:`request_group`)."""
+def answer(players: Sequence[_Player]) -> None:
+    """Answer every waiting game's request, one pass per inner work and group of requests
+    (:func:`request_group`)."""
     groups: dict[Hashable, list[_Player]] = {}
     for player in players:
-        groups.setdefault(request_group(player.request), []).append(player)
+        groups.setdefault((id(player.work.inner), request_group(player.request)), []).append(player)
     for group in groups.values():
-        kind = group[0].request[0]
+        kind, inner = group[0].request[0], group[0].work.inner
         try:
             if len(group) == 1:
                 replies = [_alone(inner, *group[0].request)]

@@ -48,7 +48,7 @@ from tppgame.experiments.sweep_plan import (RunSpec, SweepPlan, SweepSpec, build
                                             run_seed)
 from tppgame.experiments.sweep_progress import BarProgress, PlainProgress, Progress, make_progress
 from tppgame.game.scenario import Scenario
-from tppgame.game.work import Work
+from tppgame.game.work import DIRECT, Work
 
 ENGINES = ("local", "dask")
 MAX_CHUNK = 32            # runs per task at most (about 2 s of baseline games)
@@ -160,20 +160,27 @@ def prepared_point(base: Scenario, spec: RunSpec) -> tuple[Scenario, SharedWork]
 
 def run_chunk(base: Scenario, runs: Sequence[RunSpec]) -> list[dict[str, Any]]:
     """Play a chunk of runs; one row per run, a run that raises stored with its error instead of
-    its outcome. The games keep no log or per-round table (only the outcome is stored), and the
-    replicates of a point are played side by side (:mod:`tppgame.experiments.lockstep`), sharing
-    what they work out (:mod:`tppgame.experiments.memo`): the same outcomes, sooner."""
-    rows: list[dict[str, Any]] = []
+    its outcome. The games keep no log or per-round table (only the outcome is stored) and are
+    played side by side (:mod:`tppgame.experiments.lockstep`); the replicates of a point share what
+    they work out (:mod:`tppgame.experiments.memo`), and points with a single run here (a sampled
+    design's) pool their work with each other: the same outcomes, sooner."""
+    rows: dict[int, dict[str, Any]] = {}
+    tasks: list[Callable[[Work], dict[str, Any]]] = []
+    inners: list[Work] = []
+    played: list[RunSpec] = []
     for group in same_point(runs):
         try:
             scenario, work = prepared_point(base, group[0])
         except Exception as err:   # noqa: BLE001 - a point that cannot be set up fails its runs
-            rows += [_row(spec, err) for spec in group]
+            rows.update((spec.index, _row(spec, err)) for spec in group)
             continue
-        tasks = [functools.partial(_outcome, scenario, spec) for spec in group]
-        results = [_attempt(tasks[0], work)] if len(tasks) == 1 else play_together(tasks, work)
-        rows += [_row(spec, result) for spec, result in zip(group, results)]
-    return rows
+        for spec in group:
+            tasks.append(functools.partial(_outcome, scenario, spec))
+            inners.append(work if len(group) > 1 else DIRECT)
+            played.append(spec)
+    results = play_together(tasks, inners) if len(tasks) > 1 else [_attempt(t, w) for t, w in zip(tasks, inners)]
+    rows.update((spec.index, _row(spec, result)) for spec, result in zip(played, results))
+    return [rows[spec.index] for spec in runs]
 
 
 def same_point(runs: Sequence[RunSpec]) -> list[list[RunSpec]]:
