@@ -194,3 +194,32 @@ def test_moving_an_offer_slider_changes_the_draft_the_page_shows(tmp_path, monke
     assert page_text(box) != before            # the offer's worth to each side is drawn again
     context.close()
     registry.store.close()
+
+
+def test_a_failed_action_keeps_what_the_student_was_writing(tmp_path, monkeypatch):
+    """A refused action puts a line at the top of the page ("Not possible: ..."); the talks panel and
+    the message boxes below keep their state (a half-written message, the chosen talk) instead of
+    starting afresh because their place on the page moved."""
+    import ipyvuetify as v
+
+    registry = Registry(tmp_path / "class.sqlite")
+    monkeypatch.setattr(class_session, "_registry", registry)
+    room = registry.create("baseline", seed=3, settings=Settings(assign="pick"))
+    me = room.join("Ann", "JPN")
+    registry.act(room, lambda: room.start(room.teacher_token))
+    box, context = solara.render(StudentView(room, me, me.token), handle_error=False)
+    registry.told()
+    assert room.talks_of("JPN")
+
+    def boxes():
+        return context.find(v.TextField, label="Message (up to 280 characters)").widgets
+
+    talk_box, board_box = boxes()
+    board_box.v_model = "Rice stays out, beef can move"        # typed on the plenary board, not yet sent
+    talk_box.v_model = "\x01"                                  # nothing printable: the room refuses it
+    context.find(v.Btn, children=["Send"]).widgets[0].click()
+    registry.told()
+    assert "Not possible: message: expected some text" in page_text(box)
+    assert boxes()[1].v_model == "Rice stays out, beef can move"
+    assert not context.find(v.Btn, children=["Send"]).widgets[1].disabled
+    context.close()

@@ -107,10 +107,13 @@ def StudentView(room: Room, student: Student, token: str):
         talks = room.talks_of(country)
         if room.status == "running" and not talks:
             Md("Your country holds no talk this round: wait for the next round.")
+        # keyed, with every container around them: a line put above them (a refused action's "Not
+        # possible", a debrief) must not make them new, which would drop a half-written message
         if talks:
-            TalksPanel(room, talks, act, talks_state(room, talks))
-        with solara.Card("Plenary board (every student and the teacher read it)"):
-            MessageBox(room.channel(PLENARY), lambda text: act(room.say, PLENARY, text), len(room.messages))
+            TalksPanel(room, talks, act, talks_state(room, talks)).key("talks")
+        with solara.Card("Plenary board (every student and the teacher read it)").key("plenary"):
+            MessageBox(room.channel(PLENARY), lambda text: act(room.say, PLENARY, text),
+                       len(room.messages)).key(f"messages-{PLENARY}")
 
 
 @solara.component
@@ -249,7 +252,9 @@ def TalksPanel(room: Room, talks: list[SeatTalk], act, state: tuple):
             solara.Button("Let my negotiators handle this talk", on_click=lambda: act(room.delegate, seat.label),
                           disabled=seat.status not in ("waiting", "rejected", "received"))
         Md(f"**Talk channel with {seat.partner}** (both delegations read it)")
-        MessageBox(room.channel(seat.label), lambda text: act(room.say, seat.label, text), len(room.messages))
+        # keyed: a warning or a closed deal above it must not make it a new box (a draft would be lost)
+        MessageBox(room.channel(seat.label), lambda text: act(room.say, seat.label, text),
+                   len(room.messages)).key(f"messages-{seat.label}")
 
 
 def offer_slider(label: str, value: float, top: float, on_value) -> None:
