@@ -18,6 +18,8 @@ import numpy as np
 
 from tppgame.game.agreement import (AgreementCheck, cheapest_offer, conclude_without, entry_into_force,
                                     extend_package, gdp_share, offers_too_little, wanted_of)
+from tppgame.game.rules import load_rules
+from tppgame.game.standards import CommonStandard, common_standards, standards_floor
 from tppgame.game.utility import attainable_gain
 
 if TYPE_CHECKING:
@@ -53,6 +55,7 @@ class Plurilateral:
         self._deals: list | None = None
         self._assembled_of: dict[bytes, tuple[int, object, np.ndarray]] = {}
         self._offers_of: dict[tuple, np.ndarray | None] = {}
+        self._floors: dict[tuple, np.ndarray] = {}
 
     def check(self) -> AgreementCheck:
         """The plurilateral check after a round, kept as the last check and in the records.
@@ -141,9 +144,34 @@ class Plurilateral:
         return self.in_force_schedule(self._schedules(group))
 
     def _schedules(self, group: np.ndarray) -> np.ndarray:
-        """Each member's schedule: the most it gave in the group's package deals, or in a buy-in offer."""
+        """Each member's schedule: the most it gave in the group's package deals, or in a buy-in offer, and at
+        least what the group's common standards ask of it."""
         schedule = self._assembled(group)
-        return np.maximum(schedule, self.offers) if self.offers.any() else schedule.copy()
+        schedule = np.maximum(schedule, self.offers) if self.offers.any() else schedule.copy()
+        floor = self._standards_floor(group)
+        return schedule if floor is None else np.maximum(schedule, floor, out=schedule)
+
+    def _standards_floor(self, group: np.ndarray) -> np.ndarray | None:
+        """[c, s]: the least schedule the common standards settled by ``group`` ask of each of its members
+        (``bargaining.common_standards``, :mod:`tppgame.game.standards`); None without standards. Kept per
+        group and list of standards."""
+        names = self.model.config.params["common_standards"]
+        if not names:
+            return None
+        key = (names, group.tobytes())
+        floor = self._floors.get(key)
+        if floor is None:
+            m = self.model
+            floor = self._floors[key] = standards_floor(self.standards(group), len(m.countries), len(m.sectors))
+            floor.flags.writeable = False
+        return floor
+
+    def standards(self, group: np.ndarray) -> tuple[CommonStandard, ...]:
+        """The common standards (``bargaining.common_standards``) settled by ``group``: each term, who it sits
+        on and what each member implements (:func:`tppgame.game.standards.common_standards`)."""
+        m = self.model
+        issues = load_rules().select(m.countries).issues
+        return common_standards(issues, m.countries, m.sectors, m.config.params["common_standards"], group)
 
     def _assembled(self, group: np.ndarray) -> np.ndarray:
         """:func:`tppgame.game.agreement.assemble_package` of the game's deals within ``group`` (read it,

@@ -48,7 +48,7 @@ from typing import Any
 import numpy as np
 
 from tppgame.game.calibration import PACKAGE_DIR, load_calibration
-from tppgame.game.data_files import figure, required_text, sub_table
+from tppgame.game.data_files import figure, read_toml, required_text, sub_table
 from tppgame.game.fields import ScenarioError
 from tppgame.game.quotas import read_data_file
 
@@ -289,6 +289,13 @@ def rules_sectors(sectors: tuple[str, ...]) -> tuple[str, ...]:
     """The sectors of a game that are rules issues (their concession binds a term: biologics)."""
     issues = load_rules().issues
     return tuple(s for s in sectors if s in issues)
+
+
+def issue_names(path: Path | None = None) -> tuple[str, ...]:
+    """The names of the rules file's issues, read without checking their figures: what the scenario schema,
+    built while the calibration the figures are checked against loads, may offer."""
+    issues = read_toml(Path(path) if path is not None else RULES_FILE).get("issues", {})
+    return tuple(issues) if isinstance(issues, dict) else ()
 
 
 def load_rules(path: Path | None = None) -> Rules:
