@@ -223,21 +223,26 @@ def _add_terms(terms: dict[str, dict[str, Any]], issues: dict[str, dict[str, Any
     """Add one game's rules terms (``summary.json``'s ``rules_terms``: the agreement's standard on each rules
     issue, None when nothing formed) to the tallies, and for a common standard whose red line it sits on."""
     for name, issue in issues.items():
-        tally = terms.setdefault(name, {"terms": [], "set_by": Counter()})
+        tally = terms.setdefault(name, {"terms": [], "set_by": Counter(), "transitions": {}})
         tally["terms"].append(issue["term"])
         if "common_standard" in issue:
             tally["set_by"][" ".join(issue["common_standard"]["set_by"]) or "the median ideal"] += 1
+            for code, years in issue["common_standard"].get("transitions", {}).items():
+                tally["transitions"].setdefault(code, []).append(years)
 
 
 def _terms_summary(tally: dict[str, Any], n: int) -> dict[str, Any]:
     """A rules issue's standard over ``n`` games: the share with none (not formed, suspended), the median,
-    least and most of the others, the three commonest, and for a common standard whose red line it sits on."""
+    least and most of the others, the three commonest, and for a common standard whose red line it sits on
+    and who implements it after a transition (the share of games, the mean years)."""
     set_terms = [t for t in tally["terms"] if t is not None]
     return {"none": 1 - len(set_terms) / n,
             "median": float(np.median(set_terms)) if set_terms else None,
             "least": min(set_terms, default=None), "most": max(set_terms, default=None),
             "commonest": {str(k): v / n for k, v in Counter(set_terms).most_common(3)},
-            "set_by": {k: v / n for k, v in tally["set_by"].most_common()}}
+            "set_by": {k: v / n for k, v in tally["set_by"].most_common()},
+            "transitions": {code: {"share": len(y) / n, "mean_years": float(np.mean(y))}
+                            for code, y in tally["transitions"].items()}}
 
 
 def _origin_means(origin: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -285,6 +290,10 @@ def report(out: dict[str, Any]) -> str:
                      + ", ".join(f"{k} in {_pct(v)}" for k, v in t["commonest"].items())
                      + ("; a common standard on the red line of "
                         + ", ".join(f"{k} in {_pct(v)}" for k, v in t["set_by"].items()) if t["set_by"] else ""))
+        if t["transitions"]:
+            lines.append("    implemented after a transition: " + ", ".join(
+                f"{code} in {_pct(v['share'])} ({v['mean_years']:.1f} years on average)"
+                for code, v in t["transitions"].items()))
     jp = out["japan"]
     lines += ["", "Japan, means over seeds: its barrier, its final concession (package or side deal), its TPP schedule",
               f"  {'sector':<11}{'barrier':>8}{'final':>8}{'TPP':>8}"]

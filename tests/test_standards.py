@@ -3,8 +3,8 @@
 By hand: a three-country standard (the median ideal held up by one red line, or inside the range the red
 lines allow) and the concession each member implements; hypothesis: every member binds at least the
 standard and no member's schedule falls; a whole game: the standard in the signed schedule, summary.json and
-the final table, and its cost in ratification (Brunei, whose whole stake is small, holds out); bad input's
-one line. With the setting off every bundled game plays as before (tests/test_same_games.py).
+the final table, and its cost in ratification (Brunei, whose whole stake is small, holds out, unless it may
+implement the standard after a transition: two years); the shortest transition by hand; bad input's one line. With the setting off every bundled game plays as before (tests/test_same_games.py).
 """
 
 from __future__ import annotations
@@ -24,8 +24,10 @@ from tppgame import load_scenario
 from tppgame.experiments.headlines import holds
 from tppgame.game.fields import ScenarioError
 from tppgame.game.rules import Issue, bound_terms, liberal_end, load_rules
+from tppgame.game.outcome import signed_mask
 from tppgame.game.scenario import HeadlineSpec
-from tppgame.game.standards import common_standards, standard_concessions, standards_floor
+from tppgame.game.standards import (common_standards, standard_concessions, standards_floor, transition_relief,
+                                    transition_years)
 from tppgame.model import TPPModel
 from tppgame.report import final_table
 
@@ -78,6 +80,20 @@ def test_the_concession_that_binds_a_standard_on_a_falling_scale():
     assert floor.tolist() == pytest.approx([3000 / 4870, 0.0, 0.0])
     assert bound_terms(floor, np.array([5000.0, 2000.0, 100.0]), 130.0, rising=False).tolist() == \
         pytest.approx([2000.0, 2000.0, 100.0])
+
+
+def test_the_shortest_transition_that_lets_a_member_ratify_by_hand():
+    """A member 0.5 short of its bar, whose standard costs 1 at once, at a yearly discount of 0.5: one year
+    halves the cost, just enough; 0.75 short needs two (a quarter left); a whole 1 short, or no discount,
+    no transition is enough (the longest, 30); a member not short needs none."""
+    years = transition_years(np.array([-0.5, -0.75, -1.0, -0.1, 0.2, -0.1]), np.array([1.0, 1.0, 1.0, 1.0, 1.0, 0.0]),
+                             np.array([0.5, 0.5, 0.5, 1.0, 0.5, 0.5]), 30)
+    assert years.tolist() == [1, 2, 30, 30, 0, 0]
+    # the member at index 1 implements 2 years late: it pays 1 - 0.5**2 = 3/4 less; the originator at index 0,
+    # patient at 0.9 a year, gets its 0.4 from it two years late: 0.4 x (1 - 0.81) less
+    relief = transition_relief(np.array([0, 2]), np.array([0.9, 0.5]), np.array([0.0, 1.0]),
+                               np.array([[0.0, 0.4], [0.0, 0.0]]))
+    assert relief.tolist() == pytest.approx([-0.4 * 0.19, 0.75])
 
 
 # ------------------------------------------------------------------ properties
@@ -156,6 +172,30 @@ def test_ratification_counts_what_the_standard_costs():
     assert check.utility["BRN"] < check.outside_option["BRN"] < plain.last_check.utility["BRN"]
 
 
+def test_with_transitions_brunei_implements_the_standard_later_and_the_twelve_sign():
+    """Granted the shortest transition with which it ratifies, Brunei (0.93 a month, 0.42 a year) takes two
+    years: the agreement forms with all twelve at 8 years."""
+    scenario = load_scenario("baseline", overrides={"bargaining.common_standards": ["biologics"],
+                                                    "bargaining.standard_transitions": True})
+    model = _played(scenario)
+    summary = model.summary()
+    assert summary["formed"] and len(summary["ratifying"]) == 12 and summary["holdouts"] == []
+    standard = summary["rules_terms"]["biologics"]
+    assert standard["term"] == 8.0 and standard["common_standard"]["transitions"] == {"BRN": 2}
+    assert standard["bound"]["BRN"] == pytest.approx(8.0, abs=1e-4)
+    assert "Brunei after 2 years." in final_table(summary, model.sectors)
+    # what the transition is worth to Brunei: it pays 1 - 0.93**24 of the standard's cost less
+    brn = model.countries.index("BRN")
+    schedule = model.agreement.in_force_schedule(model.agreement.signed_schedule)
+    years, relief = model.agreement.transitions(schedule, signed_mask(model))
+    assert years[brn] == 2 and years.sum() == 2
+    b = model.sectors.index("biologics")
+    w = model.weights
+    cost = sum(w.cost[brn, k, b] for k in range(12) if k != brn) * (2 / 3) ** w.gamma
+    assert relief[brn] == pytest.approx((1 - 0.93**24) * cost)
+    assert (relief[np.arange(12) != brn] <= 0).all()        # the originators get their premium later
+
+
 # ------------------------------------------------------------------ bad input
 @pytest.mark.parametrize("value, message", [
     (["rice"], "bargaining.common_standards[0]: expected a rules issue, one of biologics services procurement soe"),
@@ -168,6 +208,16 @@ def test_a_bad_common_standards_setting_is_one_line(value, message):
     with pytest.raises(ScenarioError) as err:
         load_scenario("baseline", overrides={"bargaining.common_standards": value})
     assert message in str(err.value) and "\n" not in str(err.value)
+
+
+def test_transitions_without_a_standard_are_one_line():
+    with pytest.raises(ScenarioError) as err:
+        load_scenario("baseline", overrides={"bargaining.standard_transitions": True})
+    assert "bargaining.standard_transitions: expected false unless bargaining.common_standards names an issue" in \
+        str(err.value) and "\n" not in str(err.value)
+    with pytest.raises(ScenarioError, match="bargaining.standard_transitions: expected true or false"):
+        load_scenario("baseline", overrides={"bargaining.common_standards": ["biologics"],
+                                             "bargaining.standard_transitions": 2})
 
 
 def test_a_bad_common_standard_on_the_command_line_is_one_line_and_exit_2(tmp_path):

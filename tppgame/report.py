@@ -290,8 +290,10 @@ def terms_lines(summary: dict[str, Any]) -> list[str]:
             standard = issue.get("common_standard")
             if standard is not None:      # bargaining.common_standards: settled, then implemented by all
                 sits = sits_on([names[c] for c in standard["set_by"]], standard["within_red_lines"])
+                later = ", ".join(f"{names[c]} after {y} year{'s' if y > 1 else ''}"
+                                  for c, y in standard.get("transitions", {}).items())
                 lines.append(f"{issue['label']}: {bound} {issue['term']:.{digits}f} {issue['unit']}, the common "
-                             f"standard every signatory implements ({sits}).")
+                             f"standard every signatory implements ({sits})" + (f"; {later}." if later else "."))
                 continue
             least = [names[code] for code, term in issue["bound"].items() if abs(term - issue["term"]) < 1e-9]
             lines.append(f"{issue['label']}: {bound} {issue['term']:.{digits}f} {issue['unit']} ({who} a "

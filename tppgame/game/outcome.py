@@ -154,12 +154,17 @@ def rules_terms(model: TPPModel) -> dict[str, dict[str, Any]]:
     the sector is suspended. ``at_most`` marks an issue whose scale falls as it opens (procurement
     thresholds): its standard is the most any signatory binds. An issue that is a common standard
     (``bargaining.common_standards``, :mod:`tppgame.game.standards`) has the term the signatories settle,
-    which each of them binds at least, with ``common_standard``: whether it respects every red line and
-    whose red line it sits on."""
+    which each of them binds at least, with ``common_standard``: whether it respects every red line,
+    whose red line it sits on and, with ``bargaining.standard_transitions``, the signatories that implement
+    the standards after a transition, in years."""
     issues = load_rules().select(model.countries).issues
     agreement, signed = model.agreement, signed_mask(model)
     suspended = model.config.params["suspended"]
     standards = {standard.name: standard for standard in agreement.standards(signed)} if signed.any() else {}
+    later = {}       # bargaining.standard_transitions: who implements the standards after a transition, in years
+    if standards and model.config.params["standard_transitions"]:
+        years, _ = agreement.transitions(agreement.in_force_schedule(agreement.signed_schedule), signed)
+        later = {code: int(y) for code, y in zip(model.countries, years) if y > 0}
     out = {}
     for s, sector in enumerate(model.sectors):
         issue = issues.get(sector)
@@ -179,4 +184,6 @@ def rules_terms(model: TPPModel) -> dict[str, dict[str, Any]]:
         if standard:
             out[sector]["common_standard"] = {"within_red_lines": standard.within_red_lines,
                                               "set_by": list(standard.set_by)}
+            if model.config.params["standard_transitions"]:
+                out[sector]["common_standard"]["transitions"] = later
     return out

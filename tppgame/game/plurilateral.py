@@ -19,7 +19,9 @@ import numpy as np
 from tppgame.game.agreement import (AgreementCheck, cheapest_offer, conclude_without, entry_into_force,
                                     extend_package, gdp_share, offers_too_little, wanted_of)
 from tppgame.game.rules import load_rules
-from tppgame.game.standards import CommonStandard, common_standards, standards_floor
+from tppgame.game.phase_out import yearly_discount
+from tppgame.game.standards import (CommonStandard, common_standards, standards_floor, transition_relief,
+                                    transition_years)
 from tppgame.game.utility import attainable_gain
 
 if TYPE_CHECKING:
@@ -92,6 +94,46 @@ class Plurilateral:
         return ok & ~refused, utility, access, refused
 
     def _ratifying(self, schedule: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Who in ``group`` would ratify these schedules, with utilities and access (:meth:`_at_once`), each
+        member implementing the common standards after the transition it needs, if the scenario grants
+        them (``bargaining.standard_transitions``, :meth:`transitions`)."""
+        judged = self._at_once(schedule, group)
+        if not self.model.config.params["standard_transitions"]:
+            return judged
+        ok, utility, access = judged
+        years, relief = self.transitions(schedule, group, utility)
+        if not years.any():
+            return judged
+        m, w = self.model, self.model.weights
+        utility = utility + relief
+        ok = group & (utility - m.outside >= w.threshold * attainable_gain(w, group) - 1e-12)
+        return ok, utility, access
+
+    def transitions(self, schedule: np.ndarray, group: np.ndarray,
+                    utility: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """[c]: the transition, in whole years, after which each member of ``group`` implements the common
+        standards in these schedules, the shortest with which it would ratify (0: at once; at most
+        ``bargaining.max_phase_out``), and what the transitions change in each member's utility
+        (:func:`tppgame.game.standards.transition_years`, :func:`tppgame.game.standards.transition_relief`).
+        A standard counts where it sets a member's schedule (its deals gave less); ``utility``: the
+        members' utilities with the standards at once (:meth:`_at_once`'s, if not given)."""
+        m, w, params = self.model, self.model.weights, self.model.config.params
+        n = len(group)
+        floor = self._standards_floor(group)
+        if floor is None:
+            return np.zeros(n, dtype=int), np.zeros(n)
+        if utility is None:
+            utility = self._at_once(schedule, group)[1]
+        implemented = np.where((floor > 0) & (np.abs(schedule - floor) <= 1e-12), floor, 0.0)
+        others = (group[:, None] & group[None, :] & ~np.eye(n, dtype=bool)).astype(float)
+        cost = np.einsum("jks,jk,js->j", w.cost, others, implemented ** w.gamma)     # [j]: j opening to the others
+        gain = np.einsum("kjs,kj,js->kj", w.gain, others, implemented)              # [k, j]: k from j's opening
+        margin = np.where(group, utility - m.outside - w.threshold * attainable_gain(w, group), 0.0)
+        discount = yearly_discount(params["patience"], m.config.months_per_round)
+        years = transition_years(margin, cost, discount, params["max_phase_out"])
+        return years, transition_relief(years, discount, cost, gain)
+
+    def _at_once(self, schedule: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Who in ``group`` would ratify these schedules, with utilities and access (the model's
         ``work.accepting``), remembered for the game while the weights, side deals and outside options
         stay the same objects (the model replaces them, never changes them in place): a check asks

@@ -339,6 +339,9 @@ def _compile(tree: dict[str, Any], cal: Calibration, file: str, origins: Origins
         # the judgment payoff's indices have no trade or margin in US$ for a compliance cost to be a share of
         raise ScenarioError(file, "bargaining.rules_of_origin", "false unless bargaining.payoff is "
                             "political_economy (the judgment payoff has no margins to split)", True)
+    if bargaining.get("standard_transitions", False) and not bargaining.get("common_standards"):
+        raise ScenarioError(file, "bargaining.standard_transitions", "false unless bargaining.common_standards "
+                            "names an issue (a transition is the time a member takes to implement one)", True)
     params = _arrays(checked, countries, sectors)
     return Scenario(
         file=file, settings=tree, calibration=cal,
@@ -507,6 +510,8 @@ def _arrays(checked: dict[str, Any], countries: tuple[str, ...], sectors: tuple[
         "rules_of_origin": bargaining.get("rules_of_origin", False),
         # none when a scenario does not set it: a rules issue is bargained pair by pair (tppgame.game.standards)
         "common_standards": tuple(bargaining.get("common_standards", [])),
+        # False when a scenario does not set it: every member implements the standards at once
+        "standard_transitions": bargaining.get("standard_transitions", False),
         # 1 when a scenario does not set it: partners of a country without authority hold nothing back
         "held_back": bargaining.get("held_back", 1.0),
         # 0 when a scenario does not set it: a missed deadline costs nothing but the time

@@ -105,6 +105,7 @@ def build_schema(cal: Calibration) -> dict[str, Any]:
             "stake": choice(*STAKES),
             "rules_of_origin": boolean,
             "common_standards": _rules_issue_list(cal),
+            "standard_transitions": boolean,
             "held_back": number(0, 1, lo_open=True),
             "deadline_cost": number(0, 100),
             "max_phase_out": number(1, 100, integer=True),
@@ -340,7 +341,7 @@ def require_complete(value: Any, spec: Any, file: str, path: str) -> None:
     """Every leaf of the schema that the game needs must be set after merging."""
     optional = {"bargaining.payoff", "bargaining.lobby_weight", "bargaining.quotas", "bargaining.chapters",
                 "bargaining.buy_in", "bargaining.stake", "bargaining.rules_of_origin", "bargaining.common_standards",
-                "bargaining.held_back",
+                "bargaining.standard_transitions", "bargaining.held_back",
                 "bargaining.deadline_cost", "bargaining.max_phase_out", "extends", "drop_events", "drop_side_deals", "existing_agreements", "history", "events", "side_deals", "headlines", "description",
                 "agreement.min_signatories", "agreement.min_gdp_share", "agreement.original_signatories",
                 "agreement.suspended_sectors", "bargaining.information", "history.summary", "history.formed",

@@ -83,3 +83,32 @@ def standards_floor(standards: tuple[CommonStandard, ...], n: int, n_sectors: in
     for standard in standards:
         floor[:, standard.sector] = standard.floor
     return floor
+
+
+# ------------------------------------------------------------------ transitions
+def transition_years(margin: np.ndarray, cost: np.ndarray, discount: np.ndarray, longest: int) -> np.ndarray:
+    """[c]: the shortest transition, in whole years (0: at once), after which each member implements the
+    standards with which it would ratify (``bargaining.standard_transitions``): the least ``T`` with
+    ``margin + (1 - discount**T) cost >= 0``, ``margin`` its utility over what it needs to ratify with the
+    standards at once, ``cost`` what implementing them costs it, ``discount`` its yearly discount factor;
+    ``longest`` where no transition up to it is enough (or nothing is discounted)."""
+    margin, cost = np.asarray(margin, dtype=float), np.asarray(cost, dtype=float)
+    d = np.asarray(discount, dtype=float)
+    short = (margin < 0) & (cost > 0)
+    # discount**T <= 1 + margin / cost: T >= log(1 + margin / cost) / log(discount)
+    room = np.where(short, 1.0 + margin / np.where(short, cost, 1.0), 1.0)
+    can = short & (room > 0) & (d < 1)
+    needed = np.log(np.where(can, room, 1.0)) / np.log(np.where(can, d, 0.5))
+    years = np.where(can, np.ceil(needed - 1e-9), longest)
+    return np.where(short, np.clip(years, 1, longest), 0).astype(int)
+
+
+def transition_relief(years: np.ndarray, discount: np.ndarray, cost: np.ndarray, gain: np.ndarray) -> np.ndarray:
+    """[c]: how a transition changes each member's utility: it pays ``cost[j]`` (implementing the standards)
+    ``years[j]`` later, a share ``1 - discount[j]**years[j]`` less in present value, and its originators get
+    ``gain[k, j]`` (from ``j`` implementing them) ``years[j]`` later, a share ``1 - discount[k]**years[j]``
+    less."""
+    d = np.asarray(discount, dtype=float)
+    own = (1.0 - d ** years) * np.asarray(cost, dtype=float)
+    later = 1.0 - d[:, None] ** np.asarray(years)[None, :]               # [k, j]: k's loss per unit from j's delay
+    return own - (later * np.asarray(gain, dtype=float)).sum(axis=1)
