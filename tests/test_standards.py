@@ -84,11 +84,13 @@ def test_the_concession_that_binds_a_standard_on_a_falling_scale():
 
 def test_the_shortest_transition_that_lets_a_member_ratify_by_hand():
     """A member 0.5 short of its bar, whose standard costs 1 at once, at a yearly discount of 0.5: one year
-    halves the cost, just enough; 0.75 short needs two (a quarter left); a whole 1 short, or no discount,
-    no transition is enough (the longest, 30); a member not short needs none."""
+    halves the cost, just enough; 0.75 short needs two (a quarter left), more than the longest allowed when
+    that is one year; a whole 1 short, or no discount, no transition is enough: none is granted (it holds out
+    either way); a member not short, or whose standard costs nothing, needs none."""
     years = transition_years(np.array([-0.5, -0.75, -1.0, -0.1, 0.2, -0.1]), np.array([1.0, 1.0, 1.0, 1.0, 1.0, 0.0]),
                              np.array([0.5, 0.5, 0.5, 1.0, 0.5, 0.5]), 30)
-    assert years.tolist() == [1, 2, 30, 30, 0, 0]
+    assert years.tolist() == [1, 2, 0, 0, 0, 0]
+    assert transition_years(np.array([-0.5, -0.75]), np.ones(2), np.full(2, 0.5), 1).tolist() == [1, 0]
     # the member at index 1 implements 2 years late: it pays 1 - 0.5**2 = 3/4 less; the originator at index 0,
     # patient at 0.9 a year, gets its 0.4 from it two years late: 0.4 x (1 - 0.81) less
     relief = transition_relief(np.array([0, 2]), np.array([0.9, 0.5]), np.array([0.0, 1.0]),

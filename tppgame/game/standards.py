@@ -90,8 +90,9 @@ def transition_years(margin: np.ndarray, cost: np.ndarray, discount: np.ndarray,
     """[c]: the shortest transition, in whole years (0: at once), after which each member implements the
     standards with which it would ratify (``bargaining.standard_transitions``): the least ``T`` with
     ``margin + (1 - discount**T) cost >= 0``, ``margin`` its utility over what it needs to ratify with the
-    standards at once, ``cost`` what implementing them costs it, ``discount`` its yearly discount factor;
-    ``longest`` where no transition up to it is enough (or nothing is discounted)."""
+    standards at once, ``cost`` what implementing them costs it, ``discount`` its yearly discount factor.
+    A member that ratifies at once, or that no transition up to ``longest`` years would bring in (it holds
+    out either way), gets none."""
     margin, cost = np.asarray(margin, dtype=float), np.asarray(cost, dtype=float)
     d = np.asarray(discount, dtype=float)
     short = (margin < 0) & (cost > 0)
@@ -99,8 +100,8 @@ def transition_years(margin: np.ndarray, cost: np.ndarray, discount: np.ndarray,
     room = np.where(short, 1.0 + margin / np.where(short, cost, 1.0), 1.0)
     can = short & (room > 0) & (d < 1)
     needed = np.log(np.where(can, room, 1.0)) / np.log(np.where(can, d, 0.5))
-    years = np.where(can, np.ceil(needed - 1e-9), longest)
-    return np.where(short, np.clip(years, 1, longest), 0).astype(int)
+    years = np.where(can, np.maximum(np.ceil(needed - 1e-9), 1), longest + 1)
+    return np.where(years <= longest, years, 0).astype(int)
 
 
 def transition_relief(years: np.ndarray, discount: np.ndarray, cost: np.ndarray, gain: np.ndarray) -> np.ndarray:
