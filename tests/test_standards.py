@@ -123,6 +123,21 @@ def test_every_member_binds_at_least_the_standard_and_no_schedule_falls(status_q
         assert issue.acceptable(standard.term)[members].all()
 
 
+@settings(max_examples=80, deadline=None)
+@given(margin=arrays(float, 6, elements=st.floats(-2, 1)), cost=arrays(float, 6, elements=st.floats(0, 2)),
+       discount=arrays(float, 6, elements=st.floats(0.05, 1)), longest=st.integers(1, 30))
+def test_a_transition_is_the_shortest_that_brings_the_member_in(margin, cost, discount, longest):
+    years = transition_years(margin, cost, discount, longest)
+    assert ((years >= 0) & (years <= longest)).all()
+    after = margin + (1 - discount ** years) * cost
+    late = years > 0
+    assert (after[late] >= -1e-9).all() and (margin[late] < 0).all()      # it brings the member in
+    one_less = margin + (1 - discount ** np.maximum(years - 1, 0)) * cost
+    assert (one_less[late] < 1e-9).all()                                 # a year less would not
+    never = (margin < 0) & ~late                                          # none: the longest would not either
+    assert (margin[never] + (1 - discount[never] ** longest) * cost[never] < 1e-9).all()
+
+
 # ------------------------------------------------------------------ a whole game
 def _played(scenario, seed: int = 0) -> TPPModel:
     model = TPPModel(scenario, rng=seed, record=False)

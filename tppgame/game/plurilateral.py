@@ -100,14 +100,19 @@ class Plurilateral:
         judged = self._at_once(schedule, group)
         if not self.model.config.params["standard_transitions"]:
             return judged
-        ok, utility, access = judged
-        years, relief = self.transitions(schedule, group, utility)
-        if not years.any():
-            return judged
-        m, w = self.model, self.model.weights
-        utility = utility + relief
-        ok = group & (utility - m.outside >= w.threshold * attainable_gain(w, group) - 1e-12)
-        return ok, utility, access
+        key = ("later", schedule.tobytes(), group.tobytes())     # remembered like _at_once's answers
+        known = self._in_this_world().get(key)
+        if known is None:
+            ok, utility, access = known = judged
+            years, relief = self.transitions(schedule, group, utility)
+            if years.any():
+                m, w = self.model, self.model.weights
+                utility = utility + relief
+                ok = group & (utility - m.outside >= w.threshold * attainable_gain(w, group) - 1e-12)
+                ok.flags.writeable = utility.flags.writeable = False
+                known = (ok, utility, access)
+            self._known[key] = known
+        return known
 
     def transitions(self, schedule: np.ndarray, group: np.ndarray,
                     utility: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
