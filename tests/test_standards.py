@@ -213,6 +213,27 @@ def test_with_transitions_brunei_implements_the_standard_later_and_the_twelve_si
     assert (relief[np.arange(12) != brn] <= 0).all()        # the originators get their premium later
 
 
+def test_the_signed_standard_stands_when_a_member_leaves():
+    """Once formed, the text stands: the US withdrawing does not reopen the standard its red line held up
+    (the eleven left would settle 5 years among themselves). Brunei, now paying the premium to Japan's,
+    Australia's and Canada's originators only, ratifies it without a transition."""
+    scenario = load_scenario("baseline", overrides={"bargaining.common_standards": ["biologics"],
+                                                    "bargaining.standard_transitions": True})
+    model = TPPModel(scenario, rng=0, record=False)
+    while model.formed_round is None:
+        model.step()
+    model.withdraw("USA", "test")
+    model.step()
+    standard = model.summary()["rules_terms"]["biologics"]
+    assert standard["term"] == 8.0 and "USA" in standard["common_standard"]["set_by"]
+    assert "USA" not in standard["bound"] and standard["common_standard"]["transitions"] == {}
+    assert "BRN" in model.summary()["ratifying"]
+    rest = signed_mask(model)
+    (alone,) = common_standards(load_rules().select(model.countries).issues, model.countries, model.sectors,
+                                ("biologics",), rest)
+    assert alone.term == 5.0
+
+
 # ------------------------------------------------------------------ bad input
 @pytest.mark.parametrize("value, message", [
     (["rice"], "bargaining.common_standards[0]: expected a rules issue, one of biologics services procurement soe"),

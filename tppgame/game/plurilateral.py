@@ -42,6 +42,7 @@ class Plurilateral:
         n, s = len(model.countries), len(model.sectors)
         self.formed_round: int | None = None
         self.signatories = np.zeros(n, dtype=bool)
+        self.signed_by = np.zeros(n, dtype=bool)      # the signatories when it formed (members who leave stay)
         self.signed_schedule = np.zeros((n, s))
         self.holdout_mask = np.zeros(n, dtype=bool)   # members holding out of the package as it stands
         self.endgame_relief = np.zeros(n)             # what each member will give up to bring one in
@@ -205,6 +206,7 @@ class Plurilateral:
         names = self.model.config.params["common_standards"]
         if not names:
             return None
+        group = self._settling(group)
         key = (names, group.tobytes())
         floor = self._floors.get(key)
         if floor is None:
@@ -214,11 +216,19 @@ class Plurilateral:
         return floor
 
     def standards(self, group: np.ndarray) -> tuple[CommonStandard, ...]:
-        """The common standards (``bargaining.common_standards``) settled by ``group``: each term, who it sits
-        on and what each member implements (:func:`tppgame.game.standards.common_standards`)."""
+        """The common standards (``bargaining.common_standards``) settled by ``group`` (by those who signed,
+        once the agreement formed: :meth:`_settling`): each term, who it sits on and what each member
+        implements (:func:`tppgame.game.standards.common_standards`)."""
         m = self.model
         issues = load_rules().select(m.countries).issues
-        return common_standards(issues, m.countries, m.sectors, m.config.params["common_standards"], group)
+        return common_standards(issues, m.countries, m.sectors, m.config.params["common_standards"],
+                                self._settling(group))
+
+    def _settling(self, group: np.ndarray) -> np.ndarray:
+        """Who settles the standards of ``group``'s package: the group itself while the agreement is
+        negotiated, those who signed it once it formed (the signed text stands: a member leaving does not
+        reopen its standards)."""
+        return self.signed_by if self.formed_round is not None else group
 
     def _assembled(self, group: np.ndarray) -> np.ndarray:
         """:func:`tppgame.game.agreement.assemble_package` of the game's deals within ``group`` (read it,
@@ -311,6 +321,7 @@ class Plurilateral:
             if formed_now:
                 self.formed_round = m.round
                 self.signatories = group.copy()
+                self.signed_by = group.copy()
                 self.signed_schedule = self._schedules(group)
                 m.log.add(m.round, "agreement_formed", signatories=codes(group),
                           gdp_share=gdp_share(group, m.original, gdp))

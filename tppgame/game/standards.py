@@ -96,8 +96,10 @@ def transition_years(margin: np.ndarray, cost: np.ndarray, discount: np.ndarray,
     margin, cost = np.asarray(margin, dtype=float), np.asarray(cost, dtype=float)
     d = np.asarray(discount, dtype=float)
     short = (margin < 0) & (cost > 0)
-    # discount**T <= 1 + margin / cost: T >= log(1 + margin / cost) / log(discount)
-    room = np.where(short, 1.0 + margin / np.where(short, cost, 1.0), 1.0)
+    # discount**T <= 1 + margin / cost: T >= log(1 + margin / cost) / log(discount); a cost too small to
+    # matter overflows the ratio to -inf, past any transition
+    with np.errstate(over="ignore"):
+        room = np.where(short, 1.0 + margin / np.where(short, cost, 1.0), 1.0)
     can = short & (room > 0) & (d < 1)
     needed = np.log(np.where(can, room, 1.0)) / np.log(np.where(can, d, 0.5))
     years = np.where(can, np.maximum(np.ceil(needed - 1e-9), 1), longest + 1)
