@@ -23,6 +23,10 @@ named in ``bargaining.common_standards``:
   term is already at or past it. Its pair talks can trade more. A member's ratification so counts what
   the standard costs it (its health budget pays the originators' premium) and what it earns its
   originators abroad (the US), and its partners count the standard as part of what it offers them.
+* **Transitions** (``bargaining.standard_transitions``): a member that would not ratify with the
+  standards at once implements them after the shortest transition with which it would
+  (:func:`transition_years`), its cost and its partners' originators' gain discounted over it
+  (:func:`transition_relief`); the standard itself does not move.
 """
 
 from __future__ import annotations
