@@ -14,9 +14,11 @@ busy machine wall times swing with the load; the CPU time a game (the 1-worker s
 process, against batch_run's processes') is printed too, and swings less.
 
 The sweep plays the same model, but its games keep no event log or per-round DataCollector rows
-(``TPPModel(record=False)``: a sweep stores only outcomes), and the replicates of a point share a
-memo of the game's row-wise work (``tppgame.experiments.memo``) in each worker; batch_run plays full games
-(it collects the DataCollector's tables), each from scratch. The 1-worker sweep plays in this process and
+(``TPPModel(record=False)``: a sweep stores only outcomes), the replicates of a point share a
+memo of the game's row-wise work (``tppgame.experiments.memo``) in each worker, and a task's replicates
+are played side by side, their frontier builds and meetings pooled into one array pass per kind
+(``tppgame.experiments.lockstep``); batch_run plays full games (it collects the DataCollector's
+tables), each from scratch, one after another. The 1-worker sweep plays in this process and
 starts no workers; the 2-worker sweep's process plays runs itself while its workers start (their
 forkserver imports Mesa and the game first: about a second), so its time includes that start-up.
 """

@@ -33,7 +33,8 @@ it holds (a fact is reproduced at 80% or more), then the numbers behind the fact
   everything fully that the chapter's opening makes (from the game's utility weights).
 
 ``--json FILE`` writes all of it as JSON, to compare two models (say a new utility against the
-current one) side by side. Bad input: one line on stderr, exit 2.
+current one) side by side. Facts dated outside the scenario's calendar are listed as not checkable
+there. Bad input: one line on stderr, exit 2.
 """
 
 from __future__ import annotations
@@ -65,11 +66,13 @@ SACRED = ("rice", "wheat", "beef", "pork", "dairy", "sugar")   # Japan's five sa
 TOP_CUTS = 2          # "the largest cuts": the two largest
 TOP_PROTECTED = 3     # "its most protected sectors": its three most protected
 SOMETHING = 0.05      # the concession the facts count as "something"
-NOT_IN_PLAY: tuple[str, ...] = ()   # facts the game cannot check yet (every one in the facts file it can)
 
 
-def with_facts(scenario: Scenario, facts_file: Path) -> Scenario:
-    """The scenario with the facts file's ``[[headlines]]`` in place of its own (checked like any headline)."""
+DATE_FIELDS = ("by_date", "from_date")   # a headline's dates, which a scenario's calendar must hold
+
+
+def read_facts(facts_file: Path) -> list[dict[str, Any]]:
+    """The facts file's ``[[headlines]]`` entries, as a scenario file writes them."""
     try:
         data = tomllib.loads(facts_file.read_text(encoding="utf-8"))
     except OSError as err:
@@ -78,7 +81,38 @@ def with_facts(scenario: Scenario, facts_file: Path) -> Scenario:
         raise UsageError(f"--facts {facts_file}: expected valid TOML ({err})") from None
     if not data.get("headlines"):
         raise UsageError(f"--facts {facts_file}: expected [[headlines]] entries, found none")
-    return scenario.with_headlines(data["headlines"], str(facts_file))
+    return data["headlines"]
+
+
+def with_facts(scenario: Scenario, facts_file: Path) -> Scenario:
+    """The scenario with the facts file's ``[[headlines]]`` in place of its own (checked like any headline)."""
+    return scenario.with_headlines(read_facts(facts_file), str(facts_file))
+
+
+def checkable_facts(scenario: Scenario, facts_file: Path) -> tuple[Scenario, list[str]]:
+    """The scenario with the facts its calendar can check in place of its headlines, and the others, each
+    as its claim and why not: a fact dated outside the calendar (the agreement forming in 2015, in a
+    scenario of 2014 alone) cannot be checked there, which is no fault of the file. Any other bad entry
+    is the usual one-line error."""
+    entries, origin = read_facts(facts_file), str(facts_file)
+    try:
+        return scenario.with_headlines(entries, origin), []
+    except ScenarioError as err:
+        if err.path.rsplit(".", 1)[-1] not in DATE_FIELDS:
+            raise
+    kept, skipped = [], []
+    for entry in entries:
+        try:
+            scenario.with_headlines([entry], origin)
+        except ScenarioError as err:
+            if err.path.rsplit(".", 1)[-1] in DATE_FIELDS:
+                skipped.append(f"{entry.get('claim', '(no claim)')}: its {err.path.rsplit('.', 1)[-1]} "
+                               f"is outside this scenario's calendar ({err.expected})")
+                continue
+        kept.append(entry)
+    if not kept:
+        raise UsageError(f"--facts {facts_file}: no fact is dated within {scenario.name}'s calendar")
+    return scenario.with_headlines(kept, origin), skipped
 
 
 def correlation(x: np.ndarray, y: np.ndarray) -> float | None:
@@ -92,9 +126,10 @@ def _mean(values: Sequence[float]) -> float | None:
     return float(np.mean(values)) if len(values) else None
 
 
-def measure(scenario: Scenario, seeds: range) -> dict[str, Any]:
+def measure(scenario: Scenario, seeds: range, not_in_play: Sequence[str] = ()) -> dict[str, Any]:
     """Play ``scenario`` (its headlines: the facts) over ``seeds``; the share of seeds each fact holds and
-    the diagnostics (see the module's docstring), as plain data."""
+    the diagnostics (see the module's docstring), as plain data; ``not_in_play`` lists the facts left out
+    (:func:`checkable_facts`)."""
     codes, sectors = scenario.countries, scenario.sectors
     n = len(seeds)
     held = np.zeros(len(scenario.headlines), dtype=int)
@@ -168,7 +203,7 @@ def measure(scenario: Scenario, seeds: range) -> dict[str, Any]:
         "scenario": scenario.name, "seeds": [seeds.start, seeds.stop - 1], "games": n,
         "facts": [{"claim": h.claim, "kind": h.kind, "held": int(c), "share": c / n,
                    "reproduced": c / n >= ROBUST_SHARE} for h, c in zip(scenario.headlines, held.tolist())],
-        "not_in_play": list(NOT_IN_PLAY),
+        "not_in_play": list(not_in_play),
         "formation": {"share": len(rounds) / n, "by_year": {str(y): c / n for y, c in sorted(years.items())},
                       "median_date": scenario.round_date(median).isoformat() if median else None,
                       "holdouts_when_not_formed": {k: v / n for k, v in holdouts.most_common()}},
@@ -274,7 +309,7 @@ def report(out: dict[str, Any]) -> str:
     reproduced = sum(f["reproduced"] for f in out["facts"])
     lines.append(f"reproduced (in at least {ROBUST_SHARE:.0%} of seeds): {reproduced} of {len(out['facts'])}")
     if out["not_in_play"]:
-        lines += ["", "Not checkable yet:"] + [f"  - {text}" for text in out["not_in_play"]]
+        lines += ["", "Not checkable in this scenario:"] + [f"  - {text}" for text in out["not_in_play"]]
     f = out["formation"]
     years = ", ".join(f"{y} {_pct(s)}" for y, s in f["by_year"].items()) or "never"
     lines += ["", f"Formation: in {_pct(f['share'])} of seeds ({years}); median date {f['median_date'] or '-'}"]
@@ -361,9 +396,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         overrides = dict(parse_setting(text) for text in args.settings)
         if overrides:
             scenario = scenario.with_overrides(overrides, origin="--set")
-        scenario = with_facts(scenario, args.facts)
+        scenario, skipped = checkable_facts(scenario, args.facts)
         started = time.perf_counter()
-        out = measure(scenario, range(args.first_seed, args.first_seed + args.seeds))
+        out = measure(scenario, range(args.first_seed, args.first_seed + args.seeds), skipped)
         out["seconds"] = round(time.perf_counter() - started, 1)
         out["settings"] = args.settings
         print(report(out), end="")

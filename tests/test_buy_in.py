@@ -4,7 +4,7 @@ the cheapest opening that meets reciprocity's bar to its schedule, if it would s
 The cheapest schedule by hand (a convex cost equalises the marginal cost per unit partners gain),
 hypothesis properties (it meets the bar, keeps to its bounds and no other schedule that meets the bar
 costs less), and games: off by default (the baseline turns it on), on it brings the refused members
-of judged_indices (the old baseline's games) in under the political-economy payoff with the services
+of judged_indices (the old baseline's model) in under the political-economy payoff with the services
 chapter, and the story says so.
 """
 
@@ -65,7 +65,7 @@ PE_SERVICES = {"bargaining.payoff": "political_economy", "bargaining.chapters": 
 
 def test_buy_in_is_off_unless_a_scenario_sets_it(edited_copy):
     """Off where a scenario names it not (a copy of the baseline without its line) and in judged_indices
-    (the old baseline's games), whose game has no buy-in; the baseline itself sets it."""
+    (the old baseline's model), whose game has no buy-in; the baseline itself sets it."""
     original = BUNDLED_SCENARIOS / "baseline.toml"
     assert original.read_text(encoding="utf-8").count("\nbuy_in =") == 1
     unset = edited_copy(original, "\nbuy_in = true", "\n")
@@ -80,7 +80,7 @@ def test_buy_in_is_off_unless_a_scenario_sets_it(edited_copy):
 
 
 def test_refused_members_buy_in_and_the_agreement_forms():
-    """judged_indices (the old baseline's games) with the political-economy payoff and services, seed 1."""
+    """judged_indices (the old baseline's model) with the political-economy payoff and services, seed 1."""
     without = TPPModel("judged_indices", rng=1, overrides=PE_SERVICES)
     while without.running:
         without.step()

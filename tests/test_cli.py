@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tppgame.cli import host_warning, main, parse_setting
+from tppgame.experiments.headlines import PLAYED_TOGETHER
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -203,7 +204,7 @@ def test_output_files_follow_the_umask(tmp_path):
 
 
 # The robustness command in a process of its own, each finished game counted in a file (the test
-# waits for a few before it presses Ctrl-C).
+# waits for the second group of seeds played side by side to begin finishing before it presses Ctrl-C).
 COUNTING = """
 import sys
 from pathlib import Path
@@ -230,8 +231,9 @@ def test_ctrl_c_during_robustness_keeps_the_seeds_that_finished(tmp_path):
                             env={**os.environ, "PYTHONPATH": str(ROOT)})
     try:
         deadline = time.monotonic() + 120
-        # the counter moves when a game ends, before its row is kept: at 4, at least 3 rows are
-        while not counter.exists() or int(counter.read_text() or 0) < 4:
+        # the counter moves when a game ends, before its row is kept; the seeds are played PLAYED_TOGETHER
+        # at a time, the next group only once every row of the last is kept: past one group, that many are
+        while not counter.exists() or int(counter.read_text() or 0) <= PLAYED_TOGETHER:
             assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read() if proc.poll() else ""
             time.sleep(0.05)
         proc.send_signal(signal.SIGINT)
@@ -241,7 +243,7 @@ def test_ctrl_c_during_robustness_keeps_the_seeds_that_finished(tmp_path):
             proc.kill()
     assert proc.returncode == 130 and stderr == ""
     kept = out.read_text().splitlines()[1:]
-    assert len(kept) >= 3 and [int(line.split(",")[0]) for line in kept] == list(range(len(kept)))
+    assert len(kept) >= PLAYED_TOGETHER and [int(line.split(",")[0]) for line in kept] == list(range(len(kept)))
     lines = stdout.splitlines()
     assert lines[1] == (f"interrupted after {len(kept)} of 5000 seeds: PARTIAL results for the seeds that finished")
     assert lines[2] == f"Tokyo talks and the April 2014 deadline: seeds 0-{len(kept) - 1}"

@@ -30,7 +30,7 @@ def play(scenario, seed: int) -> TPPModel:
 def test_games_of_a_scenario_share_its_weights_and_its_shocked_settings():
     """Two games of a scenario share the weights, and after the TPA shock the re-validated scenario.
 
-    Played on judged_indices (the old baseline's games), where the TPA shock is the only change a
+    Played on judged_indices (the old baseline's model), where the TPA shock is the only change a
     game makes to its settings; in the baseline a missed deadline's audience cost lowers the bars
     too, and games that miss different deadlines rightly end with different settings."""
     config = load_scenario("judged_indices")

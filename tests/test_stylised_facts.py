@@ -77,7 +77,7 @@ def test_the_report_prints_a_row_per_fact_and_per_country(facts, measured):
         assert any(line.startswith(f"{k:>2}  {fact['claim']}") for line in text.splitlines())
     for code in ("USA", "JPN", "VNM", "BRN"):
         assert any(line.startswith(f"  {code} ") for line in text.splitlines())
-    assert "quotas" in text and ("Not checkable yet:" in text) is bool(measured["not_in_play"])
+    assert "quotas" in text and ("Not checkable in this scenario:" in text) is bool(measured["not_in_play"])
 
 
 @pytest.mark.parametrize("argv, needle", [
@@ -100,6 +100,26 @@ def test_a_bad_facts_file_is_named_in_its_error(facts, tmp_path, capsys):
     assert f"{bad}: headlines[0].top" in err, err
     with pytest.raises(ScenarioError, match="facts.toml: headlines"):
         load_scenario().with_headlines([{"claim": "x", "kind": "veto"}], str(bad))
+
+
+def test_facts_dated_outside_a_scenarios_calendar_are_left_out_by_name(facts, tmp_path, capsys):
+    """tokyo_2014 ends in June 2014, so "the agreement forms in 2015" cannot be checked there; every other
+    fact is, and the run names the one left out. A bad entry that is not a date is still the one-line error."""
+    out = tmp_path / "tokyo.json"
+    assert facts.main(["tokyo_2014", "--seeds", "1", "--json", str(out)]) == 0
+    measured = json.loads(out.read_text(encoding="utf-8"))
+    claims = [f["claim"] for f in measured["facts"]]
+    assert "The agreement forms in 2015" not in claims and "No US-Japan deal by April 2014" in claims
+    assert len(claims) == len(facts.read_facts(facts.FACTS_FILE)) - 1
+    assert measured["not_in_play"] == ["The agreement forms in 2015: its by_date is outside this scenario's "
+                                       "calendar (a time within the 12 rounds (before 2014-07-01))"]
+    assert "Not checkable in this scenario:" in capsys.readouterr().out
+    bad = tmp_path / "facts.toml"
+    bad.write_text('[[headlines]]\nclaim = "x"\nkind = "formed_between"\nfrom_date = 2015-01-01\nby_date = 2015-12-31\n'
+                   '[[headlines]]\nclaim = "y"\nkind = "largest_cuts"\ncountries = ["VNM"]\n', encoding="utf-8")
+    assert facts.main(["tokyo_2014", "--seeds", "1", "--facts", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and ".top" in err, err
 
 
 def test_the_chapters_in_play_get_a_table_of_schedules_and_stakes(facts):

@@ -9,6 +9,7 @@ teaching note must say so.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -20,9 +21,9 @@ from tppgame.game.power import entry_rule_game, membership
 from tppgame.game.quota_play import QuotaMarket, quota_markets
 from tppgame.game.scenario import HeadlineSpec, Scenario
 from tppgame.game.utility import deepest_concessions
+from tppgame.game.work import Work
 
 if TYPE_CHECKING:
-    from tppgame.experiments.memo import SharedWork
     from tppgame.model import TPPModel
 
 ROBUST_SHARE = 0.8
@@ -291,7 +292,7 @@ class HeadlineResult:
         return self.share >= ROBUST_SHARE
 
 
-def play(scenario: Scenario, seed: int, shared: SharedWork | None = None, record: bool = True) -> TPPModel:
+def play(scenario: Scenario, seed: int, shared: Work | None = None, record: bool = True) -> TPPModel:
     """A finished game of a scenario with one seed (``shared`` and ``record``: see :class:`TPPModel`)."""
     from tppgame.model import TPPModel
 
@@ -301,15 +302,29 @@ def play(scenario: Scenario, seed: int, shared: SharedWork | None = None, record
     return model
 
 
+PLAYED_TOGETHER = 16    # seeds played side by side at a time (tppgame.experiments.lockstep)
+
+
 def over_seeds(scenario: Scenario, seeds: range, record: bool = True) -> Iterator[tuple[int, TPPModel, list[bool]]]:
-    """Play the scenario once per seed (sharing work between them); yield each run with which
-    headlines it bears out (``record=False``: faster games without event logs, see :class:`TPPModel`)."""
+    """Play the scenario once per seed (sharing work between them, :data:`PLAYED_TOGETHER` seeds side by
+    side); yield each run, in the seeds' order as soon as it and those before it have finished, with
+    which headlines it bears out (``record=False``: faster games without event logs, see
+    :class:`TPPModel`). A game that raises raises here."""
+    from tppgame.experiments.lockstep import played_together
     from tppgame.experiments.memo import SharedWork
 
-    shared = SharedWork()
-    for seed in seeds:
-        model = play(scenario, seed, shared=shared, record=record)
-        yield seed, model, [holds(model, h) for h in scenario.headlines]
+    shared, seeds = SharedWork(), list(seeds)
+    for start in range(0, len(seeds), PLAYED_TOGETHER):
+        group = seeds[start:start + PLAYED_TOGETHER]
+        models = played_together([functools.partial(_played, scenario, seed, record) for seed in group], shared)
+        for seed, model in zip(group, models):
+            if isinstance(model, BaseException):
+                raise model
+            yield seed, model, [holds(model, h) for h in scenario.headlines]
+
+
+def _played(scenario: Scenario, seed: int, record: bool, work: Work) -> TPPModel:
+    return play(scenario, seed, shared=work, record=record)
 
 
 def robustness(scenario: Scenario, seeds: range) -> list[HeadlineResult]:

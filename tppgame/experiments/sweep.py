@@ -19,6 +19,7 @@ its plan (seeds, sweep files) in :mod:`tppgame.experiments.sweep_plan`, and its 
 
 from __future__ import annotations
 
+import functools
 import gc
 import math
 import multiprocessing
@@ -36,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from tppgame.experiments.headlines import play
+from tppgame.experiments.lockstep import play_together
 from tppgame.experiments.memo import SharedWork
 from tppgame.experiments.code_version import code_version
 from tppgame.experiments.store import WELFARE_PREFIX, ResultStore, StoreError
@@ -46,6 +48,7 @@ from tppgame.experiments.sweep_plan import (RunSpec, SweepPlan, SweepSpec, build
                                             run_seed)
 from tppgame.experiments.sweep_progress import BarProgress, PlainProgress, Progress, make_progress
 from tppgame.game.scenario import Scenario
+from tppgame.game.work import DIRECT, Work
 
 ENGINES = ("local", "dask")
 MAX_CHUNK = 32            # runs per task at most (about 2 s of baseline games)
@@ -157,21 +160,62 @@ def prepared_point(base: Scenario, spec: RunSpec) -> tuple[Scenario, SharedWork]
 
 def run_chunk(base: Scenario, runs: Sequence[RunSpec]) -> list[dict[str, Any]]:
     """Play a chunk of runs; one row per run, a run that raises stored with its error instead of
-    its outcome. The games keep no log or per-round table (only the outcome is stored), and the
-    replicates of a point share work (:mod:`tppgame.experiments.memo`): the same outcomes, sooner."""
-    rows = []
-    for spec in runs:
-        row: dict[str, Any] = {"run_index": spec.index, "point": spec.point, "rep": spec.rep, "seed": spec.seed,
-                               "params": dict(spec.overrides), **dict(spec.overrides)}
+    its outcome. The games keep no log or per-round table (only the outcome is stored) and are
+    played side by side (:mod:`tppgame.experiments.lockstep`); the replicates of a point share what
+    they work out (:mod:`tppgame.experiments.memo`), and points with a single run here (a sampled
+    design's) pool their work with each other: the same outcomes, sooner."""
+    rows: dict[int, dict[str, Any]] = {}
+    tasks: list[Callable[[Work], dict[str, Any]]] = []
+    inners: list[Work] = []
+    played: list[RunSpec] = []
+    for group in same_point(runs):
         try:
-            scenario, work = prepared_point(base, spec)
-            model = play(scenario, spec.seed, shared=work, record=False)
-            row.update(outcome(model.summary(), model), **(spec.measure(model) if spec.measure is not None else {}),
-                       status="ok", error=None)
-        except Exception as err:   # noqa: BLE001 - a failing run is recorded, and the sweep goes on
-            row.update(status="failed", error=f"{type(err).__name__}: {err}".splitlines()[0][:500])
-        rows.append(row)
-    return rows
+            scenario, work = prepared_point(base, group[0])
+        except Exception as err:   # noqa: BLE001 - a point that cannot be set up fails its runs
+            rows.update((spec.index, _row(spec, err)) for spec in group)
+            continue
+        for spec in group:
+            tasks.append(functools.partial(_outcome, scenario, spec))
+            inners.append(work if len(group) > 1 else DIRECT)
+            played.append(spec)
+    results = play_together(tasks, inners) if len(tasks) > 1 else [_attempt(t, w) for t, w in zip(tasks, inners)]
+    rows.update((spec.index, _row(spec, result)) for spec, result in zip(played, results))
+    return [rows[spec.index] for spec in runs]
+
+
+def same_point(runs: Sequence[RunSpec]) -> list[list[RunSpec]]:
+    """The runs in order, cut where the point changes: the replicates a chunk holds of each point."""
+    groups: list[list[RunSpec]] = []
+    for spec in runs:
+        if groups and groups[-1][0].point == spec.point:
+            groups[-1].append(spec)
+        else:
+            groups.append([spec])
+    return groups
+
+
+def _outcome(scenario: Scenario, spec: RunSpec, work: Work) -> dict[str, Any]:
+    """One run's game, played with ``work``, as its stored outcome."""
+    model = play(scenario, spec.seed, shared=work, record=False)
+    return {**outcome(model.summary(), model), **(spec.measure(model) if spec.measure is not None else {})}
+
+
+def _attempt(task: Callable[[Work], dict[str, Any]], work: Work) -> dict[str, Any] | Exception:
+    try:
+        return task(work)
+    except Exception as err:   # noqa: BLE001 - a failing run is recorded, and the sweep goes on
+        return err
+
+
+def _row(spec: RunSpec, result: dict[str, Any] | BaseException) -> dict[str, Any]:
+    """The stored row of a run: its outcome, or the first line of the error it raised."""
+    if isinstance(result, BaseException) and not isinstance(result, Exception):
+        raise result                 # not a run's failure (an exit asked for from inside a game)
+    row: dict[str, Any] = {"run_index": spec.index, "point": spec.point, "rep": spec.rep, "seed": spec.seed,
+                           "params": dict(spec.overrides), **dict(spec.overrides)}
+    if isinstance(result, Exception):
+        return {**row, "status": "failed", "error": f"{type(result).__name__}: {result}".splitlines()[0][:500]}
+    return {**row, **result, "status": "ok", "error": None}
 
 
 def chunks_of(plan: SweepPlan, skip: set[int], size: int, workers: int = 0) -> Iterator[list[RunSpec]]:
