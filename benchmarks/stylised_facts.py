@@ -7,7 +7,10 @@ is played over the seeds with those headlines in place of its own, games without
 their work (as ``run.py robustness`` and sweeps do). It prints, per fact, the share of seeds in which
 it holds (a fact is reproduced at 80% or more), then the numbers behind the facts:
 
-* **formation**: the share of seeds the agreement forms, by year, and the median date;
+* **formation**: the share of seeds the agreement forms, by year, and the median date; who holds out at
+  the end of the games where it never forms; per rules issue the agreement's standard (``summary.json``'s
+  ``rules_terms``, what the ``term_between`` fact reads), and for a common standard
+  (``bargaining.common_standards``: :mod:`tppgame.game.standards`) whose red line it sits on;
 * **Japan**: per sector its barrier, its final concession (the most it opened the sector to any
   partner, by the agreement or a side deal) and its signed TPP schedule, means over seeds; the side
   deal's beef access for Australia; how often rice is *strictly* its smallest sacred concession;
@@ -54,7 +57,7 @@ from tppgame.experiments.headlines import (ROBUST_SHARE, among_top, final_conces
                                            package_schedule, protected_sectors)
 from tppgame.game.calibration import load_calibration
 from tppgame.game.fields import ScenarioError
-from tppgame.game.outcome import final_access, final_phase_outs, rules_of_origin
+from tppgame.game.outcome import final_access, final_phase_outs, rules_of_origin, rules_terms
 from tppgame.game.scenario import Scenario
 from tppgame.game.settings import weights_of
 
@@ -143,6 +146,8 @@ def measure(scenario: Scenario, seeds: range, not_in_play: Sequence[str] = ()) -
     car_years, phased, conceded = [], 0, 0      # the US's car phase-out for Japan; concessions phased out
     jp, au = codes.index("JPN"), codes.index("AUS")
     origin: dict[str, dict[str, Any]] = {}      # per origin rule: its terms, who set them, per exporter its figures
+    terms: dict[str, dict[str, Any]] = {}       # per rules issue: its standard in the formed games, who it sits on
+    holdouts: Counter[str] = Counter()          # who held out at the end of a game that never formed
     beef, rice = sectors.index("beef"), sectors.index("rice")
     sacred = [sectors.index(s) for s in SACRED if s != "rice"]
     chapters = [s for s in sectors if s in load_calibration().chapters]
@@ -164,6 +169,9 @@ def measure(scenario: Scenario, seeds: range, not_in_play: Sequence[str] = ()) -
         phased, conceded = phased + int((phase_outs > 0).sum()), conceded + int((access > 0).sum())
         strict_rice += bool(all(conc[jp, rice] < conc[jp, k] - 1e-9 for k in sacred))
         _add_origin(origin, rules_of_origin(model))
+        _add_terms(terms, rules_terms(model))
+        if model.formed_round is None:
+            holdouts[" ".join(model.last_check.holdouts) or "nobody"] += 1
         cuts = own_cuts(conc, barrier)
         tops = among_top(cuts, model.members, TOP_CUTS)
         chosen = protected_sectors(barrier, TOP_PROTECTED)
@@ -197,7 +205,9 @@ def measure(scenario: Scenario, seeds: range, not_in_play: Sequence[str] = ()) -
                    "reproduced": c / n >= ROBUST_SHARE} for h, c in zip(scenario.headlines, held.tolist())],
         "not_in_play": list(not_in_play),
         "formation": {"share": len(rounds) / n, "by_year": {str(y): c / n for y, c in sorted(years.items())},
-                      "median_date": scenario.round_date(median).isoformat() if median else None},
+                      "median_date": scenario.round_date(median).isoformat() if median else None,
+                      "holdouts_when_not_formed": {k: v / n for k, v in holdouts.most_common()}},
+        "rules_terms": {name: _terms_summary(t, n) for name, t in terms.items()},
         "japan": {
             "sectors": {s: {"barrier": float(barrier_sum[jp, k] / n), "concession": float(conc_sum[jp, k] / n),
                             "tpp_schedule": float(sched_sum[jp, k] / n)} for k, s in enumerate(sectors)},
@@ -244,6 +254,32 @@ def _add_origin(origin: dict[str, dict[str, Any]], rules: dict[str, dict[str, An
                 tally["exporters"].setdefault(code, {}).setdefault(key, []).append(value)
 
 
+def _add_terms(terms: dict[str, dict[str, Any]], issues: dict[str, dict[str, Any]]) -> None:
+    """Add one game's rules terms (``summary.json``'s ``rules_terms``: the agreement's standard on each rules
+    issue, None when nothing formed) to the tallies, and for a common standard whose red line it sits on."""
+    for name, issue in issues.items():
+        tally = terms.setdefault(name, {"terms": [], "set_by": Counter(), "transitions": {}})
+        tally["terms"].append(issue["term"])
+        if "common_standard" in issue:
+            tally["set_by"][" ".join(issue["common_standard"]["set_by"]) or "the median ideal"] += 1
+            for code, years in issue["common_standard"].get("transitions", {}).items():
+                tally["transitions"].setdefault(code, []).append(years)
+
+
+def _terms_summary(tally: dict[str, Any], n: int) -> dict[str, Any]:
+    """A rules issue's standard over ``n`` games: the share with none (not formed, suspended), the median,
+    least and most of the others, the three commonest, and for a common standard whose red line it sits on
+    and who implements it after a transition (the share of games, the mean years)."""
+    set_terms = [t for t in tally["terms"] if t is not None]
+    return {"none": 1 - len(set_terms) / n,
+            "median": float(np.median(set_terms)) if set_terms else None,
+            "least": min(set_terms, default=None), "most": max(set_terms, default=None),
+            "commonest": {str(k): v / n for k, v in Counter(set_terms).most_common(3)},
+            "set_by": {k: v / n for k, v in tally["set_by"].most_common()},
+            "transitions": {code: {"share": len(y) / n, "mean_years": float(np.mean(y))}
+                            for code, y in tally["transitions"].items()}}
+
+
 def _origin_means(origin: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """Per origin rule over the formed games: how often each term and each setter, and per exporter the
     means of its utilisation, margin, kept margin and compliance cost."""
@@ -277,6 +313,22 @@ def report(out: dict[str, Any]) -> str:
     f = out["formation"]
     years = ", ".join(f"{y} {_pct(s)}" for y, s in f["by_year"].items()) or "never"
     lines += ["", f"Formation: in {_pct(f['share'])} of seeds ({years}); median date {f['median_date'] or '-'}"]
+    if f["holdouts_when_not_formed"]:
+        lines.append("  not formed, holding out at the end: "
+                     + ", ".join(f"{k} {_pct(v)}" for k, v in f["holdouts_when_not_formed"].items()))
+    for name, t in out.get("rules_terms", {}).items():
+        if t["median"] is None:
+            lines.append(f"  {name}: no standard in any seed")
+            continue
+        lines.append(f"  {name}, the agreement's standard: median {t['median']:g} (least {t['least']:g}, most "
+                     f"{t['most']:g}; none in {_pct(t['none'])}); commonest "
+                     + ", ".join(f"{k} in {_pct(v)}" for k, v in t["commonest"].items())
+                     + ("; a common standard on the red line of "
+                        + ", ".join(f"{k} in {_pct(v)}" for k, v in t["set_by"].items()) if t["set_by"] else ""))
+        if t["transitions"]:
+            lines.append("    implemented after a transition: " + ", ".join(
+                f"{code} in {_pct(v['share'])} ({v['mean_years']:.1f} years on average)"
+                for code, v in t["transitions"].items()))
     jp = out["japan"]
     lines += ["", "Japan, means over seeds: its barrier, its final concession (package or side deal), its TPP schedule",
               f"  {'sector':<11}{'barrier':>8}{'final':>8}{'TPP':>8}"]

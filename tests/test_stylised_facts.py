@@ -141,3 +141,23 @@ def test_the_chapters_in_play_get_a_table_of_schedules_and_stakes(facts):
     assert "Chapter soe, means over seeds" in facts.report(out)
     no_chapters = facts.with_facts(load_scenario("judged_indices"), facts.FACTS_FILE)
     assert facts.measure(no_chapters, range(1))["chapters"] == {}
+
+
+def test_the_standard_and_who_holds_out_are_the_runs_own(facts, measured):
+    """The baseline's biologics standard over seeds 4-6 is the summaries' term (the least a signatory binds,
+    what fact 13 reads); with biologics a common standard under the judged indices, Australia holds out of
+    every game, so no standard is set and the report names the hold-out."""
+    from tppgame.game.outcome import rules_terms
+
+    terms = [rules_terms(play(load_scenario(), seed, record=False))["biologics"]["term"] for seed in (4, 5, 6)]
+    biologics = measured["rules_terms"]["biologics"]
+    assert (biologics["median"], biologics["least"], biologics["most"]) == (np.median(terms), min(terms), max(terms))
+    assert biologics["none"] == 0 and biologics["set_by"] == {}
+    assert measured["formation"]["holdouts_when_not_formed"] == {}
+    standard = load_scenario("judged_indices").with_overrides({"bargaining.common_standards": ["biologics"]},
+                                                             origin="--set")
+    out = facts.measure(facts.with_facts(standard, facts.FACTS_FILE), range(1))
+    assert out["formation"]["holdouts_when_not_formed"] == {"AUS": 1.0}
+    assert out["rules_terms"]["biologics"]["none"] == 1.0 and out["rules_terms"]["biologics"]["median"] is None
+    assert "not formed, holding out at the end: AUS 100%" in facts.report(out)
+    assert "biologics: no standard in any seed" in facts.report(out)

@@ -280,17 +280,33 @@ def terms_lines(summary: dict[str, Any]) -> list[str]:
     """One sentence per rules issue the agreement sets a standard on (``summary['rules_terms']``): the
     standard, the least any signatory binds, and who binds it; nothing when no agreement formed."""
     lines = []
+    names = {code: c["name"] for code, c in summary["countries"].items()}
     for issue in summary.get("rules_terms", {}).values():
         if issue["suspended"]:
             lines.append(f"{issue['label']}: suspended.")
         elif issue["term"] is not None:
-            least = [summary["countries"][code]["name"] for code, term in issue["bound"].items()
-                     if abs(term - issue["term"]) < 1e-9]
             digits = 2 if issue["term"] <= 1 and all(v <= 1 for v in issue["bound"].values()) else 1
             bound, who = ("at most", "the most") if issue.get("at_most") else ("at least", "the least")
+            standard = issue.get("common_standard")
+            if standard is not None:      # bargaining.common_standards: settled, then implemented by all
+                sits = sits_on([names[c] for c in standard["set_by"]], standard["within_red_lines"])
+                later = ", ".join(f"{names[c]} after {y} year{'s' if y > 1 else ''}"
+                                  for c, y in standard.get("transitions", {}).items())
+                lines.append(f"{issue['label']}: {bound} {issue['term']:.{digits}f} {issue['unit']}, the common "
+                             f"standard every signatory implements ({sits})" + (f"; {later}." if later else "."))
+                continue
+            least = [names[code] for code, term in issue["bound"].items() if abs(term - issue["term"]) < 1e-9]
             lines.append(f"{issue['label']}: {bound} {issue['term']:.{digits}f} {issue['unit']} ({who} a "
                          f"signatory binds: {', '.join(least)}).")
     return lines + origin_lines(summary)
+
+
+def sits_on(setters: list[str], within_red_lines: bool) -> str:
+    """Where a settled term sits, in words: on whose red line (the names given), or the members' median ideal;
+    and whether it lies past some red line (no common term respected them all)."""
+    who = (f"the red line of {' and '.join(filter(None, [', '.join(setters[:-1]), setters[-1]]))}" if setters
+           else "the members' median ideal")
+    return who if within_red_lines else who + ", past some red line"
 
 
 def origin_lines(summary: dict[str, Any], shown: int = 3) -> list[str]:
@@ -300,11 +316,7 @@ def origin_lines(summary: dict[str, Any], shown: int = 3) -> list[str]:
     lines = []
     names = {code: c["name"] for code, c in summary["countries"].items()}
     for issue in summary.get("rules_of_origin", {}).values():
-        setters = [names[c] for c in issue["set_by"]]
-        who = (f"the red line of {' and '.join(filter(None, [', '.join(setters[:-1]), setters[-1]]))}" if setters
-               else "the members' median ideal")
-        if not issue["within_red_lines"]:
-            who += ", past some red line"
+        who = sits_on([names[c] for c in issue["set_by"]], issue["within_red_lines"])
         largest = sorted(issue["exporters"].items(), key=lambda kv: -kv[1]["margin_usd_m"])[:shown]
         used = ", ".join(f"{names[code]} {e['utilisation']:.0%}" for code, e in largest)
         lines.append(f"{issue['label']}: {issue['rule']:.2f} ({who}); share of exports claiming the "

@@ -158,7 +158,7 @@ def _range(schema: dict[str, Any], cal: Calibration) -> str:
     if kind == "array":
         enum = items.get("enum")
         what = ("country codes" if enum == list(cal.countries) else "chapters" if enum == list(cal.chapters)
-                else "sectors" if enum is not None else "")
+                else "sectors" if enum == list(cal.sectors) else "rules issues" if enum is not None else "")
         if schema.get("maxItems") == 2:
             return "two different country codes"
         if what:

@@ -152,10 +152,19 @@ def rules_terms(model: TPPModel) -> dict[str, dict[str, Any]]:
     signatory binds by the agreement's schedule as signed (:func:`tppgame.game.rules.bound_terms`) and
     the agreement's standard, the least liberal of them; ``term`` is None when no agreement formed or
     the sector is suspended. ``at_most`` marks an issue whose scale falls as it opens (procurement
-    thresholds): its standard is the most any signatory binds."""
+    thresholds): its standard is the most any signatory binds. An issue that is a common standard
+    (``bargaining.common_standards``, :mod:`tppgame.game.standards`) has the term the signatories settle,
+    which each of them binds at least, with ``common_standard``: whether it respects every red line,
+    whose red line it sits on and, with ``bargaining.standard_transitions``, the signatories that implement
+    the standards after a transition, in years."""
     issues = load_rules().select(model.countries).issues
     agreement, signed = model.agreement, signed_mask(model)
     suspended = model.config.params["suspended"]
+    standards = {standard.name: standard for standard in agreement.standards(signed)} if signed.any() else {}
+    later = {}       # bargaining.standard_transitions: who implements the standards after a transition, in years
+    if standards and model.config.params["standard_transitions"]:
+        years, _ = agreement.transitions(agreement.in_force_schedule(agreement.signed_schedule), signed)
+        later = {code: int(y) for code, y in zip(model.countries, years) if y > 0}
     out = {}
     for s, sector in enumerate(model.sectors):
         issue = issues.get(sector)
@@ -163,7 +172,8 @@ def rules_terms(model: TPPModel) -> dict[str, dict[str, Any]]:
             continue
         end, rising = liberal_end(issue)
         bound = bound_terms(agreement.signed_schedule[:, s], issue.status_quo, end, rising)
-        term = None if suspended[s] else agreement_term(bound, signed, rising)
+        standard = standards.get(sector)
+        term = None if suspended[s] else standard.term if standard else agreement_term(bound, signed, rising)
         out[sector] = {
             "label": issue.label, "unit": issue.unit, "suspended": bool(suspended[s]),
             "term": None if term is None else round(term, 4),
@@ -171,4 +181,9 @@ def rules_terms(model: TPPModel) -> dict[str, dict[str, Any]]:
         }
         if not rising:
             out[sector]["at_most"] = True
+        if standard:
+            out[sector]["common_standard"] = {"within_red_lines": standard.within_red_lines,
+                                              "set_by": list(standard.set_by)}
+            if model.config.params["standard_transitions"]:
+                out[sector]["common_standard"]["transitions"] = later
     return out

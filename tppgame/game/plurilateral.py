@@ -18,6 +18,10 @@ import numpy as np
 
 from tppgame.game.agreement import (AgreementCheck, cheapest_offer, conclude_without, entry_into_force,
                                     extend_package, gdp_share, offers_too_little, wanted_of)
+from tppgame.game.rules import load_rules
+from tppgame.game.phase_out import yearly_discount
+from tppgame.game.standards import (CommonStandard, common_standards, standards_floor, transition_relief,
+                                    transition_years)
 from tppgame.game.utility import attainable_gain
 
 if TYPE_CHECKING:
@@ -38,6 +42,7 @@ class Plurilateral:
         n, s = len(model.countries), len(model.sectors)
         self.formed_round: int | None = None
         self.signatories = np.zeros(n, dtype=bool)
+        self.signed_by = np.zeros(n, dtype=bool)      # the signatories when it formed (members who leave stay)
         self.signed_schedule = np.zeros((n, s))
         self.holdout_mask = np.zeros(n, dtype=bool)   # members holding out of the package as it stands
         self.endgame_relief = np.zeros(n)             # what each member will give up to bring one in
@@ -53,6 +58,7 @@ class Plurilateral:
         self._deals: list | None = None
         self._assembled_of: dict[bytes, tuple[int, object, np.ndarray]] = {}
         self._offers_of: dict[tuple, np.ndarray | None] = {}
+        self._floors: dict[tuple, np.ndarray] = {}
 
     def check(self) -> AgreementCheck:
         """The plurilateral check after a round, kept as the last check and in the records.
@@ -89,6 +95,51 @@ class Plurilateral:
         return ok & ~refused, utility, access, refused
 
     def _ratifying(self, schedule: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Who in ``group`` would ratify these schedules, with utilities and access (:meth:`_at_once`), each
+        member implementing the common standards after the transition it needs, if the scenario grants
+        them (``bargaining.standard_transitions``, :meth:`transitions`)."""
+        judged = self._at_once(schedule, group)
+        if not self.model.config.params["standard_transitions"]:
+            return judged
+        key = ("later", schedule.tobytes(), group.tobytes())     # remembered like _at_once's answers
+        known = self._in_this_world().get(key)
+        if known is None:
+            ok, utility, access = known = judged
+            years, relief = self.transitions(schedule, group, utility)
+            if years.any():
+                m, w = self.model, self.model.weights
+                utility = utility + relief
+                ok = group & (utility - m.outside >= w.threshold * attainable_gain(w, group) - 1e-12)
+                ok.flags.writeable = utility.flags.writeable = False
+                known = (ok, utility, access)
+            self._known[key] = known
+        return known
+
+    def transitions(self, schedule: np.ndarray, group: np.ndarray,
+                    utility: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """[c]: the transition, in whole years, after which each member of ``group`` implements the common
+        standards in these schedules, the shortest with which it would ratify (0: at once; at most
+        ``bargaining.max_phase_out``), and what the transitions change in each member's utility
+        (:func:`tppgame.game.standards.transition_years`, :func:`tppgame.game.standards.transition_relief`).
+        A standard counts where it sets a member's schedule (its deals gave less); ``utility``: the
+        members' utilities with the standards at once (:meth:`_at_once`'s, if not given)."""
+        m, w, params = self.model, self.model.weights, self.model.config.params
+        n = len(group)
+        floor = self._standards_floor(group)
+        if floor is None:
+            return np.zeros(n, dtype=int), np.zeros(n)
+        if utility is None:
+            utility = self._at_once(schedule, group)[1]
+        implemented = np.where((floor > 0) & (np.abs(schedule - floor) <= 1e-12), floor, 0.0)
+        others = (group[:, None] & group[None, :] & ~np.eye(n, dtype=bool)).astype(float)
+        cost = np.einsum("jks,jk,js->j", w.cost, others, implemented ** w.gamma)     # [j]: j opening to the others
+        gain = np.einsum("kjs,kj,js->kj", w.gain, others, implemented)              # [k, j]: k from j's opening
+        margin = np.where(group, utility - m.outside - w.threshold * attainable_gain(w, group), 0.0)
+        discount = yearly_discount(params["patience"], m.config.months_per_round)
+        years = transition_years(margin, cost, discount, params["max_phase_out"])
+        return years, transition_relief(years, discount, cost, gain)
+
+    def _at_once(self, schedule: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Who in ``group`` would ratify these schedules, with utilities and access (the model's
         ``work.accepting``), remembered for the game while the weights, side deals and outside options
         stay the same objects (the model replaces them, never changes them in place): a check asks
@@ -141,9 +192,43 @@ class Plurilateral:
         return self.in_force_schedule(self._schedules(group))
 
     def _schedules(self, group: np.ndarray) -> np.ndarray:
-        """Each member's schedule: the most it gave in the group's package deals, or in a buy-in offer."""
+        """Each member's schedule: the most it gave in the group's package deals, or in a buy-in offer, and at
+        least what the group's common standards ask of it."""
         schedule = self._assembled(group)
-        return np.maximum(schedule, self.offers) if self.offers.any() else schedule.copy()
+        schedule = np.maximum(schedule, self.offers) if self.offers.any() else schedule.copy()
+        floor = self._standards_floor(group)
+        return schedule if floor is None else np.maximum(schedule, floor, out=schedule)
+
+    def _standards_floor(self, group: np.ndarray) -> np.ndarray | None:
+        """[c, s]: the least schedule the common standards settled by ``group`` ask of each of its members
+        (``bargaining.common_standards``, :mod:`tppgame.game.standards`); None without standards. Kept per
+        group and list of standards."""
+        names = self.model.config.params["common_standards"]
+        if not names:
+            return None
+        group = self._settling(group)
+        key = (names, group.tobytes())
+        floor = self._floors.get(key)
+        if floor is None:
+            m = self.model
+            floor = self._floors[key] = standards_floor(self.standards(group), len(m.countries), len(m.sectors))
+            floor.flags.writeable = False
+        return floor
+
+    def standards(self, group: np.ndarray) -> tuple[CommonStandard, ...]:
+        """The common standards (``bargaining.common_standards``) settled by ``group`` (by those who signed,
+        once the agreement formed: :meth:`_settling`): each term, who it sits on and what each member
+        implements (:func:`tppgame.game.standards.common_standards`)."""
+        m = self.model
+        issues = load_rules().select(m.countries).issues
+        return common_standards(issues, m.countries, m.sectors, m.config.params["common_standards"],
+                                self._settling(group))
+
+    def _settling(self, group: np.ndarray) -> np.ndarray:
+        """Who settles the standards of ``group``'s package: the group itself while the agreement is
+        negotiated, those who signed it once it formed (the signed text stands: a member leaving does not
+        reopen its standards)."""
+        return self.signed_by if self.formed_round is not None else group
 
     def _assembled(self, group: np.ndarray) -> np.ndarray:
         """:func:`tppgame.game.agreement.assemble_package` of the game's deals within ``group`` (read it,
@@ -236,6 +321,7 @@ class Plurilateral:
             if formed_now:
                 self.formed_round = m.round
                 self.signatories = group.copy()
+                self.signed_by = group.copy()
                 self.signed_schedule = self._schedules(group)
                 m.log.add(m.round, "agreement_formed", signatories=codes(group),
                           gdp_share=gdp_share(group, m.original, gdp))

@@ -2,7 +2,8 @@
 
 Biologics is a sector of the game: a country's concession there binds a term of years of data
 protection (:func:`bound_terms`), and an agreement's standard is the least a signatory binds
-(:func:`agreement_term`). So does an issue that is a chapter in play (services, procurement, SOEs:
+(:func:`agreement_term`), unless the scenario makes it a common standard every signatory implements
+(``bargaining.common_standards``, :mod:`tppgame.game.standards`: the term the members settle). So does an issue that is a chapter in play (services, procurement, SOEs:
 ``bargaining.chapters``), its concession read on the issue's scale towards its liberal end
 (:func:`liberal_end`: for procurement thresholds, downwards). Rules of origin are in play with
 ``bargaining.rules_of_origin`` (:mod:`tppgame.game.origin_play`): the rule is the term the members
@@ -48,7 +49,7 @@ from typing import Any
 import numpy as np
 
 from tppgame.game.calibration import PACKAGE_DIR, load_calibration
-from tppgame.game.data_files import figure, required_text, sub_table
+from tppgame.game.data_files import figure, read_toml, required_text, sub_table
 from tppgame.game.fields import ScenarioError
 from tppgame.game.quotas import read_data_file
 
@@ -289,6 +290,13 @@ def rules_sectors(sectors: tuple[str, ...]) -> tuple[str, ...]:
     """The sectors of a game that are rules issues (their concession binds a term: biologics)."""
     issues = load_rules().issues
     return tuple(s for s in sectors if s in issues)
+
+
+def issue_names(path: Path | None = None) -> tuple[str, ...]:
+    """The names of the rules file's issues, read without checking their figures: what the scenario schema,
+    built while the calibration the figures are checked against loads, may offer."""
+    issues = read_toml(Path(path) if path is not None else RULES_FILE).get("issues", {})
+    return tuple(issues) if isinstance(issues, dict) else ()
 
 
 def load_rules(path: Path | None = None) -> Rules:

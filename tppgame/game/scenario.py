@@ -339,6 +339,9 @@ def _compile(tree: dict[str, Any], cal: Calibration, file: str, origins: Origins
         # the judgment payoff's indices have no trade or margin in US$ for a compliance cost to be a share of
         raise ScenarioError(file, "bargaining.rules_of_origin", "false unless bargaining.payoff is "
                             "political_economy (the judgment payoff has no margins to split)", True)
+    if bargaining.get("standard_transitions", False) and not bargaining.get("common_standards"):
+        raise ScenarioError(file, "bargaining.standard_transitions", "false unless bargaining.common_standards "
+                            "names an issue (a transition is the time a member takes to implement one)", True)
     params = _arrays(checked, countries, sectors)
     return Scenario(
         file=file, settings=tree, calibration=cal,
@@ -354,15 +357,18 @@ def _compile(tree: dict[str, Any], cal: Calibration, file: str, origins: Origins
 
 
 def _check_in_play(checked: dict[str, Any], sectors: tuple[str, ...], file: str) -> None:
-    """A sector a scenario names in its headlines, side deals or suspended provisions must be in play (a
-    chapter plays only when ``bargaining.chapters`` names it), and a headline's ``top`` sectors among them."""
+    """A sector a scenario names in its headlines, side deals, suspended provisions or common standards must be
+    in play (a chapter plays only when ``bargaining.chapters`` names it), and a headline's ``top`` sectors among
+    them."""
     def refuse(path: str, sector: str) -> None:
         raise ScenarioError(file, path, f"a sector in play ({sector} is a chapter: add it to bargaining.chapters)",
                             sector)
 
-    for k, sector in enumerate(checked["agreement"].get("suspended_sectors", [])):
-        if sector not in sectors:
-            refuse(f"agreement.suspended_sectors[{k}]", sector)
+    for key in ("agreement.suspended_sectors", "bargaining.common_standards"):
+        table, name = key.split(".")
+        for k, sector in enumerate(checked[table].get(name, [])):
+            if sector not in sectors:
+                refuse(f"{key}[{k}]", sector)
     for k, headline in enumerate(checked.get("headlines", [])):
         if headline["kind"] == "concedes_in_protected" and headline["top"] > len(sectors):
             raise ScenarioError(file, f"headlines[{k}].top", f"at most the {len(sectors)} sectors of the game",
@@ -502,6 +508,10 @@ def _arrays(checked: dict[str, Any], countries: tuple[str, ...], sectors: tuple[
         "stake": bargaining.get("stake", "free_trade"),
         # False when a scenario does not set it: every preference is used in full (tppgame.game.origin_play)
         "rules_of_origin": bargaining.get("rules_of_origin", False),
+        # none when a scenario does not set it: a rules issue is bargained pair by pair (tppgame.game.standards)
+        "common_standards": tuple(bargaining.get("common_standards", [])),
+        # False when a scenario does not set it: every member implements the standards at once
+        "standard_transitions": bargaining.get("standard_transitions", False),
         # 1 when a scenario does not set it: partners of a country without authority hold nothing back
         "held_back": bargaining.get("held_back", 1.0),
         # 0 when a scenario does not set it: a missed deadline costs nothing but the time

@@ -66,6 +66,17 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
                                    "ideal within every red line; yarn-forward, regional value content), net of "
                                    "complying, and in-zone suppliers gain from the dearer inputs; false (when "
                                    "unset): a preference is used in full", ""),
+    "bargaining.common_standards": ("Rules issues (`biologics`, or a chapter in play) the agreement sets as one "
+                                    "minimum standard every signatory implements: the members settle its term "
+                                    "(their median ideal within every red line, as for rules of origin) and each "
+                                    "member's schedule in the sector is at least the concession that binds it; "
+                                    "none when unset: each is bargained pair by pair and the agreement's standard "
+                                    "is the least a signatory binds", "rules issue names"),
+    "bargaining.standard_transitions": ("With `common_standards`: a member that would not ratify with the "
+                                        "standards at once implements them after the shortest transition, in "
+                                        "whole years up to `max_phase_out`, with which it would: its cost and its "
+                                        "partners' originators' gain from it discounted by the yearly patience of "
+                                        "each; false (when unset): every member implements them at once", ""),
     "bargaining.held_back": ("Share of an offer a country expects to keep when it makes it to a partner without "
                              "`authority` (whose legislature may amend the deal and ask for more): it counts its "
                              "concessions in that talk at 1 / this times their political cost; 1 (when unset): no "

@@ -104,6 +104,8 @@ def build_schema(cal: Calibration) -> dict[str, Any]:
             "buy_in": boolean,
             "stake": choice(*STAKES),
             "rules_of_origin": boolean,
+            "common_standards": _rules_issue_list(cal),
+            "standard_transitions": boolean,
             "held_back": number(0, 1, lo_open=True),
             "deadline_cost": number(0, 100),
             "max_phase_out": number(1, 100, integer=True),
@@ -309,6 +311,14 @@ def _sector_list(cal: Calibration, among: tuple[str, ...] | None = None, noun: s
     return with_schema(check, {"type": "array", "items": {"enum": list(names)}, "uniqueItems": True})
 
 
+def _rules_issue_list(cal: Calibration) -> Check:
+    """A list of rules issues that are sectors of the game (biologics, the chapters): a scenario's
+    ``bargaining.common_standards`` (:mod:`tppgame.game.standards`)."""
+    from tppgame.game.rules import issue_names   # here: the rules module reads the calibration
+    names = issue_names()
+    return _sector_list(cal, tuple(s for s in cal.sectors if s in names), "rules issue")
+
+
 def check_tree(value: Any, spec: Any, file: str, path: str) -> Any:
     """Check a (possibly partial) settings tree against the schema."""
     if isinstance(spec, dict):
@@ -330,7 +340,8 @@ def check_tree(value: Any, spec: Any, file: str, path: str) -> Any:
 def require_complete(value: Any, spec: Any, file: str, path: str) -> None:
     """Every leaf of the schema that the game needs must be set after merging."""
     optional = {"bargaining.payoff", "bargaining.lobby_weight", "bargaining.quotas", "bargaining.chapters",
-                "bargaining.buy_in", "bargaining.stake", "bargaining.rules_of_origin", "bargaining.held_back",
+                "bargaining.buy_in", "bargaining.stake", "bargaining.rules_of_origin", "bargaining.common_standards",
+                "bargaining.standard_transitions", "bargaining.held_back",
                 "bargaining.deadline_cost", "bargaining.max_phase_out", "extends", "drop_events", "drop_side_deals", "existing_agreements", "history", "events", "side_deals", "headlines", "description",
                 "agreement.min_signatories", "agreement.min_gdp_share", "agreement.original_signatories",
                 "agreement.suspended_sectors", "bargaining.information", "history.summary", "history.formed",
