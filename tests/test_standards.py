@@ -213,6 +213,24 @@ def test_with_transitions_brunei_implements_the_standard_later_and_the_twelve_si
     assert (relief[np.arange(12) != brn] <= 0).all()        # the originators get their premium later
 
 
+def test_pair_talks_bargain_over_what_the_standard_leaves_open():
+    """The package world the talks bargain in counts the standard each member implements: Brunei, with
+    no data protection, already grants 2/3 of the way to 12 years (8 years) there, so no pair trades
+    what the standard gives; without the setting it grants nothing there."""
+    on = load_scenario("baseline", overrides={"bargaining.common_standards": ["biologics"],
+                                              "bargaining.standard_transitions": True})
+    s, brn = on.sectors.index("biologics"), on.countries.index("BRN")
+    model = TPPModel(on, rng=0, record=False)
+    model.step()
+    schedule, _ = model.table._package_world()
+    minimum = model.agreement.standards_minimum(model.members)
+    assert minimum[brn, s] == pytest.approx(2 / 3) and (schedule >= minimum).all()
+    plain = TPPModel(load_scenario("baseline"), rng=0, record=False)
+    plain.step()
+    assert plain.agreement.standards_minimum(plain.members) is None
+    assert plain.table._package_world()[0][brn, s] == 0.0
+
+
 def test_the_signed_standard_stands_when_a_member_leaves():
     """Once formed, the text stands: the US withdrawing does not reopen the standard its red line held up
     (the eleven left would settle 5 years among themselves). Brunei, now paying the premium to Japan's,

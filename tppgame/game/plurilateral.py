@@ -125,7 +125,7 @@ class Plurilateral:
         members' utilities with the standards at once (:meth:`_at_once`'s, if not given)."""
         m, w, params = self.model, self.model.weights, self.model.config.params
         n = len(group)
-        floor = self._standards_floor(group)
+        floor = self.standards_minimum(group)
         if floor is None:
             return np.zeros(n, dtype=int), np.zeros(n)
         if utility is None:
@@ -196,10 +196,10 @@ class Plurilateral:
         least what the group's common standards ask of it."""
         schedule = self._assembled(group)
         schedule = np.maximum(schedule, self.offers) if self.offers.any() else schedule.copy()
-        floor = self._standards_floor(group)
+        floor = self.standards_minimum(group)
         return schedule if floor is None else np.maximum(schedule, floor, out=schedule)
 
-    def _standards_floor(self, group: np.ndarray) -> np.ndarray | None:
+    def standards_minimum(self, group: np.ndarray) -> np.ndarray | None:
         """[c, s]: the least schedule the common standards settled by ``group`` ask of each of its members
         (``bargaining.common_standards``, :mod:`tppgame.game.standards`); None without standards. Kept per
         group and list of standards."""

@@ -3,9 +3,10 @@
 Biologics is a sector of the game: a country's concession there binds a term of years of data
 protection (:func:`bound_terms`), and an agreement's standard is the least a signatory binds
 (:func:`agreement_term`), unless the scenario makes it a common standard every signatory implements
-(``bargaining.common_standards``, :mod:`tppgame.game.standards`: the term the members settle). So does an issue that is a chapter in play (services, procurement, SOEs:
-``bargaining.chapters``), its concession read on the issue's scale towards its liberal end
-(:func:`liberal_end`: for procurement thresholds, downwards). Rules of origin are in play with
+(``bargaining.common_standards``, :mod:`tppgame.game.standards`: the term the members settle). So does
+an issue that is a chapter in play (services, procurement, SOEs: ``bargaining.chapters``), its
+concession read on the issue's scale towards its liberal end (:func:`liberal_end`: for procurement
+thresholds, downwards). Rules of origin are in play with
 ``bargaining.rules_of_origin`` (:mod:`tppgame.game.origin_play`): the rule is the term the members
 settle (:func:`settled_term`) and governs the preferences of the sectors the data file names.
 

@@ -291,9 +291,14 @@ class Table:
         return kept_share(p["authority"], p["held_back"])
 
     def _package_world(self) -> tuple[np.ndarray, np.ndarray]:
-        """The members' package schedules as they stand, and the access they give (with side deals)."""
+        """The members' package schedules as they stand, and the access they give (with side deals): what
+        their package deals gave, and at least what the common standards ask of each member
+        (``bargaining.common_standards``), so a pair bargains over what the standard leaves open."""
         m = self.model
         schedule = assemble_package(m.deals, m.members, len(m.countries), len(m.sectors))
+        minimum = m.agreement.standards_minimum(m.members)
+        if minimum is not None:
+            schedule = np.maximum(schedule, minimum)
         return schedule, package_access(schedule, m.members, m.side_access)
 
     def meet(self, talks: list[Talk]) -> None:
