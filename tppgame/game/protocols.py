@@ -351,16 +351,20 @@ def settle_overlap(inp: SessionInput, demand_responder: np.ndarray, x_ab: np.nda
     # searched for only in the rare rows where the target lies past it.
     past_offer = np.where(a_proposes, target < offer, target > offer)
     settled = np.where(past_offer, offer, target)
-    at_a, at_b = part.terms.frontier(settled)
+    # the deal and its utilities at once (the same bits as the frontier's utilities there: an efficient
+    # deal concedes at least what each side already grants), found again if some rows move
+    deal = part.terms.deal_at(settled)
+    at_a, at_b = part.terms.utilities(*deal)
     short = ~past_offer & (np.where(a_proposes, at_b, at_a) < wanted)
     if short.any():
         k = np.flatnonzero(short)
         end = part.rows(k).safe_point(~a_proposes[k], wanted[k])
         settled[k] = np.where(a_proposes[k], np.maximum(end, offer[k]), np.minimum(end, offer[k]))
+        deal = part.terms.deal_at(settled)
+        at_a, at_b = part.terms.utilities(*deal)
     theta, x_ab, x_ba, u_a, u_b = theta.copy(), x_ab.copy(), x_ba.copy(), u_a.copy(), u_b.copy()
     theta[rows] = settled
-    x_ab[rows], x_ba[rows] = part.terms.deal_at(settled)
-    u_a[rows], u_b[rows] = part.terms.utilities(x_ab[rows], x_ba[rows])
+    (x_ab[rows], x_ba[rows]), u_a[rows], u_b[rows] = deal, at_a, at_b
     return x_ab, x_ba, theta, u_a, u_b
 
 
