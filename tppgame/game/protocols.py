@@ -343,7 +343,7 @@ def settle_overlap(inp: SessionInput, demand_responder: np.ndarray, x_ab: np.nda
     if not overlap.any():
         return x_ab, x_ba, theta, u_a, u_b
     rows = np.flatnonzero(overlap)
-    part = s.rows(rows)
+    part = s if len(rows) == len(overlap) else s.rows(rows)       # every row: the summary as it is
     target = (inp.split_points or deadline_point)(part, inp.patience_a[rows], inp.patience_b[rows])
     offer, a_proposes, wanted = theta[rows], prop_a[rows], demand_responder[rows]
     # The overlap runs from the offer (the proposer's end) to the point that just gives the responder
@@ -358,7 +358,7 @@ def settle_overlap(inp: SessionInput, demand_responder: np.ndarray, x_ab: np.nda
     short = ~past_offer & (np.where(a_proposes, at_b, at_a) < wanted)
     if short.any():
         k = np.flatnonzero(short)
-        end = part.rows(k).safe_point(~a_proposes[k], wanted[k])
+        end = (part if len(k) == len(short) else part.rows(k)).safe_point(~a_proposes[k], wanted[k])
         settled[k] = np.where(a_proposes[k], np.maximum(end, offer[k]), np.minimum(end, offer[k]))
         deal = part.terms.deal_at(settled)
         at_a, at_b = part.terms.utilities(*deal)
