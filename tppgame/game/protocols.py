@@ -153,12 +153,21 @@ def _rule(cls: type, per_country: str, array_pass: str) -> Callable[..., Any]:
     return getattr(Negotiator, array_pass)
 
 
+@lru_cache(maxsize=256)
+def _one_rule(classes: frozenset[type], per_country: str, array_pass: str) -> Callable[..., Any] | None:
+    """The rule that answers for every row when the negotiators' classes share one (else None)."""
+    of_type = [_rule(cls, per_country, array_pass) for cls in classes]
+    return of_type[0] if len({rule.__func__ for rule in of_type}) == 1 else None    # (None too for no rows)
+
+
 def _grouped(negotiators: Sequence[Negotiator], per_country: str, array_pass: str,
              ) -> list[tuple[Callable[..., Any], np.ndarray | None]]:
     """The rows each rule answers for (None: all rows, when one rule answers for every row)."""
-    of_type = {cls: _rule(cls, per_country, array_pass) for cls in set(map(type, negotiators))}
-    if len({rule.__func__ for rule in of_type.values()}) == 1:
-        return [(next(iter(of_type.values())), None)]
+    classes = frozenset(map(type, negotiators))
+    one = _one_rule(classes, per_country, array_pass)
+    if one is not None:
+        return [(one, None)]
+    of_type = {cls: _rule(cls, per_country, array_pass) for cls in classes}
     rules: dict[Any, tuple[Callable[..., Any], list[int]]] = {}
     for k, who in enumerate(negotiators):
         rule = of_type[type(who)]
