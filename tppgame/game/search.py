@@ -42,7 +42,7 @@ def reach(terms: PairTerms, table: np.ndarray, side_is_a: np.ndarray, level: np.
     rows = np.arange(len(level))
     reached = table >= level[:, None]
     reachable = reached.any(axis=1)
-    k = np.where(reachable, np.argmax(reached, axis=1), len(grid) - 1)
+    k = np.where(reachable, reached.argmax(axis=1), len(grid) - 1)
     k_lo = np.maximum(k - 1, 0)
     lo, hi = grid[k_lo], grid[k]
     f_lo, f_hi = table[rows, k_lo], table[rows, k]

@@ -159,14 +159,14 @@ def first_order_bracket(frontier: Frontier, d1: np.ndarray, d2: np.ndarray, w: n
     # the last grid point inside the zone where g is still negative, and the first inside one after it
     inside = (grid > lo[:, None]) & (grid < hi[:, None])
     below = inside & (g_grid < 0)
-    k_lo = np.where(below.any(axis=1), len(grid) - 1 - np.argmax(below[:, ::-1], axis=1), -1)
+    k_lo = np.where(below.any(axis=1), len(grid) - 1 - below[:, ::-1].argmax(axis=1), -1)
     after = inside & (np.arange(len(grid))[None, :] > k_lo[:, None])
-    k_hi = np.where(after.any(axis=1), np.argmax(after, axis=1), -1)
+    k_hi = np.where(after.any(axis=1), after.argmax(axis=1), -1)
     rows = np.arange(len(lo))
     a, g_a = np.where(k_lo >= 0, grid[k_lo], lo), g_grid[rows, k_lo]
     b, g_b = np.where(k_hi >= 0, grid[k_hi], hi), g_grid[rows, k_hi]
     if ((k_lo < 0) | (k_hi < 0)).any():      # a zone's end (lo or hi) is a bracket's end: its g is not on the grid
-        at = np.stack([a, b], axis=1)
+        at = np.concatenate([a[:, None], b[:, None]], axis=1)        # rows x 2, as np.stack lays it out
         at_ends = _first_order_gap(at, *frontier(at), *per_row)
         g_a, g_b = np.where(k_lo < 0, at_ends[:, 0], g_a), np.where(k_hi < 0, at_ends[:, 1], g_b)
     return a, g_a, b, g_b, tolerance * np.abs(g_grid).max(axis=1)
