@@ -191,7 +191,7 @@ def _illinois(frontier: Frontier, a: list[float], g_a: list[float], b: list[floa
     call on arrays of a handful of rows.
     """
     v, w, d1, d2 = weights
-    kept = [0] * len(a)        # how often in a row b (< 0) or a (> 0) stayed put
+    kept = [0] * len(a)        # how often in a row b (> 0) or a (< 0) stayed put
     for _ in range(steps):
         # open: g_a < 0 < g_b, each by more than close_enough (NaN anywhere: closed, as numpy compares)
         open_ = [k for k, (ga, gb, c) in enumerate(zip(g_a, g_b, close_enough)) if -ga > c and gb > c]
