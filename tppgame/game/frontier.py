@@ -526,8 +526,10 @@ class FrontierSummary:
         point), from its first-order condition on the frontier of weighted-sum optima
         (:func:`~tppgame.game.solutions.weighted_nash_solution`): the same point :meth:`nash` searches
         for on a grid, found exactly and in a few evaluations."""
-        return weighted_nash_solution(self.terms.frontier, self.reserve_a, self.reserve_b,
-                                      np.broadcast_to(np.asarray(weight, dtype=float), self.reserve_a.shape),
+        weight = np.asarray(weight, dtype=float)
+        if weight.shape != self.reserve_a.shape:          # one weight for every row
+            weight = np.broadcast_to(weight, self.reserve_a.shape)
+        return weighted_nash_solution(self.terms.frontier, self.reserve_a, self.reserve_b, weight,
                                       self.theta_best_b, self.theta_best_a, THETA_GRID, self.u_a, self.u_b)
 
     def rubinstein(self, patience_a: np.ndarray, patience_b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -153,12 +153,21 @@ def _rule(cls: type, per_country: str, array_pass: str) -> Callable[..., Any]:
     return getattr(Negotiator, array_pass)
 
 
+@lru_cache(maxsize=256)
+def _one_rule(classes: frozenset[type], per_country: str, array_pass: str) -> Callable[..., Any] | None:
+    """The rule that answers for every row when the negotiators' classes share one (else None)."""
+    of_type = [_rule(cls, per_country, array_pass) for cls in classes]
+    return of_type[0] if len({rule.__func__ for rule in of_type}) == 1 else None    # (None too for no rows)
+
+
 def _grouped(negotiators: Sequence[Negotiator], per_country: str, array_pass: str,
              ) -> list[tuple[Callable[..., Any], np.ndarray | None]]:
     """The rows each rule answers for (None: all rows, when one rule answers for every row)."""
-    of_type = {cls: _rule(cls, per_country, array_pass) for cls in set(map(type, negotiators))}
-    if len({rule.__func__ for rule in of_type.values()}) == 1:
-        return [(next(iter(of_type.values())), None)]
+    classes = frozenset(map(type, negotiators))
+    one = _one_rule(classes, per_country, array_pass)
+    if one is not None:
+        return [(one, None)]
+    of_type = {cls: _rule(cls, per_country, array_pass) for cls in classes}
     rules: dict[Any, tuple[Callable[..., Any], list[int]]] = {}
     for k, who in enumerate(negotiators):
         rule = of_type[type(who)]
@@ -343,7 +352,7 @@ def settle_overlap(inp: SessionInput, demand_responder: np.ndarray, x_ab: np.nda
     if not overlap.any():
         return x_ab, x_ba, theta, u_a, u_b
     rows = np.flatnonzero(overlap)
-    part = s.rows(rows)
+    part = s if len(rows) == len(overlap) else s.rows(rows)       # every row: the summary as it is
     target = (inp.split_points or deadline_point)(part, inp.patience_a[rows], inp.patience_b[rows])
     offer, a_proposes, wanted = theta[rows], prop_a[rows], demand_responder[rows]
     # The overlap runs from the offer (the proposer's end) to the point that just gives the responder
@@ -351,16 +360,20 @@ def settle_overlap(inp: SessionInput, demand_responder: np.ndarray, x_ab: np.nda
     # searched for only in the rare rows where the target lies past it.
     past_offer = np.where(a_proposes, target < offer, target > offer)
     settled = np.where(past_offer, offer, target)
-    at_a, at_b = part.terms.frontier(settled)
+    # the deal and its utilities at once (the same bits as the frontier's utilities there: an efficient
+    # deal concedes at least what each side already grants), found again if some rows move
+    deal = part.terms.deal_at(settled)
+    at_a, at_b = part.terms.utilities(*deal)
     short = ~past_offer & (np.where(a_proposes, at_b, at_a) < wanted)
     if short.any():
         k = np.flatnonzero(short)
-        end = part.rows(k).safe_point(~a_proposes[k], wanted[k])
+        end = (part if len(k) == len(short) else part.rows(k)).safe_point(~a_proposes[k], wanted[k])
         settled[k] = np.where(a_proposes[k], np.maximum(end, offer[k]), np.minimum(end, offer[k]))
+        deal = part.terms.deal_at(settled)
+        at_a, at_b = part.terms.utilities(*deal)
     theta, x_ab, x_ba, u_a, u_b = theta.copy(), x_ab.copy(), x_ba.copy(), u_a.copy(), u_b.copy()
     theta[rows] = settled
-    x_ab[rows], x_ba[rows] = part.terms.deal_at(settled)
-    u_a[rows], u_b[rows] = part.terms.utilities(x_ab[rows], x_ba[rows])
+    (x_ab[rows], x_ba[rows]), u_a[rows], u_b[rows] = deal, at_a, at_b
     return x_ab, x_ba, theta, u_a, u_b
 
 

@@ -42,9 +42,9 @@ def reach(terms: PairTerms, table: np.ndarray, side_is_a: np.ndarray, level: np.
     rows = np.arange(len(level))
     reached = table >= level[:, None]
     reachable = reached.any(axis=1)
-    k = np.where(reachable, np.argmax(reached, axis=1), len(grid) - 1)
+    k = np.where(reachable, reached.argmax(axis=1), len(grid) - 1)
     k_lo = np.maximum(k - 1, 0)
-    lo, hi = grid[k_lo].astype(float), grid[k].astype(float)
+    lo, hi = grid[k_lo], grid[k]
     f_lo, f_hi = table[rows, k_lo], table[rows, k]
     bracket = reachable & (k > 0)
     only_a, only_b = bool(side_is_a.all()), not side_is_a.any()
@@ -70,8 +70,10 @@ def reach(terms: PairTerms, table: np.ndarray, side_is_a: np.ndarray, level: np.
             return side_utility(view.ravel(), *tiled[len(view)]).reshape(view.shape)
 
         view, short = _safe_bisection(points_utility, lo, hi, level, bracket, steps)
+    elif bisect:
+        view, short = _bisection(side_utility, lo, hi, f_lo, f_hi, level, bracket, steps)
     else:
-        view, short = _general_search(side_utility, lo, hi, f_lo, f_hi, level, bracket, steps, safe, bisect)
+        view, short = _general_search(side_utility, lo, hi, f_lo, f_hi, level, bracket, steps, safe)
     view = np.where(k == 0, grid[0], view)
     theta = np.where(side_is_a, view, 1.0 - view)
     if not short_end:
@@ -82,25 +84,51 @@ def reach(terms: PairTerms, table: np.ndarray, side_is_a: np.ndarray, level: np.
 
 def _general_search(side_utility: Callable[[np.ndarray], np.ndarray], lo: np.ndarray, hi: np.ndarray,
                     f_lo: np.ndarray, f_hi: np.ndarray, level: np.ndarray, bracket: np.ndarray, steps: int,
-                    safe: bool, bisect: bool) -> tuple[np.ndarray, np.ndarray]:
+                    safe: bool) -> tuple[np.ndarray, np.ndarray]:
     """:func:`reach`'s answer as a view (theta on a for side a, on b for side b) before the rows at the
-    grid's start are set, with the final bracket's short end (``lo``): regula falsi or bisection, the
-    values at the ends of each bracket kept."""
+    grid's start are set, with the final bracket's short end (``lo``): regula falsi (Illinois variant),
+    the values at the ends of each bracket kept."""
     kept = np.zeros(len(level))        # Illinois: how often in a row hi (> 0) or lo (< 0) stayed put
     for _ in range(steps if bracket.any() else 0):
-        mid = 0.5 * (lo + hi) if bisect else false_position(lo, hi, f_lo - level, f_hi - level, kept)
-        mid = np.where(bracket, mid, hi)
+        mid = np.where(bracket, false_position(lo, hi, f_lo - level, f_hi - level, kept), hi)
         f_mid = side_utility(mid)
         up = bracket & (f_mid >= level)
         down = bracket & ~up
         hi, f_hi = np.where(up, mid, hi), np.where(up, f_mid, f_hi)
         lo, f_lo = np.where(down, mid, lo), np.where(down, f_mid, f_lo)
-        if not bisect:
-            kept = np.where(up, np.minimum(kept, 0) - 1, np.maximum(kept, 0) + 1)
+        kept = np.where(up, np.minimum(kept, 0) - 1, np.maximum(kept, 0) + 1)
     if safe:
         return hi, lo
+    return _interpolated(lo, hi, f_lo, f_hi, level, bracket), lo
+
+
+def _bisection(side_utility: Callable[[np.ndarray], np.ndarray], lo: np.ndarray, hi: np.ndarray,
+               f_lo: np.ndarray, f_hi: np.ndarray, level: np.ndarray, bracket: np.ndarray,
+               steps: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`reach`'s answer without ``safe``, by bisection: the linear interpolation within each
+    bracketed row's final bracket (``hi`` in the other rows), and the short end ``lo``.
+
+    A row outside the bracket starts at lo = hi, so its midpoint is hi itself and nothing moves: no
+    mask is needed in the loop (its values at the ends change, but its answer is hi whatever they are)."""
+    if not bracket.any():
+        return hi, lo
+    start = lo
+    lo, f_lo = np.where(bracket, lo, hi), np.where(bracket, f_lo, f_hi)
+    for _ in range(steps):
+        mid = 0.5 * (lo + hi)
+        f_mid = side_utility(mid)
+        up = f_mid >= level
+        hi, f_hi = np.where(up, mid, hi), np.where(up, f_mid, f_hi)
+        lo, f_lo = np.where(up, lo, mid), np.where(up, f_lo, f_mid)
+    return _interpolated(lo, hi, f_lo, f_hi, level, bracket), np.where(bracket, lo, start)
+
+
+def _interpolated(lo: np.ndarray, hi: np.ndarray, f_lo: np.ndarray, f_hi: np.ndarray, level: np.ndarray,
+                  bracket: np.ndarray) -> np.ndarray:
+    """Within each bracketed row's final [lo, hi], the linear interpolation of where the side gets
+    ``level`` (``f_lo``, ``f_hi``: its utility at the ends); ``hi`` in the other rows."""
     span = np.where(f_hi > f_lo, f_hi - f_lo, 1.0)
-    return np.where(bracket, clamp(lo + (level - f_lo) / span * (hi - lo), lo, hi), hi), lo
+    return np.where(bracket, clamp(lo + (level - f_lo) / span * (hi - lo), lo, hi), hi)
 
 
 def _safe_bisection(points_utility: Callable[[np.ndarray], np.ndarray], lo: np.ndarray, hi: np.ndarray,

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
-from tppgame.game.search import clamp, false_position
+from tppgame.game.search import clamp
 
 
 def rubinstein_split(delta_1: float, delta_2: float) -> float:
@@ -136,46 +137,87 @@ def weighted_nash_solution(frontier: Frontier, d1: np.ndarray, d2: np.ndarray, w
     takes over two hundred, and exact where that one is within a grid step's eighth cubed.
     """
     w = np.asarray(weight, dtype=float)
-
-    def gap(theta: np.ndarray, u1: np.ndarray, u2: np.ndarray) -> np.ndarray:
-        """g at ``theta`` (rows, or rows x points) from both sides' utilities there."""
-        col = (slice(None),) + (None,) * (theta.ndim - 1)      # per-row values against rows[ x points]
-        return theta * (1.0 - w)[col] * (u1 - d1[col]) - (1.0 - theta) * w[col] * (u2 - d2[col])
-
-    g_grid = gap(np.broadcast_to(grid, u1_grid.shape), u1_grid, u2_grid)
-    # the last grid point inside the zone where g is still negative, and the first inside one after it
-    inside = (grid > lo[:, None]) & (grid < hi[:, None])
-    below = inside & (g_grid < 0)
-    k_lo = np.where(below.any(axis=1), len(grid) - 1 - np.argmax(below[:, ::-1], axis=1), -1)
-    after = inside & (np.arange(len(grid))[None, :] > k_lo[:, None])
-    k_hi = np.where(after.any(axis=1), np.argmax(after, axis=1), -1)
-    rows = np.arange(len(lo))
-    a, g_a = np.where(k_lo >= 0, grid[k_lo], lo), g_grid[rows, k_lo]
-    b, g_b = np.where(k_hi >= 0, grid[k_hi], hi), g_grid[rows, k_hi]
-    ends = (k_lo < 0) | (k_hi < 0)
-
-    def g(theta: np.ndarray) -> np.ndarray:
-        return gap(theta, *frontier(theta))
-
-    if ends.any():        # a zone's end (lo or hi) is a bracket's end: its g is not on the grid
-        at_ends = g(np.stack([a, b], axis=1))
-        g_a, g_b = np.where(k_lo < 0, at_ends[:, 0], g_a), np.where(k_hi < 0, at_ends[:, 1], g_b)
-    close_enough = tolerance * np.abs(g_grid).max(axis=1)    # |g| this small is the root, to rounding
-    kept = np.zeros(len(lo))
-    for _ in range(steps):
-        open_ = (g_a < 0) & (g_b > 0) & (np.minimum(-g_a, g_b) > close_enough)
-        if not open_.any():
-            break
-        mid = false_position(a, b, g_a, g_b, kept)
-        g_mid = g(mid)
-        up = open_ & (g_mid >= 0)
-        down = open_ & ~up
-        b, g_b = np.where(up, mid, b), np.where(up, g_mid, g_b)
-        a, g_a = np.where(down, mid, a), np.where(down, g_mid, g_a)
-        kept = np.where(up, np.minimum(kept, 0) - 1, np.where(down, np.maximum(kept, 0) + 1, kept))
+    v = 1.0 - w
+    a, g_a, b, g_b, close_enough = first_order_bracket(frontier, d1, d2, w, lo, hi, grid, u1_grid, u2_grid,
+                                                       tolerance)
+    a, g_a, b, g_b = _illinois(frontier, a.tolist(), g_a.tolist(), b.tolist(), g_b.tolist(),
+                               close_enough.tolist(), (v.tolist(), w.tolist(), d1.tolist(), d2.tolist()), steps)
     # the end whose |g| is smaller (the root, where g reaches 0 within the bracket; ``lo`` or ``hi``
     # where g has one sign over the whole zone, which puts the point at that end)
     return clamp(np.where(np.abs(g_a) <= np.abs(g_b), a, b), lo, hi)
+
+
+def first_order_bracket(frontier: Frontier, d1: np.ndarray, d2: np.ndarray, w: np.ndarray, lo: np.ndarray,
+                        hi: np.ndarray, grid: np.ndarray, u1_grid: np.ndarray, u2_grid: np.ndarray,
+                        tolerance: float = 1e-12) -> tuple[np.ndarray, ...]:
+    """Where :func:`weighted_nash_solution` starts: per row, the bracket [a, b] of the root of g on the
+    grid within the zone [lo, hi] (a zone's end where no grid point inside it has the sign wanted), g at
+    both ends, and how small ``|g|`` must get to count as the root (``tolerance`` times its largest
+    value on the grid): (a, g_a, b, g_b, close_enough)."""
+    per_row = (1.0 - w[:, None], w[:, None], d1[:, None], d2[:, None])      # against rows x points
+    g_grid = _first_order_gap(grid, u1_grid, u2_grid, *per_row)
+    # the last grid point inside the zone where g is still negative, and the first inside one after it
+    inside = (grid > lo[:, None]) & (grid < hi[:, None])
+    below = inside & (g_grid < 0)
+    k_lo = np.where(below.any(axis=1), len(grid) - 1 - below[:, ::-1].argmax(axis=1), -1)
+    after = inside & (np.arange(len(grid))[None, :] > k_lo[:, None])
+    k_hi = np.where(after.any(axis=1), after.argmax(axis=1), -1)
+    rows = np.arange(len(lo))
+    a, g_a = np.where(k_lo >= 0, grid[k_lo], lo), g_grid[rows, k_lo]
+    b, g_b = np.where(k_hi >= 0, grid[k_hi], hi), g_grid[rows, k_hi]
+    if ((k_lo < 0) | (k_hi < 0)).any():      # a zone's end (lo or hi) is a bracket's end: its g is not on the grid
+        at = np.concatenate([a[:, None], b[:, None]], axis=1)        # rows x 2, as np.stack lays it out
+        at_ends = _first_order_gap(at, *frontier(at), *per_row)
+        g_a, g_b = np.where(k_lo < 0, at_ends[:, 0], g_a), np.where(k_hi < 0, at_ends[:, 1], g_b)
+    return a, g_a, b, g_b, tolerance * np.abs(g_grid).max(axis=1)
+
+
+def _first_order_gap(theta: Any, u1: Any, u2: Any, v: Any, w: Any, d1: Any, d2: Any) -> Any:
+    """``g = theta (1 - w) (u1 - d1) - (1 - theta) w (u2 - d2)`` (``v`` is ``1 - w``), on numbers or
+    arrays alike: the one formula of :func:`weighted_nash_solution`'s first-order condition."""
+    return theta * v * (u1 - d1) - (1.0 - theta) * w * (u2 - d2)
+
+
+def _illinois(frontier: Frontier, a: list[float], g_a: list[float], b: list[float], g_b: list[float],
+              close_enough: list[float], weights: tuple[list[float], ...],
+              steps: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each row's bracket [a, b] of the root of g (``g_a < 0 < g_b``) narrowed by regula falsi (Illinois
+    variant: an end kept more than once in a row has its g halved per extra time), for at most
+    ``steps`` evaluations, until ``|g|`` at an end is at most ``close_enough``: the final ends and their g.
+
+    The frontier is evaluated for every row at once (at a row's ``a`` where its search is over); the
+    rest is arithmetic on a few numbers per row, done on Python floats, which round as numpy's float64
+    does (the same operations in the same order, so the same bits), without numpy's fixed cost per
+    call on arrays of a handful of rows.
+    """
+    v, w, d1, d2 = weights
+    kept = [0] * len(a)        # how often in a row b (> 0) or a (< 0) stayed put
+    for _ in range(steps):
+        # open: g_a < 0 < g_b, each by more than close_enough (NaN anywhere: closed, as numpy compares)
+        open_ = [k for k, (ga, gb, c) in enumerate(zip(g_a, g_b, close_enough)) if -ga > c and gb > c]
+        if not open_:
+            break
+        theta = a.copy()
+        for k in open_:
+            theta[k] = _false_position(a[k], b[k], g_a[k], g_b[k], kept[k])
+        u1, u2 = (u.tolist() for u in frontier(np.array(theta)))
+        for k in open_:
+            g_mid = _first_order_gap(theta[k], u1[k], u2[k], v[k], w[k], d1[k], d2[k])
+            if g_mid >= 0:
+                b[k], g_b[k], kept[k] = theta[k], g_mid, min(kept[k], 0) - 1
+            else:
+                a[k], g_a[k], kept[k] = theta[k], g_mid, max(kept[k], 0) + 1
+    return np.array(a), np.array(g_a), np.array(b), np.array(g_b)
+
+
+def _false_position(lo: float, hi: float, g_lo: float, g_hi: float, kept: int) -> float:
+    """:func:`~tppgame.game.search.false_position` for one row, on Python floats (the same bits)."""
+    if kept > 1:
+        g_hi = g_hi / 2.0 ** (kept - 1)
+    elif kept < -1:
+        g_lo = g_lo / 2.0 ** (-kept - 1)
+    span = g_hi - g_lo if g_hi > g_lo else 1.0
+    return min(max(lo - g_lo / span * (hi - lo), lo), hi)
 
 
 def nash_distance(utility: tuple[float, float], reserve: tuple[float, float], nash: tuple[float, float],

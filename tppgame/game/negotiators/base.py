@@ -305,21 +305,27 @@ class Negotiator:
         """Whether each row's responder accepts the offer (a's, b's concessions), ``utility`` being
         the responder's utility from it."""
         if all(cls.respond is Negotiator.respond for cls in set(map(type, negotiators))):
-            default = np.ones(len(talks), dtype=bool)
-        else:
-            default = np.array([type(n).respond is Negotiator.respond for n in negotiators])
+            return _default_responses(talks, slice(None), x_ab, x_ba, utility, demand)   # every row
+        default = np.array([type(n).respond is Negotiator.respond for n in negotiators])
         out = np.empty(len(talks), dtype=bool)
         if default.any():
-            rows = slice(None) if default.all() else np.flatnonzero(default)
-            mine = np.where(talks.side_is_a[rows, None], x_ab[rows], x_ba[rows])
-            within = (mine <= talks.red_line[rows] + 1e-12).all(axis=1)
-            out[rows] = accepts(utility[rows], demand[rows], talks.reserve[rows], within)
+            rows = np.flatnonzero(default)
+            out[rows] = _default_responses(talks, rows, x_ab, x_ba, utility, demand)
         for who, rows in _by_instance(negotiators, ~default):
             part = talks.rows(rows)
             mine, theirs = part.orient(x_ab[rows], x_ba[rows])
             answer = ask(who, part, "respond", lambda: who.respond(part, mine, theirs, demand[rows]))
             out[rows] = checked_bools(who, part, answer)
         return out
+
+
+def _default_responses(talks: Talks, rows: slice | np.ndarray, x_ab: np.ndarray, x_ba: np.ndarray,
+                       utility: np.ndarray, demand: np.ndarray) -> np.ndarray:
+    """The replies of some rows by the default rule (:meth:`Negotiator.respond`): :func:`accepts`
+    with the responder's own demand, its concessions within its red lines."""
+    mine = np.where(talks.side_is_a[rows, None], x_ab[rows], x_ba[rows])
+    within = (mine <= talks.red_line[rows] + 1e-12).all(axis=1)
+    return accepts(utility[rows], demand[rows], talks.reserve[rows], within)
 
 
 def _by_instance(negotiators: Sequence[Negotiator],

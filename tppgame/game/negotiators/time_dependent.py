@@ -52,7 +52,7 @@ class TimeDependent(Negotiator):
 
 
 def _time_dependent(best: np.ndarray, reserve: np.ndarray, progress: np.ndarray, beta: np.ndarray) -> np.ndarray:
-    share = np.clip(progress, 0.0, 1.0) ** (1.0 / beta)
+    share = np.minimum(np.maximum(progress, 0.0), 1.0) ** (1.0 / beta)    # np.clip's numbers, cheaper
     target = best - (best - reserve) * share
     return np.maximum(target, reserve)
 
