@@ -298,3 +298,15 @@ def test_closing_the_results_early_stops_the_games_still_playing():
     asked = len(log)
     assert asked < 10_001 and threading.active_count() == before     # stopped, and its thread ended
     assert len(log) == asked
+
+
+def test_through_the_memo_each_games_round_met_before_is_one_look_up_even_when_pooled():
+    """Pooled meetings are kept whole per game, so the same games again (or a seed alone) find every round
+    of meetings at one look-up each, and no row is computed or looked up on its own again."""
+    scenario, memo = load_scenario("judged_indices"), SharedWork()
+    first = together(scenario, [0, 1], memo, record=False)
+    rounds, misses = len(memo._whole_sessions), memo.sessions.misses
+    again = together(scenario, [0, 1], memo, record=False)
+    alone = finished(scenario, 1, shared=memo, record=False)
+    assert len(memo._whole_sessions) == rounds and memo.sessions.misses == misses
+    assert [m.summary() for m in again] == [m.summary() for m in first] and alone.summary() == first[1].summary()

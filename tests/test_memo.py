@@ -51,6 +51,23 @@ def test_row_memo_computes_only_the_rows_it_has_not_seen():
     assert (memo.hits, memo.misses, len(memo)) == (2, 3, 3)
 
 
+def test_rows_with_the_same_inputs_in_one_call_are_computed_once():
+    """Games played side by side often ask for the same rows in one pass (their first round): each input
+    is computed once, and every row that asked for it gets it."""
+    memo, asked = RowMemo(), []
+    keys = np.array([[1.0, 2.0], [3.0, 4.0], [1.0, 2.0], [1.0, 2.0], [5.0, 6.0]])
+
+    def double(index: np.ndarray) -> np.ndarray:
+        asked.append(index.tolist())
+        return 2 * keys[index]
+
+    np.testing.assert_array_equal(memo.rows(keys, double), 2 * keys)
+    assert asked == [[0, 1, 4]] and (memo.hits, memo.misses, len(memo)) == (2, 3, 3)
+    again = np.array([[5.0, 6.0], [7.0, 8.0], [7.0, 8.0]])
+    np.testing.assert_array_equal(memo.rows(again, lambda i: 2 * again[i]), 2 * again)
+    assert (memo.hits, memo.misses, len(memo)) == (4, 4, 4)
+
+
 def test_row_memo_drops_its_older_half_when_full_so_memory_stays_bounded():
     memo = RowMemo(limit=4)
     for start in range(0, 20, 2):

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from tppgame.experiments.memo import SharedWork
 from tppgame.game.frontier import FrontierSummary, PairTerms
 from tppgame.game.protocols import Protocol, SessionInput, SessionResult
 from tppgame.game.utility import Weights
@@ -167,7 +168,7 @@ def request_group(request: Request) -> Hashable:
     a shock can change it in one game and not another)."""
     kind, args = request
     if kind == "summary":
-        terms, threshold_a, *_, efficient_stake = args
+        terms, *_, efficient_stake = args
         return kind, bool(efficient_stake), terms.gamma, terms.w_a.shape[1:]
     protocol, inp = args
     return (kind, inp.summary.terms.gamma, type(protocol), inp.information, inp.split_points, inp.names,
@@ -245,15 +246,32 @@ def joined_inputs(parts: Sequence[SessionInput]) -> SessionInput:
 
 
 def pooled_sessions(inner: Work, requests: Sequence[tuple[Any, ...]]) -> list[SessionResult]:
-    """Several games' meetings as one session; each game's rows handed back."""
-    inputs = [r[1] for r in requests]
-    result = inner.session(requests[0][0], joined_inputs(inputs))
-    parts = []
-    for inp, index in zip(inputs, _slices([len(i.proposer_is_a) for i in inputs])):
-        rows = slice(int(index[0]), int(index[-1]) + 1) if len(index) else slice(0, 0)
-        fields = {f.name: (None if getattr(result, f.name) is None else getattr(result, f.name)[rows])
-                  for f in dataclasses.fields(SessionResult)}
-        parts.append(SessionResult(**fields))
+    """Several games' meetings as one session; each game's rows handed back. Through a sweep's memo, a
+    game whose whole round of meetings was met before gets it at one look-up, as it would alone, and
+    only the others' rows are pooled (each such round then kept whole for the games after it)."""
+    protocol, inputs = requests[0][0], [r[1] for r in requests]
+    if not isinstance(inner, SharedWork):
+        return split_result(inner.session(protocol, joined_inputs(inputs)), inputs)
+    keys = [inner.session_keys(protocol, inp) for inp in inputs]
+    results: list[SessionResult | None] = [inner.remembered_session(k) for k in keys]
+    new = [k for k, result in enumerate(results) if result is None]
+    if len(new) == 1:
+        results[new[0]] = inner.remember_session(keys[new[0]], inner.met(protocol, inputs[new[0]], keys[new[0]]))
+    elif new:
+        met = inner.met(protocol, joined_inputs([inputs[k] for k in new]), np.concatenate([keys[k] for k in new]))
+        for k, part in zip(new, split_result(met, [inputs[k] for k in new])):
+            results[k] = inner.remember_session(keys[k], part)
+    return results
+
+
+def split_result(result: SessionResult, inputs: Sequence[SessionInput]) -> list[SessionResult]:
+    """The rows of a pooled session's result that belong to each input, in order (views, not copies)."""
+    parts, start = [], 0
+    for inp in inputs:
+        rows = slice(start, start + len(inp.proposer_is_a))
+        start = rows.stop
+        parts.append(SessionResult(**{f.name: (None if getattr(result, f.name) is None else getattr(result, f.name)[rows])
+                                      for f in dataclasses.fields(SessionResult)}))
     return parts
 
 

@@ -111,20 +111,27 @@ class RowMemo:
 
     def rows(self, keys: np.ndarray, compute: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
         """The packed output for every row of ``keys`` (rows x inputs): remembered rows as they were,
-        the others from ``compute(index of the missing rows)``, which are then remembered."""
+        the others from ``compute(index of the missing rows)``, which are then remembered. Rows with
+        the same inputs (games played side by side often start in the same state) are computed once."""
         names = [row.tobytes() for row in np.ascontiguousarray(keys, dtype=float)]
         found = [self._rows.get(name) for name in names]
-        missing = [k for k, row in enumerate(found) if row is None]
-        self.hits += len(names) - len(missing)
-        self.misses += len(missing)
-        if not missing:
+        first: dict[bytes, int] = {}       # each missing input's first row
+        for k, row in enumerate(found):
+            if row is None:
+                first.setdefault(names[k], k)
+        self.hits += len(names) - len(first)
+        self.misses += len(first)
+        if not first:
             return np.concatenate(found)
-        fresh = compute(np.array(missing))
-        if len(self._rows) + len(missing) > self.limit:
+        unique = list(first.values())
+        fresh = compute(np.array(unique))
+        if len(self._rows) + len(unique) > self.limit:
             forget_oldest_half(self._rows)
-        for j, k in enumerate(missing):      # each row kept as a 1 x columns matrix: they concatenate fast
-            self._rows[names[k]] = found[k] = fresh[j:j + 1]
-        return fresh if len(missing) == len(names) else np.concatenate(found)
+        for j, k in enumerate(unique):       # each row kept as a 1 x columns matrix: they concatenate fast
+            self._rows[names[k]] = fresh[j:j + 1]
+        if len(unique) == len(names):
+            return fresh
+        return np.concatenate([row if row is not None else self._rows[name] for row, name in zip(found, names)])
 
 
 class SharedWork(Work):
@@ -185,7 +192,48 @@ class SharedWork(Work):
         return FrontierSummary(terms, *unpack(matrix, [grid, grid, *[number] * 8, flag, number]))
 
     def session(self, protocol: Protocol, inp: SessionInput) -> SessionResult:
-        """``protocol.session(inp)``, with the meetings seen before taken from the memo."""
+        """``protocol.session(inp)``, with the meetings seen before taken from the memo: the whole round's
+        at one look-up if it was met before, else row by row."""
+        keys = self.session_keys(protocol, inp)
+        known = self.remembered_session(keys)
+        return known if known is not None else self.remember_session(keys, self.met(protocol, inp, keys))
+
+    def session_keys(self, protocol: Protocol, inp: SessionInput) -> np.ndarray:
+        """Rows x columns: what each meeting is remembered by (its frontier's number, or the frontier's own
+        inputs, and both sides' state in the talk)."""
+        s, rows, codes = inp.summary, len(inp.proposer_is_a), self._codes
+        if np.isnan(s.memo_id).any():     # a frontier this memo did not build: the frontier's own inputs
+            frontier = [getattr(s.terms, k) for k in TERMS_FIELDS] + [s.reserve_a, s.reserve_b,
+                                                                      np.full(rows, s.terms.gamma)]
+        else:                             # its number here stands for them (terms, reservations, gamma)
+            frontier = [s.memo_id]
+        return pack(frontier + [
+            inp.proposer_is_a, inp.progress_a, inp.progress_b,
+            np.array([codes[n.memo_key] for n in inp.negotiator_a + inp.negotiator_b], dtype=float).reshape(2, rows).T,
+            *history_keys(inp),
+            inp.patience_a, inp.patience_b, inp.red_line_a, inp.red_line_b,
+            # the same inputs answer differently under private information (the offers are not the frontier's)
+            np.full(rows, codes[protocol.name if inp.information == "full" else (protocol.name, inp.information)])])
+
+    def remembered_session(self, keys: np.ndarray) -> SessionResult | None:
+        """A whole round's meetings met before with these keys (one look-up), or None."""
+        known = self._whole_sessions.get((len(keys), keys.tobytes()))
+        if known is not None:
+            self.sessions.hits += len(keys)
+        return known
+
+    def remember_session(self, keys: np.ndarray, result: SessionResult) -> SessionResult:
+        """Keep a round's meetings whole by their keys, read-only (games share it from now on)."""
+        for name in RESULT_FIELDS:
+            getattr(result, name).flags.writeable = False
+        if len(self._whole_sessions) >= self._whole_limit:
+            forget_oldest_half(self._whole_sessions)
+        self._whole_sessions[(len(keys), keys.tobytes())] = result
+        return result
+
+    def met(self, protocol: Protocol, inp: SessionInput, keys: np.ndarray) -> SessionResult:
+        """The meetings of ``inp`` (remembered by ``keys``, :meth:`session_keys`) row by row: the rows met
+        before from the memo, the others computed in one pass."""
         s, rows = inp.summary, len(inp.proposer_is_a)
         results: list[SessionResult] = []
 
@@ -201,39 +249,13 @@ class SharedWork(Work):
                 results.append(result)
             return pack([getattr(result, k) for k in RESULT_FIELDS])
 
-        codes = self._codes
-        if np.isnan(s.memo_id).any():     # a frontier this memo did not build: the frontier's own inputs
-            frontier = [getattr(s.terms, k) for k in TERMS_FIELDS] + [s.reserve_a, s.reserve_b,
-                                                                      np.full(rows, s.terms.gamma)]
-        else:                             # its number here stands for them (terms, reservations, gamma)
-            frontier = [s.memo_id]
-        keys = pack(frontier + [
-            inp.proposer_is_a, inp.progress_a, inp.progress_b,
-            np.array([codes[n.memo_key] for n in inp.negotiator_a + inp.negotiator_b], dtype=float).reshape(2, rows).T,
-            *history_keys(inp),
-            inp.patience_a, inp.patience_b, inp.red_line_a, inp.red_line_b,
-            # the same inputs answer differently under private information (the offers are not the frontier's)
-            np.full(rows, codes[protocol.name if inp.information == "full" else (protocol.name, inp.information)])])
-        whole = (rows, keys.tobytes())    # the same meetings as a whole, met before: one look-up
-        known = self._whole_sessions.get(whole)
-        if known is not None:
-            self.sessions.hits += rows
-            return known
         matrix = self.sessions.rows(keys, compute)
         if results:                                    # computed afresh: the session as it came
-            result = results[0]
-        else:
-            number, sectors, flag = np.empty(0), np.empty((0, s.terms.w_a.shape[1])), np.empty(0, dtype=bool)
-            theta, x_ab, x_ba, u_a, u_b, asp_p, asp_r, accepted, yes = unpack(
-                matrix, [number, sectors, sectors, number, number, number, number, flag, flag])
-            result = SessionResult(theta, x_ab, x_ba, u_a, u_b, inp.proposer_is_a, asp_p, asp_r, accepted,
-                                   s.zopa, yes)
-        for name in RESULT_FIELDS:           # games share it from now on: nobody may change it
-            getattr(result, name).flags.writeable = False
-        if len(self._whole_sessions) >= self._whole_limit:
-            forget_oldest_half(self._whole_sessions)
-        self._whole_sessions[whole] = result
-        return result
+            return results[0]
+        number, sectors, flag = np.empty(0), np.empty((0, s.terms.w_a.shape[1])), np.empty(0, dtype=bool)
+        theta, x_ab, x_ba, u_a, u_b, asp_p, asp_r, accepted, yes = unpack(
+            matrix, [number, sectors, sectors, number, number, number, number, flag, flag])
+        return SessionResult(theta, x_ab, x_ba, u_a, u_b, inp.proposer_is_a, asp_p, asp_r, accepted, s.zopa, yes)
 
     def split_points(self, summary: FrontierSummary, patience_a: np.ndarray, patience_b: np.ndarray) -> np.ndarray:
         """:func:`tppgame.game.protocols.deadline_point`, with the rows seen before taken from the memo:
