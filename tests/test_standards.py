@@ -4,7 +4,8 @@ By hand: a three-country standard (the median ideal held up by one red line, or 
 lines allow) and the concession each member implements; hypothesis: every member binds at least the
 standard and no member's schedule falls; a whole game: the standard in the signed schedule, summary.json and
 the final table, and its cost in ratification (Brunei, whose whole stake is small, holds out, unless it may
-implement the standard after a transition: two years); the shortest transition by hand; bad input's one line. With the setting off every bundled game plays as before (tests/test_same_games.py).
+implement the standard after a transition: two years); the shortest transition by hand; bad input's one
+line. With the setting off every bundled game plays as before (tests/test_same_games.py).
 """
 
 from __future__ import annotations

@@ -162,10 +162,10 @@ def played_together[T](tasks: Sequence[Callable[[Work], T]], inner: Work | Seque
 # ------------------------------------------------------------------ pooled requests
 def request_group(request: Request) -> Hashable:
     """Requests that can be answered in one pass share a group: builds of the same kind of stake,
-    cost exponent and number of sectors; meetings on frontiers of the same cost exponent, under the same protocol and
-    information, with the same split rule and the same countries and sectors. Everything else a
-    request holds is per row (the cost exponent is the one number joined terms take from the first:
-    a shock can change it in one game and not another)."""
+    cost exponent and number of sectors; meetings on frontiers of the same cost exponent, under the
+    same protocol and information, with the same split rule and the same countries and sectors.
+    Everything else a request holds is per row (the cost exponent is the one number joined terms take
+    from the first: a shock can change it in one game and not another)."""
     kind, args = request
     if kind == "summary":
         terms, *_, efficient_stake = args
@@ -270,8 +270,8 @@ def split_result(result: SessionResult, inputs: Sequence[SessionInput]) -> list[
     for inp in inputs:
         rows = slice(start, start + len(inp.proposer_is_a))
         start = rows.stop
-        parts.append(SessionResult(**{f.name: (None if getattr(result, f.name) is None else getattr(result, f.name)[rows])
-                                      for f in dataclasses.fields(SessionResult)}))
+        values = {f.name: getattr(result, f.name) for f in dataclasses.fields(SessionResult)}
+        parts.append(SessionResult(**{name: None if value is None else value[rows] for name, value in values.items()}))
     return parts
 
 
