@@ -206,9 +206,10 @@ def _guarded(inner: Work, kind: str, args: tuple[Any, ...]) -> Any:
         return _Failed(err)
 
 
-def _slices(sizes: Sequence[int]) -> list[np.ndarray]:
-    ends = np.cumsum(sizes)
-    return [np.arange(end - size, end) for size, end in zip(sizes, ends.tolist())]
+def row_ranges(sizes: Sequence[int]) -> list[slice]:
+    """Where each request's rows lie in a pooled pass: ``sizes`` rows one after the other."""
+    ends = np.cumsum(sizes).tolist()
+    return [slice(end - size, end) for size, end in zip(sizes, ends)]
 
 
 def pooled_summaries(inner: Work, requests: Sequence[tuple[Any, ...]]) -> list[FrontierSummary]:
@@ -218,14 +219,8 @@ def pooled_summaries(inner: Work, requests: Sequence[tuple[Any, ...]]) -> list[F
     joined = [np.concatenate([np.broadcast_to(np.asarray(r[k], dtype=float), n) for r, n in zip(requests, sizes)])
               for k in (1, 2, 3, 4)]
     built = inner.summary(PairTerms.concat([r[0] for r in requests]), *joined, efficient_stake=requests[0][5])
-    return [dataclasses.replace(built.rows(index), terms=r[0]) for r, index in zip(requests, _slices(sizes))]
-
-
-def joined_summaries(parts: Sequence[FrontierSummary]) -> FrontierSummary:
-    """The rows of several frontier summaries one after the other."""
-    fields = {f.name: np.concatenate([getattr(p, f.name) for p in parts])
-              for f in dataclasses.fields(FrontierSummary) if f.name != "terms"}
-    return FrontierSummary(terms=PairTerms.concat([p.terms for p in parts]), **fields)
+    return [dataclasses.replace(built.rows(np.arange(rows.start, rows.stop)), terms=r[0])
+            for r, rows in zip(requests, row_ranges(sizes))]
 
 
 def joined_inputs(parts: Sequence[SessionInput]) -> SessionInput:
@@ -235,7 +230,7 @@ def joined_inputs(parts: Sequence[SessionInput]) -> SessionInput:
         values = [getattr(p, f.name) for p in parts]
         first = values[0]
         if isinstance(first, FrontierSummary):
-            out[f.name] = joined_summaries(values)
+            out[f.name] = FrontierSummary.concat(values)
         elif isinstance(first, np.ndarray):
             out[f.name] = np.concatenate(values)
         elif isinstance(first, tuple) and f.name not in ("names", "sectors"):
@@ -266,13 +261,9 @@ def pooled_sessions(inner: Work, requests: Sequence[tuple[Any, ...]]) -> list[Se
 
 def split_result(result: SessionResult, inputs: Sequence[SessionInput]) -> list[SessionResult]:
     """The rows of a pooled session's result that belong to each input, in order (views, not copies)."""
-    parts, start = [], 0
-    for inp in inputs:
-        rows = slice(start, start + len(inp.proposer_is_a))
-        start = rows.stop
-        values = {f.name: getattr(result, f.name) for f in dataclasses.fields(SessionResult)}
-        parts.append(SessionResult(**{name: None if value is None else value[rows] for name, value in values.items()}))
-    return parts
+    values = {f.name: getattr(result, f.name) for f in dataclasses.fields(SessionResult)}
+    return [SessionResult(**{name: None if value is None else value[rows] for name, value in values.items()})
+            for rows in row_ranges([len(inp.proposer_is_a) for inp in inputs])]
 
 
 POOLED: dict[str, Callable[[Work, Sequence[tuple[Any, ...]]], list[Any]]] = {
