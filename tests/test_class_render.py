@@ -170,17 +170,24 @@ def widgets_of(widget, kind: type) -> list:
     return found
 
 
-def test_moving_an_offer_slider_changes_the_draft_the_page_shows(tmp_path, monkeypatch):
-    """The offer builder's sliders are Vuetify's slider itself: a value the browser sends becomes the
-    draft, and the slider's label and the offer's worth follow it."""
-    import ipyvuetify
-
+def japans_page(tmp_path, monkeypatch):
+    """A started baseline class with Ann seated as Japan, and her page drawn in this process:
+    ``(registry, room, page, render context)``."""
     registry = Registry(tmp_path / "class.sqlite")
     monkeypatch.setattr(class_session, "_registry", registry)
     room = registry.create("baseline", seed=3, settings=Settings(assign="pick"))
     me = room.join("Ann", "JPN")
     registry.act(room, lambda: room.start(room.teacher_token))
     box, context = solara.render(StudentView(room, me, me.token), handle_error=False)
+    return registry, room, box, context
+
+
+def test_moving_an_offer_slider_changes_the_draft_the_page_shows(tmp_path, monkeypatch):
+    """The offer builder's sliders are Vuetify's slider itself: a value the browser sends becomes the
+    draft, and the slider's label and the offer's worth follow it."""
+    import ipyvuetify
+
+    registry, _, box, context = japans_page(tmp_path, monkeypatch)
     asks = [s for s in widgets_of(box, ipyvuetify.Slider) if s.label.startswith("ask ")]
     assert asks and all(s.step == 0.01 and s.thumb_label == "always" for s in asks)
     # Japan asks the US for cars, what it exports most: the first ask (rice, which Japan does not
@@ -202,12 +209,7 @@ def test_a_failed_action_keeps_what_the_student_was_writing(tmp_path, monkeypatc
     starting afresh because their place on the page moved."""
     import ipyvuetify as v
 
-    registry = Registry(tmp_path / "class.sqlite")
-    monkeypatch.setattr(class_session, "_registry", registry)
-    room = registry.create("baseline", seed=3, settings=Settings(assign="pick"))
-    me = room.join("Ann", "JPN")
-    registry.act(room, lambda: room.start(room.teacher_token))
-    box, context = solara.render(StudentView(room, me, me.token), handle_error=False)
+    registry, room, box, context = japans_page(tmp_path, monkeypatch)
     registry.told()
     assert room.talks_of("JPN")
 
