@@ -186,7 +186,7 @@ def test_a_sampled_designs_single_runs_are_pooled_with_each_other_and_play_as_al
     runs = [plan.run(i) for i in range(plan.total)]
     assert [len(group) for group in same_point(runs)] == [1] * 6
     counting = Counting()
-    monkeypatch.setattr("tppgame.experiments.sweep.DIRECT", counting)
+    monkeypatch.setattr("tppgame.experiments.sweep_runs.DIRECT", counting)
     rows = run_chunk(load_scenario("baseline"), runs)
     assert counting.builds[:3] == [2 * 66] * 3
     for spec, row in zip(runs, rows):

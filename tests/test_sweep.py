@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tppgame.experiments import sweep
+from tppgame.experiments import sweep, sweep_runs
 from tppgame.cli import main
 from tppgame.experiments.headlines import play
 from tppgame.experiments.store import DB_NAME, Column, ResultStore, StoreError, kind_of, read_runs, table_columns
@@ -443,14 +443,14 @@ def test_a_sweep_killed_with_sigkill_resumes_without_losing_or_repeating_runs(tm
 
 
 def test_a_failing_run_is_recorded_and_the_sweep_goes_on(monkeypatch, tmp_path, capsys):
-    real_play = sweep.play
+    real_play = sweep_runs.play
 
     def play(scenario, seed, **options):
         if scenario.params["sensitivity"][scenario.index("JPN"), scenario.sectors.index("rice")] == 2.5:
             raise ZeroDivisionError("rice at 2.5 breaks the talks")
         return real_play(scenario, seed, **options)
 
-    monkeypatch.setattr(sweep, "play", play)
+    monkeypatch.setattr(sweep_runs, "play", play)
     out = tmp_path / "failing"
     code = main(["sweep", *SMALL, "--workers", "1", "--out", str(out)])
     captured = capsys.readouterr()
@@ -614,7 +614,7 @@ def test_replicates_of_a_point_share_one_memo_and_other_sweeps_never_do():
     assert same.scenario is plan.scenario                  # the scenario as loaded (cached): same memo
     assert sweep.prepared_point(same.scenario, same.run(0))[1] is work
     assert sweep.prepared_point(plan.scenario, other_point)[1] is not work
-    assert len(sweep._POINTS) == 1                         # the worker keeps only the point it plays now
+    assert len(sweep_runs._POINTS) == 1                         # the worker keeps only the point it plays now
     work = sweep.prepared_point(plan.scenario, first)[1]
     other = build_plan(make_spec("tokyo_2014", [f"{RICE}=[1.0, 2.5]"], fixed=[("rounds", 12)], reps=2, seed=3))
     assert sweep.prepared_point(other.scenario, other.run(0))[1] is not work
@@ -631,9 +631,9 @@ def test_a_sweep_in_this_process_lets_its_memo_go_when_it_ends(tmp_path):
     over, its compiled points and memos are dropped, not kept for the rest of the session."""
     plan = build_plan(make_spec("tokyo_2014", [f"{RICE}=[1.0, 2.5]"], reps=2, seed=5))
     sweep.prepared_point(plan.scenario, plan.run(0))
-    assert sweep._POINTS
+    assert sweep_runs._POINTS
     run_sweep(plan, tmp_path / "out", workers=1, progress=quiet())
-    assert not sweep._POINTS
+    assert not sweep_runs._POINTS
 
 
 def test_a_sweep_in_this_process_hands_back_its_start_up_to_the_collector(tmp_path, monkeypatch):
@@ -739,7 +739,7 @@ def test_a_failed_dask_connection_leaves_no_store_and_other_reps_then_run(tmp_pa
 
 
 def test_failed_runs_stay_on_resume_and_run_again_with_retry_failed(monkeypatch, reference, tmp_path, capsys):
-    real_play = sweep.play
+    real_play = sweep_runs.play
 
     def play(scenario, seed, **options):
         if scenario.params["sensitivity"][scenario.index("JPN"), scenario.sectors.index("rice")] == 2.5:
@@ -748,9 +748,9 @@ def test_failed_runs_stay_on_resume_and_run_again_with_retry_failed(monkeypatch,
 
     out = tmp_path / "retry"
     args = ["sweep", *SMALL, "--workers", "1", "--out", str(out)]
-    monkeypatch.setattr(sweep, "play", play)
+    monkeypatch.setattr(sweep_runs, "play", play)
     assert main(args) == 1
-    monkeypatch.setattr(sweep, "play", real_play)
+    monkeypatch.setattr(sweep_runs, "play", real_play)
     assert main(args) == 1                              # resumed: the failed runs stay as they were
     assert "runs: 12 of 12 stored (0 run now, 12 from before); 6 failed" in capsys.readouterr().out
     assert main([*args, "--retry-failed"]) == 0

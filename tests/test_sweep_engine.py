@@ -12,7 +12,7 @@ import pytest
 from test_sweep import SMALL, quiet, reference, small_plan  # noqa: F401 - reference: a fixture
 
 from tppgame.cli import main
-from tppgame.experiments import sweep
+from tppgame.experiments import sweep, sweep_runs
 from tppgame.experiments.store import read_runs
 from tppgame.experiments.sweep import run_sweep
 
@@ -25,7 +25,7 @@ def test_play_while_plays_one_run_at_a_time_and_hands_back_the_rest_of_the_chunk
     assert [r["run_index"] for r in rows] == [0, 1, 2]          # asked three times "still starting?": yes
     assert rest == [plan.run(3)]                                 # the rest of the begun chunk, for the workers
     assert next(chunks) == [plan.run(4)]                         # the next chunk was not taken
-    assert not sweep._POINTS and gc.get_freeze_count() == 0  # memo and frozen start-up handed back
+    assert not sweep_runs._POINTS and gc.get_freeze_count() == 0  # memo and frozen start-up handed back
     assert rows == sweep.run_chunk(plan.scenario, [plan.run(k) for k in range(3)])
     sweep.forget_points()
 
@@ -111,19 +111,19 @@ def test_workers_that_cannot_start_keep_none_of_the_runs_played_meanwhile(monkey
 
 def test_ctrl_c_while_the_workers_start_stops_the_pool_and_leaves_no_store(monkeypatch, slow_start, tmp_path):
     pool, here = slow_start
-    real_play = sweep.play
+    real_play = sweep_runs.play
 
     def play(*args, **options):
         if len(here) >= 2:
             raise KeyboardInterrupt
         return real_play(*args, **options)
 
-    monkeypatch.setattr(sweep, "play", play)
+    monkeypatch.setattr(sweep_runs, "play", play)
     out = tmp_path / "interrupted"
     with pytest.raises(KeyboardInterrupt):
         run_sweep(small_plan(), out, workers=2, chunk_size=1, progress=quiet())
     assert len(here) == 2 and pool.shut_down and not out.exists()
-    assert not sweep._POINTS and gc.get_freeze_count() == 0
+    assert not sweep_runs._POINTS and gc.get_freeze_count() == 0
 
 
 def test_runs_played_while_the_workers_start_count_as_there_before_the_progress(slow_start, tmp_path, capsys):
