@@ -82,8 +82,14 @@ def accepting(weights: Weights, schedule: np.ndarray, group: np.ndarray, side_ac
     """
     access = package_access(schedule, group, side_access)
     utility = world_utility(weights, access)
+    return ratifies(weights, group, utility, outside), utility, access
+
+
+def ratifies(weights: Weights, group: np.ndarray, utility: np.ndarray, outside: np.ndarray) -> np.ndarray:
+    """[c]: the members of ``group`` whose ``utility`` beats their outside option by their ratification
+    threshold times what they could attain from the group (to within rounding)."""
     needed = weights.threshold * attainable_gain(weights, group)
-    return group & (utility - outside >= needed - 1e-12), utility, access
+    return group & (utility - outside >= needed - 1e-12)
 
 
 def gives_nothing(weights: Weights, schedule: np.ndarray, group: np.ndarray, partners: np.ndarray,

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tppgame.game.agreement import (AgreementCheck, cheapest_offer, conclude_without, entry_into_force,
-                                    extend_package, gdp_share, offers_too_little, wanted_of)
-from tppgame.game.rules import load_rules
+                                    extend_package, gdp_share, offers_too_little, ratifies, wanted_of)
 from tppgame.game.phase_out import yearly_discount
+from tppgame.game.rules import load_rules
 from tppgame.game.standards import (CommonStandard, common_standards, standards_floor, transition_relief,
                                     transition_years)
 from tppgame.game.utility import attainable_gain
@@ -109,7 +109,7 @@ class Plurilateral:
             if years.any():
                 m, w = self.model, self.model.weights
                 utility = utility + relief
-                ok = group & (utility - m.outside >= w.threshold * attainable_gain(w, group) - 1e-12)
+                ok = ratifies(w, group, utility, m.outside)
                 ok.flags.writeable = utility.flags.writeable = False
                 known = (ok, utility, access)
             self._known[key] = known
