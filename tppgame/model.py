@@ -261,8 +261,12 @@ class TPPModel(mesa.Model):
         years = DealYears(self.weights, self.config, talk.a, talk.b, gives[0].values, gives[1].values)
         self.deals.append(ClosedDeal(talk.a, talk.b, talk.kind, talk.label, round_number, *talk.deal,
                                      frontier=frontier, phase_outs=years))
+        # a package deal's schedules hold what the common standards already ask (the report leaves it out)
+        standard = None if talk.kind == "standalone" else self.agreement.standards_minimum(self.members)
+        floors = {} if standard is None else {"a_standard": SectorValues(standard[talk.a], self.sectors),
+                                              "b_standard": SectorValues(standard[talk.b], self.sectors)}
         self.log.add(round_number, "deal", talk=talk.label, track=talk.kind, a=a, b=b, a_gives=gives[0],
-                     b_gives=gives[1], a_years=years.side(0), b_years=years.side(1))
+                     b_gives=gives[1], a_years=years.side(0), b_years=years.side(1), **floors)
         add_deal(self.network, a, b, talk.kind)
         if talk.kind == "standalone":
             self.side_access = side_deal_access(self.deals, len(self.countries), len(self.sectors))
