@@ -55,8 +55,10 @@ def test_a_games_checks_remember_exactly_what_they_would_work_out_again():
     """Who would ratify, who is refused and the package from the deals, as the plurilateral check
     remembers them within a game, are the answers worked out afresh to the bit; the remembered
     arrays are read-only; a new set of side deals (the model replaces the array) starts afresh,
-    and so does a list of deals replaced when deals reopen."""
-    from tppgame.game.agreement import accepting, assemble_package, gives_nothing
+    and so does a list of deals replaced when deals reopen. The baseline grants transitions to the
+    biologics standard, so who would ratify is worked out afresh twice: with the standard at once
+    (``accepting``), then with each member's transition (Brunei needs one at round 6, seed 1)."""
+    from tppgame.game.agreement import accepting, assemble_package, gives_nothing, ratifies
 
     config = load_scenario("baseline")
     model = TPPModel(config, rng=1)
@@ -67,16 +69,25 @@ def test_a_games_checks_remember_exactly_what_they_would_work_out_again():
     assert check._assembled(group).tobytes() == assemble_package(model.deals, group, n, s).tobytes()
     package = check._package(group)
     fresh = accepting(model.weights, package, group, model.side_access, model.outside)
+    at_once = check._at_once(package, group)
+    assert check._at_once(package, group) is at_once
+    for got, expected in zip(at_once, fresh):
+        assert got.tobytes() == expected.tobytes() and not got.flags.writeable
+    years, relief = check.transitions(package, group, fresh[1])
+    assert years[config.index("BRN")] > 0
+    utility = fresh[1] + relief
+    later = (ratifies(model.weights, group, utility, model.outside), utility, fresh[2])
+    assert not fresh[0][config.index("BRN")] and later[0][config.index("BRN")]
     remembered = check._ratifying(package, group)
     assert check._ratifying(package, group) is remembered
-    for got, expected in zip(remembered, fresh):
+    for got, expected in zip(remembered, later):
         assert got.tobytes() == expected.tobytes() and not got.flags.writeable
     refused = gives_nothing(model.weights, package, group, model.table.partners(), config.params["reciprocity"])
     assert check._refused(package, group).tobytes() == refused.tobytes()
 
     model.side_access = model.side_access.copy()
     again = check._ratifying(package, group)
-    assert again is not remembered and all(a.tobytes() == b.tobytes() for a, b in zip(again, fresh))
+    assert again is not remembered and all(a.tobytes() == b.tobytes() for a, b in zip(again, later))
 
     assert len(model.deals) > 2
     model.deals = model.deals[:-2]

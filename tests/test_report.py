@@ -7,8 +7,8 @@ from types import SimpleNamespace
 import pytest
 
 from tppgame import TPPModel
-from tppgame.game.scenario import available_scenarios
-from tppgame.report import _new_in_schedule, _status_line, final_table, terms_lines, welfare_line
+from tppgame.game.scenario import available_scenarios, load_scenario
+from tppgame.report import _new_in_schedule, _status_line, final_table, narrate, terms_lines, welfare_line
 
 CODES = ["USA", "JPN", "CAN", "MEX", "AUS", "NZL", "CHL", "PER", "SGP", "MYS", "VNM", "BRN"]
 
@@ -51,6 +51,26 @@ def test_a_deal_line_names_only_what_is_new_in_a_countrys_schedule():
     assert _new_in_schedule(schedules, first) == ({"autos": 0.4}, {"biologics": 0.1})
     assert _new_in_schedule(schedules, again) == ({"rice": 0.07}, {})
     assert _new_in_schedule(schedules, side) == ({"autos": 0.4}, {})
+
+
+def test_a_deal_line_leaves_out_what_the_common_standard_already_asks():
+    """A package deal's schedules hold the common standard's floor (``bargaining.common_standards``); the
+    line names only what the deal adds above it: Brunei implementing 2/3 of the way to 12 years is no
+    news in a deal with Singapore, its services are."""
+    deal = {"a": "BRN", "b": "SGP", "track": "tpp", "a_gives": {"biologics": 0.667, "services": 0.1},
+            "b_gives": {"biologics": 0.429}, "a_standard": {"biologics": 0.667}, "b_standard": {"biologics": 0.429}}
+    assert _new_in_schedule({}, deal) == ({"services": 0.1}, {})
+    deeper = dict(deal, a_gives={"biologics": 0.8})
+    assert _new_in_schedule({}, deeper) == ({"biologics": 0.8}, {})
+
+
+def test_no_baseline_deal_line_names_the_standard_itself():
+    """In the baseline (biologics a common standard) no member "opens" biologics in a deal at exactly
+    what the standard asks of it (3/7 or 2/3 of the way to 12 years, shown as 0.43 and 0.67)."""
+    model = TPPModel(load_scenario("baseline"), rng=2013)
+    model.run_model()
+    lines = [line for line in narrate(model) if "Deal:" in line]
+    assert lines and not [line for line in lines if "biologics 0.43" in line or "biologics 0.67" in line]
 
 
 @pytest.mark.parametrize("path", available_scenarios(), ids=lambda p: p.stem)

@@ -97,8 +97,10 @@ def test_the_saved_file_is_plain_json_naming_scenario_seed_round_and_code(tmp_pa
     assert data["changed_settings"] == {}
     late = stopped("judged_indices", 3, 30).snapshot()   # after trade promotion authority (round 24)
     assert late["changed_settings"] == {"countries.USA.ratification_threshold": 0.1, "countries.USA.authority": True}
-    # in the baseline the missed Maui deadline (round 25) then costs the US face: 0.1 x 0.97 (its patience)
-    changed = stopped("baseline", 3, 30).snapshot()["changed_settings"]
+    # in the baseline the missed Maui deadline (round 25) then costs the US face: 0.1 x 0.97 (its patience).
+    # Seed 2 forms in August 2015; seed 3, used before biologics was a common standard, now forms in July and
+    # meets Maui, so its US bar stays at 0.1
+    changed = stopped("baseline", 2, 30).snapshot()["changed_settings"]
     assert changed["countries.USA.authority"] is True
     assert changed["countries.USA.ratification_threshold"] == pytest.approx(0.097)
 

@@ -32,6 +32,10 @@ from tppgame.game.standards import (common_standards, standard_concessions, stan
 from tppgame.model import TPPModel
 from tppgame.report import final_table
 
+# The baseline plays biologics as a common standard with transitions; the tests of what the setting
+# changes compare it with the baseline without it (biologics bargained pair by pair, the old model's)
+WITHOUT_STANDARD = {"bargaining.common_standards": [], "bargaining.standard_transitions": False}
+
 ROOT = Path(__file__).resolve().parents[1]
 THREE = ("USA", "AUS", "BRN")
 ALL = np.ones(3, dtype=bool)
@@ -180,10 +184,10 @@ def test_the_eleven_implement_the_standard_they_settle():
 def test_ratification_counts_what_the_standard_costs():
     """Brunei's whole stake in the baseline is small (full access everywhere is worth about US$2 m a year to
     it), and an 8-year standard makes its health budget pay originators' premiums worth more than that: it
-    holds out of the package it ratifies without the standard."""
-    plain = _played(load_scenario("baseline"))
+    holds out of the package it ratifies without the standard (at once: no transitions)."""
+    plain = _played(load_scenario("baseline", overrides=WITHOUT_STANDARD))
     assert plain.summary()["formed"] and "BRN" in plain.summary()["ratifying"]
-    standard = _played(load_scenario("baseline", overrides={"bargaining.common_standards": ["biologics"]}))
+    standard = _played(load_scenario("baseline", overrides={"bargaining.standard_transitions": False}))
     summary = standard.summary()
     assert not summary["formed"] and summary["holdouts"] == ["BRN"]
     check = standard.last_check
@@ -226,7 +230,7 @@ def test_pair_talks_bargain_over_what_the_standard_leaves_open():
     schedule, _ = model.table._package_world()
     minimum = model.agreement.standards_minimum(model.members)
     assert minimum[brn, s] == pytest.approx(2 / 3) and (schedule >= minimum).all()
-    plain = TPPModel(load_scenario("baseline"), rng=0, record=False)
+    plain = TPPModel(load_scenario("baseline", overrides=WITHOUT_STANDARD), rng=0, record=False)
     plain.step()
     assert plain.agreement.standards_minimum(plain.members) is None
     assert plain.table._package_world()[0][brn, s] == 0.0
@@ -269,7 +273,7 @@ def test_a_bad_common_standards_setting_is_one_line(value, message):
 
 def test_transitions_without_a_standard_are_one_line():
     with pytest.raises(ScenarioError) as err:
-        load_scenario("baseline", overrides={"bargaining.standard_transitions": True})
+        load_scenario("baseline", overrides={"bargaining.common_standards": []})
     assert "bargaining.standard_transitions: expected false unless bargaining.common_standards names an issue" in \
         str(err.value) and "\n" not in str(err.value)
     with pytest.raises(ScenarioError, match="bargaining.standard_transitions: expected true or false"):

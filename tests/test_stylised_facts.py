@@ -144,15 +144,18 @@ def test_the_chapters_in_play_get_a_table_of_schedules_and_stakes(facts):
 
 
 def test_the_standard_and_who_holds_out_are_the_runs_own(facts, measured):
-    """The baseline's biologics standard over seeds 4-6 is the summaries' term (the least a signatory binds,
-    what fact 13 reads); with biologics a common standard under the judged indices, Australia holds out of
-    every game, so no standard is set and the report names the hold-out."""
+    """The baseline's biologics standard over seeds 4-6 is the summaries' term (what fact 13 reads): the
+    common standard, 8 years on the red lines of ten members in every seed, Brunei implementing it after 2
+    years; with biologics a common standard under the judged indices and no transitions, Australia holds out
+    of every game, so no standard is set and the report names the hold-out."""
     from tppgame.game.outcome import rules_terms
 
     terms = [rules_terms(play(load_scenario(), seed, record=False))["biologics"]["term"] for seed in (4, 5, 6)]
     biologics = measured["rules_terms"]["biologics"]
     assert (biologics["median"], biologics["least"], biologics["most"]) == (np.median(terms), min(terms), max(terms))
-    assert biologics["none"] == 0 and biologics["set_by"] == {}
+    assert biologics["none"] == 0 and terms == [8.0, 8.0, 8.0]
+    assert biologics["set_by"] == {"USA MEX AUS NZL CHL PER SGP MYS VNM BRN": 1.0}
+    assert biologics["transitions"] == {"BRN": {"share": 1.0, "mean_years": 2.0}}
     assert measured["formation"]["holdouts_when_not_formed"] == {}
     standard = load_scenario("judged_indices").with_overrides({"bargaining.common_standards": ["biologics"]},
                                                              origin="--set")

@@ -262,7 +262,7 @@ class TPPModel(mesa.Model):
         self.deals.append(ClosedDeal(talk.a, talk.b, talk.kind, talk.label, round_number, *talk.deal,
                                      frontier=frontier, phase_outs=years))
         self.log.add(round_number, "deal", talk=talk.label, track=talk.kind, a=a, b=b, a_gives=gives[0],
-                     b_gives=gives[1], a_years=years.side(0), b_years=years.side(1))
+                     b_gives=gives[1], a_years=years.side(0), b_years=years.side(1), **standard_floors(self, talk))
         add_deal(self.network, a, b, talk.kind)
         if talk.kind == "standalone":
             self.side_access = side_deal_access(self.deals, len(self.countries), len(self.sectors))
@@ -362,3 +362,14 @@ class TPPModel(mesa.Model):
         by a person (called by :class:`~tppgame.game.seats.Seats`)."""
         self._chosen[self.countries[i]] = negotiator
         self._choose_negotiators()
+
+
+def standard_floors(model: TPPModel, talk: Talk) -> dict[str, SectorValues]:
+    """What the common standards ask of each side of a package deal, as its log entry carries them
+    (``a_standard``, ``b_standard``): a package deal's schedules hold them, and the report leaves them out
+    of the deal's line. Nothing for a side deal, or without a common standard."""
+    standard = None if talk.kind == "standalone" else model.agreement.standards_minimum(model.members)
+    if standard is None:
+        return {}
+    return {"a_standard": SectorValues(standard[talk.a], model.sectors),
+            "b_standard": SectorValues(standard[talk.b], model.sectors)}

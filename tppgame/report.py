@@ -116,11 +116,16 @@ def _quiet(model: TPPModel, first: int, last: int) -> str:
 
 def _new_in_schedule(schedules: dict[str, dict[str, float]], deal: dict[str, Any]) -> tuple[dict, dict]:
     """What each side of a deal opens beyond what it had already opened (to every member, in the TPP's
-    common schedules; to this partner, in a side deal), and the schedules updated with it."""
+    common schedules; to this partner, in a side deal) and beyond what the agreement's common standards
+    ask of it (``bargaining.common_standards``: every member implements them, deal or none), and the
+    schedules updated with it."""
     new = []
-    for side, partner, gives in ((deal["a"], deal["b"], deal["a_gives"]), (deal["b"], deal["a"], deal["b_gives"])):
+    for side, partner, gives, standard in ((deal["a"], deal["b"], deal["a_gives"], deal.get("a_standard")),
+                                           (deal["b"], deal["a"], deal["b_gives"], deal.get("b_standard"))):
         key = side if deal["track"] != "standalone" else f"{side} to {partner} (side deal)"
         before = schedules.setdefault(key, {})
+        for s, v in _values(standard or {}).items():
+            before[s] = max(before.get(s, 0.0), v)
         values = _values(gives)
         new.append({s: v for s, v in values.items() if v >= before.get(s, 0.0) + 0.005})
         for s, v in values.items():
