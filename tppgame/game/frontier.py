@@ -18,6 +18,7 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 
+from tppgame.game.kernels import deals_square, frontier_square, utilities_square
 from tppgame.game.search import THETA_GRID, clamp, reach
 from tppgame.game.solutions import (kalai_smorodinsky_solution, nash_solution, rubinstein_solution,
                                    weighted_nash_solution)
@@ -249,6 +250,17 @@ class PairTerms:
             z = np.where(st.ahead & ((z <= st.base) | (weight * gain <= cost)), st.own, z)
         return z
 
+    @property
+    def _compiled(self) -> bool:
+        """Whether the compiled loops (:mod:`tppgame.game.kernels`) give these terms' frontier: for the cost
+        exponent 2 (numpy's power for others is not a loop's to the bit), a weight per row."""
+        return self.gamma == 2.0
+
+    @property
+    def _rows(self) -> int:
+        """How many talks (rows) the terms hold, read from the stack the loops use."""
+        return self._stack._block().shape[1]
+
     @cached_property
     def _receiver_ahead(self) -> bool:
         return bool(self._stack.ahead.any())
@@ -281,20 +293,33 @@ class PairTerms:
         :func:`tppgame.game.utility.efficient_concession`.
         """
         theta = np.asarray(theta, dtype=float)
-        z = self._concessions(theta) if theta.ndim < 2 else np.moveaxis(self._concessions(theta.T), 0, 1)
         n = self.w_a.shape[-1]
+        if self._compiled and theta.shape == (self._rows,):   # the compiled loop: the same numbers
+            st = self._stack
+            z = deals_square(st._block(), st.ahead, st.ordered, theta)
+        else:
+            z = self._concessions(theta) if theta.ndim < 2 else np.moveaxis(self._concessions(theta.T), 0, 1)
         return z[..., :n], z[..., n:]
 
     def utilities(self, x_ab: np.ndarray, x_ba: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Each side's utility from a deal, relative to no deal in this round."""
         z = np.concatenate([x_ab, x_ba], axis=-1)
-        if z.ndim < 3:
-            return self._utilities_stacked(z)
-        return _rows_first(*self._utilities_stacked(np.moveaxis(z, 1, 0)))
+        points = z[None] if z.ndim < 3 else np.moveaxis(z, 1, 0)          # [points x] rows x 2S
+        if self._compiled and points.ndim == 3 and points.shape[1:] == self._stack._block().shape[1:]:
+            u_a, u_b = utilities_square(self._stack._block(), points)      # the compiled loop: the same numbers
+        else:
+            u_a, u_b = self._utilities_stacked(points)
+        return (u_a[0], u_b[0]) if z.ndim < 3 else _rows_first(u_a, u_b)
 
     def frontier(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Utilities (u_a, u_b) at the efficient deals for ``theta`` (rows[ x points])."""
         theta = np.asarray(theta, dtype=float)
+        if self._compiled and theta.ndim <= 2 and theta.shape[0] == self._rows:   # the compiled loop
+            st = self._stack
+            if theta.ndim < 2:
+                u_a, u_b = frontier_square(st._block(), st.ahead, st.ordered, theta[None])
+                return u_a[0], u_b[0]
+            return _rows_first(*frontier_square(st._block(), st.ahead, st.ordered, theta.T))
         if theta.ndim < 2:
             return self._utilities_stacked(self._concessions(theta), granted=True)
         return _rows_first(*self._utilities_stacked(self._concessions(theta.T), granted=True))

@@ -1,0 +1,157 @@
+"""Compiled loops for the efficient frontier's arithmetic, the same numbers as the array code, bit for bit.
+
+A pair's efficient deal at a weight ``theta`` and the utilities it gives
+(:meth:`tppgame.game.frontier.PairTerms.frontier`) take about thirty array operations on small arrays
+(a few talks x twice the sectors), so a game's few hundred frontier evaluations cost mostly numpy's
+fixed cost per call. These loops do the same arithmetic element by element in one compiled pass
+(numba), in the same order, so that every result is the array code's to the last bit:
+
+* each element's operations are the array code's, one by one (IEEE arithmetic is the same in a loop);
+  numpy's ``minimum`` and ``maximum`` keep their second operand on a tie;
+* a sum over sectors follows numpy's pairwise summation of a contiguous row (eight partial sums from
+  eight elements on, combined in pairs, then the rest one by one), which ``np.add.reduce`` uses;
+* the cost exponent 2 is a square (numpy's ``x ** 2.0`` is ``x * x``); other exponents stay with the
+  array code, whose ``power`` a loop does not reproduce to the bit.
+
+``tests/test_kernels.py`` holds the loops to the array code on random terms; every bundled game plays
+the same with them (tests/test_same_games.py).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+# the layers of a stacked terms block (tppgame.game.frontier._STACK_NUMBERS), by position
+W, P, BASE, RIVAL, C, OWN, OWN_COST, BASE_FLOOR, HIGH, LOW, CEILING = range(11)
+
+
+@njit(cache=True, inline="always")
+def _min(a: float, b: float) -> float:
+    return a if a < b else b      # noqa: FURB136 -- numpy's minimum, tie and all, spelt out
+
+
+@njit(cache=True, inline="always")
+def _max(a: float, b: float) -> float:
+    return a if a > b else b      # noqa: FURB136 -- numpy's maximum, tie and all, spelt out
+
+
+@njit(cache=True)
+def _pairwise(x: np.ndarray, lo: int, n: int) -> float:
+    """numpy's pairwise sum of ``x[lo:lo + n]`` (n up to its block of 128)."""
+    if n < 8:
+        res = 0.0
+        for i in range(n):
+            res += x[lo + i]
+        return res
+    r0, r1, r2, r3 = x[lo], x[lo + 1], x[lo + 2], x[lo + 3]
+    r4, r5, r6, r7 = x[lo + 4], x[lo + 5], x[lo + 6], x[lo + 7]
+    i = 8
+    while i < n - (n % 8):
+        r0 += x[lo + i]
+        r1 += x[lo + i + 1]
+        r2 += x[lo + i + 2]
+        r3 += x[lo + i + 3]
+        r4 += x[lo + i + 4]
+        r5 += x[lo + i + 5]
+        r6 += x[lo + i + 6]
+        r7 += x[lo + i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += x[lo + i]
+        i += 1
+    return res
+
+
+@njit(cache=True)
+def _concede(numbers: np.ndarray, ahead: np.ndarray, any_ahead: bool, ordered: bool, r: int, t: float,
+             n: int, z: np.ndarray) -> None:
+    """Row ``r``'s efficient concessions at weight ``t`` on a (cost exponent 2) into ``z`` (2n)."""
+    t = _min(_max(t, 1e-12), 1.0 - 1e-12)
+    ratio = (1.0 - t) / t
+    inverse = 1.0 / ratio
+    for j in range(2 * n):
+        weight = ratio if j < n else inverse
+        high = weight * numbers[HIGH, r, j]
+        low = weight * numbers[LOW, r, j]
+        rival = numbers[RIVAL, r, j]
+        if ordered:
+            v = _max(low, _min(high, rival))
+        else:
+            v = high if high <= rival else (low if low >= rival else rival)   # noqa: FURB136 -- the array code's where
+        v = _min(_max(v, numbers[OWN, r, j]), numbers[CEILING, r, j])
+        if any_ahead:
+            base = numbers[BASE, r, j]
+            reached = _max(v, base)
+            gain = numbers[W, r, j] * (reached - base) + numbers[P, r, j] * (_min(reached, rival)
+                                                                            - numbers[BASE_FLOOR, r, j])
+            cost = numbers[C, r, j] * (v * v - numbers[OWN_COST, r, j])
+            if ahead[r, j] and (v <= base or weight * gain <= cost):
+                v = numbers[OWN, r, j]
+        z[j] = v
+
+
+@njit(cache=True)
+def _utilities(numbers: np.ndarray, r: int, z: np.ndarray, granted: bool, n: int, gains: np.ndarray,
+               costs: np.ndarray) -> tuple[float, float]:
+    """(u_a, u_b) of row ``r``'s stacked concessions ``z`` (cost exponent 2)."""
+    for j in range(2 * n):
+        v = z[j]
+        base = numbers[BASE, r, j]
+        reached = _max(v, base)
+        gain = numbers[W, r, j] * (reached - base)
+        gain = gain + numbers[P, r, j] * (_min(reached, numbers[RIVAL, r, j]) - numbers[BASE_FLOOR, r, j])
+        given = v if granted else _max(v, numbers[OWN, r, j])
+        gains[j] = gain
+        costs[j] = numbers[C, r, j] * (given * given - numbers[OWN_COST, r, j])
+    u_a = _pairwise(gains, n, n) - _pairwise(costs, 0, n)
+    u_b = _pairwise(gains, 0, n) - _pairwise(costs, n, n)
+    return u_a, u_b
+
+
+@njit(cache=True)
+def frontier_square(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, theta: np.ndarray,
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Utilities (u_a, u_b) at the efficient deals for ``theta`` (points x rows) of stacked terms
+    ``numbers`` (layers x rows x 2n) with cost exponent 2; each points x rows."""
+    points, rows = theta.shape
+    n = numbers.shape[2] // 2
+    any_ahead = ahead.any()
+    u_a = np.empty((points, rows))
+    u_b = np.empty((points, rows))
+    z = np.empty(2 * n)
+    gains = np.empty(2 * n)
+    costs = np.empty(2 * n)
+    for k in range(points):
+        for r in range(rows):
+            _concede(numbers, ahead, any_ahead, ordered, r, theta[k, r], n, z)
+            u_a[k, r], u_b[k, r] = _utilities(numbers, r, z, True, n, gains, costs)
+    return u_a, u_b
+
+
+@njit(cache=True)
+def deals_square(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, theta: np.ndarray) -> np.ndarray:
+    """The efficient concessions (rows x 2n) for one ``theta`` a row, cost exponent 2."""
+    rows = theta.shape[0]
+    n = numbers.shape[2] // 2
+    any_ahead = ahead.any()
+    out = np.empty((rows, 2 * n))
+    for r in range(rows):
+        _concede(numbers, ahead, any_ahead, ordered, r, theta[r], n, out[r])
+    return out
+
+
+@njit(cache=True)
+def utilities_square(numbers: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(u_a, u_b) of stacked concessions ``z`` (points x rows x 2n), cost exponent 2, each points x rows."""
+    points, rows = z.shape[0], z.shape[1]
+    n = numbers.shape[2] // 2
+    u_a = np.empty((points, rows))
+    u_b = np.empty((points, rows))
+    gains = np.empty(2 * n)
+    costs = np.empty(2 * n)
+    for k in range(points):
+        for r in range(rows):
+            u_a[k, r], u_b[k, r] = _utilities(numbers, r, z[k, r], False, n, gains, costs)
+    return u_a, u_b
