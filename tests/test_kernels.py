@@ -16,7 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from tppgame.game.frontier import TERMS_FIELDS, PairTerms
+from tppgame.game.frontier import TERMS_FIELDS, THETA_GRID, PairTerms
+from tppgame.game.search import reach
 
 
 def _array_frontier(terms: PairTerms, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -70,6 +71,38 @@ def test_the_loops_give_the_array_codes_numbers_bit_for_bit(terms: PairTerms, da
     got = terms.utilities(x_ab, x_ba)
     want = terms._utilities_stacked(np.concatenate([x_ab, x_ba], axis=-1))
     assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+
+
+@settings(max_examples=200, deadline=None)
+@given(pair_terms(), st.data())
+def test_the_searches_find_the_array_codes_points_bit_for_bit(terms: PairTerms, data: st.DataObject):
+    """reach (regula falsi or bisection, safe or interpolated, with the brackets' short ends) gives the same
+    thetas with the loops as with the array code, for levels anywhere on and beyond each row's frontier."""
+    rows = terms.w_a.shape[0]
+    side_is_a = np.array(data.draw(st.lists(st.booleans(), min_size=rows, max_size=rows)))
+    u_a, u_b = terms.frontier(np.broadcast_to(THETA_GRID, (rows, len(THETA_GRID))))
+    table = np.where(side_is_a[:, None], u_a, u_b[:, ::-1])
+    share = np.array(data.draw(st.lists(st.floats(-0.1, 1.1), min_size=rows, max_size=rows)))
+    level = table.min(axis=1) + share * (table.max(axis=1) - table.min(axis=1))
+    for bisect, safe, steps in ((False, True, 4), (False, False, 4), (True, False, 4), (True, True, 40)):
+        compiled = reach(terms, table, side_is_a, level, steps=steps, safe=safe, bisect=bisect, short_end=True)
+        with np.errstate(over="ignore"):
+            arrays_only = reach(_array_code(terms), table, side_is_a, level, steps=steps, safe=safe, bisect=bisect,
+                                short_end=True)
+        for got, want in zip(compiled, arrays_only):
+            assert np.array_equal(got, want)
+
+
+class _ArrayCode(PairTerms):
+    """Terms that never take the compiled loops (the array code alone)."""
+
+    @property
+    def _compiled(self) -> bool:
+        return False
+
+
+def _array_code(terms: PairTerms) -> PairTerms:
+    return _ArrayCode(**{k: getattr(terms, k) for k in TERMS_FIELDS}, gamma=terms.gamma)
 
 
 def test_one_sector_each_way_by_hand():

@@ -155,3 +155,78 @@ def utilities_square(numbers: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np
         for r in range(rows):
             u_a[k, r], u_b[k, r] = _utilities(numbers, r, z[k, r], False, n, gains, costs)
     return u_a, u_b
+
+
+# ------------------------------------------------------------------ searches along the frontier
+# How tppgame.game.search.reach narrows each row's bracket (search_square's ``method``)
+FALSE_POSITION, INTERPOLATED_FALSE_POSITION, BISECTION, SAFE_BISECTION = range(4)
+
+
+@njit(cache=True)
+def _side_value(numbers: np.ndarray, ahead: np.ndarray, any_ahead: bool, ordered: bool, r: int, view: float,
+                side_a: bool, n: int, z: np.ndarray, gains: np.ndarray, costs: np.ndarray) -> float:
+    """Row ``r``'s searching side's utility at ``view`` (theta on a for side a, on b for side b)."""
+    _concede(numbers, ahead, any_ahead, ordered, r, view if side_a else 1.0 - view, n, z)
+    u_a, u_b = _utilities(numbers, r, z, True, n, gains, costs)
+    return u_a if side_a else u_b
+
+
+@njit(cache=True, inline="always")
+def _clamp(x: float, lo: float, hi: float) -> float:
+    return _min(_max(x, lo), hi)
+
+
+@njit(cache=True, inline="always")
+def _interpolated(lo: float, hi: float, f_lo: float, f_hi: float, level: float) -> float:
+    span = f_hi - f_lo if f_hi > f_lo else 1.0
+    return _clamp(lo + (level - f_lo) / span * (hi - lo), lo, hi)
+
+
+@njit(cache=True)
+def search_square(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, side_a: np.ndarray, lo: np.ndarray,
+                  hi: np.ndarray, f_lo: np.ndarray, f_hi: np.ndarray, level: np.ndarray, bracket: np.ndarray,
+                  steps: int, method: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`tppgame.game.search.reach`'s narrowing of each row's bracket [lo, hi] on the exact frontier
+    (cost exponent 2), row by row: the answer (as theta on the searching side) and the final bracket's
+    short end, as ``_general_search`` (regula falsi, Illinois; with ``INTERPOLATED_FALSE_POSITION`` the
+    answer interpolated in the final bracket), ``_bisection`` and ``_safe_bisection`` give them."""
+    rows = lo.shape[0]
+    n = numbers.shape[2] // 2
+    any_ahead = ahead.any()
+    z, gains, costs = np.empty(2 * n), np.empty(2 * n), np.empty(2 * n)
+    answer, short = np.empty(rows), np.empty(rows)
+    for r in range(rows):
+        a, b, fa, fb, goal = lo[r], hi[r], f_lo[r], f_hi[r], level[r]
+        if not bracket[r]:
+            answer[r] = b
+            short[r] = b if method == SAFE_BISECTION else a
+            continue
+        if method == FALSE_POSITION or method == INTERPOLATED_FALSE_POSITION:
+            kept = 0.0          # Illinois: how often in a row hi (> 0) or lo (< 0) stayed put
+            for _ in range(steps):
+                g_lo, g_hi = fa - goal, fb - goal
+                if kept > 1:
+                    g_hi = g_hi / 2.0 ** (kept - 1)
+                if kept < -1:
+                    g_lo = g_lo / 2.0 ** (-kept - 1)
+                span = g_hi - g_lo if g_hi > g_lo else 1.0
+                mid = _clamp(a - g_lo / span * (b - a), a, b)
+                f_mid = _side_value(numbers, ahead, any_ahead, ordered, r, mid, side_a[r], n, z, gains, costs)
+                if f_mid >= goal:
+                    b, fb = mid, f_mid
+                    kept = _min(kept, 0.0) - 1
+                else:
+                    a, fa = mid, f_mid
+                    kept = _max(kept, 0.0) + 1
+            answer[r] = b if method == FALSE_POSITION else _interpolated(a, b, fa, fb, goal)
+        else:
+            for _ in range(steps):
+                mid = 0.5 * (a + b)
+                f_mid = _side_value(numbers, ahead, any_ahead, ordered, r, mid, side_a[r], n, z, gains, costs)
+                if f_mid >= goal:
+                    b, fb = mid, f_mid
+                else:
+                    a, fa = mid, f_mid
+            answer[r] = b if method == SAFE_BISECTION else _interpolated(a, b, fa, fb, goal)
+        short[r] = a
+    return answer, short
