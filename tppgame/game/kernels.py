@@ -111,7 +111,7 @@ def _utilities(numbers: np.ndarray, r: int, z: np.ndarray, granted: bool, n: int
 
 
 @njit(cache=True)
-def frontier_square(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, theta: np.ndarray,
+def _frontier_square(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, theta: np.ndarray,
                     ) -> tuple[np.ndarray, np.ndarray]:
     """Utilities (u_a, u_b) at the efficient deals for ``theta`` (points x rows) of stacked terms
     ``numbers`` (layers x rows x 2n) with cost exponent 2; each points x rows."""
@@ -131,7 +131,7 @@ def frontier_square(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, theta
 
 
 @njit(cache=True)
-def deals_square(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, theta: np.ndarray) -> np.ndarray:
+def _deals_square(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, theta: np.ndarray) -> np.ndarray:
     """The efficient concessions (rows x 2n) for one ``theta`` a row, cost exponent 2."""
     rows = theta.shape[0]
     n = numbers.shape[2] // 2
@@ -143,7 +143,7 @@ def deals_square(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, theta: n
 
 
 @njit(cache=True)
-def utilities_square(numbers: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _utilities_square(numbers: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(u_a, u_b) of stacked concessions ``z`` (points x rows x 2n), cost exponent 2, each points x rows."""
     points, rows = z.shape[0], z.shape[1]
     n = numbers.shape[2] // 2
@@ -183,7 +183,7 @@ def _interpolated(lo: float, hi: float, f_lo: float, f_hi: float, level: float) 
 
 
 @njit(cache=True)
-def search_square(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, side_a: np.ndarray, lo: np.ndarray,
+def _search_square(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, side_a: np.ndarray, lo: np.ndarray,
                   hi: np.ndarray, f_lo: np.ndarray, f_hi: np.ndarray, level: np.ndarray, bracket: np.ndarray,
                   steps: int, method: int) -> tuple[np.ndarray, np.ndarray]:
     """:func:`tppgame.game.search.reach`'s narrowing of each row's bracket [lo, hi] on the exact frontier
@@ -230,3 +230,37 @@ def search_square(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, side_a:
             answer[r] = b if method == SAFE_BISECTION else _interpolated(a, b, fa, fb, goal)
         short[r] = a
     return answer, short
+
+
+# ------------------------------------------------------------------ the calls
+# Each loop is compiled for C-ordered, writable arrays only: a view (a transposed or broadcast weight grid)
+# or a read-only array (a sweep's memo shares them) is copied first, so one compiled version serves every
+# call and a process loads one version of each from the cache.
+def plain(x: np.ndarray) -> np.ndarray:
+    """``x`` as a C-ordered, writable array (itself when it is one already)."""
+    return x if x.flags.c_contiguous and x.flags.writeable else np.array(x, order="C")
+
+
+def frontier_square(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, theta: np.ndarray,
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Utilities (u_a, u_b), each points x rows, at the efficient deals for ``theta`` (points x rows) of the
+    stacked terms ``numbers`` (layers x rows x 2n) with cost exponent 2."""
+    return _frontier_square(plain(numbers), plain(ahead), ordered, plain(theta))
+
+
+def deals_square(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, theta: np.ndarray) -> np.ndarray:
+    """The efficient concessions (rows x 2n) for one ``theta`` a row, cost exponent 2."""
+    return _deals_square(plain(numbers), plain(ahead), ordered, plain(theta))
+
+
+def utilities_square(numbers: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(u_a, u_b) of stacked concessions ``z`` (points x rows x 2n), cost exponent 2, each points x rows."""
+    return _utilities_square(plain(numbers), plain(z))
+
+
+def search_square(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, side_a: np.ndarray, lo: np.ndarray,
+                  hi: np.ndarray, f_lo: np.ndarray, f_hi: np.ndarray, level: np.ndarray, bracket: np.ndarray,
+                  steps: int, method: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's bracket narrowed on the exact frontier (:func:`_search_square`)."""
+    return _search_square(plain(numbers), plain(ahead), ordered, plain(side_a), plain(lo), plain(hi), plain(f_lo),
+                          plain(f_hi), plain(level), plain(bracket), int(steps), int(method))
