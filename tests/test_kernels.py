@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from tppgame.game.frontier import TERMS_FIELDS, THETA_GRID, PairTerms
+from tppgame.game.frontier import TERMS_FIELDS, THETA_GRID, PairTerms, _zone
 from tppgame.game.search import reach
 
 
@@ -91,6 +91,24 @@ def test_the_searches_find_the_array_codes_points_bit_for_bit(terms: PairTerms, 
                                 short_end=True)
         for got, want in zip(compiled, arrays_only):
             assert np.array_equal(got, want)
+
+
+@settings(max_examples=200, deadline=None)
+@given(pair_terms(), st.data())
+def test_the_zone_of_agreement_is_the_array_codes_bit_for_bit(terms: PairTerms, data: st.DataObject):
+    """Both reservations' crossings, whether each is reached, the zone and the rows to search again are the
+    same with the loops as with the array code (regula falsi in 4 steps, bisection in 40)."""
+    rows = terms.w_a.shape[0]
+    u_a, u_b = terms.frontier(np.broadcast_to(THETA_GRID, (rows, len(THETA_GRID))))
+    shares = [np.array(data.draw(st.lists(st.floats(-0.1, 1.1), min_size=rows, max_size=rows))) for _ in "ab"]
+    reserve_a = u_a.min(axis=1) + shares[0] * (u_a.max(axis=1) - u_a.min(axis=1))
+    reserve_b = u_b.min(axis=1) + shares[1] * (u_b.max(axis=1) - u_b.min(axis=1))
+    for steps, bisect in ((4, False), (40, True)):
+        got = _zone(terms, u_a, u_b, reserve_a, reserve_b, steps=steps, bisect=bisect)
+        with np.errstate(over="ignore"):
+            want = _zone(_array_code(terms), u_a, u_b, reserve_a, reserve_b, steps=steps, bisect=bisect)
+        for name in want.__dataclass_fields__:
+            assert np.array_equal(getattr(got, name), getattr(want, name)), name
 
 
 class _ArrayCode(PairTerms):

@@ -184,8 +184,8 @@ def _interpolated(lo: float, hi: float, f_lo: float, f_hi: float, level: float) 
 
 @njit(cache=True)
 def _search_square(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, side_a: np.ndarray, lo: np.ndarray,
-                  hi: np.ndarray, f_lo: np.ndarray, f_hi: np.ndarray, level: np.ndarray, bracket: np.ndarray,
-                  steps: int, method: int) -> tuple[np.ndarray, np.ndarray]:
+                   hi: np.ndarray, f_lo: np.ndarray, f_hi: np.ndarray, level: np.ndarray, bracket: np.ndarray,
+                   steps: int, method: int) -> tuple[np.ndarray, np.ndarray]:
     """:func:`tppgame.game.search.reach`'s narrowing of each row's bracket [lo, hi] on the exact frontier
     (cost exponent 2), row by row: the answer (as theta on the searching side) and the final bracket's
     short end, as ``_general_search`` (regula falsi, Illinois; with ``INTERPOLATED_FALSE_POSITION`` the
@@ -196,41 +196,91 @@ def _search_square(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, side_a
     z, gains, costs = np.empty(2 * n), np.empty(2 * n), np.empty(2 * n)
     answer, short = np.empty(rows), np.empty(rows)
     for r in range(rows):
-        a, b, fa, fb, goal = lo[r], hi[r], f_lo[r], f_hi[r], level[r]
-        if not bracket[r]:
-            answer[r] = b
-            short[r] = b if method == SAFE_BISECTION else a
-            continue
-        if method == FALSE_POSITION or method == INTERPOLATED_FALSE_POSITION:
-            kept = 0.0          # Illinois: how often in a row hi (> 0) or lo (< 0) stayed put
-            for _ in range(steps):
-                g_lo, g_hi = fa - goal, fb - goal
-                if kept > 1:
-                    g_hi = g_hi / 2.0 ** (kept - 1)
-                if kept < -1:
-                    g_lo = g_lo / 2.0 ** (-kept - 1)
-                span = g_hi - g_lo if g_hi > g_lo else 1.0
-                mid = _clamp(a - g_lo / span * (b - a), a, b)
-                f_mid = _side_value(numbers, ahead, any_ahead, ordered, r, mid, side_a[r], n, z, gains, costs)
-                if f_mid >= goal:
-                    b, fb = mid, f_mid
-                    kept = _min(kept, 0.0) - 1
-                else:
-                    a, fa = mid, f_mid
-                    kept = _max(kept, 0.0) + 1
-            answer[r] = b if method == FALSE_POSITION else _interpolated(a, b, fa, fb, goal)
+        if bracket[r]:
+            answer[r], short[r] = _narrow(numbers, ahead, any_ahead, ordered, r, side_a[r], lo[r], hi[r], f_lo[r],
+                                          f_hi[r], level[r], steps, method, n, z, gains, costs)
         else:
-            for _ in range(steps):
-                mid = 0.5 * (a + b)
-                f_mid = _side_value(numbers, ahead, any_ahead, ordered, r, mid, side_a[r], n, z, gains, costs)
-                if f_mid >= goal:
-                    b, fb = mid, f_mid
-                else:
-                    a, fa = mid, f_mid
-            answer[r] = b if method == SAFE_BISECTION else _interpolated(a, b, fa, fb, goal)
-        short[r] = a
+            answer[r], short[r] = hi[r], (hi[r] if method == SAFE_BISECTION else lo[r])
     return answer, short
 
+@njit(cache=True)
+def _narrow(numbers: np.ndarray, ahead: np.ndarray, any_ahead: bool, ordered: bool, r: int, side_a: bool,
+            a: float, b: float, fa: float, fb: float, goal: float, steps: int, method: int, n: int, z: np.ndarray,
+            gains: np.ndarray, costs: np.ndarray) -> tuple[float, float]:
+    """One bracketed row's search (:func:`_search_square`'s loop): the answer and the final short end."""
+    if method == FALSE_POSITION or method == INTERPOLATED_FALSE_POSITION:
+        kept = 0.0          # Illinois: how often in a row hi (> 0) or lo (< 0) stayed put
+        for _ in range(steps):
+            g_lo, g_hi = fa - goal, fb - goal
+            if kept > 1:
+                g_hi = g_hi / 2.0 ** (kept - 1)
+            if kept < -1:
+                g_lo = g_lo / 2.0 ** (-kept - 1)
+            span = g_hi - g_lo if g_hi > g_lo else 1.0
+            mid = _clamp(a - g_lo / span * (b - a), a, b)
+            f_mid = _side_value(numbers, ahead, any_ahead, ordered, r, mid, side_a, n, z, gains, costs)
+            if f_mid >= goal:
+                b, fb = mid, f_mid
+                kept = _min(kept, 0.0) - 1
+            else:
+                a, fa = mid, f_mid
+                kept = _max(kept, 0.0) + 1
+        return (b if method == FALSE_POSITION else _interpolated(a, b, fa, fb, goal)), a
+    for _ in range(steps):
+        mid = 0.5 * (a + b)
+        f_mid = _side_value(numbers, ahead, any_ahead, ordered, r, mid, side_a, n, z, gains, costs)
+        if f_mid >= goal:
+            b, fb = mid, f_mid
+        else:
+            a, fa = mid, f_mid
+    return (b if method == SAFE_BISECTION else _interpolated(a, b, fa, fb, goal)), a
+
+
+@njit(cache=True)
+def _zone_square(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, u_a: np.ndarray, u_b: np.ndarray,
+                 level_a: np.ndarray, level_b: np.ndarray, grid: np.ndarray, steps: int, method: int,
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Both searches of :func:`tppgame.game.frontier._zone` (cost exponent 2), as ``reach`` makes them over
+    the rows stacked twice: rows 0..R-1 where a first gets ``level_a`` on its sampled utility ``u_a``
+    (rows x grid), rows R..2R-1 where b first gets ``level_b`` (``u_b`` read from the grid's end). Returns,
+    per stacked row, the crossing as theta on a, whether the side reaches its level at all, the final
+    bracket's short end as theta on a, and both sides' utilities at the crossing."""
+    rows, points = u_a.shape
+    n = numbers.shape[2] // 2
+    any_ahead = ahead.any()
+    z, gains, costs = np.empty(2 * n), np.empty(2 * n), np.empty(2 * n)
+    theta, ok, short = np.empty(2 * rows), np.empty(2 * rows, dtype=np.bool_), np.empty(2 * rows)
+    at_a, at_b = np.empty(2 * rows), np.empty(2 * rows)
+    for k in range(2 * rows):
+        side_a = k < rows
+        r = k if side_a else k - rows
+        goal = level_a[r] if side_a else level_b[r]
+        first = -1                  # the first grid point where the side reaches its level
+        for g in range(points):
+            value = u_a[r, g] if side_a else u_b[r, points - 1 - g]
+            if value >= goal:
+                first = g
+                break
+        ok[k] = first >= 0
+        top = first if first >= 0 else points - 1
+        below = top - 1 if top > 0 else 0
+        a, b = grid[below], grid[top]
+        if side_a:
+            fa, fb = u_a[r, below], u_a[r, top]
+        else:
+            fa, fb = u_b[r, points - 1 - below], u_b[r, points - 1 - top]
+        if first > 0:
+            view, end = _narrow(numbers, ahead, any_ahead, ordered, r, side_a, a, b, fa, fb, goal, steps, method,
+                                n, z, gains, costs)
+        else:
+            view, end = b, (b if method == SAFE_BISECTION else a)
+        if top == 0:
+            view, end = grid[0], grid[0]
+        theta[k] = view if side_a else 1.0 - view
+        short[k] = end if side_a else 1.0 - end
+        _concede(numbers, ahead, any_ahead, ordered, r, theta[k], n, z)
+        at_a[k], at_b[k] = _utilities(numbers, r, z, True, n, gains, costs)
+    return theta, ok, short, at_a, at_b
 
 # ------------------------------------------------------------------ the calls
 # Each loop is compiled for C-ordered, writable arrays only: a view (a transposed or broadcast weight grid)
@@ -264,3 +314,11 @@ def search_square(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, side_a:
     """Each row's bracket narrowed on the exact frontier (:func:`_search_square`)."""
     return _search_square(plain(numbers), plain(ahead), ordered, plain(side_a), plain(lo), plain(hi), plain(f_lo),
                           plain(f_hi), plain(level), plain(bracket), int(steps), int(method))
+
+
+def zone_square(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, u_a: np.ndarray, u_b: np.ndarray,
+                level_a: np.ndarray, level_b: np.ndarray, grid: np.ndarray, steps: int, method: int,
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Both reservations' crossings on a pair's frontier (:func:`_zone_square`)."""
+    return _zone_square(plain(numbers), plain(ahead), ordered, plain(u_a), plain(u_b), plain(level_a),
+                        plain(level_b), plain(grid), int(steps), int(method))
