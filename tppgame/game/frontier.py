@@ -18,6 +18,8 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 
+from tppgame.game.kernels import (FALSE_POSITION, SAFE_BISECTION, deals_square, frontier_square, utilities_square,
+                                  zone_square)
 from tppgame.game.search import THETA_GRID, clamp, reach
 from tppgame.game.solutions import (kalai_smorodinsky_solution, nash_solution, rubinstein_solution,
                                    weighted_nash_solution)
@@ -249,6 +251,17 @@ class PairTerms:
             z = np.where(st.ahead & ((z <= st.base) | (weight * gain <= cost)), st.own, z)
         return z
 
+    @property
+    def _compiled(self) -> bool:
+        """Whether the compiled loops (:mod:`tppgame.game.kernels`) give these terms' frontier: for the cost
+        exponent 2 (numpy's power for others is not a loop's to the bit), a weight per row."""
+        return self.gamma == 2.0
+
+    @property
+    def _rows(self) -> int:
+        """How many talks (rows) the terms hold, read from the stack the loops use."""
+        return self._stack._block().shape[1]
+
     @cached_property
     def _receiver_ahead(self) -> bool:
         return bool(self._stack.ahead.any())
@@ -281,20 +294,33 @@ class PairTerms:
         :func:`tppgame.game.utility.efficient_concession`.
         """
         theta = np.asarray(theta, dtype=float)
-        z = self._concessions(theta) if theta.ndim < 2 else np.moveaxis(self._concessions(theta.T), 0, 1)
         n = self.w_a.shape[-1]
+        if self._compiled and theta.shape == (self._rows,):   # the compiled loop: the same numbers
+            st = self._stack
+            z = deals_square(st._block(), st.ahead, st.ordered, theta)
+        else:
+            z = self._concessions(theta) if theta.ndim < 2 else np.moveaxis(self._concessions(theta.T), 0, 1)
         return z[..., :n], z[..., n:]
 
     def utilities(self, x_ab: np.ndarray, x_ba: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Each side's utility from a deal, relative to no deal in this round."""
         z = np.concatenate([x_ab, x_ba], axis=-1)
-        if z.ndim < 3:
-            return self._utilities_stacked(z)
-        return _rows_first(*self._utilities_stacked(np.moveaxis(z, 1, 0)))
+        points = z[None] if z.ndim < 3 else np.moveaxis(z, 1, 0)          # [points x] rows x 2S
+        if self._compiled and points.ndim == 3 and points.shape[1:] == self._stack._block().shape[1:]:
+            u_a, u_b = utilities_square(self._stack._block(), points)      # the compiled loop: the same numbers
+        else:
+            u_a, u_b = self._utilities_stacked(points)
+        return (u_a[0], u_b[0]) if z.ndim < 3 else _rows_first(u_a, u_b)
 
     def frontier(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Utilities (u_a, u_b) at the efficient deals for ``theta`` (rows[ x points])."""
         theta = np.asarray(theta, dtype=float)
+        if self._compiled and theta.ndim <= 2 and theta.shape[0] == self._rows:   # the compiled loop
+            st = self._stack
+            if theta.ndim < 2:
+                u_a, u_b = frontier_square(st._block(), st.ahead, st.ordered, theta[None])
+                return u_a[0], u_b[0]
+            return _rows_first(*frontier_square(st._block(), st.ahead, st.ordered, theta.T))
         if theta.ndim < 2:
             return self._utilities_stacked(self._concessions(theta), granted=True)
         return _rows_first(*self._utilities_stacked(self._concessions(theta.T), granted=True))
@@ -359,16 +385,23 @@ def _zone(terms: PairTerms, u_a: np.ndarray, u_b: np.ndarray, reserve_a: np.ndar
     of the two points meets both reservations (the zone holds it but can be wider). Once a search
     cannot narrow it further, a point that meets both reservations is taken as the whole zone."""
     rows = len(reserve_a)
-    twice = np.concatenate([np.arange(rows), np.arange(rows)])
-    both = terms.rows(twice)
-    theta_best, ok, short = reach(both, np.concatenate([u_a, u_b[:, ::-1]]), np.arange(2 * rows) < rows,
-                                  np.concatenate([reserve_a, reserve_b]) - RESERVE_TOLERANCE, steps=steps,
-                                  bisect=bisect, short_end=True)
+    if terms._compiled and terms._rows == rows:        # the compiled loops: the same searches, to the bit
+        st = terms._stack
+        theta_best, ok, short, at_a, at_b = zone_square(
+            st._block(), st.ahead, st.ordered, u_a, u_b, reserve_a - RESERVE_TOLERANCE,
+            reserve_b - RESERVE_TOLERANCE, THETA_GRID, steps, SAFE_BISECTION if bisect else FALSE_POSITION)
+    else:
+        twice = np.concatenate([np.arange(rows), np.arange(rows)])
+        both = terms.rows(twice)
+        theta_best, ok, short = reach(both, np.concatenate([u_a, u_b[:, ::-1]]), np.arange(2 * rows) < rows,
+                                      np.concatenate([reserve_a, reserve_b]) - RESERVE_TOLERANCE, steps=steps,
+                                      bisect=bisect, short_end=True)
+        at_a, at_b = both.frontier(theta_best)
     theta_best_b, theta_best_a, ok_a, ok_b = theta_best[:rows], theta_best[rows:], ok[:rows], ok[rows:]
     # a falls short of its reservation up to (and at) a_short; b falls short from b_short on
     a_short, b_short = short[:rows], short[rows:]
     # both sides' utilities at both crossings, as rows of the twice-stacked terms (b's best first)
-    (ua_at_b, ua_at_a), (ub_at_b, ub_at_a) = (np.split(v, 2) for v in both.frontier(theta_best))
+    (ua_at_b, ua_at_a), (ub_at_b, ub_at_a) = (np.split(v, 2) for v in (at_a, at_b))
     inverted = theta_best_b > theta_best_a
     b_point = inverted & (ub_at_b >= reserve_b - RESERVE_TOLERANCE)   # a surely gets its reservation there
     a_point = inverted & ~b_point & (ua_at_a >= reserve_a - RESERVE_TOLERANCE)

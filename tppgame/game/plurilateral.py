@@ -123,21 +123,46 @@ class Plurilateral:
         (:func:`tppgame.game.standards.transition_years`, :func:`tppgame.game.standards.transition_relief`).
         A standard counts where it sets a member's schedule (its deals gave less); ``utility``: the
         members' utilities with the standards at once (:meth:`_at_once`'s, if not given)."""
-        m, w, params = self.model, self.model.weights, self.model.config.params
         n = len(group)
         floor = self.standards_minimum(group)
         if floor is None:
             return np.zeros(n, dtype=int), np.zeros(n)
         if utility is None:
             utility = self._at_once(schedule, group)[1]
+        margin = np.where(group, self.margin(utility, group), 0.0)
+        if not (margin < 0).any():          # every member ratifies with the standards at once: no transition
+            return np.zeros(n, dtype=int), np.zeros(n)
         implemented = np.where((floor > 0) & (np.abs(schedule - floor) <= 1e-12), floor, 0.0)
-        others = (group[:, None] & group[None, :] & ~np.eye(n, dtype=bool)).astype(float)
-        cost = np.einsum("jks,jk,js->j", w.cost, others, implemented ** w.gamma)     # [j]: j opening to the others
-        gain = np.einsum("kjs,kj,js->kj", w.gain, others, implemented)              # [k, j]: k from j's opening
-        margin = np.where(group, utility - m.outside - w.threshold * attainable_gain(w, group), 0.0)
-        discount = yearly_discount(params["patience"], m.config.months_per_round)
+        cost, gain = self._standards_worth(implemented, group)
+        params = self.model.config.params
+        discount = yearly_discount(params["patience"], self.model.config.months_per_round)
         years = transition_years(margin, cost, discount, params["max_phase_out"])
         return years, transition_relief(years, discount, cost, gain)
+
+    def margin(self, utility: np.ndarray, group: np.ndarray) -> np.ndarray:
+        """[c]: each country's utility above what it needs to ratify ``group``'s package (its outside option
+        plus its threshold times what it could gain in the group: :func:`tppgame.game.agreement.ratifies`
+        tests the same), the margin the end game and the transitions work with. What it needs is
+        remembered like :meth:`_ratifying` (a shock replaces the weights, so a new threshold starts afresh)."""
+        key = ("needed", group.tobytes())
+        needed = self._in_this_world().get(key)
+        if needed is None:
+            w = self.model.weights
+            needed = self._known[key] = w.threshold * attainable_gain(w, group)
+        return utility - self.model.outside - needed
+
+    def _standards_worth(self, implemented: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """[j]: what implementing ``implemented`` (the standards where they set a member's schedule) costs
+        each member j of ``group`` towards the others, and [k, j]: what k gains from j implementing them;
+        remembered like :meth:`_ratifying` (many packages differ only where no standard binds)."""
+        key = ("standards worth", implemented.tobytes(), group.tobytes())
+        known = self._in_this_world().get(key)
+        if known is None:
+            w, n = self.model.weights, len(group)
+            others = (group[:, None] & group[None, :] & ~np.eye(n, dtype=bool)).astype(float)
+            known = self._known[key] = (np.einsum("jks,jk,js->j", w.cost, others, implemented ** w.gamma),
+                                        np.einsum("kjs,kj,js->kj", w.gain, others, implemented))
+        return known
 
     def _at_once(self, schedule: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Who in ``group`` would ratify these schedules, with utilities and access (the model's
@@ -307,7 +332,7 @@ class Plurilateral:
                 package = self._package(group)
                 ok, utility, access, refused = self._judged(package, group)
             holdouts = group & ~ok
-            margin = utility - m.outside - w.threshold * attainable_gain(w, group)
+            margin = self.margin(utility, group)
             if self._update_endgame(holdouts, margin, refused) and not holdouts.any() and m.round >= 1:
                 m.table.refresh()      # offers made only to bring hold-outs in lapse now
             open_pairs = m.table.open_pairs(group)

@@ -42,7 +42,7 @@ A term is acceptable to a country when it lies on its ideal's side of its red li
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -224,16 +224,28 @@ class Rules:
     countries: tuple[str, ...]
     issues: dict[str, Issue]
     figure_sources: dict[str, str]
+    _selected: dict[tuple[str, ...], Rules] = field(default_factory=dict, compare=False, repr=False)
 
     def select(self, countries: tuple[str, ...]) -> Rules:
         """The same issues over a scenario's countries (in its order): every per-country array indexed,
-        so a country left out neither pays nor earns (its biologics market, its exports drop out)."""
-        idx = [self.countries.index(code) for code in countries]
-        issues = {name: replace(issue, status_quo=issue.status_quo[idx], ideal=issue.ideal[idx],
-                                red_line=issue.red_line[idx],
-                                figures={key: value[idx] for key, value in issue.figures.items()})
-                  for name, issue in self.issues.items()}
-        return Rules(tuple(countries), issues, self.figure_sources)
+        so a country left out neither pays nor earns (its biologics market, its exports drop out).
+        Made once per list of countries (a game asks again whenever its standards are settled): the
+        arrays are shared, so they are read-only."""
+        countries = tuple(countries)
+        known = self._selected.get(countries)
+        if known is None:
+            idx = [self.countries.index(code) for code in countries]
+            issues = {name: replace(issue, status_quo=_read_only(issue.status_quo[idx]),
+                                    ideal=_read_only(issue.ideal[idx]), red_line=_read_only(issue.red_line[idx]),
+                                    figures={key: _read_only(value[idx]) for key, value in issue.figures.items()})
+                      for name, issue in self.issues.items()}
+            known = self._selected[countries] = Rules(countries, issues, self.figure_sources)
+        return known
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    array.flags.writeable = False
+    return array
 
 
 def _issue(name: str, table: Any, file: str, sources: Mapping[str, str], countries: tuple[str, ...],

@@ -15,6 +15,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from tppgame.game.kernels import (BISECTION, FALSE_POSITION, INTERPOLATED_FALSE_POSITION, SAFE_BISECTION,
+                                  search_square)
+
 if TYPE_CHECKING:
     from tppgame.game.frontier import PairTerms
 
@@ -56,7 +59,13 @@ def reach(terms: PairTerms, table: np.ndarray, side_is_a: np.ndarray, level: np.
         u_a, u_b = on.frontier(np.where(side, view, 1.0 - view))
         return np.where(side, u_a, u_b)
 
-    if bisect and safe:               # the answer is hi alone: bisect without the values at the ends
+    if terms._compiled and terms._rows == len(level):     # the compiled loops: the same points and answers
+        method = ((SAFE_BISECTION if safe else BISECTION) if bisect
+                  else (FALSE_POSITION if safe else INTERPOLATED_FALSE_POSITION))
+        st = terms._stack
+        view, short = search_square(st._block(), st.ahead, st.ordered, side_is_a, lo, hi, f_lo, f_hi, level,
+                                    bracket, steps, method)
+    elif bisect and safe:             # the answer is hi alone: bisect without the values at the ends
         tiled: dict[int, tuple[PairTerms, np.ndarray]] = {}
 
         def points_utility(view: np.ndarray) -> np.ndarray:

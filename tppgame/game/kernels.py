@@ -1,0 +1,324 @@
+"""Compiled loops for the efficient frontier's arithmetic, the same numbers as the array code, bit for bit.
+
+A pair's efficient deal at a weight ``theta`` and the utilities it gives
+(:meth:`tppgame.game.frontier.PairTerms.frontier`) take about thirty array operations on small arrays
+(a few talks x twice the sectors), so a game's few hundred frontier evaluations cost mostly numpy's
+fixed cost per call. These loops do the same arithmetic element by element in one compiled pass
+(numba), in the same order, so that every result is the array code's to the last bit:
+
+* each element's operations are the array code's, one by one (IEEE arithmetic is the same in a loop);
+  numpy's ``minimum`` and ``maximum`` keep their second operand on a tie;
+* a sum over sectors follows numpy's pairwise summation of a contiguous row (eight partial sums from
+  eight elements on, combined in pairs, then the rest one by one), which ``np.add.reduce`` uses;
+* the cost exponent 2 is a square (numpy's ``x ** 2.0`` is ``x * x``); other exponents stay with the
+  array code, whose ``power`` a loop does not reproduce to the bit.
+
+``tests/test_kernels.py`` holds the loops to the array code on random terms; every bundled game plays
+the same with them (tests/test_same_games.py).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+# the layers of a stacked terms block (tppgame.game.frontier._STACK_NUMBERS), by position
+W, P, BASE, RIVAL, C, OWN, OWN_COST, BASE_FLOOR, HIGH, LOW, CEILING = range(11)
+
+
+@njit(cache=True, inline="always")
+def _min(a: float, b: float) -> float:
+    return a if a < b else b      # noqa: FURB136 -- numpy's minimum, tie and all, spelt out
+
+
+@njit(cache=True, inline="always")
+def _max(a: float, b: float) -> float:
+    return a if a > b else b      # noqa: FURB136 -- numpy's maximum, tie and all, spelt out
+
+
+@njit(cache=True)
+def _pairwise(x: np.ndarray, lo: int, n: int) -> float:
+    """numpy's pairwise sum of ``x[lo:lo + n]`` (n up to its block of 128)."""
+    if n < 8:
+        res = 0.0
+        for i in range(n):
+            res += x[lo + i]
+        return res
+    r0, r1, r2, r3 = x[lo], x[lo + 1], x[lo + 2], x[lo + 3]
+    r4, r5, r6, r7 = x[lo + 4], x[lo + 5], x[lo + 6], x[lo + 7]
+    i = 8
+    while i < n - (n % 8):
+        r0 += x[lo + i]
+        r1 += x[lo + i + 1]
+        r2 += x[lo + i + 2]
+        r3 += x[lo + i + 3]
+        r4 += x[lo + i + 4]
+        r5 += x[lo + i + 5]
+        r6 += x[lo + i + 6]
+        r7 += x[lo + i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += x[lo + i]
+        i += 1
+    return res
+
+
+@njit(cache=True)
+def _concede(numbers: np.ndarray, ahead: np.ndarray, any_ahead: bool, ordered: bool, r: int, t: float,
+             n: int, z: np.ndarray) -> None:
+    """Row ``r``'s efficient concessions at weight ``t`` on a (cost exponent 2) into ``z`` (2n)."""
+    t = _min(_max(t, 1e-12), 1.0 - 1e-12)
+    ratio = (1.0 - t) / t
+    inverse = 1.0 / ratio
+    for j in range(2 * n):
+        weight = ratio if j < n else inverse
+        high = weight * numbers[HIGH, r, j]
+        low = weight * numbers[LOW, r, j]
+        rival = numbers[RIVAL, r, j]
+        if ordered:
+            v = _max(low, _min(high, rival))
+        else:
+            v = high if high <= rival else (low if low >= rival else rival)   # noqa: FURB136 -- the array code's where
+        v = _min(_max(v, numbers[OWN, r, j]), numbers[CEILING, r, j])
+        if any_ahead:
+            base = numbers[BASE, r, j]
+            reached = _max(v, base)
+            gain = numbers[W, r, j] * (reached - base) + numbers[P, r, j] * (_min(reached, rival)
+                                                                            - numbers[BASE_FLOOR, r, j])
+            cost = numbers[C, r, j] * (v * v - numbers[OWN_COST, r, j])
+            if ahead[r, j] and (v <= base or weight * gain <= cost):
+                v = numbers[OWN, r, j]
+        z[j] = v
+
+
+@njit(cache=True)
+def _utilities(numbers: np.ndarray, r: int, z: np.ndarray, granted: bool, n: int, gains: np.ndarray,
+               costs: np.ndarray) -> tuple[float, float]:
+    """(u_a, u_b) of row ``r``'s stacked concessions ``z`` (cost exponent 2)."""
+    for j in range(2 * n):
+        v = z[j]
+        base = numbers[BASE, r, j]
+        reached = _max(v, base)
+        gain = numbers[W, r, j] * (reached - base)
+        gain = gain + numbers[P, r, j] * (_min(reached, numbers[RIVAL, r, j]) - numbers[BASE_FLOOR, r, j])
+        given = v if granted else _max(v, numbers[OWN, r, j])
+        gains[j] = gain
+        costs[j] = numbers[C, r, j] * (given * given - numbers[OWN_COST, r, j])
+    u_a = _pairwise(gains, n, n) - _pairwise(costs, 0, n)
+    u_b = _pairwise(gains, 0, n) - _pairwise(costs, n, n)
+    return u_a, u_b
+
+
+@njit(cache=True)
+def _frontier_square(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, theta: np.ndarray,
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Utilities (u_a, u_b) at the efficient deals for ``theta`` (points x rows) of stacked terms
+    ``numbers`` (layers x rows x 2n) with cost exponent 2; each points x rows."""
+    points, rows = theta.shape
+    n = numbers.shape[2] // 2
+    any_ahead = ahead.any()
+    u_a = np.empty((points, rows))
+    u_b = np.empty((points, rows))
+    z = np.empty(2 * n)
+    gains = np.empty(2 * n)
+    costs = np.empty(2 * n)
+    for k in range(points):
+        for r in range(rows):
+            _concede(numbers, ahead, any_ahead, ordered, r, theta[k, r], n, z)
+            u_a[k, r], u_b[k, r] = _utilities(numbers, r, z, True, n, gains, costs)
+    return u_a, u_b
+
+
+@njit(cache=True)
+def _deals_square(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, theta: np.ndarray) -> np.ndarray:
+    """The efficient concessions (rows x 2n) for one ``theta`` a row, cost exponent 2."""
+    rows = theta.shape[0]
+    n = numbers.shape[2] // 2
+    any_ahead = ahead.any()
+    out = np.empty((rows, 2 * n))
+    for r in range(rows):
+        _concede(numbers, ahead, any_ahead, ordered, r, theta[r], n, out[r])
+    return out
+
+
+@njit(cache=True)
+def _utilities_square(numbers: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(u_a, u_b) of stacked concessions ``z`` (points x rows x 2n), cost exponent 2, each points x rows."""
+    points, rows = z.shape[0], z.shape[1]
+    n = numbers.shape[2] // 2
+    u_a = np.empty((points, rows))
+    u_b = np.empty((points, rows))
+    gains = np.empty(2 * n)
+    costs = np.empty(2 * n)
+    for k in range(points):
+        for r in range(rows):
+            u_a[k, r], u_b[k, r] = _utilities(numbers, r, z[k, r], False, n, gains, costs)
+    return u_a, u_b
+
+
+# ------------------------------------------------------------------ searches along the frontier
+# How tppgame.game.search.reach narrows each row's bracket (search_square's ``method``)
+FALSE_POSITION, INTERPOLATED_FALSE_POSITION, BISECTION, SAFE_BISECTION = range(4)
+
+
+@njit(cache=True)
+def _side_value(numbers: np.ndarray, ahead: np.ndarray, any_ahead: bool, ordered: bool, r: int, view: float,
+                side_a: bool, n: int, z: np.ndarray, gains: np.ndarray, costs: np.ndarray) -> float:
+    """Row ``r``'s searching side's utility at ``view`` (theta on a for side a, on b for side b)."""
+    _concede(numbers, ahead, any_ahead, ordered, r, view if side_a else 1.0 - view, n, z)
+    u_a, u_b = _utilities(numbers, r, z, True, n, gains, costs)
+    return u_a if side_a else u_b
+
+
+@njit(cache=True, inline="always")
+def _clamp(x: float, lo: float, hi: float) -> float:
+    return _min(_max(x, lo), hi)
+
+
+@njit(cache=True, inline="always")
+def _interpolated(lo: float, hi: float, f_lo: float, f_hi: float, level: float) -> float:
+    span = f_hi - f_lo if f_hi > f_lo else 1.0
+    return _clamp(lo + (level - f_lo) / span * (hi - lo), lo, hi)
+
+
+@njit(cache=True)
+def _search_square(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, side_a: np.ndarray, lo: np.ndarray,
+                   hi: np.ndarray, f_lo: np.ndarray, f_hi: np.ndarray, level: np.ndarray, bracket: np.ndarray,
+                   steps: int, method: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`tppgame.game.search.reach`'s narrowing of each row's bracket [lo, hi] on the exact frontier
+    (cost exponent 2), row by row: the answer (as theta on the searching side) and the final bracket's
+    short end, as ``_general_search`` (regula falsi, Illinois; with ``INTERPOLATED_FALSE_POSITION`` the
+    answer interpolated in the final bracket), ``_bisection`` and ``_safe_bisection`` give them."""
+    rows = lo.shape[0]
+    n = numbers.shape[2] // 2
+    any_ahead = ahead.any()
+    z, gains, costs = np.empty(2 * n), np.empty(2 * n), np.empty(2 * n)
+    answer, short = np.empty(rows), np.empty(rows)
+    for r in range(rows):
+        if bracket[r]:
+            answer[r], short[r] = _narrow(numbers, ahead, any_ahead, ordered, r, side_a[r], lo[r], hi[r], f_lo[r],
+                                          f_hi[r], level[r], steps, method, n, z, gains, costs)
+        else:
+            answer[r], short[r] = hi[r], (hi[r] if method == SAFE_BISECTION else lo[r])
+    return answer, short
+
+@njit(cache=True)
+def _narrow(numbers: np.ndarray, ahead: np.ndarray, any_ahead: bool, ordered: bool, r: int, side_a: bool,
+            a: float, b: float, fa: float, fb: float, goal: float, steps: int, method: int, n: int, z: np.ndarray,
+            gains: np.ndarray, costs: np.ndarray) -> tuple[float, float]:
+    """One bracketed row's search (:func:`_search_square`'s loop): the answer and the final short end."""
+    if method == FALSE_POSITION or method == INTERPOLATED_FALSE_POSITION:
+        kept = 0.0          # Illinois: how often in a row hi (> 0) or lo (< 0) stayed put
+        for _ in range(steps):
+            g_lo, g_hi = fa - goal, fb - goal
+            if kept > 1:
+                g_hi = g_hi / 2.0 ** (kept - 1)
+            if kept < -1:
+                g_lo = g_lo / 2.0 ** (-kept - 1)
+            span = g_hi - g_lo if g_hi > g_lo else 1.0
+            mid = _clamp(a - g_lo / span * (b - a), a, b)
+            f_mid = _side_value(numbers, ahead, any_ahead, ordered, r, mid, side_a, n, z, gains, costs)
+            if f_mid >= goal:
+                b, fb = mid, f_mid
+                kept = _min(kept, 0.0) - 1
+            else:
+                a, fa = mid, f_mid
+                kept = _max(kept, 0.0) + 1
+        return (b if method == FALSE_POSITION else _interpolated(a, b, fa, fb, goal)), a
+    for _ in range(steps):
+        mid = 0.5 * (a + b)
+        f_mid = _side_value(numbers, ahead, any_ahead, ordered, r, mid, side_a, n, z, gains, costs)
+        if f_mid >= goal:
+            b, fb = mid, f_mid
+        else:
+            a, fa = mid, f_mid
+    return (b if method == SAFE_BISECTION else _interpolated(a, b, fa, fb, goal)), a
+
+
+@njit(cache=True)
+def _zone_square(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, u_a: np.ndarray, u_b: np.ndarray,
+                 level_a: np.ndarray, level_b: np.ndarray, grid: np.ndarray, steps: int, method: int,
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Both searches of :func:`tppgame.game.frontier._zone` (cost exponent 2), as ``reach`` makes them over
+    the rows stacked twice: rows 0..R-1 where a first gets ``level_a`` on its sampled utility ``u_a``
+    (rows x grid), rows R..2R-1 where b first gets ``level_b`` (``u_b`` read from the grid's end). Returns,
+    per stacked row, the crossing as theta on a, whether the side reaches its level at all, the final
+    bracket's short end as theta on a, and both sides' utilities at the crossing."""
+    rows, points = u_a.shape
+    n = numbers.shape[2] // 2
+    any_ahead = ahead.any()
+    z, gains, costs = np.empty(2 * n), np.empty(2 * n), np.empty(2 * n)
+    theta, ok, short = np.empty(2 * rows), np.empty(2 * rows, dtype=np.bool_), np.empty(2 * rows)
+    at_a, at_b = np.empty(2 * rows), np.empty(2 * rows)
+    for k in range(2 * rows):
+        side_a = k < rows
+        r = k if side_a else k - rows
+        goal = level_a[r] if side_a else level_b[r]
+        first = -1                  # the first grid point where the side reaches its level
+        for g in range(points):
+            value = u_a[r, g] if side_a else u_b[r, points - 1 - g]
+            if value >= goal:
+                first = g
+                break
+        ok[k] = first >= 0
+        top = first if first >= 0 else points - 1
+        below = top - 1 if top > 0 else 0
+        a, b = grid[below], grid[top]
+        if side_a:
+            fa, fb = u_a[r, below], u_a[r, top]
+        else:
+            fa, fb = u_b[r, points - 1 - below], u_b[r, points - 1 - top]
+        if first > 0:
+            view, end = _narrow(numbers, ahead, any_ahead, ordered, r, side_a, a, b, fa, fb, goal, steps, method,
+                                n, z, gains, costs)
+        else:
+            view, end = b, (b if method == SAFE_BISECTION else a)
+        if top == 0:
+            view, end = grid[0], grid[0]
+        theta[k] = view if side_a else 1.0 - view
+        short[k] = end if side_a else 1.0 - end
+        _concede(numbers, ahead, any_ahead, ordered, r, theta[k], n, z)
+        at_a[k], at_b[k] = _utilities(numbers, r, z, True, n, gains, costs)
+    return theta, ok, short, at_a, at_b
+
+# ------------------------------------------------------------------ the calls
+# Each loop is compiled for C-ordered, writable arrays only: a view (a transposed or broadcast weight grid)
+# or a read-only array (a sweep's memo shares them) is copied first, so one compiled version serves every
+# call and a process loads one version of each from the cache.
+def plain(x: np.ndarray) -> np.ndarray:
+    """``x`` as a C-ordered, writable array (itself when it is one already)."""
+    return x if x.flags.c_contiguous and x.flags.writeable else np.array(x, order="C")
+
+
+def frontier_square(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, theta: np.ndarray,
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Utilities (u_a, u_b), each points x rows, at the efficient deals for ``theta`` (points x rows) of the
+    stacked terms ``numbers`` (layers x rows x 2n) with cost exponent 2."""
+    return _frontier_square(plain(numbers), plain(ahead), ordered, plain(theta))
+
+
+def deals_square(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, theta: np.ndarray) -> np.ndarray:
+    """The efficient concessions (rows x 2n) for one ``theta`` a row, cost exponent 2."""
+    return _deals_square(plain(numbers), plain(ahead), ordered, plain(theta))
+
+
+def utilities_square(numbers: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(u_a, u_b) of stacked concessions ``z`` (points x rows x 2n), cost exponent 2, each points x rows."""
+    return _utilities_square(plain(numbers), plain(z))
+
+
+def search_square(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, side_a: np.ndarray, lo: np.ndarray,
+                  hi: np.ndarray, f_lo: np.ndarray, f_hi: np.ndarray, level: np.ndarray, bracket: np.ndarray,
+                  steps: int, method: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's bracket narrowed on the exact frontier (:func:`_search_square`)."""
+    return _search_square(plain(numbers), plain(ahead), ordered, plain(side_a), plain(lo), plain(hi), plain(f_lo),
+                          plain(f_hi), plain(level), plain(bracket), int(steps), int(method))
+
+
+def zone_square(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, u_a: np.ndarray, u_b: np.ndarray,
+                level_a: np.ndarray, level_b: np.ndarray, grid: np.ndarray, steps: int, method: int,
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Both reservations' crossings on a pair's frontier (:func:`_zone_square`)."""
+    return _zone_square(plain(numbers), plain(ahead), ordered, plain(u_a), plain(u_b), plain(level_a),
+                        plain(level_b), plain(grid), int(steps), int(method))
