@@ -310,6 +310,20 @@ def test_a_game_without_records_has_the_same_outcome(seed, name):
     assert lean._settled and not full._settled and lean.round == full.round == scenario.rounds
 
 
+def test_a_game_without_records_works_out_the_rest_only_where_the_scenario_uses_it():
+    """Who could conclude without the hold-outs feeds the game only where the scenario lets them conclude
+    (``agreement.conclude_without_holdouts``): a game without records skips it otherwise (none recorded),
+    a full game records it for its status line, and a lean game whose rest may conclude works it out."""
+    scenario = load_scenario("baseline")
+    lean, full = finished(scenario, 3, record=False), finished(scenario, 3)
+    held = [c for c in full.records if c.holdouts]
+    assert held and any(c.rest for c in held)
+    assert all(not c.rest and not c.rest_could_conclude for c in lean.records if c.holdouts)
+    assert lean.summary() == full.summary()
+    alone = scenario.with_overrides({"agreement.conclude_without_holdouts": True})
+    assert any(c.rest for c in finished(alone, 3, record=False).records if c.holdouts)
+
+
 def test_a_game_is_not_settled_while_an_event_is_still_to_come():
     """The US withdrawal comes late in its scenario: a lean game plays every round up to it."""
     scenario = load_scenario("us_withdrawal_cptpp")

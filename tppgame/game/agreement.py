@@ -61,7 +61,8 @@ class AgreementCheck:
     holdouts: list[str]
     open_pairs: list[tuple[str, str]]
     complete: bool
-    rest: list[str]
+    rest: list[str]          # who would ratify without the hold-outs (none worked out in a game without records
+                             # whose scenario does not let the rest conclude: Plurilateral._rest)
     rest_could_conclude: bool
     formed: bool
     signatories: list[str]

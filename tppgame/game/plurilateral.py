@@ -336,8 +336,7 @@ class Plurilateral:
             if self._update_endgame(holdouts, margin, refused) and not holdouts.any() and m.round >= 1:
                 m.table.refresh()      # offers made only to bring hold-outs in lapse now
             open_pairs = m.table.open_pairs(group)
-            rest = conclude_without(self._accepting, self._package, group & ~holdouts) if holdouts.any() else group
-            rest_could = bool(m.round >= 1 and holdouts.any() and rest.sum() >= 2 and not m.table.open_pairs(rest))
+            rest, rest_could = self._rest(group, holdouts)
             formed_now = m.round >= 1 and not open_pairs and not holdouts.any() and group.sum() >= 2
             if not formed_now and rest_could and m.config.conclude_without_holdouts:
                 formed_now, group = True, rest
@@ -372,6 +371,21 @@ class Plurilateral:
         )
         self.records.append(check)
         return check
+
+    def _rest(self, group: np.ndarray, holdouts: np.ndarray) -> tuple[np.ndarray, bool]:
+        """The members who would still ratify without the hold-outs (the largest stable group,
+        :func:`tppgame.game.agreement.conclude_without`), and whether they could conclude alone (two or more,
+        no talk among them with a zone of agreement open). The game needs them only where the scenario lets
+        the rest conclude (``agreement.conclude_without_holdouts``); otherwise they are worked out for a game
+        that keeps records (its status line says it), and a game without records (a sweep's, which stores
+        only the outcome) records none and False."""
+        m = self.model
+        if not holdouts.any():
+            return group, False
+        if not (m.record or m.config.conclude_without_holdouts):
+            return np.zeros_like(group), False
+        rest = conclude_without(self._accepting, self._package, group & ~holdouts)
+        return rest, bool(m.round >= 1 and rest.sum() >= 2 and not m.table.open_pairs(rest))
 
     def _update_endgame(self, holdouts: np.ndarray, margin: np.ndarray, refused: np.ndarray) -> bool:
         """End-game linkage: when members hold out, each other member will give up, in its talks
