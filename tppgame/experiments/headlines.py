@@ -306,13 +306,19 @@ PLAYED_TOGETHER = 16    # seeds played side by side at a time (tppgame.experimen
 
 
 def over_seeds(scenario: Scenario, seeds: range, record: bool = True) -> Iterator[tuple[int, TPPModel, list[bool]]]:
-    """Play the scenario once per seed (sharing work between them, :data:`PLAYED_TOGETHER` seeds side by
-    side); yield each run, in the seeds' order as soon as it and those before it have finished, with
-    which headlines it bears out (``record=False``: faster games without event logs, see
-    :class:`TPPModel`). A game that raises raises here."""
-    from tppgame.experiments.lockstep import played_together
+    """Play the scenario once per seed; yield each run, in the seeds' order as soon as it and those before
+    it have finished, with which headlines it bears out (``record=False``: faster games without event
+    logs, see :class:`TPPModel`). Where the games gain from it
+    (:func:`tppgame.experiments.lockstep.worth_pooling`), they share work and :data:`PLAYED_TOGETHER`
+    seeds are played side by side; otherwise one after another. A game that raises raises here."""
+    from tppgame.experiments.lockstep import played_together, worth_pooling
     from tppgame.experiments.memo import SharedWork
 
+    if not worth_pooling(scenario):
+        for seed in seeds:
+            model = play(scenario, seed, record=record)
+            yield seed, model, [holds(model, h) for h in scenario.headlines]
+        return
     shared, seeds = SharedWork(), list(seeds)
     for start in range(0, len(seeds), PLAYED_TOGETHER):
         group = seeds[start:start + PLAYED_TOGETHER]

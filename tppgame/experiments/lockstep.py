@@ -30,6 +30,7 @@ import numpy as np
 from tppgame.experiments.memo import SharedWork
 from tppgame.game.frontier import FrontierSummary, PairTerms
 from tppgame.game.protocols import Protocol, SessionInput, SessionResult
+from tppgame.game.scenario import Scenario
 from tppgame.game.utility import Weights
 from tppgame.game.work import DIRECT, Work
 
@@ -117,6 +118,17 @@ class SeatWork(Work):
     def accepting(self, weights: Weights, schedule: np.ndarray, group: np.ndarray, side_access: np.ndarray,
                   outside: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return self.inner.accepting(weights, schedule, group, side_access, outside)
+
+
+def worth_pooling(scenario: Scenario) -> bool:
+    """Whether games of ``scenario`` gain from being played together: where their frontier arithmetic is
+    numpy's, whose fixed cost per call a pooled pass shares (a cost exponent other than 2). With the
+    exponent 2 the frontier's arithmetic and searches are compiled loops (:mod:`tppgame.game.kernels`)
+    with next to no fixed cost to share, and a game played alone, without the threads and the memo's
+    look-ups, costs less: measured on the baseline, a sweep's game about 57 ms of CPU alone against 68
+    side by side with its point's memo, and on ``judged_indices`` 25 against 34 (medians of 5 and 4
+    interleaved runs of 96 games, December 2026)."""
+    return float(scenario.params["cost_exponent"]) != 2.0
 
 
 def play_together[T](tasks: Sequence[Callable[[Work], T]], inner: Work | Sequence[Work] = DIRECT,

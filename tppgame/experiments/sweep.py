@@ -167,7 +167,7 @@ def _pool_context() -> multiprocessing.context.BaseContext:
     """forkserver where there is one (workers start from a server that has imported the game), else spawn."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["tppgame.experiments.sweep"])
+        context.set_forkserver_preload(["tppgame.experiments.preload"])
         return context
     return multiprocessing.get_context("spawn")
 

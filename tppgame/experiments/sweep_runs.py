@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from tppgame.experiments.headlines import play
-from tppgame.experiments.lockstep import play_together
+from tppgame.experiments.lockstep import play_together, worth_pooling
 from tppgame.experiments.memo import SharedWork
 from tppgame.experiments.store import WELFARE_PREFIX
 from tppgame.experiments.sweep_plan import RunSpec
@@ -108,10 +108,12 @@ def prepared_point(base: Scenario, spec: RunSpec) -> tuple[Scenario, SharedWork]
 
 def run_chunk(base: Scenario, runs: Sequence[RunSpec]) -> list[dict[str, Any]]:
     """Play a chunk of runs; one row per run, a run that raises stored with its error instead of
-    its outcome. The games keep no log or per-round table (only the outcome is stored) and are
-    played side by side (:mod:`tppgame.experiments.lockstep`); the replicates of a point share what
-    they work out (:mod:`tppgame.experiments.memo`), and points with a single run here (a sampled
-    design's) pool their work with each other: the same outcomes, sooner."""
+    its outcome. The games keep no log or per-round table (only the outcome is stored). Games whose
+    frontier arithmetic is numpy's (:func:`tppgame.experiments.lockstep.worth_pooling`) are played side
+    by side (:mod:`tppgame.experiments.lockstep`): the replicates of a point share what they work out
+    (:mod:`tppgame.experiments.memo`), and points with a single run here (a sampled design's) pool their
+    work with each other. The others, whose arithmetic is compiled, are played one after another, each
+    alone: the same outcomes either way, sooner."""
     rows: dict[int, dict[str, Any]] = {}
     tasks: list[Callable[[Work], dict[str, Any]]] = []
     inners: list[Work] = []
@@ -122,8 +124,13 @@ def run_chunk(base: Scenario, runs: Sequence[RunSpec]) -> list[dict[str, Any]]:
         except Exception as err:   # noqa: BLE001 - a point that cannot be set up fails its runs
             rows.update((spec.index, _row(spec, err)) for spec in group)
             continue
+        pooled = worth_pooling(scenario)
         for spec in group:
-            tasks.append(functools.partial(_outcome, scenario, spec))
+            task = functools.partial(_outcome, scenario, spec)
+            if not pooled:
+                rows[spec.index] = _row(spec, _attempt(task, DIRECT))
+                continue
+            tasks.append(task)
             inners.append(work if len(group) > 1 else DIRECT)
             played.append(spec)
     results = play_together(tasks, inners) if len(tasks) > 1 else [_attempt(t, w) for t, w in zip(tasks, inners)]

@@ -322,3 +322,17 @@ def zone_square(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, u_a: np.n
     """Both reservations' crossings on a pair's frontier (:func:`_zone_square`)."""
     return _zone_square(plain(numbers), plain(ahead), ordered, plain(u_a), plain(u_b), plain(level_a),
                         plain(level_b), plain(grid), int(steps), int(method))
+
+
+def warm() -> None:
+    """Load every compiled loop now (from numba's cache, or compiled on a first run), on arrays of the
+    shapes a game passes: a process that forks workers (a sweep's forkserver) hands them the loops
+    loaded, so no worker spends its first call on them."""
+    numbers, ahead = np.zeros((11, 1, 2)), np.zeros((1, 2), dtype=np.bool_)
+    one, grid = np.full(1, 0.5), np.full((2, 1), 0.5)
+    frontier_square(numbers, ahead, True, grid)
+    deals_square(numbers, ahead, True, one)
+    utilities_square(numbers, np.zeros((1, 1, 2)))
+    search_square(numbers, ahead, True, np.ones(1, dtype=np.bool_), one, one, one, one, one,
+                  np.zeros(1, dtype=np.bool_), 1, FALSE_POSITION)
+    zone_square(numbers, ahead, True, grid.T, grid.T, one, one, np.array([0.0, 1.0]), 1, FALSE_POSITION)
