@@ -177,10 +177,11 @@ def test_a_sweep_chunk_plays_each_points_replicates_together_and_stores_their_ow
 
 
 def test_a_sampled_designs_single_runs_are_pooled_with_each_other_and_play_as_alone(monkeypatch):
-    """A chunk of points with one run each (a sampled design's) plays them all side by side with
-    the direct computation (one memo per point would serve a single game), builds pooled by cost
-    exponent: the first frontiers of the two games of each exponent in one pass; each run stores its
-    own row."""
+    """A chunk of points with one run each (a sampled design's) plays the games worth pooling (cost
+    exponents 2.5 and 3, whose arithmetic is numpy's) side by side with the direct computation (one
+    memo per point would serve a single game), builds pooled by cost exponent: the first frontiers of
+    the two games of each exponent in one pass; the games of exponent 2 (compiled loops) one after
+    another, each alone; each run stores its own row."""
     plan = build_plan(make_spec("baseline", ["bargaining.cost_exponent=[2.0, 2.5, 3.0]",
                                              "bargaining.reciprocity=[0.0, 0.1]"], reps=1, seed=3))
     runs = [plan.run(i) for i in range(plan.total)]
@@ -188,7 +189,9 @@ def test_a_sampled_designs_single_runs_are_pooled_with_each_other_and_play_as_al
     counting = Counting()
     monkeypatch.setattr("tppgame.experiments.sweep_runs.DIRECT", counting)
     rows = run_chunk(load_scenario("baseline"), runs)
-    assert counting.builds[:3] == [2 * 66] * 3
+    alone = [k for k, rows_built in enumerate(counting.builds) if rows_built == 66]
+    pooled = [k for k, rows_built in enumerate(counting.builds) if rows_built == 2 * 66]
+    assert len(alone) == 2 and len(pooled) == 2 and alone[-1] < pooled[0]    # two games alone, then two pairs
     for spec, row in zip(runs, rows):
         model = finished(load_scenario("baseline").with_overrides(dict(spec.overrides)), spec.seed, record=False)
         assert row["status"] == "ok" and {k: row[k] for k in ("round", "members", "utility_JPN")} == {

@@ -27,11 +27,10 @@ def extend_package(schedule: np.ndarray, deals: list[ClosedDeal], group: np.ndar
     """``schedule`` (changed in place and returned) raised by ``deals``' concessions within ``group``, one
     deal after another: a package assembled from a list's first deals is brought up to date with the
     deals appended since by the very operations :func:`assemble_package` makes on the whole list."""
-    for deal in deals:
-        if deal.kind == "standalone" or not (group[deal.a] and group[deal.b]):
-            continue
-        np.maximum(schedule[deal.a], deal.x_ab, out=schedule[deal.a])
-        np.maximum(schedule[deal.b], deal.x_ba, out=schedule[deal.b])
+    chosen = [deal for deal in deals if deal.kind != "standalone" and group[deal.a] and group[deal.b]]
+    if chosen:      # the most of each country's concessions, all deals at once (a maximum is exact in any order)
+        givers = np.array([deal.a for deal in chosen] + [deal.b for deal in chosen])
+        np.maximum.at(schedule, givers, np.array([deal.x_ab for deal in chosen] + [deal.x_ba for deal in chosen]))
     return schedule
 
 
