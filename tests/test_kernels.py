@@ -10,6 +10,14 @@ A worked number by hand: one sector each way. Every bundled game plays the same 
 
 from __future__ import annotations
 
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -146,3 +154,40 @@ def test_other_cost_exponents_keep_the_array_code():
     theta = np.array([0.2, 0.7])
     got, want = terms.frontier(theta), _array_frontier(terms, theta)
     assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+
+
+LOOPING = """
+import sys
+import numpy as np
+from tppgame.game import kernels
+numbers, ahead = np.random.rand(11, 8, 22), np.zeros((8, 22), dtype=bool)
+grid, one = np.random.rand(25, 8), np.random.rand(8)
+kernels.warm()
+print("ready", flush=True)
+try:
+    while True:
+        kernels.frontier_square(numbers, ahead, True, grid)
+        kernels.zone_square(numbers, ahead, True, grid.T, grid.T, one, one, np.linspace(0, 1, 25), 4, 0)
+except KeyboardInterrupt:
+    sys.exit(130)
+"""
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="POSIX signal masks")
+def test_ctrl_c_during_the_loops_is_a_plain_keyboard_interrupt():
+    """A Ctrl-C that lands while numba's dispatcher runs used to surface as a SystemError ("returned a
+    result with an exception set") or be lost (the loop went on); held back for each call, it arrives
+    as a KeyboardInterrupt wherever it lands: eight runs interrupted at random moments all exit 130."""
+    root = Path(__file__).resolve().parents[1]
+    for _ in range(8):
+        proc = subprocess.Popen([sys.executable, "-c", LOOPING], cwd=root, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(root)})
+        try:
+            assert proc.stdout.readline() == "ready\n"
+            time.sleep(random.uniform(0.0, 0.2))
+            proc.send_signal(signal.SIGINT)
+            _, stderr = proc.communicate(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        assert proc.returncode == 130, stderr

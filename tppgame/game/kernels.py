@@ -19,6 +19,11 @@ the same with them (tests/test_same_games.py).
 
 from __future__ import annotations
 
+import signal
+import threading
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 from numba import njit
 
@@ -286,6 +291,24 @@ def _zone_square(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, u_a: np.
 # Each loop is compiled for C-ordered, writable arrays only: a view (a transposed or broadcast weight grid)
 # or a read-only array (a sweep's memo shares them) is copied first, so one compiled version serves every
 # call and a process loads one version of each from the cache.
+def _called(kernel: Callable[..., Any], *args: Any) -> Any:
+    """``kernel(*args)`` with Ctrl-C held back until it returns. A SIGINT that Python handles while numba's
+    dispatcher is in C surfaces inside it: reported as a ``SystemError`` ("returned a result with an
+    exception set") or lost altogether, so a command's Ctrl-C (keep what finished, exit 130) would print
+    a traceback or go unheard. On the main thread (the only one Python handles signals on) SIGINT is
+    blocked for the call and delivered as it returns, as a plain ``KeyboardInterrupt``."""
+    if _HOLD is None or threading.current_thread() is not threading.main_thread():
+        return kernel(*args)
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, _HOLD)
+    try:
+        return kernel(*args)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+_HOLD = {signal.SIGINT} if hasattr(signal, "pthread_sigmask") else None     # POSIX only
+
+
 def plain(x: np.ndarray) -> np.ndarray:
     """``x`` as a C-ordered, writable array (itself when it is one already)."""
     return x if x.flags.c_contiguous and x.flags.writeable else np.array(x, order="C")
@@ -295,33 +318,33 @@ def frontier_square(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, theta
                     ) -> tuple[np.ndarray, np.ndarray]:
     """Utilities (u_a, u_b), each points x rows, at the efficient deals for ``theta`` (points x rows) of the
     stacked terms ``numbers`` (layers x rows x 2n) with cost exponent 2."""
-    return _frontier_square(plain(numbers), plain(ahead), ordered, plain(theta))
+    return _called(_frontier_square, plain(numbers), plain(ahead), ordered, plain(theta))
 
 
 def deals_square(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, theta: np.ndarray) -> np.ndarray:
     """The efficient concessions (rows x 2n) for one ``theta`` a row, cost exponent 2."""
-    return _deals_square(plain(numbers), plain(ahead), ordered, plain(theta))
+    return _called(_deals_square, plain(numbers), plain(ahead), ordered, plain(theta))
 
 
 def utilities_square(numbers: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(u_a, u_b) of stacked concessions ``z`` (points x rows x 2n), cost exponent 2, each points x rows."""
-    return _utilities_square(plain(numbers), plain(z))
+    return _called(_utilities_square, plain(numbers), plain(z))
 
 
 def search_square(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, side_a: np.ndarray, lo: np.ndarray,
                   hi: np.ndarray, f_lo: np.ndarray, f_hi: np.ndarray, level: np.ndarray, bracket: np.ndarray,
                   steps: int, method: int) -> tuple[np.ndarray, np.ndarray]:
     """Each row's bracket narrowed on the exact frontier (:func:`_search_square`)."""
-    return _search_square(plain(numbers), plain(ahead), ordered, plain(side_a), plain(lo), plain(hi), plain(f_lo),
-                          plain(f_hi), plain(level), plain(bracket), int(steps), int(method))
+    return _called(_search_square, plain(numbers), plain(ahead), ordered, plain(side_a), plain(lo), plain(hi),
+                   plain(f_lo), plain(f_hi), plain(level), plain(bracket), int(steps), int(method))
 
 
 def zone_square(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, u_a: np.ndarray, u_b: np.ndarray,
                 level_a: np.ndarray, level_b: np.ndarray, grid: np.ndarray, steps: int, method: int,
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Both reservations' crossings on a pair's frontier (:func:`_zone_square`)."""
-    return _zone_square(plain(numbers), plain(ahead), ordered, plain(u_a), plain(u_b), plain(level_a),
-                        plain(level_b), plain(grid), int(steps), int(method))
+    return _called(_zone_square, plain(numbers), plain(ahead), ordered, plain(u_a), plain(u_b), plain(level_a),
+                   plain(level_b), plain(grid), int(steps), int(method))
 
 
 def warm() -> None:
