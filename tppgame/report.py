@@ -124,13 +124,17 @@ def _new_in_schedule(schedules: dict[str, dict[str, float]], deal: dict[str, Any
                                            (deal["b"], deal["a"], deal["b_gives"], deal.get("b_standard"))):
         key = side if deal["track"] != "standalone" else f"{side} to {partner} (side deal)"
         before = schedules.setdefault(key, {})
-        for s, v in _values(standard or {}).items():
-            before[s] = max(before.get(s, 0.0), v)
+        _raise(before, _values(standard or {}))
         values = _values(gives)
         new.append({s: v for s, v in values.items() if v >= before.get(s, 0.0) + 0.005})
-        for s, v in values.items():
-            before[s] = max(before.get(s, 0.0), v)
+        _raise(before, values)
     return new[0], new[1]
+
+
+def _raise(schedule: dict[str, float], values: dict[str, float]) -> None:
+    """``schedule`` (sector -> concession) raised, in place, to at least ``values``."""
+    for sector, value in values.items():
+        schedule[sector] = max(schedule.get(sector, 0.0), value)
 
 
 def _round_lines(model: TPPModel, entries: list[dict[str, Any]], names: dict[str, str],

@@ -8,8 +8,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from tppgame.game.agreement import needed_to_ratify
 from tppgame.game.seat import SeatTalk, utilities
-from tppgame.game.utility import attainable_gain
 from tppgame.model import TPPModel
 
 WANTS = 3          # the sectors listed as what the country wants most
@@ -71,5 +71,4 @@ def outcome_line(model: TPPModel, country: str) -> str:
 def needs(model: TPPModel) -> np.ndarray:
     """[i]: the gain over its outside option each country needs to ratify the package (its threshold
     times what it could attain from the members), as the plurilateral check asks it."""
-    w = model.weights
-    return w.threshold * attainable_gain(w, model.members)
+    return needed_to_ratify(model.weights, model.members)

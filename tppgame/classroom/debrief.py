@@ -31,9 +31,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tppgame.classroom.documents import Block, Document, Heading, Paragraph, bullets, table
+from tppgame.game.agreement import needed_to_ratify
 from tppgame.game.frontier import THETA_GRID
 from tppgame.game.solutions import nash_distance
-from tppgame.game.utility import attainable_gain
 
 if TYPE_CHECKING:
     from tppgame.model import TPPModel
@@ -73,7 +73,7 @@ def country_outcomes(model: TPPModel) -> list[CountryOutcome]:
     """Each country's outcome, from the game's summary and its last plurilateral check."""
     summary, check = model.summary(), model.last_check
     group = np.array([c in (check.signatories if check.formed else check.members) for c in model.countries])
-    needed = model.weights.threshold * attainable_gain(model.weights, group)
+    needed = needed_to_ratify(model.weights, group)
     out = []
     for k, (code, c) in enumerate(summary["countries"].items()):
         in_group = bool(group[k])

@@ -85,10 +85,17 @@ def accepting(weights: Weights, schedule: np.ndarray, group: np.ndarray, side_ac
     return ratifies(weights, group, utility, outside), utility, access
 
 
-def ratifies(weights: Weights, group: np.ndarray, utility: np.ndarray, outside: np.ndarray) -> np.ndarray:
-    """[c]: the members of ``group`` whose ``utility`` beats their outside option by their ratification
-    threshold times what they could attain from the group (to within rounding)."""
-    needed = weights.threshold * attainable_gain(weights, group)
+def needed_to_ratify(weights: Weights, group: np.ndarray) -> np.ndarray:
+    """[c]: the gain over its outside option each country needs to ratify ``group``'s package: its
+    ratification threshold times what it could attain from the group (every other member open to it)."""
+    return weights.threshold * attainable_gain(weights, group)
+
+
+def ratifies(weights: Weights, group: np.ndarray, utility: np.ndarray, outside: np.ndarray,
+             needed: np.ndarray | None = None) -> np.ndarray:
+    """[c]: the members of ``group`` whose ``utility`` beats their outside option by what they need to ratify
+    (:func:`needed_to_ratify`, unless given), to within rounding."""
+    needed = needed_to_ratify(weights, group) if needed is None else needed
     return group & (utility - outside >= needed - 1e-12)
 
 

@@ -188,27 +188,6 @@ def _interpolated(lo: float, hi: float, f_lo: float, f_hi: float, level: float) 
 
 
 @njit(cache=True)
-def _search_square(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, side_a: np.ndarray, lo: np.ndarray,
-                   hi: np.ndarray, f_lo: np.ndarray, f_hi: np.ndarray, level: np.ndarray, bracket: np.ndarray,
-                   steps: int, method: int) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`tppgame.game.search.reach`'s narrowing of each row's bracket [lo, hi] on the exact frontier
-    (cost exponent 2), row by row: the answer (as theta on the searching side) and the final bracket's
-    short end, as ``_general_search`` (regula falsi, Illinois; with ``INTERPOLATED_FALSE_POSITION`` the
-    answer interpolated in the final bracket), ``_bisection`` and ``_safe_bisection`` give them."""
-    rows = lo.shape[0]
-    n = numbers.shape[2] // 2
-    any_ahead = ahead.any()
-    z, gains, costs = np.empty(2 * n), np.empty(2 * n), np.empty(2 * n)
-    answer, short = np.empty(rows), np.empty(rows)
-    for r in range(rows):
-        if bracket[r]:
-            answer[r], short[r] = _narrow(numbers, ahead, any_ahead, ordered, r, side_a[r], lo[r], hi[r], f_lo[r],
-                                          f_hi[r], level[r], steps, method, n, z, gains, costs)
-        else:
-            answer[r], short[r] = hi[r], (hi[r] if method == SAFE_BISECTION else lo[r])
-    return answer, short
-
-@njit(cache=True)
 def _narrow(numbers: np.ndarray, ahead: np.ndarray, any_ahead: bool, ordered: bool, r: int, side_a: bool,
             a: float, b: float, fa: float, fb: float, goal: float, steps: int, method: int, n: int, z: np.ndarray,
             gains: np.ndarray, costs: np.ndarray) -> tuple[float, float]:
@@ -239,6 +218,35 @@ def _narrow(numbers: np.ndarray, ahead: np.ndarray, any_ahead: bool, ordered: bo
         else:
             a, fa = mid, f_mid
     return (b if method == SAFE_BISECTION else _interpolated(a, b, fa, fb, goal)), a
+
+
+@njit(cache=True, inline="always")
+def _unbracketed(lo: float, hi: float, method: int) -> tuple[float, float]:
+    """The answer and short end of a row whose level is not bracketed on the grid (met at the grid's
+    start, or nowhere): ``hi`` and, as the array code's searches leave them, ``hi`` or ``lo``."""
+    return hi, (hi if method == SAFE_BISECTION else lo)
+
+
+@njit(cache=True)
+def _search_square(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, side_a: np.ndarray, lo: np.ndarray,
+                   hi: np.ndarray, f_lo: np.ndarray, f_hi: np.ndarray, level: np.ndarray, bracket: np.ndarray,
+                   steps: int, method: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`tppgame.game.search.reach`'s narrowing of each row's bracket [lo, hi] on the exact frontier
+    (cost exponent 2), row by row: the answer (as theta on the searching side) and the final bracket's
+    short end, as ``_general_search`` (regula falsi, Illinois; with ``INTERPOLATED_FALSE_POSITION`` the
+    answer interpolated in the final bracket), ``_bisection`` and ``_safe_bisection`` give them."""
+    rows = lo.shape[0]
+    n = numbers.shape[2] // 2
+    any_ahead = ahead.any()
+    z, gains, costs = np.empty(2 * n), np.empty(2 * n), np.empty(2 * n)
+    answer, short = np.empty(rows), np.empty(rows)
+    for r in range(rows):
+        if bracket[r]:
+            answer[r], short[r] = _narrow(numbers, ahead, any_ahead, ordered, r, side_a[r], lo[r], hi[r], f_lo[r],
+                                          f_hi[r], level[r], steps, method, n, z, gains, costs)
+        else:
+            answer[r], short[r] = _unbracketed(lo[r], hi[r], method)
+    return answer, short
 
 
 @njit(cache=True)
@@ -278,7 +286,7 @@ def _zone_square(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, u_a: np.
             view, end = _narrow(numbers, ahead, any_ahead, ordered, r, side_a, a, b, fa, fb, goal, steps, method,
                                 n, z, gains, costs)
         else:
-            view, end = b, (b if method == SAFE_BISECTION else a)
+            view, end = _unbracketed(a, b, method)
         if top == 0:
             view, end = grid[0], grid[0]
         theta[k] = view if side_a else 1.0 - view
@@ -287,10 +295,8 @@ def _zone_square(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, u_a: np.
         at_a[k], at_b[k] = _utilities(numbers, r, z, True, n, gains, costs)
     return theta, ok, short, at_a, at_b
 
+
 # ------------------------------------------------------------------ the calls
-# Each loop is compiled for C-ordered, writable arrays only: a view (a transposed or broadcast weight grid)
-# or a read-only array (a sweep's memo shares them) is copied first, so one compiled version serves every
-# call and a process loads one version of each from the cache.
 def _called(kernel: Callable[..., Any], *args: Any) -> Any:
     """``kernel(*args)`` with Ctrl-C held back until it returns. A SIGINT that Python handles while numba's
     dispatcher is in C surfaces inside it: reported as a ``SystemError`` ("returned a result with an
@@ -309,6 +315,9 @@ def _called(kernel: Callable[..., Any], *args: Any) -> Any:
 _HOLD = {signal.SIGINT} if hasattr(signal, "pthread_sigmask") else None     # POSIX only
 
 
+# Each loop is compiled for C-ordered, writable arrays only: a view (a transposed or broadcast weight grid)
+# or a read-only array (a sweep's memo shares them) is copied first, so one compiled version serves every
+# call and a process loads one version of each from the cache.
 def plain(x: np.ndarray) -> np.ndarray:
     """``x`` as a C-ordered, writable array (itself when it is one already)."""
     return x if x.flags.c_contiguous and x.flags.writeable else np.array(x, order="C")

@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tppgame.game.agreement import (AgreementCheck, cheapest_offer, conclude_without, entry_into_force,
-                                    extend_package, gdp_share, offers_too_little, ratifies, wanted_of)
+                                    extend_package, gdp_share, needed_to_ratify, offers_too_little, ratifies,
+                                    wanted_of)
 from tppgame.game.phase_out import yearly_discount
 from tppgame.game.rules import load_rules
 from tppgame.game.standards import (CommonStandard, common_standards, standards_floor, transition_relief,
                                     transition_years)
-from tppgame.game.utility import attainable_gain
 
 if TYPE_CHECKING:
     from tppgame.model import TPPModel
@@ -109,7 +109,7 @@ class Plurilateral:
             if years.any():
                 m, w = self.model, self.model.weights
                 utility = utility + relief
-                ok = ratifies(w, group, utility, m.outside)
+                ok = ratifies(w, group, utility, m.outside, self._needed(group))
                 ok.flags.writeable = utility.flags.writeable = False
                 known = (ok, utility, access)
             self._known[key] = known
@@ -141,15 +141,18 @@ class Plurilateral:
 
     def margin(self, utility: np.ndarray, group: np.ndarray) -> np.ndarray:
         """[c]: each country's utility above what it needs to ratify ``group``'s package (its outside option
-        plus its threshold times what it could gain in the group: :func:`tppgame.game.agreement.ratifies`
-        tests the same), the margin the end game and the transitions work with. What it needs is
-        remembered like :meth:`_ratifying` (a shock replaces the weights, so a new threshold starts afresh)."""
+        plus :meth:`_needed`; :func:`tppgame.game.agreement.ratifies` tests the same), the margin the end
+        game and the transitions work with."""
+        return utility - self.model.outside - self._needed(group)
+
+    def _needed(self, group: np.ndarray) -> np.ndarray:
+        """:func:`tppgame.game.agreement.needed_to_ratify` of ``group``, remembered like :meth:`_ratifying`
+        (a shock replaces the weights, so a new threshold starts afresh)."""
         key = ("needed", group.tobytes())
         needed = self._in_this_world().get(key)
         if needed is None:
-            w = self.model.weights
-            needed = self._known[key] = w.threshold * attainable_gain(w, group)
-        return utility - self.model.outside - needed
+            needed = self._known[key] = needed_to_ratify(self.model.weights, group)
+        return needed
 
     def _standards_worth(self, implemented: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """[j]: what implementing ``implemented`` (the standards where they set a member's schedule) costs
@@ -317,7 +320,7 @@ class Plurilateral:
 
     def _check(self) -> AgreementCheck:
         m = self.model
-        w, names, gdp = m.weights, m.countries, m.config.params["gdp"]
+        names, gdp = m.countries, m.config.params["gdp"]
 
         def codes(mask: np.ndarray) -> list[str]:
             return [names[i] for i in np.flatnonzero(mask)]
