@@ -8,6 +8,7 @@ happened, and bad data's one-line errors.
 
 from __future__ import annotations
 
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -21,6 +22,7 @@ from tppgame.game.rules import (
     biologics_value,
     bound_terms,
     compliance_cost,
+    liberal_end,
     load_rules,
     origin_value,
     position_value,
@@ -184,12 +186,34 @@ BAD = [
     ('premium = { value = 0.3,', 'premium_rate = { value = 0.3,', "issues.biologics.parameters.premium: expected a table"),
     ('originator_share = { value = 0.65,', 'originator_share = { value = 1.65,',
      "issues.biologics.countries.USA.originator_share.value: expected a number from 0 to 1, got 1.65"),
+    ('opens_towards = { value = "high", judgment = "a member concedes to other members\' originators',
+     'opens_towards = { value = "up", judgment = "a member concedes to other members\' originators',
+     "issues.biologics.opens_towards.value: expected one of 'high', 'low', got 'up'"),
+    ('opens_towards = { value = "high", judgment = "a member concedes to other members\' originators',
+     'opens_towards_not = { value = "high", judgment = "a member concedes to other members\' originators',
+     "issues.biologics.opens_towards: expected a table {value = ..., source, judgment or method = ...}"),
+    ('opens_towards = { value = "low", judgment = "a member concedes by lowering',
+     'opens_towards = { value = "low", judge = "a member concedes by lowering',
+     "issues.procurement.opens_towards.judge: expected only value, source, judgment, method, note"),
 ]
 
 
 @pytest.mark.parametrize("old, new, message", BAD)
 def test_bad_data_names_the_file_the_setting_and_what_was_expected(bad_data, old, new, message):
     bad_data(load_rules, RULES_FILE, old, new, message)
+
+
+def test_the_end_a_concession_moves_towards_is_stated_in_the_data_not_read_from_the_outcome():
+    """Biologics' years and the SOE disciplines rise, a procurement threshold falls, as rules.toml's
+    ``opens_towards`` says; an outcome anywhere on the scale changes nothing (the outcome is how the model
+    is judged, never an input)."""
+    issues = load_rules().issues
+    assert liberal_end(issues["biologics"]) == (12.0, True)
+    assert liberal_end(issues["soe"]) == (1.0, True)
+    assert liberal_end(issues["procurement"]) == (130.0, False)
+    for name, issue in issues.items():
+        for outcome in (issue.low, issue.high):
+            assert liberal_end(replace(issue, outcome=outcome)) == liberal_end(issue), name
 
 
 # ------------------------------------------------------------------ the terms a schedule binds

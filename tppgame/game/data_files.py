@@ -127,6 +127,38 @@ def figure(value: Any, file: str, path: str, sources: Mapping[str, str], low: fl
     """One figure ``{value, source|judgment|method, note?}`` at the dotted ``path``: its value (a number,
     or a list of numbers), each checked in ``[low, high]``. Its origin is recorded in ``figures[path]``:
     the source id, or ``"judgment: ..."`` / ``"method: ..."``. A ``source`` must be an id of ``sources``."""
+    number = _origin_checked(value, file, path, sources, figures)
+    numbers = number if isinstance(number, list) else [number]
+    for x in numbers:
+        if isinstance(x, bool) or not isinstance(x, int | float) or not math.isfinite(x) or not low <= x <= high:
+            raise ScenarioError(file, f"{path}.value", f"a number from {low:g} to {high:g}", x)
+    return number
+
+
+def sub_table(raw: Mapping[str, Any], key: str, file: str, within: str = "") -> dict[str, Any]:
+    """The required table ``raw[key]``; ``within`` is the dotted path of ``raw`` in the file, so an
+    error names the setting in full (``trade.gravity``, not ``gravity``)."""
+    sub = raw.get(key)
+    if not isinstance(sub, dict):
+        raise ScenarioError(file, f"{within}.{key}" if within else key, "a table", sub)
+    return sub
+
+
+def choice(value: Any, file: str, path: str, sources: Mapping[str, str], options: tuple[str, ...],
+           figures: dict[str, str]) -> str:
+    """One word chosen from ``options`` at the dotted ``path``, given as a figure is, ``{value, source|judgment|method,
+    note?}``: a definition a data file states with its reason (which end of an issue's scale a concession moves
+    towards, say) rather than a number. Its origin is recorded in ``figures[path]`` as a figure's is."""
+    word = _origin_checked(value, file, path, sources, figures)
+    if word not in options:
+        raise ScenarioError(file, f"{path}.value", f"one of {', '.join(map(repr, options))}", word)
+    return word
+
+
+def _origin_checked(value: Any, file: str, path: str, sources: Mapping[str, str], figures: dict[str, str]) -> Any:
+    """The ``value`` of a ``{value, source|judgment|method, note?}`` table, after checking its form and its one
+    origin (a ``source`` must be an id of ``sources``), which is recorded in ``figures[path]``: the source id,
+    or ``"judgment: ..."`` / ``"method: ..."``."""
     if not isinstance(value, dict):
         raise ScenarioError(file, path, "a table {value = ..., source, judgment or method = ...}", value)
     unknown = set(value) - {"value", *ORIGINS, "note"}
@@ -145,21 +177,7 @@ def figure(value: Any, file: str, path: str, sources: Mapping[str, str], low: fl
     figures[path] = value["source"] if origin == "source" else f"{origin}: {value[origin]}"
     if "value" not in value:
         raise ScenarioError(file, f"{path}.value", "a value", show_got=False)
-    number = value["value"]
-    numbers = number if isinstance(number, list) else [number]
-    for x in numbers:
-        if isinstance(x, bool) or not isinstance(x, int | float) or not math.isfinite(x) or not low <= x <= high:
-            raise ScenarioError(file, f"{path}.value", f"a number from {low:g} to {high:g}", x)
-    return number
-
-
-def sub_table(raw: Mapping[str, Any], key: str, file: str, within: str = "") -> dict[str, Any]:
-    """The required table ``raw[key]``; ``within`` is the dotted path of ``raw`` in the file, so an
-    error names the setting in full (``trade.gravity``, not ``gravity``)."""
-    sub = raw.get(key)
-    if not isinstance(sub, dict):
-        raise ScenarioError(file, f"{within}.{key}" if within else key, "a table", sub)
-    return sub
+    return value["value"]
 
 
 def required_text(table: Mapping[str, Any], key: str, file: str, where: str) -> str:

@@ -50,7 +50,7 @@ from typing import Any
 import numpy as np
 
 from tppgame.game.calibration import PACKAGE_DIR, load_calibration
-from tppgame.game.data_files import figure, read_toml, required_text, sub_table
+from tppgame.game.data_files import choice, figure, read_toml, required_text, sub_table
 from tppgame.game.fields import ScenarioError
 from tppgame.game.quotas import read_data_file
 
@@ -154,11 +154,10 @@ def agreement_term(bound: np.ndarray, signatories: np.ndarray, rising: bool = Tr
 
 
 def liberal_end(issue: Issue) -> tuple[float, bool]:
-    """The end of an issue's scale a concession moves a country towards, and whether it is the top:
-    the side the TPP's outcome lies on from the members' median status quo (biologics' years and
-    SOE disciplines rise; a procurement threshold falls to the GPA's 130,000 SDR)."""
-    rising = issue.outcome >= float(np.median(issue.status_quo))
-    return (issue.high if rising else issue.low), rising
+    """The end of an issue's scale a concession moves a country towards, and whether it is the top: as
+    the data file states it (``opens_towards``: biologics' years and SOE disciplines rise; a procurement
+    threshold falls towards the GPA's 130,000 SDR), never read from the TPP's outcome."""
+    return (issue.high if issue.rising else issue.low), issue.rising
 
 
 def settled_term(ideal: np.ndarray, red_line: np.ndarray, members: np.ndarray) -> tuple[float, bool] | None:
@@ -201,6 +200,7 @@ class Issue:
     figures: dict[str, np.ndarray]          # the kind's per-country figures, [c]
     parameters: dict[str, float]
     sectors: tuple[str, ...] = ()           # an origin rule: the game's sectors whose preferences it governs
+    rising: bool = True                     # a concession moves up the scale (the file's opens_towards = "high")
 
     def values(self, term: float) -> np.ndarray:
         """[c]: every country's value of ``term`` (US$ bn a year), by the issue's kind."""
@@ -263,6 +263,7 @@ def _issue(name: str, table: Any, file: str, sources: Mapping[str, str], countri
     if high <= low:
         raise ScenarioError(file, f"{where}.high", f"a number above low ({low:g})", high)
     outcome = float(figure(table.get("outcome"), file, f"{where}.outcome", sources, low, high, figures))
+    towards = choice(table.get("opens_towards"), file, f"{where}.opens_towards", sources, ("high", "low"), figures)
     raw_params = table.get("parameters", {})
     if not isinstance(raw_params, dict):
         raise ScenarioError(file, f"{where}.parameters", "a table of figures", raw_params)
@@ -292,7 +293,7 @@ def _issue(name: str, table: Any, file: str, sources: Mapping[str, str], countri
         raise ScenarioError(file, f"{where}.sectors", f"a list of the game's sectors ({', '.join(known)})", governs)
     return Issue(name, texts["label"], kind, texts["unit"], low, high, outcome, values["status_quo"],
                  values["ideal"], values["red_line"], {key: values[key] for key in per_country}, params,
-                 tuple(governs))
+                 tuple(governs), towards == "high")
 
 
 def _missing(file: str, where: str) -> dict[str, Any]:
