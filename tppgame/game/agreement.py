@@ -60,9 +60,7 @@ class AgreementCheck:
     holdouts: list[str]
     open_pairs: list[tuple[str, str]]
     complete: bool
-    rest: list[str]          # who would ratify without the hold-outs (none worked out in a game without records
-                             # whose scenario does not let the rest conclude: Plurilateral._rest)
-    rest_could_conclude: bool
+    rest_of_group: RestOfGroup   # who would ratify without the hold-outs, and whether they could conclude alone
     formed: bool
     signatories: list[str]
     gdp_share: float
@@ -71,6 +69,59 @@ class AgreementCheck:
     utility: dict[str, float] = field(default_factory=dict)
     outside_option: dict[str, float] = field(default_factory=dict)
     access: np.ndarray | None = None   # [exporter, importer, sector] with the package as it stands
+
+    @property
+    def rest(self) -> list[str]:
+        """Who would ratify without the hold-outs (:attr:`rest_of_group`; none worked out in a game without
+        records whose scenario does not let the rest conclude: ``Plurilateral._rest``)."""
+        return self.rest_of_group.members
+
+    @property
+    def rest_could_conclude(self) -> bool:
+        """Whether the rest could conclude without the hold-outs (:attr:`rest_of_group`)."""
+        return self.rest_of_group.could_conclude
+
+
+class RestOfGroup:
+    """Who in a check's group would still ratify without its hold-outs, and whether they could conclude
+    alone, known at once or worked out when first read. A check the game itself needs them for (a
+    scenario that lets the rest conclude) knows them at once; a game that keeps records only for its
+    story (the status line says it) works them out when the story is told, from the state the check
+    saw (``Plurilateral._rest``): a game whose story nobody reads never pays for the search."""
+
+    __slots__ = ("_later", "_members", "_could")
+
+    def __init__(self, members: list[str] | None = None, could_conclude: bool = False,
+                 later: Callable[[], tuple[list[str], bool]] | None = None):
+        self._members, self._could, self._later = members, could_conclude, later
+
+    @classmethod
+    def worked_out_later(cls, later: Callable[[], tuple[list[str], bool]]) -> RestOfGroup:
+        """Members and whether they could conclude, from ``later()`` when first read (once)."""
+        return cls(later=later)
+
+    def _settled(self) -> None:
+        if self._later is not None:
+            (self._members, self._could), self._later = self._later(), None
+
+    @property
+    def members(self) -> list[str]:
+        self._settled()
+        return self._members or []
+
+    @property
+    def could_conclude(self) -> bool:
+        self._settled()
+        return self._could
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RestOfGroup):
+            return NotImplemented
+        return (self.members, self.could_conclude) == (other.members, other.could_conclude)
+
+    def __repr__(self) -> str:
+        state = "not yet worked out" if self._later is not None else f"{self._members!r}, {self._could!r}"
+        return f"RestOfGroup({state})"
 
 
 def accepting(weights: Weights, schedule: np.ndarray, group: np.ndarray, side_access: np.ndarray,

@@ -11,14 +11,15 @@ signed text stands: members who leave lose its access, the others keep their sch
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tppgame.game.agreement import (AgreementCheck, cheapest_offer, conclude_without, entry_into_force,
-                                    extend_package, gdp_share, needed_to_ratify, offers_too_little, ratifies,
-                                    wanted_of)
+from tppgame.game.agreement import (AgreementCheck, RestOfGroup, cheapest_offer, conclude_without,
+                                    entry_into_force, extend_package, gdp_share, needed_to_ratify, offers_too_little,
+                                    ratifies, wanted_of)
 from tppgame.game.phase_out import yearly_discount
 from tppgame.game.rules import load_rules
 from tppgame.game.standards import (CommonStandard, common_standards, standards_floor, transition_relief,
@@ -339,7 +340,12 @@ class Plurilateral:
             if self._update_endgame(holdouts, margin, refused) and not holdouts.any() and m.round >= 1:
                 m.table.refresh()      # offers made only to bring hold-outs in lapse now
             open_pairs = m.table.open_pairs(group)
-            rest, rest_could = self._rest(group, holdouts)
+            if m.record and holdouts.any() and not m.config.conclude_without_holdouts:
+                # the game does not need them: worked out if the story is told
+                rest, rest_could, rest_of_group = None, False, self._rest_later(group, holdouts)
+            else:
+                rest, rest_could = self._rest(group, holdouts)
+                rest_of_group = RestOfGroup(codes(rest), rest_could)
             formed_now = m.round >= 1 and not open_pairs and not holdouts.any() and group.sum() >= 2
             if not formed_now and rest_could and m.config.conclude_without_holdouts:
                 formed_now, group = True, rest
@@ -358,14 +364,14 @@ class Plurilateral:
             # on what the text gives it.
             group = self.signatories & m.members
             ok, utility, access = self._ratifying(self.in_force_schedule(self.signed_schedule), group)
-            holdouts, open_pairs, rest, rest_could = group & ~ok, [], group & ok, False
+            holdouts, open_pairs, rest_of_group = group & ~ok, [], RestOfGroup(codes(group & ok), False)
             refused = np.zeros(n, dtype=bool)
         formed = self.formed_round is not None
         ratifying = self.signatories & m.members & ok if formed else ok & group
         in_force = formed and entry_into_force(m.config.entry_rule, ratifying, m.original, gdp)
         check = AgreementCheck(
             round=m.round, members=codes(m.members), accepting=codes(ok & group), holdouts=codes(holdouts),
-            open_pairs=open_pairs, complete=not open_pairs, rest=codes(rest), rest_could_conclude=rest_could,
+            open_pairs=open_pairs, complete=not open_pairs, rest_of_group=rest_of_group,
             refused=codes(refused & group),
             formed=formed, signatories=codes(self.signatories & m.members) if formed else [],
             gdp_share=gdp_share(ratifying, m.original, gdp), in_force=bool(in_force),
@@ -379,9 +385,9 @@ class Plurilateral:
         """The members who would still ratify without the hold-outs (the largest stable group,
         :func:`tppgame.game.agreement.conclude_without`), and whether they could conclude alone (two or more,
         no talk among them with a zone of agreement open). The game needs them only where the scenario lets
-        the rest conclude (``agreement.conclude_without_holdouts``); otherwise they are worked out for a game
-        that keeps records (its status line says it), and a game without records (a sweep's, which stores
-        only the outcome) records none and False."""
+        the rest conclude (``agreement.conclude_without_holdouts``); otherwise a game that keeps records works
+        them out when its story reads them (:meth:`_rest_later`: its status line says it), and a game without
+        records (a sweep's, which stores only the outcome) records none and False."""
         m = self.model
         if not holdouts.any():
             return group, False
@@ -389,6 +395,29 @@ class Plurilateral:
             return np.zeros_like(group), False
         rest = conclude_without(self._accepting, self._package, group & ~holdouts)
         return rest, bool(m.round >= 1 and rest.sum() >= 2 and not m.table.open_pairs(rest))
+
+    def _rest_later(self, group: np.ndarray, holdouts: np.ndarray) -> RestOfGroup:
+        """:meth:`_rest` for a game that keeps records only for its story: worked out when first read, in
+        the world of this check (:meth:`_as_it_stands`), whatever the game did since."""
+        start, could_meet, names = group & ~holdouts, self.model.round >= 1, self.model.countries
+        still, open_now = self._as_it_stands(), self.model.table.open_ends(start)
+
+        def worked_out() -> tuple[list[str], bool]:
+            rest = conclude_without(still._accepting, still._package, start)
+            alone = could_meet and rest.sum() >= 2 and not any(rest[a] and rest[b] for a, b in open_now)
+            return [names[i] for i in np.flatnonzero(rest)], bool(alone)
+
+        return RestOfGroup.worked_out_later(worked_out)
+
+    def _as_it_stands(self) -> Plurilateral:
+        """A copy of this plurilateral that answers as this one would now, whatever the game does next: its
+        model is a still picture of what the ratification checks read (:class:`_StillModel`) and its
+        buy-in offers, which later checks add to in place, are copied. What it works out goes into the
+        same memo of answers, which holds by the exact inputs and the world they were found in."""
+        still = copy.copy(self)
+        still.model = _StillModel(self.model)
+        still.offers = self.offers.copy()
+        return still
 
     def _update_endgame(self, holdouts: np.ndarray, margin: np.ndarray, refused: np.ndarray) -> bool:
         """End-game linkage: when members hold out, each other member will give up, in its talks
@@ -424,3 +453,31 @@ class Plurilateral:
         """What side ``a`` of talks between ``a`` and ``b`` (arrays of countries) gives up of its
         reservation: its end-game relief where ``b`` holds out or ``a`` offers more to be accepted."""
         return self.endgame_relief[a] * (self.holdout_mask[b] | self.pays_all[a])
+
+
+class _StillModel:
+    """What the ratification checks read of a model, as it stood: the objects the model replaces rather
+    than changes (its settings, weights, side access and outside options, and its work), its deals
+    so far, and which package partners may ask something of each other (:meth:`Table.partners`)."""
+
+    __slots__ = ("config", "weights", "work", "side_access", "outside", "deals", "countries", "sectors", "table")
+
+    def __init__(self, model: TPPModel):
+        self.config, self.weights, self.work = model.config, model.weights, model.work
+        self.side_access, self.outside = model.side_access, model.outside
+        self.deals = tuple(model.deals)
+        self.countries, self.sectors = model.countries, model.sectors
+        self.table = _StillPartners(model.table.partners())
+
+
+class _StillPartners:
+    """A table's package partners as they stood (all a ratification check reads of the table)."""
+
+    __slots__ = ("_partners",)
+
+    def __init__(self, partners: np.ndarray):
+        partners.flags.writeable = False
+        self._partners = partners
+
+    def partners(self) -> np.ndarray:
+        return self._partners

@@ -105,7 +105,11 @@ class Table:
     def open_pairs(self, group: np.ndarray) -> list[tuple[str, str]]:
         """Package talks within ``group`` still undecided while a zone of agreement exists."""
         names = self.model.countries
-        return [(names[t.a], names[t.b]) for t in self.talks
+        return [(names[a], names[b]) for a, b in self.open_ends(group)]
+
+    def open_ends(self, group: np.ndarray) -> list[tuple[int, int]]:
+        """:meth:`open_pairs` as the countries' numbers."""
+        return [(t.a, t.b) for t in self.talks
                 if t.in_package and t.deal is None and t.has_stake and t.zopa and group[t.a] and group[t.b]]
 
     def partners(self) -> np.ndarray:
