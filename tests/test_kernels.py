@@ -15,6 +15,7 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from tppgame.game import kernels
 from tppgame.game.frontier import TERMS_FIELDS, THETA_GRID, PairTerms, _zone
 from tppgame.game.search import reach
 
@@ -178,16 +180,70 @@ def test_ctrl_c_during_the_loops_is_a_plain_keyboard_interrupt():
     """A Ctrl-C that lands while numba's dispatcher runs used to surface as a SystemError ("returned a
     result with an exception set") or be lost (the loop went on); held back for each call, it arrives
     as a KeyboardInterrupt wherever it lands: eight runs interrupted at random moments all exit 130."""
-    root = Path(__file__).resolve().parents[1]
     for _ in range(8):
-        proc = subprocess.Popen([sys.executable, "-c", LOOPING], cwd=root, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(root)})
-        try:
-            assert proc.stdout.readline() == "ready\n"
-            time.sleep(random.uniform(0.0, 0.2))
-            proc.send_signal(signal.SIGINT)
-            _, stderr = proc.communicate(timeout=30)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-        assert proc.returncode == 130, stderr
+        _exits_130_when_interrupted(LOOPING, longest_wait=0.2)
+
+
+def _exits_130_when_interrupted(script: str, longest_wait: float) -> None:
+    """Run ``script`` (it prints "ready" once warm), send it SIGINT after a random wait and require exit 130."""
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.Popen([sys.executable, "-c", script], cwd=root, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(root)})
+    try:
+        assert proc.stdout.readline() == "ready\n"
+        time.sleep(random.uniform(0.0, longest_wait))
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, stderr
+
+
+PLAYING = """
+import sys
+from tppgame import TPPModel
+TPPModel("baseline", rng=0).step()
+print("ready", flush=True)
+try:
+    seed = 1
+    while True:
+        model = TPPModel("baseline", rng=seed)
+        while model.running:
+            model.step()
+        seed += 1
+except KeyboardInterrupt:
+    sys.exit(130)
+"""
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="POSIX signal masks")
+def test_ctrl_c_during_a_game_lands_as_the_round_ends():
+    """A round holds Ctrl-C back once for all its compiled calls (``interrupts_held`` in ``TPPModel.step``):
+    games interrupted at random moments all end with a plain KeyboardInterrupt (exit 130)."""
+    for _ in range(6):
+        _exits_130_when_interrupted(PLAYING, longest_wait=0.3)
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="POSIX signal masks")
+def test_a_stretch_holds_ctrl_c_back_until_it_ends_and_nests():
+    """Inside a stretch SIGINT is blocked on the main thread (a Ctrl-C sent to it then waits), the compiled
+    calls leave the mask alone, a nested stretch changes nothing, and the interrupt arrives as the outer
+    stretch ends."""
+    def blocked() -> bool:
+        return signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+
+    assert not blocked()
+    arrived = []
+    with pytest.raises(KeyboardInterrupt):
+        with kernels.interrupts_held():
+            assert blocked()
+            with kernels.interrupts_held():
+                assert blocked()
+                signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)      # waits: blocked
+                kernels.frontier_square(np.zeros((11, 1, 2)), np.zeros((1, 2), dtype=bool), True, np.full((2, 1), 0.5))
+                arrived.append("after the calls")
+            assert blocked()
+            arrived.append("after the inner stretch")
+    assert arrived == ["after the calls", "after the inner stretch"]
+    assert not blocked()

@@ -24,6 +24,7 @@ from tppgame.game.agreement import AgreementCheck
 from tppgame.game.eventlog import EventLog, NullLog, SectorValues
 from tppgame.game.events import Deadline, FixedSideDeal, ScheduledEvent
 from tppgame.game.frontier import FrontierSummary
+from tppgame.game.kernels import interrupts_held
 from tppgame.game.negotiators import Negotiator, Person, chosen_negotiators, make_negotiator
 from tppgame.game.network import add_deal, country_network
 from tppgame.game.outcome import summary
@@ -141,10 +142,13 @@ class TPPModel(mesa.Model):
 
     # ------------------------------------------------------------------ the round
     def step(self) -> None:
-        """One round: the talks meet, then the round settles (once the players are done, with seats)."""
-        self.meet()
-        if not self.waiting_for_seat:
-            self.settle()
+        """One round: the talks meet, then the round settles (once the players are done, with seats). A
+        Ctrl-C lands as the round ends (:func:`tppgame.game.kernels.interrupts_held`: the round's compiled
+        calls hold it back once, not one by one)."""
+        with interrupts_held():
+            self.meet()
+            if not self.waiting_for_seat:
+                self.settle()
 
     def meet(self) -> None:
         """The round's first phase: countries book their talks and the talks meet, each side's

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -302,8 +303,9 @@ def _called(kernel: Callable[..., Any], *args: Any) -> Any:
     dispatcher is in C surfaces inside it: reported as a ``SystemError`` ("returned a result with an
     exception set") or lost altogether, so a command's Ctrl-C (keep what finished, exit 130) would print
     a traceback or go unheard. On the main thread (the only one Python handles signals on) SIGINT is
-    blocked for the call and delivered as it returns, as a plain ``KeyboardInterrupt``."""
-    if _HOLD is None or threading.current_thread() is not threading.main_thread():
+    blocked for the call and delivered as it returns, as a plain ``KeyboardInterrupt``; inside a stretch
+    that holds it already (:func:`interrupts_held`) the call is made as it is."""
+    if _HOLD is None or _stretches or threading.get_ident() != _MAIN_THREAD:
         return kernel(*args)
     held = signal.pthread_sigmask(signal.SIG_BLOCK, _HOLD)
     try:
@@ -312,7 +314,29 @@ def _called(kernel: Callable[..., Any], *args: Any) -> Any:
         signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
+@contextmanager
+def interrupts_held() -> Iterator[None]:
+    """Ctrl-C held back on the main thread for a stretch of work that makes many compiled calls (a round's
+    frontiers, say) and delivered as it ends: the signal mask changes twice for the stretch rather than
+    twice a call (:func:`_called`). Only for work that never waits on a person or the network: Ctrl-C
+    waits for the stretch to end. Nested stretches hold it once; other threads are left alone."""
+    global _stretches
+    if _HOLD is None or threading.get_ident() != _MAIN_THREAD:
+        yield
+        return
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, _HOLD) if not _stretches else None
+    _stretches += 1
+    try:
+        yield
+    finally:
+        _stretches -= 1
+        if held is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
 _HOLD = {signal.SIGINT} if hasattr(signal, "pthread_sigmask") else None     # POSIX only
+_MAIN_THREAD = threading.main_thread().ident
+_stretches = 0      # stretches holding Ctrl-C back on the main thread now (only the main thread changes it)
 
 
 # Each loop is compiled for C-ordered, writable arrays only: a view (a transposed or broadcast weight grid)
