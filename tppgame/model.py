@@ -142,10 +142,8 @@ class TPPModel(mesa.Model):
 
     # ------------------------------------------------------------------ the round
     def step(self) -> None:
-        """One round: the talks meet, then the round settles (once the players are done, with seats). A
-        Ctrl-C lands as the round ends (:func:`tppgame.game.kernels.interrupts_held`: the round's compiled
-        calls hold it back once, not one by one)."""
-        with interrupts_held():
+        """One round: the talks meet, then the round settles (once the players are done, with seats)."""
+        with interrupts_held():     # a Ctrl-C lands as the round ends (tppgame.game.kernels)
             self.meet()
             if not self.waiting_for_seat:
                 self.settle()
