@@ -401,7 +401,7 @@ def _zone(terms: PairTerms, u_a: np.ndarray, u_b: np.ndarray, reserve_a: np.ndar
     # a falls short of its reservation up to (and at) a_short; b falls short from b_short on
     a_short, b_short = short[:rows], short[rows:]
     # both sides' utilities at both crossings, as rows of the twice-stacked terms (b's best first)
-    (ua_at_b, ua_at_a), (ub_at_b, ub_at_a) = (np.split(v, 2) for v in (at_a, at_b))
+    ua_at_b, ua_at_a, ub_at_b, ub_at_a = at_a[:rows], at_a[rows:], at_b[:rows], at_b[rows:]
     inverted = theta_best_b > theta_best_a
     b_point = inverted & (ub_at_b >= reserve_b - RESERVE_TOLERANCE)   # a surely gets its reservation there
     a_point = inverted & ~b_point & (ua_at_a >= reserve_a - RESERVE_TOLERANCE)
