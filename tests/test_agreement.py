@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 
 from tppgame import TPPModel
-from tppgame.game.agreement import assemble_package, entry_into_force, extend_package, gdp_share
+from tppgame.game import plurilateral
+from tppgame.game.agreement import RestOfGroup, assemble_package, entry_into_force, extend_package, gdp_share
+from tppgame.game.plurilateral import Plurilateral
 from tppgame.game.scenario import EntryRule, load_scenario
 from tppgame.game.side_deals import ClosedDeal, fixed_terms, side_deal_access
 
@@ -115,3 +117,49 @@ def test_standalone_side_deal_gives_access_to_the_partner_only():
 def test_fixed_terms_fill_unnamed_sectors_with_zero():
     x_ab, x_ba = fixed_terms({"JPN": {"beef": 0.5}}, "AUS", "JPN", ("rice", "beef"))
     assert x_ab.tolist() == [0.0, 0.0] and x_ba.tolist() == [0.0, 0.5]
+
+
+# ------------------------------------------------------------------ the rest without the hold-outs, worked out late
+def _rests(model: TPPModel) -> list[tuple[int, list[str], bool]]:
+    return [(c.round, c.rest, c.rest_could_conclude) for c in model.records]
+
+
+def _played(name: str, seed: int) -> TPPModel:
+    model = TPPModel(name, rng=seed)
+    while model.running:
+        model.step()
+    return model
+
+
+@pytest.mark.parametrize("name, seed", [("baseline", 3), ("baseline", 99), ("australia_japan_first", 1),
+                                        ("us_withdrawal_cptpp", 2), ("judged_indices", 5)])
+def test_the_rest_worked_out_when_the_story_reads_it_is_the_rest_the_check_saw(name, seed, monkeypatch):
+    """A recorded game works out who could conclude without the hold-outs only when its story reads it,
+    in the world the check saw (Plurilateral._as_it_stands): the same members and the same verdict in
+    every check as working it out at once (the code before), whatever the game did since."""
+    late = _played(name, seed)
+    monkeypatch.setattr(Plurilateral, "_rest_later",
+                        lambda self, group, holdouts: RestOfGroup(*_names(self, *self._rest(group, holdouts))))
+    at_once = _played(name, seed)
+    assert _rests(late) == _rests(at_once)
+    assert any(c.holdouts and c.rest for c in late.records)
+
+
+def _names(agreement: Plurilateral, rest: np.ndarray, could: bool) -> tuple[list[str], bool]:
+    return [agreement.model.countries[i] for i in np.flatnonzero(rest)], could
+
+
+def test_a_recorded_game_whose_story_nobody_reads_never_searches_for_the_rest(monkeypatch):
+    """The search runs once a check's rest is read (the status line), and once only."""
+    searches = []
+    real = plurilateral.conclude_without
+    monkeypatch.setattr(plurilateral, "conclude_without", lambda *args: searches.append(1) or real(*args))
+    model = _played("baseline", 3)
+    assert searches == []
+    held = [c for c in model.records if c.holdouts]
+    assert held and held[-1].rest_could_conclude in (True, False)
+    assert len(searches) >= 1
+    count = len(searches)
+    again = (held[-1].rest, held[-1].rest_could_conclude, held[-2].rest)
+    assert len(searches) == count + (1 if held[-2].rest_of_group is not held[-1].rest_of_group else 0)
+    assert again[1] in (True, False) and isinstance(again[2], list)

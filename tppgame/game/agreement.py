@@ -89,7 +89,7 @@ class RestOfGroup:
     story (the status line says it) works them out when the story is told, from the state the check
     saw (``Plurilateral._rest``): a game whose story nobody reads never pays for the search."""
 
-    __slots__ = ("_later", "_members", "_could")
+    __slots__ = ("_could", "_later", "_members")
 
     def __init__(self, members: list[str] | None = None, could_conclude: bool = False,
                  later: Callable[[], tuple[list[str], bool]] | None = None):

@@ -460,7 +460,7 @@ class _StillModel:
     than changes (its settings, weights, side access and outside options, and its work), its deals
     so far, and which package partners may ask something of each other (:meth:`Table.partners`)."""
 
-    __slots__ = ("config", "weights", "work", "side_access", "outside", "deals", "countries", "sectors", "table")
+    __slots__ = ("config", "countries", "deals", "outside", "sectors", "side_access", "table", "weights", "work")
 
     def __init__(self, model: TPPModel):
         self.config, self.weights, self.work = model.config, model.weights, model.work
