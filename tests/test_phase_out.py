@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from tppgame import TPPModel
 from tppgame.experiments.headlines import holds, phase_out_leads, play
 from tppgame.game.fields import ScenarioError
-from tppgame.game.outcome import final_access, final_phase_outs
+from tppgame.game.outcome import final_access, final_phase_outs, standard_timing
 from tppgame.game.phase_out import delay_share, phase_out_years, yearly_discount
 from tppgame.game.quotas import linear_phase_out_factor
 from tppgame.game.scenario import load_scenario
@@ -167,12 +167,34 @@ def test_a_deals_lengths_are_each_sides_by_the_theory(game):
 
 
 def test_an_access_arrays_lengths_are_each_pairs_by_the_theory(game):
+    """Every concession's length is its pair's, except where a common standard sets the schedule (below)."""
     p, w = game.config.params, game.weights
     access = final_access(game)
     d = yearly_discount(p["patience"], game.config.months_per_round)
     expected = phase_out_years(access, w.gain, np.swapaxes(w.cost, 0, 1), d[:, None, None], w.gamma,
                                p["max_phase_out"])
-    assert np.array_equal(final_phase_outs(game), expected)
+    at_floor, _ = standard_timing(game)
+    pairs = ~at_floor[None, :, :] | (access == 0)
+    assert pairs.sum() > 0.9 * pairs.size
+    assert np.array_equal(final_phase_outs(game)[pairs], expected[pairs])
+
+
+def test_a_common_standard_applies_after_the_members_transition_not_a_pairs_phase_out(game):
+    """Biologics is the baseline's common standard. A member whose deals gave less than it asks
+    implements it after its transition, towards every partner alike (Brunei 2 years, the others at
+    once), as ``rules_terms`` says; the pairs' own lengths (up to 30 years) would contradict the text."""
+    s = game.sectors.index("biologics")
+    years, access = final_phase_outs(game)[:, :, s], final_access(game)[:, :, s]
+    at_floor, transition = standard_timing(game)
+    said = game.summary()["rules_terms"]["biologics"]["common_standard"]["transitions"]
+    assert {game.countries[j]: int(t) for j, t in enumerate(transition) if t} == said
+    for j, code in enumerate(game.countries):
+        if at_floor[j, s]:
+            partners = access[:, j] > 0
+            assert partners.any() and (years[partners, j] == transition[j]).all(), code
+    brn = game.countries.index("BRN")
+    assert at_floor[brn, s] and transition[brn] == 2
+    assert at_floor[:, s].sum() >= 8
 
 
 def test_the_summary_lists_the_agreements_phase_outs_and_each_side_deals(game):

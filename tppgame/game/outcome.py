@@ -47,10 +47,40 @@ def final_access(model: TPPModel) -> np.ndarray:
 def final_phase_outs(model: TPPModel) -> np.ndarray:
     """[exporter, importer, sector]: the phase-out in years (0: at once) of every concession in the
     access the game stands at (:func:`final_access`), each pair's settled by
-    :func:`tppgame.game.phase_out.access_years` with the weights in force at the end."""
+    :func:`tppgame.game.phase_out.access_years` with the weights in force at the end. Where a common
+    standard sets a signatory's schedule (its deals gave less: ``bargaining.common_standards``), the
+    concession is the standard's, and it applies after the signatory's transition
+    (:func:`standard_timing`; 0, at once, without ``bargaining.standard_transitions``), towards every
+    partner alike: the pair's own length would say something the text does not."""
     params = model.config.params
-    return access_years(model.weights, params["patience"], model.config.months_per_round,
-                        params["max_phase_out"], final_access(model))
+    access = final_access(model)
+    years = access_years(model.weights, params["patience"], model.config.months_per_round,
+                         params["max_phase_out"], access)
+    timing = standard_timing(model)
+    if timing is None:
+        return years
+    at_floor, transition = timing
+    return np.where(at_floor[None, :, :] & (access > 0), transition[None, :, None], years)
+
+
+def standard_timing(model: TPPModel) -> tuple[np.ndarray, np.ndarray] | None:
+    """Where the agreement's common standards set a signatory's schedule, [c, s] (its deals gave less than
+    the standard asks), and each country's transition before it implements them, in years [c] (0: at
+    once); None where the agreement has not formed or sets no standard. The transitions are those
+    ``summary.json``'s ``rules_terms`` reports (:meth:`tppgame.game.plurilateral.Plurilateral.transitions`)."""
+    agreement, signed = model.agreement, signed_mask(model)
+    if not signed.any():
+        return None
+    floor = agreement.standards_minimum(signed)
+    if floor is None:
+        return None
+    schedule = agreement.in_force_schedule(agreement.signed_schedule)
+    at_floor = signed[:, None] & (floor > 0) & (np.abs(schedule - floor) <= 1e-12)
+    if model.config.params["standard_transitions"]:
+        transition = agreement.transitions(schedule, signed)[0]
+    else:
+        transition = np.zeros(len(model.countries), dtype=int)
+    return at_floor, transition
 
 
 def phase_outs(model: TPPModel) -> dict[str, Any]:
