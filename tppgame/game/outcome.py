@@ -191,10 +191,9 @@ def rules_terms(model: TPPModel) -> dict[str, dict[str, Any]]:
     agreement, signed = model.agreement, signed_mask(model)
     suspended = model.config.params["suspended"]
     standards = {standard.name: standard for standard in agreement.standards(signed)} if signed.any() else {}
-    later = {}       # bargaining.standard_transitions: who implements the standards after a transition, in years
-    if standards and model.config.params["standard_transitions"]:
-        years, _ = agreement.transitions(agreement.in_force_schedule(agreement.signed_schedule), signed)
-        later = {code: int(y) for code, y in zip(model.countries, years) if y > 0}
+    # bargaining.standard_transitions: who implements the standards after a transition, in years
+    timing = standard_timing(model) if standards else None
+    later = {} if timing is None else {code: int(y) for code, y in zip(model.countries, timing[1]) if y > 0}
     out = {}
     for s, sector in enumerate(model.sectors):
         issue = issues.get(sector)

@@ -393,8 +393,16 @@ class Plurilateral:
             return group, False
         if not (m.record or m.config.conclude_without_holdouts):
             return np.zeros_like(group), False
-        rest = conclude_without(self._accepting, self._package, group & ~holdouts)
-        return rest, bool(m.round >= 1 and rest.sum() >= 2 and not m.table.open_pairs(rest))
+        start = group & ~holdouts
+        return self._rest_found(start, m.round >= 1, m.table.open_ends(start))
+
+    def _rest_found(self, start: np.ndarray, could_meet: bool, open_now: list[tuple[int, int]],
+                    ) -> tuple[np.ndarray, bool]:
+        """:func:`tppgame.game.agreement.conclude_without` from ``start``, and whether the rest could conclude
+        alone: two or more, in a round where they could meet, and none of the talks still open with a zone of
+        agreement (``open_now``, among ``start``) between two of them."""
+        rest = conclude_without(self._accepting, self._package, start)
+        return rest, bool(could_meet and rest.sum() >= 2 and not any(rest[a] and rest[b] for a, b in open_now))
 
     def _rest_later(self, group: np.ndarray, holdouts: np.ndarray) -> RestOfGroup:
         """:meth:`_rest` for a game that keeps records only for its story: worked out when first read, in
@@ -403,9 +411,8 @@ class Plurilateral:
         still, open_now = self._as_it_stands(), self.model.table.open_ends(start)
 
         def worked_out() -> tuple[list[str], bool]:
-            rest = conclude_without(still._accepting, still._package, start)
-            alone = could_meet and rest.sum() >= 2 and not any(rest[a] and rest[b] for a, b in open_now)
-            return [names[i] for i in np.flatnonzero(rest)], bool(alone)
+            rest, alone = still._rest_found(start, could_meet, open_now)
+            return [names[i] for i in np.flatnonzero(rest)], alone
 
         return RestOfGroup.worked_out_later(worked_out)
 
