@@ -236,6 +236,33 @@ def test_pair_talks_bargain_over_what_the_standard_leaves_open():
     assert plain.table._package_world()[0][brn, s] == 0.0
 
 
+def test_the_standard_narrows_mexicos_end_game_relief_and_the_us_mexico_zone_closes():
+    """lobbies_and_welfare, seed 3, as its note traces the US's lost US$ 1 bn: in June 2015 the US is the last
+    hold-out and Mexico offers it half its margin above what it needs to ratify. The standard costs Mexico
+    0.028 of its attainable gain, so its relief is smaller (0.135 against 0.149) and the US-Mexico talk's
+    zone closes; without the standard the talk closes with Mexico's services opened 0.10."""
+    found = {}
+    for name, overrides in (("standard", {}), ("plain", WITHOUT_STANDARD)):
+        model = TPPModel(load_scenario("lobbies_and_welfare", overrides=overrides), rng=3, record=False)
+        talk = next(t for t in model.table.talks if t.label == "USA-MEX TPP market access")
+        while model.round < 24:
+            model.step()
+        mex = model.countries.index("MEX")
+        assert model.last_check.holdouts == ["USA"]
+        relief = float(model.agreement.endgame_relief[mex])
+        model.table.refresh()
+        zone = bool(model.table.frontier(talk).zopa[0])
+        while model.running:
+            model.step()
+        found[name] = (relief, zone, talk.deal, model.last_check.utility["MEX"])
+    (relief, zone, deal, _), (plain_relief, plain_zone, plain_deal, _) = found["standard"], found["plain"]
+    assert relief == pytest.approx(0.1351, abs=1e-4) and plain_relief == pytest.approx(0.1490, abs=1e-4)
+    assert not zone and deal is None
+    assert plain_zone and plain_deal is not None
+    services = load_scenario("lobbies_and_welfare").sectors.index("services")
+    assert plain_deal[1][services] == pytest.approx(0.10, abs=0.01)     # what Mexico gives the US
+
+
 def test_the_signed_standard_stands_when_a_member_leaves():
     """Once formed, the text stands: the US withdrawing does not reopen the standard its red line held up
     (the eleven left would settle 5 years among themselves). Brunei, now paying the premium to Japan's,
