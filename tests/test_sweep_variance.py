@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 pytest.importorskip("scipy")
+from scipy.stats import f as f_distribution
 from scipy.stats import f_oneway
 
 from tppgame.experiments.sweep_data import Point, Setting, SweepData
@@ -108,15 +109,17 @@ def test_an_outcome_that_depends_only_on_the_setting_is_explained_by_it():
 def test_on_a_grid_each_setting_has_its_main_effect():
     """Agreement forms where the cost is 0.2 in replicates 0-2 of 4, and at cost 0.1 in replicate 0 only,
     whatever the endgame share: the cost's runs at 0.1 and 0.2 have means 1/4 and 3/4 (grand mean 1/2,
-    16 runs), so SS total 4, SS between 16 x 1/16 = 1: the cost explains 25%, F = (1 / 1) / (3 / 14) = 14/3;
-    the endgame share explains 0% (p = 1). All settings together: the same 25% over the 4 points, with
+    16 runs), so SS total 4, SS between 16 x 1/16 = 1: the cost explains 25%; its F test sets that against
+    the variance within the 4 points (3 on 12 df, the seeds'), F = (1 / 1) / (3 / 12) = 4; the endgame
+    share explains 0% (p = 1). With 4 replicates a point, p = 0.069: not distinguishable from the seeds'
+    noise. All settings together: the same 25% over the 4 points, with
     F(3, 12) = (1 / 3) / (3 / 12) = 4/3."""
     data = grid_sweep({COST: [0.1, 0.2], "bargaining.endgame_share": [0.0, 1.0]}, 4, lambda values, rep: 0.0,
                       formed=lambda values, rep: rep < (3 if values[0] == 0.2 else 1))
     shares = shares_of(data)
     cost, endgame, together = (shares["agreement_probability", s] for s in (COST, "bargaining.endgame_share", ALL))
-    assert (cost.explained, cost.f, cost.df_between, cost.df_within) == pytest.approx((0.25, 14 / 3, 1, 14))
-    assert cost.p == pytest.approx(f_oneway([1, 0, 0, 0] * 2, [1, 1, 1, 0] * 2).pvalue) and not cost.noise
+    assert (cost.explained, cost.f, cost.df_between, cost.df_within) == pytest.approx((0.25, 4, 1, 12))
+    assert cost.p == pytest.approx(f_distribution.sf(4, 1, 12)) and cost.noise     # p = 0.069
     assert (endgame.explained, endgame.p) == pytest.approx((0.0, 1.0), abs=1e-12) and endgame.noise
     assert (together.explained, together.f, together.df_between) == pytest.approx((0.25, 4 / 3, 3))
     assert together.noise                                                  # p = 0.31 with 3 and 12 df
@@ -124,8 +127,8 @@ def test_on_a_grid_each_setting_has_its_main_effect():
     assert lines[:3] == [
         f"all settings together: explain 25.0% of the variance of the probability of agreement, the seeds 75.0% "
         f"({p_words(together.p)}): not distinguishable from seed noise",
-        f"{COST}: explains 25.0% of the variance of the probability of agreement ({p_words(cost.p)}): "
-        "beyond seed noise",
+        f"{COST}: explains 25.0% of the variance of the probability of agreement (p = 0.07): "
+        "not distinguishable from seed noise",
         "bargaining.endgame_share: explains 0.0% of the variance of the probability of agreement (p = 1.00): "
         "not distinguishable from seed noise"]
     # the report's summary carries the lines and their threshold; sensitivity.csv the numbers
@@ -138,6 +141,23 @@ def test_on_a_grid_each_setting_has_its_main_effect():
     first = rows[0]
     assert first[:3] == ["agreement_probability", COST, "grid variance shares"]
     assert [float(v) for v in first[7:]] == pytest.approx([0.25, 0.75, together.p, 0.25, cost.p])
+
+
+def test_a_settings_main_effect_is_tested_against_the_seeds_not_the_other_settings():
+    """The round of a grid like out/endgame-tpa's: 41 (none formed) at endgame share 0 whatever the
+    threshold; at share 1, rounds 19 and 9 at threshold 0.1, 29 and 30 at 0.3. The threshold's runs
+    (41 41 19 9 against 41 41 29 30, grand mean 31.375, SS total 1031.875) have SS between 8 x 3.875^2 =
+    120.125: it explains 11.6%. Within the points only the seeds vary: SS 50 + 0.5 on 8 - 4 = 4 df, so
+    F = 120.125 / (50.5 / 4) = 9.51 on 1 and 4 df, p = 0.037: beyond seed noise. A one-way ANOVA over the
+    threshold's runs alone would count the endgame share's effect as noise (p = 0.41)."""
+    rounds = {(0.1, 1.0): (19.0, 9.0), (0.2, 1.0): (29.0, 30.0)}
+    data = grid_sweep({"bargaining.endgame_share": [0.0, 1.0], COST: [0.1, 0.2]}, 2,
+                      lambda values, rep: rounds.get((values[1], values[0]), (41.0, 41.0))[rep])
+    cost = shares_of(data)["utility_USA", COST]
+    assert cost.explained == pytest.approx(120.125 / 1031.875)
+    assert (cost.f, cost.df_between, cost.df_within) == pytest.approx((120.125 / 12.625, 1, 4))
+    assert cost.p == pytest.approx(0.036766, abs=1e-6) and not cost.noise
+    assert f_oneway([41, 41, 19, 9], [41, 41, 29, 30]).pvalue == pytest.approx(0.408175, abs=1e-6)
 
 
 def test_one_run_a_point_gives_no_shares_and_says_why():

@@ -350,8 +350,8 @@ def summary_lines(data: SweepData, result: Sensitivity, outputs: Sequence[Output
     lines += ["  " + line for line in sensitivity_table(result, outputs)]
     variance = variance if variance is not None else Decomposition([], [])
     if variance.shares:
-        lines.append(f"settings against seeds (share of the runs' variance, one-way ANOVA F test; p >= {ALPHA}: "
-                     "not distinguishable from seed noise):")
+        lines.append(f"settings against seeds (share of the runs' variance, ANOVA F test against the variance within "
+                     f"the points; p >= {ALPHA}: not distinguishable from seed noise):")
         lines += ["  " + line for line in share_lines(data, variance, {o.name: o.label for o in outputs})]
     if discovery:
         lines.append(discovery)

@@ -5,8 +5,10 @@ all finished runs splits, as in a one-way analysis of variance over the points, 
 between the points' means (what the settings explain: eta squared, SS_between / SS_total) and the
 part within the points (the seeds' share, SS_within / SS_total). The F test of that ANOVA (scipy)
 says whether the settings' share is more than the seeds alone would give: with k points and N
-runs, settings without any effect still explain about (k - 1) / (N - 1) on average. On a grid the
-same is done for each setting alone, over the runs at each of its values (its main effect).
+runs, settings without any effect still explain about (k - 1) / (N - 1) on average. On a grid each
+setting alone gets its main effect, as in a factorial ANOVA: its share is the variance between the means
+of the runs at each of its values over the total, and its F test sets that against the variance within
+the points (the seeds' alone), not against everything else: the other settings' effects are not noise.
 
 The indices of :mod:`tppgame.experiments.sweep_sensitivity` are computed on the points' means;
 :func:`grid_bootstrap` gives the grid's indices a 95% confidence by resampling the replicates
@@ -17,7 +19,7 @@ at least :data:`ALPHA`.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -37,7 +39,8 @@ BOOT_RESAMPLES = 200   # bootstrap resamples of the replicates
 @dataclass(frozen=True)
 class Share:
     """The share of an outcome's run-level variance that the settings explain (all of them together:
-    ``setting`` is ALL, else one setting's main effect on a grid), with its one-way ANOVA F test."""
+    ``setting`` is ALL, else one setting's main effect on a grid), with its F test against the variance
+    within the points (the seeds'): :func:`anova` for ALL, :func:`main_effect` for a setting."""
 
     output: str
     setting: str
@@ -115,6 +118,39 @@ def anova(groups: Sequence[np.ndarray]) -> tuple[float, float, float, int, int] 
     return between / total, f, float(f_distribution.sf(f, df_between, df_within)), df_between, df_within
 
 
+def _within(groups: Iterable[np.ndarray]) -> tuple[float, int]:
+    """The sum of squares within the groups (the points: the seeds' variation) and its degrees of freedom."""
+    groups = [np.asarray(g, dtype=float) for g in groups if len(g)]
+    return float(sum(((g - g.mean()) ** 2).sum() for g in groups)), sum(len(g) for g in groups) - len(groups)
+
+
+def main_effect(levels: Sequence[np.ndarray], within: float,
+                df_within: int) -> tuple[float, float, float, int, int] | None:
+    """A grid setting's main effect over the runs at each of its values (``levels``), as a factorial ANOVA
+    tests it: eta squared (SS between the levels' means / SS total), and F = (SS between / its df) /
+    (``within`` / ``df_within``), the sum of squares within the grid's points (the seeds alone), with
+    its p-value (scipy); the same numbers as :func:`anova`'s except that the other settings' effects do
+    not count as noise. None when it cannot be done (fewer than 2 levels, no run left within the points,
+    no variance)."""
+    from scipy.stats import f as f_distribution
+
+    levels = [np.asarray(g, dtype=float) for g in levels if len(g)]
+    if len(levels) < 2 or df_within < 1:
+        return None
+    everything = np.concatenate(levels)
+    total = float(((everything - everything.mean()) ** 2).sum())
+    if total <= 1e-12 * max(1.0, float(np.abs(everything).max())) ** 2 * len(everything):
+        return None
+    between = float(sum(len(g) * (g.mean() - everything.mean()) ** 2 for g in levels))
+    df_between = len(levels) - 1
+    if between <= 1e-12 * total:
+        return 0.0, 0.0, 1.0, df_between, df_within
+    if within <= 0.0:
+        return between / total, math.inf, 0.0, df_between, df_within
+    f = (between / df_between) / (within / df_within)
+    return between / total, f, float(f_distribution.sf(f, df_between, df_within)), df_between, df_within
+
+
 def decomposition(data: SweepData, outputs: Sequence[Output] | None = None) -> Decomposition:
     """The settings' and the seeds' shares of each output's run-level variance (default: those of
     :func:`~tppgame.experiments.sweep_sensitivity.outputs_of`), and on a grid each setting's."""
@@ -137,13 +173,14 @@ def decomposition(data: SweepData, outputs: Sequence[Output] | None = None) -> D
         shares.append(Share(output.name, ALL, *result))
         if data.design != "grid":
             continue
+        within, df_within = _within(by_point.values())
         for position, setting in enumerate(data.settings):
             levels: dict[int, list[np.ndarray]] = {}
             for index, values in by_point.items():
                 level = option_index(data, position, data.points[index])
                 if level is not None:
                     levels.setdefault(level, []).append(values)
-            main = anova([np.concatenate(v) for v in levels.values()])
+            main = main_effect([np.concatenate(v) for v in levels.values()], within, df_within)
             if main is not None:
                 shares.append(Share(output.name, setting.path, *main))
     points = sum(1 for p in data.points.values() if p.runs)
@@ -154,8 +191,9 @@ def decomposition(data: SweepData, outputs: Sequence[Output] | None = None) -> D
                  f"p >= {ALPHA} is not distinguishable from seed noise (settings without any effect still explain "
                  f"about {chance:.1%} by chance here)")
     if data.design == "grid":
-        notes.append("a setting's share on a grid is its main effect: a one-way ANOVA over the runs at each of its "
-                     "values, pooled over the other settings")
+        notes.append("a setting's share on a grid is its main effect: the variance between the means of the runs at "
+                     "each of its values (pooled over the other settings); its F test sets it against the variance "
+                     "within the points, the seeds' alone, as a factorial ANOVA does")
     return Decomposition(shares, notes)
 
 
