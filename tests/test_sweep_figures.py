@@ -126,3 +126,46 @@ def test_no_discovery_for_one_setting(tmp_path):
     write_store(tmp_path / "s", plan, lambda p, rep: {"formed": p[PROTOCOL] == "nash"})
     report = make_report(tmp_path / "s", formats="png")
     assert report.discovery is None and not (tmp_path / "s" / "report" / "discovery.csv").exists()
+
+
+# ----------------------------------------------------------------------- titles and labels that fit
+US_BAR = "countries.USA.ratification_threshold"
+
+
+@pytest.mark.parametrize("design, vary, samples", [
+    ("grid", [f"{US_BAR}=[0.1, 0.3]", f"{ENDGAME}=[0, 0.5]"], None),
+    ("sobol", [f"{US_BAR}=uniform(0.05, 0.4)", f"{ENDGAME}=uniform(0, 1)"], 4),
+    ("morris", [f"{US_BAR}=uniform(0.05, 0.4)", f"{ENDGAME}=uniform(0, 1)", f"{COST}=uniform(0.05, 0.3)"], 2)])
+def test_every_text_of_every_figure_fits_and_names_keep_their_capitals(design, vary, samples, tmp_path, monkeypatch):
+    """Titles, subtitles, axis labels and legends lie inside the figure (a long design line under the title, the
+    Sobol axis label and the discovery subtitle were cut off at the edges), and a setting's label keeps its
+    country's name in the title: "... the attainable gains United States needs to ratify", not "united states"."""
+    import tppgame.experiments.sweep_figures as sweep_figures
+    import tppgame.experiments.sweep_report as sweep_report
+
+    figures = []
+    original = sweep_figures.save
+
+    def keep(figure, stem, formats):
+        figures.append((stem.name, figure))
+        return original(figure, stem, formats)
+
+    monkeypatch.setattr(sweep_figures, "save", keep)
+    monkeypatch.setattr(sweep_report, "save", keep)
+    options = {"design": design, **({"samples": samples} if samples else {})}
+    plan = plan_of(vary, reps=2, **options)
+    write_store(tmp_path / "sweep", plan, lambda p, rep: {"formed": p[ENDGAME] > 0.2, "round": 3 + rep,
+                                                          "utility_USA": p[ENDGAME] + rep / 10})
+    make_report(tmp_path / "sweep", formats="png")
+    names = {name for name, _ in figures}
+    assert f"agreement_{US_BAR.replace('.', '_')}" in names and "discovery_trajectory" in names
+    assert design == "grid" or f"{design}_conclusion_round" in names
+    for name, figure in figures:
+        figure.canvas.draw()                                                # the layout at the renderer's dpi
+        drawn = figure.get_tightbbox(figure.canvas.get_renderer())          # all that is drawn, in inches
+        width, height = figure.get_size_inches()
+        assert (drawn.x0 >= -0.01 and drawn.y0 >= -0.01 and drawn.x1 <= width + 0.01
+                and drawn.y1 <= height + 0.01), (name, drawn.bounds, (width, height))
+    curve = dict(figures)[f"agreement_{US_BAR.replace('.', '_')}"]
+    title = " ".join(curve.axes[0].get_title().split())
+    assert "against share of the attainable gains United States needs to ratify" in title

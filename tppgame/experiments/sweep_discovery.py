@@ -223,6 +223,6 @@ def plot_trajectory(result: Discovery, title: str, stem: Any, formats: Sequence[
     ax.set_xlim(0, 1.03)
     ax.set_ylim(0, 1.03)
     ax.grid(alpha=0.3)
-    ax.set_title(f"{wrap('Scenario discovery: PRIM peeling trajectory for the agreement forming', 70)}\n{title}",
-                 fontsize="medium")
+    ax.set_title(f"{wrap('Scenario discovery: PRIM peeling trajectory for the agreement forming', 60)}\n"
+                 f"{wrap(title, 60)}", fontsize="medium")
     return save(figure, stem, formats)

@@ -55,8 +55,8 @@ from tppgame.experiments.sweep_data import Point, ReportError, Setting, SweepDat
 from tppgame.experiments.sweep_discovery import (TABLE_HEADER, TRAJECTORY_HEADER, Discovery, plot_trajectory, prim,
                                                  run_table, table_rows, trajectory_rows)
 from tppgame.experiments.sweep_discovery import summary_line as discovery_line
-from tppgame.experiments.sweep_figures import (main_outputs, new_figure, parse_formats, plot_morris, plot_sobol, save,
-                                               setting_words)
+from tppgame.experiments.sweep_figures import (lower, main_outputs, new_figure, parse_formats, plot_morris, plot_sobol,
+                                               save, setting_words)
 from tppgame.game.glossary import setting_label
 from tppgame.experiments.sweep_sensitivity import (INSTALL_HINT, Effect, Index, Output, Sensitivity,
                                                    point_outputs, select_outputs, sensitivity)
@@ -158,9 +158,9 @@ def plot_curve(data: SweepData, setting: Setting, cells: Sequence[Cell], stem: P
     ax.grid(alpha=0.3)
     figure.legend(loc="outside lower center", ncols=3, fontsize="small", frameon=False)
     runs = sum(c.runs for c in cells)
-    title = textwrap.fill(f"Probability of agreement against {setting_label(setting.path, unit=False).lower()}",
-                          int(figure.get_figwidth() * 8.5))
-    ax.set_title(f"{title}\n{_design_words(data, runs)}", fontsize="medium")
+    width = int(figure.get_figwidth() * 8.5)
+    title = textwrap.fill(f"Probability of agreement against {lower(setting_label(setting.path, unit=False))}", width)
+    ax.set_title(f"{title}\n{textwrap.fill(_design_words(data, runs), width)}", fontsize="medium")
     return save(figure, stem, formats)
 
 
@@ -191,9 +191,10 @@ def plot_heatmap(data: SweepData, first: Setting, second: Setting, stem: Path,
     bar.set_label("Probability of agreement (share of runs)")
     bar.formatter = matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:.0%}")
     bar.update_ticks()
-    title = textwrap.fill(f"Probability of agreement by {setting_label(first.path, unit=False).lower()} and "
-                          f"{setting_label(second.path, unit=False).lower()}", int(figure.get_figwidth() * 8.5))
-    ax.set_title(f"{title}\n{_design_words(data, int(runs.sum()))}", fontsize="medium")
+    width = int(figure.get_figwidth() * 8.5)
+    title = textwrap.fill(f"Probability of agreement by {lower(setting_label(first.path, unit=False))} and "
+                          f"{lower(setting_label(second.path, unit=False))}", width)
+    ax.set_title(f"{title}\n{textwrap.fill(_design_words(data, int(runs.sum())), width)}", fontsize="medium")
     return probability, save(figure, stem, formats)
 
 
