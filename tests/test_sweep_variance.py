@@ -20,9 +20,9 @@ from scipy.stats import f_oneway
 
 from tppgame.experiments.sweep_data import Point, Setting, SweepData
 from tppgame.experiments.sweep_report import sensitivity_rows, summary_lines
-from tppgame.experiments.sweep_sensitivity import outputs_of, point_outputs, sensitivity
-from tppgame.experiments.sweep_variance import (ALL, anova, decomposition, grid_bootstrap, p_words, run_outputs,
-                                                share_lines)
+from tppgame.experiments.sweep_sensitivity import Index, Sensitivity, outputs_of, point_outputs, sensitivity
+from tppgame.experiments.sweep_variance import (ALL, anova, decomposition, grid_bootstrap, interval_lines, p_words,
+                                                run_outputs, share_lines)
 
 RICE = "countries.JPN.sensitivity.rice"
 COST = "bargaining.cost_scale"
@@ -197,3 +197,21 @@ def test_bootstrap_confidence_of_grid_indices():
     assert narrow < wide
     clean = grid_sweep({COST: [0.1, 0.2], "bargaining.endgame_share": [0.0, 1.0]}, 5, lambda values, rep: values[0])
     assert grid_bootstrap(clean, "utility_USA", 7) == [(0.0, 0.0), (0.0, 0.0)]
+
+
+# ----------------------------------------------------------------------- sampled designs: intervals in words
+def test_sampled_indices_say_in_words_whether_their_interval_excludes_0():
+    """A Sobol design's settings are judged by ST's 95% interval (the whole effect), RBD-FAST's by S1's: the
+    cost's ST 0.065 ± 0.094 runs from -0.029 to 0.159 (includes 0: not distinguishable from noise), the
+    endgame share's 0.881 ± 0.653 from 0.228 to 1.534 (beyond noise), whatever S1's wide interval says."""
+    rows = [Index("conclusion_round", COST, -0.073, 0.419, 0.065, 0.094),
+            Index("conclusion_round", "bargaining.endgame_share", 0.763, 1.156, 0.881, 0.653)]
+    labels = {"conclusion_round": "round of conclusion"}
+    assert interval_lines(Sensitivity("sobol", "", rows, [], 48), labels) == [
+        f"{COST} on the round of conclusion: ST 0.065 ± 0.094, from -0.029 to 0.159: not distinguishable from noise",
+        "bargaining.endgame_share on the round of conclusion: ST 0.881 ± 0.653, from 0.228 to 1.534: beyond noise"]
+    fast = [Index("conclusion_round", COST, 0.24, 0.2), Index("conclusion_round", RICE, 0.24, 0.3)]
+    assert [line.split(": ", 1)[1] for line in interval_lines(Sensitivity("rbd_fast", "", fast, [], 40), labels)] == [
+        "S1 0.240 ± 0.200, from 0.040 to 0.440: beyond noise",
+        "S1 0.240 ± 0.300, from -0.060 to 0.540: not distinguishable from noise"]
+    assert interval_lines(Sensitivity("grid", "", rows, [], 4), labels) == []       # a grid has its F tests

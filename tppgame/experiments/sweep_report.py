@@ -60,7 +60,8 @@ from tppgame.experiments.sweep_figures import (lower, main_outputs, new_figure, 
 from tppgame.game.glossary import setting_label
 from tppgame.experiments.sweep_sensitivity import (INSTALL_HINT, Effect, Index, Output, Sensitivity,
                                                    point_outputs, select_outputs, sensitivity)
-from tppgame.experiments.sweep_variance import ALL, ALPHA, Decomposition, Share, decomposition, share_lines
+from tppgame.experiments.sweep_variance import (ALL, ALPHA, Decomposition, Share, decomposition, interval_lines,
+                                                share_lines)
 
 REPORT_FOLDER = "report"
 METHOD_NAMES = {"sobol": "sobol (SALib)", "grid": "grid variance shares", "rbd_fast": "rbd_fast (SALib)",
@@ -349,6 +350,12 @@ def summary_lines(data: SweepData, result: Sensitivity, outputs: Sequence[Output
                  f"finished runs; 95% Wilson interval {low:.1%} to {high:.1%})")
     lines.append(f"sensitivity: {result.description}")
     lines += ["  " + line for line in sensitivity_table(result, outputs)]
+    against_noise = interval_lines(result, {o.name: o.label for o in outputs})
+    if against_noise:
+        which = "ST, the whole effect" if result.method == "sobol" else "S1"
+        lines.append(f"indices against noise (the 95% interval of {which}; an interval that includes 0: not "
+                     "distinguishable from noise):")
+        lines += ["  " + line for line in against_noise]
     variance = variance if variance is not None else Decomposition([], [])
     if variance.shares:
         lines.append(f"settings against seeds (share of the runs' variance, ANOVA F test against the variance within "

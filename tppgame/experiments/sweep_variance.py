@@ -29,7 +29,7 @@ from tppgame.experiments.sweep_agreement import Z95, grid_counts, option_index
 from tppgame.experiments.sweep_data import Point, SweepData
 
 if TYPE_CHECKING:
-    from tppgame.experiments.sweep_sensitivity import Output
+    from tppgame.experiments.sweep_sensitivity import Output, Sensitivity
 
 ALPHA = 0.05           # p >= ALPHA: not distinguishable from seed noise
 ALL = ""               # the setting of a share of all the settings together
@@ -229,6 +229,26 @@ def share_lines(data: SweepData, result: Decomposition, labels: dict[str, str]) 
                 seeds = f", the seeds {_percent(share.seeds)}"
             lines.append(f"{share.setting}: explains {_percent(share.explained)} of the variance of the {what}{seeds} "
                          f"({p_words(share.p)}): {verdict(share)}")
+    return lines
+
+
+def interval_lines(result: Sensitivity, labels: dict[str, str]) -> list[str]:
+    """Each index of a sampled design against noise, in words: a setting's effect on an output is not
+    distinguishable from noise (the sample's and the seeds') when the 95% interval of its index includes 0.
+    The index is ST, the whole effect, for a Sobol design and S1 for RBD-FAST (it gives no ST); a grid's
+    settings are judged by :func:`share_lines` and Morris's mu* is never below 0, so neither is here."""
+    key = {"sobol": "ST", "rbd_fast": "S1"}.get(result.method)
+    if key is None:
+        return []
+    lines = []
+    for row in result.rows:
+        value, conf = getattr(row, key), getattr(row, f"{key}_conf")
+        if math.isnan(value) or math.isnan(conf):
+            continue
+        low, high = value - conf, value + conf
+        words = "not distinguishable from noise" if low <= 0.0 else "beyond noise"
+        lines.append(f"{row.setting} on the {labels.get(row.output, row.output)}: {key} {value:.3f} ± {conf:.3f}, "
+                     f"from {low:.3f} to {high:.3f}: {words}")
     return lines
 
 
