@@ -162,7 +162,7 @@ def test_every_text_of_every_figure_fits_and_names_keep_their_capitals(design, v
                                                           "utility_USA": p[ENDGAME] + rep / 10})
     make_report(tmp_path / "sweep", formats="png")
     names = {name for name, _ in figures}
-    assert f"agreement_{US_BAR.replace('.', '_')}" in names and "discovery_trajectory" in names
+    assert {f"agreement_{US_BAR.replace('.', '_')}", "discovery_trajectory", "discovery_box"} <= names
     assert design == "grid" or f"{design}_conclusion_round" in names
     for name, figure in figures:
         figure.canvas.draw()                                                # the layout at the renderer's dpi
@@ -173,3 +173,26 @@ def test_every_text_of_every_figure_fits_and_names_keep_their_capitals(design, v
     curve = dict(figures)[f"agreement_{US_BAR.replace('.', '_')}"]
     title = " ".join(curve.axes[0].get_title().split())
     assert "against share of the attainable gains United States needs to ratify" in title
+
+
+def test_the_discovery_box_figure_draws_the_box_within_each_settings_range(small_grid, tmp_path, monkeypatch):
+    """The small grid forms exactly where the cost is 0.4 (of 0.1 and 0.4): the box keeps the top of the
+    cost's range (a blue mark at 1 on the 0-to-1 scale) and the whole endgame share (grey, 0 to 1)."""
+    import matplotlib.colors
+
+    import tppgame.experiments.sweep_figures as sweep_figures
+
+    figures = {}
+    original = sweep_figures.save
+    monkeypatch.setattr(sweep_figures, "save", lambda figure, stem, formats: figures.setdefault(stem.name, figure)
+                        and original(figure, stem, formats))
+    report = make_report(small_grid, tmp_path / "r", formats="png")
+    assert tmp_path / "r" / "discovery_box.png" in report.files
+    ax = figures["discovery_box"].axes[0]
+    blue, grey = (matplotlib.colors.to_rgba(c) for c in ("tab:blue", "tab:grey"))
+    bars = [(round(b.get_y() + b.get_height() / 2), b.get_x(), b.get_x() + b.get_width(), b.get_facecolor())
+            for b in ax.patches]
+    assert [(row, low, high) for row, low, high, colour in bars if colour == blue] == [
+        (0, pytest.approx(0.995), pytest.approx(1.005))]
+    assert [(row, low, high) for row, low, high, colour in bars if colour == grey] == [(1, 0.0, 1.0)]
+    assert "density 100%, coverage 100%, mass 50%" in ax.get_title()

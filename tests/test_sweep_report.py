@@ -188,7 +188,7 @@ def test_grid_report_writes_plots_tables_and_summary(grid_store, tmp_path, capsy
     printed = capsys.readouterr().out
     names = sorted(p.name for p in out.iterdir())
     figures = ["agreement_bargaining_cost_scale", "agreement_bargaining_protocol", "discovery_trajectory",
-               "heatmap_bargaining_cost_scale__bargaining_protocol"]
+               "discovery_box", "heatmap_bargaining_cost_scale__bargaining_protocol"]
     assert names == sorted(["agreement.csv", "discovery.csv", "discovery_trajectory.csv", "sensitivity.csv",
                             "summary.txt", *(f"{f}.{x}" for f in figures for x in ("png", "pdf"))])
     for png in out.glob("*.png"):
@@ -277,7 +277,8 @@ def test_sobol_ranks_the_only_setting_that_matters_first(sobol_plan, tmp_path, c
     assert [r["setting"] for r in ranked] == [COST, ENDGAME]
     assert {r["method"] for r in table} == {"sobol (SALib)"}
     assert sorted(p.name for p in (tmp_path / "report").glob("*.png")) == [      # no heatmap
-        "agreement_bargaining_cost_scale.png", "agreement_bargaining_endgame_share.png", "discovery_trajectory.png",
+        "agreement_bargaining_cost_scale.png", "agreement_bargaining_endgame_share.png", "discovery_box.png",
+        "discovery_trajectory.png",
         "sobol_agreement_probability.png", "sobol_conclusion_round.png"]
 
 
@@ -354,7 +355,8 @@ def test_morris_report_has_mu_star_sigma_and_mu_columns(morris_plan, tmp_path, c
     # points are sampled, not a grid: a curve per setting, the four levels of each as its values; no heatmap
     names = sorted(p.name for p in (tmp_path / "report").glob("*.png"))
     assert names == ["agreement_bargaining_cost_scale.png", "agreement_bargaining_endgame_share.png",
-                     "agreement_bargaining_protocol.png", "discovery_trajectory.png", "morris_agreement_probability.png",
+                     "agreement_bargaining_protocol.png", "discovery_box.png", "discovery_trajectory.png",
+                     "morris_agreement_probability.png",
                      "morris_conclusion_round.png"]
     curve = [r for r in read_csv(tmp_path / "report" / "agreement.csv") if r["setting"] == COST]
     assert [(r["value"], r["bin_low"], float(r["probability"])) for r in curve] == [

@@ -25,8 +25,8 @@ units from the glossary (:mod:`tppgame.game.glossary`):
 * ``morris_<output>`` (Morris design): mu* against sigma, one point per setting labelled in words, for
   the probability of agreement and the round of conclusion (or each outcome ``--outcomes`` names) (:mod:`tppgame.experiments.sweep_figures`);
   ``sobol_<output>`` (Sobol design): S1 and ST as bars with their 95% confidence intervals;
-* ``discovery.csv``, ``discovery_trajectory.csv`` and ``discovery_trajectory`` (two or more varied
-  settings): scenario discovery, the box of settings in which the agreement forms, by PRIM's peeling
+* ``discovery.csv``, ``discovery_trajectory.csv``, ``discovery_trajectory`` and ``discovery_box`` (two or
+  more varied settings): scenario discovery, the box of settings in which the agreement forms, by PRIM's peeling
   on the runs (:mod:`tppgame.experiments.sweep_discovery`): its limits per setting, coverage, density
   and mass, with one line in the summary;
 * ``summary.txt``: what is printed: runs read, failures, the overall probability of agreement,
@@ -52,8 +52,8 @@ import numpy as np
 
 from tppgame.experiments.sweep_agreement import Cell, value_label, agreement_curve, agreement_grid, wilson
 from tppgame.experiments.sweep_data import Point, ReportError, Setting, SweepData, load_sweep
-from tppgame.experiments.sweep_discovery import (TABLE_HEADER, TRAJECTORY_HEADER, Discovery, plot_trajectory, prim,
-                                                 run_table, table_rows, trajectory_rows)
+from tppgame.experiments.sweep_discovery import (TABLE_HEADER, TRAJECTORY_HEADER, Discovery, plot_box, plot_trajectory,
+                                                 prim, run_table, table_rows, trajectory_rows)
 from tppgame.experiments.sweep_discovery import summary_line as discovery_line
 from tppgame.experiments.sweep_figures import (lower, main_outputs, new_figure, parse_formats, plot_morris, plot_sobol,
                                                save, setting_words)
@@ -301,6 +301,7 @@ def _write_report(data: SweepData, out: Path, formats: Sequence[str], outputs: S
             _write_csv(out / "discovery_trajectory.csv", TRAJECTORY_HEADER, trajectory_rows(discovery))
             files += [out / "discovery.csv", out / "discovery_trajectory.csv"]
             files += plot_trajectory(discovery, title, name("discovery_trajectory"), formats)
+            files += plot_box(discovery, labels, title, name("discovery_box"), formats)
 
     summary = out / "summary.txt"
     files.append(summary)
