@@ -21,8 +21,8 @@ from scipy.stats import f_oneway
 from tppgame.experiments.sweep_data import Point, Setting, SweepData
 from tppgame.experiments.sweep_report import sensitivity_rows, summary_lines
 from tppgame.experiments.sweep_sensitivity import Index, Sensitivity, outputs_of, point_outputs, sensitivity
-from tppgame.experiments.sweep_variance import (ALL, anova, decomposition, grid_bootstrap, interval_lines, p_words,
-                                                run_outputs, share_lines)
+from tppgame.experiments.sweep_variance import (ALL, anova, decomposition, grid_bootstrap, inflated, interval_lines,
+                                                p_words, run_outputs, share_lines)
 
 RICE = "countries.JPN.sensitivity.rice"
 COST = "bargaining.cost_scale"
@@ -215,3 +215,15 @@ def test_sampled_indices_say_in_words_whether_their_interval_excludes_0():
         "S1 0.240 ± 0.200, from 0.040 to 0.440: beyond noise",
         "S1 0.240 ± 0.300, from -0.060 to 0.540: not distinguishable from noise"]
     assert interval_lines(Sensitivity("grid", "", rows, [], 4), labels) == []       # a grid has its F tests
+
+
+def test_the_bootstrap_spreads_few_replicates_so_their_means_vary_as_they_should():
+    """Replicates 0 and 2: the mean's variance is s^2 / n = 2 / 2 = 1. Resampled as they are, the means are
+    0, 1, 1, 2 (variance 1/2, half of it); spread by sqrt(2) about the mean 1 (1 - 1.414 and 1 + 1.414),
+    they are -0.414, 1, 1, 2.414: variance 1."""
+    spread = inflated(np.array([0.0, 2.0]))
+    assert spread == pytest.approx([1 - math.sqrt(2), 1 + math.sqrt(2)])
+    means = [(spread[i] + spread[j]) / 2 for i in range(2) for j in range(2)]
+    assert np.var(means) == pytest.approx(1.0)
+    assert np.var([(a + b) / 2 for a in (0.0, 2.0) for b in (0.0, 2.0)]) == pytest.approx(0.5)
+    assert inflated(np.array([3.0])).tolist() == [3.0]

@@ -252,11 +252,19 @@ def interval_lines(result: Sensitivity, labels: dict[str, str]) -> list[str]:
     return lines
 
 
+def inflated(values: np.ndarray) -> np.ndarray:
+    """A point's replicates spread about their mean by sqrt(n / (n - 1)), so that the bootstrap's variance of
+    their mean is the usual unbiased s^2 / n: resampling n values as they are gives (n - 1) / n of it, half
+    with 2 replicates, and intervals too narrow by as much (Davison and Hinkley 1997, 3.3)."""
+    n = len(values)
+    return values if n < 2 else values.mean() + (values - values.mean()) * math.sqrt(n / (n - 1))
+
+
 def grid_bootstrap(data: SweepData, output: str, seed: int,
                    resamples: int = BOOT_RESAMPLES) -> list[tuple[float, float]] | None:
     """The 95% confidence (Z95 x the bootstrap standard deviation, as SALib's) of the grid's S1 and ST of
-    one output, a pair per setting: the replicates of each point are resampled with replacement and the
-    indices recomputed on the new means; resamples whose means do not vary are left out. None when a
+    one output, a pair per setting: the replicates of each point (:func:`inflated`) are resampled with
+    replacement and the indices recomputed on the new means; resamples whose means do not vary are left out. None when a
     point has no run of this output."""
     by_point = run_outputs(data)[output]
     order = sorted(by_point)
@@ -265,7 +273,7 @@ def grid_bootstrap(data: SweepData, output: str, seed: int,
     rng = np.random.default_rng(seed)
     means = np.empty((resamples, len(order)))
     for column, index in enumerate(order):
-        values = by_point[index]
+        values = inflated(by_point[index])
         means[:, column] = values[rng.integers(0, len(values), size=(resamples, len(values)))].mean(axis=1)
     grids = means.reshape(resamples, *grid_counts(data))
     variance = grids.reshape(resamples, -1).var(axis=1)
