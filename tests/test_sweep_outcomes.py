@@ -178,6 +178,23 @@ def test_the_baseline_threshold_is_named_with_the_tpa_event():
     assert build_plan(make_spec("baseline", fixed=[(THRESHOLD, 0.2)])).warnings == (WARNING,)   # --set too
 
 
+def test_the_report_repeats_the_warning_of_a_setting_an_event_sets_again(tmp_path):
+    """The store keeps the plan's warning, so the report of a sweep of the US threshold (which explains
+    nothing after June 2015, whatever its value) says why in its notes; a sweep without one says nothing."""
+    from test_sweep_report import write_store
+
+    from tppgame.experiments.sweep_report import make_report
+
+    plan = build_plan(make_spec("baseline", [f"{THRESHOLD}=[0.1, 0.3]"], reps=2))
+    write_store(tmp_path / "tpa", plan, lambda p, rep: {"formed": rep == 0})
+    notes = [line for line in make_report(tmp_path / "tpa", formats="png").lines if "overrides" in line]
+    assert notes == ["  - an event overrides a swept setting, so read its indices with this in mind: "
+                     + WARNING.removeprefix("sweep: warning: ")]
+    plain = build_plan(make_spec("baseline", [f"{RICE}=[1.0, 2.0]"], reps=2))
+    write_store(tmp_path / "rice", plain, lambda p, rep: {"formed": rep == 0})
+    assert not any("overrides" in line for line in make_report(tmp_path / "rice", formats="png").lines)
+
+
 @pytest.mark.parametrize("vary", [f"{RICE}=[1.0, 2.0]", "countries.JPN.ratification_threshold=[0.1, 0.3]"])
 def test_a_setting_no_event_touches_is_not_named(vary):
     said: list[str] = []
