@@ -227,3 +227,17 @@ def test_the_bootstrap_spreads_few_replicates_so_their_means_vary_as_they_should
     assert np.var(means) == pytest.approx(1.0)
     assert np.var([(a + b) / 2 for a in (0.0, 2.0) for b in (0.0, 2.0)]) == pytest.approx(0.5)
     assert inflated(np.array([3.0])).tolist() == [3.0]
+
+
+def test_an_unbalanced_grid_says_its_main_effects_are_approximate():
+    """A point with a failed run (3 finished runs where the others have 4) makes the settings' main effects
+    correlated: the note says so, with the counts; a balanced grid has no such note."""
+    data = grid_sweep({COST: [0.1, 0.2], "bargaining.endgame_share": [0.0, 1.0]}, 4, lambda values, rep: values[0] + rep)
+    assert not any("not the same number" in note for note in decomposition(data).notes)
+    point = data.points[0]
+    point.runs -= 1
+    point.utility_runs["USA"].pop()
+    point.formed_runs.pop()
+    point.round_runs.pop()
+    notes = [n for n in decomposition(data).notes if "not the same number" in n]
+    assert len(notes) == 1 and notes[0].startswith("the grid's points have 3 to 4 finished runs each")

@@ -194,6 +194,11 @@ def decomposition(data: SweepData, outputs: Sequence[Output] | None = None) -> D
         notes.append("a setting's share on a grid is its main effect: the variance between the means of the runs at "
                      "each of its values (pooled over the other settings); its F test sets it against the variance "
                      "within the points, the seeds' alone, as a factorial ANOVA does")
+        counts = sorted({p.runs for p in data.points.values() if p.runs})
+        if len(data.settings) > 1 and len(counts) > 1:
+            notes.append(f"the grid's points have {counts[0]} to {counts[-1]} finished runs each, not the same "
+                         "number: the settings' main effects are then not independent of each other, so their "
+                         "shares and p-values are approximate (rerun the failed runs, --retry-failed, to even them)")
     return Decomposition(shares, notes)
 
 
