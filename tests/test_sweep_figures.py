@@ -196,3 +196,21 @@ def test_the_discovery_box_figure_draws_the_box_within_each_settings_range(small
         (0, pytest.approx(0.995), pytest.approx(1.005))]
     assert [(row, low, high) for row, low, high, colour in bars if colour == grey] == [(1, 0.0, 1.0)]
     assert "density 100%, coverage 100%, mass 50%" in ax.get_title()
+
+
+def test_a_morris_report_with_replicates_tests_each_setting_against_seed_noise(tmp_path):
+    """USA's utility is the cost (on its 0-1 range) plus 0.1 in the second replicate: the cost's elementary
+    effects are all 1, the endgame share's all 0. Within each point the two runs differ by 0.1 (variance
+    0.005 on 1 df), so an effect from noise alone has variance 2 x 0.005 / 2 / (4/9) = 0.01125 and mu*
+    about sqrt(2 / pi x 0.01125) = 0.0846; the cost's F is 1 / 0.01125 = 88.9, the endgame share's 0."""
+    plan = plan_of([f"{COST}=uniform(0, 1)", f"{ENDGAME}=uniform(0, 1)"], design="morris", samples=4, reps=2)
+    write_store(tmp_path / "sweep", plan, lambda p, rep: {"formed": True, "round": 2,
+                                                          "utility_USA": p[COST] + rep / 10})
+    lines = make_report(tmp_path / "sweep", formats="png", outcomes="utility_USA").lines
+    at = lines.index("Morris effects against seed noise (F test of each setting's elementary effects against the "
+                     "variance within the points; p >= 0.05: not distinguishable from seed noise):")
+    assert lines[at + 1:at + 3] == [
+        f"  {COST} on the utility of USA: mu* 1, seed noise alone about 0.0846 (F = 88.9 on 4 and 12 df, "
+        "p < 0.001): beyond seed noise",
+        f"  {ENDGAME} on the utility of USA: mu* 0, seed noise alone about 0.0846 (F = 0 on 4 and 12 df, "
+        "p = 1.00): not distinguishable from seed noise"]

@@ -20,9 +20,9 @@ from scipy.stats import f_oneway
 
 from tppgame.experiments.sweep_data import Point, Setting, SweepData
 from tppgame.experiments.sweep_report import sensitivity_rows, summary_lines
-from tppgame.experiments.sweep_sensitivity import Index, Sensitivity, outputs_of, point_outputs, sensitivity
+from tppgame.experiments.sweep_sensitivity import Effect, Index, Sensitivity, outputs_of, point_outputs, sensitivity
 from tppgame.experiments.sweep_variance import (ALL, anova, decomposition, grid_bootstrap, inflated, interval_lines,
-                                                p_words, run_outputs, share_lines)
+                                                morris_against_noise, p_words, run_outputs, share_lines)
 
 RICE = "countries.JPN.sensitivity.rice"
 COST = "bargaining.cost_scale"
@@ -241,3 +241,16 @@ def test_an_unbalanced_grid_says_its_main_effects_are_approximate():
     point.round_runs.pop()
     notes = [n for n in decomposition(data).notes if "not the same number" in n]
     assert len(notes) == 1 and notes[0].startswith("the grid's points have 3 to 4 finished runs each")
+
+
+# ----------------------------------------------------------------------- Morris against seed noise
+def test_morris_effects_against_the_noise_of_the_replicates_by_hand():
+    """4 trajectories, 2 runs a point, variance within the points 1 (16 on 16 df): without an effect, an
+    elementary effect is (mean - mean) / (2/3) with variance 2 x 1 / 2 / (4/9) = 2.25, so mu* from noise is
+    sqrt(2 / pi) x 1.5 = 1.197. Effects with mu 0 and sigma 1 have mean square 1 x 3/4 = 0.75: F = 1/3 on 4
+    and 16 df, not distinguishable; mu 3 and sigma 0 give F = 9 / 2.25 = 4, p = 0.019."""
+    noise, f, p = morris_against_noise(Effect("u", COST, 0.8, 0.5, 1.0, 0.0), 4, 16.0, 16, 2.0)
+    assert noise == pytest.approx(math.sqrt(2 / math.pi) * 1.5) and f == pytest.approx(1 / 3)
+    assert p == pytest.approx(f_distribution.sf(1 / 3, 4, 16)) and p > 0.05
+    noise, f, p = morris_against_noise(Effect("u", COST, 3.0, 0.0, 0.0, 3.0), 4, 16.0, 16, 2.0)
+    assert f == pytest.approx(4.0) and p == pytest.approx(f_distribution.sf(4.0, 4, 16)) and p < 0.05

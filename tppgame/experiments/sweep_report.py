@@ -61,7 +61,7 @@ from tppgame.game.glossary import setting_label
 from tppgame.experiments.sweep_sensitivity import (INSTALL_HINT, Effect, Index, Output, Sensitivity,
                                                    point_outputs, select_outputs, sensitivity)
 from tppgame.experiments.sweep_variance import (ALL, ALPHA, Decomposition, Share, decomposition, interval_lines,
-                                                share_lines)
+                                                morris_lines, share_lines)
 
 REPORT_FOLDER = "report"
 METHOD_NAMES = {"sobol": "sobol (SALib)", "grid": "grid variance shares", "rbd_fast": "rbd_fast (SALib)",
@@ -357,6 +357,11 @@ def summary_lines(data: SweepData, result: Sensitivity, outputs: Sequence[Output
         lines.append(f"indices against noise (the 95% interval of {which}; an interval that includes 0: not "
                      "distinguishable from noise):")
         lines += ["  " + line for line in against_noise]
+    morris_noise = morris_lines(data, result, {o.name: o.label for o in outputs})
+    if morris_noise:
+        lines.append(f"Morris effects against seed noise (F test of each setting's elementary effects against the "
+                     f"variance within the points; p >= {ALPHA}: not distinguishable from seed noise):")
+        lines += ["  " + line for line in morris_noise]
     variance = variance if variance is not None else Decomposition([], [])
     if variance.shares:
         lines.append(f"settings against seeds (share of the runs' variance, ANOVA F test against the variance within "

@@ -29,7 +29,7 @@ from tppgame.experiments.sweep_agreement import Z95, grid_counts, option_index
 from tppgame.experiments.sweep_data import Point, SweepData
 
 if TYPE_CHECKING:
-    from tppgame.experiments.sweep_sensitivity import Output, Sensitivity
+    from tppgame.experiments.sweep_sensitivity import Effect, Output, Sensitivity
 
 ALPHA = 0.05           # p >= ALPHA: not distinguishable from seed noise
 ALL = ""               # the setting of a share of all the settings together
@@ -241,7 +241,7 @@ def interval_lines(result: Sensitivity, labels: dict[str, str]) -> list[str]:
     """Each index of a sampled design against noise, in words: a setting's effect on an output is not
     distinguishable from noise (the sample's and the seeds') when the 95% interval of its index includes 0.
     The index is ST, the whole effect, for a Sobol design and S1 for RBD-FAST (it gives no ST); a grid's
-    settings are judged by :func:`share_lines` and Morris's mu* is never below 0, so neither is here."""
+    settings are judged by :func:`share_lines` and Morris settings by :func:`morris_lines`."""
     key = {"sobol": "ST", "rbd_fast": "S1"}.get(result.method)
     if key is None:
         return []
@@ -263,6 +263,54 @@ def inflated(values: np.ndarray) -> np.ndarray:
     with 2 replicates, and intervals too narrow by as much (Davison and Hinkley 1997, 3.3)."""
     n = len(values)
     return values if n < 2 else values.mean() + (values - values.mean()) * math.sqrt(n / (n - 1))
+
+
+MORRIS_STEP = 2 / 3    # an elementary effect's step on the unit scale (4 levels: two of them)
+
+
+def morris_against_noise(effect: Effect, trajectories: int, within: float, df_within: int,
+                         reps: float) -> tuple[float, float, float]:
+    """A Morris setting's elementary effects against the seeds' noise: what mu* would be from that noise
+    alone, and the F test of the effects. Without any effect of the setting, each of its T effects is the
+    difference of two point means, each of ``reps`` runs, over the step, so it is normal with mean 0 and
+    variance 2 s^2 / (reps x step^2), s^2 the variance within the points (``within`` / ``df_within``):
+    then mu* is about sqrt(2 / pi) times its standard deviation, and mean(effect^2) / that variance is
+    F(T, df_within). mean(effect^2) is sigma^2 (T - 1) / T + mu^2 (SALib's sigma has ddof 1). Returns
+    (noise mu*, F, p)."""
+    from scipy.stats import f as f_distribution
+
+    noise = 2.0 * (within / df_within) / (reps * MORRIS_STEP ** 2)
+    mean_square = effect.sigma ** 2 * (trajectories - 1) / trajectories + effect.mu ** 2
+    if noise <= 0.0:
+        return 0.0, (math.inf if mean_square > 0 else 0.0), (0.0 if mean_square > 0 else 1.0)
+    f = mean_square / noise
+    return math.sqrt(2.0 / math.pi) * math.sqrt(noise), f, float(f_distribution.sf(f, trajectories, df_within))
+
+
+def morris_lines(data: SweepData, result: Sensitivity, labels: dict[str, str]) -> list[str]:
+    """Each Morris setting against the seeds' noise in words (:func:`morris_against_noise`), from the
+    replicates of the points of the complete trajectories; none with one run a point."""
+    if result.method != "morris" or max((p.runs for p in data.points.values()), default=0) < 2:
+        return []
+    from tppgame.experiments.sweep_sensitivity import complete_trajectories
+
+    runs = run_outputs(data)
+    size = len(data.settings) + 1
+    points = [t * size + k for t in complete_trajectories(data, list(data.points)) for k in range(size)]
+    trajectories = len(points) // size
+    lines = []
+    for effect in result.rows:
+        groups = [runs[effect.output][k] for k in points if k in runs[effect.output]]
+        within, df_within = _within(groups)
+        if df_within < 1 or trajectories < 2:
+            continue
+        reps = len(groups) / sum(1.0 / len(g) for g in groups)           # harmonic mean: each mean's noise
+        noise, f, p = morris_against_noise(effect, trajectories, within, df_within, reps)
+        verdict = "not distinguishable from seed noise" if not p < ALPHA else "beyond seed noise"
+        lines.append(f"{effect.setting} on the {labels.get(effect.output, effect.output)}: mu* {effect.mu_star:.3g}, "
+                     f"seed noise alone about {noise:.3g} (F = {f:.3g} on {trajectories} and {df_within} df, "
+                     f"{p_words(p)}): {verdict}")
+    return lines
 
 
 def grid_bootstrap(data: SweepData, output: str, seed: int,
