@@ -112,6 +112,8 @@ def test_robustness_command_reports_shares_and_flags_fragile_headlines(tmp_path)
     assert "headline 1: No US-Japan deal by the end-2013 target" in result.stdout
     assert "% of seeds" in result.stdout
     assert len(out.read_text().splitlines()) == 4
+    # each share with its count and 95% Wilson interval: 3 of 3 seeds is 100%, but only 44% to 100%
+    assert "holds in 100% of seeds (3 of 3; 95% Wilson interval 44% to 100%): robust" in result.stdout
 
 
 @pytest.mark.parametrize("args, needle", [

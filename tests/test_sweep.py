@@ -652,12 +652,14 @@ def test_a_sweep_in_this_process_hands_back_its_start_up_to_the_collector(tmp_pa
 
 
 def test_sweep_rows_are_the_games_played_on_their_own():
-    """The sweep plays without records and with shared work: its outcomes are those of full games."""
+    """The sweep plays without records and with shared work: its outcomes are those of full games, what
+    each country needed to ratify included."""
     plan = build_plan(make_spec("tokyo_2014", [f"{RICE}=[1.0, 2.5]"], reps=3, seed=9))
     rows = sweep.run_chunk(plan.scenario, [plan.run(k) for k in range(plan.total)])
     for row in rows:
         scenario = plan.scenario.with_overrides(row["params"])
-        expected = sweep.outcome(play(scenario, row["seed"]).summary())
+        model = play(scenario, row["seed"])
+        expected = sweep.outcome(model.summary(), model)
         assert row["status"] == "ok" and {k: row[k] for k in expected} == expected
 
 

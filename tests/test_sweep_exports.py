@@ -31,6 +31,7 @@ def rows_one_by_one(folder) -> list[tuple]:
         for code, c in json.loads(run["detail"]).items():
             welfare = c["welfare"]
             facts = (c["utility"], c["outside_option"], c["would_ratify"], c["member"], c["signatory"],
+                     c["package_utility"], c["needed_to_ratify"], c["refused"],
                      welfare["percent_gdp"], welfare["total_usd_m"])
             out.extend((*key, code, sector, value, *facts) for sector, value in c["concessions"].items())
     return out

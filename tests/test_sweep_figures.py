@@ -91,6 +91,10 @@ def test_morris_plot_and_sobol_bars_for_small_sweeps(design, samples, other, tmp
     assert {f"{design}_agreement_probability.png", f"{design}_agreement_probability.pdf",
             f"{design}_conclusion_round.png"} <= names
     assert not any(n.startswith(f"{other}_") for n in names)
+    heading = [line for line in report.lines if line.startswith("indices against noise")]
+    assert heading == ([] if design == "morris" else [
+        "indices against noise (the 95% interval of ST, the whole effect; an interval that includes 0: not "
+        "distinguishable from noise):"])
 
 
 # ----------------------------------------------------------------------- scenario discovery
@@ -126,3 +130,87 @@ def test_no_discovery_for_one_setting(tmp_path):
     write_store(tmp_path / "s", plan, lambda p, rep: {"formed": p[PROTOCOL] == "nash"})
     report = make_report(tmp_path / "s", formats="png")
     assert report.discovery is None and not (tmp_path / "s" / "report" / "discovery.csv").exists()
+
+
+# ----------------------------------------------------------------------- titles and labels that fit
+US_BAR = "countries.USA.ratification_threshold"
+
+
+@pytest.mark.parametrize("design, vary, samples", [
+    ("grid", [f"{US_BAR}=[0.1, 0.3]", f"{ENDGAME}=[0, 0.5]"], None),
+    ("sobol", [f"{US_BAR}=uniform(0.05, 0.4)", f"{ENDGAME}=uniform(0, 1)"], 4),
+    ("morris", [f"{US_BAR}=uniform(0.05, 0.4)", f"{ENDGAME}=uniform(0, 1)", f"{COST}=uniform(0.05, 0.3)"], 2)])
+def test_every_text_of_every_figure_fits_and_names_keep_their_capitals(design, vary, samples, tmp_path, monkeypatch):
+    """Titles, subtitles, axis labels and legends lie inside the figure (a long design line under the title, the
+    Sobol axis label and the discovery subtitle were cut off at the edges), and a setting's label keeps its
+    country's name in the title: "... the attainable gains United States needs to ratify", not "united states"."""
+    import tppgame.experiments.sweep_figures as sweep_figures
+    import tppgame.experiments.sweep_report as sweep_report
+
+    figures = []
+    original = sweep_figures.save
+
+    def keep(figure, stem, formats):
+        figures.append((stem.name, figure))
+        return original(figure, stem, formats)
+
+    monkeypatch.setattr(sweep_figures, "save", keep)
+    monkeypatch.setattr(sweep_report, "save", keep)
+    options = {"design": design, **({"samples": samples} if samples else {})}
+    plan = plan_of(vary, reps=2, **options)
+    write_store(tmp_path / "sweep", plan, lambda p, rep: {"formed": p[ENDGAME] > 0.2, "round": 3 + rep,
+                                                          "utility_USA": p[ENDGAME] + rep / 10})
+    make_report(tmp_path / "sweep", formats="png")
+    names = {name for name, _ in figures}
+    assert {f"agreement_{US_BAR.replace('.', '_')}", "discovery_trajectory", "discovery_box"} <= names
+    assert design == "grid" or f"{design}_conclusion_round" in names
+    for name, figure in figures:
+        figure.canvas.draw()                                                # the layout at the renderer's dpi
+        drawn = figure.get_tightbbox(figure.canvas.get_renderer())          # all that is drawn, in inches
+        width, height = figure.get_size_inches()
+        assert (drawn.x0 >= -0.01 and drawn.y0 >= -0.01 and drawn.x1 <= width + 0.01
+                and drawn.y1 <= height + 0.01), (name, drawn.bounds, (width, height))
+    curve = dict(figures)[f"agreement_{US_BAR.replace('.', '_')}"]
+    title = " ".join(curve.axes[0].get_title().split())
+    assert "against share of the attainable gains United States needs to ratify" in title
+
+
+def test_the_discovery_box_figure_draws_the_box_within_each_settings_range(small_grid, tmp_path, monkeypatch):
+    """The small grid forms exactly where the cost is 0.4 (of 0.1 and 0.4): the box keeps the top of the
+    cost's range (a blue mark at 1 on the 0-to-1 scale) and the whole endgame share (grey, 0 to 1)."""
+    import matplotlib.colors
+
+    import tppgame.experiments.sweep_figures as sweep_figures
+
+    figures = {}
+    original = sweep_figures.save
+    monkeypatch.setattr(sweep_figures, "save", lambda figure, stem, formats: figures.setdefault(stem.name, figure)
+                        and original(figure, stem, formats))
+    report = make_report(small_grid, tmp_path / "r", formats="png")
+    assert tmp_path / "r" / "discovery_box.png" in report.files
+    ax = figures["discovery_box"].axes[0]
+    blue, grey = (matplotlib.colors.to_rgba(c) for c in ("tab:blue", "tab:grey"))
+    bars = [(round(b.get_y() + b.get_height() / 2), b.get_x(), b.get_x() + b.get_width(), b.get_facecolor())
+            for b in ax.patches]
+    assert [(row, low, high) for row, low, high, colour in bars if colour == blue] == [
+        (0, pytest.approx(0.995), pytest.approx(1.005))]
+    assert [(row, low, high) for row, low, high, colour in bars if colour == grey] == [(1, 0.0, 1.0)]
+    assert "density 100%, coverage 100%, mass 50%" in ax.get_title()
+
+
+def test_a_morris_report_with_replicates_tests_each_setting_against_seed_noise(tmp_path):
+    """USA's utility is the cost (on its 0-1 range) plus 0.1 in the second replicate: the cost's elementary
+    effects are all 1, the endgame share's all 0. Within each point the two runs differ by 0.1 (variance
+    0.005 on 1 df), so an effect from noise alone has variance 2 x 0.005 / 2 / (4/9) = 0.01125 and mu*
+    about sqrt(2 / pi x 0.01125) = 0.0846; the cost's F is 1 / 0.01125 = 88.9, the endgame share's 0."""
+    plan = plan_of([f"{COST}=uniform(0, 1)", f"{ENDGAME}=uniform(0, 1)"], design="morris", samples=4, reps=2)
+    write_store(tmp_path / "sweep", plan, lambda p, rep: {"formed": True, "round": 2,
+                                                          "utility_USA": p[COST] + rep / 10})
+    lines = make_report(tmp_path / "sweep", formats="png", outcomes="utility_USA").lines
+    at = lines.index("Morris effects against seed noise (F test of each setting's elementary effects against the "
+                     "variance within the points; p >= 0.05: not distinguishable from seed noise):")
+    assert lines[at + 1:at + 3] == [
+        f"  {COST} on the utility of USA: mu* 1, seed noise alone about 0.0846 (F = 88.9 on 4 and 12 df, "
+        "p < 0.001): beyond seed noise",
+        f"  {ENDGAME} on the utility of USA: mu* 0, seed noise alone about 0.0846 (F = 0 on 4 and 12 df, "
+        "p = 1.00): not distinguishable from seed noise"]

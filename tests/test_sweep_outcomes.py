@@ -7,12 +7,14 @@ import io
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tppgame.cli import main
 from tppgame.experiments import sweep
 from tppgame.experiments.store import ResultStore, StoreError, read_runs
 from tppgame.experiments.sweep import PlainProgress, build_plan, make_spec, run_sweep
+from tppgame.game.utility import attainable_gain
 from tppgame.model import TPPModel
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,11 +63,38 @@ def test_the_store_holds_the_new_columns_of_the_game_played_directly(swept):
         assert json.loads(row["deal_rounds"]) == closed
         detail = json.loads(row["detail"])
         assert list(detail) == list(model.countries)
+        check = model.last_check
         for code, c in summary["countries"].items():
-            assert detail[code] == {"utility": c["utility"], "outside_option": c["outside_option"],
-                                    "would_ratify": code in summary["ratifying"], "member": c["member"],
-                                    "signatory": c["signatory"], "concessions": c["concessions"],
-                                    "welfare": c["welfare"]}
+            stored = dict(detail[code])
+            needs = {k: stored.pop(k) for k in ("package_utility", "needed_to_ratify", "refused")}
+            assert stored == {"utility": c["utility"], "outside_option": c["outside_option"],
+                              "would_ratify": code in summary["ratifying"], "member": c["member"],
+                              "signatory": c["signatory"], "concessions": c["concessions"],
+                              "welfare": c["welfare"]}
+            assert needs["package_utility"] == round(check.utility[code], 6)
+            assert needs["refused"] == (code in check.refused)
+
+
+def test_each_run_holds_what_each_country_needed_to_ratify_and_whether_it_would(swept):
+    """needed_to_ratify is the country's ratification threshold times what it could attain from the group
+    (the signatories here, as every stored baseline run forms), and a signatory would ratify exactly when
+    the package's gain over its outside option reaches it: the stored numbers agree with would_ratify."""
+    out, _ = swept
+    for row in read_runs(out):
+        model = played(row)
+        detail = json.loads(row["detail"])
+        assert row["formed"]
+        group = np.array([c in row["members"].split() for c in model.countries])
+        attainable = attainable_gain(model.weights, group)
+        for k, code in enumerate(model.countries):
+            c = detail[code]
+            if not group[k]:
+                assert c["needed_to_ratify"] is None
+                continue
+            assert c["needed_to_ratify"] == pytest.approx(model.weights.threshold[k] * attainable[k], abs=1e-6)
+            reaches = c["package_utility"] - c["outside_option"] >= c["needed_to_ratify"] - 2e-6
+            assert c["would_ratify"] == (reaches and not c["refused"])
+            assert c["package_utility"] == c["utility"]                   # formed: the agreement's
 
 
 def test_each_run_holds_each_countrys_welfare_gain_as_the_game_reports_it(swept):
@@ -108,6 +137,7 @@ def test_the_long_table_has_a_row_per_run_country_and_sector(swept):
     assert len(from_csv) == len(runs) * len(countries) * len(sectors) == 4 * 12 * 11
     assert list(from_csv.columns) == ["run_index", "point", "rep", "seed", RICE, "country", "sector", "concession",
                                       "utility", "outside_option", "would_ratify", "member", "signatory",
+                                      "package_utility", "needed_to_ratify", "refused",
                                       "welfare_pct_gdp", "welfare_usd_m"]
     pd.testing.assert_frame_equal(from_csv, from_parquet, check_dtype=False)
     assert from_csv[["run_index", "country", "sector"]].drop_duplicates().shape[0] == len(from_csv)
@@ -146,6 +176,23 @@ def test_the_baseline_threshold_is_named_with_the_tpa_event():
     plan = build_plan(make_spec("baseline", [f"{THRESHOLD}=[0.1, 0.3]"]), say=said.append)
     assert said == [WARNING] and plan.warnings == (WARNING,)
     assert build_plan(make_spec("baseline", fixed=[(THRESHOLD, 0.2)])).warnings == (WARNING,)   # --set too
+
+
+def test_the_report_repeats_the_warning_of_a_setting_an_event_sets_again(tmp_path):
+    """The store keeps the plan's warning, so the report of a sweep of the US threshold (which explains
+    nothing after June 2015, whatever its value) says why in its notes; a sweep without one says nothing."""
+    from test_sweep_report import write_store
+
+    from tppgame.experiments.sweep_report import make_report
+
+    plan = build_plan(make_spec("baseline", [f"{THRESHOLD}=[0.1, 0.3]"], reps=2))
+    write_store(tmp_path / "tpa", plan, lambda p, rep: {"formed": rep == 0})
+    notes = [line for line in make_report(tmp_path / "tpa", formats="png").lines if "overrides" in line]
+    assert notes == ["  - an event overrides a swept setting, so read its indices with this in mind: "
+                     + WARNING.removeprefix("sweep: warning: ")]
+    plain = build_plan(make_spec("baseline", [f"{RICE}=[1.0, 2.0]"], reps=2))
+    write_store(tmp_path / "rice", plain, lambda p, rep: {"formed": rep == 0})
+    assert not any("overrides" in line for line in make_report(tmp_path / "rice", formats="png").lines)
 
 
 @pytest.mark.parametrize("vary", [f"{RICE}=[1.0, 2.0]", "countries.JPN.ratification_threshold=[0.1, 0.3]"])

@@ -15,13 +15,14 @@ import numpy as np
 import pytest
 
 pytest.importorskip("scipy")
+from scipy.stats import f as f_distribution
 from scipy.stats import f_oneway
 
 from tppgame.experiments.sweep_data import Point, Setting, SweepData
 from tppgame.experiments.sweep_report import sensitivity_rows, summary_lines
-from tppgame.experiments.sweep_sensitivity import outputs_of, point_outputs, sensitivity
-from tppgame.experiments.sweep_variance import (ALL, anova, decomposition, grid_bootstrap, p_words, run_outputs,
-                                                share_lines)
+from tppgame.experiments.sweep_sensitivity import Effect, Index, Sensitivity, outputs_of, point_outputs, sensitivity
+from tppgame.experiments.sweep_variance import (ALL, anova, decomposition, grid_bootstrap, inflated, interval_lines,
+                                                morris_against_noise, p_words, run_outputs, share_lines)
 
 RICE = "countries.JPN.sensitivity.rice"
 COST = "bargaining.cost_scale"
@@ -108,15 +109,17 @@ def test_an_outcome_that_depends_only_on_the_setting_is_explained_by_it():
 def test_on_a_grid_each_setting_has_its_main_effect():
     """Agreement forms where the cost is 0.2 in replicates 0-2 of 4, and at cost 0.1 in replicate 0 only,
     whatever the endgame share: the cost's runs at 0.1 and 0.2 have means 1/4 and 3/4 (grand mean 1/2,
-    16 runs), so SS total 4, SS between 16 x 1/16 = 1: the cost explains 25%, F = (1 / 1) / (3 / 14) = 14/3;
-    the endgame share explains 0% (p = 1). All settings together: the same 25% over the 4 points, with
+    16 runs), so SS total 4, SS between 16 x 1/16 = 1: the cost explains 25%; its F test sets that against
+    the variance within the 4 points (3 on 12 df, the seeds'), F = (1 / 1) / (3 / 12) = 4; the endgame
+    share explains 0% (p = 1). With 4 replicates a point, p = 0.069: not distinguishable from the seeds'
+    noise. All settings together: the same 25% over the 4 points, with
     F(3, 12) = (1 / 3) / (3 / 12) = 4/3."""
     data = grid_sweep({COST: [0.1, 0.2], "bargaining.endgame_share": [0.0, 1.0]}, 4, lambda values, rep: 0.0,
                       formed=lambda values, rep: rep < (3 if values[0] == 0.2 else 1))
     shares = shares_of(data)
     cost, endgame, together = (shares["agreement_probability", s] for s in (COST, "bargaining.endgame_share", ALL))
-    assert (cost.explained, cost.f, cost.df_between, cost.df_within) == pytest.approx((0.25, 14 / 3, 1, 14))
-    assert cost.p == pytest.approx(f_oneway([1, 0, 0, 0] * 2, [1, 1, 1, 0] * 2).pvalue) and not cost.noise
+    assert (cost.explained, cost.f, cost.df_between, cost.df_within) == pytest.approx((0.25, 4, 1, 12))
+    assert cost.p == pytest.approx(f_distribution.sf(4, 1, 12)) and cost.noise     # p = 0.069
     assert (endgame.explained, endgame.p) == pytest.approx((0.0, 1.0), abs=1e-12) and endgame.noise
     assert (together.explained, together.f, together.df_between) == pytest.approx((0.25, 4 / 3, 3))
     assert together.noise                                                  # p = 0.31 with 3 and 12 df
@@ -124,8 +127,8 @@ def test_on_a_grid_each_setting_has_its_main_effect():
     assert lines[:3] == [
         f"all settings together: explain 25.0% of the variance of the probability of agreement, the seeds 75.0% "
         f"({p_words(together.p)}): not distinguishable from seed noise",
-        f"{COST}: explains 25.0% of the variance of the probability of agreement ({p_words(cost.p)}): "
-        "beyond seed noise",
+        f"{COST}: explains 25.0% of the variance of the probability of agreement (p = 0.07): "
+        "not distinguishable from seed noise",
         "bargaining.endgame_share: explains 0.0% of the variance of the probability of agreement (p = 1.00): "
         "not distinguishable from seed noise"]
     # the report's summary carries the lines and their threshold; sensitivity.csv the numbers
@@ -138,6 +141,23 @@ def test_on_a_grid_each_setting_has_its_main_effect():
     first = rows[0]
     assert first[:3] == ["agreement_probability", COST, "grid variance shares"]
     assert [float(v) for v in first[7:]] == pytest.approx([0.25, 0.75, together.p, 0.25, cost.p])
+
+
+def test_a_settings_main_effect_is_tested_against_the_seeds_not_the_other_settings():
+    """The round of a grid like out/endgame-tpa's: 41 (none formed) at endgame share 0 whatever the
+    threshold; at share 1, rounds 19 and 9 at threshold 0.1, 29 and 30 at 0.3. The threshold's runs
+    (41 41 19 9 against 41 41 29 30, grand mean 31.375, SS total 1031.875) have SS between 8 x 3.875^2 =
+    120.125: it explains 11.6%. Within the points only the seeds vary: SS 50 + 0.5 on 8 - 4 = 4 df, so
+    F = 120.125 / (50.5 / 4) = 9.51 on 1 and 4 df, p = 0.037: beyond seed noise. A one-way ANOVA over the
+    threshold's runs alone would count the endgame share's effect as noise (p = 0.41)."""
+    rounds = {(0.1, 1.0): (19.0, 9.0), (0.2, 1.0): (29.0, 30.0)}
+    data = grid_sweep({"bargaining.endgame_share": [0.0, 1.0], COST: [0.1, 0.2]}, 2,
+                      lambda values, rep: rounds.get((values[1], values[0]), (41.0, 41.0))[rep])
+    cost = shares_of(data)["utility_USA", COST]
+    assert cost.explained == pytest.approx(120.125 / 1031.875)
+    assert (cost.f, cost.df_between, cost.df_within) == pytest.approx((120.125 / 12.625, 1, 4))
+    assert cost.p == pytest.approx(0.036766, abs=1e-6) and not cost.noise
+    assert f_oneway([41, 41, 19, 9], [41, 41, 29, 30]).pvalue == pytest.approx(0.408175, abs=1e-6)
 
 
 def test_one_run_a_point_gives_no_shares_and_says_why():
@@ -177,3 +197,60 @@ def test_bootstrap_confidence_of_grid_indices():
     assert narrow < wide
     clean = grid_sweep({COST: [0.1, 0.2], "bargaining.endgame_share": [0.0, 1.0]}, 5, lambda values, rep: values[0])
     assert grid_bootstrap(clean, "utility_USA", 7) == [(0.0, 0.0), (0.0, 0.0)]
+
+
+# ----------------------------------------------------------------------- sampled designs: intervals in words
+def test_sampled_indices_say_in_words_whether_their_interval_excludes_0():
+    """A Sobol design's settings are judged by ST's 95% interval (the whole effect), RBD-FAST's by S1's: the
+    cost's ST 0.065 ± 0.094 runs from -0.029 to 0.159 (includes 0: not distinguishable from noise), the
+    endgame share's 0.881 ± 0.653 from 0.228 to 1.534 (beyond noise), whatever S1's wide interval says."""
+    rows = [Index("conclusion_round", COST, -0.073, 0.419, 0.065, 0.094),
+            Index("conclusion_round", "bargaining.endgame_share", 0.763, 1.156, 0.881, 0.653)]
+    labels = {"conclusion_round": "round of conclusion"}
+    assert interval_lines(Sensitivity("sobol", "", rows, [], 48), labels) == [
+        f"{COST} on the round of conclusion: ST 0.065 ± 0.094, from -0.029 to 0.159: not distinguishable from noise",
+        "bargaining.endgame_share on the round of conclusion: ST 0.881 ± 0.653, from 0.228 to 1.534: beyond noise"]
+    fast = [Index("conclusion_round", COST, 0.24, 0.2), Index("conclusion_round", RICE, 0.24, 0.3)]
+    assert [line.split(": ", 1)[1] for line in interval_lines(Sensitivity("rbd_fast", "", fast, [], 40), labels)] == [
+        "S1 0.240 ± 0.200, from 0.040 to 0.440: beyond noise",
+        "S1 0.240 ± 0.300, from -0.060 to 0.540: not distinguishable from noise"]
+    assert interval_lines(Sensitivity("grid", "", rows, [], 4), labels) == []       # a grid has its F tests
+
+
+def test_the_bootstrap_spreads_few_replicates_so_their_means_vary_as_they_should():
+    """Replicates 0 and 2: the mean's variance is s^2 / n = 2 / 2 = 1. Resampled as they are, the means are
+    0, 1, 1, 2 (variance 1/2, half of it); spread by sqrt(2) about the mean 1 (1 - 1.414 and 1 + 1.414),
+    they are -0.414, 1, 1, 2.414: variance 1."""
+    spread = inflated(np.array([0.0, 2.0]))
+    assert spread == pytest.approx([1 - math.sqrt(2), 1 + math.sqrt(2)])
+    means = [(spread[i] + spread[j]) / 2 for i in range(2) for j in range(2)]
+    assert np.var(means) == pytest.approx(1.0)
+    assert np.var([(a + b) / 2 for a in (0.0, 2.0) for b in (0.0, 2.0)]) == pytest.approx(0.5)
+    assert inflated(np.array([3.0])).tolist() == [3.0]
+
+
+def test_an_unbalanced_grid_says_its_main_effects_are_approximate():
+    """A point with a failed run (3 finished runs where the others have 4) makes the settings' main effects
+    correlated: the note says so, with the counts; a balanced grid has no such note."""
+    data = grid_sweep({COST: [0.1, 0.2], "bargaining.endgame_share": [0.0, 1.0]}, 4, lambda values, rep: values[0] + rep)
+    assert not any("not the same number" in note for note in decomposition(data).notes)
+    point = data.points[0]
+    point.runs -= 1
+    point.utility_runs["USA"].pop()
+    point.formed_runs.pop()
+    point.round_runs.pop()
+    notes = [n for n in decomposition(data).notes if "not the same number" in n]
+    assert len(notes) == 1 and notes[0].startswith("the grid's points have 3 to 4 finished runs each")
+
+
+# ----------------------------------------------------------------------- Morris against seed noise
+def test_morris_effects_against_the_noise_of_the_replicates_by_hand():
+    """4 trajectories, 2 runs a point, variance within the points 1 (16 on 16 df): without an effect, an
+    elementary effect is (mean - mean) / (2/3) with variance 2 x 1 / 2 / (4/9) = 2.25, so mu* from noise is
+    sqrt(2 / pi) x 1.5 = 1.197. Effects with mu 0 and sigma 1 have mean square 1 x 3/4 = 0.75: F = 1/3 on 4
+    and 16 df, not distinguishable; mu 3 and sigma 0 give F = 9 / 2.25 = 4, p = 0.019."""
+    noise, f, p = morris_against_noise(Effect("u", COST, 0.8, 0.5, 1.0, 0.0), 4, 16.0, 16, 2.0)
+    assert noise == pytest.approx(math.sqrt(2 / math.pi) * 1.5) and f == pytest.approx(1 / 3)
+    assert p == pytest.approx(f_distribution.sf(1 / 3, 4, 16)) and p > 0.05
+    noise, f, p = morris_against_noise(Effect("u", COST, 3.0, 0.0, 0.0, 3.0), 4, 16.0, 16, 2.0)
+    assert f == pytest.approx(4.0) and p == pytest.approx(f_distribution.sf(4.0, 4, 16)) and p < 0.05

@@ -90,6 +90,8 @@ def test_the_default_outcomes_add_the_welfare_aggregates_and_welfare_names_each_
     assert names[:2] == ["agreement_probability", "conclusion_round"]
     assert names[2:14] == [f"utility_{c}" for c in data.countries]
     assert names[14:] == [c.name for c in WELFARE_COLUMNS]
+    # the report's words read as a noun phrase after "the variance of the ...": a count says it is one
+    assert {o.name: o.label for o in outputs_of(data)}["n_welfare_losers"] == "number losing welfare"
     assert [o.name for o in select_outputs(data, "welfare")] == [f"{WELFARE_PREFIX}{c}" for c in data.countries]
     assert [o.name for o in select_outputs(data, "utility_USA,welfare_min_pct_gdp,utility_USA")] == [
         "utility_USA", "welfare_min_pct_gdp"]

@@ -380,7 +380,8 @@ def robustness(argv: Sequence[str]) -> int:
 
 
 def _robustness_table(scenario: Any, rows: list[dict[str, Any]], robust_share: float) -> None:
-    """How often the agreement formed, when, and how often each headline held, over the seeds played."""
+    """How often the agreement formed, when, and how often each headline held over the seeds played, with
+    the count and its 95% Wilson interval (a share of a few seeds is far from certain)."""
     n = len(rows)
     print(f"{scenario.name}: seeds {rows[0]['seed']}-{rows[-1]['seed']}")
     formed = sum(r["formed"] for r in rows)
@@ -394,10 +395,15 @@ def _robustness_table(scenario: Any, rows: list[dict[str, Any]], robust_share: f
         print("formed in: " + ", ".join(f"{m} {c / n:.0%}" for m, c in sorted(months.items(), key=lambda kv: -kv[1])))
     if not scenario.headlines:
         print("(this scenario states no headlines)")
+    from tppgame.experiments.sweep_agreement import wilson
+
     for k, headline in enumerate(scenario.headlines, start=1):
-        share = sum(r[f"headline_{k}"] for r in rows) / n
+        held = sum(bool(r[f"headline_{k}"]) for r in rows)
+        share = held / n
+        low, high = wilson(held, n)
         verdict = "robust" if share >= robust_share else f"FRAGILE (holds in fewer than {robust_share:.0%} of seeds)"
-        print(f"headline {k}: {headline.claim} -- holds in {share:.0%} of seeds: {verdict}")
+        print(f"headline {k}: {headline.claim} -- holds in {share:.0%} of seeds ({held} of {n}; 95% Wilson "
+              f"interval {low:.0%} to {high:.0%}): {verdict}")
 
 
 def _out_file(out: Path) -> None:

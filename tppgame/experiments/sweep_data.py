@@ -80,6 +80,7 @@ class SweepData:
     # the welfare columns the store has (store version 3 on; an earlier store has none), in table order
     measured: list[str] = field(default_factory=list)
     schema_version: int | None = None
+    event_warnings: list[str] = field(default_factory=list)   # swept settings a scheduled event sets again
 
     @property
     def planned_runs(self) -> int:
@@ -211,7 +212,8 @@ def _read(db: sqlite3.Connection, folder: Path, path: Path) -> SweepData:
         rounds, source = max_round, "seen"
     return SweepData(folder, str(definition.get("scenario", "")), design, settings, reps, planned, samples,
                      countries, seed, rounds, source, stored, ok, stored - ok, formed, failures, points,
-                     morris_levels, num_levels, measured, _version(meta))
+                     morris_levels, num_levels, measured, _version(meta),
+                     [str(line) for line in meta.get("event_warnings") or []])
 
 
 def _version(meta: dict[str, Any]) -> int | None:

@@ -223,6 +223,50 @@ def plot_trajectory(result: Discovery, title: str, stem: Any, formats: Sequence[
     ax.set_xlim(0, 1.03)
     ax.set_ylim(0, 1.03)
     ax.grid(alpha=0.3)
-    ax.set_title(f"{wrap('Scenario discovery: PRIM peeling trajectory for the agreement forming', 70)}\n{title}",
-                 fontsize="medium")
+    ax.set_title(f"{wrap('Scenario discovery: PRIM peeling trajectory for the agreement forming', 60)}\n"
+                 f"{wrap(title, 60)}", fontsize="medium")
+    return save(figure, stem, formats)
+
+
+def plot_box(result: Discovery, labels: dict[str, str], title: str, stem: Any, formats: Sequence[str]) -> list[Any]:
+    """The box reported, a row per setting: its whole range over the runs (grey, scaled from 0 to 1) and the
+    part the box keeps (blue), with the limits written at the ends (for listed values, each value's
+    place, kept or not); the box's density, coverage and mass in the title. None drawn without a box."""
+    from tppgame.experiments.sweep_figures import new_figure, save, wrap
+
+    if result.box is None:
+        return []
+    whole = {lim.setting: lim for lim in result.trajectory[0].limits}
+    limits = result.box.limits
+    figure = new_figure(7.2, 1.6 + 0.75 * len(limits))
+    ax = figure.add_subplot()
+    for row, lim in enumerate(limits):
+        full = whole[lim.setting]
+        colour = "tab:blue" if lim.restricted else "tab:grey"
+        ax.barh(row, 1.0, 0.5, color="#dddddd")
+        if lim.values is None:
+            span = full.high - full.low
+            low = (lim.low - full.low) / span if span > 0 else 0.0
+            high = (lim.high - full.low) / span if span > 0 else 1.0
+            ax.barh(row, max(high - low, 0.01), 0.5, left=low - (0.005 if high == low else 0.0), color=colour)
+            ax.text(low, row + 0.3, _number(lim.low), ha="center", va="top", fontsize="x-small")
+            if high != low:
+                ax.text(high, row + 0.3, _number(lim.high), ha="center", va="top", fontsize="x-small")
+        else:
+            options = list(full.values or ())
+            for k, value in enumerate(options):
+                left, width = k / len(options), 1 / len(options)
+                if value in lim.values:
+                    ax.barh(row, width * 0.96, 0.5, left=left + width * 0.02, color=colour)
+                ax.text(left + width / 2, row + 0.3, str(value), ha="center", va="top", fontsize="x-small")
+    ax.set_yticks(range(len(limits)), [wrap(labels.get(lim.setting, lim.setting), 34) for lim in limits],
+                  fontsize="small")
+    ax.set_ylim(len(limits) - 0.2, -0.5)
+    ax.set_xlim(-0.05, 1.05)
+    ax.set_xticks([0, 1], ["lowest value swept", "highest value swept"], fontsize="small")
+    ax.set_xlabel("each setting's range over the runs (blue: the box; grey: not restricted)")
+    box = result.box
+    ax.set_title(f"{wrap('Scenario discovery: the box of settings where the agreement forms', 60)}\n"
+                 f"{wrap(f'density {box.density:.0%}, coverage {box.coverage:.0%}, mass {box.mass:.0%}', 60)}\n"
+                 f"{wrap(title, 60)}", fontsize="medium")
     return save(figure, stem, formats)

@@ -132,11 +132,11 @@ def plot_sobol(rows: Sequence[Any], output: str, title: str, stem: Path, formats
         conf = np.nan_to_num(np.array([getattr(r, f"{key}_conf") for r in rows]))
         ax.barh(y + offset, values, height, xerr=conf, color=colour, alpha=0.85, capsize=3,
                 error_kw={"elinewidth": 1}, label=name)
-    ax.set_yticks(y, [setting_words(r.setting, unit=False, width=36) for r in rows], fontsize="small")
+    ax.set_yticks(y, [setting_words(r.setting, unit=False, width=32) for r in rows], fontsize="small")
     ax.invert_yaxis()
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_xlabel(wrap(f"Sobol index: share of the variance of {lower(outcome_label(output, unit=False))} "
-                       "(bars: 95% confidence interval)", 80))
+                       "(bars: 95% confidence interval)", 60))
     ax.grid(axis="x", alpha=0.3)
     figure.legend(loc="outside lower center", ncols=2, fontsize="small", frameon=False)
     ax.set_title(f"{wrap('Sobol indices of ' + lower(outcome_label(output)), 60)}\n{wrap(title, 60)}",

@@ -5,7 +5,10 @@
 Each row holds the run's key (``run_index``, ``point``, ``rep``, ``seed``), its varied settings,
 then ``country``, ``sector`` and the country's ``concession`` in that sector (its deepest
 opening: what its schedule gives, 0 to 1), and the country's ``utility``, ``outside_option``,
-``would_ratify`` (among those who would ratify the agreement), ``member``, ``signatory`` and its
+``would_ratify`` (among those who would ratify the agreement), ``member`` (of the talks),
+``signatory`` (of the agreement), ``package_utility`` and ``needed_to_ratify`` (what the last package
+gives it and the gain over its outside option it needed to ratify: empty outside the group judged and
+in stores written before them), ``refused`` (its partners refused it for offering too little) and its
 welfare gain, ``welfare_pct_gdp`` (% of its 2013 GDP) and ``welfare_usd_m`` (US$ m): per-country
 values, the same on each of its sector rows (empty for a store written before the welfare
 account). Failed runs have no rows.
@@ -33,7 +36,8 @@ LONG_CSV, LONG_PARQUET = "runs_long.csv", "runs_long.parquet"
 KEYS = ("run_index", "point", "rep", "seed")
 COUNTRY_COLUMNS = (Column("country", "str"), Column("sector", "str"), Column("concession", "float"),
                    Column("utility", "float"), Column("outside_option", "float"), Column("would_ratify", "bool"),
-                   Column("member", "bool"), Column("signatory", "bool"), Column("welfare_pct_gdp", "float"),
+                   Column("member", "bool"), Column("signatory", "bool"), Column("package_utility", "float"),
+                   Column("needed_to_ratify", "float"), Column("refused", "bool"), Column("welfare_pct_gdp", "float"),
                    Column("welfare_usd_m", "float"))
 NO_WELFARE = {"percent_gdp": None, "total_usd_m": None}
 
@@ -75,6 +79,7 @@ def long_column_batches(store: ResultStore, size: int = EXPORT_BATCH) -> Iterato
                 columns[len(key) + 2].extend(concessions.values())
                 for column, value in zip(columns[len(key) + 3:], (
                         c["utility"], c["outside_option"], c["would_ratify"], c["member"], c["signatory"],
+                        c.get("package_utility"), c.get("needed_to_ratify"), c.get("refused"),
                         welfare["percent_gdp"], welfare["total_usd_m"])):
                     column.extend(repeat(value, rows))
             if len(columns[0]) >= size:

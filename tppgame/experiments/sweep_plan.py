@@ -129,7 +129,8 @@ class SweepPlan:
         }
 
     def meta(self) -> dict[str, Any]:
-        """What later reports need: countries, the design as a SALib problem, and a Morris design's trajectories."""
+        """What later reports need: countries, the design as a SALib problem, a Morris design's trajectories,
+        and the warnings of settings a scheduled event sets again (:func:`overriding_events`)."""
         from tppgame import __version__
 
         names = [v.path for v in self.design.vary]
@@ -137,7 +138,8 @@ class SweepPlan:
             "tppgame_version": __version__, "scenario_file": self.scenario.file,
             "countries": list(self.scenario.countries),
             "problem": {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names),
-                        "second_order": self.design.kind == "sobol"}}
+                        "second_order": self.design.kind == "sobol"},
+            "event_warnings": [line.removeprefix(WARNING_PREFIX) for line in self.warnings]}
         if self.design.kind == "morris" and self.design.unit is not None:
             # the trajectories as grid levels (0 to 3), for the analysis of elementary effects
             steps = MORRIS_LEVELS - 1
@@ -208,6 +210,9 @@ def build_plan(spec: SweepSpec, say: Callable[[str], None] | None = None,
     return SweepPlan(scenario, spec, design, spec.reps, seed, digest.hexdigest()[:16], warnings)
 
 
+WARNING_PREFIX = "sweep: warning: "
+
+
 def _overlaps(path: str, other: str) -> bool:
     return path == other or path.startswith(other + ".") or other.startswith(path + ".")
 
@@ -226,7 +231,7 @@ def overriding_events(scenario: Scenario, paths: Sequence[str]) -> list[str]:
             for changed, value in getattr(event, "changes", ()):
                 if _overlaps(target, changed):
                     chance = "" if event.probability >= 1 else f" with probability {event.probability:g}"
-                    lines.append(f'sweep: warning: {path} is set again by the event "{event.label}" '
+                    lines.append(f'{WARNING_PREFIX}{path} is set again by the event "{event.label}" '
                                  f"(round {event.round}, starting {scenario.round_date(event.round)}{chance}): "
                                  f"{changed} = {json.dumps(value)} from then on in every run; "
                                  f'--drop-event "{event.label}" plays without it, and '

@@ -25,8 +25,8 @@ units from the glossary (:mod:`tppgame.game.glossary`):
 * ``morris_<output>`` (Morris design): mu* against sigma, one point per setting labelled in words, for
   the probability of agreement and the round of conclusion (or each outcome ``--outcomes`` names) (:mod:`tppgame.experiments.sweep_figures`);
   ``sobol_<output>`` (Sobol design): S1 and ST as bars with their 95% confidence intervals;
-* ``discovery.csv``, ``discovery_trajectory.csv`` and ``discovery_trajectory`` (two or more varied
-  settings): scenario discovery, the box of settings in which the agreement forms, by PRIM's peeling
+* ``discovery.csv``, ``discovery_trajectory.csv``, ``discovery_trajectory`` and ``discovery_box`` (two or
+  more varied settings): scenario discovery, the box of settings in which the agreement forms, by PRIM's peeling
   on the runs (:mod:`tppgame.experiments.sweep_discovery`): its limits per setting, coverage, density
   and mass, with one line in the summary;
 * ``summary.txt``: what is printed: runs read, failures, the overall probability of agreement,
@@ -52,15 +52,16 @@ import numpy as np
 
 from tppgame.experiments.sweep_agreement import Cell, value_label, agreement_curve, agreement_grid, wilson
 from tppgame.experiments.sweep_data import Point, ReportError, Setting, SweepData, load_sweep
-from tppgame.experiments.sweep_discovery import (TABLE_HEADER, TRAJECTORY_HEADER, Discovery, plot_trajectory, prim,
-                                                 run_table, table_rows, trajectory_rows)
+from tppgame.experiments.sweep_discovery import (TABLE_HEADER, TRAJECTORY_HEADER, Discovery, plot_box, plot_trajectory,
+                                                 prim, run_table, table_rows, trajectory_rows)
 from tppgame.experiments.sweep_discovery import summary_line as discovery_line
-from tppgame.experiments.sweep_figures import (main_outputs, new_figure, parse_formats, plot_morris, plot_sobol, save,
-                                               setting_words)
+from tppgame.experiments.sweep_figures import (lower, main_outputs, new_figure, parse_formats, plot_morris, plot_sobol,
+                                               save, setting_words)
 from tppgame.game.glossary import setting_label
 from tppgame.experiments.sweep_sensitivity import (INSTALL_HINT, Effect, Index, Output, Sensitivity,
                                                    point_outputs, select_outputs, sensitivity)
-from tppgame.experiments.sweep_variance import ALL, ALPHA, Decomposition, Share, decomposition, share_lines
+from tppgame.experiments.sweep_variance import (ALL, ALPHA, Decomposition, Share, decomposition, interval_lines,
+                                                morris_lines, share_lines)
 
 REPORT_FOLDER = "report"
 METHOD_NAMES = {"sobol": "sobol (SALib)", "grid": "grid variance shares", "rbd_fast": "rbd_fast (SALib)",
@@ -158,9 +159,9 @@ def plot_curve(data: SweepData, setting: Setting, cells: Sequence[Cell], stem: P
     ax.grid(alpha=0.3)
     figure.legend(loc="outside lower center", ncols=3, fontsize="small", frameon=False)
     runs = sum(c.runs for c in cells)
-    title = textwrap.fill(f"Probability of agreement against {setting_label(setting.path, unit=False).lower()}",
-                          int(figure.get_figwidth() * 8.5))
-    ax.set_title(f"{title}\n{_design_words(data, runs)}", fontsize="medium")
+    width = int(figure.get_figwidth() * 8.5)
+    title = textwrap.fill(f"Probability of agreement against {lower(setting_label(setting.path, unit=False))}", width)
+    ax.set_title(f"{title}\n{textwrap.fill(_design_words(data, runs), width)}", fontsize="medium")
     return save(figure, stem, formats)
 
 
@@ -191,9 +192,10 @@ def plot_heatmap(data: SweepData, first: Setting, second: Setting, stem: Path,
     bar.set_label("Probability of agreement (share of runs)")
     bar.formatter = matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:.0%}")
     bar.update_ticks()
-    title = textwrap.fill(f"Probability of agreement by {setting_label(first.path, unit=False).lower()} and "
-                          f"{setting_label(second.path, unit=False).lower()}", int(figure.get_figwidth() * 8.5))
-    ax.set_title(f"{title}\n{_design_words(data, int(runs.sum()))}", fontsize="medium")
+    width = int(figure.get_figwidth() * 8.5)
+    title = textwrap.fill(f"Probability of agreement by {lower(setting_label(first.path, unit=False))} and "
+                          f"{lower(setting_label(second.path, unit=False))}", width)
+    ax.set_title(f"{title}\n{textwrap.fill(_design_words(data, int(runs.sum())), width)}", fontsize="medium")
     return probability, save(figure, stem, formats)
 
 
@@ -299,6 +301,7 @@ def _write_report(data: SweepData, out: Path, formats: Sequence[str], outputs: S
             _write_csv(out / "discovery_trajectory.csv", TRAJECTORY_HEADER, trajectory_rows(discovery))
             files += [out / "discovery.csv", out / "discovery_trajectory.csv"]
             files += plot_trajectory(discovery, title, name("discovery_trajectory"), formats)
+            files += plot_box(discovery, labels, title, name("discovery_box"), formats)
 
     summary = out / "summary.txt"
     files.append(summary)
@@ -348,14 +351,27 @@ def summary_lines(data: SweepData, result: Sensitivity, outputs: Sequence[Output
                  f"finished runs; 95% Wilson interval {low:.1%} to {high:.1%})")
     lines.append(f"sensitivity: {result.description}")
     lines += ["  " + line for line in sensitivity_table(result, outputs)]
+    against_noise = interval_lines(result, {o.name: o.label for o in outputs})
+    if against_noise:
+        which = "ST, the whole effect" if result.method == "sobol" else "S1"
+        lines.append(f"indices against noise (the 95% interval of {which}; an interval that includes 0: not "
+                     "distinguishable from noise):")
+        lines += ["  " + line for line in against_noise]
+    morris_noise = morris_lines(data, result, {o.name: o.label for o in outputs})
+    if morris_noise:
+        lines.append(f"Morris effects against seed noise (F test of each setting's elementary effects against the "
+                     f"variance within the points; p >= {ALPHA}: not distinguishable from seed noise):")
+        lines += ["  " + line for line in morris_noise]
     variance = variance if variance is not None else Decomposition([], [])
     if variance.shares:
-        lines.append(f"settings against seeds (share of the runs' variance, one-way ANOVA F test; p >= {ALPHA}: "
-                     "not distinguishable from seed noise):")
+        lines.append(f"settings against seeds (share of the runs' variance, ANOVA F test against the variance within "
+                     f"the points; p >= {ALPHA}: not distinguishable from seed noise):")
         lines += ["  " + line for line in share_lines(data, variance, {o.name: o.label for o in outputs})]
     if discovery:
         lines.append(discovery)
     lines.append("notes:")
+    lines += [f"  - an event overrides a swept setting, so read its indices with this in mind: {warning}"
+              for warning in data.event_warnings]
     lines += [f"  - {note}" for note in result.notes + variance.notes]
     lines.append(f"wrote {len(files)} file{'s' if len(files) != 1 else ''}:")
     lines += [f"  {path}" for path in files]

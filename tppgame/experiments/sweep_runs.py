@@ -15,11 +15,14 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
+
 from tppgame.experiments.headlines import play
 from tppgame.experiments.lockstep import play_together, worth_pooling
 from tppgame.experiments.memo import SharedWork
 from tppgame.experiments.store import WELFARE_PREFIX
 from tppgame.experiments.sweep_plan import RunSpec
+from tppgame.game.agreement import needed_to_ratify
 from tppgame.game.scenario import Scenario
 from tppgame.game.work import DIRECT, Work
 
@@ -31,7 +34,8 @@ def outcome(summary: Mapping[str, Any], model: Any = None) -> dict[str, Any]:
     per country its utility, outside option, whether it would ratify (is among ``ratifying``), member
     and signatory, its concession per sector and its welfare account as the summary gives it (the
     summary's own numbers: the account is not computed again). With the ``model``, also
-    ``deal_rounds``: the round of each closed deal."""
+    ``deal_rounds``: the round of each closed deal, and per country in ``detail`` what it needed to
+    ratify (:func:`ratification_needs`)."""
     members = list(summary["members"])
     ratifying, holdouts = list(summary.get("ratifying", [])), list(summary.get("holdouts", []))
     row = {"formed": bool(summary["formed"]), "round": summary["round"], "members": " ".join(members) or None,
@@ -48,7 +52,30 @@ def outcome(summary: Mapping[str, Any], model: Any = None) -> dict[str, Any]:
                      for code, c in summary["countries"].items()}
     if model is not None:
         row["deal_rounds"] = deal_rounds(model)
+        for code, needs in ratification_needs(summary, model).items():
+            row["detail"][code].update(needs)
     return row
+
+
+def ratification_needs(summary: Mapping[str, Any], model: Any) -> dict[str, dict[str, Any]]:
+    """Per country, the final package and what it needed to ratify it: ``package_utility``, the utility the
+    last package on the table gives it (the agreement's if it formed: then its ``utility``; else the
+    one the members did not all accept, where ``utility`` is its outside option), and
+    ``needed_to_ratify``, the gain over its outside option it needed (its ratification threshold times
+    what it could attain from the group: :func:`~tppgame.game.agreement.needed_to_ratify`), None outside
+    the group (the signatories if the agreement formed, else the members of the talks), and ``refused``:
+    its partners refused it for offering too little (reciprocity), which makes it a hold-out whatever its
+    gain. A member of the group would ratify when ``package_utility - outside_option >= needed_to_ratify``
+    and it is not refused. Read off the finished model: nothing in the game changes."""
+    countries = list(model.countries)
+    group = (np.array([c in summary["members"] for c in countries]) if summary["formed"]
+             else np.asarray(model.members, dtype=bool))
+    needed = needed_to_ratify(model.weights, group)
+    check = model.last_check
+    return {code: {"package_utility": round(float(check.utility[code]), 6),
+                   "needed_to_ratify": round(float(needed[k]), 6) if group[k] else None,
+                   "refused": code in check.refused}
+            for k, code in enumerate(countries)}
 
 
 def welfare_columns(summary: Mapping[str, Any]) -> dict[str, Any]:

@@ -49,7 +49,7 @@ class Output:
 WELFARE_WORDS = {"welfare_total_usd_m": "total welfare, US$ m",
                  "welfare_members_usd_m": "members' welfare, US$ m",
                  "welfare_min_pct_gdp": "lowest welfare, % of GDP",
-                 "n_welfare_losers": "countries losing welfare"}
+                 "n_welfare_losers": "number losing welfare"}
 GROUPS = ("utility", "welfare", "all")      # --outcomes names that stand for several outputs
 
 
