@@ -61,6 +61,9 @@ def test_the_store_holds_the_new_columns_of_the_game_played_directly(swept):
         closed = {f"{model.countries[min(d.a, d.b)]}-{model.countries[max(d.a, d.b)]} {d.kind}": d.round
                   for d in model.deals}
         assert json.loads(row["deal_rounds"]) == closed
+        # each deal's date is the first day of its round's month in the run's calendar
+        dates = {key: model.config.round_date(r).isoformat() for key, r in closed.items()}
+        assert json.loads(row["deal_dates"]) == dates
         detail = json.loads(row["detail"])
         assert list(detail) == list(model.countries)
         check = model.last_check
@@ -158,7 +161,7 @@ def test_the_long_table_has_a_row_per_run_country_and_sector(swept):
             assert set(rows["welfare_usd_m"]) == {detail[code]["welfare"]["total_usd_m"]}
 
 
-@pytest.mark.parametrize("version", [1, 2])
+@pytest.mark.parametrize("version", [1, 2, 3])
 def test_a_store_of_an_earlier_version_is_refused_in_one_line(tmp_path, version):
     plan = build_plan(make_spec("tokyo_2014", [f"{RICE}=[1.0]"], seed=1))
     with ResultStore.open(tmp_path / "old", plan.definition(), plan.columns(), meta=plan.meta()) as store:
@@ -166,7 +169,7 @@ def test_a_store_of_an_earlier_version_is_refused_in_one_line(tmp_path, version)
     with pytest.raises(StoreError) as err:
         ResultStore.open(tmp_path / "old", plan.definition(), plan.columns())
     message = str(err.value)
-    assert "\n" not in message and f"store version {version}, this one writes 3" in message
+    assert "\n" not in message and f"store version {version}, this one writes 4" in message
     assert message.endswith("use another --out folder, or remove this one to start again")
 
 
@@ -230,7 +233,8 @@ def test_drop_event_plays_the_games_of_the_scenario_without_it(tmp_path):
         while model.running:
             model.step()
         expected = sweep.outcome(model.summary(), model)
-        assert {k: row[k] if k not in ("detail", "deal_rounds") else json.loads(row[k]) for k in expected} == expected
+        json_columns = ("detail", "deal_rounds", "deal_dates")
+        assert {k: json.loads(row[k]) if k in json_columns else row[k] for k in expected} == expected
 
 
 def test_an_unknown_event_label_is_one_line_and_exit_2(tmp_path, capsys):

@@ -85,7 +85,7 @@ def test_the_report_analyses_the_welfare_outcomes_it_is_given(swept, tmp_path, c
 
 def test_the_default_outcomes_add_the_welfare_aggregates_and_welfare_names_each_country(swept):
     data = load_sweep(swept)
-    assert data.schema_version == 3 and set(data.measured) >= WELFARE
+    assert data.schema_version == 4 and set(data.measured) >= WELFARE
     names = [o.name for o in outputs_of(data)]
     assert names[:2] == ["agreement_probability", "conclusion_round"]
     assert names[2:14] == [f"utility_{c}" for c in data.countries]

@@ -31,8 +31,9 @@ except ImportError:        # no advisory locks (Windows): two sweeps in one fold
 DB_NAME = "sweep.sqlite"
 CSV_NAME = "runs.csv"
 PARQUET_NAME = "runs.parquet"
-SCHEMA_VERSION = 3        # 2: the outcome's date, ratifying and hold-outs, deal rounds and per-country detail;
-                          # 3: each country's welfare gain (per country, in detail) and the welfare aggregates
+SCHEMA_VERSION = 4        # 2: the outcome's date, ratifying and hold-outs, deal rounds and per-country detail;
+                          # 3: each country's welfare gain (per country, in detail) and the welfare aggregates;
+                          # 4: each deal's date (deal_dates)
 KINDS = ("int", "float", "bool", "str", "json")
 EXPORT_BATCH = 5000
 VERSIONS_TABLE = "CREATE TABLE versions (run_index INTEGER PRIMARY KEY, code_version TEXT NOT NULL)"
@@ -57,10 +58,11 @@ class Column:
 
 # Columns every sweep has; parameter columns (named by dotted setting path) go after ``params``,
 # the welfare aggregates after the outcome columns (store version 3), a ``utility_XXX`` and a
-# ``welfare_pct_gdp_XXX`` column per country, and two JSON columns last: ``deal_rounds`` (the round
-# each closed deal closed in, by pair and track) and ``detail`` (per country: utility, outside
-# option, would ratify, member, signatory, concession per sector and welfare account; the long table
-# is built from it at export, :mod:`tppgame.experiments.sweep_long`).
+# ``welfare_pct_gdp_XXX`` column per country, and three JSON columns last: ``deal_rounds`` and
+# ``deal_dates`` (the round each closed deal closed in, by pair and track, and the date of that
+# round: store version 4) and ``detail`` (per country: utility, outside option, would ratify,
+# member, signatory, concession per sector and welfare account; the long table is built from it at
+# export, :mod:`tppgame.experiments.sweep_long`).
 KEY_COLUMNS = (Column("run_index", "int"), Column("point", "int"), Column("rep", "int"),
                Column("seed", "int"), Column("status", "str"), Column("error", "str"),
                Column("params", "json"))
@@ -74,7 +76,7 @@ OUTCOME_COLUMNS = (Column("formed", "bool"), Column("round", "int"), Column("mem
 WELFARE_COLUMNS = (Column("welfare_total_usd_m", "float"), Column("welfare_members_usd_m", "float"),
                    Column("welfare_min_pct_gdp", "float"), Column("n_welfare_losers", "int"))
 WELFARE_PREFIX = "welfare_pct_gdp_"      # + a country code: that country's gain, % of its 2013 GDP
-DETAIL_COLUMNS = (Column("deal_rounds", "json"), Column("detail", "json"))
+DETAIL_COLUMNS = (Column("deal_rounds", "json"), Column("deal_dates", "json"), Column("detail", "json"))
 RESERVED = frozenset(c.name for c in KEY_COLUMNS + OUTCOME_COLUMNS + WELFARE_COLUMNS + DETAIL_COLUMNS)
 
 

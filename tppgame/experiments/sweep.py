@@ -44,8 +44,8 @@ from tppgame.experiments.sweep_design import (DESIGNS, Design, Distribution, Swe
 from tppgame.experiments.sweep_plan import (RunSpec, SweepPlan, SweepSpec, build_plan, load_sweep_file, make_spec,
                                             run_seed)
 from tppgame.experiments.sweep_progress import BarProgress, PlainProgress, Progress, make_progress
-from tppgame.experiments.sweep_runs import (deal_rounds, forget_points, outcome, prepared_point, run_chunk, same_point,
-                                            welfare_columns)
+from tppgame.experiments.sweep_runs import (deal_dates, deal_rounds, forget_points, outcome, prepared_point, run_chunk,
+                                            same_point, welfare_columns)
 from tppgame.game.scenario import Scenario
 
 ENGINES = ("local", "dask")
@@ -460,5 +460,5 @@ def report_lines(report: SweepReport) -> list[str]:
 __all__ = ["SweepError", "EngineError", "Values", "Distribution", "Design", "SweepSpec", "SweepPlan", "RunSpec",
            "SweepReport", "parse_vary", "parse_spec", "make_design", "run_seed", "build_plan", "make_spec",
            "load_sweep_file", "run_chunk", "run_sweep", "report_lines", "outcome", "welfare_columns", "deal_rounds",
-           "prepared_point", "forget_points", "same_point",
+           "deal_dates", "prepared_point", "forget_points", "same_point",
            "DESIGNS", "linspace_values", "Progress", "PlainProgress", "BarProgress", "make_progress"]

@@ -52,6 +52,7 @@ def outcome(summary: Mapping[str, Any], model: Any = None) -> dict[str, Any]:
                      for code, c in summary["countries"].items()}
     if model is not None:
         row["deal_rounds"] = deal_rounds(model)
+        row["deal_dates"] = deal_dates(model)
         for code, needs in ratification_needs(summary, model).items():
             row["detail"][code].update(needs)
     return row
@@ -98,8 +99,18 @@ def welfare_columns(summary: Mapping[str, Any]) -> dict[str, Any]:
 def deal_rounds(model: Any) -> dict[str, int]:
     """The round each closed deal closed in, keyed ``A-B track`` (the pair in the scenario's country
     order; track ``tpp``, ``standalone`` or ``conditional``), in the order they closed."""
+    return {_deal_key(model, d): int(d.round) for d in model.deals}
+
+
+def deal_dates(model: Any) -> dict[str, str]:
+    """:func:`deal_rounds` as dates: the first day of the month each deal closed in (ISO), from the run's own
+    calendar (a sweep may move its start), as the runs table's ``date`` gives the agreement's."""
+    return {_deal_key(model, d): model.config.round_date(max(int(d.round), 1)).isoformat() for d in model.deals}
+
+
+def _deal_key(model: Any, deal: Any) -> str:
     names = model.countries
-    return {f"{names[min(d.a, d.b)]}-{names[max(d.a, d.b)]} {d.kind}": int(d.round) for d in model.deals}
+    return f"{names[min(deal.a, deal.b)]}-{names[max(deal.a, deal.b)]} {deal.kind}"
 
 
 # The point this worker plays now, by its number: (base scenario, the point's settings, compiled
