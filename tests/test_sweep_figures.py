@@ -1,5 +1,5 @@
 """Paper-ready sweep figures: the glossary's labels, file formats at 300 dpi, Morris and Sobol plots,
-and scenario discovery by PRIM's peeling.
+and scenario discovery by PRIM (the EMA Workbench's).
 
 Stores are synthetic (a real plan, outcomes written through the store's API, as in
 tests/test_sweep_report.py), so the reports are quick and their numbers known.
@@ -19,6 +19,7 @@ from test_sweep_report import COST, ENDGAME, PROTOCOL, plan_of, read_csv, write_
 
 from tppgame.cli import main
 from tppgame.experiments.sweep_discovery import prim, summary_line
+from tppgame.experiments.sweep_data import ReportError
 from tppgame.experiments.sweep_report import make_report
 from tppgame.game.glossary import label, outcome_label, setting_label
 
@@ -113,10 +114,42 @@ def test_prim_finds_the_box_where_the_agreement_forms():
     assert prim({"x": x}, np.zeros(1000, dtype=bool)).box is None
 
 
+def test_each_limit_of_the_box_has_its_quasi_p_value_and_chance_is_named():
+    """The box of the test above is no chance: every limit's quasi-p-value (Bryant and Lempert's binomial
+    test) is tiny. Agreements that fall at random (half the runs, nothing to do with x or y) still give a
+    box, and the line names its limits as not distinguishable from chance."""
+    rng = np.random.default_rng(1)
+    x, y = rng.random(1000), rng.random(1000)
+    real = prim({"x": x, "y": y}, (x > 0.6) & (y < 0.3))
+    assert all(lim.quasi_p < 1e-20 for lim in real.box.limits)
+    assert summary_line(real, {}).endswith("; every limit's quasi-p-value is below 0.05 (none is chance)")
+    rng = np.random.default_rng(2)
+    x, y = rng.random(60), rng.random(60)
+    chance = prim({"x": x, "y": y}, rng.random(60) < 0.5)
+    restricted = [lim for lim in chance.box.limits if lim.restricted]
+    assert [lim.setting for lim in restricted] == ["x", "y"] and all(lim.quasi_p > 0.05 for lim in restricted)
+    line = summary_line(chance, {"x": "Setting X", "y": "Setting Y"})
+    assert line.endswith("not distinguishable from chance (quasi-p-value above 0.05): the limits on "
+                         f"Setting X ({restricted[0].quasi_p:.2g}), Setting Y ({restricted[1].quasi_p:.2g})")
+
+
+def test_discovery_needs_the_ema_workbench_and_says_so_in_one_line_before_writing(small_grid, tmp_path, monkeypatch):
+    import importlib.util
+    real_find = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "ema_workbench" else
+                        real_find(name, *a))
+    with pytest.raises(ReportError) as err:
+        make_report(small_grid, tmp_path / "r", formats="png")
+    assert str(err.value) == ("sweep-report's scenario discovery (two or more settings) needs the EMA Workbench: "
+                              "pip install 'tppgame[sweep]'")
+    assert not (tmp_path / "r").exists()
+
+
 def test_discovery_table_and_line_of_a_grid_report(small_grid, tmp_path):
     report = make_report(small_grid, tmp_path / "r", formats="png")
     table = read_csv(tmp_path / "r" / "discovery.csv")
-    assert list(table[0]) == ["setting", "label", "low", "high", "values", "restricted", "coverage", "density", "mass"]
+    assert list(table[0]) == ["setting", "label", "low", "high", "values", "restricted", "quasi_p", "coverage",
+                              "density", "mass"]
     rows = {r["setting"]: r for r in table}
     assert (rows[COST]["low"], rows[COST]["high"], rows[COST]["restricted"]) == ("0.4", "0.4", "yes")
     assert rows[ENDGAME]["restricted"] == "no"

@@ -1,29 +1,33 @@
-"""Scenario discovery: the box of settings in which the agreement forms, by PRIM's peeling.
+"""Scenario discovery: the box of settings in which the agreement forms, by PRIM.
 
 PRIM (the Patient Rule Induction Method, Friedman and Fisher 1999, as used in scenario discovery
 by Bryant and Lempert 2010) starts from the box holding every run and peels it step by step: at
 each step it tries, for every setting, cutting off the runs below the ``alpha`` quantile or above
-the ``1 - alpha`` quantile of the runs still in the box (for a setting with listed values: one of
-its values; at least one distinct value goes each time, never all) and keeps the cut with the
-largest gain in the share of runs with an agreement inside (the box's *density*) per run cut off
-(ema_workbench's "lenient1" objective: a cut of a whole value of a listed setting, which removes
-many runs at once, must earn its size). It stops when no cut
-leaves at least ``min_mass`` of all runs in the box. Every box of this peeling trajectory has its
+the ``1 - alpha`` quantile of the runs still in the box (for a setting with listed values that are
+not numbers: one of its values) and keeps the cut with the largest gain in the share of runs with an
+agreement inside (the box's *density*) per run cut off (the "lenient1" objective: a cut of a whole
+value of a listed setting, which removes many runs at once, must earn its size). It stops when no
+cut leaves at least ``min_mass`` of all runs in the box, then pastes back what raises the density.
+Every box of this peeling trajectory has its
 
 * coverage: the share of all the runs with an agreement that fall in the box,
 * density: the share of the runs in the box in which the agreement formed,
-* mass: the share of all runs in the box.
+* mass: the share of all runs in the box,
 
+and each limit of a box its quasi-p-value (Bryant and Lempert's one-sided binomial test of whether
+the density the limit adds could come from chance: small, the limit is real).
+
+The algorithm is the EMA Workbench's (``ema_workbench.analysis.prim``, Kwakkel 2017, "The Exploratory
+Modeling Workbench", Environmental Modelling & Software 96), imported only when a report finds a box.
 The box reported is the first (largest) of the trajectory whose density is within ``tolerance``
 (0.02) of the highest density reached: the trade-off of density against coverage is settled for
-density, without the tiny boxes noise can make perfect. Only peeling is done (no pasting, no
-bootstrapped significance). This is a small numpy implementation, not ema_workbench's ``prim``
-(which would add statsmodels, seaborn and Platypus to the environment).
+density, without the tiny boxes noise can make perfect.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,17 +37,20 @@ import numpy as np
 ALPHA = 0.05
 MIN_MASS = 0.05
 TOLERANCE = 0.02
+SIGNIFICANT = 0.05          # a limit whose quasi-p-value is larger is not told from chance
 
 
 @dataclass(frozen=True)
 class Limit:
-    """A setting's limits in a box: low and high for a number, the values kept for listed values."""
+    """A setting's limits in a box: low and high for a number, the values kept for listed values; for a
+    restricted setting, ``quasi_p``: the largest quasi-p-value of its limits (None where unrestricted)."""
 
     setting: str
     low: float = math.nan
     high: float = math.nan
     values: tuple[Any, ...] | None = None
     restricted: bool = False
+    quasi_p: float | None = None
 
 
 @dataclass(frozen=True)
@@ -68,75 +75,67 @@ def _numeric(column: Sequence[Any]) -> bool:
     return all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) for v in column)
 
 
-def _limits(names: Sequence[str], columns: Sequence[np.ndarray], numeric: Sequence[bool],
-            inside: np.ndarray) -> tuple[Limit, ...]:
-    limits = []
-    for name, column, is_number in zip(names, columns, numeric, strict=True):
-        kept = column[inside]
-        if is_number:
-            low, high = float(np.min(kept)), float(np.max(kept))
-            restricted = low > float(np.min(column)) or high < float(np.max(column))
-            limits.append(Limit(name, low, high, None, restricted))
+def _frame(settings: dict[str, Sequence[Any]]) -> tuple[Any, dict[str, list[Any]]]:
+    """The runs' settings as the data frame PRIM takes (numbers as floats, other values as categories),
+    and each listed setting's distinct values in the order they first appear."""
+    import pandas as pd
+
+    frame, listed = {}, {}
+    for name, column in settings.items():
+        values = list(column)
+        if _numeric(values):
+            frame[name] = np.asarray(values, dtype=float)
         else:
-            values = tuple(v for v in dict.fromkeys(column.tolist()) if v in set(kept.tolist()))
-            limits.append(Limit(name, values=values, restricted=len(values) < len(set(column.tolist()))))
+            listed[name] = list(dict.fromkeys(values))
+            frame[name] = pd.Categorical(values, categories=listed[name])
+    return pd.DataFrame(frame), listed
+
+
+def _box_limits(lims: Any, first: Any, frame: Any, listed: dict[str, list[Any]],
+                quasi_p: dict[str, list[float]]) -> tuple[Limit, ...]:
+    """A box's limits, setting by setting, from PRIM's (``lims``; ``first``: the box holding every run). A
+    listed setting of one value, which PRIM leaves out, keeps that value, unrestricted."""
+    limits = []
+    for name in frame.columns:
+        qp = [p for p in quasi_p.get(name, []) if p >= 0]     # -1: that side of the limit is not restricted
+        if name in listed:
+            kept = set(lims[name].iloc[0]) if name in lims.columns else set(listed[name])
+            values = tuple(v for v in listed[name] if v in kept)
+            restricted = len(values) < len(listed[name])
+            limits.append(Limit(name, values=values, restricted=restricted,
+                                quasi_p=max(qp) if restricted and qp else None))
+        else:
+            low, high = float(lims[name].iloc[0]), float(lims[name].iloc[1])
+            restricted = low > float(first[name].iloc[0]) or high < float(first[name].iloc[1])
+            # PRIM's limits fall between the values the runs took (0.25 between a grid's 0.1 and 0.4): the
+            # box is reported by the values it keeps, the least and the most a run took within its limits
+            taken = frame[name].to_numpy()
+            low, high = float(taken[taken >= low].min()), float(taken[taken <= high].max())
+            limits.append(Limit(name, low, high, None, restricted, max(qp) if restricted and qp else None))
     return tuple(limits)
-
-
-def _cuts(column: np.ndarray, is_number: bool, inside: np.ndarray, alpha: float) -> list[np.ndarray]:
-    """The candidate peels of one setting: masks of the runs they remove from the box."""
-    kept = column[inside]
-    cuts = []
-    if is_number:
-        values = kept.astype(float)
-        low, high = np.quantile(values, alpha), np.quantile(values, 1 - alpha)
-        lowest, highest = values.min(), values.max()
-        if lowest < highest:
-            below = column.astype(float) < low if low > lowest else column.astype(float) <= lowest
-            above = column.astype(float) > high if high < highest else column.astype(float) >= highest
-            cuts += [below & inside, above & inside]
-    else:
-        distinct = list(dict.fromkeys(kept.tolist()))
-        if len(distinct) > 1:
-            cuts += [(column == value) & inside for value in distinct]
-    return [c for c in cuts if c.any() and (inside & ~c).any()]
 
 
 def prim(settings: dict[str, Sequence[Any]], formed: Sequence[bool], alpha: float = ALPHA,
          min_mass: float = MIN_MASS, tolerance: float = TOLERANCE) -> Discovery:
-    """PRIM's peeling on runs: ``settings`` maps each setting to its value in every run, ``formed`` says
-    whether the agreement formed in that run."""
+    """PRIM on runs (the EMA Workbench's): ``settings`` maps each setting to its value in every run,
+    ``formed`` says whether the agreement formed in that run. Peels and pastes by ``alpha``, down to
+    ``min_mass`` of the runs; reports the largest box within ``tolerance`` of the highest density."""
     y = np.asarray(formed, dtype=bool)
-    names = list(settings)
-    columns = [np.asarray(list(settings[n]), dtype=object) for n in names]
-    numeric = [_numeric(c) for c in columns]
-    columns = [c.astype(float) if is_number else c for c, is_number in zip(columns, numeric, strict=True)]
     n, hits = len(y), int(y.sum())
     if n == 0 or hits in (0, n):
         return Discovery(None, [], n, hits, "the agreement formed in " + ("no run" if hits == 0 else "every run")
                          + ": there is no box to find")
-    inside = np.ones(n, dtype=bool)
-
-    def box(step: int) -> Box:
-        return Box(_limits(names, columns, numeric, inside), float((y & inside).sum() / hits),
-                   float(y[inside].mean()), float(inside.mean()), step)
-
-    trajectory = [box(0)]
-    while True:
-        best, best_gain = None, -math.inf
-        density = float(y[inside].mean())
-        for column, is_number in zip(columns, numeric, strict=True):
-            for cut in _cuts(column, is_number, inside, alpha):
-                remaining = inside & ~cut
-                if remaining.sum() < min_mass * n:
-                    continue
-                gain = (float(y[remaining].mean()) - density) / float(cut.sum())
-                if gain > best_gain:
-                    best, best_gain = remaining, gain
-        if best is None:
-            break
-        inside = best
-        trajectory.append(box(len(trajectory)))
+    with warnings.catch_warnings():        # the workbench warns on import of the parts it cannot offer here
+        warnings.simplefilter("ignore")
+        from ema_workbench.analysis.prim import Prim
+    frame, listed = _frame(settings)
+    with warnings.catch_warnings():        # its own use of pandas' deprecated forms is not the report's concern
+        warnings.simplefilter("ignore")
+        found = Prim(frame, y, peel_alpha=alpha, paste_alpha=alpha, mass_min=min_mass).find_box()
+    path = found.peeling_trajectory
+    trajectory = [Box(_box_limits(found.box_lims[i], found.box_lims[0], frame, listed, found.p_values[i]),
+                      float(path.loc[i, "coverage"]), float(path.loc[i, "density"]), float(path.loc[i, "mass"]), i)
+                  for i in range(len(path))]
     top = max(b.density for b in trajectory)
     chosen = next(b for b in trajectory if b.density >= top - tolerance)
     return Discovery(chosen, trajectory, n, hits)
@@ -169,7 +168,7 @@ def limit_words(limit: Limit, label: str) -> str:
 
 def summary_line(result: Discovery, labels: dict[str, str]) -> str:
     """One line in words: the box, its density, coverage and mass."""
-    head = f"scenario discovery (PRIM peeling, alpha {ALPHA}, minimum mass {MIN_MASS}, {result.runs} runs): "
+    head = f"scenario discovery (PRIM, alpha {ALPHA}, minimum mass {MIN_MASS}, {result.runs} runs): "
     if result.box is None:
         return head + result.note
     box = result.box
@@ -177,7 +176,20 @@ def summary_line(result: Discovery, labels: dict[str, str]) -> str:
     where = "; ".join(restricted) if restricted else "no setting restricted (peeling raised the density nowhere)"
     return (head + f"the agreement forms in {box.density:.0%} of the runs where {where} (density), against "
             f"{result.formed / result.runs:.0%} overall; the box holds {box.mass:.0%} of the runs (mass) and "
-            f"{box.coverage:.0%} of the agreements (coverage)")
+            f"{box.coverage:.0%} of the agreements (coverage)" + _chance_words(box, labels))
+
+
+def _chance_words(box: Box, labels: dict[str, str]) -> str:
+    """The box's limits against chance, in words: which limits' quasi-p-values exceed ``SIGNIFICANT``."""
+    restricted = [lim for lim in box.limits if lim.restricted and lim.quasi_p is not None]
+    if not restricted:
+        return ""
+    weak = [lim for lim in restricted if lim.quasi_p > SIGNIFICANT]
+    if not weak:
+        return f"; every limit's quasi-p-value is below {SIGNIFICANT} (none is chance)"
+    named = ", ".join(f"{labels.get(lim.setting, lim.setting)} ({lim.quasi_p:.2g})" for lim in weak)
+    limits = "the limit on" if len(weak) == 1 else "the limits on"
+    return f"; not distinguishable from chance (quasi-p-value above {SIGNIFICANT}): {limits} {named}"
 
 
 def table_rows(result: Discovery, labels: dict[str, str]) -> list[list[str]]:
@@ -188,10 +200,11 @@ def table_rows(result: Discovery, labels: dict[str, str]) -> list[list[str]]:
     return [[lim.setting, labels.get(lim.setting, lim.setting),
              "" if lim.values is not None else _number(lim.low), "" if lim.values is not None else _number(lim.high),
              " | ".join(map(str, lim.values)) if lim.values is not None else "", "yes" if lim.restricted else "no",
+             "" if lim.quasi_p is None else f"{lim.quasi_p:.6g}",
              f"{box.coverage:.6g}", f"{box.density:.6g}", f"{box.mass:.6g}"] for lim in box.limits]
 
 
-TABLE_HEADER = ["setting", "label", "low", "high", "values", "restricted", "coverage", "density", "mass"]
+TABLE_HEADER = ["setting", "label", "low", "high", "values", "restricted", "quasi_p", "coverage", "density", "mass"]
 TRAJECTORY_HEADER = ["step", "coverage", "density", "mass", "restricted_settings", "chosen"]
 
 
@@ -223,7 +236,7 @@ def plot_trajectory(result: Discovery, title: str, stem: Any, formats: Sequence[
     ax.set_xlim(0, 1.03)
     ax.set_ylim(0, 1.03)
     ax.grid(alpha=0.3)
-    ax.set_title(f"{wrap('Scenario discovery: PRIM peeling trajectory for the agreement forming', 60)}\n"
+    ax.set_title(f"{wrap('Scenario discovery: PRIM trajectory for the agreement forming', 60)}\n"
                  f"{wrap(title, 60)}", fontsize="medium")
     return save(figure, stem, formats)
 

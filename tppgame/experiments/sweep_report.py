@@ -26,9 +26,9 @@ units from the glossary (:mod:`tppgame.game.glossary`):
   the probability of agreement and the round of conclusion (or each outcome ``--outcomes`` names) (:mod:`tppgame.experiments.sweep_figures`);
   ``sobol_<output>`` (Sobol design): S1 and ST as bars with their 95% confidence intervals;
 * ``discovery.csv``, ``discovery_trajectory.csv``, ``discovery_trajectory`` and ``discovery_box`` (two or
-  more varied settings): scenario discovery, the box of settings in which the agreement forms, by PRIM's peeling
-  on the runs (:mod:`tppgame.experiments.sweep_discovery`): its limits per setting, coverage, density
-  and mass, with one line in the summary;
+  more varied settings): scenario discovery, the box of settings in which the agreement forms, by PRIM (the
+  EMA Workbench's) on the runs (:mod:`tppgame.experiments.sweep_discovery`): its limits per setting with their
+  quasi-p-values, coverage, density and mass, with one line in the summary;
 * ``summary.txt``: what is printed: runs read, failures, the overall probability of agreement,
   the table with its notes, and the files written.
 
@@ -40,6 +40,7 @@ this module draws and writes them, and their names are importable from here too.
 from __future__ import annotations
 
 import csv
+import importlib.util
 import math
 import re
 import textwrap
@@ -237,6 +238,9 @@ def make_report(folder: Path, out: Path | None = None, formats: str | Sequence[s
         import matplotlib  # noqa: F401
     except ImportError:
         raise ReportError(f"sweep-report needs matplotlib: {INSTALL_HINT}") from None
+    if len(data.settings) >= 2 and importlib.util.find_spec("ema_workbench") is None:
+        raise ReportError(f"sweep-report's scenario discovery (two or more settings) needs the EMA Workbench: "
+                          f"{INSTALL_HINT}")
     if out.exists() and not out.is_dir():
         raise ReportError(f"--out {out}: expected a folder, found a file")
     try:
