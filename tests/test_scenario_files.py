@@ -1,7 +1,7 @@
 """Hostile scenario files: editors' lock files beside the scenarios, files that are not files
-(folders, pipes, devices, loops of links), files far too big, and ``extends`` reaching outside the
-scenario's folder. Each gets one line on stderr naming the file, and exit status 2; never a
-traceback or a hang.
+(folders, pipes, devices, loops of links), files far too big, ``extends`` reaching outside the
+scenario's folder, and lists nested too deeply for the TOML parser. Each gets one line on stderr
+naming the file, and exit status 2; never a traceback or a hang.
 """
 
 from __future__ import annotations
@@ -129,3 +129,28 @@ def test_file_only_settings_cannot_be_set_on_the_command_line(setting, one_error
     assert one_error_line(["--quiet", "--set", setting]) == (
         f"error: --set: {name}: expected a setting of the game (extends, drop_events, drop_side_deals only make "
         "sense in a scenario file)")
+
+
+# ---------------------------------------------------------------- nesting too deep for the TOML parser
+DEEP = "[" * 3000 + "]" * 3000     # valid TOML, but deeper than Python's recursion limit lets tomllib go
+
+
+@pytest.mark.parametrize("where", ["scenario", "sweep file", "--set", "--vary"])
+def test_lists_nested_too_deeply_are_one_line_not_a_recursion_error(where, tmp_path, one_error_line):
+    deep = tmp_path / "deep.toml"
+    if where == "scenario":
+        deep.write_text(f"name = 'deep'\nx = {DEEP}\n")
+        argv = ["power", str(deep)]
+    elif where == "sweep file":
+        deep.write_text(f"scenario = 'baseline'\n[vary]\n'countries.JPN.sensitivity.rice' = {DEEP}\n")
+        argv = ["sweep", str(deep), "--out", str(tmp_path / "sweep")]
+    elif where == "--set":
+        argv = ["power", "--set", f"countries.JPN.sensitivity.rice={DEEP}"]
+    else:
+        argv = ["sweep", "baseline", "--vary", f"countries.JPN.sensitivity.rice={DEEP}", "--out", str(tmp_path / "s")]
+    line = one_error_line(argv)
+    if where in ("scenario", "sweep file"):
+        assert line == f"error: {deep}: (file): expected valid TOML (arrays or tables nested too deeply)"
+    else:
+        assert "countries.JPN.sensitivity.rice" in line and "expected" in line
+    assert not (tmp_path / "sweep").exists() and not (tmp_path / "s").exists()

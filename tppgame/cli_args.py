@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tppgame.game.fields import iso_dates
+from tppgame.game.fields import iso_dates, parse_toml
 
 EXIT_BAD_INPUT = 2
 
@@ -31,7 +31,7 @@ def parse_setting(text: str) -> tuple[str, Any]:
         raise UsageError(f"--set {text}: expected PATH=VALUE, for example countries.JPN.sensitivity.rice=2.5")
     path, raw = (part.strip() for part in text.split("=", 1))
     try:
-        value = iso_dates(tomllib.loads(f"v = {raw}")["v"])
+        value = iso_dates(parse_toml(f"v = {raw}")["v"])
     except tomllib.TOMLDecodeError:
         value = raw
     return path, value

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from tppgame.experiments.store import Column, kind_of
-from tppgame.game.fields import iso_dates
+from tppgame.game.fields import iso_dates, parse_toml
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 SAMPLED_DESIGNS = "lhs, sobol or morris"
@@ -70,7 +70,7 @@ _DIST_RE = re.compile(r"^\s*([A-Za-z_]+)\s*\((.*)\)\s*$", re.S)
 def _toml_value(text: str) -> Any:
     """A value written as TOML (``2.5``, ``true``, ``"nash"``, ``[1, 2]``); a bare word is a string."""
     try:
-        return iso_dates(tomllib.loads(f"v = {text.strip()}")["v"])
+        return iso_dates(parse_toml(f"v = {text.strip()}")["v"])
     except tomllib.TOMLDecodeError:
         return text.strip()
 

@@ -21,7 +21,7 @@ from tppgame.experiments.sweep_design import (DESIGNS, MORRIS_LEVELS, Design, Sw
                                               parse_spec, parse_vary)
 from tppgame.experiments.sweep_progress import format_duration
 from tppgame.game.events import after_event
-from tppgame.game.fields import iso_dates
+from tppgame.game.fields import iso_dates, parse_toml
 from tppgame.game.scenario import Scenario, ScenarioError, load_scenario
 
 SWEEP_FILE_KEYS = ("scenario", "vary", "set", "design", "samples", "reps", "seed", "out", "drop_events")
@@ -279,7 +279,7 @@ def is_sweep_file(target: str) -> bool:
     if path.suffix != ".toml" or not path.is_file():
         return False
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = parse_toml(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
         return False
     return "vary" in raw or "scenario" in raw
@@ -291,7 +291,7 @@ def load_sweep_file(path: Path) -> SweepSpec:
     A relative scenario path is looked for beside the sweep file first."""
     file = str(path)
     try:
-        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        raw = parse_toml(Path(path).read_text(encoding="utf-8"))
     except OSError as err:
         raise SweepError(f"{file}: cannot read the sweep file ({err.strerror or err})") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:

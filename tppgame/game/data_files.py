@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from tppgame.game.fields import ScenarioError
+from tppgame.game.fields import ScenarioError, parse_toml
 
 MAX_BYTES = 1_000_000   # a scenario is a page of settings; far more is a wrong file, not a scenario
 ORIGINS = ("source", "judgment", "method")
@@ -103,7 +103,7 @@ def _read_toml_cached(path: Path, _mtime: int) -> dict[str, Any]:
     if len(data) > MAX_BYTES:
         raise ScenarioError(file, "", f"a scenario file of at most {MAX_BYTES // 1_000_000} MB", show_got=False)
     try:
-        return tomllib.loads(data.decode("utf-8"))
+        return parse_toml(data.decode("utf-8"))
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError(file, "", f"valid TOML ({err})", show_got=False) from None
     except UnicodeDecodeError:

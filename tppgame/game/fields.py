@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import tomllib
 from collections.abc import Callable
 from typing import Any
 
@@ -36,6 +37,16 @@ def _describe(value: Any) -> str:
         return "a list"
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def parse_toml(text: str) -> dict[str, Any]:
+    """``tomllib.loads``, with nesting too deep for its parser (thousands of ``[``, which exhaust Python's
+    recursion) raised as the ``TOMLDecodeError`` of any other bad TOML, so that every reader of a file or
+    of a ``--set`` value answers it with its one-line error instead of a RecursionError traceback."""
+    try:
+        return tomllib.loads(text)
+    except RecursionError:
+        raise tomllib.TOMLDecodeError("arrays or tables nested too deeply") from None
 
 
 # A field checks one value and returns it normalised, or raises ScenarioError.
