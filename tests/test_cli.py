@@ -85,8 +85,8 @@ def test_set_overrides_a_setting(tmp_path, capsys):
     (["--set", "countries.XXX.tactic=\"linear\""], "countries.XXX: expected a known setting"),
     (["--set", "bargaining.protocol=\"haggle\""], "bargaining.protocol: expected one of alternating"),
     (["--set", "nonsense"], "expected PATH=VALUE"),
-    (["--seed", "-3"], "--seed -3: expected a whole number of at least 0"),
-    (["--seed", "x"], "invalid int value"),
+    (["--seed", "-3"], "--seed: expected a whole number from 0 to 2^63 - 1, got '-3'"),
+    (["--seed", "x"], "--seed: expected a whole number from 0 to 2^63 - 1, got 'x'"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args, needle, tmp_path):
     result = run_cli(*args, "--out", str(tmp_path / "o"))
@@ -96,6 +96,25 @@ def test_bad_input_is_one_line_and_exit_2(args, needle, tmp_path):
     assert len(lines) == 1, result.stderr
     assert needle in lines[0]
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("args, needle", [
+    # a seed the scenario's seed setting refuses was played, saved and exported (2^63 and beyond)
+    (["--seed", str(2**63)], f"--seed: expected a whole number from 0 to 2^63 - 1, got '{2**63}'"),
+    (["compare", "baseline", "tokyo_2014", "--seed", "1" + "0" * 22], "--seed: expected a whole number from 0"),
+    (["play", "--as", "JPN", "--seed", str(2**64)], "--seed: expected a whole number from 0 to 2^63 - 1"),
+    (["robustness", "baseline", "--seeds", "2", "--first-seed", str(2**63 - 1)],
+     f"--first-seed {2**63 - 1} --seeds 2: expected seeds up to 2^63 - 1, the last would be {2**63}"),
+    (["teaching-pack", "--seeds", "2", "--first-seed", str(2**63 - 1)], "expected seeds up to 2^63 - 1"),
+    # a billion seeds: robustness built the list of them in memory before playing the first
+    (["robustness", "baseline", "--seeds", str(10**9)], f"--seeds {10**9}: expected a whole number from 1 to 10000"),
+])
+def test_seeds_beyond_what_a_game_accepts_are_refused_before_any_game(args, needle, tmp_path):
+    out = tmp_path / "o"
+    result = run_cli(*args, "--out", str(out))
+    assert result.returncode == 2 and result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1 and needle in result.stderr, result.stderr
+    assert not out.exists()
 
 
 def test_bad_scenario_file_names_file_path_and_expectation(tmp_path):

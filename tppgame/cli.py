@@ -38,7 +38,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from tppgame.cli_args import EXIT_BAD_INPUT, Parser, UsageError, parse_setting, path_arg, seed_arg
+from tppgame.cli_args import EXIT_BAD_INPUT, Parser, UsageError, parse_setting, path_arg, seed_arg, seed_range
 from tppgame.cli_classroom import classroom
 from tppgame.cli_experiments import sweep, sweep_report, tournament
 from tppgame.cli_power import power
@@ -74,7 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
                      epilog=f"commands:\n{commands}\n\nrun.py COMMAND --help shows a command's options.",
                      formatter_class=argparse.RawDescriptionHelpFormatter)
     _scenario_arguments(parser, "out/SCENARIO-seedN", default=None)
-    parser.add_argument("--seed", type=int, default=None, help="seed for all chance in the run (default: the scenario's)")
+    parser.add_argument("--seed", type=seed_arg, default=None,
+                        help="seed for all chance in the run (default: the scenario's)")
     parser.add_argument("--quiet", action="store_true", help="print only the final table")
     parser.add_argument("--stop-at", default=None, metavar="ROUND|YYYY-MM",
                         help="stop after this round (or the round of this month) and save the game (with --save)")
@@ -102,8 +103,6 @@ def run(argv: Sequence[str]) -> int:
     from tppgame.report import month_label, narrate
 
     args = build_parser().parse_args(list(argv))
-    if args.seed is not None and args.seed < 0:
-        raise UsageError(f"--seed {args.seed}: expected a whole number of at least 0")
     if (args.stop_at is None) != (args.save is None):
         raise UsageError("--stop-at and --save: expected both (stop at a round and save the game there) or neither")
     load_economy()          # the welfare account's data: a bad figure stops the run before it plays
@@ -336,6 +335,10 @@ def compare(argv: Sequence[str]) -> int:
     return 0
 
 
+# robustness --seeds: the most seeds it plays (hours of games, held in memory until the table is printed)
+MOST_SEEDS = 10_000
+
+
 def robustness(argv: Sequence[str]) -> int:
     """``run.py robustness SCENARIO``: how often the scenario's headlines hold over many seeds."""
     from tppgame.experiments.headlines import ROBUST_SHARE, over_seeds
@@ -344,16 +347,18 @@ def robustness(argv: Sequence[str]) -> int:
     parser = Parser(prog="run.py robustness",
                      description="Play a scenario over many seeds and report how often its headlines hold.")
     parser.add_argument("scenario")
-    parser.add_argument("--seeds", type=int, default=50, help="how many seeds (default 50: 0 to 49)")
+    parser.add_argument("--seeds", type=int, default=50,
+                        help=f"how many seeds (default 50: 0 to 49; at most {MOST_SEEDS:,})")
     parser.add_argument("--first-seed", type=seed_arg, default=0)
     parser.add_argument("--out", type=path_arg("file"), default=None, help="per-seed CSV (default: out/robustness-SCENARIO.csv)")
     parser.add_argument("--set", dest="settings", action="append", default=[], metavar="PATH=VALUE",
                         help="override a setting (repeatable)")
     args = parser.parse_args(list(argv))
-    if args.seeds < 1:
-        raise UsageError(f"--seeds {args.seeds}: expected a whole number of at least 1")
+    if not 1 <= args.seeds <= MOST_SEEDS:
+        raise UsageError(f"--seeds {args.seeds}: expected a whole number from 1 to {MOST_SEEDS} "
+                         "(for more games, run.py sweep stores them as it goes and resumes)")
+    seeds = seed_range(args.first_seed, args.seeds)
     scenario = _with_settings(load_scenario(args.scenario), args.settings)
-    seeds = range(args.first_seed, args.first_seed + args.seeds)
     out = args.out or Path("out") / f"robustness-{Path(scenario.file).stem}.csv"
     _out_file(out)
     rows: list[dict[str, Any]] = []

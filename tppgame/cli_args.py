@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tppgame.game.fields import iso_dates, parse_toml
+from tppgame.game.fields import SEED_MAX, iso_dates, parse_toml
 
 EXIT_BAD_INPUT = 2
 
@@ -48,11 +48,23 @@ def path_arg(kind: str) -> Callable[[str], Path]:
 
 
 def seed_arg(value: str) -> int:
-    """A ``--seed`` value: a whole number of at least 0."""
-    seed = int(value)
-    if seed < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 0, got {value}")
+    """A ``--seed`` value: a whole number from 0 to 2^63 - 1, the seeds a scenario's ``seed`` accepts
+    (a larger one would play here but could not be saved, stored or set in a scenario)."""
+    try:
+        seed = int(value)
+    except ValueError:
+        seed = -1
+    if not 0 <= seed <= SEED_MAX:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to 2^63 - 1, got {value!r}")
     return seed
+
+
+def seed_range(first: int, count: int) -> range:
+    """``--first-seed`` and ``--seeds``: the seeds played, all within the seeds a game accepts."""
+    if first + count - 1 > SEED_MAX:
+        raise UsageError(f"--first-seed {first} --seeds {count}: expected seeds up to 2^63 - 1, "
+                         f"the last would be {first + count - 1}")
+    return range(first, first + count)
 
 
 def engine_arguments(parser: argparse.ArgumentParser) -> None:

@@ -9,7 +9,7 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from tppgame.cli_args import Parser, UsageError, parse_setting, path_arg, seed_arg
+from tppgame.cli_args import Parser, UsageError, parse_setting, path_arg, seed_arg, seed_range
 
 
 def build_teaching_parser() -> Parser:
@@ -41,6 +41,7 @@ def teaching_pack(argv: Sequence[str]) -> int:
     args = build_teaching_parser().parse_args(list(argv))
     if not 1 <= args.seeds <= 200:
         raise UsageError(f"--seeds {args.seeds}: expected a whole number from 1 to 200")
+    seeds = seed_range(args.first_seed, args.seeds)
     scenario = load_scenario(args.scenario)
     overrides = dict(parse_setting(text) for text in args.settings)
     if overrides:
@@ -48,7 +49,7 @@ def teaching_pack(argv: Sequence[str]) -> int:
     out = args.out or Path("out") / f"teaching-pack-{Path(scenario.file).stem}"
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out}: expected a folder, found a file")
-    files = pack_files(scenario, out, range(args.first_seed, args.first_seed + args.seeds))
+    files = pack_files(scenario, out, seeds)
     try:     # all files or none
         write_files(files)
     except OSError as err:

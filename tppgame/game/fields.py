@@ -39,6 +39,9 @@ def _describe(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+SEED_MAX = 2**63 - 1     # the seeds a game accepts (a scenario's seed, --seed): 0 .. 2**63 - 1
+
+
 def parse_toml(text: str) -> dict[str, Any]:
     """``tomllib.loads``, with nesting too deep for its parser (thousands of ``[``, which exhaust Python's
     recursion) raised as the ``TOMLDecodeError`` of any other bad TOML, so that every reader of a file or
