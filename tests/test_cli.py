@@ -267,3 +267,30 @@ def test_ctrl_c_during_robustness_keeps_the_seeds_that_finished(tmp_path):
     assert lines[1] == (f"interrupted after {len(kept)} of 5000 seeds: PARTIAL results for the seeds that finished")
     assert lines[2] == f"Tokyo talks and the April 2014 deadline: seeds 0-{len(kept) - 1}"
     assert lines[-1] == f"Wrote {out} (partial: {len(kept)} of 5000 seeds)"
+
+
+@pytest.mark.parametrize("second", ["baseline", "scenarios/baseline.toml"])
+def test_compare_refuses_the_same_scenario_twice(second, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    out = tmp_path / "c.csv"
+    assert main(["compare", "baseline", second, "--out", str(out)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [f"error: compare baseline {second}: expected two different scenarios, "
+                                         "both are scenarios/baseline.toml"]
+    assert captured.out == "" and not out.exists()
+
+
+def test_compare_keeps_a_column_each_for_two_files_of_the_same_name(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    other = tmp_path / "baseline.toml"        # another scenario file named baseline.toml: a column was lost
+    other.write_text((ROOT / "scenarios" / "baseline.toml").read_text().replace('name = "', 'name = "Other ', 1))
+    out = tmp_path / "c.csv"
+    assert main(["compare", "baseline", str(other), "--seed", "3", "--out", str(out)]) == 0
+    assert out.read_text().splitlines()[0] == f"measure,scenarios/baseline.toml,{other}"
+
+
+def test_compare_refuses_a_folder_as_out_before_playing(tmp_path, capsys):
+    assert main(["compare", "baseline", "tokyo_2014", "--out", str(tmp_path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [f"error: --out {tmp_path}: expected a file, found a folder"]
+    assert captured.out == ""            # no game played, no table printed

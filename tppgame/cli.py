@@ -323,16 +323,28 @@ def compare(argv: Sequence[str]) -> int:
                         help="override a setting in both scenarios (repeatable)")
     args = parser.parse_args(list(argv))
     first, second = (_with_settings(load_scenario(name), args.settings) for name in (args.first, args.second))
+    names = _compared_names(first, second, args.first, args.second)
     seed = first.seed if args.seed is None else args.seed
+    out = args.out or Path("out") / f"compare-{Path(first.file).stem}-{Path(second.file).stem}-seed{seed}.csv"
+    _out_file(out)
     models = [play(first, seed), play(second, seed)]
-    names = [Path(first.file).stem, Path(second.file).stem]
     rows = comparison_rows(models, names)
     print(f"Same seed ({seed}) for both.\n")
     print(comparison_table(rows, names), end="")
-    out = args.out or Path("out") / f"compare-{names[0]}-{names[1]}-seed{seed}.csv"
     _write_or_fail(lambda: write_csv(out, rows), out)
     print(f"\nWrote {out}")
     return 0
+
+
+def _compared_names(first: Any, second: Any, first_given: str, second_given: str) -> list[str]:
+    """The columns of ``compare``: the scenarios' file names, or the names as given when two files share
+    a name (one column each: the table and CSV are keyed by them). The same file twice is bad input, since
+    both games would be the same game (same settings, same seed)."""
+    if Path(first.file).resolve() == Path(second.file).resolve():
+        raise UsageError(f"compare {first_given} {second_given}: expected two different scenarios, "
+                         f"both are {first.file}")
+    names = [Path(first.file).stem, Path(second.file).stem]
+    return names if names[0] != names[1] else [first.file, second.file]
 
 
 # robustness --seeds: the most seeds it plays (hours of games, held in memory until the table is printed)
