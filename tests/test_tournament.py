@@ -176,6 +176,7 @@ def test_bad_input_is_one_line_and_exit_2(args, message, tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1
     assert __import__("re").search(message, err), err
+    assert not (tmp_path / "t").exists()      # no folder made for a tournament that is refused
 
 
 def test_an_unwritable_out_is_one_line_and_exit_2(tmp_path, capsys):
