@@ -154,3 +154,13 @@ def test_lists_nested_too_deeply_are_one_line_not_a_recursion_error(where, tmp_p
     else:
         assert "countries.JPN.sensitivity.rice" in line and "expected" in line
     assert not (tmp_path / "sweep").exists() and not (tmp_path / "s").exists()
+
+
+@pytest.mark.parametrize("argv", [["run", ""], ["run", "", "--quiet"], ["play", "--as", "JPN", ""], ["debrief", ""],
+                                  ["power", " "], ["robustness", ""], ["compare", "", "baseline"],
+                                  ["sweep", "", "--vary", "countries.JPN.beta=[1]"], ["tournament", ""], ["teaching-pack", ""]])
+def test_an_empty_scenario_name_is_not_the_baseline_nor_the_current_folder(argv, tmp_path, one_error_line):
+    # run, play and debrief played the baseline for an empty name; the others called it "." a folder
+    line = one_error_line([*argv, "--out", str(tmp_path / "out")])
+    assert line.endswith(": (file): expected a scenario name or the path of a TOML file, not an empty one")
+    assert not (tmp_path / "out").exists()

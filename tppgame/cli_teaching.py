@@ -96,7 +96,7 @@ def debrief(argv: Sequence[str]) -> int:
     missing = [name for name in ("matplotlib", "reportlab") if importlib.util.find_spec(name) is None]
     if missing:
         raise UsageError(f"the debrief needs its extra ({', '.join(missing)} missing): pip install -e \".[debrief]\"")
-    scenario = load_scenario(args.scenario or "baseline")
+    scenario = load_scenario("baseline" if args.scenario is None else args.scenario)
     overrides = dict(parse_setting(text) for text in args.settings)
     if overrides:
         scenario = scenario.with_overrides(overrides, origin="--set")
