@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tppgame.cli import host_warning, main, parse_setting
+from tppgame.cli import host_warning, main
+from tppgame.cli_args import parse_setting
 from tppgame.experiments.headlines import PLAYED_TOGETHER
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -215,7 +216,7 @@ def test_output_files_follow_the_umask(tmp_path):
     try:
         out = tmp_path / "masked"
         assert main(["tokyo_2014", "--quiet", "--out", str(out)]) == 0
-        assert main(["compare", "tokyo_2014", "tokyo_2014", "--out", str(tmp_path / "c.csv")]) == 0
+        assert main(["compare", "tokyo_2014", "tpp_without_japan", "--out", str(tmp_path / "c.csv")]) == 0
     finally:
         os.umask(previous)
     for path in [*out.iterdir(), tmp_path / "c.csv"]:
@@ -294,3 +295,22 @@ def test_compare_refuses_a_folder_as_out_before_playing(tmp_path, capsys):
     captured = capsys.readouterr()
     assert captured.err.splitlines() == [f"error: --out {tmp_path}: expected a file, found a folder"]
     assert captured.out == ""            # no game played, no table printed
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--set", "countries.JPN.beta=1", "--set", "countries.JPN.beta=2"],
+     "--set countries.JPN.beta: given twice; give each setting once"),
+    (["power", "--set", "agreement.entry_rule=tpp", "--set", "agreement.entry_rule = cptpp"],
+     "--set agreement.entry_rule: given twice"),
+    (["--negotiator", "JPN=linear", "--negotiator", "JPN=conceder"],
+     "--negotiator JPN=conceder: JPN's negotiator is chosen twice"),
+    (["--set", "countries.JPN.tactic=conceder", "--negotiator", "JPN=linear"],
+     "--negotiator JPN=linear: JPN's negotiator is chosen twice (by --negotiator or --set countries.JPN.tactic)"),
+])
+def test_a_setting_given_twice_is_refused_not_silently_the_last(args, needle, tmp_path, capsys):
+    out = tmp_path / "o"
+    assert main([*args, "--out", str(out)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [f"error: {needle}"] or (len(captured.err.splitlines()) == 1
+                                                                 and needle in captured.err), captured.err
+    assert captured.out == "" and not out.exists()

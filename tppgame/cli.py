@@ -34,11 +34,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from tppgame.cli_args import EXIT_BAD_INPUT, Parser, UsageError, parse_setting, path_arg, seed_arg, seed_range
+from tppgame.cli_args import EXIT_BAD_INPUT, Parser, UsageError, parse_settings, path_arg, seed_arg, seed_range
 from tppgame.cli_classroom import classroom
 from tppgame.cli_experiments import sweep, sweep_report, tournament
 from tppgame.cli_power import power
@@ -156,8 +156,8 @@ def saved_game(args: argparse.Namespace) -> Any:
                          f"({saved.scenario_file}), not {args.scenario}; leave SCENARIO out to continue it")
     if args.seed is not None and args.seed != saved.seed:
         raise UsageError(f"--seed {args.seed}: a saved game keeps its seed ({saved.seed}); leave --seed out with --from")
-    overrides = dict(parse_setting(s) for s in args.settings)
-    overrides.update(parse_negotiator(text, scenario.countries) for text in args.negotiators)
+    overrides = parse_settings(args.settings)
+    overrides.update(parse_negotiators(args.negotiators, scenario.countries, overrides))
     return saved.play_on(TPPModel, overrides, origin="--set")
 
 
@@ -431,10 +431,10 @@ def _out_file(out: Path) -> None:
 def _with_settings(scenario: Any, settings: Sequence[str], negotiators: Sequence[str] = ()) -> Any:
     """The scenario with ``--set PATH=VALUE`` overrides applied (checked like any setting), then
     ``--negotiator CODE=NAME`` choices (the setting ``countries.CODE.tactic``)."""
-    overrides = dict(parse_setting(s) for s in settings)
+    overrides = parse_settings(settings)
     if overrides:
         scenario = scenario.with_overrides(overrides, origin="--set")
-    chosen = dict(parse_negotiator(text, scenario.countries) for text in negotiators)
+    chosen = parse_negotiators(negotiators, scenario.countries, overrides)
     return scenario.with_overrides(chosen, origin="--negotiator") if chosen else scenario
 
 
@@ -445,6 +445,19 @@ def parse_negotiator(text: str, countries: Sequence[str]) -> tuple[str, str]:
         raise UsageError(f"--negotiator {text}: expected CODE=NAME with CODE one of {', '.join(countries)}, "
                          "for example JPN=conceder")
     return f"countries.{code}.tactic", name
+
+
+def parse_negotiators(texts: Sequence[str], countries: Sequence[str], settings: Mapping[str, Any]) -> dict[str, str]:
+    """Every ``--negotiator CODE=NAME`` as its setting; a country's negotiator chosen twice (by two of them, or
+    by one and ``--set countries.CODE.tactic``) is bad input, since only one of the choices could be played."""
+    chosen: dict[str, str] = {}
+    for text in texts:
+        path, name = parse_negotiator(text, countries)
+        if path in chosen or path in settings:
+            raise UsageError(f"--negotiator {text}: {path.split('.')[1]}'s negotiator is chosen twice "
+                             f"(by --negotiator or --set {path}); choose it once")
+        chosen[path] = name
+    return chosen
 
 
 def _write_or_fail(write: Callable[[], object], target: Path, option: str = "--out") -> None:

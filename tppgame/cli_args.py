@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,17 @@ def parse_setting(text: str) -> tuple[str, Any]:
     except tomllib.TOMLDecodeError:
         value = raw
     return path, value
+
+
+def parse_settings(texts: Sequence[str]) -> dict[str, Any]:
+    """Every ``--set PATH=VALUE`` by path; a path given twice is bad input (the second would silently win)."""
+    settings: dict[str, Any] = {}
+    for text in texts:
+        path, value = parse_setting(text)
+        if path in settings:
+            raise UsageError(f"--set {path}: given twice; give each setting once")
+        settings[path] = value
+    return settings
 
 
 def path_arg(kind: str) -> Callable[[str], Path]:

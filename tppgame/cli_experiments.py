@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from tppgame.cli_args import EXIT_BAD_INPUT, Parser, UsageError, engine_arguments, parse_setting, path_arg, seed_arg
+from tppgame.cli_args import EXIT_BAD_INPUT, Parser, UsageError, engine_arguments, parse_settings, path_arg, seed_arg
 
 
 def build_sweep_parser() -> argparse.ArgumentParser:
@@ -68,7 +68,7 @@ def sweep(argv: Sequence[str]) -> int:
     from tppgame.experiments import sweep as sweeps
 
     args = build_sweep_parser().parse_args(list(argv))
-    fixed = [parse_setting(text) for text in args.settings]
+    fixed = list(parse_settings(args.settings).items())
     try:
         spec = sweeps.make_spec(args.target, args.vary, fixed, design=args.design, samples=args.samples,
                                 reps=args.reps, seed=args.seed, out=args.out, drop_events=args.drop_events)
@@ -150,7 +150,7 @@ def tournament(argv: Sequence[str]) -> int:
     from tppgame.experiments.tournament_report import write_report
 
     args = build_tournament_parser().parse_args(list(argv))
-    fixed = [parse_setting(text) for text in args.settings]
+    fixed = list(parse_settings(args.settings).items())
     try:
         plan = tournaments.plan_tournament(
             args.scenarios, tournaments.split_names(args.negotiators, "--negotiators"),

@@ -9,7 +9,7 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from tppgame.cli_args import Parser, UsageError, parse_setting, path_arg, seed_arg, seed_range
+from tppgame.cli_args import Parser, UsageError, parse_settings, path_arg, seed_arg, seed_range
 
 
 def build_teaching_parser() -> Parser:
@@ -43,7 +43,7 @@ def teaching_pack(argv: Sequence[str]) -> int:
         raise UsageError(f"--seeds {args.seeds}: expected a whole number from 1 to 200")
     seeds = seed_range(args.first_seed, args.seeds)
     scenario = load_scenario(args.scenario)
-    overrides = dict(parse_setting(text) for text in args.settings)
+    overrides = parse_settings(args.settings)
     if overrides:
         scenario = scenario.with_overrides(overrides, origin="--set")
     out = args.out or Path("out") / f"teaching-pack-{Path(scenario.file).stem}"
@@ -97,7 +97,7 @@ def debrief(argv: Sequence[str]) -> int:
     if missing:
         raise UsageError(f"the debrief needs its extra ({', '.join(missing)} missing): pip install -e \".[debrief]\"")
     scenario = load_scenario("baseline" if args.scenario is None else args.scenario)
-    overrides = dict(parse_setting(text) for text in args.settings)
+    overrides = parse_settings(args.settings)
     if overrides:
         scenario = scenario.with_overrides(overrides, origin="--set")
     seed = scenario.seed if args.seed is None else args.seed
