@@ -79,7 +79,7 @@ def chunks_of(plan: SweepPlan, skip: set[int], size: int, workers: int = 0) -> I
     """The runs not yet stored, in index order, ``size`` at a time (replicates of a point together).
     With ``workers``, the last chunks are smaller (at most a quarter of the runs left per worker),
     so that the workers finish together, not one idle while another plays a whole chunk."""
-    left = plan.total - len(skip & set(range(plan.total)))
+    left = plan.total - sum(1 for index in skip if index < plan.total)     # no set of every index
     chunk: list[RunSpec] = []
     target = tail_size(size, left, workers)
     for index in range(plan.total):

@@ -17,8 +17,8 @@ from typing import Any, Protocol
 import numpy as np
 
 from tppgame.experiments.store import Column, StoreError, table_columns
-from tppgame.experiments.sweep_design import (DESIGNS, MORRIS_LEVELS, Design, SweepError, Values, Vary, make_design,
-                                              parse_spec, parse_vary)
+from tppgame.experiments.sweep_design import (DESIGNS, MORRIS_LEVELS, MOST_RUNS, Design, SweepError, Values, Vary,
+                                              make_design, parse_spec, parse_vary)
 from tppgame.experiments.sweep_progress import format_duration
 from tppgame.game.events import after_event
 from tppgame.game.fields import iso_dates, parse_toml
@@ -179,6 +179,10 @@ def build_plan(spec: SweepSpec, say: Callable[[str], None] | None = None,
         scenario = scenario.with_overrides(dict(spec.fixed), origin="--set")
     seed = scenario.seed if spec.seed is None else spec.seed
     design = make_design(spec.vary, spec.design, spec.samples, design_seed(seed))
+    if len(design) * spec.reps > MOST_RUNS:
+        points = f"{len(design)} point{'s' * (len(design) != 1)}"
+        raise SweepError(f"--reps {spec.reps}: {points} x {spec.reps} reps = {len(design) * spec.reps} runs; "
+                         f"expected at most {MOST_RUNS}")
     try:
         table_columns(design.column_kinds(), scenario.countries)
     except StoreError as err:
