@@ -314,3 +314,26 @@ def test_a_setting_given_twice_is_refused_not_silently_the_last(args, needle, tm
     assert captured.err.splitlines() == [f"error: {needle}"] or (len(captured.err.splitlines()) == 1
                                                                  and needle in captured.err), captured.err
     assert captured.out == "" and not out.exists()
+
+
+LONG = "a" * 300       # longer than any file system's name (255 bytes): each look at it raised ENAMETOOLONG
+
+
+@pytest.mark.parametrize("argv, option", [
+    (["--out", "{long}"], "run.py: argument --out: expected a folder name"),
+    (["--stop-at", "3", "--save", "{long}.json"], "run.py: argument --save: expected a file name"),
+    (["compare", "baseline", "tokyo_2014", "--out", "{long}.csv"], "run.py compare: argument --out"),
+    (["robustness", "baseline", "--out", "{long}.csv"], "run.py robustness: argument --out"),
+    (["power", "--out", "{long}"], "run.py power: argument --out"),
+    (["sweep", "baseline", "--vary", "countries.JPN.beta=[1]", "--out", "{long}"], "run.py sweep: argument --out"),
+    (["sweep-report", "{long}"], "run.py sweep-report: argument DIR: expected a folder name"),
+    (["classroom", "--db", "{long}"], "run.py classroom: argument --db: expected a file name"),
+    (["{long}.toml"], "{long}.toml: (file): expected a readable scenario file (File name too long)"),
+    ([LONG], f"{LONG}.toml: (file): expected a readable scenario file (File name too long)"),
+])
+def test_a_name_too_long_for_the_system_is_one_line(argv, option, tmp_path, capsys):
+    long = str(tmp_path / LONG)
+    assert main([arg.format(long=long) for arg in argv]) == 2
+    captured = capsys.readouterr()
+    assert len(captured.err.splitlines()) == 1 and option.format(long=long) in captured.err, captured.err
+    assert captured.out == "" and list(tmp_path.iterdir()) == []

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import argparse
+import errno
+import os
 import tomllib
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -49,10 +51,17 @@ def parse_settings(texts: Sequence[str]) -> dict[str, Any]:
 
 
 def path_arg(kind: str) -> Callable[[str], Path]:
-    """An ``--out`` value: a path, not an empty name (which would mean the current folder)."""
+    """An ``--out`` value (or another path option's): a path, not an empty name (which would mean the current
+    folder), nor one the system refuses as too long (which every later look at it would raise)."""
     def path(value: str) -> Path:
         if not value.strip():
             raise argparse.ArgumentTypeError(f"expected a {kind} name, got an empty one ({value!r})")
+        try:
+            os.lstat(value)
+        except OSError as err:
+            if err.errno == errno.ENAMETOOLONG:
+                raise argparse.ArgumentTypeError(f"expected a {kind} name the system accepts, got one too long "
+                                                 f"({err.strerror})") from None
         return Path(value)
     path.__name__ = f"{kind} name"
     return path

@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from tppgame.cli_args import EXIT_BAD_INPUT, Parser, UsageError, engine_arguments, parse_settings, path_arg, seed_arg
@@ -93,7 +92,7 @@ def sweep_report(argv: Sequence[str]) -> int:
                      description="Summarize a parameter sweep: the probability of agreement against each varied "
                                  "setting (PNG plots, heatmaps for pairs of grid settings) and global sensitivity "
                                  "indices of the outcomes (CSV).")
-    parser.add_argument("folder", type=Path, metavar="DIR", help="the out folder of a sweep (holding sweep.sqlite)")
+    parser.add_argument("folder", type=path_arg("folder"), metavar="DIR", help="the out folder of a sweep (holding sweep.sqlite)")
     parser.add_argument("--out", type=path_arg("folder"), default=None, help="folder for the plots and tables (default: DIR/report)")
     parser.add_argument("--formats", default="png,pdf", metavar="FMT,FMT",
                         help="file formats of every figure: png (300 dpi), pdf, svg (default: png,pdf)")

@@ -40,7 +40,11 @@ ORIGINS = ("source", "judgment", "method")
 def display_path(path: Path) -> str:
     """``path`` as an error message names it: relative to the working folder when it lies inside it,
     else as given (a dangling symbolic link, such as an editor's lock file, by its own name)."""
-    if path.is_symlink() and not path.exists():     # a dangling link (an editor's lock file): its own name
+    try:
+        dangling = path.is_symlink() and not path.exists()  # a dangling link (an editor's lock file): its own name
+    except OSError:                                         # a name too long for the system: as given
+        dangling = True
+    if dangling:
         return str(path)
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))

@@ -50,7 +50,7 @@ def resolve_scenario(name_or_path: str | Path) -> Path:
                             "#x.toml# and x.toml~ are not scenarios)", show_got=False)
     for folder in (Path.cwd() / "scenarios", BUNDLED_SCENARIOS):
         candidate = folder / f"{path.name}.toml"
-        if candidate.exists():
+        if os.path.exists(candidate):        # False, not an error, for a name too long for the system
             return candidate
     return BUNDLED_SCENARIOS / f"{path.name}.toml"
 
