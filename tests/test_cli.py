@@ -190,6 +190,8 @@ def test_help_for_a_command_and_for_an_unknown_one(capsys):
     assert main(["help", "bogus"]) == 2
     assert capsys.readouterr().err == ("error: help bogus: expected one command of run, list, compare, robustness, "
                                        "sweep, sweep-report, tournament, play, dashboard, power, teaching-pack, debrief, classroom, help\n")
+    for argv in (["help", "help"], ["help", "--help"]):     # help is a command it lists: "help help" was refused
+        assert main(argv) == 0 and capsys.readouterr().out.startswith("usage: run.py [COMMAND]")
 
 
 def test_an_unknown_word_is_neither_a_scenario_nor_a_command():

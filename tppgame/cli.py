@@ -474,8 +474,9 @@ COMMANDS = {"run": run, "list": list_scenarios, "compare": compare, "robustness"
 
 
 def help_command(argv: Sequence[str]) -> int:
-    """``run.py help [COMMAND]``: the top-level help (every command), or one command's options."""
-    if not argv:
+    """``run.py help [COMMAND]``: the top-level help (every command), or one command's options
+    (``help help`` and ``help --help``: the top-level help, which says what help does)."""
+    if list(argv) in ([], ["--help"], ["-h"]):
         build_parser().print_help()
         return 0
     if len(argv) > 1 or argv[0] not in COMMANDS:
