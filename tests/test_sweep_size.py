@@ -1,7 +1,8 @@
 """Sweeps too big to play: a billion replicates, a range of a billion values, a grid of a billion points
 or a sampled design of as many. Each filled the memory before the first run (a set of every run's
 index, a tuple of every value, an array of every sample: a hang, then a store left behind); each is
-now one line on stderr and exit status 2, before any store is made."""
+now one line on stderr and exit status 2, before any store is made. So are a sweep file's empty table
+given as a setting's SPEC (dropped: the sweep ran without it) and its ``out`` too long for the system."""
 
 from __future__ import annotations
 
@@ -39,3 +40,22 @@ def test_a_tournament_of_a_billion_reps_is_refused(tmp_path, capsys):
     assert main(["tournament", "--negotiators", "linear", "--reps", BILLION, "--out", str(tmp_path / "t")]) == 2
     assert f"--reps {BILLION}: 1 point x {BILLION} reps" in capsys.readouterr().err
     assert not (tmp_path / "t").exists()
+
+
+@pytest.mark.parametrize("body, message", [
+    # an empty table was flattened to nothing: the sweep ran one point, the setting not varied, exit 0
+    ('[vary]\n"countries.JPN.beta" = {}\n', "vary.countries.JPN.beta: expected a list [a, b, ...], a range"),
+    ('[vary]\n"countries.JPN.beta" = [1, 2]\n[set]\ncountries = {}\n',
+     "countries: expected a path to a single setting, not a whole table"),
+    # a name past the system's limit: an OSError traceback (File name too long)
+    (f'out = "{"a" * 300}"\n[vary]\n"countries.JPN.beta" = [1, 2]\n',
+     "out: expected a folder name the system accepts"),
+])
+def test_a_sweep_file_value_the_sweep_cannot_use_is_one_line(body, message, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)              # the default out folder, out/sweep-baseline, would be here
+    file = tmp_path / "sweep.toml"
+    file.write_text(f'scenario = "baseline"\n{body}')
+    assert main(["sweep", str(file)]) == 2
+    captured = capsys.readouterr()
+    assert len(captured.err.splitlines()) == 1 and message in captured.err, captured.err
+    assert captured.out == "" and sorted(p.name for p in tmp_path.iterdir()) == ["sweep.toml"]

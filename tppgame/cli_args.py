@@ -4,13 +4,12 @@
 from __future__ import annotations
 
 import argparse
-import errno
-import os
 import tomllib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from tppgame.game.data_files import name_too_long
 from tppgame.game.fields import SEED_MAX, iso_dates, parse_toml
 
 EXIT_BAD_INPUT = 2
@@ -56,12 +55,9 @@ def path_arg(kind: str) -> Callable[[str], Path]:
     def path(value: str) -> Path:
         if not value.strip():
             raise argparse.ArgumentTypeError(f"expected a {kind} name, got an empty one ({value!r})")
-        try:
-            os.lstat(value)
-        except OSError as err:
-            if err.errno == errno.ENAMETOOLONG:
-                raise argparse.ArgumentTypeError(f"expected a {kind} name the system accepts, got one too long "
-                                                 f"({err.strerror})") from None
+        if name_too_long(value):
+            raise argparse.ArgumentTypeError(f"expected a {kind} name the system accepts, got one too long "
+                                             f"({len(value)} characters)")
         return Path(value)
     path.__name__ = f"{kind} name"
     return path

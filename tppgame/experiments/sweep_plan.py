@@ -20,6 +20,7 @@ from tppgame.experiments.store import Column, StoreError, table_columns
 from tppgame.experiments.sweep_design import (DESIGNS, MORRIS_LEVELS, MOST_RUNS, Design, SweepError, Values, Vary,
                                               make_design, parse_spec, parse_vary)
 from tppgame.experiments.sweep_progress import format_duration
+from tppgame.game.data_files import name_too_long
 from tppgame.game.events import after_event
 from tppgame.game.fields import iso_dates, parse_toml
 from tppgame.game.scenario import Scenario, ScenarioError, load_scenario
@@ -270,7 +271,7 @@ def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in table.items():
         path = f"{prefix}.{key}" if prefix else key
-        if isinstance(value, dict):
+        if isinstance(value, dict) and value:     # an empty table is a value (refused as one), not nothing
             out.update(_flatten(value, path))
         else:
             out[path] = value
@@ -323,7 +324,8 @@ def load_sweep_file(path: Path) -> SweepSpec:
     vary_table = get("vary", lambda v: isinstance(v, dict), "a table of \"setting.path\" = SPEC", {})
     set_table = get("set", lambda v: isinstance(v, dict), "a table of \"setting.path\" = value", {})
     vary = tuple(parse_spec(p, s, f"{file}: vary.{p}") for p, s in _flatten(vary_table).items())
-    out = get("out", lambda v: isinstance(v, str) and v != "", "a folder name")
+    out = get("out", lambda v: isinstance(v, str) and v != "" and not name_too_long(v),
+              "a folder name the system accepts")
     dropped = get("drop_events", lambda v: isinstance(v, list) and all(isinstance(x, str) and x for x in v),
                   "a list of event labels", [])
     return SweepSpec(

@@ -52,6 +52,16 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
+def name_too_long(path: str | Path) -> bool:
+    """Whether the system refuses ``path`` as too long (a name past 255 bytes, say): every look at such a
+    path raises ENAMETOOLONG, so an option or file naming it is refused at once, in one line."""
+    try:
+        os.lstat(path)
+    except OSError as err:
+        return err.errno == errno.ENAMETOOLONG
+    return False
+
+
 def scenario_file_error(path: Path) -> ScenarioError | None:
     """Why ``path`` cannot be a scenario file (missing, a loop, a folder, a pipe or device, too big), or None."""
     file = display_path(path)
