@@ -145,11 +145,15 @@ def tournament(argv: Sequence[str]) -> int:
     failed (stored with their error) or an engine broke down, 2 for bad input.
     """
     from tppgame.experiments import tournament as tournaments
-    from tppgame.experiments.sweep import EngineError
+    from tppgame.experiments.sweep import EngineError, SweepError, check_engine
     from tppgame.experiments.tournament_report import write_report
 
     args = build_tournament_parser().parse_args(list(argv))
     fixed = list(parse_settings(args.settings).items())
+    try:
+        check_engine(args.workers, args.engine, args.scheduler)      # before the tournament's folder is made
+    except SweepError as err:
+        raise UsageError(str(err)) from None
     try:
         plan = tournaments.plan_tournament(
             args.scenarios, tournaments.split_names(args.negotiators, "--negotiators"),
