@@ -33,6 +33,8 @@ Bad input (a scenario file, a setting, a folder) gets one line on stderr and exi
 from __future__ import annotations
 
 import argparse
+import errno
+import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -519,3 +521,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into head and the like: stop quietly
         sys.stderr.close()
         return 0
+    except OSError as err:   # printing into a redirect on a full disk or device: one line, not a traceback
+        if err.filename is not None or err.errno not in OUTPUT_FAULTS:   # files are written (and named) apart
+            raise
+        _drop_stdout()
+        print(f"error: standard output: could not write what the command prints ({err.strerror or err})",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+# A write to standard output that fails with one of these (and names no file: the commands' own files are
+# written through _write_or_fail and named) means the terminal's redirect cannot take more.
+OUTPUT_FAULTS = (errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG)
+
+
+def _drop_stdout() -> None:
+    """Point standard output at the null device, so that the interpreter's last flush at exit (of what the
+    failed write left in the buffer) does not fail again with a traceback."""
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, sys.stdout.fileno())
+    os.close(null)
