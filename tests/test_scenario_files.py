@@ -1,7 +1,7 @@
 """Hostile scenario files: editors' lock files beside the scenarios, files that are not files
 (folders, pipes, devices, loops of links), files far too big, ``extends`` reaching outside the
-scenario's folder, and lists nested too deeply for the TOML parser. Each gets one line on stderr
-naming the file, and exit status 2; never a traceback or a hang.
+scenario's folder, lists nested too deeply for the TOML parser, a byte-order mark, and an empty
+name. Each gets one line on stderr naming the file, and exit status 2; never a traceback or a hang.
 """
 
 from __future__ import annotations
@@ -164,3 +164,15 @@ def test_an_empty_scenario_name_is_not_the_baseline_nor_the_current_folder(argv,
     line = one_error_line([*argv, "--out", str(tmp_path / "out")])
     assert line.endswith(": (file): expected a scenario name or the path of a TOML file, not an empty one")
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("body", ['extends = "baseline"\nname = "Saved with a BOM"\n',
+                                  'scenario = "baseline"\n[vary]\n"countries.JPN.beta" = [1, 2]\n'])
+def test_a_byte_order_mark_is_named_not_an_invalid_statement(body, folder, one_error_line):
+    bom = folder / "bom.toml"          # Notepad's "UTF-8 with BOM"; tomllib: "Invalid statement (at line 1, column 1)"
+    bom.write_bytes(b"\xef\xbb\xbf" + body.encode())
+    line = one_error_line(["sweep" if body.startswith("scenario") else "power", str(bom),
+                           "--out", str(folder / "out")])
+    assert line == (f"error: {bom}: (file): expected valid TOML (a byte-order mark at the start, as editors write "
+                    "for 'UTF-8 with BOM': save the file as plain UTF-8)")
+    assert not (folder / "out").exists()

@@ -45,7 +45,11 @@ SEED_MAX = 2**63 - 1     # the seeds a game accepts (a scenario's seed, --seed):
 def parse_toml(text: str) -> dict[str, Any]:
     """``tomllib.loads``, with nesting too deep for its parser (thousands of ``[``, which exhaust Python's
     recursion) raised as the ``TOMLDecodeError`` of any other bad TOML, so that every reader of a file or
-    of a ``--set`` value answers it with its one-line error instead of a RecursionError traceback."""
+    of a ``--set`` value answers it with its one-line error instead of a RecursionError traceback. A
+    byte-order mark, which tomllib calls an "invalid statement at line 1, column 1", is named as such."""
+    if text.startswith("\ufeff"):
+        raise tomllib.TOMLDecodeError("a byte-order mark at the start, as editors write for 'UTF-8 with BOM': "
+                                      "save the file as plain UTF-8")
     try:
         return tomllib.loads(text)
     except RecursionError:
