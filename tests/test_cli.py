@@ -339,3 +339,23 @@ def test_a_name_too_long_for_the_system_is_one_line(argv, option, tmp_path, caps
     captured = capsys.readouterr()
     assert len(captured.err.splitlines()) == 1 and option.format(long=long) in captured.err, captured.err
     assert captured.out == "" and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("argv, option", [
+    (["robustness", "{own}/tokyo_2014.toml", "--seeds", "1", "--out", "{own}/tokyo_2014.toml"], "--out"),
+    (["robustness", "{own}/tokyo_2014.toml", "--seeds", "1", "--out", "{own}/baseline.toml"], "--out"),  # it extends
+    (["compare", "{own}/tokyo_2014.toml", "tpp_without_japan", "--out", "{own}/baseline.toml"], "--out"),
+    (["{own}/tokyo_2014.toml", "--stop-at", "3", "--save", "{own}/tokyo_2014.toml"], "--save"),
+])
+def test_results_never_replace_a_scenario_file_the_command_reads(argv, option, tmp_path, capsys):
+    own = tmp_path / "scenarios"        # a teacher's own scenarios: the results were written over them
+    own.mkdir()
+    for name in ("baseline.toml", "tokyo_2014.toml"):
+        (own / name).write_bytes((ROOT / "scenarios" / name).read_bytes())
+    before = {p.name: p.read_bytes() for p in own.iterdir()}
+    target = argv[-1].format(own=own)
+    assert main([arg.format(own=own) for arg in argv]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [f"error: {option} {target}: expected a results file, not a scenario file "
+                                         "the command reads (the results would replace it)"]
+    assert captured.out == "" and {p.name: p.read_bytes() for p in own.iterdir()} == before

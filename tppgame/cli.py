@@ -120,6 +120,8 @@ def run(argv: Sequence[str]) -> int:
         default_out = Path("out") / f"{Path(scenario.file).stem}-seed{seed}"
     stop = None if args.stop_at is None else stop_round(args.stop_at, model)
     out_dir = _out_folder(args.out, default_out) if stop is None else None
+    if stop is not None:
+        _out_file(args.save, [scenario], "--save")
     while model.running and (stop is None or model.round < stop):
         model.step()
 
@@ -333,7 +335,7 @@ def compare(argv: Sequence[str]) -> int:
     names = _compared_names(first, second, args.first, args.second)
     seed = first.seed if args.seed is None else args.seed
     out = args.out or Path("out") / f"compare-{Path(first.file).stem}-{Path(second.file).stem}-seed{seed}.csv"
-    _out_file(out)
+    _out_file(out, [first, second])
     models = [play(first, seed), play(second, seed)]
     rows = comparison_rows(models, names)
     print(f"Same seed ({seed}) for both.\n")
@@ -379,7 +381,7 @@ def robustness(argv: Sequence[str]) -> int:
     seeds = seed_range(args.first_seed, args.seeds)
     scenario = _with_settings(load_scenario(args.scenario), args.settings)
     out = args.out or Path("out") / f"robustness-{Path(scenario.file).stem}.csv"
-    _out_file(out)
+    _out_file(out, [scenario])
     rows: list[dict[str, Any]] = []
     try:
         for seed, model, verdicts in over_seeds(scenario, seeds):
@@ -424,10 +426,16 @@ def _robustness_table(scenario: Any, rows: list[dict[str, Any]], robust_share: f
         print(f"headline {k}: {headline.claim} -- holds in {share:.0%} of seeds: {verdict}")
 
 
-def _out_file(out: Path) -> None:
-    """A results file's path: a folder in its place is bad input (said before any game is played)."""
+def _out_file(out: Path, scenarios: Sequence[Any] = (), option: str = "--out") -> None:
+    """A results file's path, said to be bad input before any game is played: a folder in its place, or a
+    scenario file in the folder of a scenario the command reads (the scenario or a file it may extend,
+    which the results would replace)."""
     if out.is_dir():
-        raise UsageError(f"--out {out}: expected a file, found a folder")
+        raise UsageError(f"{option} {out}: expected a file, found a folder")
+    folders = {Path(scenario.file).resolve().parent for scenario in scenarios}
+    if out.suffix == ".toml" and out.is_file() and out.resolve().parent in folders:
+        raise UsageError(f"{option} {out}: expected a results file, not a scenario file the command reads "
+                         "(the results would replace it)")
 
 
 def _with_settings(scenario: Any, settings: Sequence[str], negotiators: Sequence[str] = ()) -> Any:
