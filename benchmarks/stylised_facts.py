@@ -52,7 +52,7 @@ from typing import Any
 import numpy as np
 
 from tppgame import load_scenario
-from tppgame.cli_args import EXIT_BAD_INPUT, Parser, UsageError, parse_setting, path_arg, seed_arg
+from tppgame.cli_args import EXIT_BAD_INPUT, Parser, UsageError, parse_settings, path_arg, seed_arg
 from tppgame.experiments.headlines import (ROBUST_SHARE, among_top, final_concessions, over_seeds, own_cuts,
                                            package_schedule, protected_sectors)
 from tppgame.game.calibration import load_calibration
@@ -393,7 +393,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.json is not None and args.json.is_dir():
             raise UsageError(f"--json {args.json}: expected a file, found a folder")
         scenario = load_scenario(args.scenario)
-        overrides = dict(parse_setting(text) for text in args.settings)
+        overrides = parse_settings(args.settings)
         if overrides:
             scenario = scenario.with_overrides(overrides, origin="--set")
         scenario, skipped = checkable_facts(scenario, args.facts)

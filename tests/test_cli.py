@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tppgame.cli import host_warning, main, parse_setting
+from tppgame.cli import host_warning, main
+from tppgame.cli_args import parse_setting
 from tppgame.experiments.headlines import PLAYED_TOGETHER
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -85,8 +86,8 @@ def test_set_overrides_a_setting(tmp_path, capsys):
     (["--set", "countries.XXX.tactic=\"linear\""], "countries.XXX: expected a known setting"),
     (["--set", "bargaining.protocol=\"haggle\""], "bargaining.protocol: expected one of alternating"),
     (["--set", "nonsense"], "expected PATH=VALUE"),
-    (["--seed", "-3"], "--seed -3: expected a whole number of at least 0"),
-    (["--seed", "x"], "invalid int value"),
+    (["--seed", "-3"], "--seed: expected a whole number from 0 to 2^63 - 1, got '-3'"),
+    (["--seed", "x"], "--seed: expected a whole number from 0 to 2^63 - 1, got 'x'"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args, needle, tmp_path):
     result = run_cli(*args, "--out", str(tmp_path / "o"))
@@ -96,6 +97,25 @@ def test_bad_input_is_one_line_and_exit_2(args, needle, tmp_path):
     assert len(lines) == 1, result.stderr
     assert needle in lines[0]
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("args, needle", [
+    # a seed the scenario's seed setting refuses was played, saved and exported (2^63 and beyond)
+    (["--seed", str(2**63)], f"--seed: expected a whole number from 0 to 2^63 - 1, got '{2**63}'"),
+    (["compare", "baseline", "tokyo_2014", "--seed", "1" + "0" * 22], "--seed: expected a whole number from 0"),
+    (["play", "--as", "JPN", "--seed", str(2**64)], "--seed: expected a whole number from 0 to 2^63 - 1"),
+    (["robustness", "baseline", "--seeds", "2", "--first-seed", str(2**63 - 1)],
+     f"--first-seed {2**63 - 1} --seeds 2: expected seeds up to 2^63 - 1, the last would be {2**63}"),
+    (["teaching-pack", "--seeds", "2", "--first-seed", str(2**63 - 1)], "expected seeds up to 2^63 - 1"),
+    # a billion seeds: robustness built the list of them in memory before playing the first
+    (["robustness", "baseline", "--seeds", str(10**9)], f"--seeds {10**9}: expected a whole number from 1 to 10000"),
+])
+def test_seeds_beyond_what_a_game_accepts_are_refused_before_any_game(args, needle, tmp_path):
+    out = tmp_path / "o"
+    result = run_cli(*args, "--out", str(out))
+    assert result.returncode == 2 and result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1 and needle in result.stderr, result.stderr
+    assert not out.exists()
 
 
 def test_bad_scenario_file_names_file_path_and_expectation(tmp_path):
@@ -170,6 +190,8 @@ def test_help_for_a_command_and_for_an_unknown_one(capsys):
     assert main(["help", "bogus"]) == 2
     assert capsys.readouterr().err == ("error: help bogus: expected one command of run, list, compare, robustness, "
                                        "sweep, sweep-report, tournament, play, dashboard, power, teaching-pack, debrief, classroom, help\n")
+    for argv in (["help", "help"], ["help", "--help"]):     # help is a command it lists: "help help" was refused
+        assert main(argv) == 0 and capsys.readouterr().out.startswith("usage: run.py [COMMAND]")
 
 
 def test_an_unknown_word_is_neither_a_scenario_nor_a_command():
@@ -196,7 +218,7 @@ def test_output_files_follow_the_umask(tmp_path):
     try:
         out = tmp_path / "masked"
         assert main(["tokyo_2014", "--quiet", "--out", str(out)]) == 0
-        assert main(["compare", "tokyo_2014", "tokyo_2014", "--out", str(tmp_path / "c.csv")]) == 0
+        assert main(["compare", "tokyo_2014", "tpp_without_japan", "--out", str(tmp_path / "c.csv")]) == 0
     finally:
         os.umask(previous)
     for path in [*out.iterdir(), tmp_path / "c.csv"]:
@@ -248,3 +270,92 @@ def test_ctrl_c_during_robustness_keeps_the_seeds_that_finished(tmp_path):
     assert lines[1] == (f"interrupted after {len(kept)} of 5000 seeds: PARTIAL results for the seeds that finished")
     assert lines[2] == f"Tokyo talks and the April 2014 deadline: seeds 0-{len(kept) - 1}"
     assert lines[-1] == f"Wrote {out} (partial: {len(kept)} of 5000 seeds)"
+
+
+@pytest.mark.parametrize("second", ["baseline", "scenarios/baseline.toml"])
+def test_compare_refuses_the_same_scenario_twice(second, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    out = tmp_path / "c.csv"
+    assert main(["compare", "baseline", second, "--out", str(out)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [f"error: compare baseline {second}: expected two different scenarios, "
+                                         "both are scenarios/baseline.toml"]
+    assert captured.out == "" and not out.exists()
+
+
+def test_compare_keeps_a_column_each_for_two_files_of_the_same_name(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    other = tmp_path / "baseline.toml"        # another scenario file named baseline.toml: a column was lost
+    other.write_text((ROOT / "scenarios" / "baseline.toml").read_text().replace('name = "', 'name = "Other ', 1))
+    out = tmp_path / "c.csv"
+    assert main(["compare", "baseline", str(other), "--seed", "3", "--out", str(out)]) == 0
+    assert out.read_text().splitlines()[0] == f"measure,scenarios/baseline.toml,{other}"
+
+
+def test_compare_refuses_a_folder_as_out_before_playing(tmp_path, capsys):
+    assert main(["compare", "baseline", "tokyo_2014", "--out", str(tmp_path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [f"error: --out {tmp_path}: expected a file, found a folder"]
+    assert captured.out == ""            # no game played, no table printed
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--set", "countries.JPN.beta=1", "--set", "countries.JPN.beta=2"],
+     "--set countries.JPN.beta: given twice; give each setting once"),
+    (["power", "--set", "agreement.entry_rule=tpp", "--set", "agreement.entry_rule = cptpp"],
+     "--set agreement.entry_rule: given twice"),
+    (["--negotiator", "JPN=linear", "--negotiator", "JPN=conceder"],
+     "--negotiator JPN=conceder: JPN's negotiator is chosen twice"),
+    (["--set", "countries.JPN.tactic=conceder", "--negotiator", "JPN=linear"],
+     "--negotiator JPN=linear: JPN's negotiator is chosen twice (by --negotiator or --set countries.JPN.tactic)"),
+])
+def test_a_setting_given_twice_is_refused_not_silently_the_last(args, needle, tmp_path, capsys):
+    out = tmp_path / "o"
+    assert main([*args, "--out", str(out)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [f"error: {needle}"] or (len(captured.err.splitlines()) == 1
+                                                                 and needle in captured.err), captured.err
+    assert captured.out == "" and not out.exists()
+
+
+LONG = "a" * 300       # longer than any file system's name (255 bytes): each look at it raised ENAMETOOLONG
+
+
+@pytest.mark.parametrize("argv, option", [
+    (["--out", "{long}"], "run.py: argument --out: expected a folder name"),
+    (["--stop-at", "3", "--save", "{long}.json"], "run.py: argument --save: expected a file name"),
+    (["compare", "baseline", "tokyo_2014", "--out", "{long}.csv"], "run.py compare: argument --out"),
+    (["robustness", "baseline", "--out", "{long}.csv"], "run.py robustness: argument --out"),
+    (["power", "--out", "{long}"], "run.py power: argument --out"),
+    (["sweep", "baseline", "--vary", "countries.JPN.beta=[1]", "--out", "{long}"], "run.py sweep: argument --out"),
+    (["sweep-report", "{long}"], "run.py sweep-report: argument DIR: expected a folder name"),
+    (["classroom", "--db", "{long}"], "run.py classroom: argument --db: expected a file name"),
+    (["{long}.toml"], "{long}.toml: (file): expected a readable scenario file (File name too long)"),
+    ([LONG], f"{LONG}.toml: (file): expected a readable scenario file (File name too long)"),
+])
+def test_a_name_too_long_for_the_system_is_one_line(argv, option, tmp_path, capsys):
+    long = str(tmp_path / LONG)
+    assert main([arg.format(long=long) for arg in argv]) == 2
+    captured = capsys.readouterr()
+    assert len(captured.err.splitlines()) == 1 and option.format(long=long) in captured.err, captured.err
+    assert captured.out == "" and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("argv, option", [
+    (["robustness", "{own}/tokyo_2014.toml", "--seeds", "1", "--out", "{own}/tokyo_2014.toml"], "--out"),
+    (["robustness", "{own}/tokyo_2014.toml", "--seeds", "1", "--out", "{own}/baseline.toml"], "--out"),  # it extends
+    (["compare", "{own}/tokyo_2014.toml", "tpp_without_japan", "--out", "{own}/baseline.toml"], "--out"),
+    (["{own}/tokyo_2014.toml", "--stop-at", "3", "--save", "{own}/tokyo_2014.toml"], "--save"),
+])
+def test_results_never_replace_a_scenario_file_the_command_reads(argv, option, tmp_path, capsys):
+    own = tmp_path / "scenarios"        # a teacher's own scenarios: the results were written over them
+    own.mkdir()
+    for name in ("baseline.toml", "tokyo_2014.toml"):
+        (own / name).write_bytes((ROOT / "scenarios" / name).read_bytes())
+    before = {p.name: p.read_bytes() for p in own.iterdir()}
+    target = argv[-1].format(own=own)
+    assert main([arg.format(own=own) for arg in argv]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [f"error: {option} {target}: expected a results file, not a scenario file "
+                                         "the command reads (the results would replace it)"]
+    assert captured.out == "" and {p.name: p.read_bytes() for p in own.iterdir()} == before

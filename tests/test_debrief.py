@@ -247,12 +247,22 @@ def test_a_failed_write_leaves_none_of_the_files(tmp_path, capsys, monkeypatch):
     (["debrief", "--compare", "BROKEN", "BROKEN"], "is not valid JSON"),
     (["debrief", "--compare", "LIST", "LIST"], "LIST/summary.json: expected a game's summary with scenario"),
     (["debrief", "baseline", "--compare", "EMPTY", "EMPTY2"], "--compare: reads games already played"),
+    # edited or foreign files: each was a traceback (RecursionError, AttributeError, KeyError) from the page
+    (["debrief", "--compare", "DEEP", "DEEP"], "DEEP: summary.json or events.jsonl is not valid JSON"),
+    (["debrief", "--compare", "NUMBERS", "NUMBERS"],
+     "NUMBERS/summary.json: countries: expected a table of country code = {utility, outside_option: numbers}"),
+    (["debrief", "--compare", "DEAL", "DEAL"], "DEAL/events.jsonl: expected each deal with its talk and round"),
     (["debrief", "--out", "FILE"], "expected a folder, found a file"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args, message, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    for name in ("EMPTY", "EMPTY2", "BROKEN", "LIST"):
+    for name in ("EMPTY", "EMPTY2", "BROKEN", "LIST", "DEEP", "NUMBERS", "DEAL"):
         Path(name).mkdir()
+    game = '{"scenario": "s", "formed": false, "members": [], "countries": {"JPN": %s}}'
+    for name, summary, events in (("DEEP", "[" * 5000 + "]" * 5000, ""), ("NUMBERS", game % "1", ""),
+                                  ("DEAL", game % '{"utility": 1, "outside_option": 0}', '{"kind": "deal"}')):
+        Path(name, "summary.json").write_text(summary)
+        Path(name, "events.jsonl").write_text(events)
     Path("LIST/summary.json").write_text("[]")
     Path("LIST/events.jsonl").write_text("")
     Path("BROKEN/summary.json").write_text("{not json")

@@ -1,4 +1,5 @@
-"""Faults while writing results: a full disk (simulated, never filled) and a store of another version.
+"""Faults while writing results: a full disk (simulated, never filled; /dev/full under standard output)
+and a store of another version.
 
 The project's rule: one line on stderr naming the folder or option and what went wrong, exit
 status 2; no traceback, no half-written results. (A hang-up during ``play``: tests/test_play.py.)
@@ -213,3 +214,21 @@ def test_the_code_version_is_the_package_version_and_a_fingerprint_of_its_source
     version, fingerprint = code_versions.code_version(), code_versions.source_fingerprint()
     assert version == f"{__version__}+{fingerprint}" and len(fingerprint) == 12
     assert int(fingerprint, 16) >= 0
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full, a device that is always full")
+@pytest.mark.parametrize("argv", [["list"], ["power"], ["baseline", "--quiet", "--out", "{out}"]])
+def test_printing_into_a_full_disk_is_one_line_not_a_traceback(argv, tmp_path):
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path / "out"
+    with open("/dev/full", "w") as full:                     # as `run.py ... > log.txt` on a full disk
+        result = subprocess.run([sys.executable, str(root / "run.py"), *(a.format(out=out) for a in argv)],
+                                cwd=root, stdout=full, stderr=subprocess.PIPE, text=True, timeout=300,
+                                stdin=subprocess.DEVNULL)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "error: standard output: could not write what the command prints (No space left on device)"]
+    assert not out.exists()          # the game's table is printed before its files: none are written

@@ -187,6 +187,27 @@ def test_a_command_that_does_not_fit_gets_an_error_and_the_prompt_again():
     assert model.round == 1 and not model.waiting_for_seat and model.running
 
 
+@pytest.mark.parametrize("answer", ["y", "", "?"])
+def test_an_endless_stream_of_answers_that_move_nothing_hands_over_instead_of_asking_forever(answer):
+    # `yes | run.py play --as JPN` printed millions of refusals and never ended
+    from tppgame.classroom.play import MOST_IDLE_ANSWERS
+
+    model = TPPModel(SCENARIO, rng=3, seat="JPN")
+    prompts: list[str] = []
+
+    def ask(prompt: str) -> str:
+        prompts.append(prompt)
+        assert len(prompts) <= MOST_IDLE_ANSWERS, "asked past the limit"
+        return answer
+
+    said: list[str] = []
+    play(model, ask=ask, say=said.append)
+    assert len(prompts) == MOST_IDLE_ANSWERS
+    assert (f"\n({MOST_IDLE_ANSWERS} answers in a row were not moves, as if no one were typing: your negotiators "
+            "play the rest of the game)") in said
+    assert model.seat is None and not model.running
+
+
 def test_stopping_at_the_first_prompt_passes_every_talk():
     model, prompts, said = in_process(["quit"])
     assert len(prompts) == 1

@@ -518,6 +518,7 @@ def test_classroom_command_refuses_bad_input_in_one_line(one_error_line, tmp_pat
     assert "--timer 5: expected whole seconds" in one_error_line(["classroom", "--timer", "5"])
     assert "--rooms 0: expected a number of rooms" in one_error_line(["classroom", "--rooms", "0"])
     assert one_error_line(["classroom", "--offers", "0"]) == "error: --offers 0: expected whole offers from 1 to 50"
+    assert one_error_line(["classroom", "--url", " "]).startswith("error: --url ' ': expected the address students")
     (tmp_path / "junk.sqlite").write_text("not a database " * 100)
     assert "cannot use it as the rooms' file" in one_error_line(["classroom", "--port", port, "--db",
                                                                   str(tmp_path / "junk.sqlite")])

@@ -1,7 +1,7 @@
 """Hostile scenario files: editors' lock files beside the scenarios, files that are not files
-(folders, pipes, devices, loops of links), files far too big, and ``extends`` reaching outside the
-scenario's folder. Each gets one line on stderr naming the file, and exit status 2; never a
-traceback or a hang.
+(folders, pipes, devices, loops of links), files far too big, ``extends`` reaching outside the
+scenario's folder, lists nested too deeply for the TOML parser, a byte-order mark, and an empty
+name. Each gets one line on stderr naming the file, and exit status 2; never a traceback or a hang.
 """
 
 from __future__ import annotations
@@ -129,3 +129,50 @@ def test_file_only_settings_cannot_be_set_on_the_command_line(setting, one_error
     assert one_error_line(["--quiet", "--set", setting]) == (
         f"error: --set: {name}: expected a setting of the game (extends, drop_events, drop_side_deals only make "
         "sense in a scenario file)")
+
+
+# ---------------------------------------------------------------- nesting too deep for the TOML parser
+DEEP = "[" * 3000 + "]" * 3000     # valid TOML, but deeper than Python's recursion limit lets tomllib go
+
+
+@pytest.mark.parametrize("where", ["scenario", "sweep file", "--set", "--vary"])
+def test_lists_nested_too_deeply_are_one_line_not_a_recursion_error(where, tmp_path, one_error_line):
+    deep = tmp_path / "deep.toml"
+    if where == "scenario":
+        deep.write_text(f"name = 'deep'\nx = {DEEP}\n")
+        argv = ["power", str(deep)]
+    elif where == "sweep file":
+        deep.write_text(f"scenario = 'baseline'\n[vary]\n'countries.JPN.sensitivity.rice' = {DEEP}\n")
+        argv = ["sweep", str(deep), "--out", str(tmp_path / "sweep")]
+    elif where == "--set":
+        argv = ["power", "--set", f"countries.JPN.sensitivity.rice={DEEP}"]
+    else:
+        argv = ["sweep", "baseline", "--vary", f"countries.JPN.sensitivity.rice={DEEP}", "--out", str(tmp_path / "s")]
+    line = one_error_line(argv)
+    if where in ("scenario", "sweep file"):
+        assert line == f"error: {deep}: (file): expected valid TOML (arrays or tables nested too deeply)"
+    else:
+        assert "countries.JPN.sensitivity.rice" in line and "expected" in line
+    assert not (tmp_path / "sweep").exists() and not (tmp_path / "s").exists()
+
+
+@pytest.mark.parametrize("argv", [["run", ""], ["run", "", "--quiet"], ["play", "--as", "JPN", ""], ["debrief", ""],
+                                  ["power", " "], ["robustness", ""], ["compare", "", "baseline"],
+                                  ["sweep", "", "--vary", "countries.JPN.beta=[1]"], ["tournament", ""], ["teaching-pack", ""]])
+def test_an_empty_scenario_name_is_not_the_baseline_nor_the_current_folder(argv, tmp_path, one_error_line):
+    # run, play and debrief played the baseline for an empty name; the others called it "." a folder
+    line = one_error_line([*argv, "--out", str(tmp_path / "out")])
+    assert line.endswith(": (file): expected a scenario name or the path of a TOML file, not an empty one")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("body", ['extends = "baseline"\nname = "Saved with a BOM"\n',
+                                  'scenario = "baseline"\n[vary]\n"countries.JPN.beta" = [1, 2]\n'])
+def test_a_byte_order_mark_is_named_not_an_invalid_statement(body, folder, one_error_line):
+    bom = folder / "bom.toml"          # Notepad's "UTF-8 with BOM"; tomllib: "Invalid statement (at line 1, column 1)"
+    bom.write_bytes(b"\xef\xbb\xbf" + body.encode())
+    line = one_error_line(["sweep" if body.startswith("scenario") else "power", str(bom),
+                           "--out", str(folder / "out")])
+    assert line == (f"error: {bom}: (file): expected valid TOML (a byte-order mark at the start, as editors write "
+                    "for 'UTF-8 with BOM': save the file as plain UTF-8)")
+    assert not (folder / "out").exists()

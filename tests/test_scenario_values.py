@@ -20,7 +20,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tppgame.cli import main, parse_setting
+from tppgame.cli import main
+from tppgame.cli_args import parse_setting
 from tppgame.game.scenario import BUNDLED_SCENARIOS, Scenario, ScenarioError, load_scenario
 
 BASELINE = str(BUNDLED_SCENARIOS / "baseline.toml")

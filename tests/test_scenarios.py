@@ -119,7 +119,7 @@ def test_robustness_command_reports_shares_and_flags_fragile_headlines(tmp_path)
 @pytest.mark.parametrize("args, needle", [
     (["compare", "baseline"], "the following arguments are required: second"),
     (["compare", "baseline", "nosuch"], "nosuch.toml: (file): expected an existing scenario file"),
-    (["robustness", "baseline", "--seeds", "0"], "--seeds 0: expected a whole number of at least 1"),
+    (["robustness", "baseline", "--seeds", "0"], "--seeds 0: expected a whole number from 1 to 10000"),
 ])
 def test_bad_input_to_the_scenario_commands(args, needle):
     result = run_cli(*args)

@@ -284,6 +284,8 @@ def rewritten(path: Path, change) -> Path:
     (lambda d: rewritten(d / "s.json", lambda x: x.update(round=99)),
      "s.json: round: expected a round of the game (at most 40), got 99"),
     (lambda d: rewritten(d / "s.json", lambda x: x.update(seed=-1)), "s.json: seed: expected a whole number"),
+    (lambda d: rewritten(d / "s.json", lambda x: x.update(seed=2**63)),          # saved by --seed before it was checked
+     f"s.json: seed: expected a whole number from 0 to 2^63 - 1, got {2**63}"),
     (lambda d: rewritten(d / "s.json", lambda x: x["moves"].append({"round": 1, "move": "cheat"})), "moves[0]"),
     (lambda d: rewritten(d / "s.json", lambda x: x["scenario"]["settings"].update(rounds=0)),
      "s.json: scenario.settings: expected settings this version of tppgame can play"),

@@ -170,12 +170,15 @@ def test_the_default_line_up_is_every_registered_negotiator_built_in_ones_first(
     (["--reps", "0"], r"--reps 0: expected a whole number of at least 1"),
     (["--negotiators", "mirror,,linear"], r"expected names separated by commas"),
     (["nowhere_scenario"], r"nowhere_scenario"),
+    (["--workers", "0"], r"--workers 0: expected a whole number of at least 1"),     # the folder was made first
+    (["--scheduler", "tcp://127.0.0.1:1"], r"--scheduler: only with --engine dask"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args, message, tmp_path, capsys):
     assert main(["tournament", *args, "--out", str(tmp_path / "t")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1
     assert __import__("re").search(message, err), err
+    assert not (tmp_path / "t").exists()      # no folder made for a tournament that is refused
 
 
 def test_an_unwritable_out_is_one_line_and_exit_2(tmp_path, capsys):

@@ -33,12 +33,14 @@ Bad input (a scenario file, a setting, a folder) gets one line on stderr and exi
 from __future__ import annotations
 
 import argparse
+import errno
+import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from tppgame.cli_args import EXIT_BAD_INPUT, Parser, UsageError, parse_setting, path_arg, seed_arg
+from tppgame.cli_args import EXIT_BAD_INPUT, Parser, UsageError, parse_settings, path_arg, seed_arg, seed_range
 from tppgame.cli_classroom import classroom
 from tppgame.cli_experiments import sweep, sweep_report, tournament
 from tppgame.cli_power import power
@@ -74,7 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
                      epilog=f"commands:\n{commands}\n\nrun.py COMMAND --help shows a command's options.",
                      formatter_class=argparse.RawDescriptionHelpFormatter)
     _scenario_arguments(parser, "out/SCENARIO-seedN", default=None)
-    parser.add_argument("--seed", type=int, default=None, help="seed for all chance in the run (default: the scenario's)")
+    parser.add_argument("--seed", type=seed_arg, default=None,
+                        help="seed for all chance in the run (default: the scenario's)")
     parser.add_argument("--quiet", action="store_true", help="print only the final table")
     parser.add_argument("--stop-at", default=None, metavar="ROUND|YYYY-MM",
                         help="stop after this round (or the round of this month) and save the game (with --save)")
@@ -102,8 +105,6 @@ def run(argv: Sequence[str]) -> int:
     from tppgame.report import month_label, narrate
 
     args = build_parser().parse_args(list(argv))
-    if args.seed is not None and args.seed < 0:
-        raise UsageError(f"--seed {args.seed}: expected a whole number of at least 0")
     if (args.stop_at is None) != (args.save is None):
         raise UsageError("--stop-at and --save: expected both (stop at a round and save the game there) or neither")
     load_economy()          # the welfare account's data: a bad figure stops the run before it plays
@@ -113,12 +114,14 @@ def run(argv: Sequence[str]) -> int:
         scenario, seed = model.scenario.settings, model.run_seed
         default_out = Path("out") / f"{Path(scenario.file).stem}-seed{seed}-from-round{model.round}"
     else:
-        scenario = _with_settings(load_scenario(args.scenario or "baseline"), args.settings, args.negotiators)
+        scenario = _with_settings(load_scenario(_scenario_name(args)), args.settings, args.negotiators)
         seed = scenario.seed if args.seed is None else args.seed
         model, continued = TPPModel(scenario, rng=seed), ""
         default_out = Path("out") / f"{Path(scenario.file).stem}-seed{seed}"
     stop = None if args.stop_at is None else stop_round(args.stop_at, model)
     out_dir = _out_folder(args.out, default_out) if stop is None else None
+    if stop is not None:
+        _out_file(args.save, [scenario], "--save")
     while model.running and (stop is None or model.round < stop):
         model.step()
 
@@ -139,6 +142,11 @@ def run(argv: Sequence[str]) -> int:
     return 0
 
 
+def _scenario_name(args: argparse.Namespace) -> str:
+    """The SCENARIO argument, baseline when left out (an empty one given is bad input, not the baseline)."""
+    return "baseline" if args.scenario is None else args.scenario
+
+
 def saved_game(args: argparse.Namespace) -> Any:
     """``--from FILE`` (run, play): the saved game replayed to its round (checked to be the game saved), with
     ``--set`` and ``--negotiator`` changing settings from there on (a branch, noted in the event log)."""
@@ -152,8 +160,8 @@ def saved_game(args: argparse.Namespace) -> Any:
                          f"({saved.scenario_file}), not {args.scenario}; leave SCENARIO out to continue it")
     if args.seed is not None and args.seed != saved.seed:
         raise UsageError(f"--seed {args.seed}: a saved game keeps its seed ({saved.seed}); leave --seed out with --from")
-    overrides = dict(parse_setting(s) for s in args.settings)
-    overrides.update(parse_negotiator(text, scenario.countries) for text in args.negotiators)
+    overrides = parse_settings(args.settings)
+    overrides.update(parse_negotiators(args.negotiators, scenario.countries, overrides))
     return saved.play_on(TPPModel, overrides, origin="--set")
 
 
@@ -199,7 +207,7 @@ def play(argv: Sequence[str]) -> int:
         model = saved_game(args)
         scenario, seed, since = model.scenario.settings, model.run_seed, f"-from-round{model.round}"
     else:
-        scenario = _with_settings(load_scenario(args.scenario or "baseline"), args.settings, args.negotiators)
+        scenario = _with_settings(load_scenario(_scenario_name(args)), args.settings, args.negotiators)
         seed, since, model = scenario.seed if args.seed is None else args.seed, "", None
     if code not in scenario.countries:
         raise UsageError(f"--as {args.country}: expected a country of the scenario ({', '.join(scenario.countries)})")
@@ -324,16 +332,32 @@ def compare(argv: Sequence[str]) -> int:
                         help="override a setting in both scenarios (repeatable)")
     args = parser.parse_args(list(argv))
     first, second = (_with_settings(load_scenario(name), args.settings) for name in (args.first, args.second))
+    names = _compared_names(first, second, args.first, args.second)
     seed = first.seed if args.seed is None else args.seed
+    out = args.out or Path("out") / f"compare-{Path(first.file).stem}-{Path(second.file).stem}-seed{seed}.csv"
+    _out_file(out, [first, second])
     models = [play(first, seed), play(second, seed)]
-    names = [Path(first.file).stem, Path(second.file).stem]
     rows = comparison_rows(models, names)
     print(f"Same seed ({seed}) for both.\n")
     print(comparison_table(rows, names), end="")
-    out = args.out or Path("out") / f"compare-{names[0]}-{names[1]}-seed{seed}.csv"
     _write_or_fail(lambda: write_csv(out, rows), out)
     print(f"\nWrote {out}")
     return 0
+
+
+def _compared_names(first: Any, second: Any, first_given: str, second_given: str) -> list[str]:
+    """The columns of ``compare``: the scenarios' file names, or the names as given when two files share
+    a name (one column each: the table and CSV are keyed by them). The same file twice is bad input, since
+    both games would be the same game (same settings, same seed)."""
+    if Path(first.file).resolve() == Path(second.file).resolve():
+        raise UsageError(f"compare {first_given} {second_given}: expected two different scenarios, "
+                         f"both are {first.file}")
+    names = [Path(first.file).stem, Path(second.file).stem]
+    return names if names[0] != names[1] else [first.file, second.file]
+
+
+# robustness --seeds: the most seeds it plays (hours of games, held in memory until the table is printed)
+MOST_SEEDS = 10_000
 
 
 def robustness(argv: Sequence[str]) -> int:
@@ -344,18 +368,20 @@ def robustness(argv: Sequence[str]) -> int:
     parser = Parser(prog="run.py robustness",
                      description="Play a scenario over many seeds and report how often its headlines hold.")
     parser.add_argument("scenario")
-    parser.add_argument("--seeds", type=int, default=50, help="how many seeds (default 50: 0 to 49)")
+    parser.add_argument("--seeds", type=int, default=50,
+                        help=f"how many seeds (default 50: 0 to 49; at most {MOST_SEEDS:,})")
     parser.add_argument("--first-seed", type=seed_arg, default=0)
     parser.add_argument("--out", type=path_arg("file"), default=None, help="per-seed CSV (default: out/robustness-SCENARIO.csv)")
     parser.add_argument("--set", dest="settings", action="append", default=[], metavar="PATH=VALUE",
                         help="override a setting (repeatable)")
     args = parser.parse_args(list(argv))
-    if args.seeds < 1:
-        raise UsageError(f"--seeds {args.seeds}: expected a whole number of at least 1")
+    if not 1 <= args.seeds <= MOST_SEEDS:
+        raise UsageError(f"--seeds {args.seeds}: expected a whole number from 1 to {MOST_SEEDS} "
+                         "(for more games, run.py sweep stores them as it goes and resumes)")
+    seeds = seed_range(args.first_seed, args.seeds)
     scenario = _with_settings(load_scenario(args.scenario), args.settings)
-    seeds = range(args.first_seed, args.first_seed + args.seeds)
     out = args.out or Path("out") / f"robustness-{Path(scenario.file).stem}.csv"
-    _out_file(out)
+    _out_file(out, [scenario])
     rows: list[dict[str, Any]] = []
     try:
         for seed, model, verdicts in over_seeds(scenario, seeds):
@@ -406,19 +432,25 @@ def _robustness_table(scenario: Any, rows: list[dict[str, Any]], robust_share: f
               f"interval {low:.0%} to {high:.0%}): {verdict}")
 
 
-def _out_file(out: Path) -> None:
-    """A results file's path: a folder in its place is bad input (said before any game is played)."""
+def _out_file(out: Path, scenarios: Sequence[Any] = (), option: str = "--out") -> None:
+    """A results file's path, said to be bad input before any game is played: a folder in its place, or a
+    scenario file in the folder of a scenario the command reads (the scenario or a file it may extend,
+    which the results would replace)."""
     if out.is_dir():
-        raise UsageError(f"--out {out}: expected a file, found a folder")
+        raise UsageError(f"{option} {out}: expected a file, found a folder")
+    folders = {Path(scenario.file).resolve().parent for scenario in scenarios}
+    if out.suffix == ".toml" and out.is_file() and out.resolve().parent in folders:
+        raise UsageError(f"{option} {out}: expected a results file, not a scenario file the command reads "
+                         "(the results would replace it)")
 
 
 def _with_settings(scenario: Any, settings: Sequence[str], negotiators: Sequence[str] = ()) -> Any:
     """The scenario with ``--set PATH=VALUE`` overrides applied (checked like any setting), then
     ``--negotiator CODE=NAME`` choices (the setting ``countries.CODE.tactic``)."""
-    overrides = dict(parse_setting(s) for s in settings)
+    overrides = parse_settings(settings)
     if overrides:
         scenario = scenario.with_overrides(overrides, origin="--set")
-    chosen = dict(parse_negotiator(text, scenario.countries) for text in negotiators)
+    chosen = parse_negotiators(negotiators, scenario.countries, overrides)
     return scenario.with_overrides(chosen, origin="--negotiator") if chosen else scenario
 
 
@@ -429,6 +461,19 @@ def parse_negotiator(text: str, countries: Sequence[str]) -> tuple[str, str]:
         raise UsageError(f"--negotiator {text}: expected CODE=NAME with CODE one of {', '.join(countries)}, "
                          "for example JPN=conceder")
     return f"countries.{code}.tactic", name
+
+
+def parse_negotiators(texts: Sequence[str], countries: Sequence[str], settings: Mapping[str, Any]) -> dict[str, str]:
+    """Every ``--negotiator CODE=NAME`` as its setting; a country's negotiator chosen twice (by two of them, or
+    by one and ``--set countries.CODE.tactic``) is bad input, since only one of the choices could be played."""
+    chosen: dict[str, str] = {}
+    for text in texts:
+        path, name = parse_negotiator(text, countries)
+        if path in chosen or path in settings:
+            raise UsageError(f"--negotiator {text}: {path.split('.')[1]}'s negotiator is chosen twice "
+                             f"(by --negotiator or --set {path}); choose it once")
+        chosen[path] = name
+    return chosen
 
 
 def _write_or_fail(write: Callable[[], object], target: Path, option: str = "--out") -> None:
@@ -445,8 +490,9 @@ COMMANDS = {"run": run, "list": list_scenarios, "compare": compare, "robustness"
 
 
 def help_command(argv: Sequence[str]) -> int:
-    """``run.py help [COMMAND]``: the top-level help (every command), or one command's options."""
-    if not argv:
+    """``run.py help [COMMAND]``: the top-level help (every command), or one command's options
+    (``help help`` and ``help --help``: the top-level help, which says what help does)."""
+    if list(argv) in ([], ["--help"], ["-h"]):
         build_parser().print_help()
         return 0
     if len(argv) > 1 or argv[0] not in COMMANDS:
@@ -489,3 +535,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into head and the like: stop quietly
         sys.stderr.close()
         return 0
+    except OSError as err:   # printing into a redirect on a full disk or device: one line, not a traceback
+        if err.filename is not None or err.errno not in OUTPUT_FAULTS:   # files are written (and named) apart
+            raise
+        _drop_stdout()
+        print(f"error: standard output: could not write what the command prints ({err.strerror or err})",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+# A write to standard output that fails with one of these (and names no file: the commands' own files are
+# written through _write_or_fail and named) means the terminal's redirect cannot take more.
+OUTPUT_FAULTS = (errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG)
+
+
+def _drop_stdout() -> None:
+    """Point standard output at the null device, so that the interpreter's last flush at exit (of what the
+    failed write left in the buffer) does not fail again with a traceback."""
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, sys.stdout.fileno())
+    os.close(null)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import argparse
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from tppgame.game.fields import iso_dates
+from tppgame.game.data_files import name_too_long
+from tppgame.game.fields import SEED_MAX, iso_dates, parse_toml
 
 EXIT_BAD_INPUT = 2
 
@@ -31,28 +32,55 @@ def parse_setting(text: str) -> tuple[str, Any]:
         raise UsageError(f"--set {text}: expected PATH=VALUE, for example countries.JPN.sensitivity.rice=2.5")
     path, raw = (part.strip() for part in text.split("=", 1))
     try:
-        value = iso_dates(tomllib.loads(f"v = {raw}")["v"])
+        value = iso_dates(parse_toml(f"v = {raw}")["v"])
     except tomllib.TOMLDecodeError:
         value = raw
     return path, value
 
 
+def parse_settings(texts: Sequence[str]) -> dict[str, Any]:
+    """Every ``--set PATH=VALUE`` by path; a path given twice is bad input (the second would silently win)."""
+    settings: dict[str, Any] = {}
+    for text in texts:
+        path, value = parse_setting(text)
+        if path in settings:
+            raise UsageError(f"--set {path}: given twice; give each setting once")
+        settings[path] = value
+    return settings
+
+
 def path_arg(kind: str) -> Callable[[str], Path]:
-    """An ``--out`` value: a path, not an empty name (which would mean the current folder)."""
+    """An ``--out`` value (or another path option's): a path, not an empty name (which would mean the current
+    folder), nor one the system refuses as too long (which every later look at it would raise)."""
     def path(value: str) -> Path:
         if not value.strip():
             raise argparse.ArgumentTypeError(f"expected a {kind} name, got an empty one ({value!r})")
+        if name_too_long(value):
+            raise argparse.ArgumentTypeError(f"expected a {kind} name the system accepts, got one too long "
+                                             f"({len(value)} characters)")
         return Path(value)
     path.__name__ = f"{kind} name"
     return path
 
 
 def seed_arg(value: str) -> int:
-    """A ``--seed`` value: a whole number of at least 0."""
-    seed = int(value)
-    if seed < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 0, got {value}")
+    """A ``--seed`` value: a whole number from 0 to 2^63 - 1, the seeds a scenario's ``seed`` accepts
+    (a larger one would play here but could not be saved, stored or set in a scenario)."""
+    try:
+        seed = int(value)
+    except ValueError:
+        seed = -1
+    if not 0 <= seed <= SEED_MAX:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to 2^63 - 1, got {value!r}")
     return seed
+
+
+def seed_range(first: int, count: int) -> range:
+    """``--first-seed`` and ``--seeds``: the seeds played, all within the seeds a game accepts."""
+    if first + count - 1 > SEED_MAX:
+        raise UsageError(f"--first-seed {first} --seeds {count}: expected seeds up to 2^63 - 1, "
+                         f"the last would be {first + count - 1}")
+    return range(first, first + count)
 
 
 def engine_arguments(parser: argparse.ArgumentParser) -> None:

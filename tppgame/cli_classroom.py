@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tppgame.cli_args import Parser, UsageError, seed_arg
+from tppgame.cli_args import Parser, UsageError, path_arg, seed_arg
 
 if TYPE_CHECKING:
     from tppgame.classroom.rooms import Room
@@ -40,7 +40,8 @@ def classroom(argv: Sequence[str]) -> int:
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to listen on (default 127.0.0.1: this computer only; 0.0.0.0 for a classroom network)")
     parser.add_argument("--port", type=int, default=8765, help="port (default 8765)")
-    parser.add_argument("--db", type=Path, default=Path(DEFAULT_DB), help=f"the rooms' SQLite file (default {DEFAULT_DB})")
+    parser.add_argument("--db", type=path_arg("file"), default=Path(DEFAULT_DB),
+                        help=f"the rooms' SQLite file (default {DEFAULT_DB})")
     parser.add_argument("--url", default=None, help="the address students type, if not http://HOST:PORT/")
     parser.add_argument("--rooms", type=int, default=1,
                         help="rooms (groups) the file should hold: as many as are missing are made (default 1)")
@@ -62,6 +63,9 @@ def classroom(argv: Sequence[str]) -> int:
         raise UsageError(f"--timer {args.timer}: expected whole seconds from 10 to 3600")
     if not 1 <= args.offers <= MOST_OFFERS_PER_TALK:
         raise UsageError(f"--offers {args.offers}: expected whole offers from 1 to {MOST_OFFERS_PER_TALK}")
+    if args.url is not None and not args.url.strip():     # was taken as no --url: the links printed another address
+        raise UsageError(f"--url {args.url!r}: expected the address students type, "
+                         "such as http://classroom.local:8765/")
     if importlib.util.find_spec("solara") is None:
         raise UsageError("the class server needs the dashboard extra: pip install -e \".[dashboard]\"")
     _check_port(args.host, args.port)

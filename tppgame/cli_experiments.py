@@ -6,10 +6,9 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-from tppgame.cli_args import EXIT_BAD_INPUT, Parser, UsageError, engine_arguments, parse_setting, path_arg, seed_arg
+from tppgame.cli_args import EXIT_BAD_INPUT, Parser, UsageError, engine_arguments, parse_settings, path_arg, seed_arg
 
 
 def build_sweep_parser() -> argparse.ArgumentParser:
@@ -68,7 +67,7 @@ def sweep(argv: Sequence[str]) -> int:
     from tppgame.experiments import sweep as sweeps
 
     args = build_sweep_parser().parse_args(list(argv))
-    fixed = [parse_setting(text) for text in args.settings]
+    fixed = list(parse_settings(args.settings).items())
     try:
         spec = sweeps.make_spec(args.target, args.vary, fixed, design=args.design, samples=args.samples,
                                 reps=args.reps, seed=args.seed, out=args.out, drop_events=args.drop_events)
@@ -93,7 +92,7 @@ def sweep_report(argv: Sequence[str]) -> int:
                      description="Summarize a parameter sweep: the probability of agreement against each varied "
                                  "setting (PNG plots, heatmaps for pairs of grid settings) and global sensitivity "
                                  "indices of the outcomes (CSV).")
-    parser.add_argument("folder", type=Path, metavar="DIR", help="the out folder of a sweep (holding sweep.sqlite)")
+    parser.add_argument("folder", type=path_arg("folder"), metavar="DIR", help="the out folder of a sweep (holding sweep.sqlite)")
     parser.add_argument("--out", type=path_arg("folder"), default=None, help="folder for the plots and tables (default: DIR/report)")
     parser.add_argument("--formats", default="png,pdf", metavar="FMT,FMT",
                         help="file formats of every figure: png (300 dpi), pdf, svg (default: png,pdf)")
@@ -146,11 +145,15 @@ def tournament(argv: Sequence[str]) -> int:
     failed (stored with their error) or an engine broke down, 2 for bad input.
     """
     from tppgame.experiments import tournament as tournaments
-    from tppgame.experiments.sweep import EngineError
+    from tppgame.experiments.sweep import EngineError, SweepError, check_engine
     from tppgame.experiments.tournament_report import write_report
 
     args = build_tournament_parser().parse_args(list(argv))
-    fixed = [parse_setting(text) for text in args.settings]
+    fixed = list(parse_settings(args.settings).items())
+    try:
+        check_engine(args.workers, args.engine, args.scheduler)      # before the tournament's folder is made
+    except SweepError as err:
+        raise UsageError(str(err)) from None
     try:
         plan = tournaments.plan_tournament(
             args.scenarios, tournaments.split_names(args.negotiators, "--negotiators"),

@@ -8,7 +8,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from tppgame.cli_args import Parser, UsageError, parse_setting, path_arg
+from tppgame.cli_args import Parser, UsageError, parse_settings, path_arg
 from tppgame.game.power import Stage, power_stages
 from tppgame.game.scenario import Scenario, load_scenario
 
@@ -38,7 +38,7 @@ def power(argv: Sequence[str]) -> int:
     if args.out is not None and args.out.exists() and not args.out.is_dir():
         raise UsageError(f"--out {args.out}: expected a folder, found a file")
     scenario = load_scenario(args.scenario)
-    overrides = dict(parse_setting(text) for text in args.settings)
+    overrides = parse_settings(args.settings)
     if overrides:
         scenario = scenario.with_overrides(overrides, origin="--set")
     stages = power_stages(scenario)

@@ -9,7 +9,7 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from tppgame.cli_args import Parser, UsageError, parse_setting, path_arg, seed_arg
+from tppgame.cli_args import Parser, UsageError, parse_settings, path_arg, seed_arg, seed_range
 
 
 def build_teaching_parser() -> Parser:
@@ -41,14 +41,15 @@ def teaching_pack(argv: Sequence[str]) -> int:
     args = build_teaching_parser().parse_args(list(argv))
     if not 1 <= args.seeds <= 200:
         raise UsageError(f"--seeds {args.seeds}: expected a whole number from 1 to 200")
+    seeds = seed_range(args.first_seed, args.seeds)
     scenario = load_scenario(args.scenario)
-    overrides = dict(parse_setting(text) for text in args.settings)
+    overrides = parse_settings(args.settings)
     if overrides:
         scenario = scenario.with_overrides(overrides, origin="--set")
     out = args.out or Path("out") / f"teaching-pack-{Path(scenario.file).stem}"
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out}: expected a folder, found a file")
-    files = pack_files(scenario, out, range(args.first_seed, args.first_seed + args.seeds))
+    files = pack_files(scenario, out, seeds)
     try:     # all files or none
         write_files(files)
     except OSError as err:
@@ -95,8 +96,8 @@ def debrief(argv: Sequence[str]) -> int:
     missing = [name for name in ("matplotlib", "reportlab") if importlib.util.find_spec(name) is None]
     if missing:
         raise UsageError(f"the debrief needs its extra ({', '.join(missing)} missing): pip install -e \".[debrief]\"")
-    scenario = load_scenario(args.scenario or "baseline")
-    overrides = dict(parse_setting(text) for text in args.settings)
+    scenario = load_scenario("baseline" if args.scenario is None else args.scenario)
+    overrides = parse_settings(args.settings)
     if overrides:
         scenario = scenario.with_overrides(overrides, origin="--set")
     seed = scenario.seed if args.seed is None else args.seed

@@ -53,12 +53,16 @@ class GameRecord:
             summary = json.loads(files["summary.json"].read_text(encoding="utf-8"))
             events = [json.loads(line) for line in files["events.jsonl"].read_text(encoding="utf-8").splitlines()
                       if line.strip()]
-        except (json.JSONDecodeError, UnicodeDecodeError) as err:
-            raise GameFolderError(f"{folder}: summary.json or events.jsonl is not valid JSON ({err})") from None
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as err:   # (or nested too deep)
+            raise GameFolderError(f"{folder}: summary.json or events.jsonl is not valid JSON ({err})"[:300]) from None
         needed = ("scenario", "formed", "members", "countries")
         if not isinstance(summary, dict) or any(key not in summary for key in needed):
             raise GameFolderError(f"{files['summary.json']}: expected a game's summary with {', '.join(needed)}")
-        return cls(label or folder.name, summary, [e for e in events if isinstance(e, dict) and e.get("kind") == "deal"])
+        _check_summary(summary, files["summary.json"])
+        deals = [e for e in events if isinstance(e, dict) and e.get("kind") == "deal"]
+        if not all(isinstance(d.get("talk"), str) and isinstance(d.get("round"), int) for d in deals):
+            raise GameFolderError(f"{files['events.jsonl']}: expected each deal with its talk and round")
+        return cls(label or folder.name, summary, deals)
 
     def gains(self) -> dict[str, float]:
         """Each country's utility over its outside option at the end."""
@@ -81,6 +85,31 @@ class GameRecord:
             "deals_closed": len(self.deals),
             "side_deals": "; ".join(d["label"] for d in s.get("side_deals", [])),
         }
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+# What the comparison reads of a summary.json, key by key: what it must be, and the check
+SUMMARY_FIELDS: dict[str, tuple[str, Any]] = {
+    "formed": ("true or false", lambda v: isinstance(v, bool)),
+    "countries": ("a table of country code = {utility, outside_option: numbers}", lambda v: isinstance(v, dict) and all(
+        isinstance(c, dict) and _number(c.get("utility")) and _number(c.get("outside_option")) for c in v.values())),
+    "date": ("an ISO date or null", lambda v: v is None or isinstance(v, str)),
+    "gdp_share": ("a number or null", lambda v: v is None or _number(v)),
+    "holdouts": ("a list of country codes", lambda v: isinstance(v, list) and all(isinstance(c, str) for c in v)),
+    "side_deals": ("a list of {label: text}", lambda v: isinstance(v, list) and all(
+        isinstance(d, dict) and isinstance(d.get("label"), str) for d in v)),
+}
+
+
+def _check_summary(summary: dict[str, Any], path: Path) -> None:
+    """A summary.json the comparison can read (an edited or foreign one is one line naming its key, not a
+    traceback from deep in the page)."""
+    for key, (expected, ok) in SUMMARY_FIELDS.items():
+        if key in summary and not ok(summary[key]):
+            raise GameFolderError(f"{path}: {key}: expected {expected}")
 
 
 def comparison_rows(games: Sequence[GameRecord]) -> list[dict[str, Any]]:

@@ -122,13 +122,26 @@ def talk_table(seat: SeatTalk, me: str, names: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
+# Answers in a row that move nothing (bad offers, blank lines, help) before the game stops asking: more than
+# anyone types at a prompt, and what ends an endless stream of them (`yes | run.py play ...` printed millions of
+# refusals and never ended)
+MOST_IDLE_ANSWERS = 100
+
+
 def _talk_turn(model: TPPModel, seat: SeatTalk, ask: Callable[[str], str], say: Callable[[str], None]) -> None:
-    """Prompt until the player has acted in one talk (offer, take the counter, or pass)."""
+    """Prompt until the player has acted in one talk (offer, take the counter, or pass). After
+    MOST_IDLE_ANSWERS answers in a row that move nothing, the negotiators take over, as at the input's end."""
     me = model.countries[model.seat]
     names = model.config.params["names"]
     say(f"\n-- {seat.label}: you ({names[me]}) and {names[seat.partner]}")
     say(talk_table(seat, me, names))
+    idle = 0
     while seat.open:
+        if idle >= MOST_IDLE_ANSWERS:
+            say(f"\n({idle} answers in a row were not moves, as if no one were typing: your negotiators play the "
+                "rest of the game)")
+            raise Stop(hand_over=True)
+        idle += 1
         prompt = "take the counter-offer (a), or leave it (p)" if seat.status == "rejected" else "your offer"
         try:
             text = ask(f"{me} -> {seat.partner}, {prompt} [? for help]: ").strip()
@@ -148,8 +161,10 @@ def _talk_turn(model: TPPModel, seat: SeatTalk, ask: Callable[[str], str], say: 
             elif command == "p" or (command == "" and seat.status == "rejected"):
                 say("  No offer this round." if seat.reply is None else "  You leave their counter-offer.")
                 model.pass_talk(seat.label)
+                idle = 0
             elif command == "a":
                 model.accept_counter(seat.label)
+                idle = 0
                 say(f"  Deal: {offer_line(seat.reply.counter, me, seat.partner)}")
                 _warn_if_short(seat, seat.reply.counter, say)
             elif command == "":
@@ -158,6 +173,7 @@ def _talk_turn(model: TPPModel, seat: SeatTalk, ask: Callable[[str], str], say: 
                 gives, asks = ((seat.suggestion.gives, seat.suggestion.asks) if command == "s"
                                else parse_offer(text))
                 reply = model.propose(seat.label, gives, asks)
+                idle = 0
                 say(f"  Your offer: {offer_line(reply.offer, me, seat.partner)}")
                 if reply.accepted:
                     say(f"  {names[seat.partner]} accepts. Deal closed.")

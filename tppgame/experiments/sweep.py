@@ -79,7 +79,7 @@ def chunks_of(plan: SweepPlan, skip: set[int], size: int, workers: int = 0) -> I
     """The runs not yet stored, in index order, ``size`` at a time (replicates of a point together).
     With ``workers``, the last chunks are smaller (at most a quarter of the runs left per worker),
     so that the workers finish together, not one idle while another plays a whole chunk."""
-    left = plan.total - len(skip & set(range(plan.total)))
+    left = plan.total - sum(1 for index in skip if index < plan.total)     # no set of every index
     chunk: list[RunSpec] = []
     target = tail_size(size, left, workers)
     for index in range(plan.total):
@@ -339,6 +339,21 @@ def default_out(plan: SweepPlan) -> Path:
     return Path("out") / f"sweep-{Path(plan.scenario.file).stem}"
 
 
+def check_engine(workers: int | None, engine: str, scheduler: str | None, chunk_size: int | None = None) -> int:
+    """The engine options checked (SweepError, one line), and the workers to start (default: every core).
+    A sweep checks them as it starts; a tournament before it makes its folder (nothing left behind)."""
+    workers = (os.cpu_count() or 1) if workers is None else workers
+    if workers < 1:
+        raise SweepError(f"--workers {workers}: expected a whole number of at least 1")
+    if chunk_size is not None and chunk_size < 1:
+        raise SweepError(f"--chunk {chunk_size}: expected a whole number of at least 1")
+    if engine not in ENGINES:
+        raise SweepError(f"--engine {engine}: expected one of {', '.join(ENGINES)}")
+    if scheduler and engine != "dask":
+        raise SweepError("--scheduler: only with --engine dask")
+    return workers
+
+
 def run_sweep(plan: SweepPlan, out: Path | None = None, *, workers: int | None = None, engine: str = "local",
               scheduler: str | None = None, chunk_size: int | None = None,
               progress: Progress | None = None,
@@ -354,15 +369,7 @@ def run_sweep(plan: SweepPlan, out: Path | None = None, *, workers: int | None =
     version."""
     if worker_bootstrapping():
         raise EngineError(f"a sweep started while a worker process imported its script; {NO_GUARD_HINT}")
-    workers = (os.cpu_count() or 1) if workers is None else workers
-    if workers < 1:
-        raise SweepError(f"--workers {workers}: expected a whole number of at least 1")
-    if chunk_size is not None and chunk_size < 1:
-        raise SweepError(f"--chunk {chunk_size}: expected a whole number of at least 1")
-    if engine not in ENGINES:
-        raise SweepError(f"--engine {engine}: expected one of {', '.join(ENGINES)}")
-    if scheduler and engine != "dask":
-        raise SweepError("--scheduler: only with --engine dask")
+    workers = check_engine(workers, engine, scheduler, chunk_size)
     out = Path(out or plan.spec.out or default_out(plan))
     new_folder = not out.exists()
     try:

@@ -24,12 +24,16 @@ from typing import Any
 import numpy as np
 
 from tppgame.experiments.store import Column, kind_of
-from tppgame.game.fields import iso_dates
+from tppgame.game.fields import iso_dates, parse_toml
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 SAMPLED_DESIGNS = "lhs, sobol or morris"
 MORRIS_LEVELS = 4         # the Morris grid: levels 0, 1/3, 2/3, 1; a step moves a setting by 2/3
 DISTRIBUTIONS = ("uniform", "normal", "choice")
+# The most runs a sweep plays (points x reps): ten million, weeks of games on a computer's cores. A range,
+# design or sweep beyond it is refused before it is built: its points and bookkeeping would fill the memory
+# before the first run (a hang, not an answer).
+MOST_RUNS = 10_000_000
 SPEC_HELP = "a list [a, b, ...], a range start:stop:count, or uniform(a, b), normal(mu, sd), choice(x, y, ...)"
 
 
@@ -70,7 +74,7 @@ _DIST_RE = re.compile(r"^\s*([A-Za-z_]+)\s*\((.*)\)\s*$", re.S)
 def _toml_value(text: str) -> Any:
     """A value written as TOML (``2.5``, ``true``, ``"nash"``, ``[1, 2]``); a bare word is a string."""
     try:
-        return iso_dates(tomllib.loads(f"v = {text.strip()}")["v"])
+        return iso_dates(parse_toml(f"v = {text.strip()}")["v"])
     except tomllib.TOMLDecodeError:
         return text.strip()
 
@@ -122,6 +126,8 @@ def _parse_range(path: str, text: str, where: str) -> Values:
         raise SweepError(f"{where}: expected a whole number of values after the second colon, got {text}")
     if count < 1:
         raise SweepError(f"{where}: the range {text} is empty: expected a count of at least 1")
+    if count > MOST_RUNS:
+        raise SweepError(f"{where}: expected a count of at most {MOST_RUNS} values (a sweep's most runs), got {count}")
     return Values(path, linspace_values(start, stop, count), text)
 
 
@@ -266,7 +272,11 @@ def make_design(vary: Sequence[Vary], kind: str | None, samples: int | None,
                              f"distribution (use --design {SAMPLED_DESIGNS})")
         if samples is not None:
             raise SweepError(f"--samples: only for --design {SAMPLED_DESIGNS} (a grid runs every combination)")
-        return Design("grid", tuple(vary))
+        grid = Design("grid", tuple(vary))
+        if len(grid) > MOST_RUNS:
+            raise SweepError(f"--vary: the grid's {' x '.join(str(len(v.values)) for v in grid.vary)} values are "
+                             f"{len(grid)} points: expected at most {MOST_RUNS} (a sweep's most runs)")
+        return grid
     if not vary:
         raise SweepError(f"--design {kind}: expected at least one --vary PATH=SPEC to sample")
     if samples is None:
@@ -281,5 +291,9 @@ def make_design(vary: Sequence[Vary], kind: str | None, samples: int | None,
     if kind == "morris" and normal:
         raise SweepError(f"--vary {normal[0].path}: a Morris design moves each setting between the ends of its "
                          "range, and normal(mu, sd) has none: give uniform(a, b), a list or a range")
+    points = samples * {"lhs": 1, "sobol": 2 * len(vary) + 2, "morris": len(vary) + 1}[kind]
+    if points > MOST_RUNS:
+        raise SweepError(f"--samples {samples}: a {kind} design of {points} points; expected at most {MOST_RUNS} "
+                         "(a sweep's most runs)")
     unit = SAMPLERS[kind](len(vary), samples, seed)
     return Design(kind, tuple(vary), samples, np.asarray(unit, dtype=float))

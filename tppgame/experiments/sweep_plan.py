@@ -17,11 +17,12 @@ from typing import Any, Protocol
 import numpy as np
 
 from tppgame.experiments.store import Column, StoreError, table_columns
-from tppgame.experiments.sweep_design import (DESIGNS, MORRIS_LEVELS, Design, SweepError, Values, Vary, make_design,
-                                              parse_spec, parse_vary)
+from tppgame.experiments.sweep_design import (DESIGNS, MORRIS_LEVELS, MOST_RUNS, Design, SweepError, Values, Vary,
+                                              make_design, parse_spec, parse_vary)
 from tppgame.experiments.sweep_progress import format_duration
+from tppgame.game.data_files import name_too_long
 from tppgame.game.events import after_event
-from tppgame.game.fields import iso_dates
+from tppgame.game.fields import iso_dates, parse_toml
 from tppgame.game.scenario import Scenario, ScenarioError, load_scenario
 
 SWEEP_FILE_KEYS = ("scenario", "vary", "set", "design", "samples", "reps", "seed", "out", "drop_events")
@@ -181,6 +182,10 @@ def build_plan(spec: SweepSpec, say: Callable[[str], None] | None = None,
         scenario = scenario.with_overrides(dict(spec.fixed), origin="--set")
     seed = scenario.seed if spec.seed is None else spec.seed
     design = make_design(spec.vary, spec.design, spec.samples, design_seed(seed))
+    if len(design) * spec.reps > MOST_RUNS:
+        points = f"{len(design)} point{'s' * (len(design) != 1)}"
+        raise SweepError(f"--reps {spec.reps}: {points} x {spec.reps} reps = {len(design) * spec.reps} runs; "
+                         f"expected at most {MOST_RUNS}")
     try:
         table_columns(design.column_kinds(), scenario.countries)
     except StoreError as err:
@@ -271,7 +276,7 @@ def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in table.items():
         path = f"{prefix}.{key}" if prefix else key
-        if isinstance(value, dict):
+        if isinstance(value, dict) and value:     # an empty table is a value (refused as one), not nothing
             out.update(_flatten(value, path))
         else:
             out[path] = value
@@ -284,7 +289,7 @@ def is_sweep_file(target: str) -> bool:
     if path.suffix != ".toml" or not path.is_file():
         return False
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = parse_toml(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
         return False
     return "vary" in raw or "scenario" in raw
@@ -296,7 +301,7 @@ def load_sweep_file(path: Path) -> SweepSpec:
     A relative scenario path is looked for beside the sweep file first."""
     file = str(path)
     try:
-        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        raw = parse_toml(Path(path).read_text(encoding="utf-8"))
     except OSError as err:
         raise SweepError(f"{file}: cannot read the sweep file ({err.strerror or err})") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
@@ -324,7 +329,8 @@ def load_sweep_file(path: Path) -> SweepSpec:
     vary_table = get("vary", lambda v: isinstance(v, dict), "a table of \"setting.path\" = SPEC", {})
     set_table = get("set", lambda v: isinstance(v, dict), "a table of \"setting.path\" = value", {})
     vary = tuple(parse_spec(p, s, f"{file}: vary.{p}") for p, s in _flatten(vary_table).items())
-    out = get("out", lambda v: isinstance(v, str) and v != "", "a folder name")
+    out = get("out", lambda v: isinstance(v, str) and v != "" and not name_too_long(v),
+              "a folder name the system accepts")
     dropped = get("drop_events", lambda v: isinstance(v, list) and all(isinstance(x, str) and x for x in v),
                   "a list of event labels", [])
     return SweepSpec(

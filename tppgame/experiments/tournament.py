@@ -162,7 +162,6 @@ def plan_tournament(scenarios: Sequence[str] = ("baseline",), negotiators: Seque
     if not seats:
         raise TournamentError("--seats: expected at least one country, such as JPN")
     out = Path(out) if out is not None else Path("out") / "tournament"
-    _check_out(out)
     plans, labels = [], set()
     for target in scenarios or ("baseline",):
         scenario = load_scenario(target)
@@ -181,6 +180,7 @@ def plan_tournament(scenarios: Sequence[str] = ("baseline",), negotiators: Seque
             except SweepError as err:
                 raise TournamentError(str(err)) from None
             plans.append((label, seat, plan))
+    _check_out(out)       # made once the rest is checked: a bad scenario or seat leaves no folder behind
     return Tournament(names, seats, tuple(labels_in_order(plans)), reps, out, tuple(plans))
 
 

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from tppgame.game.fields import ScenarioError
+from tppgame.game.fields import ScenarioError, parse_toml
 
 MAX_BYTES = 1_000_000   # a scenario is a page of settings; far more is a wrong file, not a scenario
 ORIGINS = ("source", "judgment", "method")
@@ -40,12 +40,26 @@ ORIGINS = ("source", "judgment", "method")
 def display_path(path: Path) -> str:
     """``path`` as an error message names it: relative to the working folder when it lies inside it,
     else as given (a dangling symbolic link, such as an editor's lock file, by its own name)."""
-    if path.is_symlink() and not path.exists():     # a dangling link (an editor's lock file): its own name
+    try:
+        dangling = path.is_symlink() and not path.exists()  # a dangling link (an editor's lock file): its own name
+    except OSError:                                         # a name too long for the system: as given
+        dangling = True
+    if dangling:
         return str(path)
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except (ValueError, OSError, RuntimeError):      # elsewhere, or a symlink loop
         return str(path)
+
+
+def name_too_long(path: str | Path) -> bool:
+    """Whether the system refuses ``path`` as too long (a name past 255 bytes, say): every look at such a
+    path raises ENAMETOOLONG, so an option or file naming it is refused at once, in one line."""
+    try:
+        os.lstat(path)
+    except OSError as err:
+        return err.errno == errno.ENAMETOOLONG
+    return False
 
 
 def scenario_file_error(path: Path) -> ScenarioError | None:
@@ -103,7 +117,7 @@ def _read_toml_cached(path: Path, _mtime: int) -> dict[str, Any]:
     if len(data) > MAX_BYTES:
         raise ScenarioError(file, "", f"a scenario file of at most {MAX_BYTES // 1_000_000} MB", show_got=False)
     try:
-        return tomllib.loads(data.decode("utf-8"))
+        return parse_toml(data.decode("utf-8"))
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError(file, "", f"valid TOML ({err})", show_got=False) from None
     except UnicodeDecodeError:

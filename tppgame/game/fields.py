@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import tomllib
 from collections.abc import Callable
 from typing import Any
 
@@ -36,6 +37,23 @@ def _describe(value: Any) -> str:
         return "a list"
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+SEED_MAX = 2**63 - 1     # the seeds a game accepts (a scenario's seed, --seed): 0 .. 2**63 - 1
+
+
+def parse_toml(text: str) -> dict[str, Any]:
+    """``tomllib.loads``, with nesting too deep for its parser (thousands of ``[``, which exhaust Python's
+    recursion) raised as the ``TOMLDecodeError`` of any other bad TOML, so that every reader of a file or
+    of a ``--set`` value answers it with its one-line error instead of a RecursionError traceback. A
+    byte-order mark, which tomllib calls an "invalid statement at line 1, column 1", is named as such."""
+    if text.startswith("\ufeff"):
+        raise tomllib.TOMLDecodeError("a byte-order mark at the start, as editors write for 'UTF-8 with BOM': "
+                                      "save the file as plain UTF-8")
+    try:
+        return tomllib.loads(text)
+    except RecursionError:
+        raise tomllib.TOMLDecodeError("arrays or tables nested too deeply") from None
 
 
 # A field checks one value and returns it normalised, or raises ScenarioError.

@@ -37,7 +37,11 @@ BUNDLED_SCENARIOS = PACKAGE_DIR.parent.parent / "scenarios"
 
 
 def resolve_scenario(name_or_path: str | Path) -> Path:
-    """Find a scenario by path, or by name in ./scenarios or the bundled scenarios folder."""
+    """Find a scenario by path, or by name in ./scenarios or the bundled scenarios folder. An empty name is
+    bad input (as a path it would be the current folder)."""
+    if not str(name_or_path).strip():
+        raise ScenarioError(repr(str(name_or_path)), "", "a scenario name or the path of a TOML file, "
+                            "not an empty one", show_got=False)
     path = Path(name_or_path)
     if os.path.lexists(path) or path.suffix == ".toml" or len(path.parts) > 1:
         return path
@@ -46,7 +50,7 @@ def resolve_scenario(name_or_path: str | Path) -> Path:
                             "#x.toml# and x.toml~ are not scenarios)", show_got=False)
     for folder in (Path.cwd() / "scenarios", BUNDLED_SCENARIOS):
         candidate = folder / f"{path.name}.toml"
-        if candidate.exists():
+        if os.path.exists(candidate):        # False, not an error, for a name too long for the system
             return candidate
     return BUNDLED_SCENARIOS / f"{path.name}.toml"
 

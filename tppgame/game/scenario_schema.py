@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from tppgame.game.events import entry_check
-from tppgame.game.fields import (Check, ScenarioError, a_date, boolean, choice, country_list, country_pair, list_of,
-                                 number, record, schema_of, text, with_schema)
+from tppgame.game.fields import (SEED_MAX, Check, ScenarioError, a_date, boolean, choice, country_list, country_pair,
+                                 list_of, number, record, schema_of, text, with_schema)
 from tppgame.game.negotiators import negotiator_names, registered
 from tppgame.game.negotiators.registry import BUILT_IN
 
@@ -77,7 +77,7 @@ def build_schema(cal: Calibration) -> dict[str, Any]:
         "extends": text,
         "drop_events": list_of(text),
         "drop_side_deals": list_of(text),
-        "seed": number(0, 2**63 - 1, integer=True),
+        "seed": number(0, SEED_MAX, integer=True),
         "rounds": number(1, 1000, integer=True),
         "calendar": {"start": a_date, "months_per_round": number(1, 24, integer=True)},
         "bargaining": {
