@@ -5,7 +5,8 @@ The facts are scenario headlines (``benchmarks/stylised_facts.toml``, each with 
 scenario (default: the baseline, with any ``--set`` overrides, as ``run.py robustness`` takes them)
 is played over the seeds with those headlines in place of its own, games without records sharing
 their work (as ``run.py robustness`` and sweeps do). It prints, per fact, the share of seeds in which
-it holds (a fact is reproduced at 80% or more), then the numbers behind the facts:
+it holds with its 95% Wilson interval (a fact is reproduced at 80% or more; over 100 seeds a share of
+80% is 71-87%), then the numbers behind the facts:
 
 * **formation**: the share of seeds the agreement forms, by year, and the median date; who holds out at
   the end of the games where it never forms; per rules issue the agreement's standard (``summary.json``'s
@@ -55,6 +56,7 @@ from tppgame import load_scenario
 from tppgame.cli_args import EXIT_BAD_INPUT, Parser, UsageError, parse_settings, path_arg, seed_arg
 from tppgame.experiments.headlines import (ROBUST_SHARE, among_top, final_concessions, over_seeds, own_cuts,
                                            package_schedule, protected_sectors)
+from tppgame.experiments.sweep_agreement import wilson
 from tppgame.game.calibration import load_calibration
 from tppgame.game.fields import ScenarioError
 from tppgame.game.outcome import final_access, final_phase_outs, rules_of_origin, rules_terms
@@ -201,7 +203,7 @@ def measure(scenario: Scenario, seeds: range, not_in_play: Sequence[str] = ()) -
 
     return {
         "scenario": scenario.name, "seeds": [seeds.start, seeds.stop - 1], "games": n,
-        "facts": [{"claim": h.claim, "kind": h.kind, "held": int(c), "share": c / n,
+        "facts": [{"claim": h.claim, "kind": h.kind, "held": int(c), "share": c / n, "interval": list(wilson(c, n)),
                    "reproduced": c / n >= ROBUST_SHARE} for h, c in zip(scenario.headlines, held.tolist())],
         "not_in_play": list(not_in_play),
         "formation": {"share": len(rounds) / n, "by_year": {str(y): c / n for y, c in sorted(years.items())},
@@ -302,10 +304,11 @@ def _num(x: float | None, digits: int = 2) -> str:
 def report(out: dict[str, Any]) -> str:
     """The measurement as tables of text."""
     lines = [f"Stylised facts: {out['scenario']}, seeds {out['seeds'][0]}-{out['seeds'][1]} ({out['games']} games)",
-             "", f" #  {'fact':<92} holds"]
+             "", f" #  {'fact':<92} holds  95% interval"]
     for k, fact in enumerate(out["facts"], start=1):
         verdict = "" if fact["reproduced"] else f"  (under {ROBUST_SHARE:.0%})"
-        lines.append(f"{k:>2}  {fact['claim']:<92} {_pct(fact['share']):>5}{verdict}")
+        low, high = fact["interval"]
+        lines.append(f"{k:>2}  {fact['claim']:<92} {_pct(fact['share']):>5}  {_pct(low):>4}-{_pct(high):<4}{verdict}")
     reproduced = sum(f["reproduced"] for f in out["facts"])
     lines.append(f"reproduced (in at least {ROBUST_SHARE:.0%} of seeds): {reproduced} of {len(out['facts'])}")
     if out["not_in_play"]:

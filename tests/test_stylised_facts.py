@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from tppgame.experiments.headlines import final_concessions, holds, own_cuts, play
+from tppgame.experiments.sweep_agreement import wilson
 from tppgame.game.scenario import ScenarioError, load_scenario
 
 REPO = Path(__file__).resolve().parent.parent
@@ -52,6 +53,7 @@ def test_shares_are_the_share_of_seeds_each_fact_holds(facts, measured):
         assert (fact["claim"], fact["held"]) == (h.claim, held), k
         assert fact["share"] == pytest.approx(held / 3)
         assert fact["reproduced"] is (held / 3 >= 0.8)
+        assert fact["interval"] == list(wilson(held, 3))
 
 
 def test_diagnostics_are_the_runs_figures(facts, measured):
@@ -74,7 +76,9 @@ def test_diagnostics_are_the_runs_figures(facts, measured):
 def test_the_report_prints_a_row_per_fact_and_per_country(facts, measured):
     text = facts.report(measured)
     for k, fact in enumerate(measured["facts"], start=1):
-        assert any(line.startswith(f"{k:>2}  {fact['claim']}") for line in text.splitlines())
+        row = next(line for line in text.splitlines() if line.startswith(f"{k:>2}  {fact['claim']}"))
+        low, high = fact["interval"]
+        assert f"{100 * low:.0f}%-{100 * high:.0f}%" in row.replace(" ", "")
     for code in ("USA", "JPN", "VNM", "BRN"):
         assert any(line.startswith(f"  {code} ") for line in text.splitlines())
     assert "quotas" in text and ("Not checkable in this scenario:" in text) is bool(measured["not_in_play"])
