@@ -113,6 +113,20 @@ def test_agreements_that_cannot_be_concluded_are_refused_at_load(settings_, expe
     assert one_error_line(["--quiet", *argv]) == f"error: {file}: {expected}"
 
 
+@pytest.mark.parametrize("setting", ['name=""', 'name="  "', 'countries.JPN.name=""'])
+def test_an_empty_or_blank_name_is_refused(setting, folder, one_error_line):
+    """A scenario's and a country's names are shown in titles and tables: empty or blank is refused, from
+    --set and from a file; an empty description (none) stays accepted."""
+    path = setting.split("=")[0]
+    assert one_error_line(["--quiet", "--set", setting]) == (
+        f"error: --set: {path}: expected a name, not empty or blank, got '{setting.split('=')[1][1:-1]}'")
+    table = setting.replace("countries.JPN.", "[countries.JPN]\n")
+    (folder / "blank.toml").write_text(f'extends = "baseline"\n{table}\n')
+    with pytest.raises(ScenarioError, match=f"blank.toml: {path}: expected a name, not empty or blank"):
+        load_scenario(folder / "blank.toml")
+    assert load_scenario(overrides={"description": ""}).description == ""
+
+
 def test_a_gdp_share_above_one_is_refused(one_error_line):
     assert one_error_line(["--quiet", "--set", "agreement.min_gdp_share=1.5"]) == (
         "error: --set: agreement.min_gdp_share: expected a number from 0 to 1, got 1.5")

@@ -115,6 +115,18 @@ def text(value: Any, file: str, path: str) -> str:
 with_schema(text, {"type": "string"})
 
 
+def name_text(value: Any, file: str, path: str) -> str:
+    """A string with something in it, for a name the game shows (a scenario's or a country's): an empty or
+    blank name would leave a title or a table's label empty. Plain :func:`text` stays for strings where
+    empty means none (a description)."""
+    if not isinstance(value, str) or not value.strip():
+        raise ScenarioError(file, path, "a name, not empty or blank", value)
+    return value
+
+
+with_schema(name_text, {"type": "string", "minLength": 1, "pattern": "\\S"})
+
+
 def boolean(value: Any, file: str, path: str) -> bool:
     """true or false (TOML's, not 0 or 1)."""
     if not isinstance(value, bool):
