@@ -331,8 +331,8 @@ def load_sweep_file(path: Path) -> SweepSpec:
     vary = tuple(parse_spec(p, s, f"{file}: vary.{p}") for p, s in _flatten(vary_table).items())
     out = get("out", lambda v: isinstance(v, str) and v != "" and not name_too_long(v),
               "a folder name the system accepts")
-    dropped = get("drop_events", lambda v: isinstance(v, list) and all(isinstance(x, str) and x for x in v),
-                  "a list of event labels", [])
+    dropped = get("drop_events", lambda v: isinstance(v, list) and all(isinstance(x, str) and x for x in v)
+                  and len(set(v)) == len(v), "a list of event labels, each once", [])
     return SweepSpec(
         scenario=scenario, vary=vary, fixed=tuple(iso_dates(_flatten(set_table)).items()),
         design=get("design", lambda v: v in DESIGNS, "one of " + ", ".join(DESIGNS)),
@@ -355,6 +355,9 @@ def make_spec(target: str, vary: Sequence[str] = (), fixed: Sequence[tuple[str, 
         if given.path in seen:
             raise SweepError(f"--vary {given.path}: given twice; give each setting once")
         seen.add(given.path)
+    for k, label in enumerate(drop_events):
+        if label in drop_events[:k]:
+            raise SweepError(f"--drop-event {label}: given twice; give each label once")
     merged_vary = {v.path: v for v in base.vary}
     merged_vary.update({v.path: v for v in cli_vary})
     merged_fixed = dict(base.fixed)
