@@ -250,10 +250,12 @@ def _event_round(scenario: Scenario, label: str) -> int:
 
 
 def _check_point(scenario: Scenario, point: Mapping[str, Any], index: int, design: Design, origin: str) -> None:
+    """One point of the design over the scenario: a bad value is one line naming where it was written; a
+    grid's value named by its own error needs no point, an error of settings together says the point."""
     try:
         scenario.with_overrides(point, origin=origin)
     except ScenarioError as err:
-        if design.kind == "grid" and err.file == origin:
+        if design.kind == "grid" and err.file == origin and not err.joint:
             ranges = [v for v in design.vary if v.path == err.path and isinstance(v, Values) and v.range_text]
             where = "".join(f" (the range {v.range_text} gives {', '.join(map(str, v.values))})" for v in ranges)
         else:
