@@ -77,10 +77,33 @@ def test_an_error_of_settings_together_names_the_set_or_sweep_file_that_caused_i
     assert one_error_line(["--quiet", "--set", "rounds=2"]) == (
         f"error: {file}: events[0].date: expected a time within the 2 rounds (before 2013-09-01), got 2013-12-10 "
         "(given --set rounds)")
-    out = tmp_path / "out"
+    sweep_file, out = tmp_path / "late.toml", tmp_path / "out"
+    sweep_file.write_text('scenario = "baseline"\n[vary]\n"countries.JPN.patience" = [0.5, 0.9]\n'
+                          '[set]\n"calendar.start" = 9999-06-01\n')
+    assert one_error_line(["sweep", str(sweep_file), "--out", str(out)]) == CALENDAR_END.format(
+        file=f"{sweep_file} (set)")
     assert one_error_line(["sweep", "baseline", "--vary", "rounds=[2, 40]", "--out", str(out)]) == (
         f"error: {file}: events[0].date: expected a time within the 2 rounds (before 2013-09-01), got 2013-12-10 "
         "(given --vary rounds) (at sweep point 0: rounds=2)")
+    assert not out.exists()
+
+
+def test_a_sweep_files_set_is_named_by_the_file_not_as_set(tmp_path, one_error_line):
+    """A sweep file's [set] value was refused as '--set: ...', an option never given: it is named
+    'FILE (set)'; a --set over it is named --set, and a setting both varied and set names both places."""
+    sweep_file, out = tmp_path / "s.toml", tmp_path / "out"
+    sweep_file.write_text('scenario = "baseline"\n[vary]\n"countries.JPN.patience" = [0.5, 0.9]\n'
+                          '[set]\n"countries.USA.beta" = 500\n')
+    beta = "countries.USA.beta: expected a number above 0 and up to 100, got"
+    assert one_error_line(["sweep", str(sweep_file), "--out", str(out)]) == f"error: {sweep_file} (set): {beta} 500"
+    assert one_error_line(["sweep", str(sweep_file), "--set", "countries.USA.beta=600", "--out", str(out)]) == (
+        f"error: --set: {beta} 600")
+    assert one_error_line(["sweep", str(sweep_file), "--set", "countries.USA.beta=1", "--set",
+                           "countries.JPN.patience=0.3", "--out", str(out)]) == (
+        f"error: {sweep_file} (vary) countries.JPN.patience: also given with --set; give it once")
+    assert one_error_line(["sweep", str(sweep_file), "--set", "countries.USA.beta=1", "--vary",
+                           "countries.USA.beta=[1, 2]", "--out", str(out)]) == (
+        "error: --vary countries.USA.beta: also given with --set; give it once")
     assert not out.exists()
 
 
