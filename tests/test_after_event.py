@@ -122,3 +122,18 @@ def test_a_sweep_file_takes_the_path_as_a_quoted_key(tmp_path):
     plan = build_plan(make_spec(str(spec_file)))
     assert [dict(plan.run(k).overrides) for k in range(plan.total)] == [{AFTER: 0.1}, {AFTER: 0.4}]
     assert plan.scenario.params["ratification_threshold"][plan.scenario.index("USA")] == 0.2
+
+
+def test_an_event_dropped_twice_is_refused_not_dropped_once(tmp_path, one_error_line):
+    """--drop-event X --drop-event X (or a sweep file's drop_events listing X twice) was taken as one: like a
+    --set given twice, it is refused in one line before any store is made."""
+    out = tmp_path / "sweep"
+    assert one_error_line(["sweep", "baseline", "--vary", f"{THRESHOLD}=[0.1, 0.4]", "--drop-event", TPA,
+                           "--drop-event", TPA, "--out", str(out)]) == (
+        f"error: --drop-event {TPA}: given twice; give each label once")
+    spec_file = tmp_path / "twice.toml"
+    spec_file.write_text(f'scenario = "baseline"\ndrop_events = ["{TPA}", "{TPA}"]\n'
+                         f'[vary]\n"{THRESHOLD}" = [0.1, 0.4]\n', encoding="utf-8")
+    assert one_error_line(["sweep", str(spec_file), "--out", str(out)]).startswith(
+        f"error: {spec_file}: drop_events: expected a list of event labels, each once, got")
+    assert not out.exists()

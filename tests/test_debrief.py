@@ -253,14 +253,19 @@ def test_a_failed_write_leaves_none_of_the_files(tmp_path, capsys, monkeypatch):
      "NUMBERS/summary.json: countries: expected a table of country code = {utility, outside_option: numbers}"),
     (["debrief", "--compare", "DEAL", "DEAL"], "DEAL/events.jsonl: expected each deal with its talk and round"),
     (["debrief", "--out", "FILE"], "expected a folder, found a file"),
+    # the same game twice, compared with itself, was accepted
+    (["debrief", "--compare", "GAME", "GAME"], "error: --compare GAME: given twice; give each folder once"),
+    (["debrief", "--compare", "GAME", "EMPTY2/../GAME/"],
+     "error: --compare EMPTY2/../GAME: given twice (as GAME); give each folder once"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args, message, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    for name in ("EMPTY", "EMPTY2", "BROKEN", "LIST", "DEEP", "NUMBERS", "DEAL"):
+    for name in ("EMPTY", "EMPTY2", "BROKEN", "LIST", "DEEP", "NUMBERS", "DEAL", "GAME"):
         Path(name).mkdir()
     game = '{"scenario": "s", "formed": false, "members": [], "countries": {"JPN": %s}}'
     for name, summary, events in (("DEEP", "[" * 5000 + "]" * 5000, ""), ("NUMBERS", game % "1", ""),
-                                  ("DEAL", game % '{"utility": 1, "outside_option": 0}', '{"kind": "deal"}')):
+                                  ("DEAL", game % '{"utility": 1, "outside_option": 0}', '{"kind": "deal"}'),
+                                  ("GAME", game % '{"utility": 1, "outside_option": 0}', "")):
         Path(name, "summary.json").write_text(summary)
         Path(name, "events.jsonl").write_text(events)
     Path("LIST/summary.json").write_text("[]")

@@ -232,3 +232,21 @@ def test_printing_into_a_full_disk_is_one_line_not_a_traceback(argv, tmp_path):
     assert result.stderr.splitlines() == [
         "error: standard output: could not write what the command prints (No space left on device)"]
     assert not out.exists()          # the game's table is printed before its files: none are written
+
+
+@pytest.mark.parametrize("argv", [["list"], ["baseline", "--quiet", "--out", "{out}"]])
+def test_a_closed_standard_output_is_one_line_not_a_silent_success(argv, tmp_path):
+    """run.py list >&-: Python starts with sys.stdout None and print() drops everything, so the command
+    used to print nothing and exit 0. It is refused in one line before anything runs (no files either)."""
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path / "out"
+    command = " ".join([f"'{sys.executable}'", "run.py", *(a.format(out=out) for a in argv)])
+    result = subprocess.run(f"{command} >&-", shell=True, cwd=root, stderr=subprocess.PIPE, text=True,
+                            timeout=300, stdin=subprocess.DEVNULL)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == ["error: standard output: expected an open standard output for what the "
+                                          "command prints, found it closed (> /dev/null discards it)"]
+    assert not out.exists()

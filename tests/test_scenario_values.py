@@ -57,7 +57,7 @@ CALENDAR_END = ("error: {file}: calendar.start: expected a start leaving room fo
                                      ["play", "--as", "JPN"]])
 def test_a_calendar_running_past_the_year_9999_is_refused_at_load(command, tmp_path, one_error_line):
     message = one_error_line([*command, "--set", "calendar.start=9999-06-01", "--out", str(tmp_path / "o")])
-    assert message == CALENDAR_END.format(file=BASELINE.removeprefix(str(Path.cwd()) + "/"))
+    assert message == CALENDAR_END.format(file="--set")     # the start came from --set, not the scenario file
 
 
 def test_a_sweep_reaching_past_the_year_9999_is_refused_before_any_run(tmp_path, one_error_line):
@@ -65,6 +65,46 @@ def test_a_sweep_reaching_past_the_year_9999_is_refused_before_any_run(tmp_path,
                                       "--out", str(tmp_path)])
     assert message.endswith("got 9999-06-01 (at sweep point 1: calendar.start=\"9999-06-01\")")
     assert not (tmp_path / "sweep.sqlite").exists()
+
+
+def test_an_error_of_settings_together_names_the_set_or_sweep_file_that_caused_it(tmp_path, one_error_line):
+    """A check of several settings together (the calendar's room for the rounds, an event within them) named
+    the scenario file even when the value came from --set or a sweep file: it names the value's origin, or
+    keeps the file and says which overrides it followed."""
+    assert one_error_line(["--quiet", "--set", "calendar.start=9999-12-31"]).startswith(
+        "error: --set: calendar.start: expected a start leaving room for 40 rounds")
+    file = BASELINE.removeprefix(str(Path.cwd()) + "/")
+    assert one_error_line(["--quiet", "--set", "rounds=2"]) == (
+        f"error: {file}: events[0].date: expected a time within the 2 rounds (before 2013-09-01), got 2013-12-10 "
+        "(given --set rounds)")
+    sweep_file, out = tmp_path / "late.toml", tmp_path / "out"
+    sweep_file.write_text('scenario = "baseline"\n[vary]\n"countries.JPN.patience" = [0.5, 0.9]\n'
+                          '[set]\n"calendar.start" = 9999-06-01\n')
+    assert one_error_line(["sweep", str(sweep_file), "--out", str(out)]) == CALENDAR_END.format(
+        file=f"{sweep_file} (set)")
+    assert one_error_line(["sweep", "baseline", "--vary", "rounds=[2, 40]", "--out", str(out)]) == (
+        f"error: {file}: events[0].date: expected a time within the 2 rounds (before 2013-09-01), got 2013-12-10 "
+        "(given --vary rounds) (at sweep point 0: rounds=2)")
+    assert not out.exists()
+
+
+def test_a_sweep_files_set_is_named_by_the_file_not_as_set(tmp_path, one_error_line):
+    """A sweep file's [set] value was refused as '--set: ...', an option never given: it is named
+    'FILE (set)'; a --set over it is named --set, and a setting both varied and set names both places."""
+    sweep_file, out = tmp_path / "s.toml", tmp_path / "out"
+    sweep_file.write_text('scenario = "baseline"\n[vary]\n"countries.JPN.patience" = [0.5, 0.9]\n'
+                          '[set]\n"countries.USA.beta" = 500\n')
+    beta = "countries.USA.beta: expected a number above 0 and up to 100, got"
+    assert one_error_line(["sweep", str(sweep_file), "--out", str(out)]) == f"error: {sweep_file} (set): {beta} 500"
+    assert one_error_line(["sweep", str(sweep_file), "--set", "countries.USA.beta=600", "--out", str(out)]) == (
+        f"error: --set: {beta} 600")
+    assert one_error_line(["sweep", str(sweep_file), "--set", "countries.USA.beta=1", "--set",
+                           "countries.JPN.patience=0.3", "--out", str(out)]) == (
+        f"error: {sweep_file} (vary) countries.JPN.patience: also given with --set; give it once")
+    assert one_error_line(["sweep", str(sweep_file), "--set", "countries.USA.beta=1", "--vary",
+                           "countries.USA.beta=[1, 2]", "--out", str(out)]) == (
+        "error: --vary countries.USA.beta: also given with --set; give it once")
+    assert not out.exists()
 
 
 # ---------------------------------------------------------------- 5. huge numbers
@@ -92,25 +132,40 @@ def test_the_largest_allowed_settings_give_a_strict_json_summary(tmp_path, capsy
 
 # ---------------------------------------------------------------- 6. agreements and entry rules
 @pytest.mark.parametrize("settings_, expected", [
-    (['agreement.members=[]'], "agreement.members: expected at least two members (or countries joining by an "
+    (['agreement.members=[]'], "--set: agreement.members: expected at least two members (or countries joining by an "
                                "event), found 0"),
-    (['agreement.members=["JPN"]'], "agreement.members: expected at least two members (or countries joining by an "
-                                    "event), found 1"),
+    (['agreement.members=["JPN"]'], "--set: agreement.members: expected at least two members (or countries joining "
+                                    "by an event), found 1"),
     (['agreement.members=["USA", "JPN"]', 'agreement.original_signatories=["USA", "CAN"]'],
-     "agreement.original_signatories: expected members of the agreement or countries joining by an event "
+     "--set: agreement.original_signatories: expected members of the agreement or countries joining by an event "
      "(CAN is neither)"),
     (['agreement.original_signatories=["USA", "JPN"]'],
-     "agreement.min_signatories: expected at most the 2 original signatories, so that the entry rule 'tpp' can be "
-     "met, got 6"),
+     "{file}: agreement.min_signatories: expected at most the 2 original signatories, so that the entry rule 'tpp' "
+     "can be met, got 6 (given --set agreement.original_signatories)"),
     (['agreement.entry_rule="custom"', 'agreement.min_signatories=9', 'agreement.min_gdp_share=0.5',
       'agreement.original_signatories=["USA", "JPN", "CAN", "MEX", "AUS"]'],
-     "agreement.min_signatories: expected at most the 5 original signatories, so that the entry rule 'custom' can "
-     "be met, got 9"),
+     "--set: agreement.min_signatories: expected at most the 5 original signatories, so that the entry rule 'custom' "
+     "can be met, got 9"),
 ])
 def test_agreements_that_cannot_be_concluded_are_refused_at_load(settings_, expected, one_error_line):
+    """Each names where the value it refuses came from: --set, or the scenario file and the --set it followed."""
     argv = [arg for s in settings_ for arg in ("--set", s)]
     file = BASELINE.removeprefix(str(Path.cwd()) + "/")
-    assert one_error_line(["--quiet", *argv]) == f"error: {file}: {expected}"
+    assert one_error_line(["--quiet", *argv]) == f"error: {expected.format(file=file)}"
+
+
+@pytest.mark.parametrize("setting", ['name=""', 'name="  "', 'countries.JPN.name=""'])
+def test_an_empty_or_blank_name_is_refused(setting, folder, one_error_line):
+    """A scenario's and a country's names are shown in titles and tables: empty or blank is refused, from
+    --set and from a file; an empty description (none) stays accepted."""
+    path = setting.split("=")[0]
+    assert one_error_line(["--quiet", "--set", setting]) == (
+        f"error: --set: {path}: expected a name, not empty or blank, got '{setting.split('=')[1][1:-1]}'")
+    table = setting.replace("countries.JPN.", "[countries.JPN]\n")
+    (folder / "blank.toml").write_text(f'extends = "baseline"\n{table}\n')
+    with pytest.raises(ScenarioError, match=f"blank.toml: {path}: expected a name, not empty or blank"):
+        load_scenario(folder / "blank.toml")
+    assert load_scenario(overrides={"description": ""}).description == ""
 
 
 def test_a_gdp_share_above_one_is_refused(one_error_line):

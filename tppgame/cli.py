@@ -515,6 +515,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if worker_bootstrapping():   # a worker importing a script without the __main__ guard: the sweep says so
         return EXIT_BAD_INPUT
+    if sys.stdout is None:   # started with standard output closed (run.py list >&-): print() would drop it all
+        print("error: standard output: expected an open standard output for what the command prints, found it "
+              "closed (> /dev/null discards it)", file=sys.stderr)
+        return EXIT_BAD_INPUT
     command = run
     if argv and argv[0] in COMMANDS:
         command = COMMANDS[argv.pop(0)]

@@ -127,6 +127,12 @@ def _compare(args: argparse.Namespace) -> int:
         games = [GameRecord.of_folder(folder) for folder in args.compare]
     except GameFolderError as err:
         raise UsageError(f"--compare {err}") from None
+    seen: dict[Path, Path] = {}
+    for folder in args.compare:   # X twice, or X and ./X: the same game would be compared with itself
+        first = seen.setdefault(folder.resolve(), folder)
+        if first is not folder:
+            also = "" if str(first) == str(folder) else f" (as {first})"
+            raise UsageError(f"--compare {folder}: given twice{also}; give each folder once")
     labels = [g.label for g in games]
     if len(set(labels)) < len(labels):     # same folder names under different parents: name them by path
         games = [GameRecord(str(folder), g.summary, g.deals) for folder, g in zip(args.compare, games)]

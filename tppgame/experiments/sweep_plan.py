@@ -57,6 +57,10 @@ class SweepSpec:
     seed: int | None = None
     out: Path | None = None
     origin: str = "--vary"          # where the varied settings were written, for error messages
+    # where a varied setting was written when not ``origin`` (a --vary over a sweep file's [vary]), and a
+    # fixed one when not --set (a sweep file's [set]: "FILE (set)"), for error messages; (path, origin) pairs
+    vary_origins: tuple[tuple[str, str], ...] = ()
+    set_origins: tuple[tuple[str, str], ...] = ()
     # what else to store of each finished game, beyond its outcome (tools built on sweeps, such as
     # tournaments): a picklable callable, model -> {column: value}, with ``columns`` (store Columns)
     measure: Measure | None = None
@@ -171,7 +175,10 @@ def build_plan(spec: SweepSpec, say: Callable[[str], None] | None = None,
         if path == "seed":
             raise SweepError("--vary seed: every run's seed comes from the sweep seed (--seed); vary a setting")
         if path in dict(spec.fixed):
-            raise SweepError(f"--vary {path}: also given with --set; give it once")
+            fixed_at = dict(spec.set_origins).get(path, "--set")
+            varied_at = dict(spec.vary_origins).get(path, spec.origin)
+            raise SweepError(f"{varied_at} {path}: also given {'with' if fixed_at == '--set' else 'in'} "
+                             f"{fixed_at}; give it once")
     scenario = load_scenario(spec.scenario)
     if spec.drop_events:
         try:
@@ -179,7 +186,7 @@ def build_plan(spec: SweepSpec, say: Callable[[str], None] | None = None,
         except ValueError as err:
             raise SweepError(f"--drop-event {err}") from None
     if spec.fixed:
-        scenario = scenario.with_overrides(dict(spec.fixed), origin="--set")
+        scenario = scenario.with_overrides(dict(spec.fixed), origin="--set", origin_of=dict(spec.set_origins))
     seed = scenario.seed if spec.seed is None else spec.seed
     design = make_design(spec.vary, spec.design, spec.samples, design_seed(seed))
     if len(design) * spec.reps > MOST_RUNS:
@@ -197,7 +204,7 @@ def build_plan(spec: SweepSpec, say: Callable[[str], None] | None = None,
         point = design.point(k)
         digest.update(json.dumps(point, sort_keys=True).encode())
         if point:
-            _check_point(scenario, point, k, design, spec.origin)
+            _check_point(scenario, point, k, design, spec.origin, dict(spec.vary_origins))
         if say is not None and k % 50 == 49:
             now = clock()
             if told is None and now - start > 1.0:
@@ -249,11 +256,14 @@ def _event_round(scenario: Scenario, label: str) -> int:
     return next((e.round for e in scenario.events if e.label == label), 0)
 
 
-def _check_point(scenario: Scenario, point: Mapping[str, Any], index: int, design: Design, origin: str) -> None:
+def _check_point(scenario: Scenario, point: Mapping[str, Any], index: int, design: Design, origin: str,
+                 origin_of: Mapping[str, str]) -> None:
+    """One point of the design over the scenario: a bad value is one line naming where it was written; a
+    grid's value named by its own error needs no point, an error of settings together says the point."""
     try:
-        scenario.with_overrides(point, origin=origin)
+        scenario.with_overrides(point, origin=origin, origin_of=origin_of)
     except ScenarioError as err:
-        if design.kind == "grid" and err.file == origin:
+        if design.kind == "grid" and err.file == origin_of.get(err.path, origin) and not err.joint:
             ranges = [v for v in design.vary if v.path == err.path and isinstance(v, Values) and v.range_text]
             where = "".join(f" (the range {v.range_text} gives {', '.join(map(str, v.values))})" for v in ranges)
         else:
@@ -331,15 +341,16 @@ def load_sweep_file(path: Path) -> SweepSpec:
     vary = tuple(parse_spec(p, s, f"{file}: vary.{p}") for p, s in _flatten(vary_table).items())
     out = get("out", lambda v: isinstance(v, str) and v != "" and not name_too_long(v),
               "a folder name the system accepts")
-    dropped = get("drop_events", lambda v: isinstance(v, list) and all(isinstance(x, str) and x for x in v),
-                  "a list of event labels", [])
+    dropped = get("drop_events", lambda v: isinstance(v, list) and all(isinstance(x, str) and x for x in v)
+                  and len(set(v)) == len(v), "a list of event labels, each once", [])
     return SweepSpec(
         scenario=scenario, vary=vary, fixed=tuple(iso_dates(_flatten(set_table)).items()),
         design=get("design", lambda v: v in DESIGNS, "one of " + ", ".join(DESIGNS)),
         samples=get("samples", whole(1), "a whole number of at least 1"),
         reps=get("reps", whole(1), "a whole number of at least 1", 1),
         seed=get("seed", lambda v: whole(0)(v) and v < 2**63, "a whole number of at least 0"),
-        out=Path(out) if out else None, origin=f"{file} (vary)", drop_events=tuple(dropped))
+        out=Path(out) if out else None, origin=f"{file} (vary)", drop_events=tuple(dropped),
+        set_origins=tuple((path, f"{file} (set)") for path in _flatten(set_table)))
 
 
 def make_spec(target: str, vary: Sequence[str] = (), fixed: Sequence[tuple[str, Any]] = (),
@@ -355,10 +366,18 @@ def make_spec(target: str, vary: Sequence[str] = (), fixed: Sequence[tuple[str, 
         if given.path in seen:
             raise SweepError(f"--vary {given.path}: given twice; give each setting once")
         seen.add(given.path)
+    for k, label in enumerate(drop_events):
+        if label in drop_events[:k]:
+            raise SweepError(f"--drop-event {label}: given twice; give each label once")
     merged_vary = {v.path: v for v in base.vary}
     merged_vary.update({v.path: v for v in cli_vary})
     merged_fixed = dict(base.fixed)
     merged_fixed.update(dict(fixed))
+    # each setting's origin where it is not the default: --set for fixed ones, ``origin`` for varied ones (a
+    # sweep file's own when it varies any, so that a --vary over it is named apart)
+    origin = "--vary" if cli_vary and not base.vary else base.origin
+    set_origins = tuple((path, at) for path, at in base.set_origins if path not in dict(fixed))
+    vary_origins = tuple((path, "--vary") for path in seen if origin != "--vary")
     if reps is not None and reps < 1:
         raise SweepError(f"--reps {reps}: expected a whole number of at least 1")
     return SweepSpec(
@@ -369,4 +388,4 @@ def make_spec(target: str, vary: Sequence[str] = (), fixed: Sequence[tuple[str, 
         seed=seed if seed is not None else base.seed,
         out=out if out is not None else base.out,
         drop_events=tuple(dict.fromkeys([*base.drop_events, *drop_events])),
-        origin="--vary" if cli_vary and not base.vary else base.origin)
+        origin=origin, vary_origins=vary_origins, set_origins=set_origins)

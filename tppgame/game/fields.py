@@ -19,12 +19,24 @@ from typing import Any
 class ScenarioError(ValueError):
     """A scenario or calibration file holds a value the game cannot use."""
 
+    # True for an error of settings together (the calendar's room for the rounds, an entry rule the
+    # members can meet), raised when they are compiled, not by one setting's own check
+    joint: bool = False
+
     def __init__(self, file: str, path: str, expected: str, got: Any = None, *, show_got: bool = True):
         self.file, self.path, self.expected = file, path, expected
         message = f"{file}: {path or '(file)'}: expected {expected}"
         if show_got:
             message += f", got {_describe(got)}"
         super().__init__(message)
+
+    def named_by(self, file: str, note: str = "") -> ScenarioError:
+        """The same error of settings together, naming ``file`` (where the value came from: ``--set``, a
+        sweep file's table) in place of its own, with ``note`` after it (what else the value depended on)."""
+        error = ScenarioError(file, self.path, self.expected, show_got=False)
+        error.args = (f"{file}{str(self)[len(self.file):]}{note}",)
+        error.joint = True
+        return error
 
 
 def _describe(value: Any) -> str:
@@ -113,6 +125,18 @@ def text(value: Any, file: str, path: str) -> str:
 
 
 with_schema(text, {"type": "string"})
+
+
+def name_text(value: Any, file: str, path: str) -> str:
+    """A string with something in it, for a name the game shows (a scenario's or a country's): an empty or
+    blank name would leave a title or a table's label empty. Plain :func:`text` stays for strings where
+    empty means none (a description)."""
+    if not isinstance(value, str) or not value.strip():
+        raise ScenarioError(file, path, "a name, not empty or blank", value)
+    return value
+
+
+with_schema(name_text, {"type": "string", "minLength": 1, "pattern": "\\S"})
 
 
 def boolean(value: Any, file: str, path: str) -> bool:

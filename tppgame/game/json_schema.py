@@ -152,7 +152,9 @@ def _range(schema: dict[str, Any], cal: Calibration) -> str:
     if kind == "string":
         if schema.get("format") == "date":
             return "a date (2014-04-24)"
-        return "a name, such as " + ", ".join(f"`{v}`" for v in schema["examples"]) if "examples" in schema else "text"
+        if "examples" in schema:
+            return "a name, such as " + ", ".join(f"`{v}`" for v in schema["examples"])
+        return "text, not empty or blank" if schema.get("minLength") else "text"
     if kind == "boolean":
         return "true or false"
     if kind == "array":

@@ -137,21 +137,29 @@ class Scenario:
         """The first day of the period a round stands for."""
         return add_months(self.start, (round_number - 1) * self.months_per_round)
 
-    def with_overrides(self, overrides: Mapping[str, Any], origin: str = "override") -> Scenario:
+    def with_overrides(self, overrides: Mapping[str, Any], origin: str = "override",
+                       origin_of: Mapping[str, str] | None = None) -> Scenario:
         """A new scenario with dotted-path settings replaced, validated again. A path
         ``after:LABEL:PATH`` replaces the value the scheduled shock labelled LABEL gives PATH
-        (:func:`tppgame.game.events.after_event`): the setting as it stands after that event."""
+        (:func:`tppgame.game.events.after_event`): the setting as it stands after that event.
+
+        A bad value's error names where it came from: ``origin_of[path]``, else ``origin`` (``--set``),
+        also when only the settings together are bad (:func:`_blame`)."""
         spec = settings_schema(self.calibration)
         tree = self.settings
+        origin_of = {path: origin_of.get(path, origin) if origin_of else origin for path in overrides}
         for dotted, value in overrides.items():
             after = after_event(dotted)
             if after is None:
-                tree = set_path(tree, dotted, check_override(dotted, value, spec, origin))
+                tree = set_path(tree, dotted, check_override(dotted, value, spec, origin_of[dotted]))
                 continue
-            events = set_after_event(list(tree.get("events", [])), dotted, value, origin)
-            check_override(after[1], value, spec, f"{origin} ({dotted.rpartition(':')[0]})")
+            events = set_after_event(list(tree.get("events", [])), dotted, value, origin_of[dotted])
+            check_override(after[1], value, spec, f"{origin_of[dotted]} ({dotted.rpartition(':')[0]})")
             tree = {**tree, "events": events}
-        return _compile(tree, self.calibration, self.file, self.origins)
+        try:
+            return _compile(tree, self.calibration, self.file, self.origins)
+        except ScenarioError as err:
+            raise _blame(err, self.file, origin_of) from None
 
     def with_headlines(self, entries: list[dict[str, Any]], origin: str) -> Scenario:
         """A new scenario with these ``[[headlines]]`` entries (as a file writes them) in place of its
@@ -175,6 +183,25 @@ class Scenario:
 
     def index(self, code: str) -> int:
         return self.countries.index(code)
+
+
+def _blame(err: ScenarioError, file: str, origin_of: Mapping[str, str]) -> ScenarioError:
+    """An error of the settings together, found once overrides are laid over a scenario that was sound
+    without them: the overrides caused it. When the setting it names was overridden, the error names the
+    override's origin (--set, a sweep file's table) instead of the scenario file; otherwise it keeps the
+    file and says which overrides it followed. An error in another file (an extended scenario's event)
+    is left as it is."""
+    if err.file != file or not origin_of:
+        return err
+    for path, origin in origin_of.items():
+        if path == err.path or err.path.startswith(path + ".") or path.startswith(err.path + "."):
+            return err.named_by(origin)
+    by_origin: dict[str, list[str]] = {}
+    for path, origin in origin_of.items():
+        by_origin.setdefault(origin, []).append(path)
+    given = "; ".join(f"{origin} {', '.join(paths[:3])}{', ...' if len(paths) > 3 else ''}"
+                      for origin, paths in by_origin.items())
+    return err.named_by(file, f" (given {given})")
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from tppgame.game.events import entry_check
 from tppgame.game.fields import (SEED_MAX, Check, ScenarioError, a_date, boolean, choice, country_list, country_pair,
-                                 list_of, number, record, schema_of, text, with_schema)
+                                 list_of, name_text, number, record, schema_of, text, with_schema)
 from tppgame.game.negotiators import negotiator_names, registered
 from tppgame.game.negotiators.registry import BUILT_IN
 
@@ -57,7 +57,7 @@ def build_schema(cal: Calibration) -> dict[str, Any]:
     """The scenario schema: a tree of field checks mirroring the TOML layout."""
     sector_share = {s: number(0, 1) for s in cal.sectors}
     country = {
-        "name": text,
+        "name": name_text,
         # US$ bn; a million billion is ten times the world's GDP, and twelve of them still add up finitely
         "gdp_2013": number(0, 1e6, lo_open=True),
         "ratification_threshold": number(0, 1),
@@ -72,7 +72,7 @@ def build_schema(cal: Calibration) -> dict[str, Any]:
         "authority": boolean,
     }
     return {
-        "name": text,
+        "name": name_text,
         "description": text,
         "extends": text,
         "drop_events": list_of(text),
@@ -130,7 +130,7 @@ def build_schema(cal: Calibration) -> dict[str, Any]:
 
 
 def _existing_agreement(cal: Calibration) -> Check:
-    return record({"pair": country_pair(cal.countries), "name": text}, {"year": number(1900, 2100, integer=True)})
+    return record({"pair": country_pair(cal.countries), "name": name_text}, {"year": number(1900, 2100, integer=True)})
 
 
 HEADLINE_KINDS = ("formed", "in_force", "deal_by", "no_deal_by", "deal_order", "signatory",
