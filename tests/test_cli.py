@@ -292,6 +292,17 @@ def test_compare_keeps_a_column_each_for_two_files_of_the_same_name(tmp_path, ca
     assert out.read_text().splitlines()[0] == f"measure,scenarios/baseline.toml,{other}"
 
 
+def test_compare_says_when_each_run_ends(tmp_path, capsys):
+    """baseline against tokyo_2014: the second stops in June 2014, so its 'formed: no' is the end of its
+    calendar, not a failure of the talks; the table and the CSV say each run's last month."""
+    out = tmp_path / "c.csv"
+    assert main(["compare", "baseline", "tokyo_2014", "--seed", "7", "--out", str(out)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[3].split() == ["formed", "yes", "no"]
+    assert lines[4].split() == ["last_month", "October", "2016", "June", "2014"]
+    assert out.read_text().splitlines()[1:3] == ["formed,True,False", "last_month,October 2016,June 2014"]
+
+
 def test_compare_refuses_a_folder_as_out_before_playing(tmp_path, capsys):
     assert main(["compare", "baseline", "tokyo_2014", "--out", str(tmp_path)]) == 2
     captured = capsys.readouterr()

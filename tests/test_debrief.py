@@ -251,7 +251,10 @@ def test_a_failed_write_leaves_none_of_the_files(tmp_path, capsys, monkeypatch):
     (["debrief", "--compare", "DEEP", "DEEP"], "DEEP: summary.json or events.jsonl is not valid JSON"),
     (["debrief", "--compare", "NUMBERS", "NUMBERS"],
      "NUMBERS/summary.json: countries: expected a table of country code = {utility, outside_option: numbers}"),
-    (["debrief", "--compare", "DEAL", "DEAL"], "DEAL/events.jsonl: expected each deal with its talk and round"),
+    (["debrief", "--compare", "DEAL", "DEAL"],
+     "DEAL/events.jsonl: expected each deal and reopening with its talk and round"),
+    (["debrief", "--compare", "REOPEN", "REOPEN"],        # the comparison drops the deal a reopening names
+     "REOPEN/events.jsonl: expected each deal and reopening with its talk and round"),
     (["debrief", "--out", "FILE"], "expected a folder, found a file"),
     # the same game twice, compared with itself, was accepted
     (["debrief", "--compare", "GAME", "GAME"], "error: --compare GAME: given twice; give each folder once"),
@@ -260,12 +263,14 @@ def test_a_failed_write_leaves_none_of_the_files(tmp_path, capsys, monkeypatch):
 ])
 def test_bad_input_is_one_line_and_exit_2(args, message, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    for name in ("EMPTY", "EMPTY2", "BROKEN", "LIST", "DEEP", "NUMBERS", "DEAL", "GAME"):
+    for name in ("EMPTY", "EMPTY2", "BROKEN", "LIST", "DEEP", "NUMBERS", "DEAL", "GAME", "REOPEN"):
         Path(name).mkdir()
     game = '{"scenario": "s", "formed": false, "members": [], "countries": {"JPN": %s}}'
     for name, summary, events in (("DEEP", "[" * 5000 + "]" * 5000, ""), ("NUMBERS", game % "1", ""),
                                   ("DEAL", game % '{"utility": 1, "outside_option": 0}', '{"kind": "deal"}'),
-                                  ("GAME", game % '{"utility": 1, "outside_option": 0}', "")):
+                                  ("GAME", game % '{"utility": 1, "outside_option": 0}', ""),
+                                  ("REOPEN", game % '{"utility": 1, "outside_option": 0}',
+                                   '{"kind": "deal", "talk": "A-B", "round": 3}\n{"kind": "reopened", "round": 9}')):
         Path(name, "summary.json").write_text(summary)
         Path(name, "events.jsonl").write_text(events)
     Path("LIST/summary.json").write_text("[]")
@@ -302,7 +307,12 @@ def test_the_comparison_over_two_seeds(tmp_path, capsys):
         gains = {c: summary["countries"][c]["utility"] - summary["countries"][c]["outside_option"] for c in members}
         assert gains[row["gained_most"]] == max(gains.values())
         assert gains[row["gained_least"]] == min(gains.values())
-        assert int(row["deals_closed"]) == sum(e["kind"] == "deal" for e in events)
+        # the deals that stand, as the handout and the game (model.deals) count them: a deal reopened when the US
+        # gained its authority is not counted twice (seed 1 reopens five)
+        reopened = sum(e["kind"] == "reopened" for e in events)
+        assert int(row["deals_closed"]) == sum(e["kind"] == "deal" for e in events) - reopened
+        assert reopened and f"{row['deals_closed']} deals closed (besides {reopened} closed without" in " ".join(
+            outcome_lines(finished(seed=int(row["seed"]))))
     page = (out / "comparison.html").read_text()
     assert "seed1" in page and "seed2" in page and html.escape("Each country's gain over its outside option") in page
     # a class server's models give the same rows as the folders

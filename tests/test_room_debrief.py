@@ -91,7 +91,7 @@ def test_the_comparison_lists_every_room(room):
     assert f"Not started yet: Room {lobby.code}." in text
     rows = list(csv.DictReader(io.StringIO(comparison_csv([room, other, lobby]))))
     assert [(r["game"], int(r["seed"]), int(r["deals_closed"])) for r in rows] == [
-        (f"Room {r.code} (ended)", r.seed, len(r.model.log.of_kind("deal"))) for r in (room, other)]
+        (f"Room {r.code} (ended)", r.seed, len(r.model.deals)) for r in (room, other)]
 
 
 def test_without_the_debrief_extra_one_line_says_what_to_install(monkeypatch):

@@ -91,6 +91,8 @@ def test_list_shows_every_scenario_with_its_description():
     for name in SCENARIOS:
         assert name in result.stdout
     assert "Tokyo talks and the April 2014 deadline" in result.stdout
+    # the first sentence of each description only: tokyo_2014's is a question, and ran on into the next
+    assert "by the deadline their leaders set?\n" in result.stdout and "One round a month" not in result.stdout
 
 
 def test_compare_runs_two_scenarios_with_one_seed_and_writes_csv(tmp_path):

@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import errno
 import os
+import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -303,6 +304,13 @@ def _table_and_files(model: Any, out_dir: Path) -> None:
     print(f"\nWrote {', '.join(str(p) for p in paths)}")
 
 
+def first_sentence(text: str) -> str:
+    """A description's first sentence, with its own full stop, question or exclamation mark (a question
+    was run on into the next sentence: tokyo_2014's "... set? One round a month, ...")."""
+    first = re.split(r"(?<=[.?!])\s+", text.strip(), maxsplit=1)[0]
+    return first if first.endswith((".", "?", "!")) else first + "."
+
+
 def list_scenarios(argv: Sequence[str]) -> int:
     """``run.py list``: the scenarios shipped with the game, with their one-line descriptions."""
     Parser(prog="run.py list", description="List the scenarios in scenarios/.").parse_args(list(argv))
@@ -312,9 +320,8 @@ def list_scenarios(argv: Sequence[str]) -> int:
     width = max((len(p.stem) for p in paths), default=0)
     for path in paths:
         scenario = load_scenario(path)
-        first = scenario.description.split(". ")[0].rstrip(".") if scenario.description else scenario.name
         print(f"{path.stem:<{width}}  {scenario.name}")
-        print(f"{'':<{width}}  {first}.")
+        print(f"{'':<{width}}  {first_sentence(scenario.description or scenario.name)}")
     return 0
 
 

@@ -504,6 +504,9 @@ def comparison_rows(models: list[TPPModel], names: list[str]) -> list[dict[str, 
         rows.append({"measure": measure, **dict(zip(names, values))})
 
     add("formed", [s["formed"] for s in summaries])
+    # the month each run ends: a shorter scenario (tokyo_2014 stops in June 2014) cannot form what
+    # the baseline forms in 2015, and "formed no" alone reads as if it failed to
+    add("last_month", [_month(m.config.round_date(s["rounds"]).isoformat()) for m, s in zip(models, summaries)])
     add("round", [s["round"] if s["formed"] else "" for s in summaries])
     add("date", [_month(s["date"]) if s["formed"] else "" for s in summaries])
     add("members", [" ".join(s["members"]) for s in summaries])

@@ -32,13 +32,13 @@ class GameRecord:
 
     label: str
     summary: dict[str, Any]
-    deals: list[dict[str, Any]]        # the event log's "deal" entries, in order
+    deals: list[dict[str, Any]]        # the event log's "deal" entries that stand, in order (standing_deals)
 
     @classmethod
     def of_model(cls, label: str, model: TPPModel) -> GameRecord:
         """A finished model's record (as its files would hold it)."""
         events = [json.loads(line) for line in model.log.to_jsonl().splitlines()]
-        return cls(label, json.loads(json.dumps(model.summary())), [e for e in events if e["kind"] == "deal"])
+        return cls(label, json.loads(json.dumps(model.summary())), standing_deals(events))
 
     @classmethod
     def of_folder(cls, folder: Path, label: str | None = None) -> GameRecord:
@@ -59,10 +59,10 @@ class GameRecord:
         if not isinstance(summary, dict) or any(key not in summary for key in needed):
             raise GameFolderError(f"{files['summary.json']}: expected a game's summary with {', '.join(needed)}")
         _check_summary(summary, files["summary.json"])
-        deals = [e for e in events if isinstance(e, dict) and e.get("kind") == "deal"]
-        if not all(isinstance(d.get("talk"), str) and isinstance(d.get("round"), int) for d in deals):
-            raise GameFolderError(f"{files['events.jsonl']}: expected each deal with its talk and round")
-        return cls(label or folder.name, summary, deals)
+        entries = [e for e in events if isinstance(e, dict) and e.get("kind") in ("deal", "reopened")]
+        if not all(isinstance(e.get("talk"), str) and isinstance(e.get("round"), int) for e in entries):
+            raise GameFolderError(f"{files['events.jsonl']}: expected each deal and reopening with its talk and round")
+        return cls(label or folder.name, summary, standing_deals(entries))
 
     def gains(self) -> dict[str, float]:
         """Each country's utility over its outside option at the end."""
@@ -85,6 +85,19 @@ class GameRecord:
             "deals_closed": len(self.deals),
             "side_deals": "; ".join(d["label"] for d in s.get("side_deals", [])),
         }
+
+
+def standing_deals(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The event log's deals that stand, in order: a deal closed without the authority to commit and
+    reopened when it came (a "reopened" entry naming its talk) no longer counts, as in the game's own
+    count (``model.deals``, rounds.csv's deals_closed) and the debrief's."""
+    deals: list[dict[str, Any]] = []
+    for entry in events:
+        if entry.get("kind") == "deal":
+            deals.append(entry)
+        elif entry.get("kind") == "reopened":
+            deals = [d for d in deals if d["talk"] != entry["talk"]]
+    return deals
 
 
 def _number(value: Any) -> bool:
