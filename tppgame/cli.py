@@ -434,9 +434,19 @@ def _robustness_table(scenario: Any, rows: list[dict[str, Any]], robust_share: f
         held = sum(bool(r[f"headline_{k}"]) for r in rows)
         share = held / n
         low, high = wilson(held, n)
-        verdict = "robust" if share >= robust_share else f"FRAGILE (holds in fewer than {robust_share:.0%} of seeds)"
+        verdict = _verdict(share, low, robust_share)
         print(f"headline {k}: {headline.claim} -- holds in {share:.0%} of seeds ({held} of {n}; 95% Wilson "
               f"interval {low:.0%} to {high:.0%}): {verdict}")
+
+
+def _verdict(share: float, low: float, robust_share: float) -> str:
+    """A headline's verdict: robust at ``robust_share`` of the seeds or more, else FRAGILE; a robust share whose
+    95% interval still reaches below the bar (8 of 10 seeds: 49% to 94%) says the seeds are too few to be sure."""
+    if share < robust_share:
+        return f"FRAGILE (holds in fewer than {robust_share:.0%} of seeds)"
+    if low < robust_share:
+        return f"robust in these seeds, too few to be sure (the interval reaches below {robust_share:.0%})"
+    return "robust"
 
 
 def _out_file(out: Path, scenarios: Sequence[Any] = (), option: str = "--out") -> None:
