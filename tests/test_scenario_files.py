@@ -1,7 +1,8 @@
 """Hostile scenario files: editors' lock files beside the scenarios, files that are not files
 (folders, pipes, devices, loops of links), files far too big, ``extends`` reaching outside the
-scenario's folder, lists nested too deeply for the TOML parser, a byte-order mark, and an empty
-name. Each gets one line on stderr naming the file, and exit status 2; never a traceback or a hang.
+scenario's folder, lists nested too deeply for the TOML parser, a byte-order mark, an empty
+name, and a label dropped twice. Each gets one line on stderr naming the file, and exit status 2; never a
+traceback or a hang.
 """
 
 from __future__ import annotations
@@ -175,4 +176,15 @@ def test_a_byte_order_mark_is_named_not_an_invalid_statement(body, folder, one_e
                            "--out", str(folder / "out")])
     assert line == (f"error: {bom}: (file): expected valid TOML (a byte-order mark at the start, as editors write "
                     "for 'UTF-8 with BOM': save the file as plain UTF-8)")
+    assert not (folder / "out").exists()
+
+
+@pytest.mark.parametrize("key, label", [("drop_events", "Congress passes trade promotion authority"),
+                                        ("drop_side_deals", "Japan-Australia EPA")])
+def test_a_label_dropped_twice_in_a_file_is_one_line(key, label, folder, one_error_line):
+    """As the same --drop-event given twice is refused: the second would drop nothing."""
+    twice = folder / "twice.toml"
+    twice.write_text(f'extends = "baseline"\nname = "Twice"\n{key} = ["{label}", "{label}"]\n')
+    assert one_error_line([str(twice), "--quiet", "--out", str(folder / "out")]) == (
+        f"error: {twice}: {key}[1]: expected each label once (it is also {key}[0]), got '{label}'")
     assert not (folder / "out").exists()

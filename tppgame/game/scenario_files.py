@@ -51,6 +51,16 @@ def set_path(tree: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
 Origins = dict[str, list[tuple[str, int]]]   # per list (events, side_deals): (file, index in that file)
 
 
+def _each_once(checked: dict[str, Any], key: str, file: str) -> None:
+    """A label listed twice in ``drop_events`` or ``drop_side_deals`` is bad input, as the same
+    ``--drop-event`` given twice is: the second drops nothing, so the file says something it does not do."""
+    seen: dict[str, int] = {}
+    for k, label in enumerate(checked.get(key, [])):
+        if label in seen:
+            raise ScenarioError(file, f"{key}[{k}]", f"each label once (it is also {key}[{seen[label]}])", label)
+        seen[label] = k
+
+
 def load_chain(path: Path, cal: Calibration, seen: tuple[Path, ...]) -> tuple[dict[str, Any], Origins]:
     """The merged settings of a scenario and the files it extends, and where each event came from."""
     file = display_path(path)
@@ -72,6 +82,8 @@ def load_chain(path: Path, cal: Calibration, seen: tuple[Path, ...]) -> tuple[di
     # Events and side deals add to the parent's; drop_events removes parent events by label.
     parent_events = base.get("events", [])
     labels = [e.get("label", e.get("kind")) for e in parent_events]
+    _each_once(checked, "drop_events", file)
+    _each_once(checked, "drop_side_deals", file)
     for k, label in enumerate(checked.get("drop_events", [])):
         if label not in labels:
             raise ScenarioError(file, f"drop_events[{k}]", "the label of an event in the extended scenario",
