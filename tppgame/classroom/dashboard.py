@@ -26,6 +26,7 @@ from tppgame.classroom.game_text import agreement_markdown, debrief_markdown, ev
 from tppgame.classroom.markup import MD_STYLE, Md
 from tppgame.game.agreement import assemble_package
 from tppgame.model import TPPModel
+from tppgame.game.fields import SEED_MAX
 from tppgame.game.scenario import Scenario, ScenarioError, available_scenarios, load_scenario
 from tppgame.game.seat import OfferError, SeatTalk, utilities
 from tppgame.game.negotiators import negotiator_names
@@ -33,7 +34,6 @@ from tppgame.game.utility import deepest_concessions
 
 AS_SCENARIO = "as in scenario"
 DEFAULT_SCENARIO = "baseline"
-SEED_MAX = 2**63 - 1        # the seeds a scenario accepts: 0 .. 2**63 - 1
 NOBODY = "nobody"
 TPA_LABEL = "trade promotion authority"     # the scenario events the TPA switch keeps or drops
 

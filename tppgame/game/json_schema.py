@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from tppgame.game.calibration import Calibration, load_calibration
-from tppgame.game.fields import schema_of
+from tppgame.game.fields import SEED_MAX, schema_of
 from tppgame.game.scenario_descriptions import DESCRIPTIONS
 from tppgame.game.scenario_schema import build_schema
 
@@ -132,7 +132,7 @@ def as_json(value: Any) -> Any:
 
 # ------------------------------------------------------------ the reference page
 def _number(value: float) -> str:
-    return str(value) if isinstance(value, int) and abs(value) < 10**6 else "2^63 − 1" if value == 2**63 - 1 else f"{value:g}"
+    return str(value) if isinstance(value, int) and abs(value) < 10**6 else "2^63 − 1" if value == SEED_MAX else f"{value:g}"
 
 
 def _range(schema: dict[str, Any], cal: Calibration) -> str:
