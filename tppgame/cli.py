@@ -41,7 +41,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from tppgame.cli_args import EXIT_BAD_INPUT, Parser, UsageError, parse_settings, path_arg, seed_arg, seed_range
+from tppgame.cli_args import (EXIT_BAD_INPUT, Parser, UsageError, parse_settings, path_arg, scenario_name, seed_arg,
+                              seed_range)
 from tppgame.cli_classroom import classroom
 from tppgame.cli_experiments import sweep, sweep_report, tournament
 from tppgame.cli_power import power
@@ -115,7 +116,7 @@ def run(argv: Sequence[str]) -> int:
         scenario, seed = model.scenario.settings, model.run_seed
         default_out = Path("out") / f"{Path(scenario.file).stem}-seed{seed}-from-round{model.round}"
     else:
-        scenario = _with_settings(load_scenario(_scenario_name(args)), args.settings, args.negotiators)
+        scenario = _with_settings(load_scenario(scenario_name(args.scenario)), args.settings, args.negotiators)
         seed = scenario.seed if args.seed is None else args.seed
         model, continued = TPPModel(scenario, rng=seed), ""
         default_out = Path("out") / f"{Path(scenario.file).stem}-seed{seed}"
@@ -141,11 +142,6 @@ def run(argv: Sequence[str]) -> int:
         return 0
     _table_and_files(model, out_dir)
     return 0
-
-
-def _scenario_name(args: argparse.Namespace) -> str:
-    """The SCENARIO argument, baseline when left out (an empty one given is bad input, not the baseline)."""
-    return "baseline" if args.scenario is None else args.scenario
 
 
 def saved_game(args: argparse.Namespace) -> Any:
@@ -208,7 +204,7 @@ def play(argv: Sequence[str]) -> int:
         model = saved_game(args)
         scenario, seed, since = model.scenario.settings, model.run_seed, f"-from-round{model.round}"
     else:
-        scenario = _with_settings(load_scenario(_scenario_name(args)), args.settings, args.negotiators)
+        scenario = _with_settings(load_scenario(scenario_name(args.scenario)), args.settings, args.negotiators)
         seed, since, model = scenario.seed if args.seed is None else args.seed, "", None
     if code not in scenario.countries:
         raise UsageError(f"--as {args.country}: expected a country of the scenario ({', '.join(scenario.countries)})")

@@ -38,6 +38,12 @@ def parse_setting(text: str) -> tuple[str, Any]:
     return path, value
 
 
+def scenario_name(given: str | None) -> str:
+    """The SCENARIO argument of run, play and debrief: the baseline when left out (an empty one given is bad
+    input, said by the loader, not the baseline)."""
+    return "baseline" if given is None else given
+
+
 def parse_settings(texts: Sequence[str]) -> dict[str, Any]:
     """Every ``--set PATH=VALUE`` by path; a path given twice is bad input (the second would silently win)."""
     settings: dict[str, Any] = {}

@@ -9,7 +9,7 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from tppgame.cli_args import Parser, UsageError, parse_settings, path_arg, seed_arg, seed_range
+from tppgame.cli_args import Parser, UsageError, parse_settings, path_arg, scenario_name, seed_arg, seed_range
 
 
 def build_teaching_parser() -> Parser:
@@ -96,7 +96,7 @@ def debrief(argv: Sequence[str]) -> int:
     missing = [name for name in ("matplotlib", "reportlab") if importlib.util.find_spec(name) is None]
     if missing:
         raise UsageError(f"the debrief needs its extra ({', '.join(missing)} missing): pip install -e \".[debrief]\"")
-    scenario = load_scenario("baseline" if args.scenario is None else args.scenario)
+    scenario = load_scenario(scenario_name(args.scenario))
     overrides = parse_settings(args.settings)
     if overrides:
         scenario = scenario.with_overrides(overrides, origin="--set")

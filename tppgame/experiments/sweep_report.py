@@ -355,13 +355,14 @@ def summary_lines(data: SweepData, result: Sensitivity, outputs: Sequence[Output
                  f"finished runs; 95% Wilson interval {low:.1%} to {high:.1%})")
     lines.append(f"sensitivity: {result.description}")
     lines += ["  " + line for line in sensitivity_table(result, outputs)]
-    against_noise = interval_lines(result, {o.name: o.label for o in outputs})
+    words = {o.name: o.label for o in outputs}
+    against_noise = interval_lines(result, words)
     if against_noise:
         which = "ST, the whole effect" if result.method == "sobol" else "S1"
         lines.append(f"indices against noise (the 95% interval of {which}; an interval that includes 0: not "
                      "distinguishable from noise):")
         lines += ["  " + line for line in against_noise]
-    morris_noise = morris_lines(data, result, {o.name: o.label for o in outputs})
+    morris_noise = morris_lines(data, result, words)
     if morris_noise:
         lines.append(f"Morris effects against seed noise (F test of each setting's elementary effects against the "
                      f"variance within the points; p >= {ALPHA}: not distinguishable from seed noise):")
@@ -370,7 +371,7 @@ def summary_lines(data: SweepData, result: Sensitivity, outputs: Sequence[Output
     if variance.shares:
         lines.append(f"settings against seeds (share of the runs' variance, ANOVA F test against the variance within "
                      f"the points; p >= {ALPHA}: not distinguishable from seed noise):")
-        lines += ["  " + line for line in share_lines(data, variance, {o.name: o.label for o in outputs})]
+        lines += ["  " + line for line in share_lines(data, variance, words)]
     if discovery:
         lines.append(discovery)
     lines.append("notes:")
