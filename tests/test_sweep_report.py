@@ -29,6 +29,7 @@ from scipy.stats import binomtest
 from tppgame.cli import main
 from tppgame.experiments.store import ResultStore, read_runs
 from tppgame.experiments.sweep import SweepPlan, build_plan, make_spec
+from tppgame.experiments.sweep_agreement import design_effect
 from tppgame.experiments.sweep_report import (ReportError, agreement_curve, agreement_grid, load_sweep, make_report,
                                   point_outputs, sensitivity, wilson)
 
@@ -246,6 +247,47 @@ def test_latin_hypercube_bins_by_quantiles_and_uses_rbd_fast(tmp_path):
         assert abs(index[output, ENDGAME].S1) < 0.25
         assert math.isnan(index[output, COST].ST)
     assert index["utility_USA", COST].S1 == pytest.approx(1.0, abs=0.1)
+
+
+def test_design_effect_by_hand():
+    """Two clusters of two runs, one all agreements and one none: the share 0.5 varies between clusters
+    as 2 / 1 * ((2 - 1)^2 + (0 - 1)^2) / 4^2 = 0.25 against the binomial 0.5 * 0.5 / 4 = 0.0625: a design
+    effect of 4. Runs that differ only within their clusters, or one run a cluster, are independent: 1."""
+    assert design_effect([2, 0], [2, 2]) == pytest.approx(4.0)
+    assert design_effect([1, 1], [2, 2]) == 1.0
+    assert design_effect([1, 0, 1], [1, 1, 1]) == 1.0
+    assert design_effect([0, 0], [3, 3]) == 1.0
+    # the same share on half the runs: the interval of 2 of 4 runs at a design effect of 2 is that of 1 of 2
+    assert wilson(2, 4, design_effect=2.0) == pytest.approx(wilson(1, 2))
+    assert wilson(2, 4, design_effect=0.5) == wilson(2, 4)          # never narrower than independent runs
+
+
+def test_sampled_bins_count_each_points_replicates_as_one_cluster(tmp_path, capsys):
+    """A Latin hypercube of 100 points, 4 replicates each, whose runs agree exactly at the points whose cost
+    rounds to an even thousandth: within a bin of 10 points the replicates of a point are all alike, so
+    the design effect is n r / (n - 1) = 40 / 9 and the interval is Wilson's on 9 effective runs."""
+    plan = plan_of([f"{COST}=uniform(0, 1)", f"{ENDGAME}=uniform(0, 1)"], design="lhs", samples=100, reps=4)
+
+    def alike(point: dict[str, Any], rep: int) -> dict[str, Any]:
+        return {"formed": round(point[COST] * 1000) % 2 == 0}
+
+    write_store(tmp_path, plan, alike)
+    data = load_sweep(tmp_path)
+    cells = agreement_curve(data, data.settings[0])
+    assert [c.runs for c in cells] == [40] * 10
+    for c in cells:
+        points = round(c.formed / 4)            # points that agreed, each with all 4 runs
+        share = points / 10
+        expected = 1.0 if share in (0.0, 1.0) else 40 / 9
+        assert c.design_effect == pytest.approx(expected)
+        assert c.interval == pytest.approx(wilson(c.formed, 40, design_effect=expected))
+        if 0 < share < 1:
+            assert c.interval[1] - c.interval[0] > 1.5 * (wilson(c.formed, 40)[1] - wilson(c.formed, 40)[0])
+    assert main(["sweep-report", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    assert "the replicates of each point counted as one cluster (design effect" in printed
+    rows = read_csv(tmp_path / "report" / "agreement.csv")
+    assert [float(r["design_effect"]) for r in rows[:10]] == pytest.approx([c.design_effect for c in cells], rel=1e-5)
 
 
 @pytest.fixture(scope="module")

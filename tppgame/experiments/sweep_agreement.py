@@ -1,6 +1,16 @@
 """The probability of agreement of a sweep (the share of finished runs in which the agreement
 formed) with its 95% Wilson interval: against one setting, per value or per quantile bin, and
 over the pairs of values of two settings of a grid.
+
+A share pooled over several points of a *sampled* design (a quantile bin of a Latin hypercube, a
+Morris level) estimates the mean probability over points drawn at random, and the replicates of one
+point share that point's probability: they are clusters, not independent trials, and a binomial
+interval on the runs is too narrow when the points differ. There the interval is Wilson's on the
+effective number of runs, the runs over Kish's design effect (the between-point variance of the
+pooled share, as for a ratio estimator over clusters, against the binomial variance; never below 1).
+On a grid the pooled points are the design's own fixed values, each run independent given its point,
+and the binomial variance bounds the variance of the pooled share from above: Wilson's interval on
+the runs, a little wide where the points differ.
 """
 
 from __future__ import annotations
@@ -8,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,15 +31,41 @@ MAX_BINS = 10          # quantile bins of a setting sampled from a distribution
 MIN_POINTS_PER_BIN = 5
 
 
-def wilson(formed: int, runs: int, z: float = Z95) -> tuple[float, float]:
-    """The Wilson score interval (95% by default) for ``formed`` successes in ``runs`` trials."""
+def wilson(formed: int, runs: int, z: float = Z95, design_effect: float = 1.0) -> tuple[float, float]:
+    """The Wilson score interval (95% by default) for ``formed`` successes in ``runs`` trials; with a
+    ``design_effect`` above 1 (runs in clusters, :func:`design_effect`), on the effective number of
+    trials ``runs / design_effect`` at the same share."""
     if runs <= 0:
         return math.nan, math.nan
-    p = formed / runs
-    denominator = 1 + z * z / runs
-    centre = (p + z * z / (2 * runs)) / denominator
-    half = z * math.sqrt(p * (1 - p) / runs + z * z / (4 * runs * runs)) / denominator
+    p, n = formed / runs, runs / max(design_effect, 1.0)
+    denominator = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denominator
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
     return (0.0 if formed == 0 else max(0.0, centre - half)), (1.0 if formed == runs else min(1.0, centre + half))
+
+
+def design_effect(formed: Sequence[int], runs: Sequence[int]) -> float:
+    """Kish's design effect of a share pooled over clusters (``formed`` of ``runs`` in each): the variance
+    of the pooled share between clusters, ``n / (n - 1) * sum((f_i - p r_i)^2) / N^2`` for ``n``
+    clusters of ``N`` runs in all (the ratio estimator's), over the binomial ``p (1 - p) / N``. At least
+    1, and exactly 1 where no cluster holds two runs (independent runs) or the share is 0 or 1."""
+    f, r = np.asarray(formed, dtype=float), np.asarray(runs, dtype=float)
+    total = r.sum()
+    if len(r) < 2 or total <= 0 or r.max() <= 1:
+        return 1.0
+    p = f.sum() / total
+    if p <= 0.0 or p >= 1.0:
+        return 1.0
+    between = len(r) / (len(r) - 1) * float(((f - p * r) ** 2).sum()) / total**2
+    return max(1.0, between / (p * (1 - p) / total))
+
+
+def pooled_design_effect(data: SweepData, points: Sequence[Point]) -> float:
+    """The design effect of a share pooled over ``points``: :func:`design_effect` over them as clusters in a
+    sampled design, 1 on a grid (its points are fixed values, so the binomial interval is an upper bound)."""
+    if data.design == "grid":
+        return 1.0
+    return design_effect([p.formed for p in points], [p.runs for p in points])
 
 
 @dataclass(frozen=True)
@@ -42,6 +79,7 @@ class Cell:
     high_value: float | None
     runs: int
     formed: int
+    design_effect: float = 1.0   # runs in clusters of a sampled design's points (:func:`design_effect`)
 
     @property
     def probability(self) -> float:
@@ -49,7 +87,7 @@ class Cell:
 
     @property
     def interval(self) -> tuple[float, float]:
-        return wilson(self.formed, self.runs)
+        return wilson(self.formed, self.runs, design_effect=self.design_effect)
 
 
 def _is_number(value: Any) -> bool:
@@ -108,26 +146,28 @@ def _option_order(setting: Setting) -> list[int]:
 
 def agreement_curve(data: SweepData, setting: Setting) -> list[Cell]:
     """The probability of agreement against one setting: per value (listed values, choices, any grid),
-    or per quantile bin (about 10) of a setting sampled from a distribution."""
+    or per quantile bin (about 10) of a setting sampled from a distribution. Each cell's interval counts
+    a sampled design's points as clusters of their replicates (:func:`pooled_design_effect`)."""
     position = data.settings.index(setting)
     finished = [p for p in data.points.values() if p.runs]
+
+    def cell(label: str, x: float | None, low: float | None, high: float | None, members: list[Point]) -> Cell:
+        return Cell(setting.path, label, x, low, high, sum(p.runs for p in members), sum(p.formed for p in members),
+                    pooled_design_effect(data, members))
+
     if setting.options is not None:
-        runs: dict[int, int] = {}
-        formed: dict[int, int] = {}
+        at: dict[int, list[Point]] = {}
         for point in finished:
             k = option_index(data, position, point)
-            if k is None:
-                continue
-            runs[k] = runs.get(k, 0) + point.runs
-            formed[k] = formed.get(k, 0) + point.formed
+            if k is not None:
+                at.setdefault(k, []).append(point)
         numeric = all(_is_number(v) for v in setting.options)
-        return [Cell(setting.path, value_label(setting.options[k]), float(setting.options[k]) if numeric else None,
-                     None, None, runs[k], formed[k]) for k in _option_order(setting) if k in runs]
+        return [cell(value_label(setting.options[k]), float(setting.options[k]) if numeric else None, None, None, at[k])
+                for k in _option_order(setting) if k in at]
     values = np.array([float(p.values[setting.path]) for p in finished])
     if data.design == "morris":        # four levels a setting: a cell per level, as for listed values
-        return [Cell(setting.path, value_label(float(level)), float(level), None, None,
-                     sum(p.runs for p, v in zip(finished, values) if v == level),
-                     sum(p.formed for p, v in zip(finished, values) if v == level)) for level in np.unique(values)]
+        return [cell(value_label(float(level)), float(level), None, None,
+                     [p for p, v in zip(finished, values) if v == level]) for level in np.unique(values)]
     bins = max(1, min(MAX_BINS, len(finished) // MIN_POINTS_PER_BIN))
     edges = np.quantile(values, np.linspace(0.0, 1.0, bins + 1))
     where = np.searchsorted(edges[1:-1], values, side="right")
@@ -139,8 +179,7 @@ def agreement_curve(data: SweepData, setting: Setting) -> list[Cell]:
         inside = values[where == b]
         lo, hi = float(inside.min()), float(inside.max())
         centre = min(max(float(inside.mean()), lo), hi)
-        cells.append(Cell(setting.path, f"{lo:.4g} to {hi:.4g}", centre, lo, hi,
-                          sum(p.runs for p in members), sum(p.formed for p in members)))
+        cells.append(cell(f"{lo:.4g} to {hi:.4g}", centre, lo, hi, members))
     return cells
 
 

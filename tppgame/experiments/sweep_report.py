@@ -12,7 +12,8 @@ units from the glossary (:mod:`tppgame.game.glossary`):
   distribution;
 * ``heatmap_<a>__<b>``: for each pair of settings of a grid design, the probability of
   agreement over the two settings;
-* ``agreement.csv``: the numbers behind the curves (runs, formed, probability, Wilson bounds);
+* ``agreement.csv``: the numbers behind the curves (runs, formed, probability, Wilson bounds and the
+  design effect they count);
 * ``sensitivity.csv``: global sensitivity indices of the probability of agreement, the round of
   conclusion, each country's utility and the welfare aggregates (or the outcomes ``--outcomes``
   names, such as ``welfare`` for each country's welfare gain), each first averaged over the
@@ -51,7 +52,8 @@ from typing import Any
 
 import numpy as np
 
-from tppgame.experiments.sweep_agreement import Cell, value_label, agreement_curve, agreement_grid, wilson
+from tppgame.experiments.sweep_agreement import (Cell, agreement_curve, agreement_grid, pooled_design_effect,
+                                                 value_label, wilson)
 from tppgame.experiments.sweep_data import Point, ReportError, Setting, SweepData, load_sweep
 from tppgame.experiments.sweep_discovery import (TABLE_HEADER, TRAJECTORY_HEADER, Discovery, plot_box, plot_trajectory,
                                                  prim, run_table, table_rows, trajectory_rows)
@@ -276,10 +278,10 @@ def _write_report(data: SweepData, out: Path, formats: Sequence[str], outputs: S
 
     agreement_csv = out / "agreement.csv"
     _write_csv(agreement_csv, ["setting", "value", "bin_low", "bin_high", "runs", "formed", "probability",
-                               "wilson_low", "wilson_high"],
+                               "wilson_low", "wilson_high", "design_effect"],
                ([c.setting, c.label, _number(c.low_value) if c.low_value is not None else "",
                  _number(c.high_value) if c.high_value is not None else "", c.runs, c.formed,
-                 _number(c.probability), _number(c.interval[0]), _number(c.interval[1])]
+                 _number(c.probability), _number(c.interval[0]), _number(c.interval[1]), _number(c.design_effect)]
                 for cells in curves.values() for c in cells))
     files.append(agreement_csv)
 
@@ -350,9 +352,12 @@ def summary_lines(data: SweepData, result: Sensitivity, outputs: Sequence[Output
         lines += [f"  {count} run{'s' if count != 1 else ''}: {error}" for error, count in data.failures]
     else:
         lines.append("failed runs: none")
-    low, high = wilson(data.formed, data.ok)
+    effect = pooled_design_effect(data, [p for p in data.points.values() if p.runs])
+    low, high = wilson(data.formed, data.ok, design_effect=effect)
+    clusters = (f", the replicates of each point counted as one cluster (design effect {effect:.2f})"
+                if effect > 1.0 else "")
     lines.append(f"probability of agreement overall: {data.formed / data.ok:.1%} ({data.formed} of {data.ok} "
-                 f"finished runs; 95% Wilson interval {low:.1%} to {high:.1%})")
+                 f"finished runs; 95% Wilson interval {low:.1%} to {high:.1%}{clusters})")
     lines.append(f"sensitivity: {result.description}")
     lines += ["  " + line for line in sensitivity_table(result, outputs)]
     words = {o.name: o.label for o in outputs}
