@@ -214,7 +214,8 @@ def test_the_pdf_is_a_real_pdf_naming_every_country(game, written):
 
 def test_the_folder_holds_the_games_own_files(game, written):
     assert sorted(p.name for p in written.iterdir()) == sorted(
-        ["debrief.html", "debrief.pdf", "outcomes.csv", "deals.csv", "summary.json", "events.jsonl", "rounds.csv"])
+        ["debrief.html", "debrief.pdf", "outcomes.csv", "deals.csv", "summary.json", "events.jsonl", "rounds.csv",
+         "room.json"])
     assert json.loads((written / "summary.json").read_text()) == json.loads(json.dumps(game.summary()))
     assert (written / "events.jsonl").read_text() == game.log.to_jsonl()
 
@@ -258,17 +259,19 @@ def test_a_failed_write_leaves_none_of_the_files(tmp_path, capsys, monkeypatch):
     (["debrief", "--out", "FILE"], "expected a folder, found a file"),
     # the same game twice, compared with itself, was accepted
     (["debrief", "--compare", "GAME", "GAME"], "error: --compare GAME: given twice; give each folder once"),
+    (["debrief", "--compare", "ROOM", "GAME"], 'ROOM/room.json: expected {"room": the room\'s name or null}'),
     (["debrief", "--compare", "GAME", "EMPTY2/../GAME/"],
      "error: --compare EMPTY2/../GAME: given twice (as GAME); give each folder once"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args, message, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    for name in ("EMPTY", "EMPTY2", "BROKEN", "LIST", "DEEP", "NUMBERS", "DEAL", "GAME", "REOPEN"):
+    for name in ("EMPTY", "EMPTY2", "BROKEN", "LIST", "DEEP", "NUMBERS", "DEAL", "GAME", "REOPEN", "ROOM"):
         Path(name).mkdir()
     game = '{"scenario": "s", "formed": false, "members": [], "countries": {"JPN": %s}}'
     for name, summary, events in (("DEEP", "[" * 5000 + "]" * 5000, ""), ("NUMBERS", game % "1", ""),
                                   ("DEAL", game % '{"utility": 1, "outside_option": 0}', '{"kind": "deal"}'),
                                   ("GAME", game % '{"utility": 1, "outside_option": 0}', ""),
+                                  ("ROOM", game % '{"utility": 1, "outside_option": 0}', ""),
                                   ("REOPEN", game % '{"utility": 1, "outside_option": 0}',
                                    '{"kind": "deal", "talk": "A-B", "round": 3}\n{"kind": "reopened", "round": 9}')):
         Path(name, "summary.json").write_text(summary)
@@ -277,6 +280,7 @@ def test_bad_input_is_one_line_and_exit_2(args, message, tmp_path, capsys, monke
     Path("LIST/events.jsonl").write_text("")
     Path("BROKEN/summary.json").write_text("{not json")
     Path("BROKEN/events.jsonl").write_text("")
+    Path("ROOM/room.json").write_text('{"room": 7}')
     Path("FILE").write_text("a file")
     before = sorted(p.name for p in tmp_path.iterdir())
     assert main(args) == 2
@@ -345,6 +349,21 @@ def test_without_its_extra_the_debrief_says_what_to_install(tmp_path, capsys, mo
     assert capsys.readouterr().err == ("error: the debrief needs its extra (reportlab missing): "
                                        "pip install -e \".[debrief]\"\n")
     assert not (tmp_path / "out").exists()
+
+
+def test_the_comparison_names_each_game_by_the_room_its_debrief_was_written_for(written, tmp_path, capsys):
+    """``debrief --room "Room A"`` writes room.json, and the comparison's rows name the game "Room A", not
+    its folder (room-a); a folder ``run.py`` wrote, or a debrief without --room, keeps its folder's name."""
+    assert json.loads((written / "room.json").read_text(encoding="utf-8")) == {"room": "Room A"}
+    unnamed = tmp_path / "room-b"
+    plain = tmp_path / "seed2"
+    assert main(["debrief", "tokyo_2014", "--seed", "2", "--out", str(unnamed)]) == 0
+    assert json.loads((unnamed / "room.json").read_text(encoding="utf-8")) == {"room": None}
+    assert main(["tokyo_2014", "--seed", "2", "--quiet", "--out", str(plain)]) == 0
+    out = tmp_path / "class"
+    assert main(["debrief", "--compare", str(written), str(unnamed), str(plain), "--out", str(out)]) == 0
+    assert [r["game"] for r in read_csv(out / "comparison.csv")] == ["Room A", "room-b", "seed2"]
+    assert "Room A: formed" in capsys.readouterr().out
 
 
 def test_games_in_folders_of_the_same_name_are_told_apart_by_their_paths(tmp_path, capsys):

@@ -22,6 +22,7 @@ tables (per country, per deal); every function here reads the model and changes 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from tppgame.classroom.debrief_compare import ROOM_FILE
 from tppgame.classroom.documents import Block, Document, Heading, Paragraph, bullets, table
 from tppgame.game.agreement import needed_to_ratify
 from tppgame.game.frontier import THETA_GRID
@@ -395,8 +397,9 @@ DEAL_COLUMNS = ("talk", "kind", "round", "date", "a", "b", "utility_a", "utility
 def debrief_files(model: TPPModel, out_dir: Path, room: str | None = None,
                   students: Mapping[str, Sequence[str]] | None = None) -> dict[Path, str | bytes]:
     """Every file of a game's debrief, path -> text or bytes (nothing written yet): debrief.html,
-    debrief.pdf, outcomes.csv, deals.csv, and the game's own summary.json, events.jsonl and
-    rounds.csv (what ``run.py`` writes), so the folder can be compared with others later."""
+    debrief.pdf, outcomes.csv, deals.csv, room.json (the room's name, or null: what a later
+    comparison labels the game by), and the game's own summary.json, events.jsonl and rounds.csv
+    (what ``run.py`` writes), so the folder can be compared with others later."""
     from tppgame.classroom.documents import to_html
     from tppgame.classroom.pdf import to_pdf
     from tppgame.report import csv_text, output_files
@@ -408,5 +411,6 @@ def debrief_files(model: TPPModel, out_dir: Path, room: str | None = None,
         out_dir / "debrief.pdf": to_pdf(doc),
         out_dir / "outcomes.csv": csv_text(outcome_rows(model)),
         out_dir / "deals.csv": csv_text(deals) if deals else ",".join(DEAL_COLUMNS) + "\n",
+        out_dir / ROOM_FILE: json.dumps({"room": room or None}, ensure_ascii=False) + "\n",
         **output_files(model, out_dir),
     }

@@ -22,6 +22,10 @@ if TYPE_CHECKING:
     from tppgame.model import TPPModel
 
 
+# the room's name a debrief was written for (``run.py debrief --room``): {"room": "Room A"} or {"room": null}
+ROOM_FILE = "room.json"
+
+
 class GameFolderError(ValueError):
     """A folder that holds no readable game (no summary.json or events.jsonl, or bad JSON)."""
 
@@ -62,7 +66,7 @@ class GameRecord:
         entries = [e for e in events if isinstance(e, dict) and e.get("kind") in ("deal", "reopened")]
         if not all(isinstance(e.get("talk"), str) and isinstance(e.get("round"), int) for e in entries):
             raise GameFolderError(f"{files['events.jsonl']}: expected each deal and reopening with its talk and round")
-        return cls(label or folder.name, summary, standing_deals(entries))
+        return cls(label or room_name(folder) or folder.name, summary, standing_deals(entries))
 
     def gains(self) -> dict[str, float]:
         """Each country's utility over its outside option at the end."""
@@ -98,6 +102,21 @@ def standing_deals(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         elif entry.get("kind") == "reopened":
             deals = [d for d in deals if d["talk"] != entry["talk"]]
     return deals
+
+
+def room_name(folder: Path) -> str | None:
+    """The room's name a debrief folder was written for (its room.json), or None where it has none (a folder
+    ``run.py`` wrote, or a debrief without ``--room``)."""
+    path = folder / ROOM_FILE
+    if not path.is_file():
+        return None
+    try:
+        room = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+        room = None                          # not JSON: refused below like JSON of the wrong shape
+    if not isinstance(room, dict) or not (room.get("room") is None or isinstance(room.get("room"), str)):
+        raise GameFolderError(f"{path}: expected {{\"room\": the room's name or null}}")
+    return room.get("room") or None
 
 
 def _number(value: Any) -> bool:
