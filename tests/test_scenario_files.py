@@ -188,3 +188,14 @@ def test_a_label_dropped_twice_in_a_file_is_one_line(key, label, folder, one_err
     assert one_error_line([str(twice), "--quiet", "--out", str(folder / "out")]) == (
         f"error: {twice}: {key}[1]: expected each label once (it is also {key}[0]), got '{label}'")
     assert not (folder / "out").exists()
+
+
+def test_first_repeat_names_the_earlier_place_and_the_repeat():
+    """Every list a user names things in once (settings, labels, folders, negotiators) is checked by one
+    function: where the first repeated item is, and where it was first given."""
+    from tppgame.game.fields import first_repeat
+
+    assert first_repeat([]) is None
+    assert first_repeat(["a", "b", "c"]) is None
+    assert first_repeat(["a", "b", "a", "b"]) == (0, 2)
+    assert first_repeat(["a", "b", "b", "a"]) == (1, 2)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from tppgame.game.data_files import name_too_long
-from tppgame.game.fields import SEED_MAX, iso_dates, parse_toml
+from tppgame.game.fields import SEED_MAX, first_repeat, iso_dates, parse_toml
 
 EXIT_BAD_INPUT = 2
 
@@ -46,13 +46,11 @@ def scenario_name(given: str | None) -> str:
 
 def parse_settings(texts: Sequence[str]) -> dict[str, Any]:
     """Every ``--set PATH=VALUE`` by path; a path given twice is bad input (the second would silently win)."""
-    settings: dict[str, Any] = {}
-    for text in texts:
-        path, value = parse_setting(text)
-        if path in settings:
-            raise UsageError(f"--set {path}: given twice; give each setting once")
-        settings[path] = value
-    return settings
+    pairs = [parse_setting(text) for text in texts]
+    repeat = first_repeat([path for path, _ in pairs])
+    if repeat is not None:
+        raise UsageError(f"--set {pairs[repeat[1]][0]}: given twice; give each setting once")
+    return dict(pairs)
 
 
 def path_arg(kind: str) -> Callable[[str], Path]:

@@ -117,6 +117,7 @@ def debrief(argv: Sequence[str]) -> int:
 def _compare(args: argparse.Namespace) -> int:
     """``run.py debrief --compare DIR ...``: comparison.html and comparison.csv of earlier games."""
     from tppgame.classroom.debrief_compare import GameFolderError, GameRecord, comparison_files, comparison_rows
+    from tppgame.game.fields import first_repeat
 
     if args.scenario is not None or args.seed is not None or args.settings or args.room is not None:
         raise UsageError("--compare: reads games already played; give only folders and --out "
@@ -127,12 +128,11 @@ def _compare(args: argparse.Namespace) -> int:
         games = [GameRecord.of_folder(folder) for folder in args.compare]
     except GameFolderError as err:
         raise UsageError(f"--compare {err}") from None
-    seen: dict[Path, Path] = {}
-    for folder in args.compare:   # X twice, or X and ./X: the same game would be compared with itself
-        first = seen.setdefault(folder.resolve(), folder)
-        if first is not folder:
-            also = "" if str(first) == str(folder) else f" (as {first})"
-            raise UsageError(f"--compare {folder}: given twice{also}; give each folder once")
+    repeat = first_repeat([folder.resolve() for folder in args.compare])   # X twice, or X and ./X: a game
+    if repeat is not None:                                                # compared with itself
+        first, folder = (args.compare[k] for k in repeat)
+        also = "" if str(first) == str(folder) else f" (as {first})"
+        raise UsageError(f"--compare {folder}: given twice{also}; give each folder once")
     labels = [g.label for g in games]
     if len(set(labels)) < len(labels):     # same folder names under different parents: name them by path
         games = [GameRecord(str(folder), g.summary, g.deals) for folder, g in zip(args.compare, games)]

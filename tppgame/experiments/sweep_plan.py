@@ -22,7 +22,7 @@ from tppgame.experiments.sweep_design import (DESIGNS, MORRIS_LEVELS, MOST_RUNS,
 from tppgame.experiments.sweep_progress import format_duration
 from tppgame.game.data_files import name_too_long
 from tppgame.game.events import after_event
-from tppgame.game.fields import SEED_MAX, iso_dates, parse_toml
+from tppgame.game.fields import SEED_MAX, first_repeat, iso_dates, parse_toml
 from tppgame.game.scenario import Scenario, ScenarioError, load_scenario
 
 SWEEP_FILE_KEYS = ("scenario", "vary", "set", "design", "samples", "reps", "seed", "out", "drop_events")
@@ -169,11 +169,9 @@ def build_plan(spec: SweepSpec, say: Callable[[str], None] | None = None,
     if spec.seed is not None and not 0 <= spec.seed <= SEED_MAX:
         raise SweepError(f"--seed {spec.seed}: expected a whole number from 0 to 2^63 - 1")
     paths = [v.path for v in spec.vary]
-    for k, path in enumerate(paths):
-        if path in paths[:k]:
-            raise SweepError(f"--vary {path}: given twice")
-        if path == "seed":
-            raise SweepError("--vary seed: every run's seed comes from the sweep seed (--seed); vary a setting")
+    _each_once("--vary", paths, "setting")
+    if "seed" in paths:
+        raise SweepError("--vary seed: every run's seed comes from the sweep seed (--seed); vary a setting")
         if path in dict(spec.fixed):
             fixed_at = dict(spec.set_origins).get(path, "--set")
             varied_at = dict(spec.vary_origins).get(path, spec.origin)
@@ -274,6 +272,13 @@ def _check_point(scenario: Scenario, point: Mapping[str, Any], index: int, desig
                          f"({type(err).__name__}: {err})") from None
 
 
+def _each_once(option: str, names: Sequence[str], what: str) -> None:
+    """A setting or label named twice is bad input: the second would replace, or repeat, the first."""
+    repeat = first_repeat(names)
+    if repeat is not None:
+        raise SweepError(f"{option} {names[repeat[1]]}: given twice; give each {what} once")
+
+
 def describe_point(point: Mapping[str, Any]) -> str:
     """``path=value, ...`` shortened to one readable line."""
     text = ", ".join(f"{path}={json.dumps(value)}" for path, value in point.items())
@@ -361,14 +366,8 @@ def make_spec(target: str, vary: Sequence[str] = (), fixed: Sequence[tuple[str, 
     labels add to the file's)."""
     base = load_sweep_file(Path(target)) if is_sweep_file(target) else SweepSpec(scenario=target)
     cli_vary = [parse_vary(text) for text in vary]
-    seen: set[str] = set()
-    for given in cli_vary:
-        if given.path in seen:
-            raise SweepError(f"--vary {given.path}: given twice; give each setting once")
-        seen.add(given.path)
-    for k, label in enumerate(drop_events):
-        if label in drop_events[:k]:
-            raise SweepError(f"--drop-event {label}: given twice; give each label once")
+    _each_once("--vary", [v.path for v in cli_vary], "setting")
+    _each_once("--drop-event", list(drop_events), "label")
     merged_vary = {v.path: v for v in base.vary}
     merged_vary.update({v.path: v for v in cli_vary})
     merged_fixed = dict(base.fixed)
@@ -377,7 +376,7 @@ def make_spec(target: str, vary: Sequence[str] = (), fixed: Sequence[tuple[str, 
     # sweep file's own when it varies any, so that a --vary over it is named apart)
     origin = "--vary" if cli_vary and not base.vary else base.origin
     set_origins = tuple((path, at) for path, at in base.set_origins if path not in dict(fixed))
-    vary_origins = tuple((path, "--vary") for path in seen if origin != "--vary")
+    vary_origins = tuple((v.path, "--vary") for v in cli_vary if origin != "--vary")
     if reps is not None and reps < 1:
         raise SweepError(f"--reps {reps}: expected a whole number of at least 1")
     return SweepSpec(

@@ -28,6 +28,7 @@ import numpy as np
 
 from tppgame.experiments.store import Column, ResultStore, StoreError
 from tppgame.experiments.sweep import PlainProgress, SweepError, build_plan, make_spec, run_sweep
+from tppgame.game.fields import first_repeat
 from tppgame.game.negotiators import negotiator_names, registered
 from tppgame.game.scenario import load_scenario
 from tppgame.game.solutions import nash_distance
@@ -139,9 +140,9 @@ def split_names(text: str | None, option: str) -> tuple[str, ...] | None:
     names = tuple(part.strip() for part in text.split(","))
     if not all(names):
         raise TournamentError(f"{option} {text}: expected names separated by commas, such as mirror,linear")
-    repeated = [n for k, n in enumerate(names) if n in names[:k]]
-    if repeated:
-        raise TournamentError(f"{option} {text}: {repeated[0]} is given twice")
+    repeat = first_repeat(names)
+    if repeat is not None:
+        raise TournamentError(f"{option} {text}: {names[repeat[1]]} is given twice")
     return names
 
 

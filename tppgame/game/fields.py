@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 
@@ -52,6 +52,17 @@ def _describe(value: Any) -> str:
 
 
 SEED_MAX = 2**63 - 1     # the seeds a game accepts (a scenario's seed, --seed): 0 .. 2**63 - 1
+
+
+def first_repeat(items: Sequence[Hashable]) -> tuple[int, int] | None:
+    """Where the first item equal to an earlier one is: ``(earlier index, its index)``, or None when every item
+    is given once. Every list a user names things in once (settings, labels, folders) is checked with it."""
+    seen: dict[Hashable, int] = {}
+    for k, item in enumerate(items):
+        if item in seen:
+            return seen[item], k
+        seen[item] = k
+    return None
 
 
 def parse_toml(text: str) -> dict[str, Any]:

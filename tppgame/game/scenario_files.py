@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tppgame.game.data_files import display_path, read_toml
-from tppgame.game.fields import ScenarioError
+from tppgame.game.fields import ScenarioError, first_repeat
 from tppgame.game.scenario_schema import check_tree, settings_schema
 
 if TYPE_CHECKING:
@@ -54,11 +54,11 @@ Origins = dict[str, list[tuple[str, int]]]   # per list (events, side_deals): (f
 def _each_once(checked: dict[str, Any], key: str, file: str) -> None:
     """A label listed twice in ``drop_events`` or ``drop_side_deals`` is bad input, as the same
     ``--drop-event`` given twice is: the second drops nothing, so the file says something it does not do."""
-    seen: dict[str, int] = {}
-    for k, label in enumerate(checked.get(key, [])):
-        if label in seen:
-            raise ScenarioError(file, f"{key}[{k}]", f"each label once (it is also {key}[{seen[label]}])", label)
-        seen[label] = k
+    labels = checked.get(key, [])
+    repeat = first_repeat(labels)
+    if repeat is not None:
+        first, k = repeat
+        raise ScenarioError(file, f"{key}[{k}]", f"each label once (it is also {key}[{first}])", labels[k])
 
 
 def load_chain(path: Path, cal: Calibration, seen: tuple[Path, ...]) -> tuple[dict[str, Any], Origins]:
