@@ -87,7 +87,7 @@ def test_the_seat_measures_of_a_game_played_directly(small):
     assert [(g["negotiator"], g["rep"]) for g in games] == [(n, str(r)) for n in ("mirror", "linear") for r in range(3)]
     base = load_scenario("baseline")
     for k, g in enumerate(games):
-        assert int(g["seed"]) == run_seed(base.seed, k)      # game k of the seat's sweep: point * reps + rep
+        assert int(g["seed"]) == run_seed(base.seed, k % 3)   # replicate r of every negotiator: the same seed
         model = play(base.with_overrides({"countries.JPN.tactic": g["negotiator"]}), int(g["seed"]))
         japan = model.summary()["countries"]["JPN"]
         i = model.config.index("JPN")
@@ -128,6 +128,42 @@ def test_the_ranking_table_has_its_columns_means_and_t_intervals(small):
     assert pq.read_table(tournament.out / "ranking.parquet").column_names == ranking_columns()
     assert pq.read_table(tournament.out / "games.parquet").num_rows == 6
     assert report.plot.stat().st_size > 10_000 and "mirror" in report.summary.read_text()
+
+
+def test_the_second_is_behind_the_first_by_the_gap_paired_seed_by_seed(small):
+    """Every negotiator plays the same seeds (replicate r: child r of the sweep seed), and the ranking
+    gives the second its gap to the first as the mean of the three seeds' differences with their
+    t-interval, and the summary says whether that interval excludes 0."""
+    tournament, report = small
+    ranking, games = read_csv(report.ranking_csv), read_csv(report.games_csv)
+    seeds = {n: [g["seed"] for g in games if g["negotiator"] == n] for n in ("mirror", "linear")}
+    assert seeds["mirror"] == seeds["linear"]
+    first, second = ranking
+    assert (first["leader"], first["behind_leader"], second["leader"]) == (first["negotiator"], "", first["negotiator"])
+    gain = {(g["negotiator"], g["rep"]): float(g["gain"]) for g in games}
+    gaps = [gain[first["negotiator"], str(r)] - gain[second["negotiator"], str(r)] for r in range(3)]
+    half = t.ppf(0.975, 2) * np.std(gaps, ddof=1) / math.sqrt(3)
+    assert float(second["behind_leader"]) == pytest.approx(np.mean(gaps))
+    assert (float(second["behind_leader_lo"]), float(second["behind_leader_hi"])) == pytest.approx(
+        (np.mean(gaps) - half, np.mean(gaps) + half))
+    verdict = ("not distinguishable" if np.mean(gaps) - half <= 0 <= np.mean(gaps) + half else "distinguishable")
+    assert f"behind {first['negotiator']} (paired, " in report.summary.read_text()
+    assert f"): {verdict} from seed noise" in report.summary.read_text()
+
+
+def test_paired_gap_by_hand():
+    """Gaps 0.1, 0.2, 0.3 over the replicates both have (replicate 3 of the leader has no partner): mean
+    0.2, s = 0.1, t(0.975, 2) = 4.303, half 0.2484: -0.0484 to 0.4484."""
+    from tppgame.experiments.tournament_report import gap_words, paired_gap
+
+    mean, low, high, n = paired_gap({0: 1.0, 1: 1.0, 2: 1.0, 3: 9.0}, {0: 0.9, 1: 0.8, 2: 0.7})
+    assert n == 3 and mean == pytest.approx(0.2)
+    assert (low, high) == pytest.approx((0.2 - 0.24841, 0.2 + 0.24841), abs=1e-5)
+    row = {"leader": "linear", "behind_leader": mean, "behind_leader_lo": low, "behind_leader_hi": high}
+    assert gap_words(row) == "; 0.2000 behind linear (paired, -0.0484 to 0.4484): not distinguishable from seed noise"
+    assert gap_words({**row, "behind_leader_lo": 0.01}).endswith(": distinguishable from seed noise")
+    assert gap_words({**row, "behind_leader": 0.0, "behind_leader_lo": 0.0, "behind_leader_hi": 0.0}) == (
+        "; the same gain as linear in every seed")
 
 
 def test_rerunning_a_finished_tournament_plays_nothing(small):

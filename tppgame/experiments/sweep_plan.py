@@ -66,6 +66,9 @@ class SweepSpec:
     measure: Measure | None = None
     # the labels of scheduled events the games play without (--drop-event)
     drop_events: tuple[str, ...] = ()
+    # replicate ``r`` of every point plays the same seed (common random numbers, for paired comparisons
+    # of the points, as a tournament's negotiators are compared) instead of a seed of its own per run
+    common_seeds: bool = False
 
 
 class Measure(Protocol):
@@ -106,10 +109,11 @@ class SweepPlan:
         return len(self.design) * self.reps
 
     def run(self, index: int) -> RunSpec:
-        """The run with this index (``point * reps + rep``)."""
+        """The run with this index (``point * reps + rep``): seed :func:`run_seed` of its index, or of its
+        replicate alone with common seeds (so point 0's runs have the same seeds either way)."""
         point, rep = divmod(index, self.reps)
-        return RunSpec(index, point, rep, run_seed(self.seed, index), tuple(self.design.point(point).items()),
-                       self.spec.measure)
+        seed = run_seed(self.seed, rep if self.spec.common_seeds else index)
+        return RunSpec(index, point, rep, seed, tuple(self.design.point(point).items()), self.spec.measure)
 
     def columns(self) -> list[Column]:
         """The runs table's columns for this sweep."""
@@ -120,7 +124,8 @@ class SweepPlan:
         """What identifies the sweep (a store holding another definition is not resumed)."""
         measure = {} if self.spec.measure is None else {"measure": repr(self.spec.measure)}
         dropped = {"drop_events": list(self.spec.drop_events)} if self.spec.drop_events else {}
-        return {**measure, **dropped,
+        common = {"common_seeds": True} if self.spec.common_seeds else {}
+        return {**measure, **dropped, **common,
             "scenario": self.scenario.name,
             "scenario_digest": _digest(self.scenario.settings),
             "set": {path: value for path, value in self.spec.fixed},

@@ -8,8 +8,9 @@ It is built on the sweep engine (:mod:`tppgame.experiments.sweep`): each (scenar
 sweep whose grid is ``countries.SEAT.tactic`` over the negotiators, with its own resumable store
 in ``DIR/games/SCENARIO/SEAT/``, so the local process pool or Dask, resuming after a kill (even
 ``kill -9``: nothing lost, nothing played twice), re-running a finished tournament (nothing
-played) and the seed contract (:func:`~tppgame.experiments.sweep.run_seed`: game ``negotiator *
-reps + rep`` of a seat's sweep gets child of the sweep seed) are the sweep's. Besides the game's
+played) and the seeds (:func:`~tppgame.experiments.sweep.run_seed`) are the sweep's, with common
+seeds: replicate ``rep`` of every negotiator plays the seed of child ``rep`` of the sweep seed, so the
+negotiators are compared on the same games' chances, pair by pair. Besides the game's
 outcome each game stores what :class:`SeatMetrics` measures of the seated country
 (``seat_*`` columns). The report (:mod:`tppgame.experiments.tournament_report`) turns the
 stores into a ranking with confidence intervals, a plot and a text summary.
@@ -177,7 +178,7 @@ def plan_tournament(scenarios: Sequence[str] = ("baseline",), negotiators: Seque
             grid = f"countries.{seat}.tactic={json.dumps(list(names))}"
             try:
                 spec = make_spec(target, [grid], fixed, reps=reps, seed=seed, out=out / "games" / label / seat)
-                plan = build_plan(dataclasses.replace(spec, measure=SeatMetrics(seat)))
+                plan = build_plan(dataclasses.replace(spec, measure=SeatMetrics(seat), common_seeds=True))
             except SweepError as err:
                 raise TournamentError(str(err)) from None
             plans.append((label, seat, plan))

@@ -118,11 +118,28 @@ def _one_per_game(games: list[dict[str, Any]], name: str) -> list[float | None]:
 
 def _cells_averaged_per_rep(games: list[dict[str, Any]], name: str) -> list[float | None]:
     """Per replicate, the mean over the cells (scenario, seat) where the measure is known."""
+    return list(_by_rep(games, name).values())
+
+
+def _by_rep(games: list[dict[str, Any]], name: str) -> dict[int, float]:
+    """Replicate -> the measure, averaged over the games of that replicate where it is known (one game a
+    replicate in a cell; one per cell when cells are pooled), in replicate order."""
     by_rep: dict[int, list[float]] = {}
     for g in games:
         if g[name] is not None:
             by_rep.setdefault(g["rep"], []).append(float(g[name]))
-    return [float(np.mean(v)) for _, v in sorted(by_rep.items())]
+    return {rep: float(np.mean(v)) for rep, v in sorted(by_rep.items())}
+
+
+def paired_gap(leader: dict[int, float], other: dict[int, float]) -> tuple[float | None, float | None,
+                                                                           float | None, int]:
+    """(mean, low, high, n): how far ``other`` falls behind ``leader`` (replicate -> gain), paired by
+    replicate: each replicate's seed is the same for every negotiator (common seeds), so the seed's own
+    luck cancels in the difference. The 95% t-interval of the mean difference over the ``n`` replicates
+    both have (:func:`t_interval`)."""
+    shared = [rep for rep in leader if rep in other]
+    mean, low, high = t_interval([leader[rep] - other[rep] for rep in shared])
+    return mean, low, high, len(shared)
 
 
 def ranking_rows(tournament: Tournament, games: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -149,8 +166,26 @@ def ranking_rows(tournament: Tournament, games: list[dict[str, Any]]) -> list[di
             mean = row["gain_mean"]
             row["rank"] = None if mean is None else 1 + sum(
                 1 for other in order if other["gain_mean"] is not None and other["gain_mean"] > mean + 1e-9)
+        _behind_leader(order, ok)
         rows += order
     return rows
+
+
+def _behind_leader(order: list[dict[str, Any]], ok: list[dict[str, Any]]) -> None:
+    """Each row's gap in gain to the first-ranked negotiator of its group, paired by replicate
+    (:func:`paired_gap`; the ``behind_leader`` columns, empty for the leader itself)."""
+    def gains(row: dict[str, Any]) -> dict[int, float]:
+        pooled = row["scenario"] == "all" and row["seat"] == "all"
+        return _by_rep([g for g in ok if g["negotiator"] == row["negotiator"] and
+                        (pooled or (g["scenario"], g["seat"]) == (row["scenario"], row["seat"]))], "gain")
+
+    leader = order[0]
+    first = gains(leader)
+    for row in order:
+        row["leader"] = leader["negotiator"]
+        known = row is not leader and leader["gain_mean"] is not None and row["gain_mean"] is not None
+        mean, low, high, _ = paired_gap(first, gains(row)) if known else (None, None, None, 0)
+        row["behind_leader"], row["behind_leader_lo"], row["behind_leader_hi"] = mean, low, high
 
 
 # --------------------------------------------------------------------- writing
@@ -194,7 +229,7 @@ def ranking_columns() -> list[str]:
     columns = ["scenario", "seat", "negotiator", "rank", "games", "failed"]
     for name, _, _ in MEASURES:
         columns += [f"{name}_mean", f"{name}_lo", f"{name}_hi"]
-    return columns
+    return columns + ["leader", "behind_leader", "behind_leader_lo", "behind_leader_hi"]
 
 
 def plot_ranking(rows: list[dict[str, Any]], path: Path) -> Path | None:
@@ -256,7 +291,8 @@ def summary_lines(tournament: Tournament, games: list[dict[str, Any]], rows: lis
              f"{len(tournament.seats)} seat{'s' * (len(tournament.seats) != 1)} ({', '.join(tournament.seats)}) of "
              f"{', '.join(tournament.scenarios)}, {tournament.reps} replicate seed{'s' * (tournament.reps != 1)}: "
              f"{len(games)} of {tournament.total} games stored, {failed} failed",
-             "ranked by the seat's utility over its outside option (gain); 95% t-intervals over replicate seeds"]
+             "ranked by the seat's utility over its outside option (gain); 95% t-intervals over replicate seeds; "
+             "each behind the first by the gap paired seed by seed (every negotiator plays the same seeds)"]
     for cell in dict.fromkeys((r["scenario"], r["seat"]) for r in rows):
         where = "all seats and scenarios pooled" if cell == ("all", "all") else f"{cell[0]}, {cell[1]} seat"
         lines.append(f"{where}:")
@@ -264,8 +300,23 @@ def summary_lines(tournament: Tournament, games: list[dict[str, Any]], rows: lis
             interval = (f" ({_fmt(r['gain_lo'])} to {_fmt(r['gain_hi'])})" if r["gain_lo"] is not None else "")
             lines.append(f"  {r['rank'] or '-'}. {r['negotiator']}: gain {_fmt(r['gain_mean'])}{interval}, "
                          f"agreement rate {_fmt(r['agreement_rate_mean'], True)}, "
-                         f"Nash distance {_fmt(r['nash_distance_mean'])}, formed {_fmt(r['formed_mean'], True)}")
+                         f"Nash distance {_fmt(r['nash_distance_mean'])}, formed {_fmt(r['formed_mean'], True)}"
+                         f"{gap_words(r)}")
     return lines
+
+
+def gap_words(row: dict[str, Any]) -> str:
+    """The summary's words for a row's paired gap to its group's first: whether it is distinguishable from
+    seed noise (its 95% interval excludes 0); nothing for the first itself or without a gap."""
+    gap, low, high = row.get("behind_leader"), row.get("behind_leader_lo"), row.get("behind_leader_hi")
+    if gap is None:
+        return ""
+    if low is None:
+        return f"; {_fmt(gap)} behind {row['leader']} (one seed: no interval)"
+    if low == high == 0.0:
+        return f"; the same gain as {row['leader']} in every seed"
+    verdict = "not distinguishable from seed noise" if low <= 0.0 <= high else "distinguishable from seed noise"
+    return f"; {_fmt(gap)} behind {row['leader']} (paired, {_fmt(low)} to {_fmt(high)}): {verdict}"
 
 
 def write_report(tournament: Tournament) -> TournamentReport:
