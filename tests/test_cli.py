@@ -370,3 +370,24 @@ def test_results_never_replace_a_scenario_file_the_command_reads(argv, option, t
     assert captured.err.splitlines() == [f"error: {option} {target}: expected a results file, not a scenario file "
                                          "the command reads (the results would replace it)"]
     assert captured.out == "" and {p.name: p.read_bytes() for p in own.iterdir()} == before
+
+
+def test_on_a_terminal_the_story_is_wrapped_to_its_width_and_a_file_keeps_a_sentence_a_line(tmp_path, capsys,
+                                                                                           monkeypatch):
+    """A status line of some 370 characters ran off an 80-column terminal; on a terminal every line of the
+    story now fits its width (words whole, continuation lines indented two more), and says the same words;
+    printed to a file or a pipe (as here without the terminal) a sentence stays on one line."""
+    from tppgame.cli_args import wrapped
+
+    assert wrapped("   Deal: A opens rice 0.10, beef 0.20", 20) == ["   Deal: A opens", "     rice 0.10, beef", "     0.20"]
+    assert wrapped("short", 20) == ["short"] and wrapped("x" * 50, None) == ["x" * 50]
+    assert main(["tokyo_2014", "--seed", "1", "--out", str(tmp_path / "plain")]) == 0
+    plain = capsys.readouterr().out
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    monkeypatch.setattr("shutil.get_terminal_size", lambda fallback=(100, 24): os.terminal_size((80, 24)))
+    assert main(["tokyo_2014", "--seed", "1", "--out", str(tmp_path / "tty")]) == 0
+    shown = capsys.readouterr().out
+    story, told = (text.split("\n\n")[1] for text in (plain, shown))       # the rounds, before the final table
+    assert max(len(line) for line in story.splitlines()) > 100
+    assert max(len(line) for line in told.splitlines()) <= 80
+    assert " ".join(story.split()) == " ".join(told.split())                # the same words, in order

@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from tppgame.cli_args import (EXIT_BAD_INPUT, Parser, UsageError, parse_settings, path_arg, scenario_name, seed_arg,
-                              seed_range)
+                              seed_range, terminal_width, wrapped)
 from tppgame.cli_classroom import classroom
 from tppgame.cli_experiments import sweep, sweep_report, tournament
 from tppgame.cli_power import power
@@ -128,12 +128,13 @@ def run(argv: Sequence[str]) -> int:
         model.step()
 
     if not args.quiet:
+        width = terminal_width()
         print(f"{scenario.name}  (seed {seed}{continued})")
         if scenario.description:
-            print(scenario.description)
+            print("\n".join(wrapped(scenario.description, width)))
         print()
         for line in narrate(model):
-            print(line)
+            print("\n".join(wrapped(line, width)))
         print()
     if out_dir is None:
         _write_or_fail(lambda: model.snapshot(args.save), args.save, "--save")

@@ -1,9 +1,13 @@
 """The pieces every command line of tppgame parses with: a parser whose errors are one line, the
-``--set PATH=VALUE`` reading, the ``--out`` and ``--seed`` values, and the engine options."""
+``--set PATH=VALUE`` reading, the ``--out`` and ``--seed`` values, and the engine options; and the
+width prose is wrapped to on a terminal."""
 
 from __future__ import annotations
 
 import argparse
+import shutil
+import sys
+import textwrap
 import tomllib
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -94,3 +98,25 @@ def engine_arguments(parser: argparse.ArgumentParser) -> None:
                         help="local process pool (default) or Dask distributed")
     parser.add_argument("--scheduler", default=None, metavar="ADDR",
                         help="Dask scheduler tcp://HOST:PORT (default: a LocalCluster on 127.0.0.1)")
+
+
+# the widest a terminal's prose is wrapped to: the final table's width and a little more
+MOST_COLUMNS = 100
+
+
+def terminal_width() -> int | None:
+    """The width the story is wrapped to on a terminal: its width, at most :data:`MOST_COLUMNS` and at
+    least 40; None when standard output is a file or a pipe, which keep a sentence to a line (for grep)."""
+    if not sys.stdout.isatty():
+        return None
+    return max(40, min(shutil.get_terminal_size((MOST_COLUMNS, 24)).columns, MOST_COLUMNS))
+
+
+def wrapped(line: str, width: int | None) -> list[str]:
+    """A line of the story as the terminal shows it: whole words within ``width`` columns, each line
+    after the first indented two more than the first (as is); the line unchanged for None."""
+    if width is None or len(line) <= width:
+        return [line]
+    indent = line[:len(line) - len(line.lstrip())]
+    return textwrap.wrap(line.strip(), width, initial_indent=indent, subsequent_indent=indent + "  ",
+                         break_long_words=False, break_on_hyphens=False)
