@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tppgame.cli import host_warning, main
@@ -103,6 +104,7 @@ def test_bad_input_is_one_line_and_exit_2(args, needle, tmp_path):
     # a seed the scenario's seed setting refuses was played, saved and exported (2^63 and beyond)
     (["--seed", str(2**63)], f"--seed: expected a whole number from 0 to 2^63 - 1, got '{2**63}'"),
     (["compare", "baseline", "tokyo_2014", "--seed", "1" + "0" * 22], "--seed: expected a whole number from 0"),
+    (["compare", "baseline", "tokyo_2014", "--seeds", "0"], "--seeds 0: expected a whole number from 1 to 10000"),
     (["play", "--as", "JPN", "--seed", str(2**64)], "--seed: expected a whole number from 0 to 2^63 - 1"),
     (["robustness", "baseline", "--seeds", "2", "--first-seed", str(2**63 - 1)],
      f"--first-seed {2**63 - 1} --seeds 2: expected seeds up to 2^63 - 1, the last would be {2**63}"),
@@ -391,3 +393,37 @@ def test_on_a_terminal_the_story_is_wrapped_to_its_width_and_a_file_keeps_a_sent
     assert max(len(line) for line in story.splitlines()) > 100
     assert max(len(line) for line in told.splitlines()) <= 80
     assert " ".join(story.split()) == " ".join(told.split())                # the same words, in order
+
+
+def test_compare_over_seeds_gives_each_difference_seed_by_seed_with_its_interval(tmp_path, capsys):
+    """``compare --seeds 3``: both scenarios play seeds 5, 6, 7; each utility's difference is the mean of the
+    three games' differences with its t-interval (t(0.975, 2) = 4.303), as the games played one by one give."""
+    import csv
+    import math
+
+    from scipy.stats import t
+
+    from tppgame.experiments.headlines import play
+    from tppgame.game.scenario import load_scenario
+
+    out = tmp_path / "c.csv"
+    assert main(["compare", "tokyo_2014", "tpp_without_japan", "--seeds", "3", "--seed", "5", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith("Same seeds (5-7, 3) for both: each measure's mean")
+    with open(out, newline="", encoding="utf-8") as handle:
+        rows = {r["measure"]: r for r in csv.DictReader(handle)}
+    assert list(rows["formed"]) == ["measure", "tokyo_2014", "tpp_without_japan", "difference", "low", "high", "seeds"]
+    games = [[play(load_scenario(name), seed).summary() for seed in (5, 6, 7)]
+             for name in ("tokyo_2014", "tpp_without_japan")]
+    for code in ("USA", "AUS"):
+        gaps = [b["countries"][code]["utility"] - a["countries"][code]["utility"] for a, b in zip(*games)]
+        half = t.ppf(0.975, 2) * float(np.std(gaps, ddof=1)) / math.sqrt(3)
+        row = rows[f"utility {code}"]
+        assert float(row["difference"]) == pytest.approx(np.mean(gaps))
+        assert (float(row["low"]), float(row["high"])) == pytest.approx((np.mean(gaps) - half, np.mean(gaps) + half))
+        assert row["seeds"] == "3"
+        noise = np.mean(gaps) - half <= 0 <= np.mean(gaps) + half
+        line = next(line for line in printed.splitlines() if line.startswith(f"utility {code} "))
+        assert line.endswith(" noise") == noise
+    assert rows["formed"]["tokyo_2014"] == str(np.mean([g["formed"] for g in games[0]]))
+    assert rows["last_month"]["tokyo_2014"] == "June 2014"          # the same in every seed: no count

@@ -7,7 +7,8 @@
   [--set ...]`` continues a saved game, with changed settings from then on if given (a branch;
   tppgame.game.snapshot).
 * ``python run.py list``: the scenarios with their one-line descriptions.
-* ``python run.py compare A B [--seed N] [--out FILE]``: two scenarios, same seed, side by side.
+* ``python run.py compare A B [--seed N] [--seeds N] [--out FILE]``: two scenarios, same seed (or seeds), side by
+  side.
 * ``python run.py robustness SCENARIO [--seeds 50]``: how often the scenario's headlines hold.
 * ``python run.py power [SCENARIO] [--json] [--out DIR]``: power under the entry rule (tppgame.cli_power).
 * ``python run.py teaching-pack [SCENARIO] [--out DIR]``: a teaching pack as Markdown and HTML (tppgame.cli_teaching).
@@ -37,13 +38,15 @@ import errno
 import os
 import re
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from tppgame.cli_args import (EXIT_BAD_INPUT, Parser, UsageError, parse_settings, path_arg, scenario_name, seed_arg,
-                              seed_range, terminal_width, wrapped)
+from tppgame.cli_args import (EXIT_BAD_INPUT, MOST_SEEDS, Parser, UsageError, check_out_file, parse_negotiators,
+                              parse_settings, path_arg, scenario_name, seed_arg, seed_range, terminal_width, with_settings,
+                              wrapped, write_or_fail)
 from tppgame.cli_classroom import classroom
+from tppgame.cli_compare import compare
 from tppgame.cli_experiments import sweep, sweep_report, tournament
 from tppgame.cli_power import power
 from tppgame.cli_teaching import debrief, teaching_pack
@@ -55,7 +58,7 @@ COMMAND_HELP = {
     "run": "play a scenario and write rounds.csv, events.jsonl, summary.json (the default command)",
     "list": "the scenarios in scenarios/ with their one-line descriptions",
     "play": "negotiate for one country at the terminal; the agents play the others",
-    "compare": "two scenarios with the same seed, outcomes side by side, and a CSV",
+    "compare": "two scenarios with the same seed (or --seeds N, compared seed by seed), side by side, and a CSV",
     "robustness": "play a scenario over many seeds and report how often its headlines hold",
     "power": "each member's Banzhaf and Shapley-Shubik index and veto under the entry rule",
     "teaching-pack": "a lesson plan, role cards, a student handout and an answer key for a scenario",
@@ -116,14 +119,14 @@ def run(argv: Sequence[str]) -> int:
         scenario, seed = model.scenario.settings, model.run_seed
         default_out = Path("out") / f"{Path(scenario.file).stem}-seed{seed}-from-round{model.round}"
     else:
-        scenario = _with_settings(load_scenario(scenario_name(args.scenario)), args.settings, args.negotiators)
+        scenario = with_settings(load_scenario(scenario_name(args.scenario)), args.settings, args.negotiators)
         seed = scenario.seed if args.seed is None else args.seed
         model, continued = TPPModel(scenario, rng=seed), ""
         default_out = Path("out") / f"{Path(scenario.file).stem}-seed{seed}"
     stop = None if args.stop_at is None else stop_round(args.stop_at, model)
     out_dir = _out_folder(args.out, default_out) if stop is None else None
     if stop is not None:
-        _out_file(args.save, [scenario], "--save")
+        check_out_file(args.save, [scenario], "--save")
     while model.running and (stop is None or model.round < stop):
         model.step()
 
@@ -137,7 +140,7 @@ def run(argv: Sequence[str]) -> int:
             print("\n".join(wrapped(line, width)))
         print()
     if out_dir is None:
-        _write_or_fail(lambda: model.snapshot(args.save), args.save, "--save")
+        write_or_fail(lambda: model.snapshot(args.save), args.save, "--save")
         print(f"Stopped after round {model.round} ({month_label(model, model.round)}); saved the game to {args.save}")
         print(f"Continue it with: python run.py --from {args.save} [--set PATH=VALUE ...]")
         return 0
@@ -205,7 +208,7 @@ def play(argv: Sequence[str]) -> int:
         model = saved_game(args)
         scenario, seed, since = model.scenario.settings, model.run_seed, f"-from-round{model.round}"
     else:
-        scenario = _with_settings(load_scenario(scenario_name(args.scenario)), args.settings, args.negotiators)
+        scenario = with_settings(load_scenario(scenario_name(args.scenario)), args.settings, args.negotiators)
         seed, since, model = scenario.seed if args.seed is None else args.seed, "", None
     if code not in scenario.countries:
         raise UsageError(f"--as {args.country}: expected a country of the scenario ({', '.join(scenario.countries)})")
@@ -297,7 +300,7 @@ def _table_and_files(model: Any, out_dir: Path) -> None:
 
     print(final_table(model.summary(), model.sectors), end="")
     paths: list[Path] = []
-    _write_or_fail(lambda: paths.extend(write_outputs(model, out_dir)), out_dir)
+    write_or_fail(lambda: paths.extend(write_outputs(model, out_dir)), out_dir)
     print(f"\nWrote {', '.join(str(p) for p in paths)}")
 
 
@@ -322,48 +325,6 @@ def list_scenarios(argv: Sequence[str]) -> int:
     return 0
 
 
-def compare(argv: Sequence[str]) -> int:
-    """``run.py compare A B``: two scenarios with the same seed, outcomes side by side, and a CSV."""
-    from tppgame.experiments.headlines import play
-    from tppgame.report import comparison_rows, comparison_table, write_csv
-
-    parser = Parser(prog="run.py compare", description="Run two scenarios with the same seed and compare them.")
-    parser.add_argument("first")
-    parser.add_argument("second")
-    parser.add_argument("--seed", type=seed_arg, default=None, help="seed for both (default: the first's)")
-    parser.add_argument("--out", type=path_arg("file"), default=None, help="CSV file (default: out/compare-A-B-seedN.csv)")
-    parser.add_argument("--set", dest="settings", action="append", default=[], metavar="PATH=VALUE",
-                        help="override a setting in both scenarios (repeatable)")
-    args = parser.parse_args(list(argv))
-    first, second = (_with_settings(load_scenario(name), args.settings) for name in (args.first, args.second))
-    names = _compared_names(first, second, args.first, args.second)
-    seed = first.seed if args.seed is None else args.seed
-    out = args.out or Path("out") / f"compare-{Path(first.file).stem}-{Path(second.file).stem}-seed{seed}.csv"
-    _out_file(out, [first, second])
-    models = [play(first, seed), play(second, seed)]
-    rows = comparison_rows(models, names)
-    print(f"Same seed ({seed}) for both.\n")
-    print(comparison_table(rows, names), end="")
-    _write_or_fail(lambda: write_csv(out, rows), out)
-    print(f"\nWrote {out}")
-    return 0
-
-
-def _compared_names(first: Any, second: Any, first_given: str, second_given: str) -> list[str]:
-    """The columns of ``compare``: the scenarios' file names, or the names as given when two files share
-    a name (one column each: the table and CSV are keyed by them). The same file twice is bad input, since
-    both games would be the same game (same settings, same seed)."""
-    if Path(first.file).resolve() == Path(second.file).resolve():
-        raise UsageError(f"compare {first_given} {second_given}: expected two different scenarios, "
-                         f"both are {first.file}")
-    names = [Path(first.file).stem, Path(second.file).stem]
-    return names if names[0] != names[1] else [first.file, second.file]
-
-
-# robustness --seeds: the most seeds it plays (hours of games, held in memory until the table is printed)
-MOST_SEEDS = 10_000
-
-
 def robustness(argv: Sequence[str]) -> int:
     """``run.py robustness SCENARIO``: how often the scenario's headlines hold over many seeds."""
     from tppgame.experiments.headlines import ROBUST_SHARE, over_seeds
@@ -383,9 +344,9 @@ def robustness(argv: Sequence[str]) -> int:
         raise UsageError(f"--seeds {args.seeds}: expected a whole number from 1 to {MOST_SEEDS} "
                          "(for more games, run.py sweep stores them as it goes and resumes)")
     seeds = seed_range(args.first_seed, args.seeds)
-    scenario = _with_settings(load_scenario(args.scenario), args.settings)
+    scenario = with_settings(load_scenario(args.scenario), args.settings)
     out = args.out or Path("out") / f"robustness-{Path(scenario.file).stem}.csv"
-    _out_file(out, [scenario])
+    check_out_file(out, [scenario])
     rows: list[dict[str, Any]] = []
     try:
         for seed, model, verdicts in over_seeds(scenario, seeds):
@@ -400,11 +361,11 @@ def robustness(argv: Sequence[str]) -> int:
         print(f"\ninterrupted after {len(rows)} of {len(seeds)} seeds: PARTIAL results for the seeds that finished")
         if rows:
             _robustness_table(scenario, rows, ROBUST_SHARE)
-            _write_or_fail(lambda: write_csv(out, rows), out)
+            write_or_fail(lambda: write_csv(out, rows), out)
             print(f"Wrote {out} (partial: {len(rows)} of {len(seeds)} seeds)")
         return 130
     _robustness_table(scenario, rows, ROBUST_SHARE)
-    _write_or_fail(lambda: write_csv(out, rows), out)
+    write_or_fail(lambda: write_csv(out, rows), out)
     print(f"Wrote {out}")
     return 0
 
@@ -444,57 +405,6 @@ def _verdict(share: float, low: float, robust_share: float) -> str:
     if low < robust_share:
         return f"robust in these seeds, too few to be sure (the interval reaches below {robust_share:.0%})"
     return "robust"
-
-
-def _out_file(out: Path, scenarios: Sequence[Any] = (), option: str = "--out") -> None:
-    """A results file's path, said to be bad input before any game is played: a folder in its place, or a
-    scenario file in the folder of a scenario the command reads (the scenario or a file it may extend,
-    which the results would replace)."""
-    if out.is_dir():
-        raise UsageError(f"{option} {out}: expected a file, found a folder")
-    folders = {Path(scenario.file).resolve().parent for scenario in scenarios}
-    if out.suffix == ".toml" and out.is_file() and out.resolve().parent in folders:
-        raise UsageError(f"{option} {out}: expected a results file, not a scenario file the command reads "
-                         "(the results would replace it)")
-
-
-def _with_settings(scenario: Any, settings: Sequence[str], negotiators: Sequence[str] = ()) -> Any:
-    """The scenario with ``--set PATH=VALUE`` overrides applied (checked like any setting), then
-    ``--negotiator CODE=NAME`` choices (the setting ``countries.CODE.tactic``)."""
-    overrides = parse_settings(settings)
-    if overrides:
-        scenario = scenario.with_overrides(overrides, origin="--set")
-    chosen = parse_negotiators(negotiators, scenario.countries, overrides)
-    return scenario.with_overrides(chosen, origin="--negotiator") if chosen else scenario
-
-
-def parse_negotiator(text: str, countries: Sequence[str]) -> tuple[str, str]:
-    """``CODE=NAME`` as the setting that chooses a country's negotiator."""
-    code, sep, name = (part.strip() for part in text.partition("="))
-    if not sep or not name or code not in countries:
-        raise UsageError(f"--negotiator {text}: expected CODE=NAME with CODE one of {', '.join(countries)}, "
-                         "for example JPN=conceder")
-    return f"countries.{code}.tactic", name
-
-
-def parse_negotiators(texts: Sequence[str], countries: Sequence[str], settings: Mapping[str, Any]) -> dict[str, str]:
-    """Every ``--negotiator CODE=NAME`` as its setting; a country's negotiator chosen twice (by two of them, or
-    by one and ``--set countries.CODE.tactic``) is bad input, since only one of the choices could be played."""
-    chosen: dict[str, str] = {}
-    for text in texts:
-        path, name = parse_negotiator(text, countries)
-        if path in chosen or path in settings:
-            raise UsageError(f"--negotiator {text}: {path.split('.')[1]}'s negotiator is chosen twice "
-                             f"(by --negotiator or --set {path}); choose it once")
-        chosen[path] = name
-    return chosen
-
-
-def _write_or_fail(write: Callable[[], object], target: Path, option: str = "--out") -> None:
-    try:
-        write()
-    except OSError as err:
-        raise UsageError(f"{option} {target}: could not write results ({err.strerror or err})") from None
 
 
 COMMANDS = {"run": run, "list": list_scenarios, "compare": compare, "robustness": robustness, "sweep": sweep,
@@ -563,7 +473,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 # A write to standard output that fails with one of these (and names no file: the commands' own files are
-# written through _write_or_fail and named) means the terminal's redirect cannot take more.
+# written through write_or_fail and named) means the terminal's redirect cannot take more.
 OUTPUT_FAULTS = (errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG)
 
 

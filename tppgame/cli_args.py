@@ -1,6 +1,7 @@
 """The pieces every command line of tppgame parses with: a parser whose errors are one line, the
-``--set PATH=VALUE`` reading, the ``--out`` and ``--seed`` values, and the engine options; and the
-width prose is wrapped to on a terminal."""
+``--set PATH=VALUE`` and ``--negotiator CODE=NAME`` reading, the ``--out`` and ``--seed`` values, the
+engine options, results files checked before a game and written whole or not at all; and the width
+prose is wrapped to on a terminal."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import shutil
 import sys
 import textwrap
 import tomllib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -120,3 +121,61 @@ def wrapped(line: str, width: int | None) -> list[str]:
     indent = line[:len(line) - len(line.lstrip())]
     return textwrap.wrap(line.strip(), width, initial_indent=indent, subsequent_indent=indent + "  ",
                          break_long_words=False, break_on_hyphens=False)
+
+
+# robustness --seeds: the most seeds it plays (hours of games, held in memory until the table is printed)
+MOST_SEEDS = 10_000
+
+
+def check_out_file(out: Path, scenarios: Sequence[Any] = (), option: str = "--out") -> None:
+    """A results file's path, said to be bad input before any game is played: a folder in its place, or a
+    scenario file in the folder of a scenario the command reads (the scenario or a file it may extend,
+    which the results would replace)."""
+    if out.is_dir():
+        raise UsageError(f"{option} {out}: expected a file, found a folder")
+    folders = {Path(scenario.file).resolve().parent for scenario in scenarios}
+    if out.suffix == ".toml" and out.is_file() and out.resolve().parent in folders:
+        raise UsageError(f"{option} {out}: expected a results file, not a scenario file the command reads "
+                         "(the results would replace it)")
+
+
+
+def with_settings(scenario: Any, settings: Sequence[str], negotiators: Sequence[str] = ()) -> Any:
+    """The scenario with ``--set PATH=VALUE`` overrides applied (checked like any setting), then
+    ``--negotiator CODE=NAME`` choices (the setting ``countries.CODE.tactic``)."""
+    overrides = parse_settings(settings)
+    if overrides:
+        scenario = scenario.with_overrides(overrides, origin="--set")
+    chosen = parse_negotiators(negotiators, scenario.countries, overrides)
+    return scenario.with_overrides(chosen, origin="--negotiator") if chosen else scenario
+
+
+
+def parse_negotiator(text: str, countries: Sequence[str]) -> tuple[str, str]:
+    """``CODE=NAME`` as the setting that chooses a country's negotiator."""
+    code, sep, name = (part.strip() for part in text.partition("="))
+    if not sep or not name or code not in countries:
+        raise UsageError(f"--negotiator {text}: expected CODE=NAME with CODE one of {', '.join(countries)}, "
+                         "for example JPN=conceder")
+    return f"countries.{code}.tactic", name
+
+
+def parse_negotiators(texts: Sequence[str], countries: Sequence[str], settings: Mapping[str, Any]) -> dict[str, str]:
+    """Every ``--negotiator CODE=NAME`` as its setting; a country's negotiator chosen twice (by two of them, or
+    by one and ``--set countries.CODE.tactic``) is bad input, since only one of the choices could be played."""
+    chosen: dict[str, str] = {}
+    for text in texts:
+        path, name = parse_negotiator(text, countries)
+        if path in chosen or path in settings:
+            raise UsageError(f"--negotiator {text}: {path.split('.')[1]}'s negotiator is chosen twice "
+                             f"(by --negotiator or --set {path}); choose it once")
+        chosen[path] = name
+    return chosen
+
+
+
+def write_or_fail(write: Callable[[], object], target: Path, option: str = "--out") -> None:
+    try:
+        write()
+    except OSError as err:
+        raise UsageError(f"{option} {target}: could not write results ({err.strerror or err})") from None

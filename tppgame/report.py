@@ -26,10 +26,10 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
 
 def month_label(model: TPPModel, round_number: int) -> str:
     """The month a round stands for, in words: 'April 2014'."""
-    return _month(model.config.round_date(round_number).isoformat())
+    return month_name(model.config.round_date(round_number).isoformat())
 
 
-def _month(iso_date: str) -> str:
+def month_name(iso_date: str) -> str:
     """'2014-04-01' as 'April 2014'."""
     year, month = iso_date.split("-")[:2]
     return f"{MONTHS[int(month) - 1]} {year}"
@@ -233,7 +233,7 @@ def final_table(summary: dict[str, Any], sectors: tuple[str, ...]) -> str:
     out = io.StringIO()
     if summary["formed"]:
         ratifying = summary["ratifying"]
-        out.write(f"Outcome: agreement formed in round {summary['round']} ({_month(summary['date'])}); "
+        out.write(f"Outcome: agreement formed in round {summary['round']} ({month_name(summary['date'])}); "
                   f"{len(summary['members'])} signatories at the end, of which {len(ratifying)} would ratify, "
                   f"holding {summary['gdp_share']:.1%} of the original signatories' 2013 GDP.\n")
         out.write(f"Entry into force ({summary['entry_rule']}): {'yes' if summary['in_force'] else 'no'}.\n")
@@ -493,56 +493,6 @@ def csv_text(rows: list[dict[str, Any]]) -> str:
 def write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
     """Rows of dicts as a CSV file, written whole or not at all."""
     _atomic_write(path, csv_text(rows))
-
-
-def comparison_rows(models: list[TPPModel], names: list[str]) -> list[dict[str, Any]]:
-    """One row per measure (outcome, then each country's utility and outside option), one column per run."""
-    summaries = [m.summary() for m in models]
-    rows: list[dict[str, Any]] = []
-
-    def add(measure: str, values: list[Any]) -> None:
-        rows.append({"measure": measure, **dict(zip(names, values))})
-
-    add("formed", [s["formed"] for s in summaries])
-    # the month each run ends: a shorter scenario (tokyo_2014 stops in June 2014) cannot form what
-    # the baseline forms in 2015, and "formed no" alone reads as if it failed to
-    add("last_month", [_month(m.config.round_date(s["rounds"]).isoformat()) for m, s in zip(models, summaries)])
-    add("round", [s["round"] if s["formed"] else "" for s in summaries])
-    add("date", [_month(s["date"]) if s["formed"] else "" for s in summaries])
-    add("members", [" ".join(s["members"]) for s in summaries])
-    add("gdp_share", [s["gdp_share"] for s in summaries])
-    add("entry_rule", [m.config.entry_rule.name for m in models])
-    add("in_force", [s["in_force"] for s in summaries])
-    for code in models[0].countries:
-        add(f"utility {code}", [s["countries"][code]["utility"] for s in summaries])
-    for code in models[0].countries:
-        add(f"outside_option {code}", [s["countries"][code]["outside_option"] for s in summaries])
-    return rows
-
-
-def comparison_table(rows: list[dict[str, Any]], names: list[str]) -> str:
-    """The comparison as aligned text, utilities with a difference column."""
-    width = max(22, *(len(n) for n in names))
-    out = io.StringIO()
-    out.write(f"{'':<22} " + " ".join(f"{n[:width]:>{width}}" for n in names) + f" {'2nd - 1st':>12}\n")
-    for row in rows:
-        values = [row[n] for n in names]
-        cells = []
-        for v in values:
-            if row["measure"] == "members":
-                cells.append(f"{len(v.split())} countries")
-            elif isinstance(v, bool):
-                cells.append("yes" if v else "no")
-            elif isinstance(v, float):
-                cells.append(f"{v:.3f}")
-            else:
-                cells.append(str(v))
-        diff = ""
-        if all(isinstance(v, float) for v in values):
-            diff = f"{values[1] - values[0]:+.3f}"
-        text = " ".join(f"{c[:width]:>{width}}" for c in cells)
-        out.write(f"{row['measure']:<22} {text} {diff:>12}\n")
-    return out.getvalue()
 
 
 def _finite(value: Any) -> Any:

@@ -26,7 +26,8 @@ import numpy as np
 
 from tppgame.experiments.sweep_data import Point, Setting, SweepData
 
-Z95 = statistics.NormalDist().inv_cdf(0.975)
+CONFIDENCE = 0.95
+Z95 = statistics.NormalDist().inv_cdf(0.5 + CONFIDENCE / 2)
 MAX_BINS = 10          # quantile bins of a setting sampled from a distribution
 MIN_POINTS_PER_BIN = 5
 
@@ -42,6 +43,21 @@ def wilson(formed: int, runs: int, z: float = Z95, design_effect: float = 1.0) -
     centre = (p + z * z / (2 * n)) / denominator
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
     return (0.0 if formed == 0 else max(0.0, centre - half)), (1.0 if formed == runs else min(1.0, centre + half))
+
+
+def t_interval(values: Sequence[float]) -> tuple[float | None, float | None, float | None]:
+    """(mean, low, high): the mean and its 95% Student-t interval, ``mean -+ t(0.975, n - 1) s /
+    sqrt(n)``; the interval is None with fewer than two values, everything None with none."""
+    known = [float(v) for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    if not known:
+        return None, None, None
+    mean = float(np.mean(known))
+    if len(known) < 2:
+        return mean, None, None
+    from scipy.stats import t
+
+    half = float(t.ppf(0.5 + CONFIDENCE / 2, len(known) - 1)) * float(np.std(known, ddof=1)) / math.sqrt(len(known))
+    return mean, mean - half, mean + half
 
 
 def design_effect(formed: Sequence[int], runs: Sequence[int]) -> float:

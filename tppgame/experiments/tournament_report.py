@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from tppgame.experiments.store import read_runs
+from tppgame.experiments.sweep_agreement import t_interval
 from tppgame.experiments.tournament import Tournament
 
 # (name in the tables, the store's column, words for the plot and the summary)
@@ -41,7 +41,6 @@ PLOTTED = ("gain", "agreement_rate", "nash_distance", "joint_gain")
 GAME_COLUMNS = ("scenario", "seat", "negotiator", "rep", "seed", "status", "error", "formed", "gain", "utility",
                 "outside_option", "signatory", "talks_met", "deals", "agreement_rate", "deal_round",
                 "nash_distance", "joint_gain", "welfare_pct_gdp", "welfare_usd_m", "deal_details")
-CONFIDENCE = 0.95
 
 
 @dataclass(frozen=True)
@@ -82,21 +81,6 @@ def seat_welfare(run: dict[str, Any], seat: str) -> dict[str, float | None]:
     detail = json.loads(run["detail"]) if run.get("detail") else {}
     account = (detail.get(seat) or {}).get("welfare") or {}
     return {"welfare_pct_gdp": run.get(f"welfare_pct_gdp_{seat}"), "welfare_usd_m": account.get("total_usd_m")}
-
-
-def t_interval(values: Sequence[float]) -> tuple[float | None, float | None, float | None]:
-    """(mean, low, high): the mean and its 95% Student-t interval, ``mean -+ t(0.975, n - 1) s /
-    sqrt(n)``; the interval is None with fewer than two values, everything None with none."""
-    known = [float(v) for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
-    if not known:
-        return None, None, None
-    mean = float(np.mean(known))
-    if len(known) < 2:
-        return mean, None, None
-    from scipy.stats import t
-
-    half = float(t.ppf(0.5 + CONFIDENCE / 2, len(known) - 1)) * float(np.std(known, ddof=1)) / math.sqrt(len(known))
-    return mean, mean - half, mean + half
 
 
 def _as_number(value: Any) -> float | None:
