@@ -18,6 +18,8 @@ import pytest
 from tppgame import TPPModel
 from tppgame.game.events import KINDS, Event, narration
 from tppgame.game.fields import Check, text
+from tppgame.game.json_schema import json_schema, settings_page
+from tppgame.game.scenario_descriptions import descriptions
 from tppgame.report import narrate
 from tppgame.game.scenario import BUNDLED_SCENARIOS, ScenarioError, load_scenario
 
@@ -107,6 +109,7 @@ def summit_cancelled() -> Iterator[type[Event]]:
         kind = "summit_cancelled"
         at_start = True
         needs = {"summit": "the label of the summit called off"}
+        meanings = {"summit": ("the label of the summit called off", "")}
         summit: str
 
         @classmethod
@@ -152,6 +155,44 @@ def test_a_new_kind_checks_its_own_keys(tmp_path, summit_cancelled):
     with pytest.raises(ScenarioError) as info:
         load_scenario(path)
     assert str(info.value).endswith(": events[0].summit: expected the label of the summit called off")
+
+
+def test_a_new_kind_describes_its_keys_in_the_settings_reference_and_the_json_schema(summit_cancelled):
+    """The settings page and the JSON Schema are written from the registry: the new kind's key gets
+    the words its class gives it, prefixed with the kind, and the kinds' list names it. Nothing
+    else is edited (its key had no description in scenario_descriptions.py, and writing the page
+    stopped with a KeyError)."""
+    page = settings_page().splitlines()
+    assert "| `events[].summit` | `summit_cancelled`: the label of the summit called off | — | text | — |" in page
+    kinds = next(line for line in page if line.startswith("| `events[].kind` |"))
+    assert "`shock`, `summit_cancelled` |" in kinds
+    entry = json_schema()["properties"]["events"]["items"]
+    assert entry["properties"]["summit"]["description"] == "`summit_cancelled`: the label of the summit called off"
+    assert "summit_cancelled" in entry["properties"]["kind"]["enum"]
+
+
+def test_kinds_that_share_a_key_share_its_description():
+    """pairs: deadline's words, which summit inherits; country: join's and withdraw's."""
+    assert descriptions()["events[].pairs"] == ("`deadline`, `summit`: the pairs it applies to (a summit's pairs "
+                                                "meet)", "pairs of country codes")
+    assert descriptions()["events[].country"] == ("`join`, `withdraw`: the country that joins or leaves",
+                                                  "country code")
+
+
+def test_a_kind_must_say_what_its_keys_mean():
+    """A key without words would leave the settings reference without a row: refused when the class is defined."""
+    with pytest.raises(TypeError, match=r"event kind 'silent' must say what its keys mean .*: pair, by"):
+        @dataclass(frozen=True, kw_only=True)
+        class Silent(Event):
+            kind = "silent"
+            at_start = True
+            meanings = {"country": ("the country", "country code")}
+
+            @classmethod
+            def schema(cls, countries: tuple[str, ...]) -> dict[str, Check]:
+                return {"pair": text, "by": text, "country": text}
+
+    assert "silent" not in KINDS
 
 
 def test_a_kind_must_have_a_new_name_and_a_time():

@@ -298,6 +298,21 @@ def test_error_in_an_extending_scenarios_event_names_its_own_entry(folder):
     assert "bad.toml: events[0].date" in message
 
 
+def test_the_error_lines_write_a_scenario_shows_are_the_command_lines(folder, monkeypatch, one_error_line):
+    """docs/how-to/write-a-scenario.md, "When the file is wrong", sets Japan's rice sensitivity to 20 in
+    scenarios/my_variant.toml, then misspells the sector: each line it shows is what run.py prints."""
+    page = (Path(__file__).resolve().parent.parent / "docs" / "how-to" / "write-a-scenario.md").read_text("utf-8")
+    shown = [line for line in page.splitlines() if line.startswith("error: scenarios/my_variant.toml: ")]
+    (folder / "scenarios").mkdir()
+    shutil.copy(folder / "baseline.toml", folder / "scenarios")
+    monkeypatch.chdir(folder)
+    printed = []
+    for sector, value in (("rice", 20), ("rce", 2.5)):
+        write(folder / "scenarios", "my_variant", f"[countries.JPN.sensitivity]\n{sector} = {value}\n")
+        printed.append(one_error_line(["my_variant", "--quiet", "--out", "out"]))
+    assert printed == shown
+
+
 def test_error_names_the_value_it_got(folder):
     """A wrong value is echoed back, so the user sees what to fix."""
     message = load_error(write(folder, "bad", 'rounds = "ten"\n'))

@@ -14,7 +14,7 @@ import pytest
 
 from tppgame.game.calibration import load_calibration
 from tppgame.game.json_schema import annotated_schema, as_json, dumps, json_schema, leaves, settings_page
-from tppgame.game.scenario_descriptions import DESCRIPTIONS
+from tppgame.game.scenario_descriptions import descriptions
 
 REPO = Path(__file__).resolve().parent.parent
 SCHEMA_FILE = REPO / "scenarios" / "scenario.schema.json"
@@ -38,9 +38,10 @@ def read(path: Path) -> dict:
 def test_every_setting_has_a_description_and_every_description_a_setting():
     cal = load_calibration()
     settings = set(leaves(annotated_schema(cal), cal))
-    assert sorted(settings - set(DESCRIPTIONS)) == [], "settings without a description"
-    assert sorted(set(DESCRIPTIONS) - settings) == [], "descriptions of no setting"
-    assert all(meaning.strip() for meaning, _unit in DESCRIPTIONS.values())
+    words = descriptions()
+    assert sorted(settings - set(words)) == [], "settings without a description"
+    assert sorted(set(words) - settings) == [], "descriptions of no setting"
+    assert all(meaning.strip() for meaning, _unit in words.values())
 
 
 def test_the_committed_schema_and_page_are_current():

@@ -22,6 +22,9 @@ kinds, so ``kind = "..."`` in a scenario file finds it. Give it:
   ``needs``: those it must have, with what the error message says is expected; a key
   whose name is one of its fields fills that field (override :meth:`Event.values` to
   fill them otherwise);
+- ``meanings``: for each of those keys, what it means and its unit ("" for none), the words
+  of the settings reference and of the JSON Schema (``events[].KEY``, prefixed with the kinds
+  that take the key); a kind that leaves a key out is refused when it is defined;
 - ``happen(model)``: its effect, through the model's public methods or ``model.log``;
 - ``narrate(entry, names)``: the sentence the story (:func:`tppgame.report.narrate`)
   tells of each log entry it writes; an entry belongs to the kind named in its ``event``
@@ -30,6 +33,14 @@ kinds, so ``kind = "..."`` in a scenario file finds it. Give it:
 A check raises :class:`~tppgame.game.fields.ScenarioError` (file, key path, what was expected,
 what it got), so a bad entry stops the load with the usual one-line message. The kind
 ``summit_cancelled`` in ``tests/test_events.py`` is a complete example in twenty lines.
+
+A kind defined in this module (or in a module it imports) is known to ``run.py``; one defined
+elsewhere only in the Python process that imports it. The JSON Schema of scenario files and the
+settings reference are written from :data:`KINDS`: after adding a kind here, write them again
+(``python -m tppgame.game.json_schema --json-schema scenarios/scenario.schema.json
+--settings-page docs/reference/scenario-settings.md``; ``tests/test_scenario_reference.py``
+fails until they are current), and give the kind a row in the Events table of
+``docs/how-to/write-a-scenario.md``, which says in words what each kind does.
 """
 
 from __future__ import annotations
@@ -73,6 +84,7 @@ class Event:
     kind: ClassVar[str]
     at_start: ClassVar[bool]                  # True: before the round's talks; False: after them
     needs: ClassVar[Mapping[str, str]] = {}   # keys an entry must set (non-empty): what the error expects
+    meanings: ClassVar[Mapping[str, tuple[str, str]]] = {}   # each key of schema(): (what it means, its unit)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -81,6 +93,10 @@ class Event:
                 raise TypeError(f"event kind {cls.kind!r} is already registered ({KINDS[cls.kind].__name__})")
             if not hasattr(cls, "at_start"):
                 raise TypeError(f"event kind {cls.kind!r} must say when it fires (at_start = True or False)")
+            unsaid = [key for key in cls.schema(()) if key not in cls.meanings]
+            if unsaid:
+                raise TypeError(f"event kind {cls.kind!r} must say what its keys mean (meanings = {{KEY: (MEANING, "
+                                f"UNIT)}}, for the settings reference): {', '.join(unsaid)}")
             KINDS[cls.kind] = cls
 
     # -------------------------------------------------------------- reading
@@ -148,6 +164,7 @@ class Deadline(Event):
     kind = "deadline"
     at_start = False
     title: ClassVar[str] = "Deadline"
+    meanings = {"pairs": ("the pairs it applies to (a summit's pairs meet)", "pairs of country codes")}
     pairs: tuple[tuple[str, str], ...] = ()
 
     @classmethod
@@ -192,6 +209,7 @@ class CountryEvent(Event):
     """What happens to one country (its ``country`` key) at the start of the round; not a kind itself."""
 
     at_start = True
+    meanings = {"country": ("the country that joins or leaves", "country code")}
     country: str
 
     @classmethod
@@ -294,6 +312,7 @@ class Shock(Event):
     kind = "shock"
     at_start = True
     needs = {"set": SETTINGS_TABLE}
+    meanings = {"set": ("settings that change from that round on, by dotted path", "")}
     changes: tuple[tuple[str, Any], ...]
 
     @classmethod
@@ -364,6 +383,21 @@ def entry_schema(countries: tuple[str, ...]) -> dict[str, Any]:
         })
     return {"type": "object", "properties": properties, "required": ["kind"], "additionalProperties": False,
             "oneOf": [{"required": ["round"]}, {"required": ["date"]}], "allOf": per_kind}
+
+
+def key_descriptions() -> dict[str, tuple[str, str]]:
+    """The settings reference's words for the keys of the kinds in :data:`KINDS`: ``events[].KEY`` ->
+    (the kinds that take it, then what it means; its unit), from each kind's ``meanings``."""
+    said: dict[str, dict[tuple[str, str], list[str]]] = {}   # key -> its (meaning, unit) -> the kinds that say it
+    for name, cls in KINDS.items():
+        for key in cls.schema(()):
+            said.setdefault(key, {}).setdefault(tuple(cls.meanings[key]), []).append(name)
+    out = {}
+    for key, by_words in said.items():
+        meaning = "; ".join(f"{', '.join(f'`{k}`' for k in kinds)}: {words[0]}" for words, kinds in by_words.items())
+        units = list(dict.fromkeys(words[1] for words in by_words if words[1]))
+        out[f"events[].{key}"] = (meaning, " or ".join(units))
+    return out
 
 
 def narration(entry: Mapping[str, Any], names: Mapping[str, str]) -> str | None:

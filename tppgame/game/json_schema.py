@@ -3,7 +3,8 @@
 Both come from the one definition the loader validates against, the tree of field checks of
 :func:`tppgame.game.scenario_schema.build_schema` (each check carries its JSON Schema,
 :func:`tppgame.game.fields.with_schema`), with the words of
-:data:`tppgame.game.scenario_descriptions.DESCRIPTIONS`. Both are committed beside what they
+:func:`tppgame.game.scenario_descriptions.descriptions` (an event kind's keys described by its
+class). Both are committed beside what they
 describe, and ``tests/test_scenario_reference.py`` checks that they are what this module writes::
 
     python -m tppgame.game.json_schema --json-schema scenarios/scenario.schema.json
@@ -21,7 +22,7 @@ from typing import Any
 
 from tppgame.game.calibration import Calibration, load_calibration
 from tppgame.game.fields import SEED_MAX, schema_of
-from tppgame.game.scenario_descriptions import DESCRIPTIONS
+from tppgame.game.scenario_descriptions import descriptions
 from tppgame.game.scenario_schema import build_schema
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"   # the dialect's identifier, never fetched
@@ -70,9 +71,10 @@ def leaves(schema: dict[str, Any], cal: Calibration) -> dict[str, dict[str, Any]
 def annotated_schema(cal: Calibration) -> dict[str, Any]:
     """The scenario schema as one JSON Schema tree (each country spelt out), every leaf with its description."""
     schema = json.loads(json.dumps(_tree_schema(build_schema(cal))))   # a deep copy: checks share theirs
+    words = descriptions()
     for path, leaf in _walk(schema, cal):   # the words editors show on hover
-        if path in DESCRIPTIONS:
-            meaning, unit = DESCRIPTIONS[path]
+        if path in words:
+            meaning, unit = words[path]
             leaf["description"] = meaning + (f" ({unit})" if unit else "")
     return schema
 
@@ -210,7 +212,8 @@ def settings_page(cal: Calibration | None = None) -> str:
         "",
         "Every setting a scenario file can hold, from the schema the loader checks files against",
         "(`tppgame/game/scenario_schema.py`) and the descriptions beside it",
-        "(`tppgame/game/scenario_descriptions.py`). `CODE` stands for a country code",
+        "(`tppgame/game/scenario_descriptions.py`; an event kind's own keys in its class, `tppgame/game/events.py`).",
+        "`CODE` stands for a country code",
         f"({' '.join(cal.countries)}), `SECTOR` for a sector ({' '.join(cal.sectors)}), and `[]` for",
         "each entry of a list of tables (`[[events]]`). The default is the baseline's value: the",
         "calibration file (`tppgame/game/data/calibration.toml`) with `scenarios/baseline.toml` over it;",
@@ -218,6 +221,7 @@ def settings_page(cal: Calibration | None = None) -> str:
         "How to write a file: [Write a scenario](../how-to/write-a-scenario.md).",
     ]
     schema = annotated_schema(cal)
+    words = descriptions()
     section = None
     for path, leaf in leaves(schema, cal).items():
         top = path.split(".")[0].removesuffix(ENTRY) if "." in path else "the file's own"
@@ -226,7 +230,7 @@ def settings_page(cal: Calibration | None = None) -> str:
             title = top if top == "the file's own" else f"[[{top}]]" if f"{top}{ENTRY}" in path else f"[{top}]"
             lines += ["", f"## {title}" if " " in title else f"## `{title}`", "",
                       "| setting | meaning | unit | range | default |", "|---|---|---|---|---|"]
-        meaning, unit = DESCRIPTIONS[path]
+        meaning, unit = words[path]
         lines.append(f"| `{path}` | {meaning} | {unit or '—'} | {_range(leaf, cal)} | {_default(settings, path, cal)} |")
     return "\n".join(lines) + "\n"
 

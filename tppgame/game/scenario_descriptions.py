@@ -3,11 +3,15 @@
 Keyed by the dotted paths of :func:`tppgame.game.json_schema.leaves` (``CODE`` for any country,
 ``SECTOR`` for any sector, ``[]`` for each entry of a list of tables). The range and the default
 are not written here: they come from the checks (:mod:`tppgame.game.scenario_schema`) and the
-baseline. ``tests/test_scenario_reference.py`` checks that every setting has a description and
+baseline. The own keys of each event kind (``events[].pairs``, ...) are described by its class, in
+``meanings`` (:mod:`tppgame.game.events`), so a new kind is one class: :func:`descriptions` joins
+the two. ``tests/test_scenario_reference.py`` checks that every setting has a description and
 every description a setting, so the two cannot drift apart.
 """
 
 from __future__ import annotations
+
+from tppgame.game.events import key_descriptions
 
 SHARE = "share, 0 = none, 1 = all"
 CONCESSION = "concession, 0 = today's protection, 1 = full liberalisation"
@@ -134,10 +138,6 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
                       "date"),
     "events[].label": ("Name in the story, and for `drop_events`", ""),
     "events[].probability": ("Chance the event happens (a draw from the run's seed); default 1", "probability"),
-    "events[].pairs": ("`deadline`, `summit`: the pairs it applies to (a summit's pairs meet)",
-                       "pairs of country codes"),
-    "events[].country": ("`join`, `withdraw`: the country that joins or leaves", "country code"),
-    "events[].set": ("`shock`: settings that change from that round on, by dotted path", ""),
     "side_deals[].parties": ("The two countries of the side deal", "country codes"),
     "side_deals[].kind": ("`standalone`: in force whatever happens to the TPP; `conditional`: binding only if "
                           "the agreement forms, replacing the pair's TPP talk", ""),
@@ -188,3 +188,9 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "history.date": ("When it formed (or the moment the scenario ends) in fact", "date"),
     "history.sources": ("Sources for the history (URLs or references)", ""),
 }
+
+
+def descriptions() -> dict[str, tuple[str, str]]:
+    """Every setting's (meaning, unit): :data:`DESCRIPTIONS`, and the keys of the event kinds registered
+    now, from their classes."""
+    return {**DESCRIPTIONS, **key_descriptions()}
