@@ -7,7 +7,9 @@ import unicodedata
 
 import pytest
 
-from tppgame.classroom.rooms import Room, RoomError, clean_name
+from tppgame.classroom.room_registry import Registry
+from tppgame.classroom.room_store import RoomStore
+from tppgame.classroom.rooms import Room, RoomError, Settings, clean_name
 
 
 def test_a_name_keeps_its_vowel_signs_and_accents():
@@ -24,3 +26,32 @@ def test_a_name_keeps_its_vowel_signs_and_accents():
     for nameless in ("\u0301\u0301", "...", "😀"):
         with pytest.raises(RoomError, match="expected your name"):
             clean_name(nameless)
+
+
+def test_an_action_the_rooms_file_cannot_keep_is_undone_and_the_file_restores_the_same_game(tmp_path, capsys):
+    # the file refused a write (locked by another program, read-only, a full disk): the room had
+    # already changed, so it went on as a game its file did not hold; restarted, the file's room
+    # lost the join and gave the next student's actions to the wrong seat
+    registry = Registry(tmp_path / "class.sqlite")
+    room = registry.create("baseline", 3, Settings(advance="timer", timer=10))
+    ana = registry.act(room, lambda: room.join("Ana", "JPN"))
+    registry.act(room, lambda: room.start(room.teacher_token))
+    before, round_before, started = room.model.log.to_jsonl(), room.model.round, room.round_started
+    registry.store._db.execute("PRAGMA query_only=ON")          # every write now fails, as on a read-only file
+    for refused in (lambda: room.join("Ben", "USA"), lambda: room.advance(room.teacher_token),
+                    lambda: room.seat_student(room.teacher_token, ana.id, "USA")):
+        with pytest.raises(RoomError, match="the room's file could not keep that just now .*nothing changed") as err:
+            registry.act(room, refused)
+        assert str(tmp_path) not in str(err.value)                  # the page's line names no path
+    room.clock = lambda: started + 60                                # the round's time is up
+    registry.tick()                                                  # refused too, without stopping the timer
+    assert str(tmp_path) in capsys.readouterr().err                  # the server's terminal names the file
+    assert [s.name for s in room.students] == ["Ana"] and ana.country == "JPN" and room.student(ana.token) is ana
+    assert (room.model.round, room.model.log.to_jsonl(), room.round_started) == (round_before, before, started)
+    registry.store._db.execute("PRAGMA query_only=OFF")
+    registry.act(room, lambda: room.join("Ben", "USA"))
+    registry.tick()                                                  # the timer advances it now
+    assert room.model.round == round_before + 1
+    (again,) = RoomStore(tmp_path / "class.sqlite").load()
+    assert again.model.log.to_jsonl() == room.model.log.to_jsonl()
+    assert [(s.name, s.country) for s in again.students] == [("Ana", "JPN"), ("Ben", "USA")]

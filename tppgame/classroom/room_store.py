@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import sys
 import threading
 from pathlib import Path
 
-from tppgame.classroom.rooms import Action, Room
+from tppgame.classroom.rooms import Action, Room, RoomError
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS rooms (
@@ -63,10 +64,19 @@ class RoomStore:
         room.on_action = self.save
 
     def save(self, room: Room, action: Action) -> None:
-        """Append a room's newest action (called by the room as it acts)."""
-        with self._lock, self._db:
-            self._db.execute("BEGIN")
-            self._insert(room.id, len(room.actions) - 1, action)
+        """Append a room's newest action (called by the room as it acts). A file that cannot take it
+        (locked by another program, read-only, a full disk) is a :class:`RoomError` the page shows,
+        without the file's path, and a line on the server's terminal that names it: the room undoes
+        the action (:meth:`~tppgame.classroom.rooms.Room._do`)."""
+        try:
+            with self._lock, self._db:
+                self._db.execute("BEGIN")
+                self._insert(room.id, len(room.actions) - 1, action)
+        except sqlite3.Error as err:
+            print(f"warning: {self.path}: room {room.code} could not keep its {action.kind} ({err}); "
+                  "it was undone", file=sys.stderr, flush=True)
+            raise RoomError(f"the room's file could not keep that just now ({err}); nothing changed: "
+                            "try again, or tell the teacher") from None
 
     def _insert(self, room_id: int, seq: int, action: Action) -> None:
         self._db.execute("INSERT INTO actions VALUES (?, ?, ?, ?, ?)",
