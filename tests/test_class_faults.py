@@ -3,6 +3,7 @@ cannot be written at the moment a student acts."""
 
 from __future__ import annotations
 
+import socket
 import unicodedata
 
 import pytest
@@ -55,3 +56,41 @@ def test_an_action_the_rooms_file_cannot_keep_is_undone_and_the_file_restores_th
     (again,) = RoomStore(tmp_path / "class.sqlite").load()
     assert again.model.log.to_jsonl() == room.model.log.to_jsonl()
     assert [(s.name, s.country) for s in again.students] == [("Ana", "JPN"), ("Ben", "USA")]
+
+
+def test_a_second_class_server_on_the_same_file_is_refused_in_one_line(tmp_path, monkeypatch, capsys):
+    # a teacher who starts the server again in another terminal (another --port) had two servers, each
+    # with its own copy of the rooms: the students split between them, and the two wrote over each
+    # other's actions in the file
+    from tppgame import cli_classroom
+    from tppgame.cli import main
+
+    def free_port() -> str:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return str(s.getsockname()[1])
+
+    db, second, serving = tmp_path / "class.sqlite", [], []
+
+    def serve(exe, command):     # while the first server serves, the teacher starts another one
+        if serving:              # (the second one's own serving, had it been let through)
+            return
+        serving.append(command)
+        capsys.readouterr()
+        second.append(main(["classroom", "--db", str(db), "--rooms", "2", "--port", free_port()]))
+        second.append(capsys.readouterr())
+
+    monkeypatch.setattr(cli_classroom.os, "execv", serve)
+    monkeypatch.setattr(cli_classroom.os, "environ", {})
+    assert main(["classroom", "--db", str(db), "--port", free_port()]) == 0
+    status, out = second
+    assert status == 2 and out.out == "" and out.err == (
+        f"error: --db {db}: another class server is serving it; stop that one (Ctrl+C in its terminal), "
+        "or give this one another --db\n")
+    registry = Registry(db)
+    assert len(registry.rooms) == 1                 # the second server made no room
+    registry.store.close()
+    capsys.readouterr()
+    monkeypatch.setattr(cli_classroom.os, "execv", lambda exe, command: None)
+    assert main(["classroom", "--db", str(db), "--rooms", "2", "--port", free_port()]) == 0   # once the first stopped
+    assert capsys.readouterr().out.count("teacher's console") == 2

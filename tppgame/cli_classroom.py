@@ -17,9 +17,14 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from tppgame.cli_args import Parser, UsageError, path_arg, seed_arg
+
+try:
+    import fcntl
+except ImportError:        # no advisory locks (Windows): a second server on the same file is not caught
+    fcntl = None  # type: ignore[assignment]
 
 if TYPE_CHECKING:
     from tppgame.classroom.rooms import Room
@@ -69,7 +74,7 @@ def classroom(argv: Sequence[str]) -> int:
     if importlib.util.find_spec("solara") is None:
         raise UsageError("the class server needs the dashboard extra: pip install -e \".[dashboard]\"")
     _check_port(args.host, args.port)
-    rooms = _rooms(args)
+    lock, rooms = _rooms(args)
     from tppgame.cli import host_warning
 
     warning = host_warning(args.host, "the class server")
@@ -90,9 +95,14 @@ def classroom(argv: Sequence[str]) -> int:
                        "SOLARA_THEME_SHOW_BANNER": "False", "SOLARA_KERNEL_CULL_TIMEOUT": CULL})
     command = [sys.executable, "-m", "solara", "run", str(app), "--host", args.host, "--port", str(args.port),
                "--production", "--no-open", "--log-level", "warning"]
-    # The server takes this process's place, so that stopping this process (Ctrl+C, a signal) stops the server.
-    os.execv(sys.executable, command)
-    return 0   # not reached: execv does not return
+    # The server takes this process's place, so that stopping this process (Ctrl+C, a signal) stops the
+    # server; it keeps the file's lock (an open file it inherits) until it stops.
+    os.set_inheritable(lock.fileno(), True)
+    try:
+        os.execv(sys.executable, command)
+    finally:           # reached only when execv fails, or where a test stands in for it
+        lock.close()
+    return 0
 
 
 def _check_port(host: str, port: int) -> None:
@@ -112,8 +122,10 @@ def _shown_host(host: str) -> str:
     return socket.gethostname() if host in ("0.0.0.0", "::", "") else host
 
 
-def _rooms(args: argparse.Namespace) -> list[Room]:
-    """The file's rooms, restored, and as many new rooms as ``--rooms`` asks for beyond them."""
+def _rooms(args: argparse.Namespace) -> tuple[IO[bytes], list[Room]]:
+    """The file's rooms, restored, and as many new rooms as ``--rooms`` asks for beyond them; with
+    the open file whose lock says a server serves it (a second server on the same file would
+    keep its own copy of each room, and the two would write over each other's actions)."""
     from tppgame.classroom.room_registry import Registry
     from tppgame.classroom.rooms import Settings
     from tppgame.game.scenario import load_scenario
@@ -125,8 +137,20 @@ def _rooms(args: argparse.Namespace) -> list[Room]:
         scenario = str(Path(scenario).resolve())
     load_scenario(scenario)                 # a bad scenario is one line on stderr (ScenarioError), before any room
     try:
+        lock = open(args.db, "ab")           # noqa: SIM115 - held while the server serves the file
+    except OSError as err:
+        raise UsageError(f"--db {args.db}: cannot use it as the rooms' file ({err.strerror or err})") from None
+    if fcntl is not None:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            lock.close()
+            raise UsageError(f"--db {args.db}: another class server is serving it; stop that one "
+                             "(Ctrl+C in its terminal), or give this one another --db") from None
+    try:
         registry = Registry(args.db)
     except (sqlite3.DatabaseError, OSError) as err:     # not a rooms file, or not one this user can write
+        lock.close()
         raise UsageError(f"--db {args.db}: cannot use it as the rooms' file ({err})") from None
     for code, why in registry.store.unrestored:
         print(f"warning: room {code} in {args.db} could not be restored ({why}); the other rooms are served",
@@ -135,4 +159,4 @@ def _rooms(args: argparse.Namespace) -> list[Room]:
     while len(rooms) < args.rooms:
         rooms.append(registry.create(scenario, args.seed, Settings(args.assign, args.advance, args.timer, args.offers)))
     registry.store.close()
-    return rooms
+    return lock, rooms
