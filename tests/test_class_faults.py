@@ -94,3 +94,42 @@ def test_a_second_class_server_on_the_same_file_is_refused_in_one_line(tmp_path,
     monkeypatch.setattr(cli_classroom.os, "execv", lambda exe, command: None)
     assert main(["classroom", "--db", str(db), "--rooms", "2", "--port", free_port()]) == 0   # once the first stopped
     assert capsys.readouterr().out.count("teacher's console") == 2
+
+
+def page_text(widget) -> str:
+    """The markup of a page drawn in this process, in order."""
+    children = getattr(widget, "children", ()) or ()
+    return (getattr(widget, "unsafe_innerHTML", "") or "") + "".join(
+        page_text(child) for child in children if not isinstance(child, str))
+
+
+def test_a_double_click_on_advance_ends_one_round(tmp_path, monkeypatch):
+    # a teacher's double click on "Advance the round" ended two rounds: the students lost one
+    solara = pytest.importorskip("solara")
+    import ipyvuetify as v
+
+    from tppgame.classroom import class_session, teacher_console
+
+    now = [100.0]
+    monkeypatch.setattr(teacher_console, "monotonic", lambda: now[0], raising=False)
+    registry = Registry(tmp_path / "class.sqlite")
+    monkeypatch.setattr(class_session, "_registry", registry)
+    room = registry.create("baseline", 3)
+    room.join("Ann", "JPN")
+    registry.act(room, lambda: room.start(room.teacher_token))
+    box, context = solara.render(teacher_console.TeacherConsole(room, room.teacher_token), handle_error=False)
+
+    def press() -> None:
+        context.find(v.Btn, children=["Advance the round"]).widgets[0].click()
+        registry.told()
+
+    press()
+    now[0] += 0.3
+    press()
+    assert room.model.round == 2
+    assert "the round was advanced a moment ago (this is round 2)" in page_text(box)
+    now[0] += teacher_console.ADVANCE_GAP
+    press()                                    # pressed again later: the teacher means it
+    assert room.model.round == 3
+    context.close()
+    registry.store.close()
