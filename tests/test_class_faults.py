@@ -133,3 +133,31 @@ def test_a_double_click_on_advance_ends_one_round(tmp_path, monkeypatch):
     assert room.model.round == 3
     context.close()
     registry.store.close()
+
+
+def test_a_server_restarted_with_another_scenario_says_the_file_keeps_its_rooms(tmp_path, monkeypatch, capsys):
+    # yesterday's trial run left a baseline room in classroom.sqlite; today's 'run.py classroom tokyo_2014'
+    # served that baseline room and said nothing of tokyo_2014 (the room's line was the only trace)
+    from tppgame import cli_classroom
+    from tppgame.cli import main
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = str(s.getsockname()[1])
+    monkeypatch.setattr(cli_classroom.os, "execv", lambda exe, command: None)
+    monkeypatch.setattr(cli_classroom.os, "environ", {})
+    db = str(tmp_path / "class.sqlite")
+    assert main(["classroom", "--db", db, "--port", port]) == 0
+    capsys.readouterr()
+    assert main(["classroom", "baseline", "--seed", "2013", "--advance", "teacher", "--db", db, "--port", port]) == 0
+    assert capsys.readouterr().err == ""                      # the same class again: nothing to say
+    assert main(["classroom", "tokyo_2014", "--seed", "5", "--advance", "timer", "--rooms", "2",
+                 "--db", db, "--port", port]) == 0
+    out = capsys.readouterr()
+    (code,) = [line.split()[1] for line in out.out.splitlines() if "(baseline, seed 2013, lobby)" in line]
+    assert out.err == (f"warning: room {code} in {db} is restored as it stood, with baseline, --seed 2013, "
+                       "--advance teacher: the command's tokyo_2014, --seed 5, --advance timer apply to new rooms "
+                       "only (for a new class, give another --db)\n")
+    assert "(tokyo_2014, seed 5, lobby)" in out.out           # the room made now is the command's
+    assert main(["classroom", "--db", db, "--port", port]) == 0
+    assert capsys.readouterr().err == ""                      # nothing named: nothing to warn of

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from tppgame.classroom.rooms import Room
 
 DEFAULT_DB = "classroom.sqlite"
+NEW_ROOM_ARGS = ("scenario", "seed", "assign", "advance", "timer", "offers")    # what a new room is made with
 CULL = "15s"
 
 
@@ -40,7 +41,7 @@ def classroom(argv: Sequence[str]) -> int:
 
     parser = Parser(prog="run.py classroom", description="Serve a class game: rooms with join codes, "
                     "a teacher's console and a seat per student (or delegation).")
-    parser.add_argument("scenario", nargs="?", default="baseline", help="scenario name or TOML file (default baseline)")
+    parser.add_argument("scenario", nargs="?", default=None, help="scenario name or TOML file (default baseline)")
     parser.add_argument("--seed", type=seed_arg, default=None, help="seed (default: the scenario's)")
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to listen on (default 127.0.0.1: this computer only; 0.0.0.0 for a classroom network)")
@@ -50,16 +51,22 @@ def classroom(argv: Sequence[str]) -> int:
     parser.add_argument("--url", default=None, help="the address students type, if not http://HOST:PORT/")
     parser.add_argument("--rooms", type=int, default=1,
                         help="rooms (groups) the file should hold: as many as are missing are made (default 1)")
-    parser.add_argument("--assign", choices=ASSIGN_POLICIES, default="pick",
+    parser.add_argument("--assign", choices=ASSIGN_POLICIES, default=None,
                         help="students pick their country, or the room assigns one (default pick)")
-    parser.add_argument("--advance", choices=ADVANCE_POLICIES, default="teacher",
+    parser.add_argument("--advance", choices=ADVANCE_POLICIES, default=None,
                         help="when a round advances: by the teacher's hand, when every seat has moved, "
                              "or on a timer (default teacher)")
-    parser.add_argument("--timer", type=int, default=120, help="seconds a round with --advance timer (default 120)")
-    parser.add_argument("--offers", type=int, default=OFFERS_PER_TALK,
+    parser.add_argument("--timer", type=int, default=None, help="seconds a round with --advance timer (default 120)")
+    parser.add_argument("--offers", type=int, default=None,
                         help="offers two students may exchange in a talk a round: offer, counter-offer, ... "
                              f"(default {OFFERS_PER_TALK})")
     args = parser.parse_args(list(argv))
+    # what the command names itself, against what a room restored from the file keeps (see _restored)
+    args.given = [key for key in NEW_ROOM_ARGS if getattr(args, key) is not None]
+    for key, default in {"scenario": "baseline", "assign": "pick", "advance": "teacher", "timer": 120,
+                         "offers": OFFERS_PER_TALK}.items():
+        if getattr(args, key) is None:
+            setattr(args, key, default)
     if not 0 < args.port < 65536:
         raise UsageError(f"--port {args.port}: expected a port number from 1 to 65535")
     if not 1 <= args.rooms <= 100:
@@ -156,7 +163,27 @@ def _rooms(args: argparse.Namespace) -> tuple[IO[bytes], list[Room]]:
         print(f"warning: room {code} in {args.db} could not be restored ({why}); the other rooms are served",
               file=sys.stderr)
     rooms = list(registry.rooms.values())
+    for room in rooms:
+        _restored(room, args, scenario)
     while len(rooms) < args.rooms:
         rooms.append(registry.create(scenario, args.seed, Settings(args.assign, args.advance, args.timer, args.offers)))
     registry.store.close()
     return lock, rooms
+
+
+def _restored(room: Room, args: argparse.Namespace, scenario: str) -> None:
+    """A warning when a room restored from the file differs from what the command names (a teacher who
+    gives another scenario on yesterday's file was served yesterday's room, the argument unread)."""
+    from tppgame.game.scenario import load_scenario
+
+    kept = {"scenario": load_scenario(room.scenario).file, "seed": room.seed, **vars(room.settings)}
+    asked = {key: load_scenario(scenario).file if key == "scenario" else getattr(args, key) for key in args.given}
+    differ = [key for key, value in asked.items() if value != kept[key]]
+    kept["scenario"] = room.scenario
+    if differ:
+        def shown(key: str, value: object) -> str:
+            return str(value) if key == "scenario" else f"--{key} {value}"
+        print(f"warning: room {room.code} in {args.db} is restored as it stood, with "
+              f"{', '.join(shown(key, kept[key]) for key in differ)}: the command's "
+              f"{', '.join(shown(key, args.scenario if key == 'scenario' else asked[key]) for key in differ)} "
+              "apply to new rooms only (for a new class, give another --db)", file=sys.stderr)
