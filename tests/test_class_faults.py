@@ -161,3 +161,36 @@ def test_a_server_restarted_with_another_scenario_says_the_file_keeps_its_rooms(
     assert "(tokyo_2014, seed 5, lobby)" in out.out           # the room made now is the command's
     assert main(["classroom", "--db", db, "--port", port]) == 0
     assert capsys.readouterr().err == ""                      # nothing named: nothing to warn of
+
+
+def test_the_teachers_terminal_shows_no_solara_cookie_warning(tmp_path):
+    # the first page a student opened printed fifteen lines on the server's terminal about iframes,
+    # https and SameSite cookies, which a teacher would take for a fault of the server
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    pytest.importorskip("solara")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = tmp_path / "server.err"
+    with log.open("w") as err:
+        server = subprocess.Popen([sys.executable, "run.py", "classroom", "--port", str(port), "--db",
+                                   str(tmp_path / "class.sqlite")], cwd=Path(__file__).resolve().parent.parent,
+                                  stdout=subprocess.DEVNULL, stderr=err)
+        try:
+            deadline, status = time.time() + 60, None
+            while status != 200 and time.time() < deadline:
+                try:
+                    status = urllib.request.urlopen(f"http://127.0.0.1:{port}/?code=ABC", timeout=5).status
+                except OSError:
+                    time.sleep(0.3)
+            assert status == 200
+            time.sleep(0.5)                     # the warning, if any, is written as the page is served
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+    assert "samesite" not in log.read_text().lower() and "Traceback" not in log.read_text()

@@ -37,7 +37,7 @@ import errno
 import os
 import re
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -232,6 +232,18 @@ def play(argv: Sequence[str]) -> int:
     return 0
 
 
+# Solara warns, on the first page a browser opens at an address other than "localhost", that its
+# session cookie falls back to SameSite=Lax over http: fifteen lines on iframes and https on the
+# teacher's terminal, about nothing the class's pages use (they are not embedded)
+SOLARA_NOISE = "ignore:Cookies with samesite=none require https:UserWarning"
+
+
+def quiet_server(environ: MutableMapping[str, str]) -> None:
+    """Have the Solara server this process becomes leave out :data:`SOLARA_NOISE` (the user's own
+    ``PYTHONWARNINGS`` kept before it)."""
+    environ["PYTHONWARNINGS"] = ",".join(part for part in (environ.get("PYTHONWARNINGS"), SOLARA_NOISE) if part)
+
+
 def host_warning(host: str, what: str = "the dashboard") -> str | None:
     """The warning for a server (``what``) listening on ``host`` if other machines can reach it, else None.
 
@@ -277,6 +289,7 @@ def dashboard(argv: Sequence[str]) -> int:
     command = [sys.executable, "-m", "solara", "run", str(app), "--host", args.host, "--port", str(args.port),
                "--production", "--no-open", "--log-level", "warning"]
     sys.stdout.flush()
+    quiet_server(os.environ)
     # The server takes this process's place, so that stopping this process (Ctrl+C, a signal) stops the server.
     os.execv(sys.executable, command)
     return 0   # not reached: execv does not return

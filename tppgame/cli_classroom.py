@@ -82,7 +82,7 @@ def classroom(argv: Sequence[str]) -> int:
         raise UsageError("the class server needs the dashboard extra: pip install -e \".[dashboard]\"")
     _check_port(args.host, args.port)
     lock, rooms = _rooms(args)
-    from tppgame.cli import host_warning
+    from tppgame.cli import host_warning, quiet_server
 
     warning = host_warning(args.host, "the class server")
     if warning:
@@ -100,6 +100,7 @@ def classroom(argv: Sequence[str]) -> int:
     # connected (its link, reopened, finds the same seat: everything lives in the room)
     os.environ.update({"TPPGAME_CLASS_DB": str(args.db.resolve()), "TPPGAME_CLASS_URL": url,
                        "SOLARA_THEME_SHOW_BANNER": "False", "SOLARA_KERNEL_CULL_TIMEOUT": CULL})
+    quiet_server(os.environ)
     command = [sys.executable, "-m", "solara", "run", str(app), "--host", args.host, "--port", str(args.port),
                "--production", "--no-open", "--log-level", "warning"]
     # The server takes this process's place, so that stopping this process (Ctrl+C, a signal) stops the
