@@ -194,3 +194,22 @@ def test_the_teachers_terminal_shows_no_solara_cookie_warning(tmp_path):
             server.terminate()
             server.wait(timeout=20)
     assert "samesite" not in log.read_text().lower() and "Traceback" not in log.read_text()
+
+
+def test_a_server_on_every_address_prints_an_address_another_machine_can_open(monkeypatch, capsys):
+    # run.py dashboard --host 0.0.0.0 printed http://0.0.0.0:8765/ (which opens nothing on a student's
+    # laptop), --host :: printed http://:::8765/, and the class server's links for --host ::1 were http://::1:8765/
+    import os
+
+    from tppgame.cli import main, server_url
+
+    name = socket.gethostname()
+    assert server_url("0.0.0.0", 8765) == server_url("::", 8765) == f"http://{name}:8765/"
+    assert server_url("::1", 8765) == "http://[::1]:8765/" and server_url("127.0.0.1", 80) == "http://127.0.0.1:80/"
+    monkeypatch.setattr(os, "execv", lambda exe, command: None)
+    monkeypatch.setattr(os, "environ", dict(os.environ))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    assert main(["dashboard", "--host", "0.0.0.0", "--port", str(port)]) == 0
+    assert f"Dashboard at http://{name}:{port}/  (Ctrl+C stops it)\n" == capsys.readouterr().out

@@ -244,6 +244,15 @@ def quiet_server(environ: MutableMapping[str, str]) -> None:
     environ["PYTHONWARNINGS"] = ",".join(part for part in (environ.get("PYTHONWARNINGS"), SOLARA_NOISE) if part)
 
 
+def server_url(host: str, port: int) -> str:
+    """The address to print for a server listening on ``host``: this computer's name when it listens on
+    every address (``http://0.0.0.0:8765/`` opens nothing on another machine), an IPv6 address in brackets."""
+    import socket
+
+    shown = socket.gethostname() if host in ("0.0.0.0", "::", "") else host
+    return f"http://[{shown}]:{port}/" if ":" in shown else f"http://{shown}:{port}/"
+
+
 def host_warning(host: str, what: str = "the dashboard") -> str | None:
     """The warning for a server (``what``) listening on ``host`` if other machines can reach it, else None.
 
@@ -285,7 +294,7 @@ def dashboard(argv: Sequence[str]) -> int:
     warning = host_warning(args.host)
     if warning:
         print(warning, file=sys.stderr, flush=True)
-    print(f"Dashboard at http://{args.host}:{args.port}/  (Ctrl+C stops it)", flush=True)
+    print(f"Dashboard at {server_url(args.host, args.port)}  (Ctrl+C stops it)", flush=True)
     command = [sys.executable, "-m", "solara", "run", str(app), "--host", args.host, "--port", str(args.port),
                "--production", "--no-open", "--log-level", "warning"]
     sys.stdout.flush()

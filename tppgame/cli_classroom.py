@@ -82,12 +82,12 @@ def classroom(argv: Sequence[str]) -> int:
         raise UsageError("the class server needs the dashboard extra: pip install -e \".[dashboard]\"")
     _check_port(args.host, args.port)
     lock, rooms = _rooms(args)
-    from tppgame.cli import host_warning, quiet_server
+    from tppgame.cli import host_warning, quiet_server, server_url
 
     warning = host_warning(args.host, "the class server")
     if warning:
         print(warning, file=sys.stderr, flush=True)
-    url = args.url or f"http://{_shown_host(args.host)}:{args.port}/"
+    url = args.url or server_url(args.host, args.port)
     print(f"Class server at {url}  (Ctrl+C stops it; the rooms are kept in {args.db})")
     for room in rooms:
         print(f"Room {room.code} ({room.scenario}, seed {room.seed}, {room.status}): "
@@ -123,11 +123,6 @@ def _check_port(host: str, port: int) -> None:
             probe.bind((host, port))
         except OSError as err:
             raise UsageError(f"--host {host} --port {port}: cannot listen there ({err.strerror})") from None
-
-
-def _shown_host(host: str) -> str:
-    """The host to print in links: this computer's name when the server listens on every address."""
-    return socket.gethostname() if host in ("0.0.0.0", "::", "") else host
 
 
 def _rooms(args: argparse.Namespace) -> tuple[IO[bytes], list[Room]]:
