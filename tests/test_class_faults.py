@@ -213,3 +213,33 @@ def test_a_server_on_every_address_prints_an_address_another_machine_can_open(mo
         port = s.getsockname()[1]
     assert main(["dashboard", "--host", "0.0.0.0", "--port", str(port)]) == 0
     assert f"Dashboard at http://{name}:{port}/  (Ctrl+C stops it)\n" == capsys.readouterr().out
+
+
+def test_an_action_row_that_is_not_json_leaves_out_its_room_only(tmp_path, monkeypatch, capsys):
+    # one damaged row (the file edited by hand, a disk error) stopped the class server with a traceback,
+    # every room unserved
+    import sqlite3
+
+    from tppgame import cli_classroom
+    from tppgame.cli import main
+
+    db = tmp_path / "class.sqlite"
+    registry = Registry(db)
+    damaged, kept = registry.create("baseline"), registry.create("baseline")
+    for room in (damaged, kept):
+        registry.act(room, lambda room=room: room.join("Ana", "JPN"))
+    registry.store.close()
+    with sqlite3.connect(db) as file:
+        file.execute("UPDATE actions SET payload = '{\"id\": 0, \"na' WHERE room = ?", (damaged.id,))
+    (restored,) = RoomStore(db).load()
+    assert restored.code == kept.code and [s.name for s in restored.students] == ["Ana"]
+    monkeypatch.setattr(cli_classroom.os, "execv", lambda exe, command: None)
+    monkeypatch.setattr(cli_classroom.os, "environ", {})
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = str(s.getsockname()[1])
+    assert main(["classroom", "--db", str(db), "--rooms", "2", "--port", port]) == 0
+    out = capsys.readouterr()
+    assert out.err.startswith(f"warning: room {damaged.code} in {db} could not be restored (JSONDecodeError: ")
+    assert out.err.endswith("; the other rooms are served\n") and out.err.count("\n") == 1
+    assert f"Room {kept.code} (baseline, seed 2013, lobby)" in out.out and out.out.count("teacher's console") == 2

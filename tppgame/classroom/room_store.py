@@ -88,16 +88,16 @@ class RoomStore:
             records = self._db.execute("SELECT id, code, teacher_token, scenario, seed, settings, created "
                                        "FROM rooms ORDER BY id").fetchall()
             rows = self._db.execute("SELECT room, at, kind, payload FROM actions ORDER BY room, seq").fetchall()
-        actions: dict[int, list[Action]] = {}
+        stored: dict[int, list[tuple[float, str, str]]] = {}
         for room_id, at, kind, payload in rows:
-            actions.setdefault(room_id, []).append(Action(kind, json.loads(payload), at))
+            stored.setdefault(room_id, []).append((at, kind, payload))
         rooms = []
         self.unrestored = []
         for room_id, code, teacher, scenario, seed, settings, created in records:
-            try:
+            try:        # a row that is not JSON (the file edited by hand, or damaged) leaves out its room only
+                actions = [Action(kind, json.loads(payload), at) for at, kind, payload in stored.get(room_id, [])]
                 room = Room.replay({"id": room_id, "code": code, "teacher_token": teacher, "scenario": scenario,
-                                    "seed": seed, "settings": json.loads(settings), "created": created},
-                                   actions.get(room_id, []))
+                                    "seed": seed, "settings": json.loads(settings), "created": created}, actions)
             except (ValueError, KeyError, IndexError, TypeError) as err:   # ScenarioError and RoomError too
                 self.unrestored.append((code, f"{type(err).__name__}: {err}"))
                 continue
