@@ -243,3 +243,21 @@ def test_an_action_row_that_is_not_json_leaves_out_its_room_only(tmp_path, monke
     assert out.err.startswith(f"warning: room {damaged.code} in {db} could not be restored (JSONDecodeError: ")
     assert out.err.endswith("; the other rooms are served\n") and out.err.count("\n") == 1
     assert f"Room {kept.code} (baseline, seed 2013, lobby)" in out.out and out.out.count("teacher's console") == 2
+
+
+def test_with_every_seat_to_its_agents_all_submitted_waits_for_the_teacher():
+    # --advance all_submitted, the teacher pressed Start before anyone had picked a country: nobody to
+    # wait for, so all 40 rounds played out at once and the class found the game over
+    room = Room.create(1, "baseline", settings=Settings(advance="all_submitted"))
+    ana = room.join("Ana")
+    room.start(room.teacher_token)
+    assert (room.status, room.model.round) == ("running", 1)
+    room.pick(ana.token, "JPN")
+    room.advance(room.teacher_token)          # Japan is hers from this round: the room waits for her moves
+    assert room.model.round == 2 and room.talks_of("JPN") and not room.submitted("JPN")
+    for talk in room.talks_of("JPN"):
+        room.pass_talk(ana.token, talk.label)
+    assert room.model.round > 2 and room.status == "running"      # she moved: the rounds go on as before
+    now = room.model.round
+    room.hand_to_agent(room.teacher_token, "JPN")                 # the last seat back to its agents
+    assert (room.status, room.model.round) == ("running", now)

@@ -324,9 +324,11 @@ class Room(RoomReplay):
 
     def _auto_advance(self) -> None:
         """With the ``all_submitted`` policy: advance while every seat has moved (rounds in which no
-        student holds a talk pass at once)."""
+        student holds a talk pass at once). With no country played by students there is nobody to
+        wait for: the round waits for the teacher (else the whole game played out at once, say when
+        the teacher started it before the students had picked their countries)."""
         while (self.settings.advance == "all_submitted" and self.status == "running"
-               and self.everyone_submitted()):
+               and any(self._plays(c) for c in self.seated) and self.everyone_submitted()):
             self._do("advance", by="all submitted")
 
     # ------------------------------------------------------------------ a seat's moves
