@@ -144,9 +144,10 @@ def run(argv: Sequence[str]) -> int:
     return 0
 
 
-def saved_game(args: argparse.Namespace) -> Any:
-    """``--from FILE`` (run, play): the saved game replayed to its round (checked to be the game saved), with
-    ``--set`` and ``--negotiator`` changing settings from there on (a branch, noted in the event log)."""
+def saved_game(args: argparse.Namespace, seat: str | None = None) -> Any:
+    """``--from FILE`` (run, play ``--as seat``): the saved game replayed to its round (checked to be the game
+    saved), with ``--set`` and ``--negotiator`` changing settings from there on (a branch, noted in the event
+    log). A game saved with a person's seat (from Python) goes on only with that person: ``play --as``."""
     from tppgame.game.snapshot import read_snapshot
     from tppgame.model import TPPModel
 
@@ -159,7 +160,13 @@ def saved_game(args: argparse.Namespace) -> Any:
         raise UsageError(f"--seed {args.seed}: a saved game keeps its seed ({saved.seed}); leave --seed out with --from")
     overrides = parse_settings(args.settings)
     overrides.update(parse_negotiators(args.negotiators, scenario.countries, overrides))
-    return saved.play_on(TPPModel, overrides, origin="--set")
+    model = saved.play_on(TPPModel, overrides, origin="--set")
+    people = [model.countries[i] for i in model.seats.countries] + model.seats.taking
+    if people and people != [seat]:     # run would pass their talks every round; play plays one seat
+        raise UsageError(f"--from {args.saved}: the game was saved with {', '.join(people)} played by a person; "
+                         + (f"continue it with run.py play --as {people[0]} --from {args.saved}" if len(people) == 1
+                            else "continue it from Python (TPPModel.from_snapshot)"))
+    return model
 
 
 def stop_round(text: str, model: Any) -> int:
@@ -201,7 +208,7 @@ def play(argv: Sequence[str]) -> int:
     code = args.country.upper()
     load_economy()
     if args.saved is not None:
-        model = saved_game(args)
+        model = saved_game(args, args.country.upper())
         scenario, seed, since = model.scenario.settings, model.run_seed, f"-from-round{model.round}"
     else:
         scenario = _with_settings(load_scenario(scenario_name(args.scenario)), args.settings, args.negotiators)
@@ -211,7 +218,7 @@ def play(argv: Sequence[str]) -> int:
     out_dir = _out_folder(args.out, Path("out") / f"{Path(scenario.file).stem}-seed{seed}-{code}{since}")
     if model is None:
         model = TPPModel(scenario, rng=seed, seat=code)
-    else:
+    elif not model.seats.held(code):     # (held: the seat saved with the game, which the player goes on with)
         try:
             model.seats.take(code)
         except ValueError as err:
