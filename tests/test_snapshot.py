@@ -399,3 +399,18 @@ def test_a_game_saved_with_a_persons_seat_goes_on_only_with_that_seat(tmp_path, 
     assert "JPN -> " in capsys.readouterr().out          # the round waited for Japan's player again
     events = [json.loads(line) for line in (tmp_path / "out" / "events.jsonl").read_text().splitlines()]
     assert any(e["kind"] == "deal" and "JPN" in e["talk"] and e["round"] > 1 for e in events)
+
+
+def test_a_saved_move_whose_offer_is_not_a_table_is_one_line(tmp_path, one_error_line):
+    """A player's saved offer edited by hand into a list (``"gives": [1]``) stopped ``--from`` with
+    AttributeError and a traceback; it is the same one line as any move the replayed game cannot make."""
+    model = stopped("baseline", 3, 1, seat="JPN")
+    talk = model.seat_talks[0]
+    model.propose(talk.label, talk.suggestion.gives, talk.suggestion.asks)
+    data = model.snapshot()
+    data["moves"][0]["gives"] = [1]
+    path = tmp_path / "edited.json"
+    path.write_text(json.dumps(data))
+    assert one_error_line(["play", "--as", "JPN", "--from", str(path)]) == (
+        f"error: {path}: moves (round 1): expected moves the replayed game can make (you give: expected sectors "
+        "with their values (sector = 0 to 1), got list)")
