@@ -201,7 +201,8 @@ def test_a_server_on_every_address_prints_an_address_another_machine_can_open(mo
     # laptop), --host :: printed http://:::8765/, and the class server's links for --host ::1 were http://::1:8765/
     import os
 
-    from tppgame.cli import main, server_url
+    from tppgame.cli import main
+    from tppgame.cli_classroom import server_url
 
     name = socket.gethostname()
     assert server_url("0.0.0.0", 8765) == server_url("::", 8765) == f"http://{name}:8765/"

@@ -37,13 +37,13 @@ import errno
 import os
 import re
 import sys
-from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from tppgame.cli_args import (EXIT_BAD_INPUT, Parser, UsageError, parse_settings, path_arg, scenario_name, seed_arg,
                               seed_range)
-from tppgame.cli_classroom import classroom
+from tppgame.cli_classroom import classroom, quiet_server, server_url
 from tppgame.cli_experiments import sweep, sweep_report, tournament
 from tppgame.cli_power import power
 from tppgame.cli_teaching import debrief, teaching_pack
@@ -237,27 +237,6 @@ def play(argv: Sequence[str]) -> int:
     print()
     _table_and_files(model, out_dir)
     return 0
-
-
-# Solara warns, on the first page a browser opens at an address other than "localhost", that its
-# session cookie falls back to SameSite=Lax over http: fifteen lines on iframes and https on the
-# teacher's terminal, about nothing the class's pages use (they are not embedded)
-SOLARA_NOISE = "ignore:Cookies with samesite=none require https:UserWarning"
-
-
-def quiet_server(environ: MutableMapping[str, str]) -> None:
-    """Have the Solara server this process becomes leave out :data:`SOLARA_NOISE` (the user's own
-    ``PYTHONWARNINGS`` kept before it)."""
-    environ["PYTHONWARNINGS"] = ",".join(part for part in (environ.get("PYTHONWARNINGS"), SOLARA_NOISE) if part)
-
-
-def server_url(host: str, port: int) -> str:
-    """The address to print for a server listening on ``host``: this computer's name when it listens on
-    every address (``http://0.0.0.0:8765/`` opens nothing on another machine), an IPv6 address in brackets."""
-    import socket
-
-    shown = socket.gethostname() if host in ("0.0.0.0", "::", "") else host
-    return f"http://[{shown}]:{port}/" if ":" in shown else f"http://{shown}:{port}/"
 
 
 def host_warning(host: str, what: str = "the dashboard") -> str | None:

@@ -15,7 +15,7 @@ import os
 import socket
 import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -82,7 +82,7 @@ def classroom(argv: Sequence[str]) -> int:
         raise UsageError("the class server needs the dashboard extra: pip install -e \".[dashboard]\"")
     _check_port(args.host, args.port)
     lock, rooms = _rooms(args)
-    from tppgame.cli import host_warning, quiet_server, server_url
+    from tppgame.cli import host_warning
 
     warning = host_warning(args.host, "the class server")
     if warning:
@@ -111,6 +111,25 @@ def classroom(argv: Sequence[str]) -> int:
     finally:           # reached only when execv fails, or where a test stands in for it
         lock.close()
     return 0
+
+
+# Solara warns, on the first page a browser opens at an address other than "localhost", that its
+# session cookie falls back to SameSite=Lax over http: fifteen lines on iframes and https on the
+# teacher's terminal, about nothing the class's pages use (they are not embedded)
+SOLARA_NOISE = "ignore:Cookies with samesite=none require https:UserWarning"
+
+
+def quiet_server(environ: MutableMapping[str, str]) -> None:
+    """Have the Solara server this process becomes leave out :data:`SOLARA_NOISE` (the user's own
+    ``PYTHONWARNINGS`` kept before it)."""
+    environ["PYTHONWARNINGS"] = ",".join(part for part in (environ.get("PYTHONWARNINGS"), SOLARA_NOISE) if part)
+
+
+def server_url(host: str, port: int) -> str:
+    """The address to print for a server listening on ``host``: this computer's name when it listens on
+    every address (``http://0.0.0.0:8765/`` opens nothing on another machine), an IPv6 address in brackets."""
+    shown = socket.gethostname() if host in ("0.0.0.0", "::", "") else host
+    return f"http://[{shown}]:{port}/" if ":" in shown else f"http://{shown}:{port}/"
 
 
 def _check_port(host: str, port: int) -> None:
