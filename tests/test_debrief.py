@@ -397,3 +397,23 @@ def test_pdf_table_columns_fill_the_page_and_never_break_a_word(table_cells):
                    + [0.0]) for k, h in enumerate(header)]
     if sum(longest) + 7.0 * len(header) <= width:          # the words fit: none is broken
         assert all(w >= need + 7.0 - 1e-6 for w, need in zip(widths, longest))
+
+
+def test_a_game_where_every_gain_is_the_same_names_nobody_as_gaining_most(tmp_path, capsys):
+    # tokyo_2014, seed 2013: no agreement, each member keeps its outside option (every gain 0); the
+    # comparison said "gained most VNM +0.000, least AUS +0.000", picked by their codes
+    failed, formed = finished("tokyo_2014", 2013), finished("baseline", 2013)
+    assert not failed.summary()["formed"] and formed.summary()["formed"]
+    assert {v["utility"] - v["outside_option"] for v in failed.summary()["countries"].values()} == {0.0}
+    games = [GameRecord.of_model("tokyo", failed), GameRecord.of_model("baseline", formed)]
+    none, some = comparison_rows(games)
+    assert (none["gained_most"], none["gained_most_gain"], none["gained_least"], none["gained_least_gain"]) == (
+        "", None, "", None)
+    assert some["gained_most"] == "NZL" and some["gained_least"] == "BRN"
+    folders = []
+    for name, model in (("tokyo", failed), ("baseline", formed)):
+        report.write_files(debrief_files(model, tmp_path / name))
+        folders.append(str(tmp_path / name))
+    assert main(["debrief", "--compare", *folders, "--out", str(tmp_path / "class")]) == 0
+    assert "tokyo: no agreement; 12 members; 31 deals; gained most -, least -" in capsys.readouterr().out
+    assert "VNM +0.000" not in (tmp_path / "class" / "comparison.html").read_text()

@@ -556,7 +556,8 @@ def test_classroom_command_makes_the_rooms_it_lacks_prints_their_links_and_serve
     assert served[0][1:4] == ["-m", "solara", "run"] and served[0][4].endswith("classroom/class_app.py")
     assert cli_classroom.os.environ == {"TPPGAME_CLASS_DB": str(db.resolve()),
                                         "TPPGAME_CLASS_URL": f"http://127.0.0.1:{port}/",
-                                        "SOLARA_THEME_SHOW_BANNER": "False", "SOLARA_KERNEL_CULL_TIMEOUT": "15s"}
+                                        "SOLARA_THEME_SHOW_BANNER": "False", "SOLARA_KERNEL_CULL_TIMEOUT": "15s",
+                                        "PYTHONWARNINGS": "ignore:Cookies with samesite=none require https:UserWarning"}
     registry = Registry(db)
     assert [(r.code, r.settings) for r in registry.rooms.values()] == [(c, Settings("assign", "timer", 90, 3))
                                                                        for c in codes]

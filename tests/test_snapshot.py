@@ -373,3 +373,44 @@ def test_a_negotiator_given_from_python_must_be_given_again():
     again = played(TPPModel.from_snapshot(saved, negotiators={"JPN": Conceder()}))
     assert again.log.to_jsonl() == whole.log.to_jsonl()
     assert read_snapshot(saved).seed == 3
+
+
+def test_a_game_saved_with_a_persons_seat_goes_on_only_with_that_seat(tmp_path, one_error_line, monkeypatch, capsys):
+    """A game saved from Python while Japan's player had round 1 before them: ``play --as USA --from``
+    stopped with a traceback (two seats, which the terminal cannot play), ``play --as JPN --from`` was
+    refused ("JPN is already played by a person"), and ``run.py --from`` played on with nobody moving
+    for Japan (its talks passed every round), silently. Now the seat saved goes on with ``play --as JPN``."""
+    import io
+
+    from tppgame.cli import main
+
+    model = stopped("baseline", 3, 1, seat="JPN")
+    assert model.waiting_for_seat
+    path = tmp_path / "seat.json"
+    model.snapshot(path)
+    monkeypatch.chdir(tmp_path)
+    refusal = (f"error: --from {path}: the game was saved with JPN played by a person; "
+               f"continue it with run.py play --as JPN --from {path}")
+    assert one_error_line(["play", "--as", "USA", "--from", str(path)]) == refusal
+    assert one_error_line(["--from", str(path), "--quiet"]) == refusal
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["seat.json"]          # nothing written
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))     # no more input: Japan's negotiators play on
+    assert main(["play", "--as", "jpn", "--from", str(path), "--out", str(tmp_path / "out")]) == 0
+    assert "JPN -> " in capsys.readouterr().out          # the round waited for Japan's player again
+    events = [json.loads(line) for line in (tmp_path / "out" / "events.jsonl").read_text().splitlines()]
+    assert any(e["kind"] == "deal" and "JPN" in e["talk"] and e["round"] > 1 for e in events)
+
+
+def test_a_saved_move_whose_offer_is_not_a_table_is_one_line(tmp_path, one_error_line):
+    """A player's saved offer edited by hand into a list (``"gives": [1]``) stopped ``--from`` with
+    AttributeError and a traceback; it is the same one line as any move the replayed game cannot make."""
+    model = stopped("baseline", 3, 1, seat="JPN")
+    talk = model.seat_talks[0]
+    model.propose(talk.label, talk.suggestion.gives, talk.suggestion.asks)
+    data = model.snapshot()
+    data["moves"][0]["gives"] = [1]
+    path = tmp_path / "edited.json"
+    path.write_text(json.dumps(data))
+    assert one_error_line(["play", "--as", "JPN", "--from", str(path)]) == (
+        f"error: {path}: moves (round 1): expected moves the replayed game can make (you give: expected sectors "
+        "with their values (sector = 0 to 1), got list)")

@@ -45,7 +45,7 @@ from typing import Any
 from tppgame.cli_args import (EXIT_BAD_INPUT, MOST_SEEDS, Parser, UsageError, check_out_file, parse_negotiators,
                               parse_settings, path_arg, scenario_name, seed_arg, seed_range, terminal_width, with_settings,
                               wrapped, write_or_fail)
-from tppgame.cli_classroom import classroom
+from tppgame.cli_classroom import classroom, quiet_server, server_url
 from tppgame.cli_compare import compare
 from tppgame.cli_experiments import sweep, sweep_report, tournament
 from tppgame.cli_power import power
@@ -148,9 +148,10 @@ def run(argv: Sequence[str]) -> int:
     return 0
 
 
-def saved_game(args: argparse.Namespace) -> Any:
-    """``--from FILE`` (run, play): the saved game replayed to its round (checked to be the game saved), with
-    ``--set`` and ``--negotiator`` changing settings from there on (a branch, noted in the event log)."""
+def saved_game(args: argparse.Namespace, seat: str | None = None) -> Any:
+    """``--from FILE`` (run, play ``--as seat``): the saved game replayed to its round (checked to be the game
+    saved), with ``--set`` and ``--negotiator`` changing settings from there on (a branch, noted in the event
+    log). A game saved with a person's seat (from Python) goes on only with that person: ``play --as``."""
     from tppgame.game.snapshot import read_snapshot
     from tppgame.model import TPPModel
 
@@ -163,7 +164,13 @@ def saved_game(args: argparse.Namespace) -> Any:
         raise UsageError(f"--seed {args.seed}: a saved game keeps its seed ({saved.seed}); leave --seed out with --from")
     overrides = parse_settings(args.settings)
     overrides.update(parse_negotiators(args.negotiators, scenario.countries, overrides))
-    return saved.play_on(TPPModel, overrides, origin="--set")
+    model = saved.play_on(TPPModel, overrides, origin="--set")
+    people = [model.countries[i] for i in model.seats.countries] + model.seats.taking
+    if people and people != [seat]:     # run would pass their talks every round; play plays one seat
+        raise UsageError(f"--from {args.saved}: the game was saved with {', '.join(people)} played by a person; "
+                         + (f"continue it with run.py play --as {people[0]} --from {args.saved}" if len(people) == 1
+                            else "continue it from Python (TPPModel.from_snapshot)"))
+    return model
 
 
 def stop_round(text: str, model: Any) -> int:
@@ -205,7 +212,7 @@ def play(argv: Sequence[str]) -> int:
     code = args.country.upper()
     load_economy()
     if args.saved is not None:
-        model = saved_game(args)
+        model = saved_game(args, args.country.upper())
         scenario, seed, since = model.scenario.settings, model.run_seed, f"-from-round{model.round}"
     else:
         scenario = with_settings(load_scenario(scenario_name(args.scenario)), args.settings, args.negotiators)
@@ -215,7 +222,7 @@ def play(argv: Sequence[str]) -> int:
     out_dir = _out_folder(args.out, Path("out") / f"{Path(scenario.file).stem}-seed{seed}-{code}{since}")
     if model is None:
         model = TPPModel(scenario, rng=seed, seat=code)
-    else:
+    elif not model.seats.held(code):     # (held: the seat saved with the game, which the player goes on with)
         try:
             model.seats.take(code)
         except ValueError as err:
@@ -277,10 +284,11 @@ def dashboard(argv: Sequence[str]) -> int:
     warning = host_warning(args.host)
     if warning:
         print(warning, file=sys.stderr, flush=True)
-    print(f"Dashboard at http://{args.host}:{args.port}/  (Ctrl+C stops it)", flush=True)
+    print(f"Dashboard at {server_url(args.host, args.port)}  (Ctrl+C stops it)", flush=True)
     command = [sys.executable, "-m", "solara", "run", str(app), "--host", args.host, "--port", str(args.port),
                "--production", "--no-open", "--log-level", "warning"]
     sys.stdout.flush()
+    quiet_server(os.environ)
     # The server takes this process's place, so that stopping this process (Ctrl+C, a signal) stops the server.
     os.execv(sys.executable, command)
     return 0   # not reached: execv does not return

@@ -77,8 +77,11 @@ class GameRecord:
         s = self.summary
         members = [c for c, v in s["countries"].items() if v.get("signatory" if s["formed"] else "member")]
         gains = {c: g for c, g in self.gains().items() if c in members}
-        most = max(gains, key=lambda c: (gains[c], c)) if gains else ""
-        least = min(gains, key=lambda c: (gains[c], c)) if gains else ""
+        # where every gain is the same (no agreement: each member keeps its outside option), nobody
+        # gained most or least: naming the first or last by code would tell a class otherwise
+        differ = len(set(gains.values())) > 1
+        most = max(gains, key=lambda c: (gains[c], c)) if differ else ""
+        least = min(gains, key=lambda c: (gains[c], c)) if differ else ""
         return {
             "game": self.label, "scenario": s["scenario"], "seed": s.get("seed"), "formed": s["formed"],
             "round": s.get("round") if s["formed"] else None, "date": s.get("date") if s["formed"] else None,
@@ -156,7 +159,8 @@ def comparison_document(games: Sequence[GameRecord], title: str | None = None) -
     formed = sum(g.summary["formed"] for g in games)
     doc.add(Paragraph(f"The agreement formed in {formed} of {len(games)} games. Gain: utility at the end minus the "
                       "outside option (the status quo plus side deals in force), on the game's scale; most and "
-                      "least among the signatories (the members, where no agreement formed)."))
+                      "least among the signatories (the members, where no agreement formed; none where every gain is the "
+                      "same)."))
     rows = []
     for g in games:
         r = g.row()

@@ -7,6 +7,7 @@ room raises live here too, so every part of a room (and the pages) name them fro
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from typing import Any
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"     # no 0/O, 1/I/L: read aloud or from a projector
@@ -40,11 +41,14 @@ def normal_code(text: Any) -> str:
 
 
 def clean_name(text: Any) -> str:
-    """A student's name as the room keeps it: letters, digits, spaces and . ' - (nothing a page could
-    read as markup), single-spaced, at most :data:`NAME_LIMIT` characters."""
-    kept = "".join(ch for ch in str(text)[:10 * NAME_LIMIT] if ch.isalnum() or ch in " .'-")
+    """A student's name as the room keeps it: letters (with their accents and vowel signs), digits,
+    spaces and . ' - (nothing a page could read as markup), single-spaced, at most :data:`NAME_LIMIT`
+    characters."""
+    # the marks (category M) are part of a letter: Hindi's vowel signs, Thai's, an accent typed apart
+    text = unicodedata.normalize("NFC", str(text)[:10 * NAME_LIMIT])
+    kept = "".join(ch for ch in text if ch.isalnum() or ch in " .'-" or unicodedata.category(ch)[0] == "M")
     name = " ".join(kept.split())[:NAME_LIMIT].strip()
-    if not name:
+    if not any(ch.isalnum() for ch in name):
         raise RoomError("name: expected your name (letters, up to 40 characters)")
     return name
 

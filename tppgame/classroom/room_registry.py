@@ -197,6 +197,11 @@ class Registry:
             self.tick()
 
     def tick(self) -> None:
+        """Advance each timed room whose time is up; one that cannot (its file refused the advance)
+        is tried again on the next tick, and the other rooms' timers go on."""
         for room in list(self.rooms.values()):
             if room.seconds_left() == 0.0:
-                self.act(room, room.tick)
+                try:
+                    self.act(room, room.tick)
+                except RoomError:
+                    continue

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import sys
 import threading
 from pathlib import Path
 
-from tppgame.classroom.rooms import Action, Room
+from tppgame.classroom.rooms import Action, Room, RoomError
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS rooms (
@@ -63,10 +64,19 @@ class RoomStore:
         room.on_action = self.save
 
     def save(self, room: Room, action: Action) -> None:
-        """Append a room's newest action (called by the room as it acts)."""
-        with self._lock, self._db:
-            self._db.execute("BEGIN")
-            self._insert(room.id, len(room.actions) - 1, action)
+        """Append a room's newest action (called by the room as it acts). A file that cannot take it
+        (locked by another program, read-only, a full disk) is a :class:`RoomError` the page shows,
+        without the file's path, and a line on the server's terminal that names it: the room undoes
+        the action (:meth:`~tppgame.classroom.rooms.Room._do`)."""
+        try:
+            with self._lock, self._db:
+                self._db.execute("BEGIN")
+                self._insert(room.id, len(room.actions) - 1, action)
+        except sqlite3.Error as err:
+            print(f"warning: {self.path}: room {room.code} could not keep its {action.kind} ({err}); "
+                  "it was undone", file=sys.stderr, flush=True)
+            raise RoomError(f"the room's file could not keep that just now ({err}); nothing changed: "
+                            "try again, or tell the teacher") from None
 
     def _insert(self, room_id: int, seq: int, action: Action) -> None:
         self._db.execute("INSERT INTO actions VALUES (?, ?, ?, ?, ?)",
@@ -78,16 +88,16 @@ class RoomStore:
             records = self._db.execute("SELECT id, code, teacher_token, scenario, seed, settings, created "
                                        "FROM rooms ORDER BY id").fetchall()
             rows = self._db.execute("SELECT room, at, kind, payload FROM actions ORDER BY room, seq").fetchall()
-        actions: dict[int, list[Action]] = {}
+        stored: dict[int, list[tuple[float, str, str]]] = {}
         for room_id, at, kind, payload in rows:
-            actions.setdefault(room_id, []).append(Action(kind, json.loads(payload), at))
+            stored.setdefault(room_id, []).append((at, kind, payload))
         rooms = []
         self.unrestored = []
         for room_id, code, teacher, scenario, seed, settings, created in records:
-            try:
+            try:        # a row that is not JSON (the file edited by hand, or damaged) leaves out its room only
+                actions = [Action(kind, json.loads(payload), at) for at, kind, payload in stored.get(room_id, [])]
                 room = Room.replay({"id": room_id, "code": code, "teacher_token": teacher, "scenario": scenario,
-                                    "seed": seed, "settings": json.loads(settings), "created": created},
-                                   actions.get(room_id, []))
+                                    "seed": seed, "settings": json.loads(settings), "created": created}, actions)
             except (ValueError, KeyError, IndexError, TypeError) as err:   # ScenarioError and RoomError too
                 self.unrestored.append((code, f"{type(err).__name__}: {err}"))
                 continue

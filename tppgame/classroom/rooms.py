@@ -183,13 +183,30 @@ class Room(RoomReplay):
 
     # ------------------------------------------------------------------ recording
     def _do(self, kind: str, **payload: Any) -> Action:
-        """Apply a new action and append it to the log (the store saves it through ``on_action``)."""
-        action = Action(kind, payload, self.clock())
+        """Apply a new action and append it to the log (the store saves it through ``on_action``).
+        An action the store could not keep (it raises :class:`RoomError`) is undone: the room goes
+        back to what its kept actions make, so it stays the game its file restores."""
+        action, started = Action(kind, payload, self.clock()), self.round_started
         self._apply(action)
         self.actions.append(action)
         if self.on_action is not None:
-            self.on_action(self, action)
+            try:
+                self.on_action(self, action)
+            except RoomError:
+                self.actions.pop()
+                self._restore(started)
+                raise
         return action
+
+    def _restore(self, round_started: float) -> None:
+        """Take the state the room's actions replay to (the pages keep their :class:`Student` objects)."""
+        fresh = Room.replay(self.record(), self.actions)
+        for mine, theirs in zip(self.students, fresh.students):
+            mine.country = theirs.country
+        del self.students[len(fresh.students):]
+        self.settings, self.status, self.log = fresh.settings, fresh.status, fresh.log
+        self.model, self.messages, self.round_started = fresh.model, fresh.messages, round_started
+        self.shown = {}
 
     # ------------------------------------------------------------------ students
     def join(self, name: Any, country: str | None = None) -> Student:
@@ -307,9 +324,11 @@ class Room(RoomReplay):
 
     def _auto_advance(self) -> None:
         """With the ``all_submitted`` policy: advance while every seat has moved (rounds in which no
-        student holds a talk pass at once)."""
+        student holds a talk pass at once). With no country played by students there is nobody to
+        wait for: the round waits for the teacher (else the whole game played out at once, say when
+        the teacher started it before the students had picked their countries)."""
         while (self.settings.advance == "all_submitted" and self.status == "running"
-               and self.everyone_submitted()):
+               and any(self._plays(c) for c in self.seated) and self.everyone_submitted()):
             self._do("advance", by="all submitted")
 
     # ------------------------------------------------------------------ a seat's moves

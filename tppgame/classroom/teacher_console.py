@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
+from time import monotonic
 from typing import Any
 
 import solara
@@ -30,6 +31,7 @@ from tppgame.classroom.seat_view import message_line
 ADVANCE_LABELS = {"teacher": "by hand", "all_submitted": "when every seat has moved", "timer": "on a timer"}
 NO_SEAT = "no seat"          # out of any delegation (a country its last student leaves goes to its negotiators)
 BIG = {"font-size": "20px"}
+ADVANCE_GAP = 2.0            # seconds: a second press of Advance within it is a double click, not a second round
 
 
 @lru_cache(maxsize=64)
@@ -87,6 +89,18 @@ def TeacherConsole(room: Room, token: str):
         except RoomError as err:
             set_message(f"Not possible: {err}")
 
+    advanced = solara.use_ref(-ADVANCE_GAP)
+
+    def advance() -> None:
+        """Advance the round, unless this page did a moment ago (a double click ended two rounds)."""
+        now = monotonic()
+        if now - advanced.current < ADVANCE_GAP:
+            set_message(f"Not possible: the round was advanced a moment ago (this is round {room.model.round}); "
+                        "to end this one too, press again in a few seconds")
+            return
+        advanced.current = now
+        act(room.advance)
+
     join_link = page_link(code=room.code)
     with solara.Column(style={"padding": "16px", "max-width": "1200px"}):
         Md(f"# Teacher's console — room {room.code}")
@@ -100,7 +114,7 @@ def TeacherConsole(room: Room, token: str):
                 if svg:
                     solara.HTML(tag="div", unsafe_innerHTML=f"<div class='tpp-qr' style='width:220px'>{svg}</div>")
             with solara.Card("The game", style={"min-width": "420px"}):
-                _controls(room, act)
+                _controls(room, act, advance)
         if message:
             Md(f"**{message}**")
         with solara.Card("Seats"):
@@ -130,7 +144,7 @@ def TeacherConsole(room: Room, token: str):
         comparison_link(len(reg.rooms), token)
 
 
-def _controls(room: Room, act) -> None:
+def _controls(room: Room, act, advance) -> None:
     status = {"lobby": "Waiting to start: students are joining.", "running": "Running.",
               "paused": "Paused: students cannot move.", "ended": "The game has ended."}[room.status]
     model = room.model
@@ -146,7 +160,7 @@ def _controls(room: Room, act) -> None:
             solara.Button("Resume", on_click=lambda: act(room.resume))
         else:
             solara.Button("Pause", on_click=lambda: act(room.pause), disabled=room.status != "running")
-        solara.Button("Advance the round", color="secondary", on_click=lambda: act(room.advance),
+        solara.Button("Advance the round", color="secondary", on_click=advance,
                       disabled=room.status not in ("running", "paused"))
         solara.Button("End the game", on_click=lambda: act(room.end), disabled=room.status == "ended")
     solara.Select("When a round advances", value=room.settings.advance, values=list(ADVANCE_POLICIES),

@@ -79,6 +79,8 @@ class SeatTalk:
 def _vector(values: Mapping[str, float], sectors: tuple[str, ...], on_table: tuple[str, ...],
             what: str) -> np.ndarray:
     """Concessions by sector name as an array over all sectors; sectors not named are 0."""
+    if not isinstance(values, Mapping):     # (a saved game's move edited by hand: a list where sectors stood)
+        raise OfferError(f"{what}: expected sectors with their values (sector = 0 to 1), got {type(values).__name__}")
     out = np.zeros(len(sectors))
     for name, value in values.items():
         if name not in sectors:
