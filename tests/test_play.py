@@ -141,7 +141,11 @@ def test_q_stops_early_and_still_writes_the_results(tmp_path):
     events = [json.loads(line) for line in (tmp_path / "events.jsonl").read_text().splitlines()]
     assert max(e["round"] for e in events) == 1
     assert [e["by"] for e in events if e["kind"] == "no_offer"] == ["JPN"] * 4   # one passed, three left
-    assert json.loads((tmp_path / "summary.json").read_text())["formed"] is False
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert (summary["formed"], summary["finished"], summary["rounds"]) == (False, False, 1)
+    # the table says the game was stopped, not that the talks failed over a whole game
+    assert "Outcome: no agreement yet: the game was stopped after round 1, before its end." in result.stdout
+    assert "no agreement formed in 1 rounds" not in result.stdout
 
 
 @pytest.mark.parametrize("args, message", [

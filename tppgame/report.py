@@ -238,9 +238,15 @@ def final_table(summary: dict[str, Any], sectors: tuple[str, ...]) -> str:
                   f"holding {summary['gdp_share']:.1%} of the original signatories' 2013 GDP.\n")
         out.write(f"Entry into force ({summary['entry_rule']}): {'yes' if summary['in_force'] else 'no'}.\n")
     else:
-        out.write(f"Outcome: no agreement formed in {summary['rounds']} rounds.")
+        finished = summary.get("finished", True)      # (a summary.json written before the key existed: finished)
+        if finished:
+            out.write(f"Outcome: no agreement formed in {summary['rounds']} rounds.")
+        else:
+            out.write(f"Outcome: no agreement yet: the game was stopped after round {summary['rounds']}, before "
+                      "its end.")
         if summary["holdouts"]:
-            out.write(" Hold-outs at the end: " + ", ".join(summary["holdouts"]) + ".")
+            out.write(f" Hold-outs {'at the end' if finished else 'when it stopped'}: " + ", ".join(summary["holdouts"])
+                      + ".")
         out.write("\n")
     out.write(welfare_line(summary) + "\n")
     for line in terms_lines(summary):

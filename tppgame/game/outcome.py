@@ -139,6 +139,9 @@ def summary(model: TPPModel) -> dict[str, Any]:
         "scenario_file": model.config.file,
         "seed": model.run_seed,
         "rounds": model.round,
+        # False for a game stopped before its end (run.py play's q, a Ctrl-C, --stop-at): its "no
+        # agreement" means none yet
+        "finished": not model.running,
         "formed": formed,
         "round": model.formed_round,
         "date": model.config.round_date(model.formed_round).isoformat() if formed else None,
