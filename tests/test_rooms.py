@@ -14,6 +14,7 @@ from tppgame.classroom import rooms as rooms_module
 from tppgame.classroom.brief import brief_lines, offer_values, short_of_needs
 from tppgame.classroom.room_registry import Registry
 from tppgame.classroom.room_store import RoomStore
+from tppgame.classroom.room_codes import WRONG_CODE_BURST
 from tppgame.classroom.rooms import (
     CODE_ALPHABET,
     CODE_LENGTH,
@@ -73,8 +74,8 @@ def test_join_codes_are_drawn_from_the_unambiguous_alphabet():
 def test_the_guessing_arithmetic_in_the_docstring_is_the_constants():
     doc = " ".join(rooms_module.__doc__.split())
     assert f"31**6 = {31 ** 6:,}" in doc and len(CODE_ALPHABET) ** CODE_LENGTH == 887_503_681
-    guesses = rooms_module.WRONG_CODES_PER_SECOND * 90 * 60
-    assert f"at most 2 x 5,400 = {guesses:,} guesses" in doc
+    guesses = rooms_module.WRONG_CODES_PER_SECOND * 90 * 60 + WRONG_CODE_BURST
+    assert f"at most 10 + 2 x 5,400 = {guesses:,} guesses" in doc
     assert round(887_503_681 / (10 * guesses), -2) == 8_200 and "about 1 in 8,200" in doc
 
 
@@ -414,16 +415,28 @@ def test_the_export_has_the_log_and_outcome_but_no_token(clock):
 
 # ------------------------------------------------------------------ the registry
 def test_wrong_codes_are_refused_and_limited_per_second(tmp_path):
+    """A burst of 10 wrong codes (a class's typos as thirty students join) leaves right codes working; the
+    11th wrong one within that moment empties the bucket, and then every code is refused, the right one
+    too, until the bucket refills at 2 a second."""
     clock = Clock()
     registry = Registry(tmp_path / "class.sqlite", clock=clock)
     room = registry.create("baseline")
-    for wrong in ("AAAAAA", "BBBBBB"):
+    for k in range(WRONG_CODE_BURST):
         with pytest.raises(RoomError, match="no room has that code"):
-            registry.by_code(wrong)
+            registry.by_code(f"AAAAA{CODE_ALPHABET[k]}")
+        if k == 1:
+            assert registry.by_code(room.code) is room      # two typos no longer lock the class out
     with pytest.raises(RoomError, match="too many wrong codes"):
-        registry.by_code(room.code)                  # even the right one, for that second
-    clock.now += 1.0
+        registry.by_code(room.code)                  # even the right one, while the bucket is empty
+    clock.now += 0.4                                 # 0.8 of a guess back: still empty
+    with pytest.raises(RoomError, match="too many wrong codes"):
+        registry.by_code(room.code)
+    clock.now += 0.1                                 # one guess back
     assert registry.by_code(room.code.lower()) is room
+    with pytest.raises(RoomError, match="no room has that code"):
+        registry.by_code("BBBBBB")
+    with pytest.raises(RoomError, match="too many wrong codes"):
+        registry.by_code("CCCCCC")                   # and that one spent it
 
 
 def test_a_timed_round_restored_after_a_restart_gets_its_full_time_again(tmp_path):

@@ -13,6 +13,9 @@ from typing import Any
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"     # no 0/O, 1/I/L: read aloud or from a projector
 CODE_LENGTH = 6
 WRONG_CODES_PER_SECOND = 2
+# wrong codes the server takes at once before the rate applies: a class's typos in the first minute
+# (thirty students typing one code) without a right code refused after two of them
+WRONG_CODE_BURST = 10
 NAME_LIMIT = 40
 MESSAGE_LIMIT = 280
 

@@ -9,8 +9,10 @@ may ask to be told first: after a change, the registry starts every page's first
 round line, one small part of each page) before any page's whole redraw, so thirty pages show the
 new round before the first of them redraws its talks.
 
-The registry also runs the rooms' timers (one thread, once a second) and refuses wrong join
-codes beyond :data:`~tppgame.classroom.rooms.WRONG_CODES_PER_SECOND` a second across the server.
+The registry also runs the rooms' timers (one thread, once a second) and limits wrong join codes
+across the server with a token bucket: :data:`~tppgame.classroom.room_codes.WRONG_CODE_BURST` at once,
+then :data:`~tppgame.classroom.rooms.WRONG_CODES_PER_SECOND` a second; while the bucket is empty every
+code is refused, the right ones too (else guesses would go on being checked).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from tppgame.classroom.room_store import RoomStore
+from tppgame.classroom.room_codes import WRONG_CODE_BURST
 from tppgame.classroom.rooms import (
     WRONG_CODES_PER_SECOND,
     Room,
@@ -85,7 +88,7 @@ class Registry:
         self._workers = ThreadPoolExecutor(max_workers=LISTENER_WORKERS, thread_name_prefix="room-pages")
         self._pending: set[Future] = set()
         self._guard = threading.Lock()
-        self._wrong: list[float] = []
+        self._wrong_allowed, self._wrong_checked = float(WRONG_CODE_BURST), clock()
         self._timer: threading.Thread | None = None
 
     def create(self, scenario: str, seed: int | None = None, settings: Settings | None = None) -> Room:
@@ -105,13 +108,15 @@ class Registry:
         wanted = normal_code(code)
         with self._guard:
             now = self.clock()
-            self._wrong = [t for t in self._wrong if now - t < 1.0]
-            if len(self._wrong) >= WRONG_CODES_PER_SECOND:
+            self._wrong_allowed = min(float(WRONG_CODE_BURST), self._wrong_allowed
+                                      + max(0.0, now - self._wrong_checked) * WRONG_CODES_PER_SECOND)
+            self._wrong_checked = now
+            if self._wrong_allowed < 1.0:
                 raise RoomError("too many wrong codes just now: wait a second and try again")
             for room in self.rooms.values():
                 if room.code == wanted:
                     return room
-            self._wrong.append(now)
+            self._wrong_allowed -= 1.0
         raise RoomError("no room has that code: check it with your teacher")
 
     def find(self, token: Any) -> tuple[Room, Student | None]:

@@ -19,9 +19,10 @@ Nothing here draws pages: :mod:`tppgame.classroom.class_pages` does.
 
 Join codes: :data:`CODE_LENGTH` characters from :data:`CODE_ALPHABET` (31 letters and digits,
 without 0/O, 1/I/L), drawn with :mod:`secrets`: 31**6 = 887,503,681 codes. The server refuses
-more than :data:`WRONG_CODES_PER_SECOND` wrong codes a second (:mod:`tppgame.classroom.room_registry`),
-so in a 90-minute class period at most 2 x 5,400 = 10,800 guesses can be tried; with 10 rooms open
-the chance that any guess hits one is 10 x 10,800 / 887,503,681, about 1 in 8,200. A code only
+wrong codes beyond a burst of :data:`WRONG_CODE_BURST` at a rate of more than
+:data:`WRONG_CODES_PER_SECOND` a second (a token bucket, :mod:`tppgame.classroom.room_registry`), so in
+a 90-minute class period at most 10 + 2 x 5,400 = 10,810 guesses can be tried; with 10 rooms open the
+chance that any guess hits one is 10 x 10,810 / 887,503,681, about 1 in 8,200. A code only
 seats a student; the teacher's token (``secrets.token_urlsafe(16)``: 128 random bits) is what
 controls the room, and each student's token (the same size) is what acts for a seat.
 """
