@@ -177,6 +177,7 @@ def build_plan(spec: SweepSpec, say: Callable[[str], None] | None = None,
     _each_once("--vary", paths, "setting")
     if "seed" in paths:
         raise SweepError("--vary seed: every run's seed comes from the sweep seed (--seed); vary a setting")
+    for path in paths:
         if path in dict(spec.fixed):
             fixed_at = dict(spec.set_origins).get(path, "--set")
             varied_at = dict(spec.vary_origins).get(path, spec.origin)
