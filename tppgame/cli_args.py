@@ -139,7 +139,6 @@ def check_out_file(out: Path, scenarios: Sequence[Any] = (), option: str = "--ou
                          "(the results would replace it)")
 
 
-
 def with_settings(scenario: Any, settings: Sequence[str], negotiators: Sequence[str] = ()) -> Any:
     """The scenario with ``--set PATH=VALUE`` overrides applied (checked like any setting), then
     ``--negotiator CODE=NAME`` choices (the setting ``countries.CODE.tactic``)."""
@@ -148,7 +147,6 @@ def with_settings(scenario: Any, settings: Sequence[str], negotiators: Sequence[
         scenario = scenario.with_overrides(overrides, origin="--set")
     chosen = parse_negotiators(negotiators, scenario.countries, overrides)
     return scenario.with_overrides(chosen, origin="--negotiator") if chosen else scenario
-
 
 
 def parse_negotiator(text: str, countries: Sequence[str]) -> tuple[str, str]:
@@ -173,8 +171,9 @@ def parse_negotiators(texts: Sequence[str], countries: Sequence[str], settings: 
     return chosen
 
 
-
 def write_or_fail(write: Callable[[], object], target: Path, option: str = "--out") -> None:
+    """Run ``write`` (a results file written whole or not at all); a failure to write (a full disk, no
+    permission) is bad input naming ``option`` and ``target`` in one line, not a traceback."""
     try:
         write()
     except OSError as err:
