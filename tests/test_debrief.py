@@ -417,3 +417,18 @@ def test_a_game_where_every_gain_is_the_same_names_nobody_as_gaining_most(tmp_pa
     assert main(["debrief", "--compare", *folders, "--out", str(tmp_path / "class")]) == 0
     assert "tokyo: no agreement; 12 members; 31 deals; gained most -, least -" in capsys.readouterr().out
     assert "VNM +0.000" not in (tmp_path / "class" / "comparison.html").read_text()
+
+
+def test_a_game_still_playing_is_compared_as_not_yet_formed():
+    """A room compared as it stands (the class server's page) or a game stopped with q: its agreement has
+    not formed *yet*, which the page says, where it said "no" as for a game played to its end."""
+    from tppgame.classroom.debrief_compare import comparison_document
+
+    stopped = TPPModel("tokyo_2014", rng=1)
+    for _ in range(3):
+        stopped.step()
+    games = [GameRecord.of_model("Room A", stopped), GameRecord.of_model("Room B", finished("tokyo_2014", 1))]
+    rows = comparison_rows(games)
+    assert [(r["formed"], r["finished"]) for r in rows] == [(False, False), (False, True)]
+    page = to_html(comparison_document(games))
+    assert "not yet (round 3)" in page and ">no<" in page

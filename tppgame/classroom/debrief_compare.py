@@ -84,6 +84,8 @@ class GameRecord:
         least = min(gains, key=lambda c: (gains[c], c)) if differ else ""
         return {
             "game": self.label, "scenario": s["scenario"], "seed": s.get("seed"), "formed": s["formed"],
+            # False for a game stopped or still playing (a room compared as it stands): "not yet", not "no"
+            "finished": s.get("finished", True),
             "round": s.get("round") if s["formed"] else None, "date": s.get("date") if s["formed"] else None,
             "members": " ".join(members), "gdp_share": s.get("gdp_share"), "in_force": s.get("in_force"),
             "holdouts": " ".join(s.get("holdouts", [])),
@@ -165,7 +167,8 @@ def comparison_document(games: Sequence[GameRecord], title: str | None = None) -
     for g in games:
         r = g.row()
         when = r["date"][:7] if r["date"] else "-"
-        rows.append((g.label, "yes" if r["formed"] else "no", when, str(len(r["members"].split())),
+        state = "yes" if r["formed"] else "no" if r["finished"] else f"not yet (round {g.summary.get('rounds')})"
+        rows.append((g.label, state, when, str(len(r["members"].split())),
                      f"{r['gdp_share']:.1%}" if r["formed"] and r["gdp_share"] is not None else "-",
                      r["holdouts"] or "none",
                      f"{r['gained_most']} {r['gained_most_gain']:+.3f}" if r["gained_most"] else "-",
