@@ -584,6 +584,26 @@ def test_classroom_command_makes_the_rooms_it_lacks_prints_their_links_and_serve
     assert served[1][served[1].index("--host") + 1] == "0.0.0.0"
 
 
+def test_a_student_writes_at_most_five_messages_in_ten_seconds(clock):
+    """One student cannot flood the board thirty students read: a sixth message within 10 seconds is
+    refused (and kept nowhere); another student still writes, and 10 seconds on the first writes again."""
+    from tppgame.classroom.rooms import PLENARY
+
+    room = a_room(clock)
+    ana, ben, _ = three_students(room)
+    room.start(room.teacher_token)
+    for k in range(5):
+        room.say(ana.token, PLENARY, f"offer {k}")
+        clock.now += 1.0
+    with pytest.raises(RoomError, match="at most 5 messages in 10 seconds"):
+        room.say(ana.token, PLENARY, "offer 5")
+    room.say(ben.token, PLENARY, "my turn")
+    assert [m.text for m in room.channel(PLENARY)] == [f"offer {k}" for k in range(5)] + ["my turn"]
+    clock.now += 5.0                                   # the first message is now 10 s old
+    room.say(ana.token, PLENARY, "offer 5")
+    assert room.channel(PLENARY)[-1].text == "offer 5"
+
+
 def test_messages_go_to_the_plenary_or_a_talk_the_country_holds_and_into_the_event_log(clock, tmp_path):
     from tppgame.classroom.rooms import PLENARY, clean_message
 

@@ -18,6 +18,10 @@ WRONG_CODES_PER_SECOND = 2
 WRONG_CODE_BURST = 10
 NAME_LIMIT = 40
 MESSAGE_LIMIT = 280
+# a student writes at most this many messages in any MESSAGE_WINDOW seconds: a board thirty students read
+# (the console shows the last 30) is not flooded by one of them
+MESSAGES_PER_WINDOW = 5
+MESSAGE_WINDOW = 10.0
 
 
 class RoomError(ValueError):

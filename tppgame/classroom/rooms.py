@@ -39,6 +39,8 @@ from tppgame.classroom.room_codes import (  # noqa: F401 (the rooms' public name
     CODE_ALPHABET,
     CODE_LENGTH,
     MESSAGE_LIMIT,
+    MESSAGE_WINDOW,
+    MESSAGES_PER_WINDOW,
     NAME_LIMIT,
     WRONG_CODES_PER_SECOND,
     NotAllowed,
@@ -374,6 +376,11 @@ class Room(RoomReplay):
         text = clean_message(text)
         if to != PLENARY:
             self._seat_talk(student.country, to)
+        now = self.clock()
+        recent = sum(1 for m in self.messages if m.name == student.name and now - m.at < MESSAGE_WINDOW)
+        if recent >= MESSAGES_PER_WINDOW:
+            raise RoomError(f"at most {MESSAGES_PER_WINDOW} messages in {MESSAGE_WINDOW:g} seconds: wait a moment, "
+                            "so the class can read the board")
         self._do("message", id=student.id, country=student.country, to=to, text=text)
 
     def channel(self, to: str) -> list[Message]:
