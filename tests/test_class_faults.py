@@ -262,3 +262,30 @@ def test_with_every_seat_to_its_agents_all_submitted_waits_for_the_teacher():
     now = room.model.round
     room.hand_to_agent(room.teacher_token, "JPN")                 # the last seat back to its agents
     assert (room.status, room.model.round) == ("running", now)
+
+
+@pytest.mark.parametrize("column, value, reason", [
+    ("settings", '{"assign": "pick", "advance": "teacher", "timer": 5, "offers": 3}',
+     "RoomError: timer: expected whole seconds from 10 to 3600, got 5"),
+    ("settings", '{"assign": "pick", "advance": "teacher", "timer": 120, "offers": 3, "speed": 9}',
+     "TypeError: "),
+    ("seed", "'seven'", "RoomError: seed: expected a whole number from 0 to 2^63 - 1, got 'seven'"),
+])
+def test_a_room_whose_settings_were_edited_by_hand_is_left_out_with_the_reason(tmp_path, column, value, reason):
+    """A room's settings or seed edited in the file (a 5-second timer, an unknown setting, a seed in words)
+    were restored without the checks a new room gets; now the room is left out, named with the reason,
+    and the others are served."""
+    import sqlite3
+
+    db = tmp_path / "class.sqlite"
+    registry = Registry(db)
+    edited, kept = registry.create("baseline"), registry.create("baseline")
+    registry.store.close()
+    with sqlite3.connect(db) as file:
+        file.execute(f"UPDATE rooms SET {column} = {value if column == 'seed' else repr(value)} WHERE id = ?",
+                     (edited.id,))
+    store = RoomStore(db)
+    (restored,) = store.load()
+    assert restored.code == kept.code
+    assert [code for code, _ in store.unrestored] == [edited.code]
+    assert store.unrestored[0][1].startswith(reason)
