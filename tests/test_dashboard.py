@@ -420,7 +420,8 @@ def test_dashboard_on_every_address_warns_on_stderr_and_still_serves(tmp_path):
                "without a password (--host 127.0.0.1 keeps it to this computer)\n")
     assert status == 200, (tmp_path / "stderr").read_text()[-2000:]
     assert (tmp_path / "stderr").read_text().startswith(warning)
-    assert (tmp_path / "stdout").read_text().startswith(f"Dashboard at http://0.0.0.0:{port}/")
+    # the address another machine can open: this computer's name, not 0.0.0.0 (cli_classroom.server_url)
+    assert (tmp_path / "stdout").read_text().startswith(f"Dashboard at http://{socket.gethostname()}:{port}/")
 
 
 def test_dashboard_command_refuses_a_port_in_use_in_one_line():
