@@ -19,7 +19,7 @@ from functools import cached_property, lru_cache
 import numpy as np
 
 from tppgame.game.kernels import (FALSE_POSITION, SAFE_BISECTION, deals_square, frontier_square, utilities_square,
-                                  zone_square)
+                                  zone_found)
 from tppgame.game.search import THETA_GRID, clamp, reach
 from tppgame.game.solutions import (kalai_smorodinsky_solution, nash_solution, rubinstein_solution,
                                    weighted_nash_solution)
@@ -385,18 +385,17 @@ def _zone(terms: PairTerms, u_a: np.ndarray, u_b: np.ndarray, reserve_a: np.ndar
     of the two points meets both reservations (the zone holds it but can be wider). Once a search
     cannot narrow it further, a point that meets both reservations is taken as the whole zone."""
     rows = len(reserve_a)
-    if terms._compiled and terms._rows == rows:        # the compiled loops: the same searches, to the bit
+    if terms._compiled and terms._rows == rows:        # the compiled loops: the same searches and zone, to the bit
         st = terms._stack
-        theta_best, ok, short, at_a, at_b = zone_square(
-            st._block(), st.ahead, st.ordered, u_a, u_b, reserve_a - RESERVE_TOLERANCE,
-            reserve_b - RESERVE_TOLERANCE, THETA_GRID, steps, SAFE_BISECTION if bisect else FALSE_POSITION)
-    else:
-        twice = np.concatenate([np.arange(rows), np.arange(rows)])
-        both = terms.rows(twice)
-        theta_best, ok, short = reach(both, np.concatenate([u_a, u_b[:, ::-1]]), np.arange(2 * rows) < rows,
-                                      np.concatenate([reserve_a, reserve_b]) - RESERVE_TOLERANCE, steps=steps,
-                                      bisect=bisect, short_end=True)
-        at_a, at_b = both.frontier(theta_best)
+        return _Zone(*zone_found(st._block(), st.ahead, st.ordered, u_a, u_b, reserve_a - RESERVE_TOLERANCE,
+                                 reserve_b - RESERVE_TOLERANCE, THETA_GRID, steps,
+                                 SAFE_BISECTION if bisect else FALSE_POSITION))
+    twice = np.concatenate([np.arange(rows), np.arange(rows)])
+    both = terms.rows(twice)
+    theta_best, ok, short = reach(both, np.concatenate([u_a, u_b[:, ::-1]]), np.arange(2 * rows) < rows,
+                                  np.concatenate([reserve_a, reserve_b]) - RESERVE_TOLERANCE, steps=steps,
+                                  bisect=bisect, short_end=True)
+    at_a, at_b = both.frontier(theta_best)
     theta_best_b, theta_best_a, ok_a, ok_b = theta_best[:rows], theta_best[rows:], ok[:rows], ok[rows:]
     # a falls short of its reservation up to (and at) a_short; b falls short from b_short on
     a_short, b_short = short[:rows], short[rows:]

@@ -297,6 +297,55 @@ def _zone_square(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, u_a: np.
     return theta, ok, short, at_a, at_b
 
 
+
+@njit(cache=True)
+def _zone_found(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, u_a: np.ndarray, u_b: np.ndarray,
+                level_a: np.ndarray, level_b: np.ndarray, grid: np.ndarray, steps: int, method: int,
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                           np.ndarray]:
+    """:func:`tppgame.game.frontier._zone` whole (cost exponent 2): :func:`_zone_square`'s searches, then, row
+    by row, what ``_zone`` makes of them with the array code (the crossings that pass each other, the points
+    that meet both levels, the rows ``unsure``, ruled out by the frontier's supporting lines as
+    ``_beyond_every_line`` rules them out). Returns the fields of ``_Zone`` in order: theta_best_a,
+    theta_best_b, best_a, best_b, ok_a, ok_b, zopa, unsure."""
+    theta, ok, short, at_a, at_b = _zone_square(numbers, ahead, ordered, u_a, u_b, level_a, level_b, grid, steps,
+                                                method)
+    rows, points = u_a.shape
+    theta_best_a, theta_best_b, best_a, best_b = np.empty(rows), np.empty(rows), np.empty(rows), np.empty(rows)
+    ok_a, ok_b = np.empty(rows, dtype=np.bool_), np.empty(rows, dtype=np.bool_)
+    zopa, unsure = np.empty(rows, dtype=np.bool_), np.empty(rows, dtype=np.bool_)
+    for r in range(rows):
+        t_b, t_a = theta[r], theta[rows + r]               # b's best (where a first gets its level), a's best
+        ua_at_b, ua_at_a, ub_at_b, ub_at_a = at_a[r], at_a[rows + r], at_b[r], at_b[rows + r]
+        inverted = t_b > t_a
+        b_point = inverted and ub_at_b >= level_b[r]
+        a_point = inverted and not b_point and ua_at_a >= level_a[r]
+        doubt = ok[r] and ok[rows + r] and inverted and short[r] < short[rows + r]
+        if doubt:
+            # _beyond_every_line over the grid's points and both crossings
+            most_b, top_a, top_b = np.inf, 0.0, 0.0
+            for g in range(points + 2):
+                if g < points:
+                    t, ua, ub = grid[g], u_a[r, g], u_b[r, g]
+                elif g == points:
+                    t, ua, ub = t_b, ua_at_b, ub_at_b
+                else:
+                    t, ua, ub = t_a, ua_at_a, ub_at_a
+                top_a = _max(top_a, abs(ua)) if g else abs(ua)
+                top_b = _max(top_b, abs(ub)) if g else abs(ub)
+                if t < 1.0:
+                    most_b = _min(most_b, (t * ua + (1.0 - t) * ub - t * level_a[r]) / (1.0 - t))
+            doubt = not most_b < level_b[r] - 1e-9 * (top_a + top_b)
+        theta_best_a[r] = t_b if b_point else t_a
+        theta_best_b[r] = t_a if a_point else t_b
+        best_a[r] = ua_at_b if b_point else ua_at_a
+        best_b[r] = ub_at_a if a_point else ub_at_b
+        ok_a[r], ok_b[r] = ok[r], ok[rows + r]
+        zopa[r] = ok[r] and ok[rows + r] and (not inverted or b_point or a_point)
+        unsure[r] = doubt
+    return theta_best_a, theta_best_b, best_a, best_b, ok_a, ok_b, zopa, unsure
+
+
 # ------------------------------------------------------------------ the calls
 def _called(kernel: Callable[..., Any], *args: Any) -> Any:
     """``kernel(*args)`` with Ctrl-C held back until it returns. A SIGINT that Python handles while numba's
@@ -380,6 +429,14 @@ def zone_square(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, u_a: np.n
                    plain(level_b), plain(grid), int(steps), int(method))
 
 
+def zone_found(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, u_a: np.ndarray, u_b: np.ndarray,
+               level_a: np.ndarray, level_b: np.ndarray, grid: np.ndarray, steps: int, method: int,
+               ) -> tuple[np.ndarray, ...]:
+    """A pair's zone of agreement, the fields of ``tppgame.game.frontier._Zone`` in order (:func:`_zone_found`)."""
+    return _called(_zone_found, plain(numbers), plain(ahead), ordered, plain(u_a), plain(u_b), plain(level_a),
+                   plain(level_b), plain(grid), int(steps), int(method))
+
+
 def warm() -> None:
     """Load every compiled loop now (from numba's cache, or compiled on a first run), on arrays of the
     shapes a game passes: a process that forks workers (a sweep's forkserver) hands them the loops
@@ -391,4 +448,4 @@ def warm() -> None:
     utilities_square(numbers, np.zeros((1, 1, 2)))
     search_square(numbers, ahead, True, np.ones(1, dtype=np.bool_), one, one, one, one, one,
                   np.zeros(1, dtype=np.bool_), 1, FALSE_POSITION)
-    zone_square(numbers, ahead, True, grid.T, grid.T, one, one, np.array([0.0, 1.0]), 1, FALSE_POSITION)
+    zone_found(numbers, ahead, True, grid.T, grid.T, one, one, np.array([0.0, 1.0]), 1, FALSE_POSITION)
