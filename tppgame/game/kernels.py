@@ -164,7 +164,7 @@ def _utilities_square(numbers: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, n
 
 
 # ------------------------------------------------------------------ searches along the frontier
-# How tppgame.game.search.reach narrows each row's bracket (search_square's ``method``)
+# How tppgame.game.search.reach narrows each row's bracket (reach_square's ``method``)
 FALSE_POSITION, INTERPOLATED_FALSE_POSITION, BISECTION, SAFE_BISECTION = range(4)
 
 
@@ -192,7 +192,9 @@ def _interpolated(lo: float, hi: float, f_lo: float, f_hi: float, level: float) 
 def _narrow(numbers: np.ndarray, ahead: np.ndarray, any_ahead: bool, ordered: bool, r: int, side_a: bool,
             a: float, b: float, fa: float, fb: float, goal: float, steps: int, method: int, n: int, z: np.ndarray,
             gains: np.ndarray, costs: np.ndarray) -> tuple[float, float]:
-    """One bracketed row's search (:func:`_search_square`'s loop): the answer and the final short end."""
+    """One bracketed row's search (:func:`_reach_square`'s and :func:`_zone_square`'s): the answer and the final
+    short end, as ``_general_search`` (regula falsi, Illinois; with ``INTERPOLATED_FALSE_POSITION`` the answer
+    interpolated in the final bracket), ``_bisection`` and ``_safe_bisection`` give them."""
     if method == FALSE_POSITION or method == INTERPOLATED_FALSE_POSITION:
         kept = 0.0          # Illinois: how often in a row hi (> 0) or lo (< 0) stayed put
         for _ in range(steps):
@@ -229,25 +231,37 @@ def _unbracketed(lo: float, hi: float, method: int) -> tuple[float, float]:
 
 
 @njit(cache=True)
-def _search_square(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, side_a: np.ndarray, lo: np.ndarray,
-                   hi: np.ndarray, f_lo: np.ndarray, f_hi: np.ndarray, level: np.ndarray, bracket: np.ndarray,
-                   steps: int, method: int) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`tppgame.game.search.reach`'s narrowing of each row's bracket [lo, hi] on the exact frontier
-    (cost exponent 2), row by row: the answer (as theta on the searching side) and the final bracket's
-    short end, as ``_general_search`` (regula falsi, Illinois; with ``INTERPOLATED_FALSE_POSITION`` the
-    answer interpolated in the final bracket), ``_bisection`` and ``_safe_bisection`` give them."""
-    rows = lo.shape[0]
+def _reach_square(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, side_a: np.ndarray, table: np.ndarray,
+                  level: np.ndarray, grid: np.ndarray, steps: int, method: int,
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`tppgame.game.search.reach` whole (cost exponent 2), row by row: each row's bracket on the grid
+    (the first point where the side's utility ``table``, rising, reaches ``level``), narrowed on the exact
+    frontier by ``method`` (:func:`_narrow`). Returns the answer as theta on a, whether the side reaches its
+    level at all, and the final bracket's short end as theta on a."""
+    rows, points = table.shape
     n = numbers.shape[2] // 2
     any_ahead = ahead.any()
     z, gains, costs = np.empty(2 * n), np.empty(2 * n), np.empty(2 * n)
-    answer, short = np.empty(rows), np.empty(rows)
+    theta, reachable, short = np.empty(rows), np.empty(rows, dtype=np.bool_), np.empty(rows)
     for r in range(rows):
-        if bracket[r]:
-            answer[r], short[r] = _narrow(numbers, ahead, any_ahead, ordered, r, side_a[r], lo[r], hi[r], f_lo[r],
-                                          f_hi[r], level[r], steps, method, n, z, gains, costs)
+        first = -1                  # the first grid point where the side reaches its level
+        for g in range(points):
+            if table[r, g] >= level[r]:
+                first = g
+                break
+        reachable[r] = first >= 0
+        top = first if first >= 0 else points - 1
+        below = top - 1 if top > 0 else 0
+        if first > 0:
+            view, end = _narrow(numbers, ahead, any_ahead, ordered, r, side_a[r], grid[below], grid[top],
+                                table[r, below], table[r, top], level[r], steps, method, n, z, gains, costs)
         else:
-            answer[r], short[r] = _unbracketed(lo[r], hi[r], method)
-    return answer, short
+            view, end = _unbracketed(grid[below], grid[top], method)
+        if top == 0:
+            view, end = grid[0], grid[0]
+        theta[r] = view if side_a[r] else 1.0 - view
+        short[r] = end if side_a[r] else 1.0 - end
+    return theta, reachable, short
 
 
 @njit(cache=True)
@@ -413,12 +427,12 @@ def utilities_square(numbers: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np
     return _called(_utilities_square, plain(numbers), plain(z))
 
 
-def search_square(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, side_a: np.ndarray, lo: np.ndarray,
-                  hi: np.ndarray, f_lo: np.ndarray, f_hi: np.ndarray, level: np.ndarray, bracket: np.ndarray,
-                  steps: int, method: int) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's bracket narrowed on the exact frontier (:func:`_search_square`)."""
-    return _called(_search_square, plain(numbers), plain(ahead), ordered, plain(side_a), plain(lo), plain(hi),
-                   plain(f_lo), plain(f_hi), plain(level), plain(bracket), int(steps), int(method))
+def reach_square(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, side_a: np.ndarray, table: np.ndarray,
+                 level: np.ndarray, grid: np.ndarray, steps: int, method: int,
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where each row's side first gets its level on the exact frontier (:func:`_reach_square`)."""
+    return _called(_reach_square, plain(numbers), plain(ahead), ordered, plain(side_a), plain(table), plain(level),
+                   plain(grid), int(steps), int(method))
 
 
 def zone_square(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, u_a: np.ndarray, u_b: np.ndarray,
@@ -446,6 +460,6 @@ def warm() -> None:
     frontier_square(numbers, ahead, True, grid)
     deals_square(numbers, ahead, True, one)
     utilities_square(numbers, np.zeros((1, 1, 2)))
-    search_square(numbers, ahead, True, np.ones(1, dtype=np.bool_), one, one, one, one, one,
-                  np.zeros(1, dtype=np.bool_), 1, FALSE_POSITION)
+    reach_square(numbers, ahead, True, np.ones(1, dtype=np.bool_), grid.T, one, np.array([0.0, 1.0]), 1,
+                 FALSE_POSITION)
     zone_found(numbers, ahead, True, grid.T, grid.T, one, one, np.array([0.0, 1.0]), 1, FALSE_POSITION)
