@@ -163,6 +163,40 @@ def _utilities_square(numbers: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, n
     return u_a, u_b
 
 
+
+@njit(cache=True)
+def _stack_square(fields: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
+    """:meth:`tppgame.game.frontier.StackedTerms.of` for cost exponent 2: from a pair's terms side by side
+    (rows x 14n, the fields in ``TERMS_FIELDS``' order, a's seven then b's), the stacked block (layers x
+    rows x 2n), where each receiver is ahead of its giver, and whether low <= high everywhere."""
+    rows = fields.shape[0]
+    n = fields.shape[1] // 14
+    numbers = np.empty((11, rows, 2 * n))
+    ahead = np.empty((rows, 2 * n), dtype=np.bool_)
+    ordered = True
+    for r in range(rows):
+        for j in range(2 * n):
+            # a's concessions to b (j < n): b receives, a gives; then b's to a
+            recv = 7 * n if j < n else 0
+            give = 0 if j < n else 7 * n
+            s = j % n
+            w, p = fields[r, recv + s], fields[r, recv + n + s]
+            base, rival = fields[r, recv + 2 * n + s], fields[r, recv + 3 * n + s]
+            c, own, cap = fields[r, give + 4 * n + s], fields[r, give + 5 * n + s], fields[r, give + 6 * n + s]
+            safe = 2.0 * c if c > 0 else 1.0
+            high = (w + p) / safe if c > 0 else 1e12
+            low = w / safe if c > 0 else 1e12
+            high = high if w + p > 0 else 0.0
+            low = low if w > 0 else 0.0
+            numbers[W, r, j], numbers[P, r, j], numbers[BASE, r, j], numbers[RIVAL, r, j] = w, p, base, rival
+            numbers[C, r, j], numbers[OWN, r, j], numbers[OWN_COST, r, j] = c, own, own * own
+            numbers[BASE_FLOOR, r, j], numbers[HIGH, r, j], numbers[LOW, r, j] = _min(base, rival), high, low
+            numbers[CEILING, r, j] = _max(cap, own)
+            ahead[r, j] = base > own
+            ordered = ordered and low <= high
+    return numbers, ahead, ordered
+
+
 # ------------------------------------------------------------------ searches along the frontier
 # How tppgame.game.search.reach narrows each row's bracket (reach_square's ``method``)
 FALSE_POSITION, INTERPOLATED_FALSE_POSITION, BISECTION, SAFE_BISECTION = range(4)
@@ -410,6 +444,11 @@ def plain(x: np.ndarray) -> np.ndarray:
     return x if x.flags.c_contiguous and x.flags.writeable else np.array(x, order="C")
 
 
+def stack_square(fields: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
+    """A pair's stacked terms, cost exponent 2, from its fields side by side (:func:`_stack_square`)."""
+    return _called(_stack_square, plain(fields))
+
+
 def frontier_square(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, theta: np.ndarray,
                     ) -> tuple[np.ndarray, np.ndarray]:
     """Utilities (u_a, u_b), each points x rows, at the efficient deals for ``theta`` (points x rows) of the
@@ -457,9 +496,11 @@ def warm() -> None:
     loaded, so no worker spends its first call on them."""
     numbers, ahead = np.zeros((11, 1, 2)), np.zeros((1, 2), dtype=np.bool_)
     one, grid = np.full(1, 0.5), np.full((2, 1), 0.5)
+    stack_square(np.zeros((1, 14)))
     frontier_square(numbers, ahead, True, grid)
     deals_square(numbers, ahead, True, one)
     utilities_square(numbers, np.zeros((1, 1, 2)))
     reach_square(numbers, ahead, True, np.ones(1, dtype=np.bool_), grid.T, one, np.array([0.0, 1.0]), 1,
                  FALSE_POSITION)
+    zone_square(numbers, ahead, True, grid.T, grid.T, one, one, np.array([0.0, 1.0]), 1, FALSE_POSITION)
     zone_found(numbers, ahead, True, grid.T, grid.T, one, one, np.array([0.0, 1.0]), 1, FALSE_POSITION)
