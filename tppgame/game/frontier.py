@@ -120,16 +120,17 @@ def _side_by_side(arrays: Sequence[np.ndarray]) -> np.ndarray:
 
 
 def _put_rows(whole: object, part: object, names: Sequence[str], index: np.ndarray,
-              block: np.ndarray | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+              block: np.ndarray | None = None, part_block: np.ndarray | None = None,
+              ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Copies of ``whole``'s arrays ``names`` (numbers, one row per talk) with the rows at ``index``
     replaced by ``part``'s, made as one block: one copy and one assignment in all, rather than one
-    of each per array (``block``: ``whole``'s arrays already side by side). Returns the block and
-    each array as a view of it."""
+    of each per array (``block``, ``part_block``: ``whole``'s and ``part``'s arrays already side by
+    side). Returns the block and each array as a view of it."""
     block = _side_by_side([getattr(whole, k) for k in names]) if block is None else block.copy()
-    block[index] = _side_by_side([getattr(part, k) for k in names])
+    block[index] = _side_by_side([getattr(part, k) for k in names]) if part_block is None else part_block
     views, start = {}, 0
     for k in names:
-        like = getattr(part, k)
+        like = getattr(whole, k)         # shaped as part's (whole's are at hand; a part's may be made when read)
         if like.ndim == 1:
             views[k], start = block[:, start], start + 1
         else:
@@ -216,9 +217,14 @@ class PairTerms:
 
     def _side_by_side(self) -> np.ndarray:
         """Every field side by side (rows x fields' columns): the block the fields are views of, where
-        :meth:`FrontierSummary.with_rows` made them so, else a new one."""
+        :meth:`FrontierSummary.with_rows` made them so, else one made when first asked for and kept (for
+        rows taken from other terms, those rows of the others' block) and read, not changed."""
         block = self.__dict__.get("_block")
-        return _side_by_side([getattr(self, k) for k in TERMS_FIELDS]) if block is None else block
+        if block is None:
+            rows_of = self.__dict__.get("_rows_of")
+            block = self.__dict__["_block"] = (rows_of[0]._side_by_side()[rows_of[1]] if rows_of is not None
+                                               else _side_by_side([getattr(self, k) for k in TERMS_FIELDS]))
+        return block
 
     @cached_property
     def _stack(self) -> StackedTerms:
@@ -507,7 +513,8 @@ class FrontierSummary:
 
     def with_rows(self, index: np.ndarray, part: FrontierSummary) -> FrontierSummary:
         """A copy with the talks at ``index`` replaced by ``part``'s rows (in order)."""
-        block, fields = _put_rows(self.terms, part.terms, TERMS_FIELDS, index, self.terms.__dict__.get("_block"))
+        block, fields = _put_rows(self.terms, part.terms, TERMS_FIELDS, index, self.terms._side_by_side(),
+                                  part.terms._side_by_side())
         terms = PairTerms(**fields, gamma=part.terms.gamma)
         terms.__dict__["_block"] = block          # the fields are views of it: same_rows compares it whole
         if "_stack" in self.terms.__dict__ and "_stack" in part.terms.__dict__:   # both stacked already
