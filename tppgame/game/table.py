@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tppgame.game.agreement import assemble_package
 from tppgame.game.events import Deadline, Summit
 from tppgame.game.eventlog import SectorValues
 from tppgame.game.frontier import FrontierSummary, PairTerms
@@ -299,7 +298,7 @@ class Table:
         their package deals gave, and at least what the common standards ask of each member
         (``bargaining.common_standards``), so a pair bargains over what the standard leaves open."""
         m = self.model
-        schedule = assemble_package(m.deals, m.members, len(m.countries), len(m.sectors))
+        schedule = m.agreement.assembled(m.members)        # kept per group and brought up to date (read only)
         minimum = m.agreement.standards_minimum(m.members)
         if minimum is not None:
             schedule = np.maximum(schedule, minimum)
