@@ -303,14 +303,16 @@ class PairTerms:
         (weighted ``theta`` or ``1 - theta``) equals its own marginal cost: see
         :func:`tppgame.game.utility.efficient_concession`.
         """
-        theta = np.asarray(theta, dtype=float)
-        n = self.w_a.shape[-1]
+        z = self._stacked_deal(np.asarray(theta, dtype=float))
+        n = z.shape[-1] // 2
+        return z[..., :n], z[..., n:]
+
+    def _stacked_deal(self, theta: np.ndarray) -> np.ndarray:
+        """:meth:`deal_at`'s concessions stacked (a's to b, then b's to a)."""
         if self._compiled and theta.shape == (self._rows,):   # the compiled loop: the same numbers
             st = self._stack
-            z = deals_square(st._block(), st.ahead, st.ordered, theta)
-        else:
-            z = self._concessions(theta) if theta.ndim < 2 else np.moveaxis(self._concessions(theta.T), 0, 1)
-        return z[..., :n], z[..., n:]
+            return deals_square(st._block(), st.ahead, st.ordered, theta)
+        return self._concessions(theta) if theta.ndim < 2 else np.moveaxis(self._concessions(theta.T), 0, 1)
 
     def utilities(self, x_ab: np.ndarray, x_ba: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Each side's utility from a deal, relative to no deal in this round."""
@@ -347,13 +349,14 @@ class PairTerms:
         A government then measures what it must bring home against what the partner could open
         while the pair gains, not against an opening that costs the partner more than it gives.
         """
-        if efficient:
-            x_ab, x_ba = self.deal_at(np.full(self.w_a.shape[0], 0.5))
-        else:
-            x_ab, x_ba = np.ones_like(self.w_b), np.ones_like(self.w_a)
-        stake_a = pair_gain(x_ba, self.w_a, self.p_a, self.base_a, self.rival_a).sum(axis=-1)
-        stake_b = pair_gain(x_ab, self.w_b, self.p_b, self.base_b, self.rival_b).sum(axis=-1)
-        return stake_a, stake_b
+        # on the stacked terms (receivers b, then a, as the concessions a's, then b's): one pass for both
+        # sides, and each half summed as a row of its own, so the same sums as side by side
+        st = self._stack
+        rows, n = st.w.shape[0], st.w.shape[-1] // 2
+        z = self._stacked_deal(np.full(rows, 0.5)) if efficient else np.ones_like(st.w)
+        gain = pair_gain(z, st.w, st.p, st.base, st.rival)
+        sums = np.add.reduce(gain.reshape(rows, 2, n), axis=-1)
+        return sums[:, 1].copy(), sums[:, 0].copy()
 
 
 @dataclass(frozen=True)
