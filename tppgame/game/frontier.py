@@ -81,8 +81,8 @@ class StackedTerms:
     def _of_block(cls, numbers: np.ndarray, ahead: np.ndarray, ordered: bool) -> StackedTerms:
         """Stacked terms whose arrays of numbers are the layers of one block (arrays x rows x 2S), so that
         taking or replacing rows is one pass over the block rather than one per array."""
-        stacked = cls(**dict(zip(_STACK_NUMBERS, numbers)), ahead=ahead, ordered=ordered)
-        stacked.__dict__["_numbers"] = numbers
+        stacked = object.__new__(cls)       # the fields set as the frozen dataclass's __init__ sets them, faster
+        stacked.__dict__.update(zip(_STACK_NUMBERS, numbers), ahead=ahead, ordered=ordered, _numbers=numbers)
         return stacked
 
     def _block(self) -> np.ndarray:
@@ -496,8 +496,16 @@ class FrontierSummary:
                    theta_best_a, theta_best_b, zopa, np.full(rows, np.nan))
 
     def rows(self, index: np.ndarray) -> FrontierSummary:
-        fields = {k: (v.rows(index) if isinstance(v, PairTerms) else v[index]) for k, v in self.__dict__.items()}
-        return FrontierSummary(**fields)
+        fields = self.__dict__
+        return FrontierSummary._made({k: fields[k][index] for k in _SUMMARY_ARRAYS}, fields["terms"].rows(index))
+
+    @staticmethod
+    def _made(arrays: dict[str, np.ndarray], terms: PairTerms) -> FrontierSummary:
+        """A summary of these fields, set as the frozen dataclass's ``__init__`` sets them (without its cost:
+        a meeting takes rows of the summaries several times a round)."""
+        summary = object.__new__(FrontierSummary)
+        summary.__dict__.update(arrays, terms=terms)
+        return summary
 
     @staticmethod
     def placeholder(like: FrontierSummary, rows: int) -> FrontierSummary:
@@ -600,3 +608,4 @@ class FrontierSummary:
 
 
 _SUMMARY_NUMBERS = tuple(k for k in FrontierSummary.__dataclass_fields__ if k not in ("terms", "zopa"))
+_SUMMARY_ARRAYS = tuple(k for k in FrontierSummary.__dataclass_fields__ if k != "terms")
