@@ -66,7 +66,7 @@ def test_a_games_checks_remember_exactly_what_they_would_work_out_again():
         model.step()
     check, n, s = model.agreement, len(config.countries), len(config.sectors)
     group = model.members.copy()
-    assert check._assembled(group).tobytes() == assemble_package(model.deals, group, n, s).tobytes()
+    assert check.assembled(group).tobytes() == assemble_package(model.deals, group, n, s).tobytes()
     package = check._package(group)
     fresh = accepting(model.weights, package, group, model.side_access, model.outside)
     at_once = check._at_once(package, group)
@@ -91,9 +91,9 @@ def test_a_games_checks_remember_exactly_what_they_would_work_out_again():
 
     assert len(model.deals) > 2
     model.deals = model.deals[:-2]
-    assert check._assembled(group).tobytes() == assemble_package(model.deals, group, n, s).tobytes()
+    assert check.assembled(group).tobytes() == assemble_package(model.deals, group, n, s).tobytes()
     model.deals[-1] = model.deals[0]      # changed in place: the last deal seen is no longer there
-    assert check._assembled(group).tobytes() == assemble_package(model.deals, group, n, s).tobytes()
+    assert check.assembled(group).tobytes() == assemble_package(model.deals, group, n, s).tobytes()
 
 
 def test_a_refused_members_offer_is_searched_once_per_game_for_the_same_inputs():

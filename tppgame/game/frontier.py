@@ -18,8 +18,8 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 
-from tppgame.game.kernels import (FALSE_POSITION, SAFE_BISECTION, deals_square, frontier_square, utilities_square,
-                                  zone_square)
+from tppgame.game.kernels import (FALSE_POSITION, SAFE_BISECTION, deals_square, frontier_square, stack_square,
+                                  utilities_square, zone_found)
 from tppgame.game.search import THETA_GRID, clamp, reach
 from tppgame.game.solutions import (kalai_smorodinsky_solution, nash_solution, rubinstein_solution,
                                    weighted_nash_solution)
@@ -52,7 +52,11 @@ class StackedTerms:
 
     @classmethod
     def of(cls, terms: PairTerms) -> StackedTerms:
-        """Stack a pair's terms; ``high`` and ``low`` are the concessions at equal weights."""
+        """Stack a pair's terms; ``high`` and ``low`` are the concessions at equal weights (for the cost
+        exponent 2, in one compiled pass over the terms side by side: the same numbers, to the bit)."""
+        if terms._compiled and terms.w_a.ndim == 2:
+            return cls._of_block(*stack_square(terms._side_by_side()))
+
         def both(x: np.ndarray, y: np.ndarray) -> np.ndarray:
             return np.concatenate([x, y], axis=-1)
 
@@ -77,8 +81,8 @@ class StackedTerms:
     def _of_block(cls, numbers: np.ndarray, ahead: np.ndarray, ordered: bool) -> StackedTerms:
         """Stacked terms whose arrays of numbers are the layers of one block (arrays x rows x 2S), so that
         taking or replacing rows is one pass over the block rather than one per array."""
-        stacked = cls(**dict(zip(_STACK_NUMBERS, numbers)), ahead=ahead, ordered=ordered)
-        stacked.__dict__["_numbers"] = numbers
+        stacked = object.__new__(cls)       # the fields set as the frozen dataclass's __init__ sets them, faster
+        stacked.__dict__.update(zip(_STACK_NUMBERS, numbers), ahead=ahead, ordered=ordered, _numbers=numbers)
         return stacked
 
     def _block(self) -> np.ndarray:
@@ -116,16 +120,17 @@ def _side_by_side(arrays: Sequence[np.ndarray]) -> np.ndarray:
 
 
 def _put_rows(whole: object, part: object, names: Sequence[str], index: np.ndarray,
-              block: np.ndarray | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+              block: np.ndarray | None = None, part_block: np.ndarray | None = None,
+              ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Copies of ``whole``'s arrays ``names`` (numbers, one row per talk) with the rows at ``index``
     replaced by ``part``'s, made as one block: one copy and one assignment in all, rather than one
-    of each per array (``block``: ``whole``'s arrays already side by side). Returns the block and
-    each array as a view of it."""
+    of each per array (``block``, ``part_block``: ``whole``'s and ``part``'s arrays already side by
+    side). Returns the block and each array as a view of it."""
     block = _side_by_side([getattr(whole, k) for k in names]) if block is None else block.copy()
-    block[index] = _side_by_side([getattr(part, k) for k in names])
+    block[index] = _side_by_side([getattr(part, k) for k in names]) if part_block is None else part_block
     views, start = {}, 0
     for k in names:
-        like = getattr(part, k)
+        like = getattr(whole, k)         # shaped as part's (whole's are at hand; a part's may be made when read)
         if like.ndim == 1:
             views[k], start = block[:, start], start + 1
         else:
@@ -212,9 +217,14 @@ class PairTerms:
 
     def _side_by_side(self) -> np.ndarray:
         """Every field side by side (rows x fields' columns): the block the fields are views of, where
-        :meth:`FrontierSummary.with_rows` made them so, else a new one."""
+        :meth:`FrontierSummary.with_rows` made them so, else one made when first asked for and kept (for
+        rows taken from other terms, those rows of the others' block) and read, not changed."""
         block = self.__dict__.get("_block")
-        return _side_by_side([getattr(self, k) for k in TERMS_FIELDS]) if block is None else block
+        if block is None:
+            rows_of = self.__dict__.get("_rows_of")
+            block = self.__dict__["_block"] = (rows_of[0]._side_by_side()[rows_of[1]] if rows_of is not None
+                                               else _side_by_side([getattr(self, k) for k in TERMS_FIELDS]))
+        return block
 
     @cached_property
     def _stack(self) -> StackedTerms:
@@ -293,14 +303,16 @@ class PairTerms:
         (weighted ``theta`` or ``1 - theta``) equals its own marginal cost: see
         :func:`tppgame.game.utility.efficient_concession`.
         """
-        theta = np.asarray(theta, dtype=float)
-        n = self.w_a.shape[-1]
+        z = self._stacked_deal(np.asarray(theta, dtype=float))
+        n = z.shape[-1] // 2
+        return z[..., :n], z[..., n:]
+
+    def _stacked_deal(self, theta: np.ndarray) -> np.ndarray:
+        """:meth:`deal_at`'s concessions stacked (a's to b, then b's to a)."""
         if self._compiled and theta.shape == (self._rows,):   # the compiled loop: the same numbers
             st = self._stack
-            z = deals_square(st._block(), st.ahead, st.ordered, theta)
-        else:
-            z = self._concessions(theta) if theta.ndim < 2 else np.moveaxis(self._concessions(theta.T), 0, 1)
-        return z[..., :n], z[..., n:]
+            return deals_square(st._block(), st.ahead, st.ordered, theta)
+        return self._concessions(theta) if theta.ndim < 2 else np.moveaxis(self._concessions(theta.T), 0, 1)
 
     def utilities(self, x_ab: np.ndarray, x_ba: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Each side's utility from a deal, relative to no deal in this round."""
@@ -337,13 +349,14 @@ class PairTerms:
         A government then measures what it must bring home against what the partner could open
         while the pair gains, not against an opening that costs the partner more than it gives.
         """
-        if efficient:
-            x_ab, x_ba = self.deal_at(np.full(self.w_a.shape[0], 0.5))
-        else:
-            x_ab, x_ba = np.ones_like(self.w_b), np.ones_like(self.w_a)
-        stake_a = pair_gain(x_ba, self.w_a, self.p_a, self.base_a, self.rival_a).sum(axis=-1)
-        stake_b = pair_gain(x_ab, self.w_b, self.p_b, self.base_b, self.rival_b).sum(axis=-1)
-        return stake_a, stake_b
+        # on the stacked terms (receivers b, then a, as the concessions a's, then b's): one pass for both
+        # sides, and each half summed as a row of its own, so the same sums as side by side
+        st = self._stack
+        rows, n = st.w.shape[0], st.w.shape[-1] // 2
+        z = self._stacked_deal(np.full(rows, 0.5)) if efficient else np.ones_like(st.w)
+        gain = pair_gain(z, st.w, st.p, st.base, st.rival)
+        sums = np.add.reduce(gain.reshape(rows, 2, n), axis=-1)
+        return sums[:, 1].copy(), sums[:, 0].copy()
 
 
 @dataclass(frozen=True)
@@ -385,18 +398,17 @@ def _zone(terms: PairTerms, u_a: np.ndarray, u_b: np.ndarray, reserve_a: np.ndar
     of the two points meets both reservations (the zone holds it but can be wider). Once a search
     cannot narrow it further, a point that meets both reservations is taken as the whole zone."""
     rows = len(reserve_a)
-    if terms._compiled and terms._rows == rows:        # the compiled loops: the same searches, to the bit
+    if terms._compiled and terms._rows == rows:        # the compiled loops: the same searches and zone, to the bit
         st = terms._stack
-        theta_best, ok, short, at_a, at_b = zone_square(
-            st._block(), st.ahead, st.ordered, u_a, u_b, reserve_a - RESERVE_TOLERANCE,
-            reserve_b - RESERVE_TOLERANCE, THETA_GRID, steps, SAFE_BISECTION if bisect else FALSE_POSITION)
-    else:
-        twice = np.concatenate([np.arange(rows), np.arange(rows)])
-        both = terms.rows(twice)
-        theta_best, ok, short = reach(both, np.concatenate([u_a, u_b[:, ::-1]]), np.arange(2 * rows) < rows,
-                                      np.concatenate([reserve_a, reserve_b]) - RESERVE_TOLERANCE, steps=steps,
-                                      bisect=bisect, short_end=True)
-        at_a, at_b = both.frontier(theta_best)
+        return _Zone(*zone_found(st._block(), st.ahead, st.ordered, u_a, u_b, reserve_a - RESERVE_TOLERANCE,
+                                 reserve_b - RESERVE_TOLERANCE, THETA_GRID, steps,
+                                 SAFE_BISECTION if bisect else FALSE_POSITION))
+    twice = np.concatenate([np.arange(rows), np.arange(rows)])
+    both = terms.rows(twice)
+    theta_best, ok, short = reach(both, np.concatenate([u_a, u_b[:, ::-1]]), np.arange(2 * rows) < rows,
+                                  np.concatenate([reserve_a, reserve_b]) - RESERVE_TOLERANCE, steps=steps,
+                                  bisect=bisect, short_end=True)
+    at_a, at_b = both.frontier(theta_best)
     theta_best_b, theta_best_a, ok_a, ok_b = theta_best[:rows], theta_best[rows:], ok[:rows], ok[rows:]
     # a falls short of its reservation up to (and at) a_short; b falls short from b_short on
     a_short, b_short = short[:rows], short[rows:]
@@ -484,8 +496,16 @@ class FrontierSummary:
                    theta_best_a, theta_best_b, zopa, np.full(rows, np.nan))
 
     def rows(self, index: np.ndarray) -> FrontierSummary:
-        fields = {k: (v.rows(index) if isinstance(v, PairTerms) else v[index]) for k, v in self.__dict__.items()}
-        return FrontierSummary(**fields)
+        fields = self.__dict__
+        return FrontierSummary._made({k: fields[k][index] for k in _SUMMARY_ARRAYS}, fields["terms"].rows(index))
+
+    @staticmethod
+    def _made(arrays: dict[str, np.ndarray], terms: PairTerms) -> FrontierSummary:
+        """A summary of these fields, set as the frozen dataclass's ``__init__`` sets them (without its cost:
+        a meeting takes rows of the summaries several times a round)."""
+        summary = object.__new__(FrontierSummary)
+        summary.__dict__.update(arrays, terms=terms)
+        return summary
 
     @staticmethod
     def placeholder(like: FrontierSummary, rows: int) -> FrontierSummary:
@@ -504,7 +524,8 @@ class FrontierSummary:
 
     def with_rows(self, index: np.ndarray, part: FrontierSummary) -> FrontierSummary:
         """A copy with the talks at ``index`` replaced by ``part``'s rows (in order)."""
-        block, fields = _put_rows(self.terms, part.terms, TERMS_FIELDS, index, self.terms.__dict__.get("_block"))
+        block, fields = _put_rows(self.terms, part.terms, TERMS_FIELDS, index, self.terms._side_by_side(),
+                                  part.terms._side_by_side())
         terms = PairTerms(**fields, gamma=part.terms.gamma)
         terms.__dict__["_block"] = block          # the fields are views of it: same_rows compares it whole
         if "_stack" in self.terms.__dict__ and "_stack" in part.terms.__dict__:   # both stacked already
@@ -587,3 +608,4 @@ class FrontierSummary:
 
 
 _SUMMARY_NUMBERS = tuple(k for k in FrontierSummary.__dataclass_fields__ if k not in ("terms", "zopa"))
+_SUMMARY_ARRAYS = tuple(k for k in FrontierSummary.__dataclass_fields__ if k != "terms")

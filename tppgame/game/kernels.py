@@ -163,8 +163,42 @@ def _utilities_square(numbers: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, n
     return u_a, u_b
 
 
+
+@njit(cache=True)
+def _stack_square(fields: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
+    """:meth:`tppgame.game.frontier.StackedTerms.of` for cost exponent 2: from a pair's terms side by side
+    (rows x 14n, the fields in ``TERMS_FIELDS``' order, a's seven then b's), the stacked block (layers x
+    rows x 2n), where each receiver is ahead of its giver, and whether low <= high everywhere."""
+    rows = fields.shape[0]
+    n = fields.shape[1] // 14
+    numbers = np.empty((11, rows, 2 * n))
+    ahead = np.empty((rows, 2 * n), dtype=np.bool_)
+    ordered = True
+    for r in range(rows):
+        for j in range(2 * n):
+            # a's concessions to b (j < n): b receives, a gives; then b's to a
+            recv = 7 * n if j < n else 0
+            give = 0 if j < n else 7 * n
+            s = j % n
+            w, p = fields[r, recv + s], fields[r, recv + n + s]
+            base, rival = fields[r, recv + 2 * n + s], fields[r, recv + 3 * n + s]
+            c, own, cap = fields[r, give + 4 * n + s], fields[r, give + 5 * n + s], fields[r, give + 6 * n + s]
+            safe = 2.0 * c if c > 0 else 1.0
+            high = (w + p) / safe if c > 0 else 1e12
+            low = w / safe if c > 0 else 1e12
+            high = high if w + p > 0 else 0.0
+            low = low if w > 0 else 0.0
+            numbers[W, r, j], numbers[P, r, j], numbers[BASE, r, j], numbers[RIVAL, r, j] = w, p, base, rival
+            numbers[C, r, j], numbers[OWN, r, j], numbers[OWN_COST, r, j] = c, own, own * own
+            numbers[BASE_FLOOR, r, j], numbers[HIGH, r, j], numbers[LOW, r, j] = _min(base, rival), high, low
+            numbers[CEILING, r, j] = _max(cap, own)
+            ahead[r, j] = base > own
+            ordered = ordered and low <= high
+    return numbers, ahead, ordered
+
+
 # ------------------------------------------------------------------ searches along the frontier
-# How tppgame.game.search.reach narrows each row's bracket (search_square's ``method``)
+# How tppgame.game.search.reach narrows each row's bracket (reach_square's ``method``)
 FALSE_POSITION, INTERPOLATED_FALSE_POSITION, BISECTION, SAFE_BISECTION = range(4)
 
 
@@ -192,7 +226,9 @@ def _interpolated(lo: float, hi: float, f_lo: float, f_hi: float, level: float) 
 def _narrow(numbers: np.ndarray, ahead: np.ndarray, any_ahead: bool, ordered: bool, r: int, side_a: bool,
             a: float, b: float, fa: float, fb: float, goal: float, steps: int, method: int, n: int, z: np.ndarray,
             gains: np.ndarray, costs: np.ndarray) -> tuple[float, float]:
-    """One bracketed row's search (:func:`_search_square`'s loop): the answer and the final short end."""
+    """One bracketed row's search (:func:`_reach_square`'s and :func:`_zone_square`'s): the answer and the final
+    short end, as ``_general_search`` (regula falsi, Illinois; with ``INTERPOLATED_FALSE_POSITION`` the answer
+    interpolated in the final bracket), ``_bisection`` and ``_safe_bisection`` give them."""
     if method == FALSE_POSITION or method == INTERPOLATED_FALSE_POSITION:
         kept = 0.0          # Illinois: how often in a row hi (> 0) or lo (< 0) stayed put
         for _ in range(steps):
@@ -229,25 +265,37 @@ def _unbracketed(lo: float, hi: float, method: int) -> tuple[float, float]:
 
 
 @njit(cache=True)
-def _search_square(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, side_a: np.ndarray, lo: np.ndarray,
-                   hi: np.ndarray, f_lo: np.ndarray, f_hi: np.ndarray, level: np.ndarray, bracket: np.ndarray,
-                   steps: int, method: int) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`tppgame.game.search.reach`'s narrowing of each row's bracket [lo, hi] on the exact frontier
-    (cost exponent 2), row by row: the answer (as theta on the searching side) and the final bracket's
-    short end, as ``_general_search`` (regula falsi, Illinois; with ``INTERPOLATED_FALSE_POSITION`` the
-    answer interpolated in the final bracket), ``_bisection`` and ``_safe_bisection`` give them."""
-    rows = lo.shape[0]
+def _reach_square(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, side_a: np.ndarray, table: np.ndarray,
+                  level: np.ndarray, grid: np.ndarray, steps: int, method: int,
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`tppgame.game.search.reach` whole (cost exponent 2), row by row: each row's bracket on the grid
+    (the first point where the side's utility ``table``, rising, reaches ``level``), narrowed on the exact
+    frontier by ``method`` (:func:`_narrow`). Returns the answer as theta on a, whether the side reaches its
+    level at all, and the final bracket's short end as theta on a."""
+    rows, points = table.shape
     n = numbers.shape[2] // 2
     any_ahead = ahead.any()
     z, gains, costs = np.empty(2 * n), np.empty(2 * n), np.empty(2 * n)
-    answer, short = np.empty(rows), np.empty(rows)
+    theta, reachable, short = np.empty(rows), np.empty(rows, dtype=np.bool_), np.empty(rows)
     for r in range(rows):
-        if bracket[r]:
-            answer[r], short[r] = _narrow(numbers, ahead, any_ahead, ordered, r, side_a[r], lo[r], hi[r], f_lo[r],
-                                          f_hi[r], level[r], steps, method, n, z, gains, costs)
+        first = -1                  # the first grid point where the side reaches its level
+        for g in range(points):
+            if table[r, g] >= level[r]:
+                first = g
+                break
+        reachable[r] = first >= 0
+        top = first if first >= 0 else points - 1
+        below = top - 1 if top > 0 else 0
+        if first > 0:
+            view, end = _narrow(numbers, ahead, any_ahead, ordered, r, side_a[r], grid[below], grid[top],
+                                table[r, below], table[r, top], level[r], steps, method, n, z, gains, costs)
         else:
-            answer[r], short[r] = _unbracketed(lo[r], hi[r], method)
-    return answer, short
+            view, end = _unbracketed(grid[below], grid[top], method)
+        if top == 0:
+            view, end = grid[0], grid[0]
+        theta[r] = view if side_a[r] else 1.0 - view
+        short[r] = end if side_a[r] else 1.0 - end
+    return theta, reachable, short
 
 
 @njit(cache=True)
@@ -295,6 +343,55 @@ def _zone_square(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, u_a: np.
         _concede(numbers, ahead, any_ahead, ordered, r, theta[k], n, z)
         at_a[k], at_b[k] = _utilities(numbers, r, z, True, n, gains, costs)
     return theta, ok, short, at_a, at_b
+
+
+
+@njit(cache=True)
+def _zone_found(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, u_a: np.ndarray, u_b: np.ndarray,
+                level_a: np.ndarray, level_b: np.ndarray, grid: np.ndarray, steps: int, method: int,
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                           np.ndarray]:
+    """:func:`tppgame.game.frontier._zone` whole (cost exponent 2): :func:`_zone_square`'s searches, then, row
+    by row, what ``_zone`` makes of them with the array code (the crossings that pass each other, the points
+    that meet both levels, the rows ``unsure``, ruled out by the frontier's supporting lines as
+    ``_beyond_every_line`` rules them out). Returns the fields of ``_Zone`` in order: theta_best_a,
+    theta_best_b, best_a, best_b, ok_a, ok_b, zopa, unsure."""
+    theta, ok, short, at_a, at_b = _zone_square(numbers, ahead, ordered, u_a, u_b, level_a, level_b, grid, steps,
+                                                method)
+    rows, points = u_a.shape
+    theta_best_a, theta_best_b, best_a, best_b = np.empty(rows), np.empty(rows), np.empty(rows), np.empty(rows)
+    ok_a, ok_b = np.empty(rows, dtype=np.bool_), np.empty(rows, dtype=np.bool_)
+    zopa, unsure = np.empty(rows, dtype=np.bool_), np.empty(rows, dtype=np.bool_)
+    for r in range(rows):
+        t_b, t_a = theta[r], theta[rows + r]               # b's best (where a first gets its level), a's best
+        ua_at_b, ua_at_a, ub_at_b, ub_at_a = at_a[r], at_a[rows + r], at_b[r], at_b[rows + r]
+        inverted = t_b > t_a
+        b_point = inverted and ub_at_b >= level_b[r]
+        a_point = inverted and not b_point and ua_at_a >= level_a[r]
+        doubt = ok[r] and ok[rows + r] and inverted and short[r] < short[rows + r]
+        if doubt:
+            # _beyond_every_line over the grid's points and both crossings
+            most_b, top_a, top_b = np.inf, 0.0, 0.0
+            for g in range(points + 2):
+                if g < points:
+                    t, ua, ub = grid[g], u_a[r, g], u_b[r, g]
+                elif g == points:
+                    t, ua, ub = t_b, ua_at_b, ub_at_b
+                else:
+                    t, ua, ub = t_a, ua_at_a, ub_at_a
+                top_a = _max(top_a, abs(ua)) if g else abs(ua)
+                top_b = _max(top_b, abs(ub)) if g else abs(ub)
+                if t < 1.0:
+                    most_b = _min(most_b, (t * ua + (1.0 - t) * ub - t * level_a[r]) / (1.0 - t))
+            doubt = not most_b < level_b[r] - 1e-9 * (top_a + top_b)
+        theta_best_a[r] = t_b if b_point else t_a
+        theta_best_b[r] = t_a if a_point else t_b
+        best_a[r] = ua_at_b if b_point else ua_at_a
+        best_b[r] = ub_at_a if a_point else ub_at_b
+        ok_a[r], ok_b[r] = ok[r], ok[rows + r]
+        zopa[r] = ok[r] and ok[rows + r] and (not inverted or b_point or a_point)
+        unsure[r] = doubt
+    return theta_best_a, theta_best_b, best_a, best_b, ok_a, ok_b, zopa, unsure
 
 
 # ------------------------------------------------------------------ the calls
@@ -347,6 +444,11 @@ def plain(x: np.ndarray) -> np.ndarray:
     return x if x.flags.c_contiguous and x.flags.writeable else np.array(x, order="C")
 
 
+def stack_square(fields: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
+    """A pair's stacked terms, cost exponent 2, from its fields side by side (:func:`_stack_square`)."""
+    return _called(_stack_square, plain(fields))
+
+
 def frontier_square(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, theta: np.ndarray,
                     ) -> tuple[np.ndarray, np.ndarray]:
     """Utilities (u_a, u_b), each points x rows, at the efficient deals for ``theta`` (points x rows) of the
@@ -364,12 +466,12 @@ def utilities_square(numbers: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np
     return _called(_utilities_square, plain(numbers), plain(z))
 
 
-def search_square(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, side_a: np.ndarray, lo: np.ndarray,
-                  hi: np.ndarray, f_lo: np.ndarray, f_hi: np.ndarray, level: np.ndarray, bracket: np.ndarray,
-                  steps: int, method: int) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's bracket narrowed on the exact frontier (:func:`_search_square`)."""
-    return _called(_search_square, plain(numbers), plain(ahead), ordered, plain(side_a), plain(lo), plain(hi),
-                   plain(f_lo), plain(f_hi), plain(level), plain(bracket), int(steps), int(method))
+def reach_square(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, side_a: np.ndarray, table: np.ndarray,
+                 level: np.ndarray, grid: np.ndarray, steps: int, method: int,
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where each row's side first gets its level on the exact frontier (:func:`_reach_square`)."""
+    return _called(_reach_square, plain(numbers), plain(ahead), ordered, plain(side_a), plain(table), plain(level),
+                   plain(grid), int(steps), int(method))
 
 
 def zone_square(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, u_a: np.ndarray, u_b: np.ndarray,
@@ -380,15 +482,25 @@ def zone_square(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, u_a: np.n
                    plain(level_b), plain(grid), int(steps), int(method))
 
 
+def zone_found(numbers: np.ndarray, ahead: np.ndarray, ordered: bool, u_a: np.ndarray, u_b: np.ndarray,
+               level_a: np.ndarray, level_b: np.ndarray, grid: np.ndarray, steps: int, method: int,
+               ) -> tuple[np.ndarray, ...]:
+    """A pair's zone of agreement, the fields of ``tppgame.game.frontier._Zone`` in order (:func:`_zone_found`)."""
+    return _called(_zone_found, plain(numbers), plain(ahead), ordered, plain(u_a), plain(u_b), plain(level_a),
+                   plain(level_b), plain(grid), int(steps), int(method))
+
+
 def warm() -> None:
     """Load every compiled loop now (from numba's cache, or compiled on a first run), on arrays of the
     shapes a game passes: a process that forks workers (a sweep's forkserver) hands them the loops
     loaded, so no worker spends its first call on them."""
     numbers, ahead = np.zeros((11, 1, 2)), np.zeros((1, 2), dtype=np.bool_)
     one, grid = np.full(1, 0.5), np.full((2, 1), 0.5)
+    stack_square(np.zeros((1, 14)))
     frontier_square(numbers, ahead, True, grid)
     deals_square(numbers, ahead, True, one)
     utilities_square(numbers, np.zeros((1, 1, 2)))
-    search_square(numbers, ahead, True, np.ones(1, dtype=np.bool_), one, one, one, one, one,
-                  np.zeros(1, dtype=np.bool_), 1, FALSE_POSITION)
+    reach_square(numbers, ahead, True, np.ones(1, dtype=np.bool_), grid.T, one, np.array([0.0, 1.0]), 1,
+                 FALSE_POSITION)
     zone_square(numbers, ahead, True, grid.T, grid.T, one, one, np.array([0.0, 1.0]), 1, FALSE_POSITION)
+    zone_found(numbers, ahead, True, grid.T, grid.T, one, one, np.array([0.0, 1.0]), 1, FALSE_POSITION)

@@ -53,7 +53,7 @@ class Plurilateral:
         self._check_key: tuple | None = None
         self.last_check: AgreementCheck | None = None
         # what the checks work out again and again in one game, by the exact inputs (see _ratifying,
-        # _assembled, _cheapest): the same answers, computed once
+        # assembled, _cheapest): the same answers, computed once
         self._world: tuple = (None, None, None)   # the weights, side access and outside options they hold for
         self._known: dict[tuple, tuple[np.ndarray, ...] | np.ndarray] = {}
         self._deals: list | None = None
@@ -187,10 +187,9 @@ class Plurilateral:
     def _in_this_world(self) -> dict[tuple, tuple[np.ndarray, ...] | np.ndarray]:
         """The answers of :meth:`_ratifying`, :meth:`_refused` and :meth:`_wanted` remembered since the
         model last replaced its weights, side deals or outside options (emptied then)."""
-        m = self.model
-        world = (m.weights, m.side_access, m.outside)
-        if any(now is not was for now, was in zip(world, self._world)):
-            self._world, self._known = world, {}
+        m, (weights, side_access, outside) = self.model, self._world
+        if m.weights is not weights or m.side_access is not side_access or m.outside is not outside:
+            self._world, self._known = (m.weights, m.side_access, m.outside), {}
         return self._known
 
     def _refused(self, schedule: np.ndarray, group: np.ndarray) -> np.ndarray:
@@ -223,7 +222,7 @@ class Plurilateral:
     def _schedules(self, group: np.ndarray) -> np.ndarray:
         """Each member's schedule: the most it gave in the group's package deals, or in a buy-in offer, and at
         least what the group's common standards ask of it."""
-        schedule = self._assembled(group)
+        schedule = self.assembled(group)
         schedule = np.maximum(schedule, self.offers) if self.offers.any() else schedule.copy()
         floor = self.standards_minimum(group)
         return schedule if floor is None else np.maximum(schedule, floor, out=schedule)
@@ -259,7 +258,7 @@ class Plurilateral:
         reopen its standards)."""
         return self.signed_by if self.formed_round is not None else group
 
-    def _assembled(self, group: np.ndarray) -> np.ndarray:
+    def assembled(self, group: np.ndarray) -> np.ndarray:
         """:func:`tppgame.game.agreement.assemble_package` of the game's deals within ``group`` (read it,
         do not change it): kept per group and brought up to date with the deals closed since
         (:func:`tppgame.game.agreement.extend_package`). The model only appends to its list of deals,

@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tppgame.game.kernels import (BISECTION, FALSE_POSITION, INTERPOLATED_FALSE_POSITION, SAFE_BISECTION,
-                                  search_square)
+from tppgame.game.kernels import BISECTION, FALSE_POSITION, INTERPOLATED_FALSE_POSITION, SAFE_BISECTION, reach_square
 
 if TYPE_CHECKING:
     from tppgame.game.frontier import PairTerms
@@ -42,6 +41,13 @@ def reach(terms: PairTerms, table: np.ndarray, side_is_a: np.ndarray, level: np.
     side surely falls short of ``level`` (the crossing lies strictly beyond it; where the side gets
     ``level`` at the grid's start, that start itself).
     """
+    if terms._compiled and terms._rows == len(level):     # the compiled loops: the same points and answers
+        method = ((SAFE_BISECTION if safe else BISECTION) if bisect
+                  else (FALSE_POSITION if safe else INTERPOLATED_FALSE_POSITION))
+        st = terms._stack
+        theta, reachable, short = reach_square(st._block(), st.ahead, st.ordered, side_is_a, table, level, grid,
+                                               steps, method)
+        return (theta, reachable, short) if short_end else (theta, reachable)
     rows = np.arange(len(level))
     reached = table >= level[:, None]
     reachable = reached.any(axis=1)
@@ -59,13 +65,7 @@ def reach(terms: PairTerms, table: np.ndarray, side_is_a: np.ndarray, level: np.
         u_a, u_b = on.frontier(np.where(side, view, 1.0 - view))
         return np.where(side, u_a, u_b)
 
-    if terms._compiled and terms._rows == len(level):     # the compiled loops: the same points and answers
-        method = ((SAFE_BISECTION if safe else BISECTION) if bisect
-                  else (FALSE_POSITION if safe else INTERPOLATED_FALSE_POSITION))
-        st = terms._stack
-        view, short = search_square(st._block(), st.ahead, st.ordered, side_is_a, lo, hi, f_lo, f_hi, level,
-                                    bracket, steps, method)
-    elif bisect and safe:             # the answer is hi alone: bisect without the values at the ends
+    if bisect and safe:             # the answer is hi alone: bisect without the values at the ends
         tiled: dict[int, tuple[PairTerms, np.ndarray]] = {}
 
         def points_utility(view: np.ndarray) -> np.ndarray:

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tppgame.game.agreement import assemble_package
 from tppgame.game.events import Deadline, Summit
 from tppgame.game.eventlog import SectorValues
 from tppgame.game.frontier import FrontierSummary, PairTerms
@@ -68,6 +67,7 @@ class Table:
         self.package_open = np.array([t.in_package for t in talks], dtype=bool)     # undecided package talks
         self.in_package = self.package_open.copy()
         self.has_stake = np.array([t.has_stake for t in talks], dtype=bool)         # as refresh last found it
+        self._partners: tuple[bytes | None, np.ndarray | None] = (None, None)   # partners() for has_stake's bytes
         self.reopened_deals: list = []      # deals that closed and were reopened (ClosedDeal), in that order
         self._world_talks: dict[bool, list[Talk]] = {
             side_world: [t for t in talks if (t.kind == "standalone") == side_world] for side_world in (False, True)}
@@ -114,12 +114,18 @@ class Table:
 
     def partners(self) -> np.ndarray:
         """[i, j]: whether countries i and j have a package talk with something at stake for either
-        side (open or closed): the partners that may ask something of each other."""
-        n = len(self.model.countries)
-        a, b = self.ends[self.in_package & self.has_stake].T
-        out = np.zeros((n, n), dtype=bool)
-        out[a, b] = out[b, a] = True
-        return out
+        side (open or closed): the partners that may ask something of each other. Read-only, and made
+        again only when which talks have something at stake changed (the checks ask for it many times
+        a round)."""
+        key = self.has_stake.tobytes()
+        if key != self._partners[0]:
+            n = len(self.model.countries)
+            a, b = self.ends[self.in_package & self.has_stake].T
+            out = np.zeros((n, n), dtype=bool)
+            out[a, b] = out[b, a] = True
+            out.flags.writeable = False
+            self._partners = (key, out)
+        return self._partners[1]
 
     def book_round(self) -> list[Talk]:
         """Open the talks that can meet this round and let the countries book them (summit meetings
@@ -299,7 +305,7 @@ class Table:
         their package deals gave, and at least what the common standards ask of each member
         (``bargaining.common_standards``), so a pair bargains over what the standard leaves open."""
         m = self.model
-        schedule = assemble_package(m.deals, m.members, len(m.countries), len(m.sectors))
+        schedule = m.agreement.assembled(m.members)        # kept per group and brought up to date (read only)
         minimum = m.agreement.standards_minimum(m.members)
         if minimum is not None:
             schedule = np.maximum(schedule, minimum)
