@@ -14,139 +14,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property
 
 import numpy as np
 
-from tppgame.game.kernels import (FALSE_POSITION, SAFE_BISECTION, deals_square, frontier_square, stack_square,
-                                  utilities_square, zone_found)
+from tppgame.game.kernels import (FALSE_POSITION, SAFE_BISECTION, deals_square, frontier_square, utilities_square,
+                                  zone_found)
 from tppgame.game.search import THETA_GRID, clamp, reach
 from tppgame.game.solutions import (kalai_smorodinsky_solution, nash_solution, rubinstein_solution,
                                    weighted_nash_solution)
+from tppgame.game.stacked import StackedTerms, first_half, put, put_rows, rows_first, side_by_side
 from tppgame.game.utility import pair_gain
 
 # How far below its reservation a deal may leave a side and still count as meeting it (rounding)
 RESERVE_TOLERANCE = 1e-12
 
-
-
-@dataclass(frozen=True, eq=False)
-class StackedTerms:
-    """Both directions of some talks side by side (columns: a's concessions to b, then b's to a),
-    with the ratios of :func:`tppgame.game.utility.efficient_concession` precomputed, so that one pass
-    of array arithmetic gives a whole deal. Every array is rows x 2S."""
-
-    w: np.ndarray            # receiver's gain weight
-    p: np.ndarray            # receiver's precedent weight
-    base: np.ndarray         # receiver's current access
-    rival: np.ndarray        # receiver's best rival's access
-    c: np.ndarray            # giver's cost coefficient
-    own: np.ndarray          # what the giver has already granted
-    own_cost: np.ndarray     # own ** gamma
-    base_floor: np.ndarray   # min(base, rival)
-    high: np.ndarray         # concession where the receiver closes a gap to a rival, at weight 1
-    low: np.ndarray          # concession beyond the rival's access, at weight 1
-    ceiling: np.ndarray      # red line (or what is already granted, if more)
-    ahead: np.ndarray        # the receiver already has more access than the giver granted here
-    ordered: bool            # low <= high everywhere (true of any calibration: precedent >= 0)
-
-    @classmethod
-    def of(cls, terms: PairTerms) -> StackedTerms:
-        """Stack a pair's terms; ``high`` and ``low`` are the concessions at equal weights (for the cost
-        exponent 2, in one compiled pass over the terms side by side: the same numbers, to the bit)."""
-        if terms._compiled and terms.w_a.ndim == 2:
-            return cls._of_block(*stack_square(terms._side_by_side()))
-
-        def both(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-            return np.concatenate([x, y], axis=-1)
-
-        # receiver of a->b concessions is b; giver is a (and the reverse for b->a)
-        w, p = both(terms.w_b, terms.w_a), both(terms.p_b, terms.p_a)
-        base, rival = both(terms.base_b, terms.base_a), both(terms.rival_b, terms.rival_a)
-        c, own, cap = both(terms.c_a, terms.c_b), both(terms.own_a, terms.own_b), both(terms.cap_a, terms.cap_b)
-        gamma = terms.gamma
-        positive = c > 0
-        safe = np.where(positive, gamma * c, 1.0)
-        big = 1e12
-        high, low = np.where(positive, (w + p) / safe, big), np.where(positive, w / safe, big)
-        if gamma != 2.0:
-            power = 1.0 / (gamma - 1.0)
-            high, low = high**power, low**power
-        high, low = np.where(w + p > 0, high, 0.0), np.where(w > 0, low, 0.0)
-        numbers = np.stack([w, p, base, rival, c, own, own**gamma, np.minimum(base, rival), high, low,
-                            np.maximum(cap, own)])
-        return cls._of_block(numbers, base > own, bool((low <= high).all()))
-
-    @classmethod
-    def _of_block(cls, numbers: np.ndarray, ahead: np.ndarray, ordered: bool) -> StackedTerms:
-        """Stacked terms whose arrays of numbers are the layers of one block (arrays x rows x 2S), so that
-        taking or replacing rows is one pass over the block rather than one per array."""
-        stacked = object.__new__(cls)       # the fields set as the frozen dataclass's __init__ sets them, faster
-        stacked.__dict__.update(zip(_STACK_NUMBERS, numbers), ahead=ahead, ordered=ordered, _numbers=numbers)
-        return stacked
-
-    def _block(self) -> np.ndarray:
-        """The arrays of numbers as one block (arrays x rows x 2S): the one they are layers of, if any."""
-        numbers = self.__dict__.get("_numbers")
-        return np.stack([getattr(self, k) for k in _STACK_NUMBERS]) if numbers is None else numbers
-
-    def rows(self, index: np.ndarray) -> StackedTerms:
-        """The stacked terms of some rows (every entry is per row, so slicing is the same as restacking)."""
-        # np.take keeps each layer contiguous (indexing [:, index] would lay the result out rows first)
-        index = np.asarray(index)
-        positions = np.flatnonzero(index) if index.dtype == bool else index
-        return StackedTerms._of_block(np.take(self._block(), positions, axis=1), self.ahead[index], self.ordered)
-
-    def with_rows(self, index: np.ndarray, part: StackedTerms) -> StackedTerms:
-        """A copy with the rows at ``index`` replaced by ``part``'s (in order)."""
-        numbers = self._block().copy()
-        numbers[:, index] = part._block()
-        return StackedTerms._of_block(numbers, _put(self.ahead, index, part.ahead), self.ordered and part.ordered)
-
-
-_STACK_NUMBERS = ("w", "p", "base", "rival", "c", "own", "own_cost", "base_floor", "high", "low", "ceiling")
-
-
-def _put(whole: np.ndarray, index: np.ndarray, new: np.ndarray) -> np.ndarray:
-    """A copy of ``whole`` with the rows at ``index`` replaced by ``new``'s."""
-    out = whole.copy()
-    out[index] = new
-    return out
-
-
-def _side_by_side(arrays: Sequence[np.ndarray]) -> np.ndarray:
-    """Arrays with one row per talk (1-D or rows x k) side by side in one new block, rows x columns."""
-    return np.concatenate([a if a.ndim == 2 else a[:, None] for a in arrays], axis=1)
-
-
-def _put_rows(whole: object, part: object, names: Sequence[str], index: np.ndarray,
-              block: np.ndarray | None = None, part_block: np.ndarray | None = None,
-              ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Copies of ``whole``'s arrays ``names`` (numbers, one row per talk) with the rows at ``index``
-    replaced by ``part``'s, made as one block: one copy and one assignment in all, rather than one
-    of each per array (``block``, ``part_block``: ``whole``'s and ``part``'s arrays already side by
-    side). Returns the block and each array as a view of it."""
-    block = _side_by_side([getattr(whole, k) for k in names]) if block is None else block.copy()
-    block[index] = _side_by_side([getattr(part, k) for k in names]) if part_block is None else part_block
-    views, start = {}, 0
-    for k in names:
-        like = getattr(whole, k)         # shaped as part's (whole's are at hand; a part's may be made when read)
-        if like.ndim == 1:
-            views[k], start = block[:, start], start + 1
-        else:
-            views[k], start = block[:, start:start + like.shape[1]], start + like.shape[1]
-    return block, views
-
-
-def _rows_first(u_a: np.ndarray, u_b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Utilities computed points x rows, returned rows x points (contiguous, as callers index rows)."""
-    return np.ascontiguousarray(u_a.T), np.ascontiguousarray(u_b.T)
-
-
-@lru_cache(maxsize=8)
-def _first_half(n: int) -> np.ndarray:
-    """Mask of the first ``n`` of ``2n`` stacked columns (a's concessions to b)."""
-    return np.arange(2 * n) < n
 
 
 @dataclass(frozen=True, eq=False)
@@ -223,7 +105,7 @@ class PairTerms:
         if block is None:
             rows_of = self.__dict__.get("_rows_of")
             block = self.__dict__["_block"] = (rows_of[0]._side_by_side()[rows_of[1]] if rows_of is not None
-                                               else _side_by_side([getattr(self, k) for k in TERMS_FIELDS]))
+                                               else side_by_side([getattr(self, k) for k in TERMS_FIELDS]))
         return block
 
     @cached_property
@@ -241,7 +123,7 @@ class PairTerms:
         n = self.w_a.shape[-1]
         t = clamp(np.asarray(theta, dtype=float), 1e-12, 1.0 - 1e-12)[..., None]
         ratio = (1.0 - t) / t                       # alpha / beta for a's concessions
-        weight = np.where(_first_half(n), ratio, 1.0 / ratio)   # receiver's gain against giver's cost
+        weight = np.where(first_half(n), ratio, 1.0 / ratio)   # receiver's gain against giver's cost
         scale = weight ** (1.0 / (self.gamma - 1.0)) if self.gamma != 2.0 else weight
         high, low = scale * st.high, scale * st.low
         if st.ordered:
@@ -322,7 +204,7 @@ class PairTerms:
             u_a, u_b = utilities_square(self._stack._block(), points)      # the compiled loop: the same numbers
         else:
             u_a, u_b = self._utilities_stacked(points)
-        return (u_a[0], u_b[0]) if z.ndim < 3 else _rows_first(u_a, u_b)
+        return (u_a[0], u_b[0]) if z.ndim < 3 else rows_first(u_a, u_b)
 
     def frontier(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Utilities (u_a, u_b) at the efficient deals for ``theta`` (rows[ x points])."""
@@ -332,10 +214,10 @@ class PairTerms:
             if theta.ndim < 2:
                 u_a, u_b = frontier_square(st._block(), st.ahead, st.ordered, theta[None])
                 return u_a[0], u_b[0]
-            return _rows_first(*frontier_square(st._block(), st.ahead, st.ordered, theta.T))
+            return rows_first(*frontier_square(st._block(), st.ahead, st.ordered, theta.T))
         if theta.ndim < 2:
             return self._utilities_stacked(self._concessions(theta), granted=True)
-        return _rows_first(*self._utilities_stacked(self._concessions(theta.T), granted=True))
+        return rows_first(*self._utilities_stacked(self._concessions(theta.T), granted=True))
 
     def stakes(self, efficient: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """What each side stands to gain from the other, the yardstick of its reservation.
@@ -524,14 +406,14 @@ class FrontierSummary:
 
     def with_rows(self, index: np.ndarray, part: FrontierSummary) -> FrontierSummary:
         """A copy with the talks at ``index`` replaced by ``part``'s rows (in order)."""
-        block, fields = _put_rows(self.terms, part.terms, TERMS_FIELDS, index, self.terms._side_by_side(),
+        block, fields = put_rows(self.terms, part.terms, TERMS_FIELDS, index, self.terms._side_by_side(),
                                   part.terms._side_by_side())
         terms = PairTerms(**fields, gamma=part.terms.gamma)
         terms.__dict__["_block"] = block          # the fields are views of it: same_rows compares it whole
         if "_stack" in self.terms.__dict__ and "_stack" in part.terms.__dict__:   # both stacked already
             terms._stacked_as(self.terms._stack.with_rows(index, part.terms._stack))
-        _, numbers = _put_rows(self, part, _SUMMARY_NUMBERS, index)
-        return FrontierSummary(terms=terms, zopa=_put(self.zopa, index, part.zopa), **numbers)
+        _, numbers = put_rows(self, part, _SUMMARY_NUMBERS, index)
+        return FrontierSummary(terms=terms, zopa=put(self.zopa, index, part.zopa), **numbers)
 
     def unchanged(self, index: np.ndarray, terms: PairTerms, threshold_a: np.ndarray, threshold_b: np.ndarray,
                   relief_a: np.ndarray | float = 0.0, relief_b: np.ndarray | float = 0.0) -> np.ndarray:

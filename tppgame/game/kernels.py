@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-# the layers of a stacked terms block (tppgame.game.frontier._STACK_NUMBERS), by position
+# the layers of a stacked terms block (tppgame.game.stacked.STACK_NUMBERS), by position
 W, P, BASE, RIVAL, C, OWN, OWN_COST, BASE_FLOOR, HIGH, LOW, CEILING = range(11)
 
 
