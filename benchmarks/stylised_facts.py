@@ -44,7 +44,6 @@ import json
 import statistics
 import sys
 import time
-import tomllib
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -54,8 +53,8 @@ import numpy as np
 
 from tppgame import load_scenario
 from tppgame.cli_args import EXIT_BAD_INPUT, Parser, UsageError, parse_settings, path_arg, seed_arg
-from tppgame.experiments.headlines import (ROBUST_SHARE, among_top, final_concessions, over_seeds, own_cuts,
-                                           package_schedule, protected_sectors)
+from tppgame.experiments.headlines import (ROBUST_SHARE, among_top, final_concessions, headlines_file, over_seeds,
+                                           own_cuts, package_schedule, protected_sectors)
 from tppgame.experiments.sweep_agreement import wilson
 from tppgame.game.calibration import load_calibration
 from tppgame.game.fields import ScenarioError
@@ -74,16 +73,12 @@ DATE_FIELDS = ("by_date", "from_date")   # a headline's dates, which a scenario'
 
 
 def read_facts(facts_file: Path) -> list[dict[str, Any]]:
-    """The facts file's ``[[headlines]]`` entries, as a scenario file writes them."""
+    """The facts file's ``[[headlines]]`` entries, as a scenario file writes them (read as ``run.py robustness
+    --headlines`` reads them: :func:`tppgame.experiments.headlines.headlines_file`)."""
     try:
-        data = tomllib.loads(facts_file.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise UsageError(f"--facts {facts_file}: could not read it ({err.strerror or err})") from None
-    except tomllib.TOMLDecodeError as err:
-        raise UsageError(f"--facts {facts_file}: expected valid TOML ({err})") from None
-    if not data.get("headlines"):
-        raise UsageError(f"--facts {facts_file}: expected [[headlines]] entries, found none")
-    return data["headlines"]
+        return headlines_file(facts_file)
+    except ScenarioError as err:
+        raise UsageError(f"--facts {err}") from None
 
 
 def with_facts(scenario: Scenario, facts_file: Path) -> Scenario:

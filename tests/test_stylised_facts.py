@@ -168,3 +168,45 @@ def test_the_standard_and_who_holds_out_are_the_runs_own(facts, measured):
     assert out["rules_terms"]["biologics"]["none"] == 1.0 and out["rules_terms"]["biologics"]["median"] is None
     assert "not formed, holding out at the end: AUS 100%" in facts.report(out)
     assert "biologics: no standard in any seed" in facts.report(out)
+
+
+def test_run_py_robustness_checks_a_headlines_file_as_the_benchmark_does(facts, tmp_path, capsys):
+    """``run.py robustness SCENARIO --headlines FILE`` reports each of the file's headlines over the seeds, in
+    place of the scenario's own, with the shares the benchmark gives for the same seeds."""
+    from tppgame.cli import main
+
+    out = tmp_path / "rb.csv"
+    assert main(["robustness", "tokyo_2014", "--headlines", str(facts.FACTS_FILE.parent / "tokyo_facts.toml"),
+                 "--seeds", "2", "--out", str(out)]) == 2           # a file that is not there: one line
+    assert "tokyo_facts.toml: (file): expected an existing headlines file" in capsys.readouterr().err
+    mine = tmp_path / "two.toml"
+    mine.write_text('[[headlines]]\nclaim = "Japan keeps its rice tariff and opens rice only through quotas"\n'
+                    'kind = "opens_by_quota"\nimporter = "JPN"\nsector = "rice"\n'
+                    '[[headlines]]\nclaim = "No US-Japan deal by April 2014"\nkind = "no_deal_by"\n'
+                    'pair = ["USA", "JPN"]\nby_date = 2014-04-30\n', encoding="utf-8")
+    assert main(["robustness", "tokyo_2014", "--headlines", str(mine), "--seeds", "3", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    json_out = tmp_path / "facts.json"
+    assert facts.main(["tokyo_2014", "--seeds", "3", "--facts", str(mine), "--json", str(json_out)]) == 0
+    for k, fact in enumerate(json.loads(json_out.read_text(encoding="utf-8"))["facts"], start=1):
+        share = f"holds in {fact['share']:.0%} of seeds ({fact['held']} of 3;"
+        assert f"headline {k}: {fact['claim']} -- {share}" in printed
+
+
+@pytest.mark.parametrize("text, needle", [
+    ('claim = "x"\n', "headlines: expected [[headlines]] tables, as a scenario file writes them"),
+    ('[[headlines]]\nclaim = "x"\nkind = "veto"\ncountry = "USA"\n[bargaining]\nquotas = true\n',
+     "bargaining: expected only [[headlines]] tables in a headlines file"),
+    ('[[headlines]]\nclaim = "x"\nkind = "largest_cuts"\ncountries = ["VNM"]\n', "headlines[0].top"),
+])
+def test_a_bad_headlines_file_is_one_line_naming_it(tmp_path, capsys, text, needle):
+    from tppgame.cli import main
+
+    bad = tmp_path / "h.toml"
+    bad.write_text(text, encoding="utf-8")
+    assert main(["robustness", "tokyo_2014", "--headlines", str(bad), "--seeds", "1",
+                 "--out", str(tmp_path / "rb.csv")]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and str(bad) in err and needle in err, err
+    assert main(["robustness", "tokyo_2014", "--headlines", str(bad), "--out", str(bad)]) == 2
+    assert not (tmp_path / "rb.csv").exists()

@@ -334,8 +334,9 @@ def list_scenarios(argv: Sequence[str]) -> int:
 
 
 def robustness(argv: Sequence[str]) -> int:
-    """``run.py robustness SCENARIO``: how often the scenario's headlines hold over many seeds."""
-    from tppgame.experiments.headlines import ROBUST_SHARE, over_seeds
+    """``run.py robustness SCENARIO [--headlines FILE]``: how often the scenario's headlines (or a file's)
+    hold over many seeds."""
+    from tppgame.experiments.headlines import ROBUST_SHARE, headlines_file, over_seeds
     from tppgame.report import month_label, write_csv
 
     parser = Parser(prog="run.py robustness",
@@ -347,14 +348,21 @@ def robustness(argv: Sequence[str]) -> int:
     parser.add_argument("--out", type=path_arg("file"), default=None, help="per-seed CSV (default: out/robustness-SCENARIO.csv)")
     parser.add_argument("--set", dest="settings", action="append", default=[], metavar="PATH=VALUE",
                         help="override a setting (repeatable)")
+    parser.add_argument("--headlines", type=path_arg("file"), default=None, metavar="FILE",
+                        help="check the [[headlines]] of this TOML file in place of the scenario's own "
+                             "(for example benchmarks/stylised_facts.toml)")
     args = parser.parse_args(list(argv))
     if not 1 <= args.seeds <= MOST_SEEDS:
         raise UsageError(f"--seeds {args.seeds}: expected a whole number from 1 to {MOST_SEEDS} "
                          "(for more games, run.py sweep stores them as it goes and resumes)")
     seeds = seed_range(args.first_seed, args.seeds)
     scenario = with_settings(load_scenario(args.scenario), args.settings)
+    if args.headlines is not None:
+        scenario = scenario.with_headlines(headlines_file(args.headlines), str(args.headlines))
     out = args.out or Path("out") / f"robustness-{Path(scenario.file).stem}.csv"
     check_out_file(out, [scenario])
+    if args.headlines is not None and out.resolve() == args.headlines.resolve():
+        raise UsageError(f"--out {out}: expected a results file, not the headlines file the command reads")
     rows: list[dict[str, Any]] = []
     try:
         for seed, model, verdicts in over_seeds(scenario, seeds):

@@ -12,13 +12,15 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from tppgame.game.outcome import final_access, final_phase_outs, rules_of_origin, rules_terms
 from tppgame.game.power import entry_rule_game, membership
 from tppgame.game.quota_play import QuotaMarket, quota_markets
+from tppgame.game.fields import ScenarioError
 from tppgame.game.scenario import HeadlineSpec, Scenario
 from tppgame.game.utility import deepest_concessions
 from tppgame.game.work import Work
@@ -339,3 +341,27 @@ def robustness(scenario: Scenario, seeds: range) -> list[HeadlineResult]:
     for _, _, verdicts in over_seeds(scenario, seeds):
         counts = [c + v for c, v in zip(counts, verdicts)]
     return [HeadlineResult(h.claim, c, len(seeds)) for h, c in zip(scenario.headlines, counts)]
+
+
+def headlines_file(path: Path) -> list[dict[str, Any]]:
+    """The ``[[headlines]]`` entries of a TOML file (as a scenario file writes them: claims to check over
+    seeds in place of a scenario's own, such as ``benchmarks/stylised_facts.toml``). Read as any data file
+    is (:func:`tppgame.game.data_files.read_toml`: never a pipe, a device or a file too big); a file that
+    cannot be read, or holds no ``[[headlines]]``, or anything else, is a one-line ScenarioError naming it.
+    The entries themselves are checked when a scenario takes them (:meth:`Scenario.with_headlines`)."""
+    from tppgame.game.data_files import display_path, read_toml
+
+    try:
+        data = read_toml(path)
+    except ScenarioError as err:            # (the reader's words are a scenario file's)
+        raise ScenarioError(err.file, err.path, err.expected.replace("scenario file", "headlines file"),
+                            show_got=False) from None
+    entries = data.get("headlines")
+    if not isinstance(entries, list) or not entries or not all(isinstance(e, dict) for e in entries):
+        raise ScenarioError(display_path(path), "headlines", "[[headlines]] tables, as a scenario file writes them",
+                            entries)
+    others = sorted(set(data) - {"headlines"})
+    if others:
+        raise ScenarioError(display_path(path), others[0], "only [[headlines]] tables in a headlines file",
+                            show_got=False)
+    return entries
