@@ -203,3 +203,22 @@ def test_teaching_pack_refuses_a_file_as_its_folder(tmp_path, capsys):
     target.write_text("x")
     assert main(["teaching-pack", "--out", str(target)]) == 2
     assert "expected a folder" in capsys.readouterr().err
+
+
+def test_the_packs_commands_replay_its_variant_and_its_file(tmp_path, capsys):
+    """A pack made with --set, or of a scenario outside scenarios/, told the teacher to replay its games with
+    `python run.py baseline --seed N`: another game. Its commands now carry the file and the --set."""
+    folder = tmp_path / "my scenarios"
+    folder.mkdir()
+    (folder / "variant.toml").write_text((REPO / "scenarios" / "baseline.toml").read_text(encoding="utf-8"),
+                                         encoding="utf-8")
+    out = tmp_path / "pack"
+    assert main(["teaching-pack", str(folder / "variant.toml"), "--out", str(out), "--seeds", "1",
+                 "--set", "agreement.entry_rule=cptpp"]) == 0
+    command = f"'{folder / 'variant.toml'}' --set agreement.entry_rule=cptpp"
+    assert f"Reproduce any one with `python run.py {command} --seed N`." in (out / "answer-key.md").read_text()
+    plan = (out / "lesson-plan.md").read_text()
+    assert f"`python run.py play --as CODE {command}`" in plan
+    assert "(its scenarios are the bundled ones, not this one)" in plan
+    plain = pack_files(load_scenario("baseline"), tmp_path / "plain", range(1))
+    assert "Reproduce any one with `python run.py baseline --seed N`." in plain[tmp_path / "plain" / "answer-key.md"]

@@ -49,7 +49,7 @@ def teaching_pack(argv: Sequence[str]) -> int:
     out = args.out or Path("out") / f"teaching-pack-{Path(scenario.file).stem}"
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out}: expected a folder, found a file")
-    files = pack_files(scenario, out, seeds)
+    files = pack_files(scenario, out, seeds, args.settings)
     try:     # all files or none
         write_files(files)
     except OSError as err:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -20,7 +21,7 @@ from pathlib import Path
 from tppgame.classroom.documents import Blank, Document, Heading, Paragraph, bullets, table, to_html, to_markdown
 from tppgame.classroom.role_cards import CountryContext, calendar, card_countries, role_card
 from tppgame.game.power import Stage, power_stages
-from tppgame.game.scenario import Scenario
+from tppgame.game.scenario import Scenario, available_scenarios
 
 DEFAULT_SEEDS = 5
 
@@ -65,6 +66,16 @@ def play_games(scenario: Scenario, seeds: Sequence[int]) -> list[GameResult]:
 
 
 # ------------------------------------------------------------ the pieces
+def scenario_command(scenario: Scenario, settings: Sequence[str] = ()) -> str:
+    """What follows ``python run.py`` (or ``play --as CODE``) to play the pack's scenario again: its name when
+    it is a bundled scenario, else its file's path, then each ``--set PATH=VALUE`` the pack was made with
+    (quoted for a shell); without them a teacher would replay a different game."""
+    file = Path(scenario.file)
+    bundled = {path.resolve() for path in available_scenarios()}
+    name = file.stem if file.resolve() in bundled else str(file)
+    return " ".join([shlex.quote(name), *(f"--set {shlex.quote(text)}" for text in settings)])
+
+
 def teaching_note(scenario: Scenario) -> Path | None:
     """The scenario's teaching note (``NAME.md`` beside its TOML file), if it has one."""
     note = Path(scenario.file).with_suffix(".md")
@@ -91,9 +102,12 @@ def _veto_sentence(stage: Stage, names: dict[str, str]) -> str:
     return f"veto players: {', '.join(vetoes)}" if vetoes else "nobody has a veto"
 
 
-def lesson_plan(scenario: Scenario, stages: list[Stage], seeds: Sequence[int]) -> Document:
-    """A 90-minute lesson built on the scenario: its moment, roles, the talks, the model, the debrief."""
+def lesson_plan(scenario: Scenario, stages: list[Stage], seeds: Sequence[int], command: str | None = None) -> Document:
+    """A 90-minute lesson built on the scenario: its moment, roles, the talks, the model, the debrief;
+    ``command`` plays the scenario again (:func:`scenario_command`)."""
     names, name = scenario.params["names"], Path(scenario.file).stem
+    command = command or scenario_command(scenario)
+    dashboard = f"choose {name}" if command == name else "its scenarios are the bundled ones, not this one"
     players = card_countries(scenario)
     big = sorted(players, key=lambda c: -scenario.params["gdp"][scenario.index(c)])
     end = scenario.round_date(scenario.rounds)
@@ -105,9 +119,9 @@ def lesson_plan(scenario: Scenario, stages: list[Stage], seeds: Sequence[int]) -
         "With fewer students than countries, seat the largest first "
         f"({', '.join(names[c] for c in big[:4])}); the model's agents play the rest. With more, "
         "make delegations (two or three students per country).",
-        f"Check the room's machine: `python run.py {name}` plays the scenario in a few seconds; "
-        f"`python run.py dashboard` serves the dashboard (choose {name}); "
-        f"`python run.py play --as CODE {name}` lets one delegation negotiate at a terminal.",
+        f"Check the room's machine: `python run.py {command}` plays the scenario in a few seconds; "
+        f"`python run.py dashboard` serves the dashboard ({dashboard}); "
+        f"`python run.py play --as CODE {command}` lets one delegation negotiate at a terminal.",
     ))
     rule = scenario.entry_rule
     plan = [
@@ -121,7 +135,7 @@ def lesson_plan(scenario: Scenario, stages: list[Stage], seeds: Sequence[int]) -
          "comes (see below). Record deals on the board."),
         ("50-60", "Ratify", "Each country checks the package against what it needs to ratify (its card). "
          "Count the ratifications against the entry rule: can the agreement enter into force?"),
-        ("60-70", "The model's game", f"Project `python run.py {name}` and read its story; then the answer "
+        ("60-70", "The model's game", f"Project `python run.py {command}` and read its story; then the answer "
          f"key's {len(seeds)} games. Where did the class and the model differ, and why?"),
         ("70-85", "Debrief", "The discussion questions below."),
         ("85-90", "In fact", "What happened in history (below), and the model's limits."),
@@ -140,7 +154,8 @@ def lesson_plan(scenario: Scenario, stages: list[Stage], seeds: Sequence[int]) -
             doc.add(bullets(*history["sources"]))
     note = teaching_note(scenario)
     if note is not None:
-        doc.add(Paragraph(f"More in the scenario's teaching note, `scenarios/{note.name}` in the repository."))
+        where = f"`scenarios/{note.name}` in the repository" if command == name else f"`{note}`"
+        doc.add(Paragraph(f"More in the scenario's teaching note, {where}."))
     return doc
 
 
@@ -187,15 +202,16 @@ def handout(scenario: Scenario, stages: list[Stage]) -> Document:
     return doc
 
 
-def answer_key(scenario: Scenario, results: list[GameResult]) -> Document:
-    """What the model shows over the seeds played: formed share, dates, hold-outs, gains."""
+def answer_key(scenario: Scenario, results: list[GameResult], command: str | None = None) -> Document:
+    """What the model shows over the seeds played: formed share, dates, hold-outs, gains; ``command``
+    plays the scenario again (:func:`scenario_command`)."""
     names, n = scenario.params["names"], len(results)
     formed = [r for r in results if r.formed]
     months = Counter(r.month for r in formed)
     doc = Document(f"Answer key: {scenario.name}")
     seeds = ", ".join(str(r.seed) for r in results)
     doc.add(Paragraph(f"What the model shows over {n} games (seeds {seeds}), played when this pack was made. "
-                      f"Reproduce any one with `python run.py {Path(scenario.file).stem} --seed N`."))
+                      f"Reproduce any one with `python run.py {command or scenario_command(scenario)} --seed N`."))
     summary = [f"The agreement formed in {len(formed)} of {n} games"
                + (f" ({', '.join(f'{m}: {c}' for m, c in months.most_common())})." if formed else "."),
                f"It could enter into force in {sum(r.in_force for r in results)} of {n}."]
@@ -239,13 +255,15 @@ def pack_index(scenario: Scenario, suffix: str) -> Document:
         *(f"[Role card: {names[c]}](role-cards/{c}{suffix})" for c in card_countries(scenario))))
 
 
-def pack_files(scenario: Scenario, out_dir: Path, seeds: Sequence[int]) -> dict[Path, str]:
-    """Every file of the pack, path -> text (nothing written yet)."""
+def pack_files(scenario: Scenario, out_dir: Path, seeds: Sequence[int], settings: Sequence[str] = ()) -> dict[Path, str]:
+    """Every file of the pack, path -> text (nothing written yet); ``settings``: the ``--set PATH=VALUE``
+    texts the scenario was changed by, which the pack's commands repeat to play the same games."""
+    command = scenario_command(scenario, settings)
     stages = power_stages(scenario)
     results = play_games(scenario, seeds)
     ctx = CountryContext.of(scenario, stages)
-    docs = {"lesson-plan": lesson_plan(scenario, stages, seeds), "handout": handout(scenario, stages),
-            "answer-key": answer_key(scenario, results)}
+    docs = {"lesson-plan": lesson_plan(scenario, stages, seeds, command), "handout": handout(scenario, stages),
+            "answer-key": answer_key(scenario, results, command)}
     docs.update({f"role-cards/{code}": role_card(ctx, code) for code in card_countries(scenario)})
     files: dict[Path, str] = {}
     for stem, doc in docs.items():
