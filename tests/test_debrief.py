@@ -28,6 +28,7 @@ from tppgame.classroom.debrief import (CURVE, DEAL_COLUMNS, country_outcomes, de
                                        timeline)
 from tppgame.classroom.debrief_compare import GameRecord, comparison_rows
 from tppgame.classroom.documents import Bullets, Figure, table, to_html
+from tppgame.classroom.game_text import debrief_markdown
 from tppgame.cli import main
 from tppgame.game.events import narration
 from tppgame.game.scenario import load_scenario
@@ -322,6 +323,18 @@ def test_the_comparison_over_two_seeds(tmp_path, capsys):
     # a class server's models give the same rows as the folders
     models = [GameRecord.of_model(f"seed{seed}", finished(seed=seed)) for seed in (1, 2)]
     assert comparison_rows(models) == comparison_rows([GameRecord.of_folder(f) for f in folders])
+
+
+def test_the_outcome_counts_the_signatories_it_formed_with_not_those_left():
+    """us_withdrawal_cptpp (seed 2013): the twelve formed the agreement in August 2015 and the United States
+    withdrew in January 2017. The debrief said it 'formed in round 26 (August 2015) among 11 signatories'."""
+    model = finished("us_withdrawal_cptpp", seed=2013)
+    assert [len(e["signatories"]) for e in model.log.of_kind("agreement_formed")] == [12]
+    assert "USA" not in model.summary()["members"]
+    assert outcome_lines(model)[0].startswith(
+        "The agreement formed in round 26 (August 2015) among 12 signatories; 11 at the end: Japan, Canada,")
+    assert "among 12 signatories: United States, Japan," in outcome_lines(finished(seed=2013))[0]
+    assert "formed in round 26 (August 2015), 11 signatories at the end," in debrief_markdown(model)   # the dashboard
 
 
 def test_a_game_without_deals_has_an_empty_deal_table(tmp_path):

@@ -228,8 +228,11 @@ def outcome_lines(model: TPPModel) -> list[str]:
     s = model.summary()
     names = model.config.params["names"]
     if s["formed"]:
+        signed = [e["signatories"] for e in model.log.of_kind("agreement_formed")][-1:] or [s["members"]]
+        among = (f"among {len(s['members'])} signatories" if set(signed[0]) == set(s["members"]) else
+                 f"among {len(signed[0])} signatories; {len(s['members'])} at the end")  # one withdrew or joined
         lines = [(f"The agreement formed in round {s['round']} ({model.config.round_date(s['round']):%B %Y}) "
-                  f"among {len(s['members'])} signatories: {', '.join(names[c] for c in s['members'])}."),
+                  f"{among}: {', '.join(names[c] for c in s['members'])}."),
                  (f"{len(s['ratifying'])} of them would ratify, holding {s['gdp_share']:.1%} of the original "
                   f"signatories' 2013 GDP; entry into force ({s['entry_rule']}): "
                   f"{'yes' if s['in_force'] else 'no'}.")]

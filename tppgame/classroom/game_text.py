@@ -90,7 +90,7 @@ def debrief_markdown(model: TPPModel, ended: bool = False) -> str:
     history = model.config.history
     summary = model.summary()
     outcome = (f"formed in round {summary['round']} ({month_label(model, summary['round'])}), "
-               f"{len(summary['members'])} signatories, {'could' if summary['in_force'] else 'could not'} "
+               f"{len(summary['members'])} signatories at the end, {'could' if summary['in_force'] else 'could not'} "
                "enter into force" if summary["formed"] else "no agreement formed")
     lines = ["### Debrief", f"- **In this game:** {outcome}."]
     if history:
