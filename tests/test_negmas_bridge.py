@@ -138,3 +138,12 @@ def test_a_negmas_japan_plays_the_baseline_to_the_end_within_its_red_lines(cls):
             for move in talk.history:
                 assert 0.0 <= min(move.x_ab.min(), move.x_ba.min()) and max(move.x_ab.max(), move.x_ba.max()) <= 1.0
     assert model.shared is None        # a NegMAS negotiator keeps state: the memo is turned off
+
+
+@pytest.mark.parametrize("levels", [(0.5, 1.0), (0.0, 2.0), (0.0, float("nan")), ("low", "high"), ()])
+def test_bad_levels_are_refused_when_the_negotiator_is_made(levels):
+    """NegmasNegotiator(cls, levels=(0.5, 1)) was taken, and the game failed at Japan's first meeting with
+    "demand() raised ValueError" in talk JPN-PER; (0, nan) and ("low", "high") failed the same way."""
+    with pytest.raises(ValueError, match=r"levels must lie in \[0, 1\] and include 0"):
+        NegmasNegotiator(AspirationNegotiator, levels=levels)
+    assert NegmasNegotiator(AspirationNegotiator, levels=[1, 0, 0.5, 0]).levels == (0.0, 0.5, 1.0)

@@ -70,6 +70,17 @@ _TOLERANCE = 1e-9
 
 
 # ------------------------------------------------------------------- the outcome space
+def checked_levels(levels: Sequence[float]) -> tuple[float, ...]:
+    """The levels sorted, each once; ValueError unless they are numbers in [0, 1] that include 0."""
+    try:
+        values = tuple(sorted({float(v) for v in levels}))
+    except (TypeError, ValueError):
+        values = ()
+    if not values or values[0] != 0.0 or not all(0.0 <= v <= 1.0 for v in values):
+        raise ValueError(f"levels must lie in [0, 1] and include 0 (conceding nothing), got {tuple(levels)!r}")
+    return values
+
+
 class OutcomeMapping:
     """One talk's outcome space as NegMAS issues, and the way between its outcomes and tppgame's
     arrays: for each sector on the table, what the side gives (the levels up to its red line) and
@@ -77,10 +88,7 @@ class OutcomeMapping:
 
     def __init__(self, sectors: Sequence[str], on_table: np.ndarray, red_line: np.ndarray,
                  levels: Sequence[float] = DEFAULT_LEVELS, name: str = "talk"):
-        levels = tuple(sorted({float(v) for v in levels}))
-        if not levels or levels[0] != 0.0 or levels[-1] > 1.0:
-            raise ValueError(f"levels must lie in [0, 1] and include 0 (conceding nothing), got {levels}")
-        self.levels = levels
+        self.levels = levels = checked_levels(levels)
         self.width = len(on_table)
         self.columns = np.flatnonzero(np.asarray(on_table, dtype=bool))
         red_line = np.asarray(red_line, dtype=float)
@@ -204,7 +212,7 @@ class NegmasNegotiator(Negotiator):
             raise TypeError(f"NegmasNegotiator: expected a NegMAS negotiator class or factory, got {factory!r}")
         self.factory = factory
         self.kwargs = kwargs
-        self.levels = tuple(levels)
+        self.levels = checked_levels(levels)     # said now, not in the game's first meeting
         self.sessions: dict[str, _Session] = {}
 
     @property
