@@ -147,3 +147,23 @@ def test_bad_levels_are_refused_when_the_negotiator_is_made(levels):
     with pytest.raises(ValueError, match=r"levels must lie in \[0, 1\] and include 0"):
         NegmasNegotiator(AspirationNegotiator, levels=levels)
     assert NegmasNegotiator(AspirationNegotiator, levels=[1, 0, 0.5, 0]).levels == (0.0, 0.5, 1.0)
+
+
+def test_a_negmas_answer_that_is_not_a_response_stops_the_game_naming_it():
+    """A NegMAS negotiator whose respond() returned "yes" (or True) was taken as rejecting every offer: the
+    game went on with the bug unseen. It now stops with a NegotiatorError naming the answer."""
+    from negmas.sao import SAONegotiator
+    from tppgame.game.negotiators.base import NegotiatorError
+
+    class SaysYes(SAONegotiator):
+        def propose(self, state, dest=None):
+            return None
+
+        def respond(self, state, source=None):
+            return "yes"
+
+    model = TPPModel("baseline", rng=1, negotiators={"JPN": NegmasNegotiator(SaysYes)})
+    with pytest.raises(NegotiatorError, match=r"respond\(\) raised TypeError: negmas:SaysYes: respond\(\) "
+                                              r"returned 'yes', expected a NegMAS ResponseType"):
+        while model.running:
+            model.step()

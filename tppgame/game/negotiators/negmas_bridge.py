@@ -311,6 +311,8 @@ class NegmasNegotiator(Negotiator):
             answer = session.negotiator.respond_(session.state, source=session.partner)
             if isinstance(answer, ExtendedResponseType):
                 answer = answer.response
+            if not isinstance(answer, ResponseType):     # junk is not a no: the bug would pass unseen
+                raise TypeError(f"{self.label}: respond() returned {answer!r}, expected a NegMAS ResponseType")
             out[k] = bool(within[k]) and answer == ResponseType.ACCEPT_OFFER
         return out
 
