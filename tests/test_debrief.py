@@ -27,7 +27,7 @@ from tppgame.classroom.debrief import (CURVE, DEAL_COLUMNS, country_outcomes, de
                                        debrief_files, deadline_rows, history_blocks, outcome_lines, surplus_share,
                                        timeline)
 from tppgame.classroom.debrief_compare import GameRecord, comparison_rows
-from tppgame.classroom.documents import Bullets, Figure, table, to_html
+from tppgame.classroom.documents import Bullets, Document, Figure, Paragraph, table, to_html
 from tppgame.classroom.game_text import debrief_markdown
 from tppgame.cli import main
 from tppgame.game.events import narration
@@ -445,3 +445,17 @@ def test_a_game_still_playing_is_compared_as_not_yet_formed():
     assert [(r["formed"], r["finished"]) for r in rows] == [(False, False), (False, True)]
     page = to_html(comparison_document(games))
     assert "not yet (round 3)" in page and ">no<" in page
+
+
+def test_chinese_japanese_and_korean_names_print_in_the_pdf():
+    """A room named 三班 or a student named 田中, 김민수 or さくら printed as empty boxes (DejaVu Sans has no
+    glyph for them; the text extracted as NULs). They are now set in ReportLab's standard CJK fonts."""
+    from tppgame.classroom.pdf import to_pdf
+
+    doc = Document("Debrief: Baseline, 三班").add(Paragraph("Japan (JPN): 田中 さくら; Korea: 김민수; **Ü**"))
+    text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(to_pdf(doc))).pages)
+    assert "\x00" not in text
+    assert "Japan (JPN): 田中 さくら; Korea: 김민수; Ü" in text and "Debrief: Baseline, 三班" in text
+    fonts = {str(font.get_object()["/BaseFont"]) for page in pypdf.PdfReader(io.BytesIO(to_pdf(doc))).pages
+             for font in page["/Resources"]["/Font"].values()}
+    assert {"/STSong-Light", "/HeiseiKakuGo-W5", "/HYGothic-Medium"} <= fonts    # Chinese, Japanese (kana), Korean

@@ -2,8 +2,10 @@
 
 ReportLab installs from PyPI with pip and needs no system library or browser, so a teacher's
 machine prints handouts offline. The text is set in DejaVu Sans, the TrueType font matplotlib
-ships (so every character the documents use has a glyph, and a PDF reader can extract the
-text); figures are their PNG drawings scaled to the page's width. The same document always
+ships (so a PDF reader can extract the text); a character DejaVu has no glyph for (a Chinese,
+Japanese or Korean name of a room or a student) is set in one of ReportLab's standard CJK fonts
+(referenced, not embedded: PDF readers supply them), so it prints rather than as an empty box.
+Figures are their PNG drawings scaled to the page's width. The same document always
 gives the same bytes (ReportLab's invariant mode: no creation date or random id in the file).
 """
 
@@ -12,6 +14,7 @@ from __future__ import annotations
 import html
 import io
 import re
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,6 +22,10 @@ from tppgame.classroom.documents import (BOLD, CODE, LINK, Blank, Bullets, Docum
                                          Table)
 
 FONT, BOLD_FONT, MONO_FONT = "DejaVuSans", "DejaVuSans-Bold", "DejaVuSansMono"
+# ReportLab's standard CJK fonts, for the characters DejaVu lacks: Korean, Japanese, then Chinese (any other Han)
+HANGUL_FONT, KANA_FONT, HAN_FONT = "HYGothic-Medium", "HeiseiKakuGo-W5", "STSong-Light"
+HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
+KANA = re.compile("[\u3040-\u30ff\u31f0-\u31ff\uff65-\uff9f]")
 BODY_SIZE = 10          # points: readable on paper
 TABLE_SIZE = 8.5        # points: tables with a column per sector still fit the page's width
 
@@ -44,11 +51,42 @@ def _fonts() -> None:
     addMapping(FONT, 1, 0, BOLD_FONT)
     addMapping(FONT, 0, 1, FONT)
     addMapping(FONT, 1, 1, BOLD_FONT)
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+    for name in (HANGUL_FONT, KANA_FONT, HAN_FONT):     # no bold face: bold text in them is set as it is
+        pdfmetrics.registerFont(UnicodeCIDFont(name))
+        for bold, italic in ((0, 0), (1, 0), (0, 1), (1, 1)):
+            addMapping(name, bold, italic, name)
+
+
+@lru_cache(maxsize=1)
+def _has_glyph() -> frozenset[int]:
+    """The characters DejaVu Sans has a glyph for."""
+    from reportlab.pdfbase import pdfmetrics
+
+    _fonts()
+    return frozenset(pdfmetrics.getFont(FONT).face.charToGlyph)
+
+
+def fallback_font(char: str) -> str | None:
+    """The CJK font a character DejaVu lacks is set in; None where DejaVu has it (or no font here has)."""
+    if ord(char) in _has_glyph() or not char.isprintable():
+        return None
+    if HANGUL.match(char):
+        return HANGUL_FONT
+    if KANA.match(char):
+        return KANA_FONT
+    return HAN_FONT if unicodedata.category(char)[0] in "LNPS" and ord(char) >= 0x2e80 else None
+
+
+def _fallbacks(marked: str) -> str:
+    """ReportLab markup with each run of characters DejaVu lacks wrapped in its CJK font."""
+    return "".join(f"<font face='{font}'>{run}</font>" if font != FONT else run for font, run in _font_runs(marked))
 
 
 def inline(text: str) -> str:
     """A document's inline marks (``**bold**``, backticks, ``[text](url)``) as ReportLab's paragraph markup."""
-    marked = BOLD.sub(r"<b>\1</b>", html.escape(text, quote=False))
+    marked = BOLD.sub(r"<b>\1</b>", _fallbacks(html.escape(text, quote=False)))
     marked = CODE.sub(rf"<font face='{MONO_FONT}'>\1</font>", marked)
     return LINK.sub(r"<a href='\2' color='#1a4f9c'>\1</a>", marked)
 
@@ -120,6 +158,15 @@ def _figure(block: Figure, width: float, styles: dict) -> object:
     return KeepTogether([image, P(inline(block.caption), styles["caption"])])
 
 
+def _font_runs(text: str) -> list[tuple[str, str]]:
+    """(font, characters) runs of plain text: DejaVu's, and the CJK fonts' for what it lacks."""
+    runs: list[tuple[str, str]] = []
+    for char in text:
+        font = fallback_font(char) or FONT
+        runs[-1:] = [(font, runs[-1][1] + char)] if runs and runs[-1][0] == font else [*runs[-1:], (font, char)]
+    return runs
+
+
 def to_pdf(doc: Document) -> bytes:
     """The document as an A4 PDF: title, blocks in order, the title and page number at each page's foot."""
     _fonts()
@@ -158,8 +205,11 @@ def to_pdf(doc: Document) -> bytes:
 
     def footer(canvas: object, document: object) -> None:
         canvas.saveState()
-        canvas.setFont(FONT, 8)
-        canvas.drawString(template.leftMargin, 1.0 * cm, plain_title[:110])
+        x = template.leftMargin
+        for font, run in _font_runs(plain_title[:110]):
+            canvas.setFont(font, 8)
+            canvas.drawString(x, 1.0 * cm, run)
+            x += canvas.stringWidth(run, font, 8)
         canvas.drawRightString(A4[0] - template.rightMargin, 1.0 * cm, f"page {document.page}")
         canvas.restoreState()
 
