@@ -258,6 +258,10 @@ def test_a_failed_write_leaves_none_of_the_files(tmp_path, capsys, monkeypatch):
     (["debrief", "--compare", "REOPEN", "REOPEN"],        # the comparison drops the deal a reopening names
      "REOPEN/events.jsonl: expected each deal and reopening with its talk and round"),
     (["debrief", "--out", "FILE"], "expected a folder, found a file"),
+    # an empty room name was taken as none, and a line break broke the handout's title
+    (["debrief", "--room", ""], "argument --room: expected the room's name on one line, got ''"),
+    (["debrief", "--room", "  "], "argument --room: expected the room's name on one line, got '  '"),
+    (["debrief", "--room", "Room\nA"], "argument --room: expected the room's name on one line, got 'Room\\nA'"),
     # the same game twice, compared with itself, was accepted
     (["debrief", "--compare", "GAME", "GAME"], "error: --compare GAME: given twice; give each folder once"),
     (["debrief", "--compare", "ROOM", "GAME"], 'ROOM/room.json: expected {"room": the room\'s name or null}'),

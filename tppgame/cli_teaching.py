@@ -73,12 +73,21 @@ def build_debrief_parser() -> Parser:
     parser.add_argument("--seed", type=seed_arg, default=None, help="seed for all chance in the game")
     parser.add_argument("--set", dest="settings", action="append", default=[], metavar="PATH=VALUE",
                         help="override a scenario setting (repeatable)")
-    parser.add_argument("--room", default=None, help="the room's (group's) name, shown in the handout's title")
+    parser.add_argument("--room", type=room_arg, default=None,
+                        help="the room's (group's) name, shown in the handout's title")
     parser.add_argument("--compare", nargs="+", type=path_arg("folder"), default=None, metavar="DIR",
                         help="compare earlier games: folders run.py or run.py debrief wrote (summary.json, events.jsonl)")
     parser.add_argument("--out", type=path_arg("folder"), default=None,
                         help="folder for the files (default: out/debrief-SCENARIO-seedN, or out/debrief-comparison)")
     return parser
+
+
+def room_arg(value: str) -> str:
+    """A ``--room`` name: not empty or blank (the handout would silently have none), no line breaks or other
+    control characters (which would break its title); spaces around it dropped."""
+    if not value.strip() or not value.isprintable():
+        raise argparse.ArgumentTypeError(f"expected the room's name on one line, got {value!r}")
+    return value.strip()
 
 
 def debrief(argv: Sequence[str]) -> int:
