@@ -389,3 +389,16 @@ def test_power_command_refuses_a_file_as_out_folder(tmp_path, capsys):
     target.write_text("x")
     assert main(["power", "--out", str(target)]) == 2
     assert "expected a folder" in capsys.readouterr().err
+
+
+def test_the_rule_in_words_gives_each_share_as_set():
+    """--set agreement.min_gdp_share=0.004 was told as 'holding at least 0% of ... GDP' and 0.855 as 86%; a
+    CPTPP rule with a GDP share ran its clauses together ('whichever is smaller holding at least')."""
+    assert EntryRule("tpp", 6, 0.85).describe() == ("at least 6 signatories holding at least 85% of the original "
+                                                    "signatories' 2013 GDP")
+    assert "holding at least 0.4% of" in EntryRule("tpp", 6, 0.004).describe()
+    assert "holding at least 85.5% of" in EntryRule("tpp", 6, 0.855).describe()
+    assert EntryRule("cptpp", 6, 0.0, 0.5).describe() == "at least 6 signatories or 50% of them, whichever is smaller"
+    assert EntryRule("cptpp", 6, 0.5, 0.5).describe() == ("at least 6 signatories or 50% of them, whichever is "
+                                                          "smaller, holding at least 50% of the original "
+                                                          "signatories' 2013 GDP")

@@ -97,12 +97,20 @@ class EntryRule:
     signatory_fraction: float | None = None
 
     def describe(self) -> str:
+        """The rule in words, each share as precise as it was set (0.855: 85.5%, never rounded to 0%)."""
         parts = [f"at least {self.min_signatories} signatories"]
         if self.signatory_fraction is not None:
-            parts[0] += f" or {self.signatory_fraction:.0%} of them, whichever is smaller"
+            parts[0] += f" or {_percent(self.signatory_fraction)} of them, whichever is smaller"
+            if self.min_gdp_share > 0:
+                parts[0] += ","
         if self.min_gdp_share > 0:
-            parts.append(f"holding at least {self.min_gdp_share:.0%} of the original signatories' 2013 GDP")
+            parts.append(f"holding at least {_percent(self.min_gdp_share)} of the original signatories' 2013 GDP")
         return " ".join(parts)
+
+
+def _percent(share: float) -> str:
+    """A share as a percentage with the digits it has: 0.85 as 85%, 0.004 as 0.4%."""
+    return f"{round(share * 100, 6):g}%"
 
 
 @dataclass(frozen=True)
