@@ -220,5 +220,7 @@ def test_the_packs_commands_replay_its_variant_and_its_file(tmp_path, capsys):
     plan = (out / "lesson-plan.md").read_text()
     assert f"`python run.py play --as CODE {command}`" in plan
     assert "(its scenarios are the bundled ones, not this one)" in plan
+    assert "answer key (1 game), 12 role cards" in capsys.readouterr().out      # was "(1 games)"
+    assert "over 1 game (seed 0), played" in (out / "answer-key.md").read_text()
     plain = pack_files(load_scenario("baseline"), tmp_path / "plain", range(1))
     assert "Reproduce any one with `python run.py baseline --seed N`." in plain[tmp_path / "plain" / "answer-key.md"]

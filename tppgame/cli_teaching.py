@@ -34,7 +34,7 @@ def build_teaching_parser() -> Parser:
 
 def teaching_pack(argv: Sequence[str]) -> int:
     """``run.py teaching-pack [SCENARIO] [--out DIR] [--seeds N] [--first-seed S] [--set PATH=VALUE ...]``."""
-    from tppgame.classroom.teaching_pack import pack_files
+    from tppgame.classroom.teaching_pack import count_games, pack_files
     from tppgame.game.scenario import load_scenario
     from tppgame.report import write_files
 
@@ -55,7 +55,7 @@ def teaching_pack(argv: Sequence[str]) -> int:
     except OSError as err:
         raise UsageError(f"--out {out}: could not write the pack ({err.strerror or err})") from None
     cards = sum(1 for path in files if path.parent.name == "role-cards" and path.suffix == ".md")
-    print(f"Teaching pack for {scenario.name}: lesson plan, handout, answer key ({args.seeds} games), "
+    print(f"Teaching pack for {scenario.name}: lesson plan, handout, answer key ({count_games(args.seeds)}), "
           f"{cards} role cards")
     print(f"Wrote {len(files)} files to {out} (start with {out / 'index.html'})")
     return 0

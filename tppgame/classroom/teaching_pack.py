@@ -66,6 +66,11 @@ def play_games(scenario: Scenario, seeds: Sequence[int]) -> list[GameResult]:
 
 
 # ------------------------------------------------------------ the pieces
+def count_games(n: int) -> str:
+    """"1 game", "5 games"."""
+    return f"{n} game{'' if n == 1 else 's'}"
+
+
 def scenario_command(scenario: Scenario, settings: Sequence[str] = ()) -> str:
     """What follows ``python run.py`` (or ``play --as CODE``) to play the pack's scenario again: its name when
     it is a bundled scenario, else its file's path, then each ``--set PATH=VALUE`` the pack was made with
@@ -136,7 +141,7 @@ def lesson_plan(scenario: Scenario, stages: list[Stage], seeds: Sequence[int], c
         ("50-60", "Ratify", "Each country checks the package against what it needs to ratify (its card). "
          "Count the ratifications against the entry rule: can the agreement enter into force?"),
         ("60-70", "The model's game", f"Project `python run.py {command}` and read its story; then the answer "
-         f"key's {len(seeds)} games. Where did the class and the model differ, and why?"),
+         f"key's {count_games(len(seeds))}. Where did the class and the model differ, and why?"),
         ("70-85", "Debrief", "The discussion questions below."),
         ("85-90", "In fact", "What happened in history (below), and the model's limits."),
     ]
@@ -210,9 +215,10 @@ def answer_key(scenario: Scenario, results: list[GameResult], command: str | Non
     months = Counter(r.month for r in formed)
     doc = Document(f"Answer key: {scenario.name}")
     seeds = ", ".join(str(r.seed) for r in results)
-    doc.add(Paragraph(f"What the model shows over {n} games (seeds {seeds}), played when this pack was made. "
+    doc.add(Paragraph(f"What the model shows over {count_games(n)} ({'seed' if n == 1 else 'seeds'} {seeds}), "
+                      "played when this pack was made. "
                       f"Reproduce any one with `python run.py {command or scenario_command(scenario)} --seed N`."))
-    summary = [f"The agreement formed in {len(formed)} of {n} games"
+    summary = [f"The agreement formed in {len(formed)} of {count_games(n)}"
                + (f" ({', '.join(f'{m}: {c}' for m, c in months.most_common())})." if formed else "."),
                f"It could enter into force in {sum(r.in_force for r in results)} of {n}."]
     holdouts = Counter(c for r in results for c in r.holdouts)
