@@ -224,3 +224,16 @@ def test_the_packs_commands_replay_its_variant_and_its_file(tmp_path, capsys):
     assert "over 1 game (seed 0), played" in (out / "answer-key.md").read_text()
     plain = pack_files(load_scenario("baseline"), tmp_path / "plain", range(1))
     assert "Reproduce any one with `python run.py baseline --seed N`." in plain[tmp_path / "plain" / "answer-key.md"]
+
+
+def test_a_teaching_note_not_in_utf8_is_one_line_and_exit_2(tmp_path, capsys):
+    """A teacher's note saved by Notepad as UTF-16 beside their scenario was a UnicodeDecodeError traceback."""
+    (tmp_path / "mine.toml").write_text((REPO / "scenarios" / "baseline.toml").read_text(encoding="utf-8"),
+                                        encoding="utf-8")
+    (tmp_path / "mine.md").write_text("## Discussion questions\n\n1. Who can block?\n", encoding="utf-16")
+    out = tmp_path / "pack"
+    assert main(["teaching-pack", str(tmp_path / "mine.toml"), "--seeds", "1", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"error: {tmp_path / 'mine.md'}: (file): expected the scenario's teaching note as UTF-8 text " \
+                  "(not UTF-8)\n"
+    assert not out.exists()

@@ -21,7 +21,8 @@ from pathlib import Path
 from tppgame.classroom.documents import Blank, Document, Heading, Paragraph, bullets, table, to_html, to_markdown
 from tppgame.classroom.role_cards import CountryContext, calendar, card_countries, role_card
 from tppgame.game.power import Stage, power_stages
-from tppgame.game.scenario import Scenario, available_scenarios
+from tppgame.game.data_files import display_path
+from tppgame.game.scenario import Scenario, ScenarioError, available_scenarios
 
 DEFAULT_SEEDS = 5
 
@@ -92,7 +93,12 @@ def discussion_questions(scenario: Scenario) -> list[str]:
     note = teaching_note(scenario)
     if note is None:
         return []
-    text = note.read_text(encoding="utf-8")
+    try:
+        text = note.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:      # saved as UTF-16 or Windows-1252, unreadable
+        why = err.strerror if isinstance(err, OSError) else "not UTF-8"
+        raise ScenarioError(display_path(note), "", f"the scenario's teaching note as UTF-8 text ({why})",
+                            show_got=False) from None
     section = re.search(r"^## Discussion questions\s*$(.*?)(?=^## |\Z)", text, flags=re.M | re.S)
     if section is None:
         return []
