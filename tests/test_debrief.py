@@ -463,3 +463,20 @@ def test_chinese_japanese_and_korean_names_print_in_the_pdf():
     fonts = {str(font.get_object()["/BaseFont"]) for page in pypdf.PdfReader(io.BytesIO(to_pdf(doc))).pages
              for font in page["/Resources"]["/Font"].values()}
     assert {"/STSong-Light", "/HeiseiKakuGo-W5", "/HYGothic-Medium"} <= fonts    # Chinese, Japanese (kana), Korean
+
+
+def test_a_teaching_note_not_in_utf8_is_one_line_and_exit_2(tmp_path, capsys):
+    """run.py debrief of a scenario whose note (NAME.md beside it) was saved as UTF-16 was a UnicodeDecodeError
+    traceback after the game; and a note beside a scenario outside scenarios/ was cited as scenarios/NAME.md."""
+    (tmp_path / "mine.toml").write_text((REPO / "scenarios" / "baseline.toml").read_text(encoding="utf-8"),
+                                        encoding="utf-8")
+    note = (REPO / "scenarios" / "baseline.md").read_text(encoding="utf-8")
+    (tmp_path / "mine.md").write_text(note, encoding="utf-16")
+    out = tmp_path / "debrief"
+    assert main(["debrief", str(tmp_path / "mine.toml"), "--out", str(out)]) == 2
+    assert capsys.readouterr().err == (f"error: {tmp_path / 'mine.md'}: (file): expected the scenario's teaching "
+                                       "note as UTF-8 text (not UTF-8)\n")
+    assert not out.exists()
+    (tmp_path / "mine.md").write_text(note, encoding="utf-8")
+    blocks = history_blocks(load_scenario(tmp_path / "mine.toml"))
+    assert f"From the scenario's teaching note, `{tmp_path / 'mine.md'}`, where" in blocks[-1].text

@@ -33,6 +33,7 @@ import numpy as np
 
 from tppgame.classroom.debrief_compare import ROOM_FILE
 from tppgame.classroom.documents import Block, Document, Heading, Paragraph, bullets, table
+from tppgame.classroom.teaching_pack import note_location, teaching_note_text
 from tppgame.game.agreement import needed_to_ratify
 from tppgame.game.frontier import THETA_GRID
 from tppgame.game.solutions import nash_distance
@@ -176,8 +177,7 @@ def timeline(model: TPPModel) -> list[tuple[int, str, str]]:
 def history_blocks(scenario: Any) -> list[Block]:
     """What happened in fact: the teaching note's "What happened" section as a list (its links kept),
     else the scenario's ``[history]`` summary and sources; nothing if it has neither."""
-    note = Path(scenario.file).with_suffix(".md")
-    text = note.read_text(encoding="utf-8") if note.is_file() else ""
+    text = teaching_note_text(scenario)
     section = re.search(r"^## What happened\s*$(.*?)(?=^## |\Z)", text, flags=re.M | re.S)
     blocks: list[Block] = []
     if section is not None:
@@ -188,7 +188,7 @@ def history_blocks(scenario: Any) -> list[Block]:
         entries = [" ".join(re.sub(r"^\s+- ", "; ", item, flags=re.M).split()) for item in items[1:]]
         if entries:
             blocks.append(bullets(*entries))
-        blocks.append(Paragraph(f"From the scenario's teaching note, `scenarios/{note.name}`, where each "
+        blocks.append(Paragraph(f"From the scenario's teaching note, {note_location(scenario)}, where each "
                                 "claim's source is linked."))
     elif scenario.history.get("summary"):
         blocks.append(Paragraph(scenario.history["summary"]))

@@ -88,17 +88,30 @@ def teaching_note(scenario: Scenario) -> Path | None:
     return note if note.is_file() else None
 
 
-def discussion_questions(scenario: Scenario) -> list[str]:
-    """The numbered questions of the teaching note's "Discussion questions" section."""
+def teaching_note_text(scenario: Scenario) -> str:
+    """The teaching note's text ("" without one); one not in UTF-8 (saved as UTF-16 or Windows-1252) or
+    unreadable is a one-line ScenarioError naming it."""
     note = teaching_note(scenario)
     if note is None:
-        return []
+        return ""
     try:
-        text = note.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:      # saved as UTF-16 or Windows-1252, unreadable
+        return note.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
         why = err.strerror if isinstance(err, OSError) else "not UTF-8"
         raise ScenarioError(display_path(note), "", f"the scenario's teaching note as UTF-8 text ({why})",
                             show_got=False) from None
+
+
+def note_location(scenario: Scenario) -> str:
+    """Where the teaching note is, as the documents name it: in the repository for a bundled scenario."""
+    note = Path(scenario.file).with_suffix(".md")
+    bundled = {path.resolve() for path in available_scenarios()}
+    return f"`scenarios/{note.name}`" if Path(scenario.file).resolve() in bundled else f"`{note}`"
+
+
+def discussion_questions(scenario: Scenario) -> list[str]:
+    """The numbered questions of the teaching note's "Discussion questions" section."""
+    text = teaching_note_text(scenario)
     section = re.search(r"^## Discussion questions\s*$(.*?)(?=^## |\Z)", text, flags=re.M | re.S)
     if section is None:
         return []
@@ -165,8 +178,9 @@ def lesson_plan(scenario: Scenario, stages: list[Stage], seeds: Sequence[int], c
             doc.add(bullets(*history["sources"]))
     note = teaching_note(scenario)
     if note is not None:
-        where = f"`scenarios/{note.name}` in the repository" if command == name else f"`{note}`"
-        doc.add(Paragraph(f"More in the scenario's teaching note, {where}."))
+        where = note_location(scenario)
+        doc.add(Paragraph(f"More in the scenario's teaching note, {where}"
+                          + (" in the repository." if where.startswith("`scenarios/") else ".")))
     return doc
 
 
