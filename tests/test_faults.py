@@ -75,6 +75,18 @@ def test_a_failed_rename_puts_the_previous_set_back(tmp_path, monkeypatch):
     assert [p.read_text() for p in paths] == ["old " + p.name for p in paths]
 
 
+def test_a_folder_in_a_files_place_leaves_the_set_as_it_was(tmp_path, capsys):
+    """A folder named power.json where run.py power --out writes: the rename onto it failed, and putting
+    things back tried to delete the folder as a file, which raised before the temporary files were
+    removed: .power.json.XXXX and .power.csv.XXXX stayed in the folder."""
+    (tmp_path / "power.json").mkdir()
+    (tmp_path / "power.csv").write_text("old")
+    assert main(["power", "--out", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == f"error: --out {tmp_path}: could not write results (Is a directory)\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["power.csv", "power.json"]
+    assert (tmp_path / "power.csv").read_text() == "old" and (tmp_path / "power.json").is_dir()
+
+
 def test_an_interrupt_while_writing_leaves_no_partial_set(tmp_path, monkeypatch):
     """A second Ctrl-C while the files are written: none of them is there."""
     real, calls = report._temporary_copy, []

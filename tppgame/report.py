@@ -455,7 +455,8 @@ def write_files(files: dict[Path, str] | dict[Path, bytes] | dict[Path, str | by
 def _rename_all(moves: list[tuple[Path, Path]]) -> None:
     """Rename each temporary file onto its path; if one rename fails, put back the files replaced
     before it (kept as hard links while renaming) and remove the temporary files."""
-    backups: dict[Path, Path | None] = {}
+    backups: dict[Path, Path | None] = {}     # the paths replaced so far, with their old file's link
+    backup: Path | None = None
     try:
         for tmp, path in moves:
             backup = None
@@ -465,16 +466,18 @@ def _rename_all(moves: list[tuple[Path, Path]]) -> None:
                     os.link(path, backup)
                 except OSError:
                     backup = None            # no hard links here: the old file cannot be put back
-            backups[path] = backup
-            os.replace(tmp, path)
+            os.replace(tmp, path)            # a folder in the file's place: refused, nothing of it touched
+            backups[path], backup = backup, None
     except BaseException:
-        for path, backup in backups.items():
-            if backup is not None:
-                os.replace(backup, path)
+        for path, old in backups.items():
+            if old is not None:
+                os.replace(old, path)
             else:
                 path.unlink(missing_ok=True)
         for tmp, _ in moves:
             tmp.unlink(missing_ok=True)
+        if backup is not None:               # the link to the file the failed rename would have replaced
+            backup.unlink(missing_ok=True)
         raise
     finally:
         for backup in backups.values():
