@@ -189,3 +189,38 @@ def test_a_quota_market_is_valued_by_its_quota():
     assert quotas.gain[usa, jpn, rice] != tariffs.gain[usa, jpn, rice]
     assert quotas.cost[jpn, usa, rice] > 10 * quotas.gain[usa, jpn, rice]
     assert quotas.cost[jpn, usa, beef] == pytest.approx(tariffs.cost[jpn, usa, beef])   # Japan's own gains are the same
+
+
+@pytest.mark.parametrize("path, value", [("bargaining.cost_scale", 0.0), ("bargaining.existing_agreement_discount", 0.0),
+                                         ("countries.JPN.barrier.beef", 0.1)])
+def test_the_settings_the_political_economy_payoff_does_not_read_play_the_same_game(path, value):
+    """What UNREAD_BY_PAYOFF lists is true of the game: the baseline (political_economy) plays the same event
+    log with each of them changed; a setting it does read (the precedent weight) changes the game."""
+    from tppgame.experiments.headlines import play
+    from tppgame.game.settings import unread_settings
+
+    base = load_scenario("baseline")
+    assert unread_settings("political_economy", [path]) == [path]
+    log = play(base, 1).log.to_jsonl()
+    assert play(base.with_overrides({path: value}, origin="--set"), 1).log.to_jsonl() == log
+    assert unread_settings("political_economy", ["bargaining.precedent_weight"]) == []
+    assert play(base.with_overrides({"bargaining.precedent_weight": 0.0}, origin="--set"), 1).log.to_jsonl() != log
+    assert unread_settings("judgment", [path]) == []
+
+
+def test_a_setting_the_payoff_does_not_read_is_warned_of_on_the_command_line_and_in_a_sweep(tmp_path, capsys):
+    """--set bargaining.cost_scale on the baseline was a silent no-op (and a sweep over it ran identical
+    games): one warning line on stderr now, and a sweep plan's warning; under judged indices, none."""
+    assert main(["tokyo_2014", "--quiet", "--set", "bargaining.cost_scale=0.1", "--out", str(tmp_path / "a")]) == 0
+    assert capsys.readouterr().err == ("warning: --set bargaining.cost_scale: the political_economy payoff "
+                                       "(bargaining.payoff) does not read it, so the games are as without it\n")
+    assert main(["judged_indices", "--quiet", "--set", "bargaining.cost_scale=0.1", "--out", str(tmp_path / "b")]) == 0
+    assert capsys.readouterr().err == ""
+    from tppgame.experiments.sweep import build_plan, make_spec
+
+    plan = build_plan(make_spec("tokyo_2014", ["bargaining.cost_scale=[0.2, 0.4]"], seed=1))
+    assert plan.warnings == ("sweep: warning: bargaining.cost_scale: the political_economy payoff (bargaining.payoff) "
+                             "does not read it, so every run plays as without it",)
+    both = build_plan(make_spec("tokyo_2014", ["bargaining.cost_scale=[0.2, 0.4]",
+                                              'bargaining.payoff=["judgment", "political_economy"]'], seed=1))
+    assert both.warnings == ()

@@ -141,10 +141,17 @@ def check_out_file(out: Path, scenarios: Sequence[Any] = (), option: str = "--ou
 
 def with_settings(scenario: Any, settings: Sequence[str], negotiators: Sequence[str] = ()) -> Any:
     """The scenario with ``--set PATH=VALUE`` overrides applied (checked like any setting), then
-    ``--negotiator CODE=NAME`` choices (the setting ``countries.CODE.tactic``)."""
+    ``--negotiator CODE=NAME`` choices (the setting ``countries.CODE.tactic``); a setting the scenario's
+    payoff does not read (:func:`tppgame.game.settings.unread_settings`) is warned of on stderr."""
+    from tppgame.game.settings import unread_settings
+
     overrides = parse_settings(settings)
     if overrides:
         scenario = scenario.with_overrides(overrides, origin="--set")
+        payoff = scenario.params.get("payoff", "judgment")
+        for path in unread_settings(payoff, list(overrides)):
+            print(f"warning: --set {path}: the {payoff} payoff (bargaining.payoff) does not read it, so the games "
+                  "are as without it", file=sys.stderr)
     chosen = parse_negotiators(negotiators, scenario.countries, overrides)
     return scenario.with_overrides(chosen, origin="--negotiator") if chosen else scenario
 

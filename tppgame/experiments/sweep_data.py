@@ -80,7 +80,8 @@ class SweepData:
     # the welfare columns the store has (store version 3 on; an earlier store has none), in table order
     measured: list[str] = field(default_factory=list)
     schema_version: int | None = None
-    event_warnings: list[str] = field(default_factory=list)   # swept settings a scheduled event sets again
+    # swept settings a scheduled event sets again, or the payoff does not read (the plan's warnings)
+    event_warnings: list[str] = field(default_factory=list)
 
     @property
     def planned_runs(self) -> int:

@@ -24,6 +24,7 @@ from tppgame.game.data_files import name_too_long
 from tppgame.game.events import after_event
 from tppgame.game.fields import SEED_MAX, first_repeat, iso_dates, parse_toml
 from tppgame.game.scenario import Scenario, ScenarioError, load_scenario
+from tppgame.game.settings import unread_settings
 
 SWEEP_FILE_KEYS = ("scenario", "vary", "set", "design", "samples", "reps", "seed", "out", "drop_events")
 # The sweep seed feeds two independent SeedSequence streams: the sampled design, and the runs.
@@ -219,7 +220,8 @@ def build_plan(spec: SweepSpec, say: Callable[[str], None] | None = None,
             elif told is not None and now - told >= 10.0:
                 say(f"sweep: checked {k + 1}/{len(design)} points ({(k + 1) / len(design):.0%})")
                 told = now
-    warnings = tuple(overriding_events(scenario, [*paths, *(path for path, _ in spec.fixed)]))
+    warnings = tuple(overriding_events(scenario, [*paths, *(path for path, _ in spec.fixed)])
+                     + unread_by_payoff(scenario, [*paths, *(path for path, _ in spec.fixed)]))
     if say is not None:
         for line in warnings:
             say(line)
@@ -253,6 +255,17 @@ def overriding_events(scenario: Scenario, paths: Sequence[str]) -> list[str]:
                                  f'--drop-event "{event.label}" plays without it, and '
                                  f'"after:{event.label}:{changed}" varies the value it sets')
     return lines
+
+
+def unread_by_payoff(scenario: Scenario, paths: Sequence[str]) -> list[str]:
+    """A warning line for each setting of the sweep that the scenario's payoff does not read
+    (:func:`tppgame.game.settings.unread_settings`): every run plays as without it. None when the sweep
+    varies the payoff itself (some points may read it)."""
+    if any(path.split(":")[-1] == "bargaining.payoff" for path in paths):
+        return []
+    payoff = scenario.params.get("payoff", "judgment")
+    return [f"{WARNING_PREFIX}{path}: the {payoff} payoff (bargaining.payoff) does not read it, so every run "
+            "plays as without it" for path in unread_settings(payoff, paths)]
 
 
 def _event_round(scenario: Scenario, label: str) -> int:

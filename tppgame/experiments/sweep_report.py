@@ -380,8 +380,8 @@ def summary_lines(data: SweepData, result: Sensitivity, outputs: Sequence[Output
     if discovery:
         lines.append(discovery)
     lines.append("notes:")
-    lines += [f"  - an event overrides a swept setting, so read its indices with this in mind: {warning}"
-              for warning in data.event_warnings]
+    lines += [f"  - {'an event overrides' if ' is set again by the event ' in warning else 'the games do not read'} "
+              f"a swept setting, so read its indices with this in mind: {warning}" for warning in data.event_warnings]
     lines += [f"  - {note}" for note in result.notes + variance.notes]
     lines.append(f"wrote {len(files)} file{'s' if len(files) != 1 else ''}:")
     lines += [f"  {path}" for path in files]

@@ -34,9 +34,10 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "bargaining.talks_per_round": ("Default number of bilateral sessions a country holds in a round", "talks"),
     "bargaining.min_stake": ("Pairs with less to gain than this have nothing to negotiate", "utility"),
     "bargaining.existing_agreement_discount": ("How much less access is worth where an agreement is already in "
-                                               "force", SHARE),
+                                               "force (read by the `judgment` payoff only)", SHARE),
     "bargaining.cost_scale": ("Scale of the political cost of opening a sector (sensitivity 1, prohibitive "
-                              "barrier, full opening)", "share of the full-access gain"),
+                              "barrier, full opening; read by the `judgment` payoff only)",
+                              "share of the full-access gain"),
     "bargaining.cost_exponent": ("Power of the concession in the political cost", "exponent"),
     "bargaining.precedent_weight": ("Weight of a rival exporter's better access, against the access itself",
                                     "weight"),
@@ -123,7 +124,8 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
                                        "`bargaining.talks_per_round`)", "talks"),
     "countries.CODE.export_interest.SECTOR": ("How much the country's exporters want better access to "
                                               "partners' markets in the sector", "0 = no stake, 1 = top demand"),
-    "countries.CODE.barrier.SECTOR": ("Height of the country's own protection of the sector before the TPP",
+    "countries.CODE.barrier.SECTOR": ("Height of the country's own protection of the sector before the TPP (the "
+                                      "`judgment` payoff's cost and gain, and headlines of protected sectors)",
                                       "0 = none, 1 = prohibitive"),
     "countries.CODE.sensitivity.SECTOR": ("Domestic political cost of fully opening the sector",
                                           "0 = nobody objects, 1 = ordinary lobby, 3 = near-untouchable"),

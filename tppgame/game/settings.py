@@ -7,6 +7,7 @@ versions: both are derived once, by the identity of the scenario object, and nev
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -49,6 +50,26 @@ class _SameObject:
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, _SameObject) and other.obj is self.obj
+
+
+# settings a payoff does not read: its weights come from elsewhere (the political_economy payoff values
+# access from the economy's trade and tariffs, not the calibration's judged barrier and cost scale), so
+# setting or sweeping them plays the same games. A pattern's "*" stands for one key (a country's code).
+UNREAD_BY_PAYOFF: dict[str, tuple[str, ...]] = {
+    "political_economy": ("bargaining.cost_scale", "bargaining.existing_agreement_discount", "countries.*.barrier"),
+}
+
+
+def unread_settings(payoff: str, paths: Sequence[str]) -> list[str]:
+    """The ``paths`` (dotted settings, as ``--set`` names them; ``after:EVENT:PATH`` by its PATH) that the
+    ``payoff`` does not read (:data:`UNREAD_BY_PAYOFF`), in the order given."""
+    unread = UNREAD_BY_PAYOFF.get(payoff, ())
+
+    def matches(path: str, pattern: str) -> bool:
+        keys, wanted = path.split(":")[-1].split("."), pattern.split(".")
+        return len(keys) >= len(wanted) and all(w in ("*", k) for w, k in zip(wanted, keys))
+
+    return [path for path in paths if any(matches(path, pattern) for pattern in unread)]
 
 
 def weights_for(params: dict[str, Any]) -> Weights:
