@@ -102,8 +102,10 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
                                        "(when unset: the members)", "country codes"),
     "agreement.entry_rule": ("Entry into force: `tpp` (6 original signatories with 85% of their 2013 GDP), "
                              "`cptpp` (6 signatories), or `custom`", ""),
-    "agreement.min_signatories": ("Signatories a `custom` rule needs", "countries"),
-    "agreement.min_gdp_share": ("Share of the original signatories' 2013 GDP a `custom` rule needs",
+    "agreement.min_signatories": ("Signatories the entry rule needs: a `custom` rule must set it; set with "
+                                  "`tpp` or `cptpp`, it replaces their 6", "countries"),
+    "agreement.min_gdp_share": ("Share of the original signatories' 2013 GDP the entry rule needs: a `custom` "
+                                "rule must set it; set with `tpp` or `cptpp`, it replaces their 85% or 0%",
                                 "share of GDP"),
     "agreement.conclude_without_holdouts": ("Whether the others may conclude without the hold-outs", ""),
     "agreement.suspended_sectors": ("Sectors whose provisions are suspended and count for nothing", "sectors"),
