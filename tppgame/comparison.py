@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from tppgame.experiments.sweep_agreement import t_interval, within_noise
 from tppgame.report import month_name
 
 if TYPE_CHECKING:
@@ -95,8 +96,6 @@ def over_seeds_rows(per_seed: Sequence[list[dict[str, Any]]], names: list[str]) 
     scenario's mean (a share for yes/no, the commonest value for text) and, for numbers and shares, the
     mean of the second's value less the first's, seed by seed, with its 95% t-interval (``low``,
     ``high``; None with fewer than two seeds) over the ``seeds`` where both have a value."""
-    from tppgame.experiments.sweep_agreement import t_interval
-
     first, second = names
     rows = []
     for k, template in enumerate(per_seed[0]):
@@ -132,8 +131,7 @@ def over_seeds_table(rows: list[dict[str, Any]], names: list[str]) -> str:
             diff = f"{row['difference']:+.1%}" if share else f"{row['difference']:+.3f}"
         if row["low"] is not None:
             low, high = (f"{row[e]:+.1%}" if share else f"{row[e]:+.3f}" for e in ("low", "high"))
-            noise = row["low"] <= 0.0 <= row["high"] and not row["low"] == row["high"] == 0.0
-            interval = f"{low} to {high}" + (" noise" if noise else "")
+            interval = f"{low} to {high}" + (" noise" if within_noise(row["low"], row["high"]) else "")
         text = " ".join(f"{c[:width]:>{width}}" for c in cells)
         out.write(f"{row['measure']:<22} {text} {diff:>10} {interval:>17}\n".rstrip() + "\n")
     return out.getvalue()

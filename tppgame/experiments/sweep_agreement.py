@@ -60,6 +60,12 @@ def t_interval(values: Sequence[float]) -> tuple[float | None, float | None, flo
     return mean, mean - half, mean + half
 
 
+def within_noise(low: float, high: float) -> bool:
+    """Whether a difference's 95% interval includes 0, so that the difference is not distinguishable from
+    seed noise; an interval that is the single point 0 (no difference in any seed) is not noise but none."""
+    return low <= 0.0 <= high and not low == high == 0.0
+
+
 def design_effect(formed: Sequence[int], runs: Sequence[int]) -> float:
     """Kish's design effect of a share pooled over clusters (``formed`` of ``runs`` in each): the variance
     of the pooled share between clusters, ``n / (n - 1) * sum((f_i - p r_i)^2) / N^2`` for ``n``

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from tppgame.experiments.store import read_runs
-from tppgame.experiments.sweep_agreement import t_interval
+from tppgame.experiments.sweep_agreement import t_interval, within_noise
 from tppgame.experiments.tournament import Tournament
 
 # (name in the tables, the store's column, words for the plot and the summary)
@@ -299,7 +299,7 @@ def gap_words(row: dict[str, Any]) -> str:
         return f"; {_fmt(gap)} behind {row['leader']} (one seed: no interval)"
     if low == high == 0.0:
         return f"; the same gain as {row['leader']} in every seed"
-    verdict = "not distinguishable from seed noise" if low <= 0.0 <= high else "distinguishable from seed noise"
+    verdict = "not distinguishable from seed noise" if within_noise(low, high) else "distinguishable from seed noise"
     return f"; {_fmt(gap)} behind {row['leader']} (paired, {_fmt(low)} to {_fmt(high)}): {verdict}"
 
 
