@@ -360,9 +360,7 @@ def robustness(argv: Sequence[str]) -> int:
     if args.headlines is not None:
         scenario = scenario.with_headlines(headlines_file(args.headlines), str(args.headlines))
     out = args.out or Path("out") / f"robustness-{Path(scenario.file).stem}.csv"
-    check_out_file(out, [scenario])
-    if args.headlines is not None and out.resolve() == args.headlines.resolve():
-        raise UsageError(f"--out {out}: expected a results file, not the headlines file the command reads")
+    check_out_file(out, [scenario], reads={args.headlines: "the headlines file"} if args.headlines else {})
     rows: list[dict[str, Any]] = []
     try:
         for seed, model, verdicts in over_seeds(scenario, seeds):

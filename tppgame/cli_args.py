@@ -123,20 +123,24 @@ def wrapped(line: str, width: int | None) -> list[str]:
                          break_long_words=False, break_on_hyphens=False)
 
 
-# robustness --seeds: the most seeds it plays (hours of games, held in memory until the table is printed)
+# robustness and compare --seeds: the most seeds they play (hours of games, held in memory until the table is printed)
 MOST_SEEDS = 10_000
 
 
-def check_out_file(out: Path, scenarios: Sequence[Any] = (), option: str = "--out") -> None:
-    """A results file's path, said to be bad input before any game is played: a folder in its place, or a
+def check_out_file(out: Path, scenarios: Sequence[Any] = (), option: str = "--out",
+                   reads: Mapping[Path, str] | None = None) -> None:
+    """A results file's path, said to be bad input before any game is played: a folder in its place, a
     scenario file in the folder of a scenario the command reads (the scenario or a file it may extend,
-    which the results would replace)."""
+    which the results would replace), or another file the command reads (``reads``: path -> what it is)."""
     if out.is_dir():
         raise UsageError(f"{option} {out}: expected a file, found a folder")
     folders = {Path(scenario.file).resolve().parent for scenario in scenarios}
     if out.suffix == ".toml" and out.is_file() and out.resolve().parent in folders:
         raise UsageError(f"{option} {out}: expected a results file, not a scenario file the command reads "
                          "(the results would replace it)")
+    for path, what in (reads or {}).items():
+        if out.resolve() == path.resolve():
+            raise UsageError(f"{option} {out}: expected a results file, not {what} the command reads")
 
 
 def with_settings(scenario: Any, settings: Sequence[str], negotiators: Sequence[str] = ()) -> Any:
@@ -148,7 +152,7 @@ def with_settings(scenario: Any, settings: Sequence[str], negotiators: Sequence[
     overrides = parse_settings(settings)
     if overrides:
         scenario = scenario.with_overrides(overrides, origin="--set")
-        payoff = scenario.params.get("payoff", "judgment")
+        payoff = scenario.params["payoff"]
         for path in unread_settings(payoff, list(overrides)):
             print(f"warning: --set {path}: the {payoff} payoff (bargaining.payoff) does not read it, so the games "
                   "are as without it", file=sys.stderr)

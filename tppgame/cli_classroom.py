@@ -157,7 +157,7 @@ def _rooms(args: argparse.Namespace) -> tuple[IO[bytes], list[Room]]:
     scenario = args.scenario
     if scenario.endswith(".toml") or "/" in scenario:
         scenario = str(Path(scenario).resolve())
-    load_scenario(scenario)                 # a bad scenario is one line on stderr (ScenarioError), before any room
+    named = load_scenario(scenario)         # a bad scenario is one line on stderr (ScenarioError), before any room
     try:
         lock = open(args.db, "ab")           # noqa: SIM115 - held while the server serves the file
     except OSError as err:
@@ -178,21 +178,22 @@ def _rooms(args: argparse.Namespace) -> tuple[IO[bytes], list[Room]]:
         print(f"warning: room {code} in {args.db} could not be restored ({why}); the other rooms are served",
               file=sys.stderr)
     rooms = list(registry.rooms.values())
-    for room in rooms:
-        _restored(room, args, scenario)
+    # what the command names itself, each room restored checked against it (the scenario by its file)
+    asked = {key: named.file if key == "scenario" else getattr(args, key) for key in args.given}
+    for room in rooms if asked else ():
+        _restored(room, args, asked)
     while len(rooms) < args.rooms:
         rooms.append(registry.create(scenario, args.seed, Settings(args.assign, args.advance, args.timer, args.offers)))
     registry.store.close()
     return lock, rooms
 
 
-def _restored(room: Room, args: argparse.Namespace, scenario: str) -> None:
-    """A warning when a room restored from the file differs from what the command names (a teacher who
-    gives another scenario on yesterday's file was served yesterday's room, the argument unread)."""
+def _restored(room: Room, args: argparse.Namespace, asked: dict[str, object]) -> None:
+    """A warning when a room restored from the file differs from what the command names (``asked``: a
+    teacher who gives another scenario on yesterday's file was served yesterday's room, the argument unread)."""
     from tppgame.game.scenario import load_scenario
 
     kept = {"scenario": load_scenario(room.scenario).file, "seed": room.seed, **vars(room.settings)}
-    asked = {key: load_scenario(scenario).file if key == "scenario" else getattr(args, key) for key in args.given}
     differ = [key for key, value in asked.items() if value != kept[key]]
     kept["scenario"] = room.scenario
     if differ:

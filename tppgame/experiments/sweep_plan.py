@@ -220,8 +220,8 @@ def build_plan(spec: SweepSpec, say: Callable[[str], None] | None = None,
             elif told is not None and now - told >= 10.0:
                 say(f"sweep: checked {k + 1}/{len(design)} points ({(k + 1) / len(design):.0%})")
                 told = now
-    warnings = tuple(overriding_events(scenario, [*paths, *(path for path, _ in spec.fixed)])
-                     + unread_by_payoff(scenario, [*paths, *(path for path, _ in spec.fixed)]))
+    swept = [*paths, *(path for path, _ in spec.fixed)]
+    warnings = tuple(overriding_events(scenario, swept) + unread_by_payoff(scenario, swept))
     if say is not None:
         for line in warnings:
             say(line)
@@ -263,7 +263,7 @@ def unread_by_payoff(scenario: Scenario, paths: Sequence[str]) -> list[str]:
     varies the payoff itself (some points may read it)."""
     if any(path.split(":")[-1] == "bargaining.payoff" for path in paths):
         return []
-    payoff = scenario.params.get("payoff", "judgment")
+    payoff = scenario.params["payoff"]
     return [f"{WARNING_PREFIX}{path}: the {payoff} payoff (bargaining.payoff) does not read it, so every run "
             "plays as without it" for path in unread_settings(payoff, paths)]
 
