@@ -199,3 +199,13 @@ def test_first_repeat_names_the_earlier_place_and_the_repeat():
     assert first_repeat(["a", "b", "c"]) is None
     assert first_repeat(["a", "b", "a", "b"]) == (0, 2)
     assert first_repeat(["a", "b", "b", "a"]) == (1, 2)
+
+
+def test_a_seed_is_a_whole_number_from_0_to_2_63_minus_1_wherever_it_is_read():
+    """One definition of the seeds a game accepts: a scenario's seed, --seed, a sweep's seed, a saved game
+    and a class room each check it (and say it in the words of fields.SEEDS)."""
+    from tppgame.game.fields import SEED_MAX, SEEDS, is_seed
+
+    assert SEED_MAX == 9223372036854775807 and SEEDS == "a whole number from 0 to 2^63 - 1"
+    assert is_seed(0) and is_seed(2013) and is_seed(SEED_MAX)
+    assert not any(is_seed(v) for v in (-1, SEED_MAX + 1, True, False, 1.0, "7", None))

@@ -280,6 +280,9 @@ countries.JPN.sensitivity.rice = [1.0, 2.5]
     ('scenario = "tokyo_2014"\nrepz = 3\n', "repz: expected a known key"),
     ('vary = {}\n', "scenario: expected a scenario name"),
     ('scenario = "tokyo_2014"\nreps = 0\n', "reps: expected a whole number of at least 1"),
+    # the seeds every other reader of a seed accepts, in the same words (fields.SEEDS)
+    ('scenario = "tokyo_2014"\nseed = 9223372036854775808\n', "seed: expected a whole number from 0 to 2^63 - 1"),
+    ('scenario = "tokyo_2014"\nseed = true\n', "seed: expected a whole number from 0 to 2^63 - 1"),
     ('scenario = "tokyo_2014"\n[vary]\n"bargaining.spillover" = "0:1:0"\n', "vary.bargaining.spillover"),
     ('scenario = "tokyo_2014"\n[vary\n', "expected valid TOML"),
 ])

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tppgame.game.data_files import name_too_long
-from tppgame.game.fields import SEED_MAX, first_repeat, iso_dates, parse_toml
+from tppgame.game.fields import SEED_MAX, SEEDS, first_repeat, is_seed, iso_dates, parse_toml
 
 EXIT_BAD_INPUT = 2
 
@@ -79,8 +79,8 @@ def seed_arg(value: str) -> int:
         seed = int(value)
     except ValueError:
         seed = -1
-    if not 0 <= seed <= SEED_MAX:
-        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to 2^63 - 1, got {value!r}")
+    if not is_seed(seed):
+        raise argparse.ArgumentTypeError(f"expected {SEEDS}, got {value!r}")
     return seed
 
 

@@ -26,7 +26,7 @@ from tppgame.classroom.game_text import agreement_markdown, debrief_markdown, ev
 from tppgame.classroom.markup import MD_STYLE, Md
 from tppgame.game.agreement import assemble_package
 from tppgame.model import TPPModel
-from tppgame.game.fields import SEED_MAX
+from tppgame.game.fields import SEED_MAX, SEEDS
 from tppgame.game.scenario import Scenario, ScenarioError, available_scenarios, load_scenario
 from tppgame.game.seat import OfferError, SeatTalk, utilities
 from tppgame.game.negotiators import negotiator_names
@@ -197,7 +197,7 @@ class DashboardModel(TPPModel):
         text = str(seed).strip()
         rng = parse_seed(text)
         if text and rng is None:
-            notes.append(f"Seed '{_shown(text)}' is not a whole number from 0 to 2^63 - 1: "
+            notes.append(f"Seed '{_shown(text)}' is not {SEEDS}: "
                          f"the scenario's seed {config.seed} is used.")
         super().__init__(config, rng=rng, seat=None if seat == NOBODY else seat)
         self.scenario_name = scenario_name

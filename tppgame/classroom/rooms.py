@@ -61,7 +61,7 @@ from tppgame.classroom.room_records import (  # noqa: F401
     Student,
 )
 from tppgame.classroom.room_replay import RoomReplay, delegated  # noqa: F401
-from tppgame.game.fields import SEED_MAX
+from tppgame.game.fields import SEEDS, is_seed
 from tppgame.game.scenario import load_scenario
 from tppgame.game.seat import SeatTalk
 from tppgame.model import TPPModel
@@ -114,8 +114,8 @@ class Room(RoomReplay):
         pass the checks a new room's do (a file edited by hand: :class:`RoomError`, and the store leaves the
         room out with the reason)."""
         seed = record["seed"]
-        if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= SEED_MAX:
-            raise RoomError(f"seed: expected a whole number from 0 to 2^63 - 1, got {seed!r}")
+        if not is_seed(seed):
+            raise RoomError(f"seed: expected {SEEDS}, got {seed!r}")
         room = cls(id=record["id"], code=record["code"], teacher_token=record["teacher_token"],
                    scenario=record["scenario"], seed=seed, settings=Settings(**record["settings"]).checked(),
                    created=record["created"])

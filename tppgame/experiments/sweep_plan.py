@@ -22,7 +22,7 @@ from tppgame.experiments.sweep_design import (DESIGNS, MORRIS_LEVELS, MOST_RUNS,
 from tppgame.experiments.sweep_progress import format_duration
 from tppgame.game.data_files import name_too_long
 from tppgame.game.events import after_event
-from tppgame.game.fields import SEED_MAX, first_repeat, iso_dates, parse_toml
+from tppgame.game.fields import SEEDS, first_repeat, is_seed, iso_dates, parse_toml
 from tppgame.game.scenario import Scenario, ScenarioError, load_scenario
 from tppgame.game.settings import unread_settings
 
@@ -172,8 +172,8 @@ def build_plan(spec: SweepSpec, say: Callable[[str], None] | None = None,
     """
     if spec.reps < 1:
         raise SweepError(f"--reps {spec.reps}: expected a whole number of at least 1")
-    if spec.seed is not None and not 0 <= spec.seed <= SEED_MAX:
-        raise SweepError(f"--seed {spec.seed}: expected a whole number from 0 to 2^63 - 1")
+    if spec.seed is not None and not is_seed(spec.seed):
+        raise SweepError(f"--seed {spec.seed}: expected {SEEDS}")
     paths = [v.path for v in spec.vary]
     _each_once("--vary", paths, "setting")
     if "seed" in paths:
@@ -372,7 +372,7 @@ def load_sweep_file(path: Path) -> SweepSpec:
         design=get("design", lambda v: v in DESIGNS, "one of " + ", ".join(DESIGNS)),
         samples=get("samples", whole(1), "a whole number of at least 1"),
         reps=get("reps", whole(1), "a whole number of at least 1", 1),
-        seed=get("seed", lambda v: whole(0)(v) and v <= SEED_MAX, "a whole number of at least 0"),
+        seed=get("seed", is_seed, SEEDS),
         out=Path(out) if out else None, origin=f"{file} (vary)", drop_events=tuple(dropped),
         set_origins=tuple((path, f"{file} (set)") for path in _flatten(set_table)))
 

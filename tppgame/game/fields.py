@@ -52,6 +52,14 @@ def _describe(value: Any) -> str:
 
 
 SEED_MAX = 2**63 - 1     # the seeds a game accepts (a scenario's seed, --seed): 0 .. 2**63 - 1
+SEEDS = "a whole number from 0 to 2^63 - 1"     # those seeds, in the words of every message that refuses one
+
+
+def is_seed(value: Any) -> bool:
+    """Whether ``value`` is a seed a game accepts (:data:`SEEDS`): an int (not a bool) from 0 to
+    :data:`SEED_MAX`, the range a scenario's ``seed``, ``--seed``, a sweep's seed, a saved game and a
+    class room all check, so a seed one of them takes every other takes too."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= SEED_MAX
 
 
 def first_repeat(items: Sequence[Hashable]) -> tuple[int, int] | None:

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from tppgame.game.code_fingerprint import source_fingerprint
 from tppgame.game.events import BRANCH, FIXED_SETTINGS, after_event
-from tppgame.game.fields import SEED_MAX, ScenarioError, iso_dates
+from tppgame.game.fields import SEEDS, ScenarioError, is_seed, iso_dates
 from tppgame.game.negotiators import Negotiator, Person
 from tppgame.game.outcome import summary
 from tppgame.game.scenario import Scenario, scenario_from_settings
@@ -167,8 +167,8 @@ def _parse(data: Any, file: str) -> SavedGame:
                             "reads)", data["format_version"])
     scenario = field("scenario", dict)
     seed, round_number = field("seed", int), field("round", int)
-    if not 0 <= seed <= SEED_MAX:      # the seeds a game accepts (--seed, a scenario's seed)
-        raise SnapshotError(file, "seed", "a whole number from 0 to 2^63 - 1", seed)
+    if not is_seed(seed):
+        raise SnapshotError(file, "seed", SEEDS, seed)
     if round_number < 0:
         raise SnapshotError(file, "round", "a whole number of at least 0", round_number)
     negotiators = field("negotiators", dict)
