@@ -21,6 +21,11 @@ are played side by side, their frontier builds and meetings pooled into one arra
 tables), each from scratch, one after another. The 1-worker sweep plays in this process and
 starts no workers; the 2-worker sweep's process plays runs itself while its workers start (their
 forkserver imports Mesa and the game first: about a second), so its time includes that start-up.
+
+Last, the ceiling: the same games (the first ``--ceiling-games`` seeds) played alone in this process,
+without records, store or workers, give the CPU a game that no engine playing them can go below
+without sharing work between games; batch_run's CPU a game over that is the most any sweep of these
+games could gain over batch_run on two cores.
 """
 
 from __future__ import annotations
@@ -37,8 +42,10 @@ from pathlib import Path
 import mesa
 
 from tppgame import TPPModel
+from tppgame.experiments.headlines import play
 from tppgame.experiments.store import read_runs
 from tppgame.experiments.sweep import PlainProgress, SweepSpec, build_plan, run_seed, run_sweep
+from tppgame.game.scenario import load_scenario
 
 BLAS_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -74,6 +81,17 @@ def time_batch_run(scenario: str, seeds: list[int], pinned: bool = False) -> tup
     return elapsed, [per_run[k] for k in sorted(per_run)]
 
 
+def games_alone_cpu(scenario: str, seeds: list[int]) -> float:
+    """CPU seconds a game of ``scenario`` over ``seeds``, each played alone in this process without
+    records (as a sweep plays it) and nothing else: no store, no outcome, no workers."""
+    compiled = load_scenario(scenario)
+    play(compiled, seeds[0], record=False)            # compiled loops and caches loaded before the clock
+    start = time.process_time()
+    for seed in seeds:
+        play(compiled, seed, record=False)
+    return (time.process_time() - start) / len(seeds)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--games", type=int, default=2000)
@@ -81,6 +99,8 @@ def main() -> None:
     parser.add_argument("--scenario", default="baseline", help="the scenario to play (default: the baseline)")
     parser.add_argument("--also-pinned", action="store_true",
                         help="also time batch_run with one BLAS thread per worker process")
+    parser.add_argument("--ceiling-games", type=int, default=300,
+                        help="games played alone for the ceiling (default 300; 0 leaves it out)")
     args = parser.parse_args()
     seeds = [run_seed(args.seed, k) for k in range(args.games)]
     print(f"{args.games} {args.scenario} games, {os.cpu_count()} cores, {platform.python_implementation()} "
@@ -121,6 +141,12 @@ def main() -> None:
     # process; batch_run's in the pool's processes, this process's children (reaped when the pool ends)
     print(f"CPU time a game: sweep, 1 worker {1000 * cpu_one / args.games:.1f} ms; batch_run's processes "
           f"{1000 * cpu_batch / args.games:.1f} ms ({cpu_batch / cpu_one:.2f}x the sweep's)")
+    if args.ceiling_games > 0:
+        alone = games_alone_cpu(args.scenario, seeds[:args.ceiling_games])
+        per_batch = cpu_batch / args.games
+        print(f"a game alone, without records (the first {min(args.ceiling_games, args.games)} seeds): "
+              f"{1000 * alone:.1f} ms of CPU; the ceiling of any sweep against batch_run without work shared "
+              f"between games: {per_batch / alone:.2f}x")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
