@@ -14,7 +14,7 @@ from tppgame import TPPModel
 from tppgame.experiments.headlines import holds, phase_out_leads, play
 from tppgame.game.fields import ScenarioError
 from tppgame.game.outcome import final_access, final_phase_outs, standard_timing
-from tppgame.game.phase_out import delay_share, phase_out_years, yearly_discount
+from tppgame.game.phase_out import access_years, delay_share, phase_out_years, with_floor, yearly_discount
 from tppgame.game.quotas import linear_phase_out_factor
 from tppgame.game.scenario import load_scenario
 
@@ -161,8 +161,9 @@ def test_a_deals_lengths_are_each_sides_by_the_theory(game):
     for deal in game.deals:
         for (conceder, partner, cut), years in zip(((deal.a, deal.b, deal.x_ab), (deal.b, deal.a, deal.x_ba)),
                                                    deal.years):
-            expected = phase_out_years(cut, w.gain[partner, conceder], w.cost[conceder, partner], d[partner],
-                                       w.gamma, p["max_phase_out"])
+            expected = with_floor(phase_out_years(cut, w.gain[partner, conceder], w.cost[conceder, partner],
+                                                  d[partner], w.gamma, p["max_phase_out"]),
+                                  cut, p["phase_out_floor"][conceder, partner], p["max_phase_out"])
             assert years == {s: int(n) for s, n in zip(game.sectors, expected) if s in years}
 
 
@@ -171,8 +172,9 @@ def test_an_access_arrays_lengths_are_each_pairs_by_the_theory(game):
     p, w = game.config.params, game.weights
     access = final_access(game)
     d = yearly_discount(p["patience"], game.config.months_per_round)
-    expected = phase_out_years(access, w.gain, np.swapaxes(w.cost, 0, 1), d[:, None, None], w.gamma,
-                               p["max_phase_out"])
+    expected = with_floor(phase_out_years(access, w.gain, np.swapaxes(w.cost, 0, 1), d[:, None, None], w.gamma,
+                                          p["max_phase_out"]),
+                          access, np.swapaxes(p["phase_out_floor"], 0, 1), p["max_phase_out"])
     at_floor, _ = standard_timing(game)
     pairs = ~at_floor[None, :, :] | (access == 0)
     assert pairs.sum() > 0.9 * pairs.size
@@ -220,6 +222,79 @@ def test_phase_outs_do_not_change_the_game():
     assert short.datacollector.get_model_vars_dataframe().equals(long.datacollector.get_model_vars_dataframe())
     assert np.array_equal(final_access(short), final_access(long))
     assert final_phase_outs(short).max() <= 2
+
+
+# ------------------------------------------------------------------ commitments made before the talks
+def test_a_floor_raises_a_shorter_phase_out_and_leaves_a_longer_one_or_no_cut():
+    years = np.array([0, 5, 20, 0, 3])
+    cut = np.array([0.4, 0.4, 0.4, 0.0, 0.4])
+    floor = np.array([12.0, 12.0, 12.0, 12.0, 0.0])
+    # at once and 5 years rise to 12; 20 stays; no cut stays at once; no floor leaves 3
+    assert with_floor(years, cut, floor, 30).tolist() == [12, 12, 20, 0, 3]
+    # "longest" (inf) and a floor beyond the longest allowed are the longest allowed
+    assert with_floor(np.array([0, 0]), np.array([0.4, 0.4]), np.array([np.inf, 40.0]), 25).tolist() == [25, 25]
+
+
+def test_an_access_arrays_floor_is_the_importers_commitment_to_the_exporter():
+    """access_years reads access [exporter, importer] and the floor [importer, exporter]: importer 0's
+    commitment to exporter 1 lengthens exporter 1's access to market 0, and nobody else's (with no gain
+    and no cost every pair's own length is at once)."""
+    from types import SimpleNamespace
+
+    n = 3
+    weights = SimpleNamespace(gain=np.zeros((n, n, 1)), cost=np.zeros((n, n, 1)), gamma=2.0)
+    access = np.full((n, n, 1), 0.5) * (1 - np.eye(n))[:, :, None]
+    floor = np.zeros((n, n, 1))
+    floor[0, 1, 0] = 8                                          # importer 0 to exporter 1
+    years = access_years(weights, np.full(n, 0.97), 1, 30, access, floor)
+    assert years[1, 0, 0] == 8 and years.sum() == 8
+    assert access_years(weights, np.full(n, 0.97), 1, 30, access).sum() == 0
+
+
+def test_the_us_phases_out_its_car_tariff_for_japan_over_the_longest_staging():
+    """Japan's entry agreement with the US (April 2013, before the game starts): the US's car tariff for
+    Japan is phased out over the longest staging the schedules allow, in the deal and in the agreement;
+    without the commitment (``phase_out_floors = []``) the pair's own settlement is at once."""
+    scenario = load_scenario("baseline")
+    assert scenario.params["phase_out_floor"][scenario.countries.index("USA"), scenario.countries.index("JPN"),
+                                              scenario.sectors.index("autos")] == np.inf
+    model = play(scenario, 2013, record=False)
+    assert model.summary()["phase_outs"]["agreement"]["USA"]["JPN"]["autos"] == 30
+    us_japan = [d for d in model.deals if {model.countries[d.a], model.countries[d.b]} == {"USA", "JPN"}]
+    assert us_japan and all(d.years[model.countries[d.a] != "USA"].get("autos") in (None, 30) for d in us_japan)
+    without = play(scenario.with_overrides({"phase_out_floors": []}), 2013, record=False)
+    assert "autos" not in without.summary()["phase_outs"]["agreement"].get("USA", {}).get("JPN", {})
+    shorter = play(scenario.with_overrides({"bargaining.max_phase_out": 12}), 2013, record=False)
+    assert shorter.summary()["phase_outs"]["agreement"]["USA"]["JPN"]["autos"] == 12
+
+
+@pytest.mark.parametrize("floor, message", [
+    ({"importer": "USA", "exporter": "JPN", "sector": "autos", "years": 1, "name": "x"},
+     'phase_out_floors[0].years: expected a whole number of years from 2 to 100, or "longest"'),
+    ({"importer": "USA", "exporter": "JPN", "sector": "autos", "years": "forever", "name": "x"},
+     'phase_out_floors[0].years: expected a whole number of years from 2 to 100, or "longest"'),
+    ({"importer": "USA", "exporter": "USA", "sector": "autos", "years": 10, "name": "x"},
+     "phase_out_floors[0].exporter: expected a country other than the importer"),
+    ({"importer": "USA", "exporter": "JPN", "sector": "cars", "years": 10, "name": "x"},
+     "phase_out_floors[0].sector: expected one of rice"),
+    ({"importer": "USA", "exporter": "JPN", "sector": "autos", "years": 10},
+     "phase_out_floors[0].name: expected this key to be set"),
+])
+def test_a_bad_floor_is_one_line(floor, message):
+    with pytest.raises(ScenarioError) as err:
+        load_scenario("baseline").with_overrides({"phase_out_floors": [floor]})
+    assert message in str(err.value) and "\n" not in str(err.value)
+
+
+def test_a_floor_without_a_source_in_the_data_file_is_one_line(tmp_path):
+    from tppgame.game.calibration import CALIBRATION_FILE, load_calibration
+
+    text = CALIBRATION_FILE.read_text(encoding="utf-8")
+    bad = tmp_path / "calibration.toml"
+    bad.write_text(text.replace('source = "reuters_2013_entry_factbox"\n', ""), encoding="utf-8")
+    with pytest.raises(ScenarioError) as err:
+        load_calibration(bad)
+    assert "phase_out_floors[0].source: expected ids defined in [sources]" in str(err.value)
 
 
 def test_a_phase_out_longer_than_allowed_is_refused():

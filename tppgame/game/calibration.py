@@ -29,7 +29,7 @@ class Calibration:
     countries: tuple[str, ...]
     sectors: tuple[str, ...]          # every sector with figures: the core ones, then the chapters
     sector_labels: dict[str, str]
-    settings: dict[str, Any]          # countries.* and existing_agreements, as plain values
+    settings: dict[str, Any]          # countries.*, existing_agreements and phase_out_floors, as plain values
     sources: dict[str, str]
     figure_sources: dict[str, str]   # dotted path -> "source id" or "judgment: ..."
     chapters: tuple[str, ...] = ()   # sectors in play only when a scenario names them (bargaining.chapters)
@@ -59,6 +59,27 @@ def _figure(value: Any, file: str, path: str, sources: Mapping[str, str]) -> tup
             raise ScenarioError(file, f"{path}.source", "an id defined in [sources]", source)
         return value["value"], source
     return value["value"], f"{origins[0]}: " + text(value[origins[0]], file, f"{path}.{origins[0]}")
+
+
+def _sourced_entries(raw: Mapping[str, Any], key: str, fields: tuple[str, ...], file: str,
+                     sources: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The ``[[key]]`` entries of the data file, their ``fields`` only (the schema checks them as a scenario's),
+    each with a ``source``: one or more ids defined in ``[sources]``, joined by ";". Their ``note`` is for
+    readers."""
+    entries = raw.get(key, [])
+    if not isinstance(entries, list):
+        raise ScenarioError(file, key, "a list of tables ([[" + key + "]])", entries)
+    out = []
+    for k, entry in enumerate(entries):
+        where = f"{key}[{k}]"
+        if not isinstance(entry, dict):
+            raise ScenarioError(file, where, "a table", entry)
+        source = entry.get("source", "")
+        parts = [part.strip() for part in str(source).split(";") if part.strip()]
+        if not parts or any(part not in sources for part in parts):
+            raise ScenarioError(file, f"{where}.source", "ids defined in [sources]", source, show_got=bool(source))
+        out.append({name: entry[name] for name in fields if name in entry})
+    return out
 
 
 @lru_cache(maxsize=4)
@@ -99,17 +120,10 @@ def load_calibration(path: Path = CALIBRATION_FILE) -> Calibration:
                 p = f"{where}.{table}.{sector}"
                 plain[table][sector], figure_sources[p] = _figure(fig, file, p, sources)
         countries[code] = plain
-    agreements = []
-    for k, entry in enumerate(raw.get("agreements", [])):
-        where = f"agreements[{k}]"
-        if not isinstance(entry, dict):
-            raise ScenarioError(file, where, "a table", entry)
-        source = entry.get("source", "")
-        for part in str(source).split(";"):
-            if part.strip() and part.strip() not in sources:
-                raise ScenarioError(file, f"{where}.source", "ids defined in [sources]", source)
-        agreements.append({key: entry[key] for key in ("pair", "name", "year") if key in entry})
-    settings = {"countries": countries, "existing_agreements": agreements}
+    agreements = _sourced_entries(raw, "agreements", ("pair", "name", "year"), file, sources)
+    floors = _sourced_entries(raw, "phase_out_floors", ("importer", "exporter", "sector", "years", "name"), file,
+                              sources)
+    settings = {"countries": countries, "existing_agreements": agreements, "phase_out_floors": floors}
     calibration = Calibration(tuple(countries), sectors, labels, settings, dict(sources), figure_sources, chapters)
     # The calibration must itself be a valid (complete) scenario body.
     check_tree(settings, settings_schema(calibration), file, "")

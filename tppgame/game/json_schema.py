@@ -142,6 +142,10 @@ def _range(schema: dict[str, Any], cal: Calibration) -> str:
     kind, items = schema.get("type"), schema.get("items", {})
     if "enum" in schema:
         return "one of " + ", ".join(f"`{v}`" for v in schema["enum"])
+    if "const" in schema:
+        return f'`"{schema["const"]}"`' if isinstance(schema["const"], str) else f"`{schema['const']}`"
+    if "oneOf" in schema:
+        return ", or ".join(_range(option, cal) for option in schema["oneOf"])
     if kind in ("number", "integer"):
         word = "whole number" if kind == "integer" else "number"
         lo, hi = schema.get("minimum"), schema.get("maximum")

@@ -55,7 +55,7 @@ def final_phase_outs(model: TPPModel) -> np.ndarray:
     params = model.config.params
     access = final_access(model)
     years = access_years(model.weights, params["patience"], model.config.months_per_round,
-                         params["max_phase_out"], access)
+                         params["max_phase_out"], access, params["phase_out_floor"])
     timing = standard_timing(model)
     if timing is None:
         return years

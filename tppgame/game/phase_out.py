@@ -23,7 +23,9 @@ force, whole from year ``T`` on (the TPP's own staging; ``T = 1`` is a cut at on
 
 The pair's joint value of ``T`` stages is ``V(T) = a(T) g c - k c^gamma T^(1-gamma)`` and the
 phase-out is the ``T`` in 1..``longest`` that maximises it, the shortest on a tie: at once when the
-cut is 0 or spreading saves nothing. The length never shortens as the importer's cost rises;
+cut is 0 or spreading saves nothing. A commitment made before the talks (a scenario's
+``phase_out_floors``, such as the US's, in Japan's entry agreement of April 2013, to phase out its car
+tariffs over the longest staging of the talks) is a floor under that length (:func:`with_floor`). The length never shortens as the importer's cost rises;
 whether a cut is phased out at all never switches off as the exporter grows more patient, but the
 length itself can shorten when the cut costs the importer more at once than it is worth to the
 exporter (see ``docs/explanation/phase-outs.md``).
@@ -92,6 +94,14 @@ def _best_length(value: np.ndarray, burden: np.ndarray, shares: np.ndarray, spre
     return np.where(chosen > 1, chosen, 0)
 
 
+def with_floor(years: np.ndarray, cut: np.ndarray, floor: np.ndarray, longest: int) -> np.ndarray:
+    """``years`` (phase-outs, 0 = at once) raised to ``floor`` (the fewest years committed to, 0 for none,
+    ``inf`` for the longest) wherever there is a cut (``cut`` above 1e-6, the concessions a deal reports),
+    never beyond ``longest``; all broadcast together."""
+    floor = np.minimum(floor, longest)
+    return np.where((cut > 1e-6) & (floor > years), floor, years).astype(int)
+
+
 @lru_cache(maxsize=32)
 def _stage_table(discounts: tuple[float, ...], gamma: float, longest: int) -> tuple[np.ndarray, np.ndarray]:
     """a(T) per country [country, T] and T^(1-gamma) [T], for T = 1..``longest``: what every deal
@@ -105,16 +115,20 @@ def deal_years(weights: Weights, scenario: Scenario, a: int, b: int, x_ab: np.nd
     """The phase-outs of a closed deal, per side: ``{sector: years}`` for each sector the side opens
     (``x_ab``: what ``a`` opens to ``b``). Each side's cut is valued with its partner's gain
     ``gain[partner, conceder]`` and patience and its own cost of opening to that partner
-    ``cost[conceder, partner]`` (:func:`phase_out_years`, both sides in one pass)."""
+    ``cost[conceder, partner]`` (:func:`phase_out_years`, both sides in one pass), at least as long as a
+    commitment made before the talks (the scenario's ``phase_out_floor``, :func:`with_floor`)."""
     params = scenario.params
     discounts = yearly_discount(params["patience"], scenario.months_per_round)
-    shares, spread = _stage_table(tuple(discounts.tolist()), weights.gamma,
-                                  params.get("max_phase_out", LONGEST_PHASE_OUT))
+    longest = params.get("max_phase_out", LONGEST_PHASE_OUT)
+    shares, spread = _stage_table(tuple(discounts.tolist()), weights.gamma, longest)
     conceders, partners = [a, b], [b, a]
     cut = np.stack([x_ab, x_ba])                                     # [side, sector]
     years = _best_length(weights.gain[partners, conceders] * cut,
                          weights.cost[conceders, partners] * cut**weights.gamma,
                          shares[partners].T[:, :, None], spread[:, None, None])
+    floor = params.get("phase_out_floor")
+    if floor is not None:
+        years = with_floor(years, cut, floor[conceders, partners], longest)
     of_a, of_b = ({s: n for s, n, c in zip(scenario.sectors, row, side) if c > 1e-6}
                   for row, side in zip(years.tolist(), cut.tolist()))
     return of_a, of_b
@@ -168,11 +182,13 @@ class SideYears:
 
 
 def access_years(weights: Weights, patience: np.ndarray, months_per_round: int, longest: int,
-                 access: np.ndarray) -> np.ndarray:
+                 access: np.ndarray, floor: np.ndarray | None = None) -> np.ndarray:
     """[exporter, importer, sector]: the phase-out of every concession in ``access`` (an agreement's
     schedule as the exporters have it): each pair settles its own length, as :func:`phase_out_years`
-    with the exporter's patience."""
+    with the exporter's patience, at least as long as ``floor`` [importer, exporter, sector] (the
+    scenario's ``phase_out_floor``: commitments made before the talks, :func:`with_floor`)."""
     cost = np.swapaxes(weights.cost, 0, 1)               # cost[importer, exporter] as [exporter, importer]
     shares, spread = _stage_table(tuple(yearly_discount(patience, months_per_round).tolist()), weights.gamma, longest)
-    return _best_length(weights.gain * access, cost * access**weights.gamma,
-                        shares.T[:, :, None, None], spread[:, None, None, None])
+    years = _best_length(weights.gain * access, cost * access**weights.gamma,
+                         shares.T[:, :, None, None], spread[:, None, None, None])
+    return years if floor is None else with_floor(years, access, np.swapaxes(floor, 0, 1), longest)

@@ -31,7 +31,8 @@ from tppgame.game.fields import ScenarioError
 from tppgame.game.negotiators import takes_beta
 from tppgame.game.phase_out import LONGEST_PHASE_OUT
 from tppgame.game.scenario_files import Origins, deep_merge, is_scenario_name, load_chain, set_path
-from tppgame.game.scenario_schema import SECTOR_TABLES, check_override, check_tree, require_complete, settings_schema
+from tppgame.game.scenario_schema import (LONGEST, SECTOR_TABLES, check_override, check_tree, require_complete,
+                                          settings_schema)
 
 BUNDLED_SCENARIOS = PACKAGE_DIR.parent.parent / "scenarios"
 
@@ -517,6 +518,12 @@ def _arrays(checked: dict[str, Any], countries: tuple[str, ...], sectors: tuple[
         i, j = countries.index(a), countries.index(b)
         fta[i, j] = fta[j, i] = True
         fta_names[(a, b)] = fta_names[(b, a)] = entry["name"]
+    floors = np.zeros((len(countries), len(countries), len(sectors)))
+    for entry in checked.get("phase_out_floors", []):
+        if entry["sector"] in sectors:         # a chapter not in play has nothing to phase out
+            i, j, s = countries.index(entry["importer"]), countries.index(entry["exporter"]), sectors.index(entry["sector"])
+            years = np.inf if entry["years"] == LONGEST else entry["years"]
+            floors[i, j, s] = max(floors[i, j, s], years)
     default_talks = bargaining["talks_per_round"]
     tactics = tuple(table[c].get("tactic", bargaining["tactic"]) for c in countries)
     return {
@@ -566,5 +573,8 @@ def _arrays(checked: dict[str, Any], countries: tuple[str, ...], sectors: tuple[
         "reciprocity": bargaining.get("reciprocity", 0.0),
         # the TPP's longest when a scenario does not set it (tppgame.game.phase_out)
         "max_phase_out": bargaining.get("max_phase_out", LONGEST_PHASE_OUT),
+        # [importer, exporter, sector]: the fewest years a concession is phased out over (0: none; inf: the
+        # longest a schedule allows), commitments made before the talks (tppgame.game.phase_out)
+        "phase_out_floor": floors,
         "suspended": np.array([sec in checked["agreement"].get("suspended_sectors", []) for sec in sectors]),
     }

@@ -136,6 +136,16 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "existing_agreements[].pair": ("Two countries with a trade agreement in force", "country codes"),
     "existing_agreements[].name": ("The agreement's name", ""),
     "existing_agreements[].year": ("Year it entered into force", "year"),
+    "phase_out_floors[].importer": ("The country committed, before the talks, to phase out a concession slowly "
+                                    "(the calibration's: the US's car tariff for Japan, in Japan's entry agreement "
+                                    "of April 2013); `phase_out_floors = []` plays without", "country code"),
+    "phase_out_floors[].exporter": ("The partner whose access the commitment concerns", "country code"),
+    "phase_out_floors[].sector": ("The sector of the concession", "sector"),
+    "phase_out_floors[].years": ("The fewest years over which the importer's concession in the sector to the "
+                                 "exporter is phased out, whatever the pair's own settlement of the length; "
+                                 "`\"longest\"`: the longest a schedule allows (`bargaining.max_phase_out`)",
+                                 "years (2 to 100) or \"longest\""),
+    "phase_out_floors[].name": ("What committed it, for readers", ""),
     "events[].kind": ("What the event is (see Write a scenario: Events)", ""),
     "events[].round": ("Round the event falls in (give this or `date`)", "round"),
     "events[].date": ("Date the event falls on: the round whose period holds it (give this or `round`)",

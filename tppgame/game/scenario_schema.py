@@ -121,6 +121,7 @@ def build_schema(cal: Calibration) -> dict[str, Any]:
         },
         "countries": {code: country for code in cal.countries},
         "existing_agreements": list_of(_existing_agreement(cal)),
+        "phase_out_floors": list_of(_phase_out_floor(cal)),
         "events": list_of(entry_check(cal.countries)),
         "side_deals": list_of(_side_deal(cal)),
         "headlines": list_of(_headline(cal)),
@@ -131,6 +132,37 @@ def build_schema(cal: Calibration) -> dict[str, Any]:
 
 def _existing_agreement(cal: Calibration) -> Check:
     return record({"pair": country_pair(cal.countries), "name": name_text}, {"year": number(1900, 2100, integer=True)})
+
+
+LONGEST = "longest"      # a phase-out floor of the longest phase-out a schedule allows (bargaining.max_phase_out)
+
+
+def _floor_years(value: Any, file: str, path: str) -> int | str:
+    """A phase-out floor's years: a whole number from 2 to 100 (a phase-out takes at least two stages), or
+    "longest", the longest phase-out the scenario's schedules allow."""
+    if value == LONGEST or (isinstance(value, int) and not isinstance(value, bool) and 2 <= value <= 100):
+        return value
+    raise ScenarioError(file, path, f'a whole number of years from 2 to 100, or "{LONGEST}"', value)
+
+
+with_schema(_floor_years, {"oneOf": [{"type": "integer", "minimum": 2, "maximum": 100}, {"const": LONGEST}]})
+
+
+def _phase_out_floor(cal: Calibration) -> Check:
+    """A commitment made before the talks on how slowly a concession is phased out (``phase_out_floors``): the
+    importer's concession in the sector to the exporter takes at least these years, whatever the pair's own
+    settlement of the length would be (:mod:`tppgame.game.phase_out`)."""
+    countries = choice(*cal.countries)
+    entry = record({"importer": countries, "exporter": countries, "sector": choice(*cal.sectors),
+                    "years": _floor_years, "name": name_text}, {})
+
+    def check(value: Any, file: str, path: str) -> dict[str, Any]:
+        floor = entry(value, file, path)
+        if floor["importer"] == floor["exporter"]:
+            raise ScenarioError(file, f"{path}.exporter", "a country other than the importer", floor["exporter"])
+        return floor
+
+    return with_schema(check, schema_of(entry))
 
 
 HEADLINE_KINDS = ("formed", "in_force", "deal_by", "no_deal_by", "deal_order", "signatory",
@@ -342,7 +374,7 @@ def require_complete(value: Any, spec: Any, file: str, path: str) -> None:
     optional = {"bargaining.payoff", "bargaining.lobby_weight", "bargaining.quotas", "bargaining.chapters",
                 "bargaining.buy_in", "bargaining.stake", "bargaining.rules_of_origin", "bargaining.common_standards",
                 "bargaining.standard_transitions", "bargaining.held_back",
-                "bargaining.deadline_cost", "bargaining.max_phase_out", "extends", "drop_events", "drop_side_deals", "existing_agreements", "history", "events", "side_deals", "headlines", "description",
+                "bargaining.deadline_cost", "bargaining.max_phase_out", "extends", "drop_events", "drop_side_deals", "existing_agreements", "phase_out_floors", "history", "events", "side_deals", "headlines", "description",
                 "agreement.min_signatories", "agreement.min_gdp_share", "agreement.original_signatories",
                 "agreement.suspended_sectors", "bargaining.information", "history.summary", "history.formed",
                 "history.date",
