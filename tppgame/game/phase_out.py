@@ -23,12 +23,12 @@ force, whole from year ``T`` on (the TPP's own staging; ``T = 1`` is a cut at on
 
 The pair's joint value of ``T`` stages is ``V(T) = a(T) g c - k c^gamma T^(1-gamma)`` and the
 phase-out is the ``T`` in 1..``longest`` that maximises it, the shortest on a tie: at once when the
-cut is 0 or spreading saves nothing. A commitment made before the talks (a scenario's
-``phase_out_floors``, such as the US's, in Japan's entry agreement of April 2013, to phase out its car
-tariffs over the longest staging of the talks) is a floor under that length (:func:`with_floor`). The length never shortens as the importer's cost rises;
+cut is 0 or spreading saves nothing. The length never shortens as the importer's cost rises;
 whether a cut is phased out at all never switches off as the exporter grows more patient, but the
 length itself can shorten when the cut costs the importer more at once than it is worth to the
-exporter (see ``docs/explanation/phase-outs.md``).
+exporter (see ``docs/explanation/phase-outs.md``). A commitment made before the talks (a scenario's
+``phase_out_floors``, such as the US's, in Japan's entry agreement of April 2013, to phase out its car
+tariffs over the longest staging of the talks) is a floor under that length (:func:`with_floor`).
 """
 
 from __future__ import annotations

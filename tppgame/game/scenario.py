@@ -521,7 +521,8 @@ def _arrays(checked: dict[str, Any], countries: tuple[str, ...], sectors: tuple[
     floors = np.zeros((len(countries), len(countries), len(sectors)))
     for entry in checked.get("phase_out_floors", []):
         if entry["sector"] in sectors:         # a chapter not in play has nothing to phase out
-            i, j, s = countries.index(entry["importer"]), countries.index(entry["exporter"]), sectors.index(entry["sector"])
+            i, j = countries.index(entry["importer"]), countries.index(entry["exporter"])
+            s = sectors.index(entry["sector"])
             years = np.inf if entry["years"] == LONGEST else entry["years"]
             floors[i, j, s] = max(floors[i, j, s], years)
     default_talks = bargaining["talks_per_round"]
