@@ -38,6 +38,20 @@ def test_labels_are_words_with_units_from_the_descriptions():
     assert label("formed") == "Agreement formed (1 = yes, 0 = no)"
 
 
+def test_a_description_that_names_its_payoff_or_lists_its_values_is_labelled_in_words():
+    # the reference opens these with the payoff they apply to, or with what each value means; the
+    # label was that name ("Political_economy (weight)", "Full", "Standalone")
+    assert setting_label("bargaining.lobby_weight") == (
+        "Extra weight on organised producers per unit of sensitivity or export interest, beyond welfare (weight)")
+    assert setting_label("bargaining.information") == "What a negotiator knows of its partner's utility"
+    assert setting_label("side_deals[0].kind") == "Whether the side deal stands whatever happens to the TPP"
+    assert setting_label("headlines[0].first", unit=False) == "The pair that closes first"
+    from tppgame.game.scenario_descriptions import DESCRIPTIONS
+    for key in DESCRIPTIONS:       # no label opens with a payoff's, a kind's or a value's name
+        words = setting_label(key.replace("CODE", "JPN").replace("SECTOR", "rice"), unit=False)
+        assert "_" not in words.split()[0] and not words.startswith(("Full", "False", "With ")), (key, words)
+
+
 # ----------------------------------------------------------------------- formats and resolution
 def png_dpi(path: Path) -> float:
     """The resolution in a PNG's pHYs chunk (pixels per metre -> per inch)."""
