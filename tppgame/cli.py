@@ -42,9 +42,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from tppgame.cli_args import (EXIT_BAD_INPUT, MOST_SEEDS, Parser, UsageError, check_out_file, parse_negotiators,
-                              parse_settings, path_arg, scenario_name, seed_arg, seed_range, terminal_width, with_settings,
-                              wrapped, write_or_fail)
+from tppgame.cli_args import (BRANCH_UNREAD, EXIT_BAD_INPUT, MOST_SEEDS, Parser, UsageError, check_out_file,
+                              parse_negotiators, parse_settings, path_arg, scenario_name, seed_arg, seed_range,
+                              terminal_width, warn_unread, with_settings, wrapped, write_or_fail)
 from tppgame.cli_classroom import classroom, quiet_server, server_url
 from tppgame.cli_compare import compare
 from tppgame.cli_experiments import sweep, sweep_report, tournament
@@ -163,6 +163,7 @@ def saved_game(args: argparse.Namespace, seat: str | None = None) -> Any:
     if args.seed is not None and args.seed != saved.seed:
         raise UsageError(f"--seed {args.seed}: a saved game keeps its seed ({saved.seed}); leave --seed out with --from")
     overrides = parse_settings(args.settings)
+    warn_unread(overrides.get("bargaining.payoff", scenario.params["payoff"]), overrides, BRANCH_UNREAD)
     overrides.update(parse_negotiators(args.negotiators, scenario.countries, overrides))
     model = saved.play_on(TPPModel, overrides, origin="--set")
     people = [model.countries[i] for i in model.seats.countries] + model.seats.taking

@@ -147,17 +147,27 @@ def with_settings(scenario: Any, settings: Sequence[str], negotiators: Sequence[
     """The scenario with ``--set PATH=VALUE`` overrides applied (checked like any setting), then
     ``--negotiator CODE=NAME`` choices (the setting ``countries.CODE.tactic``); a setting the scenario's
     payoff does not read (:func:`tppgame.game.settings.unread_settings`) is warned of on stderr."""
-    from tppgame.game.settings import unread_settings
-
     overrides = parse_settings(settings)
     if overrides:
         scenario = scenario.with_overrides(overrides, origin="--set")
-        payoff = scenario.params["payoff"]
-        for path in unread_settings(payoff, list(overrides)):
-            print(f"warning: --set {path}: the {payoff} payoff (bargaining.payoff) does not read it, so the games "
-                  "are as without it", file=sys.stderr)
+        warn_unread(scenario.params["payoff"], overrides)
     chosen = parse_negotiators(negotiators, scenario.countries, overrides)
     return scenario.with_overrides(chosen, origin="--negotiator") if chosen else scenario
+
+
+BRANCH_UNREAD = ("so the branch plays as without it, but for the talks that had stalled, which meet again "
+                 "as after any change")
+
+
+def warn_unread(payoff: str, overrides: Mapping[str, Any], consequence: str = "so the games are as without it") -> None:
+    """One line on stderr for each ``--set`` setting that ``payoff`` (the payoff the games play) does not
+    read (:func:`tppgame.game.settings.unread_settings`), saying what follows (a saved game's branch:
+    :data:`BRANCH_UNREAD`, since any change lets stalled talks meet again)."""
+    from tppgame.game.settings import unread_settings
+
+    for path in unread_settings(payoff, list(overrides)):
+        print(f"warning: --set {path}: the {payoff} payoff (bargaining.payoff) does not read it, {consequence}",
+              file=sys.stderr)
 
 
 def parse_negotiator(text: str, countries: Sequence[str]) -> tuple[str, str]:
