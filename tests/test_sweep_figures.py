@@ -136,7 +136,7 @@ def test_each_limit_of_the_box_has_its_quasi_p_value_and_chance_is_named():
     x, y = rng.random(1000), rng.random(1000)
     real = prim({"x": x, "y": y}, (x > 0.6) & (y < 0.3))
     assert all(lim.quasi_p < 1e-20 for lim in real.box.limits)
-    assert summary_line(real, {}).endswith("; every limit's quasi-p-value is below 0.05 (none is chance)")
+    assert summary_line(real, {}).endswith("; every limit's quasi-p-value is below 0.05 (none looks like chance)")
     rng = np.random.default_rng(2)
     x, y = rng.random(60), rng.random(60)
     chance = prim({"x": x, "y": y}, rng.random(60) < 0.5)
@@ -145,6 +145,22 @@ def test_each_limit_of_the_box_has_its_quasi_p_value_and_chance_is_named():
     line = summary_line(chance, {"x": "Setting X", "y": "Setting Y"})
     assert line.endswith("not distinguishable from chance (quasi-p-value above 0.05): the limits on "
                          f"Setting X ({restricted[0].quasi_p:.2g}), Setting Y ({restricted[1].quasi_p:.2g})")
+
+
+def test_a_box_that_restricts_nothing_is_no_box_and_the_densest_peel_is_named():
+    """The chosen box was the whole space (the densest peel, 0.91, within 0.02 of all the runs' 0.90), and
+    the line read "the agreement forms in 90% of the runs where no setting restricted (peeling raised the
+    density nowhere) (density)": peeling had raised it, by less than the tolerance."""
+    from tppgame.experiments.sweep_discovery import Box, Discovery, Limit
+
+    whole = Box((Limit("x", 0.0, 1.0),), coverage=1.0, density=0.9, mass=1.0, step=0)
+    peeled = Box((Limit("x", 0.1, 1.0, restricted=True, quasi_p=0.4),), coverage=0.91, density=0.91, mass=0.9, step=1)
+    line = summary_line(Discovery(whole, [whole, peeled], runs=100, formed=90), {})
+    assert line == ("scenario discovery (PRIM, alpha 0.05, minimum mass 0.05, 100 runs): no box of settings: the "
+                    "agreement forms in 90.0% of all the runs, and no restriction of the settings raises that by "
+                    "more than 0.02 (the densest box of the peeling, 91.0% in 90% of the runs, is within 0.02 of it)")
+    assert summary_line(Discovery(whole, [whole], runs=100, formed=90), {}).endswith(
+        "raises that by more than 0.02 (peeling raised the density nowhere)")
 
 
 def test_discovery_needs_the_ema_workbench_and_says_so_in_one_line_before_writing(small_grid, tmp_path, monkeypatch):
