@@ -108,7 +108,18 @@ def _not_there(data: SweepData, name: str, known: dict[str, Output]) -> str:
     if welfare and not data.measured:
         return (f"--outcomes {name}: this store holds no welfare (written by an earlier version of tppgame, store "
                 f"version {data.schema_version}); run the sweep again into a new --out folder to have it")
-    return (f"--outcomes {name}: expected an outcome of this store ({', '.join([*GROUPS, *known])[:400]})")
+    return f"--outcomes {name}: expected an outcome of this store ({', '.join([*GROUPS, *outcome_forms(known)])})"
+
+
+def outcome_forms(names: Sequence[str]) -> list[str]:
+    """The outcome names, each per-country outcome once as its form with its countries (``utility_XXX
+    (XXX: USA, JPN)``), so the list is whole and short, whatever the number of countries."""
+    forms: dict[str, list[str]] = {}
+    for name in names:
+        base, _, code = name.rpartition("_")
+        per_country = base in ("utility", WELFARE_PREFIX.rstrip("_")) and len(code) == 3 and code.isupper()
+        forms.setdefault(f"{base}_XXX" if per_country else name, []).extend([code] if per_country else [])
+    return [f"{form} (XXX: {', '.join(codes)})" if codes else form for form, codes in forms.items()]
 
 
 def point_outputs(data: SweepData) -> tuple[list[int], dict[str, np.ndarray]]:
