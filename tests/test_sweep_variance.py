@@ -199,6 +199,24 @@ def test_bootstrap_confidence_of_grid_indices():
     assert grid_bootstrap(clean, "utility_USA", 7) == [(0.0, 0.0), (0.0, 0.0)]
 
 
+def test_a_grid_of_one_run_a_point_gives_its_indices_no_confidence():
+    """One run a point: the bootstrap's resampled means never vary, and the report gave S1 1.000 ± 0.000 under
+    '95% bootstrap confidence over the replicates'. Now no confidence (blank), and the words say why. The
+    grid's utility is the cost setting (0.1 or 0.2) plus the endgame's rep-free 0 or 1: S1 of the endgame
+    is Var(0.5 +- 0.5) / (0.0025 + 0.25) = 0.25 / 0.2525."""
+    single = grid_sweep({COST: [0.1, 0.2], "bargaining.endgame_share": [0.0, 1.0]}, 1,
+                        lambda values, rep: values[0] + values[1])
+    assert grid_bootstrap(single, "utility_USA", 7) is None
+    result = sensitivity(single)
+    endgame = next(r for r in result.rows if r.output == "utility_USA" and r.setting == "bargaining.endgame_share")
+    assert endgame.S1 == pytest.approx(0.25 / 0.2525) and math.isnan(endgame.S1_conf) and math.isnan(endgame.ST_conf)
+    assert result.description.endswith("the Sobol indices of the grid itself, without confidence (a point has a "
+                                       "single finished run)")
+    assert ("a point with a single finished run: S1 and ST have no confidence, which resamples each point's "
+            "replicates; use --reps 2 or more") in result.notes
+    assert "bootstrap" in sensitivity(grid_sweep({COST: [0.1, 0.2]}, 2, lambda values, rep: rep)).description
+
+
 # ----------------------------------------------------------------------- sampled designs: intervals in words
 def test_sampled_indices_say_in_words_whether_their_interval_excludes_0():
     """A Sobol design's settings are judged by ST's 95% interval (the whole effect), RBD-FAST's by S1's: the

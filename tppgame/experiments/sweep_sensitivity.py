@@ -260,14 +260,21 @@ def sensitivity(data: SweepData, outputs: Sequence[Output] | None = None) -> Sen
         notes.append(f"the same at every point, so no indices: {', '.join(flat)}")
     if method == "morris":
         notes += _morris_notes(found)
+    description = METHODS[method]
+    single = method == "grid" and min((p.runs for p in data.points.values()), default=0) < 2
+    if single:
+        description = description.replace("with 95% bootstrap confidence over the replicates",
+                                          "without confidence (a point has a single finished run)")
+        notes.append("a point with a single finished run: S1 and ST have no confidence, which resamples each "
+                     "point's replicates; use --reps 2 or more")
     if method == "grid" and data.reps > 1:
         notes.append("replicate noise left after averaging counts toward the total indices ST as if it were "
-                     "an interaction; the confidence of S1 and ST resamples the replicates of each point "
-                     f"({BOOT_RESAMPLES} times)")
+                     "an interaction" + ("" if single else "; the confidence of S1 and ST resamples the replicates "
+                                         f"of each point ({BOOT_RESAMPLES} times)"))
         if len(data.settings) == 1:
             notes.append("with one setting, S1 = ST = 1 whatever the seeds do: they are shares of the variance of "
                          "the points' means; how much of the runs' variance the setting explains is under 'settings against seeds'")
-    return Sensitivity(method, METHODS[method], rows, notes, len(indices))
+    return Sensitivity(method, description, rows, notes, len(indices))
 
 
 def _no_agreement_round(data: SweepData) -> str:

@@ -318,10 +318,10 @@ def grid_bootstrap(data: SweepData, output: str, seed: int,
     """The 95% confidence (Z95 x the bootstrap standard deviation, as SALib's) of the grid's S1 and ST of
     one output, a pair per setting: the replicates of each point (:func:`inflated`) are resampled with
     replacement and the indices recomputed on the new means; resamples whose means do not vary are left out. None when a
-    point has no run of this output."""
+    point has no run of this output, or a single one: its mean would never vary, and the confidence read 0."""
     by_point = run_outputs(data)[output]
     order = sorted(by_point)
-    if len(order) != math.prod(grid_counts(data)):
+    if len(order) != math.prod(grid_counts(data)) or min(len(by_point[k]) for k in order) < 2:
         return None
     rng = np.random.default_rng(seed)
     means = np.empty((resamples, len(order)))
