@@ -237,9 +237,11 @@ def _overlaps(path: str, other: str) -> bool:
 
 def overriding_events(scenario: Scenario, paths: Sequence[str]) -> list[str]:
     """A warning line for each setting of the sweep that a scheduled event of the scenario sets
-    again (a shock's ``set``): from that event's round on, every run plays the event's value. A
+    again (a shock's ``set``): from that event's round on, every run plays the event's value, or the
+    value the sweep gives it where the sweep also sets ``after:LABEL:PATH`` of that event and setting. A
     setting targeted after an event (``after:LABEL:PATH``) is warned of only for later events."""
     lines = []
+    targeted = {after for after in map(after_event, paths) if after is not None}
     for path in paths:
         after = after_event(path)
         target, since = (after[1], _event_round(scenario, after[0])) if after else (path, 0)
@@ -249,11 +251,14 @@ def overriding_events(scenario: Scenario, paths: Sequence[str]) -> list[str]:
             for changed, value in getattr(event, "changes", ()):
                 if _overlaps(target, changed):
                     chance = "" if event.probability >= 1 else f" with probability {event.probability:g}"
+                    after_path = f"after:{event.label}:{changed}"
+                    then = (f'from then on each run plays the value the sweep gives "{after_path}", not {path}\'s; '
+                            f'--drop-event "{event.label}" plays without it'
+                            if (event.label, changed) in targeted else
+                            f"{changed} = {json.dumps(value)} from then on in every run; "
+                            f'--drop-event "{event.label}" plays without it, and "{after_path}" varies the value it sets')
                     lines.append(f'{WARNING_PREFIX}{path} is set again by the event "{event.label}" '
-                                 f"(round {event.round}, starting {scenario.round_date(event.round)}{chance}): "
-                                 f"{changed} = {json.dumps(value)} from then on in every run; "
-                                 f'--drop-event "{event.label}" plays without it, and '
-                                 f'"after:{event.label}:{changed}" varies the value it sets')
+                                 f"(round {event.round}, starting {scenario.round_date(event.round)}{chance}): {then}")
     return lines
 
 
