@@ -407,15 +407,19 @@ def _robustness_table(scenario: Any, rows: list[dict[str, Any]], robust_share: f
         held = sum(bool(r[f"headline_{k}"]) for r in rows)
         share = held / n
         low, high = wilson(held, n)
-        verdict = _verdict(share, low, robust_share)
+        verdict = _verdict(share, low, high, robust_share)
         print(f"headline {k}: {headline.claim} -- holds in {share:.0%} of seeds ({held} of {n}; 95% Wilson "
               f"interval {low:.0%} to {high:.0%}): {verdict}")
 
 
-def _verdict(share: float, low: float, robust_share: float) -> str:
-    """A headline's verdict: robust at ``robust_share`` of the seeds or more, else FRAGILE; a robust share whose
-    95% interval still reaches below the bar (8 of 10 seeds: 49% to 94%) says the seeds are too few to be sure."""
+def _verdict(share: float, low: float, high: float, robust_share: float) -> str:
+    """A headline's verdict: robust at ``robust_share`` of the seeds or more, else FRAGILE; a share whose 95%
+    interval (``low`` to ``high``) still reaches across the bar says the seeds are too few to be sure, a robust one
+    (8 of 10 seeds: 49% to 94%) as a fragile one (7 of 10: 40% to 89%)."""
     if share < robust_share:
+        if high >= robust_share:
+            return (f"FRAGILE in these seeds, too few to be sure (holds in fewer than {robust_share:.0%} of them; "
+                    f"the interval reaches above {robust_share:.0%})")
         return f"FRAGILE (holds in fewer than {robust_share:.0%} of seeds)"
     if low < robust_share:
         return f"robust in these seeds, too few to be sure (the interval reaches below {robust_share:.0%})"
