@@ -108,7 +108,7 @@ def test_morris_plot_and_sobol_bars_for_small_sweeps(design, samples, other, tmp
     assert not any(n.startswith(f"{other}_") for n in names)
     heading = [line for line in report.lines if line.startswith("indices against noise")]
     assert heading == ([] if design == "morris" else [
-        "indices against noise (the 95% interval of ST, the whole effect; an interval that includes 0: not "
+        "indices against noise (the 95% interval of ST, the whole effect; an interval that reaches down to 0: not "
         "distinguishable from noise):"])
 
 

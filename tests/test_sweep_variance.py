@@ -235,6 +235,24 @@ def test_sampled_indices_say_in_words_whether_their_interval_excludes_0():
     assert interval_lines(Sensitivity("grid", "", rows, [], 4), labels) == []       # a grid has its F tests
 
 
+def test_a_sobol_st_is_judged_against_what_the_seeds_noise_alone_gives_it():
+    """With replicates, two points' means differ by the seeds' noise even where a setting does nothing, and
+    Jansen's ST counts that: a setting the games do not read got ST 0.627 ± 0.328 (0.300 to 0.955) on the
+    total welfare of a baseline Sobol sweep, 'beyond noise'. Runs 0, 2 and 2, 4 (point means 1 and 3): the
+    variance within the points is (1 + 1 + 1 + 1) / (4 - 2) = 2, of the means 1, two runs a point, so noise
+    alone gives ST about 2 / (2 x 1) = 1: ST 1.2 ± 0.1 is beyond it, 0.9 ± 0.1 is not, though above 0."""
+    from tppgame.experiments.sweep_variance import sobol_noise_floor
+
+    data = grid_sweep({COST: [0.1, 0.2]}, 2, lambda values, rep: (values[0] - 0.1) * 20 + 2 * rep)
+    assert sobol_noise_floor(data, "utility_USA") == pytest.approx(1.0)
+    rows = [Index("utility_USA", COST, 0.5, 0.1, 1.2, 0.1), Index("utility_USA", RICE, 0.5, 0.1, 0.9, 0.1)]
+    assert [line.split(": ", 1)[1] for line in interval_lines(Sensitivity("sobol", "", rows, [], 2), {}, data)] == [
+        "ST 1.200 ± 0.100, from 1.100 to 1.300: beyond noise (the seeds' noise alone gives ST about 1.000)",
+        "ST 0.900 ± 0.100, from 0.800 to 1.000: not distinguishable from noise (the seeds' noise alone gives ST "
+        "about 1.000)"]
+    assert sobol_noise_floor(grid_sweep({COST: [0.1, 0.2]}, 1, lambda values, rep: values[0]), "utility_USA") is None
+
+
 def test_the_bootstrap_spreads_few_replicates_so_their_means_vary_as_they_should():
     """Replicates 0 and 2: the mean's variance is s^2 / n = 2 / 2 = 1. Resampled as they are, the means are
     0, 1, 1, 2 (variance 1/2, half of it); spread by sqrt(2) about the mean 1 (1 - 1.414 and 1 + 1.414),

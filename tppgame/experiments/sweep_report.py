@@ -361,11 +361,13 @@ def summary_lines(data: SweepData, result: Sensitivity, outputs: Sequence[Output
     lines.append(f"sensitivity: {result.description}")
     lines += ["  " + line for line in sensitivity_table(result, outputs)]
     words = {o.name: o.label for o in outputs}
-    against_noise = interval_lines(result, words)
+    against_noise = interval_lines(result, words, data)
     if against_noise:
         which = "ST, the whole effect" if result.method == "sobol" else "S1"
-        lines.append(f"indices against noise (the 95% interval of {which}; an interval that includes 0: not "
-                     "distinguishable from noise):")
+        floor = (", or with replicates what the seeds' noise alone gives ST"
+                 if result.method == "sobol" and data.reps > 1 else "")
+        lines.append(f"indices against noise (the 95% interval of {which}; an interval that reaches down to 0{floor}: "
+                     "not distinguishable from noise):")
         lines += ["  " + line for line in against_noise]
     morris_noise = morris_lines(data, result, words)
     if morris_noise:
