@@ -164,7 +164,10 @@ def saved_game(args: argparse.Namespace, seat: str | None = None) -> Any:
         raise UsageError(f"--seed {args.seed}: a saved game keeps its seed ({saved.seed}); leave --seed out with --from")
     overrides = parse_settings(args.settings)
     warn_unread(overrides.get("bargaining.payoff", scenario.params["payoff"]), overrides, BRANCH_UNREAD)
-    overrides.update(parse_negotiators(args.negotiators, scenario.countries, overrides))
+    chosen = parse_negotiators(args.negotiators, scenario.countries, overrides)
+    if chosen:      # checked as --negotiator's, not as the --set the branch applies them with
+        scenario.with_overrides(chosen, origin="--negotiator")
+    overrides.update(chosen)
     model = saved.play_on(TPPModel, overrides, origin="--set")
     people = [model.countries[i] for i in model.seats.countries] + model.seats.taking
     if people and people != [seat]:     # run would pass their talks every round; play plays one seat
