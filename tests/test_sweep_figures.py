@@ -277,3 +277,19 @@ def test_a_morris_report_with_replicates_tests_each_setting_against_seed_noise(t
         "p < 0.001): beyond seed noise",
         f"  {ENDGAME} on the utility of USA: mu* 0, seed noise alone about 0.0846 (F = 0 on 4 and 12 df, "
         "p = 1.00): not distinguishable from seed noise"]
+
+
+def test_the_sobol_figure_marks_what_the_seeds_noise_alone_gives_st(tmp_path, monkeypatch):
+    """The report judges a Sobol ST with replicates against the seeds' noise, not 0; the figure drew only 0,
+    so an ST bar whose interval lay above 0 but reached the noise read as an effect. A dashed line marks it."""
+    from tppgame.experiments import sweep_figures
+    from tppgame.experiments.sweep_sensitivity import Index
+
+    drawn = []
+    monkeypatch.setattr(sweep_figures, "save", lambda figure, stem, formats: drawn.append(figure) or [])
+    rows = [Index("utility_USA", COST, 0.1, 0.2, 0.6, 0.3)]
+    sweep_figures.plot_sobol(rows, "utility_USA", "a sweep", tmp_path / "s", ["png"], floor=0.443)
+    sweep_figures.plot_sobol(rows, "utility_USA", "a sweep", tmp_path / "t", ["png"])
+    marked = [[(line.get_xdata()[0], line.get_label()) for line in figure.axes[0].lines
+               if line.get_linestyle() == "--"] for figure in drawn]
+    assert marked == [[(0.443, "ST from the seeds' noise alone (0.443)")], []]

@@ -64,7 +64,7 @@ from tppgame.game.glossary import setting_label
 from tppgame.experiments.sweep_sensitivity import (INSTALL_HINT, Effect, Index, Output, Sensitivity,
                                                    point_outputs, select_outputs, sensitivity)
 from tppgame.experiments.sweep_variance import (ALL, ALPHA, Decomposition, Share, decomposition, interval_lines,
-                                                morris_lines, share_lines)
+                                                morris_lines, share_lines, sobol_noise_floor)
 
 REPORT_FOLDER = "report"
 METHOD_NAMES = {"sobol": "sobol (SALib)", "grid": "grid variance shares", "rbd_fast": "rbd_fast (SALib)",
@@ -292,10 +292,11 @@ def _write_report(data: SweepData, out: Path, formats: Sequence[str], outputs: S
                                  *SHARE_COLUMNS], sensitivity_rows(data, result, variance, outputs))
     files.append(sensitivity_csv)
     title = _design_words(data, data.ok)
-    if result.method in ("morris", "sobol"):
-        plot = plot_morris if result.method == "morris" else plot_sobol
-        for output in main_outputs(result.rows, [o.name for o in outputs] if chosen else None):
-            files += plot(result.rows, output, title, name(f"{result.method}_{output}"), formats)
+    for output in (main_outputs(result.rows, [o.name for o in outputs] if chosen else None)
+                   if result.method in ("morris", "sobol") else []):
+        stem = name(f"{result.method}_{output}")
+        files += (plot_morris(result.rows, output, title, stem, formats) if result.method == "morris" else
+                  plot_sobol(result.rows, output, title, stem, formats, sobol_noise_floor(data, output)))
 
     discovery, line = None, None
     if len(data.settings) >= 2:
