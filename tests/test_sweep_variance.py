@@ -290,3 +290,18 @@ def test_morris_effects_against_the_noise_of_the_replicates_by_hand():
     assert p == pytest.approx(f_distribution.sf(1 / 3, 4, 16)) and p > 0.05
     noise, f, p = morris_against_noise(Effect("u", COST, 3.0, 0.0, 0.0, 3.0), 4, 16.0, 16, 2.0)
     assert f == pytest.approx(4.0) and p == pytest.approx(f_distribution.sf(4.0, 4, 16)) and p < 0.05
+
+
+def test_a_sobol_sensitivity_csv_row_carries_the_st_the_seeds_noise_alone_gives():
+    """Runs 0, 2 and 2, 4 of the floor test: ST_noise 1 beside each Sobol row of the output, so the table read
+    alone judges ST as the report does; empty with one run a point."""
+    from tppgame.experiments.sweep_report import sensitivity_rows
+    from tppgame.experiments.sweep_sensitivity import select_outputs
+    from tppgame.experiments.sweep_variance import Decomposition
+
+    data = grid_sweep({COST: [0.1, 0.2]}, 2, lambda values, rep: (values[0] - 0.1) * 20 + 2 * rep)
+    result = Sensitivity("sobol", "", [Index("utility_USA", COST, 0.5, 0.1, 1.2, 0.1)], [], 2)
+    [row] = sensitivity_rows(data, result, Decomposition([], []), select_outputs(data, "utility_USA"))
+    assert row[:8] == ["utility_USA", COST, "sobol (SALib)", "0.5", "0.1", "1.2", "0.1", "1"]
+    single = grid_sweep({COST: [0.1, 0.2]}, 1, lambda values, rep: values[0])
+    assert sensitivity_rows(single, result, Decomposition([], []), select_outputs(single, "utility_USA"))[0][7] == ""

@@ -70,7 +70,8 @@ REPORT_FOLDER = "report"
 METHOD_NAMES = {"sobol": "sobol (SALib)", "grid": "grid variance shares", "rbd_fast": "rbd_fast (SALib)",
                 "morris": "morris (SALib)", "none": ""}
 # The numbers of sensitivity.csv per method (Index fields; Effect fields for Morris).
-CSV_NUMBERS = {"morris": ("mu_star", "mu_star_conf", "sigma", "mu")}
+CSV_NUMBERS = {"morris": ("mu_star", "mu_star_conf", "sigma", "mu"),
+               "sobol": ("S1", "S1_conf", "ST", "ST_conf", "ST_noise")}   # ST_noise: sobol_noise_floor
 INDEX_NUMBERS = ("S1", "S1_conf", "ST", "ST_conf")
 # The run-level variance shares of sensitivity.csv: all settings together (per output) and the setting alone.
 SHARE_COLUMNS = ("all_settings_share", "seeds_share", "all_settings_p", "setting_share", "setting_p")
@@ -326,13 +327,15 @@ def sensitivity_rows(data: SweepData, result: Sensitivity, variance: Decompositi
     shares: dict[tuple[str, str], Share] = {(s.output, s.setting): s for s in variance.shares}
     rows = []
     for output in outputs:
+        floor = sobol_noise_floor(data, output.name) if "ST_noise" in numbers else None
         together = shares.get((output.name, ALL))
         for setting in data.settings:
             index, alone = indices.get((output.name, setting.path)), shares.get((output.name, setting.path))
             if index is None and together is None:
                 continue
             rows.append([output.name, setting.path, METHOD_NAMES[result.method] if index else "",
-                         *(_number(getattr(index, n)) if index else "" for n in numbers),
+                         *(_number(floor if n == "ST_noise" else getattr(index, n)) if index else ""
+                           for n in numbers),
                          *((_number(together.explained), _number(together.seeds), _number(together.p))
                            if together else ("", "", "")),
                          *((_number(alone.explained), _number(alone.p)) if alone else ("", ""))])
