@@ -251,3 +251,17 @@ def test_a_branch_a_tournament_and_a_pack_warn_of_a_setting_the_payoff_does_not_
     assert main(["teaching-pack", "tokyo_2014", "--seeds", "1", "--set", "bargaining.cost_scale=0.1",
                  "--out", str(tmp_path / "pack")]) == 0
     assert capsys.readouterr().err == warning
+
+
+def test_compare_warns_once_and_names_the_scenario_whose_payoff_does_not_read_it(tmp_path, capsys):
+    """compare --set bargaining.cost_scale printed the warning once per scenario (twice for tokyo_2014 and the
+    baseline, both political_economy), and with judged_indices said 'the games are as without it', though
+    judged_indices' games read it."""
+    warning = ("warning: --set bargaining.cost_scale: the political_economy payoff (bargaining.payoff) does not "
+               "read it, so the games {} as without it\n")
+    assert main(["compare", "tokyo_2014", "baseline", "--set", "bargaining.cost_scale=0.1",
+                 "--out", str(tmp_path / "a.csv")]) == 0
+    assert capsys.readouterr().err == warning.format("are")
+    assert main(["compare", "judged_indices", "tokyo_2014", "--set", "bargaining.cost_scale=0.1",
+                 "--out", str(tmp_path / "b.csv")]) == 0
+    assert capsys.readouterr().err == warning.format("of tokyo_2014 are")

@@ -143,14 +143,16 @@ def check_out_file(out: Path, scenarios: Sequence[Any] = (), option: str = "--ou
             raise UsageError(f"{option} {out}: expected a results file, not {what} the command reads")
 
 
-def with_settings(scenario: Any, settings: Sequence[str], negotiators: Sequence[str] = ()) -> Any:
+def with_settings(scenario: Any, settings: Sequence[str], negotiators: Sequence[str] = (), warn: bool = True) -> Any:
     """The scenario with ``--set PATH=VALUE`` overrides applied (checked like any setting), then
     ``--negotiator CODE=NAME`` choices (the setting ``countries.CODE.tactic``); a setting the scenario's
-    payoff does not read (:func:`tppgame.game.settings.unread_settings`) is warned of on stderr."""
+    payoff does not read (:func:`tppgame.game.settings.unread_settings`) is warned of on stderr, unless
+    ``warn`` is false (a command of several scenarios warns once per payoff)."""
     overrides = parse_settings(settings)
     if overrides:
         scenario = scenario.with_overrides(overrides, origin="--set")
-        warn_unread(scenario.params["payoff"], overrides)
+        if warn:
+            warn_unread(scenario.params["payoff"], overrides)
     chosen = parse_negotiators(negotiators, scenario.countries, overrides)
     return scenario.with_overrides(chosen, origin="--negotiator") if chosen else scenario
 
