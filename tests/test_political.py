@@ -248,6 +248,10 @@ def test_a_branch_a_tournament_and_a_pack_warn_of_a_setting_the_payoff_does_not_
     assert plan_warnings(plan) == ["tournament: warning: bargaining.cost_scale: the political_economy payoff "
                                    "(bargaining.payoff) does not read it, so every run plays as without it"]
     assert plan_warnings(plan_tournament(["tokyo_2014"], ["linear"], ["JPN"], reps=1, out=tmp_path / "u")) == []
+    both = plan_tournament(["judged_indices", "tokyo_2014"], ["linear"], ["JPN"], reps=1, out=tmp_path / "v",
+                           fixed=[("bargaining.cost_scale", 0.1)])
+    assert plan_warnings(both) == ["tournament: warning: tokyo_2014: bargaining.cost_scale: the political_economy "
+                                   "payoff (bargaining.payoff) does not read it, so every run plays as without it"]
     assert main(["teaching-pack", "tokyo_2014", "--seeds", "1", "--set", "bargaining.cost_scale=0.1",
                  "--out", str(tmp_path / "pack")]) == 0
     assert capsys.readouterr().err == warning

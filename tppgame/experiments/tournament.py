@@ -189,9 +189,11 @@ def plan_tournament(scenarios: Sequence[str] = ("baseline",), negotiators: Seque
 
 def plan_warnings(tournament: Tournament) -> list[str]:
     """The warnings of the seats' sweep plans (a ``--set`` the payoff does not read, one a scheduled event
-    sets again), each once, as the tournament's: ``tournament: warning: ...``."""
-    lines = (line.replace(WARNING_PREFIX, "tournament: warning: ", 1)
-             for _, _, plan in tournament.plans for line in plan.warnings)
+    sets again), each once, as the tournament's: ``tournament: warning: ...``, naming the scenario
+    (``tournament: warning: baseline: ...``) when there are several, as they may differ."""
+    many = len(tournament.scenarios) > 1
+    lines = (line.replace(WARNING_PREFIX, f"tournament: warning: {label}: " if many else "tournament: warning: ", 1)
+             for label, _, plan in tournament.plans for line in plan.warnings)
     return list(dict.fromkeys(lines))
 
 
