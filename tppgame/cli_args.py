@@ -6,6 +6,7 @@ prose is wrapped to on a terminal."""
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import sys
 import textwrap
@@ -153,6 +154,7 @@ def with_settings(scenario: Any, settings: Sequence[str], negotiators: Sequence[
         scenario = scenario.with_overrides(overrides, origin="--set")
         if warn:
             warn_unread(scenario.params["payoff"], overrides)
+            warn_overridden(scenario, overrides)
     chosen = parse_negotiators(negotiators, scenario.countries, overrides)
     return scenario.with_overrides(chosen, origin="--negotiator") if chosen else scenario
 
@@ -170,6 +172,19 @@ def warn_unread(payoff: str, overrides: Mapping[str, Any], consequence: str = "s
     for path in unread_settings(payoff, list(overrides)):
         print(f"warning: --set {path}: the {payoff} payoff (bargaining.payoff) does not read it, {consequence}",
               file=sys.stderr)
+
+
+def warn_overridden(scenario: Any, overrides: Mapping[str, Any]) -> None:
+    """One line on stderr for each ``--set`` setting that a scheduled event of the scenario sets again
+    (:func:`tppgame.experiments.sweep_plan.event_overrides`), as a sweep warns: the value given plays only
+    until that event, unless the ``after:`` path of the event is set too."""
+    from tppgame.experiments.sweep_plan import event_overrides, event_words
+
+    for o in event_overrides(scenario, list(overrides)):
+        if not o.targeted:
+            print(f"warning: --set {o.path}: {event_words(scenario, o)} sets {o.changed} = {json.dumps(o.value)} "
+                  f'from then on; --set "after:{o.event.label}:{o.changed}=VALUE" changes the value it sets',
+                  file=sys.stderr)
 
 
 def parse_negotiator(text: str, countries: Sequence[str]) -> tuple[str, str]:
