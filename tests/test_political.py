@@ -269,3 +269,9 @@ def test_compare_warns_once_and_names_the_scenario_whose_payoff_does_not_read_it
     assert main(["compare", "judged_indices", "tokyo_2014", "--set", "bargaining.cost_scale=0.1",
                  "--out", str(tmp_path / "b.csv")]) == 0
     assert capsys.readouterr().err == warning.format("of tokyo_2014 are")
+    threshold, tpa = "countries.USA.ratification_threshold", "Congress passes trade promotion authority"
+    assert main(["compare", "baseline", "lobbies_and_welfare", "--set", f"{threshold}=0.3",
+                 "--out", str(tmp_path / "c.csv")]) == 0      # both have the shock: said once
+    assert capsys.readouterr().err == (
+        f'warning: --set {threshold}: the event "{tpa}" (round 24, starting 2015-06-01) sets {threshold} = 0.1 '
+        f'from then on; --set "after:{tpa}:{threshold}=VALUE" changes the value it sets\n')

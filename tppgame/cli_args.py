@@ -176,15 +176,20 @@ def warn_unread(payoff: str, overrides: Mapping[str, Any], consequence: str = "s
 
 def warn_overridden(scenario: Any, overrides: Mapping[str, Any]) -> None:
     """One line on stderr for each ``--set`` setting that a scheduled event of the scenario sets again
+    (:func:`overridden_lines`)."""
+    for line in overridden_lines(scenario, overrides):
+        print(line, file=sys.stderr)
+
+
+def overridden_lines(scenario: Any, overrides: Mapping[str, Any]) -> list[str]:
+    """A warning for each ``--set`` setting that a scheduled event of the scenario sets again
     (:func:`tppgame.experiments.sweep_plan.event_overrides`), as a sweep warns: the value given plays only
     until that event, unless the ``after:`` path of the event is set too."""
     from tppgame.experiments.sweep_plan import event_overrides, event_words
 
-    for o in event_overrides(scenario, list(overrides)):
-        if not o.targeted:
-            print(f"warning: --set {o.path}: {event_words(scenario, o)} sets {o.changed} = {json.dumps(o.value)} "
-                  f'from then on; --set "after:{o.event.label}:{o.changed}=VALUE" changes the value it sets',
-                  file=sys.stderr)
+    return [f"warning: --set {o.path}: {event_words(scenario, o)} sets {o.changed} = {json.dumps(o.value)} "
+            f'from then on; --set "after:{o.event.label}:{o.changed}=VALUE" changes the value it sets'
+            for o in event_overrides(scenario, list(overrides)) if not o.targeted]
 
 
 def parse_negotiator(text: str, countries: Sequence[str]) -> tuple[str, str]:

@@ -3,12 +3,13 @@ seed (:mod:`tppgame.comparison`), side by side and as a CSV."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from tppgame.cli_args import (MOST_SEEDS, Parser, UsageError, check_out_file, parse_settings, path_arg, seed_arg,
-                              seed_range, warn_unread, with_settings, write_or_fail)
+from tppgame.cli_args import (MOST_SEEDS, Parser, UsageError, check_out_file, overridden_lines, parse_settings,
+                              path_arg, seed_arg, seed_range, warn_unread, with_settings, write_or_fail)
 from tppgame.game.scenario import load_scenario
 
 
@@ -95,8 +96,11 @@ def _compared_names(first: Any, second: Any, first_given: str, second_given: str
 
 
 def _warn_unread(scenarios: Sequence[Any], names: Sequence[str], overrides: dict[str, Any]) -> None:
-    """A --set setting a scenario's payoff does not read, said once: for the games of both when their payoff
-    is the same (it was said twice), else for the games of the scenario whose payoff it is."""
+    """A --set setting a scheduled event sets again, said once per event; one a scenario's payoff does not read,
+    said once: for the games of both when their payoff is the same (it was said twice), else for the games of
+    the scenario whose payoff it is."""
+    for line in dict.fromkeys(line for scenario in scenarios for line in overridden_lines(scenario, overrides)):
+        print(line, file=sys.stderr)      # a setting an event sets again: once, the same event in both
     payoffs = [scenario.params["payoff"] for scenario in scenarios]
     if payoffs[0] == payoffs[1]:
         warn_unread(payoffs[0], overrides)
