@@ -137,3 +137,16 @@ def test_an_event_dropped_twice_is_refused_not_dropped_once(tmp_path, one_error_
     assert one_error_line(["sweep", str(spec_file), "--out", str(out)]).startswith(
         f"error: {spec_file}: drop_events: expected a list of event labels, each once, got")
     assert not out.exists()
+
+
+def test_a_single_run_warns_of_a_set_setting_an_event_sets_again(tmp_path, capsys):
+    """A sweep of the US threshold warns that the trade promotion authority shock sets it again in June 2015;
+    run.py baseline --set of it played 0.3 until then and 0.1 after, in silence. Now one line, as the sweep's,
+    and none when the after: path of the event is set too."""
+    assert main(["baseline", "--quiet", "--set", f"{THRESHOLD}=0.3", "--out", str(tmp_path / "a")]) == 0
+    assert capsys.readouterr().err == (
+        f'warning: --set {THRESHOLD}: the event "{TPA}" (round 24, starting 2015-06-01) sets {THRESHOLD} = 0.1 '
+        f'from then on; --set "after:{TPA}:{THRESHOLD}=VALUE" changes the value it sets\n')
+    assert main(["baseline", "--quiet", "--set", f"{THRESHOLD}=0.3", "--set", f"after:{TPA}:{THRESHOLD}=0.2",
+                 "--out", str(tmp_path / "b")]) == 0
+    assert capsys.readouterr().err == ""

@@ -427,3 +427,20 @@ def test_compare_over_seeds_gives_each_difference_seed_by_seed_with_its_interval
         assert line.endswith(" noise") == noise
     assert rows["formed"]["tokyo_2014"] == str(np.mean([g["formed"] for g in games[0]]))
     assert rows["last_month"]["tokyo_2014"] == "June 2014"          # the same in every seed: no count
+
+
+def test_a_fragile_headline_whose_interval_reaches_the_bar_is_not_called_surely_fragile():
+    """7 of 10 seeds (Wilson 40% to 89%) read 'FRAGILE (holds in fewer than 80% of seeds)' as flatly as 0 of 30
+    (0% to 11%), while 8 of 10 (49% to 94%) said the seeds were too few to be sure; tokyo_2014's headline 2,
+    marked FRAGILE on seeds 0-9, holds in 88% of seeds 0-99."""
+    from tppgame.cli import _verdict
+    from tppgame.experiments.sweep_agreement import wilson
+
+    low, high = wilson(7, 10)
+    assert (round(low, 2), round(high, 2)) == (0.40, 0.89)
+    assert _verdict(0.7, low, high, 0.8) == ("FRAGILE in these seeds, too few to be sure (holds in fewer than 80% "
+                                             "of them; the interval reaches above 80%)")
+    assert _verdict(0.0, *wilson(0, 30), 0.8) == "FRAGILE (holds in fewer than 80% of seeds)"
+    assert _verdict(0.8, *wilson(8, 10), 0.8) == ("robust in these seeds, too few to be sure (the interval reaches "
+                                                  "below 80%)")
+    assert _verdict(0.9, *wilson(90, 100), 0.8) == "robust"

@@ -224,3 +224,54 @@ def test_a_setting_the_payoff_does_not_read_is_warned_of_on_the_command_line_and
     both = build_plan(make_spec("tokyo_2014", ["bargaining.cost_scale=[0.2, 0.4]",
                                               'bargaining.payoff=["judgment", "political_economy"]'], seed=1))
     assert both.warnings == ()
+
+
+def test_a_branch_a_tournament_and_a_pack_warn_of_a_setting_the_payoff_does_not_read(tmp_path, capsys):
+    """run.py --from FILE --set, the tournament's --set and teaching-pack's --set played an unread setting
+    without the warning run.py SCENARIO --set gives. A branch is a change all the same (the event log notes
+    it, and talks that had stalled meet again), so its warning says so."""
+    warning = ("warning: --set bargaining.cost_scale: the political_economy payoff (bargaining.payoff) does not "
+               "read it, so the games are as without it\n")
+    saved = tmp_path / "saved.json"
+    assert main(["tokyo_2014", "--quiet", "--stop-at", "3", "--save", str(saved)]) == 0
+    capsys.readouterr()
+    assert main(["--from", str(saved), "--quiet", "--set", "bargaining.cost_scale=0.1", "--out", str(tmp_path / "a")]) == 0
+    assert capsys.readouterr().err == warning.replace("so the games are as without it", "so the branch plays as "
+                                                      "without it, but for the talks that had stalled, which meet "
+                                                      "again as after any change")
+    assert main(["--from", str(saved), "--quiet", "--set", "bargaining.endgame_share=0.4", "--out", str(tmp_path / "b")]) == 0
+    assert capsys.readouterr().err == ""
+    from tppgame.experiments.tournament import plan_tournament, plan_warnings
+
+    plan = plan_tournament(["tokyo_2014"], ["linear", "boulware"], ["JPN", "USA"], reps=1, out=tmp_path / "t",
+                           fixed=[("bargaining.cost_scale", 0.1)])
+    assert plan_warnings(plan) == ["tournament: warning: bargaining.cost_scale: the political_economy payoff "
+                                   "(bargaining.payoff) does not read it, so every run plays as without it"]
+    assert plan_warnings(plan_tournament(["tokyo_2014"], ["linear"], ["JPN"], reps=1, out=tmp_path / "u")) == []
+    both = plan_tournament(["judged_indices", "tokyo_2014"], ["linear"], ["JPN"], reps=1, out=tmp_path / "v",
+                           fixed=[("bargaining.cost_scale", 0.1)])
+    assert plan_warnings(both) == ["tournament: warning: tokyo_2014: bargaining.cost_scale: the political_economy "
+                                   "payoff (bargaining.payoff) does not read it, so every run plays as without it"]
+    assert main(["teaching-pack", "tokyo_2014", "--seeds", "1", "--set", "bargaining.cost_scale=0.1",
+                 "--out", str(tmp_path / "pack")]) == 0
+    assert capsys.readouterr().err == warning
+
+
+def test_compare_warns_once_and_names_the_scenario_whose_payoff_does_not_read_it(tmp_path, capsys):
+    """compare --set bargaining.cost_scale printed the warning once per scenario (twice for tokyo_2014 and the
+    baseline, both political_economy), and with judged_indices said 'the games are as without it', though
+    judged_indices' games read it."""
+    warning = ("warning: --set bargaining.cost_scale: the political_economy payoff (bargaining.payoff) does not "
+               "read it, so the games {} as without it\n")
+    assert main(["compare", "tokyo_2014", "baseline", "--set", "bargaining.cost_scale=0.1",
+                 "--out", str(tmp_path / "a.csv")]) == 0
+    assert capsys.readouterr().err == warning.format("are")
+    assert main(["compare", "judged_indices", "tokyo_2014", "--set", "bargaining.cost_scale=0.1",
+                 "--out", str(tmp_path / "b.csv")]) == 0
+    assert capsys.readouterr().err == warning.format("of tokyo_2014 are")
+    threshold, tpa = "countries.USA.ratification_threshold", "Congress passes trade promotion authority"
+    assert main(["compare", "baseline", "lobbies_and_welfare", "--set", f"{threshold}=0.3",
+                 "--out", str(tmp_path / "c.csv")]) == 0      # both have the shock: said once
+    assert capsys.readouterr().err == (
+        f'warning: --set {threshold}: the event "{tpa}" (round 24, starting 2015-06-01) sets {threshold} = 0.1 '
+        f'from then on; --set "after:{tpa}:{threshold}=VALUE" changes the value it sets\n')

@@ -335,6 +335,9 @@ def test_a_named_pipe_is_refused_without_waiting(tmp_path, one_error_line):
     (["--from", "s.json", "--set", "rounds=50"], "--set: rounds: expected a country, bargaining or agreement setting"),
     (["--from", "s.json", "--set", "countries.JPN.sensitivity.rice=-1"],
      "--set: countries.JPN.sensitivity.rice: expected a number from 0 to 10, got -1"),
+    # the branch applied it as a --set, and the line named --set
+    (["--from", "s.json", "--negotiator", "JPN=nosuch"],
+     "error: --negotiator: countries.JPN.tactic: expected a registered negotiator"),
     (["--from", "s.json", "--stop-at", "3", "--save", "x.json"], "--stop-at 3: expected a round from 11 to 39"),
     (["baseline", "--stop-at", "40", "--save", "x.json"],
      "--stop-at 40: expected a round from 1 to 39 (the game has 40), or a month from 2013-07 to 2016-09"),

@@ -38,6 +38,20 @@ def test_labels_are_words_with_units_from_the_descriptions():
     assert label("formed") == "Agreement formed (1 = yes, 0 = no)"
 
 
+def test_a_description_that_names_its_payoff_or_lists_its_values_is_labelled_in_words():
+    # the reference opens these with the payoff they apply to, or with what each value means; the
+    # label was that name ("Political_economy (weight)", "Full", "Standalone")
+    assert setting_label("bargaining.lobby_weight") == (
+        "Extra weight on organised producers per unit of sensitivity or export interest, beyond welfare (weight)")
+    assert setting_label("bargaining.information") == "What a negotiator knows of its partner's utility"
+    assert setting_label("side_deals[0].kind") == "Whether the side deal stands whatever happens to the TPP"
+    assert setting_label("headlines[0].first", unit=False) == "The pair that closes first"
+    from tppgame.game.scenario_descriptions import DESCRIPTIONS
+    for key in DESCRIPTIONS:       # no label opens with a payoff's, a kind's or a value's name
+        words = setting_label(key.replace("CODE", "JPN").replace("SECTOR", "rice"), unit=False)
+        assert "_" not in words.split()[0] and not words.startswith(("Full", "False", "With ")), (key, words)
+
+
 # ----------------------------------------------------------------------- formats and resolution
 def png_dpi(path: Path) -> float:
     """The resolution in a PNG's pHYs chunk (pixels per metre -> per inch)."""
@@ -94,7 +108,7 @@ def test_morris_plot_and_sobol_bars_for_small_sweeps(design, samples, other, tmp
     assert not any(n.startswith(f"{other}_") for n in names)
     heading = [line for line in report.lines if line.startswith("indices against noise")]
     assert heading == ([] if design == "morris" else [
-        "indices against noise (the 95% interval of ST, the whole effect; an interval that includes 0: not "
+        "indices against noise (the 95% interval of ST, the whole effect; an interval that reaches down to 0: not "
         "distinguishable from noise):"])
 
 
@@ -122,7 +136,7 @@ def test_each_limit_of_the_box_has_its_quasi_p_value_and_chance_is_named():
     x, y = rng.random(1000), rng.random(1000)
     real = prim({"x": x, "y": y}, (x > 0.6) & (y < 0.3))
     assert all(lim.quasi_p < 1e-20 for lim in real.box.limits)
-    assert summary_line(real, {}).endswith("; every limit's quasi-p-value is below 0.05 (none is chance)")
+    assert summary_line(real, {}).endswith("; every limit's quasi-p-value is below 0.05 (none looks like chance)")
     rng = np.random.default_rng(2)
     x, y = rng.random(60), rng.random(60)
     chance = prim({"x": x, "y": y}, rng.random(60) < 0.5)
@@ -131,6 +145,22 @@ def test_each_limit_of_the_box_has_its_quasi_p_value_and_chance_is_named():
     line = summary_line(chance, {"x": "Setting X", "y": "Setting Y"})
     assert line.endswith("not distinguishable from chance (quasi-p-value above 0.05): the limits on "
                          f"Setting X ({restricted[0].quasi_p:.2g}), Setting Y ({restricted[1].quasi_p:.2g})")
+
+
+def test_a_box_that_restricts_nothing_is_no_box_and_the_densest_peel_is_named():
+    """The chosen box was the whole space (the densest peel, 0.91, within 0.02 of all the runs' 0.90), and
+    the line read "the agreement forms in 90% of the runs where no setting restricted (peeling raised the
+    density nowhere) (density)": peeling had raised it, by less than the tolerance."""
+    from tppgame.experiments.sweep_discovery import Box, Discovery, Limit
+
+    whole = Box((Limit("x", 0.0, 1.0),), coverage=1.0, density=0.9, mass=1.0, step=0)
+    peeled = Box((Limit("x", 0.1, 1.0, restricted=True, quasi_p=0.4),), coverage=0.91, density=0.91, mass=0.9, step=1)
+    line = summary_line(Discovery(whole, [whole, peeled], runs=100, formed=90), {})
+    assert line == ("scenario discovery (PRIM, alpha 0.05, minimum mass 0.05, 100 runs): no box of settings: the "
+                    "agreement forms in 90.0% of all the runs, and no restriction of the settings raises that by "
+                    "more than 0.02 (the densest box of the peeling, 91.0% in 90% of the runs, is within 0.02 of it)")
+    assert summary_line(Discovery(whole, [whole], runs=100, formed=90), {}).endswith(
+        "raises that by more than 0.02 (peeling raised the density nowhere)")
 
 
 def test_discovery_needs_the_ema_workbench_and_says_so_in_one_line_before_writing(small_grid, tmp_path, monkeypatch):
@@ -247,3 +277,19 @@ def test_a_morris_report_with_replicates_tests_each_setting_against_seed_noise(t
         "p < 0.001): beyond seed noise",
         f"  {ENDGAME} on the utility of USA: mu* 0, seed noise alone about 0.0846 (F = 0 on 4 and 12 df, "
         "p = 1.00): not distinguishable from seed noise"]
+
+
+def test_the_sobol_figure_marks_what_the_seeds_noise_alone_gives_st(tmp_path, monkeypatch):
+    """The report judges a Sobol ST with replicates against the seeds' noise, not 0; the figure drew only 0,
+    so an ST bar whose interval lay above 0 but reached the noise read as an effect. A dashed line marks it."""
+    from tppgame.experiments import sweep_figures
+    from tppgame.experiments.sweep_sensitivity import Index
+
+    drawn = []
+    monkeypatch.setattr(sweep_figures, "save", lambda figure, stem, formats: drawn.append(figure) or [])
+    rows = [Index("utility_USA", COST, 0.1, 0.2, 0.6, 0.3)]
+    sweep_figures.plot_sobol(rows, "utility_USA", "a sweep", tmp_path / "s", ["png"], floor=0.443)
+    sweep_figures.plot_sobol(rows, "utility_USA", "a sweep", tmp_path / "t", ["png"])
+    marked = [[(line.get_xdata()[0], line.get_label()) for line in figure.axes[0].lines
+               if line.get_linestyle() == "--"] for figure in drawn]
+    assert marked == [[(0.443, "ST from the seeds' noise alone (0.443)")], []]

@@ -181,6 +181,19 @@ def test_the_baseline_threshold_is_named_with_the_tpa_event():
     assert build_plan(make_spec("baseline", fixed=[(THRESHOLD, 0.2)])).warnings == (WARNING,)   # --set too
 
 
+def test_the_warning_does_not_say_the_events_value_plays_when_the_sweep_sets_it_after_the_event():
+    """Swept with after:TPA:THRESHOLD too (or that fixed by --set), the warning said 'THRESHOLD = 0.1 from
+    then on in every run', though each run plays the value the sweep gives after the event (0.1 or 0.3)."""
+    after = f"after:{TPA}:{THRESHOLD}"
+    expected = (f'sweep: warning: {THRESHOLD} is set again by the event "{TPA}" (round 24, starting 2015-06-01): '
+                f"from then on each run plays the value the sweep gives \"{after}\", not {THRESHOLD}'s; "
+                f'--drop-event "{TPA}" plays without it')
+    assert build_plan(make_spec("baseline", [f"{THRESHOLD}=[0.1, 0.3]", f"{after}=[0.1, 0.3]"])).warnings == (
+        expected,)
+    assert build_plan(make_spec("baseline", [f"{THRESHOLD}=[0.1, 0.3]"], fixed=[(after, 0.3)])).warnings == (
+        expected,)
+
+
 def test_the_report_repeats_the_warning_of_a_setting_an_event_sets_again(tmp_path):
     """The store keeps the plan's warning, so the report of a sweep of the US threshold (which explains
     nothing after June 2015, whatever its value) says why in its notes; a sweep without one says nothing."""

@@ -199,6 +199,24 @@ def test_bootstrap_confidence_of_grid_indices():
     assert grid_bootstrap(clean, "utility_USA", 7) == [(0.0, 0.0), (0.0, 0.0)]
 
 
+def test_a_grid_of_one_run_a_point_gives_its_indices_no_confidence():
+    """One run a point: the bootstrap's resampled means never vary, and the report gave S1 1.000 ± 0.000 under
+    '95% bootstrap confidence over the replicates'. Now no confidence (blank), and the words say why. The
+    grid's utility is the cost setting (0.1 or 0.2) plus the endgame's rep-free 0 or 1: S1 of the endgame
+    is Var(0.5 +- 0.5) / (0.0025 + 0.25) = 0.25 / 0.2525."""
+    single = grid_sweep({COST: [0.1, 0.2], "bargaining.endgame_share": [0.0, 1.0]}, 1,
+                        lambda values, rep: values[0] + values[1])
+    assert grid_bootstrap(single, "utility_USA", 7) is None
+    result = sensitivity(single)
+    endgame = next(r for r in result.rows if r.output == "utility_USA" and r.setting == "bargaining.endgame_share")
+    assert endgame.S1 == pytest.approx(0.25 / 0.2525) and math.isnan(endgame.S1_conf) and math.isnan(endgame.ST_conf)
+    assert result.description.endswith("the Sobol indices of the grid itself, without confidence (a point has a "
+                                       "single finished run)")
+    assert ("a point with a single finished run: S1 and ST have no confidence, which resamples each point's "
+            "replicates; use --reps 2 or more") in result.notes
+    assert "bootstrap" in sensitivity(grid_sweep({COST: [0.1, 0.2]}, 2, lambda values, rep: rep)).description
+
+
 # ----------------------------------------------------------------------- sampled designs: intervals in words
 def test_sampled_indices_say_in_words_whether_their_interval_excludes_0():
     """A Sobol design's settings are judged by ST's 95% interval (the whole effect), RBD-FAST's by S1's: the
@@ -215,6 +233,24 @@ def test_sampled_indices_say_in_words_whether_their_interval_excludes_0():
         "S1 0.240 ± 0.200, from 0.040 to 0.440: beyond noise",
         "S1 0.240 ± 0.300, from -0.060 to 0.540: not distinguishable from noise"]
     assert interval_lines(Sensitivity("grid", "", rows, [], 4), labels) == []       # a grid has its F tests
+
+
+def test_a_sobol_st_is_judged_against_what_the_seeds_noise_alone_gives_it():
+    """With replicates, two points' means differ by the seeds' noise even where a setting does nothing, and
+    Jansen's ST counts that: a setting the games do not read got ST 0.627 ± 0.328 (0.300 to 0.955) on the
+    total welfare of a baseline Sobol sweep, 'beyond noise'. Runs 0, 2 and 2, 4 (point means 1 and 3): the
+    variance within the points is (1 + 1 + 1 + 1) / (4 - 2) = 2, of the means 1, two runs a point, so noise
+    alone gives ST about 2 / (2 x 1) = 1: ST 1.2 ± 0.1 is beyond it, 0.9 ± 0.1 is not, though above 0."""
+    from tppgame.experiments.sweep_variance import sobol_noise_floor
+
+    data = grid_sweep({COST: [0.1, 0.2]}, 2, lambda values, rep: (values[0] - 0.1) * 20 + 2 * rep)
+    assert sobol_noise_floor(data, "utility_USA") == pytest.approx(1.0)
+    rows = [Index("utility_USA", COST, 0.5, 0.1, 1.2, 0.1), Index("utility_USA", RICE, 0.5, 0.1, 0.9, 0.1)]
+    assert [line.split(": ", 1)[1] for line in interval_lines(Sensitivity("sobol", "", rows, [], 2), {}, data)] == [
+        "ST 1.200 ± 0.100, from 1.100 to 1.300: beyond noise (the seeds' noise alone gives ST about 1.000)",
+        "ST 0.900 ± 0.100, from 0.800 to 1.000: not distinguishable from noise (the seeds' noise alone gives ST "
+        "about 1.000)"]
+    assert sobol_noise_floor(grid_sweep({COST: [0.1, 0.2]}, 1, lambda values, rep: values[0]), "utility_USA") is None
 
 
 def test_the_bootstrap_spreads_few_replicates_so_their_means_vary_as_they_should():
@@ -254,3 +290,18 @@ def test_morris_effects_against_the_noise_of_the_replicates_by_hand():
     assert p == pytest.approx(f_distribution.sf(1 / 3, 4, 16)) and p > 0.05
     noise, f, p = morris_against_noise(Effect("u", COST, 3.0, 0.0, 0.0, 3.0), 4, 16.0, 16, 2.0)
     assert f == pytest.approx(4.0) and p == pytest.approx(f_distribution.sf(4.0, 4, 16)) and p < 0.05
+
+
+def test_a_sobol_sensitivity_csv_row_carries_the_st_the_seeds_noise_alone_gives():
+    """Runs 0, 2 and 2, 4 of the floor test: ST_noise 1 beside each Sobol row of the output, so the table read
+    alone judges ST as the report does; empty with one run a point."""
+    from tppgame.experiments.sweep_report import sensitivity_rows
+    from tppgame.experiments.sweep_sensitivity import select_outputs
+    from tppgame.experiments.sweep_variance import Decomposition
+
+    data = grid_sweep({COST: [0.1, 0.2]}, 2, lambda values, rep: (values[0] - 0.1) * 20 + 2 * rep)
+    result = Sensitivity("sobol", "", [Index("utility_USA", COST, 0.5, 0.1, 1.2, 0.1)], [], 2)
+    [row] = sensitivity_rows(data, result, Decomposition([], []), select_outputs(data, "utility_USA"))
+    assert row[:8] == ["utility_USA", COST, "sobol (SALib)", "0.5", "0.1", "1.2", "0.1", "1"]
+    single = grid_sweep({COST: [0.1, 0.2]}, 1, lambda values, rep: values[0])
+    assert sensitivity_rows(single, result, Decomposition([], []), select_outputs(single, "utility_USA"))[0][7] == ""

@@ -106,6 +106,20 @@ def test_an_unknown_outcome_is_one_line_and_exit_2(swept, tmp_path, capsys, outc
     assert err.count("\n") == 1 and err.startswith("error: --outcomes ") and not out.exists()
 
 
+def test_the_unknown_outcome_line_lists_every_outcome_whole(swept, tmp_path, capsys):
+    """The list of known outcomes was cut at 400 characters, mid-name ('..., welfare_pct_g)'): the
+    per-country outcomes are now one form each with their countries, and nothing is cut."""
+    from tppgame.experiments.sweep_sensitivity import outcome_forms
+
+    names = ["agreement_probability", "utility_USA", "utility_JPN", "welfare_total_usd_m",
+             "welfare_pct_gdp_USA", "welfare_pct_gdp_JPN", "n_welfare_losers"]
+    assert outcome_forms(names) == ["agreement_probability", "utility_XXX (XXX: USA, JPN)", "welfare_total_usd_m",
+                                    "welfare_pct_gdp_XXX (XXX: USA, JPN)", "n_welfare_losers"]
+    assert main(["sweep-report", str(swept), "--out", str(tmp_path / "r"), "--outcomes", "nosuch"]) == 2
+    err = capsys.readouterr().err
+    assert "utility_XXX (XXX: USA, JPN, " in err and err.endswith(", BRN))\n")
+
+
 def test_a_morris_figure_of_a_welfare_outcome(tmp_path):
     out = tmp_path / "morris"
     plan = build_plan(make_spec("tokyo_2014", [f"{COST}=uniform(0.02, 0.3)", f"{ENDGAME}=uniform(0, 1)"],

@@ -130,6 +130,23 @@ def test_the_ranking_table_has_its_columns_means_and_t_intervals(small):
     assert report.plot.stat().st_size > 10_000 and "mirror" in report.summary.read_text()
 
 
+def test_the_ranking_figure_labels_each_axis_in_words_with_its_unit_and_plots_the_tables_means():
+    """The panels had a title but no axis label, so a reader could not tell the unit of a gain or a distance."""
+    from tppgame.experiments.tournament_report import AXES, PLOTTED, ranking_figure
+
+    means = {"gain": 0.25, "agreement_rate": 0.75, "nash_distance": 0.125, "joint_gain": 0.03}
+    rows = [{"scenario": "baseline", "seat": "JPN", "negotiator": "linear",
+             **{f"{m}_{end}": means[m] + shift for m in PLOTTED for end, shift in (("mean", 0), ("lo", -0.01),
+                                                                                     ("hi", 0.01))}}]
+    figure = ranking_figure(rows)
+    labels = [ax.get_xlabel() for ax in figure.axes[:len(PLOTTED)]]
+    assert labels == [AXES[m] for m in PLOTTED]
+    assert labels[0] == "seat's utility less its outside option (utility)"
+    assert labels[1] == "deals closed / talks met (share, 0 to 1)"
+    plotted = [float(ax.lines[0].get_xdata()[0]) for ax in figure.axes[:len(PLOTTED)]]
+    assert plotted == [means[m] for m in PLOTTED]
+
+
 def test_the_second_is_behind_the_first_by_the_gap_paired_seed_by_seed(small):
     """Every negotiator plays the same seeds (replicate r: child r of the sweep seed), and the ranking
     gives the second its gap to the first as the mean of the three seeds' differences with their

@@ -42,9 +42,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from tppgame.cli_args import (EXIT_BAD_INPUT, MOST_SEEDS, Parser, UsageError, check_out_file, parse_negotiators,
-                              parse_settings, path_arg, scenario_name, seed_arg, seed_range, terminal_width, with_settings,
-                              wrapped, write_or_fail)
+from tppgame.cli_args import (BRANCH_UNREAD, EXIT_BAD_INPUT, MOST_SEEDS, Parser, UsageError, check_out_file,
+                              parse_negotiators, parse_settings, path_arg, scenario_name, seed_arg, seed_range,
+                              terminal_width, warn_unread, with_settings, wrapped, write_or_fail)
 from tppgame.cli_classroom import classroom, quiet_server, server_url
 from tppgame.cli_compare import compare
 from tppgame.cli_experiments import sweep, sweep_report, tournament
@@ -163,7 +163,11 @@ def saved_game(args: argparse.Namespace, seat: str | None = None) -> Any:
     if args.seed is not None and args.seed != saved.seed:
         raise UsageError(f"--seed {args.seed}: a saved game keeps its seed ({saved.seed}); leave --seed out with --from")
     overrides = parse_settings(args.settings)
-    overrides.update(parse_negotiators(args.negotiators, scenario.countries, overrides))
+    warn_unread(overrides.get("bargaining.payoff", scenario.params["payoff"]), overrides, BRANCH_UNREAD)
+    chosen = parse_negotiators(args.negotiators, scenario.countries, overrides)
+    if chosen:      # checked as --negotiator's, not as the --set the branch applies them with
+        scenario.with_overrides(chosen, origin="--negotiator")
+    overrides.update(chosen)
     model = saved.play_on(TPPModel, overrides, origin="--set")
     people = [model.countries[i] for i in model.seats.countries] + model.seats.taking
     if people and people != [seat]:     # run would pass their talks every round; play plays one seat
@@ -406,15 +410,19 @@ def _robustness_table(scenario: Any, rows: list[dict[str, Any]], robust_share: f
         held = sum(bool(r[f"headline_{k}"]) for r in rows)
         share = held / n
         low, high = wilson(held, n)
-        verdict = _verdict(share, low, robust_share)
+        verdict = _verdict(share, low, high, robust_share)
         print(f"headline {k}: {headline.claim} -- holds in {share:.0%} of seeds ({held} of {n}; 95% Wilson "
               f"interval {low:.0%} to {high:.0%}): {verdict}")
 
 
-def _verdict(share: float, low: float, robust_share: float) -> str:
-    """A headline's verdict: robust at ``robust_share`` of the seeds or more, else FRAGILE; a robust share whose
-    95% interval still reaches below the bar (8 of 10 seeds: 49% to 94%) says the seeds are too few to be sure."""
+def _verdict(share: float, low: float, high: float, robust_share: float) -> str:
+    """A headline's verdict: robust at ``robust_share`` of the seeds or more, else FRAGILE; a share whose 95%
+    interval (``low`` to ``high``) still reaches across the bar says the seeds are too few to be sure, a robust one
+    (8 of 10 seeds: 49% to 94%) as a fragile one (7 of 10: 40% to 89%)."""
     if share < robust_share:
+        if high >= robust_share:
+            return (f"FRAGILE in these seeds, too few to be sure (holds in fewer than {robust_share:.0%} of them; "
+                    f"the interval reaches above {robust_share:.0%})")
         return f"FRAGILE (holds in fewer than {robust_share:.0%} of seeds)"
     if low < robust_share:
         return f"robust in these seeds, too few to be sure (the interval reaches below {robust_share:.0%})"

@@ -6,6 +6,7 @@ prose is wrapped to on a terminal."""
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import sys
 import textwrap
@@ -143,21 +144,52 @@ def check_out_file(out: Path, scenarios: Sequence[Any] = (), option: str = "--ou
             raise UsageError(f"{option} {out}: expected a results file, not {what} the command reads")
 
 
-def with_settings(scenario: Any, settings: Sequence[str], negotiators: Sequence[str] = ()) -> Any:
+def with_settings(scenario: Any, settings: Sequence[str], negotiators: Sequence[str] = (), warn: bool = True) -> Any:
     """The scenario with ``--set PATH=VALUE`` overrides applied (checked like any setting), then
     ``--negotiator CODE=NAME`` choices (the setting ``countries.CODE.tactic``); a setting the scenario's
-    payoff does not read (:func:`tppgame.game.settings.unread_settings`) is warned of on stderr."""
-    from tppgame.game.settings import unread_settings
-
+    payoff does not read (:func:`tppgame.game.settings.unread_settings`) is warned of on stderr, unless
+    ``warn`` is false (a command of several scenarios warns once per payoff)."""
     overrides = parse_settings(settings)
     if overrides:
         scenario = scenario.with_overrides(overrides, origin="--set")
-        payoff = scenario.params["payoff"]
-        for path in unread_settings(payoff, list(overrides)):
-            print(f"warning: --set {path}: the {payoff} payoff (bargaining.payoff) does not read it, so the games "
-                  "are as without it", file=sys.stderr)
+        if warn:
+            warn_unread(scenario.params["payoff"], overrides)
+            warn_overridden(scenario, overrides)
     chosen = parse_negotiators(negotiators, scenario.countries, overrides)
     return scenario.with_overrides(chosen, origin="--negotiator") if chosen else scenario
+
+
+BRANCH_UNREAD = ("so the branch plays as without it, but for the talks that had stalled, which meet again "
+                 "as after any change")
+
+
+def warn_unread(payoff: str, overrides: Mapping[str, Any], consequence: str = "so the games are as without it") -> None:
+    """One line on stderr for each ``--set`` setting that ``payoff`` (the payoff the games play) does not
+    read (:func:`tppgame.game.settings.unread_settings`), saying what follows (a saved game's branch:
+    :data:`BRANCH_UNREAD`, since any change lets stalled talks meet again)."""
+    from tppgame.game.settings import unread_settings
+
+    for path in unread_settings(payoff, list(overrides)):
+        print(f"warning: --set {path}: the {payoff} payoff (bargaining.payoff) does not read it, {consequence}",
+              file=sys.stderr)
+
+
+def warn_overridden(scenario: Any, overrides: Mapping[str, Any]) -> None:
+    """One line on stderr for each ``--set`` setting that a scheduled event of the scenario sets again
+    (:func:`overridden_lines`)."""
+    for line in overridden_lines(scenario, overrides):
+        print(line, file=sys.stderr)
+
+
+def overridden_lines(scenario: Any, overrides: Mapping[str, Any]) -> list[str]:
+    """A warning for each ``--set`` setting that a scheduled event of the scenario sets again
+    (:func:`tppgame.experiments.sweep_plan.event_overrides`), as a sweep warns: the value given plays only
+    until that event, unless the ``after:`` path of the event is set too."""
+    from tppgame.experiments.sweep_plan import event_overrides, event_words
+
+    return [f"warning: --set {o.path}: {event_words(scenario, o)} sets {o.changed} = {json.dumps(o.value)} "
+            f'from then on; --set "after:{o.event.label}:{o.changed}=VALUE" changes the value it sets'
+            for o in event_overrides(scenario, list(overrides)) if not o.targeted]
 
 
 def parse_negotiator(text: str, countries: Sequence[str]) -> tuple[str, str]:

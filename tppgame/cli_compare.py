@@ -3,12 +3,13 @@ seed (:mod:`tppgame.comparison`), side by side and as a CSV."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from tppgame.cli_args import (MOST_SEEDS, Parser, UsageError, check_out_file, path_arg, seed_arg, seed_range,
-                              with_settings, write_or_fail)
+from tppgame.cli_args import (MOST_SEEDS, Parser, UsageError, check_out_file, overridden_lines, parse_settings,
+                              path_arg, seed_arg, seed_range, warn_unread, with_settings, write_or_fail)
 from tppgame.game.scenario import load_scenario
 
 
@@ -32,7 +33,9 @@ def compare(argv: Sequence[str]) -> int:
     args = parser.parse_args(list(argv))
     if not 1 <= args.seeds <= MOST_SEEDS:
         raise UsageError(f"--seeds {args.seeds}: expected a whole number from 1 to {MOST_SEEDS}")
-    first, second = (with_settings(load_scenario(name), args.settings) for name in (args.first, args.second))
+    first, second = (with_settings(load_scenario(name), args.settings, warn=False)
+                     for name in (args.first, args.second))
+    _warn_unread((first, second), (args.first, args.second), parse_settings(args.settings))
     names = _compared_names(first, second, args.first, args.second)
     seed = first.seed if args.seed is None else args.seed
     seeds = seed_range(seed, args.seeds)
@@ -90,3 +93,17 @@ def _compared_names(first: Any, second: Any, first_given: str, second_given: str
                          f"both are {first.file}")
     names = [Path(first.file).stem, Path(second.file).stem]
     return names if names[0] != names[1] else [first.file, second.file]
+
+
+def _warn_unread(scenarios: Sequence[Any], names: Sequence[str], overrides: dict[str, Any]) -> None:
+    """A --set setting a scheduled event sets again, said once per event; one a scenario's payoff does not read,
+    said once: for the games of both when their payoff is the same (it was said twice), else for the games of
+    the scenario whose payoff it is."""
+    for line in dict.fromkeys(line for scenario in scenarios for line in overridden_lines(scenario, overrides)):
+        print(line, file=sys.stderr)      # a setting an event sets again: once, the same event in both
+    payoffs = [scenario.params["payoff"] for scenario in scenarios]
+    if payoffs[0] == payoffs[1]:
+        warn_unread(payoffs[0], overrides)
+        return
+    for payoff, name in zip(payoffs, names):
+        warn_unread(payoff, overrides, f"so the games of {name} are as without it")

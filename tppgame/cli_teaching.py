@@ -9,7 +9,8 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from tppgame.cli_args import Parser, UsageError, parse_settings, path_arg, scenario_name, seed_arg, seed_range
+from tppgame.cli_args import (Parser, UsageError, parse_settings, path_arg, scenario_name, seed_arg, seed_range,
+                              warn_unread)
 
 
 def build_teaching_parser() -> Parser:
@@ -46,6 +47,7 @@ def teaching_pack(argv: Sequence[str]) -> int:
     overrides = parse_settings(args.settings)
     if overrides:
         scenario = scenario.with_overrides(overrides, origin="--set")
+        warn_unread(scenario.params["payoff"], overrides)
     out = args.out or Path("out") / f"teaching-pack-{Path(scenario.file).stem}"
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out}: expected a folder, found a file")
@@ -109,6 +111,7 @@ def debrief(argv: Sequence[str]) -> int:
     overrides = parse_settings(args.settings)
     if overrides:
         scenario = scenario.with_overrides(overrides, origin="--set")
+        warn_unread(scenario.params["payoff"], overrides)
     seed = scenario.seed if args.seed is None else args.seed
     out = _folder(args.out or Path("out") / f"debrief-{Path(scenario.file).stem}-seed{seed}")
     model = TPPModel(scenario, rng=seed)

@@ -173,10 +173,24 @@ def summary_line(result: Discovery, labels: dict[str, str]) -> str:
         return head + result.note
     box = result.box
     restricted = [limit_words(lim, labels.get(lim.setting, lim.setting)) for lim in box.limits if lim.restricted]
-    where = "; ".join(restricted) if restricted else "no setting restricted (peeling raised the density nowhere)"
+    if not restricted:
+        return head + _no_box_words(result)
+    where = "; ".join(restricted)
     return (head + f"the agreement forms in {box.density:.0%} of the runs where {where} (density), against "
             f"{result.formed / result.runs:.0%} overall; the box holds {box.mass:.0%} of the runs (mass) and "
             f"{box.coverage:.0%} of the agreements (coverage)" + _chance_words(box, labels))
+
+
+def _no_box_words(result: Discovery) -> str:
+    """The words for a chosen box that restricts nothing: no box of the trajectory is denser than all the
+    runs by more than ``TOLERANCE`` (the densest one named, as peeling may have raised the density a little)."""
+    overall = result.formed / result.runs
+    densest = max(result.trajectory, key=lambda b: b.density)
+    most = ("peeling raised the density nowhere" if densest.density <= overall else
+            f"the densest box of the peeling, {densest.density:.1%} in {densest.mass:.0%} of the runs, is within "
+            f"{TOLERANCE} of it")
+    return (f"no box of settings: the agreement forms in {overall:.1%} of all the runs, and no restriction of the "
+            f"settings raises that by more than {TOLERANCE} ({most})")
 
 
 def _chance_words(box: Box, labels: dict[str, str]) -> str:
@@ -186,7 +200,7 @@ def _chance_words(box: Box, labels: dict[str, str]) -> str:
         return ""
     weak = [lim for lim in restricted if lim.quasi_p > SIGNIFICANT]
     if not weak:
-        return f"; every limit's quasi-p-value is below {SIGNIFICANT} (none is chance)"
+        return f"; every limit's quasi-p-value is below {SIGNIFICANT} (none looks like chance)"
     named = ", ".join(f"{labels.get(lim.setting, lim.setting)} ({lim.quasi_p:.2g})" for lim in weak)
     limits = "the limit on" if len(weak) == 1 else "the limits on"
     return f"; not distinguishable from chance (quasi-p-value above {SIGNIFICANT}): {limits} {named}"

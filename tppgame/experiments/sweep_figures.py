@@ -119,8 +119,11 @@ def plot_morris(rows: Sequence[Any], output: str, title: str, stem: Path, format
     return save(figure, stem, formats)
 
 
-def plot_sobol(rows: Sequence[Any], output: str, title: str, stem: Path, formats: Sequence[str]) -> list[Path]:
-    """Sobol S1 and ST of one output as bars per setting, with 95% confidence intervals."""
+def plot_sobol(rows: Sequence[Any], output: str, title: str, stem: Path, formats: Sequence[str],
+               floor: float | None = None) -> list[Path]:
+    """Sobol S1 and ST of one output as bars per setting, with 95% confidence intervals, and a dashed line at
+    ``floor``, what the seeds' noise alone gives ST (:func:`~tppgame.experiments.sweep_variance.sobol_noise_floor`),
+    where there is one: an ST whose interval reaches it is not told from noise."""
     rows = [r for r in rows if r.output == output]
     figure = new_figure(7.6, max(3.6, 1.8 + 0.8 * len(rows)))
     ax = figure.add_subplot()
@@ -135,10 +138,13 @@ def plot_sobol(rows: Sequence[Any], output: str, title: str, stem: Path, formats
     ax.set_yticks(y, [setting_words(r.setting, unit=False, width=32) for r in rows], fontsize="small")
     ax.invert_yaxis()
     ax.axvline(0, color="black", linewidth=0.8)
+    if floor is not None:
+        ax.axvline(floor, color="tab:red", linestyle="--", linewidth=1,
+                   label=f"ST from the seeds' noise alone ({floor:.3f})")
     ax.set_xlabel(wrap(f"Sobol index: share of the variance of {lower(outcome_label(output, unit=False))} "
                        "(bars: 95% confidence interval)", 60))
     ax.grid(axis="x", alpha=0.3)
-    figure.legend(loc="outside lower center", ncols=2, fontsize="small", frameon=False)
+    figure.legend(loc="outside lower center", ncols=2 if floor is None else 3, fontsize="small", frameon=False)
     ax.set_title(f"{wrap('Sobol indices of ' + lower(outcome_label(output)), 60)}\n{wrap(title, 60)}",
                  fontsize="medium")
     return save(figure, stem, formats)

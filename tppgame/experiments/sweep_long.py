@@ -5,7 +5,7 @@
 Each row holds the run's key (``run_index``, ``point``, ``rep``, ``seed``), its varied settings,
 then ``country``, ``sector`` and the country's ``concession`` in that sector (its deepest
 opening: what its schedule gives, 0 to 1), and the country's ``utility``, ``outside_option``,
-``would_ratify`` (among those who would ratify the agreement), ``member`` (of the talks),
+``would_ratify`` (among those who would ratify the agreement: false for all when none formed), ``member`` (of the talks),
 ``signatory`` (of the agreement), ``package_utility`` and ``needed_to_ratify`` (what the last package
 gives it and the gain over its outside option it needed to ratify: empty outside the group judged and
 in stores written before them), ``refused`` (its partners refused it for offering too little) and its

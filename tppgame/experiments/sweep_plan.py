@@ -12,7 +12,7 @@ import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
@@ -235,25 +235,53 @@ def _overlaps(path: str, other: str) -> bool:
     return path == other or path.startswith(other + ".") or other.startswith(path + ".")
 
 
-def overriding_events(scenario: Scenario, paths: Sequence[str]) -> list[str]:
-    """A warning line for each setting of the sweep that a scheduled event of the scenario sets
-    again (a shock's ``set``): from that event's round on, every run plays the event's value. A
-    setting targeted after an event (``after:LABEL:PATH``) is warned of only for later events."""
-    lines = []
+class Override(NamedTuple):
+    """A setting (``path``, as given) that a scheduled event sets again: the event, the setting it sets
+    (``changed``) and its value; ``targeted`` when the paths also set ``after:LABEL:CHANGED`` of that event."""
+
+    path: str
+    event: Any
+    changed: str
+    value: Any
+    targeted: bool
+
+
+def event_overrides(scenario: Scenario, paths: Sequence[str]) -> list[Override]:
+    """Each setting of ``paths`` that a scheduled event of the scenario sets again (a shock's ``set``), with
+    the event: from its round on the game plays the event's value (or the ``after:`` path's, ``targeted``).
+    A setting targeted after an event (``after:LABEL:PATH``) counts only for later events."""
+    found = []
+    targeted = {after for after in map(after_event, paths) if after is not None}
     for path in paths:
         after = after_event(path)
         target, since = (after[1], _event_round(scenario, after[0])) if after else (path, 0)
         for event in scenario.events:
             if after is not None and (event.label == after[0] or event.round < since):
                 continue
-            for changed, value in getattr(event, "changes", ()):
-                if _overlaps(target, changed):
-                    chance = "" if event.probability >= 1 else f" with probability {event.probability:g}"
-                    lines.append(f'{WARNING_PREFIX}{path} is set again by the event "{event.label}" '
-                                 f"(round {event.round}, starting {scenario.round_date(event.round)}{chance}): "
-                                 f"{changed} = {json.dumps(value)} from then on in every run; "
-                                 f'--drop-event "{event.label}" plays without it, and '
-                                 f'"after:{event.label}:{changed}" varies the value it sets')
+            found += [Override(path, event, changed, value, (event.label, changed) in targeted)
+                      for changed, value in getattr(event, "changes", ()) if _overlaps(target, changed)]
+    return found
+
+
+def event_words(scenario: Scenario, override: Override) -> str:
+    """'the event "LABEL" (round R, starting DATE[ with probability P])'."""
+    event = override.event
+    chance = "" if event.probability >= 1 else f" with probability {event.probability:g}"
+    return f'the event "{event.label}" (round {event.round}, starting {scenario.round_date(event.round)}{chance})'
+
+
+def overriding_events(scenario: Scenario, paths: Sequence[str]) -> list[str]:
+    """A warning line for each setting of the sweep that a scheduled event of the scenario sets
+    again (:func:`event_overrides`): from that event's round on, every run plays the event's value, or the
+    value the sweep gives it where the sweep also sets ``after:LABEL:PATH`` of that event and setting."""
+    lines = []
+    for o in event_overrides(scenario, paths):
+        label, after_path = o.event.label, f"after:{o.event.label}:{o.changed}"
+        then = (f'from then on each run plays the value the sweep gives "{after_path}", not {o.path}\'s; '
+                f'--drop-event "{label}" plays without it' if o.targeted else
+                f"{o.changed} = {json.dumps(o.value)} from then on in every run; "
+                f'--drop-event "{label}" plays without it, and "{after_path}" varies the value it sets')
+        lines.append(f"{WARNING_PREFIX}{o.path} is set again by {event_words(scenario, o)}: {then}")
     return lines
 
 

@@ -64,13 +64,14 @@ from tppgame.game.glossary import setting_label
 from tppgame.experiments.sweep_sensitivity import (INSTALL_HINT, Effect, Index, Output, Sensitivity,
                                                    point_outputs, select_outputs, sensitivity)
 from tppgame.experiments.sweep_variance import (ALL, ALPHA, Decomposition, Share, decomposition, interval_lines,
-                                                morris_lines, share_lines)
+                                                morris_lines, share_lines, sobol_noise_floor)
 
 REPORT_FOLDER = "report"
 METHOD_NAMES = {"sobol": "sobol (SALib)", "grid": "grid variance shares", "rbd_fast": "rbd_fast (SALib)",
                 "morris": "morris (SALib)", "none": ""}
 # The numbers of sensitivity.csv per method (Index fields; Effect fields for Morris).
-CSV_NUMBERS = {"morris": ("mu_star", "mu_star_conf", "sigma", "mu")}
+CSV_NUMBERS = {"morris": ("mu_star", "mu_star_conf", "sigma", "mu"),
+               "sobol": ("S1", "S1_conf", "ST", "ST_conf", "ST_noise")}   # ST_noise: sobol_noise_floor
 INDEX_NUMBERS = ("S1", "S1_conf", "ST", "ST_conf")
 # The run-level variance shares of sensitivity.csv: all settings together (per output) and the setting alone.
 SHARE_COLUMNS = ("all_settings_share", "seeds_share", "all_settings_p", "setting_share", "setting_p")
@@ -292,10 +293,11 @@ def _write_report(data: SweepData, out: Path, formats: Sequence[str], outputs: S
                                  *SHARE_COLUMNS], sensitivity_rows(data, result, variance, outputs))
     files.append(sensitivity_csv)
     title = _design_words(data, data.ok)
-    if result.method in ("morris", "sobol"):
-        plot = plot_morris if result.method == "morris" else plot_sobol
-        for output in main_outputs(result.rows, [o.name for o in outputs] if chosen else None):
-            files += plot(result.rows, output, title, name(f"{result.method}_{output}"), formats)
+    for output in (main_outputs(result.rows, [o.name for o in outputs] if chosen else None)
+                   if result.method in ("morris", "sobol") else []):
+        stem = name(f"{result.method}_{output}")
+        files += (plot_morris(result.rows, output, title, stem, formats) if result.method == "morris" else
+                  plot_sobol(result.rows, output, title, stem, formats, sobol_noise_floor(data, output)))
 
     discovery, line = None, None
     if len(data.settings) >= 2:
@@ -325,13 +327,15 @@ def sensitivity_rows(data: SweepData, result: Sensitivity, variance: Decompositi
     shares: dict[tuple[str, str], Share] = {(s.output, s.setting): s for s in variance.shares}
     rows = []
     for output in outputs:
+        floor = sobol_noise_floor(data, output.name) if "ST_noise" in numbers else None
         together = shares.get((output.name, ALL))
         for setting in data.settings:
             index, alone = indices.get((output.name, setting.path)), shares.get((output.name, setting.path))
             if index is None and together is None:
                 continue
             rows.append([output.name, setting.path, METHOD_NAMES[result.method] if index else "",
-                         *(_number(getattr(index, n)) if index else "" for n in numbers),
+                         *(_number(floor if n == "ST_noise" else getattr(index, n)) if index else ""
+                           for n in numbers),
                          *((_number(together.explained), _number(together.seeds), _number(together.p))
                            if together else ("", "", "")),
                          *((_number(alone.explained), _number(alone.p)) if alone else ("", ""))])
@@ -361,11 +365,13 @@ def summary_lines(data: SweepData, result: Sensitivity, outputs: Sequence[Output
     lines.append(f"sensitivity: {result.description}")
     lines += ["  " + line for line in sensitivity_table(result, outputs)]
     words = {o.name: o.label for o in outputs}
-    against_noise = interval_lines(result, words)
+    against_noise = interval_lines(result, words, data)
     if against_noise:
         which = "ST, the whole effect" if result.method == "sobol" else "S1"
-        lines.append(f"indices against noise (the 95% interval of {which}; an interval that includes 0: not "
-                     "distinguishable from noise):")
+        floor = (", or with replicates what the seeds' noise alone gives ST"
+                 if result.method == "sobol" and data.reps > 1 else "")
+        lines.append(f"indices against noise (the 95% interval of {which}; an interval that reaches down to 0{floor}: "
+                     "not distinguishable from noise):")
         lines += ["  " + line for line in against_noise]
     morris_noise = morris_lines(data, result, words)
     if morris_noise:

@@ -108,7 +108,18 @@ def _not_there(data: SweepData, name: str, known: dict[str, Output]) -> str:
     if welfare and not data.measured:
         return (f"--outcomes {name}: this store holds no welfare (written by an earlier version of tppgame, store "
                 f"version {data.schema_version}); run the sweep again into a new --out folder to have it")
-    return (f"--outcomes {name}: expected an outcome of this store ({', '.join([*GROUPS, *known])[:400]})")
+    return f"--outcomes {name}: expected an outcome of this store ({', '.join([*GROUPS, *outcome_forms(known)])})"
+
+
+def outcome_forms(names: Sequence[str]) -> list[str]:
+    """The outcome names, each per-country outcome once as its form with its countries (``utility_XXX
+    (XXX: USA, JPN)``), so the list is whole and short, whatever the number of countries."""
+    forms: dict[str, list[str]] = {}
+    for name in names:
+        base, _, code = name.rpartition("_")
+        per_country = base in ("utility", WELFARE_PREFIX.rstrip("_")) and len(code) == 3 and code.isupper()
+        forms.setdefault(f"{base}_XXX" if per_country else name, []).extend([code] if per_country else [])
+    return [f"{form} (XXX: {', '.join(codes)})" if codes else form for form, codes in forms.items()]
 
 
 def point_outputs(data: SweepData) -> tuple[list[int], dict[str, np.ndarray]]:
@@ -249,14 +260,21 @@ def sensitivity(data: SweepData, outputs: Sequence[Output] | None = None) -> Sen
         notes.append(f"the same at every point, so no indices: {', '.join(flat)}")
     if method == "morris":
         notes += _morris_notes(found)
+    description = METHODS[method]
+    single = method == "grid" and min((p.runs for p in data.points.values()), default=0) < 2
+    if single:
+        description = description.replace("with 95% bootstrap confidence over the replicates",
+                                          "without confidence (a point has a single finished run)")
+        notes.append("a point with a single finished run: S1 and ST have no confidence, which resamples each "
+                     "point's replicates; use --reps 2 or more")
     if method == "grid" and data.reps > 1:
         notes.append("replicate noise left after averaging counts toward the total indices ST as if it were "
-                     "an interaction; the confidence of S1 and ST resamples the replicates of each point "
-                     f"({BOOT_RESAMPLES} times)")
+                     "an interaction" + ("" if single else "; the confidence of S1 and ST resamples the replicates "
+                                         f"of each point ({BOOT_RESAMPLES} times)"))
         if len(data.settings) == 1:
             notes.append("with one setting, S1 = ST = 1 whatever the seeds do: they are shares of the variance of "
                          "the points' means; how much of the runs' variance the setting explains is under 'settings against seeds'")
-    return Sensitivity(method, METHODS[method], rows, notes, len(indices))
+    return Sensitivity(method, description, rows, notes, len(indices))
 
 
 def _no_agreement_round(data: SweepData) -> str:

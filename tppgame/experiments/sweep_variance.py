@@ -237,23 +237,45 @@ def share_lines(data: SweepData, result: Decomposition, labels: dict[str, str]) 
     return lines
 
 
-def interval_lines(result: Sensitivity, labels: dict[str, str]) -> list[str]:
+def sobol_noise_floor(data: SweepData, output: str) -> float | None:
+    """What a Sobol design's ST of a setting without any effect is from the replicates' noise alone. ST (Jansen's
+    estimator, SALib's) is half the mean squared change of the output when the setting alone moves, over the
+    output's variance; the means of two points differ by the seeds' noise even when the setting does nothing,
+    so ST is about ``s^2 / (n V)``: ``s^2`` the variance within the points, ``n`` the runs a point (their
+    harmonic mean), ``V`` the variance of the points' means. None with no replicate (nothing to measure it by)."""
+    groups = [values for values in run_outputs(data).get(output, {}).values() if len(values)]
+    df = sum(len(v) for v in groups) - len(groups)
+    means = np.array([v.mean() for v in groups])
+    if df <= 0 or len(means) < 2 or float(means.var()) <= 0.0:
+        return None
+    within = sum(float(((v - v.mean()) ** 2).sum()) for v in groups) / df
+    runs = len(groups) / sum(1.0 / len(v) for v in groups)
+    return within / (runs * float(means.var()))
+
+
+def interval_lines(result: Sensitivity, labels: dict[str, str], data: SweepData | None = None) -> list[str]:
     """Each index of a sampled design against noise, in words: a setting's effect on an output is not
-    distinguishable from noise (the sample's and the seeds') when the 95% interval of its index includes 0.
+    distinguishable from noise when the 95% interval of its index reaches down to 0 or, for a Sobol design's
+    ST with replicates (``data``), to what the seeds' noise alone gives it (:func:`sobol_noise_floor`: a setting
+    the games do not read got ST 0.63 to 0.87 on a baseline sweep of two replicates, its interval above 0).
     The index is ST, the whole effect, for a Sobol design and S1 for RBD-FAST (it gives no ST); a grid's
     settings are judged by :func:`share_lines` and Morris settings by :func:`morris_lines`."""
     key = {"sobol": "ST", "rbd_fast": "S1"}.get(result.method)
     if key is None:
         return []
-    lines = []
+    lines, floors = [], {}
     for row in result.rows:
         value, conf = getattr(row, key), getattr(row, f"{key}_conf")
         if math.isnan(value) or math.isnan(conf):
             continue
+        if key == "ST" and data is not None and row.output not in floors:
+            floors[row.output] = sobol_noise_floor(data, row.output)
+        floor = floors.get(row.output)
         low, high = value - conf, value + conf
-        words = "not distinguishable from noise" if low <= 0.0 else "beyond noise"
+        words = "not distinguishable from noise" if low <= (floor or 0.0) else "beyond noise"
+        seeds = f" (the seeds' noise alone gives ST about {floor:.3f})" if floor is not None else ""
         lines.append(f"{row.setting} on the {labels.get(row.output, row.output)}: {key} {value:.3f} ± {conf:.3f}, "
-                     f"from {low:.3f} to {high:.3f}: {words}")
+                     f"from {low:.3f} to {high:.3f}: {words}{seeds}")
     return lines
 
 
@@ -318,10 +340,10 @@ def grid_bootstrap(data: SweepData, output: str, seed: int,
     """The 95% confidence (Z95 x the bootstrap standard deviation, as SALib's) of the grid's S1 and ST of
     one output, a pair per setting: the replicates of each point (:func:`inflated`) are resampled with
     replacement and the indices recomputed on the new means; resamples whose means do not vary are left out. None when a
-    point has no run of this output."""
+    point has no run of this output, or a single one: its mean would never vary, and the confidence read 0."""
     by_point = run_outputs(data)[output]
     order = sorted(by_point)
-    if len(order) != math.prod(grid_counts(data)):
+    if len(order) != math.prod(grid_counts(data)) or min(len(by_point[k]) for k in order) < 2:
         return None
     rng = np.random.default_rng(seed)
     means = np.empty((resamples, len(order)))

@@ -29,6 +29,7 @@ import numpy as np
 
 from tppgame.experiments.store import Column, ResultStore, StoreError
 from tppgame.experiments.sweep import PlainProgress, SweepError, build_plan, make_spec, run_sweep
+from tppgame.experiments.sweep_plan import WARNING_PREFIX
 from tppgame.game.fields import first_repeat
 from tppgame.game.negotiators import negotiator_names, registered
 from tppgame.game.scenario import load_scenario
@@ -184,6 +185,16 @@ def plan_tournament(scenarios: Sequence[str] = ("baseline",), negotiators: Seque
             plans.append((label, seat, plan))
     _check_out(out)       # made once the rest is checked: a bad scenario or seat leaves no folder behind
     return Tournament(names, seats, tuple(labels_in_order(plans)), reps, out, tuple(plans))
+
+
+def plan_warnings(tournament: Tournament) -> list[str]:
+    """The warnings of the seats' sweep plans (a ``--set`` the payoff does not read, one a scheduled event
+    sets again), each once, as the tournament's: ``tournament: warning: ...``, naming the scenario
+    (``tournament: warning: baseline: ...``) when there are several, as they may differ."""
+    many = len(tournament.scenarios) > 1
+    lines = (line.replace(WARNING_PREFIX, f"tournament: warning: {label}: " if many else "tournament: warning: ", 1)
+             for label, _, plan in tournament.plans for line in plan.warnings)
+    return list(dict.fromkeys(lines))
 
 
 def labels_in_order(plans: Sequence[tuple[str, str, Any]]) -> list[str]:

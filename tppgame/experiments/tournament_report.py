@@ -38,6 +38,11 @@ MEASURES = (("gain", "seat_gain", "utility over outside option"),
             ("joint_gain", "seat_joint_gain", "pair's joint gain over reservations"),
             ("welfare_pct_gdp", "welfare_pct_gdp_SEAT", "its welfare gain, % of its 2013 GDP"))
 PLOTTED = ("gain", "agreement_rate", "nash_distance", "joint_gain")
+# each plotted measure's axis: what is measured and in what unit
+AXES = {"gain": "seat's utility less its outside option (utility)",
+        "agreement_rate": "deals closed / talks met (share, 0 to 1)",
+        "nash_distance": "distance in the zone scaled to a unit square (0 = the Nash point)",
+        "joint_gain": "both sides' utility over their reservations, added (utility)"}
 GAME_COLUMNS = ("scenario", "seat", "negotiator", "rep", "seed", "status", "error", "formed", "gain", "utility",
                 "outside_option", "signatory", "talks_met", "deals", "agreement_rate", "deal_round",
                 "nash_distance", "joint_gain", "welfare_pct_gdp", "welfare_usd_m", "deal_details")
@@ -217,8 +222,18 @@ def ranking_columns() -> list[str]:
 
 
 def plot_ranking(rows: list[dict[str, Any]], path: Path) -> Path | None:
+    """:func:`ranking_figure` written to ``path`` (PNG, 110 dpi); None without matplotlib."""
+    figure = ranking_figure(rows)
+    if figure is None:
+        return None
+    figure.savefig(path, dpi=110)
+    return path
+
+
+def ranking_figure(rows: list[dict[str, Any]]) -> Any:
     """One panel per plotted measure: each negotiator's mean with its 95% interval, one colour
-    per (scenario, seat); negotiators ordered by their overall rank. None without matplotlib."""
+    per (scenario, seat); negotiators ordered by their overall rank; each axis says what it measures
+    in what unit (:data:`AXES`). None without matplotlib."""
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
@@ -250,6 +265,7 @@ def plot_ranking(rows: list[dict[str, Any]], path: Path) -> Path | None:
             ax.errorbar(xs, ys, xerr=[lo, hi], fmt="o", capsize=3, label=label,
                         color="black" if cell == ("all", "all") else None)
         ax.set_title(words[measure], fontsize=10)
+        ax.set_xlabel(AXES[measure], fontsize=9)
         ax.grid(axis="x", alpha=0.3)
     for ax in axes:
         ax.set_yticks(range(len(names)), names, fontsize=10)
@@ -258,8 +274,7 @@ def plot_ranking(rows: list[dict[str, Any]], path: Path) -> Path | None:
     handles, labels = axes[0].get_legend_handles_labels()
     figure.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 5), fontsize=9)
     figure.suptitle("Tournament: mean per negotiator with 95% t-interval over replicate seeds", fontsize=11)
-    figure.savefig(path, dpi=110)
-    return path
+    return figure
 
 
 def _fmt(value: float | None, percent: bool = False) -> str:

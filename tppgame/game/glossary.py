@@ -5,7 +5,10 @@ One source: a setting's label is built from its entry in
 and sector named as the calibration names them (``countries.JPN.sensitivity.rice`` ->
 "Japan's domestic political cost of fully opening rice (0 = nobody objects, 1 = ordinary lobby,
 3 = near-untouchable)"). Parenthetical asides and backticks of a description are dropped from the
-label; the unit is kept in parentheses. A path without a description is returned as it is.
+label; the unit is kept in parentheses. A description that opens by naming the payoff or kind it
+applies to (the lobby weight's "political_economy: extra weight ...") is labelled by what follows;
+one that says what each of its values means, or opens with a condition, has its label in :data:`LABELS`.
+A path without a description is returned as it is.
 The outcomes of a run or a sweep (``formed``, ``round``, ``utility_XXX``, ...) have their words here.
 """
 
@@ -36,6 +39,17 @@ OUTCOMES: dict[str, tuple[str, str]] = {
     "n_welfare_losers": ("Countries whose welfare falls", "countries"),
 }
 PER_COUNTRY = ("utility", "welfare_pct_gdp")    # outcomes with a column per country, NAME_XXX
+
+# settings whose description says what each of their values means or opens with a condition: their label
+LABELS: dict[str, str] = {
+    "bargaining.information": "What a negotiator knows of its partner's utility",
+    "bargaining.rules_of_origin": "Preferences count only what the rules of origin let exporters use",
+    "bargaining.standard_transitions": "Members may implement the common standards after a transition",
+    "side_deals[].kind": "Whether the side deal stands whatever happens to the TPP",
+    "headlines[].expect": "Whether the headline is claimed to hold",
+}
+# a description's opening tag naming the payoff, kind or value it applies to: "`a`, `b` only (...): "
+_TAG = re.compile(r"^`[^`]+`(?:,\s*`[^`]+`)*(?:\s+only)?(?:\s*\([^()]*\))?:\s+")
 
 
 @lru_cache(maxsize=1)
@@ -81,8 +95,9 @@ def description_key(path: str) -> tuple[str, str | None, str | None]:
 
 
 def _plain(meaning: str) -> str:
-    """A description's meaning without backticks, parenthetical asides and what follows a colon or semicolon."""
-    text = re.sub(r"\s*\([^()]*\)", "", meaning.replace("`", ""))
+    """A description's meaning without its opening tag (the payoff or kind it applies to), backticks,
+    parenthetical asides and what follows a colon or semicolon."""
+    text = re.sub(r"\s*\([^()]*\)", "", _TAG.sub("", meaning).replace("`", ""))
     return re.split(r"[:;]\s", text)[0].strip().rstrip(".")
 
 
@@ -97,7 +112,7 @@ def setting_label(path: str, unit: bool = True) -> str:
     if key not in DESCRIPTIONS:
         return path
     meaning, units = DESCRIPTIONS[key]
-    words = _plain(meaning)
+    words = LABELS.get(key) or _plain(meaning)
     if sector is not None:
         name = sector_name(sector)
         words = words.replace("the sector", name) if "the sector" in words else f"{words} in {name}"
