@@ -127,7 +127,13 @@ def test_the_ranking_table_has_its_columns_means_and_t_intervals(small):
 
     assert pq.read_table(tournament.out / "ranking.parquet").column_names == ranking_columns()
     assert pq.read_table(tournament.out / "games.parquet").num_rows == 6
-    assert report.plot.stat().st_size > 10_000 and "mirror" in report.summary.read_text()
+    assert "mirror" in report.summary.read_text()
+    # paper-ready, as a sweep report's figures: PNG at 300 dpi and PDF beside it
+    from test_sweep_figures import png_dpi
+
+    png, pdf = report.plots
+    assert (png.name, pdf.name) == ("ranking.png", "ranking.pdf") and png.stat().st_size > 10_000
+    assert png_dpi(png) == pytest.approx(300, abs=1) and pdf.read_bytes().startswith(b"%PDF")
 
 
 def test_the_ranking_figure_labels_each_axis_in_words_with_its_unit_and_plots_the_tables_means():

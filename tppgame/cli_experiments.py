@@ -177,7 +177,7 @@ def tournament(argv: Sequence[str]) -> int:
         print(f"  failed: {line}")
     for line in report.lines:
         print(line)
-    written = [report.ranking_csv, report.games_csv, *report.parquet, *([report.plot] if report.plot else []),
+    written = [report.ranking_csv, report.games_csv, *report.parquet, *report.plots,
                report.summary]
     print("wrote " + ", ".join(str(p) for p in written))
     return 0 if done.failed == 0 else 1

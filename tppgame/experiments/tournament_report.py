@@ -9,7 +9,7 @@ From the tournament's stores (finished or partly) it writes to the tournament's 
   outside option; when there is more than one (scenario, seat), rows ``all``/``all`` per
   negotiator pool them (each replicate's measures averaged over the cells first, then the
   interval over replicates);
-* ``ranking.png``: each measure's means and intervals per negotiator, one colour per seat;
+* ``ranking.png`` (300 dpi) and ``ranking.pdf``: each measure's means and intervals per negotiator, one colour per seat;
 * ``summary.txt``: a few lines saying who ranks where.
 """
 
@@ -55,7 +55,7 @@ class TournamentReport:
     games_csv: Path
     ranking_csv: Path
     parquet: tuple[Path, ...]
-    plot: Path | None
+    plots: tuple[Path, ...]           # ranking.png (300 dpi) and ranking.pdf; none without a gain to plot
     summary: Path
     lines: tuple[str, ...]
 
@@ -221,13 +221,13 @@ def ranking_columns() -> list[str]:
     return columns + ["leader", "behind_leader", "behind_leader_lo", "behind_leader_hi"]
 
 
-def plot_ranking(rows: list[dict[str, Any]], path: Path) -> Path | None:
-    """:func:`ranking_figure` written to ``path`` (PNG, 110 dpi); None without matplotlib."""
+def plot_ranking(rows: list[dict[str, Any]], stem: Path) -> tuple[Path, ...]:
+    """:func:`ranking_figure` written as ``stem.png`` (300 dpi) and ``stem.pdf``, as a sweep report's
+    figures are (:func:`tppgame.experiments.sweep_figures.save`); none without matplotlib."""
+    from tppgame.experiments.sweep_figures import DEFAULT_FORMATS, save
+
     figure = ranking_figure(rows)
-    if figure is None:
-        return None
-    figure.savefig(path, dpi=110)
-    return path
+    return () if figure is None else tuple(save(figure, stem, DEFAULT_FORMATS))
 
 
 def ranking_figure(rows: list[dict[str, Any]]) -> Any:
@@ -327,8 +327,8 @@ def write_report(tournament: Tournament) -> TournamentReport:
     ranking_csv = _write_csv(out / "ranking.csv", ranking_columns(), rows)
     parquet = tuple(p for p in (_write_parquet(out / "games.parquet", GAME_COLUMNS, games),
                                 _write_parquet(out / "ranking.parquet", ranking_columns(), rows)) if p)
-    plot = plot_ranking(rows, out / "ranking.png") if any(r["gain_mean"] is not None for r in rows) else None
+    plots = plot_ranking(rows, out / "ranking") if any(r["gain_mean"] is not None for r in rows) else ()
     lines = summary_lines(tournament, games, rows)
     summary = out / "summary.txt"
     summary.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return TournamentReport(games_csv, ranking_csv, parquet, plot, summary, tuple(lines))
+    return TournamentReport(games_csv, ranking_csv, parquet, plots, summary, tuple(lines))
