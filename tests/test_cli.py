@@ -312,6 +312,21 @@ def test_compare_refuses_a_folder_as_out_before_playing(tmp_path, capsys):
     assert captured.out == ""            # no game played, no table printed
 
 
+@pytest.mark.parametrize("command", [["compare", "baseline", "tokyo_2014", "--out"],
+                                     ["robustness", "tokyo_2014", "--seeds", "1", "--out"],
+                                     ["tokyo_2014", "--stop-at", "2", "--save"]])
+def test_a_pipe_or_device_as_a_results_file_is_refused_not_replaced(tmp_path, capsys, command):
+    """A results file named by a pipe (or a device such as /dev/full) was replaced by a regular file: the
+    results are written beside it and renamed onto it (run as root, --save /dev/full replaced the device)."""
+    pipe = tmp_path / "results"
+    os.mkfifo(pipe)
+    assert main([*command, str(pipe)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [f"error: {command[-1]} {pipe}: expected a regular file, found a pipe, "
+                                         "socket or device (the results would replace it)"]
+    assert captured.out == "" and pipe.is_fifo() and sorted(tmp_path.iterdir()) == [pipe]
+
+
 @pytest.mark.parametrize("args, needle", [
     (["--set", "countries.JPN.beta=1", "--set", "countries.JPN.beta=2"],
      "--set countries.JPN.beta: given twice; give each setting once"),
