@@ -276,6 +276,10 @@ BAD_SCENARIOS = {
     "shock changing membership": (
         '[[events]]\nkind = "shock"\nround = 3\nset = { "agreement.members" = ["USA"] }\n',
         "events[*].set.agreement.members"),
+    "shock setting the headlines, which no game reads": (
+        '[[events]]\nkind = "shock"\nround = 3\nset = { headlines = [] }\n', "events[*].set.headlines"),
+    "shock setting the history, which no game reads": (
+        '[[events]]\nkind = "shock"\nround = 3\nset = { "history.formed" = false }\n', "events[*].set.history.formed"),
     "summit without pairs": ('[[events]]\nkind = "summit"\nround = 3\n', "events[0].pairs"),
     "side deal with terms but no concluded round": (
         '[[side_deals]]\nparties = ["AUS", "JPN"]\nkind = "standalone"\nterms = { JPN = { beef = 0.5 } }\n',

@@ -333,6 +333,8 @@ def test_a_named_pipe_is_refused_without_waiting(tmp_path, one_error_line):
     (["--from", "s.json", "tokyo_2014"], 'the game was saved from the scenario "Baseline'),
     (["--from", "s.json", "--seed", "4"], "--seed 4: a saved game keeps its seed (2013)"),
     (["--from", "s.json", "--set", "rounds=50"], "--set: rounds: expected a country, bargaining or agreement setting"),
+    (["--from", "s.json", "--set", "headlines=[]"], "--set: headlines: expected a country, bargaining or agreement"),
+    (["--from", "s.json", "--set", 'history.summary="x"'], "--set: history.summary: expected a country, bargaining"),
     (["--from", "s.json", "--set", "countries.JPN.sensitivity.rice=-1"],
      "--set: countries.JPN.sensitivity.rice: expected a number from 0 to 10, got -1"),
     (["--from", "s.json", "--stop-at", "3", "--save", "x.json"], "--stop-at 3: expected a round from 11 to 39"),
