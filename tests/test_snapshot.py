@@ -300,6 +300,16 @@ def rewritten(path: Path, change) -> Path:
     (lambda d: rewritten(d / "s.json", lambda x: x.update(
         branches=[{"round": 3, "label": "x", "set": {"countries.JPN.patience": "a"}}])),
      "s.json: branches[0].set: expected settings a branch can change (shock 'x': countries.JPN.patience"),
+    # a field this version does not write, and the fields kept for a reader, were read without a word
+    (lambda d: rewritten(d / "s.json", lambda x: x.update(comment="mine")),
+     "s.json: comment: expected a field of a saved game (one of format, format_version, code, scenario,"),
+    (lambda d: rewritten(d / "s.json", lambda x: x["scenario"].update(extends="baseline")),
+     "s.json: scenario.extends: expected a field of a saved game (one of name, file, settings)"),
+    (lambda d: rewritten(d / "s.json", lambda x: x.update(date="2016-01-01")),
+     "s.json: date: expected the date of the game saved at round 10 when replayed (2014-04-01): the file has been "
+     "changed since it was saved, got '2016-01-01'"),
+    (lambda d: rewritten(d / "s.json", lambda x: x.update(changed_settings={"countries.JPN.patience": 0.1})),
+     "s.json: changed_settings: expected the changed_settings of the game saved at round 10 when replayed"),
 ])
 def test_a_bad_saved_file_is_one_line(saved_file, one_error_line, make, message):
     path = make(saved_file.parent)
@@ -322,6 +332,12 @@ def test_a_saved_game_with_any_field_replaced_continues_or_is_one_clean_error(ke
         TPPModel.from_snapshot(data)
     except ScenarioError as err:
         assert "\n" not in str(err)
+
+
+def test_a_saved_file_without_the_fields_kept_for_a_reader_still_continues(saved_file):
+    """A file saved before changed_settings was written (it lacks the field) continues as before."""
+    rewritten(saved_file, lambda x: x.pop("changed_settings"))
+    assert TPPModel.from_snapshot(saved_file).round == 10
 
 
 def test_a_named_pipe_is_refused_without_waiting(tmp_path, one_error_line):
