@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -442,3 +443,15 @@ def test_compare_over_seeds_gives_each_difference_seed_by_seed_with_its_interval
         assert line.endswith(" noise") == noise
     assert rows["formed"]["tokyo_2014"] == str(np.mean([g["formed"] for g in games[0]]))
     assert rows["last_month"]["tokyo_2014"] == "June 2014"          # the same in every seed: no count
+
+
+def test_a_name_the_terminals_encoding_lacks_is_escaped_not_a_traceback(tmp_path):
+    """Standard output in ASCII (a C locale without Python's UTF-8 mode): a scenario named 'Ünï' stopped the
+    story with a UnicodeEncodeError traceback, exit 1, before any file was written."""
+    shutil.copy(ROOT / "scenarios" / "baseline.toml", tmp_path)
+    (tmp_path / "uni.toml").write_text('extends = "baseline"\nname = "Ünï"\n', encoding="utf-8")
+    result = subprocess.run([sys.executable, str(ROOT / "run.py"), str(tmp_path / "uni.toml"), "--out",
+                             str(tmp_path / "out")], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "PYTHONIOENCODING": "ascii"}, stdin=subprocess.DEVNULL)
+    assert result.returncode == 0 and result.stderr == ""
+    assert result.stdout.startswith("\\xdcn\\xef  (seed 2013)") and (tmp_path / "out" / "summary.json").is_file()

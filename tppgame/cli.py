@@ -43,8 +43,8 @@ from pathlib import Path
 from typing import Any
 
 from tppgame.cli_args import (EXIT_BAD_INPUT, MOST_SEEDS, Parser, UsageError, check_out_file, parse_negotiators,
-                              parse_settings, path_arg, scenario_name, seed_arg, seed_range, terminal_width, with_settings,
-                              wrapped, write_or_fail)
+                              parse_settings, path_arg, scenario_name, seed_arg, seed_range, terminal_width,
+                              tolerant_streams, with_settings, wrapped, write_or_fail)
 from tppgame.cli_classroom import classroom, quiet_server, server_url
 from tppgame.cli_compare import compare
 from tppgame.cli_experiments import sweep, sweep_report, tournament
@@ -457,6 +457,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("error: standard output: expected an open standard output for what the command prints, found it "
               "closed (> /dev/null discards it)", file=sys.stderr)
         return EXIT_BAD_INPUT
+    tolerant_streams()
     command = run
     if argv and argv[0] in COMMANDS:
         command = COMMANDS[argv.pop(0)]

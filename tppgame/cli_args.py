@@ -6,6 +6,8 @@ prose is wrapped to on a terminal."""
 from __future__ import annotations
 
 import argparse
+import codecs
+import io
 import shutil
 import sys
 import textwrap
@@ -99,6 +101,15 @@ def engine_arguments(parser: argparse.ArgumentParser) -> None:
                         help="local process pool (default) or Dask distributed")
     parser.add_argument("--scheduler", default=None, metavar="ADDR",
                         help="Dask scheduler tcp://HOST:PORT (default: a LocalCluster on 127.0.0.1)")
+
+
+def tolerant_streams() -> None:
+    """Standard output and error in an encoding that cannot show every character (a C or Latin-1 locale
+    without Python's UTF-8 mode, ``PYTHONIOENCODING=ascii``) write a character they lack as an escape
+    (``\\xdc``), not a UnicodeEncodeError traceback halfway through the story (a scenario's name, say)."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and codecs.lookup(stream.encoding).name != "utf-8":
+            stream.reconfigure(errors="backslashreplace")
 
 
 # the widest a terminal's prose is wrapped to: the final table's width and a little more
