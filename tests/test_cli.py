@@ -455,3 +455,15 @@ def test_a_name_the_terminals_encoding_lacks_is_escaped_not_a_traceback(tmp_path
                             env={**os.environ, "PYTHONIOENCODING": "ascii"}, stdin=subprocess.DEVNULL)
     assert result.returncode == 0 and result.stderr == ""
     assert result.stdout.startswith("\\xdcn\\xef  (seed 2013)") and (tmp_path / "out" / "summary.json").is_file()
+
+
+def test_a_ctrl_c_while_the_libraries_load_exits_130_without_a_traceback(tmp_path):
+    """A Ctrl-C in the second run.py spends importing mesa and numpy printed a traceback of the imports
+    (exit status 1 by Python's own handler). A stand-in mesa that is interrupted as it loads shows it."""
+    (tmp_path / "mesa").mkdir()
+    (tmp_path / "mesa" / "__init__.py").write_text("raise KeyboardInterrupt\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])}
+    result = subprocess.run([sys.executable, str(ROOT / "run.py"), "--out", str(tmp_path / "out")], cwd=ROOT,
+                            capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, timeout=300)
+    assert (result.returncode, result.stderr, result.stdout) == (130, "interrupted\n", "")
+    assert not (tmp_path / "out").exists()
