@@ -90,6 +90,8 @@ def test_set_overrides_a_setting(tmp_path, capsys):
     (["--set", "nonsense"], "expected PATH=VALUE"),
     (["--seed", "-3"], "--seed: expected a whole number from 0 to 2^63 - 1, got '-3'"),
     (["--seed", "x"], "--seed: expected a whole number from 0 to 2^63 - 1, got 'x'"),
+    # the scenario's seed setting said 'from 0 to 9.22337e+18', a rounder number than the largest seed
+    (["--set", "seed=-3"], "--set: seed: expected a whole number from 0 to 2^63 - 1, got -3"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args, needle, tmp_path):
     result = run_cli(*args, "--out", str(tmp_path / "o"))

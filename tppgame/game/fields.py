@@ -99,12 +99,18 @@ def schema_of(check: Check) -> dict[str, Any]:
     return getattr(check, "json_schema", {})
 
 
+def _bound(value: float) -> str:
+    """A range's end as a message shows it: the largest seed as --seed's messages say it (``2^63 - 1``, not
+    ``9.22337e+18``, which reads as a rounder number than the seed the game accepts), else in short."""
+    return "2^63 - 1" if value == SEED_MAX else f"{value:g}"
+
+
 def number(lo: float | None = None, hi: float | None = None, *, integer: bool = False,
            lo_open: bool = False) -> Check:
     """A finite number (or whole number) within [lo, hi]; (lo, hi] when lo_open."""
     kind = "a whole number" if integer else "a number"
     if lo is not None and hi is not None:
-        expected = f"{kind} {'above' if lo_open else 'from'} {lo:g} {'and up to' if lo_open else 'to'} {hi:g}"
+        expected = f"{kind} {'above' if lo_open else 'from'} {lo:g} {'and up to' if lo_open else 'to'} {_bound(hi)}"
     elif lo is not None:
         expected = f"{kind} {'above' if lo_open else 'of at least'} {lo:g}"
     else:
