@@ -88,6 +88,7 @@ def test_set_overrides_a_setting(tmp_path, capsys):
     (["--set", "countries.XXX.tactic=\"linear\""], "countries.XXX: expected a known setting"),
     (["--set", "bargaining.protocol=\"haggle\""], "bargaining.protocol: expected one of alternating"),
     (["--set", "nonsense"], "expected PATH=VALUE"),
+    (["--set", " =5"], "error: --set  =5: expected PATH=VALUE"),   # was '--set: (file): expected a known setting'
     (["--seed", "-3"], "--seed: expected a whole number from 0 to 2^63 - 1, got '-3'"),
     (["--seed", "x"], "--seed: expected a whole number from 0 to 2^63 - 1, got 'x'"),
     # the scenario's seed setting said 'from 0 to 9.22337e+18', a rounder number than the largest seed

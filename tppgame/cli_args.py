@@ -34,10 +34,11 @@ class Parser(argparse.ArgumentParser):
 
 
 def parse_setting(text: str) -> tuple[str, Any]:
-    """``PATH=VALUE`` with VALUE read as a TOML value (number, true/false, "string", [list]), else a string."""
-    if "=" not in text:
+    """``PATH=VALUE`` with VALUE read as a TOML value (number, true/false, "string", [list]), else a string;
+    no ``=``, or nothing before it, is bad input."""
+    path, sep, raw = (part.strip() for part in text.partition("="))
+    if not sep or not path:
         raise UsageError(f"--set {text}: expected PATH=VALUE, for example countries.JPN.sensitivity.rice=2.5")
-    path, raw = (part.strip() for part in text.split("=", 1))
     try:
         value = iso_dates(parse_toml(f"v = {raw}")["v"])
     except tomllib.TOMLDecodeError:
