@@ -143,14 +143,13 @@ def check_out_file(out: Path, scenarios: Sequence[Any] = (), option: str = "--ou
                    reads: Mapping[Path, str] | None = None) -> None:
     """A results file's path, said to be bad input before any game is played: a folder in its place, a
     pipe, socket or device in its place (``/dev/full``, say: the results, written beside and renamed onto
-    it, would replace the device itself), a scenario file in the folder of a scenario the command reads
+    it, would replace the device itself; a database opened on a pipe would wait), a scenario file in the folder of a scenario the command reads
     (the scenario or a file it may extend, which the results would replace), or another file the command
     reads (``reads``: path -> what it is)."""
     if out.is_dir():
         raise UsageError(f"{option} {out}: expected a file, found a folder")
     if out.exists() and not out.is_file():
-        raise UsageError(f"{option} {out}: expected a regular file, found a pipe, socket or device "
-                         "(the results would replace it)")
+        raise UsageError(f"{option} {out}: expected a regular file, found a pipe, socket or device")
     folders = {Path(scenario.file).resolve().parent for scenario in scenarios}
     if out.suffix == ".toml" and out.is_file() and out.resolve().parent in folders:
         raise UsageError(f"{option} {out}: expected a results file, not a scenario file the command reads "
