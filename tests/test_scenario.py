@@ -201,6 +201,19 @@ def test_extends_cycle_is_an_error(folder):
     assert "cycle" in message
 
 
+def test_a_long_chain_of_extends_is_one_line_not_a_recursion_error(folder):
+    """A chain of 1,000 files, each extending the next, raised a RecursionError traceback; 50 files load,
+    the 51st is refused on the extends of the 50th."""
+    write(folder, "s0", 'name = "s0"\n')
+    for k in range(1, 1000):
+        write(folder, f"s{k}", f'name = "s{k}"\n', extends=f"s{k - 1}")
+    assert load_scenario(folder / "s48.toml").name == "s48"          # s48 ... s0 and the baseline: 50 files
+    message = load_error(folder / "s999.toml")
+    assert_good_message(message, "s950.toml", "extends")
+    assert "expected a chain of at most 50 scenario files, each extending the next (this is the 50th), got 's949'" \
+        in message
+
+
 def test_extending_a_missing_file_is_an_error(folder):
     """Extending a scenario that is not in the same folder names the missing parent."""
     message = load_error(write(folder, "orphan", "", extends="nowhere"))
