@@ -214,6 +214,15 @@ def test_a_long_chain_of_extends_is_one_line_not_a_recursion_error(folder):
         in message
 
 
+def test_an_extended_files_event_past_the_rounds_names_the_scenario_that_set_them(folder):
+    """short.toml extends the baseline with 12 rounds: the error named only baseline.toml's event, a file the
+    user had not touched, not the scenario whose rounds it fell outside nor the way out (drop_events)."""
+    message = load_error(write(folder, "short", 'name = "short"\nrounds = 12\n'))
+    assert_good_message(message, "baseline.toml", "events[*].date")
+    assert f"expected a time within the 12 rounds of {folder / 'short.toml'} (before 2014-07-01; its drop_events " \
+           "leaves the event out)" in message
+
+
 def test_extending_a_missing_file_is_an_error(folder):
     """Extending a scenario that is not in the same folder names the missing parent."""
     message = load_error(write(folder, "orphan", "", extends="nowhere"))
