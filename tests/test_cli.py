@@ -319,6 +319,24 @@ def test_compare_refuses_a_folder_as_out_before_playing(tmp_path, capsys):
 @pytest.mark.parametrize("command", [["compare", "baseline", "tokyo_2014", "--out"],
                                      ["robustness", "tokyo_2014", "--seeds", "1", "--out"],
                                      ["tokyo_2014", "--stop-at", "2", "--save"]])
+def test_a_results_file_named_as_a_folder_or_under_a_file_is_refused_before_playing(tmp_path, capsys, command):
+    """'--save games/' wrote a file named games (the slash dropped); a file under a file (a.txt/r.csv) played
+    every game, then said 'could not write results (File exists)'."""
+    option = command[-1]
+    assert main([*command, f"{tmp_path}/games/"]) == 2
+    assert capsys.readouterr().err.endswith(f"argument {option}: expected a file name, got a folder's "
+                                            f"('{tmp_path}/games/' ends with /)\n")
+    (tmp_path / "a.txt").write_text("")
+    assert main([*command, str(tmp_path / "a.txt" / "r.csv")]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == (f"error: {option} {tmp_path / 'a.txt' / 'r.csv'}: expected a file in a folder, but "
+                            f"{tmp_path / 'a.txt'} is a file\n") and captured.out == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
+
+
+@pytest.mark.parametrize("command", [["compare", "baseline", "tokyo_2014", "--out"],
+                                     ["robustness", "tokyo_2014", "--seeds", "1", "--out"],
+                                     ["tokyo_2014", "--stop-at", "2", "--save"]])
 def test_a_pipe_or_device_as_a_results_file_is_refused_not_replaced(tmp_path, capsys, command):
     """A results file named by a pipe (or a device such as /dev/full) was replaced by a regular file: the
     results are written beside it and renamed onto it (run as root, --save /dev/full replaced the device)."""

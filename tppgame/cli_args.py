@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import codecs
 import io
+import os
 import shutil
 import sys
 import textwrap
@@ -63,10 +64,13 @@ def parse_settings(texts: Sequence[str]) -> dict[str, Any]:
 
 def path_arg(kind: str) -> Callable[[str], Path]:
     """An ``--out`` value (or another path option's): a path, not an empty name (which would mean the current
-    folder), nor one the system refuses as too long (which every later look at it would raise)."""
+    folder), nor one the system refuses as too long (which every later look at it would raise); a file's
+    name not ending with ``/`` (``--save games/`` wrote a file named ``games``)."""
     def path(value: str) -> Path:
         if not value.strip():
             raise argparse.ArgumentTypeError(f"expected a {kind} name, got an empty one ({value!r})")
+        if kind == "file" and value.endswith(("/", os.sep)):    # a folder's name, which Path would make a file's
+            raise argparse.ArgumentTypeError(f"expected a file name, got a folder's ({value!r} ends with /)")
         if name_too_long(value):
             raise argparse.ArgumentTypeError(f"expected a {kind} name the system accepts, got one too long "
                                              f"({len(value)} characters)")
@@ -150,6 +154,9 @@ def check_out_file(out: Path, scenarios: Sequence[Any] = (), option: str = "--ou
         raise UsageError(f"{option} {out}: expected a file, found a folder")
     if out.exists() and not out.is_file():
         raise UsageError(f"{option} {out}: expected a regular file, found a pipe, socket or device")
+    above = next((folder for folder in out.parents if folder.exists()), None)
+    if above is not None and not above.is_dir():     # said 'File exists' (its folder could not be made)
+        raise UsageError(f"{option} {out}: expected a file in a folder, but {above} is a file")
     folders = {Path(scenario.file).resolve().parent for scenario in scenarios}
     if out.suffix == ".toml" and out.is_file() and out.resolve().parent in folders:
         raise UsageError(f"{option} {out}: expected a results file, not a scenario file the command reads "
