@@ -488,3 +488,13 @@ def test_a_ctrl_c_while_the_libraries_load_exits_130_without_a_traceback(tmp_pat
                             capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, timeout=300)
     assert (result.returncode, result.stderr, result.stdout) == (130, "interrupted\n", "")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_byte_the_terminals_encoding_lacks_is_read_as_a_word_play_does_not_know(tmp_path):
+    """Standard input in ASCII: 'café' typed at play's prompt ended it with a UnicodeDecodeError traceback, exit 1."""
+    result = subprocess.run([sys.executable, str(ROOT / "run.py"), "play", "--as", "JPN", "--out", str(tmp_path)],
+                            cwd=ROOT, capture_output=True, timeout=300, input="café\nq\n".encode(),
+                            env={**os.environ, "PYTHONIOENCODING": "ascii"})
+    assert result.returncode == 0 and result.stderr == b""
+    assert b"! 'caf\\ufffd\\ufffd': expected 'give SECTOR=NUMBER" in result.stdout
+    assert (tmp_path / "summary.json").is_file()

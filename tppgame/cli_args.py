@@ -111,10 +111,12 @@ def engine_arguments(parser: argparse.ArgumentParser) -> None:
 def tolerant_streams() -> None:
     """Standard output and error in an encoding that cannot show every character (a C or Latin-1 locale
     without Python's UTF-8 mode, ``PYTHONIOENCODING=ascii``) write a character they lack as an escape
-    (``\\xdc``), not a UnicodeEncodeError traceback halfway through the story (a scenario's name, say)."""
-    for stream in (sys.stdout, sys.stderr):
+    (``\\xdc``), not a UnicodeEncodeError traceback halfway through the story (a scenario's name, say);
+    standard input in such an encoding reads a byte it lacks as U+FFFD (``play`` then says it does not know
+    the word), not a UnicodeDecodeError traceback."""
+    for stream, errors in ((sys.stdout, "backslashreplace"), (sys.stderr, "backslashreplace"), (sys.stdin, "replace")):
         if isinstance(stream, io.TextIOWrapper) and codecs.lookup(stream.encoding).name != "utf-8":
-            stream.reconfigure(errors="backslashreplace")
+            stream.reconfigure(errors=errors)
 
 
 # the widest a terminal's prose is wrapped to: the final table's width and a little more
