@@ -282,6 +282,13 @@ countries.JPN.sensitivity.rice = [1.0, 2.5]
     ('scenario = "tokyo_2014"\nreps = 0\n', "reps: expected a whole number of at least 1"),
     ('scenario = "tokyo_2014"\n[vary]\n"bargaining.spillover" = "0:1:0"\n', "vary.bargaining.spillover"),
     ('scenario = "tokyo_2014"\n[vary\n', "expected valid TOML"),
+    # said 'a whole number of at least 0' of a seed that must also be at most 2^63 - 1
+    ('scenario = "tokyo_2014"\nseed = -1\n', "seed: expected a whole number from 0 to 2^63 - 1, got -1"),
+    # a value listed twice played its point twice, weighting it double in the report's shares and indices
+    ('scenario = "tokyo_2014"\n[vary]\n"bargaining.spillover" = [0.5, 0.2, 0.5]\n',
+     "vary.bargaining.spillover: expected each value once, got 0.5 twice"),
+    ('scenario = "tokyo_2014"\n[vary]\n"bargaining.spillover" = "0.5:0.5:3"\n',
+     "vary.bargaining.spillover: expected each value once, got 0.5 twice"),
 ])
 def test_bad_sweep_files_are_one_line(tmp_path, body, message):
     file = tmp_path / "bad.toml"

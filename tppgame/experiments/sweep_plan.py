@@ -372,7 +372,7 @@ def load_sweep_file(path: Path) -> SweepSpec:
         design=get("design", lambda v: v in DESIGNS, "one of " + ", ".join(DESIGNS)),
         samples=get("samples", whole(1), "a whole number of at least 1"),
         reps=get("reps", whole(1), "a whole number of at least 1", 1),
-        seed=get("seed", lambda v: whole(0)(v) and v <= SEED_MAX, "a whole number of at least 0"),
+        seed=get("seed", lambda v: whole(0)(v) and v <= SEED_MAX, "a whole number from 0 to 2^63 - 1"),
         out=Path(out) if out else None, origin=f"{file} (vary)", drop_events=tuple(dropped),
         set_origins=tuple((path, f"{file} (set)") for path in _flatten(set_table)))
 
