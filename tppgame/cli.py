@@ -44,7 +44,7 @@ from typing import Any
 
 from tppgame.cli_args import (EXIT_BAD_INPUT, MOST_SEEDS, Parser, UsageError, check_out_file, parse_negotiators,
                               parse_settings, path_arg, scenario_name, seed_arg, seed_range, terminal_width,
-                              tolerant_streams, with_settings, wrapped, write_or_fail)
+                              tolerant_streams, warn_unread, with_settings, wrapped, write_or_fail)
 from tppgame.cli_classroom import classroom, quiet_server, server_url
 from tppgame.cli_compare import compare
 from tppgame.cli_experiments import sweep, sweep_report, tournament
@@ -165,6 +165,7 @@ def saved_game(args: argparse.Namespace, seat: str | None = None) -> Any:
     overrides = parse_settings(args.settings)
     overrides.update(parse_negotiators(args.negotiators, scenario.countries, overrides))
     model = saved.play_on(TPPModel, overrides, origin="--set")
+    warn_unread(model.config.params["payoff"], list(parse_settings(args.settings)))   # as a game's --set is
     people = [model.countries[i] for i in model.seats.countries] + model.seats.taking
     if people and people != [seat]:     # run would pass their talks every round; play plays one seat
         raise UsageError(f"--from {args.saved}: the game was saved with {', '.join(people)} played by a person; "

@@ -172,17 +172,22 @@ def with_settings(scenario: Any, settings: Sequence[str], negotiators: Sequence[
     """The scenario with ``--set PATH=VALUE`` overrides applied (checked like any setting), then
     ``--negotiator CODE=NAME`` choices (the setting ``countries.CODE.tactic``); a setting the scenario's
     payoff does not read (:func:`tppgame.game.settings.unread_settings`) is warned of on stderr."""
-    from tppgame.game.settings import unread_settings
-
     overrides = parse_settings(settings)
     if overrides:
         scenario = scenario.with_overrides(overrides, origin="--set")
-        payoff = scenario.params["payoff"]
-        for path in unread_settings(payoff, list(overrides)):
-            print(f"warning: --set {path}: the {payoff} payoff (bargaining.payoff) does not read it, so the games "
-                  "are as without it", file=sys.stderr)
+        warn_unread(scenario.params["payoff"], list(overrides))
     chosen = parse_negotiators(negotiators, scenario.countries, overrides)
     return scenario.with_overrides(chosen, origin="--negotiator") if chosen else scenario
+
+
+def warn_unread(payoff: str, paths: Sequence[str]) -> None:
+    """A line on stderr for each ``--set`` setting the ``payoff`` does not read: the games are as without it
+    (a scenario's --set, or a branch of a saved game, whose payoff is the one in force from its round)."""
+    from tppgame.game.settings import unread_settings
+
+    for path in unread_settings(payoff, paths):
+        print(f"warning: --set {path}: the {payoff} payoff (bargaining.payoff) does not read it, so the games "
+              "are as without it", file=sys.stderr)
 
 
 def parse_negotiator(text: str, countries: Sequence[str]) -> tuple[str, str]:
