@@ -222,6 +222,21 @@ def test_a_branch_of_a_setting_the_payoff_does_not_read_is_warned_of(tmp_path, c
     assert capsys.readouterr().err == ""
 
 
+@pytest.mark.parametrize("command", [["teaching-pack", "tokyo_2014", "--seeds", "1"], ["debrief", "tokyo_2014"],
+                                     ["tournament", "tokyo_2014", "--negotiators", "mirror", "--reps", "1",
+                                      "--workers", "1"]])
+def test_the_teaching_pack_debrief_and_tournament_warn_of_a_setting_the_payoff_does_not_read(tmp_path, capsys,
+                                                                                              command):
+    """run, play, compare, robustness and sweep warned of --set bargaining.cost_scale under political_economy;
+    the teaching pack, the debrief and the tournament played it without a word."""
+    if command[0] == "debrief":
+        pytest.importorskip("reportlab")
+    assert main([*command, "--set", "bargaining.cost_scale=2", "--out", str(tmp_path / "out")]) == 0
+    warning = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
+    assert len(warning) == 1 and "bargaining.cost_scale: the political_economy payoff (bargaining.payoff) does " \
+        "not read it" in warning[0]
+
+
 def test_a_setting_the_payoff_does_not_read_is_warned_of_on_the_command_line_and_in_a_sweep(tmp_path, capsys):
     """--set bargaining.cost_scale on the baseline was a silent no-op (and a sweep over it ran identical
     games): one warning line on stderr now, and a sweep plan's warning; under judged indices, none."""

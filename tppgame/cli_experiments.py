@@ -159,6 +159,8 @@ def tournament(argv: Sequence[str]) -> int:
             args.scenarios, tournaments.split_names(args.negotiators, "--negotiators"),
             tournaments.split_names(args.seats, "--seats"), reps=args.reps, seed=args.seed, out=args.out,
             fixed=fixed)
+        for line in dict.fromkeys(w for _, _, sweep_plan in plan.plans for w in sweep_plan.warnings):  # each once
+            print(line.replace("sweep:", "tournament:", 1), file=sys.stderr)
         print(f"tournament: {len(plan.negotiators)} negotiators x {len(plan.seats)} seat"
               f"{'s' * (len(plan.seats) != 1)} x {len(plan.scenarios)} scenario{'s' * (len(plan.scenarios) != 1)} "
               f"x {plan.reps} reps = {plan.total} games", flush=True)
