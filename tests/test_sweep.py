@@ -540,6 +540,18 @@ def test_dask_starts_its_own_local_cluster(reference, tmp_path):
     assert read_runs(out) == reference
 
 
+def test_more_local_workers_than_eight_per_core_are_refused_before_any_run(tmp_path, capsys):
+    """--workers 1000 (a typo for 10) started a process per chunk, each with the game loaded, until memory ran
+    out; a remote scheduler's workers are its own, and are not counted against this computer's cores."""
+    cores = os.cpu_count() or 1
+    assert main(["sweep", *SMALL, "--workers", str(8 * cores + 1), "--out", str(tmp_path / "s")]) == 2
+    assert capsys.readouterr().err == (f"error: --workers {8 * cores + 1}: expected at most {8 * cores} (8 per core "
+                                       f"of this computer's {cores}): each worker is a process of its own with the "
+                                       "game loaded\n")
+    assert not (tmp_path / "s").exists()
+    assert sweep.check_engine(8 * cores + 1, "dask", "tcp://127.0.0.1:8786") == 8 * cores + 1
+
+
 def test_an_unreachable_scheduler_is_one_line(tmp_path, capsys, monkeypatch):
     pytest.importorskip("dask.distributed")
     monkeypatch.setattr(sweep, "DASK_CONNECT_TIMEOUT", "1s")
