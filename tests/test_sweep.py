@@ -541,8 +541,8 @@ def test_dask_starts_its_own_local_cluster(reference, tmp_path):
 
 
 def test_more_local_workers_than_eight_per_core_are_refused_before_any_run(tmp_path, capsys):
-    """--workers 1000 (a typo for 10) started a process per chunk, each with the game loaded, until memory ran
-    out; a remote scheduler's workers are its own, and are not counted against this computer's cores."""
+    """--workers 1000 (a typo for 10) was accepted: the pool could start a process per chunk in flight, each with
+    the game loaded; a remote scheduler's workers are its own, and are not counted against this computer's cores."""
     cores = os.cpu_count() or 1
     assert main(["sweep", *SMALL, "--workers", str(8 * cores + 1), "--out", str(tmp_path / "s")]) == 2
     assert capsys.readouterr().err == (f"error: --workers {8 * cores + 1}: expected at most {8 * cores} (8 per core "

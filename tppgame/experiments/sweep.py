@@ -51,8 +51,8 @@ from tppgame.game.scenario import Scenario
 ENGINES = ("local", "dask")
 MAX_CHUNK = 32            # runs per task at most (about 2 s of baseline games)
 IN_FLIGHT_PER_WORKER = 2  # tasks handed out per worker at a time: one running, one queued
-# local worker processes per core at most: a typo (--workers 1000 for 10) started a process per chunk, each
-# with Mesa and the game loaded (about 150 MB), until the computer ran out of memory
+# local worker processes per core at most: a typo (--workers 1000 for 10) could start a process per chunk, each
+# with Mesa and the game loaded (some 150 MB), far past what the computer holds
 MOST_WORKERS_PER_CORE = 8
 DASK_CONNECT_TIMEOUT = "10s"
 
