@@ -359,6 +359,8 @@ def test_a_named_pipe_is_refused_without_waiting(tmp_path, one_error_line):
     (["baseline", "--stop-at", "2013-06", "--save", "x.json"], "--stop-at 2013-06: expected a round from 1 to 39"),
     (["baseline", "--stop-at", "April", "--save", "x.json"], "--stop-at April: expected a round"),
     (["baseline", "--stop-at", "5"], "--stop-at and --save: expected both"),
+    (["baseline", "--stop-at", "5", "--save", "x.json", "--out", "o"],    # --out was ignored without a word
+     "--out o: a game stopped by --stop-at writes no results, only the saved game (--save FILE)"),
     (["baseline", "--save", "x.json"], "--stop-at and --save: expected both"),
     (["baseline", "--stop-at", "5", "--save", "nowhere/x.json"], "--save nowhere/x.json: could not write results"),
 ])

@@ -112,6 +112,9 @@ def run(argv: Sequence[str]) -> int:
     args = build_parser().parse_args(list(argv))
     if (args.stop_at is None) != (args.save is None):
         raise UsageError("--stop-at and --save: expected both (stop at a round and save the game there) or neither")
+    if args.stop_at is not None and args.out is not None:    # it was ignored without a word
+        raise UsageError(f"--out {args.out}: a game stopped by --stop-at writes no results, only the saved game "
+                         "(--save FILE); leave --out out, and give it when the game is continued (--from)")
     load_economy()          # the welfare account's data: a bad figure stops the run before it plays
     if args.saved is not None:
         model = saved_game(args)
