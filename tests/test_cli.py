@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -87,8 +88,11 @@ def test_set_overrides_a_setting(tmp_path, capsys):
     (["--set", "countries.XXX.tactic=\"linear\""], "countries.XXX: expected a known setting"),
     (["--set", "bargaining.protocol=\"haggle\""], "bargaining.protocol: expected one of alternating"),
     (["--set", "nonsense"], "expected PATH=VALUE"),
+    (["--set", " =5"], "error: --set  =5: expected PATH=VALUE"),   # was '--set: (file): expected a known setting'
     (["--seed", "-3"], "--seed: expected a whole number from 0 to 2^63 - 1, got '-3'"),
     (["--seed", "x"], "--seed: expected a whole number from 0 to 2^63 - 1, got 'x'"),
+    # the scenario's seed setting said 'from 0 to 9.22337e+18', a rounder number than the largest seed
+    (["--set", "seed=-3"], "--set: seed: expected a whole number from 0 to 2^63 - 1, got -3"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args, needle, tmp_path):
     result = run_cli(*args, "--out", str(tmp_path / "o"))
@@ -312,6 +316,39 @@ def test_compare_refuses_a_folder_as_out_before_playing(tmp_path, capsys):
     assert captured.out == ""            # no game played, no table printed
 
 
+@pytest.mark.parametrize("command", [["compare", "baseline", "tokyo_2014", "--out"],
+                                     ["robustness", "tokyo_2014", "--seeds", "1", "--out"],
+                                     ["tokyo_2014", "--stop-at", "2", "--save"]])
+def test_a_results_file_named_as_a_folder_or_under_a_file_is_refused_before_playing(tmp_path, capsys, command):
+    """'--save games/' wrote a file named games (the slash dropped); a file under a file (a.txt/r.csv) played
+    every game, then said 'could not write results (File exists)'."""
+    option = command[-1]
+    assert main([*command, f"{tmp_path}/games/"]) == 2
+    assert capsys.readouterr().err.endswith(f"argument {option}: expected a file name, got a folder's "
+                                            f"('{tmp_path}/games/' ends with /)\n")
+    (tmp_path / "a.txt").write_text("")
+    assert main([*command, str(tmp_path / "a.txt" / "r.csv")]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == (f"error: {option} {tmp_path / 'a.txt' / 'r.csv'}: expected a file in a folder, but "
+                            f"{tmp_path / 'a.txt'} is a file\n") and captured.out == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
+
+
+@pytest.mark.parametrize("command", [["compare", "baseline", "tokyo_2014", "--out"],
+                                     ["robustness", "tokyo_2014", "--seeds", "1", "--out"],
+                                     ["tokyo_2014", "--stop-at", "2", "--save"]])
+def test_a_pipe_or_device_as_a_results_file_is_refused_not_replaced(tmp_path, capsys, command):
+    """A results file named by a pipe (or a device such as /dev/full) was replaced by a regular file: the
+    results are written beside it and renamed onto it (run as root, --save /dev/full replaced the device)."""
+    pipe = tmp_path / "results"
+    os.mkfifo(pipe)
+    assert main([*command, str(pipe)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [f"error: {command[-1]} {pipe}: expected a regular file, found a pipe, "
+                                         "socket or device"]
+    assert captured.out == "" and pipe.is_fifo() and sorted(tmp_path.iterdir()) == [pipe]
+
+
 @pytest.mark.parametrize("args, needle", [
     (["--set", "countries.JPN.beta=1", "--set", "countries.JPN.beta=2"],
      "--set countries.JPN.beta: given twice; give each setting once"),
@@ -444,3 +481,37 @@ def test_a_fragile_headline_whose_interval_reaches_the_bar_is_not_called_surely_
     assert _verdict(0.8, *wilson(8, 10), 0.8) == ("robust in these seeds, too few to be sure (the interval reaches "
                                                   "below 80%)")
     assert _verdict(0.9, *wilson(90, 100), 0.8) == "robust"
+
+
+def test_a_name_the_terminals_encoding_lacks_is_escaped_not_a_traceback(tmp_path):
+    """Standard output in ASCII (a C locale without Python's UTF-8 mode): a scenario named 'Ünï' stopped the
+    story with a UnicodeEncodeError traceback, exit 1, before any file was written."""
+    shutil.copy(ROOT / "scenarios" / "baseline.toml", tmp_path)
+    (tmp_path / "uni.toml").write_text('extends = "baseline"\nname = "Ünï"\n', encoding="utf-8")
+    result = subprocess.run([sys.executable, str(ROOT / "run.py"), str(tmp_path / "uni.toml"), "--out",
+                             str(tmp_path / "out")], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "PYTHONIOENCODING": "ascii"}, stdin=subprocess.DEVNULL)
+    assert result.returncode == 0 and result.stderr == ""
+    assert result.stdout.startswith("\\xdcn\\xef  (seed 2013)") and (tmp_path / "out" / "summary.json").is_file()
+
+
+def test_a_ctrl_c_while_the_libraries_load_exits_130_without_a_traceback(tmp_path):
+    """A Ctrl-C in the second run.py spends importing mesa and numpy printed a traceback of the imports
+    (exit status 1 by Python's own handler). A stand-in mesa that is interrupted as it loads shows it."""
+    (tmp_path / "mesa").mkdir()
+    (tmp_path / "mesa" / "__init__.py").write_text("raise KeyboardInterrupt\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])}
+    result = subprocess.run([sys.executable, str(ROOT / "run.py"), "--out", str(tmp_path / "out")], cwd=ROOT,
+                            capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, timeout=300)
+    assert (result.returncode, result.stderr, result.stdout) == (130, "interrupted\n", "")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_byte_the_terminals_encoding_lacks_is_read_as_a_word_play_does_not_know(tmp_path):
+    """Standard input in ASCII: 'café' typed at play's prompt ended it with a UnicodeDecodeError traceback, exit 1."""
+    result = subprocess.run([sys.executable, str(ROOT / "run.py"), "play", "--as", "JPN", "--out", str(tmp_path)],
+                            cwd=ROOT, capture_output=True, timeout=300, input="café\nq\n".encode(),
+                            env={**os.environ, "PYTHONIOENCODING": "ascii"})
+    assert result.returncode == 0 and result.stderr == b""
+    assert b"! 'caf\\ufffd\\ufffd': expected 'give SECTOR=NUMBER" in result.stdout
+    assert (tmp_path / "summary.json").is_file()

@@ -87,6 +87,17 @@ def test_a_folder_in_a_files_place_leaves_the_set_as_it_was(tmp_path, capsys):
     assert (tmp_path / "power.csv").read_text() == "old" and (tmp_path / "power.json").is_dir()
 
 
+def test_a_pipe_in_a_files_place_is_refused_and_kept(tmp_path, capsys):
+    """A pipe named power.json where run.py power --out writes was replaced by a regular file, exit 0."""
+    os.mkfifo(tmp_path / "power.json")
+    (tmp_path / "power.csv").write_text("old")
+    assert main(["power", "--out", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == (f"error: --out {tmp_path}: could not write results (power.json is a pipe, "
+                                       "socket or device, not a regular file)\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["power.csv", "power.json"]
+    assert (tmp_path / "power.csv").read_text() == "old" and (tmp_path / "power.json").is_fifo()
+
+
 def test_an_interrupt_while_writing_leaves_no_partial_set(tmp_path, monkeypatch):
     """A second Ctrl-C while the files are written: none of them is there."""
     real, calls = report._temporary_copy, []

@@ -208,6 +208,35 @@ def test_the_settings_the_political_economy_payoff_does_not_read_play_the_same_g
     assert unread_settings("judgment", [path]) == []
 
 
+def test_a_branch_of_a_setting_the_payoff_does_not_read_is_warned_of(tmp_path, capsys):
+    """--from FILE --set bargaining.cost_scale=2 branched a political-economy game without a word, though the
+    branch plays as without it; a branch that also sets the judgment payoff reads it and is not warned of."""
+    saved, unread = str(tmp_path / "s.json"), "bargaining.cost_scale=2"
+    assert main(["tokyo_2014", "--quiet", "--stop-at", "3", "--save", saved]) == 0
+    capsys.readouterr()
+    assert main(["--from", saved, "--quiet", "--set", unread, "--out", str(tmp_path / "a")]) == 0
+    assert capsys.readouterr().err == ("warning: --set bargaining.cost_scale: the political_economy payoff "
+                                       "(bargaining.payoff) does not read it, so the games are as without it\n")
+    assert main(["--from", saved, "--quiet", "--set", unread, "--set", 'bargaining.payoff="judgment"',
+                 "--out", str(tmp_path / "b")]) == 0
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("command", [["teaching-pack", "tokyo_2014", "--seeds", "1"], ["debrief", "tokyo_2014"],
+                                     ["tournament", "tokyo_2014", "--negotiators", "mirror", "--reps", "1",
+                                      "--workers", "1"]])
+def test_the_teaching_pack_debrief_and_tournament_warn_of_a_setting_the_payoff_does_not_read(tmp_path, capsys,
+                                                                                              command):
+    """run, play, compare, robustness and sweep warned of --set bargaining.cost_scale under political_economy;
+    the teaching pack, the debrief and the tournament played it without a word."""
+    if command[0] == "debrief":
+        pytest.importorskip("reportlab")
+    assert main([*command, "--set", "bargaining.cost_scale=2", "--out", str(tmp_path / "out")]) == 0
+    warning = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
+    assert len(warning) == 1 and "bargaining.cost_scale: the political_economy payoff (bargaining.payoff) does " \
+        "not read it" in warning[0]
+
+
 def test_a_setting_the_payoff_does_not_read_is_warned_of_on_the_command_line_and_in_a_sweep(tmp_path, capsys):
     """--set bargaining.cost_scale on the baseline was a silent no-op (and a sweep over it ran identical
     games): one warning line on stderr now, and a sweep plan's warning; under judged indices, none."""

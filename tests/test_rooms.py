@@ -4,6 +4,7 @@ advance policies, and a room restored from SQLite replaying to the same game."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
 import sqlite3
@@ -520,6 +521,13 @@ def test_the_brief_reads_the_calibration(clock):
 
 
 # ------------------------------------------------------------------ the command line
+def test_a_pipe_as_the_rooms_file_is_refused_without_waiting(one_error_line, tmp_path):
+    """--db naming a pipe: the server opened it to write and waited for a reader, silent, for ever."""
+    os.mkfifo(tmp_path / "rooms.sqlite")
+    assert one_error_line(["classroom", "--db", str(tmp_path / "rooms.sqlite")]) == (
+        f"error: --db {tmp_path / 'rooms.sqlite'}: expected a regular file, found a pipe, socket or device")
+
+
 def test_classroom_command_refuses_bad_input_in_one_line(one_error_line, tmp_path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -201,6 +201,28 @@ def test_extends_cycle_is_an_error(folder):
     assert "cycle" in message
 
 
+def test_a_long_chain_of_extends_is_one_line_not_a_recursion_error(folder):
+    """A chain of 1,000 files, each extending the next, raised a RecursionError traceback; 50 files load,
+    the 51st is refused on the extends of the 50th."""
+    write(folder, "s0", 'name = "s0"\n')
+    for k in range(1, 1000):
+        write(folder, f"s{k}", f'name = "s{k}"\n', extends=f"s{k - 1}")
+    assert load_scenario(folder / "s48.toml").name == "s48"          # s48 ... s0 and the baseline: 50 files
+    message = load_error(folder / "s999.toml")
+    assert_good_message(message, "s950.toml", "extends")
+    assert "expected a chain of at most 50 scenario files, each extending the next (this is the 50th), got 's949'" \
+        in message
+
+
+def test_an_extended_files_event_past_the_rounds_names_the_scenario_that_set_them(folder):
+    """short.toml extends the baseline with 12 rounds: the error named only baseline.toml's event, a file the
+    user had not touched, not the scenario whose rounds it fell outside nor the way out (drop_events)."""
+    message = load_error(write(folder, "short", 'name = "short"\nrounds = 12\n'))
+    assert_good_message(message, "baseline.toml", "events[*].date")
+    assert f"expected a time within the 12 rounds of {folder / 'short.toml'} (before 2014-07-01; its drop_events " \
+           "leaves the event out)" in message
+
+
 def test_extending_a_missing_file_is_an_error(folder):
     """Extending a scenario that is not in the same folder names the missing parent."""
     message = load_error(write(folder, "orphan", "", extends="nowhere"))
@@ -276,6 +298,10 @@ BAD_SCENARIOS = {
     "shock changing membership": (
         '[[events]]\nkind = "shock"\nround = 3\nset = { "agreement.members" = ["USA"] }\n',
         "events[*].set.agreement.members"),
+    "shock setting the headlines, which no game reads": (
+        '[[events]]\nkind = "shock"\nround = 3\nset = { headlines = [] }\n', "events[*].set.headlines"),
+    "shock setting the history, which no game reads": (
+        '[[events]]\nkind = "shock"\nround = 3\nset = { "history.formed" = false }\n', "events[*].set.history.formed"),
     "summit without pairs": ('[[events]]\nkind = "summit"\nround = 3\n', "events[0].pairs"),
     "side deal with terms but no concluded round": (
         '[[side_deals]]\nparties = ["AUS", "JPN"]\nkind = "standalone"\nterms = { JPN = { beef = 0.5 } }\n',

@@ -157,6 +157,18 @@ def test_lists_nested_too_deeply_are_one_line_not_a_recursion_error(where, tmp_p
     assert not (tmp_path / "sweep").exists() and not (tmp_path / "s").exists()
 
 
+@pytest.mark.parametrize("where", ["scenario", "headlines file"])
+def test_dotted_keys_nested_too_deeply_are_one_line_not_a_recursion_error(where, tmp_path, one_error_line):
+    """a.a.a... = 1 with 5,000 parts: tomllib builds it without recursion, and copying the tables then raised a
+    RecursionError traceback."""
+    deep = tmp_path / "deep.toml"
+    deep.write_text("name = 'deep'\n" + ".".join(["a"] * 5000) + " = 1\n")
+    argv = ["power", str(deep)] if where == "scenario" else ["robustness", "tokyo_2014", "--headlines", str(deep),
+                                                                  "--out", str(tmp_path / "r.csv")]
+    assert one_error_line(argv) == f"error: {deep}: (file): expected valid TOML (arrays or tables nested too deeply)"
+    assert sorted(tmp_path.iterdir()) == [deep]
+
+
 @pytest.mark.parametrize("argv", [["run", ""], ["run", "", "--quiet"], ["play", "--as", "JPN", ""], ["debrief", ""],
                                   ["power", " "], ["robustness", ""], ["compare", "", "baseline"],
                                   ["sweep", "", "--vary", "countries.JPN.beta=[1]"], ["tournament", ""], ["teaching-pack", ""]])

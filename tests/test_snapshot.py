@@ -300,6 +300,16 @@ def rewritten(path: Path, change) -> Path:
     (lambda d: rewritten(d / "s.json", lambda x: x.update(
         branches=[{"round": 3, "label": "x", "set": {"countries.JPN.patience": "a"}}])),
      "s.json: branches[0].set: expected settings a branch can change (shock 'x': countries.JPN.patience"),
+    # a field this version does not write, and the fields kept for a reader, were read without a word
+    (lambda d: rewritten(d / "s.json", lambda x: x.update(comment="mine")),
+     "s.json: comment: expected a field of a saved game (one of format, format_version, code, scenario,"),
+    (lambda d: rewritten(d / "s.json", lambda x: x["scenario"].update(extends="baseline")),
+     "s.json: scenario.extends: expected a field of a saved game (one of name, file, settings)"),
+    (lambda d: rewritten(d / "s.json", lambda x: x.update(date="2016-01-01")),
+     "s.json: date: expected the date of the game saved at round 10 when replayed (2014-04-01): the file has been "
+     "changed since it was saved, got '2016-01-01'"),
+    (lambda d: rewritten(d / "s.json", lambda x: x.update(changed_settings={"countries.JPN.patience": 0.1})),
+     "s.json: changed_settings: expected the changed_settings of the game saved at round 10 when replayed"),
 ])
 def test_a_bad_saved_file_is_one_line(saved_file, one_error_line, make, message):
     path = make(saved_file.parent)
@@ -324,6 +334,12 @@ def test_a_saved_game_with_any_field_replaced_continues_or_is_one_clean_error(ke
         assert "\n" not in str(err)
 
 
+def test_a_saved_file_without_the_fields_kept_for_a_reader_still_continues(saved_file):
+    """A file saved before changed_settings was written (it lacks the field) continues as before."""
+    rewritten(saved_file, lambda x: x.pop("changed_settings"))
+    assert TPPModel.from_snapshot(saved_file).round == 10
+
+
 def test_a_named_pipe_is_refused_without_waiting(tmp_path, one_error_line):
     os.mkfifo(tmp_path / "pipe.json")
     assert "expected a saved game: a regular JSON file" in one_error_line(["--from", str(tmp_path / "pipe.json")])
@@ -333,6 +349,8 @@ def test_a_named_pipe_is_refused_without_waiting(tmp_path, one_error_line):
     (["--from", "s.json", "tokyo_2014"], 'the game was saved from the scenario "Baseline'),
     (["--from", "s.json", "--seed", "4"], "--seed 4: a saved game keeps its seed (2013)"),
     (["--from", "s.json", "--set", "rounds=50"], "--set: rounds: expected a country, bargaining or agreement setting"),
+    (["--from", "s.json", "--set", "headlines=[]"], "--set: headlines: expected a country, bargaining or agreement"),
+    (["--from", "s.json", "--set", 'history.summary="x"'], "--set: history.summary: expected a country, bargaining"),
     (["--from", "s.json", "--set", "countries.JPN.sensitivity.rice=-1"],
      "--set: countries.JPN.sensitivity.rice: expected a number from 0 to 10, got -1"),
     # the branch applied it as a --set, and the line named --set
@@ -344,6 +362,8 @@ def test_a_named_pipe_is_refused_without_waiting(tmp_path, one_error_line):
     (["baseline", "--stop-at", "2013-06", "--save", "x.json"], "--stop-at 2013-06: expected a round from 1 to 39"),
     (["baseline", "--stop-at", "April", "--save", "x.json"], "--stop-at April: expected a round"),
     (["baseline", "--stop-at", "5"], "--stop-at and --save: expected both"),
+    (["baseline", "--stop-at", "5", "--save", "x.json", "--out", "o"],    # --out was ignored without a word
+     "--out o: a game stopped by --stop-at writes no results, only the saved game (--save FILE)"),
     (["baseline", "--save", "x.json"], "--stop-at and --save: expected both"),
     (["baseline", "--stop-at", "5", "--save", "nowhere/x.json"], "--save nowhere/x.json: could not write results"),
 ])

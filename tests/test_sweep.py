@@ -285,6 +285,13 @@ countries.JPN.sensitivity.rice = [1.0, 2.5]
     ('scenario = "tokyo_2014"\nseed = true\n', "seed: expected a whole number from 0 to 2^63 - 1"),
     ('scenario = "tokyo_2014"\n[vary]\n"bargaining.spillover" = "0:1:0"\n', "vary.bargaining.spillover"),
     ('scenario = "tokyo_2014"\n[vary\n', "expected valid TOML"),
+    # said 'a whole number of at least 0' of a seed that must also be at most 2^63 - 1
+    ('scenario = "tokyo_2014"\nseed = -1\n', "seed: expected a whole number from 0 to 2^63 - 1, got -1"),
+    # a value listed twice played its point twice, weighting it double in the report's shares and indices
+    ('scenario = "tokyo_2014"\n[vary]\n"bargaining.spillover" = [0.5, 0.2, 0.5]\n',
+     "vary.bargaining.spillover: expected each value once, got 0.5 twice"),
+    ('scenario = "tokyo_2014"\n[vary]\n"bargaining.spillover" = "0.5:0.5:3"\n',
+     "vary.bargaining.spillover: expected each value once, got 0.5 twice"),
 ])
 def test_bad_sweep_files_are_one_line(tmp_path, body, message):
     file = tmp_path / "bad.toml"
@@ -534,6 +541,18 @@ def test_dask_starts_its_own_local_cluster(reference, tmp_path):
     result = run_cli("sweep", *SMALL, "--engine", "dask", "--workers", "2", "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert read_runs(out) == reference
+
+
+def test_more_local_workers_than_eight_per_core_are_refused_before_any_run(tmp_path, capsys):
+    """--workers 1000 (a typo for 10) was accepted: the pool could start a process per chunk in flight, each with
+    the game loaded; a remote scheduler's workers are its own, and are not counted against this computer's cores."""
+    cores = os.cpu_count() or 1
+    assert main(["sweep", *SMALL, "--workers", str(8 * cores + 1), "--out", str(tmp_path / "s")]) == 2
+    assert capsys.readouterr().err == (f"error: --workers {8 * cores + 1}: expected at most {8 * cores} (8 per core "
+                                       f"of this computer's {cores}): each worker is a process of its own with the "
+                                       "game loaded\n")
+    assert not (tmp_path / "s").exists()
+    assert sweep.check_engine(8 * cores + 1, "dask", "tcp://127.0.0.1:8786") == 8 * cores + 1
 
 
 def test_an_unreachable_scheduler_is_one_line(tmp_path, capsys, monkeypatch):

@@ -240,6 +240,20 @@ def test_bad_input_is_one_line_and_exit_2(args, message, tmp_path, capsys):
     assert not (tmp_path / "t").exists()      # no folder made for a tournament that is refused
 
 
+@pytest.mark.parametrize("existing", [False, True])
+def test_an_engine_that_cannot_start_leaves_no_folder_behind(tmp_path, capsys, existing):
+    """A scheduler the tournament cannot reach: the out folder (or, in an existing one, the games folder)
+    with an empty store per seat stayed behind after the one-line error."""
+    pytest.importorskip("dask.distributed")
+    out = tmp_path / "t"
+    if existing:
+        out.mkdir()
+    assert main(["tournament", "--negotiators", "mirror", "--reps", "1", "--engine", "dask", "--scheduler", "nowhere",
+                 "--out", str(out)]) == 2
+    assert capsys.readouterr().err.startswith("error: --scheduler nowhere: could not connect")
+    assert list(tmp_path.iterdir()) == ([out] if existing else []) and (not existing or list(out.iterdir()) == [])
+
+
 def test_an_unwritable_out_is_one_line_and_exit_2(tmp_path, capsys):
     blocker = tmp_path / "a_file"
     blocker.write_text("")

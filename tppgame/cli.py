@@ -44,7 +44,7 @@ from typing import Any
 
 from tppgame.cli_args import (BRANCH_UNREAD, EXIT_BAD_INPUT, MOST_SEEDS, Parser, UsageError, check_out_file,
                               parse_negotiators, parse_settings, path_arg, scenario_name, seed_arg, seed_range,
-                              terminal_width, warn_unread, with_settings, wrapped, write_or_fail)
+                              terminal_width, tolerant_streams, warn_unread, with_settings, wrapped, write_or_fail)
 from tppgame.cli_classroom import classroom, quiet_server, server_url
 from tppgame.cli_compare import compare
 from tppgame.cli_experiments import sweep, sweep_report, tournament
@@ -112,6 +112,9 @@ def run(argv: Sequence[str]) -> int:
     args = build_parser().parse_args(list(argv))
     if (args.stop_at is None) != (args.save is None):
         raise UsageError("--stop-at and --save: expected both (stop at a round and save the game there) or neither")
+    if args.stop_at is not None and args.out is not None:    # it was ignored without a word
+        raise UsageError(f"--out {args.out}: a game stopped by --stop-at writes no results, only the saved game "
+                         "(--save FILE); leave --out out, and give it when the game is continued (--from)")
     load_economy()          # the welfare account's data: a bad figure stops the run before it plays
     if args.saved is not None:
         model = saved_game(args)
@@ -465,6 +468,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("error: standard output: expected an open standard output for what the command prints, found it "
               "closed (> /dev/null discards it)", file=sys.stderr)
         return EXIT_BAD_INPUT
+    tolerant_streams()
     command = run
     if argv and argv[0] in COMMANDS:
         command = COMMANDS[argv.pop(0)]

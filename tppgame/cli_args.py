@@ -6,7 +6,10 @@ prose is wrapped to on a terminal."""
 from __future__ import annotations
 
 import argparse
+import codecs
+import io
 import json
+import os
 import shutil
 import sys
 import textwrap
@@ -33,10 +36,11 @@ class Parser(argparse.ArgumentParser):
 
 
 def parse_setting(text: str) -> tuple[str, Any]:
-    """``PATH=VALUE`` with VALUE read as a TOML value (number, true/false, "string", [list]), else a string."""
-    if "=" not in text:
+    """``PATH=VALUE`` with VALUE read as a TOML value (number, true/false, "string", [list]), else a string;
+    no ``=``, or nothing before it, is bad input."""
+    path, sep, raw = (part.strip() for part in text.partition("="))
+    if not sep or not path:
         raise UsageError(f"--set {text}: expected PATH=VALUE, for example countries.JPN.sensitivity.rice=2.5")
-    path, raw = (part.strip() for part in text.split("=", 1))
     try:
         value = iso_dates(parse_toml(f"v = {raw}")["v"])
     except tomllib.TOMLDecodeError:
@@ -61,10 +65,13 @@ def parse_settings(texts: Sequence[str]) -> dict[str, Any]:
 
 def path_arg(kind: str) -> Callable[[str], Path]:
     """An ``--out`` value (or another path option's): a path, not an empty name (which would mean the current
-    folder), nor one the system refuses as too long (which every later look at it would raise)."""
+    folder), nor one the system refuses as too long (which every later look at it would raise); a file's
+    name not ending with ``/`` (``--save games/`` wrote a file named ``games``)."""
     def path(value: str) -> Path:
         if not value.strip():
             raise argparse.ArgumentTypeError(f"expected a {kind} name, got an empty one ({value!r})")
+        if kind == "file" and value.endswith(("/", os.sep)):    # a folder's name, which Path would make a file's
+            raise argparse.ArgumentTypeError(f"expected a file name, got a folder's ({value!r} ends with /)")
         if name_too_long(value):
             raise argparse.ArgumentTypeError(f"expected a {kind} name the system accepts, got one too long "
                                              f"({len(value)} characters)")
@@ -102,6 +109,17 @@ def engine_arguments(parser: argparse.ArgumentParser) -> None:
                         help="Dask scheduler tcp://HOST:PORT (default: a LocalCluster on 127.0.0.1)")
 
 
+def tolerant_streams() -> None:
+    """Standard output and error in an encoding that cannot show every character (a C or Latin-1 locale
+    without Python's UTF-8 mode, ``PYTHONIOENCODING=ascii``) write a character they lack as an escape
+    (``\\xdc``), not a UnicodeEncodeError traceback halfway through the story (a scenario's name, say);
+    standard input in such an encoding reads a byte it lacks as U+FFFD (``play`` then says it does not know
+    the word), not a UnicodeDecodeError traceback."""
+    for stream, errors in ((sys.stdout, "backslashreplace"), (sys.stderr, "backslashreplace"), (sys.stdin, "replace")):
+        if isinstance(stream, io.TextIOWrapper) and codecs.lookup(stream.encoding).name != "utf-8":
+            stream.reconfigure(errors=errors)
+
+
 # the widest a terminal's prose is wrapped to: the final table's width and a little more
 MOST_COLUMNS = 100
 
@@ -131,10 +149,17 @@ MOST_SEEDS = 10_000
 def check_out_file(out: Path, scenarios: Sequence[Any] = (), option: str = "--out",
                    reads: Mapping[Path, str] | None = None) -> None:
     """A results file's path, said to be bad input before any game is played: a folder in its place, a
-    scenario file in the folder of a scenario the command reads (the scenario or a file it may extend,
-    which the results would replace), or another file the command reads (``reads``: path -> what it is)."""
+    pipe, socket or device in its place (``/dev/full``, say: the results, written beside and renamed onto
+    it, would replace the device itself; a database opened on a pipe would wait), a scenario file in the folder of a scenario the command reads
+    (the scenario or a file it may extend, which the results would replace), or another file the command
+    reads (``reads``: path -> what it is)."""
     if out.is_dir():
         raise UsageError(f"{option} {out}: expected a file, found a folder")
+    if out.exists() and not out.is_file():
+        raise UsageError(f"{option} {out}: expected a regular file, found a pipe, socket or device")
+    above = next((folder for folder in out.parents if folder.exists()), None)
+    if above is not None and not above.is_dir():     # said 'File exists' (its folder could not be made)
+        raise UsageError(f"{option} {out}: expected a file in a folder, but {above} is a file")
     folders = {Path(scenario.file).resolve().parent for scenario in scenarios}
     if out.suffix == ".toml" and out.is_file() and out.resolve().parent in folders:
         raise UsageError(f"{option} {out}: expected a results file, not a scenario file the command reads "

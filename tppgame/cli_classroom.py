@@ -19,7 +19,7 @@ from collections.abc import MutableMapping, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from tppgame.cli_args import Parser, UsageError, path_arg, seed_arg
+from tppgame.cli_args import Parser, UsageError, check_out_file, path_arg, seed_arg
 
 try:
     import fcntl
@@ -152,8 +152,7 @@ def _rooms(args: argparse.Namespace) -> tuple[IO[bytes], list[Room]]:
     from tppgame.classroom.rooms import Settings
     from tppgame.game.scenario import load_scenario
 
-    if args.db.exists() and args.db.is_dir():
-        raise UsageError(f"--db {args.db}: expected a file, found a folder")
+    check_out_file(args.db, option="--db")      # a folder, or a pipe (opening it to write would wait for a reader)
     scenario = args.scenario
     if scenario.endswith(".toml") or "/" in scenario:
         scenario = str(Path(scenario).resolve())

@@ -9,8 +9,7 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from tppgame.cli_args import (Parser, UsageError, parse_settings, path_arg, scenario_name, seed_arg, seed_range,
-                              warn_unread)
+from tppgame.cli_args import Parser, UsageError, path_arg, scenario_name, seed_arg, seed_range, with_settings
 
 
 def build_teaching_parser() -> Parser:
@@ -43,11 +42,7 @@ def teaching_pack(argv: Sequence[str]) -> int:
     if not 1 <= args.seeds <= 200:
         raise UsageError(f"--seeds {args.seeds}: expected a whole number from 1 to 200")
     seeds = seed_range(args.first_seed, args.seeds)
-    scenario = load_scenario(args.scenario)
-    overrides = parse_settings(args.settings)
-    if overrides:
-        scenario = scenario.with_overrides(overrides, origin="--set")
-        warn_unread(scenario.params["payoff"], overrides)
+    scenario = with_settings(load_scenario(args.scenario), args.settings)     # a setting no game reads: warned of
     out = args.out or Path("out") / f"teaching-pack-{Path(scenario.file).stem}"
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out}: expected a folder, found a file")
@@ -107,11 +102,7 @@ def debrief(argv: Sequence[str]) -> int:
     missing = [name for name in ("matplotlib", "reportlab") if importlib.util.find_spec(name) is None]
     if missing:
         raise UsageError(f"the debrief needs its extra ({', '.join(missing)} missing): pip install -e \".[debrief]\"")
-    scenario = load_scenario(scenario_name(args.scenario))
-    overrides = parse_settings(args.settings)
-    if overrides:
-        scenario = scenario.with_overrides(overrides, origin="--set")
-        warn_unread(scenario.params["payoff"], overrides)
+    scenario = with_settings(load_scenario(scenario_name(args.scenario)), args.settings)
     seed = scenario.seed if args.seed is None else args.seed
     out = _folder(args.out or Path("out") / f"debrief-{Path(scenario.file).stem}-seed{seed}")
     model = TPPModel(scenario, rng=seed)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import math
@@ -439,7 +440,12 @@ def write_files(files: dict[Path, str] | dict[Path, bytes] | dict[Path, str | by
 
     When one cannot be written (a full disk, say) or the writing is interrupted, the temporary
     files are removed and the files already there (a previous complete set) are left as they were.
+    A pipe, socket or device in a file's place is refused before anything is written (the rename
+    would replace it with a regular file).
     """
+    for path in files:
+        if path.exists() and not path.is_file() and not path.is_dir():
+            raise OSError(errno.EEXIST, f"{path.name} is a pipe, socket or device, not a regular file")
     temporaries: list[Path] = []
     try:
         for path, text in files.items():

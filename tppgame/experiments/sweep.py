@@ -51,6 +51,9 @@ from tppgame.game.scenario import Scenario
 ENGINES = ("local", "dask")
 MAX_CHUNK = 32            # runs per task at most (about 2 s of baseline games)
 IN_FLIGHT_PER_WORKER = 2  # tasks handed out per worker at a time: one running, one queued
+# local worker processes per core at most: a typo (--workers 1000 for 10) could start a process per chunk, each
+# with Mesa and the game loaded (some 150 MB), far past what the computer holds
+MOST_WORKERS_PER_CORE = 8
 DASK_CONNECT_TIMEOUT = "10s"
 
 
@@ -342,9 +345,14 @@ def default_out(plan: SweepPlan) -> Path:
 def check_engine(workers: int | None, engine: str, scheduler: str | None, chunk_size: int | None = None) -> int:
     """The engine options checked (SweepError, one line), and the workers to start (default: every core).
     A sweep checks them as it starts; a tournament before it makes its folder (nothing left behind)."""
-    workers = (os.cpu_count() or 1) if workers is None else workers
+    cores = os.cpu_count() or 1
+    workers = cores if workers is None else workers
     if workers < 1:
         raise SweepError(f"--workers {workers}: expected a whole number of at least 1")
+    if workers > MOST_WORKERS_PER_CORE * cores and not scheduler:    # a remote cluster's workers are its own
+        raise SweepError(f"--workers {workers}: expected at most {MOST_WORKERS_PER_CORE * cores} "
+                         f"({MOST_WORKERS_PER_CORE} per core of this computer's {cores}): each worker is a process "
+                         "of its own with the game loaded")
     if chunk_size is not None and chunk_size < 1:
         raise SweepError(f"--chunk {chunk_size}: expected a whole number of at least 1")
     if engine not in ENGINES:

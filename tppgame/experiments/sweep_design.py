@@ -12,6 +12,7 @@ rows of a unit hypercube through each setting's distribution.
 from __future__ import annotations
 
 import importlib
+import json
 import math
 import re
 import statistics
@@ -24,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from tppgame.experiments.store import Column, kind_of
-from tppgame.game.fields import iso_dates, parse_toml
+from tppgame.game.fields import first_repeat, iso_dates, parse_toml
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 SAMPLED_DESIGNS = "lhs, sobol or morris"
@@ -102,7 +103,7 @@ def parse_spec(path: str, spec: Any, where: str) -> Vary:
     if isinstance(spec, list):
         if not spec:
             raise SweepError(f"{where}: expected at least one value, got an empty list")
-        return Values(path, tuple(iso_dates(spec)))
+        return Values(path, _each_once(tuple(iso_dates(spec)), where))
     if not isinstance(spec, str):
         raise SweepError(f"{where}: expected {SPEC_HELP}, got {spec!r}")
     text = spec.strip()
@@ -128,7 +129,16 @@ def _parse_range(path: str, text: str, where: str) -> Values:
         raise SweepError(f"{where}: the range {text} is empty: expected a count of at least 1")
     if count > MOST_RUNS:
         raise SweepError(f"{where}: expected a count of at most {MOST_RUNS} values (a sweep's most runs), got {count}")
-    return Values(path, linspace_values(start, stop, count), text)
+    return Values(path, _each_once(linspace_values(start, stop, count), where), text)
+
+
+def _each_once(values: tuple[Any, ...], where: str) -> tuple[Any, ...]:
+    """A grid's values, each once: a value listed twice (or a range from a number to itself) played its
+    point twice over, weighting it double in every share, variance and index of the report."""
+    repeat = first_repeat([json.dumps(value, sort_keys=True, default=str) for value in values])
+    if repeat is not None:
+        raise SweepError(f"{where}: expected each value once, got {values[repeat[1]]!r} twice")
+    return values
 
 
 def _parse_distribution(path: str, name: str, inner: str, where: str) -> Distribution:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,6 +121,7 @@ class Tournament:
     reps: int
     out: Path
     plans: tuple[tuple[str, str, SweepPlan], ...]     # (scenario label, seat, plan)
+    made: Path | None = None                          # the folder plan_tournament made: out, or out/games
 
     @property
     def total(self) -> int:
@@ -183,8 +185,9 @@ def plan_tournament(scenarios: Sequence[str] = ("baseline",), negotiators: Seque
             except SweepError as err:
                 raise TournamentError(str(err)) from None
             plans.append((label, seat, plan))
+    made = next((folder for folder in (out, out / "games") if not folder.exists()), None)
     _check_out(out)       # made once the rest is checked: a bad scenario or seat leaves no folder behind
-    return Tournament(names, seats, tuple(labels_in_order(plans)), reps, out, tuple(plans))
+    return Tournament(names, seats, tuple(labels_in_order(plans)), reps, out, tuple(plans), made)
 
 
 def plan_warnings(tournament: Tournament) -> list[str]:
@@ -262,7 +265,8 @@ def run_tournament(tournament: Tournament, *, workers: int | None = None, engine
                    mix_versions: bool = False) -> TournamentRun:
     """Play every game not yet stored, sweep after sweep (a killed tournament resumes where it
     stopped; a finished one plays nothing), with one progress line on ``stream``. Games stored by
-    another version of the code are not mixed with new ones unless ``mix_versions``."""
+    another version of the code are not mixed with new ones unless ``mix_versions``. A tournament that
+    stops before storing any game (an engine that cannot start, a Ctrl-C) leaves no folder it made behind."""
     before = stored_games(tournament)
     progress = _Progress(tournament.total, before, stream)
     played = failed = 0
@@ -277,6 +281,22 @@ def run_tournament(tournament: Tournament, *, workers: int | None = None, engine
             played += report.ran
             failed += report.failed
             failures += [f"{label} {seat}: {error} ({count} games)" for error, count in report.failures]
+    except BaseException:
+        _remove_if_empty(tournament)
+        raise
     finally:
         progress.finish()
     return TournamentRun(tournament, played, before, failed, tuple(failures))
+
+
+def _remove_if_empty(tournament: Tournament) -> None:
+    """Remove the folder the tournament made (its out folder, or the games folder in it) if no game is
+    stored (its stores are empty): a tournament that stopped before its first game leaves nothing behind."""
+    if tournament.made is None:
+        return
+    try:
+        empty = stored_games(tournament) == 0
+    except (TournamentError, OSError):
+        return
+    if empty:
+        shutil.rmtree(tournament.made, ignore_errors=True)

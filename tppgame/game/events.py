@@ -286,12 +286,13 @@ def set_after_event(entries: list[dict[str, Any]], dotted: str, value: Any, file
 
 
 # settings a shock cannot change: the scenario's frame (its calendar, its sectors: the chapters in play),
-# the measure of a stake (the talks' frontiers keep their stakes between rounds), and membership (join
-# and withdraw events)
+# the measure of a stake (the talks' frontiers keep their stakes between rounds), membership (join
+# and withdraw events), and what describes the game rather than plays it (its headlines and history, which
+# a shock or a branch would log as a change the game never reads)
 FIXED_SETTINGS = ("events", "side_deals", "rounds", "calendar", "seed", "extends", "bargaining.chapters",
                   "bargaining.stake",
                   "agreement.members", "agreement.original_signatories", "existing_agreements", "name",
-                  "description")
+                  "description", "headlines", "history")
 
 
 def _settings_table(value: Any, file: str, path: str) -> dict[str, Any]:

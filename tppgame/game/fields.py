@@ -76,15 +76,36 @@ def first_repeat(items: Sequence[Hashable]) -> tuple[int, int] | None:
 def parse_toml(text: str) -> dict[str, Any]:
     """``tomllib.loads``, with nesting too deep for its parser (thousands of ``[``, which exhaust Python's
     recursion) raised as the ``TOMLDecodeError`` of any other bad TOML, so that every reader of a file or
-    of a ``--set`` value answers it with its one-line error instead of a RecursionError traceback. A
+    of a ``--set`` value answers it with its one-line error instead of a RecursionError traceback (so does
+    nesting deeper than :data:`MAX_NESTING` by dotted keys, which the parser builds without recursion). A
     byte-order mark, which tomllib calls an "invalid statement at line 1, column 1", is named as such."""
     if text.startswith("\ufeff"):
         raise tomllib.TOMLDecodeError("a byte-order mark at the start, as editors write for 'UTF-8 with BOM': "
                                       "save the file as plain UTF-8")
     try:
-        return tomllib.loads(text)
+        tables = tomllib.loads(text)
     except RecursionError:
         raise tomllib.TOMLDecodeError("arrays or tables nested too deeply") from None
+    if _too_deep(tables):    # dotted keys (a.a.a... = 1) nest without recursion in the parser, not after it
+        raise tomllib.TOMLDecodeError("arrays or tables nested too deeply")
+    return tables
+
+
+# the deepest nesting of tables and arrays a TOML text may hold: a scenario's deepest setting is a few levels
+# (events[0].set."countries.JPN.patience"); thousands, by dotted keys, exhausted the recursion of every later copy
+MAX_NESTING = 64
+
+
+def _too_deep(value: Any) -> bool:
+    """Whether tables and arrays nest deeper than :data:`MAX_NESTING` in ``value`` (walked without recursion)."""
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_NESTING:
+            return True
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 # A field checks one value and returns it normalised, or raises ScenarioError.
@@ -107,12 +128,18 @@ def schema_of(check: Check) -> dict[str, Any]:
     return getattr(check, "json_schema", {})
 
 
+def _bound(value: float) -> str:
+    """A range's end as a message shows it: the largest seed as --seed's messages say it (``2^63 - 1``, not
+    ``9.22337e+18``, which reads as a rounder number than the seed the game accepts), else in short."""
+    return "2^63 - 1" if value == SEED_MAX else f"{value:g}"
+
+
 def number(lo: float | None = None, hi: float | None = None, *, integer: bool = False,
            lo_open: bool = False) -> Check:
     """A finite number (or whole number) within [lo, hi]; (lo, hi] when lo_open."""
     kind = "a whole number" if integer else "a number"
     if lo is not None and hi is not None:
-        expected = f"{kind} {'above' if lo_open else 'from'} {lo:g} {'and up to' if lo_open else 'to'} {hi:g}"
+        expected = f"{kind} {'above' if lo_open else 'from'} {lo:g} {'and up to' if lo_open else 'to'} {_bound(hi)}"
     elif lo is not None:
         expected = f"{kind} {'above' if lo_open else 'of at least'} {lo:g}"
     else:

@@ -299,6 +299,8 @@ def _compile(tree: dict[str, Any], cal: Calibration, file: str, origins: Origins
         raise ScenarioError(file, "calendar.start", f"a start leaving room for {rounds} rounds of {months} "
                             "month(s) before the end of the year 9999", start) from None
 
+    scenario_file = file
+
     def to_round(entry: dict[str, Any], key: str, where: str, file: str, default: int | None = None) -> int:
         if f"{key}round" in entry:
             value = entry[f"{key}round"]
@@ -315,9 +317,11 @@ def _compile(tree: dict[str, Any], cal: Calibration, file: str, origins: Origins
             raise ScenarioError(file, where, "a round or a date", show_got=False)
         if value > rounds:
             last = add_months(start, rounds * months)
+            # an event of an extended file, past the rounds of the scenario that extends it: name that scenario
+            within = f"the {rounds} rounds (before {last})" if file == scenario_file else (
+                f"the {rounds} rounds of {scenario_file} (before {last}; its drop_events leaves the event out)")
             raise ScenarioError(file, f"{where}.{key}{'round' if f'{key}round' in entry else 'date'}",
-                                f"a time within the {rounds} rounds (before {last})",
-                                entry.get(f"{key}round", entry.get(f"{key}date")))
+                                f"a time within {within}", entry.get(f"{key}round", entry.get(f"{key}date")))
         return value
 
     def check_setting(dotted: str, value: Any, where: str) -> Any:

@@ -61,6 +61,11 @@ def _each_once(checked: dict[str, Any], key: str, file: str) -> None:
         raise ScenarioError(file, f"{key}[{k}]", f"each label once (it is also {key}[{first}])", labels[k])
 
 
+# the most files a chain of extends may hold: a scenario extends one or two others; a chain of about a
+# thousand ran out of Python's recursion (a RecursionError traceback) before it was read
+MAX_EXTENDS = 50
+
+
 def load_chain(path: Path, cal: Calibration, seen: tuple[Path, ...]) -> tuple[dict[str, Any], Origins]:
     """The merged settings of a scenario and the files it extends, and where each event came from."""
     file = display_path(path)
@@ -78,6 +83,9 @@ def load_chain(path: Path, cal: Calibration, seen: tuple[Path, ...]) -> tuple[di
                             parent)
     if not parent_path.exists():
         raise ScenarioError(file, "extends", "the name of a scenario file in the same folder", parent)
+    if len(seen) + 1 >= MAX_EXTENDS:      # this file is the chain's last allowed: its parent would be one more
+        raise ScenarioError(file, "extends", f"a chain of at most {MAX_EXTENDS} scenario files, each extending "
+                            f"the next (this is the {MAX_EXTENDS}th)", parent)
     base, origins = load_chain(parent_path, cal, seen + (path.resolve(),))
     # Events and side deals add to the parent's; drop_events removes parent events by label.
     parent_events = base.get("events", [])

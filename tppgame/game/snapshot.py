@@ -44,6 +44,10 @@ FORMAT = "tppgame saved game"
 FORMAT_VERSION = 1
 MAX_BYTES = 50_000_000        # a saved game is the settings and a list of moves: far more is another file
 PERSON = "person"             # a seat a person plays, in a saved game's negotiators
+# the fields of a saved game, and of its scenario table (snapshot_of writes them all)
+FIELDS = ("format", "format_version", "code", "scenario", "seed", "round", "date", "waiting_for_players",
+          "negotiators", "moves", "branches", "changed_settings", "state")
+SCENARIO_FIELDS = ("name", "file", "settings")
 MOVES = ("propose", "accept", "pass_talk", "hand_over", "settle", "take_seat", "offer_limit")
 
 
@@ -63,18 +67,18 @@ def snapshot_of(model: TPPModel, path: str | Path | None = None) -> dict[str, An
     if model.run_seed is None:
         raise ValueError("snapshot: a saved game needs a whole-number seed (rng=N), not a random generator")
     start: Scenario = model.scenario.settings
+    reader = for_a_reader(model)
     data = {
         "format": FORMAT, "format_version": FORMAT_VERSION, "code": source_fingerprint(),
         "scenario": {"name": start.name, "file": start.file, "settings": iso_dates(start.settings)},
         "seed": model.run_seed,
         "round": model.round,
-        "date": model.date.isoformat(),
+        "date": reader["date"],
         "waiting_for_players": model.waiting_for_seat,
         "negotiators": {code: _given_name(n) for code, n in model.given_negotiators.items()},
         "moves": [dict(move) for move in model.seats.moves],
         "branches": [{"round": e["round"], "label": e["label"], "set": e["changes"]} for e in model.log.of_kind(BRANCH)],
-        # for a reader: the settings the scenario's shocks and the branches have changed so far, as they stand now
-        "changed_settings": {path: value for e in model.log.of_kind("shock", BRANCH) for path, value in e["changes"].items()},
+        "changed_settings": reader["changed_settings"],
         "state": state_digests(model),
     }
     text = json.dumps(data, indent=1, allow_nan=False) + "\n"   # plain JSON types only, or it fails here
@@ -89,6 +93,14 @@ def _given_name(negotiator: Negotiator) -> str:
     if isinstance(negotiator, Person):
         return PERSON
     return f"python:{type(negotiator).__module__}.{type(negotiator).__qualname__}"
+
+
+def for_a_reader(model: TPPModel) -> dict[str, Any]:
+    """The fields a saved game keeps for a reader, as JSON reads them back: the month reached (``date``) and
+    the settings the scenario's shocks and the branches have changed so far, as they stand now
+    (``changed_settings``). A continued game's must be the file's: an edited one is an edited file."""
+    changed = {path: value for e in model.log.of_kind("shock", BRANCH) for path, value in e["changes"].items()}
+    return json.loads(json.dumps({"date": model.date.isoformat(), "changed_settings": changed}))
 
 
 def state_digests(model: TPPModel) -> dict[str, Any]:
@@ -154,6 +166,7 @@ def _parse(data: Any, file: str) -> SavedGame:
     if not isinstance(data, Mapping) or data.get("format") != FORMAT:
         raise SnapshotError(file, "format", f'a tppgame saved game (format = "{FORMAT}", written by --save)',
                             data.get("format") if isinstance(data, Mapping) else data)
+    _known_keys(data, FIELDS, file, "")
 
     def field(key: str, kind: type | tuple[type, ...], within: Mapping[str, Any] = data, where: str = "") -> Any:
         value = within.get(key)
@@ -166,6 +179,7 @@ def _parse(data: Any, file: str) -> SavedGame:
         raise SnapshotError(file, "format_version", f"{FORMAT_VERSION} (a saved game this version of tppgame "
                             "reads)", data["format_version"])
     scenario = field("scenario", dict)
+    _known_keys(scenario, SCENARIO_FIELDS, file, "scenario.")
     seed, round_number = field("seed", int), field("round", int)
     if not is_seed(seed):
         raise SnapshotError(file, "seed", SEEDS, seed)
@@ -188,7 +202,17 @@ def _parse(data: Any, file: str) -> SavedGame:
         file=file, name=field("name", str, scenario, "scenario."), scenario_file=field("file", str, scenario, "scenario."),
         settings=field("settings", dict, scenario, "scenario."), seed=seed, round=round_number,
         waiting=field("waiting_for_players", bool), chosen=dict(negotiators), moves=tuple(moves),
-        branches=tuple(branches), state=field("state", dict), code=str(data.get("code", "unknown")))
+        branches=tuple(branches), state=field("state", dict), code=str(data.get("code", "unknown")),
+        reader={key: data[key] for key in ("date", "changed_settings") if key in data})
+
+
+def _known_keys(table: Mapping[str, Any], known: tuple[str, ...], file: str, where: str) -> None:
+    """A saved game's table holds only the fields :func:`snapshot_of` writes (another is an edited or
+    foreign file, whose field this version would silently ignore)."""
+    for key in table:
+        if key not in known:
+            raise SnapshotError(file, f"{where}{key}", f"a field of a saved game (one of {', '.join(known)})",
+                                show_got=False)
 
 
 def _kinds(kind: type | tuple[type, ...]) -> tuple[type, ...]:
@@ -212,6 +236,7 @@ class SavedGame:
     branches: tuple[dict[str, Any], ...]
     state: dict[str, Any]
     code: str                       # the fingerprint of the code that saved it
+    reader: dict[str, Any]          # date and changed_settings as the file gives them (an older file lacks the latter)
 
     def scenario(self) -> Scenario:
         """The scenario as the saved game started (its settings checked again)."""
@@ -272,6 +297,13 @@ class SavedGame:
                    f"saved by code {self.code}, this is {source_fingerprint()}: the code has changed since")
             raise SnapshotError(self.file, "state", f"the game saved at round {self.round}; replayed, it went otherwise "
                                 f"({why}), so it cannot be continued", show_got=False)
+        replayed = for_a_reader(model)
+        for key, value in self.reader.items():
+            if value != replayed[key]:
+                shown = f" ({replayed[key]})" if key == "date" else ""     # not the settings: a long table
+                raise SnapshotError(self.file, key, f"the {key} of the game saved at round {self.round} when replayed"
+                                    f"{shown}: the file has been changed since it was saved", value,
+                                    show_got=key == "date")
         if overrides:
             branch_game(model, overrides, origin, self.file)
         return model
