@@ -216,7 +216,8 @@ def test_a_branch_of_a_setting_the_payoff_does_not_read_is_warned_of(tmp_path, c
     capsys.readouterr()
     assert main(["--from", saved, "--quiet", "--set", unread, "--out", str(tmp_path / "a")]) == 0
     assert capsys.readouterr().err == ("warning: --set bargaining.cost_scale: the political_economy payoff "
-                                       "(bargaining.payoff) does not read it, so the games are as without it\n")
+                                       "(bargaining.payoff) does not read it, so the branch plays as without it, but "
+                                       "for the talks that had stalled, which meet again as after any change\n")
     assert main(["--from", saved, "--quiet", "--set", unread, "--set", 'bargaining.payoff="judgment"',
                  "--out", str(tmp_path / "b")]) == 0
     assert capsys.readouterr().err == ""
