@@ -411,6 +411,19 @@ def test_results_never_replace_a_scenario_file_the_command_reads(argv, option, t
     assert captured.out == "" and {p.name: p.read_bytes() for p in own.iterdir()} == before
 
 
+def test_results_never_replace_a_teaching_note_beside_a_scenario_the_command_reads(tmp_path, capsys):
+    """robustness --out scenarios/baseline.md wrote its CSV over the baseline's teaching note."""
+    own = tmp_path / "scenarios"
+    own.mkdir()
+    for name in ("baseline.toml", "tokyo_2014.toml", "baseline.md"):
+        (own / name).write_bytes((ROOT / "scenarios" / name).read_bytes())
+    before = {p.name: p.read_bytes() for p in own.iterdir()}
+    assert main(["robustness", str(own / "tokyo_2014.toml"), "--seeds", "1", "--out", str(own / "baseline.md")]) == 2
+    assert capsys.readouterr().err.splitlines() == [f"error: --out {own / 'baseline.md'}: expected a results file, "
+                                                    "not a scenario's teaching note (the results would replace it)"]
+    assert {p.name: p.read_bytes() for p in own.iterdir()} == before
+
+
 def test_on_a_terminal_the_story_is_wrapped_to_its_width_and_a_file_keeps_a_sentence_a_line(tmp_path, capsys,
                                                                                            monkeypatch):
     """A status line of some 370 characters ran off an 80-column terminal; on a terminal every line of the

@@ -150,9 +150,10 @@ def check_out_file(out: Path, scenarios: Sequence[Any] = (), option: str = "--ou
                    reads: Mapping[Path, str] | None = None) -> None:
     """A results file's path, said to be bad input before any game is played: a folder in its place, a
     pipe, socket or device in its place (``/dev/full``, say: the results, written beside and renamed onto
-    it, would replace the device itself; a database opened on a pipe would wait), a scenario file in the folder of a scenario the command reads
-    (the scenario or a file it may extend, which the results would replace), or another file the command
-    reads (``reads``: path -> what it is)."""
+    it, would replace the device itself; a database opened on a pipe would wait), a scenario file or a
+    teaching note (``NAME.md``) in the folder of a scenario the command reads (the scenario or a file it
+    may extend, which the results would replace), or another file the command reads (``reads``: path ->
+    what it is)."""
     if out.is_dir():
         raise UsageError(f"{option} {out}: expected a file, found a folder")
     if out.exists() and not out.is_file():
@@ -161,9 +162,9 @@ def check_out_file(out: Path, scenarios: Sequence[Any] = (), option: str = "--ou
     if above is not None and not above.is_dir():     # said 'File exists' (its folder could not be made)
         raise UsageError(f"{option} {out}: expected a file in a folder, but {above} is a file")
     folders = {Path(scenario.file).resolve().parent for scenario in scenarios}
-    if out.suffix == ".toml" and out.is_file() and out.resolve().parent in folders:
-        raise UsageError(f"{option} {out}: expected a results file, not a scenario file the command reads "
-                         "(the results would replace it)")
+    if out.suffix in (".toml", ".md") and out.is_file() and out.resolve().parent in folders:
+        what = "a scenario file the command reads" if out.suffix == ".toml" else "a scenario's teaching note"
+        raise UsageError(f"{option} {out}: expected a results file, not {what} (the results would replace it)")
     for path, what in (reads or {}).items():
         if out.resolve() == path.resolve():
             raise UsageError(f"{option} {out}: expected a results file, not {what} the command reads")
