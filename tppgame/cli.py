@@ -165,13 +165,13 @@ def saved_game(args: argparse.Namespace, seat: str | None = None) -> Any:
                          f"({saved.scenario_file}), not {args.scenario}; leave SCENARIO out to continue it")
     if args.seed is not None and args.seed != saved.seed:
         raise UsageError(f"--seed {args.seed}: a saved game keeps its seed ({saved.seed}); leave --seed out with --from")
-    overrides = parse_settings(args.settings)
-    warn_unread(overrides.get("bargaining.payoff", scenario.params["payoff"]), overrides, BRANCH_UNREAD)
-    chosen = parse_negotiators(args.negotiators, scenario.countries, overrides)
+    settings = parse_settings(args.settings)
+    chosen = parse_negotiators(args.negotiators, scenario.countries, settings)
     if chosen:      # checked as --negotiator's, not as the --set the branch applies them with
         scenario.with_overrides(chosen, origin="--negotiator")
-    overrides.update(chosen)
-    model = saved.play_on(TPPModel, overrides, origin="--set")
+    model = saved.play_on(TPPModel, {**settings, **chosen}, origin="--set")
+    # the payoff in force from the branch on (a shock before the saved round may have changed the scenario's)
+    warn_unread(model.config.params["payoff"], settings, BRANCH_UNREAD)
     people = [model.countries[i] for i in model.seats.countries] + model.seats.taking
     if people and people != [seat]:     # run would pass their talks every round; play plays one seat
         raise UsageError(f"--from {args.saved}: the game was saved with {', '.join(people)} played by a person; "

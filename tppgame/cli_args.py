@@ -193,11 +193,10 @@ def warn_unread(payoff: str, overrides: Mapping[str, Any], consequence: str = "s
     """One line on stderr for each ``--set`` setting that ``payoff`` (the payoff the games play) does not
     read (:func:`tppgame.game.settings.unread_settings`), saying what follows (a saved game's branch:
     :data:`BRANCH_UNREAD`, since any change lets stalled talks meet again)."""
-    from tppgame.game.settings import unread_settings
+    from tppgame.game.settings import unread_settings, unread_words
 
     for path in unread_settings(payoff, list(overrides)):
-        print(f"warning: --set {path}: the {payoff} payoff (bargaining.payoff) does not read it, {consequence}",
-              file=sys.stderr)
+        print(f"warning: --set {path}: {unread_words(payoff)}, {consequence}", file=sys.stderr)
 
 
 def warn_overridden(scenario: Any, overrides: Mapping[str, Any]) -> None:

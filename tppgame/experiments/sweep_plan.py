@@ -24,7 +24,7 @@ from tppgame.game.data_files import name_too_long
 from tppgame.game.events import after_event
 from tppgame.game.fields import SEEDS, first_repeat, is_seed, iso_dates, parse_toml
 from tppgame.game.scenario import Scenario, ScenarioError, load_scenario
-from tppgame.game.settings import unread_settings
+from tppgame.game.settings import unread_settings, unread_words
 
 SWEEP_FILE_KEYS = ("scenario", "vary", "set", "design", "samples", "reps", "seed", "out", "drop_events")
 # The sweep seed feeds two independent SeedSequence streams: the sampled design, and the runs.
@@ -292,8 +292,8 @@ def unread_by_payoff(scenario: Scenario, paths: Sequence[str]) -> list[str]:
     if any(path.split(":")[-1] == "bargaining.payoff" for path in paths):
         return []
     payoff = scenario.params["payoff"]
-    return [f"{WARNING_PREFIX}{path}: the {payoff} payoff (bargaining.payoff) does not read it, so every run "
-            "plays as without it" for path in unread_settings(payoff, paths)]
+    return [f"{WARNING_PREFIX}{path}: {unread_words(payoff)}, so every run plays as without it"
+            for path in unread_settings(payoff, paths)]
 
 
 def _event_round(scenario: Scenario, label: str) -> int:

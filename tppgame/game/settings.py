@@ -72,6 +72,12 @@ def unread_settings(payoff: str, paths: Sequence[str]) -> list[str]:
     return [path for path in paths if any(matches(path, pattern) for pattern in unread)]
 
 
+def unread_words(payoff: str) -> str:
+    """Why a setting :func:`unread_settings` names plays no part, in the words of every warning of it (a
+    command's ``--set``, a sweep plan's)."""
+    return f"the {payoff} payoff (bargaining.payoff) does not read it"
+
+
 def weights_for(params: dict[str, Any]) -> Weights:
     """The utility weights of a scenario's figures, by its ``bargaining.payoff``: the calibration's
     judgments (:func:`tppgame.game.utility.make_weights`) or the Grossman-Helpman government's
